@@ -1,0 +1,138 @@
+// Package catalog keeps an in-memory snapshot of what the token endpoint
+// reads (applications, secret hashes, resources, role grants, signing keys),
+// so that issuing a token touches no database. The snapshot is rebuilt after
+// every change and periodically, and swapped in atomically.
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/rbac"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/token"
+)
+
+// App is an application with its secrets.
+type App struct {
+	store.Application
+	Secrets []store.AppSecret
+}
+
+// Snapshot is an immutable view of the catalog at one moment.
+type Snapshot struct {
+	Apps        map[string]*App
+	ByIndicator map[string]*store.Resource
+	Default     *store.Resource // nil when no resource is the default
+	Grants      *rbac.Index
+	Keys        *keys.Set
+	Signer      *token.Signer // signs with Keys.Current
+	LoadedAt    time.Time
+}
+
+// Cache holds the current snapshot.
+type Cache struct {
+	store  store.Store
+	now    func() time.Time
+	mu     sync.Mutex // serialises rebuilds
+	cur    atomic.Pointer[Snapshot]
+	logger *slog.Logger
+}
+
+// New loads the first snapshot.
+func New(ctx context.Context, st store.Store, logger *slog.Logger) (*Cache, error) {
+	c := &Cache{store: st, now: time.Now, logger: logger}
+	if err := c.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Load returns the current snapshot. It never blocks.
+func (c *Cache) Load() *Snapshot { return c.cur.Load() }
+
+// Reload rebuilds the snapshot from the store.
+func (c *Cache) Reload(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cat, err := c.store.LoadCatalog(ctx)
+	if err != nil {
+		return fmt.Errorf("load catalog: %w", err)
+	}
+	snap, err := Build(cat, c.now())
+	if err != nil {
+		return err
+	}
+	c.cur.Store(snap)
+	return nil
+}
+
+// Refresh reloads every interval until ctx ends, so that changes made by
+// another instance and expired keys are picked up even without a signal.
+func (c *Cache) Refresh(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := c.Reload(ctx); err != nil && ctx.Err() == nil {
+				c.logger.Warn("catalog refresh failed; serving the previous snapshot", "err", err)
+			}
+		}
+	}
+}
+
+// MaxAccessTokenTTL returns the longest access token lifetime of any resource
+// (at least the default), which bounds how long a retired key must stay
+// published.
+func MaxAccessTokenTTL(resources []store.Resource) time.Duration {
+	max := 3600
+	for _, r := range resources {
+		if r.AccessTokenTTL > max {
+			max = r.AccessTokenTTL
+		}
+	}
+	return time.Duration(max) * time.Second
+}
+
+// Build makes a snapshot from a catalog read at now.
+func Build(cat *store.Catalog, now time.Time) (*Snapshot, error) {
+	s := &Snapshot{
+		Apps:        make(map[string]*App, len(cat.Applications)),
+		ByIndicator: make(map[string]*store.Resource, len(cat.Resources)),
+		Grants:      rbac.Build(cat),
+		LoadedAt:    now,
+	}
+	for _, a := range cat.Applications {
+		s.Apps[a.ID] = &App{Application: a}
+	}
+	for _, sec := range cat.Secrets {
+		if a := s.Apps[sec.AppID]; a != nil {
+			a.Secrets = append(a.Secrets, sec)
+		}
+	}
+	for i := range cat.Resources {
+		r := &cat.Resources[i]
+		s.ByIndicator[r.Indicator] = r
+		if r.IsDefault {
+			s.Default = r
+		}
+	}
+	dropBefore := now.Add(-MaxAccessTokenTTL(cat.Resources) - token.Leeway)
+	set, err := keys.NewSet(cat.SigningKeys, dropBefore)
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	s.Keys = set
+	if set.Current != nil {
+		s.Signer = token.NewSigner(set.Current)
+	}
+	return s, nil
+}

@@ -1,0 +1,56 @@
+package oidc
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/monban/monban/internal/keys"
+)
+
+// buildDiscovery encodes the metadata document (OIDC Discovery 1.0 and
+// RFC 8414) once, at start-up.
+func buildDiscovery(issuer string) []byte {
+	doc := map[string]any{
+		"issuer":                                    issuer,
+		"token_endpoint":                            issuer + "/token",
+		"jwks_uri":                                  issuer + "/jwks",
+		"grant_types_supported":                     []string{"client_credentials"},
+		"token_endpoint_auth_methods_supported":     []string{"client_secret_basic", "client_secret_post"},
+		"response_types_supported":                  []string{},
+		"subject_types_supported":                   []string{"public"},
+		"id_token_signing_alg_values_supported":     []string{keys.ES256, keys.ES384, keys.RS256, keys.EdDSA},
+		"scopes_supported":                          []string{},
+		"claims_supported":                          []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"},
+		"access_token_signing_alg_values_supported": []string{keys.ES256, keys.ES384, keys.RS256, keys.EdDSA},
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		panic(err) // a static document: cannot fail
+	}
+	return b
+}
+
+func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "public, max-age=300")
+	h.Set("Access-Control-Allow-Origin", "*")
+	_, _ = w.Write(p.discovery)
+}
+
+// serveJWKS publishes every key that may have signed a live token. Clients
+// may cache for five minutes and revalidate with the ETag; a client that sees
+// an unknown kid fetches again, so rotation is picked up at once.
+func (p *Provider) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	set := p.cfg.Catalog.Load().Keys
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age=300, must-revalidate")
+	h.Set("ETag", set.ETag)
+	h.Set("Access-Control-Allow-Origin", "*")
+	if r.Header.Get("If-None-Match") == set.ETag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/jwk-set+json")
+	_, _ = w.Write(set.JWKS)
+}

@@ -1,0 +1,43 @@
+package oidc
+
+import (
+	"encoding/json"
+	"net/http"
+)
+
+// Error is an OAuth 2.0 error response (RFC 6749 §5.2).
+type Error struct {
+	Status      int
+	Code        string // error
+	Description string // error_description; never contains secrets or tokens
+	// Challenge, when set, is sent as WWW-Authenticate.
+	Challenge string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Description }
+
+func errInvalidRequest(desc string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Description: desc}
+}
+
+func errInvalidTarget(desc string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_target", Description: desc}
+}
+
+// writeError sends e as JSON. Besides the RFC fields it carries Logto's
+// "code" and "message", so clients written for either read what they expect.
+func writeError(w http.ResponseWriter, e *Error) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	if e.Challenge != "" {
+		h.Set("WWW-Authenticate", e.Challenge)
+	}
+	w.WriteHeader(e.Status)
+	_ = json.NewEncoder(w).Encode(struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description,omitempty"`
+		Code        string `json:"code"`
+		Message     string `json:"message"`
+	}{e.Code, e.Description, "oidc." + e.Code, e.Description})
+}

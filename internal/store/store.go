@@ -1,0 +1,221 @@
+// Package store holds Monban's domain types and the Store interface that every
+// storage backend implements. Backends live in sub-packages (sqlite, and later
+// postgres); storetest is the conformance suite that all of them must pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every backend returns, so callers can map them to HTTP statuses
+// without knowing the engine.
+var (
+	// ErrNotFound: the addressed row (or one named in a batch) does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique constraint would be violated (indicator, role
+	// name, scope name within a resource, secret name within an app, id).
+	ErrConflict = errors.New("already exists")
+)
+
+// AppType is an application's kind, with Logto's names.
+type AppType string
+
+const (
+	AppMachineToMachine AppType = "MachineToMachine"
+	AppTraditional      AppType = "Traditional"
+	AppSPA              AppType = "SPA"
+	AppNative           AppType = "Native"
+)
+
+// Valid reports whether t is one of the known application types.
+func (t AppType) Valid() bool {
+	switch t {
+	case AppMachineToMachine, AppTraditional, AppSPA, AppNative:
+		return true
+	}
+	return false
+}
+
+// RoleType says who a role can be given to.
+type RoleType string
+
+const (
+	RoleUser             RoleType = "User"
+	RoleMachineToMachine RoleType = "MachineToMachine"
+)
+
+// Valid reports whether t is one of the known role types.
+func (t RoleType) Valid() bool { return t == RoleUser || t == RoleMachineToMachine }
+
+// Application is a client of the authorization server.
+type Application struct {
+	ID          string
+	Name        string
+	Description string
+	Type        AppType
+	CreatedAt   time.Time
+}
+
+// AppSecret is one named secret of an application. Only a keyed hash of the
+// secret is stored; the value is shown once, when it is created.
+type AppSecret struct {
+	AppID     string
+	Name      string
+	Hash      []byte
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never expires
+}
+
+// Expired reports whether the secret no longer authenticates at now.
+func (s AppSecret) Expired(now time.Time) bool {
+	return !s.ExpiresAt.IsZero() && !now.Before(s.ExpiresAt)
+}
+
+// Resource is an API resource, named by its indicator (RFC 8707).
+type Resource struct {
+	ID             string
+	Name           string
+	Indicator      string
+	AccessTokenTTL int // seconds
+	IsDefault      bool
+	CreatedAt      time.Time
+}
+
+// Scope is a permission defined by a resource.
+type Scope struct {
+	ID          string
+	ResourceID  string
+	Name        string
+	Description string
+	CreatedAt   time.Time
+}
+
+// Role groups scopes; M2M roles are given to M2M applications.
+type Role struct {
+	ID          string
+	Name        string
+	Description string
+	Type        RoleType
+	CreatedAt   time.Time
+}
+
+// KeyStatus is a signing key's place in its rotation.
+type KeyStatus string
+
+const (
+	KeyNext     KeyStatus = "next"     // published, not yet signing
+	KeyCurrent  KeyStatus = "current"  // signs new tokens
+	KeyPrevious KeyStatus = "previous" // published until its last token has expired
+)
+
+// SigningKey is a private key the server signs tokens with.
+type SigningKey struct {
+	ID         string // the JWK "kid"
+	Algorithm  string // ES256, ES384, RS256, EdDSA
+	Status     KeyStatus
+	PrivateKey []byte // PKCS #8, DER
+	CreatedAt  time.Time
+	// RetiredAt is when the key stopped being current (zero while it is
+	// next or current).
+	RetiredAt time.Time
+}
+
+// RoleScope links a role to a scope it grants.
+type RoleScope struct{ RoleID, ScopeID string }
+
+// RoleApplication links an M2M role to an application holding it.
+type RoleApplication struct{ RoleID, AppID string }
+
+// Catalog is everything the token endpoint needs, read in one consistent
+// snapshot. The hot path works from an in-memory copy of it.
+type Catalog struct {
+	Applications     []Application
+	Secrets          []AppSecret
+	Resources        []Resource
+	Scopes           []Scope
+	Roles            []Role
+	RoleScopes       []RoleScope
+	RoleApplications []RoleApplication
+	SigningKeys      []SigningKey
+}
+
+// Page selects part of a list. Limit 0 means no limit.
+type Page struct {
+	Offset int
+	Limit  int
+}
+
+// RoleFilter narrows a role listing.
+type RoleFilter struct {
+	Type RoleType // empty: all types
+}
+
+// Store is the persistence interface. Implementations must be safe for
+// concurrent use. Lists return the rows of the page and the total count.
+// Listings are ordered by creation time, oldest first, then id.
+type Store interface {
+	// Applications. DeleteApplication also removes its secrets and role links.
+	CreateApplication(ctx context.Context, app Application) error
+	GetApplication(ctx context.Context, id string) (Application, error)
+	ListApplications(ctx context.Context, page Page) ([]Application, int, error)
+	UpdateApplication(ctx context.Context, app Application) error // name, description
+	DeleteApplication(ctx context.Context, id string) error
+
+	// Application secrets, addressed by (app id, name).
+	CreateAppSecret(ctx context.Context, secret AppSecret) error
+	ListAppSecrets(ctx context.Context, appID string) ([]AppSecret, error)
+	// UpdateAppSecret renames a secret and/or changes its expiry.
+	UpdateAppSecret(ctx context.Context, appID, name string, updated AppSecret) error
+	DeleteAppSecret(ctx context.Context, appID, name string) error
+
+	// Resources. DeleteResource also removes its scopes and their role links.
+	// SetDefaultResource makes id the only default (isDefault) or clears it.
+	CreateResource(ctx context.Context, res Resource) error
+	GetResource(ctx context.Context, id string) (Resource, error)
+	ListResources(ctx context.Context, page Page) ([]Resource, int, error)
+	UpdateResource(ctx context.Context, res Resource) error // name, accessTokenTTL
+	DeleteResource(ctx context.Context, id string) error
+	SetDefaultResource(ctx context.Context, id string, isDefault bool) error
+
+	// Scopes of a resource. DeleteScope also removes its role links.
+	CreateScope(ctx context.Context, scope Scope) error
+	GetScope(ctx context.Context, id string) (Scope, error)
+	ListScopes(ctx context.Context, resourceID string, page Page) ([]Scope, int, error)
+	UpdateScope(ctx context.Context, scope Scope) error // name, description
+	DeleteScope(ctx context.Context, id string) error
+
+	// Roles. DeleteRole also removes its scope and application links.
+	CreateRole(ctx context.Context, role Role) error
+	GetRole(ctx context.Context, id string) (Role, error)
+	ListRoles(ctx context.Context, filter RoleFilter, page Page) ([]Role, int, error)
+	UpdateRole(ctx context.Context, role Role) error // name, description
+	DeleteRole(ctx context.Context, id string) error
+
+	// Role links. Add* are all-or-nothing: ErrNotFound if any id is unknown;
+	// links that already exist are left as they are.
+	AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) error
+	RemoveRoleScope(ctx context.Context, roleID, scopeID string) error
+	ListRoleScopes(ctx context.Context, roleID string, page Page) ([]Scope, int, error)
+	AddRoleApplications(ctx context.Context, roleID string, appIDs []string) error
+	RemoveRoleApplication(ctx context.Context, roleID, appID string) error
+	ListRoleApplications(ctx context.Context, roleID string, page Page) ([]Application, int, error)
+	ListApplicationRoles(ctx context.Context, appID string, page Page) ([]Role, int, error)
+
+	// Signing keys. RotateSigningKeys, in one transaction, marks every current
+	// key previous (RetiredAt = now), deletes previous keys retired before
+	// dropBefore, and inserts next as current.
+	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
+	CreateSigningKey(ctx context.Context, key SigningKey) error
+	RotateSigningKeys(ctx context.Context, next SigningKey, now, dropBefore time.Time) error
+
+	// EnsureSetting stores value under name unless a value is there already,
+	// and returns the stored one (first writer wins across instances).
+	EnsureSetting(ctx context.Context, name, value string) (string, error)
+
+	// LoadCatalog reads everything the token endpoint needs, consistently.
+	LoadCatalog(ctx context.Context) (*Catalog, error)
+
+	Close() error
+}

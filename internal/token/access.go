@@ -1,0 +1,230 @@
+package token
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/randid"
+)
+
+// Access is the content of an access token (RFC 9068).
+type Access struct {
+	Issuer   string
+	Subject  string
+	Audience string
+	ClientID string
+	Scope    string // space-separated; omitted from the JWT when empty
+	IssuedAt time.Time
+	TTL      time.Duration
+	// Extra claims (from a custom claims script). They are written first, so
+	// the registered claims above always win over a claim of the same name.
+	Extra map[string]any
+}
+
+type accessPayload struct {
+	Jti      string `json:"jti"`
+	Sub      string `json:"sub"`
+	Iat      int64  `json:"iat"`
+	Exp      int64  `json:"exp"`
+	Scope    string `json:"scope,omitempty"`
+	ClientID string `json:"client_id"`
+	Iss      string `json:"iss"`
+	Aud      string `json:"aud"`
+}
+
+// NewJTI returns a fresh token id.
+func NewJTI() string { return randid.Secret(16) }
+
+// MintAccess signs an access token and returns it with its expiry. jti may be
+// empty, in which case a fresh one is made.
+func MintAccess(s *Signer, a Access, jti string) (string, time.Time, error) {
+	if jti == "" {
+		jti = NewJTI()
+	}
+	iat := a.IssuedAt.Unix()
+	exp := a.IssuedAt.Add(a.TTL)
+	p := accessPayload{
+		Jti: jti, Sub: a.Subject, Iat: iat, Exp: exp.Unix(), Scope: a.Scope,
+		ClientID: a.ClientID, Iss: a.Issuer, Aud: a.Audience,
+	}
+	var payload []byte
+	var err error
+	if len(a.Extra) == 0 {
+		payload, err = json.Marshal(p)
+	} else {
+		payload, err = mergeClaims(a.Extra, p)
+	}
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("encode access token: %w", err)
+	}
+	tok, err := s.Sign(TypeAccessToken, payload)
+	return tok, exp, err
+}
+
+// mergeClaims encodes extra with the registered claims of p laid over it.
+func mergeClaims(extra map[string]any, p accessPayload) ([]byte, error) {
+	base, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	var registered map[string]any
+	if err := json.Unmarshal(base, &registered); err != nil {
+		return nil, err
+	}
+	all := make(map[string]any, len(extra)+len(registered))
+	for k, v := range extra {
+		all[k] = v
+	}
+	for k, v := range registered {
+		all[k] = v
+	}
+	if p.Scope == "" {
+		delete(all, "scope") // an empty scope is omitted, never taken from extra
+	}
+	return json.Marshal(all)
+}
+
+// Leeway tolerated between clocks when checking exp, nbf and iat.
+const Leeway = 30 * time.Second
+
+// KeyVerifier verifies access tokens against the keys of the moment.
+type KeyVerifier struct {
+	Issuer string
+	// Keys returns the current key set; it is called on every verification so
+	// that rotation takes effect at once.
+	Keys func() *keys.Set
+	Now  func() time.Time
+}
+
+// Verify implements Verifier.
+func (v *KeyVerifier) Verify(raw string) (*Claims, error) {
+	set := v.Keys()
+	if set == nil {
+		return nil, fmt.Errorf("%w: no keys", ErrInvalid)
+	}
+	h, payload, err := parseCompact(raw, set.Lookup)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.EqualFold(h.Typ, TypeAccessToken) && !strings.EqualFold(h.Typ, "application/"+TypeAccessToken) {
+		return nil, fmt.Errorf("%w: not an access token (typ)", ErrInvalid)
+	}
+	c, err := decodeClaims(payload)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	if v.Now != nil {
+		now = v.Now()
+	}
+	if err := c.checkTimes(now); err != nil {
+		return nil, err
+	}
+	if c.Issuer != v.Issuer {
+		return nil, fmt.Errorf("%w: wrong issuer", ErrInvalid)
+	}
+	return &c.Claims, nil
+}
+
+type decoded struct {
+	Claims
+	nbf, iat int64
+	hasNbf   bool
+	hasIat   bool
+}
+
+func decodeClaims(payload []byte) (*decoded, error) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, fmt.Errorf("%w: malformed claims", ErrInvalid)
+	}
+	d := &decoded{}
+	str := func(name string, dst *string) error {
+		v, ok := m[name]
+		if !ok {
+			return nil
+		}
+		s, ok := v.(string)
+		if !ok {
+			return fmt.Errorf("%w: claim %s is not a string", ErrInvalid, name)
+		}
+		*dst = s
+		delete(m, name)
+		return nil
+	}
+	num := func(name string, dst *int64, present *bool) error {
+		v, ok := m[name]
+		if !ok {
+			return nil
+		}
+		n, ok := v.(json.Number)
+		if !ok {
+			return fmt.Errorf("%w: claim %s is not a number", ErrInvalid, name)
+		}
+		f, err := n.Float64()
+		if err != nil {
+			return fmt.Errorf("%w: claim %s is not a number", ErrInvalid, name)
+		}
+		*dst = int64(f)
+		if present != nil {
+			*present = true
+		}
+		delete(m, name)
+		return nil
+	}
+	var hasExp bool
+	for _, err := range []error{
+		str("iss", &d.Issuer), str("sub", &d.Subject), str("client_id", &d.ClientID),
+		str("scope", &d.Scope), str("jti", &d.JTI),
+		num("exp", &d.Expiry, &hasExp), num("iat", &d.iat, &d.hasIat), num("nbf", &d.nbf, &d.hasNbf),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if !hasExp {
+		return nil, fmt.Errorf("%w: no exp claim", ErrInvalid)
+	}
+	d.IssuedAt = d.iat
+	switch aud := m["aud"].(type) {
+	case string:
+		d.Audience = []string{aud}
+	case []any:
+		for _, a := range aud {
+			s, ok := a.(string)
+			if !ok {
+				return nil, fmt.Errorf("%w: claim aud is malformed", ErrInvalid)
+			}
+			d.Audience = append(d.Audience, s)
+		}
+	case nil:
+	default:
+		return nil, fmt.Errorf("%w: claim aud is malformed", ErrInvalid)
+	}
+	delete(m, "aud")
+	if len(m) > 0 {
+		d.Extra = m
+	}
+	return d, nil
+}
+
+func (d *decoded) checkTimes(now time.Time) error {
+	t := now.Unix()
+	lw := int64(Leeway / time.Second)
+	if t >= d.Expiry+lw {
+		return fmt.Errorf("%w: expired", ErrInvalid)
+	}
+	if d.hasNbf && d.nbf > t+lw {
+		return fmt.Errorf("%w: not valid yet", ErrInvalid)
+	}
+	if d.hasIat && d.iat > t+lw {
+		return fmt.Errorf("%w: issued in the future", ErrInvalid)
+	}
+	return nil
+}
