@@ -1,0 +1,318 @@
+package sqlite
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/sqlstore"
+	"github.com/monban/monban/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, err := Open(t.Context(), filepath.Join(t.TempDir(), "monban.db"))
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	})
+}
+
+func TestOpenCreatesPrivateFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "monban.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	for _, p := range []string{filepath.Dir(path), path} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+			t.Errorf("%s has mode %v, want no access for group or others", filepath.Base(p), perm)
+		}
+	}
+}
+
+func TestOpenOddPath(t *testing.T) {
+	// Characters that mean something in a URI stay part of the file name.
+	path := filepath.Join(t.TempDir(), "a?b#c%20 d.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at the given path: %v", err)
+	}
+	if _, err := Open(t.Context(), ""); err == nil {
+		t.Error("Open with an empty path succeeded")
+	}
+}
+
+// TestReopen checks that data survives closing and that opening an
+// up-to-date database applies no migration again.
+func TestReopen(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "monban.db")
+	created := time.Date(2024, 1, 2, 3, 4, 5, 6e6, time.UTC)
+	for i := range 3 {
+		s, err := Open(ctx, path)
+		if err != nil {
+			t.Fatalf("Open #%d: %v", i, err)
+		}
+		id := fmt.Sprintf("app%d", i)
+		if err := s.CreateApplication(ctx, store.Application{ID: id, Name: id, Type: store.AppSPA, CreatedAt: created}); err != nil {
+			t.Fatalf("CreateApplication #%d: %v", i, err)
+		}
+		v, err := s.EnsureSetting(ctx, "key", id)
+		if err != nil {
+			t.Fatalf("EnsureSetting #%d: %v", i, err)
+		}
+		if v != "app0" {
+			t.Errorf("EnsureSetting #%d = %q, want the value stored before reopening", i, v)
+		}
+		list, total, err := s.ListApplications(ctx, store.Page{})
+		if err != nil {
+			t.Fatalf("ListApplications #%d: %v", i, err)
+		}
+		if total != i+1 || len(list) != i+1 || !list[0].CreatedAt.Equal(created) {
+			t.Errorf("after opening %d times: %d applications (total %d): %+v", i+1, len(list), total, list)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close #%d: %v", i, err)
+		}
+	}
+
+	// goose recorded each migration once.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, "SELECT version_id, COUNT(*) FROM goose_db_version WHERE version_id > 0 GROUP BY version_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	versions := 0
+	for rows.Next() {
+		var v, n int64
+		if err := rows.Scan(&v, &n); err != nil {
+			t.Fatal(err)
+		}
+		versions++
+		if n != 1 {
+			t.Errorf("migration %d recorded %d times", v, n)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if versions == 0 {
+		t.Error("no migration recorded")
+	}
+}
+
+// TestTwoInstances has two stores on one file, as two server processes
+// would, racing read-then-write transactions. BEGIN IMMEDIATE and the busy
+// timeout must make them wait for each other instead of failing.
+func TestTwoInstances(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "monban.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	if err := a.CreateRole(ctx, store.Role{ID: "r", Name: "r", Type: store.RoleMachineToMachine}); err != nil {
+		t.Fatal(err)
+	}
+	const perStore, rounds = 3, 15
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	settings := make(map[string]map[string]bool) // setting name -> values returned
+	for i, s := range []store.Store{a, b, a, b, a, b}[:2*perStore] {
+		wg.Go(func() {
+			for j := range rounds {
+				id := fmt.Sprintf("g%d-%d", i, j)
+				err := s.CreateApplication(ctx, store.Application{ID: id, Name: id, Type: store.AppMachineToMachine})
+				if err == nil {
+					err = s.AddRoleApplications(ctx, "r", []string{id})
+				}
+				var v string
+				if err == nil {
+					v, err = s.EnsureSetting(ctx, fmt.Sprintf("s%d", j), id)
+				}
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else {
+					if settings[fmt.Sprint(j)] == nil {
+						settings[fmt.Sprint(j)] = map[string]bool{}
+					}
+					settings[fmt.Sprint(j)][v] = true
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	for name, values := range settings {
+		if len(values) != 1 {
+			t.Errorf("setting %s: instances saw different values %v", name, values)
+		}
+	}
+	_, total, err := b.ListRoleApplications(ctx, "r", store.Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2 * perStore * rounds; total != want {
+		t.Errorf("role has %d applications, want %d", total, want)
+	}
+}
+
+func TestRotatePromotesNextKey(t *testing.T) {
+	ctx := t.Context()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "monban.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	cur := store.SigningKey{ID: "k1", Algorithm: "ES256", Status: store.KeyCurrent, PrivateKey: []byte("1"), CreatedAt: now}
+	next := store.SigningKey{ID: "k2", Algorithm: "ES256", Status: store.KeyNext, PrivateKey: []byte("2"), CreatedAt: now.Add(time.Hour)}
+	for _, k := range []store.SigningKey{cur, next} {
+		if err := s.CreateSigningKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The key published ahead as "next" becomes current in place.
+	if err := s.RotateSigningKeys(ctx, next, now.Add(2*time.Hour), time.Time{}); err != nil {
+		t.Fatalf("RotateSigningKeys: %v", err)
+	}
+	keys, err := s.ListSigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 2 || keys[0].Status != store.KeyPrevious || keys[1].Status != store.KeyCurrent ||
+		!keys[1].CreatedAt.Equal(next.CreatedAt) {
+		t.Errorf("keys after promoting the next key: %+v", keys)
+	}
+	// A key that is not "next" is not taken over.
+	err = s.RotateSigningKeys(ctx, cur, now.Add(3*time.Hour), time.Time{})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("rotating to a previous key's id: %v, want ErrConflict", err)
+	}
+}
+
+// TestConstraintErrors checks that constraint failures are recognised by
+// their extended result codes, not only by the message fallback.
+func TestConstraintErrors(t *testing.T) {
+	ctx := t.Context()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "c.db")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"CREATE TABLE p (id TEXT PRIMARY KEY, u TEXT UNIQUE)",
+		"CREATE TABLE c (p TEXT REFERENCES p (id))",
+		"INSERT INTO p VALUES ('a', 'x')",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		query        string
+		unique, fkey bool
+	}{
+		{"INSERT INTO p VALUES ('a', 'y')", true, false},
+		{"INSERT INTO p VALUES ('b', 'x')", true, false},
+		{"INSERT INTO c VALUES ('missing')", false, true},
+	} {
+		_, err := db.ExecContext(ctx, tc.query)
+		if err == nil {
+			t.Fatalf("%s: no error", tc.query)
+		}
+		// Hide the message so that only the code can tell.
+		coded := codeOnly{err}
+		if got := isUniqueViolation(coded); got != tc.unique {
+			t.Errorf("%s: isUniqueViolation(%v) = %v", tc.query, err, got)
+		}
+		if got := isForeignKeyViolation(coded); got != tc.fkey {
+			t.Errorf("%s: isForeignKeyViolation(%v) = %v", tc.query, err, got)
+		}
+	}
+	if isUniqueViolation(errors.New("some other error")) || isForeignKeyViolation(errors.New("some other error")) {
+		t.Error("an unrelated error was taken for a constraint failure")
+	}
+}
+
+// codeOnly wraps an error without repeating its message.
+type codeOnly struct{ err error }
+
+func (e codeOnly) Error() string { return "constraint failed" }
+func (e codeOnly) Unwrap() error { return e.err }
+
+// TestMigrationsDownUp runs every migration down and up again, so that the
+// Down sections are checked too.
+func TestMigrationsDownUp(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "monban.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, sqlstore.Migrations(), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 0); err != nil {
+		t.Fatalf("DownTo(0): %v", err)
+	}
+	var tables int
+	if err := db.QueryRowContext(ctx,
+		"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'goose%' AND name NOT LIKE 'sqlite%'").
+		Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Errorf("%d tables left after migrating down", tables)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		t.Fatalf("Up after DownTo(0): %v", err)
+	}
+}

@@ -1,0 +1,88 @@
+package sqlstore
+
+import (
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+)
+
+// Dialect is everything that differs between database engines. The queries
+// themselves are portable SQL written with ? placeholders; a backend package
+// (sqlite, postgres) fills in a Dialect and the store does the rest.
+type Dialect struct {
+	// Goose names the engine for the migration provider, e.g.
+	// goose.DialectSQLite3 or goose.DialectPostgres.
+	Goose goose.Dialect
+
+	// DollarPlaceholders rewrites ? to $1, $2, … before a query runs
+	// (PostgreSQL).
+	DollarPlaceholders bool
+
+	// IsUniqueViolation reports a unique or primary-key violation, which the
+	// store returns wrapped in store.ErrConflict. Required.
+	IsUniqueViolation func(error) bool
+
+	// IsForeignKeyViolation reports an insert naming a parent row that does
+	// not exist (for example one deleted by a concurrent transaction), which
+	// the store returns wrapped in store.ErrNotFound. Optional.
+	IsForeignKeyViolation func(error) bool
+
+	// WriteTx is how read-then-write transactions begin. The store checks
+	// rows and then changes them, so the engine must either take its write
+	// lock at BEGIN (SQLite's BEGIN IMMEDIATE, which the sqlite backend gets
+	// from its DSN) or run at an isolation level that prevents lost updates,
+	// reporting conflicts through Retryable.
+	WriteTx sql.TxOptions
+
+	// ReadTx is how read transactions begin. Every statement in one must see
+	// the same snapshot (LoadCatalog relies on it): ReadOnly for SQLite in WAL
+	// mode, and LevelRepeatableRead for PostgreSQL.
+	ReadTx sql.TxOptions
+
+	// Retryable reports a transient failure, such as a serialization
+	// failure, after which a write transaction is run again from the start.
+	// Optional.
+	Retryable func(error) bool
+
+	// SingleWriter queues this process's write transactions so that one runs
+	// at a time. Engines with one database-wide write lock (SQLite) would
+	// otherwise have the waiting writers poll on their busy timeout, each
+	// holding a pooled connection.
+	SingleWriter bool
+
+	// MigrateOptions are passed to the goose provider, for example a session
+	// locker so that instances starting together migrate only once.
+	MigrateOptions []goose.ProviderOption
+}
+
+// rebind rewrites the ? placeholders of query for the engine. Question marks
+// inside quoted strings or identifiers are left alone.
+func (d *Dialect) rebind(query string) string {
+	if !d.DollarPlaceholders || !strings.Contains(query, "?") {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	var quote byte // the quote character we are inside of, or 0
+	for i := 0; i < len(query); i++ {
+		c := query[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '?':
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}

@@ -1,0 +1,197 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/monban/monban/internal/store"
+)
+
+const resourceCols = "id, name, indicator, access_token_ttl, is_default, created_at"
+
+func scanResource(r scanner) (store.Resource, error) {
+	var (
+		res     store.Resource
+		created int64
+	)
+	if err := r.Scan(&res.ID, &res.Name, &res.Indicator, &res.AccessTokenTTL, &res.IsDefault, &created); err != nil {
+		return res, err
+	}
+	res.CreatedAt = fromMillis(created)
+	return res, nil
+}
+
+// CreateResource inserts res; an id or indicator already in use is
+// ErrConflict. A resource created as the default takes that role from any
+// other, as with SetDefaultResource.
+func (s *Store) CreateResource(ctx context.Context, res store.Resource) error {
+	err := s.write(ctx, func(t txn) error {
+		if res.IsDefault {
+			if _, err := t.exec("UPDATE resources SET is_default = FALSE WHERE is_default"); err != nil {
+				return err
+			}
+		}
+		_, err := t.exec("INSERT INTO resources ("+resourceCols+") VALUES (?, ?, ?, ?, ?, ?)",
+			res.ID, res.Name, res.Indicator, res.AccessTokenTTL, res.IsDefault, millis(res.CreatedAt))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create resource: %w", err)
+	}
+	return nil
+}
+
+// GetResource returns the resource with the id.
+func (s *Store) GetResource(ctx context.Context, id string) (store.Resource, error) {
+	var res store.Resource
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		res, err = scanResource(t.queryRow("SELECT "+resourceCols+" FROM resources WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("resource", id)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Resource{}, fmt.Errorf("get resource: %w", err)
+	}
+	return res, nil
+}
+
+// ListResources returns a page of resources, oldest first.
+func (s *Store) ListResources(ctx context.Context, page store.Page) ([]store.Resource, int, error) {
+	list, total, err := listPage(ctx, s, nil, resourceCols, "FROM resources", "created_at, id", nil, page, scanResource)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list resources: %w", err)
+	}
+	return list, total, nil
+}
+
+// UpdateResource changes the name and access token lifetime of res.ID.
+func (s *Store) UpdateResource(ctx context.Context, res store.Resource) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("resource", res.ID),
+			"UPDATE resources SET name = ?, access_token_ttl = ? WHERE id = ?", res.Name, res.AccessTokenTTL, res.ID)
+	})
+	if err != nil {
+		return fmt.Errorf("update resource: %w", err)
+	}
+	return nil
+}
+
+// DeleteResource deletes the resource; its scopes and their role links go
+// with it through ON DELETE CASCADE.
+func (s *Store) DeleteResource(ctx context.Context, id string) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("resource", id), "DELETE FROM resources WHERE id = ?", id)
+	})
+	if err != nil {
+		return fmt.Errorf("delete resource: %w", err)
+	}
+	return nil
+}
+
+// SetDefaultResource makes id the only default resource, or clears its
+// default flag.
+func (s *Store) SetDefaultResource(ctx context.Context, id string, isDefault bool) error {
+	err := s.write(ctx, func(t txn) error {
+		if isDefault {
+			// Clear the others first: the unique index allows one default.
+			if _, err := t.exec("UPDATE resources SET is_default = FALSE WHERE is_default AND id <> ?", id); err != nil {
+				return err
+			}
+		}
+		return t.execOne(notFound("resource", id), "UPDATE resources SET is_default = ? WHERE id = ?", isDefault, id)
+	})
+	if err != nil {
+		return fmt.Errorf("set default resource: %w", err)
+	}
+	return nil
+}
+
+const scopeCols = "scopes.id, scopes.resource_id, scopes.name, scopes.description, scopes.created_at"
+
+func scanScope(r scanner) (store.Scope, error) {
+	var (
+		sc      store.Scope
+		created int64
+	)
+	if err := r.Scan(&sc.ID, &sc.ResourceID, &sc.Name, &sc.Description, &created); err != nil {
+		return sc, err
+	}
+	sc.CreatedAt = fromMillis(created)
+	return sc, nil
+}
+
+// CreateScope inserts scope. An unknown resource is ErrNotFound; an id, or a
+// name the resource already has, is ErrConflict.
+func (s *Store) CreateScope(ctx context.Context, scope store.Scope) error {
+	err := s.write(ctx, func(t txn) error {
+		if err := t.exists(notFound("resource", scope.ResourceID), "resources", scope.ResourceID); err != nil {
+			return err
+		}
+		_, err := t.exec("INSERT INTO scopes (id, resource_id, name, description, created_at) VALUES (?, ?, ?, ?, ?)",
+			scope.ID, scope.ResourceID, scope.Name, scope.Description, millis(scope.CreatedAt))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create scope: %w", err)
+	}
+	return nil
+}
+
+// GetScope returns the scope with the id.
+func (s *Store) GetScope(ctx context.Context, id string) (store.Scope, error) {
+	var sc store.Scope
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		sc, err = scanScope(t.queryRow("SELECT "+scopeCols+" FROM scopes WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("scope", id)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Scope{}, fmt.Errorf("get scope: %w", err)
+	}
+	return sc, nil
+}
+
+// ListScopes returns a page of the scopes of a resource, oldest first. An
+// unknown resource is ErrNotFound.
+func (s *Store) ListScopes(ctx context.Context, resourceID string, page store.Page) ([]store.Scope, int, error) {
+	parent := func(t txn) error { return t.exists(notFound("resource", resourceID), "resources", resourceID) }
+	list, total, err := listPage(ctx, s, parent, scopeCols, "FROM scopes WHERE scopes.resource_id = ?",
+		"scopes.created_at, scopes.id", []any{resourceID}, page, scanScope)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list scopes: %w", err)
+	}
+	return list, total, nil
+}
+
+// UpdateScope changes the name and description of scope.ID; a name the
+// resource already has is ErrConflict.
+func (s *Store) UpdateScope(ctx context.Context, scope store.Scope) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("scope", scope.ID),
+			"UPDATE scopes SET name = ?, description = ? WHERE id = ?", scope.Name, scope.Description, scope.ID)
+	})
+	if err != nil {
+		return fmt.Errorf("update scope: %w", err)
+	}
+	return nil
+}
+
+// DeleteScope deletes the scope; its role links go with it through ON DELETE
+// CASCADE.
+func (s *Store) DeleteScope(ctx context.Context, id string) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("scope", id), "DELETE FROM scopes WHERE id = ?", id)
+	})
+	if err != nil {
+		return fmt.Errorf("delete scope: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/monban/monban/internal/store"
+)
+
+const roleCols = "roles.id, roles.name, roles.description, roles.type, roles.created_at"
+
+func scanRole(r scanner) (store.Role, error) {
+	var (
+		role    store.Role
+		typ     string
+		created int64
+	)
+	if err := r.Scan(&role.ID, &role.Name, &role.Description, &typ, &created); err != nil {
+		return role, err
+	}
+	role.Type = store.RoleType(typ)
+	role.CreatedAt = fromMillis(created)
+	return role, nil
+}
+
+// CreateRole inserts role; an id or name already in use is ErrConflict.
+func (s *Store) CreateRole(ctx context.Context, role store.Role) error {
+	err := s.write(ctx, func(t txn) error {
+		_, err := t.exec("INSERT INTO roles (id, name, description, type, created_at) VALUES (?, ?, ?, ?, ?)",
+			role.ID, role.Name, role.Description, string(role.Type), millis(role.CreatedAt))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("create role: %w", err)
+	}
+	return nil
+}
+
+// GetRole returns the role with the id.
+func (s *Store) GetRole(ctx context.Context, id string) (store.Role, error) {
+	var role store.Role
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		role, err = scanRole(t.queryRow("SELECT "+roleCols+" FROM roles WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("role", id)
+		}
+		return err
+	})
+	if err != nil {
+		return store.Role{}, fmt.Errorf("get role: %w", err)
+	}
+	return role, nil
+}
+
+// ListRoles returns a page of the roles matching filter, oldest first.
+func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page store.Page) ([]store.Role, int, error) {
+	from, args := "FROM roles", []any(nil)
+	if filter.Type != "" {
+		from, args = "FROM roles WHERE roles.type = ?", []any{string(filter.Type)}
+	}
+	list, total, err := listPage(ctx, s, nil, roleCols, from, "roles.created_at, roles.id", args, page, scanRole)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list roles: %w", err)
+	}
+	return list, total, nil
+}
+
+// UpdateRole changes the name and description of role.ID; a name already in
+// use is ErrConflict.
+func (s *Store) UpdateRole(ctx context.Context, role store.Role) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("role", role.ID),
+			"UPDATE roles SET name = ?, description = ? WHERE id = ?", role.Name, role.Description, role.ID)
+	})
+	if err != nil {
+		return fmt.Errorf("update role: %w", err)
+	}
+	return nil
+}
+
+// DeleteRole deletes the role; its scope and application links go with it
+// through ON DELETE CASCADE.
+func (s *Store) DeleteRole(ctx context.Context, id string) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("role", id), "DELETE FROM roles WHERE id = ?", id)
+	})
+	if err != nil {
+		return fmt.Errorf("delete role: %w", err)
+	}
+	return nil
+}
+
+// addLinks links roleID to every one of ids (rows of table) through
+// linkTable, all or nothing: an unknown role or id is ErrNotFound and adds
+// nothing. Links that exist already, and repeated ids, are fine.
+func (s *Store) addLinks(ctx context.Context, roleID string, ids []string, table, kind, linkTable, linkCol string) error {
+	ids = uniq(ids)
+	return s.write(ctx, func(t txn) error {
+		if err := t.exists(notFound("role", roleID), "roles", roleID); err != nil {
+			return err
+		}
+		if err := t.allExist(fmt.Errorf("one of the %ss: %w", kind, store.ErrNotFound), table, ids); err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		stmt, err := t.tx.PrepareContext(t.ctx, t.d.rebind(
+			"INSERT INTO "+linkTable+" (role_id, "+linkCol+") VALUES (?, ?) ON CONFLICT DO NOTHING"))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, id := range ids {
+			if _, err := stmt.ExecContext(t.ctx, roleID, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// AddRoleScopes grants the scopes to the role; see addLinks.
+func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) error {
+	if err := s.addLinks(ctx, roleID, scopeIDs, "scopes", "scope", "role_scopes", "scope_id"); err != nil {
+		return fmt.Errorf("add role scopes: %w", err)
+	}
+	return nil
+}
+
+// RemoveRoleScope removes one link; a link that does not exist is
+// ErrNotFound.
+func (s *Store) RemoveRoleScope(ctx context.Context, roleID, scopeID string) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("role scope", roleID+"/"+scopeID),
+			"DELETE FROM role_scopes WHERE role_id = ? AND scope_id = ?", roleID, scopeID)
+	})
+	if err != nil {
+		return fmt.Errorf("remove role scope: %w", err)
+	}
+	return nil
+}
+
+// ListRoleScopes returns a page of the scopes the role grants, oldest first.
+// An unknown role is ErrNotFound.
+func (s *Store) ListRoleScopes(ctx context.Context, roleID string, page store.Page) ([]store.Scope, int, error) {
+	parent := func(t txn) error { return t.exists(notFound("role", roleID), "roles", roleID) }
+	list, total, err := listPage(ctx, s, parent, scopeCols,
+		"FROM scopes JOIN role_scopes ON role_scopes.scope_id = scopes.id WHERE role_scopes.role_id = ?",
+		"scopes.created_at, scopes.id", []any{roleID}, page, scanScope)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list role scopes: %w", err)
+	}
+	return list, total, nil
+}
+
+// AddRoleApplications gives the role to the applications; see addLinks.
+// Whether the role and applications are of a kind that fits is the caller's
+// concern.
+func (s *Store) AddRoleApplications(ctx context.Context, roleID string, appIDs []string) error {
+	if err := s.addLinks(ctx, roleID, appIDs, "applications", "application", "role_applications", "app_id"); err != nil {
+		return fmt.Errorf("add role applications: %w", err)
+	}
+	return nil
+}
+
+// RemoveRoleApplication removes one link; a link that does not exist is
+// ErrNotFound.
+func (s *Store) RemoveRoleApplication(ctx context.Context, roleID, appID string) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("role application", roleID+"/"+appID),
+			"DELETE FROM role_applications WHERE role_id = ? AND app_id = ?", roleID, appID)
+	})
+	if err != nil {
+		return fmt.Errorf("remove role application: %w", err)
+	}
+	return nil
+}
+
+// ListRoleApplications returns a page of the applications holding the role,
+// oldest first. An unknown role is ErrNotFound.
+func (s *Store) ListRoleApplications(ctx context.Context, roleID string, page store.Page) ([]store.Application, int, error) {
+	parent := func(t txn) error { return t.exists(notFound("role", roleID), "roles", roleID) }
+	list, total, err := listPage(ctx, s, parent, appCols,
+		"FROM applications JOIN role_applications ON role_applications.app_id = applications.id WHERE role_applications.role_id = ?",
+		"applications.created_at, applications.id", []any{roleID}, page, scanApp)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list role applications: %w", err)
+	}
+	return list, total, nil
+}
+
+// ListApplicationRoles returns a page of the roles an application holds,
+// oldest first. An unknown application is ErrNotFound.
+func (s *Store) ListApplicationRoles(ctx context.Context, appID string, page store.Page) ([]store.Role, int, error) {
+	parent := func(t txn) error { return t.exists(notFound("application", appID), "applications", appID) }
+	list, total, err := listPage(ctx, s, parent, roleCols,
+		"FROM roles JOIN role_applications ON role_applications.role_id = roles.id WHERE role_applications.app_id = ?",
+		"roles.created_at, roles.id", []any{appID}, page, scanRole)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list application roles: %w", err)
+	}
+	return list, total, nil
+}

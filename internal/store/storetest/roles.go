@@ -1,0 +1,272 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/monban/monban/internal/store"
+)
+
+func testRoles(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	r := role("ro1", 1)
+	ok(t, s.CreateRole(ctx, r), "CreateRole")
+	got, err := s.GetRole(ctx, "ro1")
+	ok(t, err, "GetRole")
+	same(t, "GetRole", got, r)
+	_, err = s.GetRole(ctx, "missing")
+	wantErr(t, err, store.ErrNotFound, "GetRole missing")
+
+	sameName := role("ro2", 2)
+	sameName.Name = r.Name
+	wantErr(t, s.CreateRole(ctx, sameName), store.ErrConflict, "CreateRole with a used name")
+	wantErr(t, s.CreateRole(ctx, role("ro1", 3)), store.ErrConflict, "CreateRole with a used id")
+
+	user := role("ro2", 2)
+	user.Type = store.RoleUser
+	must(t, s.CreateRole(ctx, user))
+	must(t, s.CreateRole(ctx, role("ro3", 3)))
+
+	// Only the name and description change.
+	upd := store.Role{ID: "ro1", Name: "admin", Description: "administers", Type: store.RoleUser, CreatedAt: at(9)}
+	ok(t, s.UpdateRole(ctx, upd), "UpdateRole")
+	got, err = s.GetRole(ctx, "ro1")
+	ok(t, err, "GetRole after update")
+	want := r
+	want.Name, want.Description = "admin", "administers"
+	same(t, "GetRole after update", got, want)
+	upd = role("ro3", 3)
+	upd.Name = "admin"
+	wantErr(t, s.UpdateRole(ctx, upd), store.ErrConflict, "UpdateRole to a used name")
+	wantErr(t, s.UpdateRole(ctx, role("missing", 1)), store.ErrNotFound, "UpdateRole missing")
+
+	for _, tc := range []struct {
+		filter store.RoleFilter
+		page   store.Page
+		want   []string
+		total  int
+	}{
+		{store.RoleFilter{}, store.Page{}, []string{"ro1", "ro2", "ro3"}, 3},
+		{store.RoleFilter{}, store.Page{Offset: 1, Limit: 1}, []string{"ro2"}, 3},
+		{store.RoleFilter{Type: store.RoleMachineToMachine}, store.Page{}, []string{"ro1", "ro3"}, 2},
+		{store.RoleFilter{Type: store.RoleMachineToMachine}, store.Page{Offset: 1}, []string{"ro3"}, 2},
+		{store.RoleFilter{Type: store.RoleUser}, store.Page{}, []string{"ro2"}, 1},
+	} {
+		list, total, err := s.ListRoles(ctx, tc.filter, tc.page)
+		ok(t, err, "ListRoles")
+		same(t, "ListRoles ids", ids(list), tc.want)
+		if total != tc.total {
+			t.Errorf("ListRoles(%+v, %+v) total = %d, want %d", tc.filter, tc.page, total, tc.total)
+		}
+	}
+	list, _, err := s.ListRoles(ctx, store.RoleFilter{Type: store.RoleUser}, store.Page{})
+	ok(t, err, "ListRoles")
+	same(t, "ListRoles rows", list, []store.Role{user})
+
+	ok(t, s.DeleteRole(ctx, "ro1"), "DeleteRole")
+	_, err = s.GetRole(ctx, "ro1")
+	wantErr(t, err, store.ErrNotFound, "GetRole after delete")
+	wantErr(t, s.DeleteRole(ctx, "ro1"), store.ErrNotFound, "DeleteRole twice")
+	// The name is free again.
+	ok(t, s.CreateRole(ctx, want), "CreateRole after delete")
+}
+
+// roleScopeIDs lists the ids of the scopes a role grants.
+func roleScopeIDs(t *testing.T, ctx context.Context, s store.Store, roleID string) []string {
+	t.Helper()
+	list, total, err := s.ListRoleScopes(ctx, roleID, store.Page{})
+	ok(t, err, "ListRoleScopes")
+	if total != len(list) {
+		t.Errorf("ListRoleScopes(%s) total = %d, but %d rows", roleID, total, len(list))
+	}
+	return ids(list)
+}
+
+func testRoleScopes(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	must(t, s.CreateResource(ctx, resource("r1", 1)))
+	must(t, s.CreateResource(ctx, resource("r2", 2)))
+	must(t, s.CreateRole(ctx, role("ro1", 1)))
+	must(t, s.CreateRole(ctx, role("ro2", 2)))
+	for i, id := range []string{"s1", "s2", "s3"} {
+		must(t, s.CreateScope(ctx, scope(id, "r1", 10+i)))
+	}
+	must(t, s.CreateScope(ctx, scope("s4", "r2", 5)))
+
+	same(t, "no role scopes at first", roleScopeIDs(t, ctx, s, "ro1"), []string{})
+
+	// Repeated ids are fine.
+	ok(t, s.AddRoleScopes(ctx, "ro1", []string{"s2", "s1", "s2"}), "AddRoleScopes")
+	same(t, "role scopes", roleScopeIDs(t, ctx, s, "ro1"), []string{"s1", "s2"})
+
+	// Existing links are left as they are.
+	ok(t, s.AddRoleScopes(ctx, "ro1", []string{"s2", "s3"}), "AddRoleScopes overlapping")
+	same(t, "role scopes after overlap", roleScopeIDs(t, ctx, s, "ro1"), []string{"s1", "s2", "s3"})
+
+	// All or nothing.
+	wantErr(t, s.AddRoleScopes(ctx, "ro1", []string{"s4", "missing"}), store.ErrNotFound, "AddRoleScopes with a missing scope")
+	same(t, "role scopes after a failed add", roleScopeIDs(t, ctx, s, "ro1"), []string{"s1", "s2", "s3"})
+	wantErr(t, s.AddRoleScopes(ctx, "missing", []string{"s1"}), store.ErrNotFound, "AddRoleScopes to a missing role")
+	wantErr(t, s.AddRoleScopes(ctx, "missing", nil), store.ErrNotFound, "AddRoleScopes none to a missing role")
+	ok(t, s.AddRoleScopes(ctx, "ro1", nil), "AddRoleScopes none")
+
+	// Scopes from several resources; the order is the scopes' creation.
+	ok(t, s.AddRoleScopes(ctx, "ro1", []string{"s4"}), "AddRoleScopes other resource")
+	same(t, "role scopes across resources", roleScopeIDs(t, ctx, s, "ro1"), []string{"s4", "s1", "s2", "s3"})
+
+	list, total, err := s.ListRoleScopes(ctx, "ro1", store.Page{Offset: 1, Limit: 2})
+	ok(t, err, "ListRoleScopes page")
+	same(t, "ListRoleScopes page", list, []store.Scope{scope("s1", "r1", 10), scope("s2", "r1", 11)})
+	if total != 4 {
+		t.Errorf("ListRoleScopes page total = %d, want 4", total)
+	}
+	_, _, err = s.ListRoleScopes(ctx, "missing", store.Page{})
+	wantErr(t, err, store.ErrNotFound, "ListRoleScopes for a missing role")
+
+	// Links are per role.
+	ok(t, s.AddRoleScopes(ctx, "ro2", []string{"s3"}), "AddRoleScopes ro2")
+	same(t, "ro2 scopes", roleScopeIDs(t, ctx, s, "ro2"), []string{"s3"})
+
+	ok(t, s.RemoveRoleScope(ctx, "ro1", "s3"), "RemoveRoleScope")
+	same(t, "role scopes after remove", roleScopeIDs(t, ctx, s, "ro1"), []string{"s4", "s1", "s2"})
+	same(t, "ro2 scopes after removing from ro1", roleScopeIDs(t, ctx, s, "ro2"), []string{"s3"})
+	wantErr(t, s.RemoveRoleScope(ctx, "ro1", "s3"), store.ErrNotFound, "RemoveRoleScope twice")
+	wantErr(t, s.RemoveRoleScope(ctx, "missing", "s1"), store.ErrNotFound, "RemoveRoleScope missing role")
+	// The scope itself is still there.
+	_, err = s.GetScope(ctx, "s3")
+	ok(t, err, "GetScope after RemoveRoleScope")
+}
+
+// roleAppIDs lists the ids of the applications holding a role.
+func roleAppIDs(t *testing.T, ctx context.Context, s store.Store, roleID string) []string {
+	t.Helper()
+	list, total, err := s.ListRoleApplications(ctx, roleID, store.Page{})
+	ok(t, err, "ListRoleApplications")
+	if total != len(list) {
+		t.Errorf("ListRoleApplications(%s) total = %d, but %d rows", roleID, total, len(list))
+	}
+	return ids(list)
+}
+
+// appRoleIDs lists the ids of the roles an application holds.
+func appRoleIDs(t *testing.T, ctx context.Context, s store.Store, appID string) []string {
+	t.Helper()
+	list, total, err := s.ListApplicationRoles(ctx, appID, store.Page{})
+	ok(t, err, "ListApplicationRoles")
+	if total != len(list) {
+		t.Errorf("ListApplicationRoles(%s) total = %d, but %d rows", appID, total, len(list))
+	}
+	return ids(list)
+}
+
+func testRoleApplications(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for i, id := range []string{"a3", "a1", "a2"} {
+		must(t, s.CreateApplication(ctx, app(id, i)))
+	}
+	must(t, s.CreateRole(ctx, role("ro2", 2)))
+	must(t, s.CreateRole(ctx, role("ro1", 1)))
+
+	ok(t, s.AddRoleApplications(ctx, "ro1", []string{"a1", "a1", "a3"}), "AddRoleApplications")
+	same(t, "role apps", roleAppIDs(t, ctx, s, "ro1"), []string{"a3", "a1"})
+	ok(t, s.AddRoleApplications(ctx, "ro1", []string{"a1", "a2"}), "AddRoleApplications overlapping")
+	same(t, "role apps after overlap", roleAppIDs(t, ctx, s, "ro1"), []string{"a3", "a1", "a2"})
+
+	ok(t, s.RemoveRoleApplication(ctx, "ro1", "a2"), "RemoveRoleApplication")
+	wantErr(t, s.AddRoleApplications(ctx, "ro1", []string{"a2", "missing", "a2"}), store.ErrNotFound,
+		"AddRoleApplications with a missing app")
+	same(t, "role apps after a failed add", roleAppIDs(t, ctx, s, "ro1"), []string{"a3", "a1"})
+	wantErr(t, s.AddRoleApplications(ctx, "missing", []string{"a1"}), store.ErrNotFound,
+		"AddRoleApplications to a missing role")
+	ok(t, s.AddRoleApplications(ctx, "ro1", []string{}), "AddRoleApplications none")
+
+	list, total, err := s.ListRoleApplications(ctx, "ro1", store.Page{Offset: 1, Limit: 5})
+	ok(t, err, "ListRoleApplications page")
+	same(t, "ListRoleApplications page", list, []store.Application{app("a1", 1)})
+	if total != 2 {
+		t.Errorf("ListRoleApplications page total = %d, want 2", total)
+	}
+	_, _, err = s.ListRoleApplications(ctx, "missing", store.Page{})
+	wantErr(t, err, store.ErrNotFound, "ListRoleApplications for a missing role")
+
+	ok(t, s.AddRoleApplications(ctx, "ro2", []string{"a1"}), "AddRoleApplications ro2")
+	same(t, "a1 roles", appRoleIDs(t, ctx, s, "a1"), []string{"ro1", "ro2"})
+	same(t, "a3 roles", appRoleIDs(t, ctx, s, "a3"), []string{"ro1"})
+	same(t, "a2 roles", appRoleIDs(t, ctx, s, "a2"), []string{})
+	roles, total, err := s.ListApplicationRoles(ctx, "a1", store.Page{Limit: 1})
+	ok(t, err, "ListApplicationRoles page")
+	same(t, "ListApplicationRoles page", roles, []store.Role{role("ro1", 1)})
+	if total != 2 {
+		t.Errorf("ListApplicationRoles page total = %d, want 2", total)
+	}
+	_, _, err = s.ListApplicationRoles(ctx, "missing", store.Page{})
+	wantErr(t, err, store.ErrNotFound, "ListApplicationRoles for a missing app")
+
+	wantErr(t, s.RemoveRoleApplication(ctx, "ro1", "a2"), store.ErrNotFound, "RemoveRoleApplication twice")
+	wantErr(t, s.RemoveRoleApplication(ctx, "ro1", "missing"), store.ErrNotFound, "RemoveRoleApplication missing app")
+}
+
+func testCascades(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for i, id := range []string{"a1", "a2"} {
+		must(t, s.CreateApplication(ctx, app(id, i)))
+		must(t, s.CreateAppSecret(ctx, store.AppSecret{AppID: id, Name: "default", Hash: []byte(id), CreatedAt: at(i)}))
+	}
+	for i, id := range []string{"r1", "r2"} {
+		must(t, s.CreateResource(ctx, resource(id, i)))
+	}
+	must(t, s.CreateScope(ctx, scope("s1", "r1", 1)))
+	must(t, s.CreateScope(ctx, scope("s2", "r1", 2)))
+	must(t, s.CreateScope(ctx, scope("s3", "r2", 3)))
+	must(t, s.CreateRole(ctx, role("ro1", 1)))
+	must(t, s.CreateRole(ctx, role("ro2", 2)))
+	for _, ro := range []string{"ro1", "ro2"} {
+		must(t, s.AddRoleScopes(ctx, ro, []string{"s1", "s2", "s3"}))
+		must(t, s.AddRoleApplications(ctx, ro, []string{"a1", "a2"}))
+	}
+
+	// Deleting an application removes its secrets and role links.
+	ok(t, s.DeleteApplication(ctx, "a1"), "DeleteApplication")
+	same(t, "ro1 apps after deleting a1", roleAppIDs(t, ctx, s, "ro1"), []string{"a2"})
+	_, err := s.ListAppSecrets(ctx, "a1")
+	wantErr(t, err, store.ErrNotFound, "ListAppSecrets of a deleted app")
+	// Recreated, it starts with nothing.
+	must(t, s.CreateApplication(ctx, app("a1", 0)))
+	secrets, err := s.ListAppSecrets(ctx, "a1")
+	ok(t, err, "ListAppSecrets of a recreated app")
+	if len(secrets) != 0 {
+		t.Errorf("a recreated application has %d secrets", len(secrets))
+	}
+	same(t, "roles of a recreated app", appRoleIDs(t, ctx, s, "a1"), []string{})
+
+	// Deleting a scope removes its role links.
+	ok(t, s.DeleteScope(ctx, "s2"), "DeleteScope")
+	same(t, "ro1 scopes after deleting s2", roleScopeIDs(t, ctx, s, "ro1"), []string{"s1", "s3"})
+
+	// Deleting a resource removes its scopes and their role links.
+	ok(t, s.DeleteResource(ctx, "r1"), "DeleteResource")
+	_, err = s.GetScope(ctx, "s1")
+	wantErr(t, err, store.ErrNotFound, "GetScope of a deleted resource")
+	same(t, "ro1 scopes after deleting r1", roleScopeIDs(t, ctx, s, "ro1"), []string{"s3"})
+	same(t, "ro2 scopes after deleting r1", roleScopeIDs(t, ctx, s, "ro2"), []string{"s3"})
+	must(t, s.CreateResource(ctx, resource("r1", 1)))
+	list, _, err := s.ListScopes(ctx, "r1", store.Page{})
+	ok(t, err, "ListScopes of a recreated resource")
+	if len(list) != 0 {
+		t.Errorf("a recreated resource has %d scopes", len(list))
+	}
+
+	// Deleting a role removes its links but not what they pointed at.
+	ok(t, s.DeleteRole(ctx, "ro1"), "DeleteRole")
+	same(t, "a2 roles after deleting ro1", appRoleIDs(t, ctx, s, "a2"), []string{"ro2"})
+	_, err = s.GetScope(ctx, "s3")
+	ok(t, err, "GetScope after DeleteRole")
+	_, err = s.GetApplication(ctx, "a2")
+	ok(t, err, "GetApplication after DeleteRole")
+
+	cat, err := s.LoadCatalog(ctx)
+	ok(t, err, "LoadCatalog")
+	same(t, "catalog role scopes", sortedLinks(cat.RoleScopes), []store.RoleScope{{RoleID: "ro2", ScopeID: "s3"}})
+	same(t, "catalog role applications", sortedLinks(cat.RoleApplications), []store.RoleApplication{{RoleID: "ro2", AppID: "a2"}})
+	same(t, "catalog secrets", len(cat.Secrets), 1)
+}
