@@ -1,0 +1,111 @@
+package management
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/monban/monban/internal/httpjson"
+	"github.com/monban/monban/internal/token"
+)
+
+// requiredScope is the one scope the Management API knows, as in Logto.
+const requiredScope = "all"
+
+type claimsKey struct{}
+
+func claimsFrom(ctx context.Context) *token.Claims {
+	c, _ := ctx.Value(claimsKey{}).(*token.Claims)
+	return c
+}
+
+// authenticated lets a request through only with a bearer token (RFC 6750)
+// this server issued for the Management API with scope "all".
+func (s *server) authenticated(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		header := r.Header.Get("Authorization")
+		if header == "" {
+			// No credentials at all: RFC 6750 §3.1 says no error code.
+			w.Header().Set("WWW-Authenticate", `Bearer`)
+			httpjson.Write(w, http.StatusUnauthorized, httpjson.ErrorBody{
+				Code:    "auth.unauthorized",
+				Message: "an Authorization header with a Bearer token is required",
+			})
+			s.log.Debug("management request without credentials", "method", r.Method, "path", r.URL.Path)
+			return nil
+		}
+		scheme, raw, _ := strings.Cut(header, " ")
+		raw = strings.TrimSpace(raw)
+		if !strings.EqualFold(scheme, "Bearer") {
+			s.unauthorized(w, r, "the Authorization header must use the Bearer scheme")
+			return nil
+		}
+		if raw == "" {
+			s.unauthorized(w, r, "the Bearer token is empty")
+			return nil
+		}
+		claims, err := s.Verifier.Verify(raw)
+		if err != nil || claims == nil {
+			// token.ErrInvalid's messages are written to be shown; any
+			// other error might not be.
+			desc := "invalid token"
+			if err != nil && errors.Is(err, token.ErrInvalid) {
+				desc = err.Error()
+			}
+			s.unauthorized(w, r, desc)
+			return nil
+		}
+		if !claims.HasAudience(s.Indicator) {
+			s.unauthorized(w, r, "the token is not for the Management API (aud)")
+			return nil
+		}
+		if !claims.HasScope(requiredScope) {
+			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+requiredScope+`"`)
+			httpjson.Write(w, http.StatusForbidden, httpjson.ErrorBody{
+				Code:             "auth.forbidden",
+				Message:          "the token lacks scope " + requiredScope,
+				Error:            "insufficient_scope",
+				ErrorDescription: "the token lacks scope " + requiredScope,
+			})
+			s.log.Info("management request forbidden: missing scope", "method", r.Method, "path", r.URL.Path, "sub", claims.Subject)
+			return nil
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
+	}
+}
+
+// unauthorized answers 401 invalid_token. desc never contains the token.
+func (s *server) unauthorized(w http.ResponseWriter, r *http.Request, desc string) {
+	desc = headerSafe(desc)
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
+	httpjson.Write(w, http.StatusUnauthorized, httpjson.ErrorBody{
+		Code:             "auth.unauthorized",
+		Message:          desc,
+		Error:            "invalid_token",
+		ErrorDescription: desc,
+	})
+	s.log.Debug("management request rejected", "method", r.Method, "path", r.URL.Path, "reason", desc)
+}
+
+// headerSafe keeps only the characters RFC 6750 §3 allows in
+// error_description (printable ASCII without '"' and '\'), and bounds the
+// length.
+func headerSafe(s string) string {
+	const max = 200
+	var b strings.Builder
+	for _, c := range s {
+		if b.Len() >= max {
+			break
+		}
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteByte('\'')
+		case c >= 0x20 && c <= 0x7e:
+			b.WriteRune(c)
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,313 @@
+// Package management serves the Management API under /api: applications and
+// their secrets, API resources and scopes, roles, and signing keys, with
+// Logto's paths, JSON shapes and status codes so that Logto clients work
+// unchanged.
+package management
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/httpjson"
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/token"
+)
+
+// Deps is what the Management API needs from the rest of the server.
+type Deps struct {
+	Store store.Store
+	// Verifier checks bearer access tokens issued by this server.
+	Verifier token.Verifier
+	// Indicator is the Management API's resource indicator; a token must
+	// carry it in aud, and the resource with this indicator is read-only.
+	Indicator string
+	Keys      KeyManager
+	// HashSecret returns the keyed hash stored in place of a new secret.
+	HashSecret func(secret string) []byte
+	// Changed is called after every successful write, before the response
+	// is sent, so the token endpoint sees the change on its next request.
+	// An error is logged; the write has happened, so the answer is success.
+	Changed func(ctx context.Context) error
+	Logger  *slog.Logger
+	Now     func() time.Time // nil: time.Now
+}
+
+// KeyManager lists and rotates the server's signing keys.
+type KeyManager interface {
+	// ListKeys returns every stored key; only its metadata is shown.
+	ListKeys(ctx context.Context) ([]store.SigningKey, error)
+	// RotateKey makes a new key of algorithm current ("" keeps the current
+	// algorithm). For an algorithm it does not know it returns an error
+	// wrapping ErrUnsupportedAlgorithm.
+	RotateKey(ctx context.Context, algorithm string) error
+}
+
+// ErrUnsupportedAlgorithm is what KeyManager.RotateKey wraps for an unknown
+// algorithm (answered with 400). It is the keys package's error, so an
+// implementation built on keys.Generate returns it as is.
+var ErrUnsupportedAlgorithm = keys.ErrUnsupportedAlgorithm
+
+// Limits on request values. Lengths count characters, not bytes.
+const (
+	maxBodyBytes      = 64 << 10
+	maxNameLen        = 256
+	maxDescriptionLen = 1024
+	maxIndicatorLen   = 256
+	maxIDLen          = 256
+	maxIDsPerRequest  = 1000
+	defaultPageSize   = 20
+	maxPageSize       = 100
+	// DefaultAccessTokenTTL and MaxAccessTokenTTL bound a resource's
+	// accessTokenTtl in seconds. The maximum (30 days) also bounds how long
+	// a retired signing key stays published.
+	DefaultAccessTokenTTL = 3600
+	MaxAccessTokenTTL     = 30 * 86400
+)
+
+type server struct {
+	Deps
+	mux *http.ServeMux
+	log *slog.Logger
+}
+
+// handlerFunc is a route handler. It writes its own successful response and
+// returns errors for the caller to answer (see server.fail).
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+type route struct {
+	pattern string // "METHOD /api/path/{param}"
+	handle  handlerFunc
+	public  bool // served without a token
+}
+
+// New returns the Management API handler, which serves paths beginning /api/.
+// It panics if a required dependency is missing.
+func New(d Deps) http.Handler {
+	switch {
+	case d.Store == nil:
+		panic("management: Deps.Store is nil")
+	case d.Verifier == nil:
+		panic("management: Deps.Verifier is nil")
+	case d.Indicator == "":
+		panic("management: Deps.Indicator is empty")
+	case d.Keys == nil:
+		panic("management: Deps.Keys is nil")
+	case d.HashSecret == nil:
+		panic("management: Deps.HashSecret is nil")
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	for _, rt := range s.routes() {
+		h := rt.handle
+		if rt.public {
+			s.mux.Handle(rt.pattern, s.serve(h))
+		} else {
+			s.mux.Handle(rt.pattern, s.serve(s.authenticated(h)))
+		}
+	}
+	return s
+}
+
+func (s *server) routes() []route {
+	return []route{
+		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
+
+		{pattern: "GET /api/applications", handle: s.listApplications},
+		{pattern: "POST /api/applications", handle: s.createApplication},
+		{pattern: "GET /api/applications/{id}", handle: s.getApplication},
+		{pattern: "PATCH /api/applications/{id}", handle: s.updateApplication},
+		{pattern: "DELETE /api/applications/{id}", handle: s.deleteApplication},
+		{pattern: "GET /api/applications/{id}/secrets", handle: s.listSecrets},
+		{pattern: "POST /api/applications/{id}/secrets", handle: s.createSecret},
+		{pattern: "PATCH /api/applications/{id}/secrets/{name}", handle: s.renameSecret},
+		{pattern: "DELETE /api/applications/{id}/secrets/{name}", handle: s.deleteSecret},
+		{pattern: "GET /api/applications/{id}/roles", handle: s.listApplicationRoles},
+		{pattern: "POST /api/applications/{id}/roles", handle: s.addApplicationRoles},
+		{pattern: "PUT /api/applications/{id}/roles", handle: s.replaceApplicationRoles},
+		{pattern: "DELETE /api/applications/{id}/roles/{roleId}", handle: s.removeApplicationRole},
+
+		{pattern: "GET /api/resources", handle: s.listResources},
+		{pattern: "POST /api/resources", handle: s.createResource},
+		{pattern: "GET /api/resources/{id}", handle: s.getResource},
+		{pattern: "PATCH /api/resources/{id}", handle: s.updateResource},
+		{pattern: "DELETE /api/resources/{id}", handle: s.deleteResource},
+		{pattern: "PATCH /api/resources/{id}/is-default", handle: s.setDefaultResource},
+		{pattern: "GET /api/resources/{id}/scopes", handle: s.listScopes},
+		{pattern: "POST /api/resources/{id}/scopes", handle: s.createScope},
+		{pattern: "PATCH /api/resources/{id}/scopes/{scopeId}", handle: s.updateScope},
+		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: s.deleteScope},
+
+		{pattern: "GET /api/roles", handle: s.listRoles},
+		{pattern: "POST /api/roles", handle: s.createRole},
+		{pattern: "GET /api/roles/{id}", handle: s.getRole},
+		{pattern: "PATCH /api/roles/{id}", handle: s.updateRole},
+		{pattern: "DELETE /api/roles/{id}", handle: s.deleteRole},
+		{pattern: "GET /api/roles/{id}/scopes", handle: s.listRoleScopes},
+		{pattern: "POST /api/roles/{id}/scopes", handle: s.addRoleScopes},
+		{pattern: "DELETE /api/roles/{id}/scopes/{scopeId}", handle: s.removeRoleScope},
+		{pattern: "GET /api/roles/{id}/applications", handle: s.listRoleApplications},
+		{pattern: "POST /api/roles/{id}/applications", handle: s.addRoleApplications},
+		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: s.removeRoleApplication},
+
+		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys},
+		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},
+	}
+}
+
+// ServeHTTP answers unknown paths and wrong methods with JSON (ServeMux
+// would answer in plain text) and hands everything else to the mux.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.noRoute(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// noRoute answers 405 with Allow when the path exists for other methods,
+// else 404.
+func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range probeMethods {
+		probe := new(http.Request)
+		*probe = *r
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		httpjson.WriteError(w, http.StatusMethodNotAllowed, "request.method_not_allowed",
+			"method "+r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
+		return
+	}
+	httpjson.WriteError(w, http.StatusNotFound, "request.not_found", "no such API route")
+}
+
+// serve adapts a handlerFunc: it answers returned errors and turns a panic
+// into a 500 rather than a dropped connection.
+func (s *server) serve(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("management handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
+				httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
+			}
+		}()
+		if err := h(w, r); err != nil {
+			s.fail(w, r, err)
+		}
+	})
+}
+
+// apiError is an error answered with its own status, code and message.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.message }
+
+func invalid(message string) error {
+	return &apiError{http.StatusBadRequest, "request.invalid_input", message}
+}
+
+func notFound(message string) error {
+	return &apiError{http.StatusNotFound, "entity.not_exists", message}
+}
+
+func conflict(message string) error {
+	return &apiError{http.StatusUnprocessableEntity, "entity.unique_integrity_violation", message}
+}
+
+// fail answers err: client errors with their status, store.ErrNotFound 404,
+// store.ErrConflict 422, anything else a logged 500 with a generic message.
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *apiError
+	var de *httpjson.DecodeError
+	switch {
+	case errors.As(err, &ae):
+		httpjson.WriteError(w, ae.status, ae.code, ae.message)
+	case errors.As(err, &de):
+		code := "request.invalid_input"
+		switch de.Status {
+		case http.StatusRequestEntityTooLarge:
+			code = "request.entity_too_large"
+		case http.StatusUnsupportedMediaType:
+			code = "request.unsupported_media_type"
+		}
+		httpjson.WriteError(w, de.Status, code, de.Message)
+	case errors.Is(err, store.ErrNotFound):
+		httpjson.WriteError(w, http.StatusNotFound, "entity.not_exists", "entity not found")
+	case errors.Is(err, store.ErrConflict):
+		httpjson.WriteError(w, http.StatusUnprocessableEntity, "entity.unique_integrity_violation", "entity already exists")
+	default:
+		s.log.Error("management request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
+	}
+}
+
+// orNotFound gives a store.ErrNotFound a message naming what was missing.
+func orNotFound(err error, message string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound(message)
+	}
+	return err
+}
+
+// orConflict gives a store.ErrConflict a message naming what clashed.
+func orConflict(err error, message string) error {
+	if errors.Is(err, store.ErrConflict) {
+		return conflict(message)
+	}
+	return err
+}
+
+// decode reads a JSON request body into v.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return httpjson.Decode(w, r, v, maxBodyBytes)
+}
+
+// changed runs after a successful write: it logs the change for the audit
+// trail (never a secret: only method, path and caller) and has the token
+// endpoint's catalog rebuilt before the response goes out.
+func (s *server) changed(r *http.Request) {
+	sub := ""
+	if c := claimsFrom(r.Context()); c != nil {
+		sub = c.Subject
+	}
+	s.log.Info("management change", "method", r.Method, "path", r.URL.Path, "sub", sub)
+	if s.Changed == nil {
+		return
+	}
+	// Not cancelled with the request: the write happened, so the catalog
+	// must catch up even if the client has gone.
+	if err := s.Changed(context.WithoutCancel(r.Context())); err != nil {
+		s.log.Error("catalog reload after management change failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func msTime(v int64) time.Time { return time.UnixMilli(v) }
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
