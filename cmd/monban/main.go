@@ -1,0 +1,157 @@
+// Command monban is the Monban identity and access server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/monban/monban/internal/server"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `Monban: an OAuth 2.0 / OpenID Connect server for services and their users.
+
+Usage:
+  monban serve [flags]   start the server
+  monban version         print the version
+
+Run "monban serve -h" for the flags; each has an environment variable,
+and a flag wins over its variable.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], getenv, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintln(stdout, "monban", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "monban: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+func serve(args []string, getenv func(string) string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("monban serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	endpointDefault := env("MONBAN_ENDPOINT", server.DefaultEndpoint)
+	var (
+		addr       = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
+		endpoint   = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
+		dbURL      = fs.String("database-url", env("MONBAN_DATABASE_URL", server.DefaultDatabaseURL), "database URL (MONBAN_DATABASE_URL)")
+		indicator  = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
+		appID      = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
+		appSecret  = fs.String("bootstrap-app-secret", getenv("MONBAN_BOOTSTRAP_APP_SECRET"), "its App Secret (MONBAN_BOOTSTRAP_APP_SECRET; prefer the variable: flags show in process lists)")
+		logFormat  = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
+		logLevel   = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
+		accessLog  = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
+		refreshStr = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "monban serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	logger, err := newLogger(stderr, *logFormat, *logLevel)
+	if err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return 2
+	}
+	if *indicator == "" {
+		*indicator = strings.TrimRight(*endpoint, "/") + "/api"
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	start := time.Now()
+	srv, err := server.New(ctx, server.Config{
+		Addr:                *addr,
+		Endpoint:            *endpoint,
+		DatabaseURL:         *dbURL,
+		ManagementIndicator: *indicator,
+		BootstrapAppID:      *appID,
+		BootstrapAppSecret:  *appSecret,
+		AccessLog:           *accessLog,
+		RefreshInterval:     *refreshStr,
+		Logger:              logger,
+		Stderr:              stderr,
+	})
+	if err != nil {
+		logger.Error("start-up failed", "err", err)
+		return 1
+	}
+	defer srv.Close()
+	if err := srv.Listen(); err != nil {
+		logger.Error("cannot listen", "addr", *addr, "err", err)
+		return 1
+	}
+	logger.Info("monban is ready",
+		"version", version,
+		"addr", srv.Addr(),
+		"issuer", server.Issuer(*endpoint),
+		"management_api", *indicator,
+		"started_in", time.Since(start).Round(time.Millisecond))
+	if err := srv.Serve(ctx); err != nil {
+		logger.Error("server stopped with an error", "err", err)
+		return 1
+	}
+	logger.Info("monban stopped")
+	return 0
+}
+
+func envBool(v string, def bool) bool {
+	if b, err := strconv.ParseBool(v); err == nil {
+		return b
+	}
+	return def
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("unknown log level %q", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("unknown log format %q (use text or json)", format)
+}

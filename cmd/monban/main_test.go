@@ -1,0 +1,48 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+func TestCLI(t *testing.T) {
+	noenv := func(string) string { return "" }
+	cases := []struct {
+		args []string
+		env  map[string]string
+		code int
+		out  string
+	}{
+		{nil, nil, 2, "Usage"},
+		{[]string{"version"}, nil, 0, "monban"},
+		{[]string{"help"}, nil, 0, "Usage"},
+		{[]string{"launch"}, nil, 2, `unknown command "launch"`},
+		{[]string{"serve", "-no-such-flag"}, nil, 2, "flag provided but not defined"},
+		{[]string{"serve", "extra"}, nil, 2, "unexpected argument"},
+		{[]string{"serve", "-log-level", "loud"}, nil, 2, "unknown log level"},
+		{[]string{"serve", "-log-format", "xml"}, nil, 2, "unknown log format"},
+		{[]string{"serve"}, map[string]string{"MONBAN_LOG_FORMAT": "xml"}, 2, "unknown log format"},
+		{[]string{"serve", "-h"}, nil, 0, "MONBAN_DATABASE_URL"},
+		{[]string{"serve", "-database-url", "mysql://u:hunter2@h/db"}, nil, 1, "unsupported database URL"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			getenv := noenv
+			if c.env != nil {
+				getenv = func(k string) string { return c.env[k] }
+			}
+			code := run(c.args, getenv, &stdout, &stderr)
+			if code != c.code {
+				t.Errorf("exit %d, want %d; stderr: %s", code, c.code, stderr.String())
+			}
+			if all := stdout.String() + stderr.String(); !strings.Contains(all, c.out) {
+				t.Errorf("output lacks %q:\n%s", c.out, all)
+			}
+			if strings.Contains(stderr.String(), "hunter2") {
+				t.Error("a password reached the output")
+			}
+		})
+	}
+}

@@ -1,0 +1,99 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/monban/monban/internal/server"
+)
+
+func newServer(t *testing.T, cfg server.Config) (*server.Server, error) {
+	t.Helper()
+	if cfg.Endpoint == "" {
+		cfg.Endpoint = "http://localhost:3001"
+		cfg.ManagementIndicator = "http://localhost:3001/api"
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := server.New(context.Background(), cfg)
+	if err == nil {
+		t.Cleanup(func() { s.Close() })
+	}
+	return s, err
+}
+
+// With no bootstrap credentials, the first start creates an app with
+// Management API access and prints its credentials once; later starts don't.
+func TestBootstrapPrintsCredentialsOnce(t *testing.T) {
+	db := "sqlite://" + filepath.Join(t.TempDir(), "m.db")
+	var out bytes.Buffer
+	s, err := newServer(t, server.Config{DatabaseURL: db, Stderr: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`App ID:\s+(\S+)\s+App Secret:\s+(\S+)`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no credentials printed:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "curl") {
+		t.Error("no usage hint printed")
+	}
+	s.Close()
+
+	out.Reset()
+	if _, err := newServer(t, server.Config{DatabaseURL: db, Stderr: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("second start printed:\n%s", out.String())
+	}
+}
+
+func TestBootstrapConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]server.Config{
+		"only id":           {BootstrapAppID: "admin"},
+		"only secret":       {BootstrapAppSecret: "s3cret-s3cret-s3cret"},
+		"bad id":            {BootstrapAppID: "a b", BootstrapAppSecret: "s3cret-s3cret-s3cret"},
+		"bad endpoint":      {Endpoint: "localhost:3001", ManagementIndicator: "http://localhost:3001/api"},
+		"bad indicator":     {Endpoint: "http://localhost:3001", ManagementIndicator: "/api"},
+		"postgres for now":  {DatabaseURL: "postgres://user:pw@127.0.0.1/x"},
+		"unknown scheme":    {DatabaseURL: "mysql://user:hunter2@127.0.0.1/x"},
+		"sqlite with query": {DatabaseURL: "sqlite://x.db?mode=ro"},
+	}
+	for name, cfg := range cases {
+		t.Run(name, func(t *testing.T) {
+			if cfg.DatabaseURL == "" {
+				cfg.DatabaseURL = "sqlite://" + filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".db")
+			}
+			_, err := newServer(t, cfg)
+			if err == nil {
+				t.Fatal("started")
+			}
+			if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error leaks a secret: %v", err)
+			}
+		})
+	}
+}
+
+// Restarting with a changed bootstrap secret replaces the old one.
+func TestBootstrapSecretChange(t *testing.T) {
+	ts := startServer(t)
+	ts.managementToken()
+	ts.stop()
+	ts.restartWith(func(cfg *server.Config) { cfg.BootstrapAppSecret = "another-bootstrap-secret-0123456789abcdef" })
+	form := url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}, "scope": {"all"}}
+	if r := ts.tokenForm(bootID, bootSecret, form); r.Status != 401 {
+		t.Errorf("old bootstrap secret: %d", r.Status)
+	}
+	if r := ts.tokenForm(bootID, "another-bootstrap-secret-0123456789abcdef", form); r.Status != 200 || r.json(t)["scope"] != "all" {
+		t.Errorf("new bootstrap secret: %d %s", r.Status, r.Body)
+	}
+}

@@ -1,0 +1,119 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+// RequestID returns the id of the request being served, if any.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// requestIDs makes ids that are unique per process and cheap: a random
+// prefix chosen at start-up and a counter.
+type requestIDs struct {
+	prefix string
+	n      atomic.Uint64
+}
+
+func newRequestIDs() *requestIDs {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return &requestIDs{prefix: hex.EncodeToString(b) + "-"}
+}
+
+func (g *requestIDs) next() string {
+	return g.prefix + strconv.FormatUint(g.n.Add(1), 10)
+}
+
+// validRequestID accepts a caller's X-Request-Id only when it is short and
+// plain, so it can go into logs as it is.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusWriter records the status code for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// maxBodyBytes bounds every request body the server reads.
+const maxBodyBytes = 64 << 10
+
+// wrap adds, around every handler: a request id (X-Request-Id), a bound on
+// the body, recovery from panics (a 500 and a log line, never a crash), and
+// the access log. The log has the path but never the query or any header, so
+// no credential can reach it.
+func wrap(h http.Handler, logger *slog.Logger, accessLog bool) http.Handler {
+	ids := newRequestIDs()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID(id) {
+			id = ids.next()
+		}
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				logger.Error("panic while serving a request", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", v)
+				if sw.status == 0 {
+					http.Error(sw, `{"error":"server_error","error_description":"internal error"}`, http.StatusInternalServerError)
+				}
+			}
+			if accessLog {
+				logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+					slog.String("request_id", id),
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.Int("status", sw.status),
+					slog.Duration("duration", time.Since(start)),
+				)
+			}
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}

@@ -1,0 +1,231 @@
+// Package server wires Monban together: storage, the in-memory catalog, the
+// protocol endpoints and the Management API, behind common HTTP middleware.
+package server
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/management"
+	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/token"
+)
+
+// Config is the server's configuration (see the README for the variables).
+type Config struct {
+	Addr                string // listen address
+	// Listener, when set, is used instead of listening on Addr (tests bind
+	// a random port first, to know the endpoint).
+	Listener net.Listener
+	Endpoint            string // public base URL, without a trailing slash
+	DatabaseURL         string
+	ManagementIndicator string
+	BootstrapAppID      string
+	BootstrapAppSecret  string
+	AccessLog           bool
+	// RefreshInterval is how often the catalog is re-read from the database
+	// even without a change made here. Zero means one minute.
+	RefreshInterval time.Duration
+	Logger          *slog.Logger
+	// Stderr receives the one-time bootstrap credentials.
+	Stderr io.Writer
+}
+
+// Defaults for Config.
+const (
+	DefaultAddr        = "127.0.0.1:3001"
+	DefaultEndpoint    = "http://localhost:3001"
+	DefaultDatabaseURL = "sqlite://./monban-data/monban.db"
+)
+
+// Issuer returns the OIDC issuer for an endpoint.
+func Issuer(endpoint string) string { return strings.TrimRight(endpoint, "/") + "/oidc" }
+
+// settingSecretHashKey names the stored key of the client secret HMAC.
+const settingSecretHashKey = "client_secret_hash_key"
+
+// Server is a configured Monban, ready to serve.
+type Server struct {
+	cfg     Config
+	store   store.Store
+	catalog *catalog.Cache
+	handler http.Handler
+	http    *http.Server
+	ln      net.Listener
+	stop    context.CancelFunc
+}
+
+// New opens the storage, applies migrations, seeds what a first start needs
+// and builds the handlers. It does not listen yet.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = io.Discard
+	}
+	if cfg.RefreshInterval == 0 {
+		cfg.RefreshInterval = time.Minute
+	}
+	cfg.Endpoint = strings.TrimRight(cfg.Endpoint, "/")
+	if err := validateConfig(&cfg); err != nil {
+		return nil, err
+	}
+	st, err := OpenStore(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, store: st}
+	if err := s.setUp(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func validateConfig(cfg *Config) error {
+	for name, v := range map[string]string{"endpoint": cfg.Endpoint, "management API indicator": cfg.ManagementIndicator} {
+		if !absoluteHTTPURL(v) {
+			return fmt.Errorf("the %s must be an absolute http(s) URL, got %q", name, v)
+		}
+	}
+	return nil
+}
+
+func (s *Server) setUp(ctx context.Context) error {
+	cfg, st := s.cfg, s.store
+	now := time.Now()
+	hashKey, err := st.EnsureSetting(ctx, settingSecretHashKey, randid.Secret(32))
+	if err != nil {
+		return fmt.Errorf("secret hashing key: %w", err)
+	}
+	key, err := base64.RawURLEncoding.DecodeString(hashKey)
+	if err != nil || len(key) < 32 {
+		return errors.New("the stored secret hashing key is malformed")
+	}
+	hasher := clientauth.NewHasher(key)
+	if err := seedManagementAPI(ctx, st, cfg.ManagementIndicator, now); err != nil {
+		return err
+	}
+	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
+		return err
+	}
+	km := &keys.Manager{Store: st, Now: time.Now}
+	if err := km.Ensure(ctx); err != nil {
+		return fmt.Errorf("signing keys: %w", err)
+	}
+	cache, err := catalog.New(ctx, st, cfg.Logger)
+	if err != nil {
+		return err
+	}
+	s.catalog = cache
+	km.Reload = cache.Reload
+	km.Retention = func() time.Duration {
+		snap := cache.Load()
+		max := 3600 * time.Second
+		for _, r := range snap.ByIndicator {
+			if ttl := time.Duration(r.AccessTokenTTL) * time.Second; ttl > max {
+				max = ttl
+			}
+		}
+		return max + token.Leeway
+	}
+
+	issuer := Issuer(cfg.Endpoint)
+	mux := http.NewServeMux()
+	oidc.New(oidc.Config{Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger}).Register(mux)
+	mux.Handle("/api/", management.New(management.Deps{
+		Store:      st,
+		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }},
+		Indicator:  cfg.ManagementIndicator,
+		Keys:       km,
+		HashSecret: hasher.Hash,
+		Changed:    cache.Reload,
+		Logger:     cfg.Logger,
+	}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"status":"ok"}`)
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"error":"not_found","error_description":"no such endpoint"}`)
+	})
+	s.handler = wrap(mux, cfg.Logger, cfg.AccessLog)
+	return nil
+}
+
+// Handler returns the server's HTTP handler (for tests and benchmarks).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Listen binds the configured address. Addr is known after it returns.
+func (s *Server) Listen() error {
+	if s.cfg.Listener != nil {
+		s.ln = s.cfg.Listener
+		return nil
+	}
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Serve serves until ctx is cancelled, then shuts down gracefully: new
+// connections are refused and requests in flight get up to ten seconds.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.ln == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	go s.catalog.Refresh(bg, s.cfg.RefreshInterval)
+	s.http = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		stop()
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := s.http.Shutdown(shutdownCtx)
+	stop()
+	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
+}
+
+// Close releases the storage. Call it after Serve returns.
+func (s *Server) Close() error { return s.store.Close() }

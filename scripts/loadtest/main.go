@@ -1,0 +1,303 @@
+// Command loadtest measures the token endpoint under load: it builds and
+// starts a real Monban on a fresh database, creates an API resource, an M2M
+// role and app through the Management API, then drives
+// POST /oidc/token (client_credentials, Basic auth) with wrk at each
+// concurrency for a fixed time, and prints tokens/s, latency percentiles,
+// errors and the server's peak RSS and CPU.
+//
+//	go run ./scripts/loadtest -duration 20s -conc 16,64
+//
+// wrk comes from Debian's package of the same name.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	bootID     = "loadtest-admin"
+	bootSecret = "loadtest-admin-secret-0123456789abcdef012345"
+	indicator  = "https://shopping.api"
+)
+
+func main() {
+	duration := flag.Duration("duration", 20*time.Second, "length of each measured run")
+	warmup := flag.Duration("warmup", 3*time.Second, "unmeasured run before the first measurement")
+	concs := flag.String("conc", "16,64", "comma-separated concurrency levels")
+	threads := flag.Int("threads", 2, "wrk threads")
+	dbURL := flag.String("database-url", "", "database URL for the server (default: a fresh SQLite file)")
+	script := flag.String("script", "", "a custom JWT claims script file for client-credentials tokens (needs the jwt-customizer API)")
+	keep := flag.Bool("keep", false, "keep the temporary directory")
+	flag.Parse()
+	if err := run(*duration, *warmup, *concs, *threads, *dbURL, *script, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(duration, warmup time.Duration, concs string, threads int, dbURL, scriptFile string, keep bool) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
+	}
+	dir, err := os.MkdirTemp("", "monban-loadtest-")
+	if err != nil {
+		return err
+	}
+	if !keep {
+		defer os.RemoveAll(dir)
+	}
+	bin := filepath.Join(dir, "monban")
+	fmt.Fprintln(os.Stderr, "building monban…")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/monban")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	port, err := freePort()
+	if err != nil {
+		return err
+	}
+	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
+	if dbURL == "" {
+		dbURL = "sqlite://" + filepath.Join(dir, "monban.db")
+	}
+	srv := exec.Command(bin, "serve")
+	srv.Env = append(os.Environ(),
+		"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"MONBAN_ENDPOINT="+endpoint,
+		"MONBAN_DATABASE_URL="+dbURL,
+		"MONBAN_BOOTSTRAP_APP_ID="+bootID,
+		"MONBAN_BOOTSTRAP_APP_SECRET="+bootSecret,
+		"MONBAN_LOG_LEVEL=warn",
+	)
+	logFile, err := os.Create(filepath.Join(dir, "server.log"))
+	if err != nil {
+		return err
+	}
+	srv.Stdout, srv.Stderr = logFile, logFile
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+	}()
+	if err := waitReady(endpoint + "/healthz"); err != nil {
+		return err
+	}
+	appID, secret, err := setUp(endpoint, scriptFile)
+	if err != nil {
+		return fmt.Errorf("set-up through the Management API: %w", err)
+	}
+	lua, err := filepath.Abs("scripts/loadtest/token.lua")
+	if err != nil {
+		return err
+	}
+	body := "grant_type=client_credentials&resource=" + url.QueryEscape(indicator) + "&scope=read%3Aproducts"
+	env := append(os.Environ(), "CLIENT_ID="+appID, "CLIENT_SECRET="+secret, "TOKEN_BODY="+body)
+	target := endpoint + "/oidc/token"
+	pid := srv.Process.Pid
+
+	fmt.Printf("# monban %s, %d cores, wrk -t%d, %s per run, database %s\n", time.Now().UTC().Format(time.RFC3339), numCPU(), threads, duration, strings.SplitN(dbURL, "://", 2)[0])
+	if _, err := wrk(env, target, threads, 16, warmup, lua); err != nil {
+		return err
+	}
+	for _, c := range strings.Split(concs, ",") {
+		conc, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || conc < 1 {
+			return fmt.Errorf("bad concurrency %q", c)
+		}
+		cpu0 := cpuTicks(pid)
+		start := time.Now()
+		r, err := wrk(env, target, threads, conc, duration, lua)
+		if err != nil {
+			return err
+		}
+		cpu := float64(cpuTicks(pid)-cpu0) / 100 / time.Since(start).Seconds()
+		fmt.Printf("monban c=%-3d tokens/s=%-8.0f p50=%.2fms p90=%.2fms p99=%.2fms max=%.1fms requests=%d errors=%d peakRSS=%.1fMiB serverCPU=%.2f cores\n",
+			conc, r.rps, r.p50/1000, r.p90/1000, r.p99/1000, r.max/1000, r.requests, r.errors, float64(peakRSSKiB(pid))/1024, cpu)
+	}
+	return nil
+}
+
+type result struct {
+	requests, errors   int
+	rps                float64
+	p50, p90, p99, max float64 // microseconds
+}
+
+// wrk runs one measurement and parses the line the Lua script prints.
+func wrk(env []string, target string, threads, conc int, d time.Duration, lua string) (result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conc),
+		"-d"+strconv.Itoa(int(d.Seconds()))+"s", "--timeout", "5s", "--latency", "-s", lua, target)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return result{}, fmt.Errorf("wrk: %w\n%s", err, out)
+	}
+	var r result
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	found := false
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "Non-2xx") {
+			f := strings.Fields(line)
+			n, _ := strconv.Atoi(f[len(f)-1])
+			r.errors += n
+		}
+		if !strings.HasPrefix(line, "RESULT ") {
+			continue
+		}
+		var ec, er, ew, es, et int
+		_, err := fmt.Sscanf(line, "RESULT %d %f %d %d %d %d %d %f %f %f %f", &r.requests, &r.rps, &ec, &er, &ew, &es, &et, &r.p50, &r.p90, &r.p99, &r.max)
+		if err != nil {
+			return r, fmt.Errorf("parse wrk output %q: %w", line, err)
+		}
+		r.errors += ec + er + ew + et
+		found = true
+	}
+	if !found {
+		return r, fmt.Errorf("wrk printed no result:\n%s", out)
+	}
+	return r, nil
+}
+
+func setUp(endpoint, scriptFile string) (appID, secret string, err error) {
+	form := url.Values{"grant_type": {"client_credentials"}, "resource": {endpoint + "/api"}, "scope": {"all"}}
+	req, _ := http.NewRequest("POST", endpoint+"/oidc/token", strings.NewReader(form.Encode()))
+	req.SetBasicAuth(bootID, bootSecret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := doJSON(req, 200, &tok); err != nil {
+		return "", "", err
+	}
+	api := func(method, path string, body any, out any) error {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, endpoint+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Content-Type", "application/json")
+		want := 201
+		if method == "PUT" || method == "PATCH" {
+			want = 0
+		}
+		return doJSON(req, want, out)
+	}
+	var res, scope, role, app struct {
+		ID     string `json:"id"`
+		Secret string `json:"secret"`
+	}
+	steps := []error{
+		api("POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": indicator}, &res),
+	}
+	steps = append(steps, api("POST", "/api/resources/"+res.ID+"/scopes", map[string]any{"name": "read:products", "description": "Read products"}, &scope))
+	steps = append(steps, api("POST", "/api/roles", map[string]any{"name": "Shop reader", "description": "Reads products", "type": "MachineToMachine", "scopeIds": []string{scope.ID}}, &role))
+	steps = append(steps, api("POST", "/api/applications", map[string]any{"name": "Load test", "type": "MachineToMachine"}, &app))
+	steps = append(steps, api("POST", "/api/applications/"+app.ID+"/roles", map[string]any{"roleIds": []string{role.ID}}, nil))
+	if scriptFile != "" {
+		src, err := os.ReadFile(scriptFile)
+		if err != nil {
+			return "", "", err
+		}
+		steps = append(steps, api("PUT", "/api/configs/jwt-customizer/client-credentials", map[string]any{"script": string(src)}, nil))
+	}
+	for _, err := range steps {
+		if err != nil {
+			return "", "", err
+		}
+	}
+	return app.ID, app.Secret, nil
+}
+
+func doJSON(req *http.Request, want int, out any) error {
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if (want != 0 && res.StatusCode != want) || res.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, b)
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(b, out)
+}
+
+func waitReady(u string) error {
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if res, err := http.Get(u); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("the server did not become ready")
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// peakRSSKiB reads the process's high-water resident set size.
+func peakRSSKiB(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
+
+// cpuTicks returns the process's user+system CPU time in clock ticks (1/100 s).
+func cpuTicks(pid int) int {
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.Atoi(f[11])
+	st, _ := strconv.Atoi(f[12])
+	return u + st
+}
+
+func numCPU() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "processor\t:")
+}
