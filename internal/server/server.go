@@ -26,10 +26,10 @@ import (
 
 // Config is the server's configuration (see the README for the variables).
 type Config struct {
-	Addr                string // listen address
+	Addr string // listen address
 	// Listener, when set, is used instead of listening on Addr (tests bind
 	// a random port first, to know the endpoint).
-	Listener net.Listener
+	Listener            net.Listener
 	Endpoint            string // public base URL, without a trailing slash
 	DatabaseURL         string
 	ManagementIndicator string
