@@ -1,0 +1,103 @@
+package clientauth
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/store"
+)
+
+func TestParse(t *testing.T) {
+	b64 := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	cases := []struct {
+		name   string
+		auth   string
+		params url.Values
+		want   Credentials
+		err    error
+	}{
+		{"basic", b64("app:secret"), nil, Credentials{"app", "secret", MethodBasic}, nil},
+		// RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
+		{"basic urlencoded", b64("a%3Ab:s%2Bc+d%3A"), nil, Credentials{"a:b", "s+c d:", MethodBasic}, nil},
+		{"basic lowercase scheme", "basic " + base64.StdEncoding.EncodeToString([]byte("app:s")), nil, Credentials{"app", "s", MethodBasic}, nil},
+		{"basic with same client_id", b64("app:s"), url.Values{"client_id": {"app"}}, Credentials{"app", "s", MethodBasic}, nil},
+		{"basic with other client_id", b64("app:s"), url.Values{"client_id": {"other"}}, Credentials{}, ErrMultipleMethods},
+		{"basic and post secret", b64("app:s"), url.Values{"client_id": {"app"}, "client_secret": {"s"}}, Credentials{}, ErrMultipleMethods},
+		{"post", "", url.Values{"client_id": {"app"}, "client_secret": {"s"}}, Credentials{"app", "s", MethodPost}, nil},
+		{"public", "", url.Values{"client_id": {"app"}}, Credentials{"app", "", MethodNone}, nil},
+		{"nothing", "", nil, Credentials{}, ErrNoCredentials},
+		{"secret only", "", url.Values{"client_secret": {"s"}}, Credentials{}, ErrNoCredentials},
+		{"bad base64", "Basic %%%", nil, Credentials{}, ErrMalformed},
+		{"no colon", b64("app"), nil, Credentials{}, ErrMalformed},
+		{"empty id", b64(":s"), nil, Credentials{}, ErrMalformed},
+		{"bad escape", b64("a%zz:s"), nil, Credentials{}, ErrMalformed},
+		{"bearer", "Bearer x", nil, Credentials{}, ErrMalformed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/oidc/token", nil)
+			if c.auth != "" {
+				r.Header.Set("Authorization", c.auth)
+			}
+			got, err := Parse(r, c.params)
+			if !errors.Is(err, c.err) || got != c.want {
+				t.Errorf("Parse = %+v, %v; want %+v, %v", got, err, c.want, c.err)
+			}
+		})
+	}
+}
+
+func TestAuthenticate(t *testing.T) {
+	h := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	now := time.Now()
+	snap := &catalog.Snapshot{Apps: map[string]*catalog.App{
+		"app": {Application: store.Application{ID: "app"}, Secrets: []store.AppSecret{
+			{Name: "old", Hash: h.Hash("expired-secret"), ExpiresAt: now.Add(-time.Second)},
+			{Name: "new", Hash: h.Hash("live-secret"), ExpiresAt: now.Add(time.Hour)},
+			{Name: "forever", Hash: h.Hash("forever-secret")},
+		}},
+		"nosecret": {Application: store.Application{ID: "nosecret"}},
+	}}
+	cases := []struct {
+		id, secret string
+		ok         bool
+	}{
+		{"app", "live-secret", true},
+		{"app", "forever-secret", true},
+		{"app", "expired-secret", false},
+		{"app", "wrong", false},
+		{"app", "", false},
+		{"nobody", "live-secret", false},
+		{"nosecret", "", false},
+		{"nosecret", "x", false},
+	}
+	for _, c := range cases {
+		app, err := Authenticate(snap, h, Credentials{ClientID: c.id, Secret: c.secret}, now)
+		if c.ok != (err == nil) || c.ok != (app != nil) {
+			t.Errorf("%s/%s: app %v err %v", c.id, c.secret, app, err)
+		}
+		if err != nil && !errors.Is(err, ErrInvalidClient) {
+			t.Errorf("%s/%s: err %v", c.id, c.secret, err)
+		}
+	}
+}
+
+func BenchmarkAuthenticate(b *testing.B) {
+	h := NewHasher([]byte("0123456789abcdef0123456789abcdef"))
+	snap := &catalog.Snapshot{Apps: map[string]*catalog.App{
+		"app": {Application: store.Application{ID: "app"}, Secrets: []store.AppSecret{{Hash: h.Hash("live-secret")}}},
+	}}
+	c := Credentials{ClientID: "app", Secret: "live-secret"}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Authenticate(snap, h, c, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
