@@ -139,6 +139,7 @@ type Catalog struct {
 	RoleScopes       []RoleScope
 	RoleApplications []RoleApplication
 	SigningKeys      []SigningKey
+	JWTCustomizers   []JWTCustomizer
 }
 
 // Page selects part of a list. Limit 0 means no limit.
@@ -156,6 +157,8 @@ type RoleFilter struct {
 // concurrent use. Lists return the rows of the page and the total count.
 // Listings are ordered by creation time, oldest first, then id.
 type Store interface {
+	CustomizerStore
+
 	// Applications. DeleteApplication also removes its secrets and role links.
 	CreateApplication(ctx context.Context, app Application) error
 	GetApplication(ctx context.Context, id string) (Application, error)

@@ -154,7 +154,10 @@ func (s *Store) LoadCatalog(ctx context.Context) (*store.Catalog, error) {
 		if c.RoleApplications, err = collect(t, scanRoleApp, "SELECT role_id, app_id FROM role_applications ORDER BY role_id, app_id"); err != nil {
 			return err
 		}
-		c.SigningKeys, err = collect(t, scanKey, "SELECT "+keyCols+" FROM signing_keys ORDER BY created_at, id")
+		if c.SigningKeys, err = collect(t, scanKey, "SELECT "+keyCols+" FROM signing_keys ORDER BY created_at, id"); err != nil {
+			return err
+		}
+		c.JWTCustomizers, err = collect(t, scanCustomizer, "SELECT "+customizerCols+" FROM jwt_customizers ORDER BY token_type")
 		return err
 	})
 	if err != nil {
