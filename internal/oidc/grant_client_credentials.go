@@ -15,11 +15,12 @@ import (
 // resource (RFC 8707 "resource", or Auth0's "audience"). Granted scopes are
 // the requested ones that the app's M2M roles give on that resource; others
 // are dropped silently, and no scope parameter means no scopes.
-func (p *Provider) clientCredentials(r *http.Request, params url.Values) (*tokenResponse, *Error) {
+func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
 	app, err := p.authenticateClient(r, params)
 	if err != nil {
 		return nil, err
 	}
+	ev.ClientID = app.ID
 	if app.Type != store.AppMachineToMachine {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "only machine-to-machine applications may use the client_credentials grant"}
 	}
@@ -31,6 +32,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values) (*token
 	if snap.Signer == nil {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "no signing key is available"}
 	}
+	ev.Resource = res.Indicator
 	scope := strings.Join(rbac.Grant(strings.Fields(params.Get("scope")), snap.Grants.AppScopes(app.ID, res.ID)), " ")
 	jti := token.NewJTI()
 	var extra map[string]any
@@ -52,6 +54,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values) (*token
 		p.cfg.Logger.Error("signing an access token failed", "client_id", app.ID, "err", serr)
 		return nil, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "could not issue the token"}
 	}
+	ev.Scope = scope
 	return &tokenResponse{AccessToken: at, ExpiresIn: int64(res.AccessTokenTTL), TokenType: "Bearer", Scope: scope}, nil
 }
 

@@ -36,6 +36,7 @@ type Config struct {
 	Catalog    *catalog.Cache
 	Hasher     *clientauth.Hasher
 	Customizer Customizer
+	Observer   Observer // nil: none
 	Logger     *slog.Logger
 	Now        func() time.Time
 }

@@ -1,10 +1,12 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
@@ -18,28 +20,58 @@ type tokenResponse struct {
 	Scope       string `json:"scope"`
 }
 
+// TokenEvent is the outcome of one token request, for audit logs and
+// metrics. It never holds a secret or a token.
+type TokenEvent struct {
+	Grant    string // grant_type as sent (bounded), or "" when unreadable
+	ClientID string // the authenticated client, or the claimed one on failure
+	UserID   string // the user the token is for, if any
+	Resource string // the resource indicator of the access token
+	Scope    string // granted scopes
+	Error    string // OAuth error code; "" on success
+	Status   int
+	Duration time.Duration
+}
+
+// Observer is told about every token request once it is answered. It runs
+// on the request's goroutine, so it must not block.
+type Observer func(ctx context.Context, ev *TokenEvent)
+
 // serveToken is the token endpoint: it reads the parameters and hands them
 // to the grant's handler.
 func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
+	ev := &TokenEvent{}
+	if p.cfg.Observer != nil {
+		start := time.Now()
+		defer func() {
+			ev.Duration = time.Since(start)
+			p.cfg.Observer(r.Context(), ev)
+		}()
+	}
 	params, perr := readParams(w, r)
 	if perr != nil {
+		ev.Error, ev.Status = perr.Code, perr.Status
 		writeError(w, perr)
 		return
 	}
 	var resp *tokenResponse
 	var err *Error
-	switch gt := params.Get("grant_type"); gt {
+	gt := params.Get("grant_type")
+	ev.Grant = safeName(gt)
+	switch gt {
 	case "client_credentials":
-		resp, err = p.clientCredentials(r, params)
+		resp, err = p.clientCredentials(r, params, ev)
 	case "":
 		err = errInvalidRequest("missing grant_type")
 	default:
 		err = &Error{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + safeName(gt) + " is not supported"}
 	}
 	if err != nil {
+		ev.Error, ev.Status = err.Code, err.Status
 		writeError(w, err)
 		return
 	}
+	ev.Status = http.StatusOK
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
