@@ -16,11 +16,10 @@ import (
 // the requested ones that the app's M2M roles give on that resource; others
 // are dropped silently, and no scope parameter means no scopes.
 func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
-	app, err := p.authenticateClient(r, params)
+	app, err := p.authenticateClient(r, params, ev)
 	if err != nil {
 		return nil, err
 	}
-	ev.ClientID = app.ID
 	if app.Type != store.AppMachineToMachine {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "only machine-to-machine applications may use the client_credentials grant"}
 	}

@@ -82,8 +82,10 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 // authenticateClient authenticates a confidential client. Failures are
 // invalid_client (401) whatever their cause, with a Basic challenge when the
 // client tried Basic; malformed credentials are invalid_request.
-func (p *Provider) authenticateClient(r *http.Request, params url.Values) (*catalog.App, *Error) {
+// The claimed client id goes into ev, for the audit log of a failure.
+func (p *Provider) authenticateClient(r *http.Request, params url.Values, ev *TokenEvent) (*catalog.App, *Error) {
 	creds, err := clientauth.Parse(r, params)
+	ev.ClientID = safeName(creds.ClientID)
 	switch {
 	case errors.Is(err, clientauth.ErrMalformed), errors.Is(err, clientauth.ErrMultipleMethods):
 		return nil, errInvalidRequest(err.Error())
