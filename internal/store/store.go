@@ -158,6 +158,7 @@ type RoleFilter struct {
 // Listings are ordered by creation time, oldest first, then id.
 type Store interface {
 	CustomizerStore
+	AuditStore
 
 	// Applications. DeleteApplication also removes its secrets and role links.
 	CreateApplication(ctx context.Context, app Application) error

@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TimePrecision", testTimePrecision},
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"JWTCustomizers", testJWTCustomizers},
+		{"AuditLogs", testAuditLogs},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Audit log results.
+const (
+	ResultSuccess = "Success"
+	ResultError   = "Error"
+)
+
+// LogEntry is one audit log event, in Logto's shape: a key naming the event
+// (e.g. "ExchangeTokenBy.ClientCredentials"), the result, who it concerns,
+// and a JSON payload of details. It never holds a secret or a token.
+type LogEntry struct {
+	ID            string
+	Key           string
+	Result        string // ResultSuccess or ResultError
+	ApplicationID string
+	UserID        string
+	Payload       []byte // a JSON object
+	CreatedAt     time.Time
+}
+
+// LogFilter narrows a log listing; empty fields match everything.
+type LogFilter struct {
+	Key           string
+	ApplicationID string
+	UserID        string
+}
+
+// AuditStore persists audit logs.
+type AuditStore interface {
+	// InsertLogs writes a batch in one transaction.
+	InsertLogs(ctx context.Context, entries []LogEntry) error
+	// ListLogs returns entries newest first.
+	ListLogs(ctx context.Context, filter LogFilter, page Page) ([]LogEntry, int, error)
+	GetLog(ctx context.Context, id string) (LogEntry, error)
+	// DeleteLogsBefore removes entries created before t and says how many.
+	DeleteLogsBefore(ctx context.Context, t time.Time) (int, error)
+}

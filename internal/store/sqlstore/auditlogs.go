@@ -1,0 +1,107 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/store"
+)
+
+const logCols = "id, log_key, result, application_id, user_id, payload, created_at"
+
+func scanLog(r scanner) (store.LogEntry, error) {
+	var (
+		e       store.LogEntry
+		payload string
+		created int64
+	)
+	if err := r.Scan(&e.ID, &e.Key, &e.Result, &e.ApplicationID, &e.UserID, &payload, &created); err != nil {
+		return e, err
+	}
+	e.Payload = []byte(payload)
+	e.CreatedAt = fromMillis(created)
+	return e, nil
+}
+
+// InsertLogs writes a batch of entries in one transaction.
+func (s *Store) InsertLogs(ctx context.Context, entries []store.LogEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	err := s.write(ctx, func(t txn) error {
+		for _, e := range entries {
+			payload := string(e.Payload)
+			if payload == "" {
+				payload = "{}"
+			}
+			if _, err := t.exec("INSERT INTO audit_logs ("+logCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
+				e.ID, e.Key, e.Result, e.ApplicationID, e.UserID, payload, millis(e.CreatedAt)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("insert %d audit logs: %w", len(entries), err)
+	}
+	return nil
+}
+
+// ListLogs returns a page of entries matching filter, newest first.
+func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, page store.Page) ([]store.LogEntry, int, error) {
+	var where []string
+	var args []any
+	for _, c := range []struct{ col, val string }{{"log_key", f.Key}, {"application_id", f.ApplicationID}, {"user_id", f.UserID}} {
+		if c.val != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.val)
+		}
+	}
+	from := "FROM audit_logs"
+	if len(where) > 0 {
+		from += " WHERE " + strings.Join(where, " AND ")
+	}
+	logs, total, err := listPage(ctx, s, nil, logCols, from, "created_at DESC, id DESC", args, page, scanLog)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list audit logs: %w", err)
+	}
+	return logs, total, nil
+}
+
+// GetLog returns one entry.
+func (s *Store) GetLog(ctx context.Context, id string) (store.LogEntry, error) {
+	var e store.LogEntry
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		e, err = scanLog(t.queryRow("SELECT "+logCols+" FROM audit_logs WHERE id = ?", id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("audit log", id)
+		}
+		return err
+	})
+	if err != nil {
+		return e, fmt.Errorf("get audit log: %w", err)
+	}
+	return e, nil
+}
+
+// DeleteLogsBefore removes the entries created before t.
+func (s *Store) DeleteLogsBefore(ctx context.Context, t time.Time) (int, error) {
+	var n int64
+	err := s.write(ctx, func(tx txn) error {
+		res, err := tx.exec("DELETE FROM audit_logs WHERE created_at < ?", millis(t))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("delete audit logs: %w", err)
+	}
+	return int(n), nil
+}

@@ -1,0 +1,73 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/monban/monban/internal/store"
+)
+
+func testAuditLogs(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	if err := s.InsertLogs(ctx, nil); err != nil {
+		t.Fatalf("empty batch: %v", err)
+	}
+	var batch []store.LogEntry
+	for i := range 10 {
+		e := store.LogEntry{
+			ID: fmt.Sprintf("log%02d", i), Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultSuccess,
+			ApplicationID: "app1", Payload: []byte(`{"scope":"read"}`), CreatedAt: at(i),
+		}
+		if i%3 == 0 {
+			e.Result, e.ApplicationID, e.Key = store.ResultError, "app2", "ManagementApi.Change"
+		}
+		if i == 9 {
+			e.UserID, e.Payload = "user1", nil
+		}
+		batch = append(batch, e)
+	}
+	if err := s.InsertLogs(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.InsertLogs(ctx, batch[:1]); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("duplicate id: %v", err)
+	}
+
+	all, total, err := s.ListLogs(ctx, store.LogFilter{}, store.Page{Limit: 3})
+	if err != nil || total != 10 || len(all) != 3 || all[0].ID != "log09" || all[2].ID != "log07" {
+		t.Fatalf("newest first page: total %d, %+v, %v", total, ids(all), err)
+	}
+	if string(all[0].Payload) != "{}" || all[0].UserID != "user1" {
+		t.Errorf("entry = %+v", all[0])
+	}
+	got, err := s.GetLog(ctx, "log04")
+	if err != nil || !got.CreatedAt.Equal(at(4)) || string(got.Payload) != `{"scope":"read"}` || got.ApplicationID != "app1" || got.Result != store.ResultSuccess {
+		t.Fatalf("GetLog = %+v, %v", got, err)
+	}
+	if _, err := s.GetLog(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetLog of a missing id: %v", err)
+	}
+	for _, c := range []struct {
+		f    store.LogFilter
+		want int
+	}{
+		{store.LogFilter{ApplicationID: "app2"}, 4},
+		{store.LogFilter{Key: "ManagementApi.Change"}, 4},
+		{store.LogFilter{Key: "ExchangeTokenBy.ClientCredentials", ApplicationID: "app1"}, 6},
+		{store.LogFilter{UserID: "user1"}, 1},
+		{store.LogFilter{UserID: "user1", ApplicationID: "app1"}, 0},
+	} {
+		if list, n, err := s.ListLogs(ctx, c.f, store.Page{}); err != nil || n != c.want || len(list) != c.want {
+			t.Errorf("filter %+v: %d (%d rows), %v; want %d", c.f, n, len(list), err, c.want)
+		}
+	}
+	n, err := s.DeleteLogsBefore(ctx, at(5))
+	if err != nil || n != 5 {
+		t.Fatalf("DeleteLogsBefore = %d, %v", n, err)
+	}
+	if _, total, _ := s.ListLogs(ctx, store.LogFilter{}, store.Page{}); total != 5 {
+		t.Errorf("left %d", total)
+	}
+}
