@@ -34,8 +34,10 @@ type Deps struct {
 	// is sent, so the token endpoint sees the change on its next request.
 	// An error is logged; the write has happened, so the answer is success.
 	Changed func(ctx context.Context) error
-	Logger  *slog.Logger
-	Now     func() time.Time // nil: time.Now
+	// Audit, when set, is told of every successful change. It must not block.
+	Audit  func(ctx context.Context, e ChangeEvent)
+	Logger *slog.Logger
+	Now    func() time.Time // nil: time.Now
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -162,6 +164,9 @@ func (s *server) routes() []route {
 
 		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys},
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},
+
+		{pattern: "GET /api/logs", handle: s.listLogs},
+		{pattern: "GET /api/logs/{id}", handle: s.getLog},
 	}
 }
 
@@ -296,6 +301,7 @@ func (s *server) changed(r *http.Request) {
 		sub = c.Subject
 	}
 	s.log.Info("management change", "method", r.Method, "path", r.URL.Path, "sub", sub)
+	s.audit(r.Context(), r, sub)
 	if s.Changed == nil {
 		return
 	}

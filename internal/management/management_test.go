@@ -113,6 +113,8 @@ type env struct {
 	// Seeded rows: the built-in resource, its scope "all", the M2M role
 	// holding it.
 	builtinID, allScopeID, adminRoleID string
+	auditMu                            sync.Mutex
+	audits                             []ChangeEvent
 }
 
 func openStore(t *testing.T) store.Store {
@@ -162,6 +164,11 @@ func newEnv(t *testing.T, wrap ...func(store.Store) store.Store) *env {
 				return *p
 			}
 			return nil
+		},
+		Audit: func(_ context.Context, c ChangeEvent) {
+			e.auditMu.Lock()
+			defer e.auditMu.Unlock()
+			e.audits = append(e.audits, c)
 		},
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	}
