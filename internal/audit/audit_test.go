@@ -1,0 +1,117 @@
+package audit
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/sqlite"
+)
+
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "audit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestWriterFlushesInBatchesAndOnClose(t *testing.T) {
+	st := openStore(t)
+	w := NewWriter(st, quiet, Options{BatchSize: 10, FlushInterval: time.Hour})
+	for range 25 {
+		w.Log(store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultSuccess, ApplicationID: "app"})
+	}
+	// Two full batches are written without waiting for the interval.
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Written() < 20 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if w.Written() != 20 {
+		t.Fatalf("written %d before Close, want 20", w.Written())
+	}
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	list, total, err := st.ListLogs(context.Background(), store.LogFilter{ApplicationID: "app"}, store.Page{})
+	if err != nil || total != 25 || list[0].ID == "" || list[0].CreatedAt.IsZero() {
+		t.Fatalf("stored %d, %v (%+v)", total, err, list[:1])
+	}
+	if w.Dropped() != 0 || w.Failed() != 0 {
+		t.Errorf("dropped %d failed %d", w.Dropped(), w.Failed())
+	}
+}
+
+func TestWriterFlushesOnInterval(t *testing.T) {
+	st := openStore(t)
+	w := NewWriter(st, quiet, Options{FlushInterval: 20 * time.Millisecond})
+	defer w.Close(context.Background())
+	w.Log(store.LogEntry{Key: "k", Result: store.ResultError})
+	deadline := time.Now().Add(5 * time.Second)
+	for w.Written() < 1 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if w.Written() != 1 {
+		t.Fatal("the entry was not flushed on the interval")
+	}
+}
+
+// blockedStore never finishes a write, so the buffer fills.
+type blockedStore struct {
+	store.AuditStore
+	release chan struct{}
+}
+
+func (b blockedStore) InsertLogs(ctx context.Context, _ []store.LogEntry) error {
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+func TestFullBufferDropsWithoutBlocking(t *testing.T) {
+	b := blockedStore{release: make(chan struct{})}
+	w := NewWriter(b, quiet, Options{Buffer: 5, BatchSize: 1, FlushInterval: time.Hour})
+	start := time.Now()
+	for range 100 {
+		w.Log(store.LogEntry{Key: "k"})
+	}
+	if time.Since(start) > time.Second {
+		t.Fatal("Log blocked")
+	}
+	if w.Dropped() < 90 {
+		t.Errorf("dropped %d of 100 with a buffer of 5", w.Dropped())
+	}
+	close(b.release)
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPruneKeepsRecentEntries(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	if err := st.InsertLogs(ctx, []store.LogEntry{
+		{ID: "old", Key: "k", Result: store.ResultSuccess, CreatedAt: now.Add(-48 * time.Hour)},
+		{ID: "new", Key: "k", Result: store.ResultSuccess, CreatedAt: now},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := NewWriter(st, quiet, Options{Retention: 24 * time.Hour})
+	defer w.Close(ctx)
+	w.Prune()
+	list, _, _ := st.ListLogs(ctx, store.LogFilter{}, store.Page{})
+	if len(list) != 1 || list[0].ID != "new" {
+		t.Errorf("after prune: %+v", list)
+	}
+}
