@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"github.com/monban/monban/internal/metrics"
 )
 
 type ctxKey int
@@ -78,20 +80,31 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // maxBodyBytes bounds every request body the server reads.
 const maxBodyBytes = 64 << 10
 
-// wrap adds, around every handler: a request id (X-Request-Id), a bound on
-// the body, recovery from panics (a 500 and a log line, never a crash), and
-// the access log. The log has the path but never the query or any header, so
-// no credential can reach it.
-func wrap(h http.Handler, logger *slog.Logger, accessLog bool) http.Handler {
-	ids := newRequestIDs()
+// middleware is what wraps every handler.
+type middleware struct {
+	logger    *slog.Logger
+	accessLog bool
+	metrics   *metrics.Metrics
+	ids       *requestIDs
+	// clientIP finds the client's address (behind trusted proxies).
+	clientIP func(r *http.Request) string
+}
+
+// wrap adds, around every handler: a request id (X-Request-Id), the client's
+// address in the context, a bound on the body, recovery from panics (a 500
+// and a log line, never a crash), metrics and the access log. The log has
+// the path but never the query or any header, so no credential can reach it.
+func (m *middleware) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get("X-Request-Id")
 		if !validRequestID(id) {
-			id = ids.next()
+			id = m.ids.next()
 		}
 		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
+		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx = context.WithValue(ctx, clientIPKey, m.clientIP(r))
+		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
@@ -99,18 +112,30 @@ func wrap(h http.Handler, logger *slog.Logger, accessLog bool) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				logger.Error("panic while serving a request", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", v)
+				m.logger.Error("panic while serving a request", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", v)
 				if sw.status == 0 {
-					http.Error(sw, `{"error":"server_error","error_description":"internal error"}`, http.StatusInternalServerError)
+					sw.Header().Set("Content-Type", "application/json")
+					sw.WriteHeader(http.StatusInternalServerError)
+					_, _ = sw.Write([]byte(`{"error":"server_error","error_description":"internal error"}`))
 				}
 			}
-			if accessLog {
-				logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			d := time.Since(start)
+			if m.metrics != nil {
+				// r.Pattern is the route the mux matched: a bounded label.
+				m.metrics.ObserveHTTP(r.Pattern, r.Method, status, d)
+			}
+			if m.accessLog {
+				m.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 					slog.String("request_id", id),
 					slog.String("method", r.Method),
 					slog.String("path", r.URL.Path),
-					slog.Int("status", sw.status),
-					slog.Duration("duration", time.Since(start)),
+					slog.Int("status", status),
+					slog.Duration("duration", d),
+					slog.String("client_ip", ClientIP(r.Context())),
 				)
 			}
 		}()

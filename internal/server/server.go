@@ -4,7 +4,9 @@ package server
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,10 +16,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
+	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
@@ -36,6 +40,12 @@ type Config struct {
 	BootstrapAppID      string
 	BootstrapAppSecret  string
 	AccessLog           bool
+	// MetricsAddr, when set, serves /metrics on its own listener (so that
+	// metrics need not be public); otherwise /metrics is on the main one.
+	MetricsAddr string
+	// AuditRetention is how long audit logs are kept: zero means 30 days,
+	// negative forever.
+	AuditRetention time.Duration
 	// RefreshInterval is how often the catalog is re-read from the database
 	// even without a change made here. Zero means one minute.
 	RefreshInterval time.Duration
@@ -62,6 +72,8 @@ type Server struct {
 	cfg     Config
 	store   store.Store
 	catalog *catalog.Cache
+	metrics *metrics.Metrics
+	audit   *audit.Writer
 	handler http.Handler
 	http    *http.Server
 	ln      net.Listener
@@ -144,9 +156,16 @@ func (s *Server) setUp(ctx context.Context) error {
 		return max + token.Leeway
 	}
 
+	s.metrics = metrics.New()
+	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
+	s.registerMetrics()
+
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
-	oidc.New(oidc.Config{Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger}).Register(mux)
+	oidc.New(oidc.Config{
+		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger,
+		Observer: tokenObserver(s.metrics, s.audit),
+	}).Register(mux)
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
 		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }},
@@ -154,19 +173,64 @@ func (s *Server) setUp(ctx context.Context) error {
 		Keys:       km,
 		HashSecret: hasher.Hash,
 		Changed:    cache.Reload,
+		Audit:      managementAuditor(s.audit),
 		Logger:     cfg.Logger,
 	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)
 	})
+	mux.HandleFunc("GET /readyz", s.serveReady)
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", s.metrics.Handler())
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"error":"not_found","error_description":"no such endpoint"}`)
 	})
-	s.handler = wrap(mux, cfg.Logger, cfg.AccessLog)
+	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(), clientIP: remoteHost}
+	s.handler = mw.wrap(mux)
 	return nil
+}
+
+// registerMetrics exports the counters other parts keep.
+func (s *Server) registerMetrics() {
+	s.metrics.CounterFunc("monban_audit_logs_dropped_total", "Audit log entries dropped because the buffer was full.",
+		func() float64 { return float64(s.audit.Dropped()) })
+	s.metrics.CounterFunc("monban_audit_logs_failed_total", "Audit log entries lost to failed database writes.",
+		func() float64 { return float64(s.audit.Failed()) })
+	s.metrics.CounterFunc("monban_audit_logs_written_total", "Audit log entries written.",
+		func() float64 { return float64(s.audit.Written()) })
+	if p, ok := s.store.(interface{ DB() *sql.DB }); ok {
+		s.metrics.DBStats(p.DB())
+	}
+}
+
+// serveReady answers 200 when the database answers and a signing key is
+// loaded, else 503, so a load balancer sends no traffic to an instance
+// that cannot issue tokens.
+func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"database": "ok", "keys": "ok"}
+	ready := true
+	if err := s.store.Ping(ctx); err != nil {
+		checks["database"], ready = "unreachable", false
+	}
+	if snap := s.catalog.Load(); snap == nil || snap.Signer == nil {
+		checks["keys"], ready = "no signing key", false
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ready {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	status := "ready"
+	if !ready {
+		status = "not ready"
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "checks": checks})
 }
 
 // Handler returns the server's HTTP handler (for tests and benchmarks).
@@ -211,6 +275,19 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
+	var metricsSrv *http.Server
+	if s.cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+		if err != nil {
+			_ = s.http.Close()
+			stop()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", s.metrics.Handler())
+		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = metricsSrv.Serve(mln) }()
+	}
 	select {
 	case err := <-errc:
 		stop()
@@ -220,6 +297,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := s.http.Shutdown(shutdownCtx)
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx)
+	}
+	// Requests have drained: write what the audit log still buffers.
+	if aerr := s.audit.Close(shutdownCtx); aerr != nil {
+		s.cfg.Logger.Warn("flushing the audit log on shutdown did not finish", "err", aerr)
+	}
 	stop()
 	if serveErr := <-errc; serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr
@@ -227,5 +311,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	return err
 }
 
-// Close releases the storage. Call it after Serve returns.
-func (s *Server) Close() error { return s.store.Close() }
+// Close flushes the audit log and releases the storage. Call it after Serve
+// returns.
+func (s *Server) Close() error {
+	if s.audit != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.audit.Close(ctx)
+	}
+	return s.store.Close()
+}

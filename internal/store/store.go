@@ -221,5 +221,8 @@ type Store interface {
 	// LoadCatalog reads everything the token endpoint needs, consistently.
 	LoadCatalog(ctx context.Context) (*Catalog, error)
 
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+
 	Close() error
 }
