@@ -66,16 +66,18 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	}
 	endpointDefault := env("MONBAN_ENDPOINT", server.DefaultEndpoint)
 	var (
-		addr       = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
-		endpoint   = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
-		dbURL      = fs.String("database-url", env("MONBAN_DATABASE_URL", server.DefaultDatabaseURL), "database URL (MONBAN_DATABASE_URL)")
-		indicator  = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
-		appID      = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
-		appSecret  = fs.String("bootstrap-app-secret", getenv("MONBAN_BOOTSTRAP_APP_SECRET"), "its App Secret (MONBAN_BOOTSTRAP_APP_SECRET; prefer the variable: flags show in process lists)")
-		logFormat  = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
-		logLevel   = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
-		accessLog  = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
-		refreshStr = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
+		addr        = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
+		endpoint    = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
+		dbURL       = fs.String("database-url", env("MONBAN_DATABASE_URL", server.DefaultDatabaseURL), "database URL (MONBAN_DATABASE_URL)")
+		indicator   = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
+		appID       = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
+		appSecret   = fs.String("bootstrap-app-secret", getenv("MONBAN_BOOTSTRAP_APP_SECRET"), "its App Secret (MONBAN_BOOTSTRAP_APP_SECRET; prefer the variable: flags show in process lists)")
+		logFormat   = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
+		logLevel    = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
+		accessLog   = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
+		refreshStr  = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
+		metricsAddr = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
+		retention   = fs.Duration("audit-retention", envDuration(getenv("MONBAN_AUDIT_RETENTION"), 30*24*time.Hour), "how long audit logs are kept; negative keeps them forever (MONBAN_AUDIT_RETENTION)")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -107,6 +109,8 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		BootstrapAppID:      *appID,
 		BootstrapAppSecret:  *appSecret,
 		AccessLog:           *accessLog,
+		MetricsAddr:         *metricsAddr,
+		AuditRetention:      *retention,
 		RefreshInterval:     *refreshStr,
 		Logger:              logger,
 		Stderr:              stderr,
@@ -132,6 +136,13 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	}
 	logger.Info("monban stopped")
 	return 0
+}
+
+func envDuration(v string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(v); err == nil {
+		return d
+	}
+	return def
 }
 
 func envBool(v string, def bool) bool {
