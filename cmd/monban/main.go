@@ -77,6 +77,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		accessLog   = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
 		refreshStr  = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
 		metricsAddr = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
+		keyDelay    = fs.Duration("key-publish-delay", envDuration(getenv("MONBAN_KEY_PUBLISH_DELAY"), 0), "how long a rotated-in key is published before it signs; 0: none on SQLite, 3s on PostgreSQL (MONBAN_KEY_PUBLISH_DELAY)")
 		retention   = fs.Duration("audit-retention", envDuration(getenv("MONBAN_AUDIT_RETENTION"), 30*24*time.Hour), "how long audit logs are kept; negative keeps them forever (MONBAN_AUDIT_RETENTION)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -111,6 +112,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		AccessLog:           *accessLog,
 		MetricsAddr:         *metricsAddr,
 		AuditRetention:      *retention,
+		KeyPublishDelay:     *keyDelay,
 		RefreshInterval:     *refreshStr,
 		Logger:              logger,
 		Stderr:              stderr,

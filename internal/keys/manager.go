@@ -17,6 +17,11 @@ type Manager struct {
 	// lifetime of a token it may have signed. Called at each rotation.
 	Retention func() time.Duration
 	Now       func() time.Time
+	// PublishDelay, when positive, is how long a new key is published (in
+	// every instance's JWKS) before it signs: RotateKey stores it as next,
+	// waits, then makes it current. Instances sharing a database need it, so
+	// that no token is signed with a key another instance does not publish.
+	PublishDelay time.Duration
 }
 
 // Ensure creates a current key with the default algorithm if there is none.
@@ -62,11 +67,27 @@ func (m *Manager) RotateKey(ctx context.Context, algorithm string) error {
 	if !Supported(algorithm) {
 		return ErrUnsupportedAlgorithm
 	}
-	now := m.Now()
-	next, err := Generate(algorithm, store.KeyCurrent, now)
+	status := store.KeyCurrent
+	if m.PublishDelay > 0 {
+		status = store.KeyNext
+	}
+	next, err := Generate(algorithm, status, m.Now())
 	if err != nil {
 		return err
 	}
+	if m.PublishDelay > 0 {
+		if err := m.Store.CreateSigningKey(ctx, next); err != nil {
+			return err
+		}
+		if err := m.Reload(ctx); err != nil {
+			return err
+		}
+		// Not cut short by the caller going away: a published next key
+		// must still become current.
+		time.Sleep(m.PublishDelay)
+		ctx = context.WithoutCancel(ctx)
+	}
+	now := m.Now()
 	if err := m.Store.RotateSigningKeys(ctx, next, now, now.Add(-m.Retention())); err != nil {
 		return err
 	}

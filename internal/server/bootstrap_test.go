@@ -63,7 +63,7 @@ func TestBootstrapConfigErrors(t *testing.T) {
 		"bad id":            {BootstrapAppID: "a b", BootstrapAppSecret: "s3cret-s3cret-s3cret"},
 		"bad endpoint":      {Endpoint: "localhost:3001", ManagementIndicator: "http://localhost:3001/api"},
 		"bad indicator":     {Endpoint: "http://localhost:3001", ManagementIndicator: "/api"},
-		"postgres for now":  {DatabaseURL: "postgres://user:pw@127.0.0.1/x"},
+		"postgres down":     {DatabaseURL: "postgres://user:hunter2@127.0.0.1:1/x?connect_timeout=1"},
 		"unknown scheme":    {DatabaseURL: "mysql://user:hunter2@127.0.0.1/x"},
 		"sqlite with query": {DatabaseURL: "sqlite://x.db?mode=ro"},
 	}

@@ -80,6 +80,10 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 // maxBodyBytes bounds every request body the server reads.
 const maxBodyBytes = 64 << 10
 
+// requestTimeout bounds the work of one request (database calls take the
+// request's context), so that no request hangs on an unreachable database.
+const requestTimeout = 15 * time.Second
+
 // middleware is what wraps every handler.
 type middleware struct {
 	logger    *slog.Logger
@@ -102,7 +106,9 @@ func (m *middleware) wrap(h http.Handler) http.Handler {
 			id = m.ids.next()
 		}
 		w.Header().Set("X-Request-Id", id)
-		ctx := context.WithValue(r.Context(), requestIDKey, id)
+		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
+		defer cancel()
+		ctx = context.WithValue(ctx, requestIDKey, id)
 		ctx = context.WithValue(ctx, clientIPKey, m.clientIP(r))
 		r = r.WithContext(ctx)
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)

@@ -46,6 +46,10 @@ type Config struct {
 	// AuditRetention is how long audit logs are kept: zero means 30 days,
 	// negative forever.
 	AuditRetention time.Duration
+	// KeyPublishDelay is how long a rotated-in key is published before it
+	// signs. Zero picks the default: none on SQLite (one instance), 3 s on
+	// PostgreSQL (instances must all publish it first); negative: none.
+	KeyPublishDelay time.Duration
 	// RefreshInterval is how often the catalog is re-read from the database
 	// even without a change made here. Zero means one minute.
 	RefreshInterval time.Duration
@@ -71,6 +75,7 @@ const settingSecretHashKey = "client_secret_hash_key"
 type Server struct {
 	cfg     Config
 	store   store.Store
+	feed    store.ChangeFeed // nil: no other instance to tell
 	catalog *catalog.Cache
 	metrics *metrics.Metrics
 	audit   *audit.Writer
@@ -96,11 +101,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := validateConfig(&cfg); err != nil {
 		return nil, err
 	}
-	st, err := OpenStore(ctx, cfg.DatabaseURL)
+	st, feed, err := OpenStore(ctx, cfg.DatabaseURL, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st}
+	s := &Server{cfg: cfg, store: st, feed: feed}
 	if err := s.setUp(ctx); err != nil {
 		st.Close()
 		return nil, err
@@ -135,7 +140,10 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
 		return err
 	}
-	km := &keys.Manager{Store: st, Now: time.Now}
+	km := &keys.Manager{Store: st, Now: time.Now, PublishDelay: cfg.KeyPublishDelay}
+	if km.PublishDelay == 0 && s.feed != nil {
+		km.PublishDelay = 3 * time.Second
+	}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
@@ -144,7 +152,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	s.catalog = cache
-	km.Reload = cache.Reload
+	km.Reload = s.changed
 	km.Retention = func() time.Duration {
 		snap := cache.Load()
 		max := 3600 * time.Second
@@ -172,7 +180,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Indicator:  cfg.ManagementIndicator,
 		Keys:       km,
 		HashSecret: hasher.Hash,
-		Changed:    cache.Reload,
+		Changed:    s.changed,
 		Audit:      managementAuditor(s.audit),
 		Logger:     cfg.Logger,
 	}))
@@ -192,6 +200,19 @@ func (s *Server) setUp(ctx context.Context) error {
 	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(), clientIP: remoteHost}
 	s.handler = mw.wrap(mux)
 	return nil
+}
+
+// changed makes a change visible: this instance's catalog is rebuilt
+// before the call returns, and the other instances are told to rebuild
+// theirs.
+func (s *Server) changed(ctx context.Context) error {
+	err := s.catalog.Reload(ctx)
+	if s.feed != nil {
+		if perr := s.feed.Publish(ctx); perr != nil {
+			s.cfg.Logger.Warn("telling other instances of a change failed; they pick it up at their next refresh", "err", perr)
+		}
+	}
+	return err
 }
 
 // registerMetrics exports the counters other parts keep.
@@ -264,6 +285,13 @@ func (s *Server) Serve(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	go s.catalog.Refresh(bg, s.cfg.RefreshInterval)
+	if s.feed != nil {
+		go s.feed.Subscribe(bg, func() {
+			if err := s.catalog.Reload(bg); err != nil && bg.Err() == nil {
+				s.cfg.Logger.Warn("catalog reload after another instance's change failed", "err", err)
+			}
+		})
+	}
 	s.http = &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 10 * time.Second,

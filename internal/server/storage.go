@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/postgres"
 	"github.com/monban/monban/internal/store/sqlite"
 )
 
@@ -15,18 +17,28 @@ import (
 //	sqlite://./monban-data/monban.db   a relative path
 //	sqlite:///var/lib/monban/monban.db an absolute path
 //	./monban.db                        a bare path is an SQLite file too
-func OpenStore(ctx context.Context, dbURL string) (store.Store, error) {
+//	postgres://user:pw@host:5432/db    PostgreSQL
+//
+// The change feed is nil for SQLite: one instance owns the file.
+func OpenStore(ctx context.Context, dbURL string, logger *slog.Logger) (store.Store, store.ChangeFeed, error) {
 	switch {
 	case strings.HasPrefix(dbURL, "sqlite://"):
-		return openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite://"))
+		st, err := openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite://"))
+		return st, nil, err
 	case strings.HasPrefix(dbURL, "sqlite:"):
-		return openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite:"))
+		st, err := openSQLite(ctx, strings.TrimPrefix(dbURL, "sqlite:"))
+		return st, nil, err
 	case strings.HasPrefix(dbURL, "postgres://"), strings.HasPrefix(dbURL, "postgresql://"):
-		return nil, fmt.Errorf("PostgreSQL is not supported by this build yet; use an SQLite URL")
+		st, err := postgres.Open(ctx, dbURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open PostgreSQL database: %w", err)
+		}
+		return st, postgres.NewChangeFeed(st.DB(), logger), nil
 	case strings.Contains(dbURL, "://"):
-		return nil, fmt.Errorf("unsupported database URL scheme in %q", redact(dbURL))
+		return nil, nil, fmt.Errorf("unsupported database URL scheme in %q", redact(dbURL))
 	default:
-		return openSQLite(ctx, dbURL)
+		st, err := openSQLite(ctx, dbURL)
+		return st, nil, err
 	}
 }
 

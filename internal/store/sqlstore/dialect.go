@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pressly/goose/v3"
 )
@@ -45,6 +46,16 @@ type Dialect struct {
 	// failure, after which a write transaction is run again from the start.
 	// Optional.
 	Retryable func(error) bool
+
+	// MaxWriteAttempts bounds how often a write transaction is run while
+	// Retryable reports its failures; 0 means 5.
+	MaxWriteAttempts int
+
+	// RetryDelay is how long to wait before running a write transaction
+	// again after its attempt-th failure (1 for the first). Randomised
+	// delays keep writers that conflicted from meeting again at once.
+	// Optional: without it the transaction is run again straight away.
+	RetryDelay func(attempt int) time.Duration
 
 	// SingleWriter queues this process's write transactions so that one runs
 	// at a time. Engines with one database-wide write lock (SQLite) would

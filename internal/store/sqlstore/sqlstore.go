@@ -23,7 +23,7 @@ import (
 var migrations embed.FS
 
 // maxWriteAttempts bounds how often a write transaction is run again after a
-// failure the dialect calls retryable.
+// failure the dialect calls retryable, unless the dialect sets its own bound.
 const maxWriteAttempts = 5
 
 // Store is a store.Store on a *sql.DB.
@@ -172,14 +172,37 @@ func (s *Store) write(ctx context.Context, fn func(txn) error) error {
 			return ctx.Err()
 		}
 	}
+	attempts := s.d.MaxWriteAttempts
+	if attempts <= 0 {
+		attempts = maxWriteAttempts
+	}
 	var err error
-	for range maxWriteAttempts {
+	for attempt := 1; ; attempt++ {
 		err = s.runTx(ctx, &s.d.WriteTx, fn)
-		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || ctx.Err() != nil {
+		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || ctx.Err() != nil || attempt >= attempts {
+			break
+		}
+		if s.d.RetryDelay != nil && !sleep(ctx, s.d.RetryDelay(attempt)) {
 			break
 		}
 	}
 	return s.mapErr(err)
+}
+
+// sleep waits for d, or until ctx is done, and reports whether it waited
+// the whole time.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // read runs fn in a read transaction, so that all its statements see one
