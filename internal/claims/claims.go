@@ -1,0 +1,323 @@
+package claims
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"sort"
+	"time"
+)
+
+// Limits bound one run of a script. A zero field takes its default.
+type Limits struct {
+	// Timeout is the wall-clock budget of a run: waiting for a free slot,
+	// preparing a VM, the script and everything it awaits. Default 2s.
+	Timeout time.Duration
+	// MemoryBytes is the heap limit of each VM. Default 32 MiB.
+	MemoryBytes int64
+	// MaxFetches is the number of fetch calls allowed per run. Default 5;
+	// a negative value disables fetch.
+	MaxFetches int
+	// FetchTimeout bounds each fetch, never beyond the run's deadline.
+	// Default 1.5s.
+	FetchTimeout time.Duration
+	// MaxResponseBytes caps each fetched body (after decompression).
+	// Default 1 MiB.
+	MaxResponseBytes int64
+	// MaxOutputBytes caps the JSON of the returned claims. Default 16 KiB.
+	MaxOutputBytes int
+	// MaxLogBytes caps the console output kept per run. Default 16 KiB.
+	MaxLogBytes int
+	// MaxScriptBytes caps the source size. Default 256 KiB, at most 1 MiB.
+	MaxScriptBytes int
+	// MaxTimers caps the timers pending at once in a run. Default 1000.
+	MaxTimers int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Timeout <= 0 {
+		l.Timeout = 2 * time.Second
+	}
+	if l.MemoryBytes <= 0 {
+		l.MemoryBytes = 32 << 20
+	}
+	switch {
+	case l.MaxFetches == 0:
+		l.MaxFetches = 5
+	case l.MaxFetches < 0:
+		l.MaxFetches = 0
+	}
+	if l.FetchTimeout <= 0 {
+		l.FetchTimeout = 1500 * time.Millisecond
+	}
+	if l.MaxResponseBytes <= 0 {
+		l.MaxResponseBytes = 1 << 20
+	}
+	if l.MaxOutputBytes <= 0 {
+		l.MaxOutputBytes = 16 << 10
+	}
+	if l.MaxLogBytes <= 0 {
+		l.MaxLogBytes = 16 << 10
+	}
+	if l.MaxScriptBytes <= 0 {
+		l.MaxScriptBytes = 256 << 10
+	}
+	// Line numbers of the script must stay below those of the runtime, see
+	// runtimeLineOffset.
+	l.MaxScriptBytes = min(l.MaxScriptBytes, 1<<20)
+	if l.MaxTimers <= 0 {
+		l.MaxTimers = 1000
+	}
+	return l
+}
+
+// Policy is the egress policy of fetch. By default only public unicast
+// addresses are reachable, over http and https, without any proxy.
+type Policy struct {
+	// AllowHosts are host names (or IP literals) reachable whatever address
+	// they resolve to, for on-premises APIs. A leading "*." matches any
+	// subdomain. Matching is case-insensitive and on the URL's host only.
+	AllowHosts []string
+	// AllowNetworks are address ranges reachable although not public.
+	AllowNetworks []netip.Prefix
+	// MaxRedirects is the number of redirects followed. Default 3; negative
+	// follows none.
+	MaxRedirects int
+}
+
+// Options configure a Runner.
+type Options struct {
+	Limits Limits
+	Policy Policy
+	// MaxConcurrent bounds the runs executing at once (each holds a VM of up
+	// to Limits.MemoryBytes). Default 16.
+	MaxConcurrent int
+	// MaxIdleVMs bounds the ready VMs kept per script. Default 2×GOMAXPROCS,
+	// at least 4. An idle VM holds a few hundred KiB to a few MiB.
+	MaxIdleVMs int
+	// MaxScripts bounds the scripts whose compiled code and VMs are kept.
+	// Default 8.
+	MaxScripts int
+}
+
+func (o Options) withDefaults() Options {
+	o.Limits = o.Limits.withDefaults()
+	if o.Policy.MaxRedirects == 0 {
+		o.Policy.MaxRedirects = 3
+	}
+	if o.Policy.MaxRedirects < 0 {
+		o.Policy.MaxRedirects = 0
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 16
+	}
+	if o.MaxIdleVMs <= 0 {
+		o.MaxIdleVMs = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if o.MaxScripts <= 0 {
+		o.MaxScripts = 8
+	}
+	return o
+}
+
+// Input is what getCustomJwtClaims receives, besides api. Token and Context
+// are marshaled with encoding/json (a json.RawMessage passes through); nil
+// becomes an empty object.
+type Input struct {
+	Token                any
+	Context              any
+	EnvironmentVariables map[string]string
+}
+
+// Result of a run. Logs and Duration are set also when Run fails.
+type Result struct {
+	// Claims returned by the script, without reserved claims. Numbers are
+	// json.Number, so they marshal back unchanged.
+	Claims map[string]any
+	// Dropped lists the reserved claims the script returned, sorted.
+	Dropped []string
+	// Logs is the console output, one entry per call, bounded by
+	// Limits.MaxLogBytes; console.info, warn and error entries start with
+	// "info: ", "warn: " and "error: ".
+	Logs []string
+	// Duration of the run, including waiting for a slot.
+	Duration time.Duration
+}
+
+// reservedClaims are set by the server and never taken from a script.
+var reservedClaims = map[string]bool{
+	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
+	"client_id": true, "scope": true, "cnf": true, "azp": true, "auth_time": true, "nonce": true,
+	"at_hash": true, "sid": true, "typ": true,
+}
+
+// Reserved reports whether a script may not set the claim name.
+func Reserved(name string) bool { return reservedClaims[name] }
+
+// ReservedClaims returns the reserved claim names, sorted.
+func ReservedClaims() []string {
+	out := make([]string, 0, len(reservedClaims))
+	for k := range reservedClaims {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ErrTimeout means the run did not finish within Limits.Timeout (or the
+// context's deadline).
+var ErrTimeout = errors.New("claims: script timed out")
+
+// ErrMemoryLimit matches, with errors.Is, a LimitError for memory.
+var ErrMemoryLimit = errors.New("claims: script exceeded its memory limit")
+
+// ErrClosed is returned by Run after Close.
+var ErrClosed = errors.New("claims: runner closed")
+
+// SyntaxError is a script that does not compile. Line and Column are
+// 1-based, or 0 when the problem has no position (e.g. the size).
+type SyntaxError struct {
+	Line, Column int
+	Message      string
+}
+
+func (e *SyntaxError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("claims: syntax error at line %d, column %d: %s", e.Line, e.Column, e.Message)
+	}
+	return "claims: " + e.Message
+}
+
+// ScriptError is a script that threw, returned a rejected promise or an
+// unusable value. Line and Column locate the innermost frame in the script
+// when known (0 otherwise).
+type ScriptError struct {
+	Message      string
+	Line, Column int
+	Stack        string
+}
+
+func (e *ScriptError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("claims: script error at line %d, column %d: %s", e.Line, e.Column, e.Message)
+	}
+	return "claims: script error: " + e.Message
+}
+
+// DeniedError is a script that called api.denyAccess(message?). It denies
+// even if the script caught the exception denyAccess throws.
+type DeniedError struct {
+	Message string
+}
+
+func (e *DeniedError) Error() string {
+	if e.Message == "" {
+		return "claims: access denied by script"
+	}
+	return "claims: access denied by script: " + e.Message
+}
+
+// Limit names a limit of Limits.
+type Limit string
+
+// The limits a LimitError can report.
+const (
+	LimitMemory   Limit = "memory"
+	LimitFetches  Limit = "fetches"
+	LimitResponse Limit = "response"
+	LimitOutput   Limit = "output"
+	LimitTimers   Limit = "timers"
+)
+
+// LimitError is a run stopped by a limit. Fetch count, response size and
+// timer count are enforced by failing the call in the script: the run fails
+// with a LimitError only if the script let that failure through.
+type LimitError struct {
+	Limit  Limit
+	Detail string
+}
+
+func (e *LimitError) Error() string {
+	if e.Detail == "" {
+		return fmt.Sprintf("claims: %s limit exceeded", e.Limit)
+	}
+	return fmt.Sprintf("claims: %s limit exceeded: %s", e.Limit, e.Detail)
+}
+
+// Is makes errors.Is(err, ErrMemoryLimit) true for the memory limit.
+func (e *LimitError) Is(target error) bool {
+	return target == ErrMemoryLimit && e.Limit == LimitMemory
+}
+
+// Outcome names the result of a run for metrics: "ok", "denied",
+// "syntax_error", "script_error", "timeout", "limit_<limit>", "canceled" or
+// "internal".
+func Outcome(err error) string {
+	return outcomeOf(err).String()
+}
+
+type outcome int
+
+const (
+	outOK outcome = iota
+	outDenied
+	outSyntax
+	outScript
+	outTimeout
+	outMemory
+	outFetches
+	outResponse
+	outOutput
+	outTimers
+	outCanceled
+	outInternal
+	numOutcomes
+)
+
+var outcomeNames = [numOutcomes]string{
+	"ok", "denied", "syntax_error", "script_error", "timeout", "limit_memory", "limit_fetches",
+	"limit_response", "limit_output", "limit_timers", "canceled", "internal",
+}
+
+func (o outcome) String() string { return outcomeNames[o] }
+
+func outcomeOf(err error) outcome {
+	var (
+		de *DeniedError
+		se *SyntaxError
+		xe *ScriptError
+		le *LimitError
+	)
+	switch {
+	case err == nil:
+		return outOK
+	case errors.As(err, &de):
+		return outDenied
+	case errors.As(err, &se):
+		return outSyntax
+	case errors.As(err, &xe):
+		return outScript
+	case errors.Is(err, ErrTimeout):
+		return outTimeout
+	case errors.As(err, &le):
+		switch le.Limit {
+		case LimitMemory:
+			return outMemory
+		case LimitFetches:
+			return outFetches
+		case LimitResponse:
+			return outResponse
+		case LimitOutput:
+			return outOutput
+		case LimitTimers:
+			return outTimers
+		}
+	case errors.Is(err, errCanceled):
+		return outCanceled
+	}
+	return outInternal
+}
+
+// errCanceled wraps context.Canceled so Outcome can tell it apart.
+var errCanceled = errors.New("claims: run canceled")

@@ -1,0 +1,412 @@
+package claims
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Runner runs custom claims scripts. It keeps, per script, the compiled code
+// and a bounded pool of ready VMs; it is safe for concurrent use.
+type Runner struct {
+	limits     Limits
+	egress     *egress
+	client     *http.Client
+	transport  *http.Transport
+	slots      chan struct{}
+	maxIdle    int
+	maxScripts int
+
+	mu     sync.Mutex
+	pools  map[string]*pool // by script source
+	kinds  map[string]*kindState
+	closed bool
+	tick   uint64 // for least-recently-used pools
+
+	vmsCreated atomic.Uint64
+	vmsReused  atomic.Uint64
+	vmsClosed  atomic.Uint64
+}
+
+// pool is one script version: its bytecode and its ready VMs.
+type pool struct {
+	script   string
+	once     sync.Once
+	bytecode []byte
+	err      error
+
+	// guarded by Runner.mu
+	idle     []*jsvm
+	evicted  bool
+	lastUsed uint64
+}
+
+// kindState is what a token type (the kind passed to Run) currently runs,
+// and its counters.
+type kindState struct {
+	pool  *pool
+	stats kindCounters
+}
+
+type kindCounters struct {
+	outcomes [numOutcomes]atomic.Uint64
+	total    atomic.Int64 // nanoseconds
+	max      atomic.Int64
+}
+
+func (c *kindCounters) record(o outcome, d time.Duration) {
+	c.outcomes[o].Add(1)
+	c.total.Add(int64(d))
+	for {
+		m := c.max.Load()
+		if int64(d) <= m || c.max.CompareAndSwap(m, int64(d)) {
+			return
+		}
+	}
+}
+
+// NewRunner returns a Runner with opts (zero fields take their defaults).
+func NewRunner(opts Options) *Runner {
+	opts = opts.withDefaults()
+	// The runtime is compiled once per process (tens of milliseconds); start
+	// now rather than in the first run.
+	go func() { _, _ = runtimeCode() }()
+	e := newEgress(opts.Policy)
+	client, transport := newHTTPClient(e, opts.Policy.MaxRedirects)
+	return &Runner{
+		limits:     opts.Limits,
+		egress:     e,
+		client:     client,
+		transport:  transport,
+		slots:      make(chan struct{}, opts.MaxConcurrent),
+		maxIdle:    opts.MaxIdleVMs,
+		maxScripts: opts.MaxScripts,
+		pools:      make(map[string]*pool),
+		kinds:      make(map[string]*kindState),
+	}
+}
+
+// Limits returns the limits in effect, defaults applied.
+func (r *Runner) Limits() Limits { return r.limits }
+
+// Compile checks script with the runner's limits, see Compile.
+func (r *Runner) Compile(script string) error {
+	_, err := compileScript(script, r.limits)
+	return err
+}
+
+// Run runs script's getCustomJwtClaims with in and returns the claims to add.
+//
+// kind names the token type ("access-token", "client-credentials", a test
+// run, ...): counters are kept per kind, and when a kind's script changes
+// the VMs of its previous script are released.
+//
+// Errors: *SyntaxError, *ScriptError, *DeniedError, *LimitError, ErrTimeout,
+// an error wrapping the context's when it is canceled, ErrClosed. Outcome
+// names them for metrics.
+func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Result, err error) {
+	start := time.Now()
+	deadline := start.Add(r.limits.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	p, ks, stale := r.lookup(kind, script)
+	closeVMs(stale)
+	defer func() {
+		res.Duration = time.Since(start)
+		if ks != nil {
+			ks.stats.record(outcomeOf(err), res.Duration)
+		}
+	}()
+	if p == nil {
+		return res, ErrClosed
+	}
+	p.once.Do(func() { p.bytecode, p.err = compileScript(script, r.limits) })
+	if p.err != nil {
+		return res, p.err
+	}
+	input, err := encodeInput(in)
+	if err != nil {
+		return res, err
+	}
+	if ctx.Err() != nil {
+		// Before taking a VM, which a run that ends this way would discard.
+		return res, ctxError(ctx)
+	}
+	if err := r.acquire(ctx, deadline); err != nil {
+		return res, err
+	}
+	defer func() { <-r.slots }()
+
+	v, err := r.get(p, deadline)
+	if err != nil {
+		return res, err
+	}
+	rs := &runState{ctx: ctx, deadline: deadline}
+	reusable := false
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("claims: internal error: %v", p)
+			}
+		}()
+		v.cur = rs
+		defer rs.finish()
+		if err = v.exec(ctx, rs, input); err != nil {
+			return
+		}
+		var claims map[string]any
+		claims, err = v.outcome(rs)
+		if claims != nil {
+			res.Claims, res.Dropped = dropReserved(claims)
+		}
+		_, denied := err.(*DeniedError)
+		reusable = err == nil || denied
+	}()
+	res.Logs = rs.logs
+	r.put(v, reusable)
+	return res, err
+}
+
+func encodeInput(in Input) (string, error) {
+	type input struct {
+		Token                any               `json:"token"`
+		Context              any               `json:"context"`
+		EnvironmentVariables map[string]string `json:"environmentVariables"`
+	}
+	x := input(in)
+	empty := json.RawMessage("{}")
+	if x.Token == nil {
+		x.Token = empty
+	}
+	if x.Context == nil {
+		x.Context = empty
+	}
+	if x.EnvironmentVariables == nil {
+		x.EnvironmentVariables = map[string]string{}
+	}
+	b, err := json.Marshal(x)
+	if err != nil {
+		return "", fmt.Errorf("claims: encoding the input: %w", err)
+	}
+	return string(b), nil
+}
+
+func dropReserved(claims map[string]any) (map[string]any, []string) {
+	var dropped []string
+	for k := range claims {
+		if reservedClaims[k] {
+			dropped = append(dropped, k)
+			delete(claims, k)
+		}
+	}
+	sort.Strings(dropped)
+	return claims, dropped
+}
+
+// lookup returns the pool of script for kind. When kind's script changed,
+// the previous pool is evicted unless another kind uses it; its idle VMs are
+// returned for closing outside the lock.
+func (r *Runner) lookup(kind, script string) (*pool, *kindState, []*jsvm) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ks := r.kinds[kind]
+	if ks == nil {
+		ks = &kindState{}
+		r.kinds[kind] = ks
+	}
+	if r.closed {
+		return nil, ks, nil
+	}
+	r.tick++
+	// Comparing the source is cheap (often the same string), cheaper than
+	// hashing it on every run.
+	if ks.pool != nil && !ks.pool.evicted && ks.pool.script == script {
+		ks.pool.lastUsed = r.tick
+		return ks.pool, ks, nil
+	}
+	var stale []*jsvm
+	p := r.pools[script]
+	if p == nil {
+		p = &pool{script: script}
+		r.pools[script] = p
+	}
+	old := ks.pool
+	ks.pool = p
+	p.lastUsed = r.tick
+	if old != nil && old != p && !r.inUseLocked(old) {
+		stale = append(stale, r.evictLocked(old)...)
+	}
+	for len(r.pools) > r.maxScripts {
+		victim := r.lruLocked()
+		if victim == nil {
+			break
+		}
+		stale = append(stale, r.evictLocked(victim)...)
+	}
+	return p, ks, stale
+}
+
+func (r *Runner) inUseLocked(p *pool) bool {
+	for _, ks := range r.kinds {
+		if ks.pool == p {
+			return true
+		}
+	}
+	return false
+}
+
+// lruLocked returns the least recently used pool no kind is using.
+func (r *Runner) lruLocked() *pool {
+	var victim *pool
+	for _, p := range r.pools {
+		if r.inUseLocked(p) {
+			continue
+		}
+		if victim == nil || p.lastUsed < victim.lastUsed {
+			victim = p
+		}
+	}
+	return victim
+}
+
+func (r *Runner) evictLocked(p *pool) []*jsvm {
+	delete(r.pools, p.script)
+	p.evicted = true
+	idle := p.idle
+	p.idle = nil
+	return idle
+}
+
+func closeVMs(vms []*jsvm) {
+	for _, v := range vms {
+		v.close()
+		v.r.vmsClosed.Add(1)
+	}
+}
+
+// acquire waits for a run slot until the deadline.
+func (r *Runner) acquire(ctx context.Context, deadline time.Time) error {
+	select {
+	case r.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case r.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return ErrTimeout
+	case <-ctx.Done():
+		return ctxError(ctx)
+	}
+}
+
+// get takes a ready VM of p, or prepares one.
+func (r *Runner) get(p *pool, deadline time.Time) (*jsvm, error) {
+	r.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		v := p.idle[n-1]
+		p.idle = p.idle[:n-1]
+		r.mu.Unlock()
+		r.vmsReused.Add(1)
+		return v, nil
+	}
+	r.mu.Unlock()
+	v, err := r.newVM(p, deadline)
+	if err != nil {
+		return nil, err
+	}
+	r.vmsCreated.Add(1)
+	return v, nil
+}
+
+// put returns v to its pool, or closes it: after a failed run (interrupted,
+// out of memory, thrown) a VM is never reused.
+func (r *Runner) put(v *jsvm, reusable bool) {
+	v.cur = nil
+	v.uses++
+	if reusable && v.uses < maxVMUses {
+		r.mu.Lock()
+		if !r.closed && !v.pool.evicted && len(v.pool.idle) < r.maxIdle {
+			v.pool.idle = append(v.pool.idle, v)
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+	}
+	v.close()
+	r.vmsClosed.Add(1)
+}
+
+// Close releases the idle VMs and connections. Runs in progress finish;
+// later runs fail with ErrClosed.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	r.closed = true
+	var stale []*jsvm
+	for _, p := range r.pools {
+		stale = append(stale, r.evictLocked(p)...)
+	}
+	r.mu.Unlock()
+	closeVMs(stale)
+	r.transport.CloseIdleConnections()
+	return nil
+}
+
+// KindStats are the counters of one kind.
+type KindStats struct {
+	// Outcomes counts runs by Outcome name; every name is present.
+	Outcomes map[string]uint64
+	// Runs is the sum of Outcomes.
+	Runs uint64
+	// TotalDuration and MaxDuration of the runs.
+	TotalDuration time.Duration
+	MaxDuration   time.Duration
+}
+
+// Stats is a snapshot of a Runner's counters.
+type Stats struct {
+	Kinds map[string]KindStats
+	// VMsCreated counts VMs prepared, VMsReused runs on a pooled VM,
+	// VMsClosed VMs closed (after failures, evictions, recycling).
+	VMsCreated, VMsReused, VMsClosed uint64
+	// IdleVMs is the number of ready VMs now.
+	IdleVMs int
+}
+
+// Stats returns a snapshot of the counters, for a metrics endpoint.
+func (r *Runner) Stats() Stats {
+	s := Stats{
+		Kinds:      make(map[string]KindStats),
+		VMsCreated: r.vmsCreated.Load(),
+		VMsReused:  r.vmsReused.Load(),
+		VMsClosed:  r.vmsClosed.Load(),
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.pools {
+		s.IdleVMs += len(p.idle)
+	}
+	for kind, ks := range r.kinds {
+		k := KindStats{
+			Outcomes:      make(map[string]uint64, numOutcomes),
+			TotalDuration: time.Duration(ks.stats.total.Load()),
+			MaxDuration:   time.Duration(ks.stats.max.Load()),
+		}
+		for o := range numOutcomes {
+			n := ks.stats.outcomes[o].Load()
+			k.Outcomes[o.String()] = n
+			k.Runs += n
+		}
+		s.Kinds[kind] = k
+	}
+	return s
+}
