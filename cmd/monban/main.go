@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/server"
 )
 
@@ -66,19 +68,23 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	}
 	endpointDefault := env("MONBAN_ENDPOINT", server.DefaultEndpoint)
 	var (
-		addr        = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
-		endpoint    = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
-		dbURL       = fs.String("database-url", env("MONBAN_DATABASE_URL", server.DefaultDatabaseURL), "database URL (MONBAN_DATABASE_URL)")
-		indicator   = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
-		appID       = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
-		appSecret   = fs.String("bootstrap-app-secret", getenv("MONBAN_BOOTSTRAP_APP_SECRET"), "its App Secret (MONBAN_BOOTSTRAP_APP_SECRET; prefer the variable: flags show in process lists)")
-		logFormat   = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
-		logLevel    = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
-		accessLog   = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
-		refreshStr  = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
-		metricsAddr = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
-		keyDelay    = fs.Duration("key-publish-delay", envDuration(getenv("MONBAN_KEY_PUBLISH_DELAY"), 0), "how long a rotated-in key is published before it signs; 0: none on SQLite, 3s on PostgreSQL (MONBAN_KEY_PUBLISH_DELAY)")
-		retention   = fs.Duration("audit-retention", envDuration(getenv("MONBAN_AUDIT_RETENTION"), 30*24*time.Hour), "how long audit logs are kept; negative keeps them forever (MONBAN_AUDIT_RETENTION)")
+		addr          = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
+		endpoint      = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
+		dbURL         = fs.String("database-url", env("MONBAN_DATABASE_URL", server.DefaultDatabaseURL), "database URL (MONBAN_DATABASE_URL)")
+		indicator     = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
+		appID         = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
+		appSecret     = fs.String("bootstrap-app-secret", getenv("MONBAN_BOOTSTRAP_APP_SECRET"), "its App Secret (MONBAN_BOOTSTRAP_APP_SECRET; prefer the variable: flags show in process lists)")
+		logFormat     = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
+		logLevel      = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
+		accessLog     = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
+		refreshStr    = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
+		metricsAddr   = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
+		keyDelay      = fs.Duration("key-publish-delay", envDuration(getenv("MONBAN_KEY_PUBLISH_DELAY"), 0), "how long a rotated-in key is published before it signs; 0: none on SQLite, 3s on PostgreSQL (MONBAN_KEY_PUBLISH_DELAY)")
+		scriptTimeout = fs.Duration("script-timeout", envDuration(getenv("MONBAN_SCRIPT_TIMEOUT"), 2*time.Second), "wall-clock limit of one custom JWT claims script run (MONBAN_SCRIPT_TIMEOUT)")
+		scriptMemory  = fs.Int("script-memory-mb", envInt(getenv("MONBAN_SCRIPT_MEMORY_MB"), 32), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
+		scriptFetches = fs.Int("script-max-fetches", envInt(getenv("MONBAN_SCRIPT_MAX_FETCHES"), 5), "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
+		scriptAllow   = fs.String("script-fetch-allow", getenv("MONBAN_SCRIPT_FETCH_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that script fetches may reach besides public addresses (MONBAN_SCRIPT_FETCH_ALLOW)")
+		retention     = fs.Duration("audit-retention", envDuration(getenv("MONBAN_AUDIT_RETENTION"), 30*24*time.Hour), "how long audit logs are kept; negative keeps them forever (MONBAN_AUDIT_RETENTION)")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -94,6 +100,15 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return 2
+	}
+	policy, err := parseFetchAllow(*scriptAllow)
+	if err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return 2
+	}
+	maxFetches := *scriptFetches
+	if maxFetches == 0 {
+		maxFetches = -1 // the runner's "no fetch"
 	}
 	if *indicator == "" {
 		*indicator = strings.TrimRight(*endpoint, "/") + "/api"
@@ -113,6 +128,8 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		MetricsAddr:         *metricsAddr,
 		AuditRetention:      *retention,
 		KeyPublishDelay:     *keyDelay,
+		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: maxFetches},
+		ScriptPolicy:        policy,
 		RefreshInterval:     *refreshStr,
 		Logger:              logger,
 		Stderr:              stderr,
@@ -138,6 +155,38 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	}
 	logger.Info("monban stopped")
 	return 0
+}
+
+// parseFetchAllow reads the script fetch allow-list: host names (a leading
+// "*." matches subdomains), IP addresses and CIDR networks.
+func parseFetchAllow(v string) (claims.Policy, error) {
+	var p claims.Policy
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "":
+		case strings.Contains(item, "/"):
+			prefix, err := netip.ParsePrefix(item)
+			if err != nil {
+				return p, fmt.Errorf("script fetch allow-list: %q is not a network", item)
+			}
+			p.AllowNetworks = append(p.AllowNetworks, prefix.Masked())
+		default:
+			if addr, err := netip.ParseAddr(item); err == nil {
+				p.AllowNetworks = append(p.AllowNetworks, netip.PrefixFrom(addr, addr.BitLen()))
+				continue
+			}
+			p.AllowHosts = append(p.AllowHosts, item)
+		}
+	}
+	return p, nil
+}
+
+func envInt(v string, def int) int {
+	if n, err := strconv.Atoi(v); err == nil {
+		return n
+	}
+	return def
 }
 
 func envDuration(v string, def time.Duration) time.Duration {

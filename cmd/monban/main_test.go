@@ -24,6 +24,7 @@ func TestCLI(t *testing.T) {
 		{[]string{"serve", "-log-format", "xml"}, nil, 2, "unknown log format"},
 		{[]string{"serve"}, map[string]string{"MONBAN_LOG_FORMAT": "xml"}, 2, "unknown log format"},
 		{[]string{"serve", "-h"}, nil, 0, "MONBAN_DATABASE_URL"},
+		{[]string{"serve", "-script-fetch-allow", "api.internal, 10.0.0.0/33"}, nil, 2, "not a network"},
 		{[]string{"serve", "-database-url", "mysql://u:hunter2@h/db"}, nil, 1, "unsupported database URL"},
 	}
 	for _, c := range cases {
@@ -44,5 +45,18 @@ func TestCLI(t *testing.T) {
 				t.Error("a password reached the output")
 			}
 		})
+	}
+}
+
+func TestParseFetchAllow(t *testing.T) {
+	p, err := parseFetchAllow(" api.internal ,*.corp.example, 10.1.0.0/16, 192.168.1.5 ,,::1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.AllowHosts) != 2 || p.AllowHosts[1] != "*.corp.example" {
+		t.Errorf("hosts = %v", p.AllowHosts)
+	}
+	if len(p.AllowNetworks) != 3 || p.AllowNetworks[1].String() != "192.168.1.5/32" || p.AllowNetworks[2].String() != "::1/128" {
+		t.Errorf("networks = %v", p.AllowNetworks)
 	}
 }

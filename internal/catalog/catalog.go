@@ -32,6 +32,8 @@ type Snapshot struct {
 	Grants      *rbac.Index
 	Keys        *keys.Set
 	Signer      *token.Signer // signs with Keys.Current
+	// Customizers holds the custom JWT claims script of each token type.
+	Customizers map[string]*store.JWTCustomizer
 	LoadedAt    time.Time
 }
 
@@ -108,7 +110,12 @@ func Build(cat *store.Catalog, now time.Time) (*Snapshot, error) {
 		Apps:        make(map[string]*App, len(cat.Applications)),
 		ByIndicator: make(map[string]*store.Resource, len(cat.Resources)),
 		Grants:      rbac.Build(cat),
+		Customizers: make(map[string]*store.JWTCustomizer, len(cat.JWTCustomizers)),
 		LoadedAt:    now,
+	}
+	for i := range cat.JWTCustomizers {
+		c := &cat.JWTCustomizers[i]
+		s.Customizers[c.TokenType] = c
 	}
 	for _, a := range cat.Applications {
 		s.Apps[a.ID] = &App{Application: a}

@@ -34,6 +34,9 @@ type Deps struct {
 	// is sent, so the token endpoint sees the change on its next request.
 	// An error is logged; the write has happened, so the answer is success.
 	Changed func(ctx context.Context) error
+	// Scripts compiles and test-runs custom JWT claims scripts; nil turns
+	// the jwt-customizer routes' script checks off (they answer 501).
+	Scripts ScriptRunner
 	// Audit, when set, is told of every successful change. It must not block.
 	Audit  func(ctx context.Context, e ChangeEvent)
 	Logger *slog.Logger
@@ -165,6 +168,13 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys},
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},
 
+		{pattern: "GET /api/configs/jwt-customizer", handle: s.listCustomizers},
+		{pattern: "POST /api/configs/jwt-customizer/test", handle: s.testCustomizer},
+		{pattern: "GET /api/configs/jwt-customizer/{tokenType}", handle: s.getCustomizer},
+		{pattern: "PUT /api/configs/jwt-customizer/{tokenType}", handle: s.putCustomizer},
+		{pattern: "PATCH /api/configs/jwt-customizer/{tokenType}", handle: s.patchCustomizer},
+		{pattern: "DELETE /api/configs/jwt-customizer/{tokenType}", handle: s.deleteCustomizer},
+
 		{pattern: "GET /api/logs", handle: s.listLogs},
 		{pattern: "GET /api/logs/{id}", handle: s.getLog},
 	}
@@ -249,7 +259,13 @@ func conflict(message string) error {
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var de *httpjson.DecodeError
+	var se *scriptSyntaxError
 	switch {
+	case errors.As(err, &se):
+		httpjson.Write(w, http.StatusBadRequest, map[string]any{
+			"code": "jwt_customizer.syntax_error", "message": "script: " + se.Error(),
+			"line": se.Line, "column": se.Column,
+		})
 	case errors.As(err, &ae):
 		httpjson.WriteError(w, ae.status, ae.code, ae.message)
 	case errors.As(err, &de):

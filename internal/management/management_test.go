@@ -165,6 +165,7 @@ func newEnv(t *testing.T, wrap ...func(store.Store) store.Store) *env {
 			}
 			return nil
 		},
+		Scripts: newRunner(t),
 		Audit: func(_ context.Context, c ChangeEvent) {
 			e.auditMu.Lock()
 			defer e.auditMu.Unlock()

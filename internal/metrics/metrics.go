@@ -99,3 +99,30 @@ func (m *Metrics) Register(c prometheus.Collector) { m.reg.MustRegister(c) }
 func (m *Metrics) DBStats(db *sql.DB) {
 	m.reg.MustRegister(collectors.NewDBStatsCollector(db, "monban"))
 }
+
+// Sample is one labelled value of a family read at scrape time.
+type Sample struct {
+	Labels []string
+	Value  float64
+}
+
+// funcCollector reads a family's samples from fn at each scrape.
+type funcCollector struct {
+	desc      *prometheus.Desc
+	valueType prometheus.ValueType
+	fn        func() []Sample
+}
+
+func (c *funcCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *funcCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, s := range c.fn() {
+		ch <- prometheus.MustNewConstMetric(c.desc, c.valueType, s.Value, s.Labels...)
+	}
+}
+
+// CounterVecFunc registers a labelled counter family whose samples fn
+// returns at scrape time (for counters another package keeps).
+func (m *Metrics) CounterVecFunc(name, help string, labels []string, fn func() []Sample) {
+	m.reg.MustRegister(&funcCollector{desc: prometheus.NewDesc(name, help, labels, nil), valueType: prometheus.CounterValue, fn: fn})
+}

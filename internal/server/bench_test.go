@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,12 +17,18 @@ import (
 	"github.com/monban/monban/internal/server"
 )
 
-// BenchmarkTokenClientCredentials measures the whole token handler stack
-// (middleware, parameter parsing, client authentication, scope resolution,
-// signing, encoding) in process, without the network.
-func BenchmarkTokenClientCredentials(b *testing.B) {
-	ctx := context.Background()
-	srv, err := server.New(ctx, server.Config{
+const (
+	trivialScript = `const getCustomJwtClaims = async () => ({ tier: 'gold' });`
+	contextScript = `const getCustomJwtClaims = async ({ token, context }) => ({
+  appName: context.application.name, appType: context.application.type, aud: token.aud, scopes: (token.scope || '').split(' ').length });`
+)
+
+// benchTokenEndpoint measures the whole token handler stack (middleware,
+// parameter parsing, client authentication, scope resolution, the custom
+// claims script when one is saved, signing, encoding) in process, without
+// the network.
+func benchTokenEndpoint(b *testing.B, script string) {
+	srv, err := server.New(context.Background(), server.Config{
 		Addr:                "127.0.0.1:0",
 		Endpoint:            "http://localhost:3001",
 		DatabaseURL:         "sqlite://" + filepath.Join(b.TempDir(), "monban.db"),
@@ -36,17 +44,45 @@ func BenchmarkTokenClientCredentials(b *testing.B) {
 	h := srv.Handler()
 	body := "grant_type=client_credentials&resource=" + url.QueryEscape("http://localhost:3001/api") + "&scope=all"
 	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte(bootID+":"+bootSecret))
+	token := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/oidc/token", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if script != "" {
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		_ = json.Unmarshal(token().Body.Bytes(), &tok)
+		cfg, _ := json.Marshal(map[string]string{"script": script})
+		req := httptest.NewRequest("PUT", "/api/configs/jwt-customizer/client-credentials", bytes.NewReader(cfg))
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("saving the script: %d %s", rec.Code, rec.Body)
+		}
+		if rec := token(); !strings.Contains(rec.Body.String(), "access_token") {
+			b.Fatalf("token with script: %s", rec.Body)
+		}
+	}
 	b.ReportAllocs()
+	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req := httptest.NewRequest("POST", "/oidc/token", strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Authorization", auth)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			if rec.Code != http.StatusOK {
+			if rec := token(); rec.Code != http.StatusOK {
 				b.Fatalf("status %d: %s", rec.Code, rec.Body)
 			}
 		}
 	})
 }
+
+func BenchmarkTokenClientCredentials(b *testing.B) { benchTokenEndpoint(b, "") }
+
+func BenchmarkTokenClientCredentialsTrivialScript(b *testing.B) { benchTokenEndpoint(b, trivialScript) }
+
+func BenchmarkTokenClientCredentialsContextScript(b *testing.B) { benchTokenEndpoint(b, contextScript) }

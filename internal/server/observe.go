@@ -41,6 +41,17 @@ var grantLogKeys = map[string]string{
 	"urn:ietf:params:oauth:grant-type:token-exchange": "ExchangeTokenBy.TokenExchange",
 }
 
+// tokenLogDetails is the payload of a token request's audit entry.
+type tokenLogDetails struct {
+	GrantType  string  `json:"grantType,omitempty"`
+	Resource   string  `json:"resource,omitempty"`
+	Scope      string  `json:"scope,omitempty"`
+	Error      string  `json:"error,omitempty"`
+	IP         string  `json:"ip"`
+	Status     int     `json:"status"`
+	DurationMs float64 `json:"durationMs"`
+}
+
 // tokenObserver counts every token request and writes it to the audit log.
 func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 	return func(ctx context.Context, ev *oidc.TokenEvent) {
@@ -50,21 +61,13 @@ func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 			key = "ExchangeTokenBy.Unknown"
 		}
 		e := store.LogEntry{Key: key, Result: store.ResultSuccess, ApplicationID: ev.ClientID, UserID: ev.UserID}
-		details := map[string]any{"ip": ClientIP(ctx), "status": ev.Status, "durationMs": float64(ev.Duration.Microseconds()) / 1000}
-		if ev.Grant != "" {
-			details["grantType"] = ev.Grant
-		}
-		if ev.Resource != "" {
-			details["resource"] = ev.Resource
-		}
-		if ev.Scope != "" {
-			details["scope"] = ev.Scope
-		}
 		if ev.Error != "" {
 			e.Result = store.ResultError
-			details["error"] = ev.Error
 		}
-		e.Payload, _ = json.Marshal(details)
+		e.Payload, _ = json.Marshal(tokenLogDetails{
+			GrantType: ev.Grant, Resource: ev.Resource, Scope: ev.Scope, Error: ev.Error,
+			IP: ClientIP(ctx), Status: ev.Status, DurationMs: float64(ev.Duration.Microseconds()) / 1000,
+		})
 		w.Log(e)
 	}
 }

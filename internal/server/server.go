@@ -18,6 +18,7 @@ import (
 
 	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
@@ -46,6 +47,11 @@ type Config struct {
 	// AuditRetention is how long audit logs are kept: zero means 30 days,
 	// negative forever.
 	AuditRetention time.Duration
+	// ScriptLimits and ScriptPolicy bound custom JWT claims scripts (zero
+	// fields: the defaults) and say which hosts their fetch may reach
+	// besides public addresses.
+	ScriptLimits claims.Limits
+	ScriptPolicy claims.Policy
 	// KeyPublishDelay is how long a rotated-in key is published before it
 	// signs. Zero picks the default: none on SQLite (one instance), 3 s on
 	// PostgreSQL (instances must all publish it first); negative: none.
@@ -79,6 +85,7 @@ type Server struct {
 	catalog *catalog.Cache
 	metrics *metrics.Metrics
 	audit   *audit.Writer
+	scripts *claims.Runner
 	handler http.Handler
 	http    *http.Server
 	ln      net.Listener
@@ -107,7 +114,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: st, feed: feed}
 	if err := s.setUp(ctx); err != nil {
-		st.Close()
+		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -166,13 +173,15 @@ func (s *Server) setUp(ctx context.Context) error {
 
 	s.metrics = metrics.New()
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
+	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
 	s.registerMetrics()
 
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger,
-		Observer: tokenObserver(s.metrics, s.audit),
+		Observer:   tokenObserver(s.metrics, s.audit),
+		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
 	}).Register(mux)
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
@@ -182,6 +191,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		HashSecret: hasher.Hash,
 		Changed:    s.changed,
 		Audit:      managementAuditor(s.audit),
+		Scripts:    s.scripts,
 		Logger:     cfg.Logger,
 	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -223,6 +233,24 @@ func (s *Server) registerMetrics() {
 		func() float64 { return float64(s.audit.Failed()) })
 	s.metrics.CounterFunc("monban_audit_logs_written_total", "Audit log entries written.",
 		func() float64 { return float64(s.audit.Written()) })
+	s.metrics.CounterVecFunc("monban_custom_jwt_runs_total", "Custom JWT claims script runs, by token type and outcome.",
+		[]string{"token_type", "outcome"}, func() []metrics.Sample {
+			var out []metrics.Sample
+			for kind, ks := range s.scripts.Stats().Kinds {
+				for outcome, n := range ks.Outcomes {
+					out = append(out, metrics.Sample{Labels: []string{kind, outcome}, Value: float64(n)})
+				}
+			}
+			return out
+		})
+	s.metrics.CounterVecFunc("monban_custom_jwt_run_seconds_total", "Time spent in custom JWT claims script runs, by token type.",
+		[]string{"token_type"}, func() []metrics.Sample {
+			var out []metrics.Sample
+			for kind, ks := range s.scripts.Stats().Kinds {
+				out = append(out, metrics.Sample{Labels: []string{kind}, Value: ks.TotalDuration.Seconds()})
+			}
+			return out
+		})
 	if p, ok := s.store.(interface{ DB() *sql.DB }); ok {
 		s.metrics.DBStats(p.DB())
 	}
@@ -342,6 +370,9 @@ func (s *Server) Serve(ctx context.Context) error {
 // Close flushes the audit log and releases the storage. Call it after Serve
 // returns.
 func (s *Server) Close() error {
+	if s.scripts != nil {
+		_ = s.scripts.Close()
+	}
 	if s.audit != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -1,0 +1,339 @@
+package management
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/monban/monban/internal/claims"
+	"github.com/monban/monban/internal/httpjson"
+	"github.com/monban/monban/internal/store"
+)
+
+// ScriptRunner compiles and runs custom JWT claims scripts (a
+// *claims.Runner).
+type ScriptRunner interface {
+	Compile(script string) error
+	Run(ctx context.Context, kind, script string, in claims.Input) (claims.Result, error)
+}
+
+// Limits of a saved configuration.
+const (
+	maxEnvVars     = 100
+	maxEnvNameLen  = 256
+	maxEnvValueLen = 4096
+)
+
+// Logto's keys for the two token types in the list answer.
+var customizerKeys = map[string]string{
+	store.TokenTypeAccessToken:       "jwt.accessToken",
+	store.TokenTypeClientCredentials: "jwt.clientCredentials",
+}
+
+type customizerOut struct {
+	Script               string            `json:"script"`
+	EnvironmentVariables map[string]string `json:"environmentVariables"`
+	ContextSample        json.RawMessage   `json:"contextSample,omitempty"`
+	TokenSample          json.RawMessage   `json:"tokenSample,omitempty"`
+	BlockIssuanceOnError bool              `json:"blockIssuanceOnError"`
+	CreatedAt            int64             `json:"createdAt"`
+	UpdatedAt            int64             `json:"updatedAt"`
+}
+
+func customizerJSON(c store.JWTCustomizer) customizerOut {
+	env := c.EnvironmentVariables
+	if env == nil {
+		env = map[string]string{}
+	}
+	return customizerOut{
+		Script: c.Script, EnvironmentVariables: env,
+		ContextSample: c.ContextSample, TokenSample: c.TokenSample,
+		BlockIssuanceOnError: c.BlockIssuanceOnError,
+		CreatedAt:            ms(c.CreatedAt), UpdatedAt: ms(c.UpdatedAt),
+	}
+}
+
+// customizerIn is the body of PUT and PATCH. Pointers tell "absent" from
+// "empty" for PATCH.
+type customizerIn struct {
+	Script               *string            `json:"script"`
+	EnvironmentVariables *map[string]string `json:"environmentVariables"`
+	ContextSample        json.RawMessage    `json:"contextSample"`
+	TokenSample          json.RawMessage    `json:"tokenSample"`
+	BlockIssuanceOnError *bool              `json:"blockIssuanceOnError"`
+}
+
+func tokenTypeOf(r *http.Request) (string, error) {
+	tt := r.PathValue("tokenType")
+	if _, ok := customizerKeys[tt]; !ok {
+		return "", notFound("token type must be access-token or client-credentials")
+	}
+	return tt, nil
+}
+
+// checkScript rejects a script that does not compile, naming where.
+func (s *server) checkScript(script string) error {
+	if strings.TrimSpace(script) == "" {
+		return invalid("script must not be empty")
+	}
+	if s.Scripts == nil {
+		return &apiError{http.StatusNotImplemented, "jwt_customizer.unavailable", "custom JWT claims are not enabled"}
+	}
+	err := s.Scripts.Compile(script)
+	var se *claims.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		return &scriptSyntaxError{se}
+	default:
+		return invalid("script: " + err.Error())
+	}
+}
+
+// scriptSyntaxError answers 400 with the position of the error.
+type scriptSyntaxError struct{ *claims.SyntaxError }
+
+func checkEnv(env map[string]string) error {
+	if len(env) > maxEnvVars {
+		return invalid(fmt.Sprintf("environmentVariables: at most %d variables", maxEnvVars))
+	}
+	for k, v := range env {
+		if k == "" || utf8.RuneCountInString(k) > maxEnvNameLen || strings.ContainsRune(k, 0) {
+			return invalid("environmentVariables: names must be 1 to 256 characters")
+		}
+		if utf8.RuneCountInString(v) > maxEnvValueLen || strings.ContainsRune(v, 0) {
+			return invalid("environmentVariables: value of " + k + " is longer than 4096 characters or holds a NUL")
+		}
+	}
+	return nil
+}
+
+// checkSample accepts a JSON object (or null, meaning none).
+func checkSample(field string, raw json.RawMessage) (json.RawMessage, error) {
+	t := strings.TrimSpace(string(raw))
+	if t == "" || t == "null" {
+		return nil, nil
+	}
+	if t[0] != '{' {
+		return nil, invalid(field + " must be a JSON object")
+	}
+	return json.RawMessage(t), nil
+}
+
+func (s *server) listCustomizers(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Store.ListJWTCustomizers(r.Context())
+	if err != nil {
+		return err
+	}
+	type entry struct {
+		Key   string        `json:"key"`
+		Value customizerOut `json:"value"`
+	}
+	out := make([]entry, 0, len(list))
+	for _, c := range list {
+		out = append(out, entry{Key: customizerKeys[c.TokenType], Value: customizerJSON(c)})
+	}
+	httpjson.Write(w, http.StatusOK, out)
+	return nil
+}
+
+func (s *server) getCustomizer(w http.ResponseWriter, r *http.Request) error {
+	tt, err := tokenTypeOf(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.Store.GetJWTCustomizer(r.Context(), tt)
+	if err != nil {
+		return orNotFound(err, "no script is saved for "+tt)
+	}
+	httpjson.Write(w, http.StatusOK, customizerJSON(c))
+	return nil
+}
+
+// putCustomizer creates (201) or replaces (200) the script of a token type.
+func (s *server) putCustomizer(w http.ResponseWriter, r *http.Request) error {
+	return s.saveCustomizer(w, r, false)
+}
+
+// patchCustomizer changes some fields of a saved script.
+func (s *server) patchCustomizer(w http.ResponseWriter, r *http.Request) error {
+	return s.saveCustomizer(w, r, true)
+}
+
+func (s *server) saveCustomizer(w http.ResponseWriter, r *http.Request, patch bool) error {
+	tt, err := tokenTypeOf(r)
+	if err != nil {
+		return err
+	}
+	var in customizerIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	now := s.Now()
+	c := store.JWTCustomizer{TokenType: tt, CreatedAt: now}
+	if patch {
+		if c, err = s.Store.GetJWTCustomizer(r.Context(), tt); err != nil {
+			return orNotFound(err, "no script is saved for "+tt)
+		}
+	} else if in.Script == nil {
+		return invalid("script is required")
+	}
+	if in.Script != nil {
+		if err := s.checkScript(*in.Script); err != nil {
+			return err
+		}
+		c.Script = *in.Script
+	}
+	if in.EnvironmentVariables != nil {
+		if err := checkEnv(*in.EnvironmentVariables); err != nil {
+			return err
+		}
+		c.EnvironmentVariables = *in.EnvironmentVariables
+	} else if !patch {
+		c.EnvironmentVariables = nil
+	}
+	if in.ContextSample != nil || !patch {
+		if c.ContextSample, err = checkSample("contextSample", in.ContextSample); err != nil {
+			return err
+		}
+	}
+	if in.TokenSample != nil || !patch {
+		if c.TokenSample, err = checkSample("tokenSample", in.TokenSample); err != nil {
+			return err
+		}
+	}
+	if in.BlockIssuanceOnError != nil {
+		c.BlockIssuanceOnError = *in.BlockIssuanceOnError
+	} else if !patch {
+		c.BlockIssuanceOnError = false
+	}
+	c.UpdatedAt = now
+	created, err := s.Store.PutJWTCustomizer(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	s.changed(r)
+	saved, err := s.Store.GetJWTCustomizer(r.Context(), tt)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	httpjson.Write(w, status, customizerJSON(saved))
+	return nil
+}
+
+func (s *server) deleteCustomizer(w http.ResponseWriter, r *http.Request) error {
+	tt, err := tokenTypeOf(r)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteJWTCustomizer(r.Context(), tt); err != nil {
+		return orNotFound(err, "no script is saved for "+tt)
+	}
+	s.changed(r)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type testRunIn struct {
+	TokenType            string            `json:"tokenType"`
+	Script               string            `json:"script"`
+	EnvironmentVariables map[string]string `json:"environmentVariables"`
+	Token                json.RawMessage   `json:"token"`
+	Context              json.RawMessage   `json:"context"`
+}
+
+// testRunOut is what a test run answers: the claims the script produced and
+// what helps to debug it.
+type testRunOut struct {
+	Claims        map[string]any `json:"claims"`
+	DroppedClaims []string       `json:"droppedClaims"`
+	Logs          []string       `json:"logs"`
+	DurationMs    float64        `json:"durationMs"`
+}
+
+// testRunError is the body of a failed test run: 403 for a denial, 422 for
+// anything else, saying what failed and where.
+type testRunError struct {
+	Code       string   `json:"code"`
+	Message    string   `json:"message"`
+	Kind       string   `json:"kind"`
+	Line       int      `json:"line,omitempty"`
+	Column     int      `json:"column,omitempty"`
+	Logs       []string `json:"logs"`
+	DurationMs float64  `json:"durationMs"`
+}
+
+// testCustomizer runs a script on mock data without saving anything.
+func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
+	var in testRunIn
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	if _, ok := customizerKeys[in.TokenType]; !ok {
+		return invalid("tokenType must be access-token or client-credentials")
+	}
+	if strings.TrimSpace(in.Script) == "" {
+		return invalid("script must not be empty")
+	}
+	if err := checkEnv(in.EnvironmentVariables); err != nil {
+		return err
+	}
+	token, err := checkSample("token", in.Token)
+	if err != nil {
+		return err
+	}
+	if token == nil {
+		return invalid("token is required: the token payload to run the script on")
+	}
+	ctxSample, err := checkSample("context", in.Context)
+	if err != nil {
+		return err
+	}
+	if s.Scripts == nil {
+		return &apiError{http.StatusNotImplemented, "jwt_customizer.unavailable", "custom JWT claims are not enabled"}
+	}
+	input := claims.Input{Token: token, EnvironmentVariables: in.EnvironmentVariables}
+	if ctxSample != nil {
+		input.Context = ctxSample
+	}
+	// A separate kind, so test runs neither evict the saved script's VMs
+	// nor count as issuance outcomes.
+	res, runErr := s.Scripts.Run(r.Context(), "test:"+in.TokenType, in.Script, input)
+	logs := res.Logs
+	if logs == nil {
+		logs = []string{}
+	}
+	durationMs := float64(res.Duration.Microseconds()) / 1000
+	if runErr == nil {
+		dropped := res.Dropped
+		if dropped == nil {
+			dropped = []string{}
+		}
+		httpjson.Write(w, http.StatusOK, testRunOut{Claims: res.Claims, DroppedClaims: dropped, Logs: logs, DurationMs: durationMs})
+		return nil
+	}
+	out := testRunError{Code: "jwt_customizer.general", Message: runErr.Error(), Kind: claims.Outcome(runErr), Logs: logs, DurationMs: durationMs}
+	var denied *claims.DeniedError
+	var syntax *claims.SyntaxError
+	var thrown *claims.ScriptError
+	status := http.StatusUnprocessableEntity
+	switch {
+	case errors.As(runErr, &denied):
+		status, out.Code, out.Message = http.StatusForbidden, "jwt_customizer.access_denied", denied.Message
+	case errors.As(runErr, &syntax):
+		out.Line, out.Column = syntax.Line, syntax.Column
+	case errors.As(runErr, &thrown):
+		out.Line, out.Column = thrown.Line, thrown.Column
+	}
+	httpjson.Write(w, status, out)
+	return nil
+}

@@ -1,0 +1,135 @@
+package management
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/monban/monban/internal/claims"
+)
+
+func newRunner(t *testing.T) *claims.Runner {
+	r := claims.NewRunner(claims.Options{})
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+const goodScript = `const getCustomJwtClaims = async ({ token, context, environmentVariables, api }) => {
+  console.log('hello', token.clientId);
+  return { tier: 'gold', region: environmentVariables.REGION, sub: 'nope' };
+};`
+
+func TestJWTCustomizerConfig(t *testing.T) {
+	e := newEnv(t)
+	path := "/api/configs/jwt-customizer/client-credentials"
+	e.do("GET", path, nil).want(t, 404, nil)
+	e.do("PATCH", path, map[string]any{"blockIssuanceOnError": true}).want(t, 404, nil)
+
+	var saved map[string]any
+	e.do("PUT", path, map[string]any{"script": goodScript, "environmentVariables": map[string]string{"REGION": "eu"},
+		"tokenSample": map[string]any{"jti": "j"}}).want(t, 201, &saved)
+	if saved["script"] != goodScript || saved["blockIssuanceOnError"] != false || saved["environmentVariables"].(map[string]any)["REGION"] != "eu" {
+		t.Fatalf("saved = %v", saved)
+	}
+	if e.changes.Load() != 1 {
+		t.Errorf("Changed called %d times", e.changes.Load())
+	}
+	saved = nil
+	e.do("PUT", path, map[string]any{"script": goodScript}).want(t, 200, &saved)
+	if len(saved["environmentVariables"].(map[string]any)) != 0 || saved["tokenSample"] != nil {
+		t.Errorf("PUT replaces the whole configuration: %v", saved)
+	}
+	saved = nil
+	e.do("PATCH", path, map[string]any{"blockIssuanceOnError": true, "environmentVariables": map[string]string{"K": "v"}}).want(t, 200, &saved)
+	if saved["blockIssuanceOnError"] != true || saved["script"] != goodScript {
+		t.Errorf("PATCH = %v", saved)
+	}
+	var list []map[string]any
+	e.do("GET", "/api/configs/jwt-customizer", nil).want(t, 200, &list)
+	if len(list) != 1 || list[0]["key"] != "jwt.clientCredentials" {
+		t.Errorf("list = %v", list)
+	}
+
+	// A script that does not compile is refused with its position.
+	r := e.do("PUT", path, map[string]any{"script": "const getCustomJwtClaims = () => {\n  return { a: 1 \n};"})
+	var body map[string]any
+	r.want(t, 400, &body)
+	if body["line"] == nil || body["column"] == nil || !strings.Contains(body["message"].(string), "script") {
+		t.Errorf("syntax error body = %v", body)
+	}
+	bad := []any{
+		map[string]any{},
+		map[string]any{"script": "   "},
+		map[string]any{"script": goodScript, "unknown": 1},
+		map[string]any{"script": goodScript, "environmentVariables": map[string]any{"A": 1}},
+		map[string]any{"script": goodScript, "environmentVariables": map[string]string{"": "x"}},
+		map[string]any{"script": goodScript, "environmentVariables": map[string]string{"A": strings.Repeat("v", 5000)}},
+		map[string]any{"script": goodScript, "contextSample": []int{1}},
+		map[string]any{"script": goodScript, "blockIssuanceOnError": "yes"},
+	}
+	for _, b := range bad {
+		e.do("PUT", path, b).want(t, 400, nil)
+	}
+	e.do("PUT", "/api/configs/jwt-customizer/id-token", map[string]any{"script": goodScript}).want(t, 404, nil)
+	e.do("DELETE", path, nil).want(t, 204, nil)
+	e.do("DELETE", path, nil).want(t, 404, nil)
+	if strings.Contains(e.logs.String(), "\"v\"") || strings.Contains(e.logs.String(), "REGION=eu") {
+		t.Error("an environment variable value reached the log")
+	}
+}
+
+func TestJWTCustomizerTestRun(t *testing.T) {
+	e := newEnv(t)
+	path := "/api/configs/jwt-customizer/test"
+	token := map[string]any{"jti": "j1", "aud": "https://shopping.api", "scope": "read", "clientId": "app1", "kind": "ClientCredentials"}
+
+	var out testRunOut
+	e.do("POST", path, map[string]any{"tokenType": "client-credentials", "script": goodScript,
+		"environmentVariables": map[string]string{"REGION": "eu"}, "token": token,
+		"context": map[string]any{"application": map[string]any{"id": "app1"}}}).want(t, 200, &out)
+	if out.Claims["tier"] != "gold" || out.Claims["region"] != "eu" || out.Claims["sub"] != nil {
+		t.Errorf("claims = %v", out.Claims)
+	}
+	if len(out.DroppedClaims) != 1 || out.DroppedClaims[0] != "sub" || len(out.Logs) != 1 || out.Logs[0] != "hello app1" || out.DurationMs <= 0 {
+		t.Errorf("debug output = %+v", out)
+	}
+	if e.changes.Load() != 0 {
+		t.Error("a test run changed something")
+	}
+
+	cases := []struct {
+		name, script string
+		status       int
+		kind         string
+	}{
+		{"deny", `const getCustomJwtClaims = async ({ api }) => { api.denyAccess('no tokens on Sundays'); }`, 403, "denied"},
+		{"syntax", "const getCustomJwtClaims = () => {", 422, "syntax_error"},
+		{"throw", "const getCustomJwtClaims = () => {\n  throw new Error('boom');\n};", 422, "script_error"},
+		{"loop", `const getCustomJwtClaims = () => { while (true) {} };`, 422, "timeout"},
+		{"memory", `const getCustomJwtClaims = () => { let a = []; while (true) a.push(new Array(100000).fill(1)); };`, 422, "limit_memory"},
+		{"not an object", `const getCustomJwtClaims = () => 42;`, 422, "script_error"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var body testRunError
+			e.do("POST", path, map[string]any{"tokenType": "client-credentials", "script": c.script, "token": token}).want(t, c.status, &body)
+			if body.Kind != c.kind || body.Message == "" {
+				t.Errorf("body = %+v", body)
+			}
+			if c.name == "deny" && body.Message != "no tokens on Sundays" {
+				t.Errorf("deny message = %q", body.Message)
+			}
+			if c.name == "throw" && body.Line != 2 {
+				t.Errorf("throw line = %d", body.Line)
+			}
+		})
+	}
+	for _, b := range []any{
+		map[string]any{"tokenType": "id-token", "script": goodScript, "token": token},
+		map[string]any{"tokenType": "client-credentials", "script": goodScript},
+		map[string]any{"tokenType": "client-credentials", "script": goodScript, "token": "x"},
+		map[string]any{"tokenType": "client-credentials", "script": "", "token": token},
+	} {
+		e.do("POST", path, b).want(t, 400, nil)
+	}
+	e.send(req{method: "POST", path: path, body: map[string]any{"tokenType": "client-credentials", "script": goodScript, "token": token}, token: tokNoScope}).want(t, 403, nil)
+}

@@ -1,0 +1,100 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/monban/monban/internal/audit"
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/claims"
+	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/store"
+)
+
+// customizer runs the saved custom JWT claims scripts at token issuance.
+type customizer struct {
+	runner  *claims.Runner
+	catalog *catalog.Cache
+	audit   *audit.Writer
+	logger  *slog.Logger
+}
+
+// applicationContext is the application as a script sees it (Logto's
+// shape), never with a secret.
+func applicationContext(app store.Application) map[string]any {
+	return map[string]any{
+		"id": app.ID, "name": app.Name, "description": app.Description, "type": string(app.Type),
+		"createdAt": app.CreatedAt.UnixMilli(), "isThirdParty": false,
+	}
+}
+
+// ClientCredentials implements oidc.Customizer.
+func (c *customizer) ClientCredentials(ctx context.Context, in oidc.ClientCredentialsInput) (map[string]any, *oidc.Error) {
+	cfg := c.catalog.Load().Customizers[store.TokenTypeClientCredentials]
+	if cfg == nil {
+		return nil, nil
+	}
+	tok := map[string]any{"jti": in.JTI, "aud": in.Audience, "clientId": in.App.ID, "kind": "ClientCredentials"}
+	if in.Scope != "" {
+		tok["scope"] = in.Scope
+	}
+	return c.run(ctx, cfg, in.App.ID, "", tok, map[string]any{"application": applicationContext(in.App)})
+}
+
+// run runs cfg's script and applies Logto's semantics: a denial refuses the
+// token with access_denied and the script's message; any other failure
+// issues the token without custom claims, or refuses it with a generic
+// invalid_request when the script is set to block issuance on error.
+func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, userID string, tok, scriptCtx map[string]any) (map[string]any, *oidc.Error) {
+	res, err := c.runner.Run(ctx, cfg.TokenType, cfg.Script, claims.Input{Token: tok, Context: scriptCtx, EnvironmentVariables: cfg.EnvironmentVariables})
+	if err == nil {
+		return res.Claims, nil
+	}
+	outcome := claims.Outcome(err)
+	var denied *claims.DeniedError
+	if errors.As(err, &denied) {
+		c.logScript(cfg, appID, userID, outcome, "")
+		msg := denied.Message
+		if msg == "" {
+			msg = "access denied by the custom JWT claims script"
+		}
+		return nil, &oidc.Error{Status: http.StatusBadRequest, Code: "access_denied", Description: msg}
+	}
+	detail := redactEnv(err.Error(), cfg.EnvironmentVariables)
+	c.logger.Warn("custom JWT claims script failed", "token_type", cfg.TokenType, "client_id", appID, "outcome", outcome,
+		"err", detail, "blocking", cfg.BlockIssuanceOnError)
+	c.logScript(cfg, appID, userID, outcome, detail)
+	if cfg.BlockIssuanceOnError {
+		return nil, &oidc.Error{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the token could not be issued"}
+	}
+	return nil, nil
+}
+
+// logScript writes a script's failure or denial to the audit log.
+func (c *customizer) logScript(cfg *store.JWTCustomizer, appID, userID, outcome, detail string) {
+	key := "JwtCustomizer.ClientCredentials"
+	if cfg.TokenType == store.TokenTypeAccessToken {
+		key = "JwtCustomizer.AccessToken"
+	}
+	details := map[string]any{"outcome": outcome, "blockIssuanceOnError": cfg.BlockIssuanceOnError}
+	if detail != "" {
+		details["error"] = detail
+	}
+	payload, _ := json.Marshal(details)
+	c.audit.Log(store.LogEntry{Key: key, Result: store.ResultError, ApplicationID: appID, UserID: userID, Payload: payload})
+}
+
+// redactEnv hides the values of environment variables in a message: a
+// script may well throw an error that quotes its API key.
+func redactEnv(msg string, env map[string]string) string {
+	for _, v := range env {
+		if len(v) >= 4 {
+			msg = strings.ReplaceAll(msg, v, "[redacted]")
+		}
+	}
+	return msg
+}

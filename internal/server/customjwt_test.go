@@ -1,0 +1,79 @@
+package server_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// Saved scripts add claims to every M2M token, with Logto's semantics for
+// denials and failures.
+func TestCustomClaimsAtIssuance(t *testing.T) {
+	ts := startServer(t)
+	mt := ts.managementToken()
+	ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": "https://shopping.api"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Order sync", "type": "MachineToMachine"}, 201)
+	id, secret := app["id"].(string), app["secret"].(string)
+	form := url.Values{"grant_type": {"client_credentials"}, "resource": {"https://shopping.api"}}
+	path := "/api/configs/jwt-customizer/client-credentials"
+	issue := func() (int, map[string]any) {
+		r := ts.tokenForm(id, secret, form)
+		m := r.json(t)
+		if r.Status != 200 {
+			return r.Status, m
+		}
+		claims, _ := verifyWithJWKS(t, ts, m["access_token"].(string))
+		return r.Status, claims
+	}
+
+	ts.mustAPI(mt, "PUT", path, map[string]any{
+		"script": `const getCustomJwtClaims = async ({ token, context, environmentVariables }) => ({
+  tier: 'gold', appName: context.application.name, region: environmentVariables.REGION,
+  audSeen: token.aud, kind: token.kind, sub: 'someone-else', scope: 'all' });`,
+		"environmentVariables": map[string]string{"REGION": "eu-west"},
+	}, 201)
+	status, claims := issue()
+	if status != 200 || claims["tier"] != "gold" || claims["appName"] != "Order sync" || claims["region"] != "eu-west" ||
+		claims["audSeen"] != "https://shopping.api" || claims["kind"] != "ClientCredentials" {
+		t.Fatalf("custom claims: %d %v", status, claims)
+	}
+	if claims["sub"] != id || claims["scope"] != nil {
+		t.Errorf("a script overrode registered claims: sub %v scope %v", claims["sub"], claims["scope"])
+	}
+
+	ts.mustAPI(mt, "PUT", path, map[string]any{"script": `const getCustomJwtClaims = async ({ api }) => { api.denyAccess('this app is paused'); };`}, 200)
+	status, body := issue()
+	if status != 400 || body["error"] != "access_denied" || body["error_description"] != "this app is paused" {
+		t.Errorf("denied: %d %v", status, body)
+	}
+
+	failing := `const getCustomJwtClaims = async ({ environmentVariables }) => { throw new Error('upstream said no to ' + environmentVariables.API_KEY); };`
+	ts.mustAPI(mt, "PUT", path, map[string]any{"script": failing, "environmentVariables": map[string]string{"API_KEY": "k-123456789"}}, 200)
+	status, claims = issue()
+	if status != 200 || claims["tier"] != nil {
+		t.Errorf("a failing script must fail open: %d %v", status, claims)
+	}
+	ts.mustAPI(mt, "PATCH", path, map[string]any{"blockIssuanceOnError": true}, 200)
+	status, body = issue()
+	if status != 400 || body["error"] != "invalid_request" || strings.Contains(body["error_description"].(string), "upstream") {
+		t.Errorf("blocking on error: %d %v", status, body)
+	}
+	if logs := ts.Logs.String(); !strings.Contains(logs, "custom JWT claims script failed") || strings.Contains(logs, "k-123456789") {
+		t.Errorf("the failure must be logged without the variable's value:\n%s", logs)
+	}
+
+	ts.mustAPI(mt, "DELETE", path, nil, 204)
+	if status, claims = issue(); status != 200 || claims["tier"] != nil {
+		t.Errorf("after delete: %d %v", status, claims)
+	}
+	m := string(ts.do("GET", "/metrics", nil, nil).Body)
+	for _, want := range []string{
+		`monban_custom_jwt_runs_total{outcome="ok",token_type="client-credentials"} 1`,
+		`monban_custom_jwt_runs_total{outcome="denied",token_type="client-credentials"} 1`,
+		`monban_custom_jwt_runs_total{outcome="script_error",token_type="client-credentials"} 2`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
