@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/claims"
+	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/server"
 )
 
@@ -84,6 +85,12 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		scriptMemory  = fs.Int("script-memory-mb", envInt(getenv("MONBAN_SCRIPT_MEMORY_MB"), 32), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
 		scriptFetches = fs.Int("script-max-fetches", envInt(getenv("MONBAN_SCRIPT_MAX_FETCHES"), 5), "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
 		scriptAllow   = fs.String("script-fetch-allow", getenv("MONBAN_SCRIPT_FETCH_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that script fetches may reach besides public addresses (MONBAN_SCRIPT_FETCH_ALLOW)")
+		redisURL      = fs.String("redis-url", getenv("MONBAN_REDIS_URL"), "Redis shared by all instances for rate limits, e.g. redis://127.0.0.1:6379/0 (MONBAN_REDIS_URL)")
+		proxies       = fs.String("trusted-proxies", getenv("MONBAN_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (MONBAN_TRUSTED_PROXIES)")
+		limitClient   = fs.String("rate-limit-token-client", env("MONBAN_RATE_LIMIT_TOKEN_CLIENT", ruleString(server.DefaultRateLimits.TokenClient)), "token requests per client id, RATE:BURST per second; 0 disables (MONBAN_RATE_LIMIT_TOKEN_CLIENT)")
+		limitIP       = fs.String("rate-limit-token-ip", env("MONBAN_RATE_LIMIT_TOKEN_IP", ruleString(server.DefaultRateLimits.TokenIP)), "token requests per client address, RATE:BURST (MONBAN_RATE_LIMIT_TOKEN_IP)")
+		limitMgmt     = fs.String("rate-limit-management", env("MONBAN_RATE_LIMIT_MANAGEMENT", ruleString(server.DefaultRateLimits.Management)), "Management API requests per caller, RATE:BURST (MONBAN_RATE_LIMIT_MANAGEMENT)")
+		failedCost    = fs.Int("rate-limit-failed-auth-cost", envInt(getenv("MONBAN_RATE_LIMIT_FAILED_AUTH_COST"), server.DefaultRateLimits.FailedAuthCost), "what a failed client authentication costs, in requests (MONBAN_RATE_LIMIT_FAILED_AUTH_COST)")
 		retention     = fs.Duration("audit-retention", envDuration(getenv("MONBAN_AUDIT_RETENTION"), 30*24*time.Hour), "how long audit logs are kept; negative keeps them forever (MONBAN_AUDIT_RETENTION)")
 	)
 	if err := fs.Parse(args); err != nil {
@@ -104,6 +111,22 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	policy, err := parseFetchAllow(*scriptAllow)
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
+		return 2
+	}
+	limits := server.RateLimits{FailedAuthCost: *failedCost}
+	for _, l := range []struct {
+		name string
+		v    string
+		rule *ratelimit.Rule
+	}{{"rate-limit-token-client", *limitClient, &limits.TokenClient}, {"rate-limit-token-ip", *limitIP, &limits.TokenIP}, {"rate-limit-management", *limitMgmt, &limits.Management}} {
+		if *l.rule, err = parseRule(l.v); err != nil {
+			fmt.Fprintf(stderr, "monban serve: -%s: %v\n", l.name, err)
+			return 2
+		}
+	}
+	trusted, err := ratelimit.ParsePrefixes(*proxies)
+	if err != nil {
+		fmt.Fprintln(stderr, "monban serve: trusted proxies:", err)
 		return 2
 	}
 	maxFetches := *scriptFetches
@@ -130,6 +153,9 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		KeyPublishDelay:     *keyDelay,
 		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: maxFetches},
 		ScriptPolicy:        policy,
+		RateLimits:          &limits,
+		RedisURL:            *redisURL,
+		TrustedProxies:      trusted,
 		RefreshInterval:     *refreshStr,
 		Logger:              logger,
 		Stderr:              stderr,
@@ -155,6 +181,25 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	}
 	logger.Info("monban stopped")
 	return 0
+}
+
+// parseRule reads "RATE:BURST" (per second); "0" or "off" is no limit.
+func parseRule(v string) (ratelimit.Rule, error) {
+	v = strings.TrimSpace(v)
+	if v == "0" || v == "off" || v == "" {
+		return ratelimit.Rule{}, nil
+	}
+	r, b, ok := strings.Cut(v, ":")
+	rate, err1 := strconv.ParseFloat(r, 64)
+	burst, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || rate <= 0 || burst < 1 {
+		return ratelimit.Rule{}, fmt.Errorf("%q is not RATE:BURST (e.g. 100:200) or 0", v)
+	}
+	return ratelimit.Rule{Rate: rate, Burst: burst}, nil
+}
+
+func ruleString(r ratelimit.Rule) string {
+	return strconv.FormatFloat(r.Rate, 'f', -1, 64) + ":" + strconv.Itoa(r.Burst)
 }
 
 // parseFetchAllow reads the script fetch allow-list: host names (a leading

@@ -24,6 +24,8 @@ func TestCLI(t *testing.T) {
 		{[]string{"serve", "-log-format", "xml"}, nil, 2, "unknown log format"},
 		{[]string{"serve"}, map[string]string{"MONBAN_LOG_FORMAT": "xml"}, 2, "unknown log format"},
 		{[]string{"serve", "-h"}, nil, 0, "MONBAN_DATABASE_URL"},
+		{[]string{"serve", "-rate-limit-token-client", "fast"}, nil, 2, "RATE:BURST"},
+		{[]string{"serve", "-trusted-proxies", "10.0.0.0/99"}, nil, 2, "trusted proxies"},
 		{[]string{"serve", "-script-fetch-allow", "api.internal, 10.0.0.0/33"}, nil, 2, "not a network"},
 		{[]string{"serve", "-database-url", "mysql://u:hunter2@h/db"}, nil, 1, "unsupported database URL"},
 	}
@@ -58,5 +60,19 @@ func TestParseFetchAllow(t *testing.T) {
 	}
 	if len(p.AllowNetworks) != 3 || p.AllowNetworks[1].String() != "192.168.1.5/32" || p.AllowNetworks[2].String() != "::1/128" {
 		t.Errorf("networks = %v", p.AllowNetworks)
+	}
+}
+
+func TestParseRule(t *testing.T) {
+	for in, want := range map[string]string{"100:200": "100:200", "0.5:1": "0.5:1", "0": "0:0", "off": "0:0"} {
+		r, err := parseRule(in)
+		if err != nil || ruleString(r) != want {
+			t.Errorf("%q: %v %v", in, ruleString(r), err)
+		}
+	}
+	for _, bad := range []string{"100", "x:1", "1:x", "-1:5", "1:0"} {
+		if _, err := parseRule(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
 	}
 }

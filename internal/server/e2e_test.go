@@ -54,6 +54,9 @@ type testServer struct {
 	cancel context.CancelFunc
 	done   chan error
 	srv    *server.Server
+	// client has its own connection pool, closed when the server stops, so
+	// no request after a restart goes down a connection to the old server.
+	client *http.Client
 	// edit, when set, changes the configuration before a start.
 	edit func(*server.Config)
 }
@@ -105,6 +108,7 @@ func (ts *testServer) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts.srv, ts.cancel, ts.done = srv, cancel, make(chan error, 1)
+	ts.client = &http.Client{Transport: &http.Transport{}}
 	go func() { ts.done <- srv.Serve(ctx) }()
 }
 
@@ -113,6 +117,7 @@ func (ts *testServer) stop() {
 		return
 	}
 	ts.cancel()
+	ts.client.CloseIdleConnections()
 	if err := <-ts.done; err != nil {
 		ts.t.Errorf("Serve: %v", err)
 	}
@@ -159,7 +164,7 @@ func (ts *testServer) do(method, path string, header http.Header, body io.Reader
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := ts.client.Do(req)
 	if err != nil {
 		ts.t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"net"
-	"net/http"
 	"strings"
 
 	"github.com/monban/monban/internal/audit"
@@ -22,14 +20,6 @@ const clientIPKey ctxKey = 1
 func ClientIP(ctx context.Context) string {
 	ip, _ := ctx.Value(clientIPKey).(string)
 	return ip
-}
-
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // grantLogKeys are Logto's audit log keys of the grants.

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -52,6 +54,13 @@ type Config struct {
 	// besides public addresses.
 	ScriptLimits claims.Limits
 	ScriptPolicy claims.Policy
+	// RateLimits are the request limits; nil means DefaultRateLimits.
+	RateLimits *RateLimits
+	// RedisURL, when set, shares the rate limits between instances.
+	RedisURL string
+	// TrustedProxies may set X-Forwarded-For; from anyone else it is
+	// ignored and the peer address is the client's.
+	TrustedProxies []netip.Prefix
 	// KeyPublishDelay is how long a rotated-in key is published before it
 	// signs. Zero picks the default: none on SQLite (one instance), 3 s on
 	// PostgreSQL (instances must all publish it first); negative: none.
@@ -207,8 +216,19 @@ func (s *Server) setUp(ctx context.Context) error {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"error":"not_found","error_description":"no such endpoint"}`)
 	})
-	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(), clientIP: remoteHost}
-	s.handler = mw.wrap(mux)
+	limits := DefaultRateLimits
+	if cfg.RateLimits != nil {
+		limits = *cfg.RateLimits
+	}
+	lim, fallback, rejections, err := newLimiter(limits, cfg.RedisURL, cfg.Logger)
+	if err != nil {
+		return fmt.Errorf("rate limits: %w", err)
+	}
+	registerLimiterMetrics(s.metrics, fallback, rejections)
+	clientIP := ratelimit.ClientIP{TrustedProxies: cfg.TrustedProxies}
+	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(),
+		clientIP: func(r *http.Request) string { return clientIP.From(r).String() }}
+	s.handler = mw.wrap(lim.routes(mux))
 	return nil
 }
 

@@ -1,0 +1,226 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strconv"
+
+	"github.com/monban/monban/internal/metrics"
+	"github.com/monban/monban/internal/ratelimit"
+)
+
+// RateLimits configures the request limits. A zero Rule is no limit.
+type RateLimits struct {
+	// TokenClient and TokenIP limit token requests per claimed client id and
+	// per client address.
+	TokenClient ratelimit.Rule
+	TokenIP     ratelimit.Rule
+	// FailedAuthCost is what a failed client authentication takes from both
+	// buckets instead of 1, so that guessing secrets is throttled harder
+	// than using them.
+	FailedAuthCost int
+	// Management limits Management API requests per caller (per bearer
+	// token; per address without one).
+	Management ratelimit.Rule
+}
+
+// DefaultRateLimits are generous for real clients (which cache their
+// tokens) and tight for anyone guessing secrets.
+var DefaultRateLimits = RateLimits{
+	TokenClient:    ratelimit.Rule{Rate: 100, Burst: 200},
+	TokenIP:        ratelimit.Rule{Rate: 200, Burst: 400},
+	FailedAuthCost: 10,
+	Management:     ratelimit.Rule{Rate: 50, Burst: 100},
+}
+
+// limiter applies RateLimits in front of the handlers.
+type limiter struct {
+	limits RateLimits
+	take   ratelimit.Limiter
+	logger *slog.Logger
+}
+
+func newLimiter(limits RateLimits, redisURL string, logger *slog.Logger) (*limiter, func() float64, func() map[string]uint64, error) {
+	limits.TokenClient.Name, limits.TokenIP.Name, limits.Management.Name = "token_client", "token_ip", "management"
+	if limits.FailedAuthCost < 1 {
+		limits.FailedAuthCost = 1
+	}
+	local := ratelimit.NewLocal()
+	l := &limiter{limits: limits, take: local, logger: logger}
+	fallback := func() float64 { return 0 }
+	rejections := local.Rejections
+	if redisURL != "" {
+		r, err := ratelimit.NewRedisURL(redisURL, local, logger)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		l.take = r
+		rejections = r.Rejections
+		fallback = func() float64 {
+			if r.InFallback() {
+				return 1
+			}
+			return 0
+		}
+	}
+	return l, fallback, rejections, nil
+}
+
+// registerMetrics exports the limiter's counters.
+func registerLimiterMetrics(m *metrics.Metrics, fallback func() float64, rejections func() map[string]uint64) {
+	m.CounterVecFunc("monban_rate_limit_rejections_total", "Requests refused by a rate limit, by limit.",
+		[]string{"limit"}, func() []metrics.Sample {
+			var out []metrics.Sample
+			for name, n := range rejections() {
+				out = append(out, metrics.Sample{Labels: []string{name}, Value: float64(n)})
+			}
+			return out
+		})
+	m.GaugeFunc("monban_rate_limit_redis_fallback", "1 while shared rate limits are unavailable (Redis unreachable) and each instance limits on its own.", fallback)
+}
+
+// tooMany answers 429 with Retry-After and an OAuth-style error body.
+func tooMany(w http.ResponseWriter, d ratelimit.Decision, oauth bool) {
+	h := w.Header()
+	h.Set("Retry-After", strconv.Itoa(d.RetryAfterSeconds()))
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusTooManyRequests)
+	body := map[string]string{"error": "too_many_requests", "error_description": "rate limit exceeded; retry after " + strconv.Itoa(d.RetryAfterSeconds()) + " s"}
+	if oauth {
+		body["code"], body["message"] = "oidc.too_many_requests", body["error_description"]
+	} else {
+		body["code"], body["message"] = "request.too_many_requests", body["error_description"]
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// tokenEndpoint limits token requests by claimed client and by address, and
+// charges a failed client authentication FailedAuthCost more.
+func (l *limiter) tokenEndpoint(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ipKey := addrKey(ctx)
+		if d := l.take.Take(ctx, l.limits.TokenIP, ipKey, 1); !d.Allowed {
+			tooMany(w, d, true)
+			return
+		}
+		client := claimedClient(r)
+		if client != "" {
+			if d := l.take.Take(ctx, l.limits.TokenClient, client, 1); !d.Allowed {
+				tooMany(w, d, true)
+				return
+			}
+		}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		if sw.status == http.StatusUnauthorized {
+			extra := l.limits.FailedAuthCost - 1
+			if extra > 0 {
+				l.take.Take(ctx, l.limits.TokenIP, ipKey, extra)
+				if client != "" {
+					l.take.Take(ctx, l.limits.TokenClient, client, extra)
+				}
+			}
+		}
+	})
+}
+
+// addrKey is the rate-limit key of the client's address: IPv6 clients are
+// limited per /64, which one client may rotate through.
+func addrKey(ctx context.Context) string {
+	a, err := netip.ParseAddr(ClientIP(ctx))
+	if err != nil {
+		return ClientIP(ctx)
+	}
+	return ratelimit.AddrKey(a)
+}
+
+// routes applies the limits that fit each request's endpoint.
+func (l *limiter) routes(next http.Handler) http.Handler {
+	token := l.tokenEndpoint(next)
+	mgmt := l.management(next)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && (r.URL.Path == "/oidc/token" || r.URL.Path == "/oauth/token"):
+			token.ServeHTTP(w, r)
+		case len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/":
+			mgmt.ServeHTTP(w, r)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// management limits Management API requests per caller: per bearer token
+// (hashed), or per address for requests without one.
+func (l *limiter) management(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := "ip:" + addrKey(r.Context())
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			sum := sha256.Sum256([]byte(auth))
+			key = "tok:" + hex.EncodeToString(sum[:12])
+		}
+		if d := l.take.Take(r.Context(), l.limits.Management, key, 1); !d.Allowed {
+			tooMany(w, d, false)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// claimedClient returns the client id a token request names (Basic
+// credentials or the client_id parameter), without checking it. The body is
+// read and put back for the handler; it is already bounded by the
+// middleware.
+func claimedClient(r *http.Request) string {
+	if user, _, ok := r.BasicAuth(); ok {
+		if id, err := url.QueryUnescape(user); err == nil {
+			return id
+		}
+		return user
+	}
+	if r.Body == nil {
+		return ""
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
+	if err != nil {
+		return ""
+	}
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		if v, err := url.ParseQuery(string(body)); err == nil {
+			return v.Get("client_id")
+		}
+	case "application/json":
+		var v struct {
+			ClientID string `json:"client_id"`
+		}
+		if json.Unmarshal(body, &v) == nil {
+			return v.ClientID
+		}
+	}
+	return ""
+}
+
+// errReader hands a read error (a body over the size limit, say) on to the
+// handler after the bytes that were read.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	return 0, io.EOF
+}

@@ -1,0 +1,133 @@
+package server_test
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/monban/monban/internal/ratelimit"
+	"github.com/monban/monban/internal/server"
+)
+
+func TestRateLimits(t *testing.T) {
+	ts := startServer(t)
+	ts.restartWith(func(cfg *server.Config) {
+		cfg.RateLimits = &server.RateLimits{
+			TokenClient:    ratelimit.Rule{Rate: 0.01, Burst: 3},
+			TokenIP:        ratelimit.Rule{Rate: 0.01, Burst: 30},
+			FailedAuthCost: 10,
+			Management:     ratelimit.Rule{Rate: 0.01, Burst: 5},
+		}
+	})
+	form := url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}, "scope": {"all"}}
+	var mt string
+	for i := range 3 {
+		r := ts.tokenForm(bootID, bootSecret, form)
+		if r.Status != 200 {
+			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+		}
+		mt = r.json(t)["access_token"].(string)
+	}
+	r := ts.tokenForm(bootID, bootSecret, form)
+	if r.Status != 429 || r.json(t)["error"] != "too_many_requests" {
+		t.Fatalf("4th request: %d %s", r.Status, r.Body)
+	}
+	if s, err := strconv.Atoi(r.Header.Get("Retry-After")); err != nil || s < 1 {
+		t.Errorf("Retry-After = %q", r.Header.Get("Retry-After"))
+	}
+	// The limit is per client: the same one in the body counts too.
+	r = ts.do("POST", "/oidc/token", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}},
+		strings.NewReader(form.Encode()+"&client_id="+bootID+"&client_secret="+bootSecret))
+	if r.Status != 429 {
+		t.Errorf("same client in the body: %d", r.Status)
+	}
+
+	// Failed authentications cost 10 from the address's bucket of 30.
+	other := 0
+	for i := range 4 {
+		r := ts.tokenForm("guesser", "wrong", form)
+		if r.Status == 429 {
+			other = i
+			break
+		}
+	}
+	if other == 0 || other > 3 {
+		t.Errorf("a guesser was refused only after %d failed attempts", other)
+	}
+
+	// Management API: 5 per caller.
+	got := 0
+	for range 8 {
+		if ts.api(mt, "GET", "/api/applications", nil).Status == 200 {
+			got++
+		}
+	}
+	r = ts.api(mt, "GET", "/api/applications", nil)
+	if got != 5 || r.Status != 429 || r.Header.Get("Retry-After") == "" {
+		t.Errorf("management: %d allowed, then %d", got, r.Status)
+	}
+	m := string(ts.do("GET", "/metrics", nil, nil).Body)
+	for _, want := range []string{`monban_rate_limit_rejections_total{limit="token_client"}`, `monban_rate_limit_rejections_total{limit="management"}`, "monban_rate_limit_redis_fallback 0"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+// X-Forwarded-For counts only from a trusted proxy.
+func TestTrustedProxies(t *testing.T) {
+	ts := startServer(t)
+	ts.managementToken()
+	h := http.Header{"X-Forwarded-For": {"203.0.113.7"}}
+	ts.do("GET", "/healthz", h, nil)
+	if strings.Contains(ts.Logs.String(), "203.0.113.7") {
+		t.Error("X-Forwarded-For from an untrusted peer was believed")
+	}
+	ts.restartWith(func(cfg *server.Config) {
+		cfg.TrustedProxies, _ = ratelimit.ParsePrefixes("127.0.0.1")
+	})
+	ts.do("GET", "/healthz", h, nil)
+	if !strings.Contains(ts.Logs.String(), "client_ip=203.0.113.7") {
+		t.Error("X-Forwarded-For from a trusted proxy was ignored")
+	}
+}
+
+// With Redis, instances share one budget.
+func TestRateLimitsSharedThroughRedis(t *testing.T) {
+	redisURL := os.Getenv("MONBAN_TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("set MONBAN_TEST_REDIS_URL to test shared rate limits")
+	}
+	limits := &server.RateLimits{TokenClient: ratelimit.Rule{Rate: 0.01, Burst: 4}, FailedAuthCost: 1}
+	// A client id of its own per run, so runs never share a bucket.
+	appID := "shared-" + strconv.FormatInt(nowMillis(), 36)
+	setup := func(cfg *server.Config) {
+		cfg.RateLimits, cfg.RedisURL = limits, redisURL
+		cfg.BootstrapAppID = appID
+	}
+	a := startServer(t)
+	a.restartWith(setup)
+	b := startServer(t)
+	b.restartWith(setup)
+	ok := 0
+	for i := range 8 {
+		ts := a
+		if i%2 == 1 {
+			ts = b
+		}
+		r := ts.tokenForm(appID, bootSecret, url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}})
+		switch r.Status {
+		case 200:
+			ok++
+		case 429:
+		default:
+			t.Fatalf("%d %s", r.Status, r.Body)
+		}
+	}
+	if ok != 4 {
+		t.Errorf("%d of 8 requests across two instances passed a shared limit of 4", ok)
+	}
+}
