@@ -1,19 +1,27 @@
 // Command loadtest measures the token endpoint under load: it builds and
-// starts a real Monban on a fresh database, creates an API resource, an M2M
-// role and app through the Management API, then drives
+// starts real Monban servers on a fresh database, creates an API resource,
+// an M2M role and app through the Management API, then drives
 // POST /oidc/token (client_credentials, Basic auth) with wrk at each
 // concurrency for a fixed time, and prints tokens/s, latency percentiles,
-// errors and the server's peak RSS and CPU.
+// errors and the servers' peak RSS and CPU.
 //
 //	go run ./scripts/loadtest -duration 20s -conc 16,64
+//	go run ./scripts/loadtest -database-url postgres://postgres@127.0.0.1:5432/postgres -instances 2
+//	go run ./scripts/loadtest -script scripts/loadtest/trivial.js
 //
-// wrk comes from Debian's package of the same name.
+// wrk comes from Debian's package of the same name. With several instances
+// the connections are split evenly between them, one wrk per instance,
+// running at the same time; tokens/s is their sum and the latencies are the
+// worst instance's.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -26,7 +34,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
 )
 
 const (
@@ -35,22 +46,34 @@ const (
 	indicator  = "https://shopping.api"
 )
 
+type options struct {
+	duration, warmup time.Duration
+	concs            string
+	threads          int
+	instances        int
+	dbURL            string
+	script           string
+	keep             bool
+}
+
 func main() {
-	duration := flag.Duration("duration", 20*time.Second, "length of each measured run")
-	warmup := flag.Duration("warmup", 3*time.Second, "unmeasured run before the first measurement")
-	concs := flag.String("conc", "16,64", "comma-separated concurrency levels")
-	threads := flag.Int("threads", 2, "wrk threads")
-	dbURL := flag.String("database-url", "", "database URL for the server (default: a fresh SQLite file)")
-	script := flag.String("script", "", "a custom JWT claims script file for client-credentials tokens (needs the jwt-customizer API)")
-	keep := flag.Bool("keep", false, "keep the temporary directory")
+	var o options
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of each measured run")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured run before the first measurement")
+	flag.StringVar(&o.concs, "conc", "16,64", "comma-separated concurrency levels (connections in all)")
+	flag.IntVar(&o.threads, "threads", 2, "wrk threads in all (split between instances)")
+	flag.IntVar(&o.instances, "instances", 1, "servers to start on the one database (more than one needs PostgreSQL)")
+	flag.StringVar(&o.dbURL, "database-url", "", "database for the servers: default a fresh SQLite file; for postgres://… a fresh database is created on that server and dropped afterwards")
+	flag.StringVar(&o.script, "script", "", "a custom JWT claims script file saved for client-credentials tokens before the runs")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (server logs)")
 	flag.Parse()
-	if err := run(*duration, *warmup, *concs, *threads, *dbURL, *script, *keep); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
 }
 
-func run(duration, warmup time.Duration, concs string, threads int, dbURL, scriptFile string, keep bool) error {
+func run(o options) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
 	}
@@ -58,7 +81,7 @@ func run(duration, warmup time.Duration, concs string, threads int, dbURL, scrip
 	if err != nil {
 		return err
 	}
-	if !keep {
+	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
 	bin := filepath.Join(dir, "monban")
@@ -69,44 +92,71 @@ func run(duration, warmup time.Duration, concs string, threads int, dbURL, scrip
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
-	endpoint := "http://127.0.0.1:" + strconv.Itoa(port)
-	if dbURL == "" {
+	engine := "sqlite"
+	dbURL := o.dbURL
+	switch {
+	case dbURL == "":
 		dbURL = "sqlite://" + filepath.Join(dir, "monban.db")
+	case strings.HasPrefix(dbURL, "postgres"):
+		engine = "postgres"
+		fresh, drop, err := freshDatabase(dbURL)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		dbURL = fresh
 	}
-	srv := exec.Command(bin, "serve")
-	srv.Env = append(os.Environ(),
-		"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
-		"MONBAN_ENDPOINT="+endpoint,
-		"MONBAN_DATABASE_URL="+dbURL,
-		"MONBAN_BOOTSTRAP_APP_ID="+bootID,
-		"MONBAN_BOOTSTRAP_APP_SECRET="+bootSecret,
-		"MONBAN_LOG_LEVEL=warn",
-		// The limits stay on (their cost is measured) but far above the load.
-		"MONBAN_RATE_LIMIT_TOKEN_CLIENT=10000000:10000000",
-		"MONBAN_RATE_LIMIT_TOKEN_IP=10000000:10000000",
-	)
-	logFile, err := os.Create(filepath.Join(dir, "server.log"))
-	if err != nil {
-		return err
+	if o.instances > 1 && engine != "postgres" {
+		return fmt.Errorf("several instances need a PostgreSQL -database-url")
 	}
-	srv.Stdout, srv.Stderr = logFile, logFile
-	if err := srv.Start(); err != nil {
-		return err
-	}
+	// Every instance answers for the same issuer, as behind a load balancer.
+	endpoint := "http://monban.loadtest"
+	var servers []*exec.Cmd
+	var urls []string
 	defer func() {
-		_ = srv.Process.Signal(os.Interrupt)
-		_ = srv.Wait()
+		for _, srv := range servers {
+			_ = srv.Process.Signal(os.Interrupt)
+			_ = srv.Wait()
+		}
 	}()
-	if err := waitReady(endpoint + "/healthz"); err != nil {
-		return err
+	for i := range o.instances {
+		port, err := freePort()
+		if err != nil {
+			return err
+		}
+		srv := exec.Command(bin, "serve")
+		srv.Env = append(os.Environ(),
+			"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
+			"MONBAN_ENDPOINT="+endpoint,
+			"MONBAN_DATABASE_URL="+dbURL,
+			"MONBAN_BOOTSTRAP_APP_ID="+bootID,
+			"MONBAN_BOOTSTRAP_APP_SECRET="+bootSecret,
+			"MONBAN_LOG_LEVEL=warn",
+			// The limits stay on (their cost is measured) but far above the load.
+			"MONBAN_RATE_LIMIT_TOKEN_CLIENT=10000000:10000000",
+			"MONBAN_RATE_LIMIT_TOKEN_IP=10000000:10000000",
+		)
+		logFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("server%d.log", i)))
+		if err != nil {
+			return err
+		}
+		srv.Stdout, srv.Stderr = logFile, logFile
+		if err := srv.Start(); err != nil {
+			return err
+		}
+		servers = append(servers, srv)
+		u := "http://127.0.0.1:" + strconv.Itoa(port)
+		urls = append(urls, u)
+		if err := waitReady(u + "/readyz"); err != nil {
+			return err
+		}
 	}
-	appID, secret, err := setUp(endpoint, scriptFile)
+	appID, secret, err := setUp(urls[0], endpoint, o.script)
 	if err != nil {
 		return fmt.Errorf("set-up through the Management API: %w", err)
+	}
+	if o.script != "" || o.instances > 1 {
+		time.Sleep(500 * time.Millisecond) // let every instance see the set-up
 	}
 	lua, err := filepath.Abs("scripts/loadtest/token.lua")
 	if err != nil {
@@ -114,27 +164,38 @@ func run(duration, warmup time.Duration, concs string, threads int, dbURL, scrip
 	}
 	body := "grant_type=client_credentials&resource=" + url.QueryEscape(indicator) + "&scope=read%3Aproducts"
 	env := append(os.Environ(), "CLIENT_ID="+appID, "CLIENT_SECRET="+secret, "TOKEN_BODY="+body)
-	target := endpoint + "/oidc/token"
-	pid := srv.Process.Pid
 
-	fmt.Printf("# monban %s, %d cores, wrk -t%d, %s per run, database %s\n", time.Now().UTC().Format(time.RFC3339), numCPU(), threads, duration, strings.SplitN(dbURL, "://", 2)[0])
-	if _, err := wrk(env, target, threads, 16, warmup, lua); err != nil {
+	label := engine
+	if o.script != "" {
+		label += "+script"
+	}
+	fmt.Printf("# monban %s, %d cores, %d instance(s) on %s, wrk -t%d in all, %s per run\n",
+		time.Now().UTC().Format(time.RFC3339), numCPU(), o.instances, engine, o.threads, o.duration)
+	if _, err := wrkAll(env, urls, o.threads, 16, o.warmup, lua); err != nil {
 		return err
 	}
-	for _, c := range strings.Split(concs, ",") {
+	for _, c := range strings.Split(o.concs, ",") {
 		conc, err := strconv.Atoi(strings.TrimSpace(c))
-		if err != nil || conc < 1 {
+		if err != nil || conc < o.instances {
 			return fmt.Errorf("bad concurrency %q", c)
 		}
-		cpu0 := cpuTicks(pid)
+		cpu0 := 0
+		for _, srv := range servers {
+			cpu0 += cpuTicks(srv.Process.Pid)
+		}
 		start := time.Now()
-		r, err := wrk(env, target, threads, conc, duration, lua)
+		r, err := wrkAll(env, urls, o.threads, conc, o.duration, lua)
 		if err != nil {
 			return err
 		}
-		cpu := float64(cpuTicks(pid)-cpu0) / 100 / time.Since(start).Seconds()
-		fmt.Printf("monban c=%-3d tokens/s=%-8.0f p50=%.2fms p90=%.2fms p99=%.2fms max=%.1fms requests=%d errors=%d peakRSS=%.1fMiB serverCPU=%.2f cores\n",
-			conc, r.rps, r.p50/1000, r.p90/1000, r.p99/1000, r.max/1000, r.requests, r.errors, float64(peakRSSKiB(pid))/1024, cpu)
+		cpu1, rss := 0, 0
+		for _, srv := range servers {
+			cpu1 += cpuTicks(srv.Process.Pid)
+			rss = max(rss, peakRSSKiB(srv.Process.Pid))
+		}
+		cpu := float64(cpu1-cpu0) / 100 / time.Since(start).Seconds()
+		fmt.Printf("monban-%s x%d c=%-3d tokens/s=%-8.0f p50=%.2fms p90=%.2fms p99=%.2fms max=%.1fms requests=%d errors=%d peakRSS=%.1fMiB serverCPU=%.2f cores\n",
+			label, o.instances, conc, r.rps, r.p50/1000, r.p90/1000, r.p99/1000, r.max/1000, r.requests, r.errors, float64(rss)/1024, cpu)
 	}
 	return nil
 }
@@ -145,11 +206,37 @@ type result struct {
 	p50, p90, p99, max float64 // microseconds
 }
 
+// wrkAll runs one wrk per URL at the same time, conc split between them.
+func wrkAll(env []string, urls []string, threads, conc int, d time.Duration, lua string) (result, error) {
+	results := make([]result, len(urls))
+	errs := make([]error, len(urls))
+	var wg sync.WaitGroup
+	for i, u := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = wrk(env, u+"/oidc/token", max(1, threads/len(urls)), conc/len(urls), d, lua)
+		}()
+	}
+	wg.Wait()
+	var sum result
+	for i, r := range results {
+		if errs[i] != nil {
+			return sum, errs[i]
+		}
+		sum.requests += r.requests
+		sum.errors += r.errors
+		sum.rps += r.rps
+		sum.p50, sum.p90, sum.p99, sum.max = max(sum.p50, r.p50), max(sum.p90, r.p90), max(sum.p99, r.p99), max(sum.max, r.max)
+	}
+	return sum, nil
+}
+
 // wrk runs one measurement and parses the line the Lua script prints.
 func wrk(env []string, target string, threads, conc int, d time.Duration, lua string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(threads), "-c"+strconv.Itoa(conc),
+	cmd := exec.CommandContext(ctx, "wrk", "-t"+strconv.Itoa(min(threads, conc)), "-c"+strconv.Itoa(conc),
 		"-d"+strconv.Itoa(int(d.Seconds()))+"s", "--timeout", "5s", "--latency", "-s", lua, target)
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
@@ -183,9 +270,34 @@ func wrk(env []string, target string, threads, conc int, d time.Duration, lua st
 	return r, nil
 }
 
-func setUp(endpoint, scriptFile string) (appID, secret string, err error) {
+// freshDatabase creates an empty database on the server of base and
+// returns its URL and a function that drops it.
+func freshDatabase(base string) (string, func(), error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("bad -database-url")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "monban_load_" + hex.EncodeToString(b)
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create database: %w", err)
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
+		admin.Close()
+	}, nil
+}
+
+func setUp(base, endpoint, scriptFile string) (appID, secret string, err error) {
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {endpoint + "/api"}, "scope": {"all"}}
-	req, _ := http.NewRequest("POST", endpoint+"/oidc/token", strings.NewReader(form.Encode()))
+	req, _ := http.NewRequest("POST", base+"/oidc/token", strings.NewReader(form.Encode()))
 	req.SetBasicAuth(bootID, bootSecret)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	var tok struct {
@@ -196,7 +308,7 @@ func setUp(endpoint, scriptFile string) (appID, secret string, err error) {
 	}
 	api := func(method, path string, body any, out any) error {
 		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, endpoint+path, bytes.NewReader(b))
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
 		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
 		req.Header.Set("Content-Type", "application/json")
 		want := 201
@@ -209,22 +321,27 @@ func setUp(endpoint, scriptFile string) (appID, secret string, err error) {
 		ID     string `json:"id"`
 		Secret string `json:"secret"`
 	}
-	steps := []error{
-		api("POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": indicator}, &res),
+	if err := api("POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": indicator}, &res); err != nil {
+		return "", "", err
 	}
-	steps = append(steps, api("POST", "/api/resources/"+res.ID+"/scopes", map[string]any{"name": "read:products", "description": "Read products"}, &scope))
-	steps = append(steps, api("POST", "/api/roles", map[string]any{"name": "Shop reader", "description": "Reads products", "type": "MachineToMachine", "scopeIds": []string{scope.ID}}, &role))
-	steps = append(steps, api("POST", "/api/applications", map[string]any{"name": "Load test", "type": "MachineToMachine"}, &app))
-	steps = append(steps, api("POST", "/api/applications/"+app.ID+"/roles", map[string]any{"roleIds": []string{role.ID}}, nil))
+	if err := api("POST", "/api/resources/"+res.ID+"/scopes", map[string]any{"name": "read:products", "description": "Read products"}, &scope); err != nil {
+		return "", "", err
+	}
+	if err := api("POST", "/api/roles", map[string]any{"name": "Shop reader", "description": "Reads products", "type": "MachineToMachine", "scopeIds": []string{scope.ID}}, &role); err != nil {
+		return "", "", err
+	}
+	if err := api("POST", "/api/applications", map[string]any{"name": "Load test", "type": "MachineToMachine"}, &app); err != nil {
+		return "", "", err
+	}
+	if err := api("POST", "/api/applications/"+app.ID+"/roles", map[string]any{"roleIds": []string{role.ID}}, nil); err != nil {
+		return "", "", err
+	}
 	if scriptFile != "" {
 		src, err := os.ReadFile(scriptFile)
 		if err != nil {
 			return "", "", err
 		}
-		steps = append(steps, api("PUT", "/api/configs/jwt-customizer/client-credentials", map[string]any{"script": string(src)}, nil))
-	}
-	for _, err := range steps {
-		if err != nil {
+		if err := api("PUT", "/api/configs/jwt-customizer/client-credentials", map[string]any{"script": string(src)}, nil); err != nil {
 			return "", "", err
 		}
 	}
@@ -248,7 +365,7 @@ func doJSON(req *http.Request, want int, out any) error {
 }
 
 func waitReady(u string) error {
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if res, err := http.Get(u); err == nil {
 			res.Body.Close()
