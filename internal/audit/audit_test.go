@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"io"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -113,5 +114,48 @@ func TestPruneKeepsRecentEntries(t *testing.T) {
 	list, _, _ := st.ListLogs(ctx, store.LogFilter{}, store.Page{})
 	if len(list) != 1 || list[0].ID != "new" {
 		t.Errorf("after prune: %+v", list)
+	}
+}
+
+// Alike successful events within one flush become one entry with a count;
+// others stay apart.
+func TestMergeableEvents(t *testing.T) {
+	st := openStore(t)
+	w := NewWriter(st, quiet, Options{FlushInterval: time.Hour})
+	start := time.Now()
+	for i := range 50 {
+		e := store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultSuccess, ApplicationID: "app", CreatedAt: start.Add(time.Duration(i) * time.Millisecond)}
+		w.LogMergeable("app|shop", e, map[string]any{"resource": "https://shop"})
+	}
+	w.LogMergeable("other|shop", store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultSuccess, ApplicationID: "other"}, map[string]any{"resource": "https://shop"})
+	w.Log(store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultError, ApplicationID: "app"})
+	if err := w.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	list, total, err := st.ListLogs(context.Background(), store.LogFilter{ApplicationID: "app"}, store.Page{})
+	if err != nil || total != 2 {
+		t.Fatalf("entries for app: %d, %v", total, err)
+	}
+	var merged map[string]any
+	for _, e := range list {
+		if e.Result == store.ResultSuccess {
+			_ = json.Unmarshal(e.Payload, &merged)
+			if !e.CreatedAt.Equal(start.Truncate(time.Millisecond)) {
+				t.Errorf("merged entry time %v, want the first event's", e.CreatedAt)
+			}
+		}
+	}
+	if merged["count"] != float64(50) || merged["resource"] != "https://shop" || merged["lastAt"] != float64(start.Add(49*time.Millisecond).UnixMilli()) {
+		t.Errorf("merged payload = %v", merged)
+	}
+	if w.Merged() != 49 || w.Written() != 3 {
+		t.Errorf("merged %d written %d", w.Merged(), w.Written())
+	}
+}
+
+func TestIDsSortByTime(t *testing.T) {
+	a, b := NewID(time.UnixMilli(1_700_000_000_000)), NewID(time.UnixMilli(1_700_000_000_001))
+	if len(a) != 21 || !(a < b) {
+		t.Errorf("%q !< %q", a, b)
 	}
 }

@@ -31,18 +31,10 @@ var grantLogKeys = map[string]string{
 	"urn:ietf:params:oauth:grant-type:token-exchange": "ExchangeTokenBy.TokenExchange",
 }
 
-// tokenLogDetails is the payload of a token request's audit entry.
-type tokenLogDetails struct {
-	GrantType  string  `json:"grantType,omitempty"`
-	Resource   string  `json:"resource,omitempty"`
-	Scope      string  `json:"scope,omitempty"`
-	Error      string  `json:"error,omitempty"`
-	IP         string  `json:"ip"`
-	Status     int     `json:"status"`
-	DurationMs float64 `json:"durationMs"`
-}
-
 // tokenObserver counts every token request and writes it to the audit log.
+// Successful requests alike in client, user, resource, scopes and address
+// are merged by the writer within a flush interval (the entry then carries a
+// count); failures are logged one by one.
 func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 	return func(ctx context.Context, ev *oidc.TokenEvent) {
 		m.ObserveToken(ev.Grant, ev.Error)
@@ -50,15 +42,27 @@ func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 		if !ok {
 			key = "ExchangeTokenBy.Unknown"
 		}
+		ip := ClientIP(ctx)
+		details := map[string]any{"ip": ip, "status": ev.Status}
+		if ev.Grant != "" {
+			details["grantType"] = ev.Grant
+		}
+		if ev.Resource != "" {
+			details["resource"] = ev.Resource
+		}
+		if ev.Scope != "" {
+			details["scope"] = ev.Scope
+		}
 		e := store.LogEntry{Key: key, Result: store.ResultSuccess, ApplicationID: ev.ClientID, UserID: ev.UserID}
 		if ev.Error != "" {
 			e.Result = store.ResultError
+			details["error"] = ev.Error
+			details["durationMs"] = float64(ev.Duration.Microseconds()) / 1000
+			e.Payload, _ = json.Marshal(details)
+			w.Log(e)
+			return
 		}
-		e.Payload, _ = json.Marshal(tokenLogDetails{
-			GrantType: ev.Grant, Resource: ev.Resource, Scope: ev.Scope, Error: ev.Error,
-			IP: ClientIP(ctx), Status: ev.Status, DurationMs: float64(ev.Duration.Microseconds()) / 1000,
-		})
-		w.Log(e)
+		w.LogMergeable(key+"\x00"+ev.ClientID+"\x00"+ev.UserID+"\x00"+ev.Resource+"\x00"+ev.Scope+"\x00"+ip, e, details)
 	}
 }
 
