@@ -92,6 +92,8 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		limitMgmt     = fs.String("rate-limit-management", env("MONBAN_RATE_LIMIT_MANAGEMENT", ruleString(server.DefaultRateLimits.Management)), "Management API requests per caller, RATE:BURST (MONBAN_RATE_LIMIT_MANAGEMENT)")
 		failedCost    = fs.Int("rate-limit-failed-auth-cost", envInt(getenv("MONBAN_RATE_LIMIT_FAILED_AUTH_COST"), server.DefaultRateLimits.FailedAuthCost), "what a failed client authentication costs, in requests (MONBAN_RATE_LIMIT_FAILED_AUTH_COST)")
 		retention     = fs.Duration("audit-retention", envDuration(getenv("MONBAN_AUDIT_RETENTION"), 30*24*time.Hour), "how long audit logs are kept; negative keeps them forever (MONBAN_AUDIT_RETENTION)")
+		sessionTTL    = fs.Duration("session-ttl", envDuration(getenv("MONBAN_SESSION_TTL"), 14*24*time.Hour), "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
+		refreshGrace  = fs.Duration("refresh-token-grace", envDuration(getenv("MONBAN_REFRESH_TOKEN_GRACE"), 10*time.Second), "how long a rotated refresh token still works, for retries (MONBAN_REFRESH_TOKEN_GRACE)")
 	)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -157,6 +159,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		RedisURL:            *redisURL,
 		TrustedProxies:      trusted,
 		RefreshInterval:     *refreshStr,
+		Users:               server.UserSettings{SessionTTL: *sessionTTL, RefreshGrace: *refreshGrace},
 		Logger:              logger,
 		Stderr:              stderr,
 	})

@@ -2,8 +2,8 @@ package audit
 
 import (
 	"context"
-	"io"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"testing"

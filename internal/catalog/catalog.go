@@ -35,6 +35,7 @@ type Snapshot struct {
 	// Customizers holds the custom JWT claims script of each token type.
 	Customizers map[string]*store.JWTCustomizer
 	LoadedAt    time.Time
+	Users       *UserIndex // for user tokens and CORS
 }
 
 // Cache holds the current snapshot.
@@ -112,6 +113,7 @@ func Build(cat *store.Catalog, now time.Time) (*Snapshot, error) {
 		Grants:      rbac.Build(cat),
 		Customizers: make(map[string]*store.JWTCustomizer, len(cat.JWTCustomizers)),
 		LoadedAt:    now,
+		Users:       buildUserIndex(cat),
 	}
 	for i := range cat.JWTCustomizers {
 		c := &cat.JWTCustomizers[i]

@@ -23,28 +23,30 @@ type oidcClientMetadata struct {
 	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris"`
 }
 
-// applicationJSON is Logto's application shape. The OIDC metadata is empty:
-// the server issues tokens to machine-to-machine clients only.
+// applicationJSON is Logto's application shape. Every app is first-party
+// (isThirdParty is always false).
 type applicationJSON struct {
-	ID                   string             `json:"id"`
-	Name                 string             `json:"name"`
-	Description          string             `json:"description"`
-	Type                 store.AppType      `json:"type"`
-	Secret               string             `json:"secret,omitempty"` // only when just created
-	OIDCClientMetadata   oidcClientMetadata `json:"oidcClientMetadata"`
-	CustomClientMetadata struct{}           `json:"customClientMetadata"`
-	IsThirdParty         bool               `json:"isThirdParty"`
-	CreatedAt            int64              `json:"createdAt"`
+	ID                   string               `json:"id"`
+	Name                 string               `json:"name"`
+	Description          string               `json:"description"`
+	Type                 store.AppType        `json:"type"`
+	Secret               string               `json:"secret,omitempty"` // only when just created
+	OIDCClientMetadata   oidcClientMetadata   `json:"oidcClientMetadata"`
+	CustomClientMetadata customClientMetadata `json:"customClientMetadata"`
+	IsThirdParty         bool                 `json:"isThirdParty"`
+	CreatedAt            int64                `json:"createdAt"`
 }
 
 func applicationOut(a store.Application) applicationJSON {
+	oidc, custom := metadataOut(a)
 	return applicationJSON{
-		ID:                 a.ID,
-		Name:               a.Name,
-		Description:        a.Description,
-		Type:               a.Type,
-		OIDCClientMetadata: oidcClientMetadata{RedirectURIs: []string{}, PostLogoutRedirectURIs: []string{}},
-		CreatedAt:          ms(a.CreatedAt),
+		ID:                   a.ID,
+		Name:                 a.Name,
+		Description:          a.Description,
+		Type:                 a.Type,
+		OIDCClientMetadata:   oidc,
+		CustomClientMetadata: custom,
+		CreatedAt:            ms(a.CreatedAt),
 	}
 }
 
@@ -87,12 +89,18 @@ func (s *server) listApplications(w http.ResponseWriter, r *http.Request) error 
 
 func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
-		Name        *string `json:"name"`
-		Type        *string `json:"type"`
-		Description *string `json:"description"`
+		Name                 *string           `json:"name"`
+		Type                 *string           `json:"type"`
+		Description          *string           `json:"description"`
+		OIDCClientMetadata   *oidcMetadataIn   `json:"oidcClientMetadata"`
+		CustomClientMetadata *customMetadataIn `json:"customClientMetadata"`
+		IsThirdParty         *bool             `json:"isThirdParty"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
+	}
+	if body.IsThirdParty != nil && *body.IsThirdParty {
+		return invalid("isThirdParty must be false: every application is first-party")
 	}
 	if body.Name == nil {
 		return invalid("name is required")
@@ -114,6 +122,10 @@ func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 		app.Description = *body.Description
+	}
+	newAppDefaults(&app)
+	if _, err := applyMetadata(&app, body.OIDCClientMetadata, body.CustomClientMetadata); err != nil {
+		return err
 	}
 	if err := s.Store.CreateApplication(r.Context(), app); err != nil {
 		return orConflict(err, "an application with this id already exists")
@@ -152,9 +164,12 @@ func (s *server) getApplication(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-		Type        *string `json:"type"` // accepted only unchanged
+		Name                 *string           `json:"name"`
+		Description          *string           `json:"description"`
+		Type                 *string           `json:"type"` // accepted only unchanged
+		OIDCClientMetadata   *oidcMetadataIn   `json:"oidcClientMetadata"`
+		CustomClientMetadata *customMetadataIn `json:"customClientMetadata"`
+		IsThirdParty         *bool             `json:"isThirdParty"` // accepted only false
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -176,7 +191,14 @@ func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error
 	if body.Type != nil && store.AppType(*body.Type) != app.Type {
 		return invalid("type cannot be changed; create a new application instead")
 	}
-	if body.Name == nil && body.Description == nil {
+	if body.IsThirdParty != nil && *body.IsThirdParty {
+		return invalid("isThirdParty must be false: every application is first-party")
+	}
+	metadata, err := applyMetadata(&app, body.OIDCClientMetadata, body.CustomClientMetadata)
+	if err != nil {
+		return err
+	}
+	if body.Name == nil && body.Description == nil && !metadata {
 		httpjson.Write(w, http.StatusOK, applicationOut(app))
 		return nil
 	}

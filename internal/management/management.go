@@ -15,6 +15,7 @@ import (
 
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -41,6 +42,13 @@ type Deps struct {
 	Audit  func(ctx context.Context, e ChangeEvent)
 	Logger *slog.Logger
 	Now    func() time.Time // nil: time.Now
+
+	// Passwords hashes and checks user passwords; nil: argon2id with the
+	// default costs.
+	Passwords *password.Hasher
+	// Revoked, when set, is called after a change revoked access tokens
+	// (suspending or deleting a user), so the revocation list catches up.
+	Revoked func(ctx context.Context) error
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -109,6 +117,9 @@ func New(d Deps) http.Handler {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.Passwords == nil {
+		d.Passwords = password.NewHasher(password.DefaultParams, 0)
+	}
 	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -164,6 +175,24 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/roles/{id}/applications", handle: s.listRoleApplications},
 		{pattern: "POST /api/roles/{id}/applications", handle: s.addRoleApplications},
 		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: s.removeRoleApplication},
+		{pattern: "GET /api/roles/{id}/users", handle: s.listRoleUsers},
+		{pattern: "POST /api/roles/{id}/users", handle: s.addRoleUsers},
+		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: s.removeRoleUser},
+
+		{pattern: "GET /api/users", handle: s.listUsers},
+		{pattern: "POST /api/users", handle: s.createUser},
+		{pattern: "GET /api/users/{id}", handle: s.getUser},
+		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
+		{pattern: "DELETE /api/users/{id}", handle: s.deleteUser},
+		{pattern: "PATCH /api/users/{id}/password", handle: s.setUserPassword},
+		{pattern: "POST /api/users/{id}/password/verify", handle: s.verifyUserPassword},
+		{pattern: "PATCH /api/users/{id}/is-suspended", handle: s.setUserSuspended},
+		{pattern: "GET /api/users/{id}/custom-data", handle: s.getUserCustomData},
+		{pattern: "PATCH /api/users/{id}/custom-data", handle: s.updateUserCustomData},
+		{pattern: "GET /api/users/{id}/roles", handle: s.listUserRoles},
+		{pattern: "POST /api/users/{id}/roles", handle: s.addUserRoles},
+		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
+		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: s.removeUserRole},
 
 		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys},
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},

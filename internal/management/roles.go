@@ -14,8 +14,8 @@ type roleJSON struct {
 	Name        string         `json:"name"`
 	Description string         `json:"description"`
 	Type        store.RoleType `json:"type"`
-	// IsDefault is Logto's "given to every new user"; there are no users
-	// here, so it is always false.
+	// IsDefault is Logto's "given to every new user"; Monban gives new
+	// users no roles by itself, so it is always false.
 	IsDefault bool `json:"isDefault"`
 }
 

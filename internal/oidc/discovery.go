@@ -9,7 +9,7 @@ import (
 
 // buildDiscovery encodes the metadata document (OIDC Discovery 1.0 and
 // RFC 8414) once, at start-up.
-func buildDiscovery(issuer string) []byte {
+func buildDiscovery(issuer string, users bool) []byte {
 	doc := map[string]any{
 		"issuer":                                    issuer,
 		"token_endpoint":                            issuer + "/token",
@@ -22,6 +22,9 @@ func buildDiscovery(issuer string) []byte {
 		"scopes_supported":                          []string{},
 		"claims_supported":                          []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"},
 		"access_token_signing_alg_values_supported": []string{keys.ES256, keys.ES384, keys.RS256, keys.EdDSA},
+	}
+	if users {
+		addUserDiscovery(doc, issuer)
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {

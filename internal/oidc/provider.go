@@ -19,6 +19,9 @@ type Customizer interface {
 	// ClientCredentials returns extra claims for an M2M access token, or an
 	// *Error to refuse issuance.
 	ClientCredentials(ctx context.Context, in ClientCredentialsInput) (map[string]any, *Error)
+	// AccessToken returns extra claims for a user access token (Logto's
+	// "access-token" script), or an *Error to refuse issuance.
+	AccessToken(ctx context.Context, in AccessTokenInput) (map[string]any, *Error)
 }
 
 // ClientCredentialsInput is what a customizer sees of a client_credentials
@@ -39,12 +42,16 @@ type Config struct {
 	Observer   Observer // nil: none
 	Logger     *slog.Logger
 	Now        func() time.Time
+
+	// Users, when set, enables the end-user endpoints (see UsersConfig).
+	Users *UsersConfig
 }
 
 // Provider serves the protocol endpoints.
 type Provider struct {
 	cfg       Config
 	discovery []byte
+	u         *users // nil without Config.Users
 }
 
 // New returns a Provider.
@@ -56,7 +63,7 @@ func New(cfg Config) *Provider {
 		cfg.Logger = slog.Default()
 	}
 	p := &Provider{cfg: cfg}
-	p.discovery = buildDiscovery(cfg.Issuer)
+	p.discovery = buildDiscovery(cfg.Issuer, cfg.Users != nil)
 	return p
 }
 
@@ -72,6 +79,7 @@ func (p *Provider) Register(mux *http.ServeMux) {
 	for _, path := range []string{"/oidc/token", "/oauth/token"} {
 		mux.HandleFunc(path, methodNotAllowed("POST"))
 	}
+	p.registerUsers(mux)
 }
 
 func methodNotAllowed(allow string) http.HandlerFunc {

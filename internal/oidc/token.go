@@ -18,6 +18,9 @@ type tokenResponse struct {
 	ExpiresIn   int64  `json:"expires_in"`
 	TokenType   string `json:"token_type"`
 	Scope       string `json:"scope"`
+	// User grants only.
+	IDToken      string `json:"id_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
 }
 
 // TokenEvent is the outcome of one token request, for audit logs and
@@ -48,6 +51,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 			p.cfg.Observer(r.Context(), ev)
 		}()
 	}
+	p.cors(w, r)
 	params, perr := readParams(w, r)
 	if perr != nil {
 		ev.Error, ev.Status = perr.Code, perr.Status
@@ -61,6 +65,8 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	switch gt {
 	case "client_credentials":
 		resp, err = p.clientCredentials(r, params, ev)
+	case "authorization_code", "refresh_token", "password":
+		resp, err = p.userGrant(r, gt, params, ev)
 	case "":
 		err = errInvalidRequest("missing grant_type")
 	default:

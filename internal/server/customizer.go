@@ -45,6 +45,27 @@ func (c *customizer) ClientCredentials(ctx context.Context, in oidc.ClientCreden
 	return c.run(ctx, cfg, in.App.ID, "", tok, map[string]any{"application": applicationContext(in.App)})
 }
 
+// AccessToken implements oidc.Customizer for user access tokens, with
+// Logto's token and context: context.user (profile, custom data, roles with
+// their permissions, organizations), context.application and
+// context.interaction (the sign-in that produced the grant).
+func (c *customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) (map[string]any, *oidc.Error) {
+	cfg := c.catalog.Load().Customizers[store.TokenTypeAccessToken]
+	if cfg == nil {
+		return nil, nil
+	}
+	tok := map[string]any{
+		"jti": in.JTI, "aud": in.Audience, "scope": in.Scope, "clientId": in.ClientID,
+		"accountId": in.AccountID, "expiresWithSession": false, "grantId": in.GrantID,
+		"gty": in.GrantType, "kind": "AccessToken",
+	}
+	scriptCtx := map[string]any{"user": in.User, "application": applicationContext(in.App)}
+	if in.Interaction != nil {
+		scriptCtx["interaction"] = in.Interaction
+	}
+	return c.run(ctx, cfg, in.ClientID, in.AccountID, tok, scriptCtx)
+}
+
 // run runs cfg's script and applies Logto's semantics: a denial refuses the
 // token with access_denied and the script's message; any other failure
 // issues the token without custom claims, or refuses it with a generic

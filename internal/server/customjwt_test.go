@@ -77,3 +77,44 @@ func TestCustomClaimsAtIssuance(t *testing.T) {
 		}
 	}
 }
+
+// The access-token script runs for user tokens with Logto's user,
+// application and interaction context.
+func TestCustomClaimsForUserTokens(t *testing.T) {
+	f := newUserFixture(t, nil)
+	f.mustAPI(f.mt, "PUT", "/api/configs/jwt-customizer/access-token", map[string]any{
+		"script": `const getCustomJwtClaims = async ({ token, context }) => ({
+  plan: context.user.customData.plan, username: context.user.username,
+  roles: context.user.roles.map(r => r.name),
+  perms: context.user.roles.flatMap(r => r.scopes.map(s => s.resource.indicator + ' ' + s.name)),
+  app: context.application.name, how: context.interaction.interactionEvent,
+  proof: context.interaction.verificationRecords[0].type,
+  kind: token.kind, account: token.accountId, gty: token.gty });`,
+	}, 201)
+	b := f.signedIn(t)
+	verifier, challenge := pkce()
+	tok := f.exchange(t, f.code(t, b, f.spa.ID, spaRedirect, challenge, nil), verifier, nil)
+	claims, _ := verifyWithJWKS(t, f.testServer, tok["access_token"].(string))
+	want := map[string]any{"plan": "pro", "username": "jane", "app": "SPA app", "how": "SignIn", "proof": "Password",
+		"kind": "AccessToken", "account": f.userID, "gty": "authorization_code", "sub": f.userID}
+	for k, v := range want {
+		if claims[k] != v {
+			t.Errorf("claim %s = %v, want %v", k, claims[k], v)
+		}
+	}
+	if r, _ := claims["roles"].([]any); len(r) != 1 || r[0] != "Shopper" {
+		t.Errorf("roles = %v", claims["roles"])
+	}
+	if p, _ := claims["perms"].([]any); len(p) != 1 || p[0] != shopAPI+" read:products" {
+		t.Errorf("perms = %v", claims["perms"])
+	}
+
+	// Refreshed tokens run the script too; a denial refuses the refresh.
+	f.mustAPI(f.mt, "PUT", "/api/configs/jwt-customizer/access-token", map[string]any{
+		"script": `const getCustomJwtClaims = async ({ api }) => api.denyAccess('signed out by policy');`,
+	}, 200)
+	r := f.token(f.spa.ID, "", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}})
+	if m := r.json(t); r.Status != 400 || m["error"] != "access_denied" || m["error_description"] != "signed out by policy" {
+		t.Errorf("refresh with a denying script: %d %v", r.Status, m)
+	}
+}

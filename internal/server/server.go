@@ -71,6 +71,10 @@ type Config struct {
 	Logger          *slog.Logger
 	// Stderr receives the one-time bootstrap credentials.
 	Stderr io.Writer
+
+	// Users tunes end-user sign-in (password hashing, sessions, refresh
+	// token grace, back-off).
+	Users UserSettings
 }
 
 // Defaults for Config.
@@ -95,6 +99,7 @@ type Server struct {
 	metrics *metrics.Metrics
 	audit   *audit.Writer
 	scripts *claims.Runner
+	users   *userParts
 	handler http.Handler
 	http    *http.Server
 	ln      net.Listener
@@ -185,22 +190,28 @@ func (s *Server) setUp(ctx context.Context) error {
 	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
 	s.registerMetrics()
 
+	if s.users, err = s.setUpUsers(ctx); err != nil {
+		return err
+	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger,
 		Observer:   tokenObserver(s.metrics, s.audit),
 		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
+		Users:      s.users.oidc,
 	}).Register(mux)
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
-		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }},
+		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked},
 		Indicator:  cfg.ManagementIndicator,
 		Keys:       km,
 		HashSecret: hasher.Hash,
 		Changed:    s.changed,
 		Audit:      managementAuditor(s.audit),
 		Scripts:    s.scripts,
+		Passwords:  s.users.passwords,
+		Revoked:    s.users.revocations.Reload,
 		Logger:     cfg.Logger,
 	}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -333,6 +344,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
 	go s.catalog.Refresh(bg, s.cfg.RefreshInterval)
+	go s.users.revocations.Run(bg, s.cfg.RefreshInterval)
 	if s.feed != nil {
 		go s.feed.Subscribe(bg, func() {
 			if err := s.catalog.Reload(bg); err != nil && bg.Err() == nil {

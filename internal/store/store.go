@@ -56,6 +56,21 @@ type Application struct {
 	Description string
 	Type        AppType
 	CreatedAt   time.Time
+
+	// OIDC client metadata of apps that sign users in (all but M2M).
+	// Redirect URIs are matched exactly.
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	// CORSAllowedOrigins may call the token, userinfo and revocation
+	// endpoints from a browser, besides the origins of RedirectURIs.
+	CORSAllowedOrigins []string
+	// RotateRefreshToken: a new refresh token on every use. Public clients
+	// always rotate.
+	RotateRefreshToken bool
+	// RefreshTokenTTLDays is a refresh token's lifetime; 0 means 14 days.
+	RefreshTokenTTLDays int
+	// AllowPasswordGrant enables the resource owner password grant.
+	AllowPasswordGrant bool
 }
 
 // AppSecret is one named secret of an application. Only a keyed hash of the
@@ -157,6 +172,7 @@ type RoleFilter struct {
 // concurrent use. Lists return the rows of the page and the total count.
 // Listings are ordered by creation time, oldest first, then id.
 type Store interface {
+	UserStore
 	CustomizerStore
 	AuditStore
 
@@ -164,7 +180,7 @@ type Store interface {
 	CreateApplication(ctx context.Context, app Application) error
 	GetApplication(ctx context.Context, id string) (Application, error)
 	ListApplications(ctx context.Context, page Page) ([]Application, int, error)
-	UpdateApplication(ctx context.Context, app Application) error // name, description
+	UpdateApplication(ctx context.Context, app Application) error // all but id, type and creation time
 	DeleteApplication(ctx context.Context, id string) error
 
 	// Application secrets, addressed by (app id, name).

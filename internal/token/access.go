@@ -98,6 +98,9 @@ type KeyVerifier struct {
 	// that rotation takes effect at once.
 	Keys func() *keys.Set
 	Now  func() time.Time
+	// Revoked, when set, reports a token revoked before its expiry (by its
+	// jti); such a token fails verification.
+	Revoked func(jti string) bool
 }
 
 // Verify implements Verifier.
@@ -126,6 +129,9 @@ func (v *KeyVerifier) Verify(raw string) (*Claims, error) {
 	}
 	if c.Issuer != v.Issuer {
 		return nil, fmt.Errorf("%w: wrong issuer", ErrInvalid)
+	}
+	if v.Revoked != nil && c.JTI != "" && v.Revoked(c.JTI) {
+		return nil, fmt.Errorf("%w: revoked", ErrInvalid)
 	}
 	return &c.Claims, nil
 }

@@ -3,33 +3,59 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/monban/monban/internal/store"
 )
 
-const appCols = "applications.id, applications.name, applications.description, applications.type, applications.created_at"
+const appCols = "applications.id, applications.name, applications.description, applications.type, applications.created_at, " +
+	"applications.redirect_uris, applications.post_logout_redirect_uris, applications.cors_allowed_origins, " +
+	"applications.rotate_refresh_token, applications.refresh_token_ttl_days, applications.allow_password_grant"
 
 func scanApp(r scanner) (store.Application, error) {
 	var (
-		a       store.Application
-		typ     string
-		created int64
+		a                        store.Application
+		typ                      string
+		created                  int64
+		redirects, logouts, cors string
 	)
-	if err := r.Scan(&a.ID, &a.Name, &a.Description, &typ, &created); err != nil {
+	if err := r.Scan(&a.ID, &a.Name, &a.Description, &typ, &created,
+		&redirects, &logouts, &cors, &a.RotateRefreshToken, &a.RefreshTokenTTLDays, &a.AllowPasswordGrant); err != nil {
 		return a, err
 	}
 	a.Type = store.AppType(typ)
 	a.CreatedAt = fromMillis(created)
+	for _, l := range []struct {
+		raw string
+		dst *[]string
+	}{{redirects, &a.RedirectURIs}, {logouts, &a.PostLogoutRedirectURIs}, {cors, &a.CORSAllowedOrigins}} {
+		if err := json.Unmarshal([]byte(l.raw), l.dst); err != nil {
+			return a, fmt.Errorf("application %s: malformed list column: %w", a.ID, err)
+		}
+	}
 	return a, nil
+}
+
+// jsonList encodes a list column; nil is stored as [].
+func jsonList(v []string) string {
+	if len(v) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(v) // strings always encode
+	return string(b)
 }
 
 // CreateApplication inserts app; an existing id is ErrConflict.
 func (s *Store) CreateApplication(ctx context.Context, app store.Application) error {
 	err := s.write(ctx, func(t txn) error {
-		_, err := t.exec("INSERT INTO applications (id, name, description, type, created_at) VALUES (?, ?, ?, ?, ?)",
-			app.ID, app.Name, app.Description, string(app.Type), millis(app.CreatedAt))
+		_, err := t.exec("INSERT INTO applications (id, name, description, type, created_at, "+
+			"redirect_uris, post_logout_redirect_uris, cors_allowed_origins, "+
+			"rotate_refresh_token, refresh_token_ttl_days, allow_password_grant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			app.ID, app.Name, app.Description, string(app.Type), millis(app.CreatedAt),
+			jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs), jsonList(app.CORSAllowedOrigins),
+			app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant)
 		return err
 	})
 	if err != nil {
@@ -65,11 +91,15 @@ func (s *Store) ListApplications(ctx context.Context, page store.Page) ([]store.
 	return apps, total, nil
 }
 
-// UpdateApplication changes the name and description of app.ID.
+// UpdateApplication changes everything of app.ID but its type and creation
+// time.
 func (s *Store) UpdateApplication(ctx context.Context, app store.Application) error {
 	err := s.write(ctx, func(t txn) error {
 		return t.execOne(notFound("application", app.ID),
-			"UPDATE applications SET name = ?, description = ? WHERE id = ?", app.Name, app.Description, app.ID)
+			"UPDATE applications SET name = ?, description = ?, redirect_uris = ?, post_logout_redirect_uris = ?, "+
+				"cors_allowed_origins = ?, rotate_refresh_token = ?, refresh_token_ttl_days = ?, allow_password_grant = ? WHERE id = ?",
+			app.Name, app.Description, jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs),
+			jsonList(app.CORSAllowedOrigins), app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant, app.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("update application: %w", err)

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			tc.fn(t, s)
 		})
 	}
+	t.Run("Users", func(t *testing.T) { testUserSuite(t, open) })
 }
 
 // t0 is the base of the times in fixtures: UTC, whole milliseconds, so that

@@ -1,0 +1,321 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/store"
+)
+
+// OIDC scopes Monban knows. Any other scope is a resource permission.
+var oidcScopes = map[string]bool{
+	"openid": true, "profile": true, "email": true, "phone": true, "address": true,
+	"offline_access": true, "roles": true, "custom_data": true,
+}
+
+const (
+	maxScopes    = 100
+	maxResources = 10
+)
+
+// authRequest is a validated authorization request (RFC 6749 §4.1.1 with
+// PKCE, RFC 7636, and resource indicators, RFC 8707).
+type authRequest struct {
+	params        url.Values // as received, to carry through the sign-in form
+	app           *catalog.App
+	redirectURI   string
+	state         string
+	nonce         string
+	scopes        []string
+	resources     []string
+	codeChallenge string
+	prompt        map[string]bool
+	maxAge        int // -1: none
+	loginHint     string
+}
+
+// authError is a failed authorization request. With redirect false the
+// client or redirect URI could not be trusted, so the user sees a page and
+// is not sent anywhere.
+type authError struct {
+	redirect bool
+	code     string
+	desc     string
+}
+
+func pageError(desc string) *authError { return &authError{desc: desc} }
+
+func redirectError(code, desc string) *authError {
+	return &authError{redirect: true, code: code, desc: desc}
+}
+
+// publicClient reports whether an app cannot keep a secret.
+func publicClient(t store.AppType) bool { return t == store.AppSPA || t == store.AppNative }
+
+// validPKCE reports whether s has the form of a code_verifier or an S256
+// code_challenge: 43 to 128 unreserved characters (RFC 7636 §4.1).
+func validPKCE(s string) bool {
+	if len(s) < 43 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// validScopeToken is RFC 6749 §3.3's scope-token.
+func validScopeToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// parseAuthRequest validates the parameters of an authorization request.
+func (p *Provider) parseAuthRequest(params url.Values) (*authRequest, *authError) {
+	one := func(name string) (string, bool) {
+		v := params[name]
+		return strings.Join(v, ""), len(v) <= 1
+	}
+	for _, vals := range params {
+		for _, v := range vals {
+			if len(v) > maxParamLen || strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+				return nil, pageError("The request has a malformed or over-long parameter.")
+			}
+		}
+	}
+	clientID, ok1 := one("client_id")
+	redirectURI, ok2 := one("redirect_uri")
+	if !ok1 || !ok2 {
+		return nil, pageError("client_id and redirect_uri must be given once.")
+	}
+	if clientID == "" {
+		return nil, pageError("The request names no client (client_id).")
+	}
+	app := p.cfg.Catalog.Load().Apps[clientID]
+	if app == nil || app.Type == store.AppMachineToMachine {
+		return nil, pageError("The application is unknown or cannot sign users in.")
+	}
+	if redirectURI == "" || !slices.Contains(app.RedirectURIs, redirectURI) {
+		return nil, pageError("The redirect_uri is not registered for this application.")
+	}
+	req := &authRequest{params: params, app: app, redirectURI: redirectURI, maxAge: -1, prompt: map[string]bool{}}
+	req.state = params.Get("state")
+	for name, vals := range params {
+		if len(vals) > 1 && name != "resource" {
+			return req, redirectError("invalid_request", "parameter "+safeName(name)+" is repeated")
+		}
+	}
+	if params.Has("request") {
+		return req, redirectError("request_not_supported", "request objects are not supported")
+	}
+	if params.Has("request_uri") {
+		return req, redirectError("request_uri_not_supported", "request_uri is not supported")
+	}
+	switch rt := params.Get("response_type"); rt {
+	case "code":
+	case "":
+		return req, redirectError("invalid_request", "response_type is required")
+	default:
+		return req, redirectError("unsupported_response_type", "only response_type=code is supported")
+	}
+	if rm := params.Get("response_mode"); rm != "" && rm != "query" {
+		return req, redirectError("invalid_request", "only response_mode=query is supported")
+	}
+	seen := map[string]bool{}
+	for _, s := range strings.Fields(params.Get("scope")) {
+		if !validScopeToken(s) {
+			return req, redirectError("invalid_scope", "scope holds an invalid character")
+		}
+		if !seen[s] {
+			seen[s] = true
+			req.scopes = append(req.scopes, s)
+		}
+	}
+	if len(req.scopes) > maxScopes {
+		return req, redirectError("invalid_scope", "too many scopes")
+	}
+	snap := p.cfg.Catalog.Load()
+	for _, ind := range params["resource"] {
+		if !validIndicator(ind) {
+			return req, redirectError("invalid_target", "resource must be an absolute URI without a fragment")
+		}
+		if snap.ByIndicator[ind] == nil {
+			return req, redirectError("invalid_target", "unknown resource")
+		}
+		if !slices.Contains(req.resources, ind) {
+			req.resources = append(req.resources, ind)
+		}
+	}
+	if len(req.resources) > maxResources {
+		return req, redirectError("invalid_target", "too many resources")
+	}
+	req.codeChallenge = params.Get("code_challenge")
+	switch method := params.Get("code_challenge_method"); {
+	case req.codeChallenge == "" && method != "":
+		return req, redirectError("invalid_request", "code_challenge_method without code_challenge")
+	case req.codeChallenge != "" && method != "S256":
+		return req, redirectError("invalid_request", "code_challenge_method must be S256 (plain is not allowed)")
+	case req.codeChallenge != "" && !validPKCE(req.codeChallenge):
+		return req, redirectError("invalid_request", "code_challenge is malformed")
+	case req.codeChallenge == "" && publicClient(app.Type):
+		return req, redirectError("invalid_request", "PKCE (code_challenge with S256) is required for this client")
+	}
+	for _, v := range strings.Fields(params.Get("prompt")) {
+		switch v {
+		case "none", "login", "consent", "select_account":
+			req.prompt[v] = true
+		default:
+			return req, redirectError("invalid_request", "unsupported prompt value")
+		}
+	}
+	if req.prompt["none"] && len(req.prompt) > 1 {
+		return req, redirectError("invalid_request", "prompt=none cannot be combined with other values")
+	}
+	if v := params.Get("max_age"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return req, redirectError("invalid_request", "max_age must be a non-negative integer")
+		}
+		req.maxAge = n
+	}
+	req.nonce = params.Get("nonce")
+	req.loginHint = params.Get("login_hint")
+	return req, nil
+}
+
+// redirectTo sends the browser to the client's redirect URI with params,
+// the state and the issuer (RFC 9207).
+func (p *Provider) redirectTo(w http.ResponseWriter, r *http.Request, req *authRequest, params url.Values) {
+	u, err := url.Parse(req.redirectURI)
+	if err != nil { // registered URIs are validated; cannot happen
+		p.errorPage(w, http.StatusInternalServerError, "The redirect URI is malformed.")
+		return
+	}
+	q := u.Query()
+	for k, v := range params {
+		q[k] = v
+	}
+	if req.state != "" {
+		q.Set("state", req.state)
+	}
+	q.Set("iss", p.cfg.Issuer)
+	u.RawQuery = q.Encode()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// fail answers a failed authorization request.
+func (p *Provider) failAuth(w http.ResponseWriter, r *http.Request, req *authRequest, e *authError) {
+	if !e.redirect || req == nil {
+		p.errorPage(w, http.StatusBadRequest, e.desc)
+		return
+	}
+	p.redirectTo(w, r, req, url.Values{"error": {e.code}, "error_description": {e.desc}})
+}
+
+// authParams reads the parameters of GET (query) or POST (form) requests.
+func authParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return url.ParseQuery(r.URL.RawQuery)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		return nil, err
+	}
+	return r.PostForm, nil
+}
+
+// serveAuthorize is the authorization endpoint. With a valid session it
+// answers at once with a code; otherwise it sends the browser to the
+// sign-in page, or answers login_required for prompt=none.
+func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
+	params, err := authParams(w, r)
+	if err != nil {
+		p.errorPage(w, http.StatusBadRequest, "The request is malformed.")
+		return
+	}
+	req, aerr := p.parseAuthRequest(params)
+	if aerr != nil {
+		p.failAuth(w, r, req, aerr)
+		return
+	}
+	sess, user := p.currentSession(r)
+	needLogin := sess == nil || req.prompt["login"] || req.prompt["select_account"] ||
+		(req.maxAge >= 0 && p.cfg.Now().Sub(sess.AuthTime) > time.Duration(req.maxAge)*time.Second)
+	if needLogin {
+		if req.prompt["none"] {
+			p.failAuth(w, r, req, redirectError("login_required", "the user is not signed in"))
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		http.Redirect(w, r, p.u.Endpoint+"/sign-in?"+params.Encode(), http.StatusSeeOther)
+		return
+	}
+	// Every app is first-party, so consent is implied, prompt=consent too.
+	p.issueCode(w, r, req, sess, user)
+}
+
+// currentSession returns the browser's live session and its user, or nils.
+func (p *Provider) currentSession(r *http.Request) (*store.Session, *store.User) {
+	c, err := r.Cookie(p.sessionCookieName())
+	if err != nil || c.Value == "" || len(c.Value) > 128 {
+		return nil, nil
+	}
+	sess, err := p.u.Store.GetSession(r.Context(), hashToken(c.Value))
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			p.cfg.Logger.Error("reading a session failed", "err", err)
+		}
+		return nil, nil
+	}
+	if !p.cfg.Now().Before(sess.ExpiresAt) {
+		return nil, nil
+	}
+	user, err := p.u.Store.GetUser(r.Context(), sess.UserID)
+	if err != nil || user.IsSuspended {
+		return nil, nil
+	}
+	return &sess, &user
+}
+
+// issueCode records the grant with a fresh authorization code and sends the
+// browser back to the client with it.
+func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req *authRequest, sess *store.Session, user *store.User) {
+	now := p.cfg.Now()
+	code := randid.Secret(32)
+	g := store.Grant{
+		ID: randid.ID(), UserID: user.ID, ClientID: req.app.ID, Scope: strings.Join(req.scopes, " "),
+		Resources: req.resources, AuthTime: sess.AuthTime, SignIn: sess.SignIn, CreatedAt: now, ExpiresAt: now.Add(p.u.CodeTTL),
+	}
+	c := store.AuthCode{
+		ID: hashToken(code), GrantID: g.ID, ClientID: req.app.ID, UserID: user.ID, RedirectURI: req.redirectURI,
+		Scope: g.Scope, Resources: req.resources, Nonce: req.nonce, CodeChallenge: req.codeChallenge,
+		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: g.ExpiresAt,
+	}
+	// Not cancelled with the request: a half-written grant helps no one.
+	if err := p.u.Store.CreateGrant(context.WithoutCancel(r.Context()), g, &c); err != nil {
+		p.cfg.Logger.Error("storing an authorization code failed", "client_id", req.app.ID, "err", err)
+		p.failAuth(w, r, req, redirectError("server_error", "could not complete the sign-in"))
+		return
+	}
+	p.redirectTo(w, r, req, url.Values{"code": {code}})
+}

@@ -1,0 +1,98 @@
+package oidc
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/store"
+)
+
+// authorizationCode redeems a code (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6).
+// The code is checked before it is spent, so a wrong client or verifier
+// cannot burn it for the right one; a code presented after it was spent
+// revokes everything issued from it (RFC 6749 §4.1.2).
+func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error) {
+	ctx := r.Context()
+	code := params.Get("code")
+	if code == "" {
+		return nil, errInvalidRequest("code is required")
+	}
+	c, err := p.u.Store.GetAuthCode(ctx, hashToken(code))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("the authorization code is invalid, expired or revoked")
+	case err != nil:
+		p.cfg.Logger.Error("reading an authorization code failed", "err", err)
+		return nil, serverError()
+	}
+	ev.UserID = c.UserID
+	now := p.cfg.Now()
+	if !c.UsedAt.IsZero() {
+		p.revokeGrant(ctx, c.GrantID)
+		return nil, invalidGrant("the authorization code was already used; everything issued from it is revoked")
+	}
+	if subtle.ConstantTimeCompare([]byte(c.ClientID), []byte(app.ID)) != 1 {
+		return nil, invalidGrant("the authorization code was issued to another client")
+	}
+	if !now.Before(c.ExpiresAt) {
+		return nil, invalidGrant("the authorization code has expired")
+	}
+	if params.Get("redirect_uri") != c.RedirectURI {
+		return nil, invalidGrant("redirect_uri does not match the authorization request")
+	}
+	verifier := params.Get("code_verifier")
+	switch {
+	case c.CodeChallenge != "" && verifier == "":
+		return nil, invalidGrant("code_verifier is required")
+	case c.CodeChallenge != "" && !validPKCE(verifier):
+		return nil, invalidGrant("code_verifier is malformed")
+	case c.CodeChallenge != "":
+		sum := sha256.Sum256([]byte(verifier))
+		if subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(c.CodeChallenge)) != 1 {
+			return nil, invalidGrant("code_verifier does not match the code_challenge")
+		}
+	case verifier != "":
+		// A verifier for a code issued without a challenge would let an
+		// attacker who stripped the challenge pass as a PKCE client.
+		return nil, invalidGrant("the authorization request had no code_challenge")
+	}
+	user, gerr := p.grantUser(ctx, c.UserID)
+	if gerr != nil {
+		return nil, gerr
+	}
+	grant, err := p.u.Store.GetGrant(ctx, c.GrantID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("the grant has been revoked")
+	case err != nil:
+		p.cfg.Logger.Error("reading a grant failed", "err", err)
+		return nil, serverError()
+	}
+	res, terr := p.tokenResource(params, grant.Resources)
+	if terr != nil {
+		return nil, terr
+	}
+	if res != nil {
+		ev.Resource = res.Indicator
+	}
+	scopes := strings.Fields(grant.Scope)
+	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
+		app: app, user: user, grant: &grant, scopes: scopes, resource: res, nonce: c.Nonce,
+		refresh: slices.Contains(scopes, "offline_access"), gty: "authorization_code",
+	})
+	if merr != nil {
+		return nil, merr
+	}
+	if err := p.u.Store.RedeemAuthCode(context.WithoutCancel(ctx), c.ID, now, minted.issue); err != nil {
+		return nil, p.storeErr(ctx, err, c.GrantID)
+	}
+	return minted, nil
+}

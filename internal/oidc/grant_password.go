@@ -1,0 +1,77 @@
+package oidc
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/store"
+)
+
+// passwordGrant is the resource owner password credentials grant (RFC 6749
+// §4.3, Auth0's "password"). It is off unless the app enables it: the app
+// sees the user's password, which the code flow never shows it. It shares
+// the sign-in page's back-off and hashing bound.
+func (p *Provider) passwordGrant(r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error) {
+	if !app.AllowPasswordGrant {
+		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "the password grant is not enabled for this application"}
+	}
+	username, pw := strings.TrimSpace(params.Get("username")), params.Get("password")
+	if username == "" || pw == "" {
+		return nil, errInvalidRequest("username and password are required")
+	}
+	scopes, serr := requestedScopes(params.Get("scope"))
+	if serr != nil {
+		return nil, serr
+	}
+	res, terr := p.tokenResource(params, nil)
+	if terr != nil {
+		return nil, terr
+	}
+	if len(username) > maxIdentifierLen || len(pw) > password.MaxLen {
+		return nil, invalidGrant("invalid username or password")
+	}
+	user, rec, status := p.checkPassword(r, username, pw)
+	switch status {
+	case signInLocked:
+		return nil, invalidGrant("too many failed attempts; try again later")
+	case signInBusy:
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "the service is busy; try again"}
+	case signInFailed:
+		return nil, invalidGrant("invalid username or password")
+	case signInSuspended:
+		return nil, invalidGrant("the user is suspended")
+	}
+	ev.UserID = user.ID
+	now := p.cfg.Now()
+	g := store.Grant{ID: randid.ID(), UserID: user.ID, ClientID: app.ID, Scope: strings.Join(scopes, " "),
+		AuthTime: now, SignIn: rec, CreatedAt: now, ExpiresAt: now}
+	if res != nil {
+		g.Resources = []string{res.Indicator}
+		ev.Resource = res.Indicator
+	}
+	ctx := context.WithoutCancel(r.Context())
+	if err := p.u.Store.CreateGrant(ctx, g, nil); err != nil {
+		p.cfg.Logger.Error("storing a grant failed", "client_id", app.ID, "err", err)
+		return nil, serverError()
+	}
+	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
+		app: app, user: user, grant: &g, scopes: scopes, resource: res,
+		refresh: slices.Contains(scopes, "offline_access"), gty: "password",
+	})
+	if merr != nil {
+		return nil, merr
+	}
+	if err := p.u.Store.IssueFromGrant(ctx, g.ID, minted.issue); err != nil {
+		return nil, p.storeErr(ctx, err, g.ID)
+	}
+	if err := p.u.Store.RecordSignIn(ctx, user.ID, now); err != nil {
+		p.cfg.Logger.Warn("recording the sign-in time failed", "user_id", user.ID, "err", err)
+	}
+	return minted, nil
+}

@@ -1,0 +1,100 @@
+package oidc
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/store"
+)
+
+// refreshToken answers the refresh_token grant (RFC 6749 §6). Public
+// clients get a new refresh token on every use, confidential ones when
+// their app says so; a rotated token presented again after the grace
+// period revokes the whole grant (OAuth 2.0 Security BCP §4.14.2). A
+// request may narrow the scopes and pick one of the granted resources,
+// never widen them.
+func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error) {
+	ctx := r.Context()
+	value := params.Get("refresh_token")
+	if value == "" {
+		return nil, errInvalidRequest("refresh_token is required")
+	}
+	rt, err := p.u.Store.GetRefreshToken(ctx, hashToken(value))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
+	case err != nil:
+		p.cfg.Logger.Error("reading a refresh token failed", "err", err)
+		return nil, serverError()
+	}
+	ev.UserID = rt.UserID
+	if subtle.ConstantTimeCompare([]byte(rt.ClientID), []byte(app.ID)) != 1 {
+		return nil, invalidGrant("the refresh token was issued to another client")
+	}
+	now := p.cfg.Now()
+	if !now.Before(rt.ExpiresAt) {
+		return nil, invalidGrant("the refresh token has expired")
+	}
+	reuseAfter := now.Add(-p.u.RefreshGrace)
+	if !rt.UsedAt.IsZero() && rt.UsedAt.Before(reuseAfter) {
+		p.revokeGrant(ctx, rt.GrantID)
+		return nil, invalidGrant("the refresh token was already used; everything issued from its grant is revoked")
+	}
+	grant, err := p.u.Store.GetGrant(ctx, rt.GrantID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("the grant has been revoked")
+	case err != nil:
+		p.cfg.Logger.Error("reading a grant failed", "err", err)
+		return nil, serverError()
+	}
+	user, gerr := p.grantUser(ctx, rt.UserID)
+	if gerr != nil {
+		return nil, gerr
+	}
+	granted := strings.Fields(grant.Scope)
+	scopes, serr := requestedScopes(params.Get("scope"))
+	if serr != nil {
+		return nil, serr
+	}
+	if len(scopes) == 0 {
+		scopes = granted
+	}
+	for _, s := range scopes {
+		if !slices.Contains(granted, s) {
+			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "a refresh may narrow the granted scopes, not widen them"}
+		}
+	}
+	res, terr := p.tokenResource(params, grant.Resources)
+	if terr != nil {
+		return nil, terr
+	}
+	if res != nil {
+		ev.Resource = res.Indicator
+	}
+	// A token used before (within the grace) is rotated whatever the app
+	// says: its successor exists already.
+	rotate := publicClient(app.Type) || app.RotateRefreshToken || !rt.UsedAt.IsZero()
+	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
+		app: app, user: user, grant: &grant, scopes: scopes, resource: res, refresh: rotate, gty: "refresh_token",
+	})
+	if merr != nil {
+		return nil, merr
+	}
+	wctx := context.WithoutCancel(ctx)
+	if rotate {
+		err = p.u.Store.RotateRefreshToken(wctx, rt.ID, now, reuseAfter, minted.issue)
+	} else {
+		err = p.u.Store.IssueFromGrant(wctx, grant.ID, minted.issue)
+	}
+	if err != nil {
+		return nil, p.storeErr(ctx, err, grant.ID)
+	}
+	return minted, nil
+}

@@ -1,0 +1,279 @@
+package oidc
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/store"
+)
+
+// Messages of the sign-in page. A wrong password and an unknown account get
+// the same words, so the page tells nothing about which accounts exist.
+const (
+	msgBadCredentials = "Incorrect username, email or password."
+	msgLocked         = "Too many failed attempts. Please wait a while and try again."
+	msgSuspended      = "This account is suspended."
+	msgExpiredForm    = "The sign-in form has expired. Please try again."
+	msgBusy           = "The service is busy. Please try again in a moment."
+)
+
+const maxIdentifierLen = 254
+
+func (p *Provider) sessionCookieName() string {
+	if p.u.secure {
+		return "__Host-monban_session"
+	}
+	return "monban_session"
+}
+
+func (p *Provider) csrfCookieName() string {
+	if p.u.secure {
+		return "__Host-monban_csrf"
+	}
+	return "monban_csrf"
+}
+
+// setCookie sets an HttpOnly, SameSite=Lax cookie on /, Secure over https.
+// maxAge < 0 deletes it.
+func (p *Provider) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{
+		Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: p.u.secure, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// csrfToken is the form token for a CSRF cookie value: an HMAC of it, so
+// a page from this server is the only place to learn it.
+func (p *Provider) csrfToken(cookie string) string {
+	m := hmac.New(sha256.New, p.u.CSRFKey)
+	m.Write([]byte("monban-csrf\x00" + cookie))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// csrfCookie returns the browser's CSRF cookie value, setting a new one if
+// it has none.
+func (p *Provider) csrfCookie(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(p.csrfCookieName()); err == nil && len(c.Value) == 43 {
+		return c.Value
+	}
+	v := randid.Secret(32)
+	p.setCookie(w, p.csrfCookieName(), v, 0)
+	return v
+}
+
+// checkCSRF reports whether a form came from a page of this server: its
+// token matches the CSRF cookie, and its Origin, if sent, is the endpoint's
+// ("null", which privacy settings may send, proves nothing either way).
+func (p *Provider) checkCSRF(r *http.Request, token string) bool {
+	if o := r.Header.Get("Origin"); o != "" && o != "null" && !strings.EqualFold(o, originOf(p.u.Endpoint)) {
+		return false
+	}
+	c, err := r.Cookie(p.csrfCookieName())
+	if err != nil || len(c.Value) != 43 || token == "" {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(token), []byte(p.csrfToken(c.Value))) == 1
+}
+
+func originOf(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// clientIP is the address the request came from, as the server's
+// configuration says (trusted proxies), else the peer's.
+func (p *Provider) clientIP(r *http.Request) string {
+	if p.u.ClientIP != nil {
+		if ip := p.u.ClientIP(r); ip != "" {
+			return ip
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// renderSignIn shows the sign-in form for req.
+func (p *Provider) renderSignIn(w http.ResponseWriter, r *http.Request, status int, req *authRequest, identifier, msg string) {
+	cookie := p.csrfCookie(w, r)
+	p.u.pages.render(w, status, "signin", pageData{
+		Title: "Sign in to " + req.app.Name, AppName: req.app.Name, Error: msg,
+		Action: p.u.Endpoint + "/sign-in", CSRF: p.csrfToken(cookie), Request: req.params.Encode(), Identifier: identifier,
+	})
+}
+
+// serveSignInPage shows the sign-in form for the authorization request in
+// its query.
+func (p *Provider) serveSignInPage(w http.ResponseWriter, r *http.Request) {
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		p.errorPage(w, http.StatusBadRequest, "The request is malformed.")
+		return
+	}
+	req, aerr := p.parseAuthRequest(params)
+	if aerr != nil {
+		p.failAuth(w, r, req, aerr)
+		return
+	}
+	hint := req.loginHint
+	if len(hint) > maxIdentifierLen {
+		hint = ""
+	}
+	p.renderSignIn(w, r, http.StatusOK, req, hint, "")
+}
+
+// serveSignIn checks the form: CSRF token, then the credentials, with the
+// back-off; on success it starts a session and completes the authorization
+// request carried in the form.
+func (p *Provider) serveSignIn(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		p.errorPage(w, http.StatusBadRequest, "The form is malformed.")
+		return
+	}
+	f := r.PostForm
+	for _, name := range []string{"csrf", "request", "identifier", "password"} {
+		if len(f[name]) > 1 {
+			p.errorPage(w, http.StatusBadRequest, "The form is malformed.")
+			return
+		}
+	}
+	params, err := url.ParseQuery(f.Get("request"))
+	if err != nil {
+		p.errorPage(w, http.StatusBadRequest, "The form is malformed.")
+		return
+	}
+	req, aerr := p.parseAuthRequest(params)
+	if aerr != nil {
+		p.failAuth(w, r, req, aerr)
+		return
+	}
+	identifier := strings.TrimSpace(f.Get("identifier"))
+	if !p.checkCSRF(r, f.Get("csrf")) {
+		p.renderSignIn(w, r, http.StatusForbidden, req, "", msgExpiredForm)
+		return
+	}
+	pw := f.Get("password")
+	if identifier == "" || pw == "" || len(identifier) > maxIdentifierLen || len(pw) > password.MaxLen {
+		p.renderSignIn(w, r, http.StatusUnauthorized, req, "", msgBadCredentials)
+		return
+	}
+	user, rec, status := p.checkPassword(r, identifier, pw)
+	switch status {
+	case signInLocked:
+		w.Header().Set("Retry-After", "60")
+		p.renderSignIn(w, r, http.StatusTooManyRequests, req, identifier, msgLocked)
+		return
+	case signInBusy:
+		w.Header().Set("Retry-After", "5")
+		p.renderSignIn(w, r, http.StatusServiceUnavailable, req, identifier, msgBusy)
+		return
+	case signInFailed:
+		p.renderSignIn(w, r, http.StatusUnauthorized, req, identifier, msgBadCredentials)
+		return
+	case signInSuspended:
+		p.renderSignIn(w, r, http.StatusForbidden, req, identifier, msgSuspended)
+		return
+	}
+	sess, ok := p.startSession(w, r, user, rec)
+	if !ok {
+		p.failAuth(w, r, req, redirectError("server_error", "could not complete the sign-in"))
+		return
+	}
+	p.issueCode(w, r, req, sess, user)
+}
+
+type signInStatus int
+
+const (
+	signInOK signInStatus = iota
+	signInFailed
+	signInLocked
+	signInSuspended
+	signInBusy
+)
+
+// checkPassword checks an identifier (username or e-mail address) and
+// password under the back-off. An unknown identifier costs one argon2id
+// check too, so the answer's timing does not tell either.
+func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store.User, store.SignInRecord, signInStatus) {
+	ip := p.clientIP(r)
+	rec := store.SignInRecord{VerificationID: randid.ID(), IdentifierType: "username", IdentifierValue: identifier}
+	if p.u.throttle.wait(identifier, ip) > 0 {
+		return nil, rec, signInLocked
+	}
+	var (
+		user store.User
+		err  error
+	)
+	if strings.Contains(identifier, "@") {
+		rec.IdentifierType = "email"
+		user, err = p.u.Store.GetUserByEmail(r.Context(), identifier)
+	} else {
+		user, err = p.u.Store.GetUserByUsername(r.Context(), identifier)
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		p.cfg.Logger.Error("looking up a user failed", "err", err)
+		return nil, rec, signInBusy
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), p.u.HashWait)
+	defer cancel()
+	ok, verr := p.u.Passwords.Verify(ctx, user.PasswordHash, pw) // "" for no user: a dummy check
+	switch {
+	case errors.Is(verr, password.ErrBusy):
+		return nil, rec, signInBusy
+	case verr != nil:
+		p.cfg.Logger.Warn("a stored password hash is malformed", "user_id", user.ID)
+		ok = false
+	}
+	if !ok {
+		p.u.throttle.fail(identifier, ip)
+		return nil, rec, signInFailed
+	}
+	p.u.throttle.succeed(identifier)
+	if user.IsSuspended {
+		return nil, rec, signInSuspended
+	}
+	return &user, rec, signInOK
+}
+
+// startSession replaces the browser's session with a new one for user (a
+// fresh id on every sign-in, against session fixation) and records the
+// sign-in.
+func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, user *store.User, rec store.SignInRecord) (*store.Session, bool) {
+	ctx := context.WithoutCancel(r.Context())
+	if c, err := r.Cookie(p.sessionCookieName()); err == nil && c.Value != "" && len(c.Value) <= 128 {
+		if err := p.u.Store.DeleteSession(ctx, hashToken(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
+			p.cfg.Logger.Warn("ending the previous session failed", "err", err)
+		}
+	}
+	now := p.cfg.Now()
+	value := randid.Secret(32)
+	sess := store.Session{ID: hashToken(value), UserID: user.ID, AuthTime: now, SignIn: rec,
+		CreatedAt: now, ExpiresAt: now.Add(p.u.SessionTTL)}
+	if err := p.u.Store.CreateSession(ctx, sess); err != nil {
+		p.cfg.Logger.Error("storing a session failed", "user_id", user.ID, "err", err)
+		return nil, false
+	}
+	if err := p.u.Store.RecordSignIn(ctx, user.ID, now); err != nil {
+		p.cfg.Logger.Warn("recording the sign-in time failed", "user_id", user.ID, "err", err)
+	}
+	p.setCookie(w, p.sessionCookieName(), value, int(p.u.SessionTTL/time.Second))
+	return &sess, true
+}

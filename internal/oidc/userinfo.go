@@ -1,0 +1,242 @@
+package oidc
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/token"
+)
+
+// verifier checks access tokens this server issued, including the
+// revocation list.
+func (p *Provider) verifier() *token.KeyVerifier {
+	return &token.KeyVerifier{
+		Issuer:  p.cfg.Issuer,
+		Keys:    func() *keys.Set { return p.cfg.Catalog.Load().Keys },
+		Now:     p.cfg.Now,
+		Revoked: p.u.Revocations.Revoked,
+	}
+}
+
+// bearerError is an RFC 6750 §3 error: a WWW-Authenticate challenge, with
+// the same error in a JSON body.
+func bearerError(status int, code, desc string) *Error {
+	ch := `Bearer realm="monban"`
+	if code != "" {
+		// RFC 6750 §3: no '"' or '\' inside the quoted string.
+		safe := strings.NewReplacer(`"`, "'", `\`, "/").Replace(desc)
+		ch += `, error="` + code + `", error_description="` + safe + `"`
+	}
+	if code == "" {
+		code = "invalid_request"
+	}
+	return &Error{Status: status, Code: code, Description: desc, Challenge: ch}
+}
+
+// bearerToken reads the access token from the Authorization header or, for
+// a form POST, the access_token parameter (RFC 6750 §2.1, §2.2). Never from
+// the query: URLs end up in logs.
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, *Error) {
+	var fromBody string
+	if r.Method == http.MethodPost {
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+			if err := r.ParseForm(); err != nil || len(r.PostForm["access_token"]) > 1 {
+				return "", bearerError(http.StatusBadRequest, "invalid_request", "malformed request body")
+			}
+			fromBody = r.PostForm.Get("access_token")
+		}
+	}
+	header := r.Header.Get("Authorization")
+	switch {
+	case header != "" && fromBody != "":
+		return "", bearerError(http.StatusBadRequest, "invalid_request", "the access token was sent twice")
+	case fromBody != "":
+		return fromBody, nil
+	case header == "":
+		return "", bearerError(http.StatusUnauthorized, "", "an access token is required")
+	}
+	scheme, raw, _ := strings.Cut(header, " ")
+	raw = strings.TrimSpace(raw)
+	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
+		return "", bearerError(http.StatusUnauthorized, "invalid_token", "use the Bearer scheme")
+	}
+	return raw, nil
+}
+
+// serveUserinfo answers with the claims of the token's user that its
+// scopes allow (OIDC Core §5.3). Only tokens issued for userinfo (without
+// a resource, carrying openid) are accepted.
+func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
+	p.cors(w, r)
+	raw, berr := bearerToken(w, r)
+	if berr != nil {
+		writeError(w, berr)
+		return
+	}
+	claims, err := p.verifier().Verify(raw)
+	if err != nil {
+		desc := "invalid token"
+		if errors.Is(err, token.ErrInvalid) {
+			desc = err.Error()
+		}
+		writeError(w, bearerError(http.StatusUnauthorized, "invalid_token", desc))
+		return
+	}
+	if !claims.HasAudience(p.userinfoAudience()) {
+		writeError(w, bearerError(http.StatusUnauthorized, "invalid_token", "the token is not for the userinfo endpoint; request one without a resource"))
+		return
+	}
+	scopes := claims.Scopes()
+	if !slices.Contains(scopes, "openid") {
+		writeError(w, bearerError(http.StatusForbidden, "insufficient_scope", "the token lacks scope openid"))
+		return
+	}
+	u, err := p.u.Store.GetUser(r.Context(), claims.Subject)
+	if err != nil || u.IsSuspended {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			p.cfg.Logger.Error("reading a user failed", "err", err)
+			writeError(w, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "internal error"})
+			return
+		}
+		writeError(w, bearerError(http.StatusUnauthorized, "invalid_token", "the user no longer exists or is suspended"))
+		return
+	}
+	var roles []store.Role
+	if slices.Contains(scopes, "roles") {
+		if roles, err = p.userRolesOrNil(r, u.ID); err != nil {
+			writeError(w, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "internal error"})
+			return
+		}
+	}
+	out := userClaims(&u, scopes, true, roles)
+	out["sub"] = u.ID
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func (p *Provider) userRolesOrNil(r *http.Request, userID string) ([]store.Role, error) {
+	roles, _, err := p.u.Store.ListUserRoles(r.Context(), userID, store.Page{})
+	if err != nil {
+		p.cfg.Logger.Error("reading user roles failed", "err", err)
+	}
+	return roles, err
+}
+
+// looksLikeJWT tells access tokens (JWS compact) from opaque refresh tokens.
+func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
+
+// serveRevocation is RFC 7009. The client may revoke its own tokens: a
+// refresh token revokes its whole grant, access tokens included; an access
+// token goes on the revocation list until it expires. Unknown tokens, and
+// tokens of other clients, are answered 200 as well, so the endpoint tells
+// nothing about tokens the caller does not own.
+func (p *Provider) serveRevocation(w http.ResponseWriter, r *http.Request) {
+	p.cors(w, r)
+	params, perr := readParams(w, r)
+	if perr != nil {
+		writeError(w, perr)
+		return
+	}
+	app, aerr := p.authenticateAnyClient(r, params, &TokenEvent{})
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	tok := params.Get("token")
+	if tok == "" {
+		writeError(w, errInvalidRequest("token is required"))
+		return
+	}
+	ctx := r.Context()
+	if looksLikeJWT(tok) {
+		v := p.verifier()
+		v.Revoked = nil
+		if c, err := v.Verify(tok); err == nil && c.ClientID == app.ID && c.JTI != "" {
+			// Stays listed as long as any verifier would still accept it.
+			if err := p.u.Revocations.Revoke(ctx, c.JTI, time.Unix(c.Expiry, 0).Add(token.Leeway)); err != nil {
+				p.cfg.Logger.Error("revoking an access token failed", "err", err)
+				writeError(w, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "try again"})
+				return
+			}
+		}
+	} else if rt, err := p.u.Store.GetRefreshToken(ctx, hashToken(tok)); err == nil && rt.ClientID == app.ID {
+		if err := p.u.Store.RevokeGrant(ctx, rt.GrantID, p.cfg.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+			p.cfg.Logger.Error("revoking a grant failed", "err", err)
+			writeError(w, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "try again"})
+			return
+		}
+		if err := p.u.Revocations.Reload(ctx); err != nil {
+			p.cfg.Logger.Error("reloading the revocation list failed", "err", err)
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// introspection is an RFC 7662 answer.
+type introspection struct {
+	Active    bool   `json:"active"`
+	TokenType string `json:"token_type,omitempty"`
+	Scope     string `json:"scope,omitempty"`
+	ClientID  string `json:"client_id,omitempty"`
+	Subject   string `json:"sub,omitempty"`
+	Audience  any    `json:"aud,omitempty"`
+	Issuer    string `json:"iss,omitempty"`
+	JTI       string `json:"jti,omitempty"`
+	IssuedAt  int64  `json:"iat,omitempty"`
+	Expiry    int64  `json:"exp,omitempty"`
+}
+
+// serveIntrospection is RFC 7662, for confidential clients (resource
+// servers are usually M2M apps): JWT access tokens are checked for
+// signature, expiry and revocation without a database read; refresh tokens
+// are answered for the client they were issued to only.
+func (p *Provider) serveIntrospection(w http.ResponseWriter, r *http.Request) {
+	params, perr := readParams(w, r)
+	if perr != nil {
+		writeError(w, perr)
+		return
+	}
+	app, aerr := p.authenticateClient(r, params, &TokenEvent{})
+	if aerr != nil {
+		writeError(w, aerr)
+		return
+	}
+	tok := params.Get("token")
+	if tok == "" {
+		writeError(w, errInvalidRequest("token is required"))
+		return
+	}
+	out := introspection{}
+	if looksLikeJWT(tok) {
+		if c, err := p.verifier().Verify(tok); err == nil {
+			out = introspection{Active: true, TokenType: "Bearer", Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
+				Issuer: c.Issuer, JTI: c.JTI, IssuedAt: c.IssuedAt, Expiry: c.Expiry}
+			if len(c.Audience) == 1 {
+				out.Audience = c.Audience[0]
+			} else if len(c.Audience) > 1 {
+				out.Audience = c.Audience
+			}
+		}
+	} else if rt, err := p.u.Store.GetRefreshToken(r.Context(), hashToken(tok)); err == nil &&
+		rt.ClientID == app.ID && rt.UsedAt.IsZero() && p.cfg.Now().Before(rt.ExpiresAt) {
+		if g, err := p.u.Store.GetGrant(r.Context(), rt.GrantID); err == nil {
+			out = introspection{Active: true, TokenType: "refresh_token", Scope: g.Scope, ClientID: rt.ClientID,
+				Subject: rt.UserID, Issuer: p.cfg.Issuer, IssuedAt: rt.CreatedAt.Unix(), Expiry: rt.ExpiresAt.Unix()}
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(out)
+}

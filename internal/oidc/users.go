@@ -1,0 +1,166 @@
+package oidc
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/revocation"
+	"github.com/monban/monban/internal/store"
+)
+
+// UsersConfig enables the end-user endpoints: authorization, the hosted
+// sign-in page, the code, refresh and password grants, userinfo,
+// revocation, introspection and logout. Zero durations take the defaults.
+type UsersConfig struct {
+	Store       store.Store
+	Passwords   *password.Hasher
+	Revocations *revocation.List
+	// Endpoint is the public base URL; the sign-in page is {Endpoint}/sign-in
+	// and cookies are Secure when it is https.
+	Endpoint string
+	// CSRFKey signs the sign-in form's anti-forgery tokens (32+ bytes).
+	CSRFKey []byte
+	// ClientIP returns the address a request came from, for the per-address
+	// back-off (behind trusted proxies, the forwarded one); nil: the peer.
+	ClientIP func(*http.Request) string
+
+	SessionTTL   time.Duration // browser sign-in session; default 14 days
+	CodeTTL      time.Duration // authorization code; default and maximum 10 minutes
+	IDTokenTTL   time.Duration // default 1 hour
+	RefreshGrace time.Duration // a rotated refresh token still works this long; default 10 s
+	// HashWait bounds how long a sign-in waits for a password hashing slot
+	// before it is answered "try again"; default 5 s.
+	HashWait time.Duration
+	Throttle ThrottleConfig
+}
+
+// Defaults of UsersConfig.
+const (
+	DefaultSessionTTL   = 14 * 24 * time.Hour
+	DefaultCodeTTL      = 10 * time.Minute
+	DefaultIDTokenTTL   = time.Hour
+	DefaultRefreshGrace = 10 * time.Second
+	defaultHashWait     = 5 * time.Second
+	// defaultUserTokenTTL is the lifetime of an access token for the
+	// userinfo endpoint (one without a resource).
+	defaultUserTokenTTL = 3600
+	defaultRefreshDays  = 14
+)
+
+func (c *UsersConfig) withDefaults() {
+	if c.SessionTTL <= 0 {
+		c.SessionTTL = DefaultSessionTTL
+	}
+	if c.CodeTTL <= 0 || c.CodeTTL > DefaultCodeTTL {
+		c.CodeTTL = DefaultCodeTTL
+	}
+	if c.IDTokenTTL <= 0 {
+		c.IDTokenTTL = DefaultIDTokenTTL
+	}
+	if c.RefreshGrace <= 0 {
+		c.RefreshGrace = DefaultRefreshGrace
+	}
+	if c.HashWait <= 0 {
+		c.HashWait = defaultHashWait
+	}
+	c.Endpoint = strings.TrimRight(c.Endpoint, "/")
+	c.Throttle.withDefaults()
+}
+
+// users is the state of the end-user endpoints.
+type users struct {
+	UsersConfig
+	secure   bool // cookies are Secure and __Host- prefixed
+	throttle *throttle
+	pages    *pages
+}
+
+// registerUsers mounts the end-user endpoints when they are configured.
+func (p *Provider) registerUsers(mux *http.ServeMux) {
+	if p.cfg.Users == nil {
+		return
+	}
+	cfg := *p.cfg.Users
+	cfg.withDefaults()
+	p.u = &users{
+		UsersConfig: cfg,
+		secure:      strings.HasPrefix(cfg.Endpoint, "https://"),
+		throttle:    newThrottle(cfg.Throttle, p.cfg.Now),
+		pages:       newPages(),
+	}
+	for _, path := range []string{"/oidc/auth"} {
+		mux.HandleFunc("GET "+path, p.serveAuthorize)
+		mux.HandleFunc("POST "+path, p.serveAuthorize)
+	}
+	mux.HandleFunc("GET /sign-in", p.serveSignInPage)
+	mux.HandleFunc("POST /sign-in", p.serveSignIn)
+	for _, path := range []string{"/oidc/me", "/userinfo"} {
+		mux.HandleFunc("GET "+path, p.serveUserinfo)
+		mux.HandleFunc("POST "+path, p.serveUserinfo)
+		mux.HandleFunc("OPTIONS "+path, p.servePreflight)
+	}
+	mux.HandleFunc("POST /oidc/token/revocation", p.serveRevocation)
+	mux.HandleFunc("OPTIONS /oidc/token/revocation", p.servePreflight)
+	mux.HandleFunc("POST /oidc/token/introspection", p.serveIntrospection)
+	for _, path := range []string{"/oidc/token", "/oauth/token"} {
+		mux.HandleFunc("OPTIONS "+path, p.servePreflight)
+	}
+	mux.HandleFunc("GET /oidc/session/end", p.serveEndSession)
+	mux.HandleFunc("POST /oidc/session/end", p.serveEndSession)
+	mux.HandleFunc("POST /oidc/session/end/confirm", p.serveEndSessionConfirm)
+	for path, allow := range map[string]string{
+		"/oidc/auth": "GET, POST", "/sign-in": "GET, POST", "/oidc/me": "GET, POST", "/userinfo": "GET, POST",
+		"/oidc/token/revocation": "POST", "/oidc/token/introspection": "POST",
+		"/oidc/session/end": "GET, POST", "/oidc/session/end/confirm": "POST",
+	} {
+		mux.HandleFunc(path, methodNotAllowed(allow))
+	}
+}
+
+// hashToken is the stored id of a code, refresh token or session cookie:
+// they are 256-bit random values, so a plain SHA-256 is enough.
+func hashToken(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:])
+}
+
+// userinfoAudience is the aud of access tokens issued without a resource:
+// they are good for the userinfo endpoint only.
+func (p *Provider) userinfoAudience() string { return p.cfg.Issuer + "/me" }
+
+// addUserDiscovery adds the end-user endpoints and what they support to
+// the discovery document.
+func addUserDiscovery(doc map[string]any, issuer string) {
+	for k, v := range map[string]any{
+		"authorization_endpoint":                         issuer + "/auth",
+		"userinfo_endpoint":                              issuer + "/me",
+		"revocation_endpoint":                            issuer + "/token/revocation",
+		"introspection_endpoint":                         issuer + "/token/introspection",
+		"end_session_endpoint":                           issuer + "/session/end",
+		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials", "password"},
+		"response_types_supported":                       []string{"code"},
+		"response_modes_supported":                       []string{"query"},
+		"code_challenge_methods_supported":               []string{"S256"},
+		"token_endpoint_auth_methods_supported":          []string{"client_secret_basic", "client_secret_post", "none"},
+		"revocation_endpoint_auth_methods_supported":     []string{"client_secret_basic", "client_secret_post", "none"},
+		"introspection_endpoint_auth_methods_supported":  []string{"client_secret_basic", "client_secret_post"},
+		"scopes_supported":                               []string{"openid", "profile", "email", "phone", "address", "offline_access", "roles", "custom_data"},
+		"prompt_values_supported":                        []string{"none", "login", "consent", "select_account"},
+		"authorization_response_iss_parameter_supported": true,
+		"request_parameter_supported":                    false,
+		"request_uri_parameter_supported":                false,
+		"claims_parameter_supported":                     false,
+		"frontchannel_logout_supported":                  false,
+		"backchannel_logout_supported":                   false,
+		"claims_supported": []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "jti", "client_id", "scope",
+			"name", "picture", "username", "preferred_username", "given_name", "family_name", "middle_name", "nickname",
+			"profile", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "email", "email_verified",
+			"phone_number", "phone_number_verified", "address", "roles", "custom_data"},
+	} {
+		doc[k] = v
+	}
+}

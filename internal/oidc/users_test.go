@@ -1,0 +1,229 @@
+package oidc
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/revocation"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/sqlite"
+)
+
+// recordingCustomizer keeps what it was given and answers with claims or
+// a refusal.
+type recordingCustomizer struct {
+	mu    sync.Mutex
+	got   []AccessTokenInput
+	claim map[string]any
+	deny  *Error
+}
+
+func (c *recordingCustomizer) ClientCredentials(context.Context, ClientCredentialsInput) (map[string]any, *Error) {
+	return nil, nil
+}
+
+func (c *recordingCustomizer) AccessToken(_ context.Context, in AccessTokenInput) (map[string]any, *Error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, in)
+	return c.claim, c.deny
+}
+
+// A user access token runs the customizer with Logto's user context: the
+// token payload, context.user with roles and their scopes, the
+// application, and the password sign-in as the interaction.
+func TestAccessTokenCustomizerInput(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
+	must(t, err)
+	must(t, st.CreateSigningKey(ctx, sk))
+	must(t, st.CreateResource(ctx, store.Resource{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now}))
+	must(t, st.CreateScope(ctx, store.Scope{ID: "s1", ResourceID: "r1", Name: "read", Description: "Read", CreatedAt: now}))
+	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Reader", Type: store.RoleUser, CreatedAt: now}))
+	must(t, st.AddRoleScopes(ctx, "ro1", []string{"s1"}))
+	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
+	hash, err := pw.Hash(ctx, "secret password")
+	must(t, err)
+	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", PrimaryEmail: "jane@example.com",
+		CustomData: map[string]any{"tier": "gold"}, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}))
+	must(t, st.AddUserRoles(ctx, "u1", []string{"ro1"}))
+	hasher := clientauth.NewHasher([]byte("k"))
+	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
+		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, CreatedAt: now}))
+	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cache, err := catalog.New(ctx, st, logger)
+	must(t, err)
+	rev, err := revocation.New(ctx, st, logger, nil)
+	must(t, err)
+	cust := &recordingCustomizer{claim: map[string]any{"tier": "gold", "sub": "forged"}}
+	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: hasher, Customizer: cust, Logger: logger,
+		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32)}})
+	mux := http.NewServeMux()
+	p.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	post := func() (int, map[string]any) {
+		form := url.Values{"grant_type": {"password"}, "username": {"jane"}, "password": {"secret password"},
+			"scope": {"openid read"}, "resource": {"https://shop.test"}, "client_id": {"web"}, "client_secret": {"websecret"}}
+		res, err := http.PostForm(srv.URL+"/oidc/token", form)
+		must(t, err)
+		defer res.Body.Close()
+		var m map[string]any
+		must(t, json.NewDecoder(res.Body).Decode(&m))
+		return res.StatusCode, m
+	}
+	status, m := post()
+	if status != 200 {
+		t.Fatalf("password grant: %d %v", status, m)
+	}
+	if len(cust.got) != 1 {
+		t.Fatalf("customizer called %d times", len(cust.got))
+	}
+	in := cust.got[0]
+	if in.AccountID != "u1" || in.ClientID != "web" || in.Audience != "https://shop.test" || in.Scope != "read" ||
+		in.GrantID == "" || in.JTI == "" || in.GrantType != "password" || in.App.ID != "web" {
+		t.Errorf("token part of the input: %+v", in)
+	}
+	u := in.User
+	if u.ID != "u1" || *u.Username != "jane" || u.CustomData["tier"] != "gold" || !u.HasPassword || u.Organizations == nil ||
+		len(u.Roles) != 1 || u.Roles[0].Name != "Reader" || len(u.Roles[0].Scopes) != 1 ||
+		u.Roles[0].Scopes[0].Name != "read" || u.Roles[0].Scopes[0].Resource.Indicator != "https://shop.test" {
+		t.Errorf("context.user: %+v", u)
+	}
+	js, _ := json.Marshal(u)
+	for _, k := range []string{`"organizations":[]`, `"primaryEmail":"jane@example.com"`, `"customData":{"tier":"gold"}`} {
+		if !strings.Contains(string(js), k) {
+			t.Errorf("context.user JSON lacks %s: %s", k, js)
+		}
+	}
+	if in.Interaction == nil || in.Interaction.InteractionEvent != "SignIn" || in.Interaction.UserID != "u1" ||
+		len(in.Interaction.VerificationRecords) != 1 || in.Interaction.VerificationRecords[0].Type != "Password" ||
+		in.Interaction.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "username", Value: "jane"}) ||
+		!in.Interaction.VerificationRecords[0].Verified {
+		t.Errorf("context.interaction: %+v", in.Interaction)
+	}
+	// The custom claim is in the token; the registered ones win.
+	parts := strings.Split(m["access_token"].(string), ".")
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims map[string]any
+	must(t, json.Unmarshal(payload, &claims))
+	if claims["tier"] != "gold" || claims["sub"] != "u1" {
+		t.Errorf("claims %v", claims)
+	}
+	// Over an https endpoint the cookies are Secure and __Host- prefixed.
+	q := url.Values{"response_type": {"code"}, "client_id": {"web"}, "redirect_uri": {"https://web.test/cb"}, "scope": {"openid"}}
+	res, err := http.Get(srv.URL + "/sign-in?" + q.Encode())
+	must(t, err)
+	res.Body.Close()
+	if c := res.Header.Get("Set-Cookie"); res.StatusCode != 200 || !strings.HasPrefix(c, "__Host-monban_csrf=") ||
+		!strings.Contains(c, "Secure") || !strings.Contains(c, "HttpOnly") || !strings.Contains(c, "SameSite=Lax") || !strings.Contains(c, "Path=/") {
+		t.Errorf("sign-in page over https: %d, Set-Cookie %q", res.StatusCode, c)
+	}
+
+	// A refusal is the customizer's error.
+	cust.deny = &Error{Status: 400, Code: "access_denied", Description: "no"}
+	if status, m := post(); status != 400 || m["error"] != "access_denied" {
+		t.Errorf("denied: %d %v", status, m)
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestThrottle(t *testing.T) {
+	now := time.Unix(1000, 0)
+	th := newThrottle(ThrottleConfig{AccountFree: 2, IPFree: 5, Base: time.Second, Max: 4 * time.Second, Window: time.Minute, MaxEntries: 10},
+		func() time.Time { return now })
+	if th.wait("a", "ip") != 0 {
+		t.Fatal("locked from the start")
+	}
+	th.fail("a", "ip")
+	if th.wait("a", "ip") != 0 {
+		t.Fatal("locked after one failure")
+	}
+	th.fail("A", "ip") // identifiers match regardless of case
+	if d := th.wait("a", "ip"); d != time.Second {
+		t.Fatalf("wait after two failures = %v", d)
+	}
+	for range 4 {
+		th.fail("a", "ip")
+	}
+	if d := th.wait("a", "other-ip"); d != 4*time.Second {
+		t.Fatalf("wait is capped at Max, got %v", d)
+	}
+	if d := th.wait("b", "ip"); d != 2*time.Second { // 6 failures, 5 free
+		t.Fatalf("the IP address is locked too, got %v", d)
+	}
+	now = now.Add(5 * time.Second)
+	if th.wait("a", "ip") != 0 {
+		t.Fatal("still locked after the lock expired")
+	}
+	th.succeed("a")
+	th.fail("a", "ip2")
+	if th.wait("a", "ip2") != 0 {
+		t.Fatal("success did not reset the account")
+	}
+	// The map stays bounded whatever keys come.
+	for i := range 100 {
+		th.fail(string(rune('k'+i)), "ip3")
+	}
+	if len(th.entries) > 12 {
+		t.Errorf("%d entries for a bound of 10", len(th.entries))
+	}
+}
+
+func TestUserClaimsByScope(t *testing.T) {
+	u := &store.User{ID: "u", Username: "jane", Name: "Jane", PrimaryEmail: "j@x.test", PrimaryPhone: "1555",
+		CustomData: map[string]any{"a": 1}, Profile: store.UserProfile{GivenName: "J", Address: &store.UserAddress{Country: "NZ"}},
+		UpdatedAt: time.Unix(100, 0)}
+	roles := []store.Role{{Name: "Admin", Type: store.RoleUser}, {Name: "Robot", Type: store.RoleMachineToMachine}}
+	if c := userClaims(u, []string{"openid"}, true, roles); len(c) != 0 {
+		t.Errorf("openid alone: %v", c)
+	}
+	c := userClaims(u, []string{"profile", "email", "phone", "address", "roles", "custom_data"}, false, roles)
+	for k, want := range map[string]any{"name": "Jane", "username": "jane", "given_name": "J", "email": "j@x.test",
+		"email_verified": true, "phone_number": "1555", "updated_at": int64(100)} {
+		if c[k] != want {
+			t.Errorf("%s = %v, want %v", k, c[k], want)
+		}
+	}
+	if r := c["roles"].([]string); len(r) != 1 || r[0] != "Admin" {
+		t.Errorf("roles %v", c["roles"])
+	}
+	if _, ok := c["custom_data"]; ok {
+		t.Error("custom_data in an ID token")
+	}
+	if c["address"].(map[string]any)["country"] != "NZ" {
+		t.Errorf("address %v", c["address"])
+	}
+	if c := userClaims(u, []string{"custom_data"}, true, nil); c["custom_data"] == nil {
+		t.Error("no custom_data at userinfo")
+	}
+}

@@ -1,0 +1,360 @@
+package oidc
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/rbac"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/token"
+)
+
+// AccessTokenInput is what a customizer sees of a user access token being
+// issued: Logto's token payload (jti, aud, scope, clientId, accountId,
+// grantId, gty) and context (user, application, interaction).
+type AccessTokenInput struct {
+	JTI       string
+	Audience  string
+	Scope     string
+	ClientID  string
+	AccountID string // the user id
+	GrantID   string
+	GrantType string // authorization_code, refresh_token or password
+	User      UserContext
+	App       store.Application
+	// Interaction is the sign-in that produced the grant.
+	Interaction *Interaction
+}
+
+// UserContext is Logto's context.user for custom claims scripts.
+type UserContext struct {
+	ID                     string            `json:"id"`
+	Username               *string           `json:"username"`
+	PrimaryEmail           *string           `json:"primaryEmail"`
+	PrimaryPhone           *string           `json:"primaryPhone"`
+	Name                   *string           `json:"name"`
+	Avatar                 *string           `json:"avatar"`
+	CustomData             map[string]any    `json:"customData"`
+	Identities             map[string]any    `json:"identities"`
+	Profile                store.UserProfile `json:"profile"`
+	ApplicationID          *string           `json:"applicationId"`
+	IsSuspended            bool              `json:"isSuspended"`
+	HasPassword            bool              `json:"hasPassword"`
+	LastSignInAt           *int64            `json:"lastSignInAt"`
+	CreatedAt              int64             `json:"createdAt"`
+	UpdatedAt              int64             `json:"updatedAt"`
+	SSOIdentities          []any             `json:"ssoIdentities"`
+	MFAVerificationFactors []string          `json:"mfaVerificationFactors"`
+	Roles                  []UserRole        `json:"roles"`
+	Organizations          []any             `json:"organizations"`
+	OrganizationRoles      []any             `json:"organizationRoles"`
+}
+
+// UserRole is one of the user's roles with the permissions it grants.
+type UserRole struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Scopes      []UserScope `json:"scopes"`
+}
+
+// UserScope is a permission with its resource.
+type UserScope struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	ResourceID  string       `json:"resourceId"`
+	Resource    UserResource `json:"resource"`
+}
+
+// UserResource names a permission's API resource.
+type UserResource struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Indicator string `json:"indicator"`
+}
+
+// Interaction is Logto's context.interaction: how the user signed in.
+type Interaction struct {
+	InteractionEvent    string               `json:"interactionEvent"` // "SignIn"
+	UserID              string               `json:"userId"`
+	VerificationRecords []VerificationRecord `json:"verificationRecords"`
+}
+
+// VerificationRecord is one proof of identity of an interaction; Monban
+// has password records only.
+type VerificationRecord struct {
+	ID         string                 `json:"id"`
+	Type       string                 `json:"type"` // "Password"
+	Identifier VerificationIdentifier `json:"identifier"`
+	Verified   bool                   `json:"verified"`
+}
+
+// VerificationIdentifier is what the user typed to name their account.
+type VerificationIdentifier struct {
+	Type  string `json:"type"` // username, email, phone or userId
+	Value string `json:"value"`
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// userContext builds context.user from the user, their roles and the
+// catalog's permissions.
+func userContext(u *store.User, roles []store.Role, ix *catalog.UserIndex) UserContext {
+	uc := UserContext{
+		ID: u.ID, Username: strPtr(u.Username), PrimaryEmail: strPtr(u.PrimaryEmail), PrimaryPhone: strPtr(u.PrimaryPhone),
+		Name: strPtr(u.Name), Avatar: strPtr(u.Avatar), CustomData: u.CustomData, Identities: map[string]any{},
+		Profile: u.Profile, IsSuspended: u.IsSuspended, HasPassword: u.PasswordHash != "",
+		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+		SSOIdentities: []any{}, MFAVerificationFactors: []string{}, Roles: []UserRole{},
+		Organizations: []any{}, OrganizationRoles: []any{},
+	}
+	if uc.CustomData == nil {
+		uc.CustomData = map[string]any{}
+	}
+	if !u.LastSignInAt.IsZero() {
+		v := u.LastSignInAt.UnixMilli()
+		uc.LastSignInAt = &v
+	}
+	for _, r := range roles {
+		ur := UserRole{ID: r.ID, Name: r.Name, Description: r.Description, Scopes: []UserScope{}}
+		for _, sc := range ix.RoleScopes[r.ID] {
+			us := UserScope{ID: sc.ID, Name: sc.Name, Description: sc.Description, ResourceID: sc.ResourceID}
+			if res := ix.Resources[sc.ResourceID]; res != nil {
+				us.Resource = UserResource{ID: res.ID, Name: res.Name, Indicator: res.Indicator}
+			}
+			ur.Scopes = append(ur.Scopes, us)
+		}
+		uc.Roles = append(uc.Roles, ur)
+	}
+	return uc
+}
+
+func interactionOf(userID string, rec store.SignInRecord) *Interaction {
+	if rec.VerificationID == "" {
+		return nil
+	}
+	return &Interaction{InteractionEvent: "SignIn", UserID: userID, VerificationRecords: []VerificationRecord{{
+		ID: rec.VerificationID, Type: "Password", Verified: true,
+		Identifier: VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue},
+	}}}
+}
+
+// userTokenRequest is what one token response for a user is made from.
+type userTokenRequest struct {
+	app      *catalog.App
+	user     *store.User
+	grant    *store.Grant
+	scopes   []string        // effective: the grant's, or narrowed by the request
+	resource *store.Resource // nil: a token for the userinfo endpoint
+	nonce    string
+	refresh  bool // issue a new refresh token
+	gty      string
+}
+
+// mintedTokens are signed tokens not yet recorded.
+type mintedTokens struct {
+	resp  tokenResponse
+	issue store.Issue
+}
+
+// userRoles returns the user's roles, all of them.
+func (p *Provider) userRoles(ctx context.Context, userID string) ([]store.Role, *Error) {
+	roles, _, err := p.u.Store.ListUserRoles(ctx, userID, store.Page{})
+	if err != nil {
+		p.cfg.Logger.Error("reading user roles failed", "user_id", userID, "err", err)
+		return nil, serverError()
+	}
+	return roles, nil
+}
+
+func serverError() *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "could not issue the token"}
+}
+
+func invalidGrant(desc string) *Error {
+	return &Error{Status: http.StatusBadRequest, Code: "invalid_grant", Description: desc}
+}
+
+// mintUserTokens signs the access token (and ID token, and makes the
+// refresh token) of a user token response. The access token's scopes are
+// the requested permissions of its resource that the user's User roles
+// grant, computed now, so that role changes apply at the next refresh.
+func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mintedTokens, *Error) {
+	snap := p.cfg.Catalog.Load()
+	if snap.Signer == nil {
+		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "no signing key is available"}
+	}
+	now := p.cfg.Now()
+	var roles []store.Role
+	if in.resource != nil || p.cfg.Customizer != nil || slices.Contains(in.scopes, "roles") {
+		var err *Error
+		if roles, err = p.userRoles(ctx, in.user.ID); err != nil {
+			return nil, err
+		}
+	}
+	var (
+		scope    string
+		audience string
+		ttl      = defaultUserTokenTTL
+	)
+	if in.resource != nil {
+		ids := make([]string, len(roles))
+		for i, r := range roles {
+			ids[i] = r.ID
+		}
+		var wanted []string
+		for _, s := range in.scopes {
+			if !oidcScopes[s] {
+				wanted = append(wanted, s)
+			}
+		}
+		scope = strings.Join(rbac.Grant(wanted, snap.Users.UserScopes(ids, in.resource.ID)), " ")
+		audience, ttl = in.resource.Indicator, in.resource.AccessTokenTTL
+	} else {
+		var oidc []string
+		for _, s := range in.scopes {
+			if oidcScopes[s] && s != "offline_access" {
+				oidc = append(oidc, s)
+			}
+		}
+		scope, audience = strings.Join(oidc, " "), p.userinfoAudience()
+	}
+	jti := token.NewJTI()
+	var extra map[string]any
+	if p.cfg.Customizer != nil {
+		var cerr *Error
+		extra, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
+			JTI: jti, Audience: audience, Scope: scope, ClientID: in.app.ID, AccountID: in.user.ID,
+			GrantID: in.grant.ID, GrantType: in.gty, User: userContext(in.user, roles, snap.Users),
+			App: in.app.Application, Interaction: interactionOf(in.user.ID, in.grant.SignIn),
+		})
+		if cerr != nil {
+			return nil, cerr
+		}
+	}
+	at, exp, err := token.MintAccess(snap.Signer, token.Access{
+		Issuer: p.cfg.Issuer, Subject: in.user.ID, Audience: audience, ClientID: in.app.ID,
+		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra,
+	}, jti)
+	if err != nil {
+		p.cfg.Logger.Error("signing an access token failed", "client_id", in.app.ID, "err", err)
+		return nil, serverError()
+	}
+	out := &mintedTokens{
+		resp:  tokenResponse{AccessToken: at, ExpiresIn: int64(ttl), TokenType: "Bearer", Scope: scope},
+		issue: store.Issue{AccessTokens: []store.IssuedAccessToken{{JTI: jti, GrantID: in.grant.ID, ExpiresAt: exp}}},
+	}
+	if slices.Contains(in.scopes, "openid") {
+		claims := userClaims(in.user, in.scopes, false, roles)
+		claims["iss"], claims["sub"], claims["aud"] = p.cfg.Issuer, in.user.ID, in.app.ID
+		claims["iat"], claims["exp"] = now.Unix(), now.Add(p.u.IDTokenTTL).Unix()
+		claims["auth_time"] = in.grant.AuthTime.Unix()
+		claims["at_hash"] = token.HalfHash(snap.Signer.Algorithm(), at)
+		if in.nonce != "" {
+			claims["nonce"] = in.nonce
+		}
+		if out.resp.IDToken, err = token.MintJWT(snap.Signer, claims); err != nil {
+			p.cfg.Logger.Error("signing an ID token failed", "client_id", in.app.ID, "err", err)
+			return nil, serverError()
+		}
+	}
+	if in.refresh {
+		days := in.app.RefreshTokenTTLDays
+		if days <= 0 {
+			days = defaultRefreshDays
+		}
+		value := randid.Secret(32)
+		out.issue.RefreshToken = &store.RefreshToken{
+			ID: hashToken(value), GrantID: in.grant.ID, ClientID: in.app.ID, UserID: in.user.ID,
+			CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour),
+		}
+		out.resp.RefreshToken = value
+	}
+	return out, nil
+}
+
+// userClaims returns the claims the scopes allow (OIDC Core §5.4, with
+// Logto's username, roles and custom_data). custom_data goes to userinfo
+// only. Empty values are left out.
+func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Role) map[string]any {
+	c := map[string]any{}
+	put := func(k, v string) {
+		if v != "" {
+			c[k] = v
+		}
+	}
+	for _, s := range scopes {
+		switch s {
+		case "profile":
+			pr := u.Profile
+			put("name", u.Name)
+			put("picture", u.Avatar)
+			put("username", u.Username)
+			put("preferred_username", pr.PreferredUsername)
+			put("given_name", pr.GivenName)
+			put("family_name", pr.FamilyName)
+			put("middle_name", pr.MiddleName)
+			put("nickname", pr.Nickname)
+			put("profile", pr.Profile)
+			put("website", pr.Website)
+			put("gender", pr.Gender)
+			put("birthdate", pr.Birthdate)
+			put("zoneinfo", pr.Zoneinfo)
+			put("locale", pr.Locale)
+			if !u.UpdatedAt.IsZero() {
+				c["updated_at"] = u.UpdatedAt.Unix()
+			}
+		case "email":
+			if u.PrimaryEmail != "" {
+				// Addresses are set by administrators and treated as
+				// verified, as Logto does.
+				c["email"], c["email_verified"] = u.PrimaryEmail, true
+			}
+		case "phone":
+			if u.PrimaryPhone != "" {
+				c["phone_number"], c["phone_number_verified"] = u.PrimaryPhone, true
+			}
+		case "address":
+			if a := u.Profile.Address; a != nil {
+				addr := map[string]any{}
+				for k, v := range map[string]string{"formatted": a.Formatted, "street_address": a.StreetAddress,
+					"locality": a.Locality, "region": a.Region, "postal_code": a.PostalCode, "country": a.Country} {
+					if v != "" {
+						addr[k] = v
+					}
+				}
+				if len(addr) > 0 {
+					c["address"] = addr
+				}
+			}
+		case "roles":
+			names := []string{}
+			for _, r := range roles {
+				if r.Type == store.RoleUser {
+					names = append(names, r.Name)
+				}
+			}
+			c["roles"] = names
+		case "custom_data":
+			if userinfo {
+				cd := u.CustomData
+				if cd == nil {
+					cd = map[string]any{}
+				}
+				c["custom_data"] = cd
+			}
+		}
+	}
+	return c
+}

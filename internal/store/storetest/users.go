@@ -1,0 +1,275 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/monban/monban/internal/store"
+)
+
+// testUserSuite runs the conformance tests of store.UserStore; Run lists it
+// once so that the user part can grow without touching Run.
+func testUserSuite(t *testing.T, open func(t *testing.T) store.Store) {
+	for _, tc := range []struct {
+		name string
+		fn   func(*testing.T, store.Store)
+	}{
+		{"Users", testUsers},
+		{"UserUniqueness", testUserUniqueness},
+		{"UserList", testUserList},
+		{"UserRoles", testUserRoles},
+		{"ApplicationOIDCMetadata", testApplicationOIDCMetadata},
+		{"Sessions", testSessions},
+		{"AuthCodes", testAuthCodes},
+		{"RefreshTokens", testRefreshTokens},
+		{"RevokeGrant", testRevokeGrant},
+		{"SuspendAndDeleteUser", testSuspendAndDeleteUser},
+		{"PruneExpired", testPruneExpired},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			})
+			tc.fn(t, s)
+		})
+	}
+}
+
+func user(id string, i int) store.User {
+	return store.User{ID: id, Username: "user_" + id, PrimaryEmail: id + "@example.com", Name: "User " + id,
+		CustomData: map[string]any{}, CreatedAt: at(i), UpdatedAt: at(i)}
+}
+
+func testUsers(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	u := user("u1", 1)
+	u.PrimaryPhone = "15550001"
+	u.Avatar = "https://example.com/a.png"
+	u.CustomData = map[string]any{"plan": "pro", "n": 2.0, "nested": map[string]any{"a": []any{"x"}}}
+	u.Profile = store.UserProfile{GivenName: "Ada", FamilyName: "Lovelace", Locale: "en",
+		Address: &store.UserAddress{Country: "UK", Locality: "London"}}
+	u.PasswordHash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5"
+	ok(t, s.CreateUser(ctx, u), "CreateUser")
+	got, err := s.GetUser(ctx, "u1")
+	ok(t, err, "GetUser")
+	same(t, "GetUser", got, u)
+
+	got, err = s.GetUserByUsername(ctx, "user_u1")
+	ok(t, err, "GetUserByUsername")
+	same(t, "GetUserByUsername", got.ID, "u1")
+	_, err = s.GetUserByUsername(ctx, "USER_U1")
+	wantErr(t, err, store.ErrNotFound, "usernames are matched exactly")
+	got, err = s.GetUserByEmail(ctx, "U1@Example.COM")
+	ok(t, err, "GetUserByEmail in another case")
+	same(t, "GetUserByEmail", got.ID, "u1")
+	for _, f := range []func() (store.User, error){
+		func() (store.User, error) { return s.GetUser(ctx, "missing") },
+		func() (store.User, error) { return s.GetUserByUsername(ctx, "") },
+		func() (store.User, error) { return s.GetUserByEmail(ctx, "") },
+		func() (store.User, error) { return s.GetUserByEmail(ctx, "nobody@example.com") },
+	} {
+		_, err := f()
+		wantErr(t, err, store.ErrNotFound, "lookup of a missing user")
+	}
+
+	// A user with nothing but an id: unset fields read back empty.
+	bare := store.User{ID: "u2", CreatedAt: at(2), UpdatedAt: at(2)}
+	ok(t, s.CreateUser(ctx, bare), "CreateUser bare")
+	got, err = s.GetUser(ctx, "u2")
+	ok(t, err, "GetUser bare")
+	bare.CustomData = map[string]any{}
+	same(t, "bare user", got, bare)
+
+	// UpdateUser leaves the password, suspension and times it does not own.
+	upd := u
+	upd.Username, upd.PrimaryEmail, upd.PrimaryPhone, upd.Name = "renamed", "", "", "Renamed"
+	upd.CustomData = map[string]any{"k": true}
+	upd.Profile = store.UserProfile{Nickname: "r"}
+	upd.PasswordHash, upd.IsSuspended = "other", true
+	upd.CreatedAt, upd.UpdatedAt, upd.LastSignInAt = at(8), at(9), at(9)
+	ok(t, s.UpdateUser(ctx, upd), "UpdateUser")
+	got, err = s.GetUser(ctx, "u1")
+	ok(t, err, "GetUser after update")
+	want := upd
+	want.PasswordHash, want.IsSuspended, want.CreatedAt, want.LastSignInAt = u.PasswordHash, false, u.CreatedAt, u.LastSignInAt
+	same(t, "GetUser after update", got, want)
+	// The old username and e-mail are free again.
+	_, err = s.GetUserByUsername(ctx, "user_u1")
+	wantErr(t, err, store.ErrNotFound, "old username")
+	wantErr(t, s.UpdateUser(ctx, user("missing", 1)), store.ErrNotFound, "UpdateUser missing")
+
+	ok(t, s.SetUserPassword(ctx, "u1", "new-hash", at(10)), "SetUserPassword")
+	ok(t, s.RecordSignIn(ctx, "u1", at(11)), "RecordSignIn")
+	got, err = s.GetUser(ctx, "u1")
+	ok(t, err, "GetUser")
+	if got.PasswordHash != "new-hash" || !got.UpdatedAt.Equal(at(10)) || !got.LastSignInAt.Equal(at(11)) {
+		t.Errorf("after SetUserPassword and RecordSignIn: %+v", got)
+	}
+	ok(t, s.SetUserPassword(ctx, "u1", "", at(12)), "SetUserPassword empty")
+	got, _ = s.GetUser(ctx, "u1")
+	same(t, "password removed", got.PasswordHash, "")
+	wantErr(t, s.SetUserPassword(ctx, "missing", "h", at(1)), store.ErrNotFound, "SetUserPassword missing")
+	wantErr(t, s.RecordSignIn(ctx, "missing", at(1)), store.ErrNotFound, "RecordSignIn missing")
+
+	ok(t, s.SetUserSuspended(ctx, "u1", true, at(13)), "SetUserSuspended")
+	got, _ = s.GetUser(ctx, "u1")
+	if !got.IsSuspended || !got.UpdatedAt.Equal(at(13)) {
+		t.Errorf("after suspension: %+v", got)
+	}
+	ok(t, s.SetUserSuspended(ctx, "u1", false, at(14)), "SetUserSuspended false")
+	got, _ = s.GetUser(ctx, "u1")
+	same(t, "unsuspended", got.IsSuspended, false)
+	wantErr(t, s.SetUserSuspended(ctx, "missing", true, at(1)), store.ErrNotFound, "SetUserSuspended missing")
+
+	ok(t, s.DeleteUser(ctx, "u1", at(20)), "DeleteUser")
+	_, err = s.GetUser(ctx, "u1")
+	wantErr(t, err, store.ErrNotFound, "GetUser after delete")
+	wantErr(t, s.DeleteUser(ctx, "u1", at(20)), store.ErrNotFound, "DeleteUser twice")
+	ok(t, s.CreateUser(ctx, u), "CreateUser after delete")
+}
+
+func testUserUniqueness(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := user("a", 1)
+	a.PrimaryPhone = "15550001"
+	must(t, s.CreateUser(ctx, a))
+	for _, tc := range []struct {
+		name string
+		edit func(*store.User)
+	}{
+		{"id", func(u *store.User) { u.ID = "a" }},
+		{"username", func(u *store.User) { u.Username = a.Username }},
+		{"email in another case", func(u *store.User) { u.PrimaryEmail = "A@EXAMPLE.com" }},
+		{"phone", func(u *store.User) { u.PrimaryPhone = a.PrimaryPhone }},
+	} {
+		u := user("b", 2)
+		tc.edit(&u)
+		wantErr(t, s.CreateUser(ctx, u), store.ErrConflict, "CreateUser with a used "+tc.name)
+	}
+	b := user("b", 2)
+	must(t, s.CreateUser(ctx, b))
+	b.PrimaryEmail = "a@example.com"
+	wantErr(t, s.UpdateUser(ctx, b), store.ErrConflict, "UpdateUser to a used e-mail")
+	// Unset identifiers never collide.
+	for _, id := range []string{"c", "d"} {
+		ok(t, s.CreateUser(ctx, store.User{ID: id, CreatedAt: at(3), UpdatedAt: at(3)}), "CreateUser without identifiers")
+	}
+}
+
+func testUserList(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	users := []store.User{user("c", 3), user("a", 1), user("b", 2), user("d", 4)}
+	users[0].Name = "Zoë 100%_Match"
+	users[3].Username = "Search_Me"
+	for _, u := range users {
+		must(t, s.CreateUser(ctx, u))
+	}
+	for _, tc := range []struct {
+		search string
+		page   store.Page
+		want   []string
+		total  int
+	}{
+		{"", store.Page{}, []string{"a", "b", "c", "d"}, 4},
+		{"", store.Page{Offset: 1, Limit: 2}, []string{"b", "c"}, 4},
+		{"search_me", store.Page{}, []string{"d"}, 1},
+		{"B@EXAMPLE", store.Page{}, []string{"b"}, 1},
+		{"zoë", store.Page{}, []string{"c"}, 1},
+		{"100%_", store.Page{}, []string{"c"}, 1},
+		{"%", store.Page{}, []string{"c"}, 1}, // a literal percent sign
+		{"_", store.Page{}, []string{"a", "b", "c", "d"}, 4},
+		{"example.com", store.Page{Limit: 1}, []string{"a"}, 4},
+		{"nothing", store.Page{}, []string{}, 0},
+	} {
+		list, total, err := s.ListUsers(ctx, store.UserFilter{Search: tc.search}, tc.page)
+		ok(t, err, "ListUsers")
+		same(t, "ListUsers("+tc.search+")", ids(list), tc.want)
+		if total != tc.total {
+			t.Errorf("ListUsers(%q) total = %d, want %d", tc.search, total, tc.total)
+		}
+	}
+}
+
+func userRoleIDs(t *testing.T, ctx context.Context, s store.Store, userID string) []string {
+	t.Helper()
+	list, total, err := s.ListUserRoles(ctx, userID, store.Page{})
+	ok(t, err, "ListUserRoles")
+	if total != len(list) {
+		t.Errorf("ListUserRoles total %d for %d rows", total, len(list))
+	}
+	return ids(list)
+}
+
+func testUserRoles(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for i, id := range []string{"u1", "u2"} {
+		must(t, s.CreateUser(ctx, user(id, i)))
+	}
+	for i, id := range []string{"ro2", "ro1", "ro3"} {
+		r := role(id, i+1)
+		r.Type = store.RoleUser
+		must(t, s.CreateRole(ctx, r))
+	}
+	same(t, "no roles at first", userRoleIDs(t, ctx, s, "u1"), []string{})
+	ok(t, s.AddUserRoles(ctx, "u1", []string{"ro1", "ro2", "ro1"}), "AddUserRoles")
+	same(t, "user roles", userRoleIDs(t, ctx, s, "u1"), []string{"ro2", "ro1"})
+	ok(t, s.AddUserRoles(ctx, "u1", []string{"ro1"}), "AddUserRoles again")
+	wantErr(t, s.AddUserRoles(ctx, "u1", []string{"ro3", "missing"}), store.ErrNotFound, "AddUserRoles with a missing role")
+	same(t, "after a failed add", userRoleIDs(t, ctx, s, "u1"), []string{"ro2", "ro1"})
+	wantErr(t, s.AddUserRoles(ctx, "missing", []string{"ro1"}), store.ErrNotFound, "AddUserRoles to a missing user")
+
+	ok(t, s.AddRoleUsers(ctx, "ro3", []string{"u2", "u1"}), "AddRoleUsers")
+	wantErr(t, s.AddRoleUsers(ctx, "ro3", []string{"missing"}), store.ErrNotFound, "AddRoleUsers missing user")
+	wantErr(t, s.AddRoleUsers(ctx, "missing", []string{"u1"}), store.ErrNotFound, "AddRoleUsers missing role")
+	same(t, "u1 roles", userRoleIDs(t, ctx, s, "u1"), []string{"ro2", "ro1", "ro3"})
+	users, total, err := s.ListRoleUsers(ctx, "ro3", store.Page{Limit: 1, Offset: 1})
+	ok(t, err, "ListRoleUsers")
+	same(t, "ListRoleUsers page", ids(users), []string{"u2"})
+	if total != 2 {
+		t.Errorf("ListRoleUsers total = %d", total)
+	}
+	_, _, err = s.ListRoleUsers(ctx, "missing", store.Page{})
+	wantErr(t, err, store.ErrNotFound, "ListRoleUsers missing role")
+	_, _, err = s.ListUserRoles(ctx, "missing", store.Page{})
+	wantErr(t, err, store.ErrNotFound, "ListUserRoles missing user")
+
+	ok(t, s.RemoveUserRole(ctx, "u1", "ro2"), "RemoveUserRole")
+	wantErr(t, s.RemoveUserRole(ctx, "u1", "ro2"), store.ErrNotFound, "RemoveUserRole twice")
+	same(t, "after remove", userRoleIDs(t, ctx, s, "u1"), []string{"ro1", "ro3"})
+
+	// Deleting a role or a user removes the links.
+	ok(t, s.DeleteRole(ctx, "ro3"), "DeleteRole")
+	same(t, "after deleting a role", userRoleIDs(t, ctx, s, "u1"), []string{"ro1"})
+	ok(t, s.DeleteUser(ctx, "u1", at(9)), "DeleteUser")
+	users, _, err = s.ListRoleUsers(ctx, "ro1", store.Page{})
+	ok(t, err, "ListRoleUsers")
+	same(t, "role users after deleting the user", ids(users), []string{})
+}
+
+func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := app("web", 1)
+	a.Type = store.AppSPA
+	a.RedirectURIs = []string{"https://app.example.com/callback", "http://localhost:3000/cb"}
+	a.PostLogoutRedirectURIs = []string{"https://app.example.com/"}
+	a.CORSAllowedOrigins = []string{"https://app.example.com"}
+	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = true, 30, true
+	ok(t, s.CreateApplication(ctx, a), "CreateApplication")
+	got, err := s.GetApplication(ctx, "web")
+	ok(t, err, "GetApplication")
+	same(t, "metadata round trip", got, a)
+
+	a.RedirectURIs = nil
+	a.PostLogoutRedirectURIs = []string{"https://app.example.com/bye"}
+	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = false, 0, false
+	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication")
+	got, err = s.GetApplication(ctx, "web")
+	ok(t, err, "GetApplication")
+	same(t, "metadata after update", got, a)
+	cat, err := s.LoadCatalog(ctx)
+	ok(t, err, "LoadCatalog")
+	same(t, "catalog application", cat.Applications, []store.Application{a})
+}

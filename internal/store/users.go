@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrAlreadyUsed: a single-use credential (authorization code, rotated
+// refresh token) was presented again. The caller revokes its grant.
+var ErrAlreadyUsed = errors.New("already used")
+
+// UserProfile holds the OIDC standard claims of a user that have no column
+// of their own, in Logto's shape.
+type UserProfile struct {
+	FamilyName        string       `json:"familyName,omitempty"`
+	GivenName         string       `json:"givenName,omitempty"`
+	MiddleName        string       `json:"middleName,omitempty"`
+	Nickname          string       `json:"nickname,omitempty"`
+	PreferredUsername string       `json:"preferredUsername,omitempty"`
+	Profile           string       `json:"profile,omitempty"`
+	Website           string       `json:"website,omitempty"`
+	Gender            string       `json:"gender,omitempty"`
+	Birthdate         string       `json:"birthdate,omitempty"`
+	Zoneinfo          string       `json:"zoneinfo,omitempty"`
+	Locale            string       `json:"locale,omitempty"`
+	Address           *UserAddress `json:"address,omitempty"`
+}
+
+// UserAddress is the OIDC address claim, in Logto's shape.
+type UserAddress struct {
+	Formatted     string `json:"formatted,omitempty"`
+	StreetAddress string `json:"streetAddress,omitempty"`
+	Locality      string `json:"locality,omitempty"`
+	Region        string `json:"region,omitempty"`
+	PostalCode    string `json:"postalCode,omitempty"`
+	Country       string `json:"country,omitempty"`
+}
+
+// User is an end user. Username, PrimaryEmail and PrimaryPhone are unique
+// when set (e-mail addresses regardless of case); "" means unset.
+type User struct {
+	ID           string
+	Username     string
+	PrimaryEmail string
+	PrimaryPhone string
+	Name         string
+	Avatar       string
+	CustomData   map[string]any // never nil when read back
+	Profile      UserProfile
+	// PasswordHash is the argon2id PHC string; "" when the user has no
+	// password.
+	PasswordHash string
+	IsSuspended  bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	LastSignInAt time.Time // zero: never
+}
+
+// UserFilter narrows a user listing.
+type UserFilter struct {
+	// Search matches a substring of the id, username, primary e-mail,
+	// primary phone or name, regardless of case. Empty: every user.
+	Search string
+}
+
+// SignInRecord says how a user proved who they are, for the custom claims
+// context ("interaction"): the verification record of a password sign-in.
+type SignInRecord struct {
+	VerificationID  string
+	IdentifierType  string // username, email, phone or userId
+	IdentifierValue string
+}
+
+// Session is a browser's sign-in at the hosted sign-in page. Its ID is the
+// SHA-256 of the cookie value, so a database leak yields no usable cookie.
+type Session struct {
+	ID        string
+	UserID    string
+	AuthTime  time.Time
+	SignIn    SignInRecord
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Grant is one authorization of a client by a user (one code or password
+// grant). Codes, refresh tokens and the record of access tokens hang off
+// it; revoking it removes them all.
+type Grant struct {
+	ID        string
+	UserID    string
+	ClientID  string
+	Scope     string   // space-separated, as granted
+	Resources []string // resource indicators granted (RFC 8707)
+	AuthTime  time.Time
+	SignIn    SignInRecord
+	CreatedAt time.Time
+	// ExpiresAt is when the last thing issued from the grant expires; it is
+	// moved later as tokens are issued. An expired grant may be deleted.
+	ExpiresAt time.Time
+}
+
+// AuthCode is an authorization code. Its ID is the SHA-256 of the code.
+type AuthCode struct {
+	ID            string
+	GrantID       string
+	ClientID      string
+	UserID        string
+	RedirectURI   string
+	Scope         string
+	Resources     []string
+	Nonce         string
+	CodeChallenge string // S256; "" when none was sent
+	AuthTime      time.Time
+	CreatedAt     time.Time
+	ExpiresAt     time.Time
+	UsedAt        time.Time // zero until redeemed
+}
+
+// RefreshToken is an opaque refresh token. Its ID is the SHA-256 of the
+// token.
+type RefreshToken struct {
+	ID        string
+	GrantID   string
+	ClientID  string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until rotated
+}
+
+// IssuedAccessToken records a user access token issued from a grant, so that
+// revoking the grant revokes it too.
+type IssuedAccessToken struct {
+	JTI       string
+	GrantID   string
+	ExpiresAt time.Time
+}
+
+// RevokedAccessToken is an access token revoked before its expiry.
+type RevokedAccessToken struct {
+	JTI       string
+	ExpiresAt time.Time
+}
+
+// Issue is what a token response writes along with the step that produced
+// it: a new refresh token (optional) and the access tokens issued.
+type Issue struct {
+	RefreshToken *RefreshToken
+	AccessTokens []IssuedAccessToken
+}
+
+// UserStore is the persistence of users and of everything issued to them.
+type UserStore interface {
+	// Users. Create and update return ErrConflict for a username, e-mail
+	// (any case) or phone another user has. DeleteUser also removes role
+	// links, sessions and grants, revoking the grants' unexpired access
+	// tokens at now.
+	CreateUser(ctx context.Context, u User) error
+	GetUser(ctx context.Context, id string) (User, error)
+	GetUserByUsername(ctx context.Context, username string) (User, error)
+	GetUserByEmail(ctx context.Context, email string) (User, error) // any case
+	ListUsers(ctx context.Context, filter UserFilter, page Page) ([]User, int, error)
+	// UpdateUser writes every field of u but the password hash, suspension,
+	// creation and last sign-in times.
+	UpdateUser(ctx context.Context, u User) error
+	SetUserPassword(ctx context.Context, id, hash string, updatedAt time.Time) error
+	// SetUserSuspended sets the flag; suspending also ends the user's
+	// sessions and revokes their grants, at now.
+	SetUserSuspended(ctx context.Context, id string, suspended bool, now time.Time) error
+	RecordSignIn(ctx context.Context, id string, at time.Time) error
+	DeleteUser(ctx context.Context, id string, now time.Time) error
+
+	// User roles. Add* are all-or-nothing (ErrNotFound if any id is
+	// unknown); links that exist are left alone. Whether the roles are User
+	// roles is the caller's concern.
+	AddUserRoles(ctx context.Context, userID string, roleIDs []string) error
+	AddRoleUsers(ctx context.Context, roleID string, userIDs []string) error
+	RemoveUserRole(ctx context.Context, userID, roleID string) error
+	ListUserRoles(ctx context.Context, userID string, page Page) ([]Role, int, error)
+	ListRoleUsers(ctx context.Context, roleID string, page Page) ([]User, int, error)
+
+	// Sessions. GetSession returns expired sessions too; the caller checks.
+	CreateSession(ctx context.Context, s Session) error
+	GetSession(ctx context.Context, id string) (Session, error)
+	DeleteSession(ctx context.Context, id string) error
+
+	// CreateGrant stores a grant with, optionally, its authorization code.
+	CreateGrant(ctx context.Context, g Grant, code *AuthCode) error
+	GetGrant(ctx context.Context, id string) (Grant, error)
+	// RevokeGrant deletes the grant with its codes and refresh tokens and
+	// puts its unexpired access tokens on the revocation list.
+	RevokeGrant(ctx context.Context, id string, now time.Time) error
+	// IssueFromGrant records what a token response issued from a grant
+	// (for a refresh token that is not rotated, or a password grant).
+	IssueFromGrant(ctx context.Context, grantID string, issue Issue) error
+
+	// GetAuthCode returns a code, used or not, expired or not.
+	GetAuthCode(ctx context.Context, id string) (AuthCode, error)
+	// RedeemAuthCode marks an unused code used at now and records issue,
+	// in one transaction. A code used before is ErrAlreadyUsed, and nothing
+	// is written.
+	RedeemAuthCode(ctx context.Context, id string, now time.Time, issue Issue) error
+
+	// GetRefreshToken returns a refresh token, used or not, expired or not.
+	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
+	// RotateRefreshToken marks the token used at now (keeping the first use
+	// time) and records issue, in one transaction, unless it was first used
+	// before reuseAfter: that is ErrAlreadyUsed, and nothing is written.
+	RotateRefreshToken(ctx context.Context, id string, now, reuseAfter time.Time, issue Issue) error
+	// DeleteRefreshToken removes one refresh token, leaving its grant.
+	DeleteRefreshToken(ctx context.Context, id string) error
+
+	// Access token revocation list.
+	RevokeAccessToken(ctx context.Context, t RevokedAccessToken) error
+	ListRevokedAccessTokens(ctx context.Context, now time.Time) ([]RevokedAccessToken, error)
+
+	// PruneExpired deletes sessions, codes, refresh tokens, grants, issued
+	// and revoked access token records that expired before now.
+	PruneExpired(ctx context.Context, now time.Time) error
+}
