@@ -80,7 +80,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		accessLog     = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
 		refreshStr    = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
 		metricsAddr   = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
-		keyDelay      = fs.Duration("key-publish-delay", envDuration(getenv("MONBAN_KEY_PUBLISH_DELAY"), 0), "how long a rotated-in key is published before it signs; 0: none on SQLite, 3s on PostgreSQL (MONBAN_KEY_PUBLISH_DELAY)")
+		keyDelay      = fs.Duration("key-publish-delay", envDuration(getenv("MONBAN_KEY_PUBLISH_DELAY"), server.DefaultKeyPublishDelay), "how long a rotated-in key is published in the JWKS before it signs; 0 signs at once (MONBAN_KEY_PUBLISH_DELAY)")
 		scriptTimeout = fs.Duration("script-timeout", envDuration(getenv("MONBAN_SCRIPT_TIMEOUT"), 2*time.Second), "wall-clock limit of one custom JWT claims script run (MONBAN_SCRIPT_TIMEOUT)")
 		scriptMemory  = fs.Int("script-memory-mb", envInt(getenv("MONBAN_SCRIPT_MEMORY_MB"), 32), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
 		scriptFetches = fs.Int("script-max-fetches", envInt(getenv("MONBAN_SCRIPT_MAX_FETCHES"), 5), "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
@@ -152,7 +152,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		AccessLog:           *accessLog,
 		MetricsAddr:         *metricsAddr,
 		AuditRetention:      *retention,
-		KeyPublishDelay:     *keyDelay,
+		KeyPublishDelay:     publishDelay(*keyDelay),
 		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: maxFetches},
 		ScriptPolicy:        policy,
 		RateLimits:          &limits,
@@ -228,6 +228,15 @@ func parseFetchAllow(v string) (claims.Policy, error) {
 		}
 	}
 	return p, nil
+}
+
+// publishDelay maps the flag (0: sign at once) to the server's setting
+// (0: the default; negative: at once).
+func publishDelay(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 func envInt(v string, def int) int {

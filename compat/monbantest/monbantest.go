@@ -145,6 +145,7 @@ func Start(t T, opts Options) *Server {
 		ManagementIndicator: s.ManagementIndicator,
 		BootstrapAppID:      AdminID,
 		BootstrapAppSecret:  AdminSecret,
+		KeyPublishDelay:     -1, // a rotated key signs at once
 		Logger:              slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -45,11 +45,16 @@ type Cache struct {
 	mu     sync.Mutex // serialises rebuilds
 	cur    atomic.Pointer[Snapshot]
 	logger *slog.Logger
+	// publishDelay is how long a next key is published before it signs.
+	publishDelay time.Duration
+	activation   *time.Timer // rebuilds when a pending key starts signing
+	closed       bool
 }
 
-// New loads the first snapshot.
-func New(ctx context.Context, st store.Store, logger *slog.Logger) (*Cache, error) {
-	c := &Cache{store: st, now: time.Now, logger: logger}
+// New loads the first snapshot. A signing key stored as next starts signing
+// publishDelay after its creation (see keys.Manager).
+func New(ctx context.Context, st store.Store, logger *slog.Logger, publishDelay time.Duration) (*Cache, error) {
+	c := &Cache{store: st, now: time.Now, logger: logger, publishDelay: max(publishDelay, 0)}
 	if err := c.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -67,12 +72,50 @@ func (c *Cache) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
 	}
-	snap, err := Build(cat, c.now())
+	now := c.now()
+	snap, err := Build(cat, now, c.publishDelay)
 	if err != nil {
 		return err
 	}
 	c.cur.Store(snap)
+	c.scheduleActivation(snap, now)
 	return nil
+}
+
+// Close stops the pending key activation timer.
+func (c *Cache) Close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.activation != nil {
+		c.activation.Stop()
+	}
+	c.closed = true
+}
+
+// scheduleActivation rebuilds the snapshot when the first pending key's
+// publish delay has passed, so that it signs from then on.
+func (c *Cache) scheduleActivation(snap *Snapshot, now time.Time) {
+	if c.activation != nil {
+		c.activation.Stop()
+		c.activation = nil
+	}
+	if c.closed {
+		return
+	}
+	var first time.Time
+	for _, k := range snap.Keys.Pending {
+		if at := k.CreatedAt.Add(c.publishDelay); first.IsZero() || at.Before(first) {
+			first = at
+		}
+	}
+	if first.IsZero() {
+		return
+	}
+	c.activation = time.AfterFunc(first.Sub(now)+time.Millisecond, func() {
+		if err := c.Reload(context.Background()); err != nil {
+			c.logger.Warn("catalog reload for a key activation failed; the next refresh retries", "err", err)
+		}
+	})
 }
 
 // Refresh reloads every interval until ctx ends, so that changes made by
@@ -105,8 +148,9 @@ func MaxAccessTokenTTL(resources []store.Resource) time.Duration {
 	return time.Duration(max) * time.Second
 }
 
-// Build makes a snapshot from a catalog read at now.
-func Build(cat *store.Catalog, now time.Time) (*Snapshot, error) {
+// Build makes a snapshot from a catalog read at now; next keys created
+// publishDelay or longer ago sign.
+func Build(cat *store.Catalog, now time.Time, publishDelay time.Duration) (*Snapshot, error) {
 	s := &Snapshot{
 		Apps:        make(map[string]*App, len(cat.Applications)),
 		ByIndicator: make(map[string]*store.Resource, len(cat.Resources)),
@@ -135,7 +179,7 @@ func Build(cat *store.Catalog, now time.Time) (*Snapshot, error) {
 		}
 	}
 	dropBefore := now.Add(-MaxAccessTokenTTL(cat.Resources) - token.Leeway)
-	set, err := keys.NewSet(cat.SigningKeys, dropBefore)
+	set, err := keys.NewSet(cat.SigningKeys, dropBefore, now.Add(-publishDelay))
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}

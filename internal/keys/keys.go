@@ -155,6 +155,8 @@ func (k *Key) PublicJWK() JWK {
 // published.
 type Set struct {
 	Current *Key
+	// Pending are next keys published but not yet signing.
+	Pending []*Key
 	byID    map[string]*Key
 	// JWKS is the encoded JWK Set of every published key, and ETag its hash,
 	// both computed once so serving /jwks costs nothing.
@@ -164,8 +166,10 @@ type Set struct {
 
 // NewSet builds a Set from stored keys. Previous keys retired before
 // dropBefore are left out: no unexpired token can carry their signature.
-// The newest current key signs.
-func NewSet(stored []store.SigningKey, dropBefore time.Time) (*Set, error) {
+// Every other key is published. The newest key that is current, or next and
+// created at or before activateBefore (published long enough for every
+// verifier to have it), signs.
+func NewSet(stored []store.SigningKey, dropBefore, activateBefore time.Time) (*Set, error) {
 	s := &Set{byID: make(map[string]*Key, len(stored))}
 	jwks := struct {
 		Keys []JWK `json:"keys"`
@@ -180,8 +184,12 @@ func NewSet(stored []store.SigningKey, dropBefore time.Time) (*Set, error) {
 		}
 		s.byID[k.ID] = k
 		jwks.Keys = append(jwks.Keys, k.PublicJWK())
-		if k.Status == store.KeyCurrent && (s.Current == nil || k.CreatedAt.After(s.Current.CreatedAt)) {
+		signs := k.Status == store.KeyCurrent || (k.Status == store.KeyNext && !k.CreatedAt.After(activateBefore))
+		if signs && (s.Current == nil || k.CreatedAt.After(s.Current.CreatedAt)) {
 			s.Current = k
+		}
+		if k.Status == store.KeyNext && k.CreatedAt.After(activateBefore) {
+			s.Pending = append(s.Pending, k)
 		}
 	}
 	var err error

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/monban/monban/internal/store"
@@ -18,10 +19,16 @@ type Manager struct {
 	Retention func() time.Duration
 	Now       func() time.Time
 	// PublishDelay, when positive, is how long a new key is published (in
-	// every instance's JWKS) before it signs: RotateKey stores it as next,
-	// waits, then makes it current. Instances sharing a database need it, so
-	// that no token is signed with a key another instance does not publish.
+	// every instance's JWKS) before it signs: RotateKey stores it as next
+	// and returns; every instance starts signing with it once the delay has
+	// passed, and this one then records it as current. Verifiers cache
+	// JWKS and refetch only so often (jose: at most every 30 s), so a key
+	// that signed at once could be refused for a while.
 	PublishDelay time.Duration
+	// Background bounds the work RotateKey leaves running.
+	Background context.Context
+	// Logger reports what fails in the background.
+	Logger *slog.Logger
 }
 
 // Ensure creates a current key with the default algorithm if there is none.
@@ -67,29 +74,73 @@ func (m *Manager) RotateKey(ctx context.Context, algorithm string) error {
 	if !Supported(algorithm) {
 		return ErrUnsupportedAlgorithm
 	}
-	status := store.KeyCurrent
-	if m.PublishDelay > 0 {
-		status = store.KeyNext
+	now := m.Now()
+	if m.PublishDelay <= 0 {
+		next, err := Generate(algorithm, store.KeyCurrent, now)
+		if err != nil {
+			return err
+		}
+		if err := m.Store.RotateSigningKeys(ctx, next, now, now.Add(-m.Retention())); err != nil {
+			return err
+		}
+		return m.Reload(ctx)
 	}
-	next, err := Generate(algorithm, status, m.Now())
+	if err := m.settle(ctx); err != nil {
+		return err
+	}
+	next, err := Generate(algorithm, store.KeyNext, now)
 	if err != nil {
 		return err
 	}
-	if m.PublishDelay > 0 {
-		if err := m.Store.CreateSigningKey(ctx, next); err != nil {
-			return err
-		}
-		if err := m.Reload(ctx); err != nil {
-			return err
-		}
-		// Not cut short by the caller going away: a published next key
-		// must still become current.
-		time.Sleep(m.PublishDelay)
-		ctx = context.WithoutCancel(ctx)
-	}
-	now := m.Now()
-	if err := m.Store.RotateSigningKeys(ctx, next, now, now.Add(-m.Retention())); err != nil {
+	if err := m.Store.CreateSigningKey(ctx, next); err != nil {
 		return err
 	}
-	return m.Reload(ctx)
+	if err := m.Reload(ctx); err != nil {
+		return err
+	}
+	go m.promoteLater(next)
+	return nil
+}
+
+// promoteLater records next as current once its publish delay has passed.
+// Instances sign with it from then on whether or not this happens (see
+// NewSet); the record keeps the statuses honest and retires the old key.
+func (m *Manager) promoteLater(next store.SigningKey) {
+	bg := m.Background
+	if bg == nil {
+		bg = context.Background()
+	}
+	select {
+	case <-bg.Done():
+		return // the next rotation settles it
+	case <-time.After(time.Until(next.CreatedAt.Add(m.PublishDelay))):
+	}
+	ctx, cancel := context.WithTimeout(bg, time.Minute)
+	defer cancel()
+	now := m.Now()
+	err := m.Store.RotateSigningKeys(ctx, next, now, now.Add(-m.Retention()))
+	if err == nil {
+		err = m.Reload(ctx)
+	}
+	if err != nil && m.Logger != nil {
+		m.Logger.Warn("recording the new signing key as current failed; it signs anyway, and the next rotation records it", "kid", next.ID, "err", err)
+	}
+}
+
+// settle records as current every next key whose publish delay has passed
+// but which was never promoted (its instance stopped first), oldest first.
+func (m *Manager) settle(ctx context.Context) error {
+	stored, err := m.Store.ListSigningKeys(ctx)
+	if err != nil {
+		return err
+	}
+	now := m.Now()
+	for _, k := range stored { // oldest first
+		if k.Status == store.KeyNext && !k.CreatedAt.Add(m.PublishDelay).After(now) {
+			if err := m.Store.RotateSigningKeys(ctx, k, now, now.Add(-m.Retention())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -95,6 +95,7 @@ func (ts *testServer) start() {
 		BootstrapAppID:      bootID,
 		BootstrapAppSecret:  bootSecret,
 		AccessLog:           true,
+		KeyPublishDelay:     -1, // rotation tests expect the new key to sign at once
 		Logger:              slog.New(slog.NewTextHandler(ts.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Stderr:              ts.Logs,
 	}

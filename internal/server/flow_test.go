@@ -13,6 +13,8 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/monban/monban/internal/server"
 )
 
 // verifyWithJWKS checks an access token's signature against the server's
@@ -284,4 +286,67 @@ func TestKeyRotation(t *testing.T) {
 	if r := ts.api(mt, "POST", "/api/configs/oidc/private-keys/rotate", map[string]any{"signingKeyAlgorithm": "HS256"}); r.Status != 400 {
 		t.Errorf("rotate to HS256: %d", r.Status)
 	}
+}
+
+// With a publish delay, a rotated-in key is published at once and signs
+// only when the delay has passed; then it is recorded as current.
+func TestKeyPublishDelay(t *testing.T) {
+	ts := startServer(t)
+	ts.restartWith(func(cfg *server.Config) { cfg.KeyPublishDelay = 700 * time.Millisecond })
+	mt := ts.managementToken()
+	_, before := verifyWithJWKS(t, ts, mt)
+	r := ts.api(mt, "POST", "/api/configs/oidc/private-keys/rotate", map[string]any{"signingKeyAlgorithm": "EdDSA"})
+	var list []map[string]any
+	if err := json.Unmarshal(r.Body, &list); r.Status != 200 || err != nil {
+		t.Fatalf("rotate: %d %s", r.Status, r.Body)
+	}
+	statuses := map[string]string{}
+	for _, k := range list {
+		statuses[k["id"].(string)] = k["status"].(string)
+	}
+	var nextID string
+	for id, st := range statuses {
+		if st == "Next" {
+			nextID = id
+		}
+	}
+	if nextID == "" || statuses[before.KeyID] != "Current" {
+		t.Fatalf("after rotate: %v", statuses)
+	}
+	var set jose.JSONWebKeySet
+	_ = json.Unmarshal(ts.do("GET", "/oidc/jwks", nil, nil).Body, &set)
+	if len(set.Key(nextID)) != 1 {
+		t.Fatal("the next key is not published at once")
+	}
+	if _, h := verifyWithJWKS(t, ts, ts.managementToken()); h.KeyID != before.KeyID {
+		t.Fatal("the next key signed before its delay")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		_, h := verifyWithJWKS(t, ts, ts.managementToken())
+		if h.KeyID == nextID && h.Algorithm == "EdDSA" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the next key never signed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		r := ts.api(mt, "GET", "/api/configs/oidc/private-keys", nil)
+		_ = json.Unmarshal(r.Body, &list)
+		statuses = map[string]string{}
+		for _, k := range list {
+			statuses[k["id"].(string)] = k["status"].(string)
+		}
+		if statuses[nextID] == "Current" && statuses[before.KeyID] == "Previous" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("statuses never settled: %v", statuses)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	verifyWithJWKS(t, ts, mt) // tokens of the old key still verify
 }

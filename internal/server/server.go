@@ -62,8 +62,8 @@ type Config struct {
 	// ignored and the peer address is the client's.
 	TrustedProxies []netip.Prefix
 	// KeyPublishDelay is how long a rotated-in key is published before it
-	// signs. Zero picks the default: none on SQLite (one instance), 3 s on
-	// PostgreSQL (instances must all publish it first); negative: none.
+	// signs, so that every instance and every verifier's JWKS cache has it
+	// first. Zero means DefaultKeyPublishDelay; negative: it signs at once.
 	KeyPublishDelay time.Duration
 	// RefreshInterval is how often the catalog is re-read from the database
 	// even without a change made here. Zero means one minute.
@@ -82,6 +82,9 @@ const (
 	DefaultAddr        = "127.0.0.1:3001"
 	DefaultEndpoint    = "http://localhost:3001"
 	DefaultDatabaseURL = "sqlite://./monban-data/monban.db"
+	// DefaultKeyPublishDelay outlasts the JWKS refetch cool-downs of common
+	// verifiers (jose: 30 s) and the spread of a change between instances.
+	DefaultKeyPublishDelay = time.Minute
 )
 
 // Issuer returns the OIDC issuer for an endpoint.
@@ -92,9 +95,12 @@ const settingSecretHashKey = "client_secret_hash_key"
 
 // Server is a configured Monban, ready to serve.
 type Server struct {
-	cfg     Config
-	store   store.Store
-	feed    store.ChangeFeed // nil: no other instance to tell
+	cfg   Config
+	store store.Store
+	feed  store.ChangeFeed // nil: no other instance to tell
+	// life ends at Close; work left running in the background follows it.
+	life    context.Context
+	endLife context.CancelFunc
 	catalog *catalog.Cache
 	metrics *metrics.Metrics
 	audit   *audit.Writer
@@ -127,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: st, feed: feed}
+	s.life, s.endLife = context.WithCancel(context.Background())
 	if err := s.setUp(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -161,14 +168,18 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
 		return err
 	}
-	km := &keys.Manager{Store: st, Now: time.Now, PublishDelay: cfg.KeyPublishDelay}
-	if km.PublishDelay == 0 && s.feed != nil {
-		km.PublishDelay = 3 * time.Second
+	delay := cfg.KeyPublishDelay
+	switch {
+	case delay == 0:
+		delay = DefaultKeyPublishDelay
+	case delay < 0:
+		delay = 0
 	}
+	km := &keys.Manager{Store: st, Now: time.Now, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
-	cache, err := catalog.New(ctx, st, cfg.Logger)
+	cache, err := catalog.New(ctx, st, cfg.Logger, delay)
 	if err != nil {
 		return err
 	}
@@ -402,6 +413,10 @@ func (s *Server) Serve(ctx context.Context) error {
 // Close flushes the audit log and releases the storage. Call it after Serve
 // returns.
 func (s *Server) Close() error {
+	s.endLife()
+	if s.catalog != nil {
+		s.catalog.Close()
+	}
 	if s.scripts != nil {
 		_ = s.scripts.Close()
 	}

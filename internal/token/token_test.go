@@ -25,7 +25,7 @@ func newSet(t testing.TB, alg string) *keys.Set {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := keys.NewSet([]store.SigningKey{sk}, time.Time{})
+	set, err := keys.NewSet([]store.SigningKey{sk}, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
