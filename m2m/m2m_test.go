@@ -18,46 +18,6 @@ import (
 	"github.com/monban/monban/compat/monbantest"
 )
 
-// counter is a transport that counts requests by path.
-type counter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[r.URL.Path]++
-	c.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-func (c *counter) get(path string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[path]
-}
-
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // shop is a Monban with a "shopping" API and an app that may read and write.
 type shop struct {
 	srv *monbantest.Server
@@ -73,7 +33,7 @@ func newShop(t *testing.T, ttl int) shop {
 	return shop{srv, res, srv.CreateApp(t, "Order sync", role)}
 }
 
-func (s shop) config(c *counter) Config {
+func (s shop) config(c *monbantest.Counter) Config {
 	return Config{
 		Endpoint: s.srv.URL, AppID: s.app.ID, AppSecret: s.app.Secret,
 		Resource: s.res.Indicator, Scopes: []string{"read:products", "write:products"},
@@ -104,7 +64,7 @@ func TestTokenSource(t *testing.T) {
 	s := newShop(t, 0)
 
 	t.Run("endpoint+basic", func(t *testing.T) {
-		c := &counter{}
+		c := &monbantest.Counter{}
 		ts, err := New(s.config(c))
 		if err != nil {
 			t.Fatal(err)
@@ -129,13 +89,13 @@ func TestTokenSource(t *testing.T) {
 				t.Fatalf("second call: %v, same token %v", err, again != nil && again.AccessToken == tok.AccessToken)
 			}
 		}
-		if n, d := c.get("/oidc/token"), c.get("/oidc/.well-known/openid-configuration"); n != 1 || d != 1 {
+		if n, d := c.Get("/oidc/token"), c.Get("/oidc/.well-known/openid-configuration"); n != 1 || d != 1 {
 			t.Errorf("%d token requests and %d discovery requests, want 1 and 1", n, d)
 		}
 	})
 
 	t.Run("issuer+post", func(t *testing.T) {
-		cfg := s.config(&counter{})
+		cfg := s.config(&monbantest.Counter{})
 		cfg.Endpoint, cfg.Issuer, cfg.AuthStyle = "", s.srv.Issuer, AuthInBody
 		cfg.Scopes = []string{"read:products"}
 		ts, err := New(cfg)
@@ -152,7 +112,7 @@ func TestTokenSource(t *testing.T) {
 	})
 
 	t.Run("tokenurl+audience", func(t *testing.T) {
-		c := &counter{}
+		c := &monbantest.Counter{}
 		cfg := s.config(c)
 		cfg.Endpoint, cfg.TokenURL = "", s.srv.URL+"/oauth/token"
 		cfg.Resource, cfg.Audience = "", s.res.Indicator
@@ -167,13 +127,13 @@ func TestTokenSource(t *testing.T) {
 		if p := payload(t, tok.AccessToken); p["aud"] != s.res.Indicator {
 			t.Errorf("aud %v", p["aud"])
 		}
-		if c.get("/oidc/.well-known/openid-configuration") != 0 {
+		if c.Get("/oidc/.well-known/openid-configuration") != 0 {
 			t.Error("discovery was fetched although TokenURL was given")
 		}
 	})
 
 	t.Run("one request for concurrent callers", func(t *testing.T) {
-		c := &counter{}
+		c := &monbantest.Counter{}
 		ts, err := New(s.config(c))
 		if err != nil {
 			t.Fatal(err)
@@ -199,7 +159,7 @@ func TestTokenSource(t *testing.T) {
 				t.Fatal("callers got different tokens")
 			}
 		}
-		if n := c.get("/oidc/token"); n != 1 {
+		if n := c.Get("/oidc/token"); n != 1 {
 			t.Errorf("%d token requests for 64 concurrent callers, want 1", n)
 		}
 	})
@@ -217,7 +177,7 @@ func TestTokenSource(t *testing.T) {
 			{"no resource", func(c *Config) { c.Resource = "" }, "invalid_target", 400},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				cfg := s.config(&counter{})
+				cfg := s.config(&monbantest.Counter{})
 				tc.edit(&cfg)
 				ts, err := New(cfg)
 				if err != nil {
@@ -239,7 +199,7 @@ func TestTokenSource(t *testing.T) {
 	})
 
 	t.Run("issuer mismatch", func(t *testing.T) {
-		cfg := s.config(&counter{})
+		cfg := s.config(&monbantest.Counter{})
 		// The same server under another name: its document names
 		// 127.0.0.1, so discovery must refuse it.
 		cfg.Endpoint = strings.Replace(s.srv.URL, "127.0.0.1", "localhost", 1)
@@ -271,7 +231,7 @@ func TestTokenSource(t *testing.T) {
 	})
 
 	t.Run("context", func(t *testing.T) {
-		ts, err := New(s.config(&counter{}))
+		ts, err := New(s.config(&monbantest.Counter{}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -296,44 +256,44 @@ func TestRefresh(t *testing.T) {
 		early time.Duration
 	}{{3600, 60 * time.Second}, {300, 30 * time.Second}} {
 		s := newShop(t, tc.ttl)
-		c := &counter{}
+		c := &monbantest.Counter{}
 		ts, err := New(s.config(c))
 		if err != nil {
 			t.Fatal(err)
 		}
-		clk := &clock{t: time.Now()}
-		ts.now = clk.now
+		clk := monbantest.NewClock(time.Now())
+		ts.now = clk.Now
 		first, err := ts.Token()
 		if err != nil {
 			t.Fatal(err)
 		}
 		life := time.Duration(tc.ttl) * time.Second
-		clk.add(life - tc.early - time.Second)
-		if tok, _ := ts.Token(); tok.AccessToken != first.AccessToken || c.get("/oidc/token") != 1 {
+		clk.Add(life - tc.early - time.Second)
+		if tok, _ := ts.Token(); tok.AccessToken != first.AccessToken || c.Get("/oidc/token") != 1 {
 			t.Fatalf("ttl %d: refreshed more than %v early", tc.ttl, tc.early)
 		}
-		clk.add(2 * time.Second)
+		clk.Add(2 * time.Second)
 		second, err := ts.Token()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if second.AccessToken == first.AccessToken || c.get("/oidc/token") != 2 {
+		if second.AccessToken == first.AccessToken || c.Get("/oidc/token") != 2 {
 			t.Fatalf("ttl %d: not refreshed %v before expiry", tc.ttl, tc.early)
 		}
 
 		// The app is deleted: refreshing fails, but the current token is
 		// still good for a while.
 		s.srv.MustCall(t, "DELETE", "/api/applications/"+s.app.ID, nil, http.StatusNoContent)
-		clk.add(life - tc.early + time.Second)
+		clk.Add(life - tc.early + time.Second)
 		tok, err := ts.Token()
 		if err != nil || tok.AccessToken != second.AccessToken {
 			t.Fatalf("ttl %d: failed refresh with a valid token: %v", tc.ttl, err)
 		}
-		n := c.get("/oidc/token")
-		if _, err := ts.Token(); err != nil || c.get("/oidc/token") != n {
+		n := c.Get("/oidc/token")
+		if _, err := ts.Token(); err != nil || c.Get("/oidc/token") != n {
 			t.Fatalf("ttl %d: retried at once after a failed refresh (%v)", tc.ttl, err)
 		}
-		clk.add(tc.early) // now past expiry
+		clk.Add(tc.early) // now past expiry
 		_, err = ts.Token()
 		var e *Error
 		if !errors.As(err, &e) || e.Code != "invalid_client" {

@@ -25,46 +25,6 @@ import (
 	"github.com/monban/monban/compat/monbantest"
 )
 
-// counter is a transport that counts requests by path.
-type counter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
-	c.mu.Lock()
-	if c.n == nil {
-		c.n = map[string]int{}
-	}
-	c.n[r.URL.Path]++
-	c.mu.Unlock()
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-func (c *counter) get(path string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n[path]
-}
-
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // products is the shopping API of Logto's guide: GET needs read:products,
 // POST needs write:products.
 func products(v *Verifier) http.Handler {
@@ -134,9 +94,9 @@ func newShop(t *testing.T) *shop {
 	return &shop{srv: srv, res: res, readWrite: srv.CreateApp(t, "Order sync", rw), readOnly: srv.CreateApp(t, "Stats", ro)}
 }
 
-func (s *shop) verifier(t *testing.T, edit func(*Config)) (*Verifier, *counter) {
+func (s *shop) verifier(t *testing.T, edit func(*Config)) (*Verifier, *monbantest.Counter) {
 	t.Helper()
-	c := &counter{}
+	c := &monbantest.Counter{}
 	cfg := Config{Issuer: s.srv.Issuer, Audience: s.res.Indicator, HTTPClient: &http.Client{Transport: c, Timeout: 5 * time.Second}}
 	if edit != nil {
 		edit(&cfg)
@@ -263,12 +223,12 @@ func TestShoppingAPI(t *testing.T) {
 	})
 	t.Run("expired", func(t *testing.T) {
 		ev, _ := s.verifier(t, nil)
-		clk := &clock{t: time.Now().Add(time.Hour + DefaultLeeway + time.Second)}
-		ev.now = clk.now
+		clk := monbantest.NewClock(time.Now().Add(time.Hour + DefaultLeeway + time.Second))
+		ev.now = clk.Now
 		call(t, products(ev), "GET", "Bearer "+rw).wantError(t, 401, "invalid_token", `Bearer realm="https://shopping.api", error="invalid_token", error_description="expired (exp)"`)
 	})
 	t.Run("unknown kids are rate-limited", func(t *testing.T) {
-		before := c.get("/oidc/jwks")
+		before := c.Get("/oidc/jwks")
 		var wg sync.WaitGroup
 		for i := range 200 {
 			wg.Go(func() {
@@ -281,10 +241,10 @@ func TestShoppingAPI(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if n := c.get("/oidc/jwks") - before; n > 1 {
+		if n := c.Get("/oidc/jwks") - before; n > 1 {
 			t.Errorf("200 tokens with unknown kids made %d JWKS fetches, want at most 1", n)
 		}
-		if d := c.get("/oidc/.well-known/openid-configuration"); d != 1 {
+		if d := c.Get("/oidc/.well-known/openid-configuration"); d != 1 {
 			t.Errorf("%d discovery fetches, want 1", d)
 		}
 	})
@@ -296,8 +256,8 @@ func TestShoppingAPI(t *testing.T) {
 func TestKeyRotation(t *testing.T) {
 	s := newShop(t)
 	v, c := s.verifier(t, nil)
-	clk := &clock{t: time.Now()}
-	v.now = clk.now
+	clk := monbantest.NewClock(time.Now())
+	v.now = clk.Now
 	old := s.token(t, s.readWrite, "read:products")
 	if _, err := v.Verify(context.Background(), old); err != nil {
 		t.Fatal(err)
@@ -308,11 +268,11 @@ func TestKeyRotation(t *testing.T) {
 		if got := headerOf(t, tok).Algorithm; got != alg {
 			t.Fatalf("rotated to %s, token signed with %s", alg, got)
 		}
-		clk.add(5 * time.Second)
+		clk.Add(5 * time.Second)
 		if _, err := v.Verify(context.Background(), tok); !errors.Is(err, ErrInvalidToken) {
 			t.Fatalf("%s: new kid within ten seconds of a fetch: %v", alg, err)
 		}
-		clk.add(6 * time.Second)
+		clk.Add(6 * time.Second)
 		cl, err := v.Verify(context.Background(), tok)
 		if err != nil {
 			t.Fatalf("%s: after rotation: %v", alg, err)
@@ -325,7 +285,7 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := v.Verify(context.Background(), old); err != nil {
 		t.Errorf("token of the previous key: %v", err)
 	}
-	if n := c.get("/oidc/jwks"); n != 5 {
+	if n := c.Get("/oidc/jwks"); n != 5 {
 		t.Errorf("%d JWKS fetches, want 5", n)
 	}
 }
@@ -552,9 +512,9 @@ func TestCache(t *testing.T) {
 	k1, k2 := newKey(t, "k1"), newKey(t, "k2")
 	is := newIssuer(t, k1)
 	v := is.verifier(t, nil)
-	clk := &clock{t: time.Now()}
-	v.now = clk.now
-	claims := map[string]any{"iss": testIssuer, "aud": "https://shopping.api", "exp": clk.now().Add(time.Minute).Unix()}
+	clk := monbantest.NewClock(time.Now())
+	v.now = clk.Now
+	claims := map[string]any{"iss": testIssuer, "aud": "https://shopping.api", "exp": clk.Now().Add(time.Minute).Unix()}
 	tok := k1.sign(t, map[string]any{"typ": "at+jwt"}, claims)
 	first, err := v.Verify(context.Background(), tok)
 	if err != nil {
@@ -566,16 +526,16 @@ func TestCache(t *testing.T) {
 	}
 	// Past exp (but within the leeway) the cached entry is not used; the
 	// token is checked again, and not cached again.
-	clk.add(time.Minute + time.Second)
+	clk.Add(time.Minute + time.Second)
 	if again, err := v.Verify(context.Background(), tok); err != nil || again == first {
 		t.Fatalf("after exp: %v, from the cache: %v", err, again == first)
 	}
-	clk.add(-time.Minute)
+	clk.Add(-time.Minute)
 
 	// k1 is withdrawn, k2 published: once the keys are fetched again, the
 	// cached token of k1 is no longer accepted.
 	is.setKeys(t, k2)
-	clk.add(11 * time.Second)
+	clk.Add(11 * time.Second)
 	tok2 := k2.sign(t, map[string]any{"typ": "at+jwt"}, claims)
 	if _, err := v.Verify(context.Background(), tok2); err != nil {
 		t.Fatal(err)
@@ -606,32 +566,32 @@ func TestCache(t *testing.T) {
 func TestKeysAge(t *testing.T) {
 	s := newShop(t)
 	v, c := s.verifier(t, nil)
-	clk := &clock{t: time.Now()}
-	v.now = clk.now
+	clk := monbantest.NewClock(time.Now())
+	v.now = clk.Now
 	tok := s.token(t, s.readWrite, "read:products")
 	v.cache = nil
 	if _, err := v.Verify(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
-	clk.add(maxKeyAge + time.Second)
+	clk.Add(maxKeyAge + time.Second)
 	if _, err := v.Verify(context.Background(), tok); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for c.get("/oidc/jwks") < 2 && time.Now().Before(deadline) {
+	for c.Get("/oidc/jwks") < 2 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if n := c.get("/oidc/jwks"); n != 2 {
+	if n := c.Get("/oidc/jwks"); n != 2 {
 		t.Fatalf("%d JWKS fetches, want 2", n)
 	}
 	for time.Now().Before(deadline) {
-		if ks := v.keys.cur.Load(); ks.fetched.Equal(clk.now()) {
+		if ks := v.keys.cur.Load(); ks.fetched.Equal(clk.Now()) {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if ks := v.keys.cur.Load(); !ks.fetched.Equal(clk.now()) || ks.etag == "" {
-		t.Errorf("keys fetched at %v (etag %q), want %v", ks.fetched, ks.etag, clk.now())
+	if ks := v.keys.cur.Load(); !ks.fetched.Equal(clk.Now()) || ks.etag == "" {
+		t.Errorf("keys fetched at %v (etag %q), want %v", ks.fetched, ks.etag, clk.Now())
 	}
 }
 
