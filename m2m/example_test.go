@@ -76,7 +76,7 @@ func ExampleTokenSource_Client() {
 	}
 	defer res.Body.Close()
 	fmt.Println(res.Status, res.Header.Get("Total-Number"), "applications")
-	// Output: 200 OK 2 applications
+	// Output: 200 OK 3 applications
 }
 
 // A failed token request is an *m2m.Error with the OAuth error code.

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
 )
@@ -214,4 +216,28 @@ Get a Management API token with:
   curl -s -u '%s:%s' -d grant_type=client_credentials --data-urlencode 'resource=%s' -d scope=all %s/oidc/token
 
 `, id, secret, id, secret, cfg.ManagementIndicator, cfg.Endpoint)
+}
+
+// seedConsoleApp makes sure the admin console's SPA application exists with
+// this endpoint's redirect URIs. It runs at every start: the endpoint may
+// have changed, and a deleted console app comes back.
+func seedConsoleApp(ctx context.Context, st store.Store, endpoint string, now time.Time) error {
+	redirect, logout := []string{console.RedirectURI(endpoint)}, []string{console.PostLogoutRedirectURI(endpoint)}
+	app, err := st.GetApplication(ctx, console.DefaultClientID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		err = st.CreateApplication(ctx, store.Application{ID: console.DefaultClientID, Name: "Monban Console",
+			Description: "The admin console at /console", Type: store.AppSPA, CreatedAt: now,
+			RedirectURIs: redirect, PostLogoutRedirectURIs: logout, RotateRefreshToken: true, RefreshTokenTTLDays: 14})
+		if errors.Is(err, store.ErrConflict) {
+			err = nil // another instance was first
+		}
+	case err == nil && (!slices.Equal(app.RedirectURIs, redirect) || !slices.Equal(app.PostLogoutRedirectURIs, logout)):
+		app.RedirectURIs, app.PostLogoutRedirectURIs = redirect, logout
+		err = st.UpdateApplication(ctx, app)
+	}
+	if err != nil {
+		return fmt.Errorf("console application: %w", err)
+	}
+	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
@@ -165,6 +166,9 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err := seedManagementAPI(ctx, st, cfg.ManagementIndicator, now); err != nil {
 		return err
 	}
+	if err := seedConsoleApp(ctx, st, cfg.Endpoint, now); err != nil {
+		return err
+	}
 	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
 		return err
 	}
@@ -225,6 +229,9 @@ func (s *Server) setUp(ctx context.Context) error {
 		Revoked:    s.users.revocations.Reload,
 		Logger:     cfg.Logger,
 	}))
+	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
+	mux.Handle("/console/", consoleHandler)
+	mux.Handle("/console", consoleHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"status":"ok"}`)

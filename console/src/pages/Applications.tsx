@@ -1,0 +1,320 @@
+import { useMemo, useState } from 'preact/hooks';
+import { api, enc } from '../api';
+import { useAsync, useTitle } from '../hooks';
+import { Link, navigate } from '../router';
+import type { Application, AppType, Role } from '../types';
+import { appTypeLabel } from '../types';
+import { Icon, type IconName } from '../ui/icons';
+import { Badge, Button, Card, Checkbox, Dialog, EmptyState, ErrorBanner, formatDate, SearchBox, SkeletonRows, TextArea, TextField, toast, cx } from '../ui/ui';
+import { rememberSecret } from './secrets';
+
+export const appTypeIcon: Record<AppType, IconName> = {
+  Native: 'phone',
+  SPA: 'browser',
+  Traditional: 'server',
+  MachineToMachine: 'robot',
+};
+
+const typeChoices: { type: AppType; title: string; text: string }[] = [
+  { type: 'MachineToMachine', title: 'Machine-to-machine', text: 'A service, job or script that calls APIs as itself, with client credentials.' },
+  { type: 'SPA', title: 'Single-page app', text: 'A browser app (React, Vue, …) that signs users in with PKCE.' },
+  { type: 'Traditional', title: 'Traditional web', text: 'A server-rendered web app that keeps a secret and signs users in.' },
+  { type: 'Native', title: 'Native app', text: 'A mobile or desktop app that signs users in with PKCE.' },
+];
+
+export function AppTypeIcon({ type }: { type: AppType }) {
+  return (
+    <span class={`app-icon app-icon-${type}`} aria-hidden="true">
+      <Icon name={appTypeIcon[type]} size={18} />
+    </span>
+  );
+}
+
+export function Applications() {
+  useTitle('Applications');
+  const list = useAsync(() => api.all<Application>('/api/applications'), []);
+  const [q, setQ] = useState('');
+  const [creating, setCreating] = useState(false);
+  const rows = useMemo(() => {
+    const needle = q.trim().toLowerCase();
+    const all = (list.data ?? []).slice().sort((a, b) => b.createdAt - a.createdAt);
+    if (!needle) return all;
+    return all.filter((a) => a.name.toLowerCase().includes(needle) || a.id.toLowerCase().includes(needle) || a.description.toLowerCase().includes(needle));
+  }, [list.data, q]);
+
+  return (
+    <div class="page">
+      <header class="page-header">
+        <div class="page-header-row">
+          <div class="page-header-text">
+            <h1>Applications</h1>
+            <div class="page-subtitle">Services and apps that get tokens from Monban: machine-to-machine clients and apps that sign users in.</div>
+          </div>
+          <div class="page-actions">
+            <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+              Create application
+            </Button>
+          </div>
+        </div>
+      </header>
+      {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Applications could not be loaded" /> : null}
+      <Card padded={false}>
+        <div class="table-toolbar">
+          <SearchBox value={q} onInput={setQ} placeholder="Search by name, description or App ID" label="Search applications" />
+          <span class="table-count">{list.data ? `${rows.length} of ${list.data.length}` : ''}</span>
+        </div>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col" class="hide-sm">
+                  App ID
+                </th>
+                <th scope="col" class="hide-sm">
+                  Type
+                </th>
+                <th scope="col" class="hide-sm">
+                  Created
+                </th>
+              </tr>
+            </thead>
+            {list.loading && !list.data ? (
+              <SkeletonRows cols={4} />
+            ) : (
+              <tbody>
+                {rows.map((a) => (
+                  <tr key={a.id} class="row-link" onClick={() => navigate(`/applications/${enc(a.id)}`)}>
+                    <td>
+                      <div class="cell-title">
+                        <AppTypeIcon type={a.type} />
+                        <div>
+                          <Link href={`/applications/${enc(a.id)}`} class="row-anchor" onClick={(e) => e.stopPropagation()}>
+                            {a.name}
+                          </Link>
+                          {a.description && <div class="cell-sub">{a.description}</div>}
+                        </div>
+                      </div>
+                    </td>
+                    <td class="hide-sm">
+                      <code class="mono-sm">{a.id}</code>
+                    </td>
+                    <td class="hide-sm">
+                      <Badge>{appTypeLabel[a.type]}</Badge>
+                    </td>
+                    <td class="hide-sm nowrap">{formatDate(a.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            )}
+          </table>
+        </div>
+        {list.data && rows.length === 0 && (
+          <EmptyState
+            icon="apps"
+            title={q ? 'No application matches' : 'No applications yet'}
+            action={
+              !q && (
+                <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+                  Create application
+                </Button>
+              )
+            }
+          >
+            {q ? 'Try another name or App ID.' : 'Create a machine-to-machine app to call your APIs or the Management API.'}
+          </EmptyState>
+        )}
+      </Card>
+      <CreateApplicationDialog open={creating} onClose={() => setCreating(false)} />
+    </div>
+  );
+}
+
+function CreateApplicationDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const [type, setType] = useState<AppType>('MachineToMachine');
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [errors, setErrors] = useState<{ name?: string }>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [created, setCreated] = useState<Application | null>(null);
+
+  const reset = () => {
+    setType('MachineToMachine');
+    setName('');
+    setDescription('');
+    setErrors({});
+    setError(null);
+    setCreated(null);
+  };
+  const close = () => {
+    if (busy) return;
+    reset();
+    onClose();
+  };
+
+  const submit = async () => {
+    const e: typeof errors = {};
+    if (!name.trim()) e.name = 'Enter a name for the application.';
+    else if (name.length > 256) e.name = 'The name can be at most 256 characters.';
+    setErrors(e);
+    if (Object.keys(e).length) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const app = await api.post<Application>('/api/applications', { name: name.trim(), type, description: description.trim() });
+      if (app.secret) rememberSecret(app.id, app.secret);
+      toast(`Application “${app.name}” created`);
+      if (app.type === 'MachineToMachine') setCreated(app);
+      else {
+        reset();
+        onClose();
+        navigate(`/applications/${enc(app.id)}`);
+      }
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (created) {
+    return (
+      <AssignM2MRolesDialog
+        open={open}
+        app={created}
+        intro="Give the new app the machine-to-machine roles it needs. To call the Management API, assign a role that holds its “all” permission, such as “Management API access”."
+        skipLabel="Skip for now"
+        onClose={() => {
+          const id = created.id;
+          reset();
+          onClose();
+          navigate(`/applications/${enc(id)}`);
+        }}
+      />
+    );
+  }
+
+  return (
+    <Dialog
+      open={open}
+      title="Create application"
+      description="Pick what kind of application it is; the type cannot be changed later."
+      onClose={close}
+      size="lg"
+      busy={busy}
+      onSubmit={submit}
+      footer={
+        <>
+          <Button onClick={close} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" loading={busy}>
+            Create application
+          </Button>
+        </>
+      }
+    >
+      <fieldset class="type-picker">
+        <legend class="field-label">Application type</legend>
+        <div class="type-grid">
+          {typeChoices.map((c) => (
+            <label key={c.type} class={cx('type-card', type === c.type && 'is-selected')}>
+              <input type="radio" name="app-type" value={c.type} checked={type === c.type} onChange={() => setType(c.type)} />
+              <AppTypeIcon type={c.type} />
+              <span class="type-card-text">
+                <strong>{c.title}</strong>
+                <span>{c.text}</span>
+              </span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <TextField label="Application name" required value={name} onInput={(v) => (setName(v), setErrors({}))} error={errors.name} placeholder="e.g. Shopping service" autoFocus />
+      <TextArea label="Description" value={description} onInput={setDescription} rows={2} placeholder="What the application does (optional)" />
+      {error ? <ErrorBanner error={error} title="The application could not be created" /> : null}
+    </Dialog>
+  );
+}
+
+/** Lists the machine-to-machine roles to give to an app. */
+export function AssignM2MRolesDialog({ open, app, onClose, onAssigned, exclude = [], intro, skipLabel = 'Cancel' }: { open: boolean; app: Application; onClose: () => void; onAssigned?: () => void; exclude?: string[]; intro?: string; skipLabel?: string }) {
+  const roles = useAsync(() => (open ? api.all<Role>('/api/roles', { type: 'MachineToMachine' }) : Promise.resolve([] as Role[])), [open]);
+  const [picked, setPicked] = useState<string[]>([]);
+  const [q, setQ] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const available = (roles.data ?? []).filter((r) => !exclude.includes(r.id) && r.name.toLowerCase().includes(q.trim().toLowerCase()));
+
+  const done = () => {
+    setPicked([]);
+    setQ('');
+    setError(null);
+    onClose();
+  };
+  const submit = async () => {
+    if (!picked.length) {
+      setError(new Error('Select at least one role, or skip.'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/applications/${enc(app.id)}/roles`, { roleIds: picked });
+      toast(picked.length === 1 ? 'Role assigned' : `${picked.length} roles assigned`);
+      onAssigned?.();
+      done();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      open={open}
+      title={`Assign machine-to-machine roles`}
+      description={intro ?? `Roles give “${app.name}” the permissions of the API resources it calls.`}
+      onClose={done}
+      size="md"
+      busy={busy}
+      onSubmit={submit}
+      footer={
+        <>
+          <Button onClick={done} disabled={busy}>
+            {skipLabel}
+          </Button>
+          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
+            Assign {picked.length ? `${picked.length} ` : ''}role{picked.length === 1 ? '' : 's'}
+          </Button>
+        </>
+      }
+    >
+      <SearchBox value={q} onInput={setQ} placeholder="Search roles" label="Search roles" />
+      <div class="pick-list" role="group" aria-label="Machine-to-machine roles">
+        {roles.loading && !roles.data ? (
+          <p class="muted pad">Loading roles…</p>
+        ) : roles.error ? (
+          <ErrorBanner error={roles.error} onRetry={roles.reload} />
+        ) : available.length === 0 ? (
+          <p class="muted pad">
+            {q ? 'No role matches.' : 'There are no machine-to-machine roles to assign.'}{' '}
+            {!q && (
+              <Link href="/roles?type=MachineToMachine" onClick={done}>
+                Create one
+              </Link>
+            )}
+          </p>
+        ) : (
+          available.map((r) => (
+            <Checkbox key={r.id} checked={picked.includes(r.id)} onChange={(v) => setPicked(v ? [...picked, r.id] : picked.filter((x) => x !== r.id))}>
+              <span class="pick-title">{r.name}</span>
+              {r.description && <span class="pick-sub">{r.description}</span>}
+            </Checkbox>
+          ))
+        )}
+      </div>
+      {error ? <ErrorBanner error={error} title="The roles could not be assigned" /> : null}
+    </Dialog>
+  );
+}

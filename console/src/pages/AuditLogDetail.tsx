@@ -1,0 +1,103 @@
+import { Fragment } from 'preact';
+import { api, ApiError, enc } from '../api';
+import { useAsync, useTitle } from '../hooks';
+import { Link, navigate } from '../router';
+import type { Application, LogEntry } from '../types';
+import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, Loading } from '../ui/ui';
+import { describeKey } from './AuditLogs';
+
+const hidden = new Set(['key', 'result', 'applicationId', 'userId']);
+
+export function AuditLogDetail({ id }: { id: string }) {
+  const log = useAsync(() => api.get<LogEntry>(`/api/logs/${enc(id)}`), [id]);
+  const appId = log.data?.payload.applicationId as string | undefined;
+  const app = useAsync(async () => {
+    if (!appId) return null;
+    try {
+      return await api.get<Application>(`/api/applications/${enc(appId)}`);
+    } catch {
+      return null;
+    }
+  }, [appId]);
+  useTitle('Audit log entry');
+  if (log.error) {
+    if (log.error instanceof ApiError && log.error.status === 404)
+      return (
+        <EmptyState icon="logs" title="Log entry not found" action={<Button onClick={() => navigate('/audit-logs')}>Back to audit logs</Button>}>
+          Old entries are removed after the retention period.
+        </EmptyState>
+      );
+    return <ErrorBanner error={log.error} onRetry={log.reload} />;
+  }
+  if (!log.data) return <Loading />;
+  const l = log.data;
+  const userId = l.payload.userId as string | undefined;
+  const details = Object.entries(l.payload).filter(([k]) => !hidden.has(k));
+  return (
+    <div class="page">
+      <header class="page-header">
+        <Link class="back-link" href="/audit-logs">
+          ← Audit logs
+        </Link>
+        <div class="page-header-row">
+          <div class="page-header-text">
+            <h1>{describeKey(l.key, l.payload.result)}</h1>
+            <div class="page-subtitle meta-row">
+              {l.payload.result === 'Error' ? <Badge tone="danger">Error</Badge> : <Badge tone="success">Success</Badge>}
+              <span class="meta">{formatDate(l.createdAt)}</span>
+            </div>
+          </div>
+        </div>
+      </header>
+      <div class="two-col">
+        <Card title="Event">
+          <dl class="dl">
+            <dt>Event key</dt>
+            <dd>
+              <code class="mono-sm" data-testid="log-key">
+                {l.key}
+              </code>
+            </dd>
+            <dt>Result</dt>
+            <dd>{String(l.payload.result ?? 'Success')}</dd>
+            <dt>Time</dt>
+            <dd>{new Date(l.createdAt).toISOString()}</dd>
+            <dt>Application</dt>
+            <dd>
+              {appId ? (
+                <Link href={`/applications/${enc(appId)}`}>{app.data?.name ?? appId}</Link>
+              ) : (
+                <span class="muted">—</span>
+              )}
+            </dd>
+            <dt>User</dt>
+            <dd>{userId ? <Link href={`/users/${enc(userId)}`}>{userId}</Link> : <span class="muted">—</span>}</dd>
+            <dt>Entry ID</dt>
+            <dd>
+              <code class="mono-sm">{l.id}</code>
+            </dd>
+          </dl>
+        </Card>
+        <Card title="Details">
+          {details.length ? (
+            <dl class="dl">
+              {details.map(([k, v]) => (
+                <Fragment key={k}>
+                  <dt>{k}</dt>
+                  <dd>{typeof v === 'object' ? <pre class="code-block">{JSON.stringify(v, null, 2)}</pre> : <code class="mono-sm">{String(v)}</code>}</dd>
+                </Fragment>
+              ))}
+            </dl>
+          ) : (
+            <p class="muted">No further details.</p>
+          )}
+        </Card>
+      </div>
+      <Card title="Raw entry">
+        <pre class="code-block" data-testid="log-raw">
+          {JSON.stringify(l, null, 2)}
+        </pre>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,333 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, ApiError, enc } from '../api';
+import { useAsync, useTitle } from '../hooks';
+import { Link, navigate, useLocation } from '../router';
+import type { Resource, Scope } from '../types';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { ResourceIcon } from './Resources';
+
+type Tab = 'settings' | 'permissions';
+
+export function ResourceDetail({ id }: { id: string }) {
+  const res = useAsync(() => api.get<Resource>(`/api/resources/${enc(id)}`), [id]);
+  const { query } = useLocation();
+  const [tab, setTab] = useState<Tab>(query.get('tab') === 'permissions' ? 'permissions' : 'settings');
+  const [deleting, setDeleting] = useState(false);
+  useTitle(res.data?.name ?? 'API resource');
+  if (res.error) {
+    if (res.error instanceof ApiError && res.error.status === 404)
+      return (
+        <EmptyState icon="resource" title="API resource not found" action={<Button onClick={() => navigate('/api-resources')}>Back to API resources</Button>}>
+          It may have been deleted.
+        </EmptyState>
+      );
+    return <ErrorBanner error={res.error} onRetry={res.reload} />;
+  }
+  if (!res.data) return <Loading />;
+  const r = res.data;
+  const changeTab = (t: Tab) => {
+    setTab(t);
+    navigate(`/api-resources/${enc(id)}${t === 'settings' ? '' : `?tab=${t}`}`, { replace: true });
+  };
+  return (
+    <div class="page">
+      <header class="page-header">
+        <Link class="back-link" href="/api-resources">
+          ← API resources
+        </Link>
+        <div class="page-header-row">
+          <div class="page-icon">
+            <ResourceIcon builtIn={r.isBuiltIn} />
+          </div>
+          <div class="page-header-text">
+            <h1>{r.name}</h1>
+            <div class="page-subtitle meta-row">
+              {r.isBuiltIn && <Badge tone="info">Built-in</Badge>}
+              {r.isDefault && <Badge tone="success">Default</Badge>}
+              <span class="meta">
+                API identifier <code class="mono-sm">{r.indicator}</code>
+              </span>
+            </div>
+          </div>
+          {!r.isBuiltIn && (
+            <div class="page-actions">
+              <Button variant="danger-soft" icon="trash" onClick={() => setDeleting(true)}>
+                Delete
+              </Button>
+            </div>
+          )}
+        </div>
+      </header>
+      {r.isBuiltIn && (
+        <Banner tone="info" icon="lock">
+          This is Monban's own Management API. It is read-only: give its <code>all</code> permission to a role (such as “Management API access”) to let an app or
+          a user manage Monban.
+        </Banner>
+      )}
+      <Tabs
+        tabs={[
+          { id: 'settings', label: 'Settings' },
+          { id: 'permissions', label: 'Permissions' },
+        ]}
+        active={tab}
+        onChange={changeTab}
+        label="API resource sections"
+      />
+      {tab === 'settings' ? (
+        <TabPanel id="settings">
+          <ResourceSettings resource={r} onSaved={res.set} />
+        </TabPanel>
+      ) : (
+        <TabPanel id="permissions">
+          <Permissions resource={r} />
+        </TabPanel>
+      )}
+      <ConfirmDialog
+        open={deleting}
+        title="Delete API resource"
+        confirmLabel="Delete API resource"
+        onClose={() => setDeleting(false)}
+        onConfirm={async () => {
+          await api.del(`/api/resources/${enc(r.id)}`);
+          toast(`API resource “${r.name}” deleted`);
+          navigate('/api-resources');
+        }}
+      >
+        Delete <strong>{r.name}</strong> and all its permissions? Roles lose these permissions, and no new token will be issued for <code>{r.indicator}</code>.
+      </ConfirmDialog>
+    </div>
+  );
+}
+
+function ResourceSettings({ resource, onSaved }: { resource: Resource; onSaved: (r: Resource) => void }) {
+  const [name, setName] = useState(resource.name);
+  const [ttl, setTtl] = useState(String(resource.accessTokenTtl));
+  const [errors, setErrors] = useState<{ name?: string; ttl?: string }>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [defBusy, setDefBusy] = useState(false);
+  const ro = resource.isBuiltIn;
+  const dirty = name !== resource.name || ttl !== String(resource.accessTokenTtl);
+  const save = async () => {
+    const e: typeof errors = {};
+    if (!name.trim()) e.name = 'Enter a name.';
+    const t = Number(ttl);
+    if (!Number.isInteger(t) || t < 1 || t > 2592000) e.ttl = 'A whole number of seconds from 1 to 2,592,000 (30 days).';
+    setErrors(e);
+    if (Object.keys(e).length) return;
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(await api.patch<Resource>(`/api/resources/${enc(resource.id)}`, { name: name.trim(), accessTokenTtl: t }));
+      toast('Changes saved');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const setDefault = async (v: boolean) => {
+    setDefBusy(true);
+    try {
+      onSaved(await api.patch<Resource>(`/api/resources/${enc(resource.id)}/is-default`, { isDefault: v }));
+      toast(v ? `“${resource.name}” is now the default API resource` : 'No longer the default API resource');
+    } catch (err) {
+      toast(err instanceof Error ? err.message : String(err), 'danger');
+    } finally {
+      setDefBusy(false);
+    }
+  };
+  return (
+    <>
+      <Card
+        title="General"
+        footer={
+          !ro && (
+            <Button variant="primary" onClick={save} loading={busy} disabled={!dirty}>
+              Save changes
+            </Button>
+          )
+        }
+      >
+        <form
+          class="form-grid"
+          noValidate
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!ro) void save();
+          }}
+        >
+          <TextField label="API name" required value={name} onInput={setName} error={errors.name} readOnly={ro} />
+          <div class="field">
+            <span class="field-label">API identifier</span>
+            <CopyField label="API identifier" value={resource.indicator} />
+            <p class="field-hint">The identifier cannot be changed.</p>
+          </div>
+          <TextField
+            label="Access token lifetime (seconds)"
+            type="number"
+            min={1}
+            max={2592000}
+            value={ttl}
+            onInput={setTtl}
+            error={errors.ttl}
+            readOnly={ro}
+            hint="How long tokens for this API stay valid; at most 30 days."
+          />
+        </form>
+        {error ? <ErrorBanner error={error} title="The changes could not be saved" /> : null}
+      </Card>
+      <Card title="Default API resource">
+        <Switch
+          checked={resource.isDefault}
+          onChange={setDefault}
+          disabled={defBusy}
+          label="Use as the default API"
+          description="A user token request that names no resource gets a token for the default API. Only one API can be the default."
+        />
+      </Card>
+    </>
+  );
+}
+
+function Permissions({ resource }: { resource: Resource }) {
+  const list = useAsync(() => api.all<Scope>(`/api/resources/${enc(resource.id)}/scopes`), [resource.id]);
+  const [editing, setEditing] = useState<Scope | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<Scope | null>(null);
+  const ro = resource.isBuiltIn;
+  return (
+    <Card
+      title="Permissions"
+      description="Scopes that roles grant on this API; services check them in the token's scope claim."
+      actions={
+        !ro && (
+          <Button variant="primary" icon="plus" onClick={() => setEditing('new')}>
+            Create permission
+          </Button>
+        )
+      }
+      padded={false}
+    >
+      {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} /> : null}
+      {list.loading && !list.data ? (
+        <Loading />
+      ) : list.data && list.data.length === 0 ? (
+        <EmptyState icon="key" title="No permissions yet" action={!ro && <Button onClick={() => setEditing('new')}>Create permission</Button>}>
+          Add permissions such as <code>read:products</code> and <code>write:products</code>.
+        </EmptyState>
+      ) : (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Permission</th>
+                <th scope="col">Description</th>
+                <th scope="col" class="hide-sm">
+                  Created
+                </th>
+                {!ro && (
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {(list.data ?? []).map((s) => (
+                <tr key={s.id}>
+                  <td>
+                    <code class="tag">{s.name}</code>
+                  </td>
+                  <td class="muted">{s.description || '—'}</td>
+                  <td class="hide-sm nowrap">{formatDate(s.createdAt)}</td>
+                  {!ro && (
+                    <td class="cell-actions">
+                      <IconButton icon="edit" label={`Edit permission ${s.name}`} onClick={() => setEditing(s)} />
+                      <IconButton icon="trash" variant="danger" label={`Delete permission ${s.name}`} onClick={() => setDeleting(s)} />
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <PermissionDialog resource={resource} scope={editing} onClose={() => setEditing(null)} onSaved={list.reload} />
+      <ConfirmDialog
+        open={deleting !== null}
+        title="Delete permission"
+        confirmLabel="Delete permission"
+        onClose={() => setDeleting(null)}
+        onConfirm={async () => {
+          await api.del(`/api/resources/${enc(resource.id)}/scopes/${enc(deleting!.id)}`);
+          toast(`Permission “${deleting!.name}” deleted`);
+          list.reload();
+        }}
+      >
+        Delete <code>{deleting?.name}</code>? Roles that hold it lose it, and new tokens no longer carry it.
+      </ConfirmDialog>
+    </Card>
+  );
+}
+
+function PermissionDialog({ resource, scope, onClose, onSaved }: { resource: Resource; scope: Scope | 'new' | null; onClose: () => void; onSaved: () => void }) {
+  const isNew = scope === 'new';
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [nameError, setNameError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    if (scope && scope !== 'new') {
+      setName(scope.name);
+      setDescription(scope.description);
+    } else {
+      setName('');
+      setDescription('');
+    }
+    setNameError(null);
+    setError(null);
+  }, [scope]);
+  const submit = async () => {
+    const n = name.trim();
+    if (!n) return setNameError('Enter the permission, e.g. read:products.');
+    if (/\s/.test(n)) return setNameError('A permission has no spaces: scopes travel space-separated.');
+    setNameError(null);
+    setBusy(true);
+    setError(null);
+    try {
+      if (isNew) await api.post(`/api/resources/${enc(resource.id)}/scopes`, { name: n, description: description.trim() });
+      else await api.patch(`/api/resources/${enc(resource.id)}/scopes/${enc((scope as Scope).id)}`, { name: n, description: description.trim() });
+      toast(isNew ? `Permission “${n}” created` : 'Permission saved');
+      onSaved();
+      onClose();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      open={scope !== null}
+      title={isNew ? 'Create permission' : 'Edit permission'}
+      onClose={onClose}
+      busy={busy}
+      onSubmit={submit}
+      footer={
+        <>
+          <Button onClick={onClose} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" loading={busy}>
+            {isNew ? 'Create permission' : 'Save'}
+          </Button>
+        </>
+      }
+    >
+      <TextField label="Permission name" required value={name} onInput={(v) => (setName(v), setNameError(null))} error={nameError} placeholder="read:products" mono autoFocus />
+      <TextField label="Description" value={description} onInput={setDescription} placeholder="Read the product catalogue" />
+      {error ? <ErrorBanner error={error} title="The permission could not be saved" /> : null}
+    </Dialog>
+  );
+}

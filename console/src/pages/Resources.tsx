@@ -1,0 +1,171 @@
+import { useMemo, useState } from 'preact/hooks';
+import { api, enc } from '../api';
+import { useAsync, useTitle } from '../hooks';
+import { Link, navigate } from '../router';
+import type { Resource } from '../types';
+import { Icon } from '../ui/icons';
+import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDuration, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
+
+export function ResourceIcon({ builtIn }: { builtIn?: boolean }) {
+  return (
+    <span class={`app-icon ${builtIn ? 'app-icon-builtin' : 'app-icon-resource'}`} aria-hidden="true">
+      <Icon name={builtIn ? 'lock' : 'resource'} size={18} />
+    </span>
+  );
+}
+
+export function Resources() {
+  useTitle('API resources');
+  const list = useAsync(() => api.all<Resource>('/api/resources'), []);
+  const [q, setQ] = useState('');
+  const [creating, setCreating] = useState(false);
+  const rows = useMemo(() => {
+    const needle = q.trim().toLowerCase();
+    const all = (list.data ?? []).slice().sort((a, b) => Number(b.isBuiltIn) - Number(a.isBuiltIn) || a.name.localeCompare(b.name));
+    return needle ? all.filter((r) => r.name.toLowerCase().includes(needle) || r.indicator.toLowerCase().includes(needle)) : all;
+  }, [list.data, q]);
+  return (
+    <div class="page">
+      <header class="page-header">
+        <div class="page-header-row">
+          <div class="page-header-text">
+            <h1>API resources</h1>
+            <div class="page-subtitle">The APIs Monban issues access tokens for, named by their indicator (the token's audience), with their permissions.</div>
+          </div>
+          <div class="page-actions">
+            <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+              Create API resource
+            </Button>
+          </div>
+        </div>
+      </header>
+      {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="API resources could not be loaded" /> : null}
+      <Card padded={false}>
+        <div class="table-toolbar">
+          <SearchBox value={q} onInput={setQ} placeholder="Search by name or indicator" label="Search API resources" />
+          <span class="table-count">{list.data ? `${rows.length} of ${list.data.length}` : ''}</span>
+        </div>
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">API identifier</th>
+                <th scope="col" class="hide-sm">
+                  Token lifetime
+                </th>
+              </tr>
+            </thead>
+            {list.loading && !list.data ? (
+              <SkeletonRows cols={3} />
+            ) : (
+              <tbody>
+                {rows.map((r) => (
+                  <tr key={r.id} class="row-link" onClick={() => navigate(`/api-resources/${enc(r.id)}`)}>
+                    <td>
+                      <div class="cell-title">
+                        <ResourceIcon builtIn={r.isBuiltIn} />
+                        <div>
+                          <Link href={`/api-resources/${enc(r.id)}`} class="row-anchor" onClick={(e) => e.stopPropagation()}>
+                            {r.name}
+                          </Link>
+                          <div class="cell-badges">
+                            {r.isBuiltIn && <Badge tone="info">Built-in</Badge>}
+                            {r.isDefault && <Badge tone="success">Default</Badge>}
+                          </div>
+                        </div>
+                      </div>
+                    </td>
+                    <td>
+                      <code class="mono-sm">{r.indicator}</code>
+                    </td>
+                    <td class="hide-sm nowrap">{formatDuration(r.accessTokenTtl)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            )}
+          </table>
+        </div>
+        {list.data && rows.length === 0 && (
+          <EmptyState icon="resource" title={q ? 'No API resource matches' : 'No API resources'}>
+            {q ? 'Try another name or indicator.' : 'Create one for each API your services protect.'}
+          </EmptyState>
+        )}
+      </Card>
+      <CreateResourceDialog open={creating} onClose={() => setCreating(false)} />
+    </div>
+  );
+}
+
+function CreateResourceDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  const [name, setName] = useState('');
+  const [indicator, setIndicator] = useState('');
+  const [ttl, setTtl] = useState('3600');
+  const [errors, setErrors] = useState<{ name?: string; indicator?: string; ttl?: string }>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const close = () => {
+    if (busy) return;
+    setName('');
+    setIndicator('');
+    setTtl('3600');
+    setErrors({});
+    setError(null);
+    onClose();
+  };
+  const submit = async () => {
+    const e: typeof errors = {};
+    if (!name.trim()) e.name = 'Enter a name.';
+    const ind = indicator.trim();
+    if (!ind) e.indicator = 'Enter the API identifier, e.g. https://api.example.com.';
+    else {
+      try {
+        const u = new URL(ind);
+        if (!u.protocol || ind.includes('#')) throw new Error();
+      } catch {
+        e.indicator = 'The identifier must be an absolute URI without a fragment, e.g. https://api.example.com.';
+      }
+    }
+    const t = Number(ttl);
+    if (!Number.isInteger(t) || t < 1 || t > 2592000) e.ttl = 'A whole number of seconds from 1 to 2,592,000 (30 days).';
+    setErrors(e);
+    if (Object.keys(e).length) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const r = await api.post<Resource>('/api/resources', { name: name.trim(), indicator: ind, accessTokenTtl: t });
+      toast(`API resource “${r.name}” created`);
+      close();
+      navigate(`/api-resources/${enc(r.id)}?tab=permissions`);
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      open={open}
+      title="Create API resource"
+      description="The identifier is what services ask for as resource (or audience), and what their tokens carry in aud."
+      onClose={close}
+      busy={busy}
+      onSubmit={submit}
+      footer={
+        <>
+          <Button onClick={close} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" loading={busy}>
+            Create API resource
+          </Button>
+        </>
+      }
+    >
+      <TextField label="API name" required value={name} onInput={(v) => (setName(v), setErrors({ ...errors, name: undefined }))} error={errors.name} placeholder="e.g. Shopping API" autoFocus />
+      <TextField label="API identifier" required value={indicator} onInput={(v) => (setIndicator(v), setErrors({ ...errors, indicator: undefined }))} error={errors.indicator} placeholder="https://shopping.api" mono hint="An absolute URI. It cannot be changed later." />
+      <TextField label="Access token lifetime (seconds)" type="number" min={1} max={2592000} value={ttl} onInput={(v) => (setTtl(v), setErrors({ ...errors, ttl: undefined }))} error={errors.ttl} hint="Default 3600 (one hour); at most 30 days." />
+      {error ? <ErrorBanner error={error} title="The API resource could not be created" /> : null}
+    </Dialog>
+  );
+}

@@ -1,0 +1,537 @@
+import { useState } from 'preact/hooks';
+import { api, ApiError, enc } from '../api';
+import { CodeEditor, type ServerDiagnostic } from '../editor/CodeEditor';
+import { useAsync, useTitle } from '../hooks';
+import { Link, navigate, useLocation } from '../router';
+import type { Role, User } from '../types';
+import { userDisplayName } from '../types';
+import { Badge, Banner, Button, Card, Checkbox, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, SearchBox, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { LogTable } from './AuditLogs';
+import { emailPattern, generatePassword, phonePattern, UserAvatar, usernamePattern } from './Users';
+
+type Tab = 'profile' | 'roles' | 'logs';
+
+export function UserDetail({ id }: { id: string }) {
+  const user = useAsync(() => api.get<User>(`/api/users/${enc(id)}`), [id]);
+  const { query } = useLocation();
+  const [tab, setTab] = useState<Tab>((query.get('tab') as Tab) || 'profile');
+  const [action, setAction] = useState<'delete' | 'suspend' | 'password' | null>(null);
+  useTitle(user.data ? userDisplayName(user.data) : 'User');
+  if (user.error) {
+    if (user.error instanceof ApiError && user.error.status === 404)
+      return (
+        <EmptyState icon="users" title="User not found" action={<Button onClick={() => navigate('/users')}>Back to users</Button>}>
+          The user may have been deleted.
+        </EmptyState>
+      );
+    return <ErrorBanner error={user.error} onRetry={user.reload} />;
+  }
+  if (!user.data) return <Loading />;
+  const u = user.data;
+  const changeTab = (t: Tab) => {
+    setTab(t);
+    navigate(`/users/${enc(id)}${t === 'profile' ? '' : `?tab=${t}`}`, { replace: true });
+  };
+  return (
+    <div class="page">
+      <header class="page-header">
+        <Link class="back-link" href="/users">
+          ← Users
+        </Link>
+        <div class="page-header-row">
+          <div class="page-icon">
+            <UserAvatar user={u} size="lg" />
+          </div>
+          <div class="page-header-text">
+            <h1>{userDisplayName(u)}</h1>
+            <div class="page-subtitle meta-row">
+              {u.isSuspended ? <Badge tone="danger">Suspended</Badge> : <Badge tone="success">Active</Badge>}
+              <span class="meta">
+                User ID <code class="mono-sm">{u.id}</code>
+              </span>
+              <span class="meta">Last sign-in {u.lastSignInAt ? formatDate(u.lastSignInAt) : 'never'}</span>
+            </div>
+          </div>
+          <div class="page-actions">
+            <Button icon="key" onClick={() => setAction('password')}>
+              Reset password
+            </Button>
+            <Button icon="lock" onClick={() => setAction('suspend')}>
+              {u.isSuspended ? 'Reactivate' : 'Suspend'}
+            </Button>
+            <Button variant="danger-soft" icon="trash" onClick={() => setAction('delete')}>
+              Delete
+            </Button>
+          </div>
+        </div>
+      </header>
+      {u.isSuspended && (
+        <Banner tone="warning" icon="lock">
+          This user is suspended: they cannot sign in, and their tokens were revoked.
+        </Banner>
+      )}
+      <Tabs
+        tabs={[
+          { id: 'profile', label: 'Profile' },
+          { id: 'roles', label: 'Roles' },
+          { id: 'logs', label: 'Logs' },
+        ]}
+        active={tab}
+        onChange={changeTab}
+        label="User sections"
+      />
+      {tab === 'profile' && (
+        <TabPanel id="profile">
+          <BasicInfo user={u} onSaved={user.set} />
+          <ProfileCard user={u} onSaved={user.set} />
+          <CustomData user={u} onSaved={user.set} />
+        </TabPanel>
+      )}
+      {tab === 'roles' && (
+        <TabPanel id="roles">
+          <UserRoles user={u} />
+        </TabPanel>
+      )}
+      {tab === 'logs' && (
+        <TabPanel id="logs">
+          <LogTable userId={u.id} />
+        </TabPanel>
+      )}
+      <ConfirmDialog
+        open={action === 'delete'}
+        title="Delete user"
+        confirmLabel="Delete user"
+        onClose={() => setAction(null)}
+        onConfirm={async () => {
+          await api.del(`/api/users/${enc(u.id)}`);
+          toast(`User “${userDisplayName(u)}” deleted`);
+          navigate('/users');
+        }}
+      >
+        Delete <strong>{userDisplayName(u)}</strong>? Their sessions and tokens end at once. This cannot be undone.
+      </ConfirmDialog>
+      <ConfirmDialog
+        open={action === 'suspend'}
+        title={u.isSuspended ? 'Reactivate user' : 'Suspend user'}
+        confirmLabel={u.isSuspended ? 'Reactivate' : 'Suspend'}
+        tone={u.isSuspended ? 'primary' : 'danger'}
+        onClose={() => setAction(null)}
+        onConfirm={async () => {
+          user.set(await api.patch<User>(`/api/users/${enc(u.id)}/is-suspended`, { isSuspended: !u.isSuspended }));
+          toast(u.isSuspended ? 'User reactivated' : 'User suspended');
+        }}
+      >
+        {u.isSuspended ? (
+          <>
+            <strong>{userDisplayName(u)}</strong> will be able to sign in again.
+          </>
+        ) : (
+          <>
+            <strong>{userDisplayName(u)}</strong> will be signed out everywhere: sessions end, refresh tokens and access tokens are revoked, and sign-in is refused until you reactivate the
+            user.
+          </>
+        )}
+      </ConfirmDialog>
+      <PasswordDialog open={action === 'password'} user={u} onClose={() => setAction(null)} onDone={user.reload} />
+    </div>
+  );
+}
+
+const orNull = (s: string) => (s.trim() ? s.trim() : null);
+
+function BasicInfo({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
+  const [username, setUsername] = useState(user.username ?? '');
+  const [email, setEmail] = useState(user.primaryEmail ?? '');
+  const [phone, setPhone] = useState(user.primaryPhone ?? '');
+  const [name, setName] = useState(user.name ?? '');
+  const [avatar, setAvatar] = useState(user.avatar ?? '');
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const dirty = username !== (user.username ?? '') || email !== (user.primaryEmail ?? '') || phone !== (user.primaryPhone ?? '') || name !== (user.name ?? '') || avatar !== (user.avatar ?? '');
+  const save = async () => {
+    const e: Record<string, string> = {};
+    if (username.trim() && !usernamePattern.test(username.trim())) e.username = 'A letter or underscore, then letters, digits and underscores.';
+    if (email.trim() && !emailPattern.test(email.trim())) e.email = 'Enter an email address such as jane@example.com.';
+    if (phone.trim() && !phonePattern.test(phone.trim())) e.phone = '4 to 20 digits, optionally after +.';
+    if (avatar.trim() && !/^https?:\/\/\S+$/.test(avatar.trim())) e.avatar = 'An http(s) URL.';
+    setErrors(e);
+    if (Object.keys(e).length) return;
+    setBusy(true);
+    setError(null);
+    try {
+      onSaved(
+        await api.patch<User>(`/api/users/${enc(user.id)}`, {
+          username: orNull(username),
+          primaryEmail: orNull(email),
+          primaryPhone: orNull(phone),
+          name: orNull(name),
+          avatar: orNull(avatar),
+        }),
+      );
+      toast('Profile saved');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card
+      title="Basic information"
+      description="The identifiers the user signs in with, and how they appear."
+      footer={
+        <Button variant="primary" onClick={save} loading={busy} disabled={!dirty}>
+          Save changes
+        </Button>
+      }
+    >
+      <form
+        class="form-grid two"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save();
+        }}
+      >
+        <TextField label="Username" value={username} onInput={setUsername} error={errors.username} />
+        <TextField label="Full name" value={name} onInput={setName} />
+        <TextField label="Email" type="email" value={email} onInput={setEmail} error={errors.email} />
+        <TextField label="Phone" type="tel" value={phone} onInput={setPhone} error={errors.phone} />
+        <TextField label="Avatar URL" value={avatar} onInput={setAvatar} error={errors.avatar} placeholder="https://…" />
+        <div class="field">
+          <span class="field-label">Account</span>
+          <p class="field-static">
+            {user.hasPassword ? 'Has a password' : 'No password'} · created {formatDate(user.createdAt)} · updated {formatDate(user.updatedAt)}
+          </p>
+        </div>
+      </form>
+      {error ? <ErrorBanner error={error} title="The profile could not be saved" /> : null}
+    </Card>
+  );
+}
+
+const profileFields: { key: string; label: string; placeholder?: string }[] = [
+  { key: 'givenName', label: 'Given name' },
+  { key: 'familyName', label: 'Family name' },
+  { key: 'middleName', label: 'Middle name' },
+  { key: 'nickname', label: 'Nickname' },
+  { key: 'preferredUsername', label: 'Preferred username' },
+  { key: 'website', label: 'Website', placeholder: 'https://…' },
+  { key: 'birthdate', label: 'Birthdate', placeholder: 'YYYY-MM-DD' },
+  { key: 'gender', label: 'Gender' },
+  { key: 'locale', label: 'Locale', placeholder: 'en-GB' },
+  { key: 'zoneinfo', label: 'Time zone', placeholder: 'Europe/London' },
+];
+
+function ProfileCard({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
+  const initial = () => Object.fromEntries(profileFields.map((f) => [f.key, typeof user.profile?.[f.key] === 'string' ? (user.profile[f.key] as string) : '']));
+  const [values, setValues] = useState<Record<string, string>>(initial);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const profile: Record<string, unknown> = { ...(user.profile ?? {}) };
+      for (const f of profileFields) {
+        const v = values[f.key].trim();
+        if (v) profile[f.key] = v;
+        else delete profile[f.key];
+      }
+      onSaved(await api.patch<User>(`/api/users/${enc(user.id)}`, { profile }));
+      toast('Profile saved');
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card
+      title="OpenID Connect profile"
+      description="Standard claims returned by the userinfo endpoint and in ID tokens."
+      footer={
+        <Button variant="primary" onClick={save} loading={busy}>
+          Save profile
+        </Button>
+      }
+    >
+      <div class="form-grid two">
+        {profileFields.map((f) => (
+          <TextField key={f.key} label={f.label} value={values[f.key]} placeholder={f.placeholder} onInput={(v) => setValues({ ...values, [f.key]: v })} />
+        ))}
+      </div>
+      {error ? <ErrorBanner error={error} title="The profile could not be saved" /> : null}
+    </Card>
+  );
+}
+
+function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
+  const [text, setText] = useState(() => JSON.stringify(user.customData ?? {}, null, 2));
+  const [doc] = useState(text);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [diags, setDiags] = useState<ServerDiagnostic[] | undefined>();
+  const save = async () => {
+    let data: unknown;
+    try {
+      data = JSON.parse(text || '{}');
+    } catch (e) {
+      setError(`Not valid JSON: ${(e as Error).message}`);
+      return;
+    }
+    if (!data || typeof data !== 'object' || Array.isArray(data)) {
+      setError('Custom data must be a JSON object, e.g. {"plan": "pro"}.');
+      setDiags([{ line: 1, column: 1, message: 'Expected a JSON object' }]);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await api.patch(`/api/users/${enc(user.id)}/custom-data`, { customData: data });
+      onSaved({ ...user, customData: data as Record<string, unknown> });
+      toast('Custom data saved');
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card
+      title="Custom data"
+      description="Any JSON object (at most 16 KiB) your apps and custom JWT scripts can read as context.user.customData."
+      footer={
+        <Button variant="primary" onClick={save} loading={busy}>
+          Save custom data
+        </Button>
+      }
+    >
+      <CodeEditor value={doc} onChange={setText} language="json" label="Custom data (JSON)" height={180} diagnostics={diags} testId="custom-data" />
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </Card>
+  );
+}
+
+function PasswordDialog({ open, user, onClose, onDone }: { open: boolean; user: User; onClose: () => void; onDone: () => void }) {
+  const [password, setPassword] = useState('');
+  const [err, setErr] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+  const close = () => {
+    if (busy) return;
+    setPassword('');
+    setErr(null);
+    setError(null);
+    setDone(false);
+    onClose();
+  };
+  const submit = async () => {
+    if (done) return close();
+    if (password.length < 8) return setErr('At least 8 characters.');
+    if (password.length > 256) return setErr('At most 256 characters.');
+    setErr(null);
+    setBusy(true);
+    setError(null);
+    try {
+      await api.patch(`/api/users/${enc(user.id)}/password`, { password });
+      toast('Password reset');
+      setDone(true);
+      onDone();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      open={open}
+      title={done ? 'Password reset' : 'Reset password'}
+      description={done ? undefined : `Set a new password for ${userDisplayName(user)}.`}
+      onClose={close}
+      busy={busy}
+      onSubmit={submit}
+      footer={
+        done ? (
+          <Button type="submit" variant="primary">
+            Done
+          </Button>
+        ) : (
+          <>
+            <Button onClick={close} disabled={busy}>
+              Cancel
+            </Button>
+            <Button type="submit" variant="primary" loading={busy}>
+              Reset password
+            </Button>
+          </>
+        )
+      }
+    >
+      {done ? (
+        <>
+          <Banner tone="warning" icon="lock">
+            Send the new password to the user over a safe channel. It is not shown again.
+          </Banner>
+          <CopyField label="New password" value={password} />
+        </>
+      ) : (
+        <>
+          <div class="field-with-action">
+            <TextField label="New password" value={password} onInput={(v) => (setPassword(v), setErr(null))} error={err} mono autoFocus />
+            <Button size="sm" onClick={() => setPassword(generatePassword())}>
+              Generate
+            </Button>
+          </div>
+          {error ? <ErrorBanner error={error} title="The password could not be reset" /> : null}
+        </>
+      )}
+    </Dialog>
+  );
+}
+
+function UserRoles({ user }: { user: User }) {
+  const roles = useAsync(() => api.all<Role>(`/api/users/${enc(user.id)}/roles`), [user.id]);
+  const [adding, setAdding] = useState(false);
+  const [removing, setRemoving] = useState<Role | null>(null);
+  return (
+    <Card
+      title="Roles"
+      description="The user's tokens carry the permissions of these roles."
+      actions={
+        <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>
+          Assign roles
+        </Button>
+      }
+      padded={false}
+    >
+      {roles.error ? <ErrorBanner error={roles.error} onRetry={roles.reload} /> : null}
+      {roles.loading && !roles.data ? (
+        <Loading />
+      ) : roles.data && roles.data.length === 0 ? (
+        <EmptyState icon="role" title="No roles" action={<Button onClick={() => setAdding(true)}>Assign roles</Button>}>
+          The user holds no role yet.
+        </EmptyState>
+      ) : (
+        <div class="table-wrap">
+          <table class="table">
+            <thead>
+              <tr>
+                <th scope="col">Role</th>
+                <th scope="col" class="hide-sm">
+                  Description
+                </th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {(roles.data ?? []).map((r) => (
+                <tr key={r.id}>
+                  <td>
+                    <Link href={`/roles/${enc(r.id)}`}>{r.name}</Link>
+                  </td>
+                  <td class="hide-sm muted">{r.description || '—'}</td>
+                  <td class="cell-actions">
+                    <IconButton icon="trash" variant="danger" label={`Remove role ${r.name}`} onClick={() => setRemoving(r)} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <AssignUserRolesDialog open={adding} user={user} exclude={(roles.data ?? []).map((r) => r.id)} onClose={() => setAdding(false)} onDone={roles.reload} />
+      <ConfirmDialog
+        open={removing !== null}
+        title="Remove role"
+        confirmLabel="Remove role"
+        onClose={() => setRemoving(null)}
+        onConfirm={async () => {
+          await api.del(`/api/users/${enc(user.id)}/roles/${enc(removing!.id)}`);
+          toast(`Role “${removing!.name}” removed`);
+          roles.reload();
+        }}
+      >
+        Remove <strong>{removing?.name}</strong> from <strong>{userDisplayName(user)}</strong>?
+      </ConfirmDialog>
+    </Card>
+  );
+}
+
+function AssignUserRolesDialog({ open, user, exclude, onClose, onDone }: { open: boolean; user: User; exclude: string[]; onClose: () => void; onDone: () => void }) {
+  const all = useAsync(() => (open ? api.all<Role>('/api/roles', { type: 'User' }) : Promise.resolve([] as Role[])), [open]);
+  const [q, setQ] = useState('');
+  const [picked, setPicked] = useState<string[]>([]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const rows = (all.data ?? []).filter((r) => !exclude.includes(r.id) && r.name.toLowerCase().includes(q.trim().toLowerCase()));
+  const close = () => {
+    if (busy) return;
+    setPicked([]);
+    setQ('');
+    setError(null);
+    onClose();
+  };
+  const submit = async () => {
+    if (!picked.length) return setError(new Error('Select at least one role.'));
+    setBusy(true);
+    setError(null);
+    try {
+      await api.post(`/api/users/${enc(user.id)}/roles`, { roleIds: picked });
+      toast(picked.length === 1 ? 'Role assigned' : `${picked.length} roles assigned`);
+      onDone();
+      setPicked([]);
+      onClose();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog
+      open={open}
+      title="Assign roles"
+      description={`User roles for ${userDisplayName(user)}.`}
+      onClose={close}
+      busy={busy}
+      onSubmit={submit}
+      footer={
+        <>
+          <Button onClick={close} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
+            Assign
+          </Button>
+        </>
+      }
+    >
+      <SearchBox value={q} onInput={setQ} placeholder="Search roles" label="Search roles" />
+      <div class="pick-list" role="group" aria-label="User roles">
+        {all.loading && !all.data ? (
+          <p class="muted pad">Loading roles…</p>
+        ) : rows.length === 0 ? (
+          <p class="muted pad">No user role to assign.</p>
+        ) : (
+          rows.map((r) => (
+            <Checkbox key={r.id} checked={picked.includes(r.id)} onChange={(v) => setPicked(v ? [...picked, r.id] : picked.filter((x) => x !== r.id))}>
+              <span class="pick-title">{r.name}</span>
+              {r.description && <span class="pick-sub">{r.description}</span>}
+            </Checkbox>
+          ))
+        )}
+      </div>
+      {error ? <ErrorBanner error={error} title="The roles could not be assigned" /> : null}
+    </Dialog>
+  );
+}
