@@ -3,6 +3,7 @@ package claims
 import (
 	"context"
 	"testing"
+	"time"
 )
 
 const trivialScript = `const getCustomJwtClaims = async () => { return { tier: 'gold' }; };`
@@ -21,8 +22,12 @@ var benchInput = Input{
 	EnvironmentVariables: map[string]string{"API_KEY": "k"},
 }
 
+// benchOptions allow a slow first run, so that the benchmarks also work
+// under an instruction counter such as valgrind --tool=callgrind.
+var benchOptions = Options{Limits: Limits{Timeout: time.Minute}}
+
 func benchRun(b *testing.B, script string, fresh bool) {
-	r := NewRunner(Options{})
+	r := NewRunner(benchOptions)
 	defer r.Close()
 	ctx := context.Background()
 	if _, err := r.Run(ctx, "bench", script, benchInput); err != nil {
@@ -56,7 +61,7 @@ func BenchmarkTrivialFreshVM(b *testing.B) { benchRun(b, trivialScript, true) }
 
 // BenchmarkTrivialPooledParallel: throughput with every core running scripts.
 func BenchmarkTrivialPooledParallel(b *testing.B) {
-	r := NewRunner(Options{})
+	r := NewRunner(benchOptions)
 	defer r.Close()
 	ctx := context.Background()
 	b.ReportAllocs()

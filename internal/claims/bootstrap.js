@@ -51,8 +51,8 @@
     denied: false,
     denyMessage: '',
     nextId: 1,
-    timers: new Map(),
-    fetches: new Map(),
+    timers: null, // Maps, made by the first timer or fetch
+    fetches: null,
     logFull: false,
   });
 
@@ -60,8 +60,8 @@
     if (cur.done) return;
     cur.done = true;
     // Nothing of this run is called any more; let its callbacks go.
-    cur.timers.clear();
-    cur.fetches.clear();
+    if (cur.timers) cur.timers.clear();
+    if (cur.fetches) cur.fetches.clear();
     H.done(kind, payload);
   }
 
@@ -127,7 +127,60 @@
     if (st) settleError(st, e);
   };
 
-  function run(inputJSON) {
+  // api is the same object in every run; it acts on the run in progress.
+  const api = freeze({
+    denyAccess(message) {
+      const cur = st;
+      if (cur && !cur.done && !cur.denied) {
+        cur.denied = true;
+        cur.denyMessage = message === undefined || message === null ? '' : clip(String(message), 1024);
+      }
+      throw new Error('access denied by the script');
+    },
+  });
+
+  // The script's argument. Its parts are parsed when first read: scripts
+  // often read only some of them, and parsing is much of a short run. They
+  // are accessors of the prototype, shared by every run (own accessors would
+  // cost six closures per run), so reading, destructuring and printing work
+  // as on a plain object; only spreading the argument leaves them out.
+  class ScriptArg {
+    #token;
+    #context;
+    #env;
+    constructor(tokenJSON, contextJSON, envJSON) {
+      this.#token = tokenJSON;
+      this.#context = contextJSON;
+      this.#env = envJSON;
+      this.api = api;
+    }
+    get token() {
+      const x = this.#token;
+      return typeof x === 'string' ? (this.#token = { v: jsonParse(x) }).v : x.v;
+    }
+    set token(v) {
+      this.#token = { v };
+    }
+    get context() {
+      const x = this.#context;
+      return typeof x === 'string' ? (this.#context = { v: jsonParse(x) }).v : x.v;
+    }
+    set context(v) {
+      this.#context = { v };
+    }
+    get environmentVariables() {
+      const x = this.#env;
+      return typeof x === 'string' ? (this.#env = { v: jsonParse(x) }).v : x.v;
+    }
+    set environmentVariables(v) {
+      this.#env = { v };
+    }
+    toJSON() {
+      return { token: this.token, context: this.context, environmentVariables: this.environmentVariables, api: this.api };
+    }
+  }
+
+  function run(tokenJSON, contextJSON, envJSON) {
     const cur = newState();
     st = cur;
     let fn;
@@ -141,19 +194,9 @@
       finish(cur, 'error', jsonStringify({ message: 'the script must define a function named getCustomJwtClaims' }));
       return;
     }
-    const input = jsonParse(inputJSON);
-    const api = freeze({
-      denyAccess(message) {
-        if (cur === st && !cur.done && !cur.denied) {
-          cur.denied = true;
-          cur.denyMessage = message === undefined || message === null ? '' : clip(String(message), 1024);
-        }
-        throw new Error('access denied by the script');
-      },
-    });
     let p;
     try {
-      p = fn({ token: input.token, context: input.context, environmentVariables: input.environmentVariables, api });
+      p = fn(new ScriptArg(tokenJSON, contextJSON, envJSON));
     } catch (e) {
       settleError(cur, e);
       return;
@@ -172,7 +215,7 @@
       fireTimer(cur, id);
       return;
     }
-    const e = cur.fetches.get(id);
+    const e = cur.fetches && cur.fetches.get(id);
     if (!e) return;
     cur.fetches.delete(id);
     if (e.signal) e.signal.removeEventListener('abort', e.onAbort);
@@ -342,18 +385,18 @@
     if (!(ms >= 1 && ms <= TIMEOUT_MAX)) ms = 1;
     const id = cur.nextId++;
     H.timer(id, ms);
-    cur.timers.set(id, { fn, args, ms, repeat });
+    (cur.timers || (cur.timers = new Map())).set(id, { fn, args, ms, repeat });
     return id;
   }
 
   function stopTimer(id) {
     const cur = st;
     if (!cur || typeof id !== 'number') return;
-    if (cur.timers.delete(id)) H.cancel(id);
+    if (cur.timers && cur.timers.delete(id)) H.cancel(id);
   }
 
   function fireTimer(cur, id) {
-    const t = cur.timers.get(id);
+    const t = cur.timers && cur.timers.get(id);
     if (!t) return;
     if (t.repeat) H.timer(id, t.ms);
     else cur.timers.delete(id);
@@ -1639,14 +1682,14 @@
       const entry = { resolve, reject, signal, onAbort: null };
       if (signal) {
         entry.onAbort = () => {
-          if (cur.fetches.get(id) !== entry) return;
+          if (!cur.fetches || cur.fetches.get(id) !== entry) return;
           cur.fetches.delete(id);
           H.cancel(id);
           reject(signal.reason);
         };
         signal.addEventListener('abort', entry.onAbort);
       }
-      cur.fetches.set(id, entry);
+      (cur.fetches || (cur.fetches = new Map())).set(id, entry);
     });
   }
   define('fetch', fetch);
@@ -1678,6 +1721,9 @@
       getPrototypeOf(getPrototypeOf((function* () {})())),
       getPrototypeOf(getPrototypeOf((async function* () {})())),
       getOwnPropertyDescriptor((function () { return arguments; })(), 'callee').get,
+      // Reachable from every run, not from the global object.
+      api,
+      ScriptArg,
     ];
     if (typeof Iterator === 'function') {
       roots.push(getPrototypeOf(Iterator.from({ next() { return { done: true }; } })));
@@ -1781,8 +1827,8 @@
         maxOutput = b;
         maxLog = c;
         return undefined;
-      case 1: // run(inputJSON)
-        run(a);
+      case 1: // run(tokenJSON, contextJSON, envJSON)
+        run(a, b, c);
         return undefined;
       case 2: // deliver(id, kind, meta, body)
         deliver(a, b, c, d);

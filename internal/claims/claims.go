@@ -122,8 +122,9 @@ func (o Options) withDefaults() Options {
 }
 
 // Input is what getCustomJwtClaims receives, besides api. Token and Context
-// are marshaled with encoding/json (a json.RawMessage passes through); nil
-// becomes an empty object.
+// are marshaled with encoding/json; a json.RawMessage, which must hold a
+// valid JSON value, passes through unchecked, and nil becomes an empty
+// object. The script parses each part only if it reads it.
 type Input struct {
 	Token                any
 	Context              any
@@ -283,6 +284,9 @@ var outcomeNames = [numOutcomes]string{
 func (o outcome) String() string { return outcomeNames[o] }
 
 func outcomeOf(err error) outcome {
+	if err == nil {
+		return outOK // before the targets of errors.As, which escape
+	}
 	var (
 		de *DeniedError
 		se *SyntaxError
@@ -290,8 +294,6 @@ func outcomeOf(err error) outcome {
 		le *LimitError
 	)
 	switch {
-	case err == nil:
-		return outOK
 	case errors.As(err, &de):
 		return outDenied
 	case errors.As(err, &se):

@@ -205,6 +205,18 @@ func TestEnvironmentAndInput(t *testing.T) {
 	wantClaims(map[string]any{"ctx": "object", "key": "secret", "keys": []any{"API_KEY"}, "missing": true, "tokenId": "raw"})(t, Result{Claims: claims}, nil)
 	claims = mustRun(t, r, script(`return { env: Object.keys(environmentVariables).length, token: Object.keys(token).length };`), Input{})
 	wantClaims(map[string]any{"env": 0, "token": 0})(t, Result{Claims: claims}, nil)
+
+	// The argument's parts are parsed on first read; every way of reading
+	// them sees the same values, and assignments stick.
+	claims = mustRun(t, r, `const getCustomJwtClaims = async (arg) => {
+  const same = arg.token === arg.token && arg.context === arg.context;
+  const printed = JSON.parse(JSON.stringify(arg));
+  arg.context = { replaced: true };
+  const { token: { jti }, context } = arg;
+  return { same, tokenId: jti, replaced: context.replaced, printed: [printed.token.jti, printed.context.app, printed.environmentVariables.K],
+    has: ['token', 'context', 'environmentVariables', 'api'].every((k) => k in arg), deny: typeof arg.api.denyAccess };
+};`, Input{Token: map[string]any{"jti": "j1"}, Context: json.RawMessage(`{"app":"a1"}`), EnvironmentVariables: map[string]string{"K": "v"}})
+	wantClaims(map[string]any{"same": true, "tokenId": "j1", "replaced": true, "printed": []any{"j1", "a1", "v"}, "has": true, "deny": "function"})(t, Result{Claims: claims}, nil)
 }
 
 func TestFetch(t *testing.T) {
@@ -283,7 +295,9 @@ func TestTimers(t *testing.T) {
 	claims := mustRun(t, r, script(`
     const order = [];
     await new Promise((resolve) => {
-      setTimeout(() => order.push('t30'), 30);
+      // Wide gaps: an interval is re-armed when it fires, so a late first
+      // tick on a loaded machine delays the second.
+      setTimeout(() => order.push('t60'), 60);
       setTimeout(() => order.push('t10'), 10);
       setTimeout(() => { order.push('t0a'); Promise.resolve().then(() => order.push('micro after t0a')); }, 0);
       setTimeout(() => order.push('t0b'), 0);
@@ -292,12 +306,12 @@ func TestTimers(t *testing.T) {
       queueMicrotask(() => order.push('microtask'));
       let n = 0;
       const iv = setInterval(() => { order.push('iv' + ++n); if (n === 2) clearInterval(iv); }, 12);
-      setTimeout(resolve, 60);
+      setTimeout(resolve, 90);
       order.push('sync');
     });
     return { order };`), Input{})
 	got := fmt.Sprint(claims["order"])
-	want := "[sync microtask t0a micro after t0a t0b t10 iv1 iv2 t30]"
+	want := "[sync microtask t0a micro after t0a t0b t10 iv1 iv2 t60]"
 	if got != want {
 		t.Fatalf("order %s, want %s", got, want)
 	}

@@ -124,6 +124,13 @@ func wantTimeout(t *testing.T, _ Result, err error) {
 	}
 }
 
+func wantFailure(t *testing.T, res Result, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want an error, got claims %v", res.Claims)
+	}
+}
+
 func wantMemory(t *testing.T, _ Result, err error) {
 	t.Helper()
 	if !errors.Is(err, ErrMemoryLimit) {

@@ -73,9 +73,6 @@ func (c *kindCounters) record(o outcome, d time.Duration) {
 // NewRunner returns a Runner with opts (zero fields take their defaults).
 func NewRunner(opts Options) *Runner {
 	opts = opts.withDefaults()
-	// The runtime is compiled once per process (tens of milliseconds); start
-	// now rather than in the first run.
-	go func() { _, _ = runtimeCode() }()
 	e := newEgress(opts.Policy)
 	client, transport := newHTTPClient(e, opts.Policy.MaxRedirects)
 	return &Runner{
@@ -94,8 +91,17 @@ func NewRunner(opts Options) *Runner {
 // Limits returns the limits in effect, defaults applied.
 func (r *Runner) Limits() Limits { return r.limits }
 
-// Compile checks script with the runner's limits, see Compile.
+// Warm compiles the runtime in the background, so that the first run does
+// not wait for it (tens of milliseconds, once per process). A process that
+// never runs a script never compiles it, nor holds its memory.
+func (r *Runner) Warm() {
+	go func() { _, _ = runtimeCode() }()
+}
+
+// Compile checks script with the runner's limits, see Compile. A script is
+// about to run, so it also warms the runtime.
 func (r *Runner) Compile(script string) error {
+	r.Warm()
 	_, err := compileScript(script, r.limits)
 	return err
 }
@@ -173,24 +179,41 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 	return res, err
 }
 
-func encodeInput(in Input) (string, error) {
-	type input struct {
-		Token                any               `json:"token"`
-		Context              any               `json:"context"`
-		EnvironmentVariables map[string]string `json:"environmentVariables"`
+// encodedInput is Input as the JSON texts the harness parses on demand.
+type encodedInput struct {
+	token, context, env string
+}
+
+func encodeInput(in Input) (encodedInput, error) {
+	var e encodedInput
+	var err error
+	if e.token, err = encodePart(in.Token); err != nil {
+		return e, err
 	}
-	x := input(in)
-	empty := json.RawMessage("{}")
-	if x.Token == nil {
-		x.Token = empty
+	if e.context, err = encodePart(in.Context); err != nil {
+		return e, err
 	}
-	if x.Context == nil {
-		x.Context = empty
+	if len(in.EnvironmentVariables) == 0 {
+		e.env = "{}"
+	} else if e.env, err = encodePart(in.EnvironmentVariables); err != nil {
+		return e, err
 	}
-	if x.EnvironmentVariables == nil {
-		x.EnvironmentVariables = map[string]string{}
+	return e, nil
+}
+
+// encodePart marshals one part of the input; nil is an empty object and a
+// json.RawMessage, already encoded by the caller, is taken as it is.
+func encodePart(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return "{}", nil
+	case json.RawMessage:
+		if len(x) == 0 {
+			return "{}", nil
+		}
+		return string(x), nil
 	}
-	b, err := json.Marshal(x)
+	b, err := json.Marshal(v)
 	if err != nil {
 		return "", fmt.Errorf("claims: encoding the input: %w", err)
 	}

@@ -19,6 +19,9 @@ func TestAttacksContained(t *testing.T) {
 	srv := testServer(t)
 	port := strings.TrimPrefix(srv.URL, "http://127.0.0.1:")
 	deny := newTestRunner(t, Options{})
+	// Memory attacks get a smaller heap and more time, so that they end by
+	// the memory limit even on a loaded machine.
+	mem := newTestRunner(t, Options{Limits: Limits{MemoryBytes: 8 << 20, Timeout: 3 * time.Second}})
 	allow := newTestRunner(t, Options{Policy: allowLoopbackLiteral, Limits: Limits{FetchTimeout: 150 * time.Millisecond}})
 
 	tests := []struct {
@@ -30,10 +33,13 @@ func TestAttacksContained(t *testing.T) {
 		{"infinite loop", deny, `while (true) {}`, wantTimeout},
 		{"infinite loop after await", deny, `await null; while (true) {}`, wantTimeout},
 		{"infinite loop in a timer", deny, `await new Promise((resolve) => setTimeout(() => { for (;;) {} }, 1)); return {};`, wantTimeout},
-		{"infinite microtask chain", deny, `const f = () => Promise.resolve().then(f); f(); await new Promise(() => {}); return {};`, wantTimeout},
+		{"infinite microtask chain", deny, `const f = () => { Promise.resolve().then(f); }; f(); await new Promise(() => {}); return {};`, wantTimeout},
+		// Each promise here waits on the next, so the chain also grows until
+		// memory or time runs out; either way the run fails.
+		{"growing promise chain", deny, `const f = () => Promise.resolve().then(f); f(); await new Promise(() => {}); return {};`, wantFailure},
 		{"catastrophic regex", deny, `return { m: /(a+)+$/.test('a'.repeat(40) + 'b') };`, wantTimeout},
-		{"array growth", deny, `const a = []; while (true) a.push({ n: a.length }); return {};`, wantMemory},
-		{"flat string doubling", deny, `let s = 'x'; while (true) s = s.repeat(2); return {};`, wantMemory},
+		{"array growth", mem, `const a = []; while (true) a.push({ n: a.length }); return {};`, wantMemory},
+		{"flat string doubling", mem, `let s = 'x'; while (true) s = s.repeat(2); return {};`, wantMemory},
 		{"rope string doubling", deny, `let s = 'x'; while (true) s += s; return {};`, wantScriptError("string too long")},
 		{"huge repeat", deny, `return { s: 'x'.repeat(2 ** 40) };`, wantScriptError("RangeError")},
 		{"huge array buffer", deny, `return { b: new ArrayBuffer(2 ** 31).byteLength };`, func(t *testing.T, res Result, err error) {
@@ -112,7 +118,8 @@ let calls = 0;
 var topVar = (typeof topVar === 'number' ? topVar : 0) + 1;
 function topFunction() {}
 topFunction.counter = (topFunction.counter || 0) + 1;
-const getCustomJwtClaims = async ({ environmentVariables: env }) => {
+const getCustomJwtClaims = async (arg) => {
+  const env = arg.environmentVariables;
   calls++;
   const seen = {
     calls, topVar, topFunction: topFunction.counter,
@@ -125,6 +132,9 @@ const getCustomJwtClaims = async ({ environmentVariables: env }) => {
     random: Math.random() < 1,
     errorName: new Error('x').name,
     stringProto: ''.evil === undefined,
+    argProto: Object.getPrototypeOf(arg).leak === undefined,
+    argToken: typeof arg.token,
+    api: arg.api.leak === undefined && arg.api.denyAccess.leak === undefined,
   };
   if (env.TAMPER) {
     const attempts = [
@@ -144,6 +154,10 @@ const getCustomJwtClaims = async ({ environmentVariables: env }) => {
       () => { String.prototype.evil = 1; },
       () => { delete Array.prototype.map; },
       () => { Function.prototype.call = null; },
+      () => { Object.getPrototypeOf(arg).leak = 1; },
+      () => { Object.defineProperty(Object.getPrototypeOf(arg), 'token', { get: () => 'evil' }); },
+      () => { arg.api.leak = 1; },
+      () => { arg.api.denyAccess.leak = 1; },
     ];
     let blocked = 0;
     for (const a of attempts) { try { a(); } catch (e) { blocked++; } }
@@ -168,6 +182,7 @@ const getCustomJwtClaims = async ({ environmentVariables: env }) => {
 		for k, want := range map[string]any{
 			"calls": "1", "topVar": "1", "topFunction": "1", "polluted": true, "globalLeak": "undefined", "leakedVar": "undefined",
 			"json": `{"a":1}`, "map": "function", "mapSecret": true, "random": true, "errorName": "Error", "stringProto": true,
+			"argProto": true, "argToken": "object", "api": true,
 		} {
 			got := second.Claims[k]
 			if fmt.Sprint(got) != fmt.Sprint(want) {

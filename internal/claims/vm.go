@@ -327,14 +327,14 @@ func (v *jsvm) hostRandom(args []any) (any, error) {
 // exec runs the script once: it calls the harness, then turns the event
 // loop (microtasks, timers, fetch completions) until the script's promise
 // settles, the deadline passes or the context ends.
-func (v *jsvm) exec(ctx context.Context, rs *runState, input string) error {
+func (v *jsvm) exec(ctx context.Context, rs *runState, in encodedInput) error {
 	if ctx.Done() != nil {
 		// The eval timeout covers the deadline; this covers cancellation.
 		stop := context.AfterFunc(ctx, v.js.Interrupt)
 		defer stop()
 	}
 	if err := v.enter(ctx, rs, func() error {
-		_, err := v.harness.Call(quickjs.UndefinedValue, opRun, input)
+		_, err := v.harness.Call(quickjs.UndefinedValue, opRun, in.token, in.context, in.env)
 		return err
 	}); err != nil {
 		return err
@@ -357,6 +357,10 @@ func (v *jsvm) exec(ctx context.Context, rs *runState, input string) error {
 		}
 		id, due, ok := rs.nextTimer()
 		if rs.inflight == 0 && !ok {
+			if !time.Now().Before(rs.deadline) {
+				// An interrupt that broke a job chain looks like this too.
+				return ErrTimeout
+			}
 			return &ScriptError{Message: "getCustomJwtClaims returned a promise that never settles"}
 		}
 		now := time.Now()

@@ -23,13 +23,38 @@ type customizer struct {
 	logger  *slog.Logger
 }
 
-// applicationContext is the application as a script sees it (Logto's
-// shape), never with a secret.
-func applicationContext(app store.Application) map[string]any {
-	return map[string]any{
-		"id": app.ID, "name": app.Name, "description": app.Description, "type": string(app.Type),
-		"createdAt": app.CreatedAt.UnixMilli(), "isThirdParty": false,
+// scriptApplication is the application as a script sees it (Logto's
+// shape), never with a secret. Fields are in alphabetical order, as the
+// keys of a map would be.
+type scriptApplication struct {
+	CreatedAt    int64  `json:"createdAt"`
+	Description  string `json:"description"`
+	ID           string `json:"id"`
+	IsThirdParty bool   `json:"isThirdParty"`
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+}
+
+func applicationContext(app store.Application) scriptApplication {
+	return scriptApplication{
+		CreatedAt: app.CreatedAt.UnixMilli(), Description: app.Description, ID: app.ID,
+		Name: app.Name, Type: string(app.Type),
 	}
+}
+
+// clientCredentialsToken and clientCredentialsContext are the token and
+// context of Logto's client-credentials script. Structs, not maps: the
+// input is encoded at every issuance.
+type clientCredentialsToken struct {
+	Aud      string `json:"aud"`
+	ClientID string `json:"clientId"`
+	JTI      string `json:"jti"`
+	Kind     string `json:"kind"`
+	Scope    string `json:"scope,omitempty"`
+}
+
+type clientCredentialsContext struct {
+	Application scriptApplication `json:"application"`
 }
 
 // ClientCredentials implements oidc.Customizer.
@@ -38,11 +63,8 @@ func (c *customizer) ClientCredentials(ctx context.Context, in oidc.ClientCreden
 	if cfg == nil {
 		return nil, nil
 	}
-	tok := map[string]any{"jti": in.JTI, "aud": in.Audience, "clientId": in.App.ID, "kind": "ClientCredentials"}
-	if in.Scope != "" {
-		tok["scope"] = in.Scope
-	}
-	return c.run(ctx, cfg, in.App.ID, "", tok, map[string]any{"application": applicationContext(in.App)})
+	tok := clientCredentialsToken{Aud: in.Audience, ClientID: in.App.ID, JTI: in.JTI, Kind: "ClientCredentials", Scope: in.Scope}
+	return c.run(ctx, cfg, in.App.ID, "", tok, clientCredentialsContext{Application: applicationContext(in.App)})
 }
 
 // AccessToken implements oidc.Customizer for user access tokens, with
@@ -70,7 +92,7 @@ func (c *customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) 
 // token with access_denied and the script's message; any other failure
 // issues the token without custom claims, or refuses it with a generic
 // invalid_request when the script is set to block issuance on error.
-func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, userID string, tok, scriptCtx map[string]any) (map[string]any, *oidc.Error) {
+func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, userID string, tok, scriptCtx any) (map[string]any, *oidc.Error) {
 	res, err := c.runner.Run(ctx, cfg.TokenType, cfg.Script, claims.Input{Token: tok, Context: scriptCtx, EnvironmentVariables: cfg.EnvironmentVariables})
 	if err == nil {
 		return res.Claims, nil

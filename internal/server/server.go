@@ -203,6 +203,9 @@ func (s *Server) setUp(ctx context.Context) error {
 	s.metrics = metrics.New()
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
 	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
+	if len(cache.Load().Customizers) > 0 {
+		s.scripts.Warm()
+	}
 	s.registerMetrics()
 
 	if s.users, err = s.setUpUsers(ctx); err != nil {

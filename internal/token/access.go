@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -65,27 +66,42 @@ func MintAccess(s *Signer, a Access, jti string) (string, time.Time, error) {
 	return tok, exp, err
 }
 
-// mergeClaims encodes extra with the registered claims of p laid over it.
+// registeredAccess holds the JSON names of accessPayload's claims: a claim of
+// Extra with one of these names is dropped, scope included when p has none.
+var registeredAccess = map[string]bool{
+	"jti": true, "sub": true, "iat": true, "exp": true, "scope": true, "client_id": true, "iss": true, "aud": true,
+}
+
+// mergeClaims encodes p followed by the claims of extra that p does not
+// register, in key order.
 func mergeClaims(extra map[string]any, p accessPayload) ([]byte, error) {
 	base, err := json.Marshal(p)
 	if err != nil {
 		return nil, err
 	}
-	var registered map[string]any
-	if err := json.Unmarshal(base, &registered); err != nil {
-		return nil, err
+	names := make([]string, 0, len(extra))
+	for k := range extra {
+		if !registeredAccess[k] {
+			names = append(names, k)
+		}
 	}
-	all := make(map[string]any, len(extra)+len(registered))
-	for k, v := range extra {
-		all[k] = v
+	if len(names) == 0 {
+		return base, nil
 	}
-	for k, v := range registered {
-		all[k] = v
+	slices.Sort(names)
+	out := append(make([]byte, 0, len(base)+32*len(names)), base[:len(base)-1]...)
+	for _, k := range names {
+		name, err := json.Marshal(k)
+		if err != nil {
+			return nil, err
+		}
+		value, err := json.Marshal(extra[k])
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(append(append(out, ','), name...), ':'), value...)
 	}
-	if p.Scope == "" {
-		delete(all, "scope") // an empty scope is omitted, never taken from extra
-	}
-	return json.Marshal(all)
+	return append(out, '}'), nil
 }
 
 // Leeway tolerated between clocks when checking exp, nbf and iat.
