@@ -26,6 +26,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Prefix is the path the console is served under.
@@ -83,10 +84,31 @@ type clientConfig struct {
 // asset is one embedded file, ready to serve.
 type asset struct {
 	body        []byte
-	gzipped     []byte // nil when compression does not pay
 	contentType string
 	etag        string
 	immutable   bool // content-hashed file name: cache for a year
+
+	// The gzipped body is made on first request: a server whose console is
+	// never opened does not spend the memory and time at start-up.
+	gzipOnce sync.Once
+	gzipped  []byte // nil when compression does not pay
+}
+
+// gzip returns the compressed body, or nil when compression does not pay.
+func (a *asset) gzip() []byte {
+	a.gzipOnce.Do(func() {
+		if !compressible(a.contentType) || len(a.body) <= 1024 {
+			return
+		}
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		_, _ = zw.Write(a.body)
+		_ = zw.Close()
+		if buf.Len() < len(a.body)*9/10 {
+			a.gzipped = buf.Bytes()
+		}
+	})
+	return a.gzipped
 }
 
 type handler struct {
@@ -185,15 +207,6 @@ func newAsset(p string, body []byte) *asset {
 		contentType: ct,
 		etag:        `"` + hex.EncodeToString(sum[:12]) + `"`,
 		immutable:   strings.HasPrefix(p, "assets/"),
-	}
-	if compressible(ct) && len(body) > 1024 {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		_, _ = zw.Write(body)
-		_ = zw.Close()
-		if buf.Len() < len(body)*9/10 {
-			a.gzipped = buf.Bytes()
-		}
 	}
 	return a
 }
@@ -296,8 +309,8 @@ func (h *handler) serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
 		return
 	}
 	body := a.body
-	if a.gzipped != nil && acceptsGzip(r) {
-		body = a.gzipped
+	if gz := a.gzip(); gz != nil && acceptsGzip(r) {
+		body = gz
 		hd.Set("Content-Encoding", "gzip")
 	}
 	hd.Set("Content-Length", strconv.Itoa(len(body)))
