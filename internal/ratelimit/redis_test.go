@@ -301,7 +301,9 @@ func TestRedisFallbackHungServer(t *testing.T) {
 			start := time.Now()
 			take(t, r, Rule{Name: "token", Rate: 1, Burst: 2}, "k", 1, true, 1)
 			el := time.Since(start)
-			if el < timeout-5*time.Millisecond || el > timeout+25*time.Millisecond {
+			// Bounded by the timeout, not by the hung server; the upper
+			// margin leaves room for a loaded machine.
+			if el < timeout-5*time.Millisecond || el > 10*timeout {
 				t.Fatalf("take took %v, want about the %v timeout", el, timeout)
 			}
 			if !r.InFallback() {
