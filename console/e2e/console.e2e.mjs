@@ -400,9 +400,10 @@ try {
     await page.getByRole('tab', { name: 'Roles' }).click();
     await page.getByRole('button', { name: 'Assign roles' }).first().click();
     const r = dialog('Assign roles');
-    await r.getByText('Console administrator', { exact: true }).click();
+    // "Admin": the user role the server seeds with the Management API's all permission.
+    await r.getByText('Admin', { exact: true }).click();
     await r.getByRole('button', { name: 'Assign' }).click();
-    await page.getByRole('tabpanel').getByRole('link', { name: 'Console administrator' }).waitFor();
+    await page.getByRole('tabpanel').getByRole('link', { name: 'Admin', exact: true }).waitFor();
     await nav('Users').click();
     await page.getByLabel('Search users').fill('jane');
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
