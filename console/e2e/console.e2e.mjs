@@ -65,6 +65,8 @@ const heading = (name) => page.getByRole('heading', { level: 1, name });
 const dialog = (name) => page.getByRole('dialog', { name });
 const nav = (name) => page.getByRole('navigation').getByRole('link', { name, exact: true });
 const toast = (text) => page.locator('.toast', { hasText: text });
+/** Waits until no dialog is open (whatever its title says meanwhile). */
+const noDialog = () => page.locator('dialog[open]').waitFor({ state: 'detached' });
 const decode = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 /**
@@ -378,13 +380,15 @@ try {
     await setEditor('custom-data', '{\n  "plan": "pro"\n}');
     await page.getByRole('button', { name: 'Save custom data' }).click();
     await toast('Custom data saved').waitFor();
+    // The confirmation keeps its question while its own action changes the
+    // user, and the next step starts once it has closed.
     await page.getByRole('button', { name: 'Suspend' }).click();
     await dialog('Suspend user').getByRole('button', { name: 'Suspend' }).click();
-    await dialog('Suspend user').waitFor({ state: 'hidden' });
+    await noDialog();
     await page.locator('.page-subtitle .badge', { hasText: 'Suspended' }).waitFor();
     await page.getByRole('button', { name: 'Reactivate' }).click();
     await dialog('Reactivate user').getByRole('button', { name: 'Reactivate' }).click();
-    await dialog('Reactivate user').waitFor({ state: 'hidden' });
+    await noDialog();
     await page.locator('.page-subtitle .badge', { hasText: 'Active' }).waitFor();
     await shot('21-user-detail');
     await page.getByRole('button', { name: 'Reset password' }).click();

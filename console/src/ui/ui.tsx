@@ -1,7 +1,7 @@
 // The console's building blocks: buttons, fields, cards, tables, dialogs,
 // tabs, toasts.
 import type { ButtonHTMLAttributes, ComponentChildren, RefObject } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api';
 import { Link } from '../router';
 import { Icon, type IconName } from './icons';
@@ -467,7 +467,10 @@ export function Pagination({ page, pageSize, total, onPage }: { page: number; pa
 export function Dialog({ open, title, description, onClose, children, footer, size = 'md', onSubmit, busy }: { open: boolean; title: string; description?: ComponentChildren; onClose: () => void; children?: ComponentChildren; footer?: ComponentChildren; size?: 'sm' | 'md' | 'lg'; onSubmit?: () => void; busy?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // Open and close in the same render as the state that says so, not after
+  // paint: otherwise a closing dialog shows for a frame with what its owner
+  // has already cleared or changed.
+  useLayoutEffect(() => {
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) d.showModal();
