@@ -59,7 +59,16 @@ async function step(name, fn) {
 }
 async function shot(name) {
   await page.waitForTimeout(250); // let transitions settle
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
+  // A page whole and from its top; a dialog as the screen shows it (its
+  // backdrop covers the viewport, not the whole page). Toasts are left out:
+  // in a whole-page picture they float over the middle of it.
+  // (Hidden through the CSSOM: a style sheet would break the page's CSP.)
+  const dialogOpen = (await page.locator('dialog[open]').count()) > 0;
+  const toasts = (hidden) => page.evaluate((v) => document.querySelector('.toasts')?.style.setProperty('visibility', v), hidden ? 'hidden' : '');
+  if (!dialogOpen) await page.evaluate(() => window.scrollTo(0, 0));
+  await toasts(true);
+  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: !dialogOpen });
+  await toasts(false);
 }
 const heading = (name) => page.getByRole('heading', { level: 1, name });
 const dialog = (name) => page.getByRole('dialog', { name });
@@ -440,6 +449,10 @@ try {
     await page.locator('.jwt-card', { hasText: 'Machine-to-machine access token' }).getByRole('link', { name: 'Edit custom claims' }).click();
     await page.getByTestId('script-editor').locator('.cm-content').waitFor();
     await shot('25-narrow-custom-jwt');
+    await page.goto(`${BASE}/console/users`);
+    await page.locator('tbody tr', { hasText: 'Jane Doe' }).getByRole('link').click();
+    await heading('Jane Doe').waitFor();
+    await shot('26-narrow-user-detail');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -461,7 +474,7 @@ try {
       await p.fill('#password', ADMIN.password);
       await p.getByRole('button', { name: 'Sign in' }).click();
       await p.getByRole('heading', { name: 'No access to the console' }).waitFor();
-      await p.screenshot({ path: path.join(shotsDir, '26-no-access.png') });
+      await p.screenshot({ path: path.join(shotsDir, '27-no-access.png') });
       await other.close();
     });
   }

@@ -206,7 +206,8 @@ function BasicInfo({ user, onSaved }: { user: User; onSaved: (u: User) => void }
         <div class="field">
           <span class="field-label">Account</span>
           <p class="field-static">
-            {user.hasPassword ? 'Has a password' : 'No password'} · created {formatDate(user.createdAt)} · updated {formatDate(user.updatedAt)}
+            <span class="nowrap">{user.hasPassword ? 'Has a password' : 'No password'}</span> · <span class="nowrap">created {formatDate(user.createdAt)}</span> ·{' '}
+            <span class="nowrap">updated {formatDate(user.updatedAt)}</span>
           </p>
         </div>
       </form>
@@ -305,7 +306,11 @@ function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void 
   return (
     <Card
       title="Custom data"
-      description="Any JSON object (at most 16 KiB) your apps and custom JWT scripts can read as context.user.customData."
+      description={
+        <>
+          Any JSON object (at most 16 KiB) your apps and custom JWT scripts can read as <code>context.user.customData</code>.
+        </>
+      }
       footer={
         <Button variant="primary" onClick={save} loading={busy}>
           Save custom data

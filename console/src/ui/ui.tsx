@@ -389,8 +389,8 @@ export function ErrorBanner({ error, onRetry, title = 'Something went wrong' }: 
     <div class="banner banner-danger" role="alert">
       <Icon name="warning" size={18} />
       <div class="banner-text">
-        <strong>{title}</strong>
-        <span>{errorMessage(error)}</span>
+        <strong class="banner-title">{title}</strong>
+        <span class="banner-body">{errorMessage(error)}</span>
       </div>
       {onRetry && (
         <Button size="sm" onClick={onRetry} icon="refresh">
@@ -401,11 +401,15 @@ export function ErrorBanner({ error, onRetry, title = 'Something went wrong' }: 
   );
 }
 
-export function Banner({ tone = 'info', children, icon }: { tone?: 'info' | 'warning' | 'danger' | 'success'; children: ComponentChildren; icon?: IconName }) {
+/** A notice. Its text flows as one paragraph; a title goes on a line of its own. */
+export function Banner({ tone = 'info', title, children, icon }: { tone?: 'info' | 'warning' | 'danger' | 'success'; title?: ComponentChildren; children: ComponentChildren; icon?: IconName }) {
   return (
     <div class={`banner banner-${tone}`} role={tone === 'danger' ? 'alert' : 'note'}>
       <Icon name={icon ?? (tone === 'info' ? 'info' : tone === 'success' ? 'check' : 'warning')} size={18} />
-      <div class="banner-text">{children}</div>
+      <div class="banner-text">
+        {title && <strong class="banner-title">{title}</strong>}
+        {children}
+      </div>
     </div>
   );
 }
