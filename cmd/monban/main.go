@@ -75,6 +75,8 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		indicator     = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
 		appID         = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
 		appSecret     = fs.String("bootstrap-app-secret", getenv("MONBAN_BOOTSTRAP_APP_SECRET"), "its App Secret (MONBAN_BOOTSTRAP_APP_SECRET; prefer the variable: flags show in process lists)")
+		adminUser     = fs.String("admin-username", getenv("MONBAN_ADMIN_USERNAME"), "username of a console administrator made sure of at start-up (MONBAN_ADMIN_USERNAME)")
+		adminPassword = fs.String("admin-password", getenv("MONBAN_ADMIN_PASSWORD"), "their password (MONBAN_ADMIN_PASSWORD; prefer the variable: flags show in process lists)")
 		logFormat     = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
 		logLevel      = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
 		accessLog     = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
@@ -149,6 +151,8 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		ManagementIndicator: *indicator,
 		BootstrapAppID:      *appID,
 		BootstrapAppSecret:  *appSecret,
+		AdminUsername:       *adminUser,
+		AdminPassword:       *adminPassword,
 		AccessLog:           *accessLog,
 		MetricsAddr:         *metricsAddr,
 		AuditRetention:      *retention,

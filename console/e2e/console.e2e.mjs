@@ -59,12 +59,23 @@ async function step(name, fn) {
 }
 async function shot(name) {
   await page.waitForTimeout(250); // let transitions settle
-  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
+  // A page whole and from its top; a dialog as the screen shows it (its
+  // backdrop covers the viewport, not the whole page). Toasts are left out:
+  // in a whole-page picture they float over the middle of it.
+  // (Hidden through the CSSOM: a style sheet would break the page's CSP.)
+  const dialogOpen = (await page.locator('dialog[open]').count()) > 0;
+  const toasts = (hidden) => page.evaluate((v) => document.querySelector('.toasts')?.style.setProperty('visibility', v), hidden ? 'hidden' : '');
+  if (!dialogOpen) await page.evaluate(() => window.scrollTo(0, 0));
+  await toasts(true);
+  await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: !dialogOpen });
+  await toasts(false);
 }
 const heading = (name) => page.getByRole('heading', { level: 1, name });
 const dialog = (name) => page.getByRole('dialog', { name });
 const nav = (name) => page.getByRole('navigation').getByRole('link', { name, exact: true });
 const toast = (text) => page.locator('.toast', { hasText: text });
+/** Waits until no dialog is open (whatever its title says meanwhile). */
+const noDialog = () => page.locator('dialog[open]').waitFor({ state: 'detached' });
 const decode = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 /**
@@ -378,13 +389,15 @@ try {
     await setEditor('custom-data', '{\n  "plan": "pro"\n}');
     await page.getByRole('button', { name: 'Save custom data' }).click();
     await toast('Custom data saved').waitFor();
+    // The confirmation keeps its question while its own action changes the
+    // user, and the next step starts once it has closed.
     await page.getByRole('button', { name: 'Suspend' }).click();
     await dialog('Suspend user').getByRole('button', { name: 'Suspend' }).click();
-    await dialog('Suspend user').waitFor({ state: 'hidden' });
+    await noDialog();
     await page.locator('.page-subtitle .badge', { hasText: 'Suspended' }).waitFor();
     await page.getByRole('button', { name: 'Reactivate' }).click();
     await dialog('Reactivate user').getByRole('button', { name: 'Reactivate' }).click();
-    await dialog('Reactivate user').waitFor({ state: 'hidden' });
+    await noDialog();
     await page.locator('.page-subtitle .badge', { hasText: 'Active' }).waitFor();
     await shot('21-user-detail');
     await page.getByRole('button', { name: 'Reset password' }).click();
@@ -400,9 +413,10 @@ try {
     await page.getByRole('tab', { name: 'Roles' }).click();
     await page.getByRole('button', { name: 'Assign roles' }).first().click();
     const r = dialog('Assign roles');
-    await r.getByText('Console administrator', { exact: true }).click();
+    // "Admin": the user role the server seeds with the Management API's all permission.
+    await r.getByText('Admin', { exact: true }).click();
     await r.getByRole('button', { name: 'Assign' }).click();
-    await page.getByRole('tabpanel').getByRole('link', { name: 'Console administrator' }).waitFor();
+    await page.getByRole('tabpanel').getByRole('link', { name: 'Admin', exact: true }).waitFor();
     await nav('Users').click();
     await page.getByLabel('Search users').fill('jane');
     await page.waitForFunction(() => document.querySelectorAll('tbody tr').length === 1);
@@ -435,6 +449,10 @@ try {
     await page.locator('.jwt-card', { hasText: 'Machine-to-machine access token' }).getByRole('link', { name: 'Edit custom claims' }).click();
     await page.getByTestId('script-editor').locator('.cm-content').waitFor();
     await shot('25-narrow-custom-jwt');
+    await page.goto(`${BASE}/console/users`);
+    await page.locator('tbody tr', { hasText: 'Jane Doe' }).getByRole('link').click();
+    await heading('Jane Doe').waitFor();
+    await shot('26-narrow-user-detail');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -456,7 +474,7 @@ try {
       await p.fill('#password', ADMIN.password);
       await p.getByRole('button', { name: 'Sign in' }).click();
       await p.getByRole('heading', { name: 'No access to the console' }).waitFor();
-      await p.screenshot({ path: path.join(shotsDir, '26-no-access.png') });
+      await p.screenshot({ path: path.join(shotsDir, '27-no-access.png') });
       await other.close();
     });
   }

@@ -1,8 +1,8 @@
 package console_test
 
 // End-to-end tests of the console in a real browser. They start a real
-// Monban, with the console in front of it, seed the console's application
-// and an administrator, and run console/e2e/console.e2e.mjs (Playwright
+// Monban with an administrator, with the console in front of it, seed the
+// console's application and a user without access, and run console/e2e/console.e2e.mjs (Playwright
 // driving Debian's Chromium) against it.
 //
 //	MONBAN_CONSOLE_E2E=1 go test -count=1 -run TestConsoleE2E -v ./internal/console
@@ -81,8 +81,12 @@ func startHarness(t *testing.T) *harness {
 		ManagementIndicator: h.Indicator,
 		BootstrapAppID:      bootID,
 		BootstrapAppSecret:  bootSecret,
-		Logger:              logger,
-		Stderr:              io.Discard,
+		// The administrator the console signs in as, with the seeded
+		// "Admin" role (MONBAN_ADMIN_USERNAME, MONBAN_ADMIN_PASSWORD).
+		AdminUsername: adminUsername,
+		AdminPassword: adminPassword,
+		Logger:        logger,
+		Stderr:        io.Discard,
 		// Short, so the browser sees a rotated key go from Next to Current.
 		KeyPublishDelay: 3 * time.Second,
 	}
@@ -170,9 +174,9 @@ func (a *api) call(method, path string, body any, want int) map[string]any {
 }
 
 // seed makes sure the console's application exists (the server seeds
-// console.DefaultClientID; without it one is created here) and adds an
-// administrator: a user holding a User role with the Management API's
-// "all" permission. It returns the console's client_id.
+// console.DefaultClientID; without it one is created here), gives the
+// administrator the server created a name and an e-mail address, and adds a
+// user without access. It returns the console's client_id.
 func seed(t *testing.T, h *harness) string {
 	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {h.Indicator}, "scope": {"all"}}
@@ -211,27 +215,16 @@ func seed(t *testing.T, h *harness) string {
 		clientID = app["id"].(string)
 	}
 
-	var allID string
-	for _, r := range a.call("GET", "/api/resources", nil, 200)["items"].([]any) {
-		res := r.(map[string]any)
-		if res["indicator"] == h.Indicator {
-			for _, s := range a.call("GET", "/api/resources/"+res["id"].(string)+"/scopes", nil, 200)["items"].([]any) {
-				if s.(map[string]any)["name"] == "all" {
-					allID = s.(map[string]any)["id"].(string)
-				}
-			}
+	var adminID string
+	for _, u := range a.call("GET", "/api/users?search="+adminUsername, nil, 200)["items"].([]any) {
+		if u := u.(map[string]any); u["username"] == adminUsername {
+			adminID = u["id"].(string)
 		}
 	}
-	if allID == "" {
-		t.Fatal("the Management API's all permission was not found")
+	if adminID == "" {
+		t.Fatal("the server did not create the administrator")
 	}
-	role := a.call("POST", "/api/roles", map[string]any{
-		"name": "Console administrator", "description": "Manages Monban in the console", "type": "User", "scopeIds": []string{allID},
-	}, 201)
-	user := a.call("POST", "/api/users", map[string]any{
-		"username": adminUsername, "name": "Ada Admin", "primaryEmail": "ada@monban.test", "password": adminPassword,
-	}, 201)
-	a.call("POST", "/api/users/"+user["id"].(string)+"/roles", map[string]any{"roleIds": []string{role["id"].(string)}}, 201)
+	a.call("PATCH", "/api/users/"+adminID, map[string]any{"name": "Ada Admin", "primaryEmail": "ada@monban.test"}, 200)
 	a.call("POST", "/api/users", map[string]any{"username": viewerUsername, "name": "Vic Viewer", "password": adminPassword}, 201)
 	return clientID
 }
@@ -252,6 +245,13 @@ func TestConsoleE2E(t *testing.T) {
 	dir := consoleDir(t)
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "playwright-core")); err != nil {
 		t.Fatalf("run npm ci in console/ first: %v", err)
+	}
+	chromium := os.Getenv("CHROMIUM_PATH")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("no Chromium at %s: install Debian's chromium package, or set CHROMIUM_PATH", chromium)
 	}
 	h := startHarness(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

@@ -161,6 +161,14 @@ func (f *userFields) apply(u *store.User) (bool, error) {
 	return given, nil
 }
 
+// CheckUsername and CheckPassword apply the Management API's rules for a
+// username and a password, for the accounts the server sets up at start-up.
+// Their messages never repeat the password.
+func CheckUsername(v string) error { return checkUsername(v) }
+
+// CheckPassword: see CheckUsername.
+func CheckPassword(v string) error { return checkPassword(v) }
+
 func checkUsername(v string) error {
 	if len(v) > maxUsernameLen || !usernameRe.MatchString(v) {
 		return invalid(fmt.Sprintf("username must start with a letter or underscore and hold only letters, digits and underscores (at most %d)", maxUsernameLen))

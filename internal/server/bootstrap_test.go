@@ -66,6 +66,10 @@ func TestBootstrapConfigErrors(t *testing.T) {
 		"postgres down":     {DatabaseURL: "postgres://user:hunter2@127.0.0.1:1/x?connect_timeout=1"},
 		"unknown scheme":    {DatabaseURL: "mysql://user:hunter2@127.0.0.1/x"},
 		"sqlite with query": {DatabaseURL: "sqlite://x.db?mode=ro"},
+		"only admin name":   {AdminUsername: "root"},
+		"only admin pass":   {AdminPassword: "s3cret-s3cret-s3cret"},
+		"bad admin name":    {AdminUsername: "root admin", AdminPassword: "s3cret-s3cret-s3cret"},
+		"short admin pass":  {AdminUsername: "root", AdminPassword: "s3cret"},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -26,6 +26,7 @@ import (
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/store"
@@ -43,7 +44,14 @@ type Config struct {
 	ManagementIndicator string
 	BootstrapAppID      string
 	BootstrapAppSecret  string
-	AccessLog           bool
+	// AdminUsername and AdminPassword, when set, name a user who is made
+	// sure at every start to exist with this password and to hold a role
+	// with the Management API's "all" permission (the console's
+	// administrator). With neither set, a start that finds no such user
+	// creates one and prints the credentials on Stderr.
+	AdminUsername string
+	AdminPassword string
+	AccessLog     bool
 	// MetricsAddr, when set, serves /metrics on its own listener (so that
 	// metrics need not be public); otherwise /metrics is on the main one.
 	MetricsAddr string
@@ -70,7 +78,8 @@ type Config struct {
 	// even without a change made here. Zero means one minute.
 	RefreshInterval time.Duration
 	Logger          *slog.Logger
-	// Stderr receives the one-time bootstrap credentials.
+	// Stderr receives the one-time credentials of the bootstrap app and of
+	// the first administrator.
 	Stderr io.Writer
 
 	// Users tunes end-user sign-in (password hashing, sessions, refresh
@@ -148,7 +157,7 @@ func validateConfig(cfg *Config) error {
 			return fmt.Errorf("the %s must be an absolute http(s) URL, got %q", name, v)
 		}
 	}
-	return nil
+	return checkAdminConfig(*cfg)
 }
 
 func (s *Server) setUp(ctx context.Context) error {
@@ -170,6 +179,10 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
+		return err
+	}
+	passwords := password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency)
+	if err := bootstrapAdmin(ctx, st, passwords, cfg, cfg.Stderr, now); err != nil {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
@@ -208,7 +221,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	s.registerMetrics()
 
-	if s.users, err = s.setUpUsers(ctx); err != nil {
+	if s.users, err = s.setUpUsers(ctx, passwords); err != nil {
 		return err
 	}
 	issuer := Issuer(cfg.Endpoint)

@@ -39,7 +39,7 @@ type userParts struct {
 	revocations *revocation.List
 }
 
-func (s *Server) setUpUsers(ctx context.Context) (*userParts, error) {
+func (s *Server) setUpUsers(ctx context.Context, pw *password.Hasher) (*userParts, error) {
 	stored, err := s.store.EnsureSetting(ctx, settingCSRFKey, randid.Secret(32))
 	if err != nil {
 		return nil, fmt.Errorf("CSRF key: %w", err)
@@ -53,7 +53,6 @@ func (s *Server) setUpUsers(ctx context.Context) (*userParts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("access token revocation list: %w", err)
 	}
-	pw := password.NewHasher(set.PasswordParams, set.PasswordConcurrency)
 	return &userParts{
 		passwords:   pw,
 		revocations: rev,

@@ -68,8 +68,8 @@ export function ApplicationDetail({ id }: { id: string }) {
         </div>
       </header>
       {freshSecret && (
-        <Banner tone="warning" icon="lock">
-          <strong>Copy the App Secret now.</strong> It is shown only this once; Monban keeps just a hash of it.
+        <Banner tone="warning" icon="lock" title="Copy the App Secret now.">
+          It is shown only this once; Monban keeps just a hash of it.
           <CopyField label="App Secret" value={freshSecret} masked />
         </Banner>
       )}

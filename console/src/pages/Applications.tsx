@@ -60,7 +60,7 @@ export function Applications() {
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Applications could not be loaded" /> : null}
       <Card padded={false}>
         <div class="table-toolbar">
-          <SearchBox value={q} onInput={setQ} placeholder="Search by name, description or App ID" label="Search applications" />
+          <SearchBox value={q} onInput={setQ} placeholder="Search by name or App ID" label="Search applications" />
           <span class="table-count">{list.data ? `${rows.length} of ${list.data.length}` : ''}</span>
         </div>
         <div class="table-wrap">

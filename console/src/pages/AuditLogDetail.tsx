@@ -54,8 +54,8 @@ export function AuditLogDetail({ id }: { id: string }) {
           <dl class="dl">
             <dt>Event key</dt>
             <dd>
-              <code class="mono-sm" data-testid="log-key">
-                {l.key}
+              <code class="mono-sm breakable" data-testid="log-key">
+                {breakAfterSlashes(l.key)}
               </code>
             </dd>
             <dt>Result</dt>
@@ -100,4 +100,14 @@ export function AuditLogDetail({ id }: { id: string }) {
       </Card>
     </div>
   );
+}
+
+/** Lets a path wrap after its slashes rather than inside a segment. */
+function breakAfterSlashes(s: string) {
+  return s.split(/(?<=\/)/).map((part, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {part}
+    </Fragment>
+  ));
 }

@@ -258,8 +258,10 @@ function Editor({ tokenType, saved, onSaved }: { tokenType: TokenType; saved: Jw
         <div class="banner banner-danger" role="alert">
           <Icon name="warning" size={18} />
           <div class="banner-text">
-            <strong>The script was not saved</strong>
-            <span data-testid="save-error">{saveError}</span>
+            <strong class="banner-title">The script was not saved</strong>
+            <span class="banner-body" data-testid="save-error">
+              {saveError}
+            </span>
           </div>
         </div>
       )}
@@ -354,7 +356,7 @@ function Editor({ tokenType, saved, onSaved }: { tokenType: TokenType; saved: Jw
                     </Button>
                   </div>
                   <p class="muted small">The token payload passed as <code>token</code>.</p>
-                  <CodeEditor value={tokenDoc.text} version={tokenDoc.n} onChange={setToken} language="json" label="Test token (JSON)" height={240} testId="token-editor" />
+                  <CodeEditor value={tokenDoc.text} version={tokenDoc.n} onChange={setToken} language="json" label="Test token (JSON)" height={190} testId="token-editor" />
                 </div>
                 <div class="side-section">
                   <div class="side-section-head">
@@ -375,7 +377,7 @@ function Editor({ tokenType, saved, onSaved }: { tokenType: TokenType; saved: Jw
                   <p class="muted small">
                     Passed as <code>context</code>: {tokenType === 'access-token' ? 'the user, the application and the sign-in interaction.' : 'the application.'}
                   </p>
-                  <CodeEditor value={contextDoc.text} version={contextDoc.n} onChange={setContext} language="json" label="Test context (JSON)" height={320} testId="context-editor" />
+                  <CodeEditor value={contextDoc.text} version={contextDoc.n} onChange={setContext} language="json" label="Test context (JSON)" height={250} testId="context-editor" />
                 </div>
                 <p class="muted small pad-x">The samples are saved with the script, so the next test starts from them.</p>
               </TabPanel>

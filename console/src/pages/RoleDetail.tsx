@@ -481,7 +481,7 @@ function AssignUsersDialog({ open, role, exclude, onClose, onDone }: { open: boo
         </>
       }
     >
-      <SearchBox value={q} onInput={setQ} placeholder="Search by name, username, email or phone" label="Search users" />
+      <SearchBox value={q} onInput={setQ} placeholder="Search by name, email or phone" label="Search users" />
       <div class="pick-list" role="group" aria-label="Users">
         {found.loading && !found.data ? (
           <p class="muted pad">Searching…</p>

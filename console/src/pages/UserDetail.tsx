@@ -15,7 +15,10 @@ export function UserDetail({ id }: { id: string }) {
   const user = useAsync(() => api.get<User>(`/api/users/${enc(id)}`), [id]);
   const { query } = useLocation();
   const [tab, setTab] = useState<Tab>((query.get('tab') as Tab) || 'profile');
-  const [action, setAction] = useState<'delete' | 'suspend' | 'password' | null>(null);
+  // 'suspend' and 'reactivate' are told apart when the dialog opens: the
+  // dialog must keep asking what it asked while its own action changes the
+  // user it was opened for.
+  const [action, setAction] = useState<'delete' | 'suspend' | 'reactivate' | 'password' | null>(null);
   useTitle(user.data ? userDisplayName(user.data) : 'User');
   if (user.error) {
     if (user.error instanceof ApiError && user.error.status === 404)
@@ -56,7 +59,7 @@ export function UserDetail({ id }: { id: string }) {
             <Button icon="key" onClick={() => setAction('password')}>
               Reset password
             </Button>
-            <Button icon="lock" onClick={() => setAction('suspend')}>
+            <Button icon="lock" onClick={() => setAction(u.isSuspended ? 'reactivate' : 'suspend')}>
               {u.isSuspended ? 'Reactivate' : 'Suspend'}
             </Button>
             <Button variant="danger-soft" icon="trash" onClick={() => setAction('delete')}>
@@ -111,17 +114,18 @@ export function UserDetail({ id }: { id: string }) {
         Delete <strong>{userDisplayName(u)}</strong>? Their sessions and tokens end at once. This cannot be undone.
       </ConfirmDialog>
       <ConfirmDialog
-        open={action === 'suspend'}
-        title={u.isSuspended ? 'Reactivate user' : 'Suspend user'}
-        confirmLabel={u.isSuspended ? 'Reactivate' : 'Suspend'}
-        tone={u.isSuspended ? 'primary' : 'danger'}
+        open={action === 'suspend' || action === 'reactivate'}
+        title={action === 'reactivate' ? 'Reactivate user' : 'Suspend user'}
+        confirmLabel={action === 'reactivate' ? 'Reactivate' : 'Suspend'}
+        tone={action === 'reactivate' ? 'primary' : 'danger'}
         onClose={() => setAction(null)}
         onConfirm={async () => {
-          user.set(await api.patch<User>(`/api/users/${enc(u.id)}/is-suspended`, { isSuspended: !u.isSuspended }));
-          toast(u.isSuspended ? 'User reactivated' : 'User suspended');
+          const suspend = action !== 'reactivate';
+          user.set(await api.patch<User>(`/api/users/${enc(u.id)}/is-suspended`, { isSuspended: suspend }));
+          toast(suspend ? 'User suspended' : 'User reactivated');
         }}
       >
-        {u.isSuspended ? (
+        {action === 'reactivate' ? (
           <>
             <strong>{userDisplayName(u)}</strong> will be able to sign in again.
           </>
@@ -202,7 +206,8 @@ function BasicInfo({ user, onSaved }: { user: User; onSaved: (u: User) => void }
         <div class="field">
           <span class="field-label">Account</span>
           <p class="field-static">
-            {user.hasPassword ? 'Has a password' : 'No password'} · created {formatDate(user.createdAt)} · updated {formatDate(user.updatedAt)}
+            <span class="nowrap">{user.hasPassword ? 'Has a password' : 'No password'}</span> · <span class="nowrap">created {formatDate(user.createdAt)}</span> ·{' '}
+            <span class="nowrap">updated {formatDate(user.updatedAt)}</span>
           </p>
         </div>
       </form>
@@ -301,7 +306,11 @@ function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void 
   return (
     <Card
       title="Custom data"
-      description="Any JSON object (at most 16 KiB) your apps and custom JWT scripts can read as context.user.customData."
+      description={
+        <>
+          Any JSON object (at most 16 KiB) your apps and custom JWT scripts can read as <code>context.user.customData</code>.
+        </>
+      }
       footer={
         <Button variant="primary" onClick={save} loading={busy}>
           Save custom data

@@ -66,7 +66,7 @@ export function Users() {
               setQ(v);
               setPage(1);
             }}
-            placeholder="Search by name, username, email or phone"
+            placeholder="Search by name, email or phone"
             label="Search users"
           />
           <span class="table-count">{list.data ? `${list.data.total} user${list.data.total === 1 ? '' : 's'}` : ''}</span>

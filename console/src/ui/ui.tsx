@@ -1,7 +1,7 @@
 // The console's building blocks: buttons, fields, cards, tables, dialogs,
 // tabs, toasts.
 import type { ButtonHTMLAttributes, ComponentChildren, RefObject } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api';
 import { Link } from '../router';
 import { Icon, type IconName } from './icons';
@@ -389,8 +389,8 @@ export function ErrorBanner({ error, onRetry, title = 'Something went wrong' }: 
     <div class="banner banner-danger" role="alert">
       <Icon name="warning" size={18} />
       <div class="banner-text">
-        <strong>{title}</strong>
-        <span>{errorMessage(error)}</span>
+        <strong class="banner-title">{title}</strong>
+        <span class="banner-body">{errorMessage(error)}</span>
       </div>
       {onRetry && (
         <Button size="sm" onClick={onRetry} icon="refresh">
@@ -401,11 +401,15 @@ export function ErrorBanner({ error, onRetry, title = 'Something went wrong' }: 
   );
 }
 
-export function Banner({ tone = 'info', children, icon }: { tone?: 'info' | 'warning' | 'danger' | 'success'; children: ComponentChildren; icon?: IconName }) {
+/** A notice. Its text flows as one paragraph; a title goes on a line of its own. */
+export function Banner({ tone = 'info', title, children, icon }: { tone?: 'info' | 'warning' | 'danger' | 'success'; title?: ComponentChildren; children: ComponentChildren; icon?: IconName }) {
   return (
     <div class={`banner banner-${tone}`} role={tone === 'danger' ? 'alert' : 'note'}>
       <Icon name={icon ?? (tone === 'info' ? 'info' : tone === 'success' ? 'check' : 'warning')} size={18} />
-      <div class="banner-text">{children}</div>
+      <div class="banner-text">
+        {title && <strong class="banner-title">{title}</strong>}
+        {children}
+      </div>
     </div>
   );
 }
@@ -467,7 +471,10 @@ export function Pagination({ page, pageSize, total, onPage }: { page: number; pa
 export function Dialog({ open, title, description, onClose, children, footer, size = 'md', onSubmit, busy }: { open: boolean; title: string; description?: ComponentChildren; onClose: () => void; children?: ComponentChildren; footer?: ComponentChildren; size?: 'sm' | 'md' | 'lg'; onSubmit?: () => void; busy?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // Open and close in the same render as the state that says so, not after
+  // paint: otherwise a closing dialog shows for a frame with what its owner
+  // has already cleared or changed.
+  useLayoutEffect(() => {
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) d.showModal();
