@@ -5,7 +5,8 @@ import { Link, navigate } from '../router';
 import type { Application, AppType, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { Icon, type IconName } from '../ui/icons';
-import { Badge, Button, Card, Checkbox, Dialog, EmptyState, ErrorBanner, formatDate, SearchBox, SkeletonRows, TextArea, TextField, toast, cx } from '../ui/ui';
+import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDate, SearchBox, SkeletonRows, TextArea, TextField, toast, cx } from '../ui/ui';
+import { PickDialog, roleItem } from '../ui/PickDialog';
 import { rememberSecret } from './secrets';
 
 export const appTypeIcon: Record<AppType, IconName> = {
@@ -240,81 +241,41 @@ function CreateApplicationDialog({ open, onClose }: { open: boolean; onClose: ()
 /** Lists the machine-to-machine roles to give to an app. */
 export function AssignM2MRolesDialog({ open, app, onClose, onAssigned, exclude = [], intro, skipLabel = 'Cancel' }: { open: boolean; app: Application; onClose: () => void; onAssigned?: () => void; exclude?: string[]; intro?: string; skipLabel?: string }) {
   const roles = useAsync(() => (open ? api.all<Role>('/api/roles', { type: 'MachineToMachine' }) : Promise.resolve([] as Role[])), [open]);
-  const [picked, setPicked] = useState<string[]>([]);
   const [q, setQ] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const available = (roles.data ?? []).filter((r) => !exclude.includes(r.id) && r.name.toLowerCase().includes(q.trim().toLowerCase()));
-
-  const done = () => {
-    setPicked([]);
-    setQ('');
-    setError(null);
-    onClose();
-  };
-  const submit = async () => {
-    if (!picked.length) {
-      setError(new Error('Select at least one role, or skip.'));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/api/applications/${enc(app.id)}/roles`, { roleIds: picked });
-      toast(picked.length === 1 ? 'Role assigned' : `${picked.length} roles assigned`);
-      onAssigned?.();
-      done();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <Dialog
+    <PickDialog
       open={open}
-      title={`Assign machine-to-machine roles`}
+      title="Assign machine-to-machine roles"
       description={intro ?? `Roles give “${app.name}” the permissions of the API resources it calls.`}
-      onClose={done}
-      size="md"
-      busy={busy}
-      onSubmit={submit}
-      footer={
-        <>
-          <Button onClick={done} disabled={busy}>
-            {skipLabel}
-          </Button>
-          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
-            Assign {picked.length ? `${picked.length} ` : ''}role{picked.length === 1 ? '' : 's'}
-          </Button>
-        </>
-      }
-    >
-      <SearchBox value={q} onInput={setQ} placeholder="Search roles" label="Search roles" />
-      <div class="pick-list" role="group" aria-label="Machine-to-machine roles">
-        {roles.loading && !roles.data ? (
-          <p class="muted pad">Loading roles…</p>
-        ) : roles.error ? (
-          <ErrorBanner error={roles.error} onRetry={roles.reload} />
-        ) : available.length === 0 ? (
-          <p class="muted pad">
-            {q ? 'No role matches.' : 'There are no machine-to-machine roles to assign.'}{' '}
-            {!q && (
-              <Link href="/roles?type=MachineToMachine" onClick={done}>
-                Create one
-              </Link>
-            )}
-          </p>
+      query={q}
+      onQuery={setQ}
+      searchLabel="Search roles"
+      listLabel="Machine-to-machine roles"
+      loadingText="Loading roles…"
+      empty={(close) =>
+        q ? (
+          'No role matches.'
         ) : (
-          available.map((r) => (
-            <Checkbox key={r.id} checked={picked.includes(r.id)} onChange={(v) => setPicked(v ? [...picked, r.id] : picked.filter((x) => x !== r.id))}>
-              <span class="pick-title">{r.name}</span>
-              {r.description && <span class="pick-sub">{r.description}</span>}
-            </Checkbox>
-          ))
-        )}
-      </div>
-      {error ? <ErrorBanner error={error} title="The roles could not be assigned" /> : null}
-    </Dialog>
+          <>
+            There are no machine-to-machine roles to assign.{' '}
+            <Link href="/roles?type=MachineToMachine" onClick={close}>
+              Create one
+            </Link>
+          </>
+        )
+      }
+      items={roles}
+      rows={available}
+      keyOf={(r) => r.id}
+      render={roleItem}
+      noun={['role', 'roles']}
+      pickFirst="Select at least one role, or skip."
+      cancelLabel={skipLabel}
+      submitLabel={(n) => `Assign ${n ? `${n} ` : ''}role${n === 1 ? '' : 's'}`}
+      assign={(picked) => api.post(`/api/applications/${enc(app.id)}/roles`, { roleIds: picked.map((r) => r.id) })}
+      onClose={onClose}
+      onDone={onAssigned}
+    />
   );
 }

@@ -1,10 +1,11 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
 import { useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Application, Resource, Role, Scope, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Button, Card, Checkbox, ConfirmDialog, Dialog, EmptyState, ErrorBanner, IconButton, Loading, SearchBox, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, IconButton, Loading, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { PickDialog } from '../ui/PickDialog';
 import { AppTypeIcon } from './Applications';
 import { PermissionPicker } from './PermissionPicker';
 import { RoleIcon, roleTypeLabel } from './Roles';
@@ -294,72 +295,32 @@ function RoleApps({ role }: { role: Role }) {
 function AssignAppsDialog({ open, role, exclude, onClose, onDone }: { open: boolean; role: Role; exclude: string[]; onClose: () => void; onDone: () => void }) {
   const all = useAsync(() => (open ? api.all<Application>('/api/applications') : Promise.resolve([] as Application[])), [open]);
   const [q, setQ] = useState('');
-  const [picked, setPicked] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const rows = useMemo(
-    () => (all.data ?? []).filter((a) => a.type === 'MachineToMachine' && !exclude.includes(a.id) && a.name.toLowerCase().includes(q.trim().toLowerCase())),
-    [all.data, exclude, q],
-  );
-  const close = () => {
-    if (busy) return;
-    setPicked([]);
-    setQ('');
-    setError(null);
-    onClose();
-  };
-  const submit = async () => {
-    if (!picked.length) return setError(new Error('Select at least one application.'));
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/api/roles/${enc(role.id)}/applications`, { applicationIds: picked });
-      toast(picked.length === 1 ? 'Application assigned' : `${picked.length} applications assigned`);
-      onDone();
-      setPicked([]);
-      onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const rows = (all.data ?? []).filter((a) => a.type === 'MachineToMachine' && !exclude.includes(a.id) && a.name.toLowerCase().includes(q.trim().toLowerCase()));
   return (
-    <Dialog
+    <PickDialog
       open={open}
       title="Assign applications"
       description={`Machine-to-machine apps that get “${role.name}”.`}
-      onClose={close}
-      busy={busy}
-      onSubmit={submit}
-      footer={
+      query={q}
+      onQuery={setQ}
+      searchLabel="Search applications"
+      listLabel="Machine-to-machine applications"
+      loadingText="Loading applications…"
+      empty={() => 'No machine-to-machine application to assign.'}
+      items={all}
+      rows={rows}
+      keyOf={(a) => a.id}
+      render={(a) => (
         <>
-          <Button onClick={close} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
-            Assign
-          </Button>
+          <span class="pick-title">{a.name}</span>
+          <span class="pick-sub mono-sm">{a.id}</span>
         </>
-      }
-    >
-      <SearchBox value={q} onInput={setQ} placeholder="Search applications" label="Search applications" />
-      <div class="pick-list" role="group" aria-label="Machine-to-machine applications">
-        {all.loading && !all.data ? (
-          <p class="muted pad">Loading applications…</p>
-        ) : rows.length === 0 ? (
-          <p class="muted pad">No machine-to-machine application to assign.</p>
-        ) : (
-          rows.map((a) => (
-            <Checkbox key={a.id} checked={picked.includes(a.id)} onChange={(v) => setPicked(v ? [...picked, a.id] : picked.filter((x) => x !== a.id))}>
-              <span class="pick-title">{a.name}</span>
-              <span class="pick-sub mono-sm">{a.id}</span>
-            </Checkbox>
-          ))
-        )}
-      </div>
-      {error ? <ErrorBanner error={error} title="The applications could not be assigned" /> : null}
-    </Dialog>
+      )}
+      noun={['application', 'applications']}
+      assign={(picked) => api.post(`/api/roles/${enc(role.id)}/applications`, { applicationIds: picked.map((a) => a.id) })}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }
 
@@ -435,71 +396,34 @@ function AssignUsersDialog({ open, role, exclude, onClose, onDone }: { open: boo
   const [q, setQ] = useState('');
   const search = useDebounced(q.trim(), 250);
   const found = useAsync(() => (open ? api.page<User>('/api/users', 1, 50, { search: search || undefined }) : Promise.resolve({ items: [] as User[], total: 0 })), [open, search]);
-  const [picked, setPicked] = useState<User[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const close = () => {
-    if (busy) return;
-    setPicked([]);
-    setQ('');
-    setError(null);
-    onClose();
-  };
-  const submit = async () => {
-    if (!picked.length) return setError(new Error('Select at least one user.'));
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/api/roles/${enc(role.id)}/users`, { userIds: picked.map((u) => u.id) });
-      toast(picked.length === 1 ? 'User assigned' : `${picked.length} users assigned`);
-      onDone();
-      setPicked([]);
-      onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
   const rows = (found.data?.items ?? []).filter((u) => !exclude.includes(u.id));
   return (
-    <Dialog
+    <PickDialog
       open={open}
       title="Assign users"
       description={`Users who get “${role.name}”.`}
-      onClose={close}
-      busy={busy}
-      onSubmit={submit}
-      footer={
+      query={q}
+      onQuery={setQ}
+      searchLabel="Search users"
+      searchPlaceholder="Search by name, email or phone"
+      listLabel="Users"
+      loadingText="Searching…"
+      empty={() => 'No user to assign.'}
+      items={found}
+      rows={rows}
+      keyOf={(u) => u.id}
+      render={(u) => (
         <>
-          <Button onClick={close} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
-            Assign {picked.length || ''}
-          </Button>
+          <span class="pick-title">{userDisplayName(u)}</span>
+          <span class="pick-sub">{[u.username, u.primaryEmail].filter(Boolean).join(' · ') || u.id}</span>
         </>
-      }
-    >
-      <SearchBox value={q} onInput={setQ} placeholder="Search by name, email or phone" label="Search users" />
-      <div class="pick-list" role="group" aria-label="Users">
-        {found.loading && !found.data ? (
-          <p class="muted pad">Searching…</p>
-        ) : found.error ? (
-          <ErrorBanner error={found.error} onRetry={found.reload} />
-        ) : rows.length === 0 ? (
-          <p class="muted pad">No user to assign.</p>
-        ) : (
-          rows.map((u) => (
-            <Checkbox key={u.id} checked={picked.some((p) => p.id === u.id)} onChange={(v) => setPicked(v ? [...picked, u] : picked.filter((x) => x.id !== u.id))}>
-              <span class="pick-title">{userDisplayName(u)}</span>
-              <span class="pick-sub">{[u.username, u.primaryEmail].filter(Boolean).join(' · ') || u.id}</span>
-            </Checkbox>
-          ))
-        )}
-      </div>
-      {error ? <ErrorBanner error={error} title="The users could not be assigned" /> : null}
-    </Dialog>
+      )}
+      noun={['user', 'users']}
+      submitLabel={(n) => `Assign ${n || ''}`}
+      assign={(picked) => api.post(`/api/roles/${enc(role.id)}/users`, { userIds: picked.map((u) => u.id) })}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }
 

@@ -5,7 +5,8 @@ import { useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Banner, Button, Card, Checkbox, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, SearchBox, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { PickDialog, roleItem } from '../ui/PickDialog';
 import { LogTable } from './AuditLogs';
 import { emailPattern, generatePassword, phonePattern, UserAvatar, usernamePattern } from './Users';
 
@@ -479,68 +480,26 @@ function UserRoles({ user }: { user: User }) {
 function AssignUserRolesDialog({ open, user, exclude, onClose, onDone }: { open: boolean; user: User; exclude: string[]; onClose: () => void; onDone: () => void }) {
   const all = useAsync(() => (open ? api.all<Role>('/api/roles', { type: 'User' }) : Promise.resolve([] as Role[])), [open]);
   const [q, setQ] = useState('');
-  const [picked, setPicked] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const rows = (all.data ?? []).filter((r) => !exclude.includes(r.id) && r.name.toLowerCase().includes(q.trim().toLowerCase()));
-  const close = () => {
-    if (busy) return;
-    setPicked([]);
-    setQ('');
-    setError(null);
-    onClose();
-  };
-  const submit = async () => {
-    if (!picked.length) return setError(new Error('Select at least one role.'));
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/api/users/${enc(user.id)}/roles`, { roleIds: picked });
-      toast(picked.length === 1 ? 'Role assigned' : `${picked.length} roles assigned`);
-      onDone();
-      setPicked([]);
-      onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
-    <Dialog
+    <PickDialog
       open={open}
       title="Assign roles"
       description={`User roles for ${userDisplayName(user)}.`}
-      onClose={close}
-      busy={busy}
-      onSubmit={submit}
-      footer={
-        <>
-          <Button onClick={close} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
-            Assign
-          </Button>
-        </>
-      }
-    >
-      <SearchBox value={q} onInput={setQ} placeholder="Search roles" label="Search roles" />
-      <div class="pick-list" role="group" aria-label="User roles">
-        {all.loading && !all.data ? (
-          <p class="muted pad">Loading roles…</p>
-        ) : rows.length === 0 ? (
-          <p class="muted pad">No user role to assign.</p>
-        ) : (
-          rows.map((r) => (
-            <Checkbox key={r.id} checked={picked.includes(r.id)} onChange={(v) => setPicked(v ? [...picked, r.id] : picked.filter((x) => x !== r.id))}>
-              <span class="pick-title">{r.name}</span>
-              {r.description && <span class="pick-sub">{r.description}</span>}
-            </Checkbox>
-          ))
-        )}
-      </div>
-      {error ? <ErrorBanner error={error} title="The roles could not be assigned" /> : null}
-    </Dialog>
+      query={q}
+      onQuery={setQ}
+      searchLabel="Search roles"
+      listLabel="User roles"
+      loadingText="Loading roles…"
+      empty={() => 'No user role to assign.'}
+      items={all}
+      rows={rows}
+      keyOf={(r) => r.id}
+      render={roleItem}
+      noun={['role', 'roles']}
+      assign={(picked) => api.post(`/api/users/${enc(user.id)}/roles`, { roleIds: picked.map((r) => r.id) })}
+      onClose={onClose}
+      onDone={onDone}
+    />
   );
 }
