@@ -74,3 +74,22 @@ func BenchmarkTrivialPooledParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkContextMemoized: the context script at issuance, answered from
+// its first run's result (the input is the same each time).
+func BenchmarkContextMemoized(b *testing.B) {
+	r := NewRunner(benchOptions)
+	defer r.Close()
+	ctx := context.Background()
+	in := benchInput
+	in.Memoize = true
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Run(ctx, "bench", contextScript, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if r.Stats().Kinds["bench"].Reused == 0 {
+		b.Fatal("no run was reused")
+	}
+}

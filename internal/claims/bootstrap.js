@@ -54,7 +54,63 @@
     timers: null, // Maps, made by the first timer or fetch
     fetches: null,
     logFull: false,
+    reads: 0, // READ_* bits: the parts of the input the script read
+    volatile: false, // it read the clock or drew random numbers
   });
+
+  // What a run's result depends on, reported to the host when it settles: a
+  // result that depends only on the parts of the input it read is reused
+  // for the same parts (see memo.go). The host notes fetches, timers and
+  // random bytes itself.
+  const READ_TOKEN = 1;
+  const READ_CONTEXT = 2;
+  const READ_ENV = 4;
+  const READ_JTI = 8; // unique to each token: the result is not reusable
+  const VOLATILE = 16;
+
+  const markVolatile = () => {
+    if (st) st.volatile = true;
+  };
+
+  // The clock and Math.random are the engine's own sources of change: each
+  // marks the run. The Date seen by scripts is the engine's behind a proxy,
+  // so instances, subclasses and statics are unchanged.
+  {
+    const EngineDate = Date;
+    const dateNow = EngineDate.now;
+    const construct = Reflect.construct;
+    defineProperty(EngineDate, 'now', {
+      value: function now() {
+        markVolatile();
+        return dateNow();
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+    const ScriptDate = new Proxy(EngineDate, {
+      apply() {
+        markVolatile();
+        return EngineDate();
+      },
+      construct(target, args, newTarget) {
+        if (args.length === 0) markVolatile();
+        return construct(target, args, newTarget === ScriptDate ? target : newTarget);
+      },
+    });
+    defineProperty(EngineDate.prototype, 'constructor', { value: ScriptDate, writable: true, configurable: true, enumerable: false });
+    define('Date', ScriptDate);
+    const mathRandom = Math.random;
+    defineProperty(Math, 'random', {
+      value: function random() {
+        markVolatile();
+        return mathRandom();
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
 
   function finish(cur, kind, payload) {
     if (cur.done) return;
@@ -62,7 +118,7 @@
     // Nothing of this run is called any more; let its callbacks go.
     if (cur.timers) cur.timers.clear();
     if (cur.fetches) cur.fetches.clear();
-    H.done(kind, payload);
+    H.done(kind, payload, cur.reads | (cur.volatile ? VOLATILE : 0));
   }
 
   const clip = (s, n) => (s.length > n ? s.slice(0, n) : s);
@@ -144,33 +200,63 @@
   // are accessors of the prototype, shared by every run (own accessors would
   // cost six closures per run), so reading, destructuring and printing work
   // as on a plain object; only spreading the argument leaves them out.
+  //
+  // Each first read is noted in the run's reads. The token's jti, unique to
+  // each token, comes apart from the rest of the token (whose jti is a
+  // placeholder) and becomes an accessor, so that reading it is noted too.
   class ScriptArg {
+    #cur;
     #token;
     #context;
     #env;
-    constructor(tokenJSON, contextJSON, envJSON) {
+    #jti;
+    constructor(cur, tokenJSON, contextJSON, envJSON, jti) {
+      this.#cur = cur;
       this.#token = tokenJSON;
       this.#context = contextJSON;
       this.#env = envJSON;
+      this.#jti = jti;
       this.api = api;
     }
     get token() {
       const x = this.#token;
-      return typeof x === 'string' ? (this.#token = { v: jsonParse(x) }).v : x.v;
+      if (typeof x !== 'string') return x.v;
+      const cur = this.#cur;
+      cur.reads |= READ_TOKEN;
+      const v = jsonParse(x);
+      const jti = this.#jti;
+      if (typeof jti === 'string' && jti !== '' && v !== null && typeof v === 'object') {
+        defineProperty(v, 'jti', {
+          get() {
+            cur.reads |= READ_JTI;
+            return jti;
+          },
+          set(w) {
+            defineProperty(this, 'jti', { value: w, writable: true, enumerable: true, configurable: true });
+          },
+          enumerable: true,
+          configurable: true,
+        });
+      }
+      return (this.#token = { v }).v;
     }
     set token(v) {
       this.#token = { v };
     }
     get context() {
       const x = this.#context;
-      return typeof x === 'string' ? (this.#context = { v: jsonParse(x) }).v : x.v;
+      if (typeof x !== 'string') return x.v;
+      this.#cur.reads |= READ_CONTEXT;
+      return (this.#context = { v: jsonParse(x) }).v;
     }
     set context(v) {
       this.#context = { v };
     }
     get environmentVariables() {
       const x = this.#env;
-      return typeof x === 'string' ? (this.#env = { v: jsonParse(x) }).v : x.v;
+      if (typeof x !== 'string') return x.v;
+      this.#cur.reads |= READ_ENV;
+      return (this.#env = { v: jsonParse(x) }).v;
     }
     set environmentVariables(v) {
       this.#env = { v };
@@ -180,7 +266,7 @@
     }
   }
 
-  function run(tokenJSON, contextJSON, envJSON) {
+  function run(tokenJSON, contextJSON, envJSON, jti) {
     const cur = newState();
     st = cur;
     let fn;
@@ -196,7 +282,7 @@
     }
     let p;
     try {
-      p = fn(new ScriptArg(tokenJSON, contextJSON, envJSON));
+      p = fn(new ScriptArg(cur, tokenJSON, contextJSON, envJSON, jti));
     } catch (e) {
       settleError(cur, e);
       return;
@@ -1827,8 +1913,8 @@
         maxOutput = b;
         maxLog = c;
         return undefined;
-      case 1: // run(tokenJSON, contextJSON, envJSON)
-        run(a, b, c);
+      case 1: // run(tokenJSON, contextJSON, envJSON, jti)
+        run(a, b, c, d);
         return undefined;
       case 2: // deliver(id, kind, meta, body)
         deliver(a, b, c, d);

@@ -129,6 +129,16 @@ type Input struct {
 	Token                any
 	Context              any
 	EnvironmentVariables map[string]string
+	// JTI is the token's jti, given apart from Token, whose own jti should
+	// be empty (it keeps the claim's place): the script reads it as
+	// token.jti, and the runner knows whether it did.
+	JTI string
+	// Memoize lets Run answer with the claims of an earlier run of the same
+	// script that read the same parts of its input and nothing that
+	// changes from run to run (the jti, the clock, Math.random, random
+	// bytes, timers, fetch): the script would return the same claims again.
+	// The Result then has no Logs. For issuance, not for test runs.
+	Memoize bool
 }
 
 // Result of a run. Logs and Duration are set also when Run fails.

@@ -40,6 +40,8 @@ type pool struct {
 	bytecode []byte
 	err      error
 
+	memo memo
+
 	// guarded by Runner.mu
 	idle     []*jsvm
 	evicted  bool
@@ -55,7 +57,8 @@ type kindState struct {
 
 type kindCounters struct {
 	outcomes [numOutcomes]atomic.Uint64
-	total    atomic.Int64 // nanoseconds
+	reused   atomic.Uint64 // ok outcomes answered from the memo
+	total    atomic.Int64  // nanoseconds
 	max      atomic.Int64
 }
 
@@ -140,6 +143,13 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 	if err != nil {
 		return res, err
 	}
+	if in.Memoize {
+		if claims, dropped, ok := p.memo.lookup(input); ok {
+			ks.stats.reused.Add(1)
+			res.Claims, res.Dropped = claims, dropped
+			return res, nil
+		}
+	}
 	if ctx.Err() != nil {
 		// Before taking a VM, which a run that ends this way would discard.
 		return res, ctxError(ctx)
@@ -171,6 +181,9 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 		if claims != nil {
 			res.Claims, res.Dropped = dropReserved(claims)
 		}
+		if err == nil && in.Memoize && memoizable(rs.flags) {
+			p.memo.store(uint8(rs.flags&readParts), input, res.Claims, res.Dropped, len(rs.payload))
+		}
 		_, denied := err.(*DeniedError)
 		reusable = err == nil || denied
 	}()
@@ -179,13 +192,15 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 	return res, err
 }
 
-// encodedInput is Input as the JSON texts the harness parses on demand.
+// encodedInput is Input as the JSON texts the harness parses on demand,
+// and the jti.
 type encodedInput struct {
 	token, context, env string
+	jti                 string
 }
 
 func encodeInput(in Input) (encodedInput, error) {
-	var e encodedInput
+	e := encodedInput{jti: in.JTI}
 	var err error
 	if e.token, err = encodePart(in.Token); err != nil {
 		return e, err
@@ -390,6 +405,9 @@ type KindStats struct {
 	Outcomes map[string]uint64
 	// Runs is the sum of Outcomes.
 	Runs uint64
+	// Reused counts the ok outcomes answered from an earlier run's result
+	// (see Input.Memoize), without running the script.
+	Reused uint64
 	// TotalDuration and MaxDuration of the runs.
 	TotalDuration time.Duration
 	MaxDuration   time.Duration
@@ -421,6 +439,7 @@ func (r *Runner) Stats() Stats {
 	for kind, ks := range r.kinds {
 		k := KindStats{
 			Outcomes:      make(map[string]uint64, numOutcomes),
+			Reused:        ks.stats.reused.Load(),
 			TotalDuration: time.Duration(ks.stats.total.Load()),
 			MaxDuration:   time.Duration(ks.stats.max.Load()),
 		}

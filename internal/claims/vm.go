@@ -160,6 +160,7 @@ type runState struct {
 	done    bool
 	kind    string // ok, denied, error, output
 	payload string
+	flags   int // what the run read and used: read* bits and runVolatile
 
 	limit       Limit // a limit a call hit, reported if the run then fails
 	limitDetail string
@@ -201,6 +202,7 @@ func (v *jsvm) hostDone(args []any) (any, error) {
 		rs.done = true
 		rs.kind = argString(args, 0)
 		rs.payload = argString(args, 1)
+		rs.flags |= argInt(args, 2)
 	}
 	return nil, nil
 }
@@ -256,6 +258,7 @@ func (v *jsvm) hostFetch(args []any) (any, error) {
 		return nil, errors.New("fetch limit exceeded: " + detail)
 	}
 	rs.fetches++
+	rs.flags |= runVolatile
 	job, err := v.r.newFetchJob(argInt(args, 0), argString(args, 1), argString(args, 2), argString(args, 3), argString(args, 4), argBool(args, 5), argString(args, 6))
 	if err != nil {
 		return nil, err
@@ -293,6 +296,7 @@ func (v *jsvm) hostTimer(args []any) (any, error) {
 		rs.hitLimit(LimitTimers, detail)
 		return nil, errors.New("timer limit exceeded: " + detail)
 	}
+	rs.flags |= runVolatile
 	rs.seq++
 	rs.active[id] = rs.seq
 	heap.Push(&rs.timers, timerEntry{due: time.Now().Add(time.Duration(ms) * time.Millisecond), seq: rs.seq, id: id})
@@ -319,6 +323,9 @@ func (v *jsvm) hostRandom(args []any) (any, error) {
 	if n < 0 || n > 65536 {
 		return nil, errors.New("invalid length")
 	}
+	if rs := v.cur; rs != nil {
+		rs.flags |= runVolatile
+	}
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b), nil
@@ -334,7 +341,7 @@ func (v *jsvm) exec(ctx context.Context, rs *runState, in encodedInput) error {
 		defer stop()
 	}
 	if err := v.enter(ctx, rs, func() error {
-		_, err := v.harness.Call(quickjs.UndefinedValue, opRun, in.token, in.context, in.env)
+		_, err := v.harness.Call(quickjs.UndefinedValue, opRun, in.token, in.context, in.env, in.jti)
 		return err
 	}); err != nil {
 		return err

@@ -24,6 +24,9 @@ const (
 	trivialScript = `const getCustomJwtClaims = async () => ({ tier: 'gold' });`
 	contextScript = `const getCustomJwtClaims = async ({ token, context }) => ({
   appName: context.application.name, appType: context.application.type, aud: token.aud, scopes: (token.scope || '').split(' ').length });`
+	// Reads the jti, unique to each token: it runs at every issuance, where
+	// the two scripts above are answered from their first run's result.
+	jtiScript = `const getCustomJwtClaims = async ({ token }) => ({ tier: 'gold', ref: token.jti.slice(0, 8) });`
 )
 
 // benchTokenEndpoint measures the whole token handler stack (middleware,
@@ -106,4 +109,8 @@ func BenchmarkTokenClientCredentialsTrivialScript(b *testing.B) {
 
 func BenchmarkTokenClientCredentialsContextScript(b *testing.B) {
 	benchTokenEndpoint(b, contextScript, `"appType":"MachineToMachine"`)
+}
+
+func BenchmarkTokenClientCredentialsJTIScript(b *testing.B) {
+	benchTokenEndpoint(b, jtiScript, `"ref":"`)
 }

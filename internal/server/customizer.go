@@ -44,7 +44,8 @@ func applicationContext(app store.Application) scriptApplication {
 
 // clientCredentialsToken and clientCredentialsContext are the token and
 // context of Logto's client-credentials script. Structs, not maps: the
-// input is encoded at every issuance.
+// input is encoded at every issuance. JTI stays empty: it holds the claim's
+// place, and the runner is given the value apart (see run).
 type clientCredentialsToken struct {
 	Aud      string `json:"aud"`
 	ClientID string `json:"clientId"`
@@ -63,8 +64,8 @@ func (c *customizer) ClientCredentials(ctx context.Context, in oidc.ClientCreden
 	if cfg == nil {
 		return nil, nil
 	}
-	tok := clientCredentialsToken{Aud: in.Audience, ClientID: in.App.ID, JTI: in.JTI, Kind: "ClientCredentials", Scope: in.Scope}
-	return c.run(ctx, cfg, in.App.ID, "", tok, clientCredentialsContext{Application: applicationContext(in.App)})
+	tok := clientCredentialsToken{Aud: in.Audience, ClientID: in.App.ID, Kind: "ClientCredentials", Scope: in.Scope}
+	return c.run(ctx, cfg, in.App.ID, "", in.JTI, tok, clientCredentialsContext{Application: applicationContext(in.App)})
 }
 
 // AccessToken implements oidc.Customizer for user access tokens, with
@@ -77,7 +78,7 @@ func (c *customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) 
 		return nil, nil
 	}
 	tok := map[string]any{
-		"jti": in.JTI, "aud": in.Audience, "scope": in.Scope, "clientId": in.ClientID,
+		"jti": "", "aud": in.Audience, "scope": in.Scope, "clientId": in.ClientID,
 		"accountId": in.AccountID, "expiresWithSession": false, "grantId": in.GrantID,
 		"gty": in.GrantType, "kind": "AccessToken",
 	}
@@ -85,15 +86,21 @@ func (c *customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) 
 	if in.Interaction != nil {
 		scriptCtx["interaction"] = in.Interaction
 	}
-	return c.run(ctx, cfg, in.ClientID, in.AccountID, tok, scriptCtx)
+	return c.run(ctx, cfg, in.ClientID, in.AccountID, in.JTI, tok, scriptCtx)
 }
 
 // run runs cfg's script and applies Logto's semantics: a denial refuses the
 // token with access_denied and the script's message; any other failure
 // issues the token without custom claims, or refuses it with a generic
 // invalid_request when the script is set to block issuance on error.
-func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, userID string, tok, scriptCtx any) (map[string]any, *oidc.Error) {
-	res, err := c.runner.Run(ctx, cfg.TokenType, cfg.Script, claims.Input{Token: tok, Context: scriptCtx, EnvironmentVariables: cfg.EnvironmentVariables})
+//
+// tok's jti is empty: the runner gets it apart, to know whether the script
+// read it, and may answer from the result of an earlier run on the same
+// input otherwise (claims.Input.Memoize).
+func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, userID, jti string, tok, scriptCtx any) (map[string]any, *oidc.Error) {
+	res, err := c.runner.Run(ctx, cfg.TokenType, cfg.Script, claims.Input{
+		Token: tok, Context: scriptCtx, EnvironmentVariables: cfg.EnvironmentVariables, JTI: jti, Memoize: true,
+	})
 	if err == nil {
 		return res.Claims, nil
 	}

@@ -40,6 +40,18 @@ func TestCustomClaimsAtIssuance(t *testing.T) {
 	if claims["sub"] != id || claims["scope"] != nil {
 		t.Errorf("a script overrode registered claims: sub %v scope %v", claims["sub"], claims["scope"])
 	}
+	// The same input again: the script's result is reused, in a new token.
+	if status, again := issue(); status != 200 || again["tier"] != "gold" || again["region"] != "eu-west" || again["jti"] == claims["jti"] {
+		t.Fatalf("second token: %d %v", status, again)
+	}
+
+	// A script that reads the jti sees each token's own, and runs for each.
+	ts.mustAPI(mt, "PUT", path, map[string]any{"script": `const getCustomJwtClaims = async ({ token }) => ({ ref: token.jti });`}, 200)
+	for range 2 {
+		if status, claims := issue(); status != 200 || claims["ref"] == nil || claims["ref"] != claims["jti"] {
+			t.Fatalf("jti script: %d %v", status, claims)
+		}
+	}
 
 	ts.mustAPI(mt, "PUT", path, map[string]any{"script": `const getCustomJwtClaims = async ({ api }) => { api.denyAccess('this app is paused'); };`}, 200)
 	status, body := issue()
@@ -68,7 +80,8 @@ func TestCustomClaimsAtIssuance(t *testing.T) {
 	}
 	m := string(ts.do("GET", "/metrics", nil, nil).Body)
 	for _, want := range []string{
-		`monban_custom_jwt_runs_total{outcome="ok",token_type="client-credentials"} 1`,
+		`monban_custom_jwt_runs_total{outcome="ok",token_type="client-credentials"} 4`,
+		`monban_custom_jwt_reused_total{token_type="client-credentials"} 1`,
 		`monban_custom_jwt_runs_total{outcome="denied",token_type="client-credentials"} 1`,
 		`monban_custom_jwt_runs_total{outcome="script_error",token_type="client-credentials"} 2`,
 	} {

@@ -313,6 +313,14 @@ func (s *Server) registerMetrics() {
 			}
 			return out
 		})
+	s.metrics.CounterVecFunc("monban_custom_jwt_reused_total", "Custom JWT claims results reused for an input seen before, without a run (counted in the ok runs too), by token type.",
+		[]string{"token_type"}, func() []metrics.Sample {
+			var out []metrics.Sample
+			for kind, ks := range s.scripts.Stats().Kinds {
+				out = append(out, metrics.Sample{Labels: []string{kind}, Value: float64(ks.Reused)})
+			}
+			return out
+		})
 	s.metrics.CounterVecFunc("monban_custom_jwt_run_seconds_total", "Time spent in custom JWT claims script runs, by token type.",
 		[]string{"token_type"}, func() []metrics.Sample {
 			var out []metrics.Sample
