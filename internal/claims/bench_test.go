@@ -93,3 +93,21 @@ func BenchmarkContextMemoized(b *testing.B) {
 		b.Fatal("no run was reused")
 	}
 }
+
+// BenchmarkJTIPooled: a script that reads the jti, as at issuance.
+func BenchmarkJTIPooled(b *testing.B) {
+	in := benchInput
+	in.Token = map[string]any{"jti": "", "aud": "https://api.example.com", "scope": "read write", "clientId": "app1", "kind": "ClientCredentials"}
+	in.JTI = "jti-0123456789abcdef"
+	in.Memoize = true
+	r := NewRunner(benchOptions)
+	defer r.Close()
+	ctx := context.Background()
+	src := `const getCustomJwtClaims = async ({ token }) => ({ tier: 'gold', ref: token.jti.slice(0, 8) });`
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Run(ctx, "bench", src, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,6 +8,7 @@
 //	go run ./scripts/loadtest -duration 20s -conc 16,64
 //	go run ./scripts/loadtest -database-url postgres://postgres@127.0.0.1:5432/postgres -instances 2
 //	go run ./scripts/loadtest -script scripts/loadtest/trivial.js
+//	go run ./scripts/loadtest -script scripts/loadtest/jti.js   # runs at every issuance
 //
 // wrk comes from Debian's package of the same name. With several instances
 // the connections are split evenly between them, one wrk per instance,
