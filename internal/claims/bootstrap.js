@@ -95,7 +95,7 @@
       },
       construct(target, args, newTarget) {
         if (args.length === 0) markVolatile();
-        return construct(target, args, newTarget === ScriptDate ? target : newTarget);
+        return construct(target, args, newTarget);
       },
     });
     defineProperty(EngineDate.prototype, 'constructor', { value: ScriptDate, writable: true, configurable: true, enumerable: false });
