@@ -90,9 +90,16 @@ type Policy struct {
 type Options struct {
 	Limits Limits
 	Policy Policy
-	// MaxConcurrent bounds the runs executing at once (each holds a VM of up
-	// to Limits.MemoryBytes). Default 16.
+	// MaxConcurrent bounds the runs in progress, those awaiting a fetch or
+	// a timer included (each holds a VM of up to Limits.MemoryBytes).
+	// Default 16.
 	MaxConcurrent int
+	// MaxExecuting bounds the runs executing JavaScript at once; a run
+	// awaiting a fetch or a timer gives its place up meanwhile. Runs are
+	// CPU work, and more of them at once than there are cores only contend
+	// (the engine's memory allocator is one lock for the process) and need
+	// more VMs than the pool keeps. Default MaxIdleVMs.
+	MaxExecuting int
 	// MaxIdleVMs bounds the ready VMs kept per script. Default 2×GOMAXPROCS,
 	// at least 4. An idle VM holds a few hundred KiB to a few MiB.
 	MaxIdleVMs int
@@ -114,6 +121,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxIdleVMs <= 0 {
 		o.MaxIdleVMs = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	if o.MaxExecuting <= 0 {
+		o.MaxExecuting = o.MaxIdleVMs
 	}
 	if o.MaxScripts <= 0 {
 		o.MaxScripts = 8

@@ -18,7 +18,8 @@ type Runner struct {
 	egress     *egress
 	client     *http.Client
 	transport  *http.Transport
-	slots      chan struct{}
+	slots      chan struct{} // runs in progress
+	executing  chan struct{} // runs executing JavaScript
 	maxIdle    int
 	maxScripts int
 
@@ -84,6 +85,7 @@ func NewRunner(opts Options) *Runner {
 		client:     client,
 		transport:  transport,
 		slots:      make(chan struct{}, opts.MaxConcurrent),
+		executing:  make(chan struct{}, opts.MaxExecuting),
 		maxIdle:    opts.MaxIdleVMs,
 		maxScripts: opts.MaxScripts,
 		pools:      make(map[string]*pool),
@@ -154,16 +156,22 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 		// Before taking a VM, which a run that ends this way would discard.
 		return res, ctxError(ctx)
 	}
-	if err := r.acquire(ctx, deadline); err != nil {
+	if err := acquire(ctx, r.slots, deadline); err != nil {
 		return res, err
 	}
 	defer func() { <-r.slots }()
+	// The VM is taken while executing, so that runs that only compute use
+	// no more VMs than may execute at once.
+	rs := &runState{ctx: ctx, deadline: deadline, executing: r.executing}
+	if err := rs.resume(); err != nil {
+		return res, err
+	}
+	defer rs.pause()
 
 	v, err := r.get(p, deadline)
 	if err != nil {
 		return res, err
 	}
-	rs := &runState{ctx: ctx, deadline: deadline}
 	reusable := false
 	func() {
 		defer func() {
@@ -328,17 +336,17 @@ func closeVMs(vms []*jsvm) {
 	}
 }
 
-// acquire waits for a run slot until the deadline.
-func (r *Runner) acquire(ctx context.Context, deadline time.Time) error {
+// acquire waits for a place in sem until the deadline.
+func acquire(ctx context.Context, sem chan struct{}, deadline time.Time) error {
 	select {
-	case r.slots <- struct{}{}:
+	case sem <- struct{}{}:
 		return nil
 	default:
 	}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
-	case r.slots <- struct{}{}:
+	case sem <- struct{}{}:
 		return nil
 	case <-t.C:
 		return ErrTimeout

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -458,5 +461,38 @@ func TestHostFunctionPanic(t *testing.T) {
     return { errs: errs.length };`), Input{})
 	if claims["errs"] != jsonNumber("4") {
 		t.Fatalf("claims %v", claims)
+	}
+}
+
+// TestAwaitingRunsGiveUpTheirPlace: a run awaiting a fetch does not count
+// among the runs executing JavaScript, so others execute meanwhile.
+func TestAwaitingRunsGiveUpTheirPlace(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-release
+		_, _ = io.WriteString(w, "late")
+	}))
+	defer srv.Close()
+	defer close(release)
+	r := newTestRunner(t, Options{
+		Limits:        Limits{Timeout: 10 * time.Second, FetchTimeout: 10 * time.Second},
+		Policy:        allowLoopbackLiteral,
+		MaxConcurrent: 2, MaxExecuting: 1,
+	})
+	waiting := make(chan error, 1)
+	go func() {
+		_, err := run(t, r, script(`const res = await fetch('`+srv.URL+`'); return { body: await res.text() };`), normalInput)
+		waiting <- err
+	}()
+	<-arrived
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := r.Run(ctx, "normal", normalScript, normalInput); err != nil {
+		t.Fatalf("a run while another awaits a fetch: %v", err)
+	}
+	release <- struct{}{}
+	if err := <-waiting; err != nil {
+		t.Fatalf("the awaiting run: %v", err)
 	}
 }

@@ -157,6 +157,9 @@ type runState struct {
 	ctx      context.Context
 	deadline time.Time
 
+	executing chan struct{} // Runner.executing
+	holding   bool          // a place in it
+
 	done    bool
 	kind    string // ok, denied, error, output
 	payload string
@@ -184,6 +187,23 @@ type runState struct {
 func (rs *runState) hitLimit(l Limit, detail string) {
 	if rs.limit == "" {
 		rs.limit, rs.limitDetail = l, detail
+	}
+}
+
+// resume takes a place among the runs executing JavaScript, waiting until
+// the deadline; pause gives it up, while the run awaits a fetch or a timer.
+func (rs *runState) resume() error {
+	if err := acquire(rs.ctx, rs.executing, rs.deadline); err != nil {
+		return err
+	}
+	rs.holding = true
+	return nil
+}
+
+func (rs *runState) pause() {
+	if rs.holding {
+		rs.holding = false
+		<-rs.executing
 	}
 }
 
@@ -391,8 +411,20 @@ func (v *jsvm) exec(ctx context.Context, rs *runState, in encodedInput) error {
 		} else {
 			wake.Reset(wait)
 		}
+		var ev fetchEvent
+		fetched := false
+		rs.pause()
 		select {
-		case ev := <-rs.events:
+		case ev = <-rs.events:
+			fetched = true
+		case <-wake.C:
+		case <-ctx.Done():
+			return ctxError(ctx)
+		}
+		if err := rs.resume(); err != nil {
+			return err
+		}
+		if fetched {
 			rs.inflight--
 			delete(rs.cancels, ev.id)
 			kind, meta := 2, ev.meta
@@ -405,9 +437,6 @@ func (v *jsvm) exec(ctx context.Context, rs *runState, in encodedInput) error {
 			if err := v.deliver(ctx, rs, ev.id, kind, meta, ev.body); err != nil {
 				return err
 			}
-		case <-wake.C:
-		case <-ctx.Done():
-			return ctxError(ctx)
 		}
 	}
 }
