@@ -76,18 +76,23 @@
   // marks the run. The Date seen by scripts is the engine's behind a proxy,
   // so instances, subclasses and statics are unchanged.
   {
+    // Replaces obj[name], a function of no arguments, by one that marks the
+    // run first; a method, so it is named and constructs nothing, as the
+    // built-in.
+    const marking = (obj, name) => {
+      const f = obj[name];
+      const value = {
+        [name]() {
+          markVolatile();
+          return apply(f, obj, []);
+        },
+      }[name];
+      defineProperty(obj, name, { value, writable: true, configurable: true, enumerable: false });
+    };
     const EngineDate = Date;
-    const dateNow = EngineDate.now;
+    marking(EngineDate, 'now');
+    marking(Math, 'random');
     const construct = Reflect.construct;
-    defineProperty(EngineDate, 'now', {
-      value: function now() {
-        markVolatile();
-        return dateNow();
-      },
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
     const ScriptDate = new Proxy(EngineDate, {
       apply() {
         markVolatile();
@@ -100,16 +105,6 @@
     });
     defineProperty(EngineDate.prototype, 'constructor', { value: ScriptDate, writable: true, configurable: true, enumerable: false });
     define('Date', ScriptDate);
-    const mathRandom = Math.random;
-    defineProperty(Math, 'random', {
-      value: function random() {
-        markVolatile();
-        return mathRandom();
-      },
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
   }
 
   function finish(cur, kind, payload) {
