@@ -311,10 +311,18 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 	if r.status != 400 {
 		t.Errorf("password grant on an M2M app: %d %s", r.status, r.body)
 	}
-	// The listing shows the metadata too.
+	// The listing shows the metadata too. (Apps made in the same
+	// millisecond are listed in id order, so look the app up.)
 	var list []json.RawMessage
 	e.do("GET", "/api/applications", nil).want(t, 200, &list)
-	if !strings.Contains(string(list[0]), "app.example.com/cb") {
-		t.Errorf("listing lacks metadata: %s", list[0])
+	var listed json.RawMessage
+	for _, raw := range list {
+		var a applicationJSON
+		if json.Unmarshal(raw, &a) == nil && a.ID == app.ID {
+			listed = raw
+		}
+	}
+	if !strings.Contains(string(listed), "app.example.com/cb") {
+		t.Errorf("listing lacks metadata: %s", listed)
 	}
 }
