@@ -96,71 +96,22 @@ func TestConcurrentMigrations(t *testing.T) {
 // exactly once.
 func checkMigrationsOnce(t *testing.T, dbURL string) {
 	t.Helper()
-	ctx := t.Context()
-	db, _, err := connect(ctx, dbURL)
+	db, _, err := connect(t.Context(), dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SELECT version_id, COUNT(*) FROM goose_db_version WHERE version_id > 0 GROUP BY version_id")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	versions := 0
-	for rows.Next() {
-		var v, n int64
-		if err := rows.Scan(&v, &n); err != nil {
-			t.Fatal(err)
-		}
-		versions++
-		if n != 1 {
-			t.Errorf("migration %d recorded %d times", v, n)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if versions == 0 {
-		t.Error("no migration recorded")
-	}
+	storetest.MigrationsRecordedOnce(t, db)
 }
 
 // TestReopen checks that data survives closing and that opening an
 // up-to-date database applies no migration again.
 func TestReopen(t *testing.T) {
 	needServer(t)
-	ctx := t.Context()
 	dbURL := NewTestDatabase(t)
-	created := time.Date(2024, 1, 2, 3, 4, 5, 6e6, time.UTC)
-	for i := range 3 {
-		s, err := Open(ctx, dbURL)
-		if err != nil {
-			t.Fatalf("Open #%d: %v", i, err)
-		}
-		id := fmt.Sprintf("app%d", i)
-		if err := s.CreateApplication(ctx, store.Application{ID: id, Name: id, Type: store.AppSPA, CreatedAt: created}); err != nil {
-			t.Fatalf("CreateApplication #%d: %v", i, err)
-		}
-		v, err := s.EnsureSetting(ctx, "key", id)
-		if err != nil {
-			t.Fatalf("EnsureSetting #%d: %v", i, err)
-		}
-		if v != "app0" {
-			t.Errorf("EnsureSetting #%d = %q, want the value stored before reopening", i, v)
-		}
-		list, total, err := s.ListApplications(ctx, store.Page{})
-		if err != nil {
-			t.Fatalf("ListApplications #%d: %v", i, err)
-		}
-		if total != i+1 || len(list) != i+1 || !list[0].CreatedAt.Equal(created) {
-			t.Errorf("after opening %d times: %d applications (total %d): %+v", i+1, len(list), total, list)
-		}
-		if err := s.Close(); err != nil {
-			t.Fatalf("Close #%d: %v", i, err)
-		}
-	}
-	checkMigrationsOnce(t, dbURL)
+	storetest.Reopen(t,
+		func() (store.Store, error) { return Open(t.Context(), dbURL) },
+		func() (*sql.DB, error) { db, _, err := connect(t.Context(), dbURL); return db, err })
 }
 
 // TestConcurrentReadModifyWrite has goroutines on two stores (two instances
