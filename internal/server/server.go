@@ -313,22 +313,20 @@ func (s *Server) registerMetrics() {
 			}
 			return out
 		})
+	// perTokenType samples one figure of each token type's script counters.
+	perTokenType := func(figure func(claims.KindStats) float64) func() []metrics.Sample {
+		return func() []metrics.Sample {
+			var out []metrics.Sample
+			for kind, ks := range s.scripts.Stats().Kinds {
+				out = append(out, metrics.Sample{Labels: []string{kind}, Value: figure(ks)})
+			}
+			return out
+		}
+	}
 	s.metrics.CounterVecFunc("monban_custom_jwt_reused_total", "Custom JWT claims results reused for an input seen before, without a run (counted in the ok runs too), by token type.",
-		[]string{"token_type"}, func() []metrics.Sample {
-			var out []metrics.Sample
-			for kind, ks := range s.scripts.Stats().Kinds {
-				out = append(out, metrics.Sample{Labels: []string{kind}, Value: float64(ks.Reused)})
-			}
-			return out
-		})
+		[]string{"token_type"}, perTokenType(func(ks claims.KindStats) float64 { return float64(ks.Reused) }))
 	s.metrics.CounterVecFunc("monban_custom_jwt_run_seconds_total", "Time spent in custom JWT claims script runs, by token type.",
-		[]string{"token_type"}, func() []metrics.Sample {
-			var out []metrics.Sample
-			for kind, ks := range s.scripts.Stats().Kinds {
-				out = append(out, metrics.Sample{Labels: []string{kind}, Value: ks.TotalDuration.Seconds()})
-			}
-			return out
-		})
+		[]string{"token_type"}, perTokenType(func(ks claims.KindStats) float64 { return ks.TotalDuration.Seconds() }))
 	if p, ok := s.store.(interface{ DB() *sql.DB }); ok {
 		s.metrics.DBStats(p.DB())
 	}
