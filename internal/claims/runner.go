@@ -32,6 +32,7 @@ type Runner struct {
 	vmsCreated atomic.Uint64
 	vmsReused  atomic.Uint64
 	vmsClosed  atomic.Uint64
+	freeing    sync.WaitGroup // discarded VMs being freed
 }
 
 // pool is one script version: its bytecode and its ready VMs.
@@ -159,7 +160,12 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 	if err := acquire(ctx, r.slots, deadline); err != nil {
 		return res, err
 	}
-	defer func() { <-r.slots }()
+	slotHeld := true
+	defer func() {
+		if slotHeld {
+			<-r.slots
+		}
+	}()
 	// The VM is taken while executing, so that runs that only compute use
 	// no more VMs than may execute at once.
 	rs := &runState{ctx: ctx, deadline: deadline, executing: r.executing}
@@ -196,7 +202,10 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 		reusable = err == nil || denied
 	}()
 	res.Logs = rs.logs
-	r.put(v, reusable)
+	if !r.keep(v, reusable) {
+		slotHeld = false
+		r.discard(v)
+	}
 	return res, err
 }
 
@@ -374,26 +383,49 @@ func (r *Runner) get(p *pool, deadline time.Time) (*jsvm, error) {
 	return v, nil
 }
 
-// put returns v to its pool, or closes it: after a failed run (interrupted,
-// out of memory, thrown) a VM is never reused.
-func (r *Runner) put(v *jsvm, reusable bool) {
+// keep returns v to its pool and reports true, or reports false when v is
+// to be closed: after a failed run (interrupted, out of memory, thrown) a VM
+// is never reused.
+func (r *Runner) keep(v *jsvm, reusable bool) bool {
 	v.cur = nil
 	v.uses++
 	if reusable && v.uses < maxVMUses {
 		r.mu.Lock()
+		defer r.mu.Unlock()
 		if !r.closed && !v.pool.evicted && len(v.pool.idle) < r.maxIdle {
 			v.pool.idle = append(v.pool.idle, v)
-			r.mu.Unlock()
-			return
+			return true
 		}
-		r.mu.Unlock()
 	}
-	v.close()
-	r.vmsClosed.Add(1)
+	return false
 }
 
-// Close releases the idle VMs and connections. Runs in progress finish;
-// later runs fail with ErrClosed.
+// discard closes v and then gives up its run's slot. Freeing the heap a
+// script filled takes tens of milliseconds, so it is done off the caller's
+// path; the slot is held until then, so that VMs being freed count against
+// MaxConcurrent as live ones do.
+func (r *Runner) discard(v *jsvm) {
+	r.vmsClosed.Add(1)
+	r.mu.Lock()
+	closed := r.closed
+	if !closed {
+		r.freeing.Add(1) // before Close's Wait, which comes after closed is set
+	}
+	r.mu.Unlock()
+	if closed {
+		v.close()
+		<-r.slots
+		return
+	}
+	go func() {
+		defer r.freeing.Done()
+		v.close()
+		<-r.slots
+	}()
+}
+
+// Close releases the idle VMs and connections, and waits until discarded
+// VMs are freed. Runs in progress finish; later runs fail with ErrClosed.
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	r.closed = true
@@ -403,6 +435,7 @@ func (r *Runner) Close() error {
 	}
 	r.mu.Unlock()
 	closeVMs(stale)
+	r.freeing.Wait()
 	r.transport.CloseIdleConnections()
 	return nil
 }
