@@ -50,14 +50,6 @@ func applicationOut(a store.Application) applicationJSON {
 	}
 }
 
-func applicationsOut(apps []store.Application) []applicationJSON {
-	out := make([]applicationJSON, len(apps))
-	for i, a := range apps {
-		out[i] = applicationOut(a)
-	}
-	return out
-}
-
 // confidential reports whether an application type holds secrets: SPA and
 // native apps run on users' devices and cannot keep one.
 func confidential(t store.AppType) bool {
@@ -74,17 +66,9 @@ func (s *server) application(r *http.Request) (store.Application, error) {
 }
 
 func (s *server) listApplications(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	apps, total, err := s.Store.ListApplications(r.Context(), page)
-	if err != nil {
-		return err
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, applicationsOut(apps))
-	return nil
+	return writePage(w, r, applicationOut, func(page store.Page) ([]store.Application, int, error) {
+		return s.Store.ListApplications(r.Context(), page)
+	})
 }
 
 func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error {
@@ -221,12 +205,7 @@ func (s *server) deleteApplication(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteApplication(r.Context(), id); err != nil {
-		return orNotFound(err, "application not found")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.DeleteApplication(r.Context(), id), "application not found", s.changed)
 }
 
 // secretJSON is a secret as listed: never its value, which exists only in the
@@ -257,11 +236,7 @@ func (s *server) listSecrets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]secretJSON, len(secrets))
-	for i, sec := range secrets {
-		out[i] = secretOut(sec)
-	}
-	httpjson.Write(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, each(secrets, secretOut))
 	return nil
 }
 
@@ -360,30 +335,18 @@ func (s *server) deleteSecret(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteAppSecret(r.Context(), id, r.PathValue("name")); err != nil {
-		return orNotFound(err, "secret not found")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.DeleteAppSecret(r.Context(), id, r.PathValue("name")), "secret not found", s.changed)
 }
 
 func (s *server) listApplicationRoles(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	app, err := s.application(r)
-	if err != nil {
-		return err
-	}
-	roles, total, err := s.Store.ListApplicationRoles(r.Context(), app.ID, page)
-	if err != nil {
-		return orNotFound(err, "application not found")
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, rolesOut(roles))
-	return nil
+	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
+		app, err := s.application(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		roles, total, err := s.Store.ListApplicationRoles(r.Context(), app.ID, page)
+		return roles, total, orNotFound(err, "application not found")
+	})
 }
 
 // m2mApplication loads the application in the path and checks that it can
@@ -533,7 +496,7 @@ func (s *server) replaceApplicationRoles(w http.ResponseWriter, r *http.Request)
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusOK, rolesOut(roles))
+	httpjson.Write(w, http.StatusOK, each(roles, roleOut))
 	return nil
 }
 
@@ -546,10 +509,5 @@ func (s *server) removeApplicationRole(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	if err := s.Store.RemoveRoleApplication(r.Context(), roleID, app.ID); err != nil {
-		return orNotFound(err, "the application does not hold this role")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.RemoveRoleApplication(r.Context(), roleID, app.ID), "the application does not hold this role", s.changed)
 }

@@ -235,12 +235,7 @@ func (s *server) deleteCustomizer(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteJWTCustomizer(r.Context(), tt); err != nil {
-		return orNotFound(err, "no script is saved for "+tt)
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.DeleteJWTCustomizer(r.Context(), tt), "no script is saved for "+tt, s.changed)
 }
 
 type testRunIn struct {

@@ -42,28 +42,16 @@ func logJSON(e store.LogEntry) logOut {
 }
 
 func (s *server) listLogs(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	filter := store.LogFilter{Key: q.Get("logKey"), ApplicationID: q.Get("applicationId"), UserID: q.Get("userId")}
-	for field, v := range map[string]string{"logKey": filter.Key, "applicationId": filter.ApplicationID, "userId": filter.UserID} {
-		if err := checkText(field, v, maxNameLen, false); err != nil {
-			return err
+	return writePage(w, r, logJSON, func(page store.Page) ([]store.LogEntry, int, error) {
+		q := r.URL.Query()
+		filter := store.LogFilter{Key: q.Get("logKey"), ApplicationID: q.Get("applicationId"), UserID: q.Get("userId")}
+		for field, v := range map[string]string{"logKey": filter.Key, "applicationId": filter.ApplicationID, "userId": filter.UserID} {
+			if err := checkText(field, v, maxNameLen, false); err != nil {
+				return nil, 0, err
+			}
 		}
-	}
-	logs, total, err := s.Store.ListLogs(r.Context(), filter, page)
-	if err != nil {
-		return err
-	}
-	out := make([]logOut, 0, len(logs))
-	for _, e := range logs {
-		out = append(out, logJSON(e))
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, out)
-	return nil
+		return s.Store.ListLogs(r.Context(), filter, page)
+	})
 }
 
 func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -337,16 +338,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return httpjson.Decode(w, r, v, maxBodyBytes)
 }
 
-// changed runs after a successful write: it logs the change for the audit
-// trail (never a secret: only method, path and caller) and has the token
-// endpoint's catalog rebuilt before the response goes out.
+// changed runs after a successful write: it records the change and has
+// the token endpoint's catalog rebuilt before the response goes out.
 func (s *server) changed(r *http.Request) {
-	sub := ""
-	if c := claimsFrom(r.Context()); c != nil {
-		sub = c.Subject
-	}
-	s.log.Info("management change", "method", r.Method, "path", r.URL.Path, "sub", sub)
-	s.audit(r.Context(), r, sub)
+	s.record(r)
 	if s.Changed == nil {
 		return
 	}
@@ -355,6 +350,57 @@ func (s *server) changed(r *http.Request) {
 	if err := s.Changed(context.WithoutCancel(r.Context())); err != nil {
 		s.log.Error("catalog reload after management change failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+}
+
+// record logs a successful write and adds it to the audit trail: never a
+// secret, only method, path and caller.
+func (s *server) record(r *http.Request) {
+	sub := ""
+	if c := claimsFrom(r.Context()); c != nil {
+		sub = c.Subject
+	}
+	s.log.Info("management change", "method", r.Method, "path", r.URL.Path, "sub", sub)
+	s.audit(r.Context(), r, sub)
+}
+
+// noContent answers a deletion with err, what the store said: 404 with
+// message when there was nothing to delete, else 204 once after has
+// recorded the change.
+func noContent(w http.ResponseWriter, r *http.Request, err error, message string, after func(*http.Request)) error {
+	if err != nil {
+		return orNotFound(err, message)
+	}
+	after(r)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// writePage answers one page of a list: the page the query asks for, the
+// items list gives for it, each turned into JSON by one, and their total in
+// a Total-Number header, as Logto does. list also checks the rest of the
+// request, after the page.
+func writePage[T, J any](w http.ResponseWriter, r *http.Request, one func(T) J, list func(store.Page) ([]T, int, error)) error {
+	page, err := pageOf(r)
+	if err != nil {
+		return err
+	}
+	items, total, err := list(page)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Total-Number", strconv.Itoa(total))
+	httpjson.Write(w, http.StatusOK, each(items, one))
+	return nil
+}
+
+// each turns every item into its JSON with one; never null, so that an
+// empty list is [].
+func each[T, J any](items []T, one func(T) J) []J {
+	out := make([]J, len(items))
+	for i, it := range items {
+		out[i] = one(it)
+	}
+	return out
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }

@@ -41,14 +41,6 @@ func scopeOut(sc store.Scope) scopeJSON {
 	return scopeJSON{ID: sc.ID, ResourceID: sc.ResourceID, Name: sc.Name, Description: sc.Description, CreatedAt: ms(sc.CreatedAt)}
 }
 
-func scopesOut(scopes []store.Scope) []scopeJSON {
-	out := make([]scopeJSON, len(scopes))
-	for i, sc := range scopes {
-		out[i] = scopeOut(sc)
-	}
-	return out
-}
-
 // errBuiltIn refuses changes to the Management API resource: its indicator
 // and its scope "all" are what this very API checks, so editing them could
 // lock every administrator out. Logto treats it as read-only too.
@@ -74,21 +66,9 @@ func (s *server) writableResource(r *http.Request) (store.Resource, error) {
 }
 
 func (s *server) listResources(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	list, total, err := s.Store.ListResources(r.Context(), page)
-	if err != nil {
-		return err
-	}
-	out := make([]resourceJSON, len(list))
-	for i, res := range list {
-		out[i] = s.resourceOut(res)
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, out)
-	return nil
+	return writePage(w, r, s.resourceOut, func(page store.Page) ([]store.Resource, int, error) {
+		return s.Store.ListResources(r.Context(), page)
+	})
 }
 
 func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
@@ -193,12 +173,7 @@ func (s *server) deleteResource(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteResource(r.Context(), res.ID); err != nil {
-		return orNotFound(err, "resource not found")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.DeleteResource(r.Context(), res.ID), "resource not found", s.changed)
 }
 
 // setDefaultResource makes the resource the one used when a token request
@@ -227,21 +202,14 @@ func (s *server) setDefaultResource(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *server) listScopes(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	res, err := s.resource(r)
-	if err != nil {
-		return err
-	}
-	scopes, total, err := s.Store.ListScopes(r.Context(), res.ID, page)
-	if err != nil {
-		return orNotFound(err, "resource not found")
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, scopesOut(scopes))
-	return nil
+	return writePage(w, r, scopeOut, func(page store.Page) ([]store.Scope, int, error) {
+		res, err := s.resource(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		scopes, total, err := s.Store.ListScopes(r.Context(), res.ID, page)
+		return scopes, total, orNotFound(err, "resource not found")
+	})
 }
 
 func (s *server) createScope(w http.ResponseWriter, r *http.Request) error {
@@ -346,10 +314,5 @@ func (s *server) deleteScope(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteScope(r.Context(), sc.ID); err != nil {
-		return orNotFound(err, "scope not found")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.DeleteScope(r.Context(), sc.ID), "scope not found", s.changed)
 }

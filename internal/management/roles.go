@@ -23,14 +23,6 @@ func roleOut(role store.Role) roleJSON {
 	return roleJSON{ID: role.ID, Name: role.Name, Description: role.Description, Type: role.Type}
 }
 
-func rolesOut(roles []store.Role) []roleJSON {
-	out := make([]roleJSON, len(roles))
-	for i, role := range roles {
-		out[i] = roleOut(role)
-	}
-	return out
-}
-
 func (s *server) role(r *http.Request) (store.Role, error) {
 	id, err := pathID(r, "id", "role")
 	if err != nil {
@@ -41,24 +33,16 @@ func (s *server) role(r *http.Request) (store.Role, error) {
 }
 
 func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	var filter store.RoleFilter
-	if v, ok := r.URL.Query()["type"]; ok {
-		filter.Type = store.RoleType(v[0])
-		if !filter.Type.Valid() {
-			return invalid("type must be User or MachineToMachine")
+	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
+		var filter store.RoleFilter
+		if v, ok := r.URL.Query()["type"]; ok {
+			filter.Type = store.RoleType(v[0])
+			if !filter.Type.Valid() {
+				return nil, 0, invalid("type must be User or MachineToMachine")
+			}
 		}
-	}
-	roles, total, err := s.Store.ListRoles(r.Context(), filter, page)
-	if err != nil {
-		return err
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, rolesOut(roles))
-	return nil
+		return s.Store.ListRoles(r.Context(), filter, page)
+	})
 }
 
 // scopesExist answers 404 naming the first scope id that does not exist.
@@ -188,30 +172,18 @@ func (s *server) deleteRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteRole(r.Context(), id); err != nil {
-		return orNotFound(err, "role not found")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.DeleteRole(r.Context(), id), "role not found", s.changed)
 }
 
 func (s *server) listRoleScopes(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	role, err := s.role(r)
-	if err != nil {
-		return err
-	}
-	scopes, total, err := s.Store.ListRoleScopes(r.Context(), role.ID, page)
-	if err != nil {
-		return orNotFound(err, "role not found")
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, scopesOut(scopes))
-	return nil
+	return writePage(w, r, scopeOut, func(page store.Page) ([]store.Scope, int, error) {
+		role, err := s.role(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		scopes, total, err := s.Store.ListRoleScopes(r.Context(), role.ID, page)
+		return scopes, total, orNotFound(err, "role not found")
+	})
 }
 
 // addRoleScopes grants scopes to a role and, like Logto, answers with all of
@@ -242,43 +214,27 @@ func (s *server) addRoleScopes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusCreated, scopesOut(scopes))
+	httpjson.Write(w, http.StatusCreated, each(scopes, scopeOut))
 	return nil
 }
 
 func (s *server) removeRoleScope(w http.ResponseWriter, r *http.Request) error {
-	roleID, err := pathID(r, "id", "role")
+	roleID, scopeID, err := pathIDs(r, "id", "role", "scopeId", "scope")
 	if err != nil {
 		return err
 	}
-	scopeID, err := pathID(r, "scopeId", "scope")
-	if err != nil {
-		return err
-	}
-	if err := s.Store.RemoveRoleScope(r.Context(), roleID, scopeID); err != nil {
-		return orNotFound(err, "the role does not have this scope")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.RemoveRoleScope(r.Context(), roleID, scopeID), "the role does not have this scope", s.changed)
 }
 
 func (s *server) listRoleApplications(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	role, err := s.role(r)
-	if err != nil {
-		return err
-	}
-	apps, total, err := s.Store.ListRoleApplications(r.Context(), role.ID, page)
-	if err != nil {
-		return orNotFound(err, "role not found")
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, applicationsOut(apps))
-	return nil
+	return writePage(w, r, applicationOut, func(page store.Page) ([]store.Application, int, error) {
+		role, err := s.role(r)
+		if err != nil {
+			return nil, 0, err
+		}
+		apps, total, err := s.Store.ListRoleApplications(r.Context(), role.ID, page)
+		return apps, total, orNotFound(err, "role not found")
+	})
 }
 
 // addRoleApplications gives an M2M role to M2M applications. Like Logto it
@@ -321,18 +277,9 @@ func (s *server) addRoleApplications(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *server) removeRoleApplication(w http.ResponseWriter, r *http.Request) error {
-	roleID, err := pathID(r, "id", "role")
+	roleID, appID, err := pathIDs(r, "id", "role", "applicationId", "application")
 	if err != nil {
 		return err
 	}
-	appID, err := pathID(r, "applicationId", "application")
-	if err != nil {
-		return err
-	}
-	if err := s.Store.RemoveRoleApplication(r.Context(), roleID, appID); err != nil {
-		return orNotFound(err, "the application does not hold this role")
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.RemoveRoleApplication(r.Context(), roleID, appID), "the application does not hold this role", s.changed)
 }

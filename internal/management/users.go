@@ -81,14 +81,6 @@ func userOut(u store.User) userJSON {
 	return out
 }
 
-func usersOut(list []store.User) []userJSON {
-	out := make([]userJSON, len(list))
-	for i, u := range list {
-		out[i] = userOut(u)
-	}
-	return out
-}
-
 // optString is a string field of a PATCH body: absent, null (clear it) or a
 // value.
 type optString struct {
@@ -237,16 +229,9 @@ func checkPassword(v string) error {
 	return nil
 }
 
-// userChanged logs and audits a change to users. User data is not part of
-// the token endpoint's catalog, so nothing is reloaded.
-func (s *server) userChanged(r *http.Request) {
-	sub := ""
-	if c := claimsFrom(r.Context()); c != nil {
-		sub = c.Subject
-	}
-	s.log.Info("management change", "method", r.Method, "path", r.URL.Path, "sub", sub)
-	s.audit(r.Context(), r, sub)
-}
+// userChanged records a change to users. User data is not part of the
+// token endpoint's catalog, so nothing is reloaded.
+func (s *server) userChanged(r *http.Request) { s.record(r) }
 
 // revoked brings the access token revocation list up to date after a change
 // that revoked tokens.
@@ -291,26 +276,18 @@ func (s *server) user(r *http.Request) (store.User, error) {
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	var filter store.UserFilter
-	if v, ok := r.URL.Query()["search"]; ok {
-		// Logto clients send SQL-style %term%; a substring match is what they
-		// mean.
-		filter.Search = strings.Trim(v[0], "%")
-		if err := checkText("search", filter.Search, maxSearchLen, false); err != nil {
-			return err
+	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
+		var filter store.UserFilter
+		if v, ok := r.URL.Query()["search"]; ok {
+			// Logto clients send SQL-style %term%; a substring match is what
+			// they mean.
+			filter.Search = strings.Trim(v[0], "%")
+			if err := checkText("search", filter.Search, maxSearchLen, false); err != nil {
+				return nil, 0, err
+			}
 		}
-	}
-	list, total, err := s.Store.ListUsers(r.Context(), filter, page)
-	if err != nil {
-		return err
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, usersOut(list))
-	return nil
+		return s.Store.ListUsers(r.Context(), filter, page)
+	})
 }
 
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -400,13 +377,10 @@ func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteUser(r.Context(), id, s.Now()); err != nil {
-		return orNotFound(err, "user not found")
-	}
-	s.userChanged(r)
-	s.revoked(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.DeleteUser(r.Context(), id, s.Now()), "user not found", func(r *http.Request) {
+		s.userChanged(r)
+		s.revoked(r)
+	})
 }
 
 func (s *server) passwordBody(w http.ResponseWriter, r *http.Request) (string, error) {
@@ -559,21 +533,14 @@ func (s *server) userRoles(r *http.Request, ids []string) error {
 }
 
 func (s *server) listUserRoles(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id", "user")
-	if err != nil {
-		return err
-	}
-	roles, total, err := s.Store.ListUserRoles(r.Context(), id, page)
-	if err != nil {
-		return orNotFound(err, "user not found")
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, rolesOut(roles))
-	return nil
+	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
+		id, err := pathID(r, "id", "user")
+		if err != nil {
+			return nil, 0, err
+		}
+		roles, total, err := s.Store.ListUserRoles(r.Context(), id, page)
+		return roles, total, orNotFound(err, "user not found")
+	})
 }
 
 func (s *server) addUserRoles(w http.ResponseWriter, r *http.Request) error {
@@ -647,43 +614,27 @@ func (s *server) replaceUserRoles(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return orNotFound(err, "user not found")
 	}
-	httpjson.Write(w, http.StatusOK, rolesOut(roles))
+	httpjson.Write(w, http.StatusOK, each(roles, roleOut))
 	return nil
 }
 
 func (s *server) removeUserRole(w http.ResponseWriter, r *http.Request) error {
-	userID, err := pathID(r, "id", "user")
+	userID, roleID, err := pathIDs(r, "id", "user", "roleId", "role")
 	if err != nil {
 		return err
 	}
-	roleID, err := pathID(r, "roleId", "role")
-	if err != nil {
-		return err
-	}
-	if err := s.Store.RemoveUserRole(r.Context(), userID, roleID); err != nil {
-		return orNotFound(err, "the user does not hold this role")
-	}
-	s.userChanged(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.RemoveUserRole(r.Context(), userID, roleID), "the user does not hold this role", s.userChanged)
 }
 
 func (s *server) listRoleUsers(w http.ResponseWriter, r *http.Request) error {
-	page, err := pageOf(r)
-	if err != nil {
-		return err
-	}
-	id, err := pathID(r, "id", "role")
-	if err != nil {
-		return err
-	}
-	users, total, err := s.Store.ListRoleUsers(r.Context(), id, page)
-	if err != nil {
-		return orNotFound(err, "role not found")
-	}
-	setTotal(w, total)
-	httpjson.Write(w, http.StatusOK, usersOut(users))
-	return nil
+	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
+		id, err := pathID(r, "id", "role")
+		if err != nil {
+			return nil, 0, err
+		}
+		users, total, err := s.Store.ListRoleUsers(r.Context(), id, page)
+		return users, total, orNotFound(err, "role not found")
+	})
 }
 
 // addRoleUsers gives a User role to users; like Logto it answers 201 with
@@ -720,18 +671,9 @@ func (s *server) addRoleUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) removeRoleUser(w http.ResponseWriter, r *http.Request) error {
-	roleID, err := pathID(r, "id", "role")
+	roleID, userID, err := pathIDs(r, "id", "role", "userId", "user")
 	if err != nil {
 		return err
 	}
-	userID, err := pathID(r, "userId", "user")
-	if err != nil {
-		return err
-	}
-	if err := s.Store.RemoveUserRole(r.Context(), userID, roleID); err != nil {
-		return orNotFound(err, "the user does not hold this role")
-	}
-	s.userChanged(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, r, s.Store.RemoveUserRole(r.Context(), userID, roleID), "the user does not hold this role", s.userChanged)
 }

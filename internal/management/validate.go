@@ -121,6 +121,16 @@ func pathID(r *http.Request, name, what string) (string, error) {
 	return id, nil
 }
 
+// pathIDs returns two path parameters, as pathID does.
+func pathIDs(r *http.Request, name1, what1, name2, what2 string) (string, string, error) {
+	id1, err := pathID(r, name1, what1)
+	if err != nil {
+		return "", "", err
+	}
+	id2, err := pathID(r, name2, what2)
+	return id1, id2, err
+}
+
 // pageOf reads the page (1-based) and page_size query parameters.
 func pageOf(r *http.Request) (store.Page, error) {
 	q := r.URL.Query()
@@ -143,9 +153,4 @@ func pageOf(r *http.Request) (store.Page, error) {
 		return store.Page{}, invalid("page is too large")
 	}
 	return store.Page{Offset: (page - 1) * size, Limit: size}, nil
-}
-
-// setTotal reports a list's full length the way Logto does.
-func setTotal(w http.ResponseWriter, total int) {
-	w.Header().Set("Total-Number", strconv.Itoa(total))
 }
