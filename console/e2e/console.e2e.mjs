@@ -244,6 +244,34 @@ try {
     await shot('11-role-apps');
   });
 
+  await step('remove from a role and assign again: an app, a permission', async () => {
+    const panel = page.getByRole('tabpanel');
+    await panel.getByRole('button', { name: 'Remove Inventory sync from the role' }).click();
+    const rm = dialog('Remove application');
+    await rm.getByText('Remove Inventory sync from Inventory writer?').waitFor();
+    await rm.getByRole('button', { name: 'Remove' }).click();
+    await toast('“Inventory sync” removed from the role').waitFor();
+    await panel.getByText('No apps hold this role').waitFor();
+    await panel.getByRole('button', { name: 'Assign applications' }).last().click();
+    const a = dialog('Assign applications');
+    await a.getByText('Inventory sync', { exact: true }).click();
+    await a.getByRole('button', { name: 'Assign' }).click();
+    await panel.getByRole('link', { name: 'Inventory sync' }).waitFor();
+
+    await page.getByRole('tab', { name: 'Permissions' }).click();
+    await panel.getByRole('button', { name: 'Remove permission write:inventory' }).click();
+    await dialog('Remove permission').getByRole('button', { name: 'Remove' }).click();
+    await toast('Permission “write:inventory” removed').waitFor();
+    await panel.locator('td', { hasText: 'write:inventory' }).waitFor({ state: 'detached' });
+    await panel.getByRole('button', { name: 'Assign permissions' }).click();
+    const p = dialog('Assign permissions');
+    await p.getByText('write:inventory', { exact: true }).click();
+    await p.getByRole('button', { name: 'Assign permissions' }).click();
+    await toast('Permission assigned').waitFor();
+    await noDialog();
+    await panel.locator('td', { hasText: 'write:inventory' }).waitFor();
+  });
+
   await step('custom JWT: server lint of a syntax error, env variable, run test, save', async () => {
     await nav('Custom JWT').click();
     await heading('Custom JWT').waitFor();

@@ -6,6 +6,7 @@ import { Link, navigate, useLocation } from '../router';
 import type { AppSecret, Application, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, ListField, Loading, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { AssignedCard } from '../ui/ListCard';
 import { AppTypeIcon, AssignM2MRolesDialog } from './Applications';
 import { LogTable } from './AuditLogs';
 import { takeSecret } from './secrets';
@@ -434,70 +435,31 @@ function UrisCard({ app, onSaved }: { app: Application; onSaved: (a: Application
 
 function AppRoles({ app }: { app: Application }) {
   const roles = useAsync(() => api.all<Role>(`/api/applications/${enc(app.id)}/roles`), [app.id]);
-  const [assigning, setAssigning] = useState(false);
-  const [removing, setRemoving] = useState<Role | null>(null);
   return (
-    <Card
+    <AssignedCard
       title="Machine-to-machine roles"
       description="The app's tokens carry the permissions of these roles for each API resource it asks for."
-      actions={
-        <Button variant="primary" icon="plus" onClick={() => setAssigning(true)}>
-          Assign roles
-        </Button>
-      }
-      padded={false}
-    >
-      {roles.error ? <ErrorBanner error={roles.error} onRetry={roles.reload} /> : null}
-      {roles.loading && !roles.data ? (
-        <Loading />
-      ) : roles.data && roles.data.length === 0 ? (
-        <EmptyState icon="role" title="No roles assigned" action={<Button onClick={() => setAssigning(true)}>Assign roles</Button>}>
-          Without a role the app gets tokens with no permissions.
-        </EmptyState>
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                <th scope="col" class="hide-sm">
-                  Description
-                </th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(roles.data ?? []).map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <Link href={`/roles/${enc(r.id)}`}>{r.name}</Link>
-                  </td>
-                  <td class="hide-sm muted">{r.description}</td>
-                  <td class="cell-actions">
-                    <IconButton icon="trash" variant="danger" label={`Remove role ${r.name}`} onClick={() => setRemoving(r)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <AssignM2MRolesDialog open={assigning} app={app} exclude={(roles.data ?? []).map((r) => r.id)} onClose={() => setAssigning(false)} onAssigned={roles.reload} />
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove role"
-        confirmLabel="Remove role"
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          await api.del(`/api/applications/${enc(app.id)}/roles/${enc(removing!.id)}`);
-          toast(`Role “${removing!.name}” removed`);
-          roles.reload();
-        }}
-      >
-        Remove <strong>{removing?.name}</strong> from <strong>{app.name}</strong>? Its next tokens will lack the role's permissions.
-      </ConfirmDialog>
-    </Card>
+      list={roles}
+      items={roles.data ?? []}
+      columns={[
+        { header: 'Role', cell: (r) => <Link href={`/roles/${enc(r.id)}`}>{r.name}</Link> },
+        { header: 'Description', hideSm: true, class: 'muted', cell: (r) => r.description },
+      ]}
+      assignLabel="Assign roles"
+      empty={{ icon: 'role', title: 'No roles assigned', text: 'Without a role the app gets tokens with no permissions.' }}
+      dialog={(p) => <AssignM2MRolesDialog open={p.open} app={app} exclude={p.exclude} onClose={p.onClose} onAssigned={p.onDone} />}
+      removeLabel={(r) => `Remove role ${r.name}`}
+      remove={{
+        title: 'Remove role',
+        confirmLabel: 'Remove role',
+        question: (r) => (
+          <>
+            Remove <strong>{r.name}</strong> from <strong>{app.name}</strong>? Its next tokens will lack the role's permissions.
+          </>
+        ),
+        run: (r) => api.del(`/api/applications/${enc(app.id)}/roles/${enc(r.id)}`),
+        done: (r) => `Role “${r.name}” removed`,
+      }}
+    />
   );
 }

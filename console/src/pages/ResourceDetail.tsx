@@ -4,6 +4,7 @@ import { useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Resource, Scope } from '../types';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { ListCard } from '../ui/ListCard';
 import { ResourceIcon } from './Resources';
 
 type Tab = 'settings' | 'permissions';
@@ -196,7 +197,7 @@ function Permissions({ resource }: { resource: Resource }) {
   const [deleting, setDeleting] = useState<Scope | null>(null);
   const ro = resource.isBuiltIn;
   return (
-    <Card
+    <ListCard
       title="Permissions"
       description="Scopes that roles grant on this API; services check them in the token's scope claim."
       actions={
@@ -206,52 +207,29 @@ function Permissions({ resource }: { resource: Resource }) {
           </Button>
         )
       }
-      padded={false}
-    >
-      {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} /> : null}
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : list.data && list.data.length === 0 ? (
+      list={list}
+      items={list.data ?? []}
+      columns={[
+        { header: 'Permission', cell: (s) => <code class="tag">{s.name}</code> },
+        { header: 'Description', class: 'muted', cell: (s) => s.description || '—' },
+        { header: 'Created', hideSm: true, class: 'nowrap', cell: (s) => formatDate(s.createdAt) },
+      ]}
+      empty={
         <EmptyState icon="key" title="No permissions yet" action={!ro && <Button onClick={() => setEditing('new')}>Create permission</Button>}>
           Add permissions such as <code>read:products</code> and <code>write:products</code>.
         </EmptyState>
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Permission</th>
-                <th scope="col">Description</th>
-                <th scope="col" class="hide-sm">
-                  Created
-                </th>
-                {!ro && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {(list.data ?? []).map((s) => (
-                <tr key={s.id}>
-                  <td>
-                    <code class="tag">{s.name}</code>
-                  </td>
-                  <td class="muted">{s.description || '—'}</td>
-                  <td class="hide-sm nowrap">{formatDate(s.createdAt)}</td>
-                  {!ro && (
-                    <td class="cell-actions">
-                      <IconButton icon="edit" label={`Edit permission ${s.name}`} onClick={() => setEditing(s)} />
-                      <IconButton icon="trash" variant="danger" label={`Delete permission ${s.name}`} onClick={() => setDeleting(s)} />
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      }
+      rowActions={
+        ro
+          ? undefined
+          : (s) => (
+              <>
+                <IconButton icon="edit" label={`Edit permission ${s.name}`} onClick={() => setEditing(s)} />
+                <IconButton icon="trash" variant="danger" label={`Delete permission ${s.name}`} onClick={() => setDeleting(s)} />
+              </>
+            )
+      }
+    >
       <PermissionDialog resource={resource} scope={editing} onClose={() => setEditing(null)} onSaved={list.reload} />
       <ConfirmDialog
         open={deleting !== null}
@@ -266,7 +244,7 @@ function Permissions({ resource }: { resource: Resource }) {
       >
         Delete <code>{deleting?.name}</code>? Roles that hold it lose it, and new tokens no longer carry it.
       </ConfirmDialog>
-    </Card>
+    </ListCard>
   );
 }
 

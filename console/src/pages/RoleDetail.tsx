@@ -4,7 +4,8 @@ import { useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Application, Resource, Role, Scope, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, IconButton, Loading, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, Loading, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog } from '../ui/PickDialog';
 import { AppTypeIcon } from './Applications';
 import { PermissionPicker } from './PermissionPicker';
@@ -101,14 +102,50 @@ function RolePermissions({ role }: { role: Role }) {
     const [scopes, resources] = await Promise.all([api.all<Scope>(`/api/roles/${enc(role.id)}/scopes`), api.all<Resource>('/api/resources')]);
     return { scopes, resources: new Map(resources.map((r) => [r.id, r])) };
   }, [role.id]);
-  const [adding, setAdding] = useState(false);
+  const scopes = (data.data?.scopes ?? []).slice().sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.name.localeCompare(b.name));
+  return (
+    <AssignedCard
+      title="Permissions"
+      description="Holders of the role get these permissions in tokens for the API they belong to."
+      list={data}
+      items={scopes}
+      columns={[
+        { header: 'Permission', cell: (s) => <code class="tag">{s.name}</code> },
+        { header: 'Description', hideSm: true, class: 'muted', cell: (s) => s.description || '—' },
+        {
+          header: 'API resource',
+          cell: (s) => {
+            const res = data.data?.resources.get(s.resourceId);
+            return res ? <Link href={`/api-resources/${enc(res.id)}`}>{res.name}</Link> : <span class="muted">{s.resourceId}</span>;
+          },
+        },
+      ]}
+      assignLabel="Assign permissions"
+      empty={{ icon: 'key', title: 'No permissions', text: 'The role grants nothing yet.' }}
+      dialog={(p) => <AssignPermissionsDialog {...p} role={role} />}
+      removeLabel={(s) => `Remove permission ${s.name}`}
+      remove={{
+        title: 'Remove permission',
+        confirmLabel: 'Remove',
+        question: (s) => (
+          <>
+            Remove <code>{s.name}</code> from <strong>{role.name}</strong>?
+          </>
+        ),
+        run: (s) => api.del(`/api/roles/${enc(role.id)}/scopes/${enc(s.id)}`),
+        done: (s) => `Permission “${s.name}” removed`,
+      }}
+    />
+  );
+}
+
+function AssignPermissionsDialog({ open, role, exclude, onClose, onDone }: AssignDialogProps & { role: Role }) {
   const [picked, setPicked] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [removing, setRemoving] = useState<Scope | null>(null);
-  const closeAdd = () => {
+  const close = () => {
     if (busy) return;
-    setAdding(false);
+    onClose();
     setPicked([]);
     setError(null);
   };
@@ -119,180 +156,81 @@ function RolePermissions({ role }: { role: Role }) {
     try {
       await api.post(`/api/roles/${enc(role.id)}/scopes`, { scopeIds: picked });
       toast(picked.length === 1 ? 'Permission assigned' : `${picked.length} permissions assigned`);
-      setAdding(false);
+      onClose();
       setPicked([]);
-      data.reload();
+      onDone();
     } catch (err) {
       setError(err);
     } finally {
       setBusy(false);
     }
   };
-  const scopes = (data.data?.scopes ?? []).slice().sort((a, b) => a.resourceId.localeCompare(b.resourceId) || a.name.localeCompare(b.name));
   return (
-    <Card
-      title="Permissions"
-      description="Holders of the role get these permissions in tokens for the API they belong to."
-      actions={
-        <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>
-          Assign permissions
-        </Button>
+    <Dialog
+      open={open}
+      title="Assign permissions"
+      description={`Pick the permissions “${role.name}” grants.`}
+      onClose={close}
+      size="lg"
+      busy={busy}
+      onSubmit={add}
+      footer={
+        <>
+          <Button onClick={close} disabled={busy}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
+            Assign permissions
+          </Button>
+        </>
       }
-      padded={false}
     >
-      {data.error ? <ErrorBanner error={data.error} onRetry={data.reload} /> : null}
-      {data.loading && !data.data ? (
-        <Loading />
-      ) : scopes.length === 0 ? (
-        <EmptyState icon="key" title="No permissions" action={<Button onClick={() => setAdding(true)}>Assign permissions</Button>}>
-          The role grants nothing yet.
-        </EmptyState>
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Permission</th>
-                <th scope="col" class="hide-sm">
-                  Description
-                </th>
-                <th scope="col">API resource</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {scopes.map((s) => {
-                const res = data.data!.resources.get(s.resourceId);
-                return (
-                  <tr key={s.id}>
-                    <td>
-                      <code class="tag">{s.name}</code>
-                    </td>
-                    <td class="hide-sm muted">{s.description || '—'}</td>
-                    <td>{res ? <Link href={`/api-resources/${enc(res.id)}`}>{res.name}</Link> : <span class="muted">{s.resourceId}</span>}</td>
-                    <td class="cell-actions">
-                      <IconButton icon="trash" variant="danger" label={`Remove permission ${s.name}`} onClick={() => setRemoving(s)} />
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <Dialog
-        open={adding}
-        title="Assign permissions"
-        description={`Pick the permissions “${role.name}” grants.`}
-        onClose={closeAdd}
-        size="lg"
-        busy={busy}
-        onSubmit={add}
-        footer={
-          <>
-            <Button onClick={closeAdd} disabled={busy}>
-              Cancel
-            </Button>
-            <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
-              Assign permissions
-            </Button>
-          </>
-        }
-      >
-        <PermissionPicker picked={picked} onChange={setPicked} exclude={(data.data?.scopes ?? []).map((s) => s.id)} />
-        {error ? <ErrorBanner error={error} title="The permissions could not be assigned" /> : null}
-      </Dialog>
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove permission"
-        confirmLabel="Remove"
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          await api.del(`/api/roles/${enc(role.id)}/scopes/${enc(removing!.id)}`);
-          toast(`Permission “${removing!.name}” removed`);
-          data.reload();
-        }}
-      >
-        Remove <code>{removing?.name}</code> from <strong>{role.name}</strong>?
-      </ConfirmDialog>
-    </Card>
+      <PermissionPicker picked={picked} onChange={setPicked} exclude={exclude} />
+      {error ? <ErrorBanner error={error} title="The permissions could not be assigned" /> : null}
+    </Dialog>
   );
 }
 
 function RoleApps({ role }: { role: Role }) {
   const apps = useAsync(() => api.all<Application>(`/api/roles/${enc(role.id)}/applications`), [role.id]);
-  const [adding, setAdding] = useState(false);
-  const [removing, setRemoving] = useState<Application | null>(null);
   return (
-    <Card
+    <AssignedCard
       title="Machine-to-machine apps"
       description="Apps holding this role."
-      actions={
-        <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>
-          Assign applications
-        </Button>
-      }
-      padded={false}
-    >
-      {apps.error ? <ErrorBanner error={apps.error} onRetry={apps.reload} /> : null}
-      {apps.loading && !apps.data ? (
-        <Loading />
-      ) : apps.data && apps.data.length === 0 ? (
-        <EmptyState icon="robot" title="No apps hold this role" action={<Button onClick={() => setAdding(true)}>Assign applications</Button>} />
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Application</th>
-                <th scope="col">App ID</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(apps.data ?? []).map((a) => (
-                <tr key={a.id}>
-                  <td>
-                    <div class="cell-title">
-                      <AppTypeIcon type={a.type} />
-                      <Link href={`/applications/${enc(a.id)}`}>{a.name}</Link>
-                    </div>
-                  </td>
-                  <td>
-                    <code class="mono-sm">{a.id}</code>
-                  </td>
-                  <td class="cell-actions">
-                    <IconButton icon="trash" variant="danger" label={`Remove ${a.name} from the role`} onClick={() => setRemoving(a)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <AssignAppsDialog open={adding} role={role} exclude={(apps.data ?? []).map((a) => a.id)} onClose={() => setAdding(false)} onDone={apps.reload} />
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove application"
-        confirmLabel="Remove"
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          await api.del(`/api/roles/${enc(role.id)}/applications/${enc(removing!.id)}`);
-          toast(`“${removing!.name}” removed from the role`);
-          apps.reload();
-        }}
-      >
-        Remove <strong>{removing?.name}</strong> from <strong>{role.name}</strong>? Its next tokens will lack the role's permissions.
-      </ConfirmDialog>
-    </Card>
+      list={apps}
+      items={apps.data ?? []}
+      columns={[
+        {
+          header: 'Application',
+          cell: (a) => (
+            <div class="cell-title">
+              <AppTypeIcon type={a.type} />
+              <Link href={`/applications/${enc(a.id)}`}>{a.name}</Link>
+            </div>
+          ),
+        },
+        { header: 'App ID', cell: (a) => <code class="mono-sm">{a.id}</code> },
+      ]}
+      assignLabel="Assign applications"
+      empty={{ icon: 'robot', title: 'No apps hold this role' }}
+      dialog={(p) => <AssignAppsDialog {...p} role={role} />}
+      removeLabel={(a) => `Remove ${a.name} from the role`}
+      remove={{
+        title: 'Remove application',
+        confirmLabel: 'Remove',
+        question: (a) => (
+          <>
+            Remove <strong>{a.name}</strong> from <strong>{role.name}</strong>? Its next tokens will lack the role's permissions.
+          </>
+        ),
+        run: (a) => api.del(`/api/roles/${enc(role.id)}/applications/${enc(a.id)}`),
+        done: (a) => `“${a.name}” removed from the role`,
+      }}
+    />
   );
 }
 
-function AssignAppsDialog({ open, role, exclude, onClose, onDone }: { open: boolean; role: Role; exclude: string[]; onClose: () => void; onDone: () => void }) {
+function AssignAppsDialog({ open, role, exclude, onClose, onDone }: AssignDialogProps & { role: Role }) {
   const all = useAsync(() => (open ? api.all<Application>('/api/applications') : Promise.resolve([] as Application[])), [open]);
   const [q, setQ] = useState('');
   const rows = (all.data ?? []).filter((a) => a.type === 'MachineToMachine' && !exclude.includes(a.id) && a.name.toLowerCase().includes(q.trim().toLowerCase()));
@@ -326,73 +264,36 @@ function AssignAppsDialog({ open, role, exclude, onClose, onDone }: { open: bool
 
 function RoleUsers({ role }: { role: Role }) {
   const users = useAsync(() => api.all<User>(`/api/roles/${enc(role.id)}/users`), [role.id]);
-  const [adding, setAdding] = useState(false);
-  const [removing, setRemoving] = useState<User | null>(null);
   return (
-    <Card
+    <AssignedCard
       title="Users"
       description="Users holding this role."
-      actions={
-        <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>
-          Assign users
-        </Button>
-      }
-      padded={false}
-    >
-      {users.error ? <ErrorBanner error={users.error} onRetry={users.reload} /> : null}
-      {users.loading && !users.data ? (
-        <Loading />
-      ) : users.data && users.data.length === 0 ? (
-        <EmptyState icon="users" title="No users hold this role" action={<Button onClick={() => setAdding(true)}>Assign users</Button>} />
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col" class="hide-sm">
-                  Email
-                </th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(users.data ?? []).map((u) => (
-                <tr key={u.id}>
-                  <td>
-                    <Link href={`/users/${enc(u.id)}`}>{userDisplayName(u)}</Link>
-                  </td>
-                  <td class="hide-sm muted">{u.primaryEmail || '—'}</td>
-                  <td class="cell-actions">
-                    <IconButton icon="trash" variant="danger" label={`Remove ${userDisplayName(u)} from the role`} onClick={() => setRemoving(u)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <AssignUsersDialog open={adding} role={role} exclude={(users.data ?? []).map((u) => u.id)} onClose={() => setAdding(false)} onDone={users.reload} />
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove user"
-        confirmLabel="Remove"
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          await api.del(`/api/roles/${enc(role.id)}/users/${enc(removing!.id)}`);
-          toast('User removed from the role');
-          users.reload();
-        }}
-      >
-        Remove <strong>{removing ? userDisplayName(removing) : ''}</strong> from <strong>{role.name}</strong>?
-      </ConfirmDialog>
-    </Card>
+      list={users}
+      items={users.data ?? []}
+      columns={[
+        { header: 'User', cell: (u) => <Link href={`/users/${enc(u.id)}`}>{userDisplayName(u)}</Link> },
+        { header: 'Email', hideSm: true, class: 'muted', cell: (u) => u.primaryEmail || '—' },
+      ]}
+      assignLabel="Assign users"
+      empty={{ icon: 'users', title: 'No users hold this role' }}
+      dialog={(p) => <AssignUsersDialog {...p} role={role} />}
+      removeLabel={(u) => `Remove ${userDisplayName(u)} from the role`}
+      remove={{
+        title: 'Remove user',
+        confirmLabel: 'Remove',
+        question: (u) => (
+          <>
+            Remove <strong>{userDisplayName(u)}</strong> from <strong>{role.name}</strong>?
+          </>
+        ),
+        run: (u) => api.del(`/api/roles/${enc(role.id)}/users/${enc(u.id)}`),
+        done: () => 'User removed from the role',
+      }}
+    />
   );
 }
 
-function AssignUsersDialog({ open, role, exclude, onClose, onDone }: { open: boolean; role: Role; exclude: string[]; onClose: () => void; onDone: () => void }) {
+function AssignUsersDialog({ open, role, exclude, onClose, onDone }: AssignDialogProps & { role: Role }) {
   const [q, setQ] = useState('');
   const search = useDebounced(q.trim(), 250);
   const found = useAsync(() => (open ? api.page<User>('/api/users', 1, 50, { search: search || undefined }) : Promise.resolve({ items: [] as User[], total: 0 })), [open, search]);

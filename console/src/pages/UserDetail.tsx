@@ -5,7 +5,8 @@ import { useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, Loading, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog, roleItem } from '../ui/PickDialog';
 import { LogTable } from './AuditLogs';
 import { emailPattern, generatePassword, phonePattern, UserAvatar, usernamePattern } from './Users';
@@ -409,75 +410,36 @@ function PasswordDialog({ open, user, onClose, onDone }: { open: boolean; user: 
 
 function UserRoles({ user }: { user: User }) {
   const roles = useAsync(() => api.all<Role>(`/api/users/${enc(user.id)}/roles`), [user.id]);
-  const [adding, setAdding] = useState(false);
-  const [removing, setRemoving] = useState<Role | null>(null);
   return (
-    <Card
+    <AssignedCard
       title="Roles"
       description="The user's tokens carry the permissions of these roles."
-      actions={
-        <Button variant="primary" icon="plus" onClick={() => setAdding(true)}>
-          Assign roles
-        </Button>
-      }
-      padded={false}
-    >
-      {roles.error ? <ErrorBanner error={roles.error} onRetry={roles.reload} /> : null}
-      {roles.loading && !roles.data ? (
-        <Loading />
-      ) : roles.data && roles.data.length === 0 ? (
-        <EmptyState icon="role" title="No roles" action={<Button onClick={() => setAdding(true)}>Assign roles</Button>}>
-          The user holds no role yet.
-        </EmptyState>
-      ) : (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Role</th>
-                <th scope="col" class="hide-sm">
-                  Description
-                </th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {(roles.data ?? []).map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <Link href={`/roles/${enc(r.id)}`}>{r.name}</Link>
-                  </td>
-                  <td class="hide-sm muted">{r.description || '—'}</td>
-                  <td class="cell-actions">
-                    <IconButton icon="trash" variant="danger" label={`Remove role ${r.name}`} onClick={() => setRemoving(r)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      <AssignUserRolesDialog open={adding} user={user} exclude={(roles.data ?? []).map((r) => r.id)} onClose={() => setAdding(false)} onDone={roles.reload} />
-      <ConfirmDialog
-        open={removing !== null}
-        title="Remove role"
-        confirmLabel="Remove role"
-        onClose={() => setRemoving(null)}
-        onConfirm={async () => {
-          await api.del(`/api/users/${enc(user.id)}/roles/${enc(removing!.id)}`);
-          toast(`Role “${removing!.name}” removed`);
-          roles.reload();
-        }}
-      >
-        Remove <strong>{removing?.name}</strong> from <strong>{userDisplayName(user)}</strong>?
-      </ConfirmDialog>
-    </Card>
+      list={roles}
+      items={roles.data ?? []}
+      columns={[
+        { header: 'Role', cell: (r) => <Link href={`/roles/${enc(r.id)}`}>{r.name}</Link> },
+        { header: 'Description', hideSm: true, class: 'muted', cell: (r) => r.description || '—' },
+      ]}
+      assignLabel="Assign roles"
+      empty={{ icon: 'role', title: 'No roles', text: 'The user holds no role yet.' }}
+      dialog={(p) => <AssignUserRolesDialog {...p} user={user} />}
+      removeLabel={(r) => `Remove role ${r.name}`}
+      remove={{
+        title: 'Remove role',
+        confirmLabel: 'Remove role',
+        question: (r) => (
+          <>
+            Remove <strong>{r.name}</strong> from <strong>{userDisplayName(user)}</strong>?
+          </>
+        ),
+        run: (r) => api.del(`/api/users/${enc(user.id)}/roles/${enc(r.id)}`),
+        done: (r) => `Role “${r.name}” removed`,
+      }}
+    />
   );
 }
 
-function AssignUserRolesDialog({ open, user, exclude, onClose, onDone }: { open: boolean; user: User; exclude: string[]; onClose: () => void; onDone: () => void }) {
+function AssignUserRolesDialog({ open, user, exclude, onClose, onDone }: AssignDialogProps & { user: User }) {
   const all = useAsync(() => (open ? api.all<Role>('/api/roles', { type: 'User' }) : Promise.resolve([] as Role[])), [open]);
   const [q, setQ] = useState('');
   const rows = (all.data ?? []).filter((r) => !exclude.includes(r.id) && r.name.toLowerCase().includes(q.trim().toLowerCase()));
