@@ -414,6 +414,9 @@ try {
     await added.locator('.copy-value').waitFor();
     await added.getByRole('button', { name: 'Go to user' }).click();
     await heading('Jane Doe').waitFor();
+    await setEditor('custom-data', '["not", "an", "object"]');
+    await page.getByRole('button', { name: 'Save custom data' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Custom data must be a JSON object' }).waitFor();
     await setEditor('custom-data', '{\n  "plan": "pro"\n}');
     await page.getByRole('button', { name: 'Save custom data' }).click();
     await toast('Custom data saved').waitFor();

@@ -52,3 +52,25 @@ export function useTitle(title: string) {
     document.title = title ? `${title} · Monban Console` : 'Monban Console';
   }, [title]);
 }
+
+/**
+ * An action the user starts (save, create, assign): run(fn) marks it busy
+ * while fn runs and keeps the error it failed with, until the next run.
+ * setError shows an error found before running, such as invalid input.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async (fn: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await fn();
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
+}

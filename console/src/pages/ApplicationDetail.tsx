@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
 import { getConfig } from '../auth';
-import { useAsync, useTitle } from '../hooks';
+import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { AppSecret, Application, Role } from '../types';
 import { appTypeLabel } from '../types';
@@ -225,8 +225,7 @@ function CreateSecretDialog({ open, app, existing, onClose, onCreated }: { open:
   const [expiry, setExpiry] = useState('never');
   const [date, setDate] = useState('');
   const [errors, setErrors] = useState<{ name?: string; date?: string }>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [value, setValue] = useState<string | null>(null);
   useEffect(() => {
     if (open) {
@@ -257,17 +256,11 @@ function CreateSecretDialog({ open, app, existing, onClose, onCreated }: { open:
     }
     setErrors(e);
     if (Object.keys(e).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const s = await api.post<AppSecret>(`/api/applications/${enc(app.id)}/secrets`, expiresAt ? { name: name.trim(), expiresAt } : { name: name.trim() });
       setValue(s.value ?? '');
       onCreated();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog
@@ -317,8 +310,7 @@ function GeneralCard({ app, onSaved }: { app: Application; onSaved: (a: Applicat
   const [name, setName] = useState(app.name);
   const [description, setDescription] = useState(app.description);
   const [nameError, setNameError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const dirty = name !== app.name || description !== app.description;
   const save = async () => {
     if (!name.trim()) {
@@ -326,16 +318,10 @@ function GeneralCard({ app, onSaved }: { app: Application; onSaved: (a: Applicat
       return;
     }
     setNameError(null);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onSaved(await api.patch<Application>(`/api/applications/${enc(app.id)}`, { name: name.trim(), description }));
       toast('Changes saved');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card
@@ -376,8 +362,7 @@ function UrisCard({ app, onSaved }: { app: Application; onSaved: (a: Application
   const [logouts, setLogouts] = useState(app.oidcClientMetadata.postLogoutRedirectUris);
   const [origins, setOrigins] = useState(app.customClientMetadata.corsAllowedOrigins ?? []);
   const [errors, setErrors] = useState<{ r?: string; l?: string; o?: string }>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const clean = (xs: string[]) => xs.map((x) => x.trim()).filter(Boolean);
   const save = async () => {
     const r = clean(redirects);
@@ -389,9 +374,7 @@ function UrisCard({ app, onSaved }: { app: Application; onSaved: (a: Application
     if (o.some((u) => !/^https?:\/\/[^/?#\s]+$/.test(u.replace(/\/$/, '')))) e.o = 'Each origin is scheme://host[:port], e.g. https://app.example.com.';
     setErrors(e);
     if (Object.keys(e).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const next = await api.patch<Application>(`/api/applications/${enc(app.id)}`, {
         oidcClientMetadata: { redirectUris: r, postLogoutRedirectUris: l },
         customClientMetadata: { corsAllowedOrigins: o },
@@ -401,11 +384,7 @@ function UrisCard({ app, onSaved }: { app: Application; onSaved: (a: Application
       setLogouts(next.oidcClientMetadata.postLogoutRedirectUris);
       setOrigins(next.customClientMetadata.corsAllowedOrigins ?? []);
       toast('URIs saved');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, enc } from '../api';
-import { useAsync, useTitle } from '../hooks';
+import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
 import type { Application, AppType, Role } from '../types';
 import { appTypeLabel } from '../types';
@@ -136,8 +136,7 @@ function CreateApplicationDialog({ open, onClose }: { open: boolean; onClose: ()
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [errors, setErrors] = useState<{ name?: string }>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<Application | null>(null);
 
   const reset = () => {
@@ -160,9 +159,7 @@ function CreateApplicationDialog({ open, onClose }: { open: boolean; onClose: ()
     else if (name.length > 256) e.name = 'The name can be at most 256 characters.';
     setErrors(e);
     if (Object.keys(e).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const app = await api.post<Application>('/api/applications', { name: name.trim(), type, description: description.trim() });
       if (app.secret) rememberSecret(app.id, app.secret);
       toast(`Application “${app.name}” created`);
@@ -172,11 +169,7 @@ function CreateApplicationDialog({ open, onClose }: { open: boolean; onClose: ()
         onClose();
         navigate(`/applications/${enc(app.id)}`);
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (created) {

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
-import { useAsync, useTitle } from '../hooks';
+import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Resource, Scope } from '../types';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
@@ -104,8 +104,7 @@ function ResourceSettings({ resource, onSaved }: { resource: Resource; onSaved: 
   const [name, setName] = useState(resource.name);
   const [ttl, setTtl] = useState(String(resource.accessTokenTtl));
   const [errors, setErrors] = useState<{ name?: string; ttl?: string }>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const [defBusy, setDefBusy] = useState(false);
   const ro = resource.isBuiltIn;
   const dirty = name !== resource.name || ttl !== String(resource.accessTokenTtl);
@@ -116,16 +115,10 @@ function ResourceSettings({ resource, onSaved }: { resource: Resource; onSaved: 
     if (!Number.isInteger(t) || t < 1 || t > 2592000) e.ttl = 'A whole number of seconds from 1 to 2,592,000 (30 days).';
     setErrors(e);
     if (Object.keys(e).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onSaved(await api.patch<Resource>(`/api/resources/${enc(resource.id)}`, { name: name.trim(), accessTokenTtl: t }));
       toast('Changes saved');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const setDefault = async (v: boolean) => {
     setDefBusy(true);
@@ -253,8 +246,7 @@ function PermissionDialog({ resource, scope, onClose, onSaved }: { resource: Res
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (scope && scope !== 'new') {
       setName(scope.name);
@@ -271,19 +263,13 @@ function PermissionDialog({ resource, scope, onClose, onSaved }: { resource: Res
     if (!n) return setNameError('Enter the permission, e.g. read:products.');
     if (/\s/.test(n)) return setNameError('A permission has no spaces: scopes travel space-separated.');
     setNameError(null);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       if (isNew) await api.post(`/api/resources/${enc(resource.id)}/scopes`, { name: n, description: description.trim() });
       else await api.patch(`/api/resources/${enc(resource.id)}/scopes/${enc((scope as Scope).id)}`, { name: n, description: description.trim() });
       toast(isNew ? `Permission “${n}” created` : 'Permission saved');
       onSaved();
       onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, enc } from '../api';
-import { useAsync, useTitle } from '../hooks';
+import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
 import type { Resource } from '../types';
 import { Icon } from '../ui/icons';
@@ -102,8 +102,7 @@ function CreateResourceDialog({ open, onClose }: { open: boolean; onClose: () =>
   const [indicator, setIndicator] = useState('');
   const [ttl, setTtl] = useState('3600');
   const [errors, setErrors] = useState<{ name?: string; indicator?: string; ttl?: string }>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const close = () => {
     if (busy) return;
     setName('');
@@ -130,18 +129,12 @@ function CreateResourceDialog({ open, onClose }: { open: boolean; onClose: () =>
     if (!Number.isInteger(t) || t < 1 || t > 2592000) e.ttl = 'A whole number of seconds from 1 to 2,592,000 (30 days).';
     setErrors(e);
     if (Object.keys(e).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const r = await api.post<Resource>('/api/resources', { name: name.trim(), indicator: ind, accessTokenTtl: t });
       toast(`API resource “${r.name}” created`);
       close();
       navigate(`/api-resources/${enc(r.id)}?tab=permissions`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog

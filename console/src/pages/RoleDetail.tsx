@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
-import { useAsync, useDebounced, useTitle } from '../hooks';
+import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Application, Resource, Role, Scope, User } from '../types';
 import { userDisplayName } from '../types';
@@ -141,8 +141,7 @@ function RolePermissions({ role }: { role: Role }) {
 
 function AssignPermissionsDialog({ open, role, exclude, onClose, onDone }: AssignDialogProps & { role: Role }) {
   const [picked, setPicked] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const close = () => {
     if (busy) return;
     onClose();
@@ -151,19 +150,13 @@ function AssignPermissionsDialog({ open, role, exclude, onClose, onDone }: Assig
   };
   const add = async () => {
     if (!picked.length) return setError(new Error('Select at least one permission.'));
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post(`/api/roles/${enc(role.id)}/scopes`, { scopeIds: picked });
       toast(picked.length === 1 ? 'Permission assigned' : `${picked.length} permissions assigned`);
       onClose();
       setPicked([]);
       onDone();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog
@@ -332,21 +325,14 @@ function RoleSettings({ role, onSaved }: { role: Role; onSaved: (r: Role) => voi
   const [name, setName] = useState(role.name);
   const [description, setDescription] = useState(role.description);
   const [nameError, setNameError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const save = async () => {
     if (!name.trim()) return setNameError('Enter a role name.');
     setNameError(null);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onSaved(await api.patch<Role>(`/api/roles/${enc(role.id)}`, { name: name.trim(), description }));
       toast('Changes saved');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card

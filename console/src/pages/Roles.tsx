@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api, enc } from '../api';
-import { useAsync, useTitle } from '../hooks';
+import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, RoleType } from '../types';
 import { Icon } from '../ui/icons';
@@ -124,8 +124,7 @@ function CreateRoleDialog({ open, initialType, onClose }: { open: boolean; initi
   const [type, setType] = useState<RoleType>(initialType);
   const [scopeIds, setScopeIds] = useState<string[]>([]);
   const [nameError, setNameError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [step, setStep] = useState<1 | 2>(1);
   const reset = () => {
     setName('');
@@ -148,19 +147,13 @@ function CreateRoleDialog({ open, initialType, onClose }: { open: boolean; initi
       setStep(2);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const role = await api.post<Role>('/api/roles', { name: name.trim(), description: description.trim(), type, scopeIds });
       toast(`Role “${role.name}” created`);
       reset();
       onClose();
       navigate(`/roles/${enc(role.id)}`);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api';
 import { getConfig } from '../auth';
-import { useAsync, useTitle } from '../hooks';
+import { useAction, useAsync, useTitle } from '../hooks';
 import type { SigningKey } from '../types';
 import { Badge, Banner, Button, Card, CopyField, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, SkeletonRows, toast } from '../ui/ui';
 
@@ -114,8 +114,7 @@ export function SigningKeys() {
 
 function RotateDialog({ open, current, onClose, onDone }: { open: boolean; current?: string; onClose: () => void; onDone: () => void }) {
   const [alg, setAlg] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const chosen = alg || current || 'ES256';
   const close = () => {
     if (busy) return;
@@ -124,19 +123,13 @@ function RotateDialog({ open, current, onClose, onDone }: { open: boolean; curre
     onClose();
   };
   const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.post('/api/configs/oidc/private-keys/rotate', { signingKeyAlgorithm: chosen });
       toast(`Key rotated: a new ${chosen} key is published`);
       onDone();
       setAlg('');
       onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, ApiError, enc } from '../api';
+import { api, ApiError, enc, errorMessage } from '../api';
 import { CodeEditor, type ServerDiagnostic } from '../editor/CodeEditor';
-import { useAsync, useTitle } from '../hooks';
+import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, User } from '../types';
 import { userDisplayName } from '../types';
@@ -152,8 +152,7 @@ function BasicInfo({ user, onSaved }: { user: User; onSaved: (u: User) => void }
   const [name, setName] = useState(user.name ?? '');
   const [avatar, setAvatar] = useState(user.avatar ?? '');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const dirty = username !== (user.username ?? '') || email !== (user.primaryEmail ?? '') || phone !== (user.primaryPhone ?? '') || name !== (user.name ?? '') || avatar !== (user.avatar ?? '');
   const save = async () => {
     const e: Record<string, string> = {};
@@ -163,9 +162,7 @@ function BasicInfo({ user, onSaved }: { user: User; onSaved: (u: User) => void }
     if (avatar.trim() && !/^https?:\/\/\S+$/.test(avatar.trim())) e.avatar = 'An http(s) URL.';
     setErrors(e);
     if (Object.keys(e).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       onSaved(
         await api.patch<User>(`/api/users/${enc(user.id)}`, {
           username: orNull(username),
@@ -176,11 +173,7 @@ function BasicInfo({ user, onSaved }: { user: User; onSaved: (u: User) => void }
         }),
       );
       toast('Profile saved');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card
@@ -234,12 +227,9 @@ const profileFields: { key: string; label: string; placeholder?: string }[] = [
 function ProfileCard({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
   const initial = () => Object.fromEntries(profileFields.map((f) => [f.key, typeof user.profile?.[f.key] === 'string' ? (user.profile[f.key] as string) : '']));
   const [values, setValues] = useState<Record<string, string>>(initial);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   const save = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const profile: Record<string, unknown> = { ...(user.profile ?? {}) };
       for (const f of profileFields) {
         const v = values[f.key].trim();
@@ -248,11 +238,7 @@ function ProfileCard({ user, onSaved }: { user: User; onSaved: (u: User) => void
       }
       onSaved(await api.patch<User>(`/api/users/${enc(user.id)}`, { profile }));
       toast('Profile saved');
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card
@@ -277,8 +263,7 @@ function ProfileCard({ user, onSaved }: { user: User; onSaved: (u: User) => void
 function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
   const [text, setText] = useState(() => JSON.stringify(user.customData ?? {}, null, 2));
   const [doc] = useState(text);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, setError, run } = useAction();
   const [diags, setDiags] = useState<ServerDiagnostic[] | undefined>();
   const save = async () => {
     let data: unknown;
@@ -293,17 +278,11 @@ function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void 
       setDiags([{ line: 1, column: 1, message: 'Expected a JSON object' }]);
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.patch(`/api/users/${enc(user.id)}/custom-data`, { customData: data });
       onSaved({ ...user, customData: data as Record<string, unknown> });
       toast('Custom data saved');
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Card
@@ -320,11 +299,11 @@ function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void 
       }
     >
       <CodeEditor value={doc} onChange={setText} language="json" label="Custom data (JSON)" height={180} diagnostics={diags} testId="custom-data" />
-      {error && (
+      {error ? (
         <p class="field-error" role="alert">
-          {error}
+          {errorMessage(error)}
         </p>
-      )}
+      ) : null}
     </Card>
   );
 }
@@ -332,8 +311,7 @@ function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void 
 function PasswordDialog({ open, user, onClose, onDone }: { open: boolean; user: User; onClose: () => void; onDone: () => void }) {
   const [password, setPassword] = useState('');
   const [err, setErr] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [done, setDone] = useState(false);
   const close = () => {
     if (busy) return;
@@ -348,18 +326,12 @@ function PasswordDialog({ open, user, onClose, onDone }: { open: boolean; user: 
     if (password.length < 8) return setErr('At least 8 characters.');
     if (password.length > 256) return setErr('At most 256 characters.');
     setErr(null);
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await api.patch(`/api/users/${enc(user.id)}/password`, { password });
       toast('Password reset');
       setDone(true);
       onDone();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
-import { useAsync, useDebounced, useTitle } from '../hooks';
+import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { User } from '../types';
 import { userDisplayName } from '../types';
@@ -146,8 +146,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const [created, setCreated] = useState<{ user: User; password: string } | null>(null);
   const reset = () => {
     setUsername('');
@@ -179,9 +178,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
     if (password && password.length < 8) e.password = 'At least 8 characters.';
     setErrors(e);
     if (Object.keys(e).length) return;
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       const body: Record<string, unknown> = {};
       if (un) body.username = un;
       if (em) body.primaryEmail = em;
@@ -196,11 +193,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
         onClose();
         navigate(`/users/${enc(user.id)}`);
       }
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   return (
     <Dialog

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import type { Async } from '../hooks';
+import { type Async, useAction } from '../hooks';
 import { Button, Checkbox, Dialog, ErrorBanner, SearchBox, toast } from './ui';
 
 // PickDialog is the "assign …" dialog: search a list, tick some entries,
@@ -53,8 +53,7 @@ export function PickDialog<T>({
   onDone?: () => void;
 }) {
   const [picked, setPicked] = useState<T[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   const reset = () => {
     setPicked([]);
     onQuery('');
@@ -67,19 +66,13 @@ export function PickDialog<T>({
   };
   const submit = async () => {
     if (!picked.length) return setError(new Error(pickFirst));
-    setBusy(true);
-    setError(null);
-    try {
+    await run(async () => {
       await assign(picked);
       toast(picked.length === 1 ? `${cap(noun[0])} assigned` : `${picked.length} ${noun[1]} assigned`);
       onDone?.();
       reset();
       onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const isPicked = (item: T) => picked.some((p) => keyOf(p) === keyOf(item));
   return (

@@ -3,6 +3,7 @@
 import type { ButtonHTMLAttributes, ComponentChildren, RefObject } from 'preact';
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api';
+import { useAction } from '../hooks';
 import { Link } from '../router';
 import { Icon, type IconName } from './icons';
 
@@ -534,23 +535,15 @@ export function Dialog({ open, title, description, onClose, children, footer, si
 
 /** Asks before a destructive action; runs it and shows the server's error. */
 export function ConfirmDialog({ open, title, children, confirmLabel = 'Delete', onConfirm, onClose, tone = 'danger' }: { open: boolean; title: string; children: ComponentChildren; confirmLabel?: string; onConfirm: () => Promise<void>; onClose: () => void; tone?: 'danger' | 'primary' }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (open) setError(null);
   }, [open]);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
+  const confirm = () =>
+    run(async () => {
       await onConfirm();
       onClose();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   return (
     <Dialog
       open={open}
@@ -558,7 +551,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel = 'Delete', 
       onClose={onClose}
       size="sm"
       busy={busy}
-      onSubmit={run}
+      onSubmit={confirm}
       footer={
         <>
           <Button onClick={onClose} disabled={busy}>
