@@ -5,7 +5,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { AppSecret, Application, Role } from '../types';
 import { appTypeLabel } from '../types';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, ListField, Loading, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, ListField, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { AssignedCard } from '../ui/ListCard';
 import { AppTypeIcon, AssignM2MRolesDialog } from './Applications';
 import { LogTable } from './AuditLogs';
@@ -44,30 +44,24 @@ export function ApplicationDetail({ id }: { id: string }) {
 
   return (
     <div class="page">
-      <header class="page-header">
-        <Link class="back-link" href="/applications">
-          ← Applications
-        </Link>
-        <div class="page-header-row">
-          <div class="page-icon">
-            <AppTypeIcon type={a.type} />
-          </div>
-          <div class="page-header-text">
-            <h1>{a.name}</h1>
-            <div class="page-subtitle meta-row">
-              <Badge tone="primary">{appTypeLabel[a.type]}</Badge>
-              <span class="meta">
-                App ID <code class="mono-sm">{a.id}</code>
-              </span>
-            </div>
-          </div>
-          <div class="page-actions">
-            <Button variant="danger-soft" icon="trash" onClick={() => setDeleting(true)}>
-              Delete
-            </Button>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        back={{ href: '/applications', label: 'Applications' }}
+        icon={<AppTypeIcon type={a.type} />}
+        title={a.name}
+        meta={
+          <>
+            <Badge tone="primary">{appTypeLabel[a.type]}</Badge>
+            <span class="meta">
+              App ID <code class="mono-sm">{a.id}</code>
+            </span>
+          </>
+        }
+        actions={
+          <Button variant="danger-soft" icon="trash" onClick={() => setDeleting(true)}>
+            Delete
+          </Button>
+        }
+      />
       {freshSecret && (
         <Banner tone="warning" icon="lock" title="Copy the App Secret now.">
           It is shown only this once; Monban keeps just a hash of it.

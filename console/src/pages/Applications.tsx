@@ -5,7 +5,7 @@ import { Link, navigate } from '../router';
 import type { Application, AppType, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { Icon, type IconName } from '../ui/icons';
-import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDate, SearchBox, SkeletonRows, TextArea, TextField, toast, cx } from '../ui/ui';
+import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, PageHeader, SearchBox, SkeletonRows, TextArea, TextField, toast } from '../ui/ui';
 import { PickDialog, roleItem } from '../ui/PickDialog';
 import { rememberSecret } from './secrets';
 
@@ -45,19 +45,15 @@ export function Applications() {
 
   return (
     <div class="page">
-      <header class="page-header">
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>Applications</h1>
-            <div class="page-subtitle">Services and apps that get tokens from Monban: machine-to-machine clients and apps that sign users in.</div>
-          </div>
-          <div class="page-actions">
-            <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-              Create application
-            </Button>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        title="Applications"
+        subtitle="Services and apps that get tokens from Monban: machine-to-machine clients and apps that sign users in."
+        actions={
+          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+            Create application
+          </Button>
+        }
+      />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Applications could not be loaded" /> : null}
       <Card padded={false}>
         <div class="table-toolbar">

@@ -3,7 +3,7 @@ import { api, ApiError, enc } from '../api';
 import { useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
 import type { Application, LogEntry } from '../types';
-import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, Loading } from '../ui/ui';
+import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, Loading, PageHeader } from '../ui/ui';
 import { describeKey } from './AuditLogs';
 
 const hidden = new Set(['key', 'result', 'applicationId', 'userId']);
@@ -35,20 +35,16 @@ export function AuditLogDetail({ id }: { id: string }) {
   const details = Object.entries(l.payload).filter(([k]) => !hidden.has(k));
   return (
     <div class="page">
-      <header class="page-header">
-        <Link class="back-link" href="/audit-logs">
-          ← Audit logs
-        </Link>
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>{describeKey(l.key, l.payload.result)}</h1>
-            <div class="page-subtitle meta-row">
-              {l.payload.result === 'Error' ? <Badge tone="danger">Error</Badge> : <Badge tone="success">Success</Badge>}
-              <span class="meta">{formatDate(l.createdAt)}</span>
-            </div>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        back={{ href: '/audit-logs', label: 'Audit logs' }}
+        title={describeKey(l.key, l.payload.result)}
+        meta={
+          <>
+            {l.payload.result === 'Error' ? <Badge tone="danger">Error</Badge> : <Badge tone="success">Success</Badge>}
+            <span class="meta">{formatDate(l.createdAt)}</span>
+          </>
+        }
+      />
       <div class="two-col">
         <Card title="Event">
           <dl class="dl">

@@ -3,7 +3,7 @@ import { api, enc } from '../api';
 import { useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Application, LogEntry } from '../types';
-import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, formatRelative, Pagination, SkeletonRows } from '../ui/ui';
+import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, formatRelative, PageHeader, Pagination, SkeletonRows } from '../ui/ui';
 
 export const knownLogKeys = [
   'ExchangeTokenBy.ClientCredentials',
@@ -281,14 +281,7 @@ export function AuditLogs() {
   useTitle('Audit logs');
   return (
     <div class="page">
-      <header class="page-header">
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>Audit logs</h1>
-            <div class="page-subtitle">Every token request and every change made through the Management API, newest first.</div>
-          </div>
-        </div>
-      </header>
+      <PageHeader title="Audit logs" subtitle="Every token request and every change made through the Management API, newest first." />
       <LogTable filters />
     </div>
   );

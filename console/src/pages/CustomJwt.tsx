@@ -3,7 +3,7 @@ import { useAsync, useTitle } from '../hooks';
 import { Link } from '../router';
 import type { JwtCustomizer, TokenType } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Card, ErrorBanner, formatDate } from '../ui/ui';
+import { Badge, Card, ErrorBanner, formatDate, PageHeader } from '../ui/ui';
 import { tokenTypeInfo } from './jwtReference';
 
 const keyOf: Record<string, TokenType> = { 'jwt.accessToken': 'access-token', 'jwt.clientCredentials': 'client-credentials' };
@@ -18,17 +18,15 @@ export function CustomJwt() {
   }, []);
   return (
     <div class="page">
-      <header class="page-header">
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>Custom JWT</h1>
-            <div class="page-subtitle">
-              Add claims to access tokens with a JavaScript function, <code>getCustomJwtClaims</code>, run by Monban at every issuance in a sandbox. It may read the
-              token, the app and user, call an API with <code>fetch</code>, or refuse the token.
-            </div>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        title="Custom JWT"
+        subtitle={
+          <>
+            Add claims to access tokens with a JavaScript function, <code>getCustomJwtClaims</code>, run by Monban at every issuance in a sandbox. It may read the
+            token, the app and user, call an API with <code>fetch</code>, or refuse the token.
+          </>
+        }
+      />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Custom JWT settings could not be loaded" /> : null}
       <div class="jwt-cards">
         {(['client-credentials', 'access-token'] as TokenType[]).map((tt) => {

@@ -2,10 +2,10 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { CodeEditor, type ServerDiagnostic } from '../editor/CodeEditor';
 import { useAsync, useTitle } from '../hooks';
-import { Link, navigate } from '../router';
+import { navigate } from '../router';
 import type { JwtCustomizer, TestFailure, TestResult, TokenType } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Banner, Button, Card, ConfirmDialog, cx, ErrorBanner, IconButton, Loading, Switch, TabPanel, Tabs, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, cx, ErrorBanner, IconButton, Loading, PageHeader, Switch, TabPanel, Tabs, toast } from '../ui/ui';
 import {
   apiProps,
   applicationProps,
@@ -232,28 +232,26 @@ function Editor({ tokenType, saved, onSaved }: { tokenType: TokenType; saved: Jw
 
   return (
     <div class="page page-wide">
-      <header class="page-header">
-        <Link class="back-link" href="/custom-jwt">
-          ← Custom JWT
-        </Link>
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>{info.title}</h1>
-            <div class="page-subtitle meta-row">
-              {saved ? dirty ? <Badge tone="warning">Unsaved changes</Badge> : <Badge tone="success">Active</Badge> : <Badge>Not saved yet</Badge>}
-              <span class="meta">Runs at every access token issued by {info.issuedBy}.</span>
-            </div>
-          </div>
-          <div class="page-actions">
+      <PageHeader
+        back={{ href: '/custom-jwt', label: 'Custom JWT' }}
+        title={info.title}
+        meta={
+          <>
+            {saved ? dirty ? <Badge tone="warning">Unsaved changes</Badge> : <Badge tone="success">Active</Badge> : <Badge>Not saved yet</Badge>}
+            <span class="meta">Runs at every access token issued by {info.issuedBy}.</span>
+          </>
+        }
+        actions={
+          <>
             <Button icon="play" onClick={run} loading={running}>
               Run test
             </Button>
             <Button variant="primary" onClick={save} loading={saving} disabled={!!saved && !dirty}>
               {saved ? 'Save changes' : 'Create'}
             </Button>
-          </div>
-        </div>
-      </header>
+          </>
+        }
+      />
       {saveError && (
         <div class="banner banner-danger" role="alert">
           <Icon name="warning" size={18} />

@@ -1,9 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
-import { Link, navigate, useLocation } from '../router';
+import { navigate, useLocation } from '../router';
 import type { Resource, Scope } from '../types';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, PageHeader, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
 import { ListCard } from '../ui/ListCard';
 import { ResourceIcon } from './Resources';
 
@@ -32,33 +32,27 @@ export function ResourceDetail({ id }: { id: string }) {
   };
   return (
     <div class="page">
-      <header class="page-header">
-        <Link class="back-link" href="/api-resources">
-          ← API resources
-        </Link>
-        <div class="page-header-row">
-          <div class="page-icon">
-            <ResourceIcon builtIn={r.isBuiltIn} />
-          </div>
-          <div class="page-header-text">
-            <h1>{r.name}</h1>
-            <div class="page-subtitle meta-row">
-              {r.isBuiltIn && <Badge tone="info">Built-in</Badge>}
-              {r.isDefault && <Badge tone="success">Default</Badge>}
-              <span class="meta">
-                API identifier <code class="mono-sm">{r.indicator}</code>
-              </span>
-            </div>
-          </div>
-          {!r.isBuiltIn && (
-            <div class="page-actions">
-              <Button variant="danger-soft" icon="trash" onClick={() => setDeleting(true)}>
-                Delete
-              </Button>
-            </div>
-          )}
-        </div>
-      </header>
+      <PageHeader
+        back={{ href: '/api-resources', label: 'API resources' }}
+        icon={<ResourceIcon builtIn={r.isBuiltIn} />}
+        title={r.name}
+        meta={
+          <>
+            {r.isBuiltIn && <Badge tone="info">Built-in</Badge>}
+            {r.isDefault && <Badge tone="success">Default</Badge>}
+            <span class="meta">
+              API identifier <code class="mono-sm">{r.indicator}</code>
+            </span>
+          </>
+        }
+        actions={
+          !r.isBuiltIn && (
+            <Button variant="danger-soft" icon="trash" onClick={() => setDeleting(true)}>
+              Delete
+            </Button>
+          )
+        }
+      />
       {r.isBuiltIn && (
         <Banner tone="info" icon="lock">
           This is Monban's own Management API. It is read-only: give its <code>all</code> permission to a role (such as “Management API access”) to let an app or

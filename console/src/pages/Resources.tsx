@@ -4,7 +4,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
 import type { Resource } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDuration, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDuration, PageHeader, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
 
 export function ResourceIcon({ builtIn }: { builtIn?: boolean }) {
   return (
@@ -26,19 +26,15 @@ export function Resources() {
   }, [list.data, q]);
   return (
     <div class="page">
-      <header class="page-header">
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>API resources</h1>
-            <div class="page-subtitle">The APIs Monban issues access tokens for, named by their indicator (the token's audience), with their permissions.</div>
-          </div>
-          <div class="page-actions">
-            <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-              Create API resource
-            </Button>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        title="API resources"
+        subtitle="The APIs Monban issues access tokens for, named by their indicator (the token's audience), with their permissions."
+        actions={
+          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+            Create API resource
+          </Button>
+        }
+      />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="API resources could not be loaded" /> : null}
       <Card padded={false}>
         <div class="table-toolbar">

@@ -4,7 +4,7 @@ import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Application, Resource, Role, Scope, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, Loading, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, Loading, PageHeader, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog } from '../ui/PickDialog';
 import { AppTypeIcon } from './Applications';
@@ -37,28 +37,22 @@ export function RoleDetail({ id }: { id: string }) {
   };
   return (
     <div class="page">
-      <header class="page-header">
-        <Link class="back-link" href={m2m ? '/roles?type=MachineToMachine' : '/roles'}>
-          ← Roles
-        </Link>
-        <div class="page-header-row">
-          <div class="page-icon">
-            <RoleIcon type={r.type} />
-          </div>
-          <div class="page-header-text">
-            <h1>{r.name}</h1>
-            <div class="page-subtitle meta-row">
-              <Badge tone="primary">{roleTypeLabel[r.type]} role</Badge>
-              {r.description && <span class="meta">{r.description}</span>}
-            </div>
-          </div>
-          <div class="page-actions">
-            <Button variant="danger-soft" icon="trash" onClick={() => setDeleting(true)}>
-              Delete
-            </Button>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        back={{ href: m2m ? '/roles?type=MachineToMachine' : '/roles', label: 'Roles' }}
+        icon={<RoleIcon type={r.type} />}
+        title={r.name}
+        meta={
+          <>
+            <Badge tone="primary">{roleTypeLabel[r.type]} role</Badge>
+            {r.description && <span class="meta">{r.description}</span>}
+          </>
+        }
+        actions={
+          <Button variant="danger-soft" icon="trash" onClick={() => setDeleting(true)}>
+            Delete
+          </Button>
+        }
+      />
       <Tabs
         tabs={[
           { id: 'permissions', label: 'Permissions' },

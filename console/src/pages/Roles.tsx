@@ -4,7 +4,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, RoleType } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, SearchBox, SkeletonRows, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, PageHeader, SearchBox, SkeletonRows, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { PermissionPicker } from './PermissionPicker';
 
 export const roleTypeLabel: Record<RoleType, string> = { User: 'User', MachineToMachine: 'Machine-to-machine' };
@@ -31,19 +31,15 @@ export function Roles() {
   }, [list.data, q]);
   return (
     <div class="page">
-      <header class="page-header">
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>Roles</h1>
-            <div class="page-subtitle">Roles group API permissions. User roles are given to users; machine-to-machine roles to machine-to-machine apps.</div>
-          </div>
-          <div class="page-actions">
-            <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-              Create role
-            </Button>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        title="Roles"
+        subtitle="Roles group API permissions. User roles are given to users; machine-to-machine roles to machine-to-machine apps."
+        actions={
+          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+            Create role
+          </Button>
+        }
+      />
       <Tabs
         tabs={[
           { id: 'User', label: 'User roles' },

@@ -3,7 +3,7 @@ import { api } from '../api';
 import { getConfig } from '../auth';
 import { useAction, useAsync, useTitle } from '../hooks';
 import type { SigningKey } from '../types';
-import { Badge, Banner, Button, Card, CopyField, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, SkeletonRows, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, CopyField, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, PageHeader, SkeletonRows, toast } from '../ui/ui';
 
 const algorithms = [
   { value: 'ES256', label: 'ES256', text: 'ECDSA P-256 with SHA-256. Small and fast; the default.' },
@@ -32,19 +32,15 @@ export function SigningKeys() {
   }, [next?.id, keys.data]);
   return (
     <div class="page">
-      <header class="page-header">
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>Signing keys</h1>
-            <div class="page-subtitle">The private keys that sign tokens. Their public halves are published for APIs to verify tokens; key material never leaves the server.</div>
-          </div>
-          <div class="page-actions">
-            <Button variant="primary" icon="refresh" onClick={() => setRotating(true)}>
-              Rotate key
-            </Button>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        title="Signing keys"
+        subtitle="The private keys that sign tokens. Their public halves are published for APIs to verify tokens; key material never leaves the server."
+        actions={
+          <Button variant="primary" icon="refresh" onClick={() => setRotating(true)}>
+            Rotate key
+          </Button>
+        }
+      />
       <Card title="Published keys (JWKS)" description="APIs fetch the public keys from here and pick one by the token's kid.">
         <div class="kv-grid">
           <div class="kv">

@@ -5,7 +5,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, Loading, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, Loading, PageHeader, TabPanel, Tabs, TextField, toast } from '../ui/ui';
 import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog, roleItem } from '../ui/PickDialog';
 import { LogTable } from './AuditLogs';
@@ -39,25 +39,21 @@ export function UserDetail({ id }: { id: string }) {
   };
   return (
     <div class="page">
-      <header class="page-header">
-        <Link class="back-link" href="/users">
-          ← Users
-        </Link>
-        <div class="page-header-row">
-          <div class="page-icon">
-            <UserAvatar user={u} size="lg" />
-          </div>
-          <div class="page-header-text">
-            <h1>{userDisplayName(u)}</h1>
-            <div class="page-subtitle meta-row">
-              {u.isSuspended ? <Badge tone="danger">Suspended</Badge> : <Badge tone="success">Active</Badge>}
-              <span class="meta">
-                User ID <code class="mono-sm">{u.id}</code>
-              </span>
-              <span class="meta">Last sign-in {u.lastSignInAt ? formatDate(u.lastSignInAt) : 'never'}</span>
-            </div>
-          </div>
-          <div class="page-actions">
+      <PageHeader
+        back={{ href: '/users', label: 'Users' }}
+        icon={<UserAvatar user={u} size="lg" />}
+        title={userDisplayName(u)}
+        meta={
+          <>
+            {u.isSuspended ? <Badge tone="danger">Suspended</Badge> : <Badge tone="success">Active</Badge>}
+            <span class="meta">
+              User ID <code class="mono-sm">{u.id}</code>
+            </span>
+            <span class="meta">Last sign-in {u.lastSignInAt ? formatDate(u.lastSignInAt) : 'never'}</span>
+          </>
+        }
+        actions={
+          <>
             <Button icon="key" onClick={() => setAction('password')}>
               Reset password
             </Button>
@@ -67,9 +63,9 @@ export function UserDetail({ id }: { id: string }) {
             <Button variant="danger-soft" icon="trash" onClick={() => setAction('delete')}>
               Delete
             </Button>
-          </div>
-        </div>
-      </header>
+          </>
+        }
+      />
       {u.isSuspended && (
         <Banner tone="warning" icon="lock">
           This user is suspended: they cannot sign in, and their tokens were revoked.

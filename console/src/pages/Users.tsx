@@ -4,7 +4,7 @@ import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Banner, Button, Card, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, Pagination, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, PageHeader, Pagination, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
 
 export function UserAvatar({ user, size = 'md' }: { user: Pick<User, 'name' | 'username' | 'primaryEmail' | 'primaryPhone' | 'id'>; size?: 'md' | 'lg' }) {
   const n = userDisplayName(user).replace(/@.*/, '');
@@ -44,19 +44,15 @@ export function Users() {
   const [creating, setCreating] = useState(false);
   return (
     <div class="page">
-      <header class="page-header">
-        <div class="page-header-row">
-          <div class="page-header-text">
-            <h1>Users</h1>
-            <div class="page-subtitle">The people who sign in to your apps: their profiles, passwords, roles and status.</div>
-          </div>
-          <div class="page-actions">
-            <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-              Add user
-            </Button>
-          </div>
-        </div>
-      </header>
+      <PageHeader
+        title="Users"
+        subtitle="The people who sign in to your apps: their profiles, passwords, roles and status."
+        actions={
+          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
+            Add user
+          </Button>
+        }
+      />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Users could not be loaded" /> : null}
       <Card padded={false}>
         <div class="table-toolbar">

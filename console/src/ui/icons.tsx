@@ -68,7 +68,6 @@ const paths: Record<string, JSX.Element> = {
       <path d="M9 7V4.5h6V7" />
     </>
   ),
-  back: <path d="M19 12H5m6-6-6 6 6 6" />,
   chevronRight: <path d="m9 6 6 6-6 6" />,
   chevronLeft: <path d="m15 6-6 6 6 6" />,
   chevronDown: <path d="m6 9 6 6 6-6" />,

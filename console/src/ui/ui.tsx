@@ -256,13 +256,29 @@ export function SearchBox({ value, onInput, placeholder, label }: { value: strin
 
 // ------------------------------------------------------------- structure
 
-export function PageHeader({ title, subtitle, actions, back, icon }: { title: ComponentChildren; subtitle?: ComponentChildren; actions?: ComponentChildren; back?: { href: string; label: string }; icon?: ComponentChildren }) {
+// PageHeader heads a page: a link back to the list a detail page belongs
+// to, the page's icon, its title, a subtitle that describes the page or
+// meta (badges and facts in a row, on a detail page), and its actions.
+export function PageHeader({
+  title,
+  subtitle,
+  meta,
+  actions,
+  back,
+  icon,
+}: {
+  title: ComponentChildren;
+  subtitle?: ComponentChildren;
+  meta?: ComponentChildren;
+  actions?: ComponentChildren;
+  back?: { href: string; label: string };
+  icon?: ComponentChildren;
+}) {
   return (
     <header class="page-header">
       {back && (
         <Link class="back-link" href={back.href}>
-          <Icon name="back" size={16} />
-          {back.label}
+          ← {back.label}
         </Link>
       )}
       <div class="page-header-row">
@@ -270,6 +286,7 @@ export function PageHeader({ title, subtitle, actions, back, icon }: { title: Co
         <div class="page-header-text">
           <h1>{title}</h1>
           {subtitle && <div class="page-subtitle">{subtitle}</div>}
+          {meta && <div class="page-subtitle meta-row">{meta}</div>}
         </div>
         {actions && <div class="page-actions">{actions}</div>}
       </div>
