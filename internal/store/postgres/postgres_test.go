@@ -255,46 +255,21 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 }
 
 // TestConstraintErrors checks that the store's error mapping matches the
-// errors the server really sends.
+// errors the server really sends, also when wrapped.
 func TestConstraintErrors(t *testing.T) {
 	needServer(t)
-	ctx := t.Context()
-	db, _, err := connect(ctx, NewTestDatabase(t))
+	db, _, err := connect(t.Context(), NewTestDatabase(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{
-		"CREATE TABLE p (id TEXT PRIMARY KEY, u TEXT UNIQUE)",
-		"CREATE TABLE c (p TEXT REFERENCES p (id))",
-		"INSERT INTO p VALUES ('a', 'x')",
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+	wrapped := func(is func(error) bool) func(error) bool {
+		return func(err error) bool { return is(fmt.Errorf("wrapped: %w", err)) }
 	}
-	for _, tc := range []struct {
-		query        string
-		unique, fkey bool
-	}{
-		{"INSERT INTO p VALUES ('a', 'y')", true, false},
-		{"INSERT INTO p VALUES ('b', 'x')", true, false},
-		{"INSERT INTO c VALUES ('missing')", false, true},
-		{"SELECT 1/0", false, false},
-	} {
-		_, err := db.ExecContext(ctx, tc.query)
-		if err == nil {
-			t.Fatalf("%s: no error", tc.query)
-		}
-		err = fmt.Errorf("wrapped: %w", err)
-		if got := dialect.IsUniqueViolation(err); got != tc.unique {
-			t.Errorf("%s: IsUniqueViolation(%v) = %v", tc.query, err, got)
-		}
-		if got := dialect.IsForeignKeyViolation(err); got != tc.fkey {
-			t.Errorf("%s: IsForeignKeyViolation(%v) = %v", tc.query, err, got)
-		}
+	errs := storetest.ConstraintErrors(t, db, wrapped(dialect.IsUniqueViolation), wrapped(dialect.IsForeignKeyViolation))
+	for _, err := range errs {
 		if retryable(err) {
-			t.Errorf("%s: retryable(%v)", tc.query, err)
+			t.Errorf("retryable(%v)", err)
 		}
 	}
 }

@@ -177,42 +177,16 @@ func TestRotatePromotesNextKey(t *testing.T) {
 // TestConstraintErrors checks that constraint failures are recognised by
 // their extended result codes, not only by the message fallback.
 func TestConstraintErrors(t *testing.T) {
-	ctx := t.Context()
 	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "c.db")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{
-		"CREATE TABLE p (id TEXT PRIMARY KEY, u TEXT UNIQUE)",
-		"CREATE TABLE c (p TEXT REFERENCES p (id))",
-		"INSERT INTO p VALUES ('a', 'x')",
-	} {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
+	// Hide the message so that only the code can tell.
+	byCode := func(is func(error) bool) func(error) bool {
+		return func(err error) bool { return is(codeOnly{err}) }
 	}
-	for _, tc := range []struct {
-		query        string
-		unique, fkey bool
-	}{
-		{"INSERT INTO p VALUES ('a', 'y')", true, false},
-		{"INSERT INTO p VALUES ('b', 'x')", true, false},
-		{"INSERT INTO c VALUES ('missing')", false, true},
-	} {
-		_, err := db.ExecContext(ctx, tc.query)
-		if err == nil {
-			t.Fatalf("%s: no error", tc.query)
-		}
-		// Hide the message so that only the code can tell.
-		coded := codeOnly{err}
-		if got := isUniqueViolation(coded); got != tc.unique {
-			t.Errorf("%s: isUniqueViolation(%v) = %v", tc.query, err, got)
-		}
-		if got := isForeignKeyViolation(coded); got != tc.fkey {
-			t.Errorf("%s: isForeignKeyViolation(%v) = %v", tc.query, err, got)
-		}
-	}
+	storetest.ConstraintErrors(t, db, byCode(isUniqueViolation), byCode(isForeignKeyViolation))
 	if isUniqueViolation(errors.New("some other error")) || isForeignKeyViolation(errors.New("some other error")) {
 		t.Error("an unrelated error was taken for a constraint failure")
 	}
