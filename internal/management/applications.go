@@ -89,7 +89,7 @@ func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error
 	if body.Name == nil {
 		return invalid("name is required")
 	}
-	if err := checkName("name", *body.Name); err != nil {
+	if err := checkName(*body.Name); err != nil {
 		return err
 	}
 	if body.Type == nil || !store.AppType(*body.Type).Valid() {
@@ -148,8 +148,7 @@ func (s *server) getApplication(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
-		Name                 *string           `json:"name"`
-		Description          *string           `json:"description"`
+		namePatch
 		Type                 *string           `json:"type"` // accepted only unchanged
 		OIDCClientMetadata   *oidcMetadataIn   `json:"oidcClientMetadata"`
 		CustomClientMetadata *customMetadataIn `json:"customClientMetadata"`
@@ -158,15 +157,8 @@ func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if body.Name != nil {
-		if err := checkName("name", *body.Name); err != nil {
-			return err
-		}
-	}
-	if body.Description != nil {
-		if err := checkText("description", *body.Description, maxDescriptionLen, true); err != nil {
-			return err
-		}
+	if err := body.check(checkName); err != nil {
+		return err
 	}
 	app, err := s.application(r)
 	if err != nil {
@@ -182,15 +174,9 @@ func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if body.Name == nil && body.Description == nil && !metadata {
+	if !body.apply(&app.Name, &app.Description) && !metadata {
 		httpjson.Write(w, http.StatusOK, applicationOut(app))
 		return nil
-	}
-	if body.Name != nil {
-		app.Name = *body.Name
-	}
-	if body.Description != nil {
-		app.Description = *body.Description
 	}
 	if err := s.Store.UpdateApplication(r.Context(), app); err != nil {
 		return orNotFound(err, "application not found")
@@ -251,7 +237,7 @@ func (s *server) createSecret(w http.ResponseWriter, r *http.Request) error {
 	if body.Name == nil {
 		return invalid("name is required")
 	}
-	if err := checkName("name", *body.Name); err != nil {
+	if err := checkName(*body.Name); err != nil {
 		return err
 	}
 	now := s.Now()
@@ -293,7 +279,7 @@ func (s *server) renameSecret(w http.ResponseWriter, r *http.Request) error {
 	if body.Name == nil {
 		return invalid("name is required")
 	}
-	if err := checkName("name", *body.Name); err != nil {
+	if err := checkName(*body.Name); err != nil {
 		return err
 	}
 	app, err := s.application(r)

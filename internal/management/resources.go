@@ -83,7 +83,7 @@ func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 	if body.Name == nil {
 		return invalid("name is required")
 	}
-	if err := checkName("name", *body.Name); err != nil {
+	if err := checkName(*body.Name); err != nil {
 		return err
 	}
 	if body.Indicator == nil {
@@ -132,7 +132,7 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if body.Name != nil {
-		if err := checkName("name", *body.Name); err != nil {
+		if err := checkName(*body.Name); err != nil {
 			return err
 		}
 	}
@@ -261,22 +261,12 @@ func (s *server) scopeOf(r *http.Request, res store.Resource) (store.Scope, erro
 }
 
 func (s *server) updateScope(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-	}
+	var body namePatch
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if body.Name != nil {
-		if err := checkScopeName(*body.Name); err != nil {
-			return err
-		}
-	}
-	if body.Description != nil {
-		if err := checkText("description", *body.Description, maxDescriptionLen, true); err != nil {
-			return err
-		}
+	if err := body.check(checkScopeName); err != nil {
+		return err
 	}
 	res, err := s.writableResource(r)
 	if err != nil {
@@ -286,15 +276,9 @@ func (s *server) updateScope(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if body.Name == nil && body.Description == nil {
+	if !body.apply(&sc.Name, &sc.Description) {
 		httpjson.Write(w, http.StatusOK, scopeOut(sc))
 		return nil
-	}
-	if body.Name != nil {
-		sc.Name = *body.Name
-	}
-	if body.Description != nil {
-		sc.Description = *body.Description
 	}
 	if err := s.Store.UpdateScope(r.Context(), sc); err != nil {
 		err = orNotFound(err, "scope not found")

@@ -68,7 +68,7 @@ func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	if body.Name == nil {
 		return invalid("name is required")
 	}
-	if err := checkName("name", *body.Name); err != nil {
+	if err := checkName(*body.Name); err != nil {
 		return err
 	}
 	if body.Description == nil {
@@ -127,36 +127,20 @@ func (s *server) getRole(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) updateRole(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Name        *string `json:"name"`
-		Description *string `json:"description"`
-	}
+	var body namePatch
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if body.Name != nil {
-		if err := checkName("name", *body.Name); err != nil {
-			return err
-		}
-	}
-	if body.Description != nil {
-		if err := checkText("description", *body.Description, maxDescriptionLen, true); err != nil {
-			return err
-		}
+	if err := body.check(checkName); err != nil {
+		return err
 	}
 	role, err := s.role(r)
 	if err != nil {
 		return err
 	}
-	if body.Name == nil && body.Description == nil {
+	if !body.apply(&role.Name, &role.Description) {
 		httpjson.Write(w, http.StatusOK, roleOut(role))
 		return nil
-	}
-	if body.Name != nil {
-		role.Name = *body.Name
-	}
-	if body.Description != nil {
-		role.Description = *body.Description
 	}
 	if err := s.Store.UpdateRole(r.Context(), role); err != nil {
 		err = orNotFound(err, "role not found")

@@ -13,13 +13,45 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// checkName validates a display name: present, not blank, no control
-// characters, at most maxNameLen characters.
-func checkName(field, v string) error {
+// checkName validates the name field of a body, a display name: present,
+// not blank, no control characters, at most maxNameLen characters.
+func checkName(v string) error {
 	if strings.TrimSpace(v) == "" {
-		return invalid(field + " is required and must not be blank")
+		return invalid("name is required and must not be blank")
 	}
-	return checkText(field, v, maxNameLen, false)
+	return checkText("name", v, maxNameLen, false)
+}
+
+// namePatch is the name and description a PATCH body may change; either is
+// left as it is when absent.
+type namePatch struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+}
+
+// check validates what the body gives, the name with validName.
+func (p namePatch) check(validName func(string) error) error {
+	if p.Name != nil {
+		if err := validName(*p.Name); err != nil {
+			return err
+		}
+	}
+	if p.Description != nil {
+		return checkText("description", *p.Description, maxDescriptionLen, true)
+	}
+	return nil
+}
+
+// apply copies what the body gives into name and description, and reports
+// whether it gave anything.
+func (p namePatch) apply(name, description *string) bool {
+	if p.Name != nil {
+		*name = *p.Name
+	}
+	if p.Description != nil {
+		*description = *p.Description
+	}
+	return p.Name != nil || p.Description != nil
 }
 
 // checkText validates free text. Descriptions may hold line breaks and tabs;
