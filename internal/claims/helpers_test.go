@@ -39,6 +39,11 @@ func newTestRunner(t *testing.T, opts Options) *Runner {
 	if opts.Limits.FetchTimeout == 0 {
 		opts.Limits.FetchTimeout = 250 * time.Millisecond
 	}
+	// The runtime is compiled once per process, within the first run's
+	// time limit; on a busy machine that takes much of a test's short one.
+	if _, err := runtimeCode(); err != nil {
+		t.Fatal(err)
+	}
 	r := NewRunner(opts)
 	t.Cleanup(func() { _ = r.Close() })
 	return r
