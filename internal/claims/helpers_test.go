@@ -78,9 +78,10 @@ func checkNormal(t *testing.T, r *Runner) {
 	if res.Claims["normal"] != true || res.Claims["app"] != "Console" || res.Claims["env"] != "value" {
 		t.Fatalf("normal script returned %v", res.Claims)
 	}
-	// Generous: the machine running the tests may be busy; a run stuck
-	// behind an attack would take the attack's whole time limit.
-	if d := time.Since(start); d > 300*time.Millisecond {
+	// Only a hang: on a busy machine an ordinary run can take as long as
+	// one stuck behind an attack would. contained tells the two apart by
+	// counting the ordinary runs that complete during the attack.
+	if d := time.Since(start); d > time.Second {
 		t.Fatalf("normal script took %v", d)
 	}
 }
