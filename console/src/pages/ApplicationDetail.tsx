@@ -6,7 +6,7 @@ import { Link, navigate, useLocation } from '../router';
 import type { AppSecret, Application, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, ListField, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
-import { AssignedCard } from '../ui/ListCard';
+import { AssignedCard, Table } from '../ui/ListCard';
 import { AppTypeIcon, AssignM2MRolesDialog } from './Applications';
 import { LogTable } from './AuditLogs';
 import { takeSecret } from './secrets';
@@ -154,42 +154,24 @@ function Secrets({ app }: { app: Application }) {
         </Button>
       </div>
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} /> : null}
-      <div class="table-wrap bordered">
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Value</th>
-              <th scope="col" class="hide-sm">
-                Created
-              </th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span class="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(list.data ?? []).map((s) => {
-              const expired = s.expiresAt !== null && s.expiresAt <= now;
-              return (
-                <tr key={s.name}>
-                  <td>{s.name}</td>
-                  <td>
-                    <span class="muted mono-sm">•••••••• (hidden)</span>
-                  </td>
-                  <td class="hide-sm nowrap">{formatDate(s.createdAt)}</td>
-                  <td class="nowrap">{s.expiresAt === null ? <span class="muted">Never</span> : expired ? <Badge tone="danger">Expired</Badge> : formatDate(s.expiresAt)}</td>
-                  <td class="cell-actions">
-                    <IconButton icon="trash" variant="danger" label={`Delete secret ${s.name}`} onClick={() => setDeleting(s)} />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+      <Table
+        bordered
+        columns={[
+          { header: 'Name', cell: (s) => s.name },
+          { header: 'Value', cell: () => <span class="muted mono-sm">•••••••• (hidden)</span> },
+          { header: 'Created', hideSm: true, class: 'nowrap', cell: (s) => formatDate(s.createdAt) },
+          {
+            header: 'Expires',
+            class: 'nowrap',
+            cell: (s) => (s.expiresAt === null ? <span class="muted">Never</span> : s.expiresAt <= now ? <Badge tone="danger">Expired</Badge> : formatDate(s.expiresAt)),
+          },
+        ]}
+        items={list.data ?? []}
+        keyOf={(s) => s.name}
+        rowActions={(s) => <IconButton icon="trash" variant="danger" label={`Delete secret ${s.name}`} onClick={() => setDeleting(s)} />}
+      >
         {list.data && list.data.length === 0 && <p class="muted pad center">No secrets: the app cannot authenticate until you generate one.</p>}
-      </div>
+      </Table>
       <CreateSecretDialog
         open={creating}
         app={app}

@@ -9,10 +9,62 @@ export type Column<T> = { header: string; cell: (item: T) => ComponentChildren; 
 
 type Loaded = Pick<Async<unknown>, 'data' | 'error' | 'loading' | 'reload'>;
 
+// Table shows items a row each, in columns, with the row's actions last.
+// children follow the table inside its frame (a note on an empty list).
+export function Table<T>({
+  columns,
+  items,
+  keyOf,
+  rowActions,
+  bordered,
+  children,
+}: {
+  columns: Column<T>[];
+  items: T[];
+  keyOf: (item: T) => string;
+  rowActions?: (item: T) => ComponentChildren;
+  bordered?: boolean;
+  children?: ComponentChildren;
+}) {
+  return (
+    <div class={bordered ? 'table-wrap bordered' : 'table-wrap'}>
+      <table class="table">
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.header} scope="col" class={c.hideSm ? 'hide-sm' : undefined}>
+                {c.header}
+              </th>
+            ))}
+            {rowActions && (
+              <th scope="col">
+                <span class="sr-only">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((item) => (
+            <tr key={keyOf(item)}>
+              {columns.map((c) => (
+                <td key={c.header} class={[c.hideSm && 'hide-sm', c.class].filter(Boolean).join(' ') || undefined}>
+                  {c.cell(item)}
+                </td>
+              ))}
+              {rowActions && <td class="cell-actions">{rowActions(item)}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {children}
+    </div>
+  );
+}
+
 // ListCard is a card holding one list of a detail page (an app's roles, a
 // resource's permissions, ...): a failed load with a retry, a spinner on the
-// first load, the empty state, or a table with a row per item and the row's
-// actions last. children are the card's dialogs.
+// first load, the empty state, or the Table. children are the card's
+// dialogs.
 export function ListCard<T extends { id: string }>({
   title,
   description,
@@ -43,36 +95,7 @@ export function ListCard<T extends { id: string }>({
       ) : loaded && items.length === 0 ? (
         empty
       ) : loaded ? (
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                {columns.map((c) => (
-                  <th key={c.header} scope="col" class={c.hideSm ? 'hide-sm' : undefined}>
-                    {c.header}
-                  </th>
-                ))}
-                {rowActions && (
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                )}
-              </tr>
-            </thead>
-            <tbody>
-              {items.map((item) => (
-                <tr key={item.id}>
-                  {columns.map((c) => (
-                    <td key={c.header} class={[c.hideSm && 'hide-sm', c.class].filter(Boolean).join(' ') || undefined}>
-                      {c.cell(item)}
-                    </td>
-                  ))}
-                  {rowActions && <td class="cell-actions">{rowActions(item)}</td>}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={columns} items={items} keyOf={(item) => item.id} rowActions={rowActions} />
       ) : null}
       {children}
     </Card>
