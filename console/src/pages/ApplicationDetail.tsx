@@ -5,7 +5,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { AppSecret, Application, Role } from '../types';
 import { appTypeLabel } from '../types';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, ListField, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, IconButton, ListField, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { AssignedCard, Table } from '../ui/ListCard';
 import { AppTypeIcon, AssignM2MRolesDialog } from './Applications';
 import { LogTable } from './AuditLogs';
@@ -252,14 +252,7 @@ function CreateSecretDialog({ open, app, existing, onClose, onCreated }: { open:
             Done
           </Button>
         ) : (
-          <>
-            <Button onClick={onClose} disabled={busy}>
-              Cancel
-            </Button>
-            <Button type="submit" variant="primary" loading={busy}>
-              Generate
-            </Button>
-          </>
+          <FormButtons onCancel={onClose} busy={busy} label="Generate" />
         )
       }
     >

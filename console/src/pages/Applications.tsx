@@ -5,7 +5,7 @@ import { Link, navigate } from '../router';
 import type { Application, AppType, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { Icon, type IconName } from '../ui/icons';
-import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, PageHeader, SearchBox, SkeletonRows, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, PageHeader, SearchBox, SkeletonRows, TextArea, TextField, toast } from '../ui/ui';
 import { PickDialog, roleItem } from '../ui/PickDialog';
 import { rememberSecret } from './secrets';
 
@@ -195,14 +195,7 @@ function CreateApplicationDialog({ open, onClose }: { open: boolean; onClose: ()
       busy={busy}
       onSubmit={submit}
       footer={
-        <>
-          <Button onClick={close} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy}>
-            Create application
-          </Button>
-        </>
+        <FormButtons onCancel={close} busy={busy} label="Create application" />
       }
     >
       <fieldset class="type-picker">

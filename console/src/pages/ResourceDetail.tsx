@@ -3,7 +3,7 @@ import { api, ApiError, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
 import { navigate, useLocation } from '../router';
 import type { Resource, Scope } from '../types';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, IconButton, Loading, PageHeader, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, IconButton, Loading, PageHeader, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
 import { ListCard } from '../ui/ListCard';
 import { ResourceIcon } from './Resources';
 
@@ -273,14 +273,7 @@ function PermissionDialog({ resource, scope, onClose, onSaved }: { resource: Res
       busy={busy}
       onSubmit={submit}
       footer={
-        <>
-          <Button onClick={onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy}>
-            {isNew ? 'Create permission' : 'Save'}
-          </Button>
-        </>
+        <FormButtons onCancel={onClose} busy={busy} label={isNew ? 'Create permission' : 'Save'} />
       }
     >
       <TextField label="Permission name" required value={name} onInput={(v) => (setName(v), setNameError(null))} error={nameError} placeholder="read:products" mono autoFocus />

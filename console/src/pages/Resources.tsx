@@ -4,7 +4,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
 import type { Resource } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDuration, PageHeader, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDuration, FormButtons, PageHeader, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
 
 export function ResourceIcon({ builtIn }: { builtIn?: boolean }) {
   return (
@@ -141,14 +141,7 @@ function CreateResourceDialog({ open, onClose }: { open: boolean; onClose: () =>
       busy={busy}
       onSubmit={submit}
       footer={
-        <>
-          <Button onClick={close} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy}>
-            Create API resource
-          </Button>
-        </>
+        <FormButtons onCancel={close} busy={busy} label="Create API resource" />
       }
     >
       <TextField label="API name" required value={name} onInput={(v) => (setName(v), setErrors({ ...errors, name: undefined }))} error={errors.name} placeholder="e.g. Shopping API" autoFocus />

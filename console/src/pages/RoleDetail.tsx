@@ -4,7 +4,7 @@ import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Application, Resource, Role, Scope, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, Loading, PageHeader, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, FormButtons, Loading, PageHeader, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog } from '../ui/PickDialog';
 import { AppTypeIcon } from './Applications';
@@ -162,14 +162,7 @@ function AssignPermissionsDialog({ open, role, exclude, onClose, onDone }: Assig
       busy={busy}
       onSubmit={add}
       footer={
-        <>
-          <Button onClick={close} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
-            Assign permissions
-          </Button>
-        </>
+        <FormButtons onCancel={close} busy={busy} disabled={!picked.length} label="Assign permissions" />
       }
     >
       <PermissionPicker picked={picked} onChange={setPicked} exclude={exclude} />

@@ -4,7 +4,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, RoleType } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, PageHeader, SearchBox, SkeletonRows, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, FormButtons, PageHeader, SearchBox, SkeletonRows, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { PermissionPicker } from './PermissionPicker';
 
 export const roleTypeLabel: Record<RoleType, string> = { User: 'User', MachineToMachine: 'Machine-to-machine' };
@@ -169,14 +169,7 @@ function CreateRoleDialog({ open, initialType, onClose }: { open: boolean; initi
             </Button>
           </>
         ) : (
-          <>
-            <Button onClick={() => setStep(1)} disabled={busy}>
-              Back
-            </Button>
-            <Button type="submit" variant="primary" loading={busy}>
-              Create role
-            </Button>
-          </>
+          <FormButtons onCancel={() => setStep(1)} cancelLabel="Back" busy={busy} label="Create role" />
         )
       }
     >

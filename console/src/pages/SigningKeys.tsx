@@ -3,7 +3,7 @@ import { api } from '../api';
 import { getConfig } from '../auth';
 import { useAction, useAsync, useTitle } from '../hooks';
 import type { SigningKey } from '../types';
-import { Badge, Banner, Button, Card, CopyField, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, PageHeader, SkeletonRows, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, CopyField, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, SkeletonRows, toast } from '../ui/ui';
 
 const algorithms = [
   { value: 'ES256', label: 'ES256', text: 'ECDSA P-256 with SHA-256. Small and fast; the default.' },
@@ -136,14 +136,7 @@ function RotateDialog({ open, current, onClose, onDone }: { open: boolean; curre
       busy={busy}
       onSubmit={submit}
       footer={
-        <>
-          <Button onClick={close} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={busy}>
-            Rotate key
-          </Button>
-        </>
+        <FormButtons onCancel={close} busy={busy} label="Rotate key" />
       }
     >
       <fieldset class="field">

@@ -5,7 +5,7 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, Loading, PageHeader, TabPanel, Tabs, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, Loading, PageHeader, TabPanel, Tabs, TextField, toast } from '../ui/ui';
 import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog, roleItem } from '../ui/PickDialog';
 import { LogTable } from './AuditLogs';
@@ -343,14 +343,7 @@ function PasswordDialog({ open, user, onClose, onDone }: { open: boolean; user: 
             Done
           </Button>
         ) : (
-          <>
-            <Button onClick={close} disabled={busy}>
-              Cancel
-            </Button>
-            <Button type="submit" variant="primary" loading={busy}>
-              Reset password
-            </Button>
-          </>
+          <FormButtons onCancel={close} busy={busy} label="Reset password" />
         )
       }
     >

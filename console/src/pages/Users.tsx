@@ -4,7 +4,7 @@ import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Banner, Button, Card, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, PageHeader, Pagination, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, Pagination, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
 
 export function UserAvatar({ user, size = 'md' }: { user: Pick<User, 'name' | 'username' | 'primaryEmail' | 'primaryPhone' | 'id'>; size?: 'md' | 'lg' }) {
   const n = userDisplayName(user).replace(/@.*/, '');
@@ -205,14 +205,7 @@ function CreateUserDialog({ open, onClose }: { open: boolean; onClose: () => voi
             Go to user
           </Button>
         ) : (
-          <>
-            <Button onClick={close} disabled={busy}>
-              Cancel
-            </Button>
-            <Button type="submit" variant="primary" loading={busy}>
-              Add user
-            </Button>
-          </>
+          <FormButtons onCancel={close} busy={busy} label="Add user" />
         )
       }
     >

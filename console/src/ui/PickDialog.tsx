@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { type Async, useAction } from '../hooks';
-import { Button, Checkbox, Dialog, ErrorBanner, SearchBox, toast } from './ui';
+import { Checkbox, Dialog, ErrorBanner, FormButtons, SearchBox, toast } from './ui';
 
 // PickDialog is the "assign …" dialog: search a list, tick some entries,
 // assign them in one request. The caller owns the query (it may filter the
@@ -84,14 +84,7 @@ export function PickDialog<T>({
       busy={busy}
       onSubmit={submit}
       footer={
-        <>
-          <Button onClick={close} disabled={busy}>
-            {cancelLabel}
-          </Button>
-          <Button type="submit" variant="primary" loading={busy} disabled={!picked.length}>
-            {submitLabel(picked.length)}
-          </Button>
-        </>
+        <FormButtons onCancel={close} cancelLabel={cancelLabel} busy={busy} disabled={!picked.length} label={submitLabel(picked.length)} />
       }
     >
       <SearchBox value={query} onInput={onQuery} placeholder={searchPlaceholder} label={searchLabel} />

@@ -486,6 +486,20 @@ export function Pagination({ page, pageSize, total, onPage }: { page: number; pa
 
 // --------------------------------------------------------------- dialogs
 
+/** A form dialog's buttons: one that leaves it, and the submit button. */
+export function FormButtons({ label, onCancel, cancelLabel = 'Cancel', busy, disabled, variant = 'primary' }: { label: ComponentChildren; onCancel: () => void; cancelLabel?: string; busy?: boolean; disabled?: boolean; variant?: 'primary' | 'danger' }) {
+  return (
+    <>
+      <Button onClick={onCancel} disabled={busy}>
+        {cancelLabel}
+      </Button>
+      <Button type="submit" variant={variant} loading={busy} disabled={disabled}>
+        {label}
+      </Button>
+    </>
+  );
+}
+
 export function Dialog({ open, title, description, onClose, children, footer, size = 'md', onSubmit, busy }: { open: boolean; title: string; description?: ComponentChildren; onClose: () => void; children?: ComponentChildren; footer?: ComponentChildren; size?: 'sm' | 'md' | 'lg'; onSubmit?: () => void; busy?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
@@ -570,14 +584,7 @@ export function ConfirmDialog({ open, title, children, confirmLabel = 'Delete', 
       busy={busy}
       onSubmit={confirm}
       footer={
-        <>
-          <Button onClick={onClose} disabled={busy}>
-            Cancel
-          </Button>
-          <Button type="submit" variant={tone} loading={busy}>
-            {confirmLabel}
-          </Button>
-        </>
+        <FormButtons onCancel={onClose} busy={busy} variant={tone} label={confirmLabel} />
       }
     >
       <div class="confirm-text">{children}</div>
