@@ -385,6 +385,29 @@ func TestFailedVMsAreDiscarded(t *testing.T) {
 	}
 }
 
+// TestDiscardedVMsAreFreed: the VM of a failed run is freed after the run
+// has answered, holding the run's slot meanwhile; the next run gets the
+// slot, and Close waits until every discarded VM is freed.
+func TestDiscardedVMsAreFreed(t *testing.T) {
+	r := NewRunner(Options{MaxConcurrent: 1, Limits: Limits{MemoryBytes: 8 << 20, Timeout: 3 * time.Second}})
+	// A filled heap, so that freeing it takes a while.
+	_, err := r.Run(context.Background(), "attack", script(`const a = []; while (true) a.push({ n: a.length }); return {};`), Input{})
+	if !errors.Is(err, ErrMemoryLimit) {
+		t.Fatalf("want the memory limit, got %v", err)
+	}
+	// The next run waits for the slot, then runs.
+	checkNormal(t, r)
+	if st := r.Stats(); st.VMsClosed != 1 {
+		t.Fatalf("closed %d VMs, want 1", st.VMsClosed)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.slots); n != 0 {
+		t.Fatalf("%d slots held after Close", n)
+	}
+}
+
 // TestScriptChangeEvictsVMs: when a kind's script changes, the VMs of the
 // previous version are closed.
 func TestScriptChangeEvictsVMs(t *testing.T) {
