@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { Async } from '../hooks';
 import type { IconName } from './icons';
-import { Button, Card, ConfirmDialog, EmptyState, ErrorBanner, IconButton, Loading, toast } from './ui';
+import { Button, Card, ConfirmDialog, cx, EmptyState, ErrorBanner, IconButton, Loading, toast } from './ui';
 
 /** A column of a ListCard's table. hideSm hides it on narrow screens; class styles its cells. */
 export type Column<T> = { header: string; cell: (item: T) => ComponentChildren; hideSm?: boolean; class?: string };
@@ -27,7 +27,7 @@ export function Table<T>({
   children?: ComponentChildren;
 }) {
   return (
-    <div class={bordered ? 'table-wrap bordered' : 'table-wrap'}>
+    <div class={cx('table-wrap', bordered && 'bordered')}>
       <table class="table">
         <thead>
           <tr>
@@ -47,7 +47,7 @@ export function Table<T>({
           {items.map((item) => (
             <tr key={keyOf(item)}>
               {columns.map((c) => (
-                <td key={c.header} class={[c.hideSm && 'hide-sm', c.class].filter(Boolean).join(' ') || undefined}>
+                <td key={c.header} class={cx(c.hideSm && 'hide-sm', c.class) || undefined}>
                   {c.cell(item)}
                 </td>
               ))}
