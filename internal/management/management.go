@@ -48,7 +48,8 @@ type Deps struct {
 	// default costs.
 	Passwords *password.Hasher
 	// Revoked, when set, is called after a change revoked access tokens
-	// (suspending or deleting a user), so the revocation list catches up.
+	// (suspending or deleting a user), so the revocation list of every
+	// instance catches up.
 	Revoked func(ctx context.Context) error
 }
 

@@ -141,7 +141,7 @@ func (p *Provider) revokeGrant(ctx context.Context, grantID string) {
 		p.cfg.Logger.Error("revoking a grant failed", "err", err)
 		return
 	}
-	if err := p.u.Revocations.Reload(ctx); err != nil {
+	if err := p.u.Revocations.Changed(ctx); err != nil {
 		p.cfg.Logger.Error("reloading the revocation list failed", "err", err)
 	}
 	p.cfg.Logger.Warn("a used authorization code or refresh token was presented again; its grant is revoked")

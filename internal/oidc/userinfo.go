@@ -175,7 +175,7 @@ func (p *Provider) serveRevocation(w http.ResponseWriter, r *http.Request) {
 			writeError(w, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "try again"})
 			return
 		}
-		if err := p.u.Revocations.Reload(ctx); err != nil {
+		if err := p.u.Revocations.Changed(ctx); err != nil {
 			p.cfg.Logger.Error("reloading the revocation list failed", "err", err)
 		}
 	}

@@ -1,8 +1,10 @@
 // Package revocation keeps the list of access tokens revoked before their
 // expiry (by jti) in memory, so that introspection, userinfo and the token
-// verifier check it without a database read. The list lives in the store;
-// each instance reloads it after its own changes and periodically, to see
-// other instances' changes, and prunes expired entries.
+// verifier check it without a database read. The list lives in the store.
+// Each instance updates its copy after its own changes and tells the others
+// through the change feed (when there is one), so that a revocation made on
+// one instance is honoured by all of them at once; a periodic reload makes
+// up for notices lost in transit.
 package revocation
 
 import (
@@ -20,7 +22,8 @@ type List struct {
 	store  store.UserStore
 	now    func() time.Time
 	logger *slog.Logger
-	mu     sync.Mutex // serialises writers of cur
+	feed   store.ChangeFeed // nil: no other instance to tell
+	mu     sync.Mutex       // serialises writers of cur
 	cur    atomic.Pointer[map[string]time.Time]
 }
 
@@ -38,6 +41,10 @@ func New(ctx context.Context, st store.UserStore, logger *slog.Logger, now func(
 	return l, nil
 }
 
+// Share makes the list tell the other instances on feed of each change
+// made through Revoke or Changed. Call it before the list is used.
+func (l *List) Share(feed store.ChangeFeed) { l.feed = feed }
+
 // Revoked reports whether the token with this jti was revoked. It never
 // blocks.
 func (l *List) Revoked(jti string) bool {
@@ -48,14 +55,26 @@ func (l *List) Revoked(jti string) bool {
 // Len returns the number of entries held.
 func (l *List) Len() int { return len(*l.cur.Load()) }
 
-// Revoke stores the revocation of a token expiring at exp and makes it
-// visible here at once. A token already expired needs no entry.
+// Revoke stores the revocation of a token expiring at exp, makes it
+// visible here at once and tells the other instances. A token already
+// expired needs no entry.
 func (l *List) Revoke(ctx context.Context, jti string, exp time.Time) error {
 	if !l.now().Before(exp) {
 		return nil
 	}
 	if err := l.store.RevokeAccessToken(ctx, store.RevokedAccessToken{JTI: jti, ExpiresAt: exp}); err != nil {
 		return err
+	}
+	l.Add(jti, exp)
+	l.publish(ctx, store.Notice{Kind: store.ChangeRevocation, JTI: jti, ExpiresAt: exp})
+	return nil
+}
+
+// Add puts an entry another instance stored (told by the change feed) on
+// this instance's list, without a database read or write.
+func (l *List) Add(jti string, exp time.Time) {
+	if jti == "" || !l.now().Before(exp) {
+		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -66,7 +85,27 @@ func (l *List) Revoke(ctx context.Context, jti string, exp time.Time) error {
 	}
 	next[jti] = exp
 	l.cur.Store(&next)
-	return nil
+}
+
+// Changed brings the list up to date after a change made here that revoked
+// tokens in the store (a grant or a user's tokens), and tells the other
+// instances to do the same.
+func (l *List) Changed(ctx context.Context) error {
+	err := l.Reload(ctx)
+	l.publish(ctx, store.Notice{Kind: store.ChangeRevocations})
+	return err
+}
+
+// publish tells the other instances of a change stored already. A failure
+// is logged, not returned: the change holds, and the others see it at their
+// next periodic reload.
+func (l *List) publish(ctx context.Context, n store.Notice) {
+	if l.feed == nil {
+		return
+	}
+	if err := l.feed.Publish(context.WithoutCancel(ctx), n); err != nil {
+		l.logger.Warn("telling other instances of a revocation failed; they pick it up at their next reload", "err", err)
+	}
 }
 
 // Reload replaces the list with the store's unexpired entries. It holds the
@@ -87,8 +126,8 @@ func (l *List) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Run prunes expired sessions, grants, codes and tokens from the store and
-// reloads the list every interval, until ctx ends.
+// Run reloads the list every interval, until ctx ends, so that a notice
+// lost in transit delays a revocation by one interval at most.
 func (l *List) Run(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -97,11 +136,28 @@ func (l *List) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := l.store.PruneExpired(ctx, l.now()); err != nil && ctx.Err() == nil {
-				l.logger.Warn("pruning expired sessions and tokens failed", "err", err)
-			}
 			if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
 				l.logger.Warn("reloading the access token revocation list failed; keeping the previous one", "err", err)
+			}
+		}
+	}
+}
+
+// PruneExpired deletes expired sessions, grants, codes and revocation
+// entries from st every interval, until ctx ends.
+func PruneExpired(ctx context.Context, st store.UserStore, interval time.Duration, now func() time.Time, logger *slog.Logger) {
+	if now == nil {
+		now = time.Now
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := st.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
+				logger.Warn("pruning expired sessions and tokens failed", "err", err)
 			}
 		}
 	}

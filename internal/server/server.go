@@ -30,6 +30,7 @@ import (
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/ratelimit"
+	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -247,7 +248,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Audit:      managementAuditor(s.audit),
 		Scripts:    s.scripts,
 		Passwords:  s.users.passwords,
-		Revoked:    s.users.revocations.Reload,
+		Revoked:    s.users.revocations.Changed,
 		Logger:     cfg.Logger,
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
@@ -288,11 +289,30 @@ func (s *Server) setUp(ctx context.Context) error {
 func (s *Server) changed(ctx context.Context) error {
 	err := s.catalog.Reload(ctx)
 	if s.feed != nil {
-		if perr := s.feed.Publish(ctx); perr != nil {
+		if perr := s.feed.Publish(ctx, store.Notice{Kind: store.ChangeCatalog}); perr != nil {
 			s.cfg.Logger.Warn("telling other instances of a change failed; they pick it up at their next refresh", "err", perr)
 		}
 	}
 	return err
+}
+
+// heard applies another instance's change notice: a revoked token joins
+// the list at once, other changes reload what they concern.
+func (s *Server) heard(ctx context.Context, n store.Notice) {
+	if n.Kind == store.ChangeRevocation {
+		s.users.revocations.Add(n.JTI, n.ExpiresAt)
+		return
+	}
+	if n.Kind == store.ChangeAll || n.Kind == store.ChangeRevocations {
+		if err := s.users.revocations.Reload(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Warn("revocation list reload after another instance's change failed", "err", err)
+		}
+	}
+	if n.Kind == store.ChangeAll || n.Kind == store.ChangeCatalog {
+		if err := s.catalog.Reload(ctx); err != nil && ctx.Err() == nil {
+			s.cfg.Logger.Warn("catalog reload after another instance's change failed", "err", err)
+		}
+	}
 }
 
 // registerMetrics exports the counters other parts keep.
@@ -390,12 +410,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.stop = stop
 	go s.catalog.Refresh(bg, s.cfg.RefreshInterval)
 	go s.users.revocations.Run(bg, s.cfg.RefreshInterval)
+	go revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger)
 	if s.feed != nil {
-		go s.feed.Subscribe(bg, func() {
-			if err := s.catalog.Reload(bg); err != nil && bg.Err() == nil {
-				s.cfg.Logger.Warn("catalog reload after another instance's change failed", "err", err)
-			}
-		})
+		go s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) })
 	}
 	s.http = &http.Server{
 		Handler:           s.handler,

@@ -53,6 +53,7 @@ func (s *Server) setUpUsers(ctx context.Context, pw *password.Hasher) (*userPart
 	if err != nil {
 		return nil, fmt.Errorf("access token revocation list: %w", err)
 	}
+	rev.Share(s.feed)
 	return &userParts{
 		passwords:   pw,
 		revocations: rev,
