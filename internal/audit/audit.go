@@ -1,7 +1,15 @@
 // Package audit writes audit log entries to the store asynchronously, in
 // batches, so that no request waits for a database write. The buffer is
-// bounded: when the store cannot keep up, entries are dropped and counted
-// rather than slowing the token endpoint down.
+// bounded: when the store cannot keep up, token events are dropped and
+// counted rather than slowing the token endpoint down. Entries queued with
+// Keep (Management API changes) are never dropped: a full buffer makes
+// their caller wait for room instead.
+//
+// A batch whose write fails is retried with a growing back-off, a bounded
+// number of times; entries still unwritten then, or beyond the bound on
+// what waits for a retry, are counted as failed. The store skips an entry
+// whose id it holds already, so a retry after a write that did commit
+// stores nothing twice.
 //
 // A busy server issues thousands of tokens a second. Mergeable events (a
 // successful token request is one) that are alike in everything but time
@@ -32,6 +40,14 @@ type Options struct {
 	// keeps them forever. Older ones are deleted every PruneInterval.
 	Retention     time.Duration
 	PruneInterval time.Duration // default 1 h
+	// MaxAttempts bounds the writes of one batch, the first included;
+	// default 6. 1 never retries.
+	MaxAttempts int
+	// RetryBackoff is the wait before the first retry, doubled for each
+	// next one up to MaxRetryBackoff; defaults 1 s and 30 s. At most
+	// Buffer entries wait for a retry; beyond that the oldest are lost.
+	RetryBackoff    time.Duration
+	MaxRetryBackoff time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -50,6 +66,15 @@ func (o Options) withDefaults() Options {
 	if o.PruneInterval <= 0 {
 		o.PruneInterval = time.Hour
 	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 6
+	}
+	if o.RetryBackoff <= 0 {
+		o.RetryBackoff = time.Second
+	}
+	if o.MaxRetryBackoff <= 0 {
+		o.MaxRetryBackoff = 30 * time.Second
+	}
 	return o
 }
 
@@ -63,13 +88,17 @@ type event struct {
 
 // Writer buffers events and writes them in the background.
 type Writer struct {
-	store   store.AuditStore
-	opts    Options
-	log     *slog.Logger
-	ch      chan event
-	stop    chan struct{}
-	done    chan struct{}
-	once    sync.Once
+	store store.AuditStore
+	opts  Options
+	log   *slog.Logger
+	ch    chan event
+	stop  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+	// mu guards closed: Keep sends under the read lock, so once Close has
+	// set closed no kept entry can reach ch after run's final drain.
+	mu      sync.RWMutex
+	closed  bool
 	dropped atomic.Uint64
 	written atomic.Uint64
 	failed  atomic.Uint64
@@ -96,6 +125,32 @@ func (w *Writer) Log(e store.LogEntry) { w.queue(event{entry: e}) }
 // from details.
 func (w *Writer) LogMergeable(mergeKey string, e store.LogEntry, details map[string]any) {
 	w.queue(event{entry: e, details: details, mergeKey: mergeKey})
+}
+
+// Keep queues an entry that must not be dropped (a Management API
+// change). When the buffer is full it waits for room: the writer frees it
+// within one batch write. After Close it writes the entry at once.
+func (w *Writer) Keep(e store.LogEntry) {
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now()
+	}
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if !w.closed {
+		w.ch <- event{entry: e} // run drains ch until closed is set
+		return
+	}
+	if e.ID == "" {
+		e.ID = NewID(e.CreatedAt)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.store.InsertLogs(ctx, []store.LogEntry{e}); err != nil {
+		w.failed.Add(1)
+		w.log.Error("writing an audit log entry after close failed", "key", e.Key, "err", err)
+		return
+	}
+	w.written.Add(1)
 }
 
 func (w *Writer) queue(ev event) {
@@ -126,7 +181,15 @@ func (w *Writer) Merged() uint64 { return w.merged.Load() }
 // Close stops the writer after writing what is buffered, waiting at most
 // until ctx ends.
 func (w *Writer) Close(ctx context.Context) error {
-	w.once.Do(func() { close(w.stop) })
+	w.once.Do(func() {
+		go func() {
+			// Waits for Keep calls in flight, which run's draining ends.
+			w.mu.Lock()
+			w.closed = true
+			w.mu.Unlock()
+			close(w.stop)
+		}()
+	})
 	select {
 	case <-w.done:
 		return nil
@@ -164,6 +227,20 @@ func (p *pending) add(ev event) {
 	}
 }
 
+// retry is a batch whose write failed, waiting for its next attempt.
+type retry struct {
+	entries  []store.LogEntry
+	attempts int // made so far
+	next     time.Time
+}
+
+// retries are the failed batches, oldest first, holding at most max
+// entries in all.
+type retries struct {
+	list    []*retry
+	entries int
+}
+
 func (w *Writer) run() {
 	defer close(w.done)
 	flush := time.NewTicker(w.opts.FlushInterval)
@@ -171,40 +248,7 @@ func (w *Writer) run() {
 	prune := time.NewTicker(w.opts.PruneInterval)
 	defer prune.Stop()
 	p := &pending{byKey: map[string]*merge{}}
-	write := func() {
-		if len(p.order) == 0 {
-			return
-		}
-		w.merged.Add(uint64(p.events - len(p.order)))
-		batch := make([]store.LogEntry, 0, len(p.order))
-		for _, m := range p.order {
-			e := m.ev.entry
-			if e.ID == "" {
-				e.ID = NewID(e.CreatedAt)
-			}
-			if m.ev.details != nil {
-				d := m.ev.details
-				if m.count > 1 {
-					d["count"] = m.count
-					d["lastAt"] = m.last.UnixMilli()
-				}
-				e.Payload, _ = json.Marshal(d)
-			}
-			batch = append(batch, e)
-		}
-		p.order, p.byKey, p.events = p.order[:0], map[string]*merge{}, 0
-		for start := 0; start < len(batch); start += w.opts.BatchSize {
-			chunk := batch[start:min(start+w.opts.BatchSize, len(batch))]
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			if err := w.store.InsertLogs(ctx, chunk); err != nil {
-				w.failed.Add(uint64(len(chunk)))
-				w.log.Error("writing audit logs failed", "entries", len(chunk), "err", err)
-			} else {
-				w.written.Add(uint64(len(chunk)))
-			}
-			cancel()
-		}
-	}
+	r := &retries{}
 	for {
 		select {
 		case ev := <-w.ch:
@@ -212,10 +256,11 @@ func (w *Writer) run() {
 			// Unmergeable events would otherwise pile up without bound
 			// between flushes.
 			if len(p.order) >= w.opts.BatchSize {
-				write()
+				w.write(p, r)
 			}
 		case <-flush.C:
-			write()
+			w.retryDue(r, time.Now(), false)
+			w.write(p, r)
 		case <-prune.C:
 			w.prune()
 		case <-w.stop:
@@ -224,12 +269,112 @@ func (w *Writer) run() {
 				case ev := <-w.ch:
 					p.add(ev)
 				default:
-					write()
+					w.write(p, r)
+					// Last chance for what waits for a retry.
+					w.retryDue(r, time.Now(), true)
 					return
 				}
 			}
 		}
 	}
+}
+
+// write stores what is pending, in batches; a batch that fails waits for
+// a retry.
+func (w *Writer) write(p *pending, r *retries) {
+	if len(p.order) == 0 {
+		return
+	}
+	w.merged.Add(uint64(p.events - len(p.order)))
+	batch := make([]store.LogEntry, 0, len(p.order))
+	for _, m := range p.order {
+		e := m.ev.entry
+		if e.ID == "" {
+			e.ID = NewID(e.CreatedAt)
+		}
+		if m.ev.details != nil {
+			d := m.ev.details
+			if m.count > 1 {
+				d["count"] = m.count
+				d["lastAt"] = m.last.UnixMilli()
+			}
+			e.Payload, _ = json.Marshal(d)
+		}
+		batch = append(batch, e)
+	}
+	p.order, p.byKey, p.events = p.order[:0], map[string]*merge{}, 0
+	for start := 0; start < len(batch); start += w.opts.BatchSize {
+		chunk := batch[start:min(start+w.opts.BatchSize, len(batch))]
+		if err := w.insert(chunk); err != nil {
+			w.log.Error("writing audit logs failed; retrying later", "entries", len(chunk), "err", err)
+			w.later(r, &retry{entries: chunk, attempts: 1}, time.Now())
+		}
+	}
+}
+
+// insert makes one attempt at writing entries.
+func (w *Writer) insert(entries []store.LogEntry) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.store.InsertLogs(ctx, entries); err != nil {
+		return err
+	}
+	w.written.Add(uint64(len(entries)))
+	return nil
+}
+
+// later queues a failed batch for another attempt, or counts it lost when
+// it had its attempts. Beyond the bound on waiting entries, the oldest
+// batches are lost.
+func (w *Writer) later(r *retries, b *retry, now time.Time) {
+	if b.attempts >= w.opts.MaxAttempts {
+		w.lose(b, "no attempts left")
+		return
+	}
+	backoff := w.opts.RetryBackoff
+	for i := 1; i < b.attempts && backoff < w.opts.MaxRetryBackoff; i++ {
+		backoff *= 2
+	}
+	b.next = now.Add(min(backoff, w.opts.MaxRetryBackoff))
+	r.list = append(r.list, b)
+	r.entries += len(b.entries)
+	for r.entries > w.opts.Buffer && len(r.list) > 1 {
+		w.lose(r.list[0], "too many entries waiting for a retry")
+		r.entries -= len(r.list[0].entries)
+		r.list = r.list[1:]
+	}
+}
+
+// retryDue retries the batches whose back-off has passed, or all of them
+// when last is set (counting those that fail again as lost).
+func (w *Writer) retryDue(r *retries, now time.Time, last bool) {
+	if len(r.list) == 0 {
+		return
+	}
+	waiting := r.list
+	r.list, r.entries = nil, 0
+	for _, b := range waiting {
+		if !last && now.Before(b.next) {
+			r.list = append(r.list, b)
+			r.entries += len(b.entries)
+			continue
+		}
+		b.attempts++
+		if err := w.insert(b.entries); err != nil {
+			if last {
+				w.lose(b, "closing")
+				continue
+			}
+			w.log.Warn("retrying audit logs failed", "entries", len(b.entries), "attempt", b.attempts, "err", err)
+			w.later(r, b, now)
+		}
+	}
+}
+
+// lose counts a batch that will not be written.
+func (w *Writer) lose(b *retry, why string) {
+	w.failed.Add(uint64(len(b.entries)))
+	w.log.Error("audit log entries lost", "entries", len(b.entries), "attempts", b.attempts, "reason", why)
 }
 
 // prune deletes entries older than the retention.

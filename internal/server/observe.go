@@ -66,7 +66,8 @@ func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 	}
 }
 
-// managementAuditor writes Management API changes to the audit log.
+// managementAuditor writes Management API changes to the audit log. They
+// are never dropped: with the buffer full, the request waits for room.
 func managementAuditor(w *audit.Writer) func(context.Context, management.ChangeEvent) {
 	return func(ctx context.Context, c management.ChangeEvent) {
 		pattern := c.Pattern
@@ -79,6 +80,6 @@ func managementAuditor(w *audit.Writer) func(context.Context, management.ChangeE
 		if strings.HasPrefix(c.Path, "/api/applications/") {
 			appID, _, _ = strings.Cut(strings.TrimPrefix(c.Path, "/api/applications/"), "/")
 		}
-		w.Log(store.LogEntry{Key: "ManagementApi." + pattern, Result: store.ResultSuccess, ApplicationID: appID, Payload: details})
+		w.Keep(store.LogEntry{Key: "ManagementApi." + pattern, Result: store.ResultSuccess, ApplicationID: appID, Payload: details})
 	}
 }

@@ -33,7 +33,9 @@ type LogFilter struct {
 
 // AuditStore persists audit logs.
 type AuditStore interface {
-	// InsertLogs writes a batch in one transaction.
+	// InsertLogs writes a batch in one transaction. An entry whose id is
+	// stored already is skipped, so a batch may be written again after an
+	// error that left it unclear whether the write committed.
 	InsertLogs(ctx context.Context, entries []LogEntry) error
 	// ListLogs returns entries newest first.
 	ListLogs(ctx context.Context, filter LogFilter, page Page) ([]LogEntry, int, error)

@@ -31,7 +31,8 @@ func scanLog(r scanner) (store.LogEntry, error) {
 	return e, nil
 }
 
-// InsertLogs writes a batch of entries in one transaction.
+// InsertLogs writes a batch of entries in one transaction, skipping those
+// whose id is stored already.
 func (s *Store) InsertLogs(ctx context.Context, entries []store.LogEntry) error {
 	if len(entries) == 0 {
 		return nil
@@ -52,7 +53,9 @@ func (s *Store) InsertLogs(ctx context.Context, entries []store.LogEntry) error 
 				rows[i] = "(?, ?, ?, ?, ?, ?, ?)"
 				args = append(args, e.ID, e.Key, e.Result, e.ApplicationID, e.UserID, payload, millis(e.CreatedAt))
 			}
-			if _, err := t.exec("INSERT INTO audit_logs ("+logCols+") VALUES "+strings.Join(rows, ", "), args...); err != nil {
+			// An entry stored already is skipped: a batch retried after a
+			// write that committed but whose answer was lost.
+			if _, err := t.exec("INSERT INTO audit_logs ("+logCols+") VALUES "+strings.Join(rows, ", ")+" ON CONFLICT (id) DO NOTHING", args...); err != nil {
 				return err
 			}
 		}
