@@ -122,6 +122,9 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	stop    context.CancelFunc
+	// drainTimeout bounds the wait for requests in flight at shutdown,
+	// flushTimeout the audit log's flush after it: each has its own.
+	drainTimeout, flushTimeout time.Duration
 }
 
 // New opens the storage, applies migrations, seeds what a first start needs
@@ -144,7 +147,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, feed: feed}
+	s := &Server{cfg: cfg, store: st, feed: feed, drainTimeout: 10 * time.Second, flushTimeout: 10 * time.Second}
 	s.life, s.endLife = context.WithCancel(context.Background())
 	if err := s.setUp(ctx); err != nil {
 		s.Close()
@@ -399,7 +402,8 @@ func (s *Server) Listen() error {
 func (s *Server) Addr() string { return s.ln.Addr().String() }
 
 // Serve serves until ctx is cancelled, then shuts down gracefully: new
-// connections are refused and requests in flight get up to ten seconds.
+// connections are refused and requests in flight get up to ten seconds;
+// then the audit log gets ten seconds of its own to write what it buffers.
 func (s *Server) Serve(ctx context.Context) error {
 	if s.ln == nil {
 		if err := s.Listen(); err != nil {
@@ -444,14 +448,20 @@ func (s *Server) Serve(ctx context.Context) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.drainTimeout)
 	defer cancel()
 	err := s.http.Shutdown(shutdownCtx)
+	if err != nil {
+		_ = s.http.Close() // cut off what did not drain in time
+	}
 	if metricsSrv != nil {
 		_ = metricsSrv.Shutdown(shutdownCtx)
 	}
-	// Requests have drained: write what the audit log still buffers.
-	if aerr := s.audit.Close(shutdownCtx); aerr != nil {
+	// Requests have drained: write what the audit log still buffers, with
+	// a deadline of its own, however long the drain took.
+	flushCtx, cancelFlush := context.WithTimeout(context.Background(), s.flushTimeout)
+	defer cancelFlush()
+	if aerr := s.audit.Close(flushCtx); aerr != nil {
 		s.cfg.Logger.Warn("flushing the audit log on shutdown did not finish", "err", aerr)
 	}
 	stop()
