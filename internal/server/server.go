@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/monban/monban/internal/audit"
@@ -122,6 +123,7 @@ type Server struct {
 	http    *http.Server
 	ln      net.Listener
 	stop    context.CancelFunc
+	bg      sync.WaitGroup // the background loops Serve starts
 	// drainTimeout bounds the wait for requests in flight at shutdown,
 	// flushTimeout the audit log's flush after it: each has its own.
 	drainTimeout, flushTimeout time.Duration
@@ -412,11 +414,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	bg, stop := context.WithCancel(context.Background())
 	s.stop = stop
-	go s.catalog.Refresh(bg, s.cfg.RefreshInterval)
-	go s.users.revocations.Run(bg, s.cfg.RefreshInterval)
-	go revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger)
+	s.bg.Go(func() { s.catalog.Refresh(bg, s.cfg.RefreshInterval) })
+	s.bg.Go(func() { s.users.revocations.Run(bg, s.cfg.RefreshInterval) })
+	s.bg.Go(func() { revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger) })
 	if s.feed != nil {
-		go s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) })
+		s.bg.Go(func() { s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) }) })
 	}
 	s.http = &http.Server{
 		Handler:           s.handler,
@@ -471,10 +473,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	return err
 }
 
-// Close flushes the audit log and releases the storage. Call it after Serve
-// returns.
+// Close flushes the audit log and releases the storage, once the
+// background loops Serve started have stopped. Call it after Serve returns.
 func (s *Server) Close() error {
 	s.endLife()
+	if s.stop != nil {
+		s.stop()
+	}
+	s.bg.Wait()
 	if s.catalog != nil {
 		s.catalog.Close()
 	}
