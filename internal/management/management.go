@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
@@ -50,6 +51,11 @@ type Deps struct {
 	// Revoked, when set, is called after a change revoked access tokens
 	// (suspending or deleting a user), so the revocation list catches up.
 	Revoked func(ctx context.Context) error
+	// Standing says whether the caller a verified token names (its sub and
+	// client_id) still exists and still holds the Management API's "all"
+	// permission. It is asked on every request, so it must answer from
+	// memory (the catalog), never the database.
+	Standing func(subject, clientID string) catalog.Standing
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -110,6 +116,8 @@ func New(d Deps) http.Handler {
 		panic("management: Deps.Verifier is nil")
 	case d.Indicator == "":
 		panic("management: Deps.Indicator is empty")
+	case d.Standing == nil:
+		panic("management: Deps.Standing is nil")
 	case d.Keys == nil:
 		panic("management: Deps.Keys is nil")
 	case d.HashSecret == nil:

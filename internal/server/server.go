@@ -206,6 +206,11 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	s.catalog = cache
+	// The Management API checks its caller's standing on every request.
+	mgmtAll := catalog.Privilege{Indicator: cfg.ManagementIndicator, Scope: ManagementScope}
+	if err := cache.Protect(ctx, mgmtAll); err != nil {
+		return err
+	}
 	km.Reload = s.changed
 	km.Retention = func() time.Duration {
 		snap := cache.Load()
@@ -249,6 +254,9 @@ func (s *Server) setUp(ctx context.Context) error {
 		Passwords:  s.users.passwords,
 		Revoked:    s.users.revocations.Reload,
 		Logger:     cfg.Logger,
+		Standing: func(sub, client string) catalog.Standing {
+			return cache.Load().Standing(mgmtAll, sub, client)
+		},
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)
