@@ -242,9 +242,10 @@ func (s *Server) setUp(ctx context.Context) error {
 		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
 		Users:      s.users.oidc,
 	}).Register(mux)
+	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
-		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked},
+		Verifier:   mgmtVerifier,
 		Indicator:  cfg.ManagementIndicator,
 		Keys:       km,
 		HashSecret: hasher.Hash,
@@ -282,6 +283,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rate limits: %w", err)
 	}
+	lim.mgmtCaller = managementCaller(mgmtVerifier, cfg.ManagementIndicator)
 	registerLimiterMetrics(s.metrics, fallback, rejections)
 	clientIP := ratelimit.ClientIP{TrustedProxies: cfg.TrustedProxies}
 	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(),
