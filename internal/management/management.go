@@ -292,8 +292,13 @@ func conflict(message string) error {
 	return &apiError{http.StatusUnprocessableEntity, "entity.unique_integrity_violation", message}
 }
 
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503 for an
+// unavailable database.
+const retryAfterUnavailable = 5
+
 // fail answers err: client errors with their status, store.ErrNotFound 404,
-// store.ErrConflict 422, anything else a logged 500 with a generic message.
+// store.ErrConflict 422, store.ErrUnavailable a logged 503 with Retry-After,
+// anything else a logged 500 with a generic message.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var de *httpjson.DecodeError
@@ -319,6 +324,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		httpjson.WriteError(w, http.StatusNotFound, "entity.not_exists", "entity not found")
 	case errors.Is(err, store.ErrConflict):
 		httpjson.WriteError(w, http.StatusUnprocessableEntity, "entity.unique_integrity_violation", "entity already exists")
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.Warn("management request failed: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "database.unavailable", "the database is unavailable; retry later")
 	default:
 		s.log.Error("management request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
