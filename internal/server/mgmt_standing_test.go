@@ -3,10 +3,14 @@ package server_test
 import (
 	"encoding/json"
 	"net/url"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/store/postgres"
 )
 
 // roleID returns the id of the role named name, through the API.
@@ -122,4 +126,62 @@ func TestManagementTokenOfUserFollowsTheirRole(t *testing.T) {
 
 	ts.mustAPI(admin, "PATCH", "/api/users/"+user+"/is-suspended", map[string]any{"isSuspended": true}, 200)
 	wantRefused(t, ts.api(tok, "GET", "/api/users", nil), 401, "invalid_token")
+}
+
+// Another instance on the same PostgreSQL database learns of the change
+// through the change feed: the token is refused there too, well before
+// the catalog's periodic refresh.
+func TestManagementTokenRefusedOnEveryInstance(t *testing.T) {
+	dbURL := postgres.NewTestDatabase(t)
+	const endpoint = "http://monban.test"
+	start := func() *testServer {
+		ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "unused.db"), addr: "127.0.0.1:0", Logs: &syncBuffer{}}
+		ts.edit = func(c *server.Config) {
+			c.DatabaseURL, c.Endpoint, c.ManagementIndicator = dbURL, endpoint, endpoint+"/api"
+			c.RefreshInterval = time.Hour // only the change feed can tell
+		}
+		ts.start()
+		t.Cleanup(ts.stop)
+		return ts
+	}
+	a, b := start(), start()
+	tokenFrom := func(id, secret string) string {
+		t.Helper()
+		r := a.tokenForm(id, secret, url.Values{"grant_type": {"client_credentials"}, "resource": {endpoint + "/api"}, "scope": {"all"}})
+		if r.Status != 200 {
+			t.Fatalf("token: %d %s", r.Status, r.Body)
+		}
+		return r.json(t)["access_token"].(string)
+	}
+	admin := tokenFrom(bootID, bootSecret)
+	role := roleID(t, a, admin, "MachineToMachine", server.ManagementRoleName)
+	app := a.mustAPI(admin, "POST", "/api/applications", map[string]any{"name": "Ops robot", "type": "MachineToMachine"}, 201)
+	id := app["id"].(string)
+	a.mustAPI(admin, "POST", "/api/applications/"+id+"/roles", map[string]any{"roleIds": []string{role}}, 201)
+	tok := tokenFrom(id, app["secret"].(string))
+	// until polls b with tok until it answers want, failing on any status
+	// not in from or after a generous deadline.
+	until := func(want int, from ...int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			r := b.api(tok, "GET", "/api/applications", nil)
+			if r.Status == want {
+				return
+			}
+			if !slices.Contains(from, r.Status) || time.Now().After(deadline) {
+				t.Fatalf("the other instance answers %d, want %d: %s", r.Status, want, r.Body)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	until(200, 401, 403) // the app, then its role, reach the other instance
+	if r := a.api(admin, "DELETE", "/api/applications/"+id+"/roles/"+role, nil); r.Status != 204 {
+		t.Fatalf("remove role: %d %s", r.Status, r.Body)
+	}
+	until(403, 200)
+	if r := a.api(admin, "DELETE", "/api/applications/"+id, nil); r.Status != 204 {
+		t.Fatalf("delete app: %d %s", r.Status, r.Body)
+	}
+	until(401, 403)
 }
