@@ -1,6 +1,8 @@
 // Package catalog keeps an in-memory snapshot of what the token endpoint
 // reads (applications, secret hashes, resources, role grants, signing keys),
-// so that issuing a token touches no database. The snapshot is rebuilt after
+// so that issuing a token touches no database, and who holds the privileges
+// of the APIs Monban serves itself (see Privilege), so that checking a
+// Management API caller touches none either. The snapshot is rebuilt after
 // every change and periodically, and swapped in atomically.
 package catalog
 
