@@ -1,6 +1,8 @@
 // Package catalog keeps an in-memory snapshot of what the token endpoint
 // reads (applications, secret hashes, resources, role grants, signing keys),
-// so that issuing a token touches no database. The snapshot is rebuilt after
+// so that issuing a token touches no database, and who holds the privileges
+// of the APIs Monban serves itself (see Privilege), so that checking a
+// Management API caller touches none either. The snapshot is rebuilt after
 // every change and periodically, and swapped in atomically.
 package catalog
 
@@ -36,6 +38,9 @@ type Snapshot struct {
 	Customizers map[string]*store.JWTCustomizer
 	LoadedAt    time.Time
 	Users       *UserIndex // for user tokens and CORS
+	// holders are the users holding each protected privilege (see
+	// Cache.Protect and Standing).
+	holders map[Privilege]map[string]bool
 }
 
 // Cache holds the current snapshot.
@@ -49,6 +54,7 @@ type Cache struct {
 	publishDelay time.Duration
 	activation   *time.Timer // rebuilds when a pending key starts signing
 	closed       bool
+	privileges   []Privilege // whose holders snapshots track (Protect)
 }
 
 // New loads the first snapshot. A signing key stored as next starts signing
@@ -76,6 +82,9 @@ func (c *Cache) Reload(ctx context.Context) error {
 	snap, err := Build(cat, now, c.publishDelay)
 	if err != nil {
 		return err
+	}
+	if snap.holders, err = loadHolders(ctx, c.store, cat, c.privileges); err != nil {
+		return fmt.Errorf("load privileged users: %w", err)
 	}
 	c.cur.Store(snap)
 	c.scheduleActivation(snap, now)

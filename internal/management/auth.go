@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/token"
 )
@@ -21,7 +22,8 @@ func claimsFrom(ctx context.Context) *token.Claims {
 }
 
 // authenticated lets a request through only with a bearer token (RFC 6750)
-// this server issued for the Management API with scope "all".
+// this server issued for the Management API with scope "all", whose caller
+// still exists and still holds that permission (Deps.Standing).
 func (s *server) authenticated(h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		header := r.Header.Get("Authorization")
@@ -61,18 +63,37 @@ func (s *server) authenticated(h handlerFunc) handlerFunc {
 			return nil
 		}
 		if !claims.HasScope(requiredScope) {
-			w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+requiredScope+`"`)
-			httpjson.Write(w, http.StatusForbidden, httpjson.ErrorBody{
-				Code:             "auth.forbidden",
-				Message:          "the token lacks scope " + requiredScope,
-				Error:            "insufficient_scope",
-				ErrorDescription: "the token lacks scope " + requiredScope,
-			})
+			forbidden(w, "the token lacks scope "+requiredScope)
 			s.log.Info("management request forbidden: missing scope", "method", r.Method, "path", r.URL.Path, "sub", claims.Subject)
+			return nil
+		}
+		// The token may be older than a change that ended the caller's
+		// access: check the caller as it stands now, from memory.
+		switch st := s.Standing(claims.Subject, claims.ClientID); st {
+		case catalog.Holds:
+		case catalog.Gone:
+			s.unauthorized(w, r, "the token's caller no longer exists or is suspended")
+			s.log.Warn("management request refused: the caller no longer exists", "method", r.Method, "path", r.URL.Path, "sub", claims.Subject, "client_id", claims.ClientID)
+			return nil
+		default:
+			forbidden(w, "the caller no longer holds permission "+requiredScope)
+			s.log.Warn("management request refused: the caller no longer holds the permission", "method", r.Method, "path", r.URL.Path, "sub", claims.Subject, "client_id", claims.ClientID)
 			return nil
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
 	}
+}
+
+// forbidden answers 403 insufficient_scope (RFC 6750 §3.1) in Logto's
+// shape: the token is valid, but does not grant what the route needs.
+func forbidden(w http.ResponseWriter, desc string) {
+	w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+requiredScope+`"`)
+	httpjson.Write(w, http.StatusForbidden, httpjson.ErrorBody{
+		Code:             "auth.forbidden",
+		Message:          desc,
+		Error:            "insufficient_scope",
+		ErrorDescription: desc,
+	})
 }
 
 // unauthorized answers 401 invalid_token. desc never contains the token.

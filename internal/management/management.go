@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
@@ -51,6 +52,11 @@ type Deps struct {
 	// (suspending or deleting a user), so the revocation list of every
 	// instance catches up.
 	Revoked func(ctx context.Context) error
+	// Standing says whether the caller a verified token names (its sub and
+	// client_id) still exists and still holds the Management API's "all"
+	// permission. It is asked on every request, so it must answer from
+	// memory (the catalog), never the database.
+	Standing func(subject, clientID string) catalog.Standing
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -111,6 +117,8 @@ func New(d Deps) http.Handler {
 		panic("management: Deps.Verifier is nil")
 	case d.Indicator == "":
 		panic("management: Deps.Indicator is empty")
+	case d.Standing == nil:
+		panic("management: Deps.Standing is nil")
 	case d.Keys == nil:
 		panic("management: Deps.Keys is nil")
 	case d.HashSecret == nil:
@@ -285,8 +293,13 @@ func conflict(message string) error {
 	return &apiError{http.StatusUnprocessableEntity, "entity.unique_integrity_violation", message}
 }
 
+// retryAfterUnavailable is the Retry-After, in seconds, of a 503 for an
+// unavailable database.
+const retryAfterUnavailable = 5
+
 // fail answers err: client errors with their status, store.ErrNotFound 404,
-// store.ErrConflict 422, anything else a logged 500 with a generic message.
+// store.ErrConflict 422, store.ErrUnavailable a logged 503 with Retry-After,
+// anything else a logged 500 with a generic message.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var de *httpjson.DecodeError
@@ -312,6 +325,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		httpjson.WriteError(w, http.StatusNotFound, "entity.not_exists", "entity not found")
 	case errors.Is(err, store.ErrConflict):
 		httpjson.WriteError(w, http.StatusUnprocessableEntity, "entity.unique_integrity_violation", "entity already exists")
+	case errors.Is(err, store.ErrUnavailable):
+		s.log.Warn("management request failed: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
+		httpjson.WriteError(w, http.StatusServiceUnavailable, "database.unavailable", "the database is unavailable; retry later")
 	default:
 		s.log.Error("management request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")

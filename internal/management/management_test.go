@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
@@ -110,6 +111,8 @@ type env struct {
 	logs    *syncBuffer
 	// changedErr, if set, is returned by Deps.Changed.
 	changedErr atomic.Pointer[error]
+	// standing, if set, is every caller's standing; unset: Holds.
+	standing atomic.Pointer[catalog.Standing]
 	// Seeded rows: the built-in resource, its scope "all", the M2M role
 	// holding it.
 	builtinID, allScopeID, adminRoleID string
@@ -172,6 +175,12 @@ func newEnv(t *testing.T, wrap ...func(store.Store) store.Store) *env {
 			e.audits = append(e.audits, c)
 		},
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Standing: func(string, string) catalog.Standing {
+			if p := e.standing.Load(); p != nil {
+				return *p
+			}
+			return catalog.Holds
+		},
 	}
 	e.srv = httptest.NewServer(New(deps))
 	t.Cleanup(e.srv.Close)

@@ -233,6 +233,11 @@ func checkPassword(v string) error {
 // token endpoint's catalog, so nothing is reloaded.
 func (s *server) userChanged(r *http.Request) { s.record(r) }
 
+// holdersChanged records a change to who holds a User role, or to a user's
+// existence or suspension, and reloads the catalog: it tracks the holders
+// of the Management API's permission (Deps.Standing).
+func (s *server) holdersChanged(r *http.Request) { s.changed(r) }
+
 // revoked brings the access token revocation list up to date after a change
 // that revoked tokens.
 func (s *server) revoked(r *http.Request) {
@@ -378,7 +383,7 @@ func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return noContent(w, r, s.Store.DeleteUser(r.Context(), id, s.Now()), "user not found", func(r *http.Request) {
-		s.userChanged(r)
+		s.holdersChanged(r)
 		s.revoked(r)
 	})
 }
@@ -465,7 +470,7 @@ func (s *server) setUserSuspended(w http.ResponseWriter, r *http.Request) error 
 		return orNotFound(err, "user not found")
 	}
 	u.IsSuspended, u.UpdatedAt = *body.IsSuspended, now
-	s.userChanged(r)
+	s.holdersChanged(r)
 	if u.IsSuspended {
 		s.revoked(r)
 	}
@@ -558,7 +563,7 @@ func (s *server) addUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.AddUserRoles(r.Context(), u.ID, ids); err != nil {
 		return orNotFound(err, "the user or one of the roles no longer exists")
 	}
-	s.userChanged(r)
+	s.holdersChanged(r)
 	w.WriteHeader(http.StatusCreated)
 	return nil
 }
@@ -609,7 +614,7 @@ func (s *server) replaceUserRoles(w http.ResponseWriter, r *http.Request) error 
 			}
 		}
 	}
-	s.userChanged(r)
+	s.holdersChanged(r)
 	roles, _, err := s.Store.ListUserRoles(r.Context(), u.ID, store.Page{})
 	if err != nil {
 		return orNotFound(err, "user not found")
@@ -623,7 +628,7 @@ func (s *server) removeUserRole(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return noContent(w, r, s.Store.RemoveUserRole(r.Context(), userID, roleID), "the user does not hold this role", s.userChanged)
+	return noContent(w, r, s.Store.RemoveUserRole(r.Context(), userID, roleID), "the user does not hold this role", s.holdersChanged)
 }
 
 func (s *server) listRoleUsers(w http.ResponseWriter, r *http.Request) error {
@@ -665,7 +670,7 @@ func (s *server) addRoleUsers(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Store.AddRoleUsers(r.Context(), role.ID, ids); err != nil {
 		return orNotFound(err, "the role or one of the users no longer exists")
 	}
-	s.userChanged(r)
+	s.holdersChanged(r)
 	w.WriteHeader(http.StatusCreated)
 	return nil
 }
@@ -675,5 +680,5 @@ func (s *server) removeRoleUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return noContent(w, r, s.Store.RemoveUserRole(r.Context(), userID, roleID), "the user does not hold this role", s.userChanged)
+	return noContent(w, r, s.Store.RemoveUserRole(r.Context(), userID, roleID), "the user does not hold this role", s.holdersChanged)
 }

@@ -1,13 +1,21 @@
 package server_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/token"
 )
 
 // The Management API refuses every token this server did not issue for it,
@@ -52,13 +60,13 @@ func TestManagementAPIRejectsBadTokens(t *testing.T) {
 	mac.Write([]byte(hsInput))
 
 	cases := map[string]string{
-		"garbage":            "abc",
-		"alg none":           withHeader(map[string]any{"alg": "none"}) + "." + parts[1] + ".",
-		"HMAC keyed by JWKS": hsInput + "." + enc(mac.Sum(nil)),
-		"tampered scope":     parts[0] + "." + withClaims(map[string]any{"scope": "all everything"}) + "." + parts[2],
-		"expired (resigned)": parts[0] + "." + withClaims(map[string]any{"exp": 1}) + "." + parts[2],
-		"unknown kid":        withHeader(map[string]any{"kid": "nope"}) + "." + parts[1] + "." + parts[2],
-		"signature cut":      parts[0] + "." + parts[1] + "." + parts[2][:20],
+		"garbage":               "abc",
+		"alg none":              withHeader(map[string]any{"alg": "none"}) + "." + parts[1] + ".",
+		"HMAC keyed by JWKS":    hsInput + "." + enc(mac.Sum(nil)),
+		"tampered scope":        parts[0] + "." + withClaims(map[string]any{"scope": "all everything"}) + "." + parts[2],
+		"expired, not resigned": parts[0] + "." + withClaims(map[string]any{"exp": 1}) + "." + parts[2],
+		"unknown kid":           withHeader(map[string]any{"kid": "nope"}) + "." + parts[1] + "." + parts[2],
+		"signature cut":         parts[0] + "." + parts[1] + "." + parts[2][:20],
 	}
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -78,5 +86,101 @@ func TestManagementAPIRejectsBadTokens(t *testing.T) {
 	r = ts.do("GET", "/api/applications", http.Header{"Authorization": {"Bearer " + good}}, nil)
 	if r.Status != 200 {
 		t.Errorf("good token: %d", r.Status)
+	}
+}
+
+// resign signs claims with the server's current key, read from its
+// database, as the server would sign them.
+func resign(t *testing.T, ts *testServer, claims map[string]any) string {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, ts.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	stored, err := st.ListSigningKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range stored {
+		if k.Status != store.KeyCurrent {
+			continue
+		}
+		key, err := keys.Parse(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, err := json.Marshal(claims)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, err := token.NewSigner(key).Sign(token.TypeAccessToken, payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	t.Fatal("no current signing key")
+	return ""
+}
+
+// Tokens properly signed with the server's own key but outside their
+// validity window are refused through the API: exp, nbf and iat are
+// checked (with token.Leeway for clock skew), not only the signature.
+func TestManagementAPIChecksTokenTimes(t *testing.T) {
+	ts := startServer(t)
+	good := ts.managementToken()
+	cb, err := base64.RawURLEncoding.DecodeString(strings.Split(good, ".")[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(cb, &claims); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Unix()
+	late := int64((token.Leeway + 5*time.Minute) / time.Second)
+	with := func(changes map[string]any) map[string]any {
+		c := map[string]any{}
+		for k, v := range claims {
+			c[k] = v
+		}
+		for k, v := range changes {
+			if v == nil {
+				delete(c, k)
+			} else {
+				c[k] = v
+			}
+		}
+		return c
+	}
+	// The same claims, re-signed, are accepted: what follows fails for its
+	// times alone.
+	if r := ts.api(resign(t, ts, with(nil)), "GET", "/api/applications", nil); r.Status != 200 {
+		t.Fatalf("re-signed good token: %d %s", r.Status, r.Body)
+	}
+	// Within the leeway is still accepted.
+	if r := ts.api(resign(t, ts, with(map[string]any{"exp": now - 5})), "GET", "/api/applications", nil); r.Status != 200 {
+		t.Fatalf("expired 5 s ago (within leeway): %d %s", r.Status, r.Body)
+	}
+	for name, tc := range map[string]struct {
+		claims map[string]any
+		desc   string
+	}{
+		"expired":              {map[string]any{"iat": now - 2*late, "exp": now - late}, "expired"},
+		"no exp":               {map[string]any{"exp": nil}, "no exp"},
+		"not valid yet":        {map[string]any{"nbf": now + late}, "not valid yet"},
+		"issued in the future": {map[string]any{"iat": now + late, "exp": now + 2*late}, "issued in the future"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := ts.api(resign(t, ts, with(tc.claims)), "GET", "/api/applications", nil)
+			if r.Status != 401 || !strings.Contains(r.Header.Get("WWW-Authenticate"), `error="invalid_token"`) {
+				t.Fatalf("%d %q %s", r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
+			}
+			if m := r.json(t); !strings.Contains(fmt.Sprint(m["error_description"]), tc.desc) {
+				t.Errorf("error_description %q, want it to say %q", m["error_description"], tc.desc)
+			}
+		})
 	}
 }

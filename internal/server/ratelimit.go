@@ -13,9 +13,11 @@ import (
 	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/ratelimit"
+	"github.com/monban/monban/internal/token"
 )
 
 // RateLimits configures the request limits. A zero Rule is no limit.
@@ -28,8 +30,9 @@ type RateLimits struct {
 	// buckets instead of 1, so that guessing secrets is throttled harder
 	// than using them.
 	FailedAuthCost int
-	// Management limits Management API requests per caller (per bearer
-	// token; per address without one).
+	// Management limits Management API requests per caller: per verified
+	// token's subject and client, and per address for requests without a
+	// valid Management API token.
 	Management ratelimit.Rule
 }
 
@@ -47,6 +50,10 @@ type limiter struct {
 	limits RateLimits
 	take   ratelimit.Limiter
 	logger *slog.Logger
+	// mgmtCaller names the caller of a Management API request whose bearer
+	// token verifies, "" for any other; nil: every request is limited per
+	// address.
+	mgmtCaller func(r *http.Request) string
 }
 
 func newLimiter(limits RateLimits, redisURL string, logger *slog.Logger) (*limiter, func() float64, func() map[string]uint64, error) {
@@ -161,14 +168,17 @@ func (l *limiter) routes(next http.Handler) http.Handler {
 	})
 }
 
-// management limits Management API requests per caller: per bearer token
-// (hashed), or per address for requests without one.
+// management limits Management API requests per caller: per verified
+// caller, or per address for anything unverified (no token, or one that
+// does not verify), so that sending random tokens earns no fresh bucket.
 func (l *limiter) management(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := "ip:" + addrKey(r.Context())
-		if auth := r.Header.Get("Authorization"); auth != "" {
-			sum := sha256.Sum256([]byte(auth))
-			key = "tok:" + hex.EncodeToString(sum[:12])
+		if l.mgmtCaller != nil {
+			if c := l.mgmtCaller(r); c != "" {
+				sum := sha256.Sum256([]byte(c))
+				key = "caller:" + hex.EncodeToString(sum[:12])
+			}
 		}
 		if d := l.take.Take(r.Context(), l.limits.Management, key, 1); !d.Allowed {
 			tooMany(w, d, false)
@@ -223,4 +233,23 @@ func (e errReader) Read([]byte) (int, error) {
 		return 0, e.err
 	}
 	return 0, io.EOF
+}
+
+// managementCaller returns the Management API limit's caller of a request:
+// the subject and client of its bearer token when v verifies it (the same
+// verifier the Management API uses: signature, times, issuer, revocation)
+// and it is for indicator, else "".
+func managementCaller(v token.Verifier, indicator string) func(r *http.Request) string {
+	return func(r *http.Request) string {
+		scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		raw = strings.TrimSpace(raw)
+		if !strings.EqualFold(scheme, "Bearer") || raw == "" {
+			return ""
+		}
+		c, err := v.Verify(raw)
+		if err != nil || c == nil || !c.HasAudience(indicator) {
+			return ""
+		}
+		return c.Subject + " " + c.ClientID
+	}
 }

@@ -131,3 +131,42 @@ func TestRateLimitsSharedThroughRedis(t *testing.T) {
 		t.Errorf("%d of 8 requests across two instances passed a shared limit of 4", ok)
 	}
 }
+
+// The Management API limit is keyed on the verified caller: random or
+// forged bearer tokens from one address share that address's bucket, a new
+// token of the same caller shares the caller's bucket, and a valid caller
+// is not refused for what others sent from its address.
+func TestManagementRateLimitKeyedOnVerifiedCaller(t *testing.T) {
+	ts := startServer(t)
+	ts.restartWith(func(cfg *server.Config) {
+		limits := server.DefaultRateLimits
+		limits.Management = ratelimit.Rule{Rate: 0.01, Burst: 5}
+		cfg.RateLimits = &limits
+	})
+	first := ts.managementToken()
+	parts := strings.Split(first, ".")
+	statuses := map[int]int{}
+	for i := range 10 {
+		tok := "random-" + strconv.Itoa(i) + "-" + strings.Repeat("x", i)
+		if i%2 == 1 { // a well-formed token whose signature does not verify
+			tok = parts[0] + "." + parts[1] + "." + strings.Repeat("A", i) + parts[2][i:]
+		}
+		statuses[ts.api(tok, "GET", "/api/applications", nil).Status]++
+	}
+	if statuses[401] != 5 || statuses[429] != 5 {
+		t.Errorf("10 different unverified tokens from one address: %v, want 5 × 401 then 5 × 429", statuses)
+	}
+	// The address's bucket is spent; a verified caller has its own.
+	for i := range 5 {
+		if r := ts.api(first, "GET", "/api/applications", nil); r.Status != 200 {
+			t.Fatalf("valid caller, request %d: %d %s", i, r.Status, r.Body)
+		}
+	}
+	// A fresh token of the same caller gets no fresh bucket.
+	if r := ts.api(ts.managementToken(), "GET", "/api/applications", nil); r.Status != 429 {
+		t.Errorf("a new token of a limited caller: %d, want 429", r.Status)
+	}
+	if r := ts.do("GET", "/api/applications", nil, nil); r.Status != 429 {
+		t.Errorf("no token, from the spent address: %d, want 429", r.Status)
+	}
+}

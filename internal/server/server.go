@@ -212,6 +212,11 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	s.catalog = cache
+	// The Management API checks its caller's standing on every request.
+	mgmtAll := catalog.Privilege{Indicator: cfg.ManagementIndicator, Scope: ManagementScope}
+	if err := cache.Protect(ctx, mgmtAll); err != nil {
+		return err
+	}
 	km.Reload = s.changed
 	km.Retention = func() time.Duration {
 		snap := cache.Load()
@@ -243,9 +248,10 @@ func (s *Server) setUp(ctx context.Context) error {
 		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
 		Users:      s.users.oidc,
 	}).Register(mux)
+	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
-		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked},
+		Verifier:   mgmtVerifier,
 		Indicator:  cfg.ManagementIndicator,
 		Keys:       km,
 		HashSecret: hasher.Hash,
@@ -255,6 +261,9 @@ func (s *Server) setUp(ctx context.Context) error {
 		Passwords:  s.users.passwords,
 		Revoked:    s.users.revocations.Changed,
 		Logger:     cfg.Logger,
+		Standing: func(sub, client string) catalog.Standing {
+			return cache.Load().Standing(mgmtAll, sub, client)
+		},
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)
@@ -280,6 +289,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("rate limits: %w", err)
 	}
+	lim.mgmtCaller = managementCaller(mgmtVerifier, cfg.ManagementIndicator)
 	registerLimiterMetrics(s.metrics, fallback, rejections)
 	clientIP := ratelimit.ClientIP{TrustedProxies: cfg.TrustedProxies}
 	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(),

@@ -17,6 +17,11 @@ var (
 	// ErrConflict: a unique constraint would be violated (indicator, role
 	// name, scope name within a resource, secret name within an app, id).
 	ErrConflict = errors.New("already exists")
+	// ErrUnavailable: the database could not serve the request for a reason
+	// of its own, not the request's: the connection was lost or refused,
+	// the database was shut down or dropped, it is out of resources, or it
+	// stayed locked. The same request may succeed later.
+	ErrUnavailable = errors.New("database unavailable")
 )
 
 // AppType is an application's kind, with Logto's names.

@@ -16,6 +16,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/url"
 	"strconv"
@@ -72,6 +73,7 @@ var dialect = sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool { return hasCode(err, codeForeignKeyViolation) },
 	WriteTx:               sql.TxOptions{Isolation: sql.LevelSerializable},
 	ReadTx:                sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true},
+	IsUnavailable:         unavailable,
 	Retryable:             retryable,
 	MaxWriteAttempts:      maxWriteAttempts,
 	RetryDelay:            retryDelay,
@@ -235,6 +237,32 @@ func redacted(u *url.URL) string {
 func hasCode(err error, code string) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == code
+}
+
+// unavailable reports a failure of the server rather than of the request:
+// no connection could be made or it was lost (SQLSTATE class 08, or an
+// unexpected end of the stream), the server is shutting down or starting
+// (57P01-57P03), is out of resources (class 53) or failed (class 58), the
+// database no longer exists (3D000), or the server no longer accepts the
+// credentials (class 28).
+func unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || len(pe.Code) != 5 {
+		return false
+	}
+	switch pe.Code[:2] {
+	case "08", "53", "58", "28":
+		return true
+	}
+	switch pe.Code {
+	case "57P01", "57P02", "57P03", "3D000":
+		return true
+	}
+	return false
 }
 
 // retryable reports a transaction that PostgreSQL aborted because it could

@@ -31,6 +31,7 @@ var dialect = sqlstore.Dialect{
 	Goose:                 goose.DialectSQLite3,
 	IsUniqueViolation:     isUniqueViolation,
 	IsForeignKeyViolation: isForeignKeyViolation,
+	IsUnavailable:         isUnavailable,
 	// Read-only transactions begin DEFERRED, so in WAL mode they run
 	// alongside the writer, each on its own snapshot.
 	ReadTx:       sql.TxOptions{ReadOnly: true},
@@ -143,4 +144,20 @@ func isForeignKeyViolation(err error) bool {
 		return true
 	}
 	return strings.Contains(err.Error(), "FOREIGN KEY constraint failed")
+}
+
+// isUnavailable reports SQLite failures of the database rather than of the
+// request: locked past the busy timeout, out of memory or disk, an I/O
+// error, a file that cannot be opened or has become read-only.
+func isUnavailable(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	switch e.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_NOMEM, sqlite3.SQLITE_IOERR,
+		sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY:
+		return true
+	}
+	return false
 }

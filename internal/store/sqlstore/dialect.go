@@ -30,6 +30,13 @@ type Dialect struct {
 	// the store returns wrapped in store.ErrNotFound. Optional.
 	IsForeignKeyViolation func(error) bool
 
+	// IsUnavailable reports an error of the engine's that says the database
+	// cannot serve requests for now (lost or refused connection, shutdown,
+	// out of resources, locked), which the store returns wrapped in
+	// store.ErrUnavailable. Errors of database/sql and the network that say
+	// so are recognised without it. Optional.
+	IsUnavailable func(error) bool
+
 	// WriteTx is how read-then-write transactions begin. The store checks
 	// rows and then changes them, so the engine must either take its write
 	// lock at BEGIN (SQLite's BEGIN IMMEDIATE, which the sqlite backend gets

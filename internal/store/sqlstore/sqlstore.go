@@ -7,11 +7,13 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math"
+	"net"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -223,21 +225,44 @@ func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(txn) err
 	return tx.Commit()
 }
 
-// mapErr wraps constraint violations in the store's errors, keeping the
-// engine's message for the logs.
+// mapErr wraps constraint violations and unavailability in the store's
+// errors, keeping the engine's message for the logs.
 func (s *Store) mapErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrUnavailable):
 		return err
 	case s.d.IsUniqueViolation(err):
 		return fmt.Errorf("%w: %v", store.ErrConflict, err)
 	case s.d.IsForeignKeyViolation != nil && s.d.IsForeignKeyViolation(err):
 		return fmt.Errorf("%w: %v", store.ErrNotFound, err)
+	case s.unavailable(err):
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
 	}
 	return err
 }
+
+// unavailable reports an error that says the database cannot serve
+// requests for now. The request's own end (cancelled, past its deadline)
+// is not the database's failure.
+func (s *Store) unavailable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var ne net.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone), errors.As(err, &ne):
+		return true
+	case err.Error() == errDBClosed:
+		return true
+	}
+	return s.d.IsUnavailable != nil && s.d.IsUnavailable(err)
+}
+
+// errDBClosed is the message of database/sql's error for a closed *sql.DB,
+// which it does not export.
+const errDBClosed = "sql: database is closed"
 
 // notFound makes the error for a missing row of kind named id.
 func notFound(kind, id string) error {

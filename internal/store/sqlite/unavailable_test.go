@@ -1,0 +1,74 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/store"
+)
+
+// A database that cannot serve (closed under the store, or locked by
+// another process past the busy timeout) is store.ErrUnavailable; the
+// request's own mistakes are not.
+func TestUnavailable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "monban.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now()
+	res := store.Resource{ID: "r1", Name: "r", Indicator: "https://r.test", AccessTokenTTL: 60, CreatedAt: now}
+	if err := s.CreateResource(ctx, res); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"duplicate": s.CreateResource(ctx, res),
+		"missing":   s.DeleteResource(ctx, "nope"),
+	} {
+		if errors.Is(err, store.ErrUnavailable) {
+			t.Errorf("%s: %v is ErrUnavailable", name, err)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := s.ListResources(cancelled, store.Page{}); err == nil || errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("cancelled request: %v", err)
+	}
+
+	// Another process holds the write lock past the busy timeout.
+	other, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	conn, err := other.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	err = s.CreateResource(ctx, store.Resource{ID: "r2", Name: "r2", Indicator: "https://r2.test", AccessTokenTTL: 60, CreatedAt: now})
+	if !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("write while locked: %v, want ErrUnavailable", err)
+	}
+	if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Closed under the store.
+	s.Close()
+	if _, _, err := s.ListResources(ctx, store.Page{}); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("read after close: %v, want ErrUnavailable", err)
+	}
+	if err := s.CreateResource(ctx, res); !errors.Is(err, store.ErrUnavailable) {
+		t.Errorf("write after close: %v, want ErrUnavailable", err)
+	}
+}
