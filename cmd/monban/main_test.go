@@ -155,6 +155,9 @@ func TestServeSettings(t *testing.T) {
 		{map[string]string{"MONBAN_SCRIPT_MEMORY_MB": "64"}, nil, func(c *server.Config) any { return c.ScriptLimits.MemoryBytes }, int64(64 << 20)},
 		{map[string]string{"MONBAN_SCRIPT_TIMEOUT": "1500ms"}, nil, func(c *server.Config) any { return c.ScriptLimits.Timeout }, 1500 * time.Millisecond},
 		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "30s"}, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, 30 * time.Second},
+		{nil, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, 10 * time.Second},
+		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "0"}, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, time.Duration(0)},
+		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "5s"}, []string{"-refresh-token-grace", "0s"}, func(c *server.Config) any { return c.Users.RefreshGrace }, time.Duration(0)},
 		{map[string]string{"MONBAN_RATE_LIMIT_FAILED_AUTH_COST": "3"}, nil, func(c *server.Config) any { return c.RateLimits.FailedAuthCost }, 3},
 	}
 	for _, c := range cases {
