@@ -70,6 +70,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		return def
 	}
 	endpointDefault := env("MONBAN_ENDPOINT", server.DefaultEndpoint)
+	def := server.DefaultConfig()
 	var (
 		addr          = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
 		endpoint      = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
@@ -82,12 +83,12 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		logFormat     = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
 		logLevel      = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
 		accessLog     = fs.Bool("access-log", false, "log every request (MONBAN_ACCESS_LOG)")
-		catalogRefr   = durationFlag(fs, "catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change (MONBAN_CATALOG_REFRESH)")
+		catalogRefr   = durationFlag(fs, "catalog-refresh", def.RefreshInterval, "how often to re-read apps, roles, resources and keys from the database even without a change (MONBAN_CATALOG_REFRESH)")
 		metricsAddr   = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
-		keyDelay      = durationFlag(fs, "key-publish-delay", server.DefaultKeyPublishDelay, "how long a rotated-in key is published in the JWKS before it signs; 0 signs at once (MONBAN_KEY_PUBLISH_DELAY)")
-		scriptTimeout = durationFlag(fs, "script-timeout", 2*time.Second, "wall-clock limit of one custom JWT claims script run (MONBAN_SCRIPT_TIMEOUT)")
-		scriptMemory  = fs.Int("script-memory-mb", 32, "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
-		scriptFetches = fs.Int("script-max-fetches", 5, "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
+		keyDelay      = durationFlag(fs, "key-publish-delay", def.KeyPublishDelay, "how long a rotated-in key is published in the JWKS before it signs; 0 signs at once (MONBAN_KEY_PUBLISH_DELAY)")
+		scriptTimeout = durationFlag(fs, "script-timeout", def.ScriptLimits.Timeout, "wall-clock limit of one custom JWT claims script run (MONBAN_SCRIPT_TIMEOUT)")
+		scriptMemory  = fs.Int("script-memory-mb", int(def.ScriptLimits.MemoryBytes>>20), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
+		scriptFetches = fs.Int("script-max-fetches", def.ScriptLimits.MaxFetches, "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
 		scriptAllow   = fs.String("script-fetch-allow", getenv("MONBAN_SCRIPT_FETCH_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that script fetches may reach besides public addresses (MONBAN_SCRIPT_FETCH_ALLOW)")
 		redisURL      = fs.String("redis-url", getenv("MONBAN_REDIS_URL"), "Redis shared by all instances for rate limits, e.g. redis://127.0.0.1:6379/0 (MONBAN_REDIS_URL)")
 		proxies       = fs.String("trusted-proxies", getenv("MONBAN_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (MONBAN_TRUSTED_PROXIES)")
@@ -95,9 +96,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		limitIP       = fs.String("rate-limit-token-ip", env("MONBAN_RATE_LIMIT_TOKEN_IP", ruleString(server.DefaultRateLimits.TokenIP)), "token requests per client address, RATE:BURST (MONBAN_RATE_LIMIT_TOKEN_IP)")
 		limitMgmt     = fs.String("rate-limit-management", env("MONBAN_RATE_LIMIT_MANAGEMENT", ruleString(server.DefaultRateLimits.Management)), "Management API requests per caller, RATE:BURST (MONBAN_RATE_LIMIT_MANAGEMENT)")
 		failedCost    = fs.Int("rate-limit-failed-auth-cost", server.DefaultRateLimits.FailedAuthCost, "what a failed client authentication costs, in requests (MONBAN_RATE_LIMIT_FAILED_AUTH_COST)")
-		retention     = retentionFlag(fs, "audit-retention", 30*24*time.Hour, "how long audit logs are kept, or forever (MONBAN_AUDIT_RETENTION)")
-		sessionTTL    = durationFlag(fs, "session-ttl", 14*24*time.Hour, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
-		refreshGrace  = durationFlag(fs, "refresh-token-grace", 10*time.Second, "how long a rotated refresh token still works, for retries (MONBAN_REFRESH_TOKEN_GRACE)")
+		retention     = retentionFlag(fs, "audit-retention", def.AuditRetention, "how long audit logs are kept, or forever (MONBAN_AUDIT_RETENTION)")
+		sessionTTL    = durationFlag(fs, "session-ttl", def.Users.SessionTTL, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
+		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries (MONBAN_REFRESH_TOKEN_GRACE)")
 	)
 	if err := applyEnv(fs, getenv); err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
@@ -151,14 +152,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 			return nil, 2
 		}
 	}
+	policy.MaxRedirects = def.ScriptPolicy.MaxRedirects
 	trusted, err := ratelimit.ParsePrefixes(*proxies)
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve: trusted proxies:", err)
 		return nil, 2
-	}
-	maxFetches := *scriptFetches
-	if maxFetches == 0 {
-		maxFetches = -1 // the runner's "no fetch"
 	}
 	if *indicator == "" {
 		*indicator = strings.TrimRight(*endpoint, "/") + "/api"
@@ -175,8 +173,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		AccessLog:           *accessLog,
 		MetricsAddr:         *metricsAddr,
 		AuditRetention:      *retention,
-		KeyPublishDelay:     publishDelay(*keyDelay),
-		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: maxFetches},
+		KeyPublishDelay:     *keyDelay,
+		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: *scriptFetches},
 		ScriptPolicy:        policy,
 		RateLimits:          &limits,
 		RedisURL:            *redisURL,
@@ -264,15 +262,6 @@ func parseFetchAllow(v string) (claims.Policy, error) {
 		}
 	}
 	return p, nil
-}
-
-// publishDelay maps the flag (0: sign at once) to the server's setting
-// (0: the default; negative: at once).
-func publishDelay(d time.Duration) time.Duration {
-	if d <= 0 {
-		return -1
-	}
-	return d
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

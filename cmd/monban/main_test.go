@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/server"
 )
 
@@ -158,6 +159,15 @@ func TestServeSettings(t *testing.T) {
 		{nil, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, 10 * time.Second},
 		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "0"}, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, time.Duration(0)},
 		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "5s"}, []string{"-refresh-token-grace", "0s"}, func(c *server.Config) any { return c.Users.RefreshGrace }, time.Duration(0)},
+		// Where 0 is meaningful, it means 0, from a variable or a flag.
+		{map[string]string{"MONBAN_KEY_PUBLISH_DELAY": "0"}, nil, func(c *server.Config) any { return c.KeyPublishDelay }, time.Duration(0)},
+		{nil, []string{"-key-publish-delay", "0s"}, func(c *server.Config) any { return c.KeyPublishDelay }, time.Duration(0)},
+		{nil, nil, func(c *server.Config) any { return c.KeyPublishDelay }, time.Minute},
+		{map[string]string{"MONBAN_AUDIT_RETENTION": "0"}, nil, func(c *server.Config) any { return c.AuditRetention }, time.Duration(0)},
+		{map[string]string{"MONBAN_AUDIT_RETENTION": "forever"}, nil, func(c *server.Config) any { return c.AuditRetention }, audit.Forever},
+		{map[string]string{"MONBAN_SCRIPT_MAX_FETCHES": "0"}, nil, func(c *server.Config) any { return c.ScriptLimits.MaxFetches }, 0},
+		{nil, nil, func(c *server.Config) any { return c.ScriptLimits.MaxFetches }, 5},
+		{nil, nil, func(c *server.Config) any { return c.ScriptPolicy.MaxRedirects }, 3},
 		{map[string]string{"MONBAN_RATE_LIMIT_FAILED_AUTH_COST": "3"}, nil, func(c *server.Config) any { return c.RateLimits.FailedAuthCost }, 3},
 	}
 	for _, c := range cases {

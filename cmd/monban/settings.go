@@ -8,11 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-)
 
-// forever is the audit retention that keeps entries (the server's
-// negative retention).
-const forever time.Duration = -1
+	"github.com/monban/monban/internal/audit"
+)
 
 // durationForms lists what a duration setting accepts, for error messages.
 const durationForms = "a duration such as 0, 90s, 15m, 12h, 90d or 1d12h"
@@ -20,7 +18,7 @@ const durationForms = "a duration such as 0, 90s, 15m, 12h, 90d or 1d12h"
 // durationValue is a flag.Value holding a duration that is not negative,
 // written in Go's syntax (90s, 15m, 1h30m) with a leading number of whole
 // days allowed (90d, 1d12h). With forever set, "forever" is accepted too
-// and stored as forever.
+// and stored as audit.Forever.
 type durationValue struct {
 	d       *time.Duration
 	forever bool
@@ -42,7 +40,7 @@ func retentionFlag(fs *flag.FlagSet, name string, def time.Duration, usage strin
 
 func (v durationValue) Set(s string) error {
 	if v.forever && s == "forever" {
-		*v.d = forever
+		*v.d = audit.Forever
 		return nil
 	}
 	d, err := parseDuration(s)
@@ -100,7 +98,7 @@ func parseDuration(s string) (time.Duration, error) {
 func formatDuration(d time.Duration) string {
 	const day = 24 * time.Hour
 	switch {
-	case d == forever:
+	case d == audit.Forever:
 		return "forever"
 	case d >= day && d%day == 0:
 		return strconv.FormatInt(int64(d/day), 10) + "d"
