@@ -151,6 +151,12 @@ func TestUserValidation(t *testing.T) {
 		{"email with name", "POST", "/api/users", map[string]any{"primaryEmail": "Jane <j@example.com>"}, 400, "primaryEmail"},
 		{"bad phone", "POST", "/api/users", map[string]any{"primaryPhone": "call me"}, 400, "primaryPhone"},
 		{"bad avatar", "POST", "/api/users", map[string]any{"avatar": "javascript:alert(1)"}, 400, "avatar"},
+		{"avatar with user info", "POST", "/api/users", map[string]any{"avatar": "https://cdn.example@evil.example/a.png"}, 400, "avatar"},
+		{"javascript website", "POST", "/api/users", map[string]any{"profile": map[string]any{"website": "javascript:alert(1)"}}, 400, "profile.website"},
+		{"data website", "PATCH", "/api/users/" + u.ID, map[string]any{"profile": map[string]any{"website": "data:text/html,<script>alert(1)</script>"}}, 400, "profile.website"},
+		{"relative website", "POST", "/api/users", map[string]any{"profile": map[string]any{"website": "//evil.example/"}}, 400, "profile.website"},
+		{"javascript profile", "POST", "/api/users", map[string]any{"profile": map[string]any{"profile": "JavaScript:alert(1)"}}, 400, "profile.profile"},
+		{"profile without host", "PATCH", "/api/users/" + u.ID, map[string]any{"profile": map[string]any{"profile": "https:///x"}}, 400, "profile.profile"},
 		{"short password", "POST", "/api/users", map[string]any{"password": "short"}, 400, "password"},
 		{"long password", "POST", "/api/users", map[string]any{"password": strings.Repeat("p", 257)}, 400, "password"},
 		{"digest without algorithm", "POST", "/api/users", map[string]any{"passwordDigest": "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5"}, 400, "passwordAlgorithm"},
@@ -187,6 +193,13 @@ func TestUserValidation(t *testing.T) {
 	if !imported.HasPassword {
 		t.Error("imported digest not stored")
 	}
+	// http(s) links are kept, and an empty one clears the claim.
+	var linked userOutT
+	e.do("PATCH", "/api/users/"+u.ID, map[string]any{"profile": map[string]any{"website": "https://jane.example/", "profile": "http://social.example/jane", "nickname": "jj"}}).want(t, 200, &linked)
+	if linked.Profile.Website != "https://jane.example/" || linked.Profile.Profile != "http://social.example/jane" {
+		t.Errorf("profile links: %+v", linked.Profile)
+	}
+	e.do("PATCH", "/api/users/"+u.ID, map[string]any{"profile": map[string]any{"website": ""}}).want(t, 200, nil)
 	// An empty PATCH changes nothing and succeeds.
 	e.do("PATCH", "/api/users/"+u.ID, map[string]any{}).want(t, 200, nil)
 }
