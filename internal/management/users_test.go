@@ -298,6 +298,10 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 	}{
 		{"relative", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"/cb"}}}, "absolute"},
 		{"fragment", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb#x"}}}, "fragment"},
+		{"user and password", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://user:pw@evil.example/cb"}}}, "oidcClientMetadata.redirectUris must not hold URIs with a user-info part"},
+		{"host lookalike", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb", "https://app.example@evil.example/cb"}}}, "user-info"},
+		{"empty user info", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://@evil.example/cb"}}}, "user-info"},
+		{"post-logout user info", map[string]any{"oidcClientMetadata": map[string]any{"postLogoutRedirectUris": []string{"https://app.example@evil.example/"}}}, "oidcClientMetadata.postLogoutRedirectUris must not hold URIs with a user-info part"},
 		{"javascript", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"javascript:alert(1)"}}}, "javascript"},
 		{"custom scheme on SPA", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"com.example:/cb"}}}, "http"},
 		{"no host", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https:///cb"}}}, "host"},
@@ -314,9 +318,22 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 			}
 		})
 	}
+	// Registration refuses them too, and the app keeps what it had.
+	r := e.do("POST", "/api/applications", map[string]any{"name": "Lookalike", "type": "Traditional",
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://app.example@evil.example/cb"}}})
+	if r.status != 400 || !strings.Contains(r.errBody(t)["message"], "oidcClientMetadata.redirectUris") {
+		t.Errorf("registering a user-info redirect URI: %d %s", r.status, r.body)
+	}
+	var kept applicationJSON
+	e.do("GET", "/api/applications/"+app.ID, nil).want(t, 200, &kept)
+	for _, u := range kept.OIDCClientMetadata.RedirectURIs {
+		if strings.Contains(u, "@") {
+			t.Errorf("a refused URI was stored: %v", kept.OIDCClientMetadata.RedirectURIs)
+		}
+	}
 	var m2m applicationJSON
 	e.do("POST", "/api/applications", map[string]any{"name": "Robot", "type": "MachineToMachine"}).want(t, 201, &m2m)
-	r := e.do("PATCH", "/api/applications/"+m2m.ID, map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb"}}})
+	r = e.do("PATCH", "/api/applications/"+m2m.ID, map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb"}}})
 	if r.status != 400 {
 		t.Errorf("redirect URIs on an M2M app: %d %s", r.status, r.body)
 	}
