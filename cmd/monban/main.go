@@ -96,9 +96,9 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		limitIP       = fs.String("rate-limit-token-ip", env("MONBAN_RATE_LIMIT_TOKEN_IP", ruleString(server.DefaultRateLimits.TokenIP)), "token requests per client address, RATE:BURST (MONBAN_RATE_LIMIT_TOKEN_IP)")
 		limitMgmt     = fs.String("rate-limit-management", env("MONBAN_RATE_LIMIT_MANAGEMENT", ruleString(server.DefaultRateLimits.Management)), "Management API requests per caller, RATE:BURST (MONBAN_RATE_LIMIT_MANAGEMENT)")
 		failedCost    = fs.Int("rate-limit-failed-auth-cost", server.DefaultRateLimits.FailedAuthCost, "what a failed client authentication costs, in requests (MONBAN_RATE_LIMIT_FAILED_AUTH_COST)")
-		retention     = retentionFlag(fs, "audit-retention", def.AuditRetention, "how long audit logs are kept, or forever (MONBAN_AUDIT_RETENTION)")
+		retention     = retentionFlag(fs, "audit-retention", def.AuditRetention, "how long audit logs are kept, or forever; 0 keeps none past the hourly prune (MONBAN_AUDIT_RETENTION)")
 		sessionTTL    = durationFlag(fs, "session-ttl", def.Users.SessionTTL, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
-		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries (MONBAN_REFRESH_TOKEN_GRACE)")
+		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries; 0: not at all (MONBAN_REFRESH_TOKEN_GRACE)")
 	)
 	if err := applyEnv(fs, getenv); err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
