@@ -122,7 +122,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		{"session-ttl", *sessionTTL <= 0, "more than 0"},
 		{"catalog-refresh", *catalogRefr <= 0, "more than 0"},
 		{"script-timeout", *scriptTimeout <= 0, "more than 0"},
-		{"script-memory-mb", *scriptMemory <= 0, "more than 0"},
+		{"script-memory-mb", *scriptMemory <= 0 || *scriptMemory > 1<<16, "from 1 to 65536"},
 		{"script-max-fetches", *scriptFetches < 0, "0 (no fetch) or more"},
 		{"rate-limit-failed-auth-cost", *failedCost < 1, "1 or more"},
 	} {

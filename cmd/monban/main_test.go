@@ -115,7 +115,8 @@ func TestServeRefusesMalformedSettings(t *testing.T) {
 		{map[string]string{"MONBAN_SESSION_TTL": "0"}, nil, "-session-ttl (MONBAN_SESSION_TTL) must be more than 0"},
 		{nil, []string{"-catalog-refresh", "0s"}, "-catalog-refresh (MONBAN_CATALOG_REFRESH) must be more than 0"},
 		{nil, []string{"-script-timeout", "0"}, "-script-timeout (MONBAN_SCRIPT_TIMEOUT) must be more than 0"},
-		{map[string]string{"MONBAN_SCRIPT_MEMORY_MB": "0"}, nil, "-script-memory-mb (MONBAN_SCRIPT_MEMORY_MB) must be more than 0"},
+		{map[string]string{"MONBAN_SCRIPT_MEMORY_MB": "0"}, nil, "-script-memory-mb (MONBAN_SCRIPT_MEMORY_MB) must be from 1 to 65536"},
+		{nil, []string{"-script-memory-mb", "9000000000000"}, "must be from 1 to 65536"},
 		{nil, []string{"-script-max-fetches", "-1"}, "must be 0 (no fetch) or more"},
 		{nil, []string{"-rate-limit-failed-auth-cost", "0"}, "must be 1 or more"},
 	}
