@@ -122,7 +122,7 @@ func decodeB64(b *testing.B, s string) []byte {
 // separate benchmarks.
 func BenchmarkPaired(b *testing.B) {
 	k, is, tok := benchToken(b)
-	v := is.verifier(b, func(c *Config) { c.CacheSize = -1 })
+	v := is.verifier(b, func(c *Config) { c.CacheSize = NoCache })
 	if err := v.Refresh(context.Background()); err != nil {
 		b.Fatal(err)
 	}

@@ -56,6 +56,15 @@ const (
 	DefaultCacheSize = 4096
 )
 
+// The zero Config takes the defaults, so "none" is spelled with these.
+const (
+	// NoLeeway as Config.Leeway checks exp, nbf and iat without any
+	// allowance for clock skew.
+	NoLeeway time.Duration = -1
+	// NoCache as Config.CacheSize verifies every token afresh.
+	NoCache = -1
+)
+
 const (
 	// minRefetch is the least time between two fetches of the keys (the
 	// discovery document and the JWKS).
@@ -86,10 +95,10 @@ type Config struct {
 	// client with a ten-second timeout.
 	HTTPClient *http.Client
 	// Leeway is the clock skew allowed when checking exp, nbf and iat.
-	// Zero means DefaultLeeway; a negative value means none.
+	// Zero means DefaultLeeway; NoLeeway (any negative value) means none.
 	Leeway time.Duration
 	// CacheSize is how many verified tokens are remembered. Zero means
-	// DefaultCacheSize; a negative value turns the cache off.
+	// DefaultCacheSize; NoCache (any negative value) turns the cache off.
 	CacheSize int
 	// Realm is the realm of the WWW-Authenticate challenges. Empty means
 	// the Audience.

@@ -506,6 +506,21 @@ func TestClaimsChecks(t *testing.T) {
 	}
 }
 
+// NoLeeway checks exp exactly; the zero Leeway is DefaultLeeway.
+func TestNoLeeway(t *testing.T) {
+	k := newKey(t, "k1")
+	is := newIssuer(t, k)
+	now := time.Now()
+	tok := k.sign(t, map[string]any{"typ": "at+jwt"}, map[string]any{"iss": testIssuer, "aud": "https://shopping.api", "exp": now.Add(-2 * time.Second).Unix()})
+	exact := is.verifier(t, func(c *Config) { c.Leeway, c.CacheSize = NoLeeway, NoCache })
+	if _, err := exact.Verify(context.Background(), tok); err == nil || !strings.Contains(err.Error(), "expired (exp)") {
+		t.Errorf("NoLeeway: %v", err)
+	}
+	if _, err := is.verifier(t, nil).Verify(context.Background(), tok); err != nil {
+		t.Errorf("default leeway: %v", err)
+	}
+}
+
 // The cache answers for a token seen before, until its exp; a key that
 // disappears from the JWKS empties it.
 func TestCache(t *testing.T) {
@@ -667,7 +682,7 @@ func TestAlgorithms(t *testing.T) {
 		keys = append(keys, &signingKey{kid: string(alg), alg: alg, priv: priv})
 	}
 	is := newIssuer(t, keys...)
-	v := is.verifier(t, func(c *Config) { c.CacheSize = -1 })
+	v := is.verifier(t, func(c *Config) { c.CacheSize = NoCache })
 	claims := map[string]any{"iss": testIssuer, "aud": "https://shopping.api", "exp": time.Now().Add(time.Hour).Unix()}
 	for _, k := range keys {
 		tok := k.sign(t, map[string]any{"typ": "at+jwt"}, claims)

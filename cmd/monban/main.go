@@ -58,7 +58,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 }
 
-func serve(args []string, getenv func(string) string, stderr io.Writer) int {
+// parseServe reads the flags and variables of "monban serve" into a
+// configuration; on a mistake, or for -h, it returns nil and the exit code.
+func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*server.Config, int) {
 	fs := flag.NewFlagSet("monban serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	env := func(name, def string) string {
@@ -68,6 +70,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		return def
 	}
 	endpointDefault := env("MONBAN_ENDPOINT", server.DefaultEndpoint)
+	def := server.DefaultConfig()
 	var (
 		addr          = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
 		endpoint      = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
@@ -79,43 +82,64 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		adminPassword = fs.String("admin-password", getenv("MONBAN_ADMIN_PASSWORD"), "their password (MONBAN_ADMIN_PASSWORD; prefer the variable: flags show in process lists)")
 		logFormat     = fs.String("log-format", env("MONBAN_LOG_FORMAT", "text"), "log format: text or json (MONBAN_LOG_FORMAT)")
 		logLevel      = fs.String("log-level", env("MONBAN_LOG_LEVEL", "info"), "log level: debug, info, warn or error (MONBAN_LOG_LEVEL)")
-		accessLog     = fs.Bool("access-log", envBool(getenv("MONBAN_ACCESS_LOG"), false), "log every request (MONBAN_ACCESS_LOG)")
-		refreshStr    = fs.Duration("catalog-refresh", time.Minute, "how often to re-read apps, roles, resources and keys from the database even without a change")
+		accessLog     = fs.Bool("access-log", false, "log every request (MONBAN_ACCESS_LOG)")
+		catalogRefr   = durationFlag(fs, "catalog-refresh", def.RefreshInterval, "how often to re-read apps, roles, resources and keys from the database even without a change (MONBAN_CATALOG_REFRESH)")
 		metricsAddr   = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
-		keyDelay      = fs.Duration("key-publish-delay", envDuration(getenv("MONBAN_KEY_PUBLISH_DELAY"), server.DefaultKeyPublishDelay), "how long a rotated-in key is published in the JWKS before it signs; 0 signs at once (MONBAN_KEY_PUBLISH_DELAY)")
-		scriptTimeout = fs.Duration("script-timeout", envDuration(getenv("MONBAN_SCRIPT_TIMEOUT"), 2*time.Second), "wall-clock limit of one custom JWT claims script run (MONBAN_SCRIPT_TIMEOUT)")
-		scriptMemory  = fs.Int("script-memory-mb", envInt(getenv("MONBAN_SCRIPT_MEMORY_MB"), 32), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
-		scriptFetches = fs.Int("script-max-fetches", envInt(getenv("MONBAN_SCRIPT_MAX_FETCHES"), 5), "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
+		keyDelay      = durationFlag(fs, "key-publish-delay", def.KeyPublishDelay, "how long a rotated-in key is published in the JWKS before it signs; 0 signs at once (MONBAN_KEY_PUBLISH_DELAY)")
+		scriptTimeout = durationFlag(fs, "script-timeout", def.ScriptLimits.Timeout, "wall-clock limit of one custom JWT claims script run (MONBAN_SCRIPT_TIMEOUT)")
+		scriptMemory  = fs.Int("script-memory-mb", int(def.ScriptLimits.MemoryBytes>>20), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
+		scriptFetches = fs.Int("script-max-fetches", def.ScriptLimits.MaxFetches, "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
 		scriptAllow   = fs.String("script-fetch-allow", getenv("MONBAN_SCRIPT_FETCH_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that script fetches may reach besides public addresses (MONBAN_SCRIPT_FETCH_ALLOW)")
 		redisURL      = fs.String("redis-url", getenv("MONBAN_REDIS_URL"), "Redis shared by all instances for rate limits, e.g. redis://127.0.0.1:6379/0 (MONBAN_REDIS_URL)")
 		proxies       = fs.String("trusted-proxies", getenv("MONBAN_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (MONBAN_TRUSTED_PROXIES)")
 		limitClient   = fs.String("rate-limit-token-client", env("MONBAN_RATE_LIMIT_TOKEN_CLIENT", ruleString(server.DefaultRateLimits.TokenClient)), "token requests per client id, RATE:BURST per second; 0 disables (MONBAN_RATE_LIMIT_TOKEN_CLIENT)")
 		limitIP       = fs.String("rate-limit-token-ip", env("MONBAN_RATE_LIMIT_TOKEN_IP", ruleString(server.DefaultRateLimits.TokenIP)), "token requests per client address, RATE:BURST (MONBAN_RATE_LIMIT_TOKEN_IP)")
 		limitMgmt     = fs.String("rate-limit-management", env("MONBAN_RATE_LIMIT_MANAGEMENT", ruleString(server.DefaultRateLimits.Management)), "Management API requests per caller, RATE:BURST (MONBAN_RATE_LIMIT_MANAGEMENT)")
-		failedCost    = fs.Int("rate-limit-failed-auth-cost", envInt(getenv("MONBAN_RATE_LIMIT_FAILED_AUTH_COST"), server.DefaultRateLimits.FailedAuthCost), "what a failed client authentication costs, in requests (MONBAN_RATE_LIMIT_FAILED_AUTH_COST)")
-		retention     = fs.Duration("audit-retention", envDuration(getenv("MONBAN_AUDIT_RETENTION"), 30*24*time.Hour), "how long audit logs are kept; negative keeps them forever (MONBAN_AUDIT_RETENTION)")
-		sessionTTL    = fs.Duration("session-ttl", envDuration(getenv("MONBAN_SESSION_TTL"), 14*24*time.Hour), "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
-		refreshGrace  = fs.Duration("refresh-token-grace", envDuration(getenv("MONBAN_REFRESH_TOKEN_GRACE"), 10*time.Second), "how long a rotated refresh token still works, for retries (MONBAN_REFRESH_TOKEN_GRACE)")
+		failedCost    = fs.Int("rate-limit-failed-auth-cost", server.DefaultRateLimits.FailedAuthCost, "what a failed client authentication costs, in requests (MONBAN_RATE_LIMIT_FAILED_AUTH_COST)")
+		retention     = retentionFlag(fs, "audit-retention", def.AuditRetention, "how long audit logs are kept, or forever; 0 keeps none past the hourly prune (MONBAN_AUDIT_RETENTION)")
+		sessionTTL    = durationFlag(fs, "session-ttl", def.Users.SessionTTL, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
+		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries; 0: not at all (MONBAN_REFRESH_TOKEN_GRACE)")
 	)
+	if err := applyEnv(fs, getenv); err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return nil, 2
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return nil, 0
 		}
-		return 2
+		return nil, 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "monban serve: unexpected argument %q\n", fs.Arg(0))
-		return 2
+		return nil, 2
+	}
+	for _, c := range []struct {
+		flag string
+		bad  bool
+		want string
+	}{
+		{"session-ttl", *sessionTTL <= 0, "more than 0"},
+		{"catalog-refresh", *catalogRefr <= 0, "more than 0"},
+		{"script-timeout", *scriptTimeout <= 0, "more than 0"},
+		{"script-memory-mb", *scriptMemory <= 0 || *scriptMemory > 1<<16, "from 1 to 65536"},
+		{"script-max-fetches", *scriptFetches < 0, "0 (no fetch) or more"},
+		{"rate-limit-failed-auth-cost", *failedCost < 1, "1 or more"},
+	} {
+		if c.bad {
+			fmt.Fprintf(stderr, "monban serve: %s must be %s\n", settingName(fs, c.flag), c.want)
+			return nil, 2
+		}
 	}
 	logger, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
-		return 2
+		return nil, 2
 	}
 	policy, err := parseFetchAllow(*scriptAllow)
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
-		return 2
+		return nil, 2
 	}
 	limits := server.RateLimits{FailedAuthCost: *failedCost}
 	for _, l := range []struct {
@@ -125,26 +149,19 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	}{{"rate-limit-token-client", *limitClient, &limits.TokenClient}, {"rate-limit-token-ip", *limitIP, &limits.TokenIP}, {"rate-limit-management", *limitMgmt, &limits.Management}} {
 		if *l.rule, err = parseRule(l.v); err != nil {
 			fmt.Fprintf(stderr, "monban serve: -%s: %v\n", l.name, err)
-			return 2
+			return nil, 2
 		}
 	}
+	policy.MaxRedirects = def.ScriptPolicy.MaxRedirects
 	trusted, err := ratelimit.ParsePrefixes(*proxies)
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve: trusted proxies:", err)
-		return 2
-	}
-	maxFetches := *scriptFetches
-	if maxFetches == 0 {
-		maxFetches = -1 // the runner's "no fetch"
+		return nil, 2
 	}
 	if *indicator == "" {
 		*indicator = strings.TrimRight(*endpoint, "/") + "/api"
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	start := time.Now()
-	srv, err := server.New(ctx, server.Config{
+	return &server.Config{
 		Addr:                *addr,
 		Endpoint:            *endpoint,
 		DatabaseURL:         *dbURL,
@@ -156,31 +173,44 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		AccessLog:           *accessLog,
 		MetricsAddr:         *metricsAddr,
 		AuditRetention:      *retention,
-		KeyPublishDelay:     publishDelay(*keyDelay),
-		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: maxFetches},
+		KeyPublishDelay:     *keyDelay,
+		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: *scriptFetches},
 		ScriptPolicy:        policy,
 		RateLimits:          &limits,
 		RedisURL:            *redisURL,
 		TrustedProxies:      trusted,
-		RefreshInterval:     *refreshStr,
+		RefreshInterval:     *catalogRefr,
 		Users:               server.UserSettings{SessionTTL: *sessionTTL, RefreshGrace: *refreshGrace},
 		Logger:              logger,
 		Stderr:              stderr,
-	})
+	}, 0
+}
+
+func serve(args []string, getenv func(string) string, stderr io.Writer) int {
+	cfg, code := parseServe(args, getenv, stderr)
+	if cfg == nil {
+		return code
+	}
+	logger := cfg.Logger
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	start := time.Now()
+	srv, err := server.New(ctx, *cfg)
 	if err != nil {
 		logger.Error("start-up failed", "err", err)
 		return 1
 	}
 	defer srv.Close()
 	if err := srv.Listen(); err != nil {
-		logger.Error("cannot listen", "addr", *addr, "err", err)
+		logger.Error("cannot listen", "addr", cfg.Addr, "err", err)
 		return 1
 	}
 	logger.Info("monban is ready",
 		"version", version,
 		"addr", srv.Addr(),
-		"issuer", server.Issuer(*endpoint),
-		"management_api", *indicator,
+		"issuer", server.Issuer(cfg.Endpoint),
+		"management_api", cfg.ManagementIndicator,
 		"started_in", time.Since(start).Round(time.Millisecond))
 	if err := srv.Serve(ctx); err != nil {
 		logger.Error("server stopped with an error", "err", err)
@@ -232,36 +262,6 @@ func parseFetchAllow(v string) (claims.Policy, error) {
 		}
 	}
 	return p, nil
-}
-
-// publishDelay maps the flag (0: sign at once) to the server's setting
-// (0: the default; negative: at once).
-func publishDelay(d time.Duration) time.Duration {
-	if d <= 0 {
-		return -1
-	}
-	return d
-}
-
-func envInt(v string, def int) int {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n
-	}
-	return def
-}
-
-func envDuration(v string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(v); err == nil {
-		return d
-	}
-	return def
-}
-
-func envBool(v string, def bool) bool {
-	if b, err := strconv.ParseBool(v); err == nil {
-		return b
-	}
-	return def
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

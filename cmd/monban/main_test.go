@@ -2,8 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/audit"
+	"github.com/monban/monban/internal/server"
 )
 
 func TestCLI(t *testing.T) {
@@ -77,6 +82,127 @@ func TestParseRule(t *testing.T) {
 	for _, bad := range []string{"100", "x:1", "1:x", "-1:5", "1:0"} {
 		if _, err := parseRule(bad); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// A malformed variable stops start-up with a message naming it and the
+// accepted forms, exactly as the same value given to its flag does.
+func TestServeRefusesMalformedSettings(t *testing.T) {
+	cases := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"MONBAN_SESSION_TTL": "1x"}, nil, `MONBAN_SESSION_TTL: "1x" is not a duration such as 0, 90s, 15m, 12h, 90d or 1d12h`},
+		{map[string]string{"MONBAN_SESSION_TTL": "1.5d"}, nil, `MONBAN_SESSION_TTL: "1.5d" is not a duration`},
+		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "-5s"}, nil, `MONBAN_REFRESH_TOKEN_GRACE: "-5s" is not a duration`},
+		{map[string]string{"MONBAN_KEY_PUBLISH_DELAY": "1d-1h"}, nil, `MONBAN_KEY_PUBLISH_DELAY: "1d-1h" is not a duration`},
+		{map[string]string{"MONBAN_AUDIT_RETENTION": "-1h"}, nil, `MONBAN_AUDIT_RETENTION: "-1h" is not a duration such as 0, 90s, 15m, 12h, 90d or 1d12h, nor forever`},
+		{map[string]string{"MONBAN_CATALOG_REFRESH": "soon"}, nil, `MONBAN_CATALOG_REFRESH: "soon" is not a duration`},
+		{map[string]string{"MONBAN_SCRIPT_TIMEOUT": "2"}, nil, `MONBAN_SCRIPT_TIMEOUT: "2" is not a duration`},
+		{map[string]string{"MONBAN_ACCESS_LOG": "yes"}, nil, `MONBAN_ACCESS_LOG: "yes" is not a boolean: use true or false (or 1 or 0)`},
+		{map[string]string{"MONBAN_SCRIPT_MEMORY_MB": "32MB"}, nil, `MONBAN_SCRIPT_MEMORY_MB: "32MB" is not a whole number`},
+		{map[string]string{"MONBAN_SCRIPT_MAX_FETCHES": "five"}, nil, `MONBAN_SCRIPT_MAX_FETCHES: "five" is not a whole number`},
+		{map[string]string{"MONBAN_RATE_LIMIT_FAILED_AUTH_COST": "1e3"}, nil, `MONBAN_RATE_LIMIT_FAILED_AUTH_COST: "1e3" is not a whole number`},
+		// A malformed variable is refused even when its flag is given.
+		{map[string]string{"MONBAN_SESSION_TTL": "1x"}, []string{"-session-ttl", "1h"}, `MONBAN_SESSION_TTL: "1x"`},
+		// The flags refuse the same values.
+		{nil, []string{"-session-ttl", "1x"}, `invalid value "1x" for flag -session-ttl: "1x" is not a duration`},
+		{nil, []string{"-refresh-token-grace", "-1s"}, `invalid value "-1s" for flag -refresh-token-grace`},
+		{nil, []string{"-audit-retention", "always"}, `nor forever`},
+		// Where 0 means nothing, it is refused rather than replaced.
+		{map[string]string{"MONBAN_SESSION_TTL": "0"}, nil, "-session-ttl (MONBAN_SESSION_TTL) must be more than 0"},
+		{nil, []string{"-catalog-refresh", "0s"}, "-catalog-refresh (MONBAN_CATALOG_REFRESH) must be more than 0"},
+		{nil, []string{"-script-timeout", "0"}, "-script-timeout (MONBAN_SCRIPT_TIMEOUT) must be more than 0"},
+		{map[string]string{"MONBAN_SCRIPT_MEMORY_MB": "0"}, nil, "-script-memory-mb (MONBAN_SCRIPT_MEMORY_MB) must be from 1 to 65536"},
+		{nil, []string{"-script-memory-mb", "9000000000000"}, "must be from 1 to 65536"},
+		{nil, []string{"-script-max-fetches", "-1"}, "must be 0 (no fetch) or more"},
+		{nil, []string{"-rate-limit-failed-auth-cost", "0"}, "must be 1 or more"},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.env, c.args), func(t *testing.T) {
+			var stderr bytes.Buffer
+			cfg, code := parseServe(c.args, func(k string) string { return c.env[k] }, &stderr)
+			if cfg != nil || code != 2 {
+				t.Fatalf("accepted (code %d)", code)
+			}
+			if !strings.Contains(stderr.String(), c.want) {
+				t.Errorf("output lacks %q:\n%s", c.want, stderr.String())
+			}
+		})
+	}
+}
+
+// Each setting reads the same from its variable and its flag, durations in
+// days too, and a flag wins over its variable.
+func TestServeSettings(t *testing.T) {
+	const day = 24 * time.Hour
+	cases := []struct {
+		env  map[string]string
+		args []string
+		get  func(*server.Config) any
+		want any
+	}{
+		{nil, nil, func(c *server.Config) any { return c.Users.SessionTTL }, 14 * day},
+		{map[string]string{"MONBAN_SESSION_TTL": "1d"}, nil, func(c *server.Config) any { return c.Users.SessionTTL }, day},
+		{map[string]string{"MONBAN_SESSION_TTL": "1d12h"}, nil, func(c *server.Config) any { return c.Users.SessionTTL }, 36 * time.Hour},
+		{nil, []string{"-session-ttl", "90d"}, func(c *server.Config) any { return c.Users.SessionTTL }, 90 * day},
+		{map[string]string{"MONBAN_SESSION_TTL": "1d"}, []string{"-session-ttl", "2h"}, func(c *server.Config) any { return c.Users.SessionTTL }, 2 * time.Hour},
+		{map[string]string{"MONBAN_AUDIT_RETENTION": "90d"}, nil, func(c *server.Config) any { return c.AuditRetention }, 90 * day},
+		{nil, nil, func(c *server.Config) any { return c.AuditRetention }, 30 * day},
+		{map[string]string{"MONBAN_CATALOG_REFRESH": "30s"}, nil, func(c *server.Config) any { return c.RefreshInterval }, 30 * time.Second},
+		{map[string]string{"MONBAN_ACCESS_LOG": "true"}, nil, func(c *server.Config) any { return c.AccessLog }, true},
+		{map[string]string{"MONBAN_ACCESS_LOG": "1"}, []string{"-access-log=false"}, func(c *server.Config) any { return c.AccessLog }, false},
+		{map[string]string{"MONBAN_SCRIPT_MEMORY_MB": "64"}, nil, func(c *server.Config) any { return c.ScriptLimits.MemoryBytes }, int64(64 << 20)},
+		{map[string]string{"MONBAN_SCRIPT_TIMEOUT": "1500ms"}, nil, func(c *server.Config) any { return c.ScriptLimits.Timeout }, 1500 * time.Millisecond},
+		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "30s"}, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, 30 * time.Second},
+		{nil, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, 10 * time.Second},
+		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "0"}, nil, func(c *server.Config) any { return c.Users.RefreshGrace }, time.Duration(0)},
+		{map[string]string{"MONBAN_REFRESH_TOKEN_GRACE": "5s"}, []string{"-refresh-token-grace", "0s"}, func(c *server.Config) any { return c.Users.RefreshGrace }, time.Duration(0)},
+		// Where 0 is meaningful, it means 0, from a variable or a flag.
+		{map[string]string{"MONBAN_KEY_PUBLISH_DELAY": "0"}, nil, func(c *server.Config) any { return c.KeyPublishDelay }, time.Duration(0)},
+		{nil, []string{"-key-publish-delay", "0s"}, func(c *server.Config) any { return c.KeyPublishDelay }, time.Duration(0)},
+		{nil, nil, func(c *server.Config) any { return c.KeyPublishDelay }, time.Minute},
+		{map[string]string{"MONBAN_AUDIT_RETENTION": "0"}, nil, func(c *server.Config) any { return c.AuditRetention }, time.Duration(0)},
+		{map[string]string{"MONBAN_AUDIT_RETENTION": "forever"}, nil, func(c *server.Config) any { return c.AuditRetention }, audit.Forever},
+		{map[string]string{"MONBAN_SCRIPT_MAX_FETCHES": "0"}, nil, func(c *server.Config) any { return c.ScriptLimits.MaxFetches }, 0},
+		{nil, nil, func(c *server.Config) any { return c.ScriptLimits.MaxFetches }, 5},
+		{nil, nil, func(c *server.Config) any { return c.ScriptPolicy.MaxRedirects }, 3},
+		{map[string]string{"MONBAN_RATE_LIMIT_FAILED_AUTH_COST": "3"}, nil, func(c *server.Config) any { return c.RateLimits.FailedAuthCost }, 3},
+	}
+	for _, c := range cases {
+		t.Run(fmt.Sprint(c.env, c.args), func(t *testing.T) {
+			var stderr bytes.Buffer
+			cfg, code := parseServe(c.args, func(k string) string { return c.env[k] }, &stderr)
+			if cfg == nil {
+				t.Fatalf("refused (code %d): %s", code, stderr.String())
+			}
+			if got := c.get(cfg); got != c.want {
+				t.Errorf("got %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	const day = 24 * time.Hour
+	for in, want := range map[string]time.Duration{
+		"0": 0, "0s": 0, "90s": 90 * time.Second, "1h30m": 90 * time.Minute, "1d": day, "90d": 90 * day,
+		"1d12h": 36 * time.Hour, "0d": 0, "2d0s": 2 * day, "65535d": 65535 * day,
+	} {
+		if got, err := parseDuration(in); err != nil || got != want {
+			t.Errorf("%q: %v %v, want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "d", "1", "1x", "1.5d", "-1d", "1d-1h", "1d+1h", "-1s", "1dd", "1h1d", "+1d", "1 d", "65536d", "1d2562048h", "forever"} {
+		if got, err := parseDuration(bad); err == nil {
+			t.Errorf("%q accepted as %v", bad, got)
+		}
+	}
+	for _, d := range []time.Duration{0, time.Second, 36 * time.Hour, 14 * day} {
+		if got, err := parseDuration(formatDuration(d)); err != nil || got != d {
+			t.Errorf("%v → %q → %v %v", d, formatDuration(d), got, err)
 		}
 	}
 }

@@ -138,16 +138,15 @@ func Start(t T, opts Options) *Server {
 	if s.ManagementIndicator == "" {
 		s.ManagementIndicator = base + "/api"
 	}
-	srv, err := server.New(context.Background(), server.Config{
-		Listener:            ln,
-		Endpoint:            base,
-		DatabaseURL:         "sqlite://" + filepath.Join(t.TempDir(), "monban.db"),
-		ManagementIndicator: s.ManagementIndicator,
-		BootstrapAppID:      AdminID,
-		BootstrapAppSecret:  AdminSecret,
-		KeyPublishDelay:     -1, // a rotated key signs at once
-		Logger:              slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	cfg := server.DefaultConfig()
+	cfg.Listener = ln
+	cfg.Endpoint = base
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "monban.db")
+	cfg.ManagementIndicator = s.ManagementIndicator
+	cfg.BootstrapAppID, cfg.BootstrapAppSecret = AdminID, AdminSecret
+	cfg.KeyPublishDelay = 0 // a rotated key signs at once
+	cfg.Logger = slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, err := server.New(context.Background(), cfg)
 	if err != nil {
 		ln.Close()
 		t.Fatalf("start Monban: %v", err)

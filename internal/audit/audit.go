@@ -23,6 +23,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"log/slog"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -31,13 +32,14 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// Options tune a Writer. Zero fields take their defaults.
+// Options tune a Writer. Zero fields take their defaults, except Retention.
 type Options struct {
 	Buffer        int           // events waiting at most; default 10,000
 	BatchSize     int           // entries per transaction at most; default 256
 	FlushInterval time.Duration // how long an event may wait; default 1 s
-	// Retention is how long entries are kept; default 30 days, negative
-	// keeps them forever. Older ones are deleted every PruneInterval.
+	// Retention is how long entries are kept: older ones are deleted every
+	// PruneInterval. Zero keeps none past the next prune; Forever keeps
+	// them all. The server's default is DefaultRetention.
 	Retention     time.Duration
 	PruneInterval time.Duration // default 1 h
 	// MaxAttempts bounds the writes of one batch, the first included;
@@ -50,6 +52,15 @@ type Options struct {
 	MaxRetryBackoff time.Duration
 }
 
+// Retention settings.
+const (
+	// DefaultRetention is how long the server keeps audit entries unless
+	// configured otherwise.
+	DefaultRetention = 30 * 24 * time.Hour
+	// Forever is the Retention that keeps every entry.
+	Forever time.Duration = math.MaxInt64
+)
+
 func (o Options) withDefaults() Options {
 	if o.Buffer <= 0 {
 		o.Buffer = 10000
@@ -60,9 +71,7 @@ func (o Options) withDefaults() Options {
 	if o.FlushInterval <= 0 {
 		o.FlushInterval = time.Second
 	}
-	if o.Retention == 0 {
-		o.Retention = 30 * 24 * time.Hour
-	}
+	o.Retention = max(o.Retention, 0)
 	if o.PruneInterval <= 0 {
 		o.PruneInterval = time.Hour
 	}
@@ -379,7 +388,7 @@ func (w *Writer) lose(b *retry, why string) {
 
 // prune deletes entries older than the retention.
 func (w *Writer) prune() {
-	if w.opts.Retention < 0 {
+	if w.opts.Retention == Forever {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

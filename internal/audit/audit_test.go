@@ -117,6 +117,31 @@ func TestPruneKeepsRecentEntries(t *testing.T) {
 	}
 }
 
+// A retention of zero keeps nothing past a prune; Forever keeps everything.
+func TestPruneRetentionZeroAndForever(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		retention time.Duration
+		keep      int
+	}{{0, 0}, {Forever, 2}} {
+		st := openStore(t)
+		now := time.Now()
+		if err := st.InsertLogs(ctx, []store.LogEntry{
+			{ID: "old", Key: "k", Result: store.ResultSuccess, CreatedAt: now.Add(-100 * 365 * 24 * time.Hour)},
+			{ID: "new", Key: "k", Result: store.ResultSuccess, CreatedAt: now.Add(-time.Millisecond)},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w := NewWriter(st, quiet, Options{Retention: c.retention})
+		w.Prune()
+		_ = w.Close(ctx)
+		list, _, err := st.ListLogs(ctx, store.LogFilter{}, store.Page{})
+		if err != nil || len(list) != c.keep {
+			t.Errorf("retention %v: %d entries left (%v), want %d", c.retention, len(list), err, c.keep)
+		}
+	}
+}
+
 // Alike successful events within one flush become one entry with a count;
 // others stay apart.
 func TestMergeableEvents(t *testing.T) {

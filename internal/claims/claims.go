@@ -9,15 +9,16 @@ import (
 	"time"
 )
 
-// Limits bound one run of a script. A zero field takes its default.
+// Limits bound one run of a script. A zero field takes its default, except
+// MaxFetches, where zero means no fetch (DefaultLimits holds every default).
 type Limits struct {
 	// Timeout is the wall-clock budget of a run: waiting for a free slot,
 	// preparing a VM, the script and everything it awaits. Default 2s.
 	Timeout time.Duration
 	// MemoryBytes is the heap limit of each VM. Default 32 MiB.
 	MemoryBytes int64
-	// MaxFetches is the number of fetch calls allowed per run. Default 5;
-	// a negative value disables fetch.
+	// MaxFetches is the number of fetch calls allowed per run; zero
+	// disables fetch. The default is DefaultMaxFetches.
 	MaxFetches int
 	// FetchTimeout bounds each fetch, never beyond the run's deadline.
 	// Default 1.5s.
@@ -35,6 +36,17 @@ type Limits struct {
 	MaxTimers int
 }
 
+// Defaults of the settings where zero is a meaningful value.
+const (
+	DefaultMaxFetches   = 5
+	DefaultMaxRedirects = 3
+)
+
+// DefaultLimits returns the default limits, DefaultMaxFetches included.
+func DefaultLimits() Limits {
+	return Limits{MaxFetches: DefaultMaxFetches}.withDefaults()
+}
+
 func (l Limits) withDefaults() Limits {
 	if l.Timeout <= 0 {
 		l.Timeout = 2 * time.Second
@@ -42,12 +54,7 @@ func (l Limits) withDefaults() Limits {
 	if l.MemoryBytes <= 0 {
 		l.MemoryBytes = 32 << 20
 	}
-	switch {
-	case l.MaxFetches == 0:
-		l.MaxFetches = 5
-	case l.MaxFetches < 0:
-		l.MaxFetches = 0
-	}
+	l.MaxFetches = max(l.MaxFetches, 0)
 	if l.FetchTimeout <= 0 {
 		l.FetchTimeout = 1500 * time.Millisecond
 	}
@@ -81,8 +88,8 @@ type Policy struct {
 	AllowHosts []string
 	// AllowNetworks are address ranges reachable although not public.
 	AllowNetworks []netip.Prefix
-	// MaxRedirects is the number of redirects followed. Default 3; negative
-	// follows none.
+	// MaxRedirects is the number of redirects followed; zero follows none.
+	// The default is DefaultMaxRedirects.
 	MaxRedirects int
 }
 
@@ -110,12 +117,7 @@ type Options struct {
 
 func (o Options) withDefaults() Options {
 	o.Limits = o.Limits.withDefaults()
-	if o.Policy.MaxRedirects == 0 {
-		o.Policy.MaxRedirects = 3
-	}
-	if o.Policy.MaxRedirects < 0 {
-		o.Policy.MaxRedirects = 0
-	}
+	o.Policy.MaxRedirects = max(o.Policy.MaxRedirects, 0)
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = 16
 	}

@@ -44,6 +44,14 @@ func newTestRunner(t *testing.T, opts Options) *Runner {
 	if _, err := runtimeCode(); err != nil {
 		t.Fatal(err)
 	}
+	// Zero fetches and redirects are meaningful: tests that leave them
+	// unset get the defaults, as the server configures them.
+	if opts.Limits.MaxFetches == 0 {
+		opts.Limits.MaxFetches = DefaultMaxFetches
+	}
+	if opts.Policy.MaxRedirects == 0 {
+		opts.Policy.MaxRedirects = DefaultMaxRedirects
+	}
 	r := NewRunner(opts)
 	t.Cleanup(func() { _ = r.Close() })
 	return r

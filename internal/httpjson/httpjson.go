@@ -40,8 +40,9 @@ func badRequest(format string, args ...any) *DecodeError {
 
 // Decode reads r's body, which must be one JSON object of at most maxBytes
 // bytes (DefaultMaxBytes if maxBytes <= 0) sent as application/json, into v.
-// Unknown fields and anything after the object are rejected. Every failure is
-// a *DecodeError.
+// Unknown fields, anything after the object, a member name repeated in its
+// object (at any depth) and a field name in the wrong case (see CheckKeys)
+// are rejected. Every failure is a *DecodeError.
 func Decode(w http.ResponseWriter, r *http.Request, v any, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
@@ -77,7 +78,7 @@ func Decode(w http.ResponseWriter, r *http.Request, v any, maxBytes int64) error
 	if _, err := dec.Token(); err != io.EOF {
 		return badRequest("request body must hold a single JSON object")
 	}
-	return nil
+	return CheckKeys(data, v)
 }
 
 // IsJSONContentType reports whether a Content-Type header names JSON

@@ -82,3 +82,77 @@ func TestWrite(t *testing.T) {
 		t.Fatalf("unencodable value: %d %s", w.Code, w.Body)
 	}
 }
+
+// encoding/json matches member names in any case and keeps the last of
+// repeated ones; Decode refuses both, at any depth, naming the member.
+func TestDecodeStrictKeys(t *testing.T) {
+	type inner struct {
+		Website string `json:"website"`
+		Zone    string `json:"zoneinfo,omitempty"`
+	}
+	type Embedded struct {
+		Flag bool `json:"flag"`
+	}
+	type body struct {
+		Embedded
+		Name    string            `json:"name"`
+		Profile *inner            `json:"profile"`
+		List    []inner           `json:"list"`
+		Data    map[string]any    `json:"customData"`
+		Raw     json.RawMessage   `json:"raw"`
+		Labels  map[string]string `json:"labels"`
+		NoTag   string
+	}
+	for _, tc := range []struct {
+		name, body string
+		msg        string // "" for success
+	}{
+		{"exact", `{"name":"x","profile":{"website":"w"},"list":[{"website":"a"}],"customData":{"A":1,"a":2},"flag":true,"NoTag":"n","labels":{"K":"1","k":"2"}}`, ""},
+		{"case", `{"Name":"x"}`, `unknown field "Name" (names are case-sensitive: "name")`},
+		{"case upper", `{"NAME":"x"}`, `unknown field "NAME"`},
+		{"case of untagged field", `{"notag":"x"}`, `unknown field "notag" (names are case-sensitive: "NoTag")`},
+		{"case of embedded field", `{"Flag":true}`, `unknown field "Flag"`},
+		{"nested case", `{"profile":{"Website":"w"}}`, `unknown field "profile.Website"`},
+		{"case in array element", `{"list":[{"website":"a"},{"WEBSITE":"b"}]}`, `unknown field "list.WEBSITE"`},
+		{"case with omitempty", `{"profile":{"ZoneInfo":"x"}}`, `unknown field "profile.ZoneInfo"`},
+		{"repeated", `{"name":"x","name":"y"}`, `field "name" is repeated`},
+		{"repeated with same value", `{"name":"x","name":"x"}`, `field "name" is repeated`},
+		{"repeated nested", `{"profile":{"website":"a","website":"b"}}`, `field "profile.website" is repeated`},
+		{"repeated in map", `{"customData":{"k":1,"k":2}}`, `field "customData.k" is repeated`},
+		{"repeated deep in map", `{"customData":{"a":[{"b":{"c":1,"c":2}}]}}`, `field "customData.a.b.c" is repeated`},
+		{"repeated in raw", `{"raw":{"x":{"y":1,"y":1}}}`, `field "raw.x.y" is repeated`},
+		{"repeated object", `{"profile":{},"profile":{"website":"w"}}`, `field "profile" is repeated`},
+		{"repeated escaped", `{"name":"x","n\u0061me":"y"}`, `field "name" is repeated`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tc.body))
+			r.Header.Set("Content-Type", "application/json")
+			var v body
+			err := Decode(httptest.NewRecorder(), r, &v, 0)
+			if tc.msg == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			var de *DecodeError
+			if !errors.As(err, &de) || de.Status != http.StatusBadRequest || !strings.Contains(de.Message, tc.msg) {
+				t.Fatalf("got %v, want 400 containing %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+// Without a type, only repeated names are refused; maps keep any case.
+func TestCheckKeysUntyped(t *testing.T) {
+	if err := CheckKeys([]byte(`{"a":1,"A":2,"b":[{"a":1},{"a":2}]}`), nil); err != nil {
+		t.Errorf("distinct names refused: %v", err)
+	}
+	if err := CheckKeys([]byte(`[{"a":1,"a":2}]`), nil); err == nil || !strings.Contains(err.Error(), `"a" is repeated`) {
+		t.Errorf("repeat in an array: %v", err)
+	}
+	deep := strings.Repeat(`{"a":`, maxDepth+1) + "1" + strings.Repeat("}", maxDepth+1)
+	if err := CheckKeys([]byte(deep), nil); err == nil || !strings.Contains(err.Error(), "nested too deeply") {
+		t.Errorf("deep nesting: %v", err)
+	}
+}

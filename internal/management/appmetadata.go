@@ -121,7 +121,7 @@ func applyMetadata(app *store.Application, oidc *oidcMetadataIn, custom *customM
 var forbiddenSchemes = map[string]bool{"javascript": true, "data": true, "vbscript": true, "file": true, "blob": true, "about": true, "filesystem": true}
 
 // checkRedirectURIs validates a list of redirect URIs: absolute, without a
-// fragment, http(s) with a host for web apps; native apps may also use
+// fragment or a user-info part, http(s) with a host for web apps; native apps may also use
 // private-use schemes (RFC 8252 §7.1). Repeats are dropped.
 func checkRedirectURIs(field string, typ store.AppType, uris []string) ([]string, error) {
 	if len(uris) > maxURIs {
@@ -139,6 +139,11 @@ func checkRedirectURIs(field string, typ store.AppType, uris []string) ([]string
 		}
 		if u.Fragment != "" || strings.Contains(raw, "#") {
 			return nil, invalid(field + " must not hold URIs with a fragment")
+		}
+		// https://app.example@evil.example/cb reads as app.example but
+		// leads to evil.example; a password has no place in a URI either.
+		if u.User != nil {
+			return nil, invalid(field + " must not hold URIs with a user-info part (user@ or user:password@)")
 		}
 		scheme := strings.ToLower(u.Scheme)
 		switch {

@@ -92,6 +92,9 @@ func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 	if err := checkIndicator(*body.Indicator); err != nil {
 		return err
 	}
+	if *body.Indicator != s.Indicator && sameResource(*body.Indicator, s.Indicator) {
+		return errLookalikeIndicator
+	}
 	res := store.Resource{
 		ID:             randid.ID(),
 		Name:           *body.Name,

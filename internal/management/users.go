@@ -183,10 +183,17 @@ func checkPhone(v string) error {
 	return nil
 }
 
-func checkAvatar(v string) error {
+func checkAvatar(v string) error { return checkWebURL("avatar", v) }
+
+// checkWebURL validates a URL released to relying parties as a link (the
+// avatar, and the website and profile claims): an absolute http(s) URL
+// with a host, no user-info part and no whitespace, so that a javascript:
+// or data: URL never reaches a page that renders it.
+func checkWebURL(field, v string) error {
 	u, err := url.Parse(v)
-	if len(v) > maxURILen || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(v, " \t\r\n") {
-		return invalid("avatar must be an http(s) URL")
+	if len(v) > maxURILen || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		strings.ContainsAny(v, " \t\r\n") {
+		return invalid(field + " must be an absolute http(s) URL")
 	}
 	return nil
 }
@@ -214,6 +221,13 @@ func checkProfile(p store.UserProfile) error {
 	for _, f := range fields {
 		if err := checkText("profile fields", f, maxProfileField, false); err != nil {
 			return err
+		}
+	}
+	for field, v := range map[string]string{"profile.website": p.Website, "profile.profile": p.Profile} {
+		if v != "" {
+			if err := checkWebURL(field, v); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -151,6 +151,12 @@ func TestUserValidation(t *testing.T) {
 		{"email with name", "POST", "/api/users", map[string]any{"primaryEmail": "Jane <j@example.com>"}, 400, "primaryEmail"},
 		{"bad phone", "POST", "/api/users", map[string]any{"primaryPhone": "call me"}, 400, "primaryPhone"},
 		{"bad avatar", "POST", "/api/users", map[string]any{"avatar": "javascript:alert(1)"}, 400, "avatar"},
+		{"avatar with user info", "POST", "/api/users", map[string]any{"avatar": "https://cdn.example@evil.example/a.png"}, 400, "avatar"},
+		{"javascript website", "POST", "/api/users", map[string]any{"profile": map[string]any{"website": "javascript:alert(1)"}}, 400, "profile.website"},
+		{"data website", "PATCH", "/api/users/" + u.ID, map[string]any{"profile": map[string]any{"website": "data:text/html,<script>alert(1)</script>"}}, 400, "profile.website"},
+		{"relative website", "POST", "/api/users", map[string]any{"profile": map[string]any{"website": "//evil.example/"}}, 400, "profile.website"},
+		{"javascript profile", "POST", "/api/users", map[string]any{"profile": map[string]any{"profile": "JavaScript:alert(1)"}}, 400, "profile.profile"},
+		{"profile without host", "PATCH", "/api/users/" + u.ID, map[string]any{"profile": map[string]any{"profile": "https:///x"}}, 400, "profile.profile"},
 		{"short password", "POST", "/api/users", map[string]any{"password": "short"}, 400, "password"},
 		{"long password", "POST", "/api/users", map[string]any{"password": strings.Repeat("p", 257)}, 400, "password"},
 		{"digest without algorithm", "POST", "/api/users", map[string]any{"passwordDigest": "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$a2V5a2V5a2V5a2V5a2V5a2V5"}, 400, "passwordAlgorithm"},
@@ -187,6 +193,13 @@ func TestUserValidation(t *testing.T) {
 	if !imported.HasPassword {
 		t.Error("imported digest not stored")
 	}
+	// http(s) links are kept, and an empty one clears the claim.
+	var linked userOutT
+	e.do("PATCH", "/api/users/"+u.ID, map[string]any{"profile": map[string]any{"website": "https://jane.example/", "profile": "http://social.example/jane", "nickname": "jj"}}).want(t, 200, &linked)
+	if linked.Profile.Website != "https://jane.example/" || linked.Profile.Profile != "http://social.example/jane" {
+		t.Errorf("profile links: %+v", linked.Profile)
+	}
+	e.do("PATCH", "/api/users/"+u.ID, map[string]any{"profile": map[string]any{"website": ""}}).want(t, 200, nil)
 	// An empty PATCH changes nothing and succeeds.
 	e.do("PATCH", "/api/users/"+u.ID, map[string]any{}).want(t, 200, nil)
 }
@@ -285,6 +298,10 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 	}{
 		{"relative", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"/cb"}}}, "absolute"},
 		{"fragment", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb#x"}}}, "fragment"},
+		{"user and password", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://user:pw@evil.example/cb"}}}, "oidcClientMetadata.redirectUris must not hold URIs with a user-info part"},
+		{"host lookalike", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb", "https://app.example@evil.example/cb"}}}, "user-info"},
+		{"empty user info", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://@evil.example/cb"}}}, "user-info"},
+		{"post-logout user info", map[string]any{"oidcClientMetadata": map[string]any{"postLogoutRedirectUris": []string{"https://app.example@evil.example/"}}}, "oidcClientMetadata.postLogoutRedirectUris must not hold URIs with a user-info part"},
 		{"javascript", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"javascript:alert(1)"}}}, "javascript"},
 		{"custom scheme on SPA", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"com.example:/cb"}}}, "http"},
 		{"no host", map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https:///cb"}}}, "host"},
@@ -301,9 +318,22 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 			}
 		})
 	}
+	// Registration refuses them too, and the app keeps what it had.
+	r := e.do("POST", "/api/applications", map[string]any{"name": "Lookalike", "type": "Traditional",
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://app.example@evil.example/cb"}}})
+	if r.status != 400 || !strings.Contains(r.errBody(t)["message"], "oidcClientMetadata.redirectUris") {
+		t.Errorf("registering a user-info redirect URI: %d %s", r.status, r.body)
+	}
+	var kept applicationJSON
+	e.do("GET", "/api/applications/"+app.ID, nil).want(t, 200, &kept)
+	for _, u := range kept.OIDCClientMetadata.RedirectURIs {
+		if strings.Contains(u, "@") {
+			t.Errorf("a refused URI was stored: %v", kept.OIDCClientMetadata.RedirectURIs)
+		}
+	}
 	var m2m applicationJSON
 	e.do("POST", "/api/applications", map[string]any{"name": "Robot", "type": "MachineToMachine"}).want(t, 201, &m2m)
-	r := e.do("PATCH", "/api/applications/"+m2m.ID, map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb"}}})
+	r = e.do("PATCH", "/api/applications/"+m2m.ID, map[string]any{"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://a.example/cb"}}})
 	if r.status != 400 {
 		t.Errorf("redirect URIs on an M2M app: %d %s", r.status, r.body)
 	}

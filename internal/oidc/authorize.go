@@ -112,7 +112,7 @@ func (p *Provider) parseAuthRequest(params url.Values) (*authRequest, *authError
 	if app == nil || app.Type == store.AppMachineToMachine {
 		return nil, pageError("The application is unknown or cannot sign users in.")
 	}
-	if redirectURI == "" || !slices.Contains(app.RedirectURIs, redirectURI) {
+	if redirectURI == "" || !slices.Contains(app.RedirectURIs, redirectURI) || hasUserInfo(redirectURI) {
 		return nil, pageError("The redirect_uri is not registered for this application.")
 	}
 	req := &authRequest{params: params, app: app, redirectURI: redirectURI, maxAge: -1, prompt: map[string]bool{}}
@@ -318,4 +318,13 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req *authRe
 		return
 	}
 	p.redirectTo(w, r, req, url.Values{"code": {code}})
+}
+
+// hasUserInfo reports whether a redirect URI holds a user-info part
+// (https://app.example@evil.example/cb reads as app.example but leads to
+// evil.example). Registration refuses them; one stored before that is
+// never honoured either.
+func hasUserInfo(uri string) bool {
+	u, err := url.Parse(uri)
+	return err != nil || u.User != nil
 }

@@ -80,7 +80,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 			return
 		}
 	}
-	if redirect != "" && (app == nil || !slices.Contains(app.PostLogoutRedirectURIs, redirect)) {
+	if redirect != "" && (app == nil || !slices.Contains(app.PostLogoutRedirectURIs, redirect) || hasUserInfo(redirect)) {
 		p.errorPage(w, http.StatusBadRequest, "The post_logout_redirect_uri is not registered for this application.")
 		return
 	}

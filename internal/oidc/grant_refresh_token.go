@@ -15,8 +15,8 @@ import (
 
 // refreshToken answers the refresh_token grant (RFC 6749 §6). Public
 // clients get a new refresh token on every use, confidential ones when
-// their app says so; a rotated token presented again after the grace
-// period revokes the whole grant (OAuth 2.0 Security BCP §4.14.2). A
+// their app says so; a rotated token presented again once the grace
+// period has passed (at once when it is 0) revokes the whole grant (OAuth 2.0 Security BCP §4.14.2). A
 // request may narrow the scopes and pick one of the granted resources,
 // never widen them.
 func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error) {
@@ -41,8 +41,10 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 	if !now.Before(rt.ExpiresAt) {
 		return nil, invalidGrant("the refresh token has expired")
 	}
+	// A rotated token is honoured again only while less than the grace has
+	// passed since its first use: with no grace, never.
 	reuseAfter := now.Add(-p.u.RefreshGrace)
-	if !rt.UsedAt.IsZero() && rt.UsedAt.Before(reuseAfter) {
+	if !rt.UsedAt.IsZero() && (p.u.RefreshGrace <= 0 || !rt.UsedAt.After(reuseAfter)) {
 		p.revokeGrant(ctx, rt.GrantID)
 		return nil, invalidGrant("the refresh token was already used; everything issued from its grant is revoked")
 	}

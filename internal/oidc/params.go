@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/monban/monban/internal/httpjson"
 )
 
 // MaxBodyBytes bounds every request body the OAuth endpoints read.
@@ -70,11 +72,15 @@ func readParams(w http.ResponseWriter, r *http.Request) (url.Values, *Error) {
 }
 
 // jsonParams turns a flat JSON object of strings (or, for multi-valued
-// parameters, arrays of strings) into parameters.
+// parameters, arrays of strings) into parameters. A repeated name is
+// refused, like a repeated form parameter, rather than the last one kept.
 func jsonParams(body []byte) (url.Values, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
 		return nil, errors.New("malformed JSON body: an object of string values is expected")
+	}
+	if err := httpjson.CheckKeys(body, nil); err != nil {
+		return nil, err
 	}
 	params := make(url.Values, len(obj))
 	for name, raw := range obj {

@@ -14,7 +14,8 @@ import (
 
 // UsersConfig enables the end-user endpoints: authorization, the hosted
 // sign-in page, the code, refresh and password grants, userinfo,
-// revocation, introspection and logout. Zero durations take the defaults.
+// revocation, introspection and logout. Zero durations take the defaults,
+// except RefreshGrace, where zero means none.
 type UsersConfig struct {
 	Store       store.Store
 	Passwords   *password.Hasher
@@ -28,10 +29,13 @@ type UsersConfig struct {
 	// back-off (behind trusted proxies, the forwarded one); nil: the peer.
 	ClientIP func(*http.Request) string
 
-	SessionTTL   time.Duration // browser sign-in session; default 14 days
-	CodeTTL      time.Duration // authorization code; default and maximum 10 minutes
-	IDTokenTTL   time.Duration // default 1 hour
-	RefreshGrace time.Duration // a rotated refresh token still works this long; default 10 s
+	SessionTTL time.Duration // browser sign-in session; default 14 days
+	CodeTTL    time.Duration // authorization code; default and maximum 10 minutes
+	IDTokenTTL time.Duration // default 1 hour
+	// RefreshGrace is how long a rotated refresh token still works, for a
+	// client retrying a lost answer. Zero is no grace: a rotated token is
+	// refused at once (DefaultRefreshGrace is what the server configures).
+	RefreshGrace time.Duration
 	// HashWait bounds how long a sign-in waits for a password hashing slot
 	// before it is answered "try again"; default 5 s.
 	HashWait time.Duration
@@ -61,9 +65,7 @@ func (c *UsersConfig) withDefaults() {
 	if c.IDTokenTTL <= 0 {
 		c.IDTokenTTL = DefaultIDTokenTTL
 	}
-	if c.RefreshGrace <= 0 {
-		c.RefreshGrace = DefaultRefreshGrace
-	}
+	c.RefreshGrace = max(c.RefreshGrace, 0)
 	if c.HashWait <= 0 {
 		c.HashWait = defaultHashWait
 	}

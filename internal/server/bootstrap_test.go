@@ -10,7 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/server"
 )
 
@@ -70,6 +72,12 @@ func TestBootstrapConfigErrors(t *testing.T) {
 		"only admin pass":   {AdminPassword: "s3cret-s3cret-s3cret"},
 		"bad admin name":    {AdminUsername: "root admin", AdminPassword: "s3cret-s3cret-s3cret"},
 		"short admin pass":  {AdminUsername: "root", AdminPassword: "s3cret"},
+		// Negative was once "none" or "forever"; zero says that now.
+		"negative key delay": {KeyPublishDelay: -1},
+		"negative retention": {AuditRetention: -time.Hour},
+		"negative grace":     {Users: server.UserSettings{RefreshGrace: -time.Second}},
+		"negative fetches":   {ScriptLimits: claims.Limits{MaxFetches: -1}},
+		"negative redirects": {ScriptPolicy: claims.Policy{MaxRedirects: -1}},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {

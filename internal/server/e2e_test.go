@@ -87,18 +87,16 @@ func (ts *testServer) start() {
 	ts.URL = "http://" + ts.addr
 	ts.Issuer = ts.URL + "/oidc"
 	ts.Mgmt = ts.URL + "/api"
-	cfg := server.Config{
-		Listener:            ln,
-		Endpoint:            ts.URL,
-		DatabaseURL:         "sqlite://" + ts.dbPath,
-		ManagementIndicator: ts.Mgmt,
-		BootstrapAppID:      bootID,
-		BootstrapAppSecret:  bootSecret,
-		AccessLog:           true,
-		KeyPublishDelay:     -1, // rotation tests expect the new key to sign at once
-		Logger:              slog.New(slog.NewTextHandler(ts.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Stderr:              ts.Logs,
-	}
+	cfg := server.DefaultConfig()
+	cfg.Listener = ln
+	cfg.Endpoint = ts.URL
+	cfg.DatabaseURL = "sqlite://" + ts.dbPath
+	cfg.ManagementIndicator = ts.Mgmt
+	cfg.BootstrapAppID, cfg.BootstrapAppSecret = bootID, bootSecret
+	cfg.AccessLog = true
+	cfg.KeyPublishDelay = 0 // rotation tests expect the new key to sign at once
+	cfg.Logger = slog.New(slog.NewTextHandler(ts.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.Stderr = ts.Logs
 	if ts.edit != nil {
 		ts.edit(&cfg)
 	}

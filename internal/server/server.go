@@ -37,6 +37,10 @@ import (
 )
 
 // Config is the server's configuration (see the README for the variables).
+// Where zero is a meaningful value (a grace, a delay, a retention, a count
+// of fetches or redirects), a zero field means zero; other zero fields (a
+// lifetime, a time limit, a size) take their defaults. DefaultConfig
+// returns every setting at its default: start from it.
 type Config struct {
 	Addr string // listen address
 	// Listener, when set, is used instead of listening on Addr (tests bind
@@ -58,12 +62,14 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on its own listener (so that
 	// metrics need not be public); otherwise /metrics is on the main one.
 	MetricsAddr string
-	// AuditRetention is how long audit logs are kept: zero means 30 days,
-	// negative forever.
+	// AuditRetention is how long audit logs are kept: zero keeps none past
+	// the next (hourly) prune; audit.Forever keeps them all. Default
+	// audit.DefaultRetention.
 	AuditRetention time.Duration
-	// ScriptLimits and ScriptPolicy bound custom JWT claims scripts (zero
-	// fields: the defaults) and say which hosts their fetch may reach
-	// besides public addresses.
+	// ScriptLimits and ScriptPolicy bound custom JWT claims scripts and say
+	// which hosts their fetch may reach besides public addresses. Zero
+	// MaxFetches disables fetch and zero MaxRedirects follows none; other
+	// zero limits take their defaults.
 	ScriptLimits claims.Limits
 	ScriptPolicy claims.Policy
 	// RateLimits are the request limits; nil means DefaultRateLimits.
@@ -75,7 +81,7 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// KeyPublishDelay is how long a rotated-in key is published before it
 	// signs, so that every instance and every verifier's JWKS cache has it
-	// first. Zero means DefaultKeyPublishDelay; negative: it signs at once.
+	// first. Zero: it signs at once. Default DefaultKeyPublishDelay.
 	KeyPublishDelay time.Duration
 	// RefreshInterval is how often the catalog is re-read from the database
 	// even without a change made here. Zero means one minute.
@@ -99,6 +105,28 @@ const (
 	// verifiers (jose: 30 s) and the spread of a change between instances.
 	DefaultKeyPublishDelay = time.Minute
 )
+
+// DefaultConfig returns the configuration with every setting at its
+// default, the one "monban serve" starts from.
+func DefaultConfig() Config {
+	limits := DefaultRateLimits
+	return Config{
+		Addr:            DefaultAddr,
+		Endpoint:        DefaultEndpoint,
+		DatabaseURL:     DefaultDatabaseURL,
+		AuditRetention:  audit.DefaultRetention,
+		ScriptLimits:    claims.DefaultLimits(),
+		ScriptPolicy:    claims.Policy{MaxRedirects: claims.DefaultMaxRedirects},
+		RateLimits:      &limits,
+		KeyPublishDelay: DefaultKeyPublishDelay,
+		RefreshInterval: time.Minute,
+		Users: UserSettings{
+			SessionTTL:   oidc.DefaultSessionTTL,
+			CodeTTL:      oidc.DefaultCodeTTL,
+			RefreshGrace: oidc.DefaultRefreshGrace,
+		},
+	}
+}
 
 // Issuer returns the OIDC issuer for an endpoint.
 func Issuer(endpoint string) string { return strings.TrimRight(endpoint, "/") + "/oidc" }
@@ -168,6 +196,17 @@ func validateConfig(cfg *Config) error {
 			return fmt.Errorf("the %s must be an absolute http(s) URL, got %q", name, v)
 		}
 	}
+	for name, d := range map[string]time.Duration{
+		"audit retention": cfg.AuditRetention, "key publish delay": cfg.KeyPublishDelay,
+		"refresh token grace": cfg.Users.RefreshGrace, "catalog refresh interval": cfg.RefreshInterval,
+	} {
+		if d < 0 {
+			return fmt.Errorf("the %s must not be negative, got %v", name, d)
+		}
+	}
+	if cfg.ScriptLimits.MaxFetches < 0 || cfg.ScriptPolicy.MaxRedirects < 0 {
+		return errors.New("the script fetch and redirect limits must not be negative")
+	}
 	return checkAdminConfig(*cfg)
 }
 
@@ -197,12 +236,6 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
-	switch {
-	case delay == 0:
-		delay = DefaultKeyPublishDelay
-	case delay < 0:
-		delay = 0
-	}
 	km := &keys.Manager{Store: st, Now: time.Now, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)

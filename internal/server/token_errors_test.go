@@ -75,6 +75,8 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"json null", "application/json", basic(id, secret), `null`, 400, "invalid_request", false},
 		{"json number value", "application/json", basic(id, secret), `{"grant_type":"client_credentials","scope":5}`, 400, "invalid_request", false},
 		{"json nested", "application/json", basic(id, secret), `{"grant_type":{"a":1}}`, 400, "invalid_request", false},
+		{"json repeated", "application/json", basic(id, secret), `{"grant_type":"client_credentials","audience":"https://evil.api","audience":"https://shopping.api"}`, 400, "invalid_request", false},
+		{"json repeated escaped", "application/json", "", `{"grant_type":"client_credentials","client_id":"` + id + `","client_secret":"` + secret + `","client_\u0069d":"other"}`, 400, "invalid_request", false},
 		{"json NUL", "application/json", basic(id, secret), `{"grant_type":"client_credentials","resource":"https://shopping.api","scope":"a\u0000"}`, 400, "invalid_request", false},
 		{"json resource list of two", "application/json", basic(id, secret), `{"grant_type":"client_credentials","resource":["https://shopping.api","https://x.api"]}`, 400, "invalid_target", false},
 	}

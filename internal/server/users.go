@@ -14,7 +14,8 @@ import (
 	"github.com/monban/monban/internal/revocation"
 )
 
-// UserSettings tune end-user sign-in; zero fields take the defaults.
+// UserSettings tune end-user sign-in; zero fields take the defaults, except
+// RefreshGrace, where zero means none.
 type UserSettings struct {
 	// PasswordParams are the argon2id costs of new hashes (default t=2,
 	// m=19 MiB, p=1). Lower them only in tests.
@@ -24,7 +25,7 @@ type UserSettings struct {
 	PasswordConcurrency int
 	SessionTTL          time.Duration // default 14 days
 	CodeTTL             time.Duration // default and maximum 10 minutes
-	RefreshGrace        time.Duration // default 10 s
+	RefreshGrace        time.Duration // 0: a rotated refresh token is refused at once
 	Throttle            oidc.ThrottleConfig
 }
 

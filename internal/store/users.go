@@ -206,7 +206,8 @@ type UserStore interface {
 	GetRefreshToken(ctx context.Context, id string) (RefreshToken, error)
 	// RotateRefreshToken marks the token used at now (keeping the first use
 	// time) and records issue, in one transaction, unless it was first used
-	// before reuseAfter: that is ErrAlreadyUsed, and nothing is written.
+	// at or before reuseAfter: that is ErrAlreadyUsed, and nothing is
+	// written.
 	RotateRefreshToken(ctx context.Context, id string, now, reuseAfter time.Time, issue Issue) error
 	// DeleteRefreshToken removes one refresh token, leaving its grant.
 	DeleteRefreshToken(ctx context.Context, id string) error

@@ -302,7 +302,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshTo
 }
 
 // RotateRefreshToken marks the token used (keeping its first use time) and
-// records issue, unless it was first used before reuseAfter.
+// records issue, unless it was first used at or before reuseAfter.
 func (s *Store) RotateRefreshToken(ctx context.Context, id string, now, reuseAfter time.Time, issue store.Issue) error {
 	err := s.write(ctx, func(t txn) error {
 		var grantID string
@@ -314,7 +314,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, id string, now, reuseAft
 		}
 		if err := t.execOne(store.ErrAlreadyUsed,
 			"UPDATE refresh_tokens SET used_at = CASE WHEN used_at IS NULL THEN ? ELSE used_at END "+
-				"WHERE id = ? AND (used_at IS NULL OR used_at >= ?)", millis(now), id, millis(reuseAfter)); err != nil {
+				"WHERE id = ? AND (used_at IS NULL OR used_at > ?)", millis(now), id, millis(reuseAfter)); err != nil {
 			return err
 		}
 		return t.record(grantID, issue)

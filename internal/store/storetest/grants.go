@@ -131,7 +131,8 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	ok(t, s.RotateRefreshToken(ctx, "rt1", at(10), at(9), store.Issue{RefreshToken: &rt2}), "RotateRefreshToken")
 	rt3 := rt2
 	rt3.ID = "rt3"
-	ok(t, s.RotateRefreshToken(ctx, "rt1", at(11), at(10), store.Issue{RefreshToken: &rt3}), "RotateRefreshToken within grace")
+	ok(t, s.RotateRefreshToken(ctx, "rt1", at(11), at(9), store.Issue{RefreshToken: &rt3}), "RotateRefreshToken within grace")
+	wantErr(t, s.RotateRefreshToken(ctx, "rt1", at(12), at(10), store.Issue{}), store.ErrAlreadyUsed, "reuse when the grace ends")
 	got, _ = s.GetRefreshToken(ctx, "rt1")
 	same(t, "first use time kept", got.UsedAt, at(10))
 	rt4 := rt2
