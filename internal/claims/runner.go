@@ -252,13 +252,18 @@ func encodePart(v any) (string, error) {
 	return string(b), nil
 }
 
+// dropReserved removes the reserved claims and, at any depth, the names a
+// consumer's naive merge could turn into prototype pollution; it returns
+// what it removed, nested names as a path ("a.b.__proto__", "list.0.constructor").
 func dropReserved(claims map[string]any) (map[string]any, []string) {
 	var dropped []string
-	for k := range claims {
-		if reservedClaims[k] {
+	for k, v := range claims {
+		if reservedClaims[k] || prototypeNames[k] {
 			dropped = append(dropped, k)
 			delete(claims, k)
+			continue
 		}
+		dropped = dropPrototypeNames(v, k, dropped)
 	}
 	sort.Strings(dropped)
 	return claims, dropped
