@@ -107,6 +107,10 @@ type Options struct {
 	// MaxScripts bounds the scripts whose compiled code and VMs are kept.
 	// Default 8.
 	MaxScripts int
+	// MaxTestConcurrent and MaxTestExecuting are MaxConcurrent and
+	// MaxExecuting for test runs (Input.Test), a budget of their own, so
+	// that test runs never hold up issuance. Default 2 and 1.
+	MaxTestConcurrent, MaxTestExecuting int
 }
 
 func (o Options) withDefaults() Options {
@@ -129,6 +133,12 @@ func (o Options) withDefaults() Options {
 	if o.MaxScripts <= 0 {
 		o.MaxScripts = 8
 	}
+	if o.MaxTestConcurrent <= 0 {
+		o.MaxTestConcurrent = 2
+	}
+	if o.MaxTestExecuting <= 0 {
+		o.MaxTestExecuting = 1
+	}
 	return o
 }
 
@@ -150,6 +160,10 @@ type Input struct {
 	// bytes, timers, fetch): the script would return the same claims again.
 	// The Result then has no Logs. For issuance, not for test runs.
 	Memoize bool
+	// Test marks a test run (a script tried out in the console, say): it
+	// takes its slot and place from the test budget (Options.
+	// MaxTestConcurrent, MaxTestExecuting), not from issuance's.
+	Test bool
 }
 
 // Result of a run. Logs and Duration are set also when Run fails.
