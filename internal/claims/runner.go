@@ -130,6 +130,10 @@ func (r *Runner) Compile(script string) error {
 // Errors: *SyntaxError, *ScriptError, *DeniedError, *LimitError, ErrTimeout,
 // an error wrapping the context's when it is canceled, ErrClosed. Outcome
 // names them for metrics.
+//
+// Run returns by the run's deadline and a short grace whatever the script
+// does: a run still in the engine then is abandoned (ErrTimeout, no logs),
+// see Stats.RunsAbandoned.
 func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Result, err error) {
 	start := time.Now()
 	deadline := start.Add(r.limits.Timeout)
@@ -472,6 +476,8 @@ func (r *Runner) discard(v *jsvm, j *runJob) {
 
 // Close releases the idle VMs and connections, and waits until discarded
 // VMs are freed. Runs in progress finish; later runs fail with ErrClosed.
+// Abandoned runs still going are not waited for: each closes its VM when
+// the engine returns.
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	r.closed = true
