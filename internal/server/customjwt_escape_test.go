@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"sync"
@@ -83,5 +86,38 @@ func TestEscapingScriptsEndAtTheirDeadline(t *testing.T) {
 	}
 	if strings.Contains(m, "monban_custom_jwt_runs_abandoned_total 0\n") {
 		t.Error("no run was abandoned")
+	}
+}
+
+// A server stopped while a test run of an escaping script is in progress
+// answers it, shuts down within its deadline and flushes the audit log.
+func TestShutdownDuringEscapingRun(t *testing.T) {
+	ts := startServer(t)
+	mt := ts.managementToken()
+	body, _ := json.Marshal(map[string]any{"tokenType": "client-credentials", "script": escapingScript, "token": map[string]any{"jti": "j"}})
+	status := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest("POST", ts.URL+"/api/configs/jwt-customizer/test", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+mt)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			status <- 0
+			return
+		}
+		res.Body.Close()
+		status <- res.StatusCode
+	}()
+	time.Sleep(300 * time.Millisecond) // the run is under way
+	start := time.Now()
+	ts.stop() // fails the test if Serve returns an error
+	if d := time.Since(start); d > escapeBound {
+		t.Errorf("shutdown took %v", d)
+	}
+	if s := <-status; s != 422 {
+		t.Errorf("the test run in progress was answered %d, want 422", s)
+	}
+	if logs := ts.Logs.String(); strings.Contains(logs, "did not finish") || strings.Contains(logs, "stopped with an error") {
+		t.Errorf("shutdown:\n%s", logs)
 	}
 }
