@@ -2,6 +2,7 @@ package claims
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 	"testing"
@@ -220,5 +221,26 @@ func TestHostCallsStopAScriptPastItsDeadline(t *testing.T) {
 	}
 	if st := r.Stats(); st.RunsAbandoned != 0 {
 		t.Errorf("abandoned %d runs", st.RunsAbandoned)
+	}
+}
+
+// TestCallDepthIsSmall: the stack of a VM holds a few hundred calls, so that
+// a backtrace, built at every throw, stays cheap; ordinary recursion and
+// nesting still work.
+func TestCallDepthIsSmall(t *testing.T) {
+	r := newTestRunner(t, Options{})
+	claims := mustRun(t, r, script(`
+    let depth = 0;
+    const g = (n) => { depth = n; return g(n + 1); };
+    let overflow = '';
+    try { g(0); } catch (e) { overflow = String(e); }
+    const nested = JSON.parse('['.repeat(100) + ']'.repeat(100));
+    const walk = (n) => (n === 0 ? 0 : 1 + walk(n - 1));
+    return { depth, overflow, nested: Array.isArray(nested), walked: walk(100) };`), Input{})
+	if d, _ := claims["depth"].(json.Number).Int64(); d < 150 || d > maxStackSlots {
+		t.Errorf("call depth %v, want between 150 and %d", claims["depth"], maxStackSlots)
+	}
+	if claims["overflow"] != "InternalError: stack overflow" || claims["nested"] != true || claims["walked"] != json.Number("100") {
+		t.Errorf("claims %v", claims)
 	}
 }
