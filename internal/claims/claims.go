@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"runtime"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -113,6 +114,10 @@ type Options struct {
 	// MaxScripts bounds the scripts whose compiled code and VMs are kept.
 	// Default 8.
 	MaxScripts int
+	// MaxTestConcurrent and MaxTestExecuting are MaxConcurrent and
+	// MaxExecuting for test runs (Input.Test), a budget of their own, so
+	// that test runs never hold up issuance. Default 2 and 1.
+	MaxTestConcurrent, MaxTestExecuting int
 }
 
 func (o Options) withDefaults() Options {
@@ -129,6 +134,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxScripts <= 0 {
 		o.MaxScripts = 8
+	}
+	if o.MaxTestConcurrent <= 0 {
+		o.MaxTestConcurrent = 2
+	}
+	if o.MaxTestExecuting <= 0 {
+		o.MaxTestExecuting = 1
 	}
 	return o
 }
@@ -151,6 +162,10 @@ type Input struct {
 	// bytes, timers, fetch): the script would return the same claims again.
 	// The Result then has no Logs. For issuance, not for test runs.
 	Memoize bool
+	// Test marks a test run (a script tried out in the console, say): it
+	// takes its slot and place from the test budget (Options.
+	// MaxTestConcurrent, MaxTestExecuting), not from issuance's.
+	Test bool
 }
 
 // Result of a run. Logs and Duration are set also when Run fails.
@@ -158,7 +173,9 @@ type Result struct {
 	// Claims returned by the script, without reserved claims. Numbers are
 	// json.Number, so they marshal back unchanged.
 	Claims map[string]any
-	// Dropped lists the reserved claims the script returned, sorted.
+	// Dropped lists the reserved claims the script returned, and the
+	// __proto__, constructor and prototype names, at any depth (a nested one
+	// as its path: "a.0.__proto__"), all dropped, sorted.
 	Dropped []string
 	// Logs is the console output, one entry per call, bounded by
 	// Limits.MaxLogBytes; console.info, warn and error entries start with
@@ -173,6 +190,32 @@ var reservedClaims = map[string]bool{
 	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
 	"client_id": true, "scope": true, "cnf": true, "azp": true, "auth_time": true, "nonce": true,
 	"at_hash": true, "sid": true, "typ": true,
+}
+
+// prototypeNames are never taken from a script, at any depth: a consumer
+// that merges claims into an object naively (lodash merge, Object.assign
+// in a loop) would change its prototypes.
+var prototypeNames = map[string]bool{"__proto__": true, "constructor": true, "prototype": true}
+
+// dropPrototypeNames removes prototypeNames from the objects in v (decoded
+// JSON: maps and slices), appending the path of each to dropped.
+func dropPrototypeNames(v any, path string, dropped []string) []string {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if prototypeNames[k] {
+				dropped = append(dropped, path+"."+k)
+				delete(x, k)
+				continue
+			}
+			dropped = dropPrototypeNames(e, path+"."+k, dropped)
+		}
+	case []any:
+		for i, e := range x {
+			dropped = dropPrototypeNames(e, path+"."+strconv.Itoa(i), dropped)
+		}
+	}
+	return dropped
 }
 
 // Reserved reports whether a script may not set the claim name.

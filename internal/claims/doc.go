@@ -42,7 +42,12 @@
 //     (Limits.MemoryBytes), its call depth too (deep recursion throws), and
 //     every run has a wall-clock deadline (Limits.Timeout) covering all it
 //     awaits: the engine's interrupt stops loops and regular expressions, the
-//     event loop stops waiting, the context cancels fetches.
+//     event loop stops waiting, the context cancels fetches. The engine
+//     checks its interrupt only every 10,000 calls, which a script can make
+//     slow, so a watchdog answers a run still going shortly after its
+//     deadline with ErrTimeout and abandons it (see Stats.RunsAbandoned).
+//   - Test runs (Input.Test) take their slots and places from a budget of
+//     their own, so that they never hold up issuance.
 //   - Before any script code runs, every built-in object reachable from the
 //     global object or from syntax is frozen, including the global object.
 //     The script is evaluated inside a function, anew for each run, so its

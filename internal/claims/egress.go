@@ -78,7 +78,7 @@ var (
 		"0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
 		"192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
 		"203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-		"::/96", "::ffff:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:db8::/32",
+		"::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:db8::/32",
 		"fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
 	)
 	nat64     = netip.MustParsePrefix("64:ff9b::/96")
@@ -96,7 +96,8 @@ func mustPrefixes(s ...string) []netip.Prefix {
 // publicAddr reports whether a is a public unicast address. Loopback,
 // private, link-local (cloud metadata), CGNAT, unspecified, multicast,
 // reserved and documentation ranges are not; IPv6 forms embedding an IPv4
-// address are judged by that address.
+// address are judged by that address (NAT64, 6to4, IPv4-mapped), except
+// IPv4-compatible and IPv4-translated (RFC 2765) ones, which are refused.
 func publicAddr(a netip.Addr) bool {
 	a = a.Unmap()
 	if !a.IsValid() || !a.IsGlobalUnicast() || a.IsPrivate() {

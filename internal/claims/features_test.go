@@ -1,6 +1,7 @@
 package claims
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -164,6 +165,32 @@ func TestReservedClaimsDropped(t *testing.T) {
 	}
 	if !Reserved("jti") || Reserved("roles") || len(ReservedClaims()) != 16 {
 		t.Fatal("reserved list")
+	}
+}
+
+// TestPrototypeNamesDropped: __proto__, constructor and prototype never
+// reach a token, at the top or nested in objects and arrays, while their
+// siblings and the same words as values do; the memoized result is the
+// cleaned one.
+func TestPrototypeNamesDropped(t *testing.T) {
+	r := newTestRunner(t, Options{})
+	src := script(`return JSON.parse('{"__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}},"prototype":1,' +
+    '"profile":{"name":"n","__proto__":{"isAdmin":true},"tags":[{"constructor":{"y":2},"k":"constructor"}]},"ok":"__proto__"}');`)
+	for i := range 2 {
+		res, err := r.Run(context.Background(), "proto", src, Input{Memoize: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(res.Claims)
+		if string(got) != `{"ok":"__proto__","profile":{"name":"n","tags":[{"k":"constructor"}]}}` {
+			t.Fatalf("run %d: claims %s", i, got)
+		}
+		if d := strings.Join(res.Dropped, ","); d != "__proto__,constructor,profile.__proto__,profile.tags.0.constructor,prototype" {
+			t.Fatalf("run %d: dropped %s", i, d)
+		}
+	}
+	if s := r.Stats().Kinds["proto"]; s.Reused != 1 {
+		t.Fatalf("second run not reused: %+v", s)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -201,6 +202,26 @@ func describeFetchError(ctx context.Context, err error) string {
 		return "request timed out"
 	case errors.Is(err, context.Canceled):
 		return "request aborted"
+	}
+	// Name neither the resolver nor the server's own address: both are
+	// internal, and script authors see this message.
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		if dnsErr.IsTimeout {
+			return "could not resolve host " + dnsErr.Name + ": timed out"
+		}
+		return "could not resolve host " + dnsErr.Name
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		msg := oe.Op
+		if oe.Addr != nil {
+			msg += " " + oe.Addr.String()
+		}
+		if oe.Err != nil {
+			msg += ": " + oe.Err.Error()
+		}
+		return msg
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {

@@ -18,8 +18,9 @@ type Runner struct {
 	egress     *egress
 	client     *http.Client
 	transport  *http.Transport
-	slots      chan struct{} // runs in progress
-	executing  chan struct{} // runs executing JavaScript
+	issue      *budget // runs at issuance
+	test       *budget // test runs (Input.Test)
+	grace      time.Duration
 	maxIdle    int
 	maxScripts int
 
@@ -33,6 +34,13 @@ type Runner struct {
 	vmsReused  atomic.Uint64
 	vmsClosed  atomic.Uint64
 	freeing    sync.WaitGroup // discarded VMs being freed
+
+	runsAbandoned    atomic.Uint64 // by the watchdog
+	abandonedRunning atomic.Int64  // of those, still going
+
+	// testStall, when set, is called by console.log: tests hold a run
+	// inside the engine with it.
+	testStall func()
 }
 
 // pool is one script version: its bytecode and its ready VMs.
@@ -85,8 +93,9 @@ func NewRunner(opts Options) *Runner {
 		egress:     e,
 		client:     client,
 		transport:  transport,
-		slots:      make(chan struct{}, opts.MaxConcurrent),
-		executing:  make(chan struct{}, opts.MaxExecuting),
+		issue:      newBudget(opts.MaxConcurrent, opts.MaxExecuting),
+		test:       newBudget(opts.MaxTestConcurrent, opts.MaxTestExecuting),
+		grace:      defaultGrace,
 		maxIdle:    opts.MaxIdleVMs,
 		maxScripts: opts.MaxScripts,
 		pools:      make(map[string]*pool),
@@ -121,6 +130,10 @@ func (r *Runner) Compile(script string) error {
 // Errors: *SyntaxError, *ScriptError, *DeniedError, *LimitError, ErrTimeout,
 // an error wrapping the context's when it is canceled, ErrClosed. Outcome
 // names them for metrics.
+//
+// Run returns by the run's deadline and a short grace whatever the script
+// does: a run still in the engine then is abandoned (ErrTimeout, no logs),
+// see Stats.RunsAbandoned.
 func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Result, err error) {
 	start := time.Now()
 	deadline := start.Add(r.limits.Timeout)
@@ -157,34 +170,59 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 		// Before taking a VM, which a run that ends this way would discard.
 		return res, ctxError(ctx)
 	}
-	if err := acquire(ctx, r.slots, deadline); err != nil {
+	b := r.issue
+	if in.Test {
+		b = r.test
+	}
+	if err := acquire(ctx, b.slots, deadline); err != nil {
 		return res, err
 	}
-	slotHeld := true
-	defer func() {
-		if slotHeld {
-			<-r.slots
+	j := &runJob{b: b, done: make(chan struct{}), slot: true}
+	go r.work(ctx, j, p, deadline, input, in.Memoize)
+	// The watchdog: the engine checks its deadline only now and then, and a
+	// script can make that rare; the caller is answered anyway.
+	wd := time.NewTimer(time.Until(deadline) + r.grace)
+	defer wd.Stop()
+	select {
+	case <-j.done:
+	case <-wd.C:
+		if r.abandon(j) {
+			return res, ErrTimeout
 		}
-	}()
-	// The VM is taken while executing, so that runs that only compute use
-	// no more VMs than may execute at once.
-	rs := &runState{ctx: ctx, deadline: deadline, executing: r.executing}
-	if err := rs.resume(); err != nil {
-		return res, err
+		<-j.done
 	}
-	defer rs.pause()
+	res.Claims, res.Dropped, res.Logs = j.res.Claims, j.res.Dropped, j.res.Logs
+	return res, j.err
+}
 
-	v, err := r.get(p, deadline)
-	if err != nil {
-		return res, err
-	}
-	reusable := false
+// work executes a run on a goroutine of its own, so that the watchdog can
+// answer the caller of Run even when the engine does not return. When it
+// has, work gives the run's VM back to the pool or discards it, and its
+// slot and place back to the budget, unless the run was abandoned.
+func (r *Runner) work(ctx context.Context, j *runJob, p *pool, deadline time.Time, input encodedInput, memoize bool) {
+	rs := &runState{ctx: ctx, deadline: deadline, job: j}
+	var (
+		v        *jsvm
+		res      Result
+		err      error
+		reusable bool
+	)
 	func() {
 		defer func() {
-			if p := recover(); p != nil {
-				err = fmt.Errorf("claims: internal error: %v", p)
+			if x := recover(); x != nil {
+				err = fmt.Errorf("claims: internal error: %v", x)
+				reusable = false
 			}
 		}()
+		// The VM is taken while executing, so that runs that only compute
+		// use no more VMs than may execute at once.
+		if err = rs.resume(); err != nil {
+			return
+		}
+		if v, err = r.get(p, deadline); err != nil {
+			return
+		}
+		j.setVM(v)
 		v.cur = rs
 		defer rs.finish()
 		if err = v.exec(ctx, rs, input); err != nil {
@@ -195,18 +233,25 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 		if claims != nil {
 			res.Claims, res.Dropped = dropReserved(claims)
 		}
-		if err == nil && in.Memoize && memoizable(rs.flags) {
-			p.memo.store(uint8(rs.flags&readParts), input, res.Claims, res.Dropped, len(rs.payload))
-		}
 		_, denied := err.(*DeniedError)
 		reusable = err == nil || denied
 	}()
-	res.Logs = rs.logs
-	if !r.keep(v, reusable) {
-		slotHeld = false
-		r.discard(v)
+	if j.finish() {
+		r.endAbandoned(j, v)
+		return
 	}
-	return res, err
+	res.Logs = rs.logs
+	if err == nil && memoize && memoizable(rs.flags) {
+		p.memo.store(uint8(rs.flags&readParts), input, res.Claims, res.Dropped, len(rs.payload))
+	}
+	rs.pause()
+	if v == nil || r.keep(v, reusable) {
+		j.releaseSlot()
+	} else {
+		r.discard(v, j)
+	}
+	j.res, j.err = res, err
+	close(j.done)
 }
 
 // encodedInput is Input as the JSON texts the harness parses on demand,
@@ -252,13 +297,18 @@ func encodePart(v any) (string, error) {
 	return string(b), nil
 }
 
+// dropReserved removes the reserved claims and, at any depth, the names a
+// consumer's naive merge could turn into prototype pollution; it returns
+// what it removed, nested names as a path ("a.b.__proto__", "list.0.constructor").
 func dropReserved(claims map[string]any) (map[string]any, []string) {
 	var dropped []string
-	for k := range claims {
-		if reservedClaims[k] {
+	for k, v := range claims {
+		if reservedClaims[k] || prototypeNames[k] {
 			dropped = append(dropped, k)
 			delete(claims, k)
+			continue
 		}
+		dropped = dropPrototypeNames(v, k, dropped)
 	}
 	sort.Strings(dropped)
 	return claims, dropped
@@ -404,7 +454,7 @@ func (r *Runner) keep(v *jsvm, reusable bool) bool {
 // script filled takes tens of milliseconds, so it is done off the caller's
 // path; the slot is held until then, so that VMs being freed count against
 // MaxConcurrent as live ones do.
-func (r *Runner) discard(v *jsvm) {
+func (r *Runner) discard(v *jsvm, j *runJob) {
 	r.vmsClosed.Add(1)
 	r.mu.Lock()
 	closed := r.closed
@@ -414,18 +464,20 @@ func (r *Runner) discard(v *jsvm) {
 	r.mu.Unlock()
 	if closed {
 		v.close()
-		<-r.slots
+		j.releaseSlot()
 		return
 	}
 	go func() {
 		defer r.freeing.Done()
 		v.close()
-		<-r.slots
+		j.releaseSlot()
 	}()
 }
 
 // Close releases the idle VMs and connections, and waits until discarded
 // VMs are freed. Runs in progress finish; later runs fail with ErrClosed.
+// Abandoned runs still going are not waited for: each closes its VM when
+// the engine returns.
 func (r *Runner) Close() error {
 	r.mu.Lock()
 	r.closed = true
@@ -462,6 +514,12 @@ type Stats struct {
 	VMsCreated, VMsReused, VMsClosed uint64
 	// IdleVMs is the number of ready VMs now.
 	IdleVMs int
+	// RunsAbandoned counts the runs the watchdog answered with a timeout
+	// because they had not returned shortly after their deadline (counted
+	// in the timeout outcomes too); AbandonedRunning is how many of them
+	// have not returned yet.
+	RunsAbandoned    uint64
+	AbandonedRunning int64
 }
 
 // Stats returns a snapshot of the counters, for a metrics endpoint.
@@ -471,6 +529,9 @@ func (r *Runner) Stats() Stats {
 		VMsCreated: r.vmsCreated.Load(),
 		VMsReused:  r.vmsReused.Load(),
 		VMsClosed:  r.vmsClosed.Load(),
+
+		RunsAbandoned:    r.runsAbandoned.Load(),
+		AbandonedRunning: r.abandonedRunning.Load(),
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

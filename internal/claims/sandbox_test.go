@@ -403,7 +403,7 @@ func TestDiscardedVMsAreFreed(t *testing.T) {
 	if err := r.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(r.slots); n != 0 {
+	if n := len(r.issue.slots); n != 0 {
 		t.Fatalf("%d slots held after Close", n)
 	}
 }

@@ -50,6 +50,7 @@ func (r *Runner) newVM(p *pool, deadline time.Time) (_ *jsvm, err error) {
 		}
 	}()
 	js.SetMemoryLimit(uintptr(r.limits.MemoryBytes))
+	js.SetMaxStackSize(maxStackSlots)
 	remain := time.Until(deadline)
 	if remain <= 0 {
 		return nil, ErrTimeout
@@ -157,8 +158,7 @@ type runState struct {
 	ctx      context.Context
 	deadline time.Time
 
-	executing chan struct{} // Runner.executing
-	holding   bool          // a place in it
+	job *runJob // its slot and place among the executing runs
 
 	done    bool
 	kind    string // ok, denied, error, output
@@ -192,20 +192,9 @@ func (rs *runState) hitLimit(l Limit, detail string) {
 
 // resume takes a place among the runs executing JavaScript, waiting until
 // the deadline; pause gives it up, while the run awaits a fetch or a timer.
-func (rs *runState) resume() error {
-	if err := acquire(rs.ctx, rs.executing, rs.deadline); err != nil {
-		return err
-	}
-	rs.holding = true
-	return nil
-}
+func (rs *runState) resume() error { return rs.job.resume(rs.ctx, rs.deadline) }
 
-func (rs *runState) pause() {
-	if rs.holding {
-		rs.holding = false
-		<-rs.executing
-	}
-}
+func (rs *runState) pause() { rs.job.pause() }
 
 func (rs *runState) finish() {
 	if rs.fetchCancel != nil {
@@ -232,6 +221,9 @@ var logPrefixes = [...]string{"", "info: ", "warn: ", "error: "}
 // hostLog keeps a console line; it returns false once the log is full, so
 // the script stops sending.
 func (v *jsvm) hostLog(args []any) (any, error) {
+	if v.r.testStall != nil {
+		v.r.testStall()
+	}
 	rs := v.cur
 	if rs == nil || rs.logsDropped {
 		return false, nil

@@ -296,7 +296,7 @@ func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
 	if s.Scripts == nil {
 		return &apiError{http.StatusNotImplemented, "jwt_customizer.unavailable", "custom JWT claims are not enabled"}
 	}
-	input := claims.Input{Token: token, EnvironmentVariables: in.EnvironmentVariables}
+	input := claims.Input{Token: token, EnvironmentVariables: in.EnvironmentVariables, Test: true}
 	if ctxSample != nil {
 		input.Context = ctxSample
 	}

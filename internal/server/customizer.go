@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
@@ -107,44 +106,51 @@ func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, u
 	outcome := claims.Outcome(err)
 	var denied *claims.DeniedError
 	if errors.As(err, &denied) {
-		c.logScript(cfg, appID, userID, outcome, "")
+		c.logScript(cfg, appID, userID, outcome, 0, 0)
 		msg := denied.Message
 		if msg == "" {
 			msg = "access denied by the custom JWT claims script"
 		}
 		return nil, &oidc.Error{Status: http.StatusBadRequest, Code: "access_denied", Description: msg}
 	}
-	detail := redactEnv(err.Error(), cfg.EnvironmentVariables)
+	// Only the kind of failure and where it happened: the script's message
+	// is its own text, which may quote a variable's value in any form
+	// (encoded, partial, short), so it never reaches a log. A test run shows
+	// it to whoever runs the script.
+	line, col := scriptPosition(err)
 	c.logger.Warn("custom JWT claims script failed", "token_type", cfg.TokenType, "client_id", appID, "outcome", outcome,
-		"err", detail, "blocking", cfg.BlockIssuanceOnError)
-	c.logScript(cfg, appID, userID, outcome, detail)
+		"line", line, "column", col, "blocking", cfg.BlockIssuanceOnError)
+	c.logScript(cfg, appID, userID, outcome, line, col)
 	if cfg.BlockIssuanceOnError {
 		return nil, &oidc.Error{Status: http.StatusBadRequest, Code: "invalid_request", Description: "the token could not be issued"}
 	}
 	return nil, nil
 }
 
-// logScript writes a script's failure or denial to the audit log.
-func (c *customizer) logScript(cfg *store.JWTCustomizer, appID, userID, outcome, detail string) {
+// logScript writes a script's failure or denial to the audit log: the
+// outcome and, when known, the line and column in the script.
+func (c *customizer) logScript(cfg *store.JWTCustomizer, appID, userID, outcome string, line, col int) {
 	key := "JwtCustomizer.ClientCredentials"
 	if cfg.TokenType == store.TokenTypeAccessToken {
 		key = "JwtCustomizer.AccessToken"
 	}
 	details := map[string]any{"outcome": outcome, "blockIssuanceOnError": cfg.BlockIssuanceOnError}
-	if detail != "" {
-		details["error"] = detail
+	if line > 0 {
+		details["line"], details["column"] = line, col
 	}
 	payload, _ := json.Marshal(details)
 	c.audit.Log(store.LogEntry{Key: key, Result: store.ResultError, ApplicationID: appID, UserID: userID, Payload: payload})
 }
 
-// redactEnv hides the values of environment variables in a message: a
-// script may well throw an error that quotes its API key.
-func redactEnv(msg string, env map[string]string) string {
-	for _, v := range env {
-		if len(v) >= 4 {
-			msg = strings.ReplaceAll(msg, v, "[redacted]")
-		}
+// scriptPosition is where in the script a run failed, 0 when unknown.
+func scriptPosition(err error) (line, col int) {
+	var se *claims.ScriptError
+	var sx *claims.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		return se.Line, se.Column
+	case errors.As(err, &sx):
+		return sx.Line, sx.Column
 	}
-	return msg
+	return 0, 0
 }

@@ -1,9 +1,12 @@
 package server_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Saved scripts add claims to every M2M token, with Logto's semantics for
@@ -129,5 +132,64 @@ func TestCustomClaimsForUserTokens(t *testing.T) {
 	r := f.token(f.spa.ID, "", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}})
 	if m := r.json(t); r.Status != 400 || m["error"] != "access_denied" || m["error_description"] != "signed out by policy" {
 		t.Errorf("refresh with a denying script: %d %v", r.Status, m)
+	}
+}
+
+// At issuance a failing script's message never reaches the server log or
+// the audit log, so no form of a variable's value can (encoded, partial,
+// shorter than 4 characters): only the outcome and the line and column do.
+// A test run still shows the message to its caller.
+func TestScriptFailureLogsNoMessage(t *testing.T) {
+	ts := startServer(t)
+	mt := ts.managementToken()
+	ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "CRM", "indicator": "https://crm.api"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "CRM sync", "type": "MachineToMachine"}, 201)
+	id, secret := app["id"].(string), app["secret"].(string)
+	const key, pin = "crm-live-key-ABCDEF123456", "^~^" // the PIN is under 4 bytes
+	script := "const getCustomJwtClaims = async ({ environmentVariables: e }) => {\n" +
+		"  throw new Error('upstream-refused key=' + e.CRM_KEY + ' b64=' + btoa(e.CRM_KEY) + ' part=' + e.CRM_KEY.slice(13) +\n" +
+		"    ' rev=' + e.CRM_KEY.split('').reverse().join('') + ' short=' + e.PIN);\n};"
+	env := map[string]string{"CRM_KEY": key, "PIN": pin}
+	ts.mustAPI(mt, "PUT", "/api/configs/jwt-customizer/client-credentials", map[string]any{"script": script, "environmentVariables": env}, 201)
+	r := ts.tokenForm(id, secret, url.Values{"grant_type": {"client_credentials"}, "resource": {"https://crm.api"}})
+	if r.Status != 200 {
+		t.Fatalf("token: %d %s", r.Status, r.Body)
+	}
+
+	var entry map[string]any
+	for deadline := time.Now().Add(5 * time.Second); entry == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var logs []map[string]any
+		if err := json.Unmarshal(ts.api(mt, "GET", "/api/logs?page_size=100", nil).Body, &logs); err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range logs {
+			if l["key"] == "JwtCustomizer.ClientCredentials" {
+				entry = l["payload"].(map[string]any)
+			}
+		}
+	}
+	if entry == nil || entry["outcome"] != "script_error" || entry["line"] != float64(2) || entry["column"] == nil || entry["error"] != nil {
+		t.Fatalf("audit entry = %v", entry)
+	}
+	audit := string(ts.api(mt, "GET", "/api/logs?page_size=100", nil).Body)
+	logs := ts.Logs.String()
+	if !strings.Contains(logs, "custom JWT claims script failed") || !strings.Contains(logs, "outcome=script_error line=2") {
+		t.Errorf("the failure is not logged with its position:\n%s", logs)
+	}
+	b64 := base64.StdEncoding.EncodeToString([]byte(key))
+	for _, leak := range []string{"upstream-refused", key, b64, strings.TrimRight(b64, "="), "ABCDEF123456", "654321FEDCBA", pin} {
+		if strings.Contains(logs, leak) {
+			t.Errorf("the server log holds %q", leak)
+		}
+		if strings.Contains(audit, leak) {
+			t.Errorf("the audit log holds %q", leak)
+		}
+	}
+
+	// A test run answers its caller with the message.
+	tr := ts.api(mt, "POST", "/api/configs/jwt-customizer/test", map[string]any{
+		"tokenType": "client-credentials", "script": script, "environmentVariables": env, "token": map[string]any{"jti": "j"}})
+	if m := tr.json(t); tr.Status != 422 || !strings.Contains(m["message"].(string), "upstream-refused key="+key) || m["line"] != float64(2) {
+		t.Errorf("test run: %d %v", tr.Status, m)
 	}
 }

@@ -393,6 +393,10 @@ func (s *Server) registerMetrics() {
 	}
 	s.metrics.CounterVecFunc("monban_custom_jwt_reused_total", "Custom JWT claims results reused for an input seen before, without a run (counted in the ok runs too), by token type.",
 		[]string{"token_type"}, perTokenType(func(ks claims.KindStats) float64 { return float64(ks.Reused) }))
+	s.metrics.CounterFunc("monban_custom_jwt_runs_abandoned_total", "Custom JWT claims script runs answered with a timeout by the watchdog, not having returned shortly after their deadline (counted as timeouts too).",
+		func() float64 { return float64(s.scripts.Stats().RunsAbandoned) })
+	s.metrics.GaugeFunc("monban_custom_jwt_runs_abandoned_running", "Custom JWT claims script runs abandoned by the watchdog that have not returned yet.",
+		func() float64 { return float64(s.scripts.Stats().AbandonedRunning) })
 	s.metrics.CounterVecFunc("monban_custom_jwt_run_seconds_total", "Time spent in custom JWT claims script runs, by token type.",
 		[]string{"token_type"}, perTokenType(func(ks claims.KindStats) float64 { return ks.TotalDuration.Seconds() }))
 	if p, ok := s.store.(interface{ DB() *sql.DB }); ok {
