@@ -109,6 +109,34 @@ func (l *Local) take(rule Rule, key string, cost int) Decision {
 	return d
 }
 
+// Charge implements Limiter.
+func (l *Local) Charge(_ context.Context, rule Rule, key string, cost int) {
+	l.charge(rule, key, cost)
+}
+
+func (l *Local) charge(rule Rule, key string, cost int) {
+	if !rule.limited() {
+		return
+	}
+	key = boundKey(key)
+	c := clampCost(cost, rule.Burst)
+	interval := rule.interval(1e9)
+	k := bucketKey{rule.Name, key}
+	s := &l.shards[maphash.String(l.seed, key)&(shardCount-1)]
+
+	now := l.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tat, found := s.m[k]
+	if tat < now {
+		tat = now
+	}
+	if !found && len(s.m) >= l.perShard {
+		s.evict(now, l.perShard)
+	}
+	s.m[k] = charge(now, tat, interval, rule.Burst, c)
+}
+
 // evictSample is how many arrival times evict looks at to choose which busy
 // buckets to forget.
 const evictSample = 128

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -74,6 +75,38 @@ func TestRateLimits(t *testing.T) {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// A failed client authentication is charged in full even from a bucket
+// short of it: the guesser is refused sooner, and the right secret waits
+// until the debt has refilled.
+func TestFailedAuthPenaltyIntoDebt(t *testing.T) {
+	ts := startServer(t)
+	ts.restartWith(func(cfg *server.Config) {
+		cfg.RateLimits = &server.RateLimits{
+			// 100 s a token: nothing refills during the test.
+			TokenClient:    ratelimit.Rule{Rate: 0.01, Burst: 25},
+			TokenIP:        ratelimit.Rule{Rate: 0.01, Burst: 1000},
+			FailedAuthCost: 10,
+		}
+	})
+	form := url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}}
+	var statuses []int
+	for range 8 {
+		statuses = append(statuses, ts.tokenForm(bootID, "wrong secret", form).Status)
+	}
+	// 25 tokens at 10 a failure: three failures, the third into debt.
+	if want := []int{401, 401, 401, 429, 429, 429, 429, 429}; !slices.Equal(statuses, want) {
+		t.Fatalf("statuses %v, want %v", statuses, want)
+	}
+	r := ts.tokenForm(bootID, bootSecret, form)
+	if r.Status != 429 {
+		t.Fatalf("the right secret during the debt: %d %s", r.Status, r.Body)
+	}
+	// Five tokens of debt and the one to take, at 100 s each.
+	if s, _ := strconv.Atoi(r.Header.Get("Retry-After")); s < 590 || s > 600 {
+		t.Errorf("Retry-After = %q, want about 600", r.Header.Get("Retry-After"))
 	}
 }
 
