@@ -4,6 +4,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/monban/monban/internal/store"
 )
 
 // ThrottleConfig is the sign-in back-off: once an account has had
@@ -40,9 +42,8 @@ func (c *ThrottleConfig) withDefaults() {
 	}
 }
 
-// throttle counts sign-in failures per account identifier and per client IP
-// address, in this process's memory. Keys for accounts that do not exist
-// count like any other, so the lock-out tells nothing about existence.
+// throttle counts sign-in failures per account (see accountKey) and per
+// client IP address, in this process's memory.
 type throttle struct {
 	cfg     ThrottleConfig
 	now     func() time.Time
@@ -61,17 +62,44 @@ func newThrottle(cfg ThrottleConfig, now func() time.Time) *throttle {
 	return &throttle{cfg: cfg, now: now, entries: make(map[string]*failures)}
 }
 
-func accountKey(identifier string) string { return "a:" + strings.ToLower(identifier) }
-func ipKey(ip string) string              { return "i:" + ip }
+// accountKeys are the back-off keys of a sign-in attempt: the identifier
+// as typed, in any case, and, when it names an account, the account's user
+// id, so that the username and the e-mail address of one account share one
+// count. The typed identifier counts for known accounts too: were it left
+// out, an identifier that names no account only because of its case
+// ("JANE" for "jane") would stay free while its lower-case twin is locked,
+// telling that the twin exists. Unknown identifiers are counted and locked
+// just as known ones are.
+func accountKeys(userID, identifier string) []string {
+	keys := []string{"a:" + strings.ToLower(identifier)}
+	if userID != "" {
+		keys = append(keys, "u:"+userID)
+	}
+	return keys
+}
 
-// wait returns how long the account or the IP address is still locked out,
-// or 0 when an attempt may go ahead.
-func (t *throttle) wait(identifier, ip string) time.Duration {
+// successKeys are the keys a successful sign-in to user clears: the
+// account's and those of its username and e-mail address.
+func successKeys(user *store.User) []string {
+	keys := []string{"u:" + user.ID}
+	for _, id := range []string{user.Username, user.PrimaryEmail} {
+		if id != "" {
+			keys = append(keys, "a:"+strings.ToLower(id))
+		}
+	}
+	return keys
+}
+
+func ipKey(ip string) string { return "i:" + ip }
+
+// wait returns how long any of the account keys (accountKeys) or the IP
+// address is still locked out, or 0 when an attempt may go ahead.
+func (t *throttle) wait(accounts []string, ip string) time.Duration {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var d time.Duration
-	for _, k := range []string{accountKey(identifier), ipKey(ip)} {
+	for _, k := range append(accounts[:len(accounts):len(accounts)], ipKey(ip)) {
 		if f := t.entries[k]; f != nil && now.Before(f.locked) {
 			d = max(d, f.locked.Sub(now))
 		}
@@ -79,15 +107,17 @@ func (t *throttle) wait(identifier, ip string) time.Duration {
 	return d
 }
 
-// fail records a failed attempt.
-func (t *throttle) fail(identifier, ip string) {
+// fail records a failed attempt against each of the account keys.
+func (t *throttle) fail(accounts []string, ip string) {
 	now := t.now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.entries) >= t.cfg.MaxEntries {
 		t.sweep(now)
 	}
-	t.add(accountKey(identifier), t.cfg.AccountFree, now)
+	for _, k := range accounts {
+		t.add(k, t.cfg.AccountFree, now)
+	}
 	t.add(ipKey(ip), t.cfg.IPFree, now)
 }
 
@@ -108,10 +138,13 @@ func (t *throttle) add(k string, free int, now time.Time) {
 	}
 }
 
-// succeed forgets the account's failures (not the IP address's).
-func (t *throttle) succeed(identifier string) {
+// succeed forgets the failures of the keys (successKeys; not the IP
+// address's).
+func (t *throttle) succeed(keys []string) {
 	t.mu.Lock()
-	delete(t.entries, accountKey(identifier))
+	for _, k := range keys {
+		delete(t.entries, k)
+	}
 	t.mu.Unlock()
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -161,41 +162,65 @@ func TestThrottle(t *testing.T) {
 	now := time.Unix(1000, 0)
 	th := newThrottle(ThrottleConfig{AccountFree: 2, IPFree: 5, Base: time.Second, Max: 4 * time.Second, Window: time.Minute, MaxEntries: 10},
 		func() time.Time { return now })
-	if th.wait("a", "ip") != 0 {
+	a := accountKeys("", "a")
+	if th.wait(a, "ip") != 0 {
 		t.Fatal("locked from the start")
 	}
-	th.fail("a", "ip")
-	if th.wait("a", "ip") != 0 {
+	th.fail(a, "ip")
+	if th.wait(a, "ip") != 0 {
 		t.Fatal("locked after one failure")
 	}
-	th.fail("A", "ip") // identifiers match regardless of case
-	if d := th.wait("a", "ip"); d != time.Second {
+	th.fail(accountKeys("", "A"), "ip") // identifiers match regardless of case
+	if d := th.wait(a, "ip"); d != time.Second {
 		t.Fatalf("wait after two failures = %v", d)
 	}
 	for range 4 {
-		th.fail("a", "ip")
+		th.fail(a, "ip")
 	}
-	if d := th.wait("a", "other-ip"); d != 4*time.Second {
+	if d := th.wait(a, "other-ip"); d != 4*time.Second {
 		t.Fatalf("wait is capped at Max, got %v", d)
 	}
-	if d := th.wait("b", "ip"); d != 2*time.Second { // 6 failures, 5 free
+	if d := th.wait(accountKeys("", "b"), "ip"); d != 2*time.Second { // 6 failures, 5 free
 		t.Fatalf("the IP address is locked too, got %v", d)
 	}
 	now = now.Add(5 * time.Second)
-	if th.wait("a", "ip") != 0 {
+	if th.wait(a, "ip") != 0 {
 		t.Fatal("still locked after the lock expired")
 	}
-	th.succeed("a")
-	th.fail("a", "ip2")
-	if th.wait("a", "ip2") != 0 {
+	th.succeed(a)
+	th.fail(a, "ip2")
+	if th.wait(a, "ip2") != 0 {
 		t.Fatal("success did not reset the account")
 	}
 	// The map stays bounded whatever keys come.
 	for i := range 100 {
-		th.fail(string(rune('k'+i)), "ip3")
+		th.fail(accountKeys("", string(rune('k'+i))), "ip3")
 	}
 	if len(th.entries) > 12 {
 		t.Errorf("%d entries for a bound of 10", len(th.entries))
+	}
+}
+
+// The back-off keys of an account include its user id, whatever identifier
+// named it, and the identifier typed, in any case.
+func TestAccountKeys(t *testing.T) {
+	user, mail := accountKeys("u1", "jane"), accountKeys("u1", "Jane@Example.com")
+	if !slices.Contains(mail, user[1]) || user[0] == mail[0] {
+		t.Errorf("keys %v and %v: want the account's key shared, the identifiers' apart", user, mail)
+	}
+	if k := accountKeys("", "JANE"); len(k) != 1 || k[0] != user[0] {
+		t.Errorf("an identifier's key depends on its case: %v, %v", k, user)
+	}
+	// No identifier can pose as a user id.
+	if slices.Contains(accountKeys("", "u:u1"), user[1]) {
+		t.Error("an identifier's key equals an account's")
+	}
+	// A success clears the account and both its identifiers.
+	got := successKeys(&store.User{ID: "u1", Username: "jane", PrimaryEmail: "Jane@Example.com"})
+	for _, k := range append(user, mail...) {
+		if !slices.Contains(got, k) {
+			t.Errorf("success keys %v lack %s", got, k)
+		}
 	}
 }
 

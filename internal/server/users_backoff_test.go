@@ -1,0 +1,73 @@
+package server_test
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/server"
+)
+
+// signInStatuses submits the sign-in form once per identifier and returns
+// the statuses.
+func signInStatuses(b *browser, p page, pw string, identifiers ...string) []int {
+	var out []int
+	for _, id := range identifiers {
+		out = append(out, b.signIn(p, id, pw).Status)
+	}
+	return out
+}
+
+// The username and the e-mail address of one account share one back-off,
+// with the password grant too; unknown identifiers are counted the same way,
+// so the back-off does not tell which accounts exist.
+func TestSignInBackoffPerAccount(t *testing.T) {
+	f := newUserFixture(t, func(c *server.Config) {
+		c.Users.Throttle = oidc.ThrottleConfig{AccountFree: 3, IPFree: 1000, Base: time.Minute}
+	})
+	f.mustAPI(f.mt, "PATCH", "/api/applications/"+f.web.ID, map[string]any{"customClientMetadata": map[string]any{"allowPasswordGrant": true}}, 200)
+	_, ch := pkce()
+	b := newBrowser(t, f.testServer)
+	p := b.get(f.authURL(f.spa.ID, spaRedirect, ch, nil))
+
+	// Three failures through three names of jane's account lock it.
+	got := signInStatuses(b, p, "wrong password", "jane", "jane@example.com", "JANE@example.com", "jane", "jane@example.com")
+	if want := []int{401, 401, 401, 429, 429}; !slices.Equal(got, want) {
+		t.Fatalf("jane by username and e-mail: %v, want %v", got, want)
+	}
+	if r := b.signIn(p, "jane@example.com", userPass); r.Status != 429 {
+		t.Errorf("right password during the lock: %d", r.Status)
+	}
+	pwGrant := url.Values{"grant_type": {"password"}, "username": {"jane"}, "password": {userPass}, "audience": {shopAPI}}
+	if r := f.token(f.web.ID, f.web.Secret, pwGrant); r.Status != 400 || r.json(t)["error_description"] != "too many failed attempts; try again later" {
+		t.Errorf("password grant during the lock: %d %s", r.Status, r.Body)
+	}
+
+	// An unknown identifier gets the same answers, count and lock as an
+	// existing account named by one identifier, also in another case
+	// (usernames match exactly, so "KIM" names no account).
+	f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": "kim", "primaryEmail": "kim@example.com", "password": "kim's password"}, 201)
+	for _, id := range []string{"nobody", "nobody@example.com", "kim"} {
+		got := signInStatuses(b, p, "wrong password", id, id, id, id, strings.ToUpper(id))
+		if want := []int{401, 401, 401, 429, 429}; !slices.Equal(got, want) {
+			t.Errorf("%s: %v, want %v", id, got, want)
+		}
+	}
+
+	// The password grant counts into the same back-off.
+	f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": "lee", "primaryEmail": "lee@example.com", "password": "lee's password"}, 201)
+	for _, id := range []string{"lee", "lee@example.com"} {
+		pwGrant.Set("username", id)
+		pwGrant.Set("password", "wrong")
+		if r := f.token(f.web.ID, f.web.Secret, pwGrant); r.Status != 400 || r.json(t)["error"] != "invalid_grant" {
+			t.Fatalf("password grant, wrong password: %d %s", r.Status, r.Body)
+		}
+	}
+	got = signInStatuses(b, p, "wrong password", "LEE@example.com", "lee")
+	if want := []int{401, 429}; !slices.Equal(got, want) {
+		t.Errorf("lee after two password-grant failures: %v, want %v", got, want)
+	}
+}
