@@ -78,7 +78,10 @@ func testPrefix(t testing.TB, url string) string {
 
 func newTestRedis(t testing.TB, url, prefix string, logger *slog.Logger, opts ...RedisOption) *Redis {
 	t.Helper()
-	r, err := NewRedisURL(url, nil, logger, append([]RedisOption{WithKeyPrefix(prefix)}, opts...)...)
+	// A timeout far above DefaultTimeout: on a loaded machine a slow
+	// answer would otherwise switch to the local buckets and break the
+	// counts; the tests of the timeout set their own.
+	r, err := NewRedisURL(url, nil, logger, append([]RedisOption{WithKeyPrefix(prefix), WithTimeout(5 * time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
