@@ -30,6 +30,7 @@ type Local struct {
 	shards   [shardCount]shard
 	now      func() int64 // nanoseconds on a monotonic clock
 	rejected counters
+	fails    failures
 }
 
 type shard struct {
@@ -45,12 +46,21 @@ type LocalOption func(*Local)
 
 // WithMaxKeys sets the number of buckets kept at most (DefaultMaxKeys
 // otherwise), rounded down to a multiple of 64 and at least 64. Each costs
-// about 150 bytes.
+// about 150 bytes. It bounds the keys of failure counts too, exactly.
 func WithMaxKeys(n int) LocalOption {
 	return func(l *Local) {
 		if n > 0 {
 			l.perShard = max(1, n/shardCount)
+			l.fails.max = n
 		}
+	}
+}
+
+// WithClock sets the clock a Local reads (the monotonic clock otherwise),
+// for tests.
+func WithClock(now func() time.Time) LocalOption {
+	return func(l *Local) {
+		l.now = func() int64 { return now().UnixNano() }
 	}
 }
 
@@ -62,6 +72,8 @@ func NewLocal(opts ...LocalOption) *Local {
 		perShard: DefaultMaxKeys / shardCount,
 		now:      func() int64 { return int64(time.Since(start)) },
 	}
+	l.fails.max = DefaultMaxKeys
+	l.fails.m = make(map[bucketKey]*failure)
 	for _, o := range opts {
 		o(l)
 	}

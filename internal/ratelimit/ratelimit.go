@@ -1,5 +1,6 @@
 // Package ratelimit limits request rates with token buckets, for the token
-// endpoint and the Management API.
+// endpoint and the Management API, and counts failures for a back-off
+// ([Backoff], [FailureCounter]), for sign-ins.
 //
 // A [Rule] gives a bucket's refill rate and size; a key (a client address, a
 // client ID) selects one bucket per rule. [Local] keeps the buckets in memory
