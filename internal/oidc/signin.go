@@ -233,7 +233,7 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 	// and unknown identifiers alike, so that its username and e-mail
 	// address share one count.
 	accounts := accountKeys(user.ID, identifier)
-	if p.u.throttle.wait(accounts, ip) > 0 {
+	if p.u.throttle.wait(r.Context(), accounts, ip) > 0 {
 		return nil, rec, signInLocked
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.u.HashWait)
@@ -247,10 +247,10 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 		ok = false
 	}
 	if !ok {
-		p.u.throttle.fail(accounts, ip)
+		p.u.throttle.fail(r.Context(), accounts, ip)
 		return nil, rec, signInFailed
 	}
-	p.u.throttle.succeed(successKeys(&user))
+	p.u.throttle.succeed(r.Context(), successKeys(&user))
 	if user.IsSuspended {
 		return nil, rec, signInSuspended
 	}

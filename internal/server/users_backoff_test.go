@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"net/url"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -69,5 +71,64 @@ func TestSignInBackoffPerAccount(t *testing.T) {
 	got = signInStatuses(b, p, "wrong password", "LEE@example.com", "lee")
 	if want := []int{401, 429}; !slices.Equal(got, want) {
 		t.Errorf("lee after two password-grant failures: %v, want %v", got, want)
+	}
+}
+
+// With Redis, instances share the back-off: failures spread over two
+// instances lock an account after as many as on one.
+func TestSignInBackoffSharedThroughRedis(t *testing.T) {
+	redisURL := os.Getenv("MONBAN_TEST_REDIS_URL")
+	if redisURL == "" {
+		t.Skip("set MONBAN_TEST_REDIS_URL to test the shared back-off")
+	}
+	setup := func(c *server.Config) {
+		c.RedisURL = redisURL
+		// The client address is shared by every run on this machine
+		// and kept for the window: only the accounts are tested here.
+		c.Users.Throttle = oidc.ThrottleConfig{AccountFree: 3, IPFree: 1_000_000, Base: time.Minute}
+	}
+	instances := []*userFixture{newUserFixture(t, setup), newUserFixture(t, setup)}
+	// Names of their own per run: Redis keeps the counts between runs.
+	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+	known, unknown := "user"+suffix, "nobody"+suffix
+	var (
+		browsers []*browser
+		pages    []page
+	)
+	for _, f := range instances {
+		// Separate databases: an account of the same name in each.
+		f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": known, "password": "the right password"}, 201)
+		_, ch := pkce()
+		b := newBrowser(t, f.testServer)
+		browsers = append(browsers, b)
+		pages = append(pages, b.get(f.authURL(f.spa.ID, spaRedirect, ch, nil)))
+	}
+	for _, id := range []string{known, unknown} {
+		var got []int
+		for i := range 6 {
+			got = append(got, browsers[i%2].signIn(pages[i%2], id, "wrong password").Status)
+		}
+		if want := []int{401, 401, 401, 429, 429, 429}; !slices.Equal(got, want) {
+			t.Errorf("%s across two instances: %v, want %v", id, got, want)
+		}
+	}
+}
+
+// With Redis unreachable, the back-off still holds, on each instance's own
+// counts, as the rate limits do.
+func TestSignInBackoffRedisDown(t *testing.T) {
+	f := newUserFixture(t, func(c *server.Config) {
+		c.RedisURL = "redis://127.0.0.1:1/0"
+		c.Users.Throttle = oidc.ThrottleConfig{AccountFree: 3, IPFree: 1000, Base: time.Minute}
+	})
+	_, ch := pkce()
+	b := newBrowser(t, f.testServer)
+	p := b.get(f.authURL(f.spa.ID, spaRedirect, ch, nil))
+	got := signInStatuses(b, p, "wrong password", "jane", "jane@example.com", "jane", "jane")
+	if want := []int{401, 401, 401, 429}; !slices.Equal(got, want) {
+		t.Fatalf("statuses %v, want %v", got, want)
+	}
+	if !strings.Contains(f.Logs.String(), "rate limits are local: Redis unreachable") {
+		t.Error("the fallback was not logged")
 	}
 }
