@@ -73,13 +73,15 @@ func newThrottle(cfg ThrottleConfig, counts ratelimit.FailureCounter, now func()
 // out, an identifier that names no account only because of its case
 // ("JANE" for "jane") would stay free while its lower-case twin is locked,
 // telling that the twin exists. Unknown identifiers are counted and locked
-// just as known ones are.
+// just as known ones are, under two keys as well (the second one standing
+// in for the account's), so that the back-off does the same work, and with
+// Redis the same round trips, whether or not the account exists.
 func accountKeys(userID, identifier string) []string {
-	keys := []string{identifierKey(identifier)}
+	id := identifierKey(identifier)
 	if userID != "" {
-		keys = append(keys, "u:"+userID)
+		return []string{id, "u:" + userID}
 	}
-	return keys
+	return []string{id, "n" + id[1:]}
 }
 
 // identifierKey is the key of an identifier as typed: a digest, so that
