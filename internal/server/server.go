@@ -241,6 +241,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	// With Redis, the sign-in back-off is shared as the rate limits are.
 	if shared, ok := lim.take.(*ratelimit.Redis); ok {
 		s.users.oidc.Failures = shared
+		context.AfterFunc(s.life, func() { _ = shared.Close() })
 	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()

@@ -88,30 +88,69 @@ func TestSignInBackoffSharedThroughRedis(t *testing.T) {
 		c.Users.Throttle = oidc.ThrottleConfig{AccountFree: 3, IPFree: 1_000_000, Base: time.Minute}
 	}
 	instances := []*userFixture{newUserFixture(t, setup), newUserFixture(t, setup)}
-	// Names of their own per run: Redis keeps the counts between runs.
-	suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
-	known, unknown := "user"+suffix, "nobody"+suffix
 	var (
 		browsers []*browser
 		pages    []page
 	)
 	for _, f := range instances {
-		// Separate databases: an account of the same name in each.
-		f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": known, "password": "the right password"}, 201)
 		_, ch := pkce()
 		b := newBrowser(t, f.testServer)
 		browsers = append(browsers, b)
 		pages = append(pages, b.get(f.authURL(f.spa.ID, spaRedirect, ch, nil)))
 	}
-	for _, id := range []string{known, unknown} {
-		var got []int
-		for i := range 6 {
-			got = append(got, browsers[i%2].signIn(pages[i%2], id, "wrong password").Status)
+	// An instance whose Redis answer is late (a loaded machine) counts
+	// locally for a while, by design; such a round proves nothing about
+	// sharing and is played again, with new names.
+	fellBack := func() int {
+		n := 0
+		for _, f := range instances {
+			n += strings.Count(f.Logs.String(), "rate limits are local: Redis unreachable")
 		}
-		if want := []int{401, 401, 401, 429, 429, 429}; !slices.Equal(got, want) {
-			t.Errorf("%s across two instances: %v, want %v", id, got, want)
-		}
+		return n
 	}
+	sharedAgain := func() bool {
+		for _, f := range instances {
+			logs := f.Logs.String()
+			if strings.Count(logs, "rate limits are local: Redis unreachable") != strings.Count(logs, "rate limits shared again") {
+				return false
+			}
+		}
+		return true
+	}
+	for round := range 5 {
+		before := fellBack()
+		// Names of their own per round: Redis keeps the counts between
+		// runs.
+		suffix := strconv.FormatInt(time.Now().UnixNano(), 36)
+		known, unknown := "user"+suffix, "nobody"+suffix
+		for _, f := range instances {
+			// Separate databases: an account of the same name in each.
+			f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": known, "password": "the right password"}, 201)
+		}
+		got := map[string][]int{}
+		for _, id := range []string{known, unknown} {
+			for i := range 6 {
+				got[id] = append(got[id], browsers[i%2].signIn(pages[i%2], id, "wrong password").Status)
+			}
+		}
+		if fellBack() != before {
+			t.Logf("round %d: an instance counted locally while Redis was slow; again", round)
+			// Until both share again (the probe logs it).
+			for deadline := time.Now().Add(time.Minute); !sharedAgain(); time.Sleep(100 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatal("Redis still unreachable after a minute")
+				}
+			}
+			continue
+		}
+		for id, statuses := range got {
+			if want := []int{401, 401, 401, 429, 429, 429}; !slices.Equal(statuses, want) {
+				t.Errorf("%s across two instances: %v, want %v", id, statuses, want)
+			}
+		}
+		return
+	}
+	t.Fatal("Redis was too slow to answer in five rounds")
 }
 
 // With Redis unreachable, the back-off still holds, on each instance's own
