@@ -215,9 +215,6 @@ const (
 func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store.User, store.SignInRecord, signInStatus) {
 	ip := p.clientIP(r)
 	rec := store.SignInRecord{VerificationID: randid.ID(), IdentifierType: "username", IdentifierValue: identifier}
-	if p.u.throttle.wait(identifier, ip) > 0 {
-		return nil, rec, signInLocked
-	}
 	var (
 		user store.User
 		err  error
@@ -232,6 +229,13 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 		p.cfg.Logger.Error("looking up a user failed", "err", err)
 		return nil, rec, signInBusy
 	}
+	// The account is looked up before the back-off is asked, for known
+	// and unknown identifiers alike, so that its username and e-mail
+	// address share one count.
+	accounts := accountKeys(user.ID, identifier)
+	if p.u.throttle.wait(r.Context(), accounts, ip) > 0 {
+		return nil, rec, signInLocked
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.u.HashWait)
 	defer cancel()
 	ok, verr := p.u.Passwords.Verify(ctx, user.PasswordHash, pw) // "" for no user: a dummy check
@@ -243,10 +247,10 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 		ok = false
 	}
 	if !ok {
-		p.u.throttle.fail(identifier, ip)
+		p.u.throttle.fail(r.Context(), accounts, ip)
 		return nil, rec, signInFailed
 	}
-	p.u.throttle.succeed(identifier)
+	p.u.throttle.succeed(r.Context(), successKeys(&user))
 	if user.IsSuspended {
 		return nil, rec, signInSuspended
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 )
@@ -40,6 +41,9 @@ type UsersConfig struct {
 	// before it is answered "try again"; default 5 s.
 	HashWait time.Duration
 	Throttle ThrottleConfig
+	// Failures keeps the sign-in back-off's counts; a Redis limiter shares
+	// them between instances. Nil: in this process's memory.
+	Failures ratelimit.FailureCounter
 }
 
 // Defaults of UsersConfig.
@@ -91,7 +95,7 @@ func (p *Provider) registerUsers(mux *http.ServeMux) {
 	p.u = &users{
 		UsersConfig: cfg,
 		secure:      strings.HasPrefix(cfg.Endpoint, "https://"),
-		throttle:    newThrottle(cfg.Throttle, p.cfg.Now),
+		throttle:    newThrottle(cfg.Throttle, cfg.Failures, p.cfg.Now),
 		pages:       newPages(),
 	}
 	for _, path := range []string{"/oidc/auth"} {

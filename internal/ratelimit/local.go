@@ -30,6 +30,7 @@ type Local struct {
 	shards   [shardCount]shard
 	now      func() int64 // nanoseconds on a monotonic clock
 	rejected counters
+	fails    failures
 }
 
 type shard struct {
@@ -45,12 +46,21 @@ type LocalOption func(*Local)
 
 // WithMaxKeys sets the number of buckets kept at most (DefaultMaxKeys
 // otherwise), rounded down to a multiple of 64 and at least 64. Each costs
-// about 150 bytes.
+// about 150 bytes. It bounds the keys of failure counts too, exactly.
 func WithMaxKeys(n int) LocalOption {
 	return func(l *Local) {
 		if n > 0 {
 			l.perShard = max(1, n/shardCount)
+			l.fails.max = n
 		}
+	}
+}
+
+// WithClock sets the clock a Local reads (the monotonic clock otherwise),
+// for tests.
+func WithClock(now func() time.Time) LocalOption {
+	return func(l *Local) {
+		l.now = func() int64 { return now().UnixNano() }
 	}
 }
 
@@ -62,6 +72,8 @@ func NewLocal(opts ...LocalOption) *Local {
 		perShard: DefaultMaxKeys / shardCount,
 		now:      func() int64 { return int64(time.Since(start)) },
 	}
+	l.fails.max = DefaultMaxKeys
+	l.fails.m = make(map[bucketKey]*failure)
 	for _, o := range opts {
 		o(l)
 	}
@@ -107,6 +119,34 @@ func (l *Local) take(rule Rule, key string, cost int) Decision {
 		s.m[k] = next
 	}
 	return d
+}
+
+// Charge implements Limiter.
+func (l *Local) Charge(_ context.Context, rule Rule, key string, cost int) {
+	l.charge(rule, key, cost)
+}
+
+func (l *Local) charge(rule Rule, key string, cost int) {
+	if !rule.limited() {
+		return
+	}
+	key = boundKey(key)
+	c := clampCost(cost, rule.Burst)
+	interval := rule.interval(1e9)
+	k := bucketKey{rule.Name, key}
+	s := &l.shards[maphash.String(l.seed, key)&(shardCount-1)]
+
+	now := l.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tat, found := s.m[k]
+	if tat < now {
+		tat = now
+	}
+	if !found && len(s.m) >= l.perShard {
+		s.evict(now, l.perShard)
+	}
+	s.m[k] = charge(now, tat, interval, rule.Burst, c)
 }
 
 // evictSample is how many arrival times evict looks at to choose which busy

@@ -1,5 +1,6 @@
 // Package ratelimit limits request rates with token buckets, for the token
-// endpoint and the Management API.
+// endpoint and the Management API, and counts failures for a back-off
+// ([Backoff], [FailureCounter]), for sign-ins.
 //
 // A [Rule] gives a bucket's refill rate and size; a key (a client address, a
 // client ID) selects one bucket per rule. [Local] keeps the buckets in memory
@@ -98,6 +99,13 @@ type Limiter interface {
 	// as rule.Burst, so it empties a full bucket rather than never passing.
 	// A cost below 1 counts as 1.
 	Take(ctx context.Context, rule Rule, key string, cost int) Decision
+	// Charge takes cost tokens from the bucket of key under rule whether
+	// or not it holds them, leaving it in debt when it does not: takes
+	// are then refused until the debt and the next token have refilled
+	// at the rule's rate. It is for penalties decided after a request was
+	// let through (a failed client authentication). Cost is clamped as
+	// for Take, and the debt is at most Burst times Burst tokens.
+	Charge(ctx context.Context, rule Rule, key string, cost int)
 }
 
 var unlimited = Decision{Allowed: true, Remaining: -1}
@@ -139,6 +147,21 @@ func gcra(now, tat, interval int64, burst int, cost int64) (Decision, int64) {
 		}, tat
 	}
 	return Decision{Allowed: true, Remaining: int((tau - (next - now)) / interval)}, next
+}
+
+// charge takes cost tokens at now from a bucket whose theoretical arrival
+// time is tat (already raised to now), into debt if need be, and returns the
+// new arrival time. The debt is capped at burst buckets (a full bucket of
+// charges of the highest cost), so that no caller can push a bucket's
+// refill arbitrarily far away; an arrival time already past the cap (after
+// the rule's Burst was lowered) stays where it is.
+func charge(now, tat, interval int64, burst int, cost int64) int64 {
+	tau := mulSat(interval, int64(burst))
+	next := tat + mulSat(interval, cost)
+	if limit := now + tau + mulSat(tau, int64(burst)); next > limit {
+		next = max(tat, limit)
+	}
+	return next
 }
 
 // maxKeyLen bounds the length of a bucket key kept in memory or in Redis;

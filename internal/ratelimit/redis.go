@@ -35,7 +35,9 @@ const (
 // bucket has refilled: an absent key is a full bucket.
 //
 // KEYS[1] the bucket; ARGV: microseconds per token, burst, cost (already
-// clamped to [1, burst]). Returns {allowed 0|1, remaining, retry after in µs}.
+// clamped to [1, burst]), and "1" to charge (take the cost into debt, as
+// charge does) rather than take. Returns {allowed 0|1, remaining, retry
+// after in µs}; a charge returns {1, 0, 0}.
 // replicate_commands lets a script that read TIME write before Redis 5,
 // where scripts were replicated as code rather than as their effects.
 var gcraScript = redis.NewScript(`
@@ -49,6 +51,12 @@ local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
 local tau = interval * burst
 local nxt = tat + interval * cost
+if ARGV[4] == '1' then
+  local limit = now + tau + tau * burst
+  if nxt > limit then nxt = math.max(tat, limit) end
+  redis.call('SET', KEYS[1], string.format('%.0f', nxt), 'PX', string.format('%.0f', math.ceil((nxt - now) / 1000)))
+  return {1, 0, 0}
+end
 if nxt - now > tau then
   return {0, math.max(0, math.floor((tau - (tat - now)) / interval)), nxt - now - tau}
 end
@@ -173,6 +181,24 @@ func (r *Redis) Take(ctx context.Context, rule Rule, key string, cost int) Decis
 	return d
 }
 
+// Charge implements Limiter. Like Take, it waits for Redis at most the
+// timeout and charges the local bucket instead when Redis does not answer.
+func (r *Redis) Charge(ctx context.Context, rule Rule, key string, cost int) {
+	if !rule.limited() {
+		return
+	}
+	if r.down.Load() || r.closed.Load() {
+		r.local.charge(rule, key, cost)
+		return
+	}
+	if _, err := r.eval(ctx, rule, key, cost, true); err != nil {
+		if ctx.Err() == nil {
+			r.markDown(err)
+		}
+		r.local.charge(rule, key, cost)
+	}
+}
+
 func (r *Redis) take(ctx context.Context, rule Rule, key string, cost int) Decision {
 	if !rule.limited() {
 		return unlimited
@@ -180,7 +206,7 @@ func (r *Redis) take(ctx context.Context, rule Rule, key string, cost int) Decis
 	if r.down.Load() || r.closed.Load() {
 		return r.local.take(rule, key, cost)
 	}
-	res, err := r.eval(ctx, rule, key, cost)
+	res, err := r.eval(ctx, rule, key, cost, false)
 	if err != nil {
 		// A caller that gave up (a client gone away) says nothing about
 		// Redis.
@@ -195,7 +221,7 @@ func (r *Redis) take(ctx context.Context, rule Rule, key string, cost int) Decis
 // eval runs the script, returning within the timeout even should the
 // client ignore deadlines (a client given to NewRedis without
 // ContextTimeoutEnabled): the call then finishes on its own goroutine.
-func (r *Redis) eval(ctx context.Context, rule Rule, key string, cost int) (Decision, error) {
+func (r *Redis) eval(ctx context.Context, rule Rule, key string, cost int, charge bool) (Decision, error) {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	type result struct {
@@ -204,7 +230,11 @@ func (r *Redis) eval(ctx context.Context, rule Rule, key string, cost int) (Deci
 	}
 	done := make(chan result, 1)
 	k := r.prefix + rule.Name + ":" + boundKey(key)
-	args := []any{rule.interval(1e6), rule.Burst, clampCost(cost, rule.Burst)}
+	mode := "0"
+	if charge {
+		mode = "1"
+	}
+	args := []any{rule.interval(1e6), rule.Burst, clampCost(cost, rule.Burst), mode}
 	go func() {
 		v, err := gcraScript.Run(ctx, r.client, []string{k}, args...).Int64Slice()
 		done <- result{v, err}

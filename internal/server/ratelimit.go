@@ -28,7 +28,8 @@ type RateLimits struct {
 	TokenIP     ratelimit.Rule
 	// FailedAuthCost is what a failed client authentication takes from both
 	// buckets instead of 1, so that guessing secrets is throttled harder
-	// than using them.
+	// than using them. The extra is taken even from buckets that do not
+	// hold it, leaving them in debt until it has refilled.
 	FailedAuthCost int
 	// Management limits Management API requests per caller: per verified
 	// token's subject and client, and per address for requests without a
@@ -131,11 +132,14 @@ func (l *limiter) tokenEndpoint(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		if sw.status == http.StatusUnauthorized {
+			// Charged even when the buckets are short of it, into debt:
+			// a penalty taken only from full buckets would leave a
+			// guesser at the normal rate once they ran low.
 			extra := l.limits.FailedAuthCost - 1
 			if extra > 0 {
-				l.take.Take(ctx, l.limits.TokenIP, ipKey, extra)
+				l.take.Charge(ctx, l.limits.TokenIP, ipKey, extra)
 				if client != "" {
-					l.take.Take(ctx, l.limits.TokenClient, client, extra)
+					l.take.Charge(ctx, l.limits.TokenClient, client, extra)
 				}
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,6 +78,38 @@ func TestRateLimits(t *testing.T) {
 	}
 }
 
+// A failed client authentication is charged in full even from a bucket
+// short of it: the guesser is refused sooner, and the right secret waits
+// until the debt has refilled.
+func TestFailedAuthPenaltyIntoDebt(t *testing.T) {
+	ts := startServer(t)
+	ts.restartWith(func(cfg *server.Config) {
+		cfg.RateLimits = &server.RateLimits{
+			// 100 s a token: nothing refills during the test.
+			TokenClient:    ratelimit.Rule{Rate: 0.01, Burst: 25},
+			TokenIP:        ratelimit.Rule{Rate: 0.01, Burst: 1000},
+			FailedAuthCost: 10,
+		}
+	})
+	form := url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}}
+	var statuses []int
+	for range 8 {
+		statuses = append(statuses, ts.tokenForm(bootID, "wrong secret", form).Status)
+	}
+	// 25 tokens at 10 a failure: three failures, the third into debt.
+	if want := []int{401, 401, 401, 429, 429, 429, 429, 429}; !slices.Equal(statuses, want) {
+		t.Fatalf("statuses %v, want %v", statuses, want)
+	}
+	r := ts.tokenForm(bootID, bootSecret, form)
+	if r.Status != 429 {
+		t.Fatalf("the right secret during the debt: %d %s", r.Status, r.Body)
+	}
+	// Five tokens of debt and the one to take, at 100 s each.
+	if s, _ := strconv.Atoi(r.Header.Get("Retry-After")); s < 590 || s > 600 {
+		t.Errorf("Retry-After = %q, want about 600", r.Header.Get("Retry-After"))
+	}
+}
+
 // X-Forwarded-For counts only from a trusted proxy.
 func TestTrustedProxies(t *testing.T) {
 	ts := startServer(t)
@@ -102,34 +135,46 @@ func TestRateLimitsSharedThroughRedis(t *testing.T) {
 		t.Skip("set MONBAN_TEST_REDIS_URL to test shared rate limits")
 	}
 	limits := &server.RateLimits{TokenClient: ratelimit.Rule{Rate: 0.01, Burst: 4}, FailedAuthCost: 1}
-	// A client id of its own per run, so runs never share a bucket.
-	appID := "shared-" + strconv.FormatInt(nowMillis(), 36)
-	setup := func(cfg *server.Config) {
-		cfg.RateLimits, cfg.RedisURL = limits, redisURL
-		cfg.BootstrapAppID = appID
-	}
-	a := startServer(t)
-	a.restartWith(setup)
-	b := startServer(t)
-	b.restartWith(setup)
-	ok := 0
-	for i := range 8 {
-		ts := a
-		if i%2 == 1 {
-			ts = b
+	a, b := startServer(t), startServer(t)
+	// An instance whose Redis answer is late (a loaded machine) limits
+	// locally for a while, by design; such a round proves nothing about
+	// sharing and is played again on fresh instances.
+	const local = "rate limits are local: Redis unreachable"
+	for round := range 5 {
+		// A client id of its own per round, so runs never share a bucket.
+		appID := "shared-" + strconv.FormatInt(nowMillis(), 36) + "-" + strconv.Itoa(round)
+		setup := func(cfg *server.Config) {
+			cfg.RateLimits, cfg.RedisURL = limits, redisURL
+			cfg.BootstrapAppID = appID
 		}
-		r := ts.tokenForm(appID, bootSecret, url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}})
-		switch r.Status {
-		case 200:
-			ok++
-		case 429:
-		default:
-			t.Fatalf("%d %s", r.Status, r.Body)
+		a.restartWith(setup)
+		b.restartWith(setup)
+		before := strings.Count(a.Logs.String(), local) + strings.Count(b.Logs.String(), local)
+		ok := 0
+		for i := range 8 {
+			ts := a
+			if i%2 == 1 {
+				ts = b
+			}
+			r := ts.tokenForm(appID, bootSecret, url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}})
+			switch r.Status {
+			case 200:
+				ok++
+			case 429:
+			default:
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
 		}
+		if strings.Count(a.Logs.String(), local)+strings.Count(b.Logs.String(), local) != before {
+			t.Logf("round %d: an instance limited locally while Redis was slow; again", round)
+			continue
+		}
+		if ok != 4 {
+			t.Errorf("%d of 8 requests across two instances passed a shared limit of 4", ok)
+		}
+		return
 	}
-	if ok != 4 {
-		t.Errorf("%d of 8 requests across two instances passed a shared limit of 4", ok)
-	}
+	t.Fatal("Redis was too slow to answer in five rounds")
 }
 
 // The Management API limit is keyed on the verified caller: random or

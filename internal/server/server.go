@@ -270,8 +270,22 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	s.registerMetrics()
 
+	limits := DefaultRateLimits
+	if cfg.RateLimits != nil {
+		limits = *cfg.RateLimits
+	}
+	lim, fallback, rejections, err := newLimiter(limits, cfg.RedisURL, cfg.Logger)
+	if err != nil {
+		return fmt.Errorf("rate limits: %w", err)
+	}
+	registerLimiterMetrics(s.metrics, fallback, rejections)
 	if s.users, err = s.setUpUsers(ctx, passwords); err != nil {
 		return err
+	}
+	// With Redis, the sign-in back-off is shared as the rate limits are.
+	if shared, ok := lim.take.(*ratelimit.Redis); ok {
+		s.users.oidc.Failures = shared
+		context.AfterFunc(s.life, func() { _ = shared.Close() })
 	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
@@ -314,16 +328,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"error":"not_found","error_description":"no such endpoint"}`)
 	})
-	limits := DefaultRateLimits
-	if cfg.RateLimits != nil {
-		limits = *cfg.RateLimits
-	}
-	lim, fallback, rejections, err := newLimiter(limits, cfg.RedisURL, cfg.Logger)
-	if err != nil {
-		return fmt.Errorf("rate limits: %w", err)
-	}
 	lim.mgmtCaller = managementCaller(mgmtVerifier, cfg.ManagementIndicator)
-	registerLimiterMetrics(s.metrics, fallback, rejections)
 	clientIP := ratelimit.ClientIP{TrustedProxies: cfg.TrustedProxies}
 	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(),
 		clientIP: func(r *http.Request) string { return clientIP.From(r).String() }}
