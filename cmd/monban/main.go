@@ -97,6 +97,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		sessionTTL    = fs.Duration("session-ttl", envDuration(getenv("MONBAN_SESSION_TTL"), 14*24*time.Hour), "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
 		refreshGrace  = fs.Duration("refresh-token-grace", envDuration(getenv("MONBAN_REFRESH_TOKEN_GRACE"), 10*time.Second), "how long a rotated refresh token still works, for retries (MONBAN_REFRESH_TOKEN_GRACE)")
 	)
+	secretKeyFlags := addKeyFlags(fs, getenv, "secret-key", "MONBAN_SECRET_KEY", "the key that encrypts the secrets at rest")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -133,6 +134,11 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "monban serve: trusted proxies:", err)
 		return 2
 	}
+	secretKey, err := secretKeyFlags.key()
+	if err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return 2
+	}
 	maxFetches := *scriptFetches
 	if maxFetches == 0 {
 		maxFetches = -1 // the runner's "no fetch"
@@ -164,6 +170,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		TrustedProxies:      trusted,
 		RefreshInterval:     *refreshStr,
 		Users:               server.UserSettings{SessionTTL: *sessionTTL, RefreshGrace: *refreshGrace},
+		SecretKey:           secretKey,
 		Logger:              logger,
 		Stderr:              stderr,
 	})

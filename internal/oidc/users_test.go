@@ -22,6 +22,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // recordingCustomizer keeps what it was given and answers with claims or
@@ -54,6 +55,7 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	now := time.Now()
 	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
 	must(t, err)

@@ -36,8 +36,25 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
+		storetest.Unlock(t, s, storetest.NewKey(t))
 		return s
 	})
+}
+
+func TestSecrets(t *testing.T) {
+	needServer(t)
+	var dbURL string
+	open := func(t *testing.T) store.Store {
+		s, err := Open(t.Context(), dbURL)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	}
+	storetest.Secrets(t, func(t *testing.T) store.Store {
+		dbURL = NewTestDatabase(t)
+		return open(t)
+	}, open)
 }
 
 // TestConcurrentMigrations opens several stores on one new database at
@@ -109,8 +126,15 @@ func checkMigrationsOnce(t *testing.T, dbURL string) {
 func TestReopen(t *testing.T) {
 	needServer(t)
 	dbURL := NewTestDatabase(t)
+	key := storetest.NewKey(t)
 	storetest.Reopen(t,
-		func() (store.Store, error) { return Open(t.Context(), dbURL) },
+		func() (store.Store, error) {
+			s, err := Open(t.Context(), dbURL)
+			if err == nil {
+				_, err = s.UnlockSecrets(t.Context(), key)
+			}
+			return s, err
+		},
 		func() (*sql.DB, error) { db, _, err := connect(t.Context(), dbURL); return db, err })
 }
 
@@ -153,6 +177,9 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	key := storetest.NewKey(t)
+	storetest.Unlock(t, a, key)
+	storetest.Unlock(t, b, key)
 
 	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	const nResources, nScopes = 3, 8

@@ -23,8 +23,24 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
+		storetest.Unlock(t, s, storetest.NewKey(t))
 		return s
 	})
+}
+
+func TestSecrets(t *testing.T) {
+	var path string
+	open := func(t *testing.T) store.Store {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	}
+	storetest.Secrets(t, func(t *testing.T) store.Store {
+		path = filepath.Join(t.TempDir(), "monban.db")
+		return open(t)
+	}, open)
 }
 
 func TestOpenCreatesPrivateFiles(t *testing.T) {
@@ -65,8 +81,15 @@ func TestOpenOddPath(t *testing.T) {
 // up-to-date database applies no migration again.
 func TestReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "monban.db")
+	key := storetest.NewKey(t)
 	storetest.Reopen(t,
-		func() (store.Store, error) { return Open(t.Context(), path) },
+		func() (store.Store, error) {
+			s, err := Open(t.Context(), path)
+			if err == nil {
+				_, err = s.UnlockSecrets(t.Context(), key)
+			}
+			return s, err
+		},
 		func() (*sql.DB, error) { return sql.Open("sqlite", path) })
 }
 
@@ -86,6 +109,9 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	key := storetest.NewKey(t)
+	storetest.Unlock(t, a, key)
+	storetest.Unlock(t, b, key)
 
 	if err := a.CreateRole(ctx, store.Role{ID: "r", Name: "r", Type: store.RoleMachineToMachine}); err != nil {
 		t.Fatal(err)
@@ -147,6 +173,7 @@ func TestRotatePromotesNextKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	storetest.Unlock(t, s, storetest.NewKey(t))
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	cur := store.SigningKey{ID: "k1", Algorithm: "ES256", Status: store.KeyCurrent, PrivateKey: []byte("1"), CreatedAt: now}
 	next := store.SigningKey{ID: "k2", Algorithm: "ES256", Status: store.KeyNext, PrivateKey: []byte("2"), CreatedAt: now.Add(time.Hour)}
