@@ -28,6 +28,8 @@ const usage = `Monban: an OAuth 2.0 / OpenID Connect server for services and the
 
 Usage:
   monban serve [flags]   start the server
+  monban rotate-secret-key [flags]
+                         re-wrap the secrets at rest with a new secret key
   monban version         print the version
 
 Run "monban serve -h" for the flags; each has an environment variable,
@@ -46,6 +48,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], getenv, stderr)
+	case "rotate-secret-key":
+		return rotateSecretKey(args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "monban", version)
 		return 0
