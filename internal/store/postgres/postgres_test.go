@@ -485,3 +485,50 @@ func TestRetryDelay(t *testing.T) {
 		}
 	}
 }
+
+// Encrypting the secrets an earlier version stored in the clear leaves no
+// old row version holding them in the table files. The test reads the
+// files, so it needs a local server whose data directory it may read.
+func TestPlaintextScrubbedFromTables(t *testing.T) {
+	needServer(t)
+	ctx := t.Context()
+	s, err := Open(ctx, NewTestDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	db := s.DB()
+	const secret = "PLAINTEXT-HMAC-KEY-VALUE"
+	if _, err := db.ExecContext(ctx, "INSERT INTO settings (name, value) VALUES ('client_secret_hash_key', $1)", secret); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, "INSERT INTO signing_keys (id, algorithm, status, private_key, created_at) VALUES ('k1', 'ES256', 'current', $1, 1)",
+		[]byte("\x30\x82PLAINTEXT-PRIVATE-KEY")); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.UnlockSecrets(ctx, storetest.NewKey(t)); err != nil || n != 2 {
+		t.Fatalf("UnlockSecrets = %d, %v", n, err)
+	}
+	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+		t.Skipf("CHECKPOINT: %v", err)
+	}
+	var dataDir string
+	if err := db.QueryRowContext(ctx, "SHOW data_directory").Scan(&dataDir); err != nil {
+		t.Skipf("data directory: %v", err)
+	}
+	for _, table := range []string{"settings", "signing_keys"} {
+		var rel string
+		if err := db.QueryRowContext(ctx, "SELECT pg_relation_filepath($1)", table).Scan(&rel); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(dataDir + "/" + rel)
+		if err != nil {
+			t.Skipf("cannot read the table files: %v", err)
+		}
+		for _, v := range []string{secret, "PLAINTEXT-PRIVATE-KEY"} {
+			if strings.Contains(string(b), v) {
+				t.Errorf("the file of %s still holds %s", table, v)
+			}
+		}
+	}
+}

@@ -122,6 +122,13 @@ func (s *Store) UnlockSecrets(ctx context.Context, key sealed.Key) (int, error) 
 		return 0, fmt.Errorf("unlock secrets: %w", err)
 	}
 	s.box.Store(box)
+	if changed > 0 && s.d.Scrub != nil {
+		// The encrypted values replaced the old ones, which the engine may
+		// still hold in freed space or its log.
+		if err := s.d.Scrub(ctx, s.db); err != nil {
+			return changed, fmt.Errorf("unlock secrets: the secrets are encrypted, but removing their old copies from the database files failed (run VACUUM): %w", err)
+		}
+	}
 	return changed, nil
 }
 
