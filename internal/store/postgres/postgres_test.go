@@ -509,26 +509,47 @@ func TestPlaintextScrubbedFromTables(t *testing.T) {
 	if n, err := s.UnlockSecrets(ctx, storetest.NewKey(t)); err != nil || n != 2 {
 		t.Fatalf("UnlockSecrets = %d, %v", n, err)
 	}
-	if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
-		t.Skipf("CHECKPOINT: %v", err)
-	}
 	var dataDir string
 	if err := db.QueryRowContext(ctx, "SHOW data_directory").Scan(&dataDir); err != nil {
 		t.Skipf("data directory: %v", err)
 	}
-	for _, table := range []string{"settings", "signing_keys"} {
-		var rel string
-		if err := db.QueryRowContext(ctx, "SELECT pg_relation_filepath($1)", table).Scan(&rel); err != nil {
-			t.Fatal(err)
+	// leftovers returns the old values found in the table files.
+	leftovers := func() []string {
+		if _, err := db.ExecContext(ctx, "CHECKPOINT"); err != nil {
+			t.Skipf("CHECKPOINT: %v", err)
 		}
-		b, err := os.ReadFile(dataDir + "/" + rel)
-		if err != nil {
-			t.Skipf("cannot read the table files: %v", err)
-		}
-		for _, v := range []string{secret, "PLAINTEXT-PRIVATE-KEY"} {
-			if strings.Contains(string(b), v) {
-				t.Errorf("the file of %s still holds %s", table, v)
+		var found []string
+		for _, table := range []string{"settings", "signing_keys"} {
+			var rel string
+			if err := db.QueryRowContext(ctx, "SELECT pg_relation_filepath($1)", table).Scan(&rel); err != nil {
+				t.Fatal(err)
+			}
+			b, err := os.ReadFile(dataDir + "/" + rel)
+			if err != nil {
+				t.Skipf("cannot read the table files: %v", err)
+			}
+			for _, v := range []string{secret, "PLAINTEXT-PRIVATE-KEY"} {
+				if strings.Contains(string(b), v) {
+					found = append(found, table+": "+v)
+				}
 			}
 		}
+		return found
+	}
+	found := leftovers()
+	// VACUUM FULL keeps the row versions a transaction may still need, and
+	// the server counts every backend still connecting, in any database:
+	// with other tests connecting meanwhile, the first scrub can keep them.
+	// Scrubbing again once they are gone removes them.
+	for attempt := 1; len(found) > 0 && attempt <= 3 && dialect.Scrub != nil; attempt++ {
+		t.Logf("after scrub %d: %v; scrubbing again", attempt, found)
+		time.Sleep(200 * time.Millisecond)
+		if err := dialect.Scrub(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		found = leftovers()
+	}
+	for _, f := range found {
+		t.Errorf("a table file still holds an old value in the clear (%s)", f)
 	}
 }
