@@ -76,12 +76,8 @@ func rotateSecretKey(args []string, getenv func(string) string, stdout, stderr i
 			return 2
 		}
 		keyFile = filepath.Join(filepath.Dir(path), server.SecretKeyFileName)
-		b, err := os.ReadFile(keyFile)
-		if err != nil {
+		if old, err = sealed.LoadKeyFile(keyFile); err != nil {
 			return fail(fmt.Errorf("no key in use given, and %w", err))
-		}
-		if old, err = sealed.ParseKey(string(b)); err != nil {
-			return fail(fmt.Errorf("%s: %w", keyFile, err))
 		}
 	}
 

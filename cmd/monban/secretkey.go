@@ -3,7 +3,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/monban/monban/internal/sealed"
 )
@@ -35,13 +34,9 @@ func (k *keyFlags) key() (sealed.Key, error) {
 		}
 		return key, nil
 	case *k.file != "":
-		b, err := os.ReadFile(*k.file)
+		key, err := sealed.LoadKeyFile(*k.file)
 		if err != nil {
 			return sealed.Key{}, fmt.Errorf("-%s-file (%s_FILE): %w", k.flag, k.env, err)
-		}
-		key, err := sealed.ParseKey(string(b))
-		if err != nil {
-			return sealed.Key{}, fmt.Errorf("-%s-file (%s_FILE) %s: %w", k.flag, k.env, *k.file, err)
 		}
 		return key, nil
 	}

@@ -70,6 +70,7 @@ func TestSecretKeyFlags(t *testing.T) {
 		{[]string{"serve", "-database-url", db}, map[string]string{"MONBAN_SECRET_KEY": "aGVsbG8="}, 2, "MONBAN_SECRET_KEY): the secret key is 5 bytes long"},
 		{[]string{"serve", "-database-url", db, "-secret-key-file", weak}, nil, 2, "weak.key: the secret key is not base64"},
 		{[]string{"serve", "-database-url", db, "-secret-key-file", filepath.Join(dir, "missing")}, nil, 2, "no such file"},
+		{[]string{"serve", "-database-url", db, "-secret-key-file", "/dev/zero"}, nil, 2, "too long for a secret key"},
 		{[]string{"serve", "-database-url", db, "-secret-key-file", good}, map[string]string{"MONBAN_SECRET_KEY": "x"}, 2, "both set"},
 		{[]string{"serve", "-database-url", "postgres://u@127.0.0.1:1/x?connect_timeout=1"}, nil, 1, "cannot connect"},
 		{[]string{"serve", "-h"}, nil, 0, "MONBAN_SECRET_KEY_FILE"},

@@ -20,7 +20,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"os"
 	"strconv"
 	"strings"
 )
@@ -32,6 +34,14 @@ const KeySize = 32
 // random bytes have about 30 (the chance of fewer than 20 is negligible);
 // zeros, repeated characters and short patterns have far fewer.
 const minDistinctBytes = 20
+
+// minDistinctChars is the fewest distinct characters a Key's text may have.
+// The base64 of 32 random bytes has about 31; words that happen to be
+// valid base64 ("correcthorsebattery…") have a dozen or so.
+const minDistinctChars = 16
+
+// maxKeyFile bounds what LoadKeyFile reads: a key is 44 characters.
+const maxKeyFile = 1 << 10
 
 // ErrWrongKey reports a Key that cannot unwrap the stored data keys: not the
 // one the data was encrypted with, or the wrapped keys were altered.
@@ -83,20 +93,47 @@ func ParseKey(s string) (Key, error) {
 	if len(raw) != KeySize {
 		return Key{}, fmt.Errorf("the secret key is %d bytes long: it must be 32 random bytes in base64 (make one with: openssl rand -base64 32)", len(raw))
 	}
-	var seen [256]bool
-	distinct := 0
-	for _, c := range raw {
-		if !seen[c] {
-			seen[c] = true
-			distinct++
-		}
-	}
-	if distinct < minDistinctBytes {
+	if distinct(raw) < minDistinctBytes || distinct([]byte(strings.TrimRight(s, "="))) < minDistinctChars {
 		return Key{}, errors.New("the secret key is not random (too few distinct bytes): make one with: openssl rand -base64 32")
 	}
 	var k Key
 	copy(k.raw[:], raw)
 	k.set = true
+	return k, nil
+}
+
+// distinct counts the distinct byte values of b.
+func distinct(b []byte) int {
+	var seen [256]bool
+	n := 0
+	for _, c := range b {
+		if !seen[c] {
+			seen[c] = true
+			n++
+		}
+	}
+	return n
+}
+
+// LoadKeyFile reads a Key from a file holding its text form, such as a
+// mounted Kubernetes secret. Errors name the file, never its content.
+func LoadKeyFile(path string) (Key, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Key{}, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
+	if err != nil {
+		return Key{}, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(b) > maxKeyFile {
+		return Key{}, fmt.Errorf("%s: too long for a secret key (32 random bytes in base64)", path)
+	}
+	k, err := ParseKey(string(b))
+	if err != nil {
+		return Key{}, fmt.Errorf("%s: %w", path, err)
+	}
 	return k, nil
 }
 

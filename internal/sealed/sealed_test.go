@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -65,6 +67,7 @@ func TestParseKeyRefusesWeakOrMalformed(t *testing.T) {
 		"zeros":      {base64.StdEncoding.EncodeToString(make([]byte, 32)), "not random"},
 		"repeated":   {base64.StdEncoding.EncodeToString([]byte(strings.Repeat("a", 32))), "not random"},
 		"pattern":    {base64.StdEncoding.EncodeToString([]byte(strings.Repeat("0123456789abcdef", 2))), "not random"},
+		"words":      {"correcthorsebatterystaplecorrecthorsebatteo", "not random"},
 	} {
 		_, err := ParseKey(tc.in)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -210,5 +213,35 @@ func TestRewrap(t *testing.T) {
 	}
 	if _, err := Rewrap(next, old, 7, w); !errors.Is(err, ErrWrongKey) {
 		t.Errorf("rewrap with the wrong old key: %v", err)
+	}
+}
+
+func TestLoadKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	k := mustKey(t)
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	got, err := LoadKeyFile(write("good", k.Encode()+"\n"))
+	if err != nil || !got.Equal(k) {
+		t.Fatalf("LoadKeyFile = %v", err)
+	}
+	for name, tc := range map[string]struct{ content, want string }{
+		"passphrase": {"hunter2 hunter2\n", "not base64"},
+		"huge":       {strings.Repeat("A", 1<<20), "too long"},
+		"empty":      {"", "empty"},
+	} {
+		p := write(name, tc.content)
+		_, err := LoadKeyFile(p)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := LoadKeyFile(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
 	}
 }

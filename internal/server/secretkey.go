@@ -100,13 +100,9 @@ func keyFromFile(ctx context.Context, st store.Store, path string, logger *slog.
 
 // readKeyFile reads a key file, warning when others may read it.
 func readKeyFile(path string, logger *slog.Logger) (sealed.Key, error) {
-	b, err := os.ReadFile(path)
+	key, err := sealed.LoadKeyFile(path)
 	if err != nil {
 		return sealed.Key{}, err
-	}
-	key, err := sealed.ParseKey(string(b))
-	if err != nil {
-		return sealed.Key{}, fmt.Errorf("%s: %w", path, err)
 	}
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		logger.Warn("the secret key file can be read by other users; make it private (chmod 600)", "file", path, "mode", fi.Mode().Perm().String())
