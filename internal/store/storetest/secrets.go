@@ -195,6 +195,16 @@ func testSealedAtRest(t *testing.T, open, _ func(*testing.T) store.Store) {
 	if has, err := s.HasSecretKeys(ctx); err != nil || !has {
 		t.Fatalf("HasSecretKeys after unlocking = %v, %v", has, err)
 	}
+	// Callers with secrets of their own seal them with the store's Box.
+	box := s.Sealer()
+	if box == nil {
+		t.Fatal("an unlocked store has no Sealer")
+	}
+	if v, err := box.Seal("connectors.secret:c1", []byte("upstream secret")); err != nil {
+		t.Fatal(err)
+	} else if got, err := box.Open("connectors.secret:c1", v); err != nil || string(got) != "upstream secret" {
+		t.Errorf("Sealer round trip = %q, %v", got, err)
+	}
 	k1, k2 := testSigningKey("k1", store.KeyCurrent, 1), testSigningKey("k2", store.KeyNext, 2)
 	ok(t, s.CreateSigningKey(ctx, k1), "CreateSigningKey")
 	ok(t, s.CreateSigningKey(ctx, k2), "CreateSigningKey")
