@@ -1,7 +1,8 @@
 # A static monban binary on a distroless base, running as a non-root user.
 #   docker build -t monban .
 #   docker run -p 3001:3001 -e MONBAN_ADDR=0.0.0.0:3001 -e MONBAN_ENDPOINT=https://auth.example.com \
-#     -e MONBAN_DATABASE_URL=postgres://monban:…@db:5432/monban monban
+#     -e MONBAN_DATABASE_URL=postgres://monban:…@db:5432/monban \
+#     -e MONBAN_SECRET_KEY_FILE=/run/secrets/monban-secret-key monban
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./

@@ -28,6 +28,8 @@ const usage = `Monban: an OAuth 2.0 / OpenID Connect server for services and the
 
 Usage:
   monban serve [flags]   start the server
+  monban rotate-secret-key [flags]
+                         re-wrap the secrets at rest with a new secret key
   monban version         print the version
 
 Run "monban serve -h" for the flags; each has an environment variable,
@@ -46,6 +48,8 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	switch args[0] {
 	case "serve":
 		return serve(args[1:], getenv, stderr)
+	case "rotate-secret-key":
+		return rotateSecretKey(args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "monban", version)
 		return 0
@@ -100,6 +104,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		sessionTTL    = durationFlag(fs, "session-ttl", def.Users.SessionTTL, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
 		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries; 0: not at all (MONBAN_REFRESH_TOKEN_GRACE)")
 	)
+	secretKeyFlags := addKeyFlags(fs, getenv, "secret-key", "MONBAN_SECRET_KEY", "the key that encrypts the secrets at rest")
 	if err := applyEnv(fs, getenv); err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
@@ -158,6 +163,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		fmt.Fprintln(stderr, "monban serve: trusted proxies:", err)
 		return nil, 2
 	}
+	secretKey, err := secretKeyFlags.key()
+	if err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return nil, 2
+	}
 	if *indicator == "" {
 		*indicator = strings.TrimRight(*endpoint, "/") + "/api"
 	}
@@ -181,6 +191,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		TrustedProxies:      trusted,
 		RefreshInterval:     *catalogRefr,
 		Users:               server.UserSettings{SessionTTL: *sessionTTL, RefreshGrace: *refreshGrace},
+		SecretKey:           secretKey,
 		Logger:              logger,
 		Stderr:              stderr,
 	}, 0

@@ -23,6 +23,7 @@ import (
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 	"github.com/monban/monban/internal/token"
 )
 
@@ -127,6 +128,7 @@ func openStore(t *testing.T) store.Store {
 		t.Fatalf("open store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	return st
 }
 

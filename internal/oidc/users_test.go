@@ -25,6 +25,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // recordingCustomizer keeps what it was given and answers with claims or
@@ -57,6 +58,7 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	now := time.Now()
 	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
 	must(t, err)

@@ -16,6 +16,7 @@ import (
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/postgres"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // consoleSignIn signs in at the hosted sign-in page as the console does
@@ -214,6 +215,7 @@ func TestAdminFromConfig(t *testing.T) {
 // first administrator between them, and print it once.
 func TestFirstAdminConcurrentStarts(t *testing.T) {
 	dbURL := postgres.NewTestDatabase(t)
+	secretKey := storetest.NewKey(t)
 	const n = 3
 	outs := make([]*syncBuffer, n)
 	errs := make([]error, n)
@@ -224,7 +226,7 @@ func TestFirstAdminConcurrentStarts(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			cfg := server.Config{DatabaseURL: dbURL, Endpoint: "http://monban.test", ManagementIndicator: "http://monban.test/api",
-				BootstrapAppID: bootID, BootstrapAppSecret: bootSecret, Stderr: outs[i],
+				BootstrapAppID: bootID, BootstrapAppSecret: bootSecret, Stderr: outs[i], SecretKey: secretKey,
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			cfg.Users.PasswordParams = fastPasswords
 			s, err := server.New(context.Background(), cfg)
@@ -252,6 +254,7 @@ func TestFirstAdminConcurrentStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	storetest.Unlock(t, st, secretKey)
 	users, total, err := st.ListUsers(context.Background(), store.UserFilter{}, store.Page{})
 	if err != nil || total != 1 {
 		t.Fatalf("users: %v %v", users, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/monban/monban/internal/store/postgres"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // buildMonban builds the monban binary once for the tests that run it as a
@@ -190,7 +191,7 @@ func within(t *testing.T, limit time.Duration, what string, cond func() bool) {
 func TestTwoInstancesOnPostgres(t *testing.T) {
 	dbURL := postgres.NewTestDatabase(t)
 	endpoint := "http://monban.test"
-	env := []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_KEY_PUBLISH_DELAY=1s", "MONBAN_LOG_LEVEL=warn",
+	env := []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + storetest.NewKey(t).Encode(), "MONBAN_KEY_PUBLISH_DELAY=1s", "MONBAN_LOG_LEVEL=warn",
 		"MONBAN_RATE_LIMIT_TOKEN_CLIENT=0", "MONBAN_RATE_LIMIT_TOKEN_IP=0", "MONBAN_RATE_LIMIT_MANAGEMENT=0"}
 	a := startProcess(t, endpoint, env...)
 	b := startProcess(t, endpoint, env...)

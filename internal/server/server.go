@@ -32,6 +32,7 @@ import (
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/revocation"
+	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -94,6 +95,12 @@ type Config struct {
 	// Users tunes end-user sign-in (password hashing, sessions, refresh
 	// token grace, back-off).
 	Users UserSettings
+
+	// SecretKey encrypts the secrets kept in the database (see "Secrets at
+	// rest" in docs/deploy.md). Unset, an SQLite deployment uses the key in
+	// secret.key next to the database, generated on the first start, and a
+	// PostgreSQL one refuses to start.
+	SecretKey sealed.Key
 }
 
 // Defaults for Config.
@@ -212,6 +219,9 @@ func validateConfig(cfg *Config) error {
 
 func (s *Server) setUp(ctx context.Context) error {
 	cfg, st := s.cfg, s.store
+	if err := unlockSecrets(ctx, st, cfg); err != nil {
+		return fmt.Errorf("secrets at rest: %w", err)
+	}
 	now := time.Now()
 	hashKey, err := st.EnsureSetting(ctx, settingSecretHashKey, randid.Secret(32))
 	if err != nil {

@@ -19,7 +19,8 @@ import (
 //	./monban.db                        a bare path is an SQLite file too
 //	postgres://user:pw@host:5432/db    PostgreSQL
 //
-// The change feed is nil for SQLite: one instance owns the file.
+// The change feed is nil for SQLite: one instance owns the file. The store
+// is returned with its secrets locked (store.SecretStore); New unlocks them.
 func OpenStore(ctx context.Context, dbURL string, logger *slog.Logger) (store.Store, store.ChangeFeed, error) {
 	switch {
 	case strings.HasPrefix(dbURL, "sqlite://"):

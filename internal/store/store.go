@@ -180,6 +180,7 @@ type Store interface {
 	UserStore
 	CustomizerStore
 	AuditStore
+	SecretStore
 
 	// Applications. DeleteApplication also removes its secrets and role links.
 	CreateApplication(ctx context.Context, app Application) error
@@ -237,6 +238,7 @@ type Store interface {
 
 	// EnsureSetting stores value under name unless a value is there already,
 	// and returns the stored one (first writer wins across instances).
+	// Settings are secrets: the values are stored encrypted.
 	EnsureSetting(ctx context.Context, name, value string) (string, error)
 
 	// LoadCatalog reads everything the token endpoint needs, consistently.

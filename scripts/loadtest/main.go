@@ -22,6 +22,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -120,6 +121,12 @@ func run(o options) error {
 			_ = srv.Wait()
 		}
 	}()
+	// Every instance shares one key for the secrets at rest (PostgreSQL
+	// requires it).
+	secretKey := make([]byte, 32)
+	if _, err := rand.Read(secretKey); err != nil {
+		return err
+	}
 	for i := range o.instances {
 		port, err := freePort()
 		if err != nil {
@@ -130,6 +137,7 @@ func run(o options) error {
 			"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
 			"MONBAN_ENDPOINT="+endpoint,
 			"MONBAN_DATABASE_URL="+dbURL,
+			"MONBAN_SECRET_KEY="+base64.StdEncoding.EncodeToString(secretKey),
 			"MONBAN_BOOTSTRAP_APP_ID="+bootID,
 			"MONBAN_BOOTSTRAP_APP_SECRET="+bootSecret,
 			"MONBAN_LOG_LEVEL=warn",

@@ -77,6 +77,7 @@ var dialect = sqlstore.Dialect{
 	Retryable:             retryable,
 	MaxWriteAttempts:      maxWriteAttempts,
 	RetryDelay:            retryDelay,
+	Scrub:                 scrub,
 }
 
 // Open connects to the PostgreSQL database named by a URL of the form
@@ -282,4 +283,12 @@ func retryDelay(attempt int) time.Duration {
 	}
 	bound = min(bound, retryDelayMax)
 	return bound/2 + rand.N(bound/2+1)
+}
+
+// scrub rewrites the tables whose values were just encrypted: their old row
+// versions, holding the values in the clear, stay in the table files until
+// rewritten. VACUUM FULL locks each (small) table for a moment.
+func scrub(ctx context.Context, db *sql.DB) error {
+	_, err := db.ExecContext(ctx, "VACUUM FULL signing_keys, settings, jwt_customizers")
+	return err
 }

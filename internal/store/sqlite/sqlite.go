@@ -36,6 +36,7 @@ var dialect = sqlstore.Dialect{
 	// alongside the writer, each on its own snapshot.
 	ReadTx:       sql.TxOptions{ReadOnly: true},
 	SingleWriter: true,
+	Scrub:        scrub,
 }
 
 // Open opens (creating if needed) the SQLite database at path, migrates it
@@ -160,4 +161,27 @@ func isUnavailable(err error) bool {
 		return true
 	}
 	return false
+}
+
+// scrub rewrites the database so that values replaced a moment ago leave
+// no trace: the WAL is checkpointed and emptied (its frames hold the old
+// pages), VACUUM rebuilds every page (freed space in a page can hold the
+// old values), and the WAL that VACUUM wrote is emptied in turn.
+func scrub(ctx context.Context, db *sql.DB) error {
+	for _, stmt := range []string{"PRAGMA wal_checkpoint(TRUNCATE)", "VACUUM", "PRAGMA wal_checkpoint(TRUNCATE)"} {
+		var busy, logFrames, checkpointed int
+		var err error
+		if stmt == "VACUUM" {
+			_, err = db.ExecContext(ctx, stmt)
+		} else {
+			err = db.QueryRowContext(ctx, stmt).Scan(&busy, &logFrames, &checkpointed)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", stmt, err)
+		}
+		if busy != 0 {
+			return fmt.Errorf("%s: the database is busy", stmt)
+		}
+	}
+	return nil
 }

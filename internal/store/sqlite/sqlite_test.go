@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"bytes"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,8 +25,24 @@ func TestConformance(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Open: %v", err)
 		}
+		storetest.Unlock(t, s, storetest.NewKey(t))
 		return s
 	})
+}
+
+func TestSecrets(t *testing.T) {
+	var path string
+	open := func(t *testing.T) store.Store {
+		s, err := Open(t.Context(), path)
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		return s
+	}
+	storetest.Secrets(t, func(t *testing.T) store.Store {
+		path = filepath.Join(t.TempDir(), "monban.db")
+		return open(t)
+	}, open)
 }
 
 func TestOpenCreatesPrivateFiles(t *testing.T) {
@@ -65,8 +83,15 @@ func TestOpenOddPath(t *testing.T) {
 // up-to-date database applies no migration again.
 func TestReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "monban.db")
+	key := storetest.NewKey(t)
 	storetest.Reopen(t,
-		func() (store.Store, error) { return Open(t.Context(), path) },
+		func() (store.Store, error) {
+			s, err := Open(t.Context(), path)
+			if err == nil {
+				_, err = s.UnlockSecrets(t.Context(), key)
+			}
+			return s, err
+		},
 		func() (*sql.DB, error) { return sql.Open("sqlite", path) })
 }
 
@@ -86,6 +111,9 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
+	key := storetest.NewKey(t)
+	storetest.Unlock(t, a, key)
+	storetest.Unlock(t, b, key)
 
 	if err := a.CreateRole(ctx, store.Role{ID: "r", Name: "r", Type: store.RoleMachineToMachine}); err != nil {
 		t.Fatal(err)
@@ -147,6 +175,7 @@ func TestRotatePromotesNextKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	storetest.Unlock(t, s, storetest.NewKey(t))
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	cur := store.SigningKey{ID: "k1", Algorithm: "ES256", Status: store.KeyCurrent, PrivateKey: []byte("1"), CreatedAt: now}
 	next := store.SigningKey{ID: "k2", Algorithm: "ES256", Status: store.KeyNext, PrivateKey: []byte("2"), CreatedAt: now.Add(time.Hour)}
@@ -233,5 +262,47 @@ func TestMigrationsDownUp(t *testing.T) {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		t.Fatalf("Up after DownTo(0): %v", err)
+	}
+}
+
+// Encrypting the secrets an earlier version stored in the clear leaves no
+// copy of them in the file or its WAL: not in the freed space of a page,
+// nor in a WAL frame not yet checkpointed.
+func TestPlaintextScrubbedFromFile(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "monban.db")
+	s, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	secrets := map[string]string{}
+	for i := range 20 {
+		id := fmt.Sprintf("k%02d", i)
+		secrets["private key "+id] = fmt.Sprintf("PLAINTEXT-PRIVATE-KEY-%02d-%s", i, strings.Repeat("x", 200))
+		if _, err := s.DB().ExecContext(ctx, "INSERT INTO signing_keys (id, algorithm, status, private_key, created_at) VALUES (?, 'ES256', 'previous', ?, 1)",
+			id, append([]byte{0x30, 0x82}, secrets["private key "+id]...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secrets["setting"] = "PLAINTEXT-HMAC-KEY-VALUE"
+	if _, err := s.DB().ExecContext(ctx, "INSERT INTO settings (name, value) VALUES ('client_secret_hash_key', ?)", secrets["setting"]); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.UnlockSecrets(ctx, storetest.NewKey(t)); err != nil || n != 21 {
+		t.Fatalf("UnlockSecrets = %d, %v", n, err)
+	}
+	var raw []byte
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil && suffix == "" {
+			t.Fatal(err)
+		}
+		raw = append(raw, b...)
+	}
+	for name, v := range secrets {
+		if bytes.Contains(raw, []byte(v)) {
+			t.Errorf("the file or its WAL still holds %s in the clear", name)
+		}
 	}
 }

@@ -7,12 +7,19 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
 )
 
 const customizerCols = "token_type, script, environment_variables, context_sample, token_sample, block_issuance_on_error, created_at, updated_at"
 
-func scanCustomizer(r scanner) (store.JWTCustomizer, error) {
+// customizerScanner returns the scanner of customizer rows, which opens the
+// environment variables with box.
+func customizerScanner(box *sealed.Box) func(scanner) (store.JWTCustomizer, error) {
+	return func(r scanner) (store.JWTCustomizer, error) { return scanCustomizer(box, r) }
+}
+
+func scanCustomizer(box *sealed.Box, r scanner) (store.JWTCustomizer, error) {
 	var (
 		c                store.JWTCustomizer
 		env              string
@@ -21,6 +28,10 @@ func scanCustomizer(r scanner) (store.JWTCustomizer, error) {
 	)
 	if err := r.Scan(&c.TokenType, &c.Script, &env, &ctxSample, &token, &c.BlockIssuanceOnError, &created, &updated); err != nil {
 		return c, err
+	}
+	env, err := box.OpenString(envPurpose(c.TokenType), env)
+	if err != nil {
+		return c, fmt.Errorf("environment variables of %s: %w", c.TokenType, err)
 	}
 	if err := json.Unmarshal([]byte(env), &c.EnvironmentVariables); err != nil {
 		return c, fmt.Errorf("environment variables of %s: %w", c.TokenType, err)
@@ -48,6 +59,14 @@ func (s *Store) PutJWTCustomizer(ctx context.Context, c store.JWTCustomizer) (bo
 	if c.EnvironmentVariables == nil {
 		env = []byte("{}")
 	}
+	box, err := s.sealer()
+	var sealedEnv string
+	if err == nil {
+		sealedEnv, err = box.SealString(envPurpose(c.TokenType), string(env))
+	}
+	if err != nil {
+		return false, fmt.Errorf("put jwt customizer %s: %w", c.TokenType, err)
+	}
 	var created bool
 	err = s.write(ctx, func(t txn) error {
 		var n int
@@ -57,11 +76,11 @@ func (s *Store) PutJWTCustomizer(ctx context.Context, c store.JWTCustomizer) (bo
 		created = n == 0
 		if created {
 			_, err := t.exec("INSERT INTO jwt_customizers ("+customizerCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-				c.TokenType, c.Script, string(env), nullJSON(c.ContextSample), nullJSON(c.TokenSample), c.BlockIssuanceOnError, millis(c.CreatedAt), millis(c.UpdatedAt))
+				c.TokenType, c.Script, sealedEnv, nullJSON(c.ContextSample), nullJSON(c.TokenSample), c.BlockIssuanceOnError, millis(c.CreatedAt), millis(c.UpdatedAt))
 			return err
 		}
 		_, err := t.exec("UPDATE jwt_customizers SET script = ?, environment_variables = ?, context_sample = ?, token_sample = ?, block_issuance_on_error = ?, updated_at = ? WHERE token_type = ?",
-			c.Script, string(env), nullJSON(c.ContextSample), nullJSON(c.TokenSample), c.BlockIssuanceOnError, millis(c.UpdatedAt), c.TokenType)
+			c.Script, sealedEnv, nullJSON(c.ContextSample), nullJSON(c.TokenSample), c.BlockIssuanceOnError, millis(c.UpdatedAt), c.TokenType)
 		return err
 	})
 	if err != nil {
@@ -73,9 +92,13 @@ func (s *Store) PutJWTCustomizer(ctx context.Context, c store.JWTCustomizer) (bo
 // GetJWTCustomizer returns the script of one token type.
 func (s *Store) GetJWTCustomizer(ctx context.Context, tokenType string) (store.JWTCustomizer, error) {
 	var c store.JWTCustomizer
-	err := s.read(ctx, func(t txn) error {
+	box, err := s.sealer()
+	if err != nil {
+		return c, fmt.Errorf("get jwt customizer %s: %w", tokenType, err)
+	}
+	err = s.read(ctx, func(t txn) error {
 		var err error
-		c, err = scanCustomizer(t.queryRow("SELECT "+customizerCols+" FROM jwt_customizers WHERE token_type = ?", tokenType))
+		c, err = scanCustomizer(box, t.queryRow("SELECT "+customizerCols+" FROM jwt_customizers WHERE token_type = ?", tokenType))
 		if errors.Is(err, sql.ErrNoRows) {
 			return store.ErrNotFound
 		}
@@ -89,10 +112,14 @@ func (s *Store) GetJWTCustomizer(ctx context.Context, tokenType string) (store.J
 
 // ListJWTCustomizers returns every saved script, by token type.
 func (s *Store) ListJWTCustomizers(ctx context.Context) ([]store.JWTCustomizer, error) {
+	box, err := s.sealer()
+	if err != nil {
+		return nil, fmt.Errorf("list jwt customizers: %w", err)
+	}
 	var list []store.JWTCustomizer
-	err := s.read(ctx, func(t txn) error {
+	err = s.read(ctx, func(t txn) error {
 		var err error
-		list, err = collect(t, scanCustomizer, "SELECT "+customizerCols+" FROM jwt_customizers ORDER BY token_type")
+		list, err = collect(t, customizerScanner(box), "SELECT "+customizerCols+" FROM jwt_customizers ORDER BY token_type")
 		return err
 	})
 	if err != nil {

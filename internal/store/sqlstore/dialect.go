@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"strconv"
 	"strings"
@@ -73,6 +74,12 @@ type Dialect struct {
 	// MigrateOptions are passed to the goose provider, for example a session
 	// locker so that instances starting together migrate only once.
 	MigrateOptions []goose.ProviderOption
+
+	// Scrub, run after secrets stored in the clear were encrypted, rewrites
+	// the storage so that no copy of the old values is left in freed space
+	// or in a log the engine keeps (SQLite: VACUUM and a checkpoint that
+	// empties the WAL). Optional.
+	Scrub func(ctx context.Context, db *sql.DB) error
 }
 
 // rebind rewrites the ? placeholders of query for the engine. Question marks

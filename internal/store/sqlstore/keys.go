@@ -27,6 +27,7 @@ func scanKey(r scanner) (store.SigningKey, error) {
 	return k, nil
 }
 
+// insertKey inserts k, whose private key is already sealed.
 func insertKey(t txn, k store.SigningKey) error {
 	_, err := t.exec("INSERT INTO signing_keys ("+keyCols+") VALUES (?, ?, ?, ?, ?, ?)",
 		k.ID, k.Algorithm, string(k.Status), k.PrivateKey, millis(k.CreatedAt), nullMillis(k.RetiredAt))
@@ -35,12 +36,19 @@ func insertKey(t txn, k store.SigningKey) error {
 
 // ListSigningKeys returns every signing key, oldest first.
 func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error) {
+	box, err := s.sealer()
+	if err != nil {
+		return nil, fmt.Errorf("list signing keys: %w", err)
+	}
 	var keys []store.SigningKey
-	err := s.read(ctx, func(t txn) error {
+	err = s.read(ctx, func(t txn) error {
 		var err error
 		keys, err = collect(t, scanKey, "SELECT "+keyCols+" FROM signing_keys ORDER BY created_at, id")
 		return err
 	})
+	if err == nil {
+		err = openKeys(box, keys)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list signing keys: %w", err)
 	}
@@ -49,6 +57,13 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]store.SigningKey, error)
 
 // CreateSigningKey inserts key as it is; an existing id is ErrConflict.
 func (s *Store) CreateSigningKey(ctx context.Context, key store.SigningKey) error {
+	box, err := s.sealer()
+	if err == nil {
+		key, err = sealKey(box, key)
+	}
+	if err != nil {
+		return fmt.Errorf("create signing key: %w", err)
+	}
 	if err := s.write(ctx, func(t txn) error { return insertKey(t, key) }); err != nil {
 		return fmt.Errorf("create signing key: %w", err)
 	}
@@ -64,7 +79,14 @@ func (s *Store) RotateSigningKeys(ctx context.Context, next store.SigningKey, no
 	if next.CreatedAt.IsZero() {
 		next.CreatedAt = now
 	}
-	err := s.write(ctx, func(t txn) error {
+	box, err := s.sealer()
+	if err == nil {
+		next, err = sealKey(box, next)
+	}
+	if err != nil {
+		return fmt.Errorf("rotate signing keys: %w", err)
+	}
+	err = s.write(ctx, func(t txn) error {
 		if _, err := t.exec("UPDATE signing_keys SET status = ?, retired_at = ? WHERE status = ?",
 			string(store.KeyPrevious), millis(now), string(store.KeyCurrent)); err != nil {
 			return err
@@ -96,14 +118,26 @@ func (s *Store) RotateSigningKeys(ctx context.Context, next store.SigningKey, no
 // EnsureSetting stores value under name unless a value is there already, and
 // returns the stored value. Insert-if-absent is atomic in the engine, so
 // concurrent callers, in this process or another, all get the first value.
+// Values are stored sealed.
 func (s *Store) EnsureSetting(ctx context.Context, name, value string) (string, error) {
+	box, err := s.sealer()
+	var sealedValue string
+	if err == nil {
+		sealedValue, err = box.SealString(settingPurpose(name), value)
+	}
+	if err != nil {
+		return "", fmt.Errorf("ensure setting %q: %w", name, err)
+	}
 	var stored string
-	err := s.write(ctx, func(t txn) error {
-		if _, err := t.exec("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", name, value); err != nil {
+	err = s.write(ctx, func(t txn) error {
+		if _, err := t.exec("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", name, sealedValue); err != nil {
 			return err
 		}
 		return t.queryRow("SELECT value FROM settings WHERE name = ?", name).Scan(&stored)
 	})
+	if err == nil {
+		stored, err = box.OpenString(settingPurpose(name), stored)
+	}
 	if err != nil {
 		return "", fmt.Errorf("ensure setting %q: %w", name, err)
 	}
@@ -125,8 +159,12 @@ func scanRoleApp(r scanner) (store.RoleApplication, error) {
 // LoadCatalog reads everything the token endpoint needs in one read
 // transaction, so the parts are consistent with one another.
 func (s *Store) LoadCatalog(ctx context.Context) (*store.Catalog, error) {
+	box, err := s.sealer()
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
 	c := &store.Catalog{}
-	err := s.read(ctx, func(t txn) error {
+	err = s.read(ctx, func(t txn) error {
 		var err error
 		if c.Applications, err = collect(t, scanApp,
 			"SELECT "+appCols+" FROM applications ORDER BY created_at, id"); err != nil {
@@ -157,9 +195,13 @@ func (s *Store) LoadCatalog(ctx context.Context) (*store.Catalog, error) {
 		if c.SigningKeys, err = collect(t, scanKey, "SELECT "+keyCols+" FROM signing_keys ORDER BY created_at, id"); err != nil {
 			return err
 		}
-		c.JWTCustomizers, err = collect(t, scanCustomizer, "SELECT "+customizerCols+" FROM jwt_customizers ORDER BY token_type")
+		c.JWTCustomizers, err = collect(t, customizerScanner(box), "SELECT "+customizerCols+" FROM jwt_customizers ORDER BY token_type")
 		return err
 	})
+	if err == nil {
+		// Once per load, never per request: the catalog keeps the parsed keys.
+		err = openKeys(box, c.SigningKeys)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}

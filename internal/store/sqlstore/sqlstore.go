@@ -14,10 +14,12 @@ import (
 	"io/fs"
 	"math"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/pressly/goose/v3"
 
+	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -33,6 +35,8 @@ type Store struct {
 	db       *sql.DB
 	d        Dialect
 	writeSem chan struct{} // non-nil with Dialect.SingleWriter
+	// box seals and opens the secrets; nil until UnlockSecrets.
+	box atomic.Pointer[sealed.Box]
 }
 
 var _ store.Store = (*Store)(nil)
