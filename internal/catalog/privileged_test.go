@@ -10,6 +10,7 @@ import (
 
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 func must(t *testing.T, err error) {
@@ -27,6 +28,7 @@ func TestStanding(t *testing.T) {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	must(t, err)
 	defer st.Close()
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	now := time.Now()
 	const api = "https://monban.test/api"
 	must(t, st.CreateResource(ctx, store.Resource{ID: "mgmt", Name: "Management API", Indicator: api, AccessTokenTTL: 3600, CreatedAt: now}))

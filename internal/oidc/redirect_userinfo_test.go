@@ -18,6 +18,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // A redirect URI with a user-info part, stored before registration refused
@@ -28,6 +29,7 @@ func TestRedirectURIWithUserInfoNeverMatches(t *testing.T) {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	must(t, err)
 	defer st.Close()
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	now := time.Now()
 	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
 	must(t, err)

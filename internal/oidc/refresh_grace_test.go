@@ -20,6 +20,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // A rotated refresh token is honoured again only while less than the grace
@@ -82,6 +83,7 @@ func newGraceFixture(t *testing.T, grace time.Duration) *graceFixture {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	must(t, err)
 	t.Cleanup(func() { st.Close() })
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	f := &graceFixture{t: t, now: time.Now().Truncate(time.Millisecond)}
 	now := f.now
 	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
