@@ -47,7 +47,7 @@ func (s *server) authenticated(h handlerFunc) handlerFunc {
 			s.unauthorized(w, r, "the Bearer token is empty")
 			return nil
 		}
-		claims, err := s.Verifier.Verify(raw)
+		claims, err := token.VerifyOnce(r.Context(), s.Verifier, raw)
 		if err != nil || claims == nil {
 			// token.ErrInvalid's messages are written to be shown; any
 			// other error might not be.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/store/postgres"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // backgroundLoops are the functions of the loops Serve starts.
@@ -57,7 +58,7 @@ func TestCloseWaitsForBackgroundLoops(t *testing.T) {
 	base := "http://" + ln.Addr().String()
 	srv, err := server.New(context.Background(), server.Config{
 		Listener: ln, Endpoint: base, DatabaseURL: dbURL, ManagementIndicator: base + "/api",
-		BootstrapAppID: bootID, BootstrapAppSecret: bootSecret,
+		BootstrapAppID: bootID, BootstrapAppSecret: bootSecret, SecretKey: storetest.NewKey(t),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Stderr: io.Discard,
 	})
 	if err != nil {

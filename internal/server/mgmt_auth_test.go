@@ -8,13 +8,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/sealed"
+	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 	"github.com/monban/monban/internal/token"
 )
 
@@ -99,6 +103,11 @@ func resign(t *testing.T, ts *testServer, claims map[string]any) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	key, err := sealed.LoadKeyFile(filepath.Join(filepath.Dir(ts.dbPath), server.SecretKeyFileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Unlock(t, st, key)
 	stored, err := st.ListSigningKeys(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/store/postgres"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // roleID returns the id of the role named name, through the API.
@@ -134,10 +135,12 @@ func TestManagementTokenOfUserFollowsTheirRole(t *testing.T) {
 func TestManagementTokenRefusedOnEveryInstance(t *testing.T) {
 	dbURL := postgres.NewTestDatabase(t)
 	const endpoint = "http://monban.test"
+	key := storetest.NewKey(t) // one key, shared by the instances
 	start := func() *testServer {
 		ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "unused.db"), addr: "127.0.0.1:0", Logs: &syncBuffer{}}
 		ts.edit = func(c *server.Config) {
 			c.DatabaseURL, c.Endpoint, c.ManagementIndicator = dbURL, endpoint, endpoint+"/api"
+			c.SecretKey = key
 			c.RefreshInterval = time.Hour // only the change feed can tell
 		}
 		ts.start()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/store/postgres"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // When its database is gone, the Management API answers 503 with
@@ -19,7 +20,7 @@ import (
 func TestManagementAPIDatabaseUnavailable(t *testing.T) {
 	dbURL := postgres.NewTestDatabase(t)
 	ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "unused.db"), addr: "127.0.0.1:0", Logs: &syncBuffer{}}
-	ts.edit = func(c *server.Config) { c.DatabaseURL = dbURL }
+	ts.edit = func(c *server.Config) { c.DatabaseURL, c.SecretKey = dbURL, storetest.NewKey(t) }
 	ts.start()
 	t.Cleanup(ts.stop)
 	tok := ts.managementToken()

@@ -54,7 +54,7 @@ type limiter struct {
 	// mgmtCaller names the caller of a Management API request whose bearer
 	// token verifies, "" for any other; nil: every request is limited per
 	// address.
-	mgmtCaller func(r *http.Request) string
+	mgmtCaller func(r *http.Request) (*http.Request, string)
 }
 
 func newLimiter(limits RateLimits, redisURL string, logger *slog.Logger) (*limiter, func() float64, func() map[string]uint64, error) {
@@ -179,7 +179,8 @@ func (l *limiter) management(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := "ip:" + addrKey(r.Context())
 		if l.mgmtCaller != nil {
-			if c := l.mgmtCaller(r); c != "" {
+			var c string
+			if r, c = l.mgmtCaller(r); c != "" {
 				sum := sha256.Sum256([]byte(c))
 				key = "caller:" + hex.EncodeToString(sum[:12])
 			}
@@ -242,18 +243,22 @@ func (e errReader) Read([]byte) (int, error) {
 // managementCaller returns the Management API limit's caller of a request:
 // the subject and client of its bearer token when v verifies it (the same
 // verifier the Management API uses: signature, times, issuer, revocation)
-// and it is for indicator, else "".
-func managementCaller(v token.Verifier, indicator string) func(r *http.Request) string {
-	return func(r *http.Request) string {
+// and it is for indicator, else "". The request it returns carries the
+// outcome of the verification for the Management API to read.
+func managementCaller(v token.Verifier, indicator string) func(r *http.Request) (*http.Request, string) {
+	return func(r *http.Request) (*http.Request, string) {
 		scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		raw = strings.TrimSpace(raw)
 		if !strings.EqualFold(scheme, "Bearer") || raw == "" {
-			return ""
+			return r, ""
 		}
 		c, err := v.Verify(raw)
+		// The Management API reads this outcome rather than verifying the
+		// same token a second time.
+		r = r.WithContext(token.WithVerified(r.Context(), raw, c, err))
 		if err != nil || c == nil || !c.HasAudience(indicator) {
-			return ""
+			return r, ""
 		}
-		return c.Subject + " " + c.ClientID
+		return r, c.Subject + " " + c.ClientID
 	}
 }

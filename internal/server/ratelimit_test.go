@@ -194,7 +194,15 @@ func TestManagementRateLimitKeyedOnVerifiedCaller(t *testing.T) {
 	for i := range 10 {
 		tok := "random-" + strconv.Itoa(i) + "-" + strings.Repeat("x", i)
 		if i%2 == 1 { // a well-formed token whose signature does not verify
-			tok = parts[0] + "." + parts[1] + "." + strings.Repeat("A", i) + parts[2][i:]
+			sig := []byte(parts[2])
+			for j := range i { // change each of the first i characters
+				if sig[j] == 'A' {
+					sig[j] = 'B'
+				} else {
+					sig[j] = 'A'
+				}
+			}
+			tok = parts[0] + "." + parts[1] + "." + string(sig)
 		}
 		statuses[ts.api(tok, "GET", "/api/applications", nil).Status]++
 	}
