@@ -2,7 +2,7 @@
 # every Go test, and a short run of every fuzz target.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: test check unit fuzz build loadtest
+.PHONY: test check unit fuzz build loadtest soak
 
 test: check unit fuzz
 
@@ -25,3 +25,7 @@ build:
 
 loadtest:
 	go run ./scripts/loadtest
+
+# A 10-minute soak run (scripts/soak; -duration to change it).
+soak:
+	go run ./scripts/soak
