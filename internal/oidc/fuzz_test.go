@@ -110,8 +110,9 @@ var tokenErrors = map[int][]string{
 
 // FuzzTokenEndpoint posts arbitrary bodies, content types and Authorization
 // headers to the token endpoint. Every answer is 200 or one of the RFC 6749
-// errors with its status (never a 5xx), never echoes a secret, and a 200 is
-// only given to a request that presented a registered client's secret.
+// errors with its status (never a 5xx), never reveals a secret the request
+// did not hold, and a 200 is only given to a request that presented a
+// registered client's secret.
 func FuzzTokenEndpoint(f *testing.F) {
 	basic := func(id, secret string) string {
 		return "Basic " + base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id)+":"+url.QueryEscape(secret)))
@@ -145,8 +146,10 @@ func FuzzTokenEndpoint(f *testing.F) {
 		h.ServeHTTP(w, r)
 		out := w.Body.String()
 		for _, secret := range []string{fuzzM2MSecret, fuzzWebSecret, fuzzPassword} {
-			if strings.Contains(out, secret) {
-				t.Fatalf("the answer quotes a secret: %s", out)
+			// An error may quote what the request itself said (a
+			// grant_type, bounded); it must not reveal anything else.
+			if strings.Contains(out, secret) && !strings.Contains(body, secret) {
+				t.Fatalf("the answer quotes a secret the request did not hold: %s", out)
 			}
 		}
 		if w.Code == http.StatusOK {
