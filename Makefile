@@ -16,7 +16,7 @@ check:
 unit:
 	go test -count=1 ./...
 
-# Each fuzz target for FUZZTIME (default 3s); see scripts/fuzz.
+# Each fuzz target for FUZZTIME (default 2s); see scripts/fuzz.
 fuzz:
 	./scripts/fuzz
 
