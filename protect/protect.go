@@ -17,6 +17,10 @@
 //   - have an exp in the future, and no nbf or iat in the future, each
 //     with a small leeway for clock skew.
 //
+// Header parameters and claims are read by their exact, case-sensitive
+// names (RFC 7515 §4, RFC 7519 §4): a private claim "ISS" or "Aud" is not iss
+// or aud.
+//
 // RequireScopes wraps a handler: a request without a valid token gets 401, a
 // request whose token lacks a required scope gets 403, each with an RFC 6750
 // WWW-Authenticate challenge and a JSON body {"error", "error_description"}.
@@ -269,7 +273,7 @@ func (v *Verifier) verify(ctx context.Context, token string, now time.Time) (*Cl
 		if err != nil {
 			return nil, invalid("malformed token")
 		}
-		if err := json.Unmarshal(hb, &h); err != nil {
+		if err := decodeExact(hb, map[string]any{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ, "crit": &h.Crit}); err != nil {
 			return nil, invalid("malformed token")
 		}
 	}
@@ -402,7 +406,10 @@ func (a *audience) UnmarshalJSON(b []byte) error {
 // checkClaims decodes the payload and checks iss, aud, exp, nbf and iat.
 func (v *Verifier) checkClaims(payload []byte, now time.Time) (*Claims, error) {
 	var p payloadClaims
-	if err := json.Unmarshal(payload, &p); err != nil {
+	if err := decodeExact(payload, map[string]any{
+		"iss": &p.Iss, "sub": &p.Sub, "aud": &p.Aud, "exp": &p.Exp, "nbf": &p.Nbf, "iat": &p.Iat,
+		"jti": &p.Jti, "client_id": &p.ClientID, "azp": &p.Azp, "scope": &p.Scope, "scp": &p.Scp,
+	}); err != nil {
 		return nil, invalid("malformed claims")
 	}
 	if p.Iss != v.issuer {
@@ -440,6 +447,29 @@ func (v *Verifier) checkClaims(payload []byte, now time.Time) (*Claims, error) {
 		c.Scopes = p.Scp
 	}
 	return c, nil
+}
+
+// decodeExact decodes the JSON object b into fields by their exact names.
+// Header parameter and claim names are case-sensitive (RFC 7515 §4, RFC
+// 7519 §4), but encoding/json matches struct fields in any case, so that a
+// private claim "ISS" or "Aud" (which a custom claims script may add) would
+// be read as iss or aud. A name given twice keeps its last value.
+func decodeExact(b []byte, fields map[string]any) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	if m == nil {
+		return errors.New("not a JSON object")
+	}
+	for name, dst := range fields {
+		if raw, ok := m[name]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // numericDate reads a NumericDate claim; absent is the zero time and ok.

@@ -159,8 +159,18 @@ func parseCompact(raw string, lookup func(kid string) (*keys.Key, bool)) (jwsHea
 	if err != nil {
 		return h, nil, fmt.Errorf("%w: malformed header", ErrInvalid)
 	}
-	if err := json.Unmarshal(hb, &h); err != nil {
+	// Header parameter names are case-sensitive (RFC 7515 §4); encoding/json
+	// would read "ALG" as alg, so the names are matched exactly.
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(hb, &fields); err != nil || fields == nil {
 		return h, nil, fmt.Errorf("%w: malformed header", ErrInvalid)
+	}
+	for name, dst := range map[string]any{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ, "crit": &h.Crit} {
+		if raw, ok := fields[name]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return h, nil, fmt.Errorf("%w: malformed header", ErrInvalid)
+			}
+		}
 	}
 	if len(h.Crit) > 0 {
 		return h, nil, fmt.Errorf("%w: unsupported critical header", ErrInvalid)

@@ -20,16 +20,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -39,13 +31,7 @@ import (
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
-)
-
-const (
-	bootID     = "loadtest-admin"
-	bootSecret = "loadtest-admin-secret-0123456789abcdef012345"
-	indicator  = "https://shopping.api"
+	"github.com/monban/monban/scripts/internal/harness"
 )
 
 type options struct {
@@ -86,28 +72,15 @@ func run(o options) error {
 	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
-	bin := filepath.Join(dir, "monban")
-	fmt.Fprintln(os.Stderr, "building monban…")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/monban")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
+	bin, err := harness.Build(dir)
+	if err != nil {
+		return err
 	}
-	engine := "sqlite"
-	dbURL := o.dbURL
-	switch {
-	case dbURL == "":
-		dbURL = "sqlite://" + filepath.Join(dir, "monban.db")
-	case strings.HasPrefix(dbURL, "postgres"):
-		engine = "postgres"
-		fresh, drop, err := freshDatabase(dbURL)
-		if err != nil {
-			return err
-		}
-		defer drop()
-		dbURL = fresh
+	dbURL, engine, drop, err := harness.Database(o.dbURL, dir)
+	if err != nil {
+		return err
 	}
+	defer drop()
 	if o.instances > 1 && engine != "postgres" {
 		return fmt.Errorf("several instances need a PostgreSQL -database-url")
 	}
@@ -121,46 +94,19 @@ func run(o options) error {
 			_ = srv.Wait()
 		}
 	}()
-	// Every instance shares one key for the secrets at rest (PostgreSQL
-	// requires it).
-	secretKey := make([]byte, 32)
-	if _, err := rand.Read(secretKey); err != nil {
-		return err
-	}
 	for i := range o.instances {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
-		srv := exec.Command(bin, "serve")
-		srv.Env = append(os.Environ(),
-			"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
-			"MONBAN_ENDPOINT="+endpoint,
-			"MONBAN_DATABASE_URL="+dbURL,
-			"MONBAN_SECRET_KEY="+base64.StdEncoding.EncodeToString(secretKey),
-			"MONBAN_BOOTSTRAP_APP_ID="+bootID,
-			"MONBAN_BOOTSTRAP_APP_SECRET="+bootSecret,
-			"MONBAN_LOG_LEVEL=warn",
+		srv, err := harness.Start(bin, endpoint, dbURL, filepath.Join(dir, fmt.Sprintf("server%d.log", i)),
 			// The limits stay on (their cost is measured) but far above the load.
 			"MONBAN_RATE_LIMIT_TOKEN_CLIENT=10000000:10000000",
 			"MONBAN_RATE_LIMIT_TOKEN_IP=10000000:10000000",
 		)
-		logFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("server%d.log", i)))
 		if err != nil {
 			return err
 		}
-		srv.Stdout, srv.Stderr = logFile, logFile
-		if err := srv.Start(); err != nil {
-			return err
-		}
-		servers = append(servers, srv)
-		u := "http://127.0.0.1:" + strconv.Itoa(port)
-		urls = append(urls, u)
-		if err := waitReady(u + "/readyz"); err != nil {
-			return err
-		}
+		servers = append(servers, srv.Cmd)
+		urls = append(urls, srv.URL)
 	}
-	appID, secret, err := setUp(urls[0], endpoint, o.script)
+	appID, secret, err := harness.SetUp(urls[0], endpoint, o.script)
 	if err != nil {
 		return fmt.Errorf("set-up through the Management API: %w", err)
 	}
@@ -171,7 +117,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	body := "grant_type=client_credentials&resource=" + url.QueryEscape(indicator) + "&scope=read%3Aproducts"
+	body := "grant_type=client_credentials&resource=" + url.QueryEscape(harness.Indicator) + "&scope=" + url.QueryEscape(harness.Scope)
 	env := append(os.Environ(), "CLIENT_ID="+appID, "CLIENT_SECRET="+secret, "TOKEN_BODY="+body)
 
 	label := engine
@@ -179,7 +125,7 @@ func run(o options) error {
 		label += "+script"
 	}
 	fmt.Printf("# monban %s, %d cores, %d instance(s) on %s, wrk -t%d in all, %s per run\n",
-		time.Now().UTC().Format(time.RFC3339), numCPU(), o.instances, engine, o.threads, o.duration)
+		time.Now().UTC().Format(time.RFC3339), harness.NumCPU(), o.instances, engine, o.threads, o.duration)
 	if _, err := wrkAll(env, urls, o.threads, 16, o.warmup, lua); err != nil {
 		return err
 	}
@@ -190,7 +136,7 @@ func run(o options) error {
 		}
 		cpu0 := 0
 		for _, srv := range servers {
-			cpu0 += cpuTicks(srv.Process.Pid)
+			cpu0 += harness.CPUTicks(srv.Process.Pid)
 		}
 		start := time.Now()
 		r, err := wrkAll(env, urls, o.threads, conc, o.duration, lua)
@@ -199,8 +145,8 @@ func run(o options) error {
 		}
 		cpu1, rss := 0, 0
 		for _, srv := range servers {
-			cpu1 += cpuTicks(srv.Process.Pid)
-			rss = max(rss, peakRSSKiB(srv.Process.Pid))
+			cpu1 += harness.CPUTicks(srv.Process.Pid)
+			rss = max(rss, harness.PeakRSSKiB(srv.Process.Pid))
 		}
 		cpu := float64(cpu1-cpu0) / 100 / time.Since(start).Seconds()
 		fmt.Printf("monban-%s x%d c=%-3d tokens/s=%-8.0f p50=%.2fms p90=%.2fms p99=%.2fms max=%.1fms requests=%d errors=%d peakRSS=%.1fMiB serverCPU=%.2f cores\n",
@@ -277,156 +223,4 @@ func wrk(env []string, target string, threads, conc int, d time.Duration, lua st
 		return r, fmt.Errorf("wrk printed no result:\n%s", out)
 	}
 	return r, nil
-}
-
-// freshDatabase creates an empty database on the server of base and
-// returns its URL and a function that drops it.
-func freshDatabase(base string) (string, func(), error) {
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", nil, fmt.Errorf("bad -database-url")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		return "", nil, err
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "monban_load_" + hex.EncodeToString(b)
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create database: %w", err)
-	}
-	u.Path = "/" + name
-	return u.String(), func() {
-		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		admin.Close()
-	}, nil
-}
-
-func setUp(base, endpoint, scriptFile string) (appID, secret string, err error) {
-	form := url.Values{"grant_type": {"client_credentials"}, "resource": {endpoint + "/api"}, "scope": {"all"}}
-	req, _ := http.NewRequest("POST", base+"/oidc/token", strings.NewReader(form.Encode()))
-	req.SetBasicAuth(bootID, bootSecret)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	var tok struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := doJSON(req, 200, &tok); err != nil {
-		return "", "", err
-	}
-	api := func(method, path string, body any, out any) error {
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-		req.Header.Set("Content-Type", "application/json")
-		want := 201
-		if method == "PUT" || method == "PATCH" {
-			want = 0
-		}
-		return doJSON(req, want, out)
-	}
-	var res, scope, role, app struct {
-		ID     string `json:"id"`
-		Secret string `json:"secret"`
-	}
-	if err := api("POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": indicator}, &res); err != nil {
-		return "", "", err
-	}
-	if err := api("POST", "/api/resources/"+res.ID+"/scopes", map[string]any{"name": "read:products", "description": "Read products"}, &scope); err != nil {
-		return "", "", err
-	}
-	if err := api("POST", "/api/roles", map[string]any{"name": "Shop reader", "description": "Reads products", "type": "MachineToMachine", "scopeIds": []string{scope.ID}}, &role); err != nil {
-		return "", "", err
-	}
-	if err := api("POST", "/api/applications", map[string]any{"name": "Load test", "type": "MachineToMachine"}, &app); err != nil {
-		return "", "", err
-	}
-	if err := api("POST", "/api/applications/"+app.ID+"/roles", map[string]any{"roleIds": []string{role.ID}}, nil); err != nil {
-		return "", "", err
-	}
-	if scriptFile != "" {
-		src, err := os.ReadFile(scriptFile)
-		if err != nil {
-			return "", "", err
-		}
-		if err := api("PUT", "/api/configs/jwt-customizer/client-credentials", map[string]any{"script": string(src)}, nil); err != nil {
-			return "", "", err
-		}
-	}
-	return app.ID, app.Secret, nil
-}
-
-func doJSON(req *http.Request, want int, out any) error {
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if (want != 0 && res.StatusCode != want) || res.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %d %s", req.Method, req.URL.Path, res.StatusCode, b)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(b, out)
-}
-
-func waitReady(u string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if res, err := http.Get(u); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return fmt.Errorf("the server did not become ready")
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// peakRSSKiB reads the process's high-water resident set size.
-func peakRSSKiB(pid int) int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			n, _ := strconv.Atoi(f[1])
-			return n
-		}
-	}
-	return 0
-}
-
-// cpuTicks returns the process's user+system CPU time in clock ticks (1/100 s).
-func cpuTicks(pid int) int {
-	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.Atoi(f[11])
-	st, _ := strconv.Atoi(f[12])
-	return u + st
-}
-
-func numCPU() int {
-	b, _ := os.ReadFile("/proc/cpuinfo")
-	return strings.Count(string(b), "processor\t:")
 }
