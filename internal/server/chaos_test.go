@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store/postgres"
 )
 
@@ -33,9 +34,19 @@ func skipChaos(t *testing.T) {
 	}
 }
 
+// chaosKey encrypts the secrets at rest of every chaos test's processes, so
+// that a restarted process opens its database with the key it was made with.
+var chaosKey = func() string {
+	k, err := sealed.GenerateKey()
+	if err != nil {
+		panic(err)
+	}
+	return k.Encode()
+}()
+
 // chaosEnv is the environment of a chaos test's monban processes.
 func chaosEnv(dbURL string) []string {
-	return []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_LOG_LEVEL=warn",
+	return []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + chaosKey, "MONBAN_LOG_LEVEL=warn",
 		"MONBAN_RATE_LIMIT_TOKEN_CLIENT=0", "MONBAN_RATE_LIMIT_TOKEN_IP=0", "MONBAN_RATE_LIMIT_MANAGEMENT=0"}
 }
 
