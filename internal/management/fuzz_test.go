@@ -14,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 	"github.com/monban/monban/internal/token"
 )
 
@@ -58,6 +60,7 @@ func fuzzAPI(f *testing.F) http.Handler {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { st.Close() })
+	storetest.Unlock(f, st, storetest.NewKey(f))
 	now := time.Now()
 	for _, err := range []error{
 		st.CreateResource(ctx, store.Resource{ID: "mgmt", Name: "Logto Management API", Indicator: testIndicator, AccessTokenTTL: 3600, CreatedAt: now}),
@@ -77,6 +80,7 @@ func fuzzAPI(f *testing.F) http.Handler {
 			tokAdmin: {Subject: "admin-app", ClientID: "admin-app", Audience: []string{testIndicator}, Scope: "all"},
 		},
 		Indicator:  testIndicator,
+		Standing:   func(string, string) catalog.Standing { return catalog.Holds },
 		Keys:       storeKeys{st: st, now: time.Now},
 		HashSecret: hashSecret,
 		Changed:    func(context.Context) error { return nil },

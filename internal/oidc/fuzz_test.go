@@ -24,6 +24,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // The fuzz targets of this file feed the endpoints' parsers what a client
@@ -49,6 +50,7 @@ func fuzzProvider(f *testing.F) http.Handler {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { st.Close() })
+	storetest.Unlock(f, st, storetest.NewKey(f))
 	now := time.Now()
 	fatal := func(err error) {
 		if err != nil {
