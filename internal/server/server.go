@@ -22,6 +22,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
@@ -86,6 +87,10 @@ type Config struct {
 	// Users tunes end-user sign-in (password hashing, sessions, refresh
 	// token grace, back-off).
 	Users UserSettings
+	// Clock is the time of token lifetimes, key publish delays, secret
+	// expiry, sessions, refresh grace and revocations; nil means the
+	// system clock. Tests set a clock.Fake and advance it.
+	Clock clock.Clock
 }
 
 // Defaults for Config.
@@ -135,6 +140,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.RefreshInterval == 0 {
 		cfg.RefreshInterval = time.Minute
 	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	cfg.Endpoint = strings.TrimRight(cfg.Endpoint, "/")
 	if err := validateConfig(&cfg); err != nil {
 		return nil, err
@@ -167,7 +173,7 @@ func validateConfig(cfg *Config) error {
 
 func (s *Server) setUp(ctx context.Context) error {
 	cfg, st := s.cfg, s.store
-	now := time.Now()
+	now := cfg.Clock.Now()
 	hashKey, err := st.EnsureSetting(ctx, settingSecretHashKey, randid.Secret(32))
 	if err != nil {
 		return fmt.Errorf("secret hashing key: %w", err)
@@ -197,11 +203,11 @@ func (s *Server) setUp(ctx context.Context) error {
 	case delay < 0:
 		delay = 0
 	}
-	km := &keys.Manager{Store: st, Now: time.Now, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
+	km := &keys.Manager{Store: st, Clock: cfg.Clock, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
-	cache, err := catalog.New(ctx, st, cfg.Logger, delay)
+	cache, err := catalog.New(ctx, st, cfg.Logger, delay, cfg.Clock)
 	if err != nil {
 		return err
 	}
@@ -232,14 +238,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	oidc.New(oidc.Config{
-		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger,
+		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		Observer:   tokenObserver(s.metrics, s.audit),
 		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
 		Users:      s.users.oidc,
 	}).Register(mux)
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
-		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked},
+		Verifier:   &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now},
 		Indicator:  cfg.ManagementIndicator,
 		Keys:       km,
 		HashSecret: hasher.Hash,
@@ -249,6 +255,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Passwords:  s.users.passwords,
 		Revoked:    s.users.revocations.Reload,
 		Logger:     cfg.Logger,
+		Now:        cfg.Clock.Now,
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)
