@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/server"
 )
 
@@ -232,4 +233,7 @@ func (ts *testServer) mustAPI(tok, method, path string, body any, want int) map[
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
 
-func waitMillis(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }
+// fakeClock returns a clock for server.Config.Clock that reads the wall
+// clock's time at first (so that what the server issues looks current to
+// outside verifiers) and then moves only when the test advances it.
+func fakeClock() *clock.Fake { return clock.NewFake(time.Now().Truncate(time.Millisecond)) }
