@@ -298,8 +298,19 @@ func TestUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The issuer's port stays bound (a closed port could be taken by
+	// another process) and hangs up on every connection.
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
 	v, err := New(Config{Issuer: "http://" + addr + "/oidc", Audience: "https://shopping.api"})
 	if err != nil {
 		t.Fatal(err)

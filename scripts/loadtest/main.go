@@ -27,12 +27,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,23 +121,23 @@ func run(o options) error {
 		}
 	}()
 	for i := range o.instances {
-		port, err := freePort()
-		if err != nil {
-			return err
-		}
 		srv := exec.Command(bin, "serve")
+		// Each server binds a port of its own choosing and logs it (at
+		// info, once): a port found free here could be taken before the
+		// server binds it.
 		srv.Env = append(os.Environ(),
-			"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
+			"MONBAN_ADDR=127.0.0.1:0",
 			"MONBAN_ENDPOINT="+endpoint,
 			"MONBAN_DATABASE_URL="+dbURL,
 			"MONBAN_BOOTSTRAP_APP_ID="+bootID,
 			"MONBAN_BOOTSTRAP_APP_SECRET="+bootSecret,
-			"MONBAN_LOG_LEVEL=warn",
+			"MONBAN_LOG_LEVEL=info", "MONBAN_LOG_FORMAT=text",
 			// The limits stay on (their cost is measured) but far above the load.
 			"MONBAN_RATE_LIMIT_TOKEN_CLIENT=10000000:10000000",
 			"MONBAN_RATE_LIMIT_TOKEN_IP=10000000:10000000",
 		)
-		logFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("server%d.log", i)))
+		logPath := filepath.Join(dir, fmt.Sprintf("server%d.log", i))
+		logFile, err := os.Create(logPath)
 		if err != nil {
 			return err
 		}
@@ -146,7 +146,11 @@ func run(o options) error {
 			return err
 		}
 		servers = append(servers, srv)
-		u := "http://127.0.0.1:" + strconv.Itoa(port)
+		addr, err := listenAddr(logPath)
+		if err != nil {
+			return err
+		}
+		u := "http://" + addr
 		urls = append(urls, u)
 		if err := waitReady(u + "/readyz"); err != nil {
 			return err
@@ -379,13 +383,24 @@ func waitReady(u string) error {
 	return fmt.Errorf("the server did not become ready")
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// readyLine is the start-up line of `monban serve`, with its address.
+var readyLine = regexp.MustCompile(`msg="monban is ready".* addr=(\S+)`)
+
+// listenAddr waits for a server's start-up line in its log and returns the
+// address it listens on.
+func listenAddr(logPath string) (string, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			return "", err
+		}
+		if m := readyLine.FindSubmatch(b); m != nil {
+			return string(m[1]), nil
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return "", fmt.Errorf("the server did not log its address; see %s", logPath)
 }
 
 // peakRSSKiB reads the process's high-water resident set size.
