@@ -58,7 +58,7 @@ func rolesCatalog() *store.Catalog {
 			{ID: "s-read", ResourceID: "api", Name: "read"},
 			{ID: "s-write", ResourceID: "api", Name: "write"},
 			{ID: "s-admin", ResourceID: "api", Name: "admin"},
-			{ID: "s-other", ResourceID: "other", Name: "read"},
+			{ID: "s-other", ResourceID: "other", Name: "other:read"},
 		},
 		Roles: []store.Role{
 			{ID: "user-role", Type: store.RoleUser},
@@ -90,7 +90,8 @@ func TestRoleTypeRules(t *testing.T) {
 	}
 	ix := snap.Users
 	sameList(t, "user with a User role", sorted(ix.UserScopes([]string{"user-role"}, "api")), []string{"read"})
-	sameList(t, "user with a User role, other resource", sorted(ix.UserScopes([]string{"user-role"}, "other")), []string{"read"})
+	sameList(t, "user with a User role, other resource", sorted(ix.UserScopes([]string{"user-role"}, "other")), []string{"other:read"})
+	sameList(t, "user with a User role, unknown resource", sorted(ix.UserScopes([]string{"user-role"}, "nowhere")), []string{})
 	sameList(t, "user with an M2M role", sorted(ix.UserScopes([]string{"m2m-role"}, "api")), []string{})
 	sameList(t, "user with a role of an unknown type", sorted(ix.UserScopes([]string{"typo-role"}, "api")), []string{})
 	sameList(t, "user with a deleted role", sorted(ix.UserScopes([]string{"gone"}, "api")), []string{})
@@ -327,6 +328,9 @@ func TestCacheActivatesAPendingKey(t *testing.T) {
 	time.Sleep(20 * time.Millisecond) // an early activation would show here
 	if c.Load().Keys.Current.ID != cur.ID {
 		t.Fatal("the next key signed before its delay")
+	}
+	if clk.Pending() != 1 {
+		t.Fatalf("%d timers before the delay: the activation ran early", clk.Pending())
 	}
 	clk.Advance(10 * time.Millisecond)
 	eventually(t, "the next key signs", func() bool { return c.Load().Keys.Current.ID == next.ID })
