@@ -248,6 +248,37 @@ func TestRotateSettlesAnUnpromotedKey(t *testing.T) {
 	}
 }
 
+// Several unpromoted keys are all settled, oldest first: the newest ends
+// up current.
+func TestSettleEveryUnpromotedKey(t *testing.T) {
+	f := newManager(t, delay)
+	ctx := t.Context()
+	if err := f.m.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	first := f.only(t, store.KeyCurrent)
+	var orphans []store.SigningKey
+	for range 2 {
+		f.clock.Advance(time.Second)
+		k, err := Generate(ES256, store.KeyNext, f.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.st.CreateSigningKey(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		orphans = append(orphans, k)
+	}
+	f.clock.Advance(delay)
+	if err := f.m.settle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := f.statuses(t)
+	if got[first.ID] != store.KeyPrevious || got[orphans[0].ID] != store.KeyPrevious || got[orphans[1].ID] != store.KeyCurrent {
+		t.Fatalf("after settling two keys: %v (first %s, orphans %s %s)", got, first.ID, orphans[0].ID, orphans[1].ID)
+	}
+}
+
 // When the server stops before the delay has passed, the promotion is
 // dropped (the next rotation settles it) and its timer released.
 func TestPromotionStopsWithTheServer(t *testing.T) {
