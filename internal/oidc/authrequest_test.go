@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
@@ -22,6 +23,8 @@ import (
 func TestParseAuthRequest(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now()
+	challenge := strings.Repeat("c", 43)
+	var base func() url.Values
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	must(t, err)
 	defer st.Close()
@@ -29,6 +32,27 @@ func TestParseAuthRequest(t *testing.T) {
 	must(t, err)
 	must(t, st.CreateSigningKey(ctx, sk))
 	must(t, st.CreateResource(ctx, store.Resource{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now}))
+	var indicators []string
+	for i := range maxResources + 1 {
+		ind := fmt.Sprintf("https://api%d.test", i)
+		must(t, st.CreateResource(ctx, store.Resource{ID: fmt.Sprintf("r%d", i+2), Name: ind, Indicator: ind, AccessTokenTTL: 600, CreatedAt: now}))
+		indicators = append(indicators, ind)
+	}
+	scopes := func(n int) string {
+		var s []string
+		for i := range n {
+			s = append(s, fmt.Sprintf("s%d", i))
+		}
+		return strings.Join(s, " ")
+	}
+	resources := func(n int) url.Values {
+		v := url.Values{}
+		for k, vals := range base() {
+			v[k] = vals
+		}
+		v["resource"] = indicators[:n]
+		return v
+	}
 	must(t, st.CreateApplication(ctx, store.Application{ID: "spa", Name: "SPA", Type: store.AppSPA,
 		RedirectURIs: []string{"https://spa.test/cb"}, CreatedAt: now}))
 	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
@@ -41,8 +65,7 @@ func TestParseAuthRequest(t *testing.T) {
 	defer cache.Close()
 	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Logger: logger})
 
-	challenge := strings.Repeat("c", 43)
-	base := func() url.Values {
+	base = func() url.Values {
 		return url.Values{"client_id": {"spa"}, "redirect_uri": {"https://spa.test/cb"}, "response_type": {"code"},
 			"scope": {"openid"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}, "state": {"s"}}
 	}
@@ -100,6 +123,10 @@ func TestParseAuthRequest(t *testing.T) {
 		{"response_mode query", with("response_mode", "query"), ""},
 		{"response_mode fragment", with("response_mode", "fragment"), "invalid_request"},
 		{"bad scope token", with("scope", "openid re\"ad"), "invalid_scope"},
+		{"scopes at the bound", with("scope", scopes(maxScopes)), ""},
+		{"scopes over the bound", with("scope", scopes(maxScopes+1)), "invalid_scope"},
+		{"resources at the bound", resources(maxResources), ""},
+		{"resources over the bound", resources(maxResources + 1), "invalid_target"},
 		{"PKCE plain", with("code_challenge_method", "plain"), "invalid_request"},
 		{"PKCE without method", with("code_challenge_method", "<del>"), "invalid_request"},
 		{"PKCE method without challenge", with("code_challenge", "<del>"), "invalid_request"},
