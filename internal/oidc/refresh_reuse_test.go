@@ -154,6 +154,20 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 		wantReuse(t, "plain reuse", status, m, second)
 	})
 
+	// Not reuse, but the handler's own scope rule: a refresh may narrow
+	// the granted scopes; without a scope parameter it keeps them all.
+	t.Run("narrowing", func(t *testing.T) {
+		rt := signIn(t)
+		status, m := refresh(t, rt, url.Values{"scope": {"openid"}, "resource": {"https://shop.test"}})
+		if status != 200 || m["scope"] != "" && m["scope"] != nil {
+			t.Fatalf("narrowed to openid: %d %v", status, m)
+		}
+		status, m = refresh(t, m["refresh_token"].(string), url.Values{"resource": {"https://shop.test"}})
+		if status != 200 || m["scope"] != "read" {
+			t.Fatalf("no scope parameter: %d %v, want the granted read", status, m)
+		}
+	})
+
 	t.Run("within the grace a retry works", func(t *testing.T) {
 		first := signIn(t)
 		second := rotate(t, first)
