@@ -46,7 +46,10 @@ func Example() {
 	// The app holds read:products only: the other scope is dropped.
 	fmt.Println(tok.TokenType, tok.Extra("scope"))
 
-	again, _ := ts.Token()
+	again, err := ts.Token()
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println("same token:", again.AccessToken == tok.AccessToken)
 	// Output:
 	// Bearer read:products

@@ -177,7 +177,10 @@ func TestShoppingAPI(t *testing.T) {
 			t.Errorf("claims %+v", cl)
 		}
 		// The read-only app asked for write:products too: it was dropped.
-		cl, _ = v.Verify(context.Background(), ro)
+		cl, err = v.Verify(context.Background(), ro)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if strings.Join(cl.Scopes, " ") != "read:products" {
 			t.Errorf("read-only scopes %v", cl.Scopes)
 		}
@@ -295,8 +298,19 @@ func TestUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The issuer's port stays bound (a closed port could be taken by
+	// another process) and hangs up on every connection.
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
 	v, err := New(Config{Issuer: "http://" + addr + "/oidc", Audience: "https://shopping.api"})
 	if err != nil {
 		t.Fatal(err)
@@ -317,7 +331,10 @@ func TestUnavailable(t *testing.T) {
 	// A discovery document naming another issuer is refused.
 	s := newShop(t)
 	other := strings.Replace(s.srv.Issuer, "127.0.0.1", "localhost", 1)
-	v, _ = New(Config{Issuer: other, Audience: "https://shopping.api"})
+	v, err = New(Config{Issuer: other, Audience: "https://shopping.api"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := v.Refresh(context.Background()); !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "issuer") {
 		t.Errorf("issuer mismatch: %v", err)
 	}
@@ -655,7 +672,10 @@ func TestBigAnswers(t *testing.T) {
 		_, _ = io.WriteString(w, `{"keys":[`+strings.Repeat(" ", 2<<20)+`]}`)
 	}))
 	defer srv.Close()
-	v, _ := New(Config{Issuer: testIssuer, Audience: "x", JWKSURL: srv.URL})
+	v, err := New(Config{Issuer: testIssuer, Audience: "x", JWKSURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := v.Refresh(context.Background()); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("2 MiB JWKS: %v", err)
 	}

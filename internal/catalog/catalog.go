@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/rbac"
 	"github.com/monban/monban/internal/store"
@@ -46,21 +47,23 @@ type Snapshot struct {
 // Cache holds the current snapshot.
 type Cache struct {
 	store  store.Store
-	now    func() time.Time
+	clock  clock.Clock
 	mu     sync.Mutex // serialises rebuilds
 	cur    atomic.Pointer[Snapshot]
 	logger *slog.Logger
 	// publishDelay is how long a next key is published before it signs.
 	publishDelay time.Duration
-	activation   *time.Timer // rebuilds when a pending key starts signing
+	activation   clock.Timer // rebuilds when a pending key starts signing
 	closed       bool
 	privileges   []Privilege // whose holders snapshots track (Protect)
 }
 
 // New loads the first snapshot. A signing key stored as next starts signing
-// publishDelay after its creation (see keys.Manager).
-func New(ctx context.Context, st store.Store, logger *slog.Logger, publishDelay time.Duration) (*Cache, error) {
-	c := &Cache{store: st, now: time.Now, logger: logger, publishDelay: max(publishDelay, 0)}
+// publishDelay after its creation (see keys.Manager). clk tells the time of
+// each snapshot and runs the rebuild when a pending key starts signing; nil
+// means clock.System.
+func New(ctx context.Context, st store.Store, logger *slog.Logger, publishDelay time.Duration, clk clock.Clock) (*Cache, error) {
+	c := &Cache{store: st, clock: clock.Or(clk), logger: logger, publishDelay: max(publishDelay, 0)}
 	if err := c.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -78,7 +81,7 @@ func (c *Cache) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
 	}
-	now := c.now()
+	now := c.clock.Now()
 	snap, err := Build(cat, now, c.publishDelay)
 	if err != nil {
 		return err
@@ -120,7 +123,7 @@ func (c *Cache) scheduleActivation(snap *Snapshot, now time.Time) {
 	if first.IsZero() {
 		return
 	}
-	c.activation = time.AfterFunc(first.Sub(now)+time.Millisecond, func() {
+	c.activation = c.clock.AfterFunc(first.Sub(now)+time.Millisecond, func() {
 		if err := c.Reload(context.Background()); err != nil {
 			c.logger.Warn("catalog reload for a key activation failed; the next refresh retries", "err", err)
 		}

@@ -62,7 +62,7 @@ func TestStanding(t *testing.T) {
 	must(t, st.AddUserRoles(ctx, "cid", []string{"admin"}))
 	must(t, st.SetUserSuspended(ctx, "cid", true, now))
 
-	c, err := New(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil)), 0)
+	c, err := New(ctx, st, slog.New(slog.NewTextHandler(io.Discard, nil)), 0, nil)
 	must(t, err)
 	defer c.Close()
 	p := Privilege{Indicator: api, Scope: "all"}

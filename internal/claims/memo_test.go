@@ -53,10 +53,13 @@ func TestMemoReusesWhatDependsOnTheInputAlone(t *testing.T) {
 		}
 	}
 	// A reused result is the caller's to change.
-	res, _ := issue(t, r, src, "x", "A", env)
+	res, err := issue(t, r, src, "x", "A", env)
+	if err != nil {
+		t.Fatal(err)
+	}
 	res.Claims["app"] = "changed"
-	if res, _ := issue(t, r, src, "y", "A", env); res.Claims["app"] != "A" {
-		t.Fatalf("the memo kept a caller's change: %v", res.Claims)
+	if res, err := issue(t, r, src, "y", "A", env); err != nil || res.Claims["app"] != "A" {
+		t.Fatalf("the memo kept a caller's change: %v, %v", res.Claims, err)
 	}
 }
 

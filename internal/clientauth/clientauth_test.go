@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 
 func TestParse(t *testing.T) {
 	b64 := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
+	long := strings.Repeat("a", maxCredentialLen)
 	cases := []struct {
 		name   string
 		auth   string
@@ -37,6 +39,15 @@ func TestParse(t *testing.T) {
 		{"empty id", b64(":s"), nil, Credentials{}, ErrMalformed},
 		{"bad escape", b64("a%zz:s"), nil, Credentials{}, ErrMalformed},
 		{"bearer", "Bearer x", nil, Credentials{}, ErrMalformed},
+		// Ids and secrets are bounded at maxCredentialLen, inclusive.
+		{"basic id at the bound", b64(long + ":s"), nil, Credentials{long, "s", MethodBasic}, nil},
+		{"basic id over the bound", b64(long + "x:s"), nil, Credentials{}, ErrMalformed},
+		{"basic secret at the bound", b64("app:" + long), nil, Credentials{"app", long, MethodBasic}, nil},
+		{"basic secret over the bound", b64("app:" + long + "x"), nil, Credentials{}, ErrMalformed},
+		{"post id at the bound", "", url.Values{"client_id": {long}, "client_secret": {"s"}}, Credentials{long, "s", MethodPost}, nil},
+		{"post id over the bound", "", url.Values{"client_id": {long + "x"}, "client_secret": {"s"}}, Credentials{}, ErrInvalidClient},
+		{"post secret at the bound", "", url.Values{"client_id": {"app"}, "client_secret": {long}}, Credentials{"app", long, MethodPost}, nil},
+		{"post secret over the bound", "", url.Values{"client_id": {"app"}, "client_secret": {long + "x"}}, Credentials{}, ErrInvalidClient},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

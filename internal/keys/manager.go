@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -17,7 +18,9 @@ type Manager struct {
 	// Retention is how long a retired key stays published: the longest
 	// lifetime of a token it may have signed. Called at each rotation.
 	Retention func() time.Duration
-	Now       func() time.Time
+	// Clock tells the time and runs the delayed promotion; nil means
+	// clock.System.
+	Clock clock.Clock
 	// PublishDelay, when positive, is how long a new key is published (in
 	// every instance's JWKS) before it signs: RotateKey stores it as next
 	// and returns; every instance starts signing with it once the delay has
@@ -42,7 +45,7 @@ func (m *Manager) Ensure(ctx context.Context) error {
 			return nil
 		}
 	}
-	k, err := Generate(DefaultAlgorithm, store.KeyCurrent, m.Now())
+	k, err := Generate(DefaultAlgorithm, store.KeyCurrent, m.now())
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,7 @@ func (m *Manager) RotateKey(ctx context.Context, algorithm string) error {
 	if !Supported(algorithm) {
 		return ErrUnsupportedAlgorithm
 	}
-	now := m.Now()
+	now := m.now()
 	if m.PublishDelay <= 0 {
 		next, err := Generate(algorithm, store.KeyCurrent, now)
 		if err != nil {
@@ -110,14 +113,18 @@ func (m *Manager) promoteLater(next store.SigningKey) {
 	if bg == nil {
 		bg = context.Background()
 	}
+	clk := clock.Or(m.Clock)
+	due := make(chan struct{})
+	t := clk.AfterFunc(next.CreatedAt.Add(m.PublishDelay).Sub(clk.Now()), func() { close(due) })
 	select {
 	case <-bg.Done():
+		t.Stop()
 		return // the next rotation settles it
-	case <-time.After(time.Until(next.CreatedAt.Add(m.PublishDelay))):
+	case <-due:
 	}
 	ctx, cancel := context.WithTimeout(bg, time.Minute)
 	defer cancel()
-	now := m.Now()
+	now := m.now()
 	err := m.Store.RotateSigningKeys(ctx, next, now, now.Add(-m.Retention()))
 	if err == nil {
 		err = m.Reload(ctx)
@@ -134,7 +141,7 @@ func (m *Manager) settle(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now := m.Now()
+	now := m.now()
 	for _, k := range stored { // oldest first
 		if k.Status == store.KeyNext && !k.CreatedAt.Add(m.PublishDelay).After(now) {
 			if err := m.Store.RotateSigningKeys(ctx, k, now, now.Add(-m.Retention())); err != nil {
@@ -144,3 +151,5 @@ func (m *Manager) settle(ctx context.Context) error {
 	}
 	return nil
 }
+
+func (m *Manager) now() time.Time { return clock.Or(m.Clock).Now() }

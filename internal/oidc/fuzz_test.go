@@ -83,7 +83,7 @@ func fuzzProvider(f *testing.F) http.Handler {
 	fatal(st.CreateApplication(ctx, store.Application{ID: "spa", Name: "SPA", Type: store.AppSPA,
 		RedirectURIs: []string{fuzzRedirect}, CreatedAt: now}))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0)
+	cache, err := catalog.New(ctx, st, logger, 0, nil)
 	fatal(err)
 	rev, err := revocation.New(ctx, st, logger, nil)
 	fatal(err)

@@ -38,7 +38,7 @@ func TestRedirectURIWithUserInfoNeverMatches(t *testing.T) {
 		RedirectURIs:           []string{"https://app.example/cb", "https://app.example@evil.example/cb", "https://user:pw@evil.example/cb"},
 		PostLogoutRedirectURIs: []string{"https://app.example/", "https://app.example@evil.example/"}, CreatedAt: now}))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0)
+	cache, err := catalog.New(ctx, st, logger, 0, nil)
 	must(t, err)
 	rev, err := revocation.New(ctx, st, logger, nil)
 	must(t, err)

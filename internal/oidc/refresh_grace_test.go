@@ -98,7 +98,7 @@ func newGraceFixture(t *testing.T, grace time.Duration) *graceFixture {
 		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}))
 	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0)
+	cache, err := catalog.New(ctx, st, logger, 0, nil)
 	must(t, err)
 	rev, err := revocation.New(ctx, st, logger, nil)
 	must(t, err)

@@ -78,7 +78,7 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, CreatedAt: now}))
 	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0)
+	cache, err := catalog.New(ctx, st, logger, 0, nil)
 	must(t, err)
 	rev, err := revocation.New(ctx, st, logger, nil)
 	must(t, err)

@@ -34,8 +34,11 @@ func TestDefaultParams(t *testing.T) {
 func TestHashVerify(t *testing.T) {
 	h := NewHasher(fast, 2)
 	ctx := t.Context()
-	a, _ := h.Hash(ctx, "pw")
-	b, _ := h.Hash(ctx, "pw")
+	a, errA := h.Hash(ctx, "pw")
+	b, errB := h.Hash(ctx, "pw")
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
 	if a == b {
 		t.Error("two hashes of one password are equal: no salt")
 	}
@@ -52,7 +55,10 @@ func TestHashVerify(t *testing.T) {
 	}
 	// A hash made with other costs (say, imported) still verifies.
 	other := NewHasher(Params{Time: 3, Memory: 128, Threads: 2}, 1)
-	c, _ := other.Hash(ctx, "pw")
+	c, err := other.Hash(ctx, "pw")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if ok, err := h.Verify(ctx, c, "pw"); !ok || err != nil {
 		t.Errorf("hash with other costs: %v %v", ok, err)
 	}

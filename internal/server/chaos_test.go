@@ -46,7 +46,7 @@ var chaosKey = func() string {
 
 // chaosEnv is the environment of a chaos test's monban processes.
 func chaosEnv(dbURL string) []string {
-	return []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + chaosKey, "MONBAN_LOG_LEVEL=warn",
+	return []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + chaosKey,
 		"MONBAN_RATE_LIMIT_TOKEN_CLIENT=0", "MONBAN_RATE_LIMIT_TOKEN_IP=0", "MONBAN_RATE_LIMIT_MANAGEMENT=0"}
 }
 

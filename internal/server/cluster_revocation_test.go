@@ -49,7 +49,7 @@ func (p *process) userinfo(t *testing.T, tok string) int {
 func TestRevocationAcrossInstances(t *testing.T) {
 	dbURL := postgres.NewTestDatabase(t)
 	endpoint := "http://monban.test"
-	env := []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + storetest.NewKey(t).Encode(), "MONBAN_LOG_LEVEL=warn", "MONBAN_REFRESH_TOKEN_GRACE=1ms",
+	env := []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + storetest.NewKey(t).Encode(), "MONBAN_REFRESH_TOKEN_GRACE=1ms",
 		"MONBAN_RATE_LIMIT_TOKEN_CLIENT=0", "MONBAN_RATE_LIMIT_TOKEN_IP=0", "MONBAN_RATE_LIMIT_MANAGEMENT=0"}
 	a := startProcess(t, endpoint, env...)
 	b := startProcess(t, endpoint, env...)

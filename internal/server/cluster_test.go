@@ -5,12 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,17 +46,11 @@ type process struct {
 	logs *syncBuffer
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+// readyAddr finds the address in the start-up line of `monban serve`.
+var readyAddr = regexp.MustCompile(`msg="monban is ready".* addr=(\S+)`)
 
-// startProcess runs monban serve with env added to the environment. All
+// startProcess runs monban serve with env added to the environment (which
+// must leave the log level at info: the start-up line names the address). All
 // instances of a cluster share endpoint (the issuer), as they would behind
 // one load balancer.
 func startProcess(t *testing.T, endpoint string, env ...string) *process {
@@ -65,11 +59,12 @@ func startProcess(t *testing.T, endpoint string, env ...string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := freeAddr(t)
-	p := &process{URL: "http://" + addr, logs: &syncBuffer{}}
+	p := &process{logs: &syncBuffer{}}
 	p.cmd = exec.Command(bin, "serve")
+	// The process binds a port of its own choosing and logs it: a port
+	// found free here and bound there could be taken in between.
 	p.cmd.Env = append(os.Environ(), append([]string{
-		"MONBAN_ADDR=" + addr, "MONBAN_ENDPOINT=" + endpoint,
+		"MONBAN_ADDR=127.0.0.1:0", "MONBAN_ENDPOINT=" + endpoint, "MONBAN_LOG_LEVEL=info", "MONBAN_LOG_FORMAT=text",
 		"MONBAN_BOOTSTRAP_APP_ID=" + bootID, "MONBAN_BOOTSTRAP_APP_SECRET=" + bootSecret,
 	}, env...)...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -92,11 +87,18 @@ func startProcess(t *testing.T, endpoint string, env ...string) *process {
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		res, err := http.Get(p.URL + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return p
+		if p.URL == "" {
+			if m := readyAddr.FindStringSubmatch(p.logs.String()); m != nil {
+				p.URL = "http://" + m[1]
+			}
+		}
+		if p.URL != "" {
+			res, err := http.Get(p.URL + "/readyz")
+			if err == nil {
+				res.Body.Close()
+				if res.StatusCode == 200 {
+					return p
+				}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -191,7 +193,7 @@ func within(t *testing.T, limit time.Duration, what string, cond func() bool) {
 func TestTwoInstancesOnPostgres(t *testing.T) {
 	dbURL := postgres.NewTestDatabase(t)
 	endpoint := "http://monban.test"
-	env := []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + storetest.NewKey(t).Encode(), "MONBAN_KEY_PUBLISH_DELAY=1s", "MONBAN_LOG_LEVEL=warn",
+	env := []string{"MONBAN_DATABASE_URL=" + dbURL, "MONBAN_SECRET_KEY=" + storetest.NewKey(t).Encode(), "MONBAN_KEY_PUBLISH_DELAY=1s",
 		"MONBAN_RATE_LIMIT_TOKEN_CLIENT=0", "MONBAN_RATE_LIMIT_TOKEN_IP=0", "MONBAN_RATE_LIMIT_MANAGEMENT=0"}
 	a := startProcess(t, endpoint, env...)
 	b := startProcess(t, endpoint, env...)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/server"
 )
 
@@ -50,7 +51,7 @@ type testServer struct {
 	Mgmt   string // Management API indicator
 	Logs   *syncBuffer
 	dbPath string
-	addr   string
+	port   *port // kept across restarts
 	cancel context.CancelFunc
 	done   chan error
 	srv    *server.Server
@@ -63,7 +64,7 @@ type testServer struct {
 
 func startServer(t *testing.T) *testServer {
 	t.Helper()
-	ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "data", "monban.db"), addr: "127.0.0.1:0", Logs: &syncBuffer{}}
+	ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "data", "monban.db"), port: newPort(t), Logs: &syncBuffer{}}
 	ts.start()
 	t.Cleanup(ts.stop)
 	return ts
@@ -72,19 +73,8 @@ func startServer(t *testing.T) *testServer {
 func (ts *testServer) start() {
 	t := ts.t
 	t.Helper()
-	var ln net.Listener
-	var err error
-	for range 50 { // on restart the same port may take a moment to free
-		if ln, err = net.Listen("tcp", ts.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.addr = ln.Addr().String()
-	ts.URL = "http://" + ts.addr
+	ln := ts.port.listener()
+	ts.URL = "http://" + ln.Addr().String()
 	ts.Issuer = ts.URL + "/oidc"
 	ts.Mgmt = ts.URL + "/api"
 	cfg := server.DefaultConfig()
@@ -110,6 +100,75 @@ func (ts *testServer) start() {
 	ts.client = &http.Client{Transport: &http.Transport{}}
 	go func() { ts.done <- srv.Serve(ctx) }()
 }
+
+// port is one loopback socket bound for a test's whole life. Each start of
+// a test server gets a listener on it that the server may close, so a
+// restart keeps its address (its issuer) without binding it again: a port
+// closed and bound anew could be taken by another process in between.
+type port struct {
+	ln    net.Listener
+	conns chan net.Conn
+	done  chan struct{}
+}
+
+func newPort(t *testing.T) *port {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &port{ln: ln, conns: make(chan net.Conn), done: make(chan struct{})}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case p.conns <- c:
+			case <-p.done:
+				c.Close()
+				return
+			}
+		}
+	}()
+	// Registered before the server's stop, so it runs after it.
+	t.Cleanup(func() {
+		close(p.done)
+		ln.Close()
+	})
+	return p
+}
+
+// listener returns a new listener on the port.
+func (p *port) listener() net.Listener {
+	return &portListener{port: p, closed: make(chan struct{})}
+}
+
+type portListener struct {
+	port   *port
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (l *portListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.port.conns:
+		return c, nil
+	case <-l.closed:
+		return nil, net.ErrClosed
+	case <-l.port.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close stops this listener only; the socket stays bound for the next start.
+func (l *portListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *portListener) Addr() net.Addr { return l.port.ln.Addr() }
 
 func (ts *testServer) stop() {
 	if ts.cancel == nil {
@@ -230,4 +289,7 @@ func (ts *testServer) mustAPI(tok, method, path string, body any, want int) map[
 
 func nowMillis() int64 { return time.Now().UnixMilli() }
 
-func waitMillis(ms int) { time.Sleep(time.Duration(ms) * time.Millisecond) }
+// fakeClock returns a clock for server.Config.Clock that reads the wall
+// clock's time at first (so that what the server issues looks current to
+// outside verifiers) and then moves only when the test advances it.
+func fakeClock() *clock.Fake { return clock.NewFake(time.Now().Truncate(time.Millisecond)) }

@@ -292,8 +292,10 @@ func TestKeyRotation(t *testing.T) {
 // With a publish delay, a rotated-in key is published at once and signs
 // only when the delay has passed; then it is recorded as current.
 func TestKeyPublishDelay(t *testing.T) {
+	const delay = time.Minute
 	ts := startServer(t)
-	ts.restartWith(func(cfg *server.Config) { cfg.KeyPublishDelay = 700 * time.Millisecond })
+	clk := fakeClock()
+	ts.restartWith(func(cfg *server.Config) { cfg.KeyPublishDelay = delay; cfg.Clock = clk })
 	mt := ts.managementToken()
 	_, before := verifyWithJWKS(t, ts, mt)
 	r := ts.api(mt, "POST", "/api/configs/oidc/private-keys/rotate", map[string]any{"signingKeyAlgorithm": "EdDSA"})
@@ -315,14 +317,24 @@ func TestKeyPublishDelay(t *testing.T) {
 		t.Fatalf("after rotate: %v", statuses)
 	}
 	var set jose.JSONWebKeySet
-	_ = json.Unmarshal(ts.do("GET", "/oidc/jwks", nil, nil).Body, &set)
+	if err := json.Unmarshal(ts.do("GET", "/oidc/jwks", nil, nil).Body, &set); err != nil {
+		t.Fatal(err)
+	}
 	if len(set.Key(nextID)) != 1 {
 		t.Fatal("the next key is not published at once")
 	}
 	if _, h := verifyWithJWKS(t, ts, ts.managementToken()); h.KeyID != before.KeyID {
 		t.Fatal("the next key signed before its delay")
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	clk.Advance(delay - time.Millisecond)
+	if _, h := verifyWithJWKS(t, ts, ts.managementToken()); h.KeyID != before.KeyID {
+		t.Fatal("the next key signed before its delay")
+	}
+	clk.Advance(time.Second)
+	// The clock has passed the delay; the rebuild and the promotion run
+	// in the background, so the test polls for them (the deadline only
+	// ends a broken run).
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		_, h := verifyWithJWKS(t, ts, ts.managementToken())
 		if h.KeyID == nextID && h.Algorithm == "EdDSA" {
@@ -333,10 +345,13 @@ func TestKeyPublishDelay(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	deadline = time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(20 * time.Second)
 	for {
 		r := ts.api(mt, "GET", "/api/configs/oidc/private-keys", nil)
-		_ = json.Unmarshal(r.Body, &list)
+		list = nil
+		if err := json.Unmarshal(r.Body, &list); r.Status != 200 || err != nil {
+			t.Fatalf("list keys: %d %s", r.Status, r.Body)
+		}
 		statuses = map[string]string{}
 		for _, k := range list {
 			statuses[k["id"].(string)] = k["status"].(string)

@@ -26,6 +26,8 @@ import (
 // through the real verifier: 401 with an RFC 6750 challenge.
 func TestManagementAPIRejectsBadTokens(t *testing.T) {
 	ts := startServer(t)
+	clk := fakeClock()
+	ts.restartWith(func(cfg *server.Config) { cfg.Clock = clk })
 	good := ts.managementToken()
 	parts := strings.Split(good, ".")
 	enc := base64.RawURLEncoding.EncodeToString
@@ -64,13 +66,13 @@ func TestManagementAPIRejectsBadTokens(t *testing.T) {
 	mac.Write([]byte(hsInput))
 
 	cases := map[string]string{
-		"garbage":               "abc",
-		"alg none":              withHeader(map[string]any{"alg": "none"}) + "." + parts[1] + ".",
-		"HMAC keyed by JWKS":    hsInput + "." + enc(mac.Sum(nil)),
-		"tampered scope":        parts[0] + "." + withClaims(map[string]any{"scope": "all everything"}) + "." + parts[2],
-		"expired, not resigned": parts[0] + "." + withClaims(map[string]any{"exp": 1}) + "." + parts[2],
-		"unknown kid":           withHeader(map[string]any{"kid": "nope"}) + "." + parts[1] + "." + parts[2],
-		"signature cut":         parts[0] + "." + parts[1] + "." + parts[2][:20],
+		"garbage":            "abc",
+		"alg none":           withHeader(map[string]any{"alg": "none"}) + "." + parts[1] + ".",
+		"HMAC keyed by JWKS": hsInput + "." + enc(mac.Sum(nil)),
+		"tampered scope":     parts[0] + "." + withClaims(map[string]any{"scope": "all everything"}) + "." + parts[2],
+		"tampered exp":       parts[0] + "." + withClaims(map[string]any{"exp": 1}) + "." + parts[2],
+		"unknown kid":        withHeader(map[string]any{"kid": "nope"}) + "." + parts[1] + "." + parts[2],
+		"signature cut":      parts[0] + "." + parts[1] + "." + parts[2][:20],
 	}
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -90,6 +92,19 @@ func TestManagementAPIRejectsBadTokens(t *testing.T) {
 	r = ts.do("GET", "/api/applications", http.Header{"Authorization": {"Bearer " + good}}, nil)
 	if r.Status != 200 {
 		t.Errorf("good token: %d", r.Status)
+	}
+
+	// The good token itself, once expired: accepted until the leeway has
+	// passed, then refused as expired.
+	exp := time.Unix(int64(claims["exp"].(float64)), 0)
+	clk.Set(exp.Add(token.Leeway - time.Second))
+	if r := ts.do("GET", "/api/applications", http.Header{"Authorization": {"Bearer " + good}}, nil); r.Status != 200 {
+		t.Errorf("good token within the leeway: %d %s", r.Status, r.Body)
+	}
+	clk.Set(exp.Add(token.Leeway))
+	r = ts.do("GET", "/api/applications", http.Header{"Authorization": {"Bearer " + good}}, nil)
+	if www := r.Header.Get("WWW-Authenticate"); r.Status != 401 || !strings.Contains(www, `error="invalid_token"`) || !strings.Contains(www, "expired") {
+		t.Errorf("expired token: %d %q %s", r.Status, www, r.Body)
 	}
 }
 

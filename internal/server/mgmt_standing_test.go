@@ -137,7 +137,7 @@ func TestManagementTokenRefusedOnEveryInstance(t *testing.T) {
 	const endpoint = "http://monban.test"
 	key := storetest.NewKey(t) // one key, shared by the instances
 	start := func() *testServer {
-		ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "unused.db"), addr: "127.0.0.1:0", Logs: &syncBuffer{}}
+		ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "unused.db"), port: newPort(t), Logs: &syncBuffer{}}
 		ts.edit = func(c *server.Config) {
 			c.DatabaseURL, c.Endpoint, c.ManagementIndicator = dbURL, endpoint, endpoint+"/api"
 			c.SecretKey = key

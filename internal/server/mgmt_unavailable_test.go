@@ -19,7 +19,7 @@ import (
 // own mistakes keep their 4xx.
 func TestManagementAPIDatabaseUnavailable(t *testing.T) {
 	dbURL := postgres.NewTestDatabase(t)
-	ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "unused.db"), addr: "127.0.0.1:0", Logs: &syncBuffer{}}
+	ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "unused.db"), port: newPort(t), Logs: &syncBuffer{}}
 	ts.edit = func(c *server.Config) { c.DatabaseURL, c.SecretKey = dbURL, storetest.NewKey(t) }
 	ts.start()
 	t.Cleanup(ts.stop)

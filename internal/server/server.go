@@ -23,6 +23,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
@@ -101,6 +102,11 @@ type Config struct {
 	// secret.key next to the database, generated on the first start, and a
 	// PostgreSQL one refuses to start.
 	SecretKey sealed.Key
+
+	// Clock is the time of token lifetimes, key publish delays, secret
+	// expiry, sessions, refresh grace and revocations; nil means the
+	// system clock. Tests set a clock.Fake and advance it.
+	Clock clock.Clock
 }
 
 // Defaults for Config.
@@ -176,6 +182,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.RefreshInterval == 0 {
 		cfg.RefreshInterval = time.Minute
 	}
+	cfg.Clock = clock.Or(cfg.Clock)
 	cfg.Endpoint = strings.TrimRight(cfg.Endpoint, "/")
 	if err := validateConfig(&cfg); err != nil {
 		return nil, err
@@ -222,7 +229,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err := unlockSecrets(ctx, st, cfg); err != nil {
 		return fmt.Errorf("secrets at rest: %w", err)
 	}
-	now := time.Now()
+	now := cfg.Clock.Now()
 	hashKey, err := st.EnsureSetting(ctx, settingSecretHashKey, randid.Secret(32))
 	if err != nil {
 		return fmt.Errorf("secret hashing key: %w", err)
@@ -246,11 +253,11 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
-	km := &keys.Manager{Store: st, Now: time.Now, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
+	km := &keys.Manager{Store: st, Clock: cfg.Clock, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
-	cache, err := catalog.New(ctx, st, cfg.Logger, delay)
+	cache, err := catalog.New(ctx, st, cfg.Logger, delay, cfg.Clock)
 	if err != nil {
 		return err
 	}
@@ -300,12 +307,12 @@ func (s *Server) setUp(ctx context.Context) error {
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	oidc.New(oidc.Config{
-		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger,
+		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		Observer:   tokenObserver(s.metrics, s.audit),
 		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
 		Users:      s.users.oidc,
 	}).Register(mux)
-	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked}
+	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
 		Verifier:   mgmtVerifier,
@@ -321,6 +328,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Standing: func(sub, client string) catalog.Standing {
 			return cache.Load().Standing(mgmtAll, sub, client)
 		},
+		Now: cfg.Clock.Now,
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)

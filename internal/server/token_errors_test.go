@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/server"
 )
 
 // Every way a token request can be wrong gets the right OAuth error and
@@ -148,15 +151,19 @@ func TestDefaultResource(t *testing.T) {
 // Expired secrets do not authenticate.
 func TestExpiredSecret(t *testing.T) {
 	ts := startServer(t)
+	clk := fakeClock()
+	ts.restartWith(func(cfg *server.Config) { cfg.Clock = clk })
 	mt := ts.managementToken()
 	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 201)
 	id := app["id"].(string)
-	s := ts.mustAPI(mt, "POST", "/api/applications/"+id+"/secrets", map[string]any{"name": "short", "expiresAt": nowMillis() + 1500}, 201)
+	expires := clk.Now().Add(1500 * time.Millisecond)
+	s := ts.mustAPI(mt, "POST", "/api/applications/"+id+"/secrets", map[string]any{"name": "short", "expiresAt": expires.UnixMilli()}, 201)
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}}
+	clk.Set(expires.Add(-time.Millisecond))
 	if r := ts.tokenForm(id, s["value"].(string), form); r.Status != 200 {
 		t.Fatalf("fresh secret: %d %s", r.Status, r.Body)
 	}
-	waitMillis(1600)
+	clk.Set(expires) // a secret expires at its expiresAt, not after
 	if r := ts.tokenForm(id, s["value"].(string), form); r.Status != 401 {
 		t.Errorf("expired secret: %d", r.Status)
 	}

@@ -50,7 +50,7 @@ func (s *Server) setUpUsers(ctx context.Context, pw *password.Hasher) (*userPart
 		return nil, errors.New("the stored CSRF key is malformed")
 	}
 	set := s.cfg.Users
-	rev, err := revocation.New(ctx, s.store, s.cfg.Logger, nil)
+	rev, err := revocation.New(ctx, s.store, s.cfg.Logger, s.cfg.Clock.Now)
 	if err != nil {
 		return nil, fmt.Errorf("access token revocation list: %w", err)
 	}

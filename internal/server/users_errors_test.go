@@ -213,11 +213,12 @@ func TestCodeExchangeErrors(t *testing.T) {
 }
 
 func TestExpiredCode(t *testing.T) {
-	f := newUserFixture(t, func(c *server.Config) { c.Users.CodeTTL = 100 * time.Millisecond })
+	clk := fakeClock()
+	f := newUserFixture(t, func(c *server.Config) { c.Users.CodeTTL = 100 * time.Millisecond; c.Clock = clk })
 	b := f.signedIn(t)
 	verifier, challenge := pkce()
 	code := f.code(t, b, f.spa.ID, spaRedirect, challenge, nil)
-	time.Sleep(150 * time.Millisecond)
+	clk.Advance(100 * time.Millisecond)
 	r := f.token(f.spa.ID, "", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {spaRedirect}, "code_verifier": {verifier}})
 	if r.Status != 400 || r.json(t)["error"] != "invalid_grant" || !strings.Contains(string(r.Body), "expired") {
 		t.Fatalf("expired code: %d %s", r.Status, r.Body)
@@ -227,7 +228,8 @@ func TestExpiredCode(t *testing.T) {
 // Refresh tokens: rotation, reuse detection with a grace period, narrowing,
 // and role changes taking effect.
 func TestRefreshTokens(t *testing.T) {
-	f := newUserFixture(t, func(c *server.Config) { c.Users.RefreshGrace = time.Second })
+	clk := fakeClock()
+	f := newUserFixture(t, func(c *server.Config) { c.Users.RefreshGrace = time.Second; c.Clock = clk })
 	b := f.signedIn(t)
 	get := func() map[string]any {
 		verifier, challenge := pkce()
@@ -308,7 +310,7 @@ func TestRefreshTokens(t *testing.T) {
 		if retry.Status != 200 {
 			t.Fatalf("retry within the grace: %d %s", retry.Status, retry.Body)
 		}
-		time.Sleep(1100 * time.Millisecond)
+		clk.Advance(time.Second + time.Millisecond)
 		late := refresh(f.spa.ID, "", rt, nil)
 		if late.Status != 400 || late.json(t)["error"] != "invalid_grant" {
 			t.Fatalf("reuse after the grace: %d %s", late.Status, late.Body)

@@ -28,7 +28,7 @@ var fastPasswords = password.Params{Time: 1, Memory: 64, Threads: 1}
 // hashing, then edit.
 func startUserServer(t *testing.T, edit func(*server.Config)) *testServer {
 	t.Helper()
-	ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "data", "monban.db"), addr: "127.0.0.1:0", Logs: &syncBuffer{}}
+	ts := &testServer{t: t, dbPath: filepath.Join(t.TempDir(), "data", "monban.db"), port: newPort(t), Logs: &syncBuffer{}}
 	ts.edit = func(c *server.Config) {
 		c.Users.PasswordParams = fastPasswords
 		c.AccessLog = false

@@ -74,7 +74,7 @@ func testAuditLogs(t *testing.T, s store.Store) {
 	if err != nil || n != 5 {
 		t.Fatalf("DeleteLogsBefore = %d, %v", n, err)
 	}
-	if _, total, _ := s.ListLogs(ctx, store.LogFilter{}, store.Page{}); total != 5 {
-		t.Errorf("left %d", total)
+	if _, total, err := s.ListLogs(ctx, store.LogFilter{}, store.Page{}); err != nil || total != 5 {
+		t.Errorf("left %d, %v", total, err)
 	}
 }

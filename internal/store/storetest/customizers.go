@@ -69,7 +69,7 @@ func testJWTCustomizers(t *testing.T, s store.Store) {
 	if err := s.DeleteJWTCustomizer(ctx, store.TokenTypeAccessToken); err != nil {
 		t.Fatal(err)
 	}
-	if list, _ := s.ListJWTCustomizers(ctx); len(list) != 1 {
-		t.Fatalf("after Delete: %+v", list)
+	if list, err := s.ListJWTCustomizers(ctx); err != nil || len(list) != 1 {
+		t.Fatalf("after Delete: %+v, %v", list, err)
 	}
 }

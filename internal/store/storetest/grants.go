@@ -133,7 +133,8 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	rt3.ID = "rt3"
 	ok(t, s.RotateRefreshToken(ctx, "rt1", at(11), at(9), store.Issue{RefreshToken: &rt3}), "RotateRefreshToken within grace")
 	wantErr(t, s.RotateRefreshToken(ctx, "rt1", at(12), at(10), store.Issue{}), store.ErrAlreadyUsed, "reuse when the grace ends")
-	got, _ = s.GetRefreshToken(ctx, "rt1")
+	got, err = s.GetRefreshToken(ctx, "rt1")
+	ok(t, err, "GetRefreshToken after a retry within the grace")
 	same(t, "first use time kept", got.UsedAt, at(10))
 	rt4 := rt2
 	rt4.ID = "rt4"

@@ -109,18 +109,21 @@ func testUsers(t *testing.T, s store.Store) {
 		t.Errorf("after SetUserPassword and RecordSignIn: %+v", got)
 	}
 	ok(t, s.SetUserPassword(ctx, "u1", "", at(12)), "SetUserPassword empty")
-	got, _ = s.GetUser(ctx, "u1")
+	got, err = s.GetUser(ctx, "u1")
+	ok(t, err, "GetUser after removing the password")
 	same(t, "password removed", got.PasswordHash, "")
 	wantErr(t, s.SetUserPassword(ctx, "missing", "h", at(1)), store.ErrNotFound, "SetUserPassword missing")
 	wantErr(t, s.RecordSignIn(ctx, "missing", at(1)), store.ErrNotFound, "RecordSignIn missing")
 
 	ok(t, s.SetUserSuspended(ctx, "u1", true, at(13)), "SetUserSuspended")
-	got, _ = s.GetUser(ctx, "u1")
+	got, err = s.GetUser(ctx, "u1")
+	ok(t, err, "GetUser after suspension")
 	if !got.IsSuspended || !got.UpdatedAt.Equal(at(13)) {
 		t.Errorf("after suspension: %+v", got)
 	}
 	ok(t, s.SetUserSuspended(ctx, "u1", false, at(14)), "SetUserSuspended false")
-	got, _ = s.GetUser(ctx, "u1")
+	got, err = s.GetUser(ctx, "u1")
+	ok(t, err, "GetUser after unsuspension")
 	same(t, "unsuspended", got.IsSuspended, false)
 	wantErr(t, s.SetUserSuspended(ctx, "missing", true, at(1)), store.ErrNotFound, "SetUserSuspended missing")
 

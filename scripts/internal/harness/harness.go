@@ -13,12 +13,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -99,13 +99,12 @@ type Server struct {
 // given endpoint and database, its output to logPath and extra environment
 // added, and waits until it is ready.
 func Start(bin, endpoint, dbURL, logPath string, extra ...string) (*Server, error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, err
-	}
 	cmd := exec.Command(bin, "serve")
+	// The server binds a port of its own choosing and logs it (at info,
+	// once): a port found free here could be taken before the server
+	// binds it.
 	cmd.Env = append(append(os.Environ(),
-		"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
+		"MONBAN_ADDR=127.0.0.1:0",
 		"MONBAN_ENDPOINT="+endpoint,
 		"MONBAN_DATABASE_URL="+dbURL,
 		// Every instance shares one key for the secrets at rest
@@ -113,7 +112,7 @@ func Start(bin, endpoint, dbURL, logPath string, extra ...string) (*Server, erro
 		"MONBAN_SECRET_KEY="+secretKey,
 		"MONBAN_BOOTSTRAP_APP_ID="+BootID,
 		"MONBAN_BOOTSTRAP_APP_SECRET="+BootSecret,
-		"MONBAN_LOG_LEVEL=warn",
+		"MONBAN_LOG_LEVEL=info", "MONBAN_LOG_FORMAT=text",
 	), extra...)
 	logFile, err := os.Create(logPath)
 	if err != nil {
@@ -123,12 +122,38 @@ func Start(bin, endpoint, dbURL, logPath string, extra ...string) (*Server, erro
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	s := &Server{Cmd: cmd, URL: "http://127.0.0.1:" + strconv.Itoa(port)}
+	s := &Server{Cmd: cmd}
+	addr, err := listenAddr(logPath)
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.URL = "http://" + addr
 	if err := WaitReady(s.URL + "/readyz"); err != nil {
 		s.Stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// readyLine is the start-up line of `monban serve`, with its address.
+var readyLine = regexp.MustCompile(`msg="monban is ready".* addr=(\S+)`)
+
+// listenAddr waits for a server's start-up line in its log and returns the
+// address it listens on.
+func listenAddr(logPath string) (string, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(logPath)
+		if err != nil {
+			return "", err
+		}
+		if m := readyLine.FindSubmatch(b); m != nil {
+			return string(m[1]), nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return "", fmt.Errorf("the server did not log its address; see %s", logPath)
 }
 
 // Stop interrupts the server and waits for it to exit.
@@ -242,16 +267,6 @@ func WaitReady(u string) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return fmt.Errorf("the server did not become ready")
-}
-
-// FreePort returns a loopback port that was free a moment ago.
-func FreePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // statusKiB reads a "Name: N kB" line of /proc/PID/status.

@@ -1,0 +1,183 @@
+package oidc
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/revocation"
+	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/sqlite"
+)
+
+// The refresh grant refuses a rotated token presented after the grace in
+// two places: the handler, on the token it read, and the store, whose
+// conditional UPDATE closes the race between two requests. These tests
+// reach the handler's check alone: a request that the store never sees,
+// because it would fail earlier, must still be treated as reuse.
+func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
+	const grace = 10 * time.Second
+	ctx := context.Background()
+	clk := clock.NewFake(time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
+	now := clk.Now()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
+	must(t, err)
+	defer st.Close()
+	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
+	must(t, err)
+	must(t, st.CreateSigningKey(ctx, sk))
+	must(t, st.CreateResource(ctx, store.Resource{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now}))
+	for _, name := range []string{"read", "write"} {
+		must(t, st.CreateScope(ctx, store.Scope{ID: name, ResourceID: "r1", Name: name, CreatedAt: now}))
+	}
+	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Shopper", Type: store.RoleUser, CreatedAt: now}))
+	must(t, st.AddRoleScopes(ctx, "ro1", []string{"read", "write"}))
+	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
+	hash, err := pw.Hash(ctx, "secret password")
+	must(t, err)
+	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", PasswordHash: hash, CreatedAt: now, UpdatedAt: now}))
+	must(t, st.AddUserRoles(ctx, "u1", []string{"ro1"}))
+	hasher := clientauth.NewHasher([]byte("k"))
+	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
+		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}))
+	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cache, err := catalog.New(ctx, st, logger, 0, clk)
+	must(t, err)
+	defer cache.Close()
+	rev, err := revocation.New(ctx, st, logger, clk.Now)
+	must(t, err)
+	cust := &recordingCustomizer{}
+	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: hasher, Customizer: cust, Logger: logger, Now: clk.Now,
+		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32), RefreshGrace: grace}})
+	mux := http.NewServeMux()
+	p.Register(mux)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	post := func(t *testing.T, form url.Values) (int, map[string]any) {
+		t.Helper()
+		form.Set("client_id", "web")
+		form.Set("client_secret", "websecret")
+		res, err := http.PostForm(srv.URL+"/oidc/token", form)
+		must(t, err)
+		defer res.Body.Close()
+		var m map[string]any
+		must(t, json.NewDecoder(res.Body).Decode(&m))
+		return res.StatusCode, m
+	}
+	refresh := func(t *testing.T, rt string, extra url.Values) (int, map[string]any) {
+		t.Helper()
+		form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}}
+		for k, v := range extra {
+			form[k] = v
+		}
+		return post(t, form)
+	}
+	signIn := func(t *testing.T) string {
+		t.Helper()
+		status, m := post(t, url.Values{"grant_type": {"password"}, "username": {"jane"}, "password": {"secret password"},
+			"scope": {"openid offline_access read"}, "resource": {"https://shop.test"}})
+		rt, _ := m["refresh_token"].(string)
+		if status != 200 || rt == "" {
+			t.Fatalf("password grant: %d %v", status, m)
+		}
+		return rt
+	}
+	// rotate uses rt once and returns its successor.
+	rotate := func(t *testing.T, rt string) string {
+		t.Helper()
+		status, m := refresh(t, rt, nil)
+		next, _ := m["refresh_token"].(string)
+		if status != 200 || next == "" || next == rt {
+			t.Fatalf("refresh: %d %v", status, m)
+		}
+		return next
+	}
+	wantReuse := func(t *testing.T, what string, status int, m map[string]any, successor string) {
+		t.Helper()
+		if status != 400 || m["error"] != "invalid_grant" {
+			t.Fatalf("%s: %d %v, want 400 invalid_grant (reuse)", what, status, m)
+		}
+		// Reuse revokes the whole grant: the successor is dead too.
+		if status, m := refresh(t, successor, nil); status != 400 || m["error"] != "invalid_grant" {
+			t.Fatalf("%s: the successor still works after reuse: %d %v", what, status, m)
+		}
+	}
+
+	t.Run("reuse asking for a wider scope", func(t *testing.T) {
+		first := signIn(t)
+		second := rotate(t, first)
+		clk.Advance(grace + time.Second)
+		// Without the handler's check the scope check answers first
+		// (invalid_scope) and the grant survives.
+		status, m := refresh(t, first, url.Values{"scope": {"read write"}})
+		wantReuse(t, "widened scope", status, m, second)
+	})
+
+	t.Run("reuse asking for an unknown resource", func(t *testing.T) {
+		first := signIn(t)
+		second := rotate(t, first)
+		clk.Advance(grace + time.Second)
+		status, m := refresh(t, first, url.Values{"resource": {"https://elsewhere.test"}})
+		wantReuse(t, "unknown resource", status, m, second)
+	})
+
+	t.Run("reuse mints nothing", func(t *testing.T) {
+		first := signIn(t)
+		second := rotate(t, first)
+		clk.Advance(grace + time.Second)
+		cust.mu.Lock()
+		before := len(cust.got)
+		cust.mu.Unlock()
+		// Without the handler's check a token is minted (the claims
+		// script runs) and only then refused by the store.
+		status, m := refresh(t, first, nil)
+		cust.mu.Lock()
+		runs := len(cust.got) - before
+		cust.mu.Unlock()
+		if runs != 0 {
+			t.Errorf("the customizer ran %d times for a reused token", runs)
+		}
+		wantReuse(t, "plain reuse", status, m, second)
+	})
+
+	// Not reuse, but the handler's own scope rule: a refresh may narrow
+	// the granted scopes; without a scope parameter it keeps them all.
+	t.Run("narrowing", func(t *testing.T) {
+		rt := signIn(t)
+		status, m := refresh(t, rt, url.Values{"scope": {"openid"}, "resource": {"https://shop.test"}})
+		if status != 200 || m["scope"] != "" && m["scope"] != nil {
+			t.Fatalf("narrowed to openid: %d %v", status, m)
+		}
+		status, m = refresh(t, m["refresh_token"].(string), url.Values{"resource": {"https://shop.test"}})
+		if status != 200 || m["scope"] != "read" {
+			t.Fatalf("no scope parameter: %d %v, want the granted read", status, m)
+		}
+	})
+
+	t.Run("within the grace a retry works", func(t *testing.T) {
+		first := signIn(t)
+		second := rotate(t, first)
+		clk.Advance(grace - time.Second)
+		third := rotate(t, first)
+		if third == second {
+			t.Fatal("a retry got the same refresh token")
+		}
+		clk.Advance(2 * time.Second) // now past the grace of first's use
+		status, m := refresh(t, first, nil)
+		wantReuse(t, "after the grace", status, m, second)
+	})
+}
