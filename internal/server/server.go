@@ -239,17 +239,8 @@ func (s *Server) setUp(ctx context.Context) error {
 		return errors.New("the stored secret hashing key is malformed")
 	}
 	hasher := clientauth.NewHasher(key)
-	if err := seedManagementAPI(ctx, st, cfg.ManagementIndicator, now); err != nil {
-		return err
-	}
-	if err := seedConsoleApp(ctx, st, cfg.Endpoint, now); err != nil {
-		return err
-	}
-	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
-		return err
-	}
 	passwords := password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency)
-	if err := bootstrapAdmin(ctx, st, passwords, cfg, cfg.Stderr, now); err != nil {
+	if err := seed(ctx, st, hasher, passwords, cfg, now); err != nil {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
@@ -352,6 +343,28 @@ func (s *Server) setUp(ctx context.Context) error {
 		clientIP: func(r *http.Request) string { return clientIP.From(r).String() }}
 	s.handler = mw.wrap(lim.routes(mux))
 	return nil
+}
+
+// seed makes sure of what a first start creates: the Management API
+// resource, the console's app, the bootstrap app and the first
+// administrator. Instances sharing a database seed it one at a time, so
+// that exactly one of several first starts creates (and prints) each.
+func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, cfg Config, now time.Time) error {
+	release, err := st.LockSetUp(ctx)
+	if err != nil {
+		return fmt.Errorf("set-up: %w", err)
+	}
+	defer release()
+	if err := seedManagementAPI(ctx, st, cfg.ManagementIndicator, now); err != nil {
+		return err
+	}
+	if err := seedConsoleApp(ctx, st, cfg.Endpoint, now); err != nil {
+		return err
+	}
+	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
+		return err
+	}
+	return bootstrapAdmin(ctx, st, passwords, cfg, cfg.Stderr, now)
 }
 
 // changed makes a change visible: this instance's catalog is rebuilt

@@ -247,5 +247,11 @@ type Store interface {
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 
+	// LockSetUp waits until no other instance sharing the database is
+	// seeding it (first-start resources, apps and administrator), then
+	// holds that lock until release is called (or the instance dies).
+	// Engines that one process owns need no lock and return at once.
+	LockSetUp(ctx context.Context) (release func(), err error)
+
 	Close() error
 }

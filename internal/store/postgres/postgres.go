@@ -14,6 +14,7 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -78,6 +79,29 @@ var dialect = sqlstore.Dialect{
 	MaxWriteAttempts:      maxWriteAttempts,
 	RetryDelay:            retryDelay,
 	Scrub:                 scrub,
+	LockSetUp:             lockSetUp,
+}
+
+// setUpLockKey names the advisory lock instances hold while they seed the
+// database ("monban-setup" as a number).
+const setUpLockKey = 0x6d6f6e62616e5375
+
+// lockSetUp waits for the session-level advisory lock of the set-up on
+// conn. PostgreSQL gives it back if the session ends, so an instance that
+// dies while seeding holds no one up.
+func lockSetUp(ctx context.Context, conn *sql.Conn) (func(), error) {
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(setUpLockKey)); err != nil {
+		return nil, fmt.Errorf("wait for the set-up lock: %w", err)
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", int64(setUpLockKey)); err != nil {
+			// The session may still hold the lock: have database/sql throw
+			// the connection away rather than pool it.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}, nil
 }
 
 // Open connects to the PostgreSQL database named by a URL of the form

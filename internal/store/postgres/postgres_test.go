@@ -553,3 +553,35 @@ func TestPlaintextScrubbedFromTables(t *testing.T) {
 		t.Errorf("a table file still holds an old value in the clear (%s)", f)
 	}
 }
+
+// TestLockSetUp has two instances take the set-up lock: the second waits
+// while the first holds it, and gets it once it is given back.
+func TestLockSetUp(t *testing.T) {
+	needServer(t)
+	dbURL := NewTestDatabase(t)
+	open := func() store.Store {
+		s, err := Open(t.Context(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	defer b.Close()
+	release, err := a.LockSetUp(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := b.LockSetUp(waiting); err == nil {
+		t.Fatal("a second instance took the set-up lock while the first held it")
+	}
+	release()
+	releaseB, err := b.LockSetUp(t.Context())
+	if err != nil {
+		t.Fatalf("after release: %v", err)
+	}
+	releaseB()
+	a.Close()
+}

@@ -80,6 +80,11 @@ type Dialect struct {
 	// or in a log the engine keeps (SQLite: VACUUM and a checkpoint that
 	// empties the WAL). Optional.
 	Scrub func(ctx context.Context, db *sql.DB) error
+
+	// LockSetUp takes a lock, on conn, that instances sharing the database
+	// hold one at a time while they seed it, and returns how to give it
+	// back. Optional: without it there is nothing to wait for.
+	LockSetUp func(ctx context.Context, conn *sql.Conn) (release func(), err error)
 }
 
 // rebind rewrites the ? placeholders of query for the engine. Question marks
