@@ -13,6 +13,7 @@ import (
 	"github.com/monban/monban/internal/rbac"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 	"github.com/monban/monban/internal/token"
 )
 
@@ -234,6 +235,7 @@ func openStore(t *testing.T) store.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	return st
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // origin is the fake clock's start, on a whole millisecond (the store keeps
@@ -38,6 +39,7 @@ func newManager(t *testing.T, publishDelay time.Duration) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	bg, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	f := &fixture{st: st, clock: clock.NewFake(origin)}

@@ -15,6 +15,7 @@ import (
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // The checks of an authorization request, one at a time, at their edges:
@@ -28,6 +29,7 @@ func TestParseAuthRequest(t *testing.T) {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	must(t, err)
 	defer st.Close()
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
 	must(t, err)
 	must(t, st.CreateSigningKey(ctx, sk))

@@ -20,6 +20,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // The refresh grant refuses a rotated token presented after the grace in
@@ -35,6 +36,7 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
 	must(t, err)
 	defer st.Close()
+	storetest.Unlock(t, st, storetest.NewKey(t))
 	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
 	must(t, err)
 	must(t, st.CreateSigningKey(ctx, sk))
