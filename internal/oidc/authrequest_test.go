@@ -6,16 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/sqlite"
-	"github.com/monban/monban/internal/store/storetest"
 )
 
 // The checks of an authorization request, one at a time, at their edges:
@@ -26,13 +22,7 @@ func TestParseAuthRequest(t *testing.T) {
 	now := time.Now()
 	challenge := strings.Repeat("c", 43)
 	var base func() url.Values
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
-	must(t, err)
-	defer st.Close()
-	storetest.Unlock(t, st, storetest.NewKey(t))
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	must(t, err)
-	must(t, st.CreateSigningKey(ctx, sk))
+	st := openStore(t, now)
 	must(t, st.CreateResource(ctx, store.Resource{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now}))
 	var indicators []string
 	for i := range maxResources + 1 {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,12 +18,9 @@ import (
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/sqlite"
-	"github.com/monban/monban/internal/store/storetest"
 )
 
 // The fuzz targets of this file feed the endpoints' parsers what a client
@@ -45,21 +41,13 @@ const (
 func fuzzProvider(f *testing.F) http.Handler {
 	f.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(f.TempDir(), "fuzz.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	storetest.Unlock(f, st, storetest.NewKey(f))
 	now := time.Now()
+	st := openStore(f, now)
 	fatal := func(err error) {
 		if err != nil {
 			f.Fatal(err)
 		}
 	}
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	fatal(err)
-	fatal(st.CreateSigningKey(ctx, sk))
 	fatal(st.CreateResource(ctx, store.Resource{ID: "r1", Name: "API", Indicator: fuzzIndicator, AccessTokenTTL: 600, CreatedAt: now}))
 	fatal(st.CreateScope(ctx, store.Scope{ID: "s1", ResourceID: "r1", Name: "read", CreatedAt: now}))
 	fatal(st.CreateScope(ctx, store.Scope{ID: "s2", ResourceID: "r1", Name: "write", CreatedAt: now}))

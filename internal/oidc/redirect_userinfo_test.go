@@ -7,18 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/sqlite"
-	"github.com/monban/monban/internal/store/storetest"
 )
 
 // A redirect URI with a user-info part, stored before registration refused
@@ -26,14 +22,8 @@ import (
 // error page, not a redirect, while the app's plain URIs still work.
 func TestRedirectURIWithUserInfoNeverMatches(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
-	must(t, err)
-	defer st.Close()
-	storetest.Unlock(t, st, storetest.NewKey(t))
 	now := time.Now()
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	must(t, err)
-	must(t, st.CreateSigningKey(ctx, sk))
+	st := openStore(t, now)
 	must(t, st.CreateApplication(ctx, store.Application{ID: "spa", Name: "SPA", Type: store.AppSPA,
 		RedirectURIs:           []string{"https://app.example/cb", "https://app.example@evil.example/cb", "https://user:pw@evil.example/cb"},
 		PostLogoutRedirectURIs: []string{"https://app.example/", "https://app.example@evil.example/"}, CreatedAt: now}))

@@ -8,19 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/sqlite"
-	"github.com/monban/monban/internal/store/storetest"
 )
 
 // A rotated refresh token is honoured again only while less than the grace
@@ -80,15 +76,9 @@ type tokenReply struct {
 func newGraceFixture(t *testing.T, grace time.Duration) *graceFixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	storetest.Unlock(t, st, storetest.NewKey(t))
 	f := &graceFixture{t: t, now: time.Now().Truncate(time.Millisecond)}
 	now := f.now
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	must(t, err)
-	must(t, st.CreateSigningKey(ctx, sk))
+	st := openStore(t, now)
 	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
 	hash, err := pw.Hash(ctx, "secret password")
 	must(t, err)

@@ -8,19 +8,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
-	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/sqlite"
-	"github.com/monban/monban/internal/store/storetest"
 )
 
 // The refresh grant refuses a rotated token presented after the grace in
@@ -33,13 +29,7 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	now := clk.Now()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
-	must(t, err)
-	defer st.Close()
-	storetest.Unlock(t, st, storetest.NewKey(t))
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	must(t, err)
-	must(t, st.CreateSigningKey(ctx, sk))
+	st := openStore(t, now)
 	must(t, st.CreateResource(ctx, store.Resource{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now}))
 	for _, name := range []string{"read", "write"} {
 		must(t, st.CreateScope(ctx, store.Scope{ID: name, ResourceID: "r1", Name: name, CreatedAt: now}))

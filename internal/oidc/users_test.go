@@ -25,6 +25,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
+	"github.com/monban/monban/internal/store/sqlstore"
 	"github.com/monban/monban/internal/store/storetest"
 )
 
@@ -53,16 +54,8 @@ func (c *recordingCustomizer) AccessToken(_ context.Context, in AccessTokenInput
 // application, and the password sign-in as the interaction.
 func TestAccessTokenCustomizerInput(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "m.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	storetest.Unlock(t, st, storetest.NewKey(t))
 	now := time.Now()
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	must(t, err)
-	must(t, st.CreateSigningKey(ctx, sk))
+	st := openStore(t, now)
 	must(t, st.CreateResource(ctx, store.Resource{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now}))
 	must(t, st.CreateScope(ctx, store.Scope{ID: "s1", ResourceID: "r1", Name: "read", Description: "Read", CreatedAt: now}))
 	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Reader", Type: store.RoleUser, CreatedAt: now}))
@@ -155,7 +148,21 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
+// openStore opens a fresh SQLite store, its secrets unlocked, holding one
+// current ES256 signing key made at now. It is closed when the test ends.
+func openStore(t testing.TB, now time.Time) *sqlstore.Store {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "m.db"))
+	must(t, err)
+	t.Cleanup(func() { _ = st.Close() })
+	storetest.Unlock(t, st, storetest.NewKey(t))
+	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
+	must(t, err)
+	must(t, st.CreateSigningKey(t.Context(), sk))
+	return st
+}
+
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
