@@ -366,3 +366,28 @@ func TestThrottleWindowAndGrowth(t *testing.T) {
 		}
 	}
 }
+
+// Zero or negative lifetimes take the defaults, set ones are kept, and an
+// authorization code never lives longer than the default ten minutes.
+func TestUsersConfigDefaults(t *testing.T) {
+	for _, c := range []UsersConfig{{}, {SessionTTL: -1, CodeTTL: -1, IDTokenTTL: -1, RefreshGrace: -1, HashWait: -1}} {
+		c.withDefaults()
+		if c.SessionTTL != DefaultSessionTTL || c.CodeTTL != DefaultCodeTTL || c.IDTokenTTL != DefaultIDTokenTTL ||
+			c.RefreshGrace != 0 || c.HashWait != defaultHashWait {
+			t.Errorf("defaults: session %v, code %v, ID token %v, grace %v, hash wait %v",
+				c.SessionTTL, c.CodeTTL, c.IDTokenTTL, c.RefreshGrace, c.HashWait)
+		}
+	}
+	c := UsersConfig{SessionTTL: time.Hour, CodeTTL: DefaultCodeTTL - 1, IDTokenTTL: time.Minute, RefreshGrace: time.Second, HashWait: time.Second}
+	c.withDefaults()
+	if c.SessionTTL != time.Hour || c.CodeTTL != DefaultCodeTTL-1 || c.IDTokenTTL != time.Minute ||
+		c.RefreshGrace != time.Second || c.HashWait != time.Second {
+		t.Errorf("set values changed: session %v, code %v, ID token %v, grace %v, hash wait %v",
+			c.SessionTTL, c.CodeTTL, c.IDTokenTTL, c.RefreshGrace, c.HashWait)
+	}
+	c = UsersConfig{CodeTTL: DefaultCodeTTL + 1}
+	c.withDefaults()
+	if c.CodeTTL != DefaultCodeTTL {
+		t.Errorf("code lifetime %v, want at most %v", c.CodeTTL, DefaultCodeTTL)
+	}
+}
