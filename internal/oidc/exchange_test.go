@@ -274,3 +274,32 @@ func TestCSRFCookieReuse(t *testing.T) {
 		}
 	}
 }
+
+// The token endpoint refuses repeated parameters (RFC 6749 §3.2), values
+// longer than maxParamLen and values that are not text, before anything
+// else; a value of exactly maxParamLen passes on to the grant.
+func TestTokenParamChecks(t *testing.T) {
+	f := newExchangeFixture(t)
+	send := func(extra url.Values) map[string]any {
+		t.Helper()
+		form := url.Values{"grant_type": {"authorization_code"}, "code": {"none"}, "redirect_uri": {"https://web.test/cb"}}
+		for k, v := range extra {
+			form[k] = v
+		}
+		_, m := f.post(t, form, nil)
+		return m
+	}
+	for what, extra := range map[string]url.Values{
+		"repeated":     {"code": {"none", "other"}},
+		"too long":     {"state": {strings.Repeat("x", maxParamLen+1)}},
+		"NUL":          {"state": {"\x00x"}},
+		"invalid text": {"state": {"\xff"}},
+	} {
+		if m := send(extra); m["error"] != "invalid_request" {
+			t.Errorf("%s: %v, want invalid_request", what, m)
+		}
+	}
+	if m := send(url.Values{"state": {strings.Repeat("x", maxParamLen)}}); m["error"] != "invalid_grant" {
+		t.Errorf("a value of maxParamLen: %v, want it to reach the grant (invalid_grant)", m)
+	}
+}
