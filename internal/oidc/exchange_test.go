@@ -46,8 +46,14 @@ func newExchangeFixture(t *testing.T) *exchangeFixture {
 	} {
 		must(t, st.CreateResource(ctx, r))
 	}
+	for _, name := range []string{"read", "write"} {
+		must(t, st.CreateScope(ctx, store.Scope{ID: name, ResourceID: "r1", Name: name, CreatedAt: now}))
+	}
+	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Shopper", Type: store.RoleUser, CreatedAt: now}))
+	must(t, st.AddRoleScopes(ctx, "ro1", []string{"read"}))
 	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
 	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", CreatedAt: now, UpdatedAt: now}))
+	must(t, st.AddUserRoles(ctx, "u1", []string{"ro1"}))
 	hasher := clientauth.NewHasher([]byte("k"))
 	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
 		RedirectURIs: []string{"https://web.test/cb"}, CreatedAt: now}))
@@ -189,11 +195,17 @@ func TestCodeSingleUse(t *testing.T) {
 	wantInvalidGrant(t, "refresh token after reuse with another redirect_uri", res.StatusCode, m)
 }
 
-// idClaims decodes the payload of an ID token (its signature is the token
-// package's business).
+// idClaims decodes the payload of the ID token in m.
 func idClaims(t *testing.T, m map[string]any) map[string]any {
 	t.Helper()
-	idt, _ := m["id_token"].(string)
+	return jwtClaims(t, m, "id_token")
+}
+
+// jwtClaims decodes the payload of the token m holds under key (its
+// signature is the token package's business).
+func jwtClaims(t *testing.T, m map[string]any, key string) map[string]any {
+	t.Helper()
+	idt, _ := m[key].(string)
 	parts := strings.Split(idt, ".")
 	if len(parts) != 3 {
 		t.Fatalf("no ID token: %v", m)
@@ -301,5 +313,23 @@ func TestTokenParamChecks(t *testing.T) {
 	}
 	if m := send(url.Values{"state": {strings.Repeat("x", maxParamLen)}}); m["error"] != "invalid_grant" {
 		t.Errorf("a value of maxParamLen: %v, want it to reach the grant (invalid_grant)", m)
+	}
+}
+
+// An access token for a resource carries the resource scopes the user's
+// roles allow among those granted, never the OpenID ones; one for the
+// userinfo endpoint carries the OpenID scopes but offline_access.
+func TestAccessTokenScope(t *testing.T) {
+	f := newExchangeFixture(t)
+	const scope = "openid profile offline_access read write"
+	status, m := f.redeem(t, f.code(t, scope, "", ""), "", url.Values{"resource": {"https://shop.test"}})
+	wantTokens(t, "for the resource", status, m)
+	if c := jwtClaims(t, m, "access_token"); c["scope"] != "read" || c["aud"] != "https://shop.test" {
+		t.Errorf("access token for the resource: scope %v, aud %v; want read, https://shop.test", c["scope"], c["aud"])
+	}
+	status, m = f.redeem(t, f.code(t, scope, "", ""), "", nil)
+	wantTokens(t, "for userinfo", status, m)
+	if c := jwtClaims(t, m, "access_token"); c["scope"] != "openid profile" || c["aud"] != "https://id.test/oidc/me" {
+		t.Errorf("access token for userinfo: scope %v, aud %v; want openid profile, https://id.test/oidc/me", c["scope"], c["aud"])
 	}
 }
