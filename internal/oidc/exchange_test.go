@@ -31,6 +31,7 @@ type exchangeFixture struct {
 	st  store.Store
 	url string
 	now time.Time
+	clk *clock.Fake
 	n   int
 }
 
@@ -58,6 +59,9 @@ func newExchangeFixture(t *testing.T) *exchangeFixture {
 	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
 		RedirectURIs: []string{"https://web.test/cb"}, CreatedAt: now}))
 	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
+	must(t, st.CreateApplication(ctx, store.Application{ID: "other", Name: "Other", Type: store.AppTraditional,
+		RedirectURIs: []string{"https://web.test/cb"}, CreatedAt: now}))
+	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "other", Name: "s", Hash: hasher.Hash("othersecret"), CreatedAt: now}))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cache, err := catalog.New(ctx, st, logger, 0, clk)
 	must(t, err)
@@ -70,7 +74,7 @@ func newExchangeFixture(t *testing.T) *exchangeFixture {
 	p.Register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &exchangeFixture{p: p, st: st, url: srv.URL, now: now}
+	return &exchangeFixture{p: p, st: st, url: srv.URL, now: now, clk: clk}
 }
 
 // code stores a grant of scope for the web app with an authorization code
@@ -91,8 +95,10 @@ func (f *exchangeFixture) code(t *testing.T, scope, nonce, challenge string) str
 // post sends form, with the web app's credentials, to the token endpoint.
 func (f *exchangeFixture) post(t *testing.T, form url.Values, header http.Header) (*http.Response, map[string]any) {
 	t.Helper()
-	form.Set("client_id", "web")
-	form.Set("client_secret", "websecret")
+	if form.Get("client_id") == "" {
+		form.Set("client_id", "web")
+		form.Set("client_secret", "websecret")
+	}
 	req, err := http.NewRequest("POST", f.url+"/oidc/token", strings.NewReader(form.Encode()))
 	must(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -332,4 +338,28 @@ func TestAccessTokenScope(t *testing.T) {
 	if c := jwtClaims(t, m, "access_token"); c["scope"] != "openid profile" || c["aud"] != "https://id.test/oidc/me" {
 		t.Errorf("access token for userinfo: scope %v, aud %v; want openid profile, https://id.test/oidc/me", c["scope"], c["aud"])
 	}
+}
+
+// A code is redeemed only by the client it was issued to, with the
+// redirect URI of its request, and before it expires; a refusal does not
+// spend it.
+func TestCodeBinding(t *testing.T) {
+	f := newExchangeFixture(t)
+	code := f.code(t, "openid", "", "")
+	status, m := f.redeem(t, code, "", url.Values{"client_id": {"other"}, "client_secret": {"othersecret"}})
+	wantInvalidGrant(t, "another client", status, m)
+	status, m = f.redeem(t, code, "", url.Values{"redirect_uri": {"https://web.test/cb2"}})
+	wantInvalidGrant(t, "another redirect_uri", status, m)
+	status, m = f.redeem(t, code, "", nil)
+	wantTokens(t, "the right client and redirect_uri", status, m)
+
+	code = f.code(t, "openid", "", "") // expires a minute from now
+	f.clk.Advance(time.Minute)
+	status, m = f.redeem(t, code, "", nil)
+	wantInvalidGrant(t, "at its expiry", status, m)
+	f.now = f.clk.Now()
+	code = f.code(t, "openid", "", "")
+	f.clk.Advance(time.Minute - time.Second)
+	status, m = f.redeem(t, code, "", nil)
+	wantTokens(t, "a second before its expiry", status, m)
 }
