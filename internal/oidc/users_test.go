@@ -320,3 +320,74 @@ func TestUserClaimsByScope(t *testing.T) {
 		t.Error("no custom_data at userinfo")
 	}
 }
+
+// Zero or negative settings of the back-off take the defaults; set ones
+// are kept, and reach the account's and the address's counts.
+func TestThrottleDefaults(t *testing.T) {
+	want := ThrottleConfig{AccountFree: 5, IPFree: 20, Base: time.Second, Max: 15 * time.Minute, Window: 15 * time.Minute, MaxEntries: 100_000}
+	for _, c := range []ThrottleConfig{{}, {AccountFree: -1, IPFree: -1, Base: -1, Max: -1, Window: -1, MaxEntries: -1}} {
+		c.withDefaults()
+		if c != want {
+			t.Errorf("defaults %+v, want %+v", c, want)
+		}
+	}
+	set := ThrottleConfig{AccountFree: 1, IPFree: 2, Base: 3, Max: 4, Window: 5, MaxEntries: 6}
+	c := set
+	c.withDefaults()
+	if c != set {
+		t.Errorf("set values %+v changed to %+v", set, c)
+	}
+	th := newThrottle(set, ratelimit.NewLocal(), time.Now)
+	if a, ip := th.account, th.client; a.Free != 1 || ip.Free != 2 || a.Base != 3 || ip.Base != 3 ||
+		a.Max != 4 || ip.Max != 4 || a.Window != 5 || ip.Window != 5 || a.Name == ip.Name {
+		t.Errorf("account back-off %+v, address back-off %+v", a, ip)
+	}
+}
+
+// Failures older than the window are forgotten; within it, each failure
+// past the free ones doubles the lock-out, up to Max.
+func TestThrottleWindowAndGrowth(t *testing.T) {
+	now := time.Unix(1000, 0)
+	ctx := context.Background()
+	th := newThrottle(ThrottleConfig{AccountFree: 2, IPFree: 100, Base: time.Second, Max: 8 * time.Second, Window: time.Minute},
+		nil, func() time.Time { return now })
+	a := accountKeys("", "a")
+	th.fail(ctx, a, "ip")
+	now = now.Add(time.Minute + time.Second)
+	th.fail(ctx, a, "ip")
+	if d := th.wait(ctx, a, "ip"); d != 0 {
+		t.Fatalf("a failure outside the window still counts: wait %v", d)
+	}
+	now = now.Add(30 * time.Second)
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second} {
+		th.fail(ctx, a, "ip")
+		if d := th.wait(ctx, a, "ip"); d != want {
+			t.Fatalf("failure %d within the window: wait %v, want %v", i+2, d, want)
+		}
+	}
+}
+
+// Zero or negative lifetimes take the defaults, set ones are kept, and an
+// authorization code never lives longer than the default ten minutes.
+func TestUsersConfigDefaults(t *testing.T) {
+	for _, c := range []UsersConfig{{}, {SessionTTL: -1, CodeTTL: -1, IDTokenTTL: -1, RefreshGrace: -1, HashWait: -1}} {
+		c.withDefaults()
+		if c.SessionTTL != DefaultSessionTTL || c.CodeTTL != DefaultCodeTTL || c.IDTokenTTL != DefaultIDTokenTTL ||
+			c.RefreshGrace != 0 || c.HashWait != defaultHashWait {
+			t.Errorf("defaults: session %v, code %v, ID token %v, grace %v, hash wait %v",
+				c.SessionTTL, c.CodeTTL, c.IDTokenTTL, c.RefreshGrace, c.HashWait)
+		}
+	}
+	c := UsersConfig{SessionTTL: time.Hour, CodeTTL: DefaultCodeTTL - 1, IDTokenTTL: time.Minute, RefreshGrace: time.Second, HashWait: time.Second}
+	c.withDefaults()
+	if c.SessionTTL != time.Hour || c.CodeTTL != DefaultCodeTTL-1 || c.IDTokenTTL != time.Minute ||
+		c.RefreshGrace != time.Second || c.HashWait != time.Second {
+		t.Errorf("set values changed: session %v, code %v, ID token %v, grace %v, hash wait %v",
+			c.SessionTTL, c.CodeTTL, c.IDTokenTTL, c.RefreshGrace, c.HashWait)
+	}
+	c = UsersConfig{CodeTTL: DefaultCodeTTL + 1}
+	c.withDefaults()
+	if c.CodeTTL != DefaultCodeTTL {
+		t.Errorf("code lifetime %v, want at most %v", c.CodeTTL, DefaultCodeTTL)
+	}
+}
