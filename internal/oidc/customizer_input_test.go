@@ -1,6 +1,8 @@
 package oidc
 
 import (
+	"encoding/json"
+	"net/http"
 	"net/url"
 	"testing"
 )
@@ -84,5 +86,36 @@ func TestIDTokenWithoutCustomData(t *testing.T) {
 	}
 	if r, _ := c["roles"].([]any); len(r) != 1 || r[0] != "Shopper" {
 		t.Errorf("roles in the ID token: %v", c["roles"])
+	}
+}
+
+// Userinfo releases custom_data when the token carries its scope, and
+// only the claims of the token's scopes.
+func TestUserinfoCustomData(t *testing.T) {
+	f := newExchangeFixture(t)
+	for _, tc := range []struct {
+		scope string
+		want  bool
+	}{{"openid custom_data", true}, {"openid profile", false}} {
+		status, m := f.redeem(t, f.code(t, tc.scope, "", ""), "", nil)
+		wantTokens(t, tc.scope, status, m)
+		req, err := http.NewRequest("GET", f.url+"/oidc/me", nil)
+		must(t, err)
+		req.Header.Set("Authorization", "Bearer "+m["access_token"].(string))
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		var c map[string]any
+		err = json.NewDecoder(res.Body).Decode(&c)
+		res.Body.Close()
+		must(t, err)
+		if res.StatusCode != 200 || c["sub"] != "u1" {
+			t.Fatalf("%s: userinfo %d %v", tc.scope, res.StatusCode, c)
+		}
+		if _, ok := c["custom_data"]; ok != tc.want {
+			t.Errorf("%s: userinfo %v; custom_data wanted: %v", tc.scope, c, tc.want)
+		}
+		if _, ok := c["username"]; ok == tc.want {
+			t.Errorf("%s: userinfo %v; username wanted: %v", tc.scope, c, !tc.want)
+		}
 	}
 }
