@@ -119,3 +119,23 @@ func TestUserinfoCustomData(t *testing.T) {
 		}
 	}
 }
+
+// A user access token lives as long as its resource says, or the default
+// for userinfo, and expires_in says the same.
+func TestUserAccessTokenLifetime(t *testing.T) {
+	f := newExchangeFixture(t)
+	for _, tc := range []struct {
+		what  string
+		extra url.Values
+		ttl   float64
+	}{{"for the resource", url.Values{"resource": {"https://shop.test"}}, 600}, {"for userinfo", nil, defaultUserTokenTTL}} {
+		status, m := f.redeem(t, f.code(t, "openid read", "", ""), "", tc.extra)
+		wantTokens(t, tc.what, status, m)
+		c := jwtClaims(t, m, "access_token")
+		iat, _ := c["iat"].(float64)
+		exp, _ := c["exp"].(float64)
+		if exp-iat != tc.ttl || m["expires_in"] != tc.ttl {
+			t.Errorf("%s: iat %v, exp %v, expires_in %v; want a lifetime of %v", tc.what, iat, exp, m["expires_in"], tc.ttl)
+		}
+	}
+}
