@@ -84,9 +84,9 @@ func TestEscapingScriptsEndAtTheirDeadline(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
-	if strings.Contains(m, "monban_custom_jwt_runs_abandoned_total 0\n") {
-		t.Error("no run was abandoned")
-	}
+	// Whether the watchdog or the engine's own interrupt ends a run first
+	// depends on the machine's speed; TestWatchdogAbandonsStuckRun in
+	// internal/claims makes the watchdog act, deterministically.
 }
 
 // A server stopped while a test run of an escaping script is in progress
