@@ -110,17 +110,7 @@ func startProcess(t *testing.T, endpoint string, env ...string) *process {
 
 func (p *process) token(t *testing.T, id, secret string, form url.Values) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("POST", p.URL+"/oidc/token", strings.NewReader(form.Encode()))
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&m)
-	return res.StatusCode, m
+	return p.post(t, "/oidc/token", id, secret, form)
 }
 
 func (p *process) api(t *testing.T, tok, method, path string, body any) (int, map[string]any) {
