@@ -1,10 +1,8 @@
 package server_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -12,33 +10,13 @@ import (
 	"github.com/monban/monban/internal/store/storetest"
 )
 
-// post sends a form to path as the client id:secret (HTTP Basic).
-func (p *process) post(t *testing.T, path, id, secret string, form url.Values) (int, map[string]any) {
-	t.Helper()
-	req, _ := http.NewRequest("POST", p.URL+path, strings.NewReader(form.Encode()))
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&m)
-	return res.StatusCode, m
-}
-
 // userinfo calls the userinfo endpoint with a bearer token.
 func (p *process) userinfo(t *testing.T, tok string) int {
 	t.Helper()
 	req, _ := http.NewRequest("GET", p.URL+"/oidc/me", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	return res.StatusCode
+	status, _ := p.send(t, req)
+	return status
 }
 
 // A revocation made through one instance is honoured by the other within a

@@ -108,6 +108,29 @@ func startProcess(t *testing.T, endpoint string, env ...string) *process {
 	}
 }
 
+// send sends req and returns the status and the JSON object answered, if
+// any.
+func (p *process) send(t *testing.T, req *http.Request) (int, map[string]any) {
+	t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(res.Body).Decode(&m)
+	return res.StatusCode, m
+}
+
+// post sends a form to path as the client id:secret (HTTP Basic).
+func (p *process) post(t *testing.T, path, id, secret string, form url.Values) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("POST", p.URL+path, strings.NewReader(form.Encode()))
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return p.send(t, req)
+}
+
 func (p *process) token(t *testing.T, id, secret string, form url.Values) (int, map[string]any) {
 	t.Helper()
 	return p.post(t, "/oidc/token", id, secret, form)
@@ -125,14 +148,7 @@ func (p *process) api(t *testing.T, tok, method, path string, body any) (int, ma
 	req, _ := http.NewRequest(method, p.URL+path, rd)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var m map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&m)
-	return res.StatusCode, m
+	return p.send(t, req)
 }
 
 func (p *process) jwks(t *testing.T) jose.JSONWebKeySet {
