@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // A database dropped under the store (its connections terminated, new ones
@@ -27,19 +28,7 @@ func TestUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	now := time.Now()
-	res := store.Resource{ID: "r1", Name: "r", Indicator: "https://r.test", AccessTokenTTL: 60, CreatedAt: now}
-	if err := s.CreateResource(ctx, res); err != nil {
-		t.Fatal(err)
-	}
-	for name, err := range map[string]error{
-		"duplicate": s.CreateResource(ctx, res),
-		"missing":   s.DeleteResource(ctx, "nope"),
-	} {
-		if err == nil || errors.Is(err, store.ErrUnavailable) {
-			t.Errorf("%s: %v", name, err)
-		}
-	}
+	storetest.MistakesAreNotUnavailable(t, s)
 
 	u, err := url.Parse(dbURL)
 	if err != nil {
@@ -52,7 +41,7 @@ func TestUnavailable(t *testing.T) {
 	if _, _, err := s.ListResources(ctx, store.Page{}); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("read after the drop: %v, want ErrUnavailable", err)
 	}
-	if err := s.CreateResource(ctx, store.Resource{ID: "r2", Name: "r2", Indicator: "https://r2.test", AccessTokenTTL: 60, CreatedAt: now}); !errors.Is(err, store.ErrUnavailable) {
+	if err := s.CreateResource(ctx, store.Resource{ID: "r2", Name: "r2", Indicator: "https://r2.test", AccessTokenTTL: 60, CreatedAt: time.Now()}); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("write after the drop: %v, want ErrUnavailable", err)
 	}
 }

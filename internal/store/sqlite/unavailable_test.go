@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // A database that cannot serve (closed under the store, or locked by
@@ -22,24 +23,7 @@ func TestUnavailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	now := time.Now()
-	res := store.Resource{ID: "r1", Name: "r", Indicator: "https://r.test", AccessTokenTTL: 60, CreatedAt: now}
-	if err := s.CreateResource(ctx, res); err != nil {
-		t.Fatal(err)
-	}
-	for name, err := range map[string]error{
-		"duplicate": s.CreateResource(ctx, res),
-		"missing":   s.DeleteResource(ctx, "nope"),
-	} {
-		if errors.Is(err, store.ErrUnavailable) {
-			t.Errorf("%s: %v is ErrUnavailable", name, err)
-		}
-	}
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, _, err := s.ListResources(cancelled, store.Page{}); err == nil || errors.Is(err, store.ErrUnavailable) {
-		t.Errorf("cancelled request: %v", err)
-	}
+	storetest.MistakesAreNotUnavailable(t, s)
 
 	// Another process holds the write lock past the busy timeout.
 	other, err := sql.Open("sqlite", dsn(path))
@@ -55,7 +39,7 @@ func TestUnavailable(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
 		t.Fatal(err)
 	}
-	err = s.CreateResource(ctx, store.Resource{ID: "r2", Name: "r2", Indicator: "https://r2.test", AccessTokenTTL: 60, CreatedAt: now})
+	err = s.CreateResource(ctx, store.Resource{ID: "r2", Name: "r2", Indicator: "https://r2.test", AccessTokenTTL: 60, CreatedAt: time.Now()})
 	if !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("write while locked: %v, want ErrUnavailable", err)
 	}
@@ -68,7 +52,7 @@ func TestUnavailable(t *testing.T) {
 	if _, _, err := s.ListResources(ctx, store.Page{}); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("read after close: %v, want ErrUnavailable", err)
 	}
-	if err := s.CreateResource(ctx, res); !errors.Is(err, store.ErrUnavailable) {
+	if err := s.CreateResource(ctx, store.Resource{ID: "r2", Name: "r2", Indicator: "https://r2.test", AccessTokenTTL: 60, CreatedAt: time.Now()}); !errors.Is(err, store.ErrUnavailable) {
 		t.Errorf("write after close: %v, want ErrUnavailable", err)
 	}
 }
