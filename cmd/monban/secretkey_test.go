@@ -34,6 +34,31 @@ func writeKey(t *testing.T, dir, name string, k sealed.Key) string {
 
 // runCLI runs the command with env as its environment, returning the exit
 // code and everything it printed.
+// cliCase is a command line, its environment, and the exit code and a part
+// of the output it must give.
+type cliCase struct {
+	args []string
+	env  map[string]string
+	code int
+	out  string
+}
+
+// refusals runs each case; none may echo the rejected key ("hunter2").
+func refusals(t *testing.T, cases []cliCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, out := runCLI(c.env, c.args...)
+			if code != c.code || !strings.Contains(out, c.out) {
+				t.Errorf("exit %d, want %d with %q; output:\n%s", code, c.code, c.out, out)
+			}
+			if strings.Contains(out, "hunter2") {
+				t.Error("a rejected key reached the output")
+			}
+		})
+	}
+}
+
 func runCLI(env map[string]string, args ...string) (int, string) {
 	var stdout, stderr bytes.Buffer
 	code := run(args, func(k string) string { return env[k] }, &stdout, &stderr)
@@ -60,12 +85,7 @@ func TestSecretKeyFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := "sqlite://" + filepath.Join(dir, "m.db")
-	for _, c := range []struct {
-		args []string
-		env  map[string]string
-		code int
-		out  string
-	}{
+	refusals(t, []cliCase{
 		{[]string{"serve", "-database-url", db, "-secret-key", "hunter2-hunter2"}, nil, 2, "passphrases are not accepted"},
 		{[]string{"serve", "-database-url", db}, map[string]string{"MONBAN_SECRET_KEY": "aGVsbG8="}, 2, "MONBAN_SECRET_KEY): the secret key is 5 bytes long"},
 		{[]string{"serve", "-database-url", db, "-secret-key-file", weak}, nil, 2, "weak.key: the secret key is not base64"},
@@ -74,15 +94,5 @@ func TestSecretKeyFlags(t *testing.T) {
 		{[]string{"serve", "-database-url", db, "-secret-key-file", good}, map[string]string{"MONBAN_SECRET_KEY": "x"}, 2, "both set"},
 		{[]string{"serve", "-database-url", "postgres://u@127.0.0.1:1/x?connect_timeout=1"}, nil, 1, "cannot connect"},
 		{[]string{"serve", "-h"}, nil, 0, "MONBAN_SECRET_KEY_FILE"},
-	} {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			code, out := runCLI(c.env, c.args...)
-			if code != c.code || !strings.Contains(out, c.out) {
-				t.Errorf("exit %d, want %d with %q; output:\n%s", code, c.code, c.out, out)
-			}
-			if strings.Contains(out, "hunter2") {
-				t.Error("a rejected key reached the output")
-			}
-		})
-	}
+	})
 }
