@@ -98,11 +98,7 @@ func (l *Local) take(rule Rule, key string, cost int) Decision {
 	if !rule.limited() {
 		return unlimited
 	}
-	key = boundKey(key)
-	c := clampCost(cost, rule.Burst)
-	interval := rule.interval(1e9)
-	k := bucketKey{rule.Name, key}
-	s := &l.shards[maphash.String(l.seed, key)&(shardCount-1)]
+	s, k, c, interval := l.bucket(rule, key, cost)
 
 	now := l.now()
 	s.mu.Lock()
@@ -121,6 +117,14 @@ func (l *Local) take(rule Rule, key string, cost int) Decision {
 	return d
 }
 
+// bucket returns where the bucket of (rule, key) lives, the cost in tokens
+// (clamped to the burst) and the rule's emission interval in nanoseconds.
+func (l *Local) bucket(rule Rule, key string, cost int) (s *shard, k bucketKey, c, interval int64) {
+	key = boundKey(key)
+	return &l.shards[maphash.String(l.seed, key)&(shardCount-1)], bucketKey{rule.Name, key},
+		clampCost(cost, rule.Burst), rule.interval(1e9)
+}
+
 // Charge implements Limiter.
 func (l *Local) Charge(_ context.Context, rule Rule, key string, cost int) {
 	l.charge(rule, key, cost)
@@ -130,11 +134,7 @@ func (l *Local) charge(rule Rule, key string, cost int) {
 	if !rule.limited() {
 		return
 	}
-	key = boundKey(key)
-	c := clampCost(cost, rule.Burst)
-	interval := rule.interval(1e9)
-	k := bucketKey{rule.Name, key}
-	s := &l.shards[maphash.String(l.seed, key)&(shardCount-1)]
+	s, k, c, interval := l.bucket(rule, key, cost)
 
 	now := l.now()
 	s.mu.Lock()
