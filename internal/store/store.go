@@ -54,6 +54,28 @@ const (
 // Valid reports whether t is one of the known role types.
 func (t RoleType) Valid() bool { return t == RoleUser || t == RoleMachineToMachine }
 
+// Holder is the kind of subject a role can be given to.
+type Holder int
+
+const (
+	HolderUser        Holder = iota // an end user
+	HolderApplication               // a machine-to-machine application
+)
+
+// GivenTo is the role-type rule, the one place it is written: a User role
+// is given to users and a MachineToMachine role to applications. A role
+// held against this rule (it cannot be assigned, but may be read from an
+// older database) grants its holder nothing.
+func (t RoleType) GivenTo(h Holder) bool {
+	switch h {
+	case HolderUser:
+		return t == RoleUser
+	case HolderApplication:
+		return t == RoleMachineToMachine
+	}
+	return false
+}
+
 // Application is a client of the authorization server.
 type Application struct {
 	ID          string
