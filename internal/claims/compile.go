@@ -14,6 +14,9 @@ import (
 	"modernc.org/quickjs"
 )
 
+// bootstrapJS is the runtime every VM evaluates first. It is generated: the
+// modules in js/src are bundled into bootstrap.js by "npm run build" in js/.
+//
 //go:embed bootstrap.js
 var bootstrapJS string
 
@@ -157,7 +160,9 @@ var runtimeCode = sync.OnceValues(func() (*compiledRuntime, error) {
 	return &compiledRuntime{bytecode: bc}, nil
 })
 
-const lockdownMarker = "/*@LOCKDOWN@*/"
+// lockdownMarker is where the plan goes in the runtime: a comment the bundler
+// keeps (it starts with "/*!"), in lockdownObjects (js/src/lockdown.js).
+const lockdownMarker = "/*!@LOCKDOWN@*/"
 
 type compiledRuntime struct {
 	bytecode []byte

@@ -17,7 +17,7 @@ import (
 // not kept), which is why only issuance asks for it (Input.Memoize).
 
 // What a run read and used, as the harness reports it (READ_* in
-// bootstrap.js) and the host functions add to it.
+// js/src/state.js) and the host functions add to it.
 const (
 	readToken   = 1
 	readContext = 2
