@@ -1,5 +1,6 @@
-// WHATWG URL: host parsing (domains, IPv4, IPv6), without IDNA mapping
-// tables: labels are lowercased and punycode-encoded.
+// WHATWG URL: host parsing (domains, IPv4, IPv6). Domains are mapped without
+// the IDNA tables, close to UTS #46 (see domainToASCII), and their labels
+// punycode-encoded.
 
 import { fromCharCode } from '../prelude.js';
 import { isHex, percentDecode, percentEncode, S_C0 } from './percent.js';
@@ -53,8 +54,23 @@ function punycode(label) {
   return out;
 }
 
+// Code points UTS #46 maps to nothing: the soft hyphen, zero-width space,
+// word joiner, byte order mark, the combining grapheme joiner and the
+// variation selectors.
+const IGNORED = /[\u00ad\u034f\u180b-\u180d\u180f\u200b\u2060\u2064\ufe00-\ufe0f\ufeff]|\udb40[\udd00-\uddef]/g;
+
+// Code points UTS #46 disallows that compatibility normalization keeps: the
+// replacement character (what invalid UTF-8 decodes to) and noncharacters.
+const DISALLOWED = /[\ufdd0-\ufdef\ufffd-\uffff]/;
+
+// domainToASCII maps a domain as UTS #46 does, approximated without its
+// tables (ignored code points removed, compatibility normalization, lower
+// case), then punycode-encodes the labels that are not ASCII. It returns ""
+// for a domain it rejects.
 function domainToASCII(domain) {
-  const labels = domain.normalize('NFC').toLowerCase().split(/[.\u3002\uff0e\uff61]/);
+  const mapped = domain.replace(IGNORED, '').normalize('NFKC').toLowerCase();
+  if (DISALLOWED.test(mapped)) return '';
+  const labels = mapped.split(/[.\u3002\uff0e\uff61]/);
   return labels.map((l) => (/[^\x00-\x7f]/.test(l) ? 'xn--' + punycode(l) : l)).join('.');
 }
 

@@ -3,21 +3,44 @@
 import { isSpecial, percentEncode, S_C0, S_FRAGMENT, S_PATH, S_QUERY, S_SPECIAL_QUERY, S_USERINFO, SPECIAL_PORTS } from './percent.js';
 import { parseHost } from './host.js';
 
-export function parsePath(str, special) {
+const isDoubleDot = (s) => s === '..' || /^(?:\.%2e|%2e\.|%2e%2e)$/i.test(s);
+const isSingleDot = (s) => s === '.' || /^%2e$/i.test(s);
+
+// A Windows drive letter ("C:" or "C|"), normalized ("C:"), and a string that
+// starts with one.
+const DRIVE = /^[A-Za-z][:|]$/;
+const NORMALIZED_DRIVE = /^[A-Za-z]:$/;
+const STARTS_WITH_DRIVE = /^[A-Za-z][:|](?:$|[/\\?#])/;
+
+// Removes the last segment of path; a file URL keeps its drive letter.
+function shorten(path, file) {
+  if (file && path.length === 1 && NORMALIZED_DRIVE.test(path[0])) return;
+  path.pop();
+}
+
+// Appends to path (a list of segments) the segments of str, which the path
+// state reads: str holds neither query nor fragment, nor the slash that
+// begins the path.
+function appendSegments(path, str, special, file) {
   const segs = str.split(special ? /[/\\]/ : '/');
-  const out = [];
-  for (let i = 1; i < segs.length; i++) {
+  for (let i = 0; i < segs.length; i++) {
     const s = segs[i];
     const last = i === segs.length - 1;
-    const lower = s.toLowerCase();
-    if (s === '..' || lower === '.%2e' || lower === '%2e.' || lower === '%2e%2e') {
-      out.pop();
-      if (last) out.push('');
-    } else if (s === '.' || lower === '%2e') {
-      if (last) out.push('');
-    } else out.push(percentEncode(s, S_PATH));
+    if (isDoubleDot(s)) {
+      shorten(path, file);
+      if (last) path.push('');
+    } else if (isSingleDot(s)) {
+      if (last) path.push('');
+    } else if (file && path.length === 0 && DRIVE.test(s)) path.push(s[0] + ':');
+    else path.push(percentEncode(s, S_PATH));
   }
-  return '/' + out.join('/');
+  return path;
+}
+
+// parsePath parses str, a path that begins with a slash, into its
+// serialization.
+export function parsePath(str, special) {
+  return '/' + appendSegments([], str.slice(1), special, false).join('/');
 }
 
 // Splits "path?query#fragment" and encodes query and fragment into u.
@@ -64,7 +87,7 @@ export function parseAuthority(u, auth, special) {
   }
   if (host === '') {
     if (special && u.protocol !== 'file:') return false;
-    if (u.username || u.password || port) return false;
+    if (at >= 0 || colon > close) return false;
     u.host = '';
   } else {
     const h = parseHost(host, special);
@@ -91,8 +114,9 @@ export function parseURL(input, base) {
   if (m) {
     const u = newRecord(m[1].toLowerCase() + ':');
     let rest = input.slice(m[0].length);
+    if (u.protocol === 'file:') return parseFile(rest, base);
     if (isSpecial(u.protocol)) {
-      if (base && base.protocol === u.protocol && !/^[/\\]/.test(rest)) return parseRelative(rest, base);
+      if (base && base.protocol === u.protocol && !rest.startsWith('//')) return parseRelative(rest, base);
       return parseWithAuthority(u, rest.replace(/^[/\\]*/, ''));
     }
     if (rest.startsWith('//')) return parseWithAuthority(u, rest.slice(2));
@@ -100,7 +124,10 @@ export function parseURL(input, base) {
     if (rest.startsWith('/')) u.path = parsePath(rest, false);
     else {
       u.opaque = true;
-      u.path = percentEncode(rest, S_C0);
+      // A space that ends the path before a query or fragment is encoded,
+      // so that it is not lost when they are removed.
+      const space = rest.endsWith(' ') && (u.query !== null || u.fragment !== null);
+      u.path = space ? percentEncode(rest.slice(0, -1), S_C0) + '%20' : percentEncode(rest, S_C0);
     }
     return u;
   }
@@ -111,7 +138,59 @@ export function parseURL(input, base) {
     splitTail(u, input);
     return u;
   }
+  if (base.protocol === 'file:') return parseFile(input, base);
   return parseRelative(input, base);
+}
+
+// parseFile parses rest, what follows "file:" (or a relative reference to a
+// file URL base), following the file states of the WHATWG parser: an empty
+// host, Windows drive letters kept at the root of the path.
+function parseFile(rest, base) {
+  const u = newRecord('file:');
+  u.host = '';
+  const fileBase = base && base.protocol === 'file:' ? base : null;
+  const basePath = () => fileBase.path.split('/').slice(1);
+  let path = [];
+  let str = rest; // what the path state reads
+  if (/^[/\\][/\\]/.test(rest)) {
+    // file host state
+    rest = rest.slice(2);
+    const m = /[/\\?#]/.exec(rest);
+    const end = m ? m.index : rest.length;
+    const buf = rest.slice(0, end);
+    str = rest;
+    if (!DRIVE.test(buf)) {
+      if (buf !== '') {
+        const h = parseHost(buf, true);
+        if (h === null) return null;
+        u.host = h === 'localhost' ? '' : h;
+      }
+      str = rest.slice(end).replace(/^[/\\]/, '');
+    }
+  } else if (/^[/\\]/.test(rest)) {
+    // file slash state
+    str = rest.slice(1);
+    if (fileBase) {
+      u.host = fileBase.host;
+      const first = basePath()[0];
+      if (!STARTS_WITH_DRIVE.test(str) && NORMALIZED_DRIVE.test(first)) path.push(first);
+    }
+  } else if (fileBase) {
+    u.host = fileBase.host;
+    path = basePath();
+    u.query = fileBase.query;
+    if (rest === '' || rest.startsWith('?') || rest.startsWith('#')) {
+      u.path = fileBase.path;
+      if (rest.startsWith('?')) u.query = null;
+      splitTail(u, rest);
+      return u;
+    }
+    u.query = null;
+    if (STARTS_WITH_DRIVE.test(rest)) path = [];
+    else shorten(path, true);
+  }
+  u.path = '/' + appendSegments(path, splitTail(u, str), true, true).join('/');
+  return u;
 }
 
 function parseRelative(rest, base) {
@@ -144,7 +223,7 @@ function parseRelative(rest, base) {
   const path = splitTail(u, rest);
   if (slash.test(path)) u.path = parsePath(path, special);
   else if (path === '') u.path = base.path;
-  else u.path = parsePath(base.path.slice(0, base.path.lastIndexOf('/') + 1) + path, special);
+  else u.path = parsePath((base.path.slice(0, base.path.lastIndexOf('/') + 1) || '/') + path, special);
   return u;
 }
 

@@ -118,6 +118,17 @@ export class URLSearchParams {
 defineProperty(URLSearchParams.prototype, Symbol.toStringTag, { value: 'URLSearchParams', configurable: true });
 define('URLSearchParams', URLSearchParams);
 
+// originOf serializes the origin of u: a blob URL's is that of the http(s)
+// URL in its path.
+function originOf(u) {
+  if (u.protocol === 'blob:') {
+    const inner = parseURL(u.path, null);
+    return inner && (inner.protocol === 'http:' || inner.protocol === 'https:') ? originOf(inner) : 'null';
+  }
+  if (!isSpecial(u.protocol) || u.protocol === 'file:') return 'null';
+  return u.protocol + '//' + u.host + (u.port ? ':' + u.port : '');
+}
+
 export class URL {
   #u;
   #params = null;
@@ -157,9 +168,7 @@ export class URL {
     this.#sync();
   }
   get origin() {
-    const u = this.#u;
-    if (!isSpecial(u.protocol) || u.protocol === 'file:') return 'null';
-    return u.protocol + '//' + u.host + (u.port ? ':' + u.port : '');
+    return originOf(this.#u);
   }
   get protocol() { return this.#u.protocol; }
   set protocol(v) {
