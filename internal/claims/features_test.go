@@ -432,3 +432,14 @@ func TestStats(t *testing.T) {
 		}
 	}
 }
+
+// TestGlobalNames: the web globals keep their names through the bundling of
+// the runtime.
+func TestGlobalNames(t *testing.T) {
+	r := newTestRunner(t, Options{})
+	const names = "URL,URLSearchParams,Headers,Response,AbortSignal,AbortController,Event,EventTarget,DOMException,TextEncoder,TextDecoder"
+	claims := mustRun(t, r, script(`return { names: [`+names+`].map((f) => f.name + (f.prototype.constructor === f ? '' : '!')).join() };`), Input{})
+	if claims["names"] != names {
+		t.Fatalf("names %v, want %s", claims["names"], names)
+	}
+}
