@@ -25,7 +25,7 @@ const maxResources = 10
 // authRequest is a validated authorization request (RFC 6749 §4.1.1 with
 // PKCE, RFC 7636, and resource indicators, RFC 8707).
 type authRequest struct {
-	params        url.Values // as received, to carry through the sign-in form
+	params        url.Values // as received, kept in the sign-in interaction
 	app           *catalog.App
 	redirectURI   string
 	state         string
@@ -115,8 +115,9 @@ func authParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 }
 
 // serveAuthorize is the authorization endpoint. With a valid session it
-// answers at once with a code; otherwise it sends the browser to the
-// sign-in page, or answers login_required for prompt=none.
+// answers at once with a code; otherwise it stores the checked request as
+// an interaction and sends the browser to its sign-in page, or answers
+// login_required for prompt=none.
 func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	params, err := authParams(w, r)
 	if err != nil {
@@ -136,9 +137,13 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 			p.failAuth(w, r, req, redirectError("login_required", "the user is not signed in"))
 			return
 		}
+		it := p.startInteraction(w, r, req)
+		if it == nil {
+			return
+		}
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		http.Redirect(w, r, p.u.Endpoint+"/sign-in?"+params.Encode(), http.StatusSeeOther)
+		http.Redirect(w, r, p.signInURL(it), http.StatusSeeOther)
 		return
 	}
 	// Every app is first-party, so consent is implied, prompt=consent too.
