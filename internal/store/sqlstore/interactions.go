@@ -19,43 +19,24 @@ func scanInteraction(r scanner) (store.Interaction, error) {
 		in               store.Interaction
 		created, expires int64
 	)
-	if err := r.Scan(&in.ID, &in.ClientID, &in.Request, &in.Step, &in.Identifier, &in.AccountID, &in.Attempts,
-		&in.Binding, &in.Version, &created, &expires); err != nil {
-		return in, err
-	}
+	err := r.Scan(&in.ID, &in.ClientID, &in.Request, &in.Step, &in.Identifier, &in.AccountID, &in.Attempts,
+		&in.Binding, &in.Version, &created, &expires)
 	in.CreatedAt, in.ExpiresAt = fromMillis(created), fromMillis(expires)
-	return in, nil
+	return in, err
 }
 
 // CreateInteraction stores a new interaction; an id in use is ErrConflict.
 func (s *Store) CreateInteraction(ctx context.Context, in store.Interaction) error {
-	err := s.write(ctx, func(t txn) error {
-		_, err := t.exec("INSERT INTO interactions ("+interactionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			in.ID, in.ClientID, in.Request, in.Step, in.Identifier, in.AccountID, in.Attempts, in.Binding, in.Version,
-			millis(in.CreatedAt), millis(in.ExpiresAt))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("create interaction: %w", err)
-	}
-	return nil
+	return s.writeStatement(ctx, "create interaction", nil,
+		"INSERT INTO interactions ("+interactionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		in.ID, in.ClientID, in.Request, in.Step, in.Identifier, in.AccountID, in.Attempts, in.Binding, in.Version,
+		millis(in.CreatedAt), millis(in.ExpiresAt))
 }
 
 // GetInteraction returns an interaction, expired or not.
 func (s *Store) GetInteraction(ctx context.Context, id string) (store.Interaction, error) {
-	var in store.Interaction
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		in, err = scanInteraction(t.queryRow("SELECT "+interactionCols+" FROM interactions WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("interaction", "")
-		}
-		return err
-	})
-	if err != nil {
-		return store.Interaction{}, fmt.Errorf("get interaction: %w", err)
-	}
-	return in, nil
+	return readRow(s, ctx, "get interaction", notFound("interaction", ""), scanInteraction,
+		"SELECT "+interactionCols+" FROM interactions WHERE id = ?", id)
 }
 
 // UpdateInteraction writes the interaction's progress if its stored
@@ -63,18 +44,15 @@ func (s *Store) GetInteraction(ctx context.Context, id string) (store.Interactio
 // interaction ErrNotFound.
 func (s *Store) UpdateInteraction(ctx context.Context, in store.Interaction, version int) error {
 	err := s.write(ctx, func(t txn) error {
-		res, err := t.exec("UPDATE interactions SET step = ?, identifier = ?, account_id = ?, attempts = ?, version = ? WHERE id = ? AND version = ?",
+		err := t.execOne(errStaleInteraction, "UPDATE interactions SET step = ?, identifier = ?, account_id = ?, attempts = ?, version = ? WHERE id = ? AND version = ?",
 			in.Step, in.Identifier, in.AccountID, in.Attempts, version+1, in.ID, version)
-		if err != nil {
-			return err
+		if errors.Is(err, errStaleInteraction) {
+			if err := t.exists(notFound("interaction", ""), "interactions", in.ID); err != nil {
+				return err
+			}
+			return fmt.Errorf("interaction advanced past version %d: %w", version, store.ErrConflict)
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			return err
-		}
-		if err := t.exists(notFound("interaction", ""), "interactions", in.ID); err != nil {
-			return err
-		}
-		return fmt.Errorf("interaction advanced past version %d: %w", version, store.ErrConflict)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("update interaction: %w", err)
@@ -82,25 +60,51 @@ func (s *Store) UpdateInteraction(ctx context.Context, in store.Interaction, ver
 	return nil
 }
 
+// errStaleInteraction: an update matched no row of the id and version.
+var errStaleInteraction = errors.New("no interaction of that version")
+
 // DeleteInteraction removes an interaction; an unknown one is ErrNotFound.
 func (s *Store) DeleteInteraction(ctx context.Context, id string) error {
-	err := s.write(ctx, func(t txn) error {
-		return t.execOne(notFound("interaction", ""), "DELETE FROM interactions WHERE id = ?", id)
-	})
-	if err != nil {
-		return fmt.Errorf("delete interaction: %w", err)
-	}
-	return nil
+	return s.writeStatement(ctx, "delete interaction", notFound("interaction", ""), "DELETE FROM interactions WHERE id = ?", id)
 }
 
 // PruneInteractions deletes the interactions that expired before now.
 func (s *Store) PruneInteractions(ctx context.Context, now time.Time) error {
+	return s.writeStatement(ctx, "prune interactions", nil, "DELETE FROM interactions WHERE expires_at < ?", millis(now))
+}
+
+// writeStatement runs one statement in a write transaction. With
+// notFound set the statement must affect a row, else that is the error.
+// what names the operation in the error.
+func (s *Store) writeStatement(ctx context.Context, what string, notFound error, query string, args ...any) error {
 	err := s.write(ctx, func(t txn) error {
-		_, err := t.exec("DELETE FROM interactions WHERE expires_at < ?", millis(now))
+		if notFound != nil {
+			return t.execOne(notFound, query, args...)
+		}
+		_, err := t.exec(query, args...)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("prune interactions: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// readRow reads the one row of query with scan; no row is notFound. what
+// names the operation in the error.
+func readRow[T any](s *Store, ctx context.Context, what string, notFound error, scan func(scanner) (T, error), query string, args ...any) (T, error) {
+	var v T
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		v, err = scan(t.queryRow(query, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", what, err)
+	}
+	return v, nil
 }
