@@ -31,19 +31,20 @@ const (
 
 const maxIdentifierLen = 254
 
-func (p *Provider) sessionCookieName() string {
+// cookieName is the name of a cookie of the hosted pages: __Host-
+// prefixed over https.
+func (p *Provider) cookieName(name string) string {
 	if p.u.secure {
-		return "__Host-monban_session"
+		return "__Host-" + name
 	}
-	return "monban_session"
+	return name
 }
 
-func (p *Provider) csrfCookieName() string {
-	if p.u.secure {
-		return "__Host-monban_csrf"
-	}
-	return "monban_csrf"
-}
+func (p *Provider) sessionCookieName() string { return p.cookieName("monban_session") }
+
+func (p *Provider) csrfCookieName() string { return p.cookieName("monban_csrf") }
+
+func (p *Provider) interactionCookieName() string { return p.cookieName("monban_interaction") }
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie on /, Secure over https.
 // maxAge < 0 deletes it.
@@ -65,11 +66,18 @@ func (p *Provider) csrfToken(cookie string) string {
 // csrfCookie returns the browser's CSRF cookie value, setting a new one if
 // it has none.
 func (p *Provider) csrfCookie(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(p.csrfCookieName()); err == nil && len(c.Value) == 43 {
+	return p.browserSecret(w, r, p.csrfCookieName())
+}
+
+// browserSecret returns the value of the browser's cookie name, a random
+// secret of 43 characters, setting a new one (for the browser's session)
+// if it has none or a malformed one.
+func (p *Provider) browserSecret(w http.ResponseWriter, r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	v := randid.Secret(32)
-	p.setCookie(w, p.csrfCookieName(), v, 0)
+	p.setCookie(w, name, v, 0)
 	return v
 }
 

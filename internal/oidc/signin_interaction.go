@@ -7,7 +7,6 @@ import (
 	"net/url"
 
 	"github.com/monban/monban/internal/interaction"
-	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -24,30 +23,13 @@ func (p *Provider) interactions() *interaction.Manager {
 	return interaction.NewManager(p.u.Store, interaction.DefaultTTL, p.cfg.Now)
 }
 
-func (p *Provider) interactionCookieName() string {
-	if p.u.secure {
-		return "__Host-monban_interaction"
-	}
-	return "monban_interaction"
-}
-
-// interactionCookie returns the browser's interaction cookie value, which
-// binds interactions to it, setting a new one if it has none. One value
-// serves every interaction of the browser, so tabs do not undo each other.
-func (p *Provider) interactionCookie(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(p.interactionCookieName()); err == nil && len(c.Value) == 43 {
-		return c.Value
-	}
-	v := randid.Secret(32)
-	p.setCookie(w, p.interactionCookieName(), v, 0)
-	return v
-}
-
 // startInteraction stores the checked request req as a new interaction,
 // bound to this browser by its interaction cookie (set here if it has
 // none). On failure it has answered and returns nil.
 func (p *Provider) startInteraction(w http.ResponseWriter, r *http.Request, req *authRequest) *interaction.Interaction {
-	binding := p.interactionCookie(w, r)
+	// One value serves every interaction of the browser, so that tabs do
+	// not undo each other.
+	binding := p.browserSecret(w, r, p.interactionCookieName())
 	// Not cancelled with the request: a half-started sign-in helps no one.
 	it, err := p.interactions().Start(context.WithoutCancel(r.Context()), req.app.ID, req.params, binding)
 	if err != nil {
