@@ -5,11 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/randid"
@@ -22,15 +19,13 @@ var oidcScopes = map[string]bool{
 	"offline_access": true, "roles": true, "custom_data": true,
 }
 
-const (
-	maxScopes    = 100
-	maxResources = 10
-)
+// maxResources bounds the resources of one authorization request.
+const maxResources = 10
 
 // authRequest is a validated authorization request (RFC 6749 §4.1.1 with
 // PKCE, RFC 7636, and resource indicators, RFC 8707).
 type authRequest struct {
-	params        url.Values // as received, to carry through the sign-in form
+	params        url.Values // as received, kept in the sign-in interaction
 	app           *catalog.App
 	redirectURI   string
 	state         string
@@ -74,130 +69,6 @@ func validPKCE(s string) bool {
 		}
 	}
 	return true
-}
-
-// validScopeToken is RFC 6749 §3.3's scope-token.
-func validScopeToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c == '"' || c == '\\' || c > 0x7e {
-			return false
-		}
-	}
-	return s != ""
-}
-
-// parseAuthRequest validates the parameters of an authorization request.
-func (p *Provider) parseAuthRequest(params url.Values) (*authRequest, *authError) {
-	one := func(name string) (string, bool) {
-		v := params[name]
-		return strings.Join(v, ""), len(v) <= 1
-	}
-	for _, vals := range params {
-		for _, v := range vals {
-			if len(v) > maxParamLen || strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
-				return nil, pageError("The request has a malformed or over-long parameter.")
-			}
-		}
-	}
-	clientID, ok1 := one("client_id")
-	redirectURI, ok2 := one("redirect_uri")
-	if !ok1 || !ok2 {
-		return nil, pageError("client_id and redirect_uri must be given once.")
-	}
-	if clientID == "" {
-		return nil, pageError("The request names no client (client_id).")
-	}
-	app := p.cfg.Catalog.Load().Apps[clientID]
-	if app == nil || app.Type == store.AppMachineToMachine {
-		return nil, pageError("The application is unknown or cannot sign users in.")
-	}
-	if redirectURI == "" || !slices.Contains(app.RedirectURIs, redirectURI) || hasUserInfo(redirectURI) {
-		return nil, pageError("The redirect_uri is not registered for this application.")
-	}
-	req := &authRequest{params: params, app: app, redirectURI: redirectURI, maxAge: -1, prompt: map[string]bool{}}
-	req.state = params.Get("state")
-	for name, vals := range params {
-		if len(vals) > 1 && name != "resource" {
-			return req, redirectError("invalid_request", "parameter "+safeName(name)+" is repeated")
-		}
-	}
-	if params.Has("request") {
-		return req, redirectError("request_not_supported", "request objects are not supported")
-	}
-	if params.Has("request_uri") {
-		return req, redirectError("request_uri_not_supported", "request_uri is not supported")
-	}
-	switch rt := params.Get("response_type"); rt {
-	case "code":
-	case "":
-		return req, redirectError("invalid_request", "response_type is required")
-	default:
-		return req, redirectError("unsupported_response_type", "only response_type=code is supported")
-	}
-	if rm := params.Get("response_mode"); rm != "" && rm != "query" {
-		return req, redirectError("invalid_request", "only response_mode=query is supported")
-	}
-	seen := map[string]bool{}
-	for _, s := range strings.Fields(params.Get("scope")) {
-		if !validScopeToken(s) {
-			return req, redirectError("invalid_scope", "scope holds an invalid character")
-		}
-		if !seen[s] {
-			seen[s] = true
-			req.scopes = append(req.scopes, s)
-		}
-	}
-	if len(req.scopes) > maxScopes {
-		return req, redirectError("invalid_scope", "too many scopes")
-	}
-	snap := p.cfg.Catalog.Load()
-	for _, ind := range params["resource"] {
-		if !validIndicator(ind) {
-			return req, redirectError("invalid_target", "resource must be an absolute URI without a fragment")
-		}
-		if snap.ByIndicator[ind] == nil {
-			return req, redirectError("invalid_target", "unknown resource")
-		}
-		if !slices.Contains(req.resources, ind) {
-			req.resources = append(req.resources, ind)
-		}
-	}
-	if len(req.resources) > maxResources {
-		return req, redirectError("invalid_target", "too many resources")
-	}
-	req.codeChallenge = params.Get("code_challenge")
-	switch method := params.Get("code_challenge_method"); {
-	case req.codeChallenge == "" && method != "":
-		return req, redirectError("invalid_request", "code_challenge_method without code_challenge")
-	case req.codeChallenge != "" && method != "S256":
-		return req, redirectError("invalid_request", "code_challenge_method must be S256 (plain is not allowed)")
-	case req.codeChallenge != "" && !validPKCE(req.codeChallenge):
-		return req, redirectError("invalid_request", "code_challenge is malformed")
-	case req.codeChallenge == "" && publicClient(app.Type):
-		return req, redirectError("invalid_request", "PKCE (code_challenge with S256) is required for this client")
-	}
-	for _, v := range strings.Fields(params.Get("prompt")) {
-		switch v {
-		case "none", "login", "consent", "select_account":
-			req.prompt[v] = true
-		default:
-			return req, redirectError("invalid_request", "unsupported prompt value")
-		}
-	}
-	if req.prompt["none"] && len(req.prompt) > 1 {
-		return req, redirectError("invalid_request", "prompt=none cannot be combined with other values")
-	}
-	if v := params.Get("max_age"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return req, redirectError("invalid_request", "max_age must be a non-negative integer")
-		}
-		req.maxAge = n
-	}
-	req.nonce = params.Get("nonce")
-	req.loginHint = params.Get("login_hint")
-	return req, nil
 }
 
 // redirectTo sends the browser to the client's redirect URI with params,
@@ -244,8 +115,9 @@ func authParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 }
 
 // serveAuthorize is the authorization endpoint. With a valid session it
-// answers at once with a code; otherwise it sends the browser to the
-// sign-in page, or answers login_required for prompt=none.
+// answers at once with a code; otherwise it stores the checked request as
+// an interaction and sends the browser to its sign-in page, or answers
+// login_required for prompt=none.
 func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	params, err := authParams(w, r)
 	if err != nil {
@@ -265,9 +137,13 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 			p.failAuth(w, r, req, redirectError("login_required", "the user is not signed in"))
 			return
 		}
+		it := p.startInteraction(w, r, req)
+		if it == nil {
+			return
+		}
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Referrer-Policy", "no-referrer")
-		http.Redirect(w, r, p.u.Endpoint+"/sign-in?"+params.Encode(), http.StatusSeeOther)
+		http.Redirect(w, r, p.signInURL(it), http.StatusSeeOther)
 		return
 	}
 	// Every app is first-party, so consent is implied, prompt=consent too.

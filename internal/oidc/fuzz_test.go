@@ -381,6 +381,22 @@ func FuzzSignIn(f *testing.F) {
 	f.Add("request="+url.QueryEscape("client_id=nobody"), "monban_csrf=;monban_session=x", "")
 	f.Add(url.Values{"request": {req.Encode()}, "identifier": {strings.Repeat("x", 300)}, "password": {""}}.Encode(), "", "")
 	h := fuzzProvider(f)
+	// A live interaction of a browser whose cookies are known: only the
+	// form's token is missing.
+	csrf := "monban_csrf=" + strings.Repeat("a", 43) + "; monban_interaction=" + strings.Repeat("b", 43)
+	r := httptest.NewRequest(http.MethodGet, "/oidc/auth?"+req.Encode(), nil)
+	r.Header.Set("Cookie", csrf)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	loc, err := url.Parse(w.Header().Get("Location"))
+	if err != nil || loc.Query().Get("interaction") == "" {
+		f.Fatalf("no interaction: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	live := url.Values{"csrf": {"x"}, "interaction": {loc.Query().Get("interaction")}, "identifier": {"jane"}, "password": {fuzzPassword}}
+	f.Add(live.Encode(), csrf, "")
+	f.Add(live.Encode(), csrf, "https://evil.test")
+	f.Add(live.Encode(), "", "")
+	f.Add("interaction=%zz&interaction=x", csrf, "")
 	f.Fuzz(func(t *testing.T, body, cookie, origin string) {
 		r := httptest.NewRequest(http.MethodPost, "/sign-in", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
@@ -98,23 +97,6 @@ func (p *Provider) tokenResource(params url.Values, granted []string) (*store.Re
 		return nil, errInvalidTarget("unknown resource")
 	}
 	return res, nil
-}
-
-// requestedScopes parses a scope parameter, dropping repeats.
-func requestedScopes(v string) ([]string, *Error) {
-	var out []string
-	for _, s := range strings.Fields(v) {
-		if !validScopeToken(s) {
-			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "scope holds an invalid character"}
-		}
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	if len(out) > maxScopes {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "too many scopes"}
-	}
-	return out, nil
 }
 
 // grantUser loads the user of a grant; a user that is gone or suspended

@@ -37,7 +37,7 @@ var pageContents = map[string]string{
 {{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
-<input type="hidden" name="request" value="{{.Request}}">
+<input type="hidden" name="interaction" value="{{.Interaction}}">
 <label for="identifier">Username or email</label>
 <input id="identifier" name="identifier" autocomplete="username" autocapitalize="none" spellcheck="false" required maxlength="254" value="{{.Identifier}}"{{if not .Identifier}} autofocus{{end}}>
 <label for="password">Password</label>
@@ -62,6 +62,7 @@ var pageContents = map[string]string{
 type pageData struct {
 	Title, Heading, AppName, Error    string
 	Action, CSRF, Request, Identifier string
+	Interaction                       string // the sign-in interaction's id
 }
 
 type pages struct{ t map[string]*template.Template }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
@@ -30,19 +31,20 @@ const (
 
 const maxIdentifierLen = 254
 
-func (p *Provider) sessionCookieName() string {
+// cookieName is the name of a cookie of the hosted pages: __Host-
+// prefixed over https.
+func (p *Provider) cookieName(name string) string {
 	if p.u.secure {
-		return "__Host-monban_session"
+		return "__Host-" + name
 	}
-	return "monban_session"
+	return name
 }
 
-func (p *Provider) csrfCookieName() string {
-	if p.u.secure {
-		return "__Host-monban_csrf"
-	}
-	return "monban_csrf"
-}
+func (p *Provider) sessionCookieName() string { return p.cookieName("monban_session") }
+
+func (p *Provider) csrfCookieName() string { return p.cookieName("monban_csrf") }
+
+func (p *Provider) interactionCookieName() string { return p.cookieName("monban_interaction") }
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie on /, Secure over https.
 // maxAge < 0 deletes it.
@@ -64,11 +66,18 @@ func (p *Provider) csrfToken(cookie string) string {
 // csrfCookie returns the browser's CSRF cookie value, setting a new one if
 // it has none.
 func (p *Provider) csrfCookie(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(p.csrfCookieName()); err == nil && len(c.Value) == 43 {
+	return p.browserSecret(w, r, p.csrfCookieName())
+}
+
+// browserSecret returns the value of the browser's cookie name, a random
+// secret of 43 characters, setting a new one (for the browser's session)
+// if it has none or a malformed one.
+func (p *Provider) browserSecret(w http.ResponseWriter, r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil && len(c.Value) == 43 {
 		return c.Value
 	}
 	v := randid.Secret(32)
-	p.setCookie(w, p.csrfCookieName(), v, 0)
+	p.setCookie(w, name, v, 0)
 	return v
 }
 
@@ -109,38 +118,70 @@ func (p *Provider) clientIP(r *http.Request) string {
 	return host
 }
 
-// renderSignIn shows the sign-in form for req.
-func (p *Provider) renderSignIn(w http.ResponseWriter, r *http.Request, status int, req *authRequest, identifier, msg string) {
-	cookie := p.csrfCookie(w, r)
+// renderSignIn shows the sign-in form of interaction it, whose checked
+// request is req. The form carries the interaction's id, never the
+// request.
+func (p *Provider) renderSignIn(w http.ResponseWriter, r *http.Request, status int, req *authRequest, it *interaction.Interaction, identifier, msg string) {
+	p.renderSignInWith(w, p.csrfCookie(w, r), status, req, it, identifier, msg)
+}
+
+// renderSignInWith is renderSignIn for the browser's CSRF cookie value.
+func (p *Provider) renderSignInWith(w http.ResponseWriter, cookie string, status int, req *authRequest, it *interaction.Interaction, identifier, msg string) {
 	p.u.pages.render(w, status, "signin", pageData{
 		Title: "Sign in to " + req.app.Name, AppName: req.app.Name, Error: msg,
-		Action: p.u.Endpoint + "/sign-in", CSRF: p.csrfToken(cookie), Request: req.params.Encode(), Identifier: identifier,
+		Action: p.u.Endpoint + "/sign-in", CSRF: p.csrfToken(cookie), Interaction: it.ID, Identifier: identifier,
 	})
 }
 
-// serveSignInPage shows the sign-in form for the authorization request in
-// its query.
+// serveSignInPage shows the sign-in form of the interaction named in the
+// query. A query holding an authorization request instead (a link to the
+// page from before interactions) starts one for it.
 func (p *Provider) serveSignInPage(w http.ResponseWriter, r *http.Request) {
 	params, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		p.errorPage(w, http.StatusBadRequest, "The request is malformed.")
 		return
 	}
-	req, aerr := p.parseAuthRequest(params)
+	var (
+		it     *interaction.Interaction
+		req    *authRequest
+		aerr   *authError
+		cookie string
+	)
+	if id, ok := params["interaction"]; ok {
+		if len(id) != 1 {
+			p.errorPage(w, http.StatusBadRequest, "The request is malformed.")
+			return
+		}
+		if it = p.resumeInteraction(w, r, id[0]); it == nil {
+			return
+		}
+		req, aerr = p.parseAuthRequest(it.Request)
+	} else if req, aerr = p.parseAuthRequest(params); aerr == nil {
+		cookie = p.csrfCookie(w, r) // the page's own cookie first, as it always was
+		if it = p.startInteraction(w, r, req); it == nil {
+			return
+		}
+	}
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
 		return
+	}
+	if cookie == "" {
+		cookie = p.csrfCookie(w, r)
 	}
 	hint := req.loginHint
 	if len(hint) > maxIdentifierLen {
 		hint = ""
 	}
-	p.renderSignIn(w, r, http.StatusOK, req, hint, "")
+	p.renderSignInWith(w, cookie, http.StatusOK, req, it, hint, "")
 }
 
-// serveSignIn checks the form: CSRF token, then the credentials, with the
-// back-off; on success it starts a session and completes the authorization
-// request carried in the form.
+// serveSignIn checks the form: the interaction it names (this browser's,
+// unexpired, not done), its request again, the CSRF token, then the
+// credentials, with the back-off. The identifier and password steps
+// advance the interaction; at done it starts a session, resumes the
+// authorization request and consumes the interaction.
 func (p *Provider) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	if err := r.ParseForm(); err != nil {
@@ -148,49 +189,53 @@ func (p *Provider) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := r.PostForm
-	for _, name := range []string{"csrf", "request", "identifier", "password"} {
+	for _, name := range []string{"csrf", "interaction", "identifier", "password"} {
 		if len(f[name]) > 1 {
 			p.errorPage(w, http.StatusBadRequest, "The form is malformed.")
 			return
 		}
 	}
-	params, err := url.ParseQuery(f.Get("request"))
-	if err != nil {
-		p.errorPage(w, http.StatusBadRequest, "The form is malformed.")
+	it := p.resumeInteraction(w, r, f.Get("interaction"))
+	if it == nil {
 		return
 	}
-	req, aerr := p.parseAuthRequest(params)
+	req, aerr := p.parseAuthRequest(it.Request)
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
 		return
 	}
 	identifier := strings.TrimSpace(f.Get("identifier"))
 	if !p.checkCSRF(r, f.Get("csrf")) {
-		p.renderSignIn(w, r, http.StatusForbidden, req, "", msgExpiredForm)
+		p.renderSignIn(w, r, http.StatusForbidden, req, it, "", msgExpiredForm)
 		return
 	}
 	pw := f.Get("password")
 	if identifier == "" || pw == "" || len(identifier) > maxIdentifierLen || len(pw) > password.MaxLen {
-		p.renderSignIn(w, r, http.StatusUnauthorized, req, "", msgBadCredentials)
+		p.renderSignIn(w, r, http.StatusUnauthorized, req, it, "", msgBadCredentials)
 		return
 	}
 	user, rec, status := p.checkPassword(r, identifier, pw)
 	switch status {
 	case signInLocked:
 		w.Header().Set("Retry-After", "60")
-		p.renderSignIn(w, r, http.StatusTooManyRequests, req, identifier, msgLocked)
+		p.renderSignIn(w, r, http.StatusTooManyRequests, req, it, identifier, msgLocked)
 		return
 	case signInBusy:
 		w.Header().Set("Retry-After", "5")
-		p.renderSignIn(w, r, http.StatusServiceUnavailable, req, identifier, msgBusy)
+		p.renderSignIn(w, r, http.StatusServiceUnavailable, req, it, identifier, msgBusy)
 		return
 	case signInFailed:
-		p.renderSignIn(w, r, http.StatusUnauthorized, req, identifier, msgBadCredentials)
+		p.recordFailure(r, it, identifier)
+		p.renderSignIn(w, r, http.StatusUnauthorized, req, it, identifier, msgBadCredentials)
 		return
 	case signInSuspended:
-		p.renderSignIn(w, r, http.StatusForbidden, req, identifier, msgSuspended)
+		p.renderSignIn(w, r, http.StatusForbidden, req, it, identifier, msgSuspended)
 		return
 	}
+	if !p.completeInteraction(w, r, it, identifier, user) {
+		return
+	}
+	defer p.consumeInteraction(r, it)
 	sess, ok := p.startSession(w, r, user, rec)
 	if !ok {
 		p.failAuth(w, r, req, redirectError("server_error", "could not complete the sign-in"))

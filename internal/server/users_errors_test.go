@@ -428,14 +428,21 @@ func TestSignInForm(t *testing.T) {
 	if r := b.post(f.URL+"/sign-in", nullOrigin, http.Header{"Origin": {"null"}}); r.Status != 303 {
 		t.Errorf("sign-in with Origin null: %d", r.Status)
 	}
-	// A tampered request in the form is validated like any other.
-	tampered := url.Values{}
-	for k, vals := range form {
-		tampered[k] = vals
+	// A completed sign-in's interaction is single use; the next tries
+	// start again at a new sign-in page (prompt=login: b is signed in).
+	if r := b.post(f.URL+"/sign-in", nullOrigin, nil); r.Status != 400 || r.Header.Get("Location") != "" {
+		t.Errorf("a completed interaction posted again: %d %q", r.Status, r.Header.Get("Location"))
 	}
-	tampered.Set("request", strings.Replace(form.Get("request"), url.QueryEscape(spaRedirect), url.QueryEscape("https://evil.example/cb"), 1))
+	fresh := func() page { return b.get(authURL + "&prompt=login") }
+	p = fresh()
+	// The form carries no request to tamper with, only the interaction's
+	// id: a tampered one is unknown.
+	tampered := p.hidden()
+	tampered.Set("identifier", "jane")
+	tampered.Set("password", userPass)
+	tampered.Set("interaction", strings.ToUpper(tampered.Get("interaction")))
 	if r := b.post(f.URL+"/sign-in", tampered, nil); r.Status != 400 || r.Header.Get("Location") != "" {
-		t.Errorf("tampered redirect_uri: %d %q", r.Status, r.Header.Get("Location"))
+		t.Errorf("tampered interaction: %d %q", r.Status, r.Header.Get("Location"))
 	}
 
 	// Back-off per account: after 3 failures (1 so far for jane), even the
@@ -448,6 +455,7 @@ func TestSignInForm(t *testing.T) {
 	if r := b.signIn(p, "other", "other password"); r.Status != 303 {
 		t.Errorf("another account during jane's lock-out: %d", r.Status)
 	}
+	p = fresh()
 	// Per IP: 8 failures from one address (4 so far) lock it out for every
 	// account.
 	for i := range 4 {

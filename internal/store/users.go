@@ -217,6 +217,7 @@ type UserStore interface {
 	ListRevokedAccessTokens(ctx context.Context, now time.Time) ([]RevokedAccessToken, error)
 
 	// PruneExpired deletes sessions, codes, refresh tokens, grants, issued
-	// and revoked access token records that expired before now.
+	// and revoked access token records and sign-in interactions that
+	// expired before now.
 	PruneExpired(ctx context.Context, now time.Time) error
 }

@@ -376,12 +376,13 @@ func (s *Store) ListRevokedAccessTokens(ctx context.Context, now time.Time) ([]s
 	return list, nil
 }
 
-// PruneExpired deletes what expired before now. Grants go last: deleting
-// one cascades to anything of it that is somehow still live.
+// PruneExpired deletes what expired before now, sign-in interactions
+// too. Grants go last: deleting one cascades to anything of it that is
+// somehow still live.
 func (s *Store) PruneExpired(ctx context.Context, now time.Time) error {
 	ms := millis(now)
 	err := s.write(ctx, func(t txn) error {
-		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "grants"} {
+		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "interactions", "grants"} {
 			if _, err := t.exec("DELETE FROM "+table+" WHERE expires_at < ?", ms); err != nil {
 				return err
 			}

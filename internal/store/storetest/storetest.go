@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"JWTCustomizers", testJWTCustomizers},
 		{"AuditLogs", testAuditLogs},
+		{"Interactions", testInteractions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

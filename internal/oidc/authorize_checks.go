@@ -1,0 +1,230 @@
+package oidc
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/store"
+)
+
+// authCheck is one named check of an authorization request. The checks
+// run in order (see authChecks) over one authContext; the first error
+// wins.
+type authCheck struct {
+	name string
+	run  func(c *authContext) *authError
+}
+
+// authContext is an authorization request being checked: the parameters
+// as received, the catalog snapshot they are checked against, and the
+// request built so far. req is nil until the client and its redirect URI
+// are trusted; until then every error is a page, never a redirect.
+type authContext struct {
+	params url.Values
+	snap   *catalog.Snapshot
+	req    *authRequest
+}
+
+// authChecks are the checks of an authorization request, in the order
+// that decides which error wins. The first three fail on a page (the
+// client or its redirect URI cannot be trusted); the others go back to the
+// client's redirect URI.
+var authChecks = []authCheck{
+	{"parameters", checkParameters},
+	{"client", checkClient},
+	{"redirect_uri", checkRedirectURI},
+	{"repeated", checkRepeated},
+	{"request_object", checkRequestObject},
+	{"response_type", checkResponseType},
+	{"response_mode", checkResponseMode},
+	{"scope", checkScope},
+	{"resource", checkResource},
+	{"pkce", checkPKCE},
+	{"prompt", checkPrompt},
+	{"max_age", checkMaxAge},
+	{"hints", checkHints},
+}
+
+// parseAuthRequest checks the parameters of an authorization request by
+// running authChecks in order. With an error, the request is returned as
+// far as it was built (nil before the redirect URI is trusted).
+func (p *Provider) parseAuthRequest(params url.Values) (*authRequest, *authError) {
+	c := &authContext{params: params, snap: p.cfg.Catalog.Load()}
+	for _, check := range authChecks {
+		if err := check.run(c); err != nil {
+			return c.req, err
+		}
+	}
+	return c.req, nil
+}
+
+// checkParameters refuses over-long values, NUL bytes and invalid UTF-8
+// in any parameter.
+func checkParameters(c *authContext) *authError {
+	for _, vals := range c.params {
+		for _, v := range vals {
+			if len(v) > maxParamLen || strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+				return pageError("The request has a malformed or over-long parameter.")
+			}
+		}
+	}
+	return nil
+}
+
+// checkClient requires client_id and redirect_uri at most once each, and
+// a client_id naming an application that can sign users in.
+func checkClient(c *authContext) *authError {
+	if len(c.params["client_id"]) > 1 || len(c.params["redirect_uri"]) > 1 {
+		return pageError("client_id and redirect_uri must be given once.")
+	}
+	clientID := c.params.Get("client_id")
+	if clientID == "" {
+		return pageError("The request names no client (client_id).")
+	}
+	if app := c.snap.Apps[clientID]; app == nil || app.Type == store.AppMachineToMachine {
+		return pageError("The application is unknown or cannot sign users in.")
+	}
+	return nil
+}
+
+// checkRedirectURI requires a redirect_uri registered for the client,
+// exactly, and without a user-info part. From here on errors go to it.
+func checkRedirectURI(c *authContext) *authError {
+	app := c.snap.Apps[c.params.Get("client_id")]
+	redirectURI := c.params.Get("redirect_uri")
+	if redirectURI == "" || !slices.Contains(app.RedirectURIs, redirectURI) || hasUserInfo(redirectURI) {
+		return pageError("The redirect_uri is not registered for this application.")
+	}
+	c.req = &authRequest{params: c.params, app: app, redirectURI: redirectURI, maxAge: -1, prompt: map[string]bool{},
+		state: c.params.Get("state")}
+	return nil
+}
+
+// checkRepeated refuses any parameter but resource given more than once.
+func checkRepeated(c *authContext) *authError {
+	for name, vals := range c.params {
+		if len(vals) > 1 && name != "resource" {
+			return redirectError("invalid_request", "parameter "+safeName(name)+" is repeated")
+		}
+	}
+	return nil
+}
+
+// checkRequestObject refuses request objects, by value or by reference.
+func checkRequestObject(c *authContext) *authError {
+	if c.params.Has("request") {
+		return redirectError("request_not_supported", "request objects are not supported")
+	}
+	if c.params.Has("request_uri") {
+		return redirectError("request_uri_not_supported", "request_uri is not supported")
+	}
+	return nil
+}
+
+// checkResponseType requires response_type=code.
+func checkResponseType(c *authContext) *authError {
+	switch c.params.Get("response_type") {
+	case "code":
+		return nil
+	case "":
+		return redirectError("invalid_request", "response_type is required")
+	}
+	return redirectError("unsupported_response_type", "only response_type=code is supported")
+}
+
+// checkResponseMode allows no response_mode, or query.
+func checkResponseMode(c *authContext) *authError {
+	if rm := c.params.Get("response_mode"); rm != "" && rm != "query" {
+		return redirectError("invalid_request", "only response_mode=query is supported")
+	}
+	return nil
+}
+
+// checkScope parses the scope parameter (see requestedScopes).
+func checkScope(c *authContext) *authError {
+	scopes, err := requestedScopes(c.params.Get("scope"))
+	if err != nil {
+		return redirectError(err.Code, err.Description)
+	}
+	c.req.scopes = scopes
+	return nil
+}
+
+// checkResource requires every resource to be a valid indicator of a
+// known resource, and at most maxResources of them (repeats dropped).
+func checkResource(c *authContext) *authError {
+	for _, ind := range c.params["resource"] {
+		if !validIndicator(ind) {
+			return redirectError("invalid_target", "resource must be an absolute URI without a fragment")
+		}
+		if c.snap.ByIndicator[ind] == nil {
+			return redirectError("invalid_target", "unknown resource")
+		}
+		if !slices.Contains(c.req.resources, ind) {
+			c.req.resources = append(c.req.resources, ind)
+		}
+	}
+	if len(c.req.resources) > maxResources {
+		return redirectError("invalid_target", "too many resources")
+	}
+	return nil
+}
+
+// checkPKCE allows only S256 challenges of the right form, and requires
+// one from public clients.
+func checkPKCE(c *authContext) *authError {
+	challenge, method := c.params.Get("code_challenge"), c.params.Get("code_challenge_method")
+	switch {
+	case challenge == "" && method != "":
+		return redirectError("invalid_request", "code_challenge_method without code_challenge")
+	case challenge != "" && method != "S256":
+		return redirectError("invalid_request", "code_challenge_method must be S256 (plain is not allowed)")
+	case challenge != "" && !validPKCE(challenge):
+		return redirectError("invalid_request", "code_challenge is malformed")
+	case challenge == "" && publicClient(c.req.app.Type):
+		return redirectError("invalid_request", "PKCE (code_challenge with S256) is required for this client")
+	}
+	c.req.codeChallenge = challenge
+	return nil
+}
+
+// checkPrompt allows the known prompt values, none only alone.
+func checkPrompt(c *authContext) *authError {
+	for _, v := range strings.Fields(c.params.Get("prompt")) {
+		switch v {
+		case "none", "login", "consent", "select_account":
+			c.req.prompt[v] = true
+		default:
+			return redirectError("invalid_request", "unsupported prompt value")
+		}
+	}
+	if c.req.prompt["none"] && len(c.req.prompt) > 1 {
+		return redirectError("invalid_request", "prompt=none cannot be combined with other values")
+	}
+	return nil
+}
+
+// checkMaxAge requires max_age, if given, to be a non-negative integer.
+func checkMaxAge(c *authContext) *authError {
+	v := c.params.Get("max_age")
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return redirectError("invalid_request", "max_age must be a non-negative integer")
+	}
+	c.req.maxAge = n
+	return nil
+}
+
+// checkHints keeps the nonce and login_hint, which need no checking.
+func checkHints(c *authContext) *authError {
+	c.req.nonce = c.params.Get("nonce")
+	c.req.loginHint = c.params.Get("login_hint")
+	return nil
+}
