@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
@@ -74,25 +75,16 @@ type KeyManager interface {
 // implementation built on keys.Generate returns it as is.
 var ErrUnsupportedAlgorithm = keys.ErrUnsupportedAlgorithm
 
-// Limits on request values. Lengths count characters, not bytes.
+// Limits on request values.
 const (
-	maxBodyBytes      = 64 << 10
-	maxNameLen        = 256
-	maxDescriptionLen = 1024
-	maxIndicatorLen   = 256
-	maxIDLen          = 256
-	maxIDsPerRequest  = 1000
-	defaultPageSize   = 20
-	maxPageSize       = 100
-	// DefaultAccessTokenTTL and MaxAccessTokenTTL bound a resource's
-	// accessTokenTtl in seconds. The maximum (30 days) also bounds how long
-	// a retired signing key stays published.
-	DefaultAccessTokenTTL = 3600
-	MaxAccessTokenTTL     = 30 * 86400
+	maxBodyBytes    = 64 << 10
+	defaultPageSize = 20
+	maxPageSize     = 100
 )
 
 type server struct {
 	Deps
+	dir *directory.Directory
 	mux *http.ServeMux
 	log *slog.Logger
 }
@@ -130,7 +122,9 @@ func New(d Deps) http.Handler {
 	if d.Passwords == nil {
 		d.Passwords = password.NewHasher(password.DefaultParams, 0)
 	}
-	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger}
+	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
+		Store: d.Store, ManagementIndicator: d.Indicator, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
+	})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -304,7 +298,11 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var de *httpjson.DecodeError
 	var se *scriptSyntaxError
+	var dirErr *directory.Error
 	switch {
+	case errors.As(err, &dirErr):
+		a := logto(dirErr)
+		httpjson.WriteError(w, a.status, a.code, a.message)
 	case errors.As(err, &se):
 		httpjson.Write(w, http.StatusBadRequest, map[string]any{
 			"code": "jwt_customizer.syntax_error", "message": "script: " + se.Error(),
@@ -343,14 +341,6 @@ func orNotFound(err error, message string) error {
 	return err
 }
 
-// orConflict gives a store.ErrConflict a message naming what clashed.
-func orConflict(err error, message string) error {
-	if errors.Is(err, store.ErrConflict) {
-		return conflict(message)
-	}
-	return err
-}
-
 // decode reads a JSON request body into v.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return httpjson.Decode(w, r, v, maxBodyBytes)
@@ -381,15 +371,70 @@ func (s *server) record(r *http.Request) {
 	s.audit(r.Context(), r, sub)
 }
 
-// noContent answers a deletion with err, what the store said: 404 with
-// message when there was nothing to delete, else 204 once after has
-// recorded the change.
-func noContent(w http.ResponseWriter, r *http.Request, err error, message string, after func(*http.Request)) error {
+// noContent answers a deletion with err, what the directory said: err if
+// it failed, else 204 once after has recorded the change.
+func noContent(w http.ResponseWriter, r *http.Request, err error, after func(*http.Request)) error {
 	if err != nil {
-		return orNotFound(err, message)
+		return err
 	}
 	after(r)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// createdEmpty answers an assignment with err, what the directory said:
+// err if it failed, else 201 without a body once after has recorded the
+// change.
+func createdEmpty(w http.ResponseWriter, r *http.Request, after func(*http.Request), err error) error {
+	if err != nil {
+		return err
+	}
+	after(r)
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// created records a creation and answers 201 with out.
+func (s *server) created(w http.ResponseWriter, r *http.Request, out any) error {
+	s.changed(r)
+	httpjson.Write(w, http.StatusCreated, out)
+	return nil
+}
+
+// updated answers a change with err, what the directory said: err if it
+// failed, else 200 with out, once after has recorded the change if it
+// changed anything.
+func updated(w http.ResponseWriter, r *http.Request, after func(*http.Request), out any, changed bool, err error) error {
+	if err != nil {
+		return err
+	}
+	if changed {
+		after(r)
+	}
+	httpjson.Write(w, http.StatusOK, out)
+	return nil
+}
+
+// reply returns what answers a read: its error, or 200 with the JSON one
+// makes of what was read.
+func reply[T, J any](w http.ResponseWriter, one func(T) J) func(T, error) error {
+	return func(v T, err error) error {
+		if err != nil {
+			return err
+		}
+		httpjson.Write(w, http.StatusOK, one(v))
+		return nil
+	}
+}
+
+// writeAll answers status with every item list gives for id.
+func writeAll[T, J any](w http.ResponseWriter, r *http.Request, status int, one func(T) J,
+	list func(context.Context, string, store.Page) ([]T, int, error), id string) error {
+	items, _, err := list(r.Context(), id, store.Page{})
+	if err != nil {
+		return err
+	}
+	httpjson.Write(w, status, each(items, one))
 	return nil
 }
 
@@ -422,7 +467,3 @@ func each[T, J any](items []T, one func(T) J) []J {
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func msTime(v int64) time.Time { return time.UnixMilli(v) }
-
-func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

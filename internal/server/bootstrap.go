@@ -11,7 +11,7 @@ import (
 
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/console"
-	"github.com/monban/monban/internal/management"
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
@@ -359,10 +359,10 @@ func checkAdminConfig(cfg Config) error {
 	if cfg.AdminUsername == "" {
 		return nil
 	}
-	if err := management.CheckUsername(cfg.AdminUsername); err != nil {
+	if err := directory.CheckUsername(cfg.AdminUsername); err != nil {
 		return fmt.Errorf("MONBAN_ADMIN_USERNAME: %v", err)
 	}
-	if err := management.CheckPassword(cfg.AdminPassword); err != nil {
+	if err := directory.CheckPassword(cfg.AdminPassword); err != nil {
 		return fmt.Errorf("MONBAN_ADMIN_PASSWORD: %v", err)
 	}
 	return nil
