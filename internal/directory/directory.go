@@ -44,7 +44,7 @@ type Config struct {
 	// may take it in another spelling.
 	ManagementIndicator string
 	// HashSecret returns the keyed hash stored in place of a new
-	// application secret.
+	// application secret. Only a Directory that creates secrets needs it.
 	HashSecret func(secret string) []byte
 	// Passwords hashes and checks user passwords; nil: argon2id with the
 	// default costs.
@@ -63,13 +63,10 @@ type Directory struct {
 	now       func() time.Time
 }
 
-// New returns a Directory. It panics without a store or a secret hasher.
+// New returns a Directory. It panics without a store.
 func New(c Config) *Directory {
-	switch {
-	case c.Store == nil:
+	if c.Store == nil {
 		panic("directory: Config.Store is nil")
-	case c.HashSecret == nil:
-		panic("directory: Config.HashSecret is nil")
 	}
 	d := &Directory{st: c.Store, indicator: c.ManagementIndicator, hash: c.HashSecret, passwords: c.Passwords, now: c.Now}
 	if d.now == nil {
