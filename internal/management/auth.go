@@ -30,7 +30,7 @@ func (s *server) authenticated(h handlerFunc) handlerFunc {
 		if header == "" {
 			// No credentials at all: RFC 6750 §3.1 says no error code.
 			w.Header().Set("WWW-Authenticate", `Bearer`)
-			httpjson.Write(w, http.StatusUnauthorized, httpjson.ErrorBody{
+			httpjson.Write(w, http.StatusUnauthorized, errorBody{
 				Code:    "auth.unauthorized",
 				Message: "an Authorization header with a Bearer token is required",
 			})
@@ -88,7 +88,7 @@ func (s *server) authenticated(h handlerFunc) handlerFunc {
 // shape: the token is valid, but does not grant what the route needs.
 func forbidden(w http.ResponseWriter, desc string) {
 	w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+requiredScope+`"`)
-	httpjson.Write(w, http.StatusForbidden, httpjson.ErrorBody{
+	httpjson.Write(w, http.StatusForbidden, errorBody{
 		Code:             "auth.forbidden",
 		Message:          desc,
 		Error:            "insufficient_scope",
@@ -100,7 +100,7 @@ func forbidden(w http.ResponseWriter, desc string) {
 func (s *server) unauthorized(w http.ResponseWriter, r *http.Request, desc string) {
 	desc = headerSafe(desc)
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
-	httpjson.Write(w, http.StatusUnauthorized, httpjson.ErrorBody{
+	httpjson.Write(w, http.StatusUnauthorized, errorBody{
 		Code:             "auth.unauthorized",
 		Message:          desc,
 		Error:            "invalid_token",

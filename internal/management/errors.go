@@ -4,7 +4,23 @@ import (
 	"net/http"
 
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/httpjson"
 )
+
+// errorBody is Logto's error shape: a code and a message, plus the RFC
+// 6749 error and error_description that plain OAuth clients read.
+type errorBody struct {
+	Code             string `json:"code"`
+	Message          string `json:"message"`
+	Error            string `json:"error,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty"`
+}
+
+// writeError sends {"code": code, "message": message} with the given
+// status.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	httpjson.Write(w, status, errorBody{Code: code, Message: message})
+}
 
 // logtoStatus is the status and code Logto answers a refusal with.
 type logtoStatus struct {

@@ -239,11 +239,11 @@ func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		httpjson.WriteError(w, http.StatusMethodNotAllowed, "request.method_not_allowed",
+		writeError(w, http.StatusMethodNotAllowed, "request.method_not_allowed",
 			"method "+r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
 		return
 	}
-	httpjson.WriteError(w, http.StatusNotFound, "request.not_found", "no such API route")
+	writeError(w, http.StatusNotFound, "request.not_found", "no such API route")
 }
 
 // serve adapts a handlerFunc: it answers returned errors and turns a panic
@@ -257,7 +257,7 @@ func (s *server) serve(h handlerFunc) http.Handler {
 					panic(v)
 				}
 				s.log.Error("management handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-				httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
+				writeError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
 			}
 		}()
 		if err := h(w, r); err != nil {
@@ -302,14 +302,14 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.As(err, &dirErr):
 		a := logto(dirErr)
-		httpjson.WriteError(w, a.status, a.code, a.message)
+		writeError(w, a.status, a.code, a.message)
 	case errors.As(err, &se):
 		httpjson.Write(w, http.StatusBadRequest, map[string]any{
 			"code": "jwt_customizer.syntax_error", "message": "script: " + se.Error(),
 			"line": se.Line, "column": se.Column,
 		})
 	case errors.As(err, &ae):
-		httpjson.WriteError(w, ae.status, ae.code, ae.message)
+		writeError(w, ae.status, ae.code, ae.message)
 	case errors.As(err, &de):
 		code := "request.invalid_input"
 		switch de.Status {
@@ -318,18 +318,18 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		case http.StatusUnsupportedMediaType:
 			code = "request.unsupported_media_type"
 		}
-		httpjson.WriteError(w, de.Status, code, de.Message)
+		writeError(w, de.Status, code, de.Message)
 	case errors.Is(err, store.ErrNotFound):
-		httpjson.WriteError(w, http.StatusNotFound, "entity.not_exists", "entity not found")
+		writeError(w, http.StatusNotFound, "entity.not_exists", "entity not found")
 	case errors.Is(err, store.ErrConflict):
-		httpjson.WriteError(w, http.StatusUnprocessableEntity, "entity.unique_integrity_violation", "entity already exists")
+		writeError(w, http.StatusUnprocessableEntity, "entity.unique_integrity_violation", "entity already exists")
 	case errors.Is(err, store.ErrUnavailable):
 		s.log.Warn("management request failed: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
-		httpjson.WriteError(w, http.StatusServiceUnavailable, "database.unavailable", "the database is unavailable; retry later")
+		writeError(w, http.StatusServiceUnavailable, "database.unavailable", "the database is unavailable; retry later")
 	default:
 		s.log.Error("management request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
+		writeError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
 	}
 }
 
