@@ -49,11 +49,7 @@ var errThirdParty = invalid("isThirdParty must be false: every application is fi
 
 // Application returns the application with id.
 func (d *Directory) Application(ctx context.Context, id string) (store.Application, error) {
-	if !ValidID(id) {
-		return store.Application{}, notFound("application not found")
-	}
-	app, err := d.st.GetApplication(ctx, id)
-	return app, orNotFound(err, "application not found")
+	return find(ctx, id, "application", d.st.GetApplication)
 }
 
 // Applications lists one page of the applications and their total.
@@ -68,7 +64,7 @@ func (d *Directory) CreateApplication(ctx context.Context, in NewApplication) (s
 	if in.IsThirdParty != nil && *in.IsThirdParty {
 		return store.Application{}, "", errThirdParty
 	}
-	if err := requiredName(in.Name, checkName); err != nil {
+	if err := required("name", in.Name, checkName); err != nil {
 		return store.Application{}, "", err
 	}
 	if in.Type == nil || !store.AppType(*in.Type).Valid() {
@@ -163,7 +159,7 @@ func (d *Directory) Secrets(ctx context.Context, appID string) ([]store.AppSecre
 // expiring at expiresAt (nil: never), and returns it with its value, which
 // exists nowhere else.
 func (d *Directory) CreateSecret(ctx context.Context, appID string, name *string, expiresAt *time.Time) (store.AppSecret, string, error) {
-	if err := requiredName(name, checkName); err != nil {
+	if err := required("name", name, checkName); err != nil {
 		return store.AppSecret{}, "", err
 	}
 	now := d.now()
@@ -198,7 +194,7 @@ func secretError(err error, missing string) error {
 // RenameSecret renames an application's secret. changed is false when the
 // name is the same, and nothing was written.
 func (d *Directory) RenameSecret(ctx context.Context, appID, name string, newName *string) (sec store.AppSecret, changed bool, err error) {
-	if err := requiredName(newName, checkName); err != nil {
+	if err := required("name", newName, checkName); err != nil {
 		return sec, false, err
 	}
 	secrets, err := d.Secrets(ctx, appID)

@@ -19,12 +19,22 @@ func checkName(v string) error {
 	return checkText("name", v, maxNameLen, false)
 }
 
-// requiredName is checkName for a name that must be given.
-func requiredName(v *string, check func(string) error) error {
+// required checks a value that must be given, named field, with check.
+func required(field string, v *string, check func(string) error) error {
 	if v == nil {
-		return invalid("name is required")
+		return invalid(field + " is required")
 	}
 	return check(*v)
+}
+
+// firstErr returns the first error that is not nil.
+func firstErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // NamePatch is the name and description a change may give; either is left
@@ -88,15 +98,19 @@ func CheckText(field, v string, max int, multiline bool) error {
 
 // checkScopeName validates a scope name: it travels in the space-separated
 // scope parameter, so it cannot hold whitespace.
-func checkScopeName(v string) error {
+func checkScopeName(v string) error { return checkWord("name", v, maxNameLen) }
+
+// checkWord validates a value that must be given and holds no whitespace
+// or control characters.
+func checkWord(field, v string, max int) error {
 	if v == "" {
-		return invalid("name is required")
+		return invalid(field + " is required")
 	}
-	if err := checkText("name", v, maxNameLen, false); err != nil {
+	if err := checkText(field, v, max, false); err != nil {
 		return err
 	}
 	if strings.IndexFunc(v, unicode.IsSpace) >= 0 {
-		return invalid("name must not contain whitespace")
+		return invalid(field + " must not contain whitespace")
 	}
 	return nil
 }
@@ -104,14 +118,8 @@ func checkScopeName(v string) error {
 // checkIndicator validates a resource indicator: an absolute URI with a
 // scheme and host and no fragment (RFC 8707 §2).
 func checkIndicator(v string) error {
-	if v == "" {
-		return invalid("indicator is required")
-	}
-	if err := checkText("indicator", v, maxIndicatorLen, false); err != nil {
+	if err := checkWord("indicator", v, maxIndicatorLen); err != nil {
 		return err
-	}
-	if strings.IndexFunc(v, unicode.IsSpace) >= 0 {
-		return invalid("indicator must not contain whitespace")
 	}
 	u, err := url.Parse(v)
 	if err != nil || u.Scheme == "" || u.Host == "" {

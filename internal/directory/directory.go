@@ -14,6 +14,7 @@
 package directory
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -94,6 +95,16 @@ const (
 	Forbidden
 )
 
+// Error is a refusal: what went wrong (Kind, Reason) and a message that is
+// safe to show to the caller.
+type Error struct {
+	Kind    Kind
+	Reason  Reason
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
 // Reason tells refusals of one Kind apart, for a caller that answers each
 // in its own way. The empty Reason is the Kind's plain case.
 type Reason string
@@ -126,16 +137,6 @@ const (
 	ReasonWrongPassword Reason = "wrong_password"
 )
 
-// Error is a refusal: what went wrong (Kind, Reason) and a message that is
-// safe to show to the caller.
-type Error struct {
-	Kind    Kind
-	Reason  Reason
-	Message string
-}
-
-func (e *Error) Error() string { return e.Message }
-
 func invalid(message string) error { return &Error{Kind: Invalid, Message: message} }
 
 func notFound(message string) error { return &Error{Kind: NotFound, Message: message} }
@@ -159,6 +160,62 @@ func orConflict(err error, message string) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// find reads the row with id, a what, with get: NotFound ("what not
+// found") when there is none or no row can have that id.
+func find[T any](ctx context.Context, id, what string, get func(context.Context, string) (T, error)) (T, error) {
+	if !ValidID(id) {
+		var zero T
+		return zero, notFound(what + " not found")
+	}
+	v, err := get(ctx, id)
+	return v, orNotFound(err, what+" not found")
+}
+
+// exists is get without what it read.
+func exists[T any](get func(context.Context, string) (T, error)) func(context.Context, string) error {
+	return func(ctx context.Context, id string) error {
+		_, err := get(ctx, id)
+		return err
+	}
+}
+
+// listFor lists one page of what belongs to the row with id, a what, with
+// list, once load (if not nil) has found that row.
+func listFor[T any](ctx context.Context, id, what string, load func(context.Context, string) error,
+	list func(context.Context, string, store.Page) ([]T, int, error), page store.Page) ([]T, int, error) {
+	if !ValidID(id) {
+		return nil, 0, notFound(what + " not found")
+	}
+	if load != nil {
+		if err := load(ctx, id); err != nil {
+			return nil, 0, err
+		}
+	}
+	items, total, err := list(ctx, id, page)
+	return items, total, orNotFound(err, what+" not found")
+}
+
+// unlink removes the link between two rows with remove, unless an id is
+// one no row can have; missing says what a store.ErrNotFound means.
+func unlink(id1, what1, id2, what2 string, remove func() error, missing string) error {
+	if err := validIDs(id1, what1, id2, what2); err != nil {
+		return err
+	}
+	return orNotFound(remove(), missing)
+}
+
+// validIDs answers NotFound ("what not found") for the first of two ids
+// that no stored row can have.
+func validIDs(id1, what1, id2, what2 string) error {
+	switch {
+	case !ValidID(id1):
+		return notFound(what1 + " not found")
+	case !ValidID(id2):
+		return notFound(what2 + " not found")
+	}
+	return nil
+}
 
 // ValidID reports whether id could be the id of a stored row; an id that
 // cannot is answered NotFound without asking the store.

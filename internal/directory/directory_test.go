@@ -19,23 +19,30 @@ const testIndicator = "https://monban.test/api"
 // fast keeps password hashing cheap in tests.
 var fast = password.Params{Time: 1, Memory: 64, Threads: 1}
 
+// newDir returns a Directory over a new SQLite store, seeded with the
+// Management API.
 func newDir(t *testing.T) (*Directory, store.Store) {
-	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "monban.db"))
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "directory.db"))
 	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
-	storetest.Unlock(t, st, storetest.NewKey(t))
-	d := New(Config{Store: st, ManagementIndicator: testIndicator, Passwords: password.NewHasher(fast, 1),
-		HashSecret: func(s string) []byte { return []byte("hash:" + s) }})
-	if err := d.SeedManagementAPI(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	storetest.Unlock(t, st, storetest.NewKey(t))
+	t.Cleanup(func() { st.Close() })
+	d := New(Config{Store: st, ManagementIndicator: testIndicator, Passwords: password.NewHasher(fast, 1),
+		HashSecret: func(s string) []byte { return []byte("hash:" + s) }})
+	ok(t, d.SeedManagementAPI(context.Background()))
 	return d, st
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ok fails the test at once on an error.
+func ok(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
 
 // refused checks that err is a refusal of kind and reason.
 func refused(t *testing.T, err error, kind Kind, reason Reason) {
@@ -109,15 +116,9 @@ func TestRoleTypeRule(t *testing.T) {
 	if _, added, _ = d.AssignApplicationRoles(ctx, m2m.ID, []string{m2mRole.ID}); len(added) != 0 {
 		t.Errorf("assigned again: added %v", added)
 	}
-	if err := d.AssignUserRoles(ctx, u.ID, []string{userRole.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.AssignRoleUsers(ctx, userRole.ID, []string{u.ID}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.AssignRoleApplications(ctx, m2mRole.ID, []string{m2m.ID}); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.AssignUserRoles(ctx, u.ID, []string{userRole.ID}))
+	ok(t, d.AssignRoleUsers(ctx, userRole.ID, []string{u.ID}))
+	ok(t, d.AssignRoleApplications(ctx, m2mRole.ID, []string{m2m.ID}))
 }
 
 func TestReplaceRoles(t *testing.T) {
@@ -144,9 +145,7 @@ func TestReplaceRoles(t *testing.T) {
 	u := user(t, d, "jane")
 	refused(t, d.ReplaceUserRoles(ctx, u.ID, nil), Invalid, "")
 	for _, ids := range [][]string{{ua.ID, ub.ID}, {ub.ID}, {}} {
-		if err := d.ReplaceUserRoles(ctx, u.ID, ids); err != nil {
-			t.Fatal(err)
-		}
+		ok(t, d.ReplaceUserRoles(ctx, u.ID, ids))
 		if _, n, _ := d.UserRoles(ctx, u.ID, store.Page{}); n != len(ids) {
 			t.Fatalf("replace with %v: %d roles", ids, n)
 		}
@@ -226,12 +225,8 @@ func TestResourcesAndScopes(t *testing.T) {
 		t.Fatalf("update scope: %+v %v %v", got, changed, err)
 	}
 	refused(t, d.DeleteScope(ctx, res.ID, "\x00"), NotFound, "")
-	if err := d.DeleteScope(ctx, res.ID, sc.ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.DeleteResource(ctx, res.ID); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.DeleteScope(ctx, res.ID, sc.ID))
+	ok(t, d.DeleteResource(ctx, res.ID))
 	_, err = d.Resource(ctx, res.ID)
 	refused(t, err, NotFound, "")
 }
@@ -309,13 +304,9 @@ func TestApplications(t *testing.T) {
 		t.Fatalf("rename: %+v %v %v", got, changed, err)
 	}
 	refused(t, d.DeleteSecret(ctx, web.ID, "ci"), NotFound, "")
-	if err := d.DeleteSecret(ctx, web.ID, "deploy"); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.DeleteSecret(ctx, web.ID, "deploy"))
 	refused(t, d.DeleteApplication(ctx, ""), NotFound, "")
-	if err := d.DeleteApplication(ctx, web.ID); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.DeleteApplication(ctx, web.ID))
 	refused(t, d.DeleteApplication(ctx, web.ID), NotFound, "")
 }
 
@@ -353,20 +344,14 @@ func TestRoles(t *testing.T) {
 	sc := must[store.Scope](t)(d.CreateScope(ctx, res.ID, NewScope{Name: ptr("read")}))
 	refused(t, d.AssignRoleScopes(ctx, r.ID, nil), Invalid, "")
 	refused(t, d.AssignRoleScopes(ctx, r.ID, []string{"nope"}), NotFound, "")
-	if err := d.AssignRoleScopes(ctx, r.ID, []string{sc.ID, sc.ID}); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.AssignRoleScopes(ctx, r.ID, []string{sc.ID, sc.ID}))
 	if scopes, n, err := d.RoleScopes(ctx, r.ID, store.Page{}); err != nil || n != 1 || scopes[0].ID != sc.ID {
 		t.Fatalf("role scopes: %v %v", scopes, err)
 	}
 	refused(t, d.RemoveRoleScope(ctx, "", sc.ID), NotFound, "")
-	if err := d.RemoveRoleScope(ctx, r.ID, sc.ID); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.RemoveRoleScope(ctx, r.ID, sc.ID))
 	refused(t, d.RemoveRoleScope(ctx, r.ID, sc.ID), NotFound, "")
-	if err := d.DeleteRole(ctx, r.ID); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.DeleteRole(ctx, r.ID))
 	refused(t, d.DeleteRole(ctx, r.ID), NotFound, "")
 }
 
@@ -383,4 +368,126 @@ func TestCheckIDs(t *testing.T) {
 	if ids, err := CheckIDs("ids", []string{"a", "b", "a"}); err != nil || len(ids) != 2 {
 		t.Errorf("repeats: %v %v", ids, err)
 	}
+}
+
+func TestUserFields(t *testing.T) {
+	ctx := context.Background()
+	d, _ := newDir(t)
+	for _, f := range []UserFields{
+		{Username: ptr("1jane")},
+		{Username: ptr(strings.Repeat("a", 129))},
+		{PrimaryEmail: ptr("Jane <jane@example.com>")},
+		{PrimaryEmail: ptr("jane@localhost")},
+		{PrimaryPhone: ptr("12")},
+		{Name: ptr("a\x00")},
+		{Avatar: ptr("javascript:alert(1)")},
+		{CustomData: &map[string]any{"big": strings.Repeat("x", maxCustomDataSize)}},
+		{CustomData: new(map[string]any)},
+		{Profile: &store.UserProfile{Website: "data:text/html,hi"}},
+		{Profile: &store.UserProfile{Address: &store.UserAddress{Formatted: "a\x00"}}},
+	} {
+		_, err := d.CreateUser(ctx, NewUser{UserFields: f})
+		refused(t, err, Invalid, "")
+	}
+	for _, in := range []NewUser{
+		{Password: ptr("short")},
+		{Password: ptr("long enough\x00")},
+		{Password: ptr("long enough"), PasswordDigest: ptr("$argon2id$")},
+		{PasswordDigest: ptr("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA")},
+		{PasswordDigest: ptr("plain"), PasswordAlgorithm: ptr("Argon2id")},
+		{PasswordAlgorithm: ptr("Argon2id")},
+	} {
+		_, err := d.CreateUser(ctx, in)
+		refused(t, err, Invalid, "")
+	}
+
+	u := must[store.User](t)(d.CreateUser(ctx, NewUser{UserFields: UserFields{Username: ptr("jane"),
+		PrimaryEmail: ptr("jane@example.com"), PrimaryPhone: ptr("+15550100")}, Password: ptr("correct horse")}))
+	for reason, f := range map[Reason]UserFields{
+		ReasonUsernameTaken: {Username: ptr("jane")},
+		ReasonEmailTaken:    {PrimaryEmail: ptr("JANE@example.com")},
+		ReasonPhoneTaken:    {PrimaryPhone: ptr("+15550100")},
+	} {
+		_, err := d.CreateUser(ctx, NewUser{UserFields: f})
+		refused(t, err, Conflict, reason)
+	}
+
+	// "" clears a field; nil leaves it.
+	got, changed, err := d.UpdateUser(ctx, u.ID, UserFields{PrimaryPhone: ptr("")})
+	if err != nil || !changed || got.PrimaryPhone != "" || got.Username != "jane" {
+		t.Fatalf("clear phone: %+v %v %v", got, changed, err)
+	}
+	if _, changed, err := d.UpdateUser(ctx, u.ID, UserFields{}); err != nil || changed {
+		t.Fatalf("empty change: %v %v", changed, err)
+	}
+	_, _, err = d.UpdateUser(ctx, "nobody", UserFields{Name: ptr("x")})
+	refused(t, err, NotFound, "")
+	other := user(t, d, "john")
+	_, _, err = d.UpdateUser(ctx, other.ID, UserFields{Username: ptr("jane")})
+	refused(t, err, Conflict, ReasonUsernameTaken)
+
+	if users, n, err := d.Users(ctx, ptr("%JAN%"), store.Page{}); err != nil || n != 1 || users[0].ID != u.ID {
+		t.Fatalf("search: %v %d %v", users, n, err)
+	}
+	_, _, err = d.Users(ctx, ptr(strings.Repeat("a", maxSearchLen+1)), store.Page{})
+	refused(t, err, Invalid, "")
+}
+
+func TestUserPasswordAndSuspension(t *testing.T) {
+	ctx := context.Background()
+	d, st := newDir(t)
+	u := user(t, d, "jane")
+	refused(t, d.VerifyPassword(ctx, u.ID, "anything"), Invalid, ReasonWrongPassword)
+	refused(t, d.VerifyPassword(ctx, u.ID, ""), Invalid, "")
+	_, err := d.SetPassword(ctx, u.ID, "short")
+	refused(t, err, Invalid, "")
+	_, err = d.SetPassword(ctx, "nobody", "correct horse")
+	refused(t, err, NotFound, "")
+	if got, err := d.SetPassword(ctx, u.ID, "correct horse"); err != nil || got.PasswordHash == "" {
+		t.Fatalf("set password: %v", err)
+	}
+	ok(t, d.VerifyPassword(ctx, u.ID, "correct horse"))
+	refused(t, d.VerifyPassword(ctx, u.ID, "wrong horse"), Invalid, ReasonWrongPassword)
+
+	if got, err := d.SetSuspended(ctx, u.ID, true); err != nil || !got.IsSuspended {
+		t.Fatalf("suspend: %v", err)
+	}
+	if stored, _ := st.GetUser(ctx, u.ID); !stored.IsSuspended {
+		t.Error("suspension not stored")
+	}
+	_, err = d.SetSuspended(ctx, "nobody", true)
+	refused(t, err, NotFound, "")
+
+	merged, err := d.MergeCustomData(ctx, u.ID, map[string]any{"a": 1.0})
+	if err != nil || merged["a"] != 1.0 {
+		t.Fatalf("merge: %v %v", merged, err)
+	}
+	if merged, err = d.MergeCustomData(ctx, u.ID, map[string]any{"b": true}); err != nil || len(merged) != 2 {
+		t.Fatalf("merge again: %v %v", merged, err)
+	}
+	_, err = d.MergeCustomData(ctx, u.ID, map[string]any{"big": strings.Repeat("x", maxCustomDataSize)})
+	refused(t, err, Invalid, "")
+
+	ok(t, d.DeleteUser(ctx, u.ID))
+	refused(t, d.DeleteUser(ctx, u.ID), NotFound, "")
+	_, err = d.User(ctx, u.ID)
+	refused(t, err, NotFound, "")
+}
+
+func TestUserRoleLinks(t *testing.T) {
+	ctx := context.Background()
+	d, _ := newDir(t)
+	r, u := role(t, d, "Editors", store.RoleUser), user(t, d, "jane")
+	refused(t, d.AssignUserRoles(ctx, u.ID, []string{"nope"}), NotFound, "")
+	refused(t, d.AssignRoleUsers(ctx, r.ID, []string{"nobody"}), NotFound, "")
+	refused(t, d.AssignUserRoles(ctx, "nobody", []string{r.ID}), NotFound, "")
+	ok(t, d.AssignRoleUsers(ctx, r.ID, []string{u.ID}))
+	if users, n, err := d.RoleUsers(ctx, r.ID, store.Page{}); err != nil || n != 1 || users[0].ID != u.ID {
+		t.Fatalf("role users: %v %v", users, err)
+	}
+	refused(t, d.RemoveRoleUser(ctx, "", u.ID), NotFound, "")
+	ok(t, d.RemoveRoleUser(ctx, r.ID, u.ID))
+	refused(t, d.RemoveUserRole(ctx, u.ID, r.ID), NotFound, "")
+	_, _, err := d.UserRoles(ctx, "\x00", store.Page{})
+	refused(t, err, NotFound, "")
 }

@@ -46,6 +46,18 @@ func (d *Directory) givable(ctx context.Context, h store.Holder, ids []string) e
 	return nil
 }
 
+// withIDs validates ids named field (CheckIDs), then loads with load the
+// row they are to be linked with.
+func withIDs[T any](field string, ids []string, load func() (T, error)) ([]string, T, error) {
+	checked, err := CheckIDs(field, ids)
+	if err != nil {
+		var zero T
+		return nil, zero, err
+	}
+	v, err := load()
+	return checked, v, err
+}
+
 // givableRole loads the role with id and checks that it may be given to h
 // (Invalid, ReasonRoleType).
 func (d *Directory) givableRole(ctx context.Context, id string, h store.Holder) (store.Role, error) {
@@ -70,12 +82,7 @@ func (d *Directory) roleHolder(ctx context.Context, id string) (store.Applicatio
 // ApplicationRoles lists one page of an application's roles and their
 // total.
 func (d *Directory) ApplicationRoles(ctx context.Context, appID string, page store.Page) ([]store.Role, int, error) {
-	app, err := d.Application(ctx, appID)
-	if err != nil {
-		return nil, 0, err
-	}
-	roles, total, err := d.st.ListApplicationRoles(ctx, app.ID, page)
-	return roles, total, orNotFound(err, "application not found")
+	return listFor(ctx, appID, "application", exists(d.Application), d.st.ListApplicationRoles, page)
 }
 
 // applicationRoleIDs returns the ids of every role the application holds.
@@ -187,21 +194,14 @@ func (d *Directory) RemoveApplicationRole(ctx context.Context, appID, roleID str
 // RoleApplications lists one page of the applications holding a role and
 // their total.
 func (d *Directory) RoleApplications(ctx context.Context, roleID string, page store.Page) ([]store.Application, int, error) {
-	role, err := d.Role(ctx, roleID)
-	if err != nil {
-		return nil, 0, err
-	}
-	apps, total, err := d.st.ListRoleApplications(ctx, role.ID, page)
-	return apps, total, orNotFound(err, "role not found")
+	return listFor(ctx, roleID, "role", exists(d.Role), d.st.ListRoleApplications, page)
 }
 
 // AssignRoleApplications gives a role to applications.
 func (d *Directory) AssignRoleApplications(ctx context.Context, roleID string, appIDs []string) error {
-	ids, err := CheckIDs("applicationIds", appIDs)
-	if err != nil {
-		return err
-	}
-	role, err := d.givableRole(ctx, roleID, store.HolderApplication)
+	ids, role, err := withIDs("applicationIds", appIDs, func() (store.Role, error) {
+		return d.givableRole(ctx, roleID, store.HolderApplication)
+	})
 	if err != nil {
 		return err
 	}
@@ -220,123 +220,6 @@ func (d *Directory) AssignRoleApplications(ctx context.Context, roleID string, a
 
 // RemoveRoleApplication takes a role from an application.
 func (d *Directory) RemoveRoleApplication(ctx context.Context, roleID, appID string) error {
-	if err := validIDs(roleID, "role", appID, "application"); err != nil {
-		return err
-	}
-	return orNotFound(d.st.RemoveRoleApplication(ctx, roleID, appID), "the application does not hold this role")
-}
-
-// UserRoles lists one page of a user's roles and their total.
-func (d *Directory) UserRoles(ctx context.Context, userID string, page store.Page) ([]store.Role, int, error) {
-	if !ValidID(userID) {
-		return nil, 0, notFound("user not found")
-	}
-	roles, total, err := d.st.ListUserRoles(ctx, userID, page)
-	return roles, total, orNotFound(err, "user not found")
-}
-
-// AssignUserRoles gives roles to a user.
-func (d *Directory) AssignUserRoles(ctx context.Context, userID string, roleIDs []string) error {
-	ids, err := CheckIDs("roleIds", roleIDs)
-	if err != nil {
-		return err
-	}
-	u, err := d.checkedUserRoles(ctx, userID, ids)
-	if err != nil {
-		return err
-	}
-	return d.giveUser(ctx, u.ID, ids)
-}
-
-func (d *Directory) giveUser(ctx context.Context, userID string, ids []string) error {
-	return orNotFound(d.st.AddUserRoles(ctx, userID, ids), "the user or one of the roles no longer exists")
-}
-
-// checkedUserRoles loads the user and checks that each role may be given
-// to users.
-func (d *Directory) checkedUserRoles(ctx context.Context, userID string, ids []string) (store.User, error) {
-	u, err := d.User(ctx, userID)
-	if err != nil {
-		return u, err
-	}
-	return u, d.givable(ctx, store.HolderUser, ids)
-}
-
-// ReplaceUserRoles makes roleIDs the user's exact set of roles (nil is
-// refused; empty removes every role). New roles are added before stale
-// ones are removed.
-func (d *Directory) ReplaceUserRoles(ctx context.Context, userID string, roleIDs []string) error {
-	ids, err := checkSet("roleIds", roleIDs)
-	if err != nil {
-		return err
-	}
-	u, err := d.checkedUserRoles(ctx, userID, ids)
-	if err != nil {
-		return err
-	}
-	if len(ids) > 0 {
-		if err := d.giveUser(ctx, u.ID, ids); err != nil {
-			return err
-		}
-	}
-	held, _, err := d.UserRoles(ctx, u.ID, store.Page{})
-	if err != nil {
-		return err
-	}
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
-	for _, role := range held {
-		if !want[role.ID] {
-			if err := d.st.RemoveUserRole(ctx, u.ID, role.ID); err != nil && !isNotFound(err) {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// RemoveUserRole takes a role from a user.
-func (d *Directory) RemoveUserRole(ctx context.Context, userID, roleID string) error {
-	if err := validIDs(userID, "user", roleID, "role"); err != nil {
-		return err
-	}
-	return orNotFound(d.st.RemoveUserRole(ctx, userID, roleID), "the user does not hold this role")
-}
-
-// RoleUsers lists one page of the users holding a role and their total.
-func (d *Directory) RoleUsers(ctx context.Context, roleID string, page store.Page) ([]store.User, int, error) {
-	if !ValidID(roleID) {
-		return nil, 0, notFound("role not found")
-	}
-	users, total, err := d.st.ListRoleUsers(ctx, roleID, page)
-	return users, total, orNotFound(err, "role not found")
-}
-
-// AssignRoleUsers gives a role to users.
-func (d *Directory) AssignRoleUsers(ctx context.Context, roleID string, userIDs []string) error {
-	ids, err := CheckIDs("userIds", userIDs)
-	if err != nil {
-		return err
-	}
-	role, err := d.givableRole(ctx, roleID, store.HolderUser)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if _, err := d.st.GetUser(ctx, id); err != nil {
-			return orNotFound(err, fmt.Sprintf("user %q not found", id))
-		}
-	}
-	return orNotFound(d.st.AddRoleUsers(ctx, role.ID, ids), "the role or one of the users no longer exists")
-}
-
-// RemoveRoleUser is RemoveUserRole from the role's side: an id no stored
-// row can have is named role first.
-func (d *Directory) RemoveRoleUser(ctx context.Context, roleID, userID string) error {
-	if err := validIDs(roleID, "role", userID, "user"); err != nil {
-		return err
-	}
-	return d.RemoveUserRole(ctx, userID, roleID)
+	return unlink(roleID, "role", appID, "application", func() error { return d.st.RemoveRoleApplication(ctx, roleID, appID) },
+		"the application does not hold this role")
 }

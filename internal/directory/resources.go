@@ -42,11 +42,7 @@ func (d *Directory) BuiltIn(res store.Resource) bool { return res.Indicator == d
 
 // Resource returns the resource with id.
 func (d *Directory) Resource(ctx context.Context, id string) (store.Resource, error) {
-	if !ValidID(id) {
-		return store.Resource{}, notFound("resource not found")
-	}
-	res, err := d.st.GetResource(ctx, id)
-	return res, orNotFound(err, "resource not found")
+	return find(ctx, id, "resource", d.st.GetResource)
 }
 
 // writableResource returns the resource with id unless it is built in.
@@ -66,13 +62,7 @@ func (d *Directory) Resources(ctx context.Context, page store.Page) ([]store.Res
 // CreateResource creates a resource. Its indicator may not be the
 // Management API's in another spelling.
 func (d *Directory) CreateResource(ctx context.Context, in NewResource) (store.Resource, error) {
-	if err := requiredName(in.Name, checkName); err != nil {
-		return store.Resource{}, err
-	}
-	if in.Indicator == nil {
-		return store.Resource{}, invalid("indicator is required")
-	}
-	if err := checkIndicator(*in.Indicator); err != nil {
+	if err := firstErr(required("name", in.Name, checkName), required("indicator", in.Indicator, checkIndicator)); err != nil {
 		return store.Resource{}, err
 	}
 	if *in.Indicator != d.indicator && sameResource(*in.Indicator, d.indicator) {
@@ -149,12 +139,7 @@ func (d *Directory) SetDefaultResource(ctx context.Context, id string, isDefault
 
 // Scopes lists one page of a resource's scopes and their total.
 func (d *Directory) Scopes(ctx context.Context, resourceID string, page store.Page) ([]store.Scope, int, error) {
-	res, err := d.Resource(ctx, resourceID)
-	if err != nil {
-		return nil, 0, err
-	}
-	scopes, total, err := d.st.ListScopes(ctx, res.ID, page)
-	return scopes, total, orNotFound(err, "resource not found")
+	return listFor(ctx, resourceID, "resource", exists(d.Resource), d.st.ListScopes, page)
 }
 
 func scopeError(err error, missing string) error {
@@ -163,7 +148,7 @@ func scopeError(err error, missing string) error {
 
 // CreateScope gives a resource other than the built-in one a scope.
 func (d *Directory) CreateScope(ctx context.Context, resourceID string, in NewScope) (store.Scope, error) {
-	if err := requiredName(in.Name, checkScopeName); err != nil {
+	if err := required("name", in.Name, checkScopeName); err != nil {
 		return store.Scope{}, err
 	}
 	sc := store.Scope{ID: randid.ID(), Name: *in.Name, CreatedAt: d.now()}

@@ -21,11 +21,7 @@ var errRoleTypeValue = invalid("type must be User or MachineToMachine")
 
 // Role returns the role with id.
 func (d *Directory) Role(ctx context.Context, id string) (store.Role, error) {
-	if !ValidID(id) {
-		return store.Role{}, notFound("role not found")
-	}
-	role, err := d.st.GetRole(ctx, id)
-	return role, orNotFound(err, "role not found")
+	return find(ctx, id, "role", d.st.GetRole)
 }
 
 // Roles lists one page of the roles of roleType (nil: of every type) and
@@ -54,13 +50,7 @@ func (d *Directory) scopesExist(ctx context.Context, ids []string) error {
 // CreateRole creates a role and grants it its scopes. An unknown scope
 // leaves no role behind.
 func (d *Directory) CreateRole(ctx context.Context, in NewRole) (store.Role, error) {
-	if err := requiredName(in.Name, checkName); err != nil {
-		return store.Role{}, err
-	}
-	if in.Description == nil {
-		return store.Role{}, invalid("description is required")
-	}
-	if err := checkDescription(*in.Description); err != nil {
+	if err := firstErr(required("name", in.Name, checkName), required("description", in.Description, checkDescription)); err != nil {
 		return store.Role{}, err
 	}
 	role := store.Role{ID: randid.ID(), Name: *in.Name, Description: *in.Description, Type: store.RoleUser, CreatedAt: d.now()}
@@ -126,22 +116,13 @@ func (d *Directory) DeleteRole(ctx context.Context, id string) error {
 
 // RoleScopes lists one page of the scopes a role grants and their total.
 func (d *Directory) RoleScopes(ctx context.Context, roleID string, page store.Page) ([]store.Scope, int, error) {
-	role, err := d.Role(ctx, roleID)
-	if err != nil {
-		return nil, 0, err
-	}
-	scopes, total, err := d.st.ListRoleScopes(ctx, role.ID, page)
-	return scopes, total, orNotFound(err, "role not found")
+	return listFor(ctx, roleID, "role", exists(d.Role), d.st.ListRoleScopes, page)
 }
 
 // AssignRoleScopes grants scopes to a role; scopes it grants already are
 // left as they are.
 func (d *Directory) AssignRoleScopes(ctx context.Context, roleID string, scopeIDs []string) error {
-	ids, err := CheckIDs("scopeIds", scopeIDs)
-	if err != nil {
-		return err
-	}
-	role, err := d.Role(ctx, roleID)
+	ids, role, err := withIDs("scopeIds", scopeIDs, func() (store.Role, error) { return d.Role(ctx, roleID) })
 	if err != nil {
 		return err
 	}
@@ -153,20 +134,6 @@ func (d *Directory) AssignRoleScopes(ctx context.Context, roleID string, scopeID
 
 // RemoveRoleScope stops a role granting a scope.
 func (d *Directory) RemoveRoleScope(ctx context.Context, roleID, scopeID string) error {
-	if err := validIDs(roleID, "role", scopeID, "scope"); err != nil {
-		return err
-	}
-	return orNotFound(d.st.RemoveRoleScope(ctx, roleID, scopeID), "the role does not have this scope")
-}
-
-// validIDs answers NotFound ("what not found") for the first of two ids
-// that no stored row can have.
-func validIDs(id1, what1, id2, what2 string) error {
-	switch {
-	case !ValidID(id1):
-		return notFound(what1 + " not found")
-	case !ValidID(id2):
-		return notFound(what2 + " not found")
-	}
-	return nil
+	return unlink(roleID, "role", scopeID, "scope", func() error { return d.st.RemoveRoleScope(ctx, roleID, scopeID) },
+		"the role does not have this scope")
 }

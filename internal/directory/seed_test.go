@@ -13,9 +13,7 @@ import (
 func TestSeedManagementAPI(t *testing.T) {
 	ctx := context.Background()
 	d, st := newDir(t)
-	if err := d.SeedManagementAPI(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.SeedManagementAPI(ctx))
 	cat, err := st.LoadCatalog(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -25,15 +23,9 @@ func TestSeedManagementAPI(t *testing.T) {
 	}
 	// A deleted role stays deleted; a deleted permission comes back.
 	roles, _, _ := d.Roles(ctx, ptr("User"), store.Page{})
-	if err := d.DeleteRole(ctx, roles[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.DeleteScope(ctx, cat.Scopes[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.SeedManagementAPI(ctx); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.DeleteRole(ctx, roles[0].ID))
+	ok(t, st.DeleteScope(ctx, cat.Scopes[0].ID))
+	ok(t, d.SeedManagementAPI(ctx))
 	if cat, _ = st.LoadCatalog(ctx); len(cat.Scopes) != 1 || len(cat.Roles) != 1 {
 		t.Fatalf("after repair: %d scopes, %d roles", len(cat.Scopes), len(cat.Roles))
 	}
@@ -70,9 +62,7 @@ func TestEnsureManagementApp(t *testing.T) {
 	refused(t, err, Invalid, ReasonApplicationType)
 
 	// The role comes back if the admin deleted it.
-	if err := d.DeleteRole(ctx, roles(t, d, ManagementRoleName)); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.DeleteRole(ctx, roles(t, d, ManagementRoleName)))
 	if _, _, err := d.EnsureManagementApp(ctx, "ci-app", "two-secret", "named"); err != nil {
 		t.Fatal(err)
 	}
@@ -101,16 +91,12 @@ func TestEnsureAdmin(t *testing.T) {
 	// Someone without the permission has had the name for a while: the
 	// first admin takes another.
 	old := time.Now().Add(-time.Hour)
-	if err := st.CreateUser(ctx, store.User{ID: "old", Username: FirstAdminUsername, CreatedAt: old, UpdatedAt: old}); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, st.CreateUser(ctx, store.User{ID: "old", Username: FirstAdminUsername, CreatedAt: old, UpdatedAt: old}))
 	first, err := d.EnsureAdmin(ctx, "", "")
 	if err != nil || first.Password == "" || first.User.Username == FirstAdminUsername {
 		t.Fatalf("first admin: %+v %v", first, err)
 	}
-	if err := d.VerifyPassword(ctx, first.User.ID, first.Password); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.VerifyPassword(ctx, first.User.ID, first.Password))
 	if again, err := d.EnsureAdmin(ctx, "", ""); err != nil || again.User.ID != "" {
 		t.Fatalf("second start: %+v %v", again, err)
 	}
@@ -125,18 +111,14 @@ func TestEnsureAdmin(t *testing.T) {
 	if named, err = d.EnsureAdmin(ctx, "root", "second password"); err != nil || !named.PasswordSet {
 		t.Fatalf("new password: %+v %v", named, err)
 	}
-	if err := d.VerifyPassword(ctx, named.User.ID, "second password"); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.VerifyPassword(ctx, named.User.ID, "second password"))
 }
 
 func TestEnsureAdminWithoutPermission(t *testing.T) {
 	ctx := context.Background()
 	d, st := newDir(t)
 	cat, _ := st.LoadCatalog(ctx)
-	if err := st.DeleteScope(ctx, cat.Scopes[0].ID); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, st.DeleteScope(ctx, cat.Scopes[0].ID))
 	if _, err := d.EnsureAdmin(ctx, "", ""); !errors.Is(err, ErrNoManagementScope) {
 		t.Fatalf("got %v", err)
 	}
@@ -147,9 +129,7 @@ func TestSeedApplication(t *testing.T) {
 	d, st := newDir(t)
 	console := store.Application{ID: "console", Name: "Console", Type: store.AppSPA}
 	redirect, logout := []string{"https://a.example/cb"}, []string{"https://a.example/"}
-	if err := d.SeedApplication(ctx, console, redirect, logout); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.SeedApplication(ctx, console, redirect, logout))
 	got, _ := st.GetApplication(ctx, "console")
 	if !got.RotateRefreshToken || got.RefreshTokenTTLDays != DefaultRefreshTokenTTLDays || got.RedirectURIs[0] != redirect[0] {
 		t.Fatalf("seeded %+v", got)
@@ -159,9 +139,7 @@ func TestSeedApplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	moved := []string{"https://b.example/cb"}
-	if err := d.SeedApplication(ctx, console, moved, logout); err != nil {
-		t.Fatal(err)
-	}
+	ok(t, d.SeedApplication(ctx, console, moved, logout))
 	if got, _ = st.GetApplication(ctx, "console"); got.Name != "Mine" || got.RedirectURIs[0] != moved[0] {
 		t.Fatalf("repaired %+v", got)
 	}

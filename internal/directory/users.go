@@ -211,11 +211,7 @@ func (d *Directory) userConflict(ctx context.Context, u store.User, err error) e
 
 // User returns the user with id.
 func (d *Directory) User(ctx context.Context, id string) (store.User, error) {
-	if !ValidID(id) {
-		return store.User{}, notFound("user not found")
-	}
-	u, err := d.st.GetUser(ctx, id)
-	return u, orNotFound(err, "user not found")
+	return find(ctx, id, "user", d.st.GetUser)
 }
 
 // Users lists one page of the users whose id, username, e-mail, phone or
