@@ -27,6 +27,12 @@ type applicationJSON struct {
 	CreatedAt            int64                `json:"createdAt"`
 }
 
+// withSecret is a just created application with its first secret.
+func (a applicationJSON) withSecret(secret string) applicationJSON {
+	a.Secret = secret
+	return a
+}
+
 func applicationOut(a store.Application) applicationJSON {
 	oidc, custom := metadataOut(a)
 	return applicationJSON{
@@ -38,12 +44,6 @@ func applicationOut(a store.Application) applicationJSON {
 		CustomClientMetadata: custom,
 		CreatedAt:            ms(a.CreatedAt),
 	}
-}
-
-func (s *server) listApplications(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, applicationOut, func(page store.Page) ([]store.Application, int, error) {
-		return s.dir.Applications(r.Context(), page)
-	})
 }
 
 func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error {
@@ -65,13 +65,7 @@ func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	out := applicationOut(app)
-	out.Secret = secret
-	return s.created(w, r, out)
-}
-
-func (s *server) getApplication(w http.ResponseWriter, r *http.Request) error {
-	return reply(w, applicationOut)(s.dir.Application(r.Context(), r.PathValue("id")))
+	return s.created(w, r, applicationOut(app).withSecret(secret))
 }
 
 func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error {
@@ -92,10 +86,6 @@ func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error
 	return updated(w, r, s.changed, applicationOut(app), changed, err)
 }
 
-func (s *server) deleteApplication(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.DeleteApplication(r.Context(), r.PathValue("id")), s.changed)
-}
-
 // secretJSON is a secret as listed: never its value, which exists only in the
 // response that created it.
 type secretJSON struct {
@@ -104,6 +94,12 @@ type secretJSON struct {
 	Value         string `json:"value,omitempty"`
 	CreatedAt     int64  `json:"createdAt"`
 	ExpiresAt     *int64 `json:"expiresAt"`
+}
+
+// withValue is a just created secret with its value.
+func (j secretJSON) withValue(value string) secretJSON {
+	j.Value = value
+	return j
 }
 
 func secretOut(sec store.AppSecret) secretJSON {
@@ -136,9 +132,7 @@ func (s *server) createSecret(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := secretOut(sec)
-	out.Value = value
-	return s.created(w, r, out)
+	return s.created(w, r, secretOut(sec).withValue(value))
 }
 
 func (s *server) renameSecret(w http.ResponseWriter, r *http.Request) error {
@@ -152,21 +146,9 @@ func (s *server) renameSecret(w http.ResponseWriter, r *http.Request) error {
 	return updated(w, r, s.changed, secretOut(sec), changed, err)
 }
 
-func (s *server) deleteSecret(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.DeleteSecret(r.Context(), r.PathValue("id"), r.PathValue("name")), s.changed)
-}
-
-func (s *server) listApplicationRoles(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
-		return s.dir.ApplicationRoles(r.Context(), r.PathValue("id"), page)
-	})
-}
-
 // roleIDsBody reads a body of role ids; nil when roleIds is absent.
 func roleIDsBody(w http.ResponseWriter, r *http.Request) ([]string, error) {
-	var body struct {
-		RoleIDs []string `json:"roleIds"`
-	}
+	var body roleIDs
 	err := decode(w, r, &body)
 	return body.RoleIDs, err
 }
@@ -205,8 +187,4 @@ func (s *server) replaceApplicationRoles(w http.ResponseWriter, r *http.Request)
 		s.changed(r)
 	}
 	return writeAll(w, r, http.StatusOK, roleOut, s.dir.ApplicationRoles, id)
-}
-
-func (s *server) removeApplicationRole(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.RemoveApplicationRole(r.Context(), r.PathValue("id"), r.PathValue("roleId")), s.changed)
 }

@@ -40,12 +40,6 @@ func scopeOut(sc store.Scope) scopeJSON {
 	return scopeJSON{ID: sc.ID, ResourceID: sc.ResourceID, Name: sc.Name, Description: sc.Description, CreatedAt: ms(sc.CreatedAt)}
 }
 
-func (s *server) listResources(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, s.resourceOut, func(page store.Page) ([]store.Resource, int, error) {
-		return s.dir.Resources(r.Context(), page)
-	})
-}
-
 func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name           *string `json:"name"`
@@ -55,15 +49,7 @@ func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	res, err := s.dir.CreateResource(r.Context(), directory.NewResource(body))
-	if err != nil {
-		return err
-	}
-	return s.created(w, r, s.resourceOut(res))
-}
-
-func (s *server) getResource(w http.ResponseWriter, r *http.Request) error {
-	return reply(w, s.resourceOut)(s.dir.Resource(r.Context(), r.PathValue("id")))
+	return created(s, w, r, s.resourceOut)(s.dir.CreateResource(r.Context(), directory.NewResource(body)))
 }
 
 func (s *server) updateResource(w http.ResponseWriter, r *http.Request) error {
@@ -79,30 +65,15 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request) error {
 	return updated(w, r, s.changed, s.resourceOut(res), changed, err)
 }
 
-func (s *server) deleteResource(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.DeleteResource(r.Context(), r.PathValue("id")), s.changed)
-}
-
 // setDefaultResource makes the resource the one used when a token request
 // names none (or stops it being so).
 func (s *server) setDefaultResource(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		IsDefault *bool `json:"isDefault"`
-	}
-	if err := decode(w, r, &body); err != nil {
+	isDefault, err := flag[isDefaultBody](w, r, "isDefault is required (true or false)")
+	if err != nil {
 		return err
 	}
-	if body.IsDefault == nil {
-		return invalid("isDefault is required (true or false)")
-	}
-	res, err := s.dir.SetDefaultResource(r.Context(), r.PathValue("id"), *body.IsDefault)
+	res, err := s.dir.SetDefaultResource(r.Context(), r.PathValue("id"), isDefault)
 	return updated(w, r, s.changed, s.resourceOut(res), true, err)
-}
-
-func (s *server) listScopes(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, scopeOut, func(page store.Page) ([]store.Scope, int, error) {
-		return s.dir.Scopes(r.Context(), r.PathValue("id"), page)
-	})
 }
 
 func (s *server) createScope(w http.ResponseWriter, r *http.Request) error {
@@ -113,11 +84,7 @@ func (s *server) createScope(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	sc, err := s.dir.CreateScope(r.Context(), r.PathValue("id"), directory.NewScope(body))
-	if err != nil {
-		return err
-	}
-	return s.created(w, r, scopeOut(sc))
+	return created(s, w, r, scopeOut)(s.dir.CreateScope(r.Context(), r.PathValue("id"), directory.NewScope(body)))
 }
 
 func (s *server) updateScope(w http.ResponseWriter, r *http.Request) error {
@@ -127,8 +94,4 @@ func (s *server) updateScope(w http.ResponseWriter, r *http.Request) error {
 	}
 	sc, changed, err := s.dir.UpdateScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId"), directory.NamePatch(body))
 	return updated(w, r, s.changed, scopeOut(sc), changed, err)
-}
-
-func (s *server) deleteScope(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.DeleteScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId")), s.changed)
 }

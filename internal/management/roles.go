@@ -37,15 +37,7 @@ func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	role, err := s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description, Type: body.Type, ScopeIDs: body.ScopeIDs})
-	if err != nil {
-		return err
-	}
-	return s.created(w, r, roleOut(role))
-}
-
-func (s *server) getRole(w http.ResponseWriter, r *http.Request) error {
-	return reply(w, roleOut)(s.dir.Role(r.Context(), r.PathValue("id")))
+	return created(s, w, r, roleOut)(s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description, Type: body.Type, ScopeIDs: body.ScopeIDs}))
 }
 
 func (s *server) updateRole(w http.ResponseWriter, r *http.Request) error {
@@ -55,16 +47,6 @@ func (s *server) updateRole(w http.ResponseWriter, r *http.Request) error {
 	}
 	role, changed, err := s.dir.UpdateRole(r.Context(), r.PathValue("id"), directory.NamePatch(body))
 	return updated(w, r, s.changed, roleOut(role), changed, err)
-}
-
-func (s *server) deleteRole(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.DeleteRole(r.Context(), r.PathValue("id")), s.changed)
-}
-
-func (s *server) listRoleScopes(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, scopeOut, func(page store.Page) ([]store.Scope, int, error) {
-		return s.dir.RoleScopes(r.Context(), r.PathValue("id"), page)
-	})
 }
 
 // addRoleScopes grants scopes to a role and, like Logto, answers with all of
@@ -82,30 +64,4 @@ func (s *server) addRoleScopes(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.changed(r)
 	return writeAll(w, r, http.StatusCreated, scopeOut, s.dir.RoleScopes, id)
-}
-
-func (s *server) removeRoleScope(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.RemoveRoleScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId")), s.changed)
-}
-
-func (s *server) listRoleApplications(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, applicationOut, func(page store.Page) ([]store.Application, int, error) {
-		return s.dir.RoleApplications(r.Context(), r.PathValue("id"), page)
-	})
-}
-
-// addRoleApplications gives an M2M role to M2M applications. Like Logto it
-// answers 201 with no body.
-func (s *server) addRoleApplications(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		ApplicationIDs []string `json:"applicationIds"`
-	}
-	if err := decode(w, r, &body); err != nil {
-		return err
-	}
-	return createdEmpty(w, r, s.changed, s.dir.AssignRoleApplications(r.Context(), r.PathValue("id"), body.ApplicationIDs))
-}
-
-func (s *server) removeRoleApplication(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.RemoveRoleApplication(r.Context(), r.PathValue("id"), r.PathValue("applicationId")), s.changed)
 }

@@ -103,6 +103,12 @@ func (s *server) userChanged(r *http.Request) { s.record(r) }
 // of the Management API's permission (Deps.Standing).
 func (s *server) holdersChanged(r *http.Request) { s.changed(r) }
 
+// userRemoved records the deletion of a user, which revoked their tokens.
+func (s *server) userRemoved(r *http.Request) {
+	s.holdersChanged(r)
+	s.revoked(r)
+}
+
 // revoked brings the access token revocation list up to date after a change
 // that revoked tokens.
 func (s *server) revoked(r *http.Request) {
@@ -140,10 +146,6 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
-	return reply(w, userOut)(s.dir.User(r.Context(), r.PathValue("id")))
-}
-
 func (s *server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	var body userFields
 	if err := decode(w, r, &body); err != nil {
@@ -151,13 +153,6 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	u, changed, err := s.dir.UpdateUser(r.Context(), r.PathValue("id"), body.fields())
 	return updated(w, r, s.userChanged, userOut(u), changed, err)
-}
-
-func (s *server) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.DeleteUser(r.Context(), r.PathValue("id")), func(r *http.Request) {
-		s.holdersChanged(r)
-		s.revoked(r)
-	})
 }
 
 func passwordBody(w http.ResponseWriter, r *http.Request) (string, error) {
@@ -197,16 +192,11 @@ func (s *server) verifyUserPassword(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *server) setUserSuspended(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		IsSuspended *bool `json:"isSuspended"`
-	}
-	if err := decode(w, r, &body); err != nil {
+	suspended, err := flag[isSuspendedBody](w, r, "isSuspended is required")
+	if err != nil {
 		return err
 	}
-	if body.IsSuspended == nil {
-		return invalid("isSuspended is required")
-	}
-	u, err := s.dir.SetSuspended(r.Context(), r.PathValue("id"), *body.IsSuspended)
+	u, err := s.dir.SetSuspended(r.Context(), r.PathValue("id"), suspended)
 	return updated(w, r, func(r *http.Request) {
 		s.holdersChanged(r)
 		if u.IsSuspended {
@@ -235,20 +225,6 @@ func (s *server) updateUserCustomData(w http.ResponseWriter, r *http.Request) er
 	return updated(w, r, s.userChanged, merged, true, err)
 }
 
-func (s *server) listUserRoles(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
-		return s.dir.UserRoles(r.Context(), r.PathValue("id"), page)
-	})
-}
-
-func (s *server) addUserRoles(w http.ResponseWriter, r *http.Request) error {
-	ids, err := roleIDsBody(w, r)
-	if err != nil {
-		return err
-	}
-	return createdEmpty(w, r, s.holdersChanged, s.dir.AssignUserRoles(r.Context(), r.PathValue("id"), ids))
-}
-
 // replaceUserRoles makes roleIds the user's exact set of roles and answers
 // with them.
 func (s *server) replaceUserRoles(w http.ResponseWriter, r *http.Request) error {
@@ -262,30 +238,4 @@ func (s *server) replaceUserRoles(w http.ResponseWriter, r *http.Request) error 
 	}
 	s.holdersChanged(r)
 	return writeAll(w, r, http.StatusOK, roleOut, s.dir.UserRoles, id)
-}
-
-func (s *server) removeUserRole(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.RemoveUserRole(r.Context(), r.PathValue("id"), r.PathValue("roleId")), s.holdersChanged)
-}
-
-func (s *server) listRoleUsers(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
-		return s.dir.RoleUsers(r.Context(), r.PathValue("id"), page)
-	})
-}
-
-// addRoleUsers gives a User role to users; like Logto it answers 201 with
-// no body.
-func (s *server) addRoleUsers(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		UserIDs []string `json:"userIds"`
-	}
-	if err := decode(w, r, &body); err != nil {
-		return err
-	}
-	return createdEmpty(w, r, s.holdersChanged, s.dir.AssignRoleUsers(r.Context(), r.PathValue("id"), body.UserIDs))
-}
-
-func (s *server) removeRoleUser(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.RemoveRoleUser(r.Context(), r.PathValue("id"), r.PathValue("userId")), s.holdersChanged)
 }
