@@ -283,15 +283,13 @@ func notFound(message string) error {
 	return &apiError{http.StatusNotFound, "entity.not_exists", message}
 }
 
-func conflict(message string) error {
-	return &apiError{http.StatusUnprocessableEntity, "entity.unique_integrity_violation", message}
-}
-
 // retryAfterUnavailable is the Retry-After, in seconds, of a 503 for an
 // unavailable database.
 const retryAfterUnavailable = 5
 
-// fail answers err: client errors with their status, store.ErrNotFound 404,
+// fail answers err: the directory's refusals with Logto's status and code
+// for them (see logto), the API's own client errors with their status,
+// store.ErrNotFound 404,
 // store.ErrConflict 422, store.ErrUnavailable a logged 503 with Retry-After,
 // anything else a logged 500 with a generic message.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
