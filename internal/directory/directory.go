@@ -222,7 +222,3 @@ func validIDs(id1, what1, id2, what2 string) error {
 func ValidID(id string) bool {
 	return id != "" && len(id) <= maxIDLen && !hasControl(id)
 }
-
-// Store returns the store the directory writes to, for reads it has no
-// rule about.
-func (d *Directory) Store() store.Store { return d.st }

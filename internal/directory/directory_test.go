@@ -491,3 +491,38 @@ func TestUserRoleLinks(t *testing.T) {
 	_, _, err := d.UserRoles(ctx, "\x00", store.Page{})
 	refused(t, err, NotFound, "")
 }
+
+func TestApplicationRoleLinks(t *testing.T) {
+	ctx := context.Background()
+	d, _ := newDir(t)
+	r, m2m := role(t, d, "Robots", store.RoleMachineToMachine), app(t, d, "worker", store.AppMachineToMachine)
+	ok(t, d.AssignRoleApplications(ctx, r.ID, []string{m2m.ID}))
+	refused(t, d.AssignRoleApplications(ctx, r.ID, []string{"nope"}), NotFound, "")
+	if apps, n, err := d.RoleApplications(ctx, r.ID, store.Page{}); err != nil || n != 1 || apps[0].ID != m2m.ID {
+		t.Fatalf("role applications: %v %v", apps, err)
+	}
+	_, _, err := d.RoleApplications(ctx, "nope", store.Page{})
+	refused(t, err, NotFound, "")
+	refused(t, d.RemoveApplicationRole(ctx, m2m.ID, ""), NotFound, "")
+	ok(t, d.RemoveApplicationRole(ctx, m2m.ID, r.ID))
+	refused(t, d.RemoveRoleApplication(ctx, r.ID, m2m.ID), NotFound, "")
+	ok(t, d.AssignRoleApplications(ctx, r.ID, []string{m2m.ID}))
+	ok(t, d.RemoveRoleApplication(ctx, r.ID, m2m.ID))
+	refused(t, d.RemoveRoleApplication(ctx, r.ID, "\x00"), NotFound, "")
+
+	if apps, n, err := d.Applications(ctx, store.Page{Limit: 1}); err != nil || n != 1 || len(apps) != 1 {
+		t.Fatalf("applications: %v %d %v", apps, n, err)
+	}
+	got, changed, err := d.UpdateRole(ctx, r.ID, NamePatch{Name: ptr("Machines"), Description: ptr("Line\nbreaks.")})
+	if err != nil || !changed || got.Name != "Machines" || got.Description != "Line\nbreaks." {
+		t.Fatalf("update role: %+v %v %v", got, changed, err)
+	}
+	if _, changed, err := d.UpdateRole(ctx, r.ID, NamePatch{}); err != nil || changed {
+		t.Fatalf("empty change: %v %v", changed, err)
+	}
+	_, _, err = d.UpdateRole(ctx, r.ID, NamePatch{Description: ptr(strings.Repeat("x", maxDescriptionLen+1))})
+	refused(t, err, Invalid, "")
+	refused(t, d.DeleteRole(ctx, "\x00"), NotFound, "")
+	refused(t, CheckText("q", "a\x00", 10, false), Invalid, "")
+	ok(t, CheckText("q", "a\tb", 10, true))
+}

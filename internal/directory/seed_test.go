@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +146,30 @@ func TestSeedApplication(t *testing.T) {
 	}
 	if err := d.SeedApplication(ctx, console, []string{"javascript:x"}, logout); err == nil {
 		t.Error("a forbidden redirect URI was seeded")
+	}
+}
+
+// The first administrator's role: "Admin" while it holds the permission,
+// else a new "Console admin", else a refusal that says what to do.
+func TestAdminRoleTaken(t *testing.T) {
+	ctx := context.Background()
+	d, st := newDir(t)
+	admin := roles(t, d, AdminRoleName)
+	cat, _ := st.LoadCatalog(ctx)
+	ok(t, d.RemoveRoleScope(ctx, admin, managementScopeID(cat, testIndicator)))
+	first, err := d.EnsureAdmin(ctx, "", "")
+	if err != nil || first.Password == "" {
+		t.Fatalf("first admin: %+v %v", first, err)
+	}
+	if held, _, _ := d.UserRoles(ctx, first.User.ID, store.Page{}); len(held) != 1 || held[0].Name != "Console admin" {
+		t.Fatalf("first admin's roles %v", held)
+	}
+
+	d2, st2 := newDir(t)
+	cat, _ = st2.LoadCatalog(ctx)
+	ok(t, d2.RemoveRoleScope(ctx, roles(t, d2, AdminRoleName), managementScopeID(cat, testIndicator)))
+	role(t, d2, "Console admin", store.RoleUser)
+	if _, err := d2.EnsureAdmin(ctx, "root", "first password"); err == nil || !strings.Contains(err.Error(), "Console admin") {
+		t.Fatalf("got %v", err)
 	}
 }
