@@ -1,7 +1,12 @@
 // Package management serves the Management API under /api: applications and
-// their secrets, API resources and scopes, roles, and signing keys, with
-// Logto's paths, JSON shapes and status codes so that Logto clients work
-// unchanged.
+// their secrets, API resources and scopes, roles, users, signing keys,
+// custom claims scripts and the audit log, with Logto's paths, JSON shapes
+// and status codes so that Logto clients work unchanged.
+//
+// For applications, users, roles, resources and scopes it is an adapter
+// over the directory package, which holds their rules: it reads the
+// request's shape, calls the directory, and answers with Logto's shape, its
+// pagination and its code for each refusal (see logto).
 package management
 
 import (
