@@ -169,17 +169,3 @@ func Write(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }
-
-// ErrorBody is the error shape: Logto's code and message, plus the RFC 6749
-// error and error_description that plain OAuth clients read.
-type ErrorBody struct {
-	Code             string `json:"code"`
-	Message          string `json:"message"`
-	Error            string `json:"error,omitempty"`
-	ErrorDescription string `json:"error_description,omitempty"`
-}
-
-// WriteError sends {"code": code, "message": message} with the given status.
-func WriteError(w http.ResponseWriter, status int, code, message string) {
-	Write(w, status, ErrorBody{Code: code, Message: message})
-}

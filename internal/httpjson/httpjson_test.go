@@ -64,7 +64,7 @@ func TestDecode(t *testing.T) {
 
 func TestWrite(t *testing.T) {
 	w := httptest.NewRecorder()
-	WriteError(w, http.StatusConflict, "entity.exists", "it exists")
+	Write(w, http.StatusConflict, map[string]string{"code": "entity.exists", "message": "it exists"})
 	if w.Code != 409 || w.Header().Get("Content-Type") != "application/json; charset=utf-8" || w.Header().Get("X-Content-Type-Options") != "nosniff" {
 		t.Fatalf("%d %v", w.Code, w.Header())
 	}

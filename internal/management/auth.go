@@ -30,7 +30,7 @@ func (s *server) authenticated(h handlerFunc) handlerFunc {
 		if header == "" {
 			// No credentials at all: RFC 6750 §3.1 says no error code.
 			w.Header().Set("WWW-Authenticate", `Bearer`)
-			httpjson.Write(w, http.StatusUnauthorized, httpjson.ErrorBody{
+			httpjson.Write(w, http.StatusUnauthorized, errorBody{
 				Code:    "auth.unauthorized",
 				Message: "an Authorization header with a Bearer token is required",
 			})
@@ -88,25 +88,21 @@ func (s *server) authenticated(h handlerFunc) handlerFunc {
 // shape: the token is valid, but does not grant what the route needs.
 func forbidden(w http.ResponseWriter, desc string) {
 	w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+requiredScope+`"`)
-	httpjson.Write(w, http.StatusForbidden, httpjson.ErrorBody{
-		Code:             "auth.forbidden",
-		Message:          desc,
-		Error:            "insufficient_scope",
-		ErrorDescription: desc,
-	})
+	writeBearerError(w, http.StatusForbidden, "auth.forbidden", "insufficient_scope", desc)
 }
 
 // unauthorized answers 401 invalid_token. desc never contains the token.
 func (s *server) unauthorized(w http.ResponseWriter, r *http.Request, desc string) {
 	desc = headerSafe(desc)
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
-	httpjson.Write(w, http.StatusUnauthorized, httpjson.ErrorBody{
-		Code:             "auth.unauthorized",
-		Message:          desc,
-		Error:            "invalid_token",
-		ErrorDescription: desc,
-	})
+	writeBearerError(w, http.StatusUnauthorized, "auth.unauthorized", "invalid_token", desc)
 	s.log.Debug("management request rejected", "method", r.Method, "path", r.URL.Path, "reason", desc)
+}
+
+// writeBearerError answers a refused token in Logto's shape with the RFC
+// 6750 error: desc is both the message and the error_description.
+func writeBearerError(w http.ResponseWriter, status int, code, oauthError, desc string) {
+	httpjson.Write(w, status, errorBody{Code: code, Message: desc, Error: oauthError, ErrorDescription: desc})
 }
 
 // headerSafe keeps only the characters RFC 6750 §3 allows in

@@ -235,7 +235,7 @@ func (s *server) deleteCustomizer(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return noContent(w, r, s.Store.DeleteJWTCustomizer(r.Context(), tt), "no script is saved for "+tt, s.changed)
+	return noContent(w, r, orNotFound(s.Store.DeleteJWTCustomizer(r.Context(), tt), "no script is saved for "+tt), s.changed)
 }
 
 type testRunIn struct {

@@ -3,6 +3,7 @@ package management
 import (
 	"context"
 	"encoding/json"
+	"github.com/monban/monban/internal/directory"
 	"net/http"
 
 	"github.com/monban/monban/internal/httpjson"
@@ -41,12 +42,15 @@ func logJSON(e store.LogEntry) logOut {
 	return logOut{ID: e.ID, Key: e.Key, Payload: payload, CreatedAt: ms(e.CreatedAt)}
 }
 
+// maxFilterLen bounds each filter of the log listing.
+const maxFilterLen = 256
+
 func (s *server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	return writePage(w, r, logJSON, func(page store.Page) ([]store.LogEntry, int, error) {
 		q := r.URL.Query()
 		filter := store.LogFilter{Key: q.Get("logKey"), ApplicationID: q.Get("applicationId"), UserID: q.Get("userId")}
 		for field, v := range map[string]string{"logKey": filter.Key, "applicationId": filter.ApplicationID, "userId": filter.UserID} {
-			if err := checkText(field, v, maxNameLen, false); err != nil {
+			if err := directory.CheckText(field, v, maxFilterLen, false); err != nil {
 				return nil, 0, err
 			}
 		}

@@ -1,7 +1,12 @@
 // Package management serves the Management API under /api: applications and
-// their secrets, API resources and scopes, roles, and signing keys, with
-// Logto's paths, JSON shapes and status codes so that Logto clients work
-// unchanged.
+// their secrets, API resources and scopes, roles, users, signing keys,
+// custom claims scripts and the audit log, with Logto's paths, JSON shapes
+// and status codes so that Logto clients work unchanged.
+//
+// For applications, users, roles, resources and scopes it is an adapter
+// over the directory package, which holds their rules: it reads the
+// request's shape, calls the directory, and answers with Logto's shape, its
+// pagination and its code for each refusal (see logto).
 package management
 
 import (
@@ -15,6 +20,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
@@ -74,25 +80,16 @@ type KeyManager interface {
 // implementation built on keys.Generate returns it as is.
 var ErrUnsupportedAlgorithm = keys.ErrUnsupportedAlgorithm
 
-// Limits on request values. Lengths count characters, not bytes.
+// Limits on request values.
 const (
-	maxBodyBytes      = 64 << 10
-	maxNameLen        = 256
-	maxDescriptionLen = 1024
-	maxIndicatorLen   = 256
-	maxIDLen          = 256
-	maxIDsPerRequest  = 1000
-	defaultPageSize   = 20
-	maxPageSize       = 100
-	// DefaultAccessTokenTTL and MaxAccessTokenTTL bound a resource's
-	// accessTokenTtl in seconds. The maximum (30 days) also bounds how long
-	// a retired signing key stays published.
-	DefaultAccessTokenTTL = 3600
-	MaxAccessTokenTTL     = 30 * 86400
+	maxBodyBytes    = 64 << 10
+	defaultPageSize = 20
+	maxPageSize     = 100
 )
 
 type server struct {
 	Deps
+	dir *directory.Directory
 	mux *http.ServeMux
 	log *slog.Logger
 }
@@ -130,7 +127,9 @@ func New(d Deps) http.Handler {
 	if d.Passwords == nil {
 		d.Passwords = password.NewHasher(password.DefaultParams, 0)
 	}
-	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger}
+	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
+		Store: d.Store, ManagementIndicator: d.Indicator, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
+	})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -149,60 +148,60 @@ func (s *server) routes() []route {
 	return []route{
 		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
 
-		{pattern: "GET /api/applications", handle: s.listApplications},
+		{pattern: "GET /api/applications", handle: listAll(applicationOut, s.dir.Applications)},
 		{pattern: "POST /api/applications", handle: s.createApplication},
-		{pattern: "GET /api/applications/{id}", handle: s.getApplication},
+		{pattern: "GET /api/applications/{id}", handle: read(applicationOut, s.dir.Application)},
 		{pattern: "PATCH /api/applications/{id}", handle: s.updateApplication},
-		{pattern: "DELETE /api/applications/{id}", handle: s.deleteApplication},
+		{pattern: "DELETE /api/applications/{id}", handle: remove(s.dir.DeleteApplication, s.changed)},
 		{pattern: "GET /api/applications/{id}/secrets", handle: s.listSecrets},
 		{pattern: "POST /api/applications/{id}/secrets", handle: s.createSecret},
 		{pattern: "PATCH /api/applications/{id}/secrets/{name}", handle: s.renameSecret},
-		{pattern: "DELETE /api/applications/{id}/secrets/{name}", handle: s.deleteSecret},
-		{pattern: "GET /api/applications/{id}/roles", handle: s.listApplicationRoles},
+		{pattern: "DELETE /api/applications/{id}/secrets/{name}", handle: unlink(s.dir.DeleteSecret, "name", s.changed)},
+		{pattern: "GET /api/applications/{id}/roles", handle: listOf(roleOut, s.dir.ApplicationRoles)},
 		{pattern: "POST /api/applications/{id}/roles", handle: s.addApplicationRoles},
 		{pattern: "PUT /api/applications/{id}/roles", handle: s.replaceApplicationRoles},
-		{pattern: "DELETE /api/applications/{id}/roles/{roleId}", handle: s.removeApplicationRole},
+		{pattern: "DELETE /api/applications/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveApplicationRole, "roleId", s.changed)},
 
-		{pattern: "GET /api/resources", handle: s.listResources},
+		{pattern: "GET /api/resources", handle: listAll(s.resourceOut, s.dir.Resources)},
 		{pattern: "POST /api/resources", handle: s.createResource},
-		{pattern: "GET /api/resources/{id}", handle: s.getResource},
+		{pattern: "GET /api/resources/{id}", handle: read(s.resourceOut, s.dir.Resource)},
 		{pattern: "PATCH /api/resources/{id}", handle: s.updateResource},
-		{pattern: "DELETE /api/resources/{id}", handle: s.deleteResource},
+		{pattern: "DELETE /api/resources/{id}", handle: remove(s.dir.DeleteResource, s.changed)},
 		{pattern: "PATCH /api/resources/{id}/is-default", handle: s.setDefaultResource},
-		{pattern: "GET /api/resources/{id}/scopes", handle: s.listScopes},
+		{pattern: "GET /api/resources/{id}/scopes", handle: listOf(scopeOut, s.dir.Scopes)},
 		{pattern: "POST /api/resources/{id}/scopes", handle: s.createScope},
 		{pattern: "PATCH /api/resources/{id}/scopes/{scopeId}", handle: s.updateScope},
-		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: s.deleteScope},
+		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: unlink(s.dir.DeleteScope, "scopeId", s.changed)},
 
 		{pattern: "GET /api/roles", handle: s.listRoles},
 		{pattern: "POST /api/roles", handle: s.createRole},
-		{pattern: "GET /api/roles/{id}", handle: s.getRole},
+		{pattern: "GET /api/roles/{id}", handle: read(roleOut, s.dir.Role)},
 		{pattern: "PATCH /api/roles/{id}", handle: s.updateRole},
-		{pattern: "DELETE /api/roles/{id}", handle: s.deleteRole},
-		{pattern: "GET /api/roles/{id}/scopes", handle: s.listRoleScopes},
+		{pattern: "DELETE /api/roles/{id}", handle: remove(s.dir.DeleteRole, s.changed)},
+		{pattern: "GET /api/roles/{id}/scopes", handle: listOf(scopeOut, s.dir.RoleScopes)},
 		{pattern: "POST /api/roles/{id}/scopes", handle: s.addRoleScopes},
-		{pattern: "DELETE /api/roles/{id}/scopes/{scopeId}", handle: s.removeRoleScope},
-		{pattern: "GET /api/roles/{id}/applications", handle: s.listRoleApplications},
-		{pattern: "POST /api/roles/{id}/applications", handle: s.addRoleApplications},
-		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: s.removeRoleApplication},
-		{pattern: "GET /api/roles/{id}/users", handle: s.listRoleUsers},
-		{pattern: "POST /api/roles/{id}/users", handle: s.addRoleUsers},
-		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: s.removeRoleUser},
+		{pattern: "DELETE /api/roles/{id}/scopes/{scopeId}", handle: unlink(s.dir.RemoveRoleScope, "scopeId", s.changed)},
+		{pattern: "GET /api/roles/{id}/applications", handle: listOf(applicationOut, s.dir.RoleApplications)},
+		{pattern: "POST /api/roles/{id}/applications", handle: link(applicationIDs.ids, s.dir.AssignRoleApplications, s.changed)},
+		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: unlink(s.dir.RemoveRoleApplication, "applicationId", s.changed)},
+		{pattern: "GET /api/roles/{id}/users", handle: listOf(userOut, s.dir.RoleUsers)},
+		{pattern: "POST /api/roles/{id}/users", handle: link(userIDs.ids, s.dir.AssignRoleUsers, s.holdersChanged)},
+		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: unlink(s.dir.RemoveRoleUser, "userId", s.holdersChanged)},
 
 		{pattern: "GET /api/users", handle: s.listUsers},
 		{pattern: "POST /api/users", handle: s.createUser},
-		{pattern: "GET /api/users/{id}", handle: s.getUser},
+		{pattern: "GET /api/users/{id}", handle: read(userOut, s.dir.User)},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
-		{pattern: "DELETE /api/users/{id}", handle: s.deleteUser},
+		{pattern: "DELETE /api/users/{id}", handle: remove(s.dir.DeleteUser, s.userRemoved)},
 		{pattern: "PATCH /api/users/{id}/password", handle: s.setUserPassword},
 		{pattern: "POST /api/users/{id}/password/verify", handle: s.verifyUserPassword},
 		{pattern: "PATCH /api/users/{id}/is-suspended", handle: s.setUserSuspended},
 		{pattern: "GET /api/users/{id}/custom-data", handle: s.getUserCustomData},
 		{pattern: "PATCH /api/users/{id}/custom-data", handle: s.updateUserCustomData},
-		{pattern: "GET /api/users/{id}/roles", handle: s.listUserRoles},
-		{pattern: "POST /api/users/{id}/roles", handle: s.addUserRoles},
+		{pattern: "GET /api/users/{id}/roles", handle: listOf(roleOut, s.dir.UserRoles)},
+		{pattern: "POST /api/users/{id}/roles", handle: link(roleIDs.ids, s.dir.AssignUserRoles, s.holdersChanged)},
 		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
-		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: s.removeUserRole},
+		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveUserRole, "roleId", s.holdersChanged)},
 
 		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys},
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},
@@ -245,11 +244,11 @@ func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		httpjson.WriteError(w, http.StatusMethodNotAllowed, "request.method_not_allowed",
+		writeError(w, http.StatusMethodNotAllowed, "request.method_not_allowed",
 			"method "+r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
 		return
 	}
-	httpjson.WriteError(w, http.StatusNotFound, "request.not_found", "no such API route")
+	writeError(w, http.StatusNotFound, "request.not_found", "no such API route")
 }
 
 // serve adapts a handlerFunc: it answers returned errors and turns a panic
@@ -263,7 +262,7 @@ func (s *server) serve(h handlerFunc) http.Handler {
 					panic(v)
 				}
 				s.log.Error("management handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-				httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
+				writeError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
 			}
 		}()
 		if err := h(w, r); err != nil {
@@ -289,29 +288,31 @@ func notFound(message string) error {
 	return &apiError{http.StatusNotFound, "entity.not_exists", message}
 }
 
-func conflict(message string) error {
-	return &apiError{http.StatusUnprocessableEntity, "entity.unique_integrity_violation", message}
-}
-
 // retryAfterUnavailable is the Retry-After, in seconds, of a 503 for an
 // unavailable database.
 const retryAfterUnavailable = 5
 
-// fail answers err: client errors with their status, store.ErrNotFound 404,
+// fail answers err: the directory's refusals with Logto's status and code
+// for them (see logto), the API's own client errors with their status,
+// store.ErrNotFound 404,
 // store.ErrConflict 422, store.ErrUnavailable a logged 503 with Retry-After,
 // anything else a logged 500 with a generic message.
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var ae *apiError
 	var de *httpjson.DecodeError
 	var se *scriptSyntaxError
+	var dirErr *directory.Error
 	switch {
+	case errors.As(err, &dirErr):
+		a := logto(dirErr)
+		writeError(w, a.status, a.code, a.message)
 	case errors.As(err, &se):
 		httpjson.Write(w, http.StatusBadRequest, map[string]any{
 			"code": "jwt_customizer.syntax_error", "message": "script: " + se.Error(),
 			"line": se.Line, "column": se.Column,
 		})
 	case errors.As(err, &ae):
-		httpjson.WriteError(w, ae.status, ae.code, ae.message)
+		writeError(w, ae.status, ae.code, ae.message)
 	case errors.As(err, &de):
 		code := "request.invalid_input"
 		switch de.Status {
@@ -320,18 +321,18 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		case http.StatusUnsupportedMediaType:
 			code = "request.unsupported_media_type"
 		}
-		httpjson.WriteError(w, de.Status, code, de.Message)
+		writeError(w, de.Status, code, de.Message)
 	case errors.Is(err, store.ErrNotFound):
-		httpjson.WriteError(w, http.StatusNotFound, "entity.not_exists", "entity not found")
+		writeError(w, http.StatusNotFound, "entity.not_exists", "entity not found")
 	case errors.Is(err, store.ErrConflict):
-		httpjson.WriteError(w, http.StatusUnprocessableEntity, "entity.unique_integrity_violation", "entity already exists")
+		writeError(w, http.StatusUnprocessableEntity, "entity.unique_integrity_violation", "entity already exists")
 	case errors.Is(err, store.ErrUnavailable):
 		s.log.Warn("management request failed: database unavailable", "method", r.Method, "path", r.URL.Path, "err", err)
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfterUnavailable))
-		httpjson.WriteError(w, http.StatusServiceUnavailable, "database.unavailable", "the database is unavailable; retry later")
+		writeError(w, http.StatusServiceUnavailable, "database.unavailable", "the database is unavailable; retry later")
 	default:
 		s.log.Error("management request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		httpjson.WriteError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
+		writeError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
 	}
 }
 
@@ -339,14 +340,6 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 func orNotFound(err error, message string) error {
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound(message)
-	}
-	return err
-}
-
-// orConflict gives a store.ErrConflict a message naming what clashed.
-func orConflict(err error, message string) error {
-	if errors.Is(err, store.ErrConflict) {
-		return conflict(message)
 	}
 	return err
 }
@@ -381,15 +374,70 @@ func (s *server) record(r *http.Request) {
 	s.audit(r.Context(), r, sub)
 }
 
-// noContent answers a deletion with err, what the store said: 404 with
-// message when there was nothing to delete, else 204 once after has
-// recorded the change.
-func noContent(w http.ResponseWriter, r *http.Request, err error, message string, after func(*http.Request)) error {
+// noContent answers a deletion with err, what the directory said: err if
+// it failed, else 204 once after has recorded the change.
+func noContent(w http.ResponseWriter, r *http.Request, err error, after func(*http.Request)) error {
 	if err != nil {
-		return orNotFound(err, message)
+		return err
 	}
 	after(r)
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// createdEmpty answers an assignment with err, what the directory said:
+// err if it failed, else 201 without a body once after has recorded the
+// change.
+func createdEmpty(w http.ResponseWriter, r *http.Request, after func(*http.Request), err error) error {
+	if err != nil {
+		return err
+	}
+	after(r)
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
+
+// created records a creation and answers 201 with out.
+func (s *server) created(w http.ResponseWriter, r *http.Request, out any) error {
+	s.changed(r)
+	httpjson.Write(w, http.StatusCreated, out)
+	return nil
+}
+
+// updated answers a change with err, what the directory said: err if it
+// failed, else 200 with out, once after has recorded the change if it
+// changed anything.
+func updated(w http.ResponseWriter, r *http.Request, after func(*http.Request), out any, changed bool, err error) error {
+	if err != nil {
+		return err
+	}
+	if changed {
+		after(r)
+	}
+	httpjson.Write(w, http.StatusOK, out)
+	return nil
+}
+
+// reply returns what answers a read: its error, or 200 with the JSON one
+// makes of what was read.
+func reply[T, J any](w http.ResponseWriter, one func(T) J) func(T, error) error {
+	return func(v T, err error) error {
+		if err != nil {
+			return err
+		}
+		httpjson.Write(w, http.StatusOK, one(v))
+		return nil
+	}
+}
+
+// writeAll answers status with every item list gives for id.
+func writeAll[T, J any](w http.ResponseWriter, r *http.Request, status int, one func(T) J,
+	list func(context.Context, string, store.Page) ([]T, int, error), id string) error {
+	items, _, err := list(r.Context(), id, store.Page{})
+	if err != nil {
+		return err
+	}
+	httpjson.Write(w, status, each(items, one))
 	return nil
 }
 
@@ -422,7 +470,3 @@ func each[T, J any](items []T, one func(T) J) []J {
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func msTime(v int64) time.Time { return time.UnixMilli(v) }
-
-func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -1,7 +1,6 @@
-package management
+package directory
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -10,9 +9,8 @@ import (
 // Management API's in another spelling: Monban compares audiences
 // exactly, but a verifier that normalises URIs would take a token for one
 // as a token for the other.
-var errLookalikeIndicator = &apiError{http.StatusBadRequest, "resource.resource_identifier_in_use",
-	"indicator is the Management API's indicator written differently (case of scheme or host, default port, " +
-		"trailing slash, dot segments or percent-encoding); choose another indicator"}
+var errLookalikeIndicator = &Error{Kind: Conflict, Reason: ReasonIndicatorLookalike, Message: "indicator is the Management API's indicator written differently (case of scheme or host, default port, " +
+	"trailing slash, dot segments or percent-encoding); choose another indicator"}
 
 // normalIndicator returns the form of an absolute URI that RFC 3986's
 // syntax- and scheme-based normalisation (§6.2.2, §6.2.3) gives, and

@@ -1,0 +1,208 @@
+package directory
+
+import (
+	"context"
+
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/store"
+)
+
+// NewResource is what creating a resource gives. Name and Indicator are
+// required; AccessTokenTTL (seconds) defaults to DefaultAccessTokenTTL.
+type NewResource struct {
+	Name           *string
+	Indicator      *string
+	AccessTokenTTL *int
+}
+
+// ResourceChange is what changing a resource gives; nil fields are left as
+// they are. The indicator is accepted only unchanged: tokens already issued
+// and every client name the resource by it, so a new indicator is a new
+// resource.
+type ResourceChange struct {
+	Name           *string
+	AccessTokenTTL *int
+	Indicator      *string
+}
+
+// NewScope is what creating a scope gives. Name is required.
+type NewScope struct {
+	Name        *string
+	Description *string
+}
+
+// errBuiltIn refuses changes to the Management API resource: its indicator
+// and its scope "all" are what that API checks, so editing them could lock
+// every administrator out.
+var errBuiltIn = &Error{Kind: Forbidden, Reason: ReasonBuiltIn, Message: "the Management API resource is built in and read-only"}
+
+// BuiltIn reports whether res is the Management API itself, which is
+// read-only.
+func (d *Directory) BuiltIn(res store.Resource) bool { return res.Indicator == d.indicator }
+
+// Resource returns the resource with id.
+func (d *Directory) Resource(ctx context.Context, id string) (store.Resource, error) {
+	return find(ctx, id, "resource", d.st.GetResource)
+}
+
+// writableResource returns the resource with id unless it is built in.
+func (d *Directory) writableResource(ctx context.Context, id string) (store.Resource, error) {
+	res, err := d.Resource(ctx, id)
+	if err == nil && d.BuiltIn(res) {
+		err = errBuiltIn
+	}
+	return res, err
+}
+
+// Resources lists one page of the resources and their total.
+func (d *Directory) Resources(ctx context.Context, page store.Page) ([]store.Resource, int, error) {
+	return d.st.ListResources(ctx, page)
+}
+
+// CreateResource creates a resource. Its indicator may not be the
+// Management API's in another spelling.
+func (d *Directory) CreateResource(ctx context.Context, in NewResource) (store.Resource, error) {
+	if err := firstErr(required("name", in.Name, checkName), required("indicator", in.Indicator, checkIndicator)); err != nil {
+		return store.Resource{}, err
+	}
+	if *in.Indicator != d.indicator && sameResource(*in.Indicator, d.indicator) {
+		return store.Resource{}, errLookalikeIndicator
+	}
+	res := store.Resource{ID: randid.ID(), Name: *in.Name, Indicator: *in.Indicator, AccessTokenTTL: DefaultAccessTokenTTL, CreatedAt: d.now()}
+	if in.AccessTokenTTL != nil {
+		if err := checkTTL(*in.AccessTokenTTL); err != nil {
+			return store.Resource{}, err
+		}
+		res.AccessTokenTTL = *in.AccessTokenTTL
+	}
+	return res, orConflict(d.st.CreateResource(ctx, res), "a resource with this indicator already exists")
+}
+
+// UpdateResource changes a resource other than the built-in one. changed
+// is false when the change gave nothing, and nothing was written.
+func (d *Directory) UpdateResource(ctx context.Context, id string, in ResourceChange) (res store.Resource, changed bool, err error) {
+	if in.Name != nil {
+		if err := checkName(*in.Name); err != nil {
+			return res, false, err
+		}
+	}
+	if in.AccessTokenTTL != nil {
+		if err := checkTTL(*in.AccessTokenTTL); err != nil {
+			return res, false, err
+		}
+	}
+	if res, err = d.writableResource(ctx, id); err != nil {
+		return res, false, err
+	}
+	if in.Indicator != nil && *in.Indicator != res.Indicator {
+		return res, false, invalid("indicator cannot be changed; create a new resource instead")
+	}
+	if in.Name == nil && in.AccessTokenTTL == nil {
+		return res, false, nil
+	}
+	if in.Name != nil {
+		res.Name = *in.Name
+	}
+	if in.AccessTokenTTL != nil {
+		res.AccessTokenTTL = *in.AccessTokenTTL
+	}
+	if err := d.st.UpdateResource(ctx, res); err != nil {
+		return res, false, orNotFound(err, "resource not found")
+	}
+	return res, true, nil
+}
+
+// DeleteResource removes a resource other than the built-in one, with its
+// scopes.
+func (d *Directory) DeleteResource(ctx context.Context, id string) error {
+	res, err := d.writableResource(ctx, id)
+	if err != nil {
+		return err
+	}
+	return orNotFound(d.st.DeleteResource(ctx, res.ID), "resource not found")
+}
+
+// SetDefaultResource makes the resource the one used when a token request
+// names none (or stops it being so). At most one resource is the default;
+// the built-in one cannot be.
+func (d *Directory) SetDefaultResource(ctx context.Context, id string, isDefault bool) (store.Resource, error) {
+	res, err := d.writableResource(ctx, id)
+	if err != nil {
+		return res, err
+	}
+	if err := d.st.SetDefaultResource(ctx, res.ID, isDefault); err != nil {
+		return res, orNotFound(err, "resource not found")
+	}
+	res.IsDefault = isDefault
+	return res, nil
+}
+
+// Scopes lists one page of a resource's scopes and their total.
+func (d *Directory) Scopes(ctx context.Context, resourceID string, page store.Page) ([]store.Scope, int, error) {
+	return listFor(ctx, resourceID, "resource", exists(d.Resource), d.st.ListScopes, page)
+}
+
+func scopeError(err error, missing string) error {
+	return orConflict(orNotFound(err, missing), "the resource already has a scope with this name")
+}
+
+// CreateScope gives a resource other than the built-in one a scope.
+func (d *Directory) CreateScope(ctx context.Context, resourceID string, in NewScope) (store.Scope, error) {
+	if err := required("name", in.Name, checkScopeName); err != nil {
+		return store.Scope{}, err
+	}
+	sc := store.Scope{ID: randid.ID(), Name: *in.Name, CreatedAt: d.now()}
+	if in.Description != nil {
+		if err := checkDescription(*in.Description); err != nil {
+			return store.Scope{}, err
+		}
+		sc.Description = *in.Description
+	}
+	res, err := d.writableResource(ctx, resourceID)
+	if err != nil {
+		return store.Scope{}, err
+	}
+	sc.ResourceID = res.ID
+	return sc, scopeError(d.st.CreateScope(ctx, sc), "resource not found")
+}
+
+// writableScope returns the scope with scopeID, which must belong to the
+// resource with resourceID, not the built-in one.
+func (d *Directory) writableScope(ctx context.Context, resourceID, scopeID string) (store.Scope, error) {
+	res, err := d.writableResource(ctx, resourceID)
+	if err != nil {
+		return store.Scope{}, err
+	}
+	if !ValidID(scopeID) {
+		return store.Scope{}, notFound("scope not found")
+	}
+	sc, err := d.st.GetScope(ctx, scopeID)
+	if err == nil && sc.ResourceID != res.ID {
+		err = store.ErrNotFound
+	}
+	return sc, orNotFound(err, "scope not found in this resource")
+}
+
+// UpdateScope renames a scope or changes its description. changed is
+// false when the change gave nothing, and nothing was written.
+func (d *Directory) UpdateScope(ctx context.Context, resourceID, scopeID string, in NamePatch) (sc store.Scope, changed bool, err error) {
+	if err := in.check(checkScopeName); err != nil {
+		return sc, false, err
+	}
+	if sc, err = d.writableScope(ctx, resourceID, scopeID); err != nil || !in.apply(&sc.Name, &sc.Description) {
+		return sc, false, err
+	}
+	if err := d.st.UpdateScope(ctx, sc); err != nil {
+		return sc, false, scopeError(err, "scope not found")
+	}
+	return sc, true, nil
+}
+
+// DeleteScope removes a scope of a resource other than the built-in one.
+func (d *Directory) DeleteScope(ctx context.Context, resourceID, scopeID string) error {
+	sc, err := d.writableScope(ctx, resourceID, scopeID)
+	if err != nil {
+		return err
+	}
+	return orNotFound(d.st.DeleteScope(ctx, sc.ID), "scope not found")
+}

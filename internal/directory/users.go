@@ -1,0 +1,364 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/store"
+)
+
+// Limits on user fields.
+const (
+	maxUsernameLen    = 128
+	maxEmailLen       = 254
+	maxUserNameLen    = 128
+	maxProfileField   = 256
+	minPasswordLen    = 8
+	maxPasswordLen    = 256
+	maxCustomDataSize = 16 << 10
+	maxSearchLen      = 128
+)
+
+var (
+	// A letter or underscore, then word characters.
+	usernameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	// Digits, optionally after a plus sign (E.164 without formatting).
+	phoneRe = regexp.MustCompile(`^\+?[0-9]{4,20}$`)
+)
+
+// UserFields are the profile fields a new user or a change may give. A nil
+// field is left as it is; "" clears it.
+type UserFields struct {
+	Username     *string
+	PrimaryEmail *string
+	PrimaryPhone *string
+	Name         *string
+	Avatar       *string
+	CustomData   *map[string]any
+	Profile      *store.UserProfile
+}
+
+// NewUser is what creating a user gives: the fields, and a password or an
+// imported argon2id hash (PasswordDigest, with PasswordAlgorithm
+// "Argon2id"), or neither.
+type NewUser struct {
+	UserFields
+	Password          *string
+	PasswordDigest    *string
+	PasswordAlgorithm *string
+}
+
+// apply validates the given fields and writes them into u; it reports
+// whether any was given.
+func (f *UserFields) apply(u *store.User) (bool, error) {
+	given := false
+	set := func(v *string, dst *string, check func(string) error) error {
+		if v == nil {
+			return nil
+		}
+		given = true
+		if *v != "" {
+			if err := check(*v); err != nil {
+				return err
+			}
+		}
+		*dst = *v
+		return nil
+	}
+	for _, err := range []error{
+		set(f.Username, &u.Username, CheckUsername),
+		set(f.PrimaryEmail, &u.PrimaryEmail, checkEmail),
+		set(f.PrimaryPhone, &u.PrimaryPhone, checkPhone),
+		set(f.Name, &u.Name, func(v string) error { return checkText("name", v, maxUserNameLen, false) }),
+		set(f.Avatar, &u.Avatar, checkAvatar),
+	} {
+		if err != nil {
+			return false, err
+		}
+	}
+	if f.CustomData != nil {
+		if err := checkCustomData(*f.CustomData); err != nil {
+			return false, err
+		}
+		u.CustomData, given = *f.CustomData, true
+	}
+	if f.Profile != nil {
+		if err := checkProfile(*f.Profile); err != nil {
+			return false, err
+		}
+		u.Profile, given = *f.Profile, true
+	}
+	return given, nil
+}
+
+// CheckUsername applies the rule for a username: a letter or underscore,
+// then letters, digits and underscores, at most 128 in all.
+func CheckUsername(v string) error {
+	if len(v) > maxUsernameLen || !usernameRe.MatchString(v) {
+		return invalid(fmt.Sprintf("username must start with a letter or underscore and hold only letters, digits and underscores (at most %d)", maxUsernameLen))
+	}
+	return nil
+}
+
+// CheckPassword applies the rule for a new password: 8 to 256 characters,
+// no NUL. Its messages never repeat the password.
+func CheckPassword(v string) error {
+	if n := utf8.RuneCountInString(v); n < minPasswordLen || n > maxPasswordLen || len(v) > password.MaxLen {
+		return invalid(fmt.Sprintf("password must be %d to %d characters long", minPasswordLen, maxPasswordLen))
+	}
+	if strings.IndexByte(v, 0) >= 0 {
+		return invalid("password must not contain NUL")
+	}
+	return nil
+}
+
+func checkEmail(v string) error {
+	a, err := mail.ParseAddress(v)
+	if err != nil || a.Address != v || len(v) > maxEmailLen || !strings.Contains(v[strings.LastIndexByte(v, '@'):], ".") {
+		return invalid("primaryEmail must be a plain e-mail address such as jane@example.com")
+	}
+	return nil
+}
+
+func checkPhone(v string) error {
+	if !phoneRe.MatchString(v) {
+		return invalid("primaryPhone must be 4 to 20 digits, optionally after a plus sign")
+	}
+	return nil
+}
+
+func checkAvatar(v string) error { return checkWebURL("avatar", v) }
+
+// checkWebURL validates a URL released to relying parties as a link (the
+// avatar, and the website and profile claims): an absolute http(s) URL
+// with a host, no user-info part and no whitespace, so that a javascript:
+// or data: URL never reaches a page that renders it.
+func checkWebURL(field, v string) error {
+	u, err := url.Parse(v)
+	if len(v) > maxURILen || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
+		strings.ContainsAny(v, " \t\r\n") {
+		return invalid(field + " must be an absolute http(s) URL")
+	}
+	return nil
+}
+
+func checkCustomData(m map[string]any) error {
+	if m == nil {
+		return invalid("customData must be a JSON object")
+	}
+	b, err := json.Marshal(m)
+	if err != nil || len(b) > maxCustomDataSize {
+		return invalid(fmt.Sprintf("customData must be a JSON object of at most %d bytes", maxCustomDataSize))
+	}
+	return nil
+}
+
+func checkProfile(p store.UserProfile) error {
+	fields := []string{p.FamilyName, p.GivenName, p.MiddleName, p.Nickname, p.PreferredUsername, p.Profile,
+		p.Website, p.Gender, p.Birthdate, p.Zoneinfo, p.Locale}
+	if a := p.Address; a != nil {
+		fields = append(fields, a.StreetAddress, a.Locality, a.Region, a.PostalCode, a.Country)
+		if err := checkText("profile.address.formatted", a.Formatted, maxDescriptionLen, true); err != nil {
+			return err
+		}
+	}
+	for _, f := range fields {
+		if err := checkText("profile fields", f, maxProfileField, false); err != nil {
+			return err
+		}
+	}
+	for field, v := range map[string]string{"profile.website": p.Website, "profile.profile": p.Profile} {
+		if v != "" {
+			if err := checkWebURL(field, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// userConflict names the identifier another user already has, or answers
+// generically when it cannot tell.
+func (d *Directory) userConflict(ctx context.Context, u store.User, err error) error {
+	if !errors.Is(err, store.ErrConflict) {
+		return err
+	}
+	if u.Username != "" {
+		if other, e := d.st.GetUserByUsername(ctx, u.Username); e == nil && other.ID != u.ID {
+			return &Error{Kind: Conflict, Reason: ReasonUsernameTaken, Message: "this username is already in use"}
+		}
+	}
+	if u.PrimaryEmail != "" {
+		if other, e := d.st.GetUserByEmail(ctx, u.PrimaryEmail); e == nil && other.ID != u.ID {
+			return &Error{Kind: Conflict, Reason: ReasonEmailTaken, Message: "this e-mail address is already in use"}
+		}
+	}
+	if u.PrimaryPhone != "" {
+		return &Error{Kind: Conflict, Reason: ReasonPhoneTaken, Message: "this phone number or another identifier is already in use"}
+	}
+	return conflict("a user with this id already exists")
+}
+
+// User returns the user with id.
+func (d *Directory) User(ctx context.Context, id string) (store.User, error) {
+	return find(ctx, id, "user", d.st.GetUser)
+}
+
+// Users lists one page of the users whose id, username, e-mail, phone or
+// name holds search (nil: every user) and their total. Surrounding %
+// signs, SQL's wildcards, are dropped: a substring match is what they
+// mean.
+func (d *Directory) Users(ctx context.Context, search *string, page store.Page) ([]store.User, int, error) {
+	var filter store.UserFilter
+	if search != nil {
+		filter.Search = strings.Trim(*search, "%")
+		if err := checkText("search", filter.Search, maxSearchLen, false); err != nil {
+			return nil, 0, err
+		}
+	}
+	return d.st.ListUsers(ctx, filter, page)
+}
+
+// CreateUser creates a user.
+func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, error) {
+	now := d.now()
+	u := store.User{ID: randid.ID(), CustomData: map[string]any{}, CreatedAt: now, UpdatedAt: now}
+	if _, err := in.apply(&u); err != nil {
+		return u, err
+	}
+	switch {
+	case in.Password != nil && in.PasswordDigest != nil:
+		return u, invalid("give either password or passwordDigest, not both")
+	case in.Password != nil:
+		if err := CheckPassword(*in.Password); err != nil {
+			return u, err
+		}
+		hash, err := d.passwords.Hash(ctx, *in.Password)
+		if err != nil {
+			return u, err
+		}
+		u.PasswordHash = hash
+	case in.PasswordDigest != nil:
+		// Imported hashes: argon2id PHC strings only.
+		if in.PasswordAlgorithm == nil || !strings.EqualFold(*in.PasswordAlgorithm, "Argon2id") {
+			return u, invalid("passwordAlgorithm must be Argon2id when passwordDigest is given")
+		}
+		if _, _, _, err := password.Parse(*in.PasswordDigest); err != nil {
+			return u, invalid("passwordDigest must be an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)")
+		}
+		u.PasswordHash = *in.PasswordDigest
+	case in.PasswordAlgorithm != nil:
+		return u, invalid("passwordAlgorithm is only meaningful with passwordDigest")
+	}
+	if err := d.st.CreateUser(ctx, u); err != nil {
+		return u, d.userConflict(ctx, u, err)
+	}
+	return u, nil
+}
+
+// UpdateUser changes a user's profile fields. changed is false when the
+// change gave nothing, and nothing was written.
+func (d *Directory) UpdateUser(ctx context.Context, id string, in UserFields) (u store.User, changed bool, err error) {
+	if u, err = d.User(ctx, id); err != nil {
+		return u, false, err
+	}
+	if changed, err = in.apply(&u); err != nil || !changed {
+		return u, false, err
+	}
+	u.UpdatedAt = d.now()
+	if err := d.st.UpdateUser(ctx, u); err != nil {
+		return u, false, d.userConflict(ctx, u, orNotFound(err, "user not found"))
+	}
+	return u, true, nil
+}
+
+// DeleteUser removes a user, ending their sessions and revoking their
+// grants.
+func (d *Directory) DeleteUser(ctx context.Context, id string) error {
+	if !ValidID(id) {
+		return notFound("user not found")
+	}
+	return orNotFound(d.st.DeleteUser(ctx, id, d.now()), "user not found")
+}
+
+// SetPassword gives a user a new password.
+func (d *Directory) SetPassword(ctx context.Context, id, pw string) (store.User, error) {
+	if err := CheckPassword(pw); err != nil {
+		return store.User{}, err
+	}
+	u, err := d.User(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	hash, err := d.passwords.Hash(ctx, pw)
+	if err != nil {
+		return u, err
+	}
+	u.PasswordHash, u.UpdatedAt = hash, d.now()
+	return u, orNotFound(d.st.SetUserPassword(ctx, u.ID, hash, u.UpdatedAt), "user not found")
+}
+
+// VerifyPassword checks that pw is the user's password (Invalid,
+// ReasonWrongPassword when it is not, or the user has none).
+func (d *Directory) VerifyPassword(ctx context.Context, id, pw string) error {
+	if pw == "" || len(pw) > password.MaxLen {
+		return invalid(fmt.Sprintf("password must be 1 to %d bytes long", password.MaxLen))
+	}
+	u, err := d.User(ctx, id)
+	if err != nil {
+		return err
+	}
+	ok, err := d.passwords.Verify(ctx, u.PasswordHash, pw)
+	if err != nil && !errors.Is(err, password.ErrMalformed) {
+		return err
+	}
+	if !ok {
+		return &Error{Kind: Invalid, Reason: ReasonWrongPassword, Message: "the password does not match"}
+	}
+	return nil
+}
+
+// SetSuspended suspends a user, ending their sessions and revoking their
+// grants, or reactivates them.
+func (d *Directory) SetSuspended(ctx context.Context, id string, suspended bool) (store.User, error) {
+	u, err := d.User(ctx, id)
+	if err != nil {
+		return u, err
+	}
+	now := d.now()
+	if err := d.st.SetUserSuspended(ctx, u.ID, suspended, now); err != nil {
+		return u, orNotFound(err, "user not found")
+	}
+	u.IsSuspended, u.UpdatedAt = suspended, now
+	return u, nil
+}
+
+// MergeCustomData merges data's keys into a user's custom data and returns
+// the result.
+func (d *Directory) MergeCustomData(ctx context.Context, id string, data map[string]any) (map[string]any, error) {
+	u, err := d.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	merged := make(map[string]any, len(u.CustomData)+len(data))
+	maps.Copy(merged, u.CustomData)
+	maps.Copy(merged, data)
+	if err := checkCustomData(merged); err != nil {
+		return nil, err
+	}
+	u.CustomData, u.UpdatedAt = merged, d.now()
+	if err := d.st.UpdateUser(ctx, u); err != nil {
+		return nil, orNotFound(err, "user not found")
+	}
+	return merged, nil
+}

@@ -1,0 +1,62 @@
+package management
+
+import (
+	"net/http"
+
+	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/httpjson"
+)
+
+// errorBody is Logto's error shape: a code and a message, plus the RFC
+// 6749 error and error_description that plain OAuth clients read.
+type errorBody struct {
+	Code             string `json:"code"`
+	Message          string `json:"message"`
+	Error            string `json:"error,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty"`
+}
+
+// writeError sends {"code": code, "message": message} with the given
+// status.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	httpjson.Write(w, status, errorBody{Code: code, Message: message})
+}
+
+// logtoStatus is the status and code Logto answers a refusal with.
+type logtoStatus struct {
+	status int
+	code   string
+}
+
+// kindStatus answers each kind of refusal without a reason of its own.
+var kindStatus = map[directory.Kind]logtoStatus{
+	directory.Invalid:   {http.StatusBadRequest, "request.invalid_input"},
+	directory.NotFound:  {http.StatusNotFound, "entity.not_exists"},
+	directory.Conflict:  {http.StatusUnprocessableEntity, "entity.unique_integrity_violation"},
+	directory.Forbidden: {http.StatusForbidden, "auth.forbidden"},
+}
+
+// reasonStatus answers the refusals Logto gives codes of their own.
+var reasonStatus = map[directory.Reason]logtoStatus{
+	directory.ReasonApplicationType:     {http.StatusUnprocessableEntity, "application.invalid_type"},
+	directory.ReasonApplicationRoleType: {http.StatusUnprocessableEntity, "application.invalid_role_type"},
+	directory.ReasonUserRoleType:        {http.StatusUnprocessableEntity, "user.invalid_role_type"},
+	directory.ReasonRoleType:            {http.StatusUnprocessableEntity, "role.invalid_type"},
+	directory.ReasonBuiltIn:             {http.StatusBadRequest, "resource.cannot_modify_management_api"},
+	directory.ReasonIndicatorLookalike:  {http.StatusBadRequest, "resource.resource_identifier_in_use"},
+	directory.ReasonUsernameTaken:       {http.StatusUnprocessableEntity, "user.username_already_in_use"},
+	directory.ReasonEmailTaken:          {http.StatusUnprocessableEntity, "user.email_already_in_use"},
+	directory.ReasonPhoneTaken:          {http.StatusUnprocessableEntity, "user.phone_already_in_use"},
+	directory.ReasonWrongPassword:       {http.StatusUnprocessableEntity, "session.invalid_credentials"},
+}
+
+// logto is a directory refusal as Logto answers it.
+func logto(e *directory.Error) *apiError {
+	st, ok := reasonStatus[e.Reason]
+	if !ok {
+		if st, ok = kindStatus[e.Kind]; !ok {
+			st = logtoStatus{http.StatusBadRequest, "request.invalid_input"}
+		}
+	}
+	return &apiError{st.status, st.code, e.Message}
+}

@@ -1,0 +1,114 @@
+package management
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/monban/monban/internal/store"
+)
+
+// The handlers that only adapt one directory call to HTTP: the path's ids
+// in, the status and JSON shape out.
+
+// read answers a read of the row the path's id names.
+func read[T, J any](one func(T) J, get func(context.Context, string) (T, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return reply(w, one)(get(r.Context(), r.PathValue("id")))
+	}
+}
+
+// listAll answers a listing: one page of what list gives.
+func listAll[T, J any](one func(T) J, list func(context.Context, store.Page) ([]T, int, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return writePage(w, r, one, func(page store.Page) ([]T, int, error) { return list(r.Context(), page) })
+	}
+}
+
+// listOf answers a listing of what belongs to the row the path's id names.
+func listOf[T, J any](one func(T) J, list func(context.Context, string, store.Page) ([]T, int, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return writePage(w, r, one, func(page store.Page) ([]T, int, error) { return list(r.Context(), r.PathValue("id"), page) })
+	}
+}
+
+// remove answers the deletion of the row the path's id names.
+func remove(del func(context.Context, string) error, after func(*http.Request)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return noContent(w, r, del(r.Context(), r.PathValue("id")), after)
+	}
+}
+
+// unlink answers the deletion of what the path parameter param names from
+// the row the path's id names.
+func unlink(del func(context.Context, string, string) error, param string, after func(*http.Request)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return noContent(w, r, del(r.Context(), r.PathValue("id"), r.PathValue(param)), after)
+	}
+}
+
+// created returns what answers a creation: its error, or 201 with the
+// JSON one makes of what was created, once the change is recorded.
+func created[T, J any](s *server, w http.ResponseWriter, r *http.Request, one func(T) J) func(T, error) error {
+	return func(v T, err error) error {
+		if err != nil {
+			return err
+		}
+		return s.created(w, r, one(v))
+	}
+}
+
+// flag reads a body of type B whose one field, a boolean, must be given:
+// missing is the message when it is not.
+func flag[B interface{ flag() *bool }](w http.ResponseWriter, r *http.Request, missing string) (bool, error) {
+	var body B
+	if err := decode(w, r, &body); err != nil {
+		return false, err
+	}
+	if v := body.flag(); v != nil {
+		return *v, nil
+	}
+	return false, invalid(missing)
+}
+
+// The bodies that set one flag.
+type (
+	isDefaultBody struct {
+		IsDefault *bool `json:"isDefault"`
+	}
+	isSuspendedBody struct {
+		IsSuspended *bool `json:"isSuspended"`
+	}
+)
+
+func (b isDefaultBody) flag() *bool   { return b.IsDefault }
+func (b isSuspendedBody) flag() *bool { return b.IsSuspended }
+
+// The bodies that name the rows to link.
+type (
+	roleIDs struct {
+		RoleIDs []string `json:"roleIds"`
+	}
+	applicationIDs struct {
+		ApplicationIDs []string `json:"applicationIds"`
+	}
+	userIDs struct {
+		UserIDs []string `json:"userIds"`
+	}
+)
+
+// link answers the linking of the rows a body of type B names (ids reads
+// them) to the row the path's id names: 201 without a body, as Logto
+// answers.
+func link[B any](ids func(B) []string, give func(context.Context, string, []string) error, after func(*http.Request)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var body B
+		if err := decode(w, r, &body); err != nil {
+			return err
+		}
+		return createdEmpty(w, r, after, give(r.Context(), r.PathValue("id"), ids(body)))
+	}
+}
+
+func (b roleIDs) ids() []string        { return b.RoleIDs }
+func (b applicationIDs) ids() []string { return b.ApplicationIDs }
+func (b userIDs) ids() []string        { return b.UserIDs }
