@@ -17,6 +17,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/migratetest"
 	"github.com/monban/monban/internal/store/sqlstore"
 	"github.com/monban/monban/internal/store/storetest"
 )
@@ -364,25 +365,8 @@ func TestMigrationsDownUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sqlstore.Migrations(), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 0); err != nil {
-		t.Fatalf("DownTo(0): %v", err)
-	}
-	var tables int
-	if err := db.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE 'goose%'").
-		Scan(&tables); err != nil {
-		t.Fatal(err)
-	}
-	if tables != 0 {
-		t.Errorf("%d tables left after migrating down", tables)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatalf("Up after DownTo(0): %v", err)
-	}
+	migratetest.DownUp(t, db, goose.DialectPostgres,
+		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE 'goose%'")
 }
 
 // TestOpenErrors needs no server: the messages must name the address but

@@ -15,9 +15,23 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/migratetest"
 	"github.com/monban/monban/internal/store/sqlstore"
 	"github.com/monban/monban/internal/store/storetest"
 )
+
+// openTemp opens a store on a new file in a temporary folder, closed when
+// the test ends, and returns it with the file's path.
+func openTemp(t *testing.T) (*sqlstore.Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "monban.db")
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
@@ -100,12 +114,7 @@ func TestReopen(t *testing.T) {
 // timeout must make them wait for each other instead of failing.
 func TestTwoInstances(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "monban.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, path := openTemp(t)
 	b, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -170,11 +179,7 @@ func TestTwoInstances(t *testing.T) {
 
 func TestRotatePromotesNextKey(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "monban.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := openTemp(t)
 	storetest.Unlock(t, s, storetest.NewKey(t))
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	cur := store.SigningKey{ID: "k1", Algorithm: "ES256", Status: store.KeyCurrent, PrivateKey: []byte("1"), CreatedAt: now}
@@ -230,12 +235,7 @@ func (e codeOnly) Unwrap() error { return e.err }
 // TestMigrationsDownUp runs every migration down and up again, so that the
 // Down sections are checked too.
 func TestMigrationsDownUp(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "monban.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, path := openTemp(t)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -244,25 +244,8 @@ func TestMigrationsDownUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sqlstore.Migrations(), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 0); err != nil {
-		t.Fatalf("DownTo(0): %v", err)
-	}
-	var tables int
-	if err := db.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'goose%' AND name NOT LIKE 'sqlite%'").
-		Scan(&tables); err != nil {
-		t.Fatal(err)
-	}
-	if tables != 0 {
-		t.Errorf("%d tables left after migrating down", tables)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatalf("Up after DownTo(0): %v", err)
-	}
+	migratetest.DownUp(t, db, goose.DialectSQLite3,
+		"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'goose%' AND name NOT LIKE 'sqlite%'")
 }
 
 // Encrypting the secrets an earlier version stored in the clear leaves no
@@ -270,12 +253,7 @@ func TestMigrationsDownUp(t *testing.T) {
 // nor in a WAL frame not yet checkpointed.
 func TestPlaintextScrubbedFromFile(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "monban.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, path := openTemp(t)
 	secrets := map[string]string{}
 	for i := range 20 {
 		id := fmt.Sprintf("k%02d", i)
