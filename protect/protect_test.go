@@ -88,10 +88,10 @@ type shop struct {
 func newShop(t *testing.T) *shop {
 	t.Helper()
 	srv := monbantest.Start(t, monbantest.Options{})
-	res := srv.CreateResource(t, "Shopping", "https://shopping.api", 0, "read:products", "write:products")
-	rw := srv.CreateRole(t, "Shop client", res.Scopes["read:products"], res.Scopes["write:products"])
-	ro := srv.CreateRole(t, "Shop reader", res.Scopes["read:products"])
-	return &shop{srv: srv, res: res, readWrite: srv.CreateApp(t, "Order sync", rw), readOnly: srv.CreateApp(t, "Stats", ro)}
+	res := srv.CreateShop(t, 0)
+	return &shop{srv: srv, res: res,
+		readWrite: srv.CreateAppWith(t, "Order sync", "Shop client", res, "read:products", "write:products"),
+		readOnly:  srv.CreateAppWith(t, "Stats", "Shop reader", res, "read:products")}
 }
 
 func (s *shop) verifier(t *testing.T, edit func(*Config)) (*Verifier, *monbantest.Counter) {
