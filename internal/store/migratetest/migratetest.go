@@ -5,6 +5,7 @@ package migratetest
 
 import (
 	"database/sql"
+	"io"
 	"testing"
 
 	"github.com/pressly/goose/v3"
@@ -12,12 +13,22 @@ import (
 	"github.com/monban/monban/internal/store/sqlstore"
 )
 
-// DownUp migrates db, already at the latest version, down to version 0,
-// fails the test if tablesQuery (which counts the tables other than the
-// engine's and goose's own) finds any left, and migrates it up again.
-func DownUp(t testing.TB, db *sql.DB, dialect goose.Dialect, tablesQuery string) {
+// DownUp closes st, a store just opened (and so migrated to the latest
+// version), connects to its database again with connect, migrates it down
+// to version 0, fails the test if tablesQuery (which counts the tables
+// other than the engine's and goose's own) finds any left, and migrates it
+// up again.
+func DownUp(t testing.TB, st io.Closer, connect func() (*sql.DB, error), dialect goose.Dialect, tablesQuery string) {
 	t.Helper()
 	ctx := t.Context()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
 	p, err := goose.NewProvider(dialect, db, sqlstore.Migrations(), goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		t.Fatal(err)

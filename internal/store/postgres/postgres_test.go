@@ -357,15 +357,11 @@ func TestMigrationsDownUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
+	reconnect := func() (*sql.DB, error) {
+		db, _, err := connect(ctx, dbURL)
+		return db, err
 	}
-	db, _, err := connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	migratetest.DownUp(t, db, goose.DialectPostgres,
+	migratetest.DownUp(t, s, reconnect, goose.DialectPostgres,
 		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE 'goose%'")
 }
 

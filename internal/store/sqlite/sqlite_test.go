@@ -236,15 +236,7 @@ func (e codeOnly) Unwrap() error { return e.err }
 // Down sections are checked too.
 func TestMigrationsDownUp(t *testing.T) {
 	s, path := openTemp(t)
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	migratetest.DownUp(t, db, goose.DialectSQLite3,
+	migratetest.DownUp(t, s, func() (*sql.DB, error) { return sql.Open("sqlite", dsn(path)) }, goose.DialectSQLite3,
 		"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'goose%' AND name NOT LIKE 'sqlite%'")
 }
 
