@@ -17,7 +17,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/migratetest"
+	"github.com/monban/monban/internal/store/enginetest"
 	"github.com/monban/monban/internal/store/sqlstore"
 	"github.com/monban/monban/internal/store/storetest"
 )
@@ -30,32 +30,17 @@ func needServer(t *testing.T) {
 	}
 }
 
+// openStore is Open as an enginetest.Opener.
+func openStore(ctx context.Context, dbURL string) (store.Store, error) { return Open(ctx, dbURL) }
+
 func TestConformance(t *testing.T) {
 	needServer(t)
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), NewTestDatabase(t))
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		storetest.Unlock(t, s, storetest.NewKey(t))
-		return s
-	})
+	enginetest.Conformance(t, NewTestDatabase, openStore)
 }
 
 func TestSecrets(t *testing.T) {
 	needServer(t)
-	var dbURL string
-	open := func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), dbURL)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return s
-	}
-	storetest.Secrets(t, func(t *testing.T) store.Store {
-		dbURL = NewTestDatabase(t)
-		return open(t)
-	}, open)
+	enginetest.Secrets(t, NewTestDatabase, openStore)
 }
 
 // TestConcurrentMigrations opens several stores on one new database at
@@ -361,7 +346,7 @@ func TestMigrationsDownUp(t *testing.T) {
 		db, _, err := connect(ctx, dbURL)
 		return db, err
 	}
-	migratetest.DownUp(t, s, reconnect, goose.DialectPostgres,
+	enginetest.DownUp(t, s, reconnect, goose.DialectPostgres,
 		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE 'goose%'")
 }
 

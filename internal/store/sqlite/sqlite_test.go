@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -15,7 +16,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/migratetest"
+	"github.com/monban/monban/internal/store/enginetest"
 	"github.com/monban/monban/internal/store/sqlstore"
 	"github.com/monban/monban/internal/store/storetest"
 )
@@ -24,7 +25,7 @@ import (
 // the test ends, and returns it with the file's path.
 func openTemp(t *testing.T) (*sqlstore.Store, string) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "monban.db")
+	path := newPath(t)
 	s, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
@@ -33,31 +34,15 @@ func openTemp(t *testing.T) (*sqlstore.Store, string) {
 	return s, path
 }
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), filepath.Join(t.TempDir(), "monban.db"))
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		storetest.Unlock(t, s, storetest.NewKey(t))
-		return s
-	})
-}
+// newPath names a database file in a new temporary folder.
+func newPath(t testing.TB) string { return filepath.Join(t.TempDir(), "monban.db") }
 
-func TestSecrets(t *testing.T) {
-	var path string
-	open := func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), path)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return s
-	}
-	storetest.Secrets(t, func(t *testing.T) store.Store {
-		path = filepath.Join(t.TempDir(), "monban.db")
-		return open(t)
-	}, open)
-}
+// openStore is Open as an enginetest.Opener.
+func openStore(ctx context.Context, path string) (store.Store, error) { return Open(ctx, path) }
+
+func TestConformance(t *testing.T) { enginetest.Conformance(t, newPath, openStore) }
+
+func TestSecrets(t *testing.T) { enginetest.Secrets(t, newPath, openStore) }
 
 func TestOpenCreatesPrivateFiles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b", "monban.db")
@@ -236,7 +221,7 @@ func (e codeOnly) Unwrap() error { return e.err }
 // Down sections are checked too.
 func TestMigrationsDownUp(t *testing.T) {
 	s, path := openTemp(t)
-	migratetest.DownUp(t, s, func() (*sql.DB, error) { return sql.Open("sqlite", dsn(path)) }, goose.DialectSQLite3,
+	enginetest.DownUp(t, s, func() (*sql.DB, error) { return sql.Open("sqlite", dsn(path)) }, goose.DialectSQLite3,
 		"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'goose%' AND name NOT LIKE 'sqlite%'")
 }
 
