@@ -2,11 +2,11 @@ import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
-import { LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
 import type { Application, AppType, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { Icon, type IconName } from '../ui/icons';
-import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, PageHeader, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, PageHeader, TextArea, TextField, toast } from '../ui/ui';
 import { PickDialog, roleItem } from '../ui/PickDialog';
 import { rememberSecret } from './secrets';
 
@@ -37,15 +37,10 @@ export function Applications() {
   const list = useAsync(() => api.all<Application>('/api/applications'), []);
   const { q, setQ, rows, count } = useSearch(list.data, (a, b) => b.createdAt - a.createdAt, (a) => [a.name, a.id, a.description]);
   const [creating, setCreating] = useState(false);
-  const create = () => (
-    <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-      Create application
-    </Button>
-  );
 
   return (
     <div class="page">
-      <PageHeader title="Applications" subtitle="Services and apps that get tokens from Monban: machine-to-machine clients and apps that sign users in." actions={create()} />
+      <PageHeader title="Applications" subtitle="Services and apps that get tokens from Monban: machine-to-machine clients and apps that sign users in." actions={<CreateButton onClick={() => setCreating(true)}>Create application</CreateButton>} />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Applications could not be loaded" /> : null}
       <Card padded={false}>
         <SearchToolbar value={q} onInput={setQ} placeholder="Search by name or App ID" label="Search applications" count={count} />
@@ -80,7 +75,7 @@ export function Applications() {
           ))}
         </ListTable>
         {list.data && rows.length === 0 && (
-          <EmptyState icon="apps" title={q ? 'No application matches' : 'No applications yet'} action={!q && create()}>
+          <EmptyState icon="apps" title={q ? 'No application matches' : 'No applications yet'} action={!q && <CreateButton onClick={() => setCreating(true)}>Create application</CreateButton>}>
             {q ? 'Try another name or App ID.' : 'Create a machine-to-machine app to call your APIs or the Management API.'}
           </EmptyState>
         )}

@@ -2,10 +2,10 @@ import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
 import { navigate } from '../router';
-import { LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
 import type { Resource } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDuration, FormButtons, PageHeader, TextField, toast } from '../ui/ui';
+import { Badge, Card, Dialog, EmptyState, ErrorBanner, formatDuration, FormButtons, PageHeader, TextField, toast } from '../ui/ui';
 
 export function ResourceIcon({ builtIn }: { builtIn?: boolean }) {
   return (
@@ -25,11 +25,7 @@ export function Resources() {
       <PageHeader
         title="API resources"
         subtitle="The APIs Monban issues access tokens for, named by their indicator (the token's audience), with their permissions."
-        actions={
-          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-            Create API resource
-          </Button>
-        }
+        actions={<CreateButton onClick={() => setCreating(true)}>Create API resource</CreateButton>}
       />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="API resources could not be loaded" /> : null}
       <Card padded={false}>

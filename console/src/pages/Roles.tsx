@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
 import { navigate, useLocation } from '../router';
-import { LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
 import type { Role, RoleType } from '../types';
 import { Icon } from '../ui/icons';
 import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, FormButtons, PageHeader, Tabs, TextArea, TextField, toast } from '../ui/ui';
@@ -25,14 +25,9 @@ export function Roles() {
   const list = useAsync(() => api.all<Role>('/api/roles', { type }), [type]);
   const { q, setQ, rows, count } = useSearch(list.data, (a, b) => a.name.localeCompare(b.name), (r) => [r.name, r.description]);
   const [creating, setCreating] = useState(false);
-  const create = () => (
-    <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-      Create role
-    </Button>
-  );
   return (
     <div class="page">
-      <PageHeader title="Roles" subtitle="Roles group API permissions. User roles are given to users; machine-to-machine roles to machine-to-machine apps." actions={create()} />
+      <PageHeader title="Roles" subtitle="Roles group API permissions. User roles are given to users; machine-to-machine roles to machine-to-machine apps." actions={<CreateButton onClick={() => setCreating(true)}>Create role</CreateButton>} />
       <Tabs
         tabs={[
           { id: 'User', label: 'User roles' },
@@ -64,7 +59,7 @@ export function Roles() {
             ))}
           </ListTable>
           {list.data && rows.length === 0 && (
-            <EmptyState icon="role" title={q ? 'No role matches' : `No ${type === 'User' ? 'user' : 'machine-to-machine'} roles yet`} action={!q && create()}>
+            <EmptyState icon="role" title={q ? 'No role matches' : `No ${type === 'User' ? 'user' : 'machine-to-machine'} roles yet`} action={!q && <CreateButton onClick={() => setCreating(true)}>Create role</CreateButton>}>
               {q ? 'Try another name.' : type === 'User' ? 'Create a role to give users permissions on your APIs.' : 'Create a role to give machine-to-machine apps permissions on your APIs.'}
             </EmptyState>
           )}

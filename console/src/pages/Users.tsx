@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { navigate, useLocation } from '../router';
-import { LinkRow, ListTable, RowLink, SearchToolbar } from '../ui/ListPage';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar } from '../ui/ListPage';
 import type { User } from '../types';
 import { userDisplayName } from '../types';
 import { Badge, Banner, Button, Card, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, Pagination, TextField, toast } from '../ui/ui';
@@ -43,14 +43,9 @@ export function Users() {
   const pageSize = 20;
   const list = useAsync(() => api.page<User>('/api/users', page, pageSize, { search: search || undefined }), [search, page]);
   const [creating, setCreating] = useState(false);
-  const add = () => (
-    <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-      Add user
-    </Button>
-  );
   return (
     <div class="page">
-      <PageHeader title="Users" subtitle="The people who sign in to your apps: their profiles, passwords, roles and status." actions={add()} />
+      <PageHeader title="Users" subtitle="The people who sign in to your apps: their profiles, passwords, roles and status." actions={<CreateButton onClick={() => setCreating(true)}>Add user</CreateButton>} />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Users could not be loaded" /> : null}
       <Card padded={false}>
         <SearchToolbar
@@ -94,7 +89,7 @@ export function Users() {
           ))}
         </ListTable>
         {list.data && list.data.items.length === 0 && (
-          <EmptyState icon="users" title={search ? 'No user matches' : 'No users yet'} action={!search && add()}>
+          <EmptyState icon="users" title={search ? 'No user matches' : 'No users yet'} action={!search && <CreateButton onClick={() => setCreating(true)}>Add user</CreateButton>}>
             {search ? 'Try another name, username, email or phone number.' : 'Add users here, or let them sign up through your apps.'}
           </EmptyState>
         )}

@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { Link, navigate } from '../router';
-import { SearchBox, SkeletonRows } from './ui';
+import { Button, SearchBox, SkeletonRows } from './ui';
 
 /** A column head of a ListTable; hide hides the column on small or medium screens. */
 export type Head = { label: string; hide?: 'sm' | 'md' };
@@ -72,5 +72,15 @@ export function RowLink({ href, children }: { href: string; children: ComponentC
     <Link href={href} class="row-anchor" onClick={(e) => e.stopPropagation()}>
       {children}
     </Link>
+  );
+}
+
+// CreateButton is a list page's primary "+" button, that opens its create
+// dialog (in its header, and again in the empty state of an empty list).
+export function CreateButton({ onClick, children }: { onClick: () => void; children: ComponentChildren }) {
+  return (
+    <Button variant="primary" icon="plus" onClick={onClick}>
+      {children}
+    </Button>
   );
 }
