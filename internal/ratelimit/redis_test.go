@@ -88,6 +88,19 @@ func newTestRedis(t testing.TB, url, prefix string, logger *slog.Logger, opts ..
 	return r
 }
 
+// unreachableRedis is a Redis limiter whose server does not answer
+// (nothing listens on port 1), closed when the test ends. It waits timeout
+// for an answer and does not try Redis again within the test.
+func unreachableRedis(t *testing.T, logger *slog.Logger, timeout time.Duration) *Redis {
+	t.Helper()
+	r, err := NewRedisURL("redis://127.0.0.1:1/0", nil, logger, WithTimeout(timeout), WithRetryInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
 // logCounter counts the log records by message, from several goroutines.
 type logCounter struct {
 	mu   sync.Mutex
@@ -244,11 +257,7 @@ func TestRedisFallbackClosedPort(t *testing.T) {
 	var logs logCounter
 	// Long enough that no busy machine takes it to be refused.
 	const timeout = 500 * time.Millisecond
-	r, err := NewRedisURL("redis://127.0.0.1:1/0", nil, logs.logger(), WithTimeout(timeout), WithRetryInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := unreachableRedis(t, logs.logger(), timeout)
 	calls := &countingScripter{Scripter: r.client}
 	r.client = calls
 	rule := Rule{Name: "token", Rate: 0.1, Burst: 3}
