@@ -8,6 +8,7 @@ import { appTypeLabel } from '../types';
 import { DeleteDialog } from '../ui/DeleteDialog';
 import { FormCard } from '../ui/FormCard';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, IconButton, ListField, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { CopyValue } from '../ui/CopyValue';
 import { AssignedCard, Table } from '../ui/ListCard';
 import { AppTypeIcon, AssignM2MRolesDialog } from './Applications';
 import { LogTable } from './AuditLogs';
@@ -113,18 +114,9 @@ function CredentialsCard({ app }: { app: Application }) {
   return (
     <Card title="Credentials" description={confidential ? 'The App ID and an App Secret authenticate the app at the token endpoint (HTTP Basic or form fields).' : 'A public client: it proves itself with PKCE, never with a secret.'}>
       <div class="kv-grid">
-        <div class="kv">
-          <span class="kv-label">App ID</span>
-          <CopyField label="App ID" value={app.id} />
-        </div>
-        <div class="kv">
-          <span class="kv-label">Token endpoint</span>
-          <CopyField label="Token endpoint" value={cfg.tokenEndpoint} />
-        </div>
-        <div class="kv">
-          <span class="kv-label">Issuer</span>
-          <CopyField label="Issuer" value={cfg.issuer} />
-        </div>
+        <CopyValue label="App ID" value={app.id} />
+        <CopyValue label="Token endpoint" value={cfg.tokenEndpoint} />
+        <CopyValue label="Issuer" value={cfg.issuer} />
       </div>
       {confidential && <Secrets app={app} />}
     </Card>

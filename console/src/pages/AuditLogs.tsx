@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAsync, useDebounced, useTitle } from '../hooks';
@@ -94,6 +95,19 @@ export function describeKey(key: string, result?: unknown): string {
   return key;
 }
 
+// Filter is one field of the log list's filter bar: a label over the
+// control (children) whose id is id.
+function Filter({ id, label, children }: { id: string; label: string; children: ComponentChildren }) {
+  return (
+    <div class="filter">
+      <label for={id} class="filter-label">
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
+
 function ResultBadge({ result }: { result: unknown }) {
   return result === 'Error' ? <Badge tone="danger">Error</Badge> : <Badge tone="success">Success</Badge>;
 }
@@ -136,35 +150,17 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
   return (
     <Card padded={false}>
       <div class="table-toolbar filters">
-        <div class="filter">
-          <label for="log-key" class="filter-label">
-            Event
-          </label>
-          <input
-            id="log-key"
-            class="input mono"
-            list="log-keys"
-            placeholder="All events"
-            value={key}
-            onInput={filterBy(setKey, 'logKey')}
-          />
+        <Filter id="log-key" label="Event">
+          <input id="log-key" class="input mono" list="log-keys" placeholder="All events" value={key} onInput={filterBy(setKey, 'logKey')} />
           <datalist id="log-keys">
             {knownLogKeys.map((k) => (
               <option key={k} value={k} />
             ))}
           </datalist>
-        </div>
+        </Filter>
         {!applicationId && (
-          <div class="filter">
-            <label for="log-app" class="filter-label">
-              Application
-            </label>
-            <select
-              id="log-app"
-              class="input select"
-              value={app}
-              onChange={filterBy(setApp, 'applicationId')}
-            >
+          <Filter id="log-app" label="Application">
+            <select id="log-app" class="input select" value={app} onChange={filterBy(setApp, 'applicationId')}>
               <option value="">All applications</option>
               {(apps.data ?? []).map((a) => (
                 <option key={a.id} value={a.id}>
@@ -173,21 +169,12 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
               ))}
               {app && !appNames.has(app) && <option value={app}>{app}</option>}
             </select>
-          </div>
+          </Filter>
         )}
         {!userId && (
-          <div class="filter">
-            <label for="log-user" class="filter-label">
-              User ID
-            </label>
-            <input
-              id="log-user"
-              class="input mono"
-              placeholder="Any user"
-              value={user}
-              onInput={filterBy(setUser, 'userId')}
-            />
-          </div>
+          <Filter id="log-user" label="User ID">
+            <input id="log-user" class="input mono" placeholder="Any user" value={user} onInput={filterBy(setUser, 'userId')} />
+          </Filter>
         )}
         <div class="filter filter-end">
           {anyFilter && (

@@ -4,7 +4,8 @@ import { getConfig } from '../auth';
 import { useAction, useAsync, useTitle } from '../hooks';
 import type { SigningKey } from '../types';
 import { ListTable } from '../ui/ListPage';
-import { Badge, Banner, Button, Card, CopyField, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, toast } from '../ui/ui';
+import { CopyValue } from '../ui/CopyValue';
 
 const algorithms = [
   { value: 'ES256', label: 'ES256', text: 'ECDSA P-256 with SHA-256. Small and fast; the default.' },
@@ -44,14 +45,8 @@ export function SigningKeys() {
       />
       <Card title="Published keys (JWKS)" description="APIs fetch the public keys from here and pick one by the token's kid.">
         <div class="kv-grid">
-          <div class="kv">
-            <span class="kv-label">JWKS URI</span>
-            <CopyField label="JWKS URI" value={`${cfg.issuer}/jwks`} />
-          </div>
-          <div class="kv">
-            <span class="kv-label">Issuer</span>
-            <CopyField label="Issuer" value={cfg.issuer} />
-          </div>
+          <CopyValue label="JWKS URI" value={`${cfg.issuer}/jwks`} />
+          <CopyValue label="Issuer" value={cfg.issuer} />
         </div>
       </Card>
       {keys.error ? <ErrorBanner error={keys.error} onRetry={keys.reload} title="Signing keys could not be loaded" /> : null}
