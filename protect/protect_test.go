@@ -108,6 +108,16 @@ func (s *shop) verifier(t *testing.T, edit func(*Config)) (*Verifier, *monbantes
 	return v, c
 }
 
+// clockedVerifier is s.verifier with a clock that the test moves on,
+// starting now.
+func (s *shop) clockedVerifier(t *testing.T) (*Verifier, *monbantest.Counter, *monbantest.Clock) {
+	t.Helper()
+	v, c := s.verifier(t, nil)
+	clk := monbantest.NewClock(time.Now())
+	v.now = clk.Now
+	return v, c, clk
+}
+
 func (s *shop) token(t *testing.T, app monbantest.App, scopes ...string) string {
 	t.Helper()
 	return s.srv.Token(t, app, s.res.Indicator, scopes...)["access_token"].(string)
@@ -258,9 +268,7 @@ func TestShoppingAPI(t *testing.T) {
 // have passed since the last fetch).
 func TestKeyRotation(t *testing.T) {
 	s := newShop(t)
-	v, c := s.verifier(t, nil)
-	clk := monbantest.NewClock(time.Now())
-	v.now = clk.Now
+	v, c, clk := s.clockedVerifier(t)
 	old := s.token(t, s.readWrite, "read:products")
 	if _, err := v.Verify(context.Background(), old); err != nil {
 		t.Fatal(err)
@@ -597,9 +605,7 @@ func TestCache(t *testing.T) {
 // If-None-Match; a 304 keeps them.
 func TestKeysAge(t *testing.T) {
 	s := newShop(t)
-	v, c := s.verifier(t, nil)
-	clk := monbantest.NewClock(time.Now())
-	v.now = clk.Now
+	v, c, clk := s.clockedVerifier(t)
 	tok := s.token(t, s.readWrite, "read:products")
 	v.cache = nil
 	if _, err := v.Verify(context.Background(), tok); err != nil {
