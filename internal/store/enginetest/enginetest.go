@@ -43,6 +43,32 @@ func Secrets(t *testing.T, fresh func(testing.TB) string, open Opener) {
 	}, again)
 }
 
+// Reopen runs the reopen suite on the database at loc: it is opened with
+// open, its secrets unlocked with one key each time, and read directly
+// through connect.
+func Reopen(t *testing.T, loc string, open Opener, connect func() (*sql.DB, error)) {
+	key := storetest.NewKey(t)
+	storetest.Reopen(t,
+		func() (store.Store, error) {
+			s, err := open(t.Context(), loc)
+			if err == nil {
+				_, err = s.UnlockSecrets(t.Context(), key)
+			}
+			return s, err
+		},
+		connect)
+}
+
+// UnlockShared unlocks, with one new key, the secrets of stores open on
+// one database, as the instances of one deployment share their key.
+func UnlockShared(t testing.TB, stores ...store.Store) {
+	t.Helper()
+	key := storetest.NewKey(t)
+	for _, s := range stores {
+		storetest.Unlock(t, s, key)
+	}
+}
+
 func mustOpen(t *testing.T, open Opener, loc string) store.Store {
 	t.Helper()
 	s, err := open(t.Context(), loc)

@@ -112,16 +112,7 @@ func checkMigrationsOnce(t *testing.T, dbURL string) {
 func TestReopen(t *testing.T) {
 	needServer(t)
 	dbURL := NewTestDatabase(t)
-	key := storetest.NewKey(t)
-	storetest.Reopen(t,
-		func() (store.Store, error) {
-			s, err := Open(t.Context(), dbURL)
-			if err == nil {
-				_, err = s.UnlockSecrets(t.Context(), key)
-			}
-			return s, err
-		},
-		func() (*sql.DB, error) { db, _, err := connect(t.Context(), dbURL); return db, err })
+	enginetest.Reopen(t, dbURL, openStore, func() (*sql.DB, error) { db, _, err := connect(t.Context(), dbURL); return db, err })
 }
 
 // TestConcurrentReadModifyWrite has goroutines on two stores (two instances
@@ -163,9 +154,7 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	key := storetest.NewKey(t)
-	storetest.Unlock(t, a, key)
-	storetest.Unlock(t, b, key)
+	enginetest.UnlockShared(t, a, b)
 
 	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	const nResources, nScopes = 3, 8

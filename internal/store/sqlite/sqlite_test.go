@@ -81,17 +81,8 @@ func TestOpenOddPath(t *testing.T) {
 // TestReopen checks that data survives closing and that opening an
 // up-to-date database applies no migration again.
 func TestReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "monban.db")
-	key := storetest.NewKey(t)
-	storetest.Reopen(t,
-		func() (store.Store, error) {
-			s, err := Open(t.Context(), path)
-			if err == nil {
-				_, err = s.UnlockSecrets(t.Context(), key)
-			}
-			return s, err
-		},
-		func() (*sql.DB, error) { return sql.Open("sqlite", path) })
+	path := newPath(t)
+	enginetest.Reopen(t, path, openStore, func() (*sql.DB, error) { return sql.Open("sqlite", path) })
 }
 
 // TestTwoInstances has two stores on one file, as two server processes
@@ -105,9 +96,7 @@ func TestTwoInstances(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	key := storetest.NewKey(t)
-	storetest.Unlock(t, a, key)
-	storetest.Unlock(t, b, key)
+	enginetest.UnlockShared(t, a, b)
 
 	if err := a.CreateRole(ctx, store.Role{ID: "r", Name: "r", Type: store.RoleMachineToMachine}); err != nil {
 		t.Fatal(err)
