@@ -17,9 +17,7 @@ import (
 // http://localhost:3001) and the App ID and App Secret with your app's.
 func localMonban(env *monbantest.Env) (*monbantest.Server, monbantest.App) {
 	srv := monbantest.Start(env, monbantest.Options{})
-	res := srv.CreateResource(env, "Shopping", "https://shopping.api", 0, "read:products", "write:products")
-	role := srv.CreateRole(env, "Product reader", res.Scopes["read:products"])
-	return srv, srv.CreateApp(env, "Order sync", role)
+	return srv, srv.CreateAppWith(env, "Order sync", "Product reader", srv.CreateShop(env, 0), "read:products")
 }
 
 // An M2M app gets a token for an API. The first call asks the token

@@ -28,9 +28,8 @@ type shop struct {
 func newShop(t *testing.T, ttl int) shop {
 	t.Helper()
 	srv := monbantest.Start(t, monbantest.Options{})
-	res := srv.CreateResource(t, "Shopping", "https://shopping.api", ttl, "read:products", "write:products")
-	role := srv.CreateRole(t, "Shop client", res.Scopes["read:products"], res.Scopes["write:products"])
-	return shop{srv, res, srv.CreateApp(t, "Order sync", role)}
+	res := srv.CreateShop(t, ttl)
+	return shop{srv, res, srv.CreateAppWith(t, "Order sync", "Shop client", res, "read:products", "write:products")}
 }
 
 func (s shop) config(c *monbantest.Counter) Config {
@@ -60,19 +59,33 @@ func payload(t *testing.T, tok string) map[string]any {
 	return m
 }
 
+// mustNew is New for a configuration that must be valid.
+func mustNew(t *testing.T, cfg Config) *TokenSource {
+	t.Helper()
+	ts, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+// newToken makes a token source and gets its first token, which must come.
+func newToken(t *testing.T, cfg Config) (*TokenSource, *oauth2.Token) {
+	t.Helper()
+	ts := mustNew(t, cfg)
+	tok, err := ts.Token()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts, tok
+}
+
 func TestTokenSource(t *testing.T) {
 	s := newShop(t, 0)
 
 	t.Run("endpoint+basic", func(t *testing.T) {
 		c := &monbantest.Counter{}
-		ts, err := New(s.config(c))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := ts.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts, tok := newToken(t, s.config(c))
 		if tok.TokenType != "Bearer" || tok.Extra("scope") != "read:products write:products" {
 			t.Errorf("token type %q, scope %v", tok.TokenType, tok.Extra("scope"))
 		}
@@ -98,14 +111,7 @@ func TestTokenSource(t *testing.T) {
 		cfg := s.config(&monbantest.Counter{})
 		cfg.Endpoint, cfg.Issuer, cfg.AuthStyle = "", s.srv.Issuer, AuthInBody
 		cfg.Scopes = []string{"read:products"}
-		ts, err := New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := ts.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, tok := newToken(t, cfg)
 		if p := payload(t, tok.AccessToken); p["scope"] != "read:products" {
 			t.Errorf("scope %v", p["scope"])
 		}
@@ -116,14 +122,7 @@ func TestTokenSource(t *testing.T) {
 		cfg := s.config(c)
 		cfg.Endpoint, cfg.TokenURL = "", s.srv.URL+"/oauth/token"
 		cfg.Resource, cfg.Audience = "", s.res.Indicator
-		ts, err := New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tok, err := ts.Token()
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, tok := newToken(t, cfg)
 		if p := payload(t, tok.AccessToken); p["aud"] != s.res.Indicator {
 			t.Errorf("aud %v", p["aud"])
 		}
@@ -134,10 +133,7 @@ func TestTokenSource(t *testing.T) {
 
 	t.Run("one request for concurrent callers", func(t *testing.T) {
 		c := &monbantest.Counter{}
-		ts, err := New(s.config(c))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts := mustNew(t, s.config(c))
 		var wg sync.WaitGroup
 		toks := make([]string, 64)
 		start := make(chan struct{})
@@ -179,11 +175,7 @@ func TestTokenSource(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				cfg := s.config(&monbantest.Counter{})
 				tc.edit(&cfg)
-				ts, err := New(cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, err = ts.Token()
+				_, err := mustNew(t, cfg).Token()
 				var e *Error
 				if !errors.As(err, &e) {
 					t.Fatalf("error %v (%T) is no *Error", err, err)
@@ -203,21 +195,15 @@ func TestTokenSource(t *testing.T) {
 		// The same server under another name: its document names
 		// 127.0.0.1, so discovery must refuse it.
 		cfg.Endpoint = strings.Replace(s.srv.URL, "127.0.0.1", "localhost", 1)
-		ts, err := New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts := mustNew(t, cfg)
 		if _, err := ts.Token(); err == nil || !strings.Contains(err.Error(), "issuer") {
 			t.Errorf("error %v, want an issuer mismatch", err)
 		}
 	})
 
 	t.Run("client", func(t *testing.T) {
-		ts, err := New(Config{Endpoint: s.srv.URL, AppID: monbantest.AdminID, AppSecret: monbantest.AdminSecret,
+		ts := mustNew(t, Config{Endpoint: s.srv.URL, AppID: monbantest.AdminID, AppSecret: monbantest.AdminSecret,
 			Resource: s.srv.ManagementIndicator, Scopes: []string{"all"}})
-		if err != nil {
-			t.Fatal(err)
-		}
 		for name, hc := range map[string]*http.Client{"Client": ts.Client(context.Background()), "oauth2.NewClient": oauth2.NewClient(context.Background(), ts)} {
 			res, err := hc.Get(s.srv.URL + "/api/applications")
 			if err != nil {
@@ -231,10 +217,7 @@ func TestTokenSource(t *testing.T) {
 	})
 
 	t.Run("context", func(t *testing.T) {
-		ts, err := New(s.config(&monbantest.Counter{}))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts := mustNew(t, s.config(&monbantest.Counter{}))
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		if _, err := ts.TokenContext(ctx); !errors.Is(err, context.Canceled) {
@@ -257,10 +240,7 @@ func TestRefresh(t *testing.T) {
 	}{{3600, 60 * time.Second}, {300, 30 * time.Second}} {
 		s := newShop(t, tc.ttl)
 		c := &monbantest.Counter{}
-		ts, err := New(s.config(c))
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts := mustNew(t, s.config(c))
 		clk := monbantest.NewClock(time.Now())
 		ts.now = clk.Now
 		first, err := ts.Token()
@@ -321,10 +301,7 @@ func TestBadAnswers(t *testing.T) {
 	}))
 	defer srv.Close()
 	get := func(path string) (*oauth2.Token, error) {
-		ts, err := New(Config{TokenURL: srv.URL + path, AppID: "a", AppSecret: "b"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		ts := mustNew(t, Config{TokenURL: srv.URL + path, AppID: "a", AppSecret: "b"})
 		return ts.Token()
 	}
 	if _, err := get("/huge"); err == nil || !strings.Contains(err.Error(), "larger than") {

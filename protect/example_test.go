@@ -20,9 +20,7 @@ import (
 // http://localhost:3001/oidc) instead.
 func localMonban(env *monbantest.Env) (*monbantest.Server, monbantest.App) {
 	srv := monbantest.Start(env, monbantest.Options{})
-	res := srv.CreateResource(env, "Shopping", "https://shopping.api", 0, "read:products", "write:products")
-	role := srv.CreateRole(env, "Product reader", res.Scopes["read:products"])
-	return srv, srv.CreateApp(env, "Stats", role)
+	return srv, srv.CreateAppWith(env, "Stats", "Product reader", srv.CreateShop(env, 0), "read:products")
 }
 
 // An API with two routes, each needing its own permission. A client with

@@ -88,10 +88,10 @@ type shop struct {
 func newShop(t *testing.T) *shop {
 	t.Helper()
 	srv := monbantest.Start(t, monbantest.Options{})
-	res := srv.CreateResource(t, "Shopping", "https://shopping.api", 0, "read:products", "write:products")
-	rw := srv.CreateRole(t, "Shop client", res.Scopes["read:products"], res.Scopes["write:products"])
-	ro := srv.CreateRole(t, "Shop reader", res.Scopes["read:products"])
-	return &shop{srv: srv, res: res, readWrite: srv.CreateApp(t, "Order sync", rw), readOnly: srv.CreateApp(t, "Stats", ro)}
+	res := srv.CreateShop(t, 0)
+	return &shop{srv: srv, res: res,
+		readWrite: srv.CreateAppWith(t, "Order sync", "Shop client", res, "read:products", "write:products"),
+		readOnly:  srv.CreateAppWith(t, "Stats", "Shop reader", res, "read:products")}
 }
 
 func (s *shop) verifier(t *testing.T, edit func(*Config)) (*Verifier, *monbantest.Counter) {
@@ -106,6 +106,16 @@ func (s *shop) verifier(t *testing.T, edit func(*Config)) (*Verifier, *monbantes
 		t.Fatal(err)
 	}
 	return v, c
+}
+
+// clockedVerifier is s.verifier with a clock that the test moves on,
+// starting now.
+func (s *shop) clockedVerifier(t *testing.T) (*Verifier, *monbantest.Counter, *monbantest.Clock) {
+	t.Helper()
+	v, c := s.verifier(t, nil)
+	clk := monbantest.NewClock(time.Now())
+	v.now = clk.Now
+	return v, c, clk
 }
 
 func (s *shop) token(t *testing.T, app monbantest.App, scopes ...string) string {
@@ -258,9 +268,7 @@ func TestShoppingAPI(t *testing.T) {
 // have passed since the last fetch).
 func TestKeyRotation(t *testing.T) {
 	s := newShop(t)
-	v, c := s.verifier(t, nil)
-	clk := monbantest.NewClock(time.Now())
-	v.now = clk.Now
+	v, c, clk := s.clockedVerifier(t)
 	old := s.token(t, s.readWrite, "read:products")
 	if _, err := v.Verify(context.Background(), old); err != nil {
 		t.Fatal(err)
@@ -597,9 +605,7 @@ func TestCache(t *testing.T) {
 // If-None-Match; a 304 keeps them.
 func TestKeysAge(t *testing.T) {
 	s := newShop(t)
-	v, c := s.verifier(t, nil)
-	clk := monbantest.NewClock(time.Now())
-	v.now = clk.Now
+	v, c, clk := s.clockedVerifier(t)
 	tok := s.token(t, s.readWrite, "read:products")
 	v.cache = nil
 	if _, err := v.Verify(context.Background(), tok); err != nil {

@@ -200,6 +200,33 @@ func (s *Server) CreateResource(t T, name, indicator string, ttl int, scopes ...
 	return r
 }
 
+// ShopIndicator is the indicator of the shopping API that the guides
+// (docs/m2m.md), the examples and their tests set up.
+const ShopIndicator = "https://shopping.api"
+
+// CreateShop creates the shopping API: the resource ShopIndicator, named
+// "Shopping", with the permissions read:products and write:products. ttl is
+// as for CreateResource.
+func (s *Server) CreateShop(t T, ttl int) Resource {
+	t.Helper()
+	return s.CreateResource(t, "Shopping", ShopIndicator, ttl, "read:products", "write:products")
+}
+
+// CreateAppWith creates an M2M app named name holding a new role, named
+// role, with the given permissions of res (by name).
+func (s *Server) CreateAppWith(t T, name, role string, res Resource, scopes ...string) App {
+	t.Helper()
+	ids := make([]string, len(scopes))
+	for i, sc := range scopes {
+		id, ok := res.Scopes[sc]
+		if !ok {
+			t.Fatalf("resource %s has no permission %q", res.Indicator, sc)
+		}
+		ids[i] = id
+	}
+	return s.CreateApp(t, name, s.CreateRole(t, role, ids...))
+}
+
 // CreateRole creates an M2M role holding the given permission ids.
 func (s *Server) CreateRole(t T, name string, scopeIDs ...string) string {
 	t.Helper()

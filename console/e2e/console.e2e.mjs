@@ -76,6 +76,12 @@ const nav = (name) => page.getByRole('navigation').getByRole('link', { name, exa
 const toast = (text) => page.locator('.toast', { hasText: text });
 /** Waits until no dialog is open (whatever its title says meanwhile). */
 const noDialog = () => page.locator('dialog[open]').waitFor({ state: 'detached' });
+/** Picks item in the assign dialog titled title and assigns it. */
+async function assign(title, item) {
+  const d = dialog(title);
+  await d.getByText(item, { exact: true }).click();
+  await d.getByRole('button', { name: 'Assign' }).click();
+}
 const decode = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 /**
@@ -237,9 +243,7 @@ try {
     await page.locator('td', { hasText: 'write:inventory' }).waitFor();
     await page.getByRole('tab', { name: 'Machine-to-machine apps' }).click();
     await page.getByRole('button', { name: 'Assign applications' }).first().click();
-    const a = dialog('Assign applications');
-    await a.getByText('Inventory sync', { exact: true }).click();
-    await a.getByRole('button', { name: 'Assign' }).click();
+    await assign('Assign applications', 'Inventory sync');
     await page.getByRole('tabpanel').getByRole('link', { name: 'Inventory sync' }).waitFor();
     await shot('11-role-apps');
   });
@@ -253,9 +257,7 @@ try {
     await toast('“Inventory sync” removed from the role').waitFor();
     await panel.getByText('No apps hold this role').waitFor();
     await panel.getByRole('button', { name: 'Assign applications' }).last().click();
-    const a = dialog('Assign applications');
-    await a.getByText('Inventory sync', { exact: true }).click();
-    await a.getByRole('button', { name: 'Assign' }).click();
+    await assign('Assign applications', 'Inventory sync');
     await panel.getByRole('link', { name: 'Inventory sync' }).waitFor();
 
     await page.getByRole('tab', { name: 'Permissions' }).click();
@@ -443,10 +445,8 @@ try {
     await reset.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('tab', { name: 'Roles' }).click();
     await page.getByRole('button', { name: 'Assign roles' }).first().click();
-    const r = dialog('Assign roles');
     // "Admin": the user role the server seeds with the Management API's all permission.
-    await r.getByText('Admin', { exact: true }).click();
-    await r.getByRole('button', { name: 'Assign' }).click();
+    await assign('Assign roles', 'Admin');
     await page.getByRole('tabpanel').getByRole('link', { name: 'Admin', exact: true }).waitFor();
     await nav('Users').click();
     await page.getByLabel('Search users').fill('jane');

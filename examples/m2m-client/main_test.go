@@ -15,8 +15,7 @@ import (
 // run against a real Monban and a small API with the shopping API's routes.
 func TestRun(t *testing.T) {
 	monban := monbantest.Start(t, monbantest.Options{})
-	res := monban.CreateResource(t, "Shopping", "https://shopping.api", 0, "read:products", "write:products")
-	reader := monban.CreateApp(t, "Stats", monban.CreateRole(t, "Shop reader", res.Scopes["read:products"]))
+	reader := monban.CreateAppWith(t, "Stats", "Shop reader", monban.CreateShop(t, 0), "read:products")
 
 	auth, err := protect.New(protect.Config{Issuer: monban.Issuer, Audience: "https://shopping.api"})
 	if err != nil {

@@ -19,9 +19,9 @@ import (
 // add; requests without a valid token are refused.
 func TestShoppingAPI(t *testing.T) {
 	monban := monbantest.Start(t, monbantest.Options{})
-	res := monban.CreateResource(t, "Shopping", "https://shopping.api", 0, "read:products", "write:products")
-	writer := monban.CreateApp(t, "Order sync", monban.CreateRole(t, "Shop client", res.Scopes["read:products"], res.Scopes["write:products"]))
-	reader := monban.CreateApp(t, "Stats", monban.CreateRole(t, "Shop reader", res.Scopes["read:products"]))
+	res := monban.CreateShop(t, 0)
+	writer := monban.CreateAppWith(t, "Order sync", "Shop client", res, "read:products", "write:products")
+	reader := monban.CreateAppWith(t, "Stats", "Shop reader", res, "read:products")
 
 	auth, err := protect.New(protect.Config{Issuer: monban.Issuer, Audience: "https://shopping.api"})
 	if err != nil {

@@ -54,6 +54,16 @@ func newManager(t *testing.T, publishDelay time.Duration) *fixture {
 	return f
 }
 
+// newEnsured is newManager after Ensure has stored the first key.
+func newEnsured(t *testing.T, publishDelay time.Duration) *fixture {
+	t.Helper()
+	f := newManager(t, publishDelay)
+	if err := f.m.Ensure(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 // statuses returns the stored keys' statuses by id.
 func (f *fixture) statuses(t *testing.T) map[string]store.KeyStatus {
 	t.Helper()
@@ -100,11 +110,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestEnsureCreatesOneCurrentKey(t *testing.T) {
-	f := newManager(t, 0)
+	f := newEnsured(t, 0)
 	ctx := t.Context()
-	if err := f.m.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	k := f.only(t, store.KeyCurrent)
 	if k.Algorithm != DefaultAlgorithm || !k.CreatedAt.Equal(origin) {
 		t.Fatalf("ensured key %s %v, want %s at %v", k.Algorithm, k.CreatedAt, DefaultAlgorithm, origin)
@@ -122,11 +129,8 @@ func TestEnsureCreatesOneCurrentKey(t *testing.T) {
 }
 
 func TestRotateAtOnce(t *testing.T) {
-	f := newManager(t, 0)
+	f := newEnsured(t, 0)
 	ctx := t.Context()
-	if err := f.m.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	first := f.only(t, store.KeyCurrent)
 	if err := f.m.RotateKey(ctx, EdDSA); err != nil {
 		t.Fatal(err)
@@ -177,11 +181,8 @@ func TestRotateAtOnce(t *testing.T) {
 // recorded as current, and the old key retired, once the delay has passed
 // on the clock, not before.
 func TestRotateWithPublishDelay(t *testing.T) {
-	f := newManager(t, delay)
+	f := newEnsured(t, delay)
 	ctx := t.Context()
-	if err := f.m.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	first := f.only(t, store.KeyCurrent)
 	if err := f.m.RotateKey(ctx, ES384); err != nil {
 		t.Fatal(err)
@@ -214,11 +215,8 @@ func TestRotateWithPublishDelay(t *testing.T) {
 // current by the next rotation, before the new key is added; one whose
 // delay has not passed stays next.
 func TestRotateSettlesAnUnpromotedKey(t *testing.T) {
-	f := newManager(t, delay)
+	f := newEnsured(t, delay)
 	ctx := t.Context()
-	if err := f.m.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	first := f.only(t, store.KeyCurrent)
 	// An instance that rotated and stopped: its next key is stored, its
 	// promotion never ran.
@@ -253,11 +251,8 @@ func TestRotateSettlesAnUnpromotedKey(t *testing.T) {
 // Several unpromoted keys are all settled, oldest first: the newest ends
 // up current.
 func TestSettleEveryUnpromotedKey(t *testing.T) {
-	f := newManager(t, delay)
+	f := newEnsured(t, delay)
 	ctx := t.Context()
-	if err := f.m.Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
 	first := f.only(t, store.KeyCurrent)
 	var orphans []store.SigningKey
 	for range 2 {

@@ -157,11 +157,7 @@ func TestRedisBackoffShared(t *testing.T) {
 
 // While Redis is unreachable, failures are counted locally.
 func TestRedisBackoffFallback(t *testing.T) {
-	r, err := NewRedisURL("redis://127.0.0.1:1/0", nil, nil, WithTimeout(500*time.Millisecond), WithRetryInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := unreachableRedis(t, nil, 500*time.Millisecond)
 	bo := Backoff{Name: "signin_account", Free: 2, Base: time.Hour, Max: time.Hour, Window: time.Hour}
 	fail(r, bo, "jane", 2)
 	if !r.InFallback() || r.local.Failures() != 1 {

@@ -139,11 +139,7 @@ func TestRedisChargeIntoDebt(t *testing.T) {
 
 // While Redis is unreachable, charges go to the local buckets.
 func TestRedisChargeFallback(t *testing.T) {
-	r, err := NewRedisURL("redis://127.0.0.1:1/0", nil, nil, WithTimeout(500*time.Millisecond), WithRetryInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := unreachableRedis(t, nil, 500*time.Millisecond)
 	rule := Rule{Name: "token", Rate: 0.01, Burst: 5}
 	r.Charge(context.Background(), rule, "k", 7) // fails over, then charges locally
 	if !r.InFallback() {

@@ -1,7 +1,6 @@
 package ratelimit
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -89,25 +88,48 @@ func newTestRedis(t testing.TB, url, prefix string, logger *slog.Logger, opts ..
 	return r
 }
 
-// logBuffer collects log lines from several goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// unreachableRedis is a Redis limiter whose server does not answer
+// (nothing listens on port 1), closed when the test ends. It waits timeout
+// for an answer and does not try Redis again within the test.
+func unreachableRedis(t *testing.T, logger *slog.Logger, timeout time.Duration) *Redis {
+	t.Helper()
+	r, err := NewRedisURL("redis://127.0.0.1:1/0", nil, logger, WithTimeout(timeout), WithRetryInterval(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
 
-func (b *logBuffer) Write(p []byte) (int, error) {
+// logCounter counts the log records by message, from several goroutines.
+type logCounter struct {
+	mu   sync.Mutex
+	msgs map[string]int
+}
+
+func (b *logCounter) Enabled(context.Context, slog.Level) bool { return true }
+
+func (b *logCounter) Handle(_ context.Context, r slog.Record) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.buf.Write(p)
+	if b.msgs == nil {
+		b.msgs = map[string]int{}
+	}
+	b.msgs[r.Message]++
+	return nil
 }
 
-func (b *logBuffer) count(s string) int {
+func (b *logCounter) WithAttrs([]slog.Attr) slog.Handler { return b }
+func (b *logCounter) WithGroup(string) slog.Handler      { return b }
+
+// count is how many records had the message msg.
+func (b *logCounter) count(msg string) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return strings.Count(b.buf.String(), s)
+	return b.msgs[msg]
 }
 
-func (b *logBuffer) logger() *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
+func (b *logCounter) logger() *slog.Logger { return slog.New(b) }
 
 const (
 	msgLocal  = "rate limits are local: Redis unreachable"
@@ -232,14 +254,10 @@ func (c *countingScripter) Eval(ctx context.Context, script string, keys []strin
 }
 
 func TestRedisFallbackClosedPort(t *testing.T) {
-	var logs logBuffer
+	var logs logCounter
 	// Long enough that no busy machine takes it to be refused.
 	const timeout = 500 * time.Millisecond
-	r, err := NewRedisURL("redis://127.0.0.1:1/0", nil, logs.logger(), WithTimeout(timeout), WithRetryInterval(time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := unreachableRedis(t, logs.logger(), timeout)
 	calls := &countingScripter{Scripter: r.client}
 	r.client = calls
 	rule := Rule{Name: "token", Rate: 0.1, Burst: 3}
@@ -417,7 +435,7 @@ func TestRedisFallbackAndRecovery(t *testing.T) {
 		t.Fatalf("cannot point %s at the proxy", url)
 	}
 
-	var logs logBuffer
+	var logs logCounter
 	r := newTestRedis(t, proxied, prefix, logs.logger(), WithRetryInterval(50*time.Millisecond))
 	direct := newTestRedis(t, url, prefix, nil)
 	rule := Rule{Name: "token", Rate: 0.1, Burst: 4}
@@ -461,7 +479,7 @@ func TestRedisFallbackAndRecovery(t *testing.T) {
 }
 
 func TestRedisClosed(t *testing.T) {
-	var logs logBuffer
+	var logs logCounter
 	r, err := NewRedisURL("redis://127.0.0.1:1/0", nil, logs.logger())
 	if err != nil {
 		t.Fatal(err)

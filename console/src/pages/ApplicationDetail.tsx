@@ -5,7 +5,10 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { AppSecret, Application, Role } from '../types';
 import { appTypeLabel } from '../types';
+import { DeleteDialog } from '../ui/DeleteDialog';
+import { FormCard } from '../ui/FormCard';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, IconButton, ListField, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { CopyValue } from '../ui/CopyValue';
 import { AssignedCard, Table } from '../ui/ListCard';
 import { AppTypeIcon, AssignM2MRolesDialog } from './Applications';
 import { LogTable } from './AuditLogs';
@@ -91,19 +94,16 @@ export function ApplicationDetail({ id }: { id: string }) {
           <LogTable applicationId={a.id} />
         </TabPanel>
       )}
-      <ConfirmDialog
+      <DeleteDialog
         open={deleting}
         title="Delete application"
-        confirmLabel="Delete application"
         onClose={() => setDeleting(false)}
-        onConfirm={async () => {
-          await api.del(`/api/applications/${enc(a.id)}`);
-          toast(`Application “${a.name}” deleted`);
-          navigate('/applications');
-        }}
+        path={`/api/applications/${enc(a.id)}`}
+        done={`Application “${a.name}” deleted`}
+        then="/applications"
       >
         Delete <strong>{a.name}</strong>? Its secrets stop working at once and tokens it holds can no longer be renewed. This cannot be undone.
-      </ConfirmDialog>
+      </DeleteDialog>
     </div>
   );
 }
@@ -114,18 +114,9 @@ function CredentialsCard({ app }: { app: Application }) {
   return (
     <Card title="Credentials" description={confidential ? 'The App ID and an App Secret authenticate the app at the token endpoint (HTTP Basic or form fields).' : 'A public client: it proves itself with PKCE, never with a secret.'}>
       <div class="kv-grid">
-        <div class="kv">
-          <span class="kv-label">App ID</span>
-          <CopyField label="App ID" value={app.id} />
-        </div>
-        <div class="kv">
-          <span class="kv-label">Token endpoint</span>
-          <CopyField label="Token endpoint" value={cfg.tokenEndpoint} />
-        </div>
-        <div class="kv">
-          <span class="kv-label">Issuer</span>
-          <CopyField label="Issuer" value={cfg.issuer} />
-        </div>
+        <CopyValue label="App ID" value={app.id} />
+        <CopyValue label="Token endpoint" value={cfg.tokenEndpoint} />
+        <CopyValue label="Issuer" value={cfg.issuer} />
       </div>
       {confidential && <Secrets app={app} />}
     </Card>
@@ -293,27 +284,10 @@ function GeneralCard({ app, onSaved }: { app: Application; onSaved: (a: Applicat
     });
   };
   return (
-    <Card
-      title="General"
-      footer={
-        <Button variant="primary" onClick={save} loading={busy} disabled={!dirty}>
-          Save changes
-        </Button>
-      }
-    >
-      <form
-        class="form-grid"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <TextField label="Application name" required value={name} onInput={(v) => (setName(v), setNameError(null))} error={nameError} />
-        <TextArea label="Description" value={description} onInput={setDescription} rows={2} />
-      </form>
-      {error ? <ErrorBanner error={error} title="The changes could not be saved" /> : null}
-    </Card>
+    <FormCard title="General" save={save} busy={busy} dirty={dirty} error={error}>
+      <TextField label="Application name" required value={name} onInput={(v) => (setName(v), setNameError(null))} error={nameError} />
+      <TextArea label="Description" value={description} onInput={setDescription} rows={2} />
+    </FormCard>
   );
 }
 

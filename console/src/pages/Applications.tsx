@@ -1,11 +1,12 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
 import type { Application, AppType, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { Icon, type IconName } from '../ui/icons';
-import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, PageHeader, SearchBox, SkeletonRows, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, PageHeader, TextArea, TextField, toast } from '../ui/ui';
 import { PickDialog, roleItem } from '../ui/PickDialog';
 import { rememberSecret } from './secrets';
 
@@ -34,90 +35,47 @@ export function AppTypeIcon({ type }: { type: AppType }) {
 export function Applications() {
   useTitle('Applications');
   const list = useAsync(() => api.all<Application>('/api/applications'), []);
-  const [q, setQ] = useState('');
+  const { q, setQ, rows, count } = useSearch(list.data, (a, b) => b.createdAt - a.createdAt, (a) => [a.name, a.id, a.description]);
   const [creating, setCreating] = useState(false);
-  const rows = useMemo(() => {
-    const needle = q.trim().toLowerCase();
-    const all = (list.data ?? []).slice().sort((a, b) => b.createdAt - a.createdAt);
-    if (!needle) return all;
-    return all.filter((a) => a.name.toLowerCase().includes(needle) || a.id.toLowerCase().includes(needle) || a.description.toLowerCase().includes(needle));
-  }, [list.data, q]);
 
   return (
     <div class="page">
-      <PageHeader
-        title="Applications"
-        subtitle="Services and apps that get tokens from Monban: machine-to-machine clients and apps that sign users in."
-        actions={
-          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-            Create application
-          </Button>
-        }
-      />
+      <PageHeader title="Applications" subtitle="Services and apps that get tokens from Monban: machine-to-machine clients and apps that sign users in." actions={<CreateButton onClick={() => setCreating(true)}>Create application</CreateButton>} />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Applications could not be loaded" /> : null}
       <Card padded={false}>
-        <div class="table-toolbar">
-          <SearchBox value={q} onInput={setQ} placeholder="Search by name or App ID" label="Search applications" />
-          <span class="table-count">{list.data ? `${rows.length} of ${list.data.length}` : ''}</span>
-        </div>
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col" class="hide-sm">
-                  App ID
-                </th>
-                <th scope="col" class="hide-sm">
-                  Type
-                </th>
-                <th scope="col" class="hide-sm">
-                  Created
-                </th>
-              </tr>
-            </thead>
-            {list.loading && !list.data ? (
-              <SkeletonRows cols={4} />
-            ) : (
-              <tbody>
-                {rows.map((a) => (
-                  <tr key={a.id} class="row-link" onClick={() => navigate(`/applications/${enc(a.id)}`)}>
-                    <td>
-                      <div class="cell-title">
-                        <AppTypeIcon type={a.type} />
-                        <div>
-                          <Link href={`/applications/${enc(a.id)}`} class="row-anchor" onClick={(e) => e.stopPropagation()}>
-                            {a.name}
-                          </Link>
-                          {a.description && <div class="cell-sub">{a.description}</div>}
-                        </div>
-                      </div>
-                    </td>
-                    <td class="hide-sm">
-                      <code class="mono-sm">{a.id}</code>
-                    </td>
-                    <td class="hide-sm">
-                      <Badge>{appTypeLabel[a.type]}</Badge>
-                    </td>
-                    <td class="hide-sm nowrap">{formatDate(a.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            )}
-          </table>
-        </div>
+        <SearchToolbar value={q} onInput={setQ} placeholder="Search by name or App ID" label="Search applications" count={count} />
+        <ListTable
+          heads={[
+            { label: 'Name' },
+            { label: 'App ID', hide: 'sm' },
+            { label: 'Type', hide: 'sm' },
+            { label: 'Created', hide: 'sm' },
+          ]}
+          loading={list.loading && !list.data}
+        >
+          {rows.map((a) => (
+            <LinkRow key={a.id} href={`/applications/${enc(a.id)}`}>
+              <td>
+                <div class="cell-title">
+                  <AppTypeIcon type={a.type} />
+                  <div>
+                    <RowLink href={`/applications/${enc(a.id)}`}>{a.name}</RowLink>
+                    {a.description && <div class="cell-sub">{a.description}</div>}
+                  </div>
+                </div>
+              </td>
+              <td class="hide-sm">
+                <code class="mono-sm">{a.id}</code>
+              </td>
+              <td class="hide-sm">
+                <Badge>{appTypeLabel[a.type]}</Badge>
+              </td>
+              <td class="hide-sm nowrap">{formatDate(a.createdAt)}</td>
+            </LinkRow>
+          ))}
+        </ListTable>
         {list.data && rows.length === 0 && (
-          <EmptyState
-            icon="apps"
-            title={q ? 'No application matches' : 'No applications yet'}
-            action={
-              !q && (
-                <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-                  Create application
-                </Button>
-              )
-            }
-          >
+          <EmptyState icon="apps" title={q ? 'No application matches' : 'No applications yet'} action={!q && <CreateButton onClick={() => setCreating(true)}>Create application</CreateButton>}>
             {q ? 'Try another name or App ID.' : 'Create a machine-to-machine app to call your APIs or the Management API.'}
           </EmptyState>
         )}

@@ -1,9 +1,11 @@
+import type { ComponentChildren } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAsync, useDebounced, useTitle } from '../hooks';
-import { Link, navigate, useLocation } from '../router';
+import { navigate, useLocation } from '../router';
+import { LinkRow, ListTable, RowLink } from '../ui/ListPage';
 import type { Application, LogEntry } from '../types';
-import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, formatRelative, PageHeader, Pagination, SkeletonRows } from '../ui/ui';
+import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, formatRelative, PageHeader, Pagination } from '../ui/ui';
 
 export const knownLogKeys = [
   'ExchangeTokenBy.ClientCredentials',
@@ -93,6 +95,19 @@ export function describeKey(key: string, result?: unknown): string {
   return key;
 }
 
+// Filter is one field of the log list's filter bar: a label over the
+// control (children) whose id is id.
+function Filter({ id, label, children }: { id: string; label: string; children: ComponentChildren }) {
+  return (
+    <div class="filter">
+      <label for={id} class="filter-label">
+        {label}
+      </label>
+      {children}
+    </div>
+  );
+}
+
 function ResultBadge({ result }: { result: unknown }) {
   return result === 'Error' ? <Badge tone="danger">Error</Badge> : <Badge tone="success">Success</Badge>;
 }
@@ -122,50 +137,30 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
     const s = q.toString();
     navigate(`/audit-logs${s ? `?${s}` : ''}`, { replace: true });
   };
+  // filterBy handles a filter field's input: it sets the filter (with set)
+  // and goes back to the first page.
+  const filterBy = (set: (v: string) => void, name: 'logKey' | 'applicationId' | 'userId') => (e: Event) => {
+    const v = (e.currentTarget as HTMLInputElement | HTMLSelectElement).value;
+    set(v);
+    setPage(1);
+    syncUrl({ [name]: v, page: 1 });
+  };
   const anyFilter = !!(key || (!applicationId && app) || (!userId && user));
 
   return (
     <Card padded={false}>
       <div class="table-toolbar filters">
-        <div class="filter">
-          <label for="log-key" class="filter-label">
-            Event
-          </label>
-          <input
-            id="log-key"
-            class="input mono"
-            list="log-keys"
-            placeholder="All events"
-            value={key}
-            onInput={(e) => {
-              const v = (e.currentTarget as HTMLInputElement).value;
-              setKey(v);
-              setPage(1);
-              syncUrl({ logKey: v, page: 1 });
-            }}
-          />
+        <Filter id="log-key" label="Event">
+          <input id="log-key" class="input mono" list="log-keys" placeholder="All events" value={key} onInput={filterBy(setKey, 'logKey')} />
           <datalist id="log-keys">
             {knownLogKeys.map((k) => (
               <option key={k} value={k} />
             ))}
           </datalist>
-        </div>
+        </Filter>
         {!applicationId && (
-          <div class="filter">
-            <label for="log-app" class="filter-label">
-              Application
-            </label>
-            <select
-              id="log-app"
-              class="input select"
-              value={app}
-              onChange={(e) => {
-                const v = (e.currentTarget as HTMLSelectElement).value;
-                setApp(v);
-                setPage(1);
-                syncUrl({ applicationId: v, page: 1 });
-              }}
-            >
+          <Filter id="log-app" label="Application">
+            <select id="log-app" class="input select" value={app} onChange={filterBy(setApp, 'applicationId')}>
               <option value="">All applications</option>
               {(apps.data ?? []).map((a) => (
                 <option key={a.id} value={a.id}>
@@ -174,26 +169,12 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
               ))}
               {app && !appNames.has(app) && <option value={app}>{app}</option>}
             </select>
-          </div>
+          </Filter>
         )}
         {!userId && (
-          <div class="filter">
-            <label for="log-user" class="filter-label">
-              User ID
-            </label>
-            <input
-              id="log-user"
-              class="input mono"
-              placeholder="Any user"
-              value={user}
-              onInput={(e) => {
-                const v = (e.currentTarget as HTMLInputElement).value;
-                setUser(v);
-                setPage(1);
-                syncUrl({ userId: v, page: 1 });
-              }}
-            />
-          </div>
+          <Filter id="log-user" label="User ID">
+            <input id="log-user" class="input mono" placeholder="Any user" value={user} onInput={filterBy(setUser, 'userId')} />
+          </Filter>
         )}
         <div class="filter filter-end">
           {anyFilter && (
@@ -215,48 +196,26 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
         </div>
       </div>
       {logs.error ? <ErrorBanner error={logs.error} onRetry={logs.reload} title="Logs could not be loaded" /> : null}
-      <div class="table-wrap">
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Event</th>
-              <th scope="col">Result</th>
-              {!applicationId && (
-                <th scope="col" class="hide-sm">
-                  Application
-                </th>
-              )}
-              <th scope="col">Time</th>
-            </tr>
-          </thead>
-          {logs.loading && !logs.data ? (
-            <SkeletonRows cols={applicationId ? 3 : 4} />
-          ) : (
-            <tbody>
-              {(logs.data?.items ?? []).map((l) => {
-                const appId = l.payload.applicationId as string | undefined;
-                return (
-                  <tr key={l.id} class="row-link" onClick={() => navigate(`/audit-logs/${enc(l.id)}`)}>
-                    <td>
-                      <Link href={`/audit-logs/${enc(l.id)}`} class="row-anchor" onClick={(e) => e.stopPropagation()}>
-                        {describeKey(l.key, l.payload.result)}
-                      </Link>
-                      <div class="cell-sub mono-sm">{l.key}</div>
-                    </td>
-                    <td>
-                      <ResultBadge result={l.payload.result} />
-                    </td>
-                    {!applicationId && <td class="hide-sm">{appId ? appNames.get(appId) ?? <code class="mono-sm">{appId}</code> : <span class="muted">—</span>}</td>}
-                    <td class="nowrap" title={formatDate(l.createdAt)}>
-                      {formatRelative(l.createdAt)}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          )}
-        </table>
-      </div>
+      <ListTable heads={[{ label: 'Event' }, { label: 'Result' }, ...(applicationId ? [] : [{ label: 'Application', hide: 'sm' } as const]), { label: 'Time' }]} loading={logs.loading && !logs.data}>
+        {(logs.data?.items ?? []).map((l) => {
+          const appId = l.payload.applicationId as string | undefined;
+          return (
+            <LinkRow key={l.id} href={`/audit-logs/${enc(l.id)}`}>
+              <td>
+                <RowLink href={`/audit-logs/${enc(l.id)}`}>{describeKey(l.key, l.payload.result)}</RowLink>
+                <div class="cell-sub mono-sm">{l.key}</div>
+              </td>
+              <td>
+                <ResultBadge result={l.payload.result} />
+              </td>
+              {!applicationId && <td class="hide-sm">{appId ? appNames.get(appId) ?? <code class="mono-sm">{appId}</code> : <span class="muted">—</span>}</td>}
+              <td class="nowrap" title={formatDate(l.createdAt)}>
+                {formatRelative(l.createdAt)}
+              </td>
+            </LinkRow>
+          );
+        })}
+      </ListTable>
       {logs.data && logs.data.items.length === 0 && (
         <EmptyState icon="logs" title={anyFilter ? 'No log entry matches' : 'No log entries yet'}>
           {anyFilter ? 'Change or clear the filters.' : 'Token requests and Management API changes appear here.'}

@@ -2,10 +2,10 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api, ApiError, errorMessage } from '../api';
 import { CodeEditor, type ServerDiagnostic } from '../editor/CodeEditor';
 import { useAsync, useTitle } from '../hooks';
-import { navigate } from '../router';
 import type { JwtCustomizer, TestFailure, TestResult, TokenType } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Banner, Button, Card, ConfirmDialog, cx, ErrorBanner, IconButton, Loading, PageHeader, Switch, TabPanel, Tabs, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, cx, ErrorBanner, IconButton, Loading, PageHeader, Switch, TabPanel, Tabs, toast } from '../ui/ui';
+import { DeleteDialog } from '../ui/DeleteDialog';
 import {
   apiProps,
   applicationProps,
@@ -388,19 +388,17 @@ function Editor({ tokenType, saved, onSaved }: { tokenType: TokenType; saved: Jw
           </Card>
         </aside>
       </div>
-      <ConfirmDialog
+      <DeleteDialog
         open={deleting}
         title="Delete custom claims"
         confirmLabel="Delete"
         onClose={() => setDeleting(false)}
-        onConfirm={async () => {
-          await api.del(`/api/configs/jwt-customizer/${tokenType}`);
-          toast('Custom claims deleted');
-          navigate('/custom-jwt');
-        }}
+        path={`/api/configs/jwt-customizer/${tokenType}`}
+        done="Custom claims deleted"
+        then="/custom-jwt"
       >
         Delete the custom claims of <strong>{info.title.toLowerCase()}s</strong>? New tokens will carry the standard claims only.
-      </ConfirmDialog>
+      </DeleteDialog>
     </div>
   );
 }

@@ -3,6 +3,8 @@ import { api, ApiError, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
 import { navigate, useLocation } from '../router';
 import type { Resource, Scope } from '../types';
+import { DeleteDialog } from '../ui/DeleteDialog';
+import { FormCard } from '../ui/FormCard';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, IconButton, Loading, PageHeader, Switch, TabPanel, Tabs, TextField, toast } from '../ui/ui';
 import { ListCard } from '../ui/ListCard';
 import { ResourceIcon } from './Resources';
@@ -77,19 +79,16 @@ export function ResourceDetail({ id }: { id: string }) {
           <Permissions resource={r} />
         </TabPanel>
       )}
-      <ConfirmDialog
+      <DeleteDialog
         open={deleting}
         title="Delete API resource"
-        confirmLabel="Delete API resource"
         onClose={() => setDeleting(false)}
-        onConfirm={async () => {
-          await api.del(`/api/resources/${enc(r.id)}`);
-          toast(`API resource “${r.name}” deleted`);
-          navigate('/api-resources');
-        }}
+        path={`/api/resources/${enc(r.id)}`}
+        done={`API resource “${r.name}” deleted`}
+        then="/api-resources"
       >
         Delete <strong>{r.name}</strong> and all its permissions? Roles lose these permissions, and no new token will be issued for <code>{r.indicator}</code>.
-      </ConfirmDialog>
+      </DeleteDialog>
     </div>
   );
 }
@@ -127,44 +126,25 @@ function ResourceSettings({ resource, onSaved }: { resource: Resource; onSaved: 
   };
   return (
     <>
-      <Card
-        title="General"
-        footer={
-          !ro && (
-            <Button variant="primary" onClick={save} loading={busy} disabled={!dirty}>
-              Save changes
-            </Button>
-          )
-        }
-      >
-        <form
-          class="form-grid"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!ro) void save();
-          }}
-        >
-          <TextField label="API name" required value={name} onInput={setName} error={errors.name} readOnly={ro} />
-          <div class="field">
-            <span class="field-label">API identifier</span>
-            <CopyField label="API identifier" value={resource.indicator} />
-            <p class="field-hint">The identifier cannot be changed.</p>
-          </div>
-          <TextField
-            label="Access token lifetime (seconds)"
-            type="number"
-            min={1}
-            max={2592000}
-            value={ttl}
-            onInput={setTtl}
-            error={errors.ttl}
-            readOnly={ro}
-            hint="How long tokens for this API stay valid; at most 30 days."
-          />
-        </form>
-        {error ? <ErrorBanner error={error} title="The changes could not be saved" /> : null}
-      </Card>
+      <FormCard title="General" save={save} busy={busy} dirty={dirty} readOnly={ro} error={error}>
+        <TextField label="API name" required value={name} onInput={setName} error={errors.name} readOnly={ro} />
+        <div class="field">
+          <span class="field-label">API identifier</span>
+          <CopyField label="API identifier" value={resource.indicator} />
+          <p class="field-hint">The identifier cannot be changed.</p>
+        </div>
+        <TextField
+          label="Access token lifetime (seconds)"
+          type="number"
+          min={1}
+          max={2592000}
+          value={ttl}
+          onInput={setTtl}
+          error={errors.ttl}
+          readOnly={ro}
+          hint="How long tokens for this API stay valid; at most 30 days."
+        />
+      </FormCard>
       <Card title="Default API resource">
         <Switch
           checked={resource.isDefault}

@@ -1,10 +1,11 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
-import { Link, navigate } from '../router';
+import { navigate } from '../router';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
 import type { Resource } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Button, Card, Dialog, EmptyState, ErrorBanner, formatDuration, FormButtons, PageHeader, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
+import { Badge, Card, Dialog, EmptyState, ErrorBanner, formatDuration, FormButtons, PageHeader, TextField, toast } from '../ui/ui';
 
 export function ResourceIcon({ builtIn }: { builtIn?: boolean }) {
   return (
@@ -17,71 +18,40 @@ export function ResourceIcon({ builtIn }: { builtIn?: boolean }) {
 export function Resources() {
   useTitle('API resources');
   const list = useAsync(() => api.all<Resource>('/api/resources'), []);
-  const [q, setQ] = useState('');
+  const { q, setQ, rows, count } = useSearch(list.data, (a, b) => Number(b.isBuiltIn) - Number(a.isBuiltIn) || a.name.localeCompare(b.name), (r) => [r.name, r.indicator]);
   const [creating, setCreating] = useState(false);
-  const rows = useMemo(() => {
-    const needle = q.trim().toLowerCase();
-    const all = (list.data ?? []).slice().sort((a, b) => Number(b.isBuiltIn) - Number(a.isBuiltIn) || a.name.localeCompare(b.name));
-    return needle ? all.filter((r) => r.name.toLowerCase().includes(needle) || r.indicator.toLowerCase().includes(needle)) : all;
-  }, [list.data, q]);
   return (
     <div class="page">
       <PageHeader
         title="API resources"
         subtitle="The APIs Monban issues access tokens for, named by their indicator (the token's audience), with their permissions."
-        actions={
-          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-            Create API resource
-          </Button>
-        }
+        actions={<CreateButton onClick={() => setCreating(true)}>Create API resource</CreateButton>}
       />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="API resources could not be loaded" /> : null}
       <Card padded={false}>
-        <div class="table-toolbar">
-          <SearchBox value={q} onInput={setQ} placeholder="Search by name or indicator" label="Search API resources" />
-          <span class="table-count">{list.data ? `${rows.length} of ${list.data.length}` : ''}</span>
-        </div>
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">API identifier</th>
-                <th scope="col" class="hide-sm">
-                  Token lifetime
-                </th>
-              </tr>
-            </thead>
-            {list.loading && !list.data ? (
-              <SkeletonRows cols={3} />
-            ) : (
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} class="row-link" onClick={() => navigate(`/api-resources/${enc(r.id)}`)}>
-                    <td>
-                      <div class="cell-title">
-                        <ResourceIcon builtIn={r.isBuiltIn} />
-                        <div>
-                          <Link href={`/api-resources/${enc(r.id)}`} class="row-anchor" onClick={(e) => e.stopPropagation()}>
-                            {r.name}
-                          </Link>
-                          <div class="cell-badges">
-                            {r.isBuiltIn && <Badge tone="info">Built-in</Badge>}
-                            {r.isDefault && <Badge tone="success">Default</Badge>}
-                          </div>
-                        </div>
-                      </div>
-                    </td>
-                    <td>
-                      <code class="mono-sm">{r.indicator}</code>
-                    </td>
-                    <td class="hide-sm nowrap">{formatDuration(r.accessTokenTtl)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            )}
-          </table>
-        </div>
+        <SearchToolbar value={q} onInput={setQ} placeholder="Search by name or indicator" label="Search API resources" count={count} />
+        <ListTable heads={[{ label: 'Name' }, { label: 'API identifier' }, { label: 'Token lifetime', hide: 'sm' }]} loading={list.loading && !list.data}>
+          {rows.map((r) => (
+            <LinkRow key={r.id} href={`/api-resources/${enc(r.id)}`}>
+              <td>
+                <div class="cell-title">
+                  <ResourceIcon builtIn={r.isBuiltIn} />
+                  <div>
+                    <RowLink href={`/api-resources/${enc(r.id)}`}>{r.name}</RowLink>
+                    <div class="cell-badges">
+                      {r.isBuiltIn && <Badge tone="info">Built-in</Badge>}
+                      {r.isDefault && <Badge tone="success">Default</Badge>}
+                    </div>
+                  </div>
+                </div>
+              </td>
+              <td>
+                <code class="mono-sm">{r.indicator}</code>
+              </td>
+              <td class="hide-sm nowrap">{formatDuration(r.accessTokenTtl)}</td>
+            </LinkRow>
+          ))}
+        </ListTable>
         {list.data && rows.length === 0 && (
           <EmptyState icon="resource" title={q ? 'No API resource matches' : 'No API resources'}>
             {q ? 'Try another name or indicator.' : 'Create one for each API your services protect.'}

@@ -4,7 +4,9 @@ import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Application, Resource, Role, Scope, User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Button, Card, ConfirmDialog, Dialog, EmptyState, ErrorBanner, FormButtons, Loading, PageHeader, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { DeleteDialog } from '../ui/DeleteDialog';
+import { FormCard } from '../ui/FormCard';
+import { Badge, Button, Dialog, EmptyState, ErrorBanner, FormButtons, Loading, PageHeader, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog } from '../ui/PickDialog';
 import { AppTypeIcon } from './Applications';
@@ -74,19 +76,16 @@ export function RoleDetail({ id }: { id: string }) {
           <RoleSettings role={r} onSaved={role.set} />
         </TabPanel>
       )}
-      <ConfirmDialog
+      <DeleteDialog
         open={deleting}
         title="Delete role"
-        confirmLabel="Delete role"
         onClose={() => setDeleting(false)}
-        onConfirm={async () => {
-          await api.del(`/api/roles/${enc(r.id)}`);
-          toast(`Role “${r.name}” deleted`);
-          navigate(m2m ? '/roles?type=MachineToMachine' : '/roles');
-        }}
+        path={`/api/roles/${enc(r.id)}`}
+        done={`Role “${r.name}” deleted`}
+        then={m2m ? '/roles?type=MachineToMachine' : '/roles'}
       >
         Delete <strong>{r.name}</strong>? Everyone holding it loses its permissions from their next token on.
-      </ConfirmDialog>
+      </DeleteDialog>
     </div>
   );
 }
@@ -322,26 +321,9 @@ function RoleSettings({ role, onSaved }: { role: Role; onSaved: (r: Role) => voi
     });
   };
   return (
-    <Card
-      title="General"
-      footer={
-        <Button variant="primary" onClick={save} loading={busy} disabled={name === role.name && description === role.description}>
-          Save changes
-        </Button>
-      }
-    >
-      <form
-        class="form-grid"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <TextField label="Role name" required value={name} onInput={setName} error={nameError} />
-        <TextArea label="Description" value={description} onInput={setDescription} rows={2} />
-      </form>
-      {error ? <ErrorBanner error={error} title="The changes could not be saved" /> : null}
-    </Card>
+    <FormCard title="General" save={save} busy={busy} dirty={name !== role.name || description !== role.description} error={error}>
+      <TextField label="Role name" required value={name} onInput={setName} error={nameError} />
+      <TextArea label="Description" value={description} onInput={setDescription} rows={2} />
+    </FormCard>
   );
 }

@@ -1,10 +1,11 @@
-import { useMemo, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
-import { Link, navigate, useLocation } from '../router';
+import { navigate, useLocation } from '../router';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar, useSearch } from '../ui/ListPage';
 import type { Role, RoleType } from '../types';
 import { Icon } from '../ui/icons';
-import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, FormButtons, PageHeader, SearchBox, SkeletonRows, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Button, Card, cx, Dialog, EmptyState, ErrorBanner, FormButtons, PageHeader, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { PermissionPicker } from './PermissionPicker';
 
 export const roleTypeLabel: Record<RoleType, string> = { User: 'User', MachineToMachine: 'Machine-to-machine' };
@@ -22,24 +23,11 @@ export function Roles() {
   const { query } = useLocation();
   const type: RoleType = query.get('type') === 'MachineToMachine' ? 'MachineToMachine' : 'User';
   const list = useAsync(() => api.all<Role>('/api/roles', { type }), [type]);
-  const [q, setQ] = useState('');
+  const { q, setQ, rows, count } = useSearch(list.data, (a, b) => a.name.localeCompare(b.name), (r) => [r.name, r.description]);
   const [creating, setCreating] = useState(false);
-  const rows = useMemo(() => {
-    const needle = q.trim().toLowerCase();
-    const all = (list.data ?? []).slice().sort((a, b) => a.name.localeCompare(b.name));
-    return needle ? all.filter((r) => r.name.toLowerCase().includes(needle) || r.description.toLowerCase().includes(needle)) : all;
-  }, [list.data, q]);
   return (
     <div class="page">
-      <PageHeader
-        title="Roles"
-        subtitle="Roles group API permissions. User roles are given to users; machine-to-machine roles to machine-to-machine apps."
-        actions={
-          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-            Create role
-          </Button>
-        }
-      />
+      <PageHeader title="Roles" subtitle="Roles group API permissions. User roles are given to users; machine-to-machine roles to machine-to-machine apps." actions={<CreateButton onClick={() => setCreating(true)}>Create role</CreateButton>} />
       <Tabs
         tabs={[
           { id: 'User', label: 'User roles' },
@@ -52,58 +40,26 @@ export function Roles() {
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Roles could not be loaded" /> : null}
       <div role="tabpanel" id={`panel-${type}`} aria-labelledby={`tab-${type}`}>
         <Card padded={false}>
-          <div class="table-toolbar">
-            <SearchBox value={q} onInput={setQ} placeholder="Search roles" label="Search roles" />
-            <span class="table-count">{list.data ? `${rows.length} of ${list.data.length}` : ''}</span>
-          </div>
-          <div class="table-wrap">
-            <table class="table">
-              <thead>
-                <tr>
-                  <th scope="col">Role</th>
-                  <th scope="col">Description</th>
-                  <th scope="col" class="hide-sm">
-                    Type
-                  </th>
-                </tr>
-              </thead>
-              {list.loading && !list.data ? (
-                <SkeletonRows cols={3} />
-              ) : (
-                <tbody>
-                  {rows.map((r) => (
-                    <tr key={r.id} class="row-link" onClick={() => navigate(`/roles/${enc(r.id)}`)}>
-                      <td>
-                        <div class="cell-title">
-                          <RoleIcon type={r.type} />
-                          <Link href={`/roles/${enc(r.id)}`} class="row-anchor" onClick={(e) => e.stopPropagation()}>
-                            {r.name}
-                          </Link>
-                          {r.isDefault && <Badge tone="success">Default</Badge>}
-                        </div>
-                      </td>
-                      <td class="muted">{r.description || '—'}</td>
-                      <td class="hide-sm">
-                        <Badge>{roleTypeLabel[r.type]}</Badge>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              )}
-            </table>
-          </div>
+          <SearchToolbar value={q} onInput={setQ} placeholder="Search roles" label="Search roles" count={count} />
+          <ListTable heads={[{ label: 'Role' }, { label: 'Description' }, { label: 'Type', hide: 'sm' }]} loading={list.loading && !list.data}>
+            {rows.map((r) => (
+              <LinkRow key={r.id} href={`/roles/${enc(r.id)}`}>
+                <td>
+                  <div class="cell-title">
+                    <RoleIcon type={r.type} />
+                    <RowLink href={`/roles/${enc(r.id)}`}>{r.name}</RowLink>
+                    {r.isDefault && <Badge tone="success">Default</Badge>}
+                  </div>
+                </td>
+                <td class="muted">{r.description || '—'}</td>
+                <td class="hide-sm">
+                  <Badge>{roleTypeLabel[r.type]}</Badge>
+                </td>
+              </LinkRow>
+            ))}
+          </ListTable>
           {list.data && rows.length === 0 && (
-            <EmptyState
-              icon="role"
-              title={q ? 'No role matches' : `No ${type === 'User' ? 'user' : 'machine-to-machine'} roles yet`}
-              action={
-                !q && (
-                  <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-                    Create role
-                  </Button>
-                )
-              }
-            >
+            <EmptyState icon="role" title={q ? 'No role matches' : `No ${type === 'User' ? 'user' : 'machine-to-machine'} roles yet`} action={!q && <CreateButton onClick={() => setCreating(true)}>Create role</CreateButton>}>
               {q ? 'Try another name.' : type === 'User' ? 'Create a role to give users permissions on your APIs.' : 'Create a role to give machine-to-machine apps permissions on your APIs.'}
             </EmptyState>
           )}

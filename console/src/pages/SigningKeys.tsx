@@ -3,7 +3,9 @@ import { api } from '../api';
 import { getConfig } from '../auth';
 import { useAction, useAsync, useTitle } from '../hooks';
 import type { SigningKey } from '../types';
-import { Badge, Banner, Button, Card, CopyField, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, SkeletonRows, toast } from '../ui/ui';
+import { ListTable } from '../ui/ListPage';
+import { Badge, Banner, Button, Card, cx, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, toast } from '../ui/ui';
+import { CopyValue } from '../ui/CopyValue';
 
 const algorithms = [
   { value: 'ES256', label: 'ES256', text: 'ECDSA P-256 with SHA-256. Small and fast; the default.' },
@@ -43,14 +45,8 @@ export function SigningKeys() {
       />
       <Card title="Published keys (JWKS)" description="APIs fetch the public keys from here and pick one by the token's kid.">
         <div class="kv-grid">
-          <div class="kv">
-            <span class="kv-label">JWKS URI</span>
-            <CopyField label="JWKS URI" value={`${cfg.issuer}/jwks`} />
-          </div>
-          <div class="kv">
-            <span class="kv-label">Issuer</span>
-            <CopyField label="Issuer" value={cfg.issuer} />
-          </div>
+          <CopyValue label="JWKS URI" value={`${cfg.issuer}/jwks`} />
+          <CopyValue label="Issuer" value={cfg.issuer} />
         </div>
       </Card>
       {keys.error ? <ErrorBanner error={keys.error} onRetry={keys.reload} title="Signing keys could not be loaded" /> : null}
@@ -65,42 +61,24 @@ export function SigningKeys() {
         description="Next: published, not signing yet. Current: signs new tokens. Previous: still published until every token it signed has expired."
         padded={false}
       >
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">Key ID (kid)</th>
-                <th scope="col">Algorithm</th>
-                <th scope="col">Status</th>
-                <th scope="col" class="hide-sm">
-                  Created
-                </th>
-              </tr>
-            </thead>
-            {keys.loading && !keys.data ? (
-              <SkeletonRows cols={4} rows={2} />
-            ) : (
-              <tbody>
-                {rows.map((k) => (
-                  <tr key={k.id} class={cx(k.status === 'Previous' && 'row-muted')}>
-                    <td>
-                      <code class="mono-sm">{k.id}</code>
-                    </td>
-                    <td>
-                      <code class="tag">{k.signingKeyAlgorithm}</code>
-                    </td>
-                    <td>
-                      <Badge tone={statusTone[k.status]}>{k.status}</Badge>
-                    </td>
-                    <td class="hide-sm nowrap" title={formatDate(k.createdAt)}>
-                      {formatRelative(k.createdAt)}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            )}
-          </table>
-        </div>
+        <ListTable heads={[{ label: 'Key ID (kid)' }, { label: 'Algorithm' }, { label: 'Status' }, { label: 'Created', hide: 'sm' }]} loading={keys.loading && !keys.data} skeletonRows={2}>
+          {rows.map((k) => (
+            <tr key={k.id} class={cx(k.status === 'Previous' && 'row-muted')}>
+              <td>
+                <code class="mono-sm">{k.id}</code>
+              </td>
+              <td>
+                <code class="tag">{k.signingKeyAlgorithm}</code>
+              </td>
+              <td>
+                <Badge tone={statusTone[k.status]}>{k.status}</Badge>
+              </td>
+              <td class="hide-sm nowrap" title={formatDate(k.createdAt)}>
+                {formatRelative(k.createdAt)}
+              </td>
+            </tr>
+          ))}
+        </ListTable>
         {keys.data && rows.length === 0 && <EmptyState icon="key" title="No signing keys" />}
       </Card>
       <RotateDialog open={rotating} current={current?.signingKeyAlgorithm} onClose={() => setRotating(false)} onDone={keys.reload} />

@@ -5,6 +5,8 @@ import { useAction, useAsync, useTitle } from '../hooks';
 import { Link, navigate, useLocation } from '../router';
 import type { Role, User } from '../types';
 import { userDisplayName } from '../types';
+import { DeleteDialog } from '../ui/DeleteDialog';
+import { FormCard } from '../ui/FormCard';
 import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, Loading, PageHeader, TabPanel, Tabs, TextField, toast } from '../ui/ui';
 import { AssignedCard, type AssignDialogProps } from '../ui/ListCard';
 import { PickDialog, roleItem } from '../ui/PickDialog';
@@ -98,19 +100,16 @@ export function UserDetail({ id }: { id: string }) {
           <LogTable userId={u.id} />
         </TabPanel>
       )}
-      <ConfirmDialog
+      <DeleteDialog
         open={action === 'delete'}
         title="Delete user"
-        confirmLabel="Delete user"
         onClose={() => setAction(null)}
-        onConfirm={async () => {
-          await api.del(`/api/users/${enc(u.id)}`);
-          toast(`User “${userDisplayName(u)}” deleted`);
-          navigate('/users');
-        }}
+        path={`/api/users/${enc(u.id)}`}
+        done={`User “${userDisplayName(u)}” deleted`}
+        then="/users"
       >
         Delete <strong>{userDisplayName(u)}</strong>? Their sessions and tokens end at once. This cannot be undone.
-      </ConfirmDialog>
+      </DeleteDialog>
       <ConfirmDialog
         open={action === 'suspend' || action === 'reactivate'}
         title={action === 'reactivate' ? 'Reactivate user' : 'Suspend user'}
@@ -172,38 +171,29 @@ function BasicInfo({ user, onSaved }: { user: User; onSaved: (u: User) => void }
     });
   };
   return (
-    <Card
+    <FormCard
       title="Basic information"
       description="The identifiers the user signs in with, and how they appear."
-      footer={
-        <Button variant="primary" onClick={save} loading={busy} disabled={!dirty}>
-          Save changes
-        </Button>
-      }
+      save={save}
+      busy={busy}
+      dirty={dirty}
+      formClass="form-grid two"
+      error={error}
+      errorTitle="The profile could not be saved"
     >
-      <form
-        class="form-grid two"
-        noValidate
-        onSubmit={(e) => {
-          e.preventDefault();
-          void save();
-        }}
-      >
-        <TextField label="Username" value={username} onInput={setUsername} error={errors.username} />
-        <TextField label="Full name" value={name} onInput={setName} />
-        <TextField label="Email" type="email" value={email} onInput={setEmail} error={errors.email} />
-        <TextField label="Phone" type="tel" value={phone} onInput={setPhone} error={errors.phone} />
-        <TextField label="Avatar URL" value={avatar} onInput={setAvatar} error={errors.avatar} placeholder="https://…" />
-        <div class="field">
-          <span class="field-label">Account</span>
-          <p class="field-static">
-            <span class="nowrap">{user.hasPassword ? 'Has a password' : 'No password'}</span> · <span class="nowrap">created {formatDate(user.createdAt)}</span> ·{' '}
-            <span class="nowrap">updated {formatDate(user.updatedAt)}</span>
-          </p>
-        </div>
-      </form>
-      {error ? <ErrorBanner error={error} title="The profile could not be saved" /> : null}
-    </Card>
+      <TextField label="Username" value={username} onInput={setUsername} error={errors.username} />
+      <TextField label="Full name" value={name} onInput={setName} />
+      <TextField label="Email" type="email" value={email} onInput={setEmail} error={errors.email} />
+      <TextField label="Phone" type="tel" value={phone} onInput={setPhone} error={errors.phone} />
+      <TextField label="Avatar URL" value={avatar} onInput={setAvatar} error={errors.avatar} placeholder="https://…" />
+      <div class="field">
+        <span class="field-label">Account</span>
+        <p class="field-static">
+          <span class="nowrap">{user.hasPassword ? 'Has a password' : 'No password'}</span> · <span class="nowrap">created {formatDate(user.createdAt)}</span> ·{' '}
+          <span class="nowrap">updated {formatDate(user.updatedAt)}</span>
+        </p>
+      </div>
+    </FormCard>
   );
 }
 

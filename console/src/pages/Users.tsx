@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
 import { api, enc } from '../api';
 import { useAction, useAsync, useDebounced, useTitle } from '../hooks';
-import { Link, navigate, useLocation } from '../router';
+import { navigate, useLocation } from '../router';
+import { CreateButton, LinkRow, ListTable, RowLink, SearchToolbar } from '../ui/ListPage';
 import type { User } from '../types';
 import { userDisplayName } from '../types';
-import { Badge, Banner, Button, Card, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, Pagination, SearchBox, SkeletonRows, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, formatRelative, FormButtons, PageHeader, Pagination, TextField, toast } from '../ui/ui';
 
 export function UserAvatar({ user, size = 'md' }: { user: Pick<User, 'name' | 'username' | 'primaryEmail' | 'primaryPhone' | 'id'>; size?: 'md' | 'lg' }) {
   const n = userDisplayName(user).replace(/@.*/, '');
@@ -44,87 +45,51 @@ export function Users() {
   const [creating, setCreating] = useState(false);
   return (
     <div class="page">
-      <PageHeader
-        title="Users"
-        subtitle="The people who sign in to your apps: their profiles, passwords, roles and status."
-        actions={
-          <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-            Add user
-          </Button>
-        }
-      />
+      <PageHeader title="Users" subtitle="The people who sign in to your apps: their profiles, passwords, roles and status." actions={<CreateButton onClick={() => setCreating(true)}>Add user</CreateButton>} />
       {list.error ? <ErrorBanner error={list.error} onRetry={list.reload} title="Users could not be loaded" /> : null}
       <Card padded={false}>
-        <div class="table-toolbar">
-          <SearchBox
-            value={q}
-            onInput={(v) => {
-              setQ(v);
-              setPage(1);
-            }}
-            placeholder="Search by name, email or phone"
-            label="Search users"
-          />
-          <span class="table-count">{list.data ? `${list.data.total} user${list.data.total === 1 ? '' : 's'}` : ''}</span>
-        </div>
-        <div class="table-wrap">
-          <table class="table">
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col" class="hide-sm">
-                  Email
-                </th>
-                <th scope="col" class="hide-md">
-                  Phone
-                </th>
-                <th scope="col">Status</th>
-                <th scope="col" class="hide-sm">
-                  Last sign-in
-                </th>
-              </tr>
-            </thead>
-            {list.loading && !list.data ? (
-              <SkeletonRows cols={5} />
-            ) : (
-              <tbody>
-                {(list.data?.items ?? []).map((u) => (
-                  <tr key={u.id} class="row-link" onClick={() => navigate(`/users/${enc(u.id)}`)}>
-                    <td>
-                      <div class="cell-title">
-                        <UserAvatar user={u} />
-                        <div>
-                          <Link href={`/users/${enc(u.id)}`} class="row-anchor" onClick={(e) => e.stopPropagation()}>
-                            {userDisplayName(u)}
-                          </Link>
-                          <div class="cell-sub">{u.username && u.name ? `@${u.username}` : <code class="mono-sm">{u.id}</code>}</div>
-                        </div>
-                      </div>
-                    </td>
-                    <td class="hide-sm">{u.primaryEmail || <span class="muted">—</span>}</td>
-                    <td class="hide-md">{u.primaryPhone || <span class="muted">—</span>}</td>
-                    <td>{u.isSuspended ? <Badge tone="danger">Suspended</Badge> : <Badge tone="success">Active</Badge>}</td>
-                    <td class="hide-sm nowrap" title={formatDate(u.lastSignInAt)}>
-                      {u.lastSignInAt ? formatRelative(u.lastSignInAt) : <span class="muted">Never</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            )}
-          </table>
-        </div>
+        <SearchToolbar
+          value={q}
+          onInput={(v) => {
+            setQ(v);
+            setPage(1);
+          }}
+          placeholder="Search by name, email or phone"
+          label="Search users"
+          count={list.data ? `${list.data.total} user${list.data.total === 1 ? '' : 's'}` : ''}
+        />
+        <ListTable
+          heads={[
+            { label: 'User' },
+            { label: 'Email', hide: 'sm' },
+            { label: 'Phone', hide: 'md' },
+            { label: 'Status' },
+            { label: 'Last sign-in', hide: 'sm' },
+          ]}
+          loading={list.loading && !list.data}
+        >
+          {(list.data?.items ?? []).map((u) => (
+            <LinkRow key={u.id} href={`/users/${enc(u.id)}`}>
+              <td>
+                <div class="cell-title">
+                  <UserAvatar user={u} />
+                  <div>
+                    <RowLink href={`/users/${enc(u.id)}`}>{userDisplayName(u)}</RowLink>
+                    <div class="cell-sub">{u.username && u.name ? `@${u.username}` : <code class="mono-sm">{u.id}</code>}</div>
+                  </div>
+                </div>
+              </td>
+              <td class="hide-sm">{u.primaryEmail || <span class="muted">—</span>}</td>
+              <td class="hide-md">{u.primaryPhone || <span class="muted">—</span>}</td>
+              <td>{u.isSuspended ? <Badge tone="danger">Suspended</Badge> : <Badge tone="success">Active</Badge>}</td>
+              <td class="hide-sm nowrap" title={formatDate(u.lastSignInAt)}>
+                {u.lastSignInAt ? formatRelative(u.lastSignInAt) : <span class="muted">Never</span>}
+              </td>
+            </LinkRow>
+          ))}
+        </ListTable>
         {list.data && list.data.items.length === 0 && (
-          <EmptyState
-            icon="users"
-            title={search ? 'No user matches' : 'No users yet'}
-            action={
-              !search && (
-                <Button variant="primary" icon="plus" onClick={() => setCreating(true)}>
-                  Add user
-                </Button>
-              )
-            }
-          >
+          <EmptyState icon="users" title={search ? 'No user matches' : 'No users yet'} action={!search && <CreateButton onClick={() => setCreating(true)}>Add user</CreateButton>}>
             {search ? 'Try another name, username, email or phone number.' : 'Add users here, or let them sign up through your apps.'}
           </EmptyState>
         )}

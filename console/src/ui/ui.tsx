@@ -55,6 +55,25 @@ interface FieldBase {
   required?: boolean;
 }
 
+// messageId is the id of the FieldMessage of the field id, if it shows one.
+function messageId(id: string, error?: string | null, hint?: ComponentChildren): string | undefined {
+  return error ? `${id}-error` : hint ? `${id}-hint` : undefined;
+}
+
+// FieldMessage is what is shown under a field: its error if it has one,
+// else its hint.
+function FieldMessage({ id, error, hint }: { id: string; error?: string | null; hint?: ComponentChildren }) {
+  return error ? (
+    <p class="field-error" id={`${id}-error`} role="alert">
+      {error}
+    </p>
+  ) : hint ? (
+    <p class="field-hint" id={`${id}-hint`}>
+      {hint}
+    </p>
+  ) : null;
+}
+
 function FieldShell({ id, label, hint, error, required, children }: FieldBase & { id: string; children: ComponentChildren }) {
   return (
     <div class={cx('field', error && 'has-error')}>
@@ -67,15 +86,7 @@ function FieldShell({ id, label, hint, error, required, children }: FieldBase & 
         )}
       </label>
       {children}
-      {error ? (
-        <p class="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </p>
-      ) : hint ? (
-        <p class="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
+      <FieldMessage id={id} error={error} hint={hint} />
     </div>
   );
 }
@@ -116,7 +127,7 @@ export function TextField({ label, hint, error, required, value, onInput, type =
         max={max}
         required={required}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+        aria-describedby={messageId(id, error, hint)}
         onInput={(e) => onInput((e.currentTarget as HTMLInputElement).value)}
       />
     </FieldShell>
@@ -134,7 +145,7 @@ export function TextArea({ label, hint, error, required, value, onInput, rows = 
         value={value}
         placeholder={placeholder}
         aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+        aria-describedby={messageId(id, error, hint)}
         onInput={(e) => onInput((e.currentTarget as HTMLTextAreaElement).value)}
       />
     </FieldShell>
@@ -164,7 +175,7 @@ export function ListField({ label, hint, error, values, onChange, placeholder, a
   const id = useId();
   const rows = values.length ? values : [''];
   return (
-    <fieldset class={cx('field', 'list-field', error && 'has-error')} aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}>
+    <fieldset class={cx('field', 'list-field', error && 'has-error')} aria-describedby={messageId(id, error, hint)}>
       <legend class="field-label">{label}</legend>
       {rows.map((v, i) => (
         <div class="list-row" key={i}>
@@ -190,15 +201,7 @@ export function ListField({ label, hint, error, values, onChange, placeholder, a
       <Button size="sm" variant="link" icon="plus" onClick={() => onChange([...rows, ''])}>
         {addLabel}
       </Button>
-      {error ? (
-        <p class="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </p>
-      ) : hint ? (
-        <p class="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
+      <FieldMessage id={id} error={error} hint={hint} />
     </fieldset>
   );
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/enginetest"
 	"github.com/monban/monban/internal/store/sqlstore"
 	"github.com/monban/monban/internal/store/storetest"
 )
@@ -29,32 +30,17 @@ func needServer(t *testing.T) {
 	}
 }
 
+// openStore is Open as an enginetest.Opener.
+func openStore(ctx context.Context, dbURL string) (store.Store, error) { return Open(ctx, dbURL) }
+
 func TestConformance(t *testing.T) {
 	needServer(t)
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), NewTestDatabase(t))
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		storetest.Unlock(t, s, storetest.NewKey(t))
-		return s
-	})
+	enginetest.Conformance(t, NewTestDatabase, openStore)
 }
 
 func TestSecrets(t *testing.T) {
 	needServer(t)
-	var dbURL string
-	open := func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), dbURL)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return s
-	}
-	storetest.Secrets(t, func(t *testing.T) store.Store {
-		dbURL = NewTestDatabase(t)
-		return open(t)
-	}, open)
+	enginetest.Secrets(t, NewTestDatabase, openStore)
 }
 
 // TestConcurrentMigrations opens several stores on one new database at
@@ -126,16 +112,7 @@ func checkMigrationsOnce(t *testing.T, dbURL string) {
 func TestReopen(t *testing.T) {
 	needServer(t)
 	dbURL := NewTestDatabase(t)
-	key := storetest.NewKey(t)
-	storetest.Reopen(t,
-		func() (store.Store, error) {
-			s, err := Open(t.Context(), dbURL)
-			if err == nil {
-				_, err = s.UnlockSecrets(t.Context(), key)
-			}
-			return s, err
-		},
-		func() (*sql.DB, error) { db, _, err := connect(t.Context(), dbURL); return db, err })
+	enginetest.Reopen(t, dbURL, openStore, func() (*sql.DB, error) { db, _, err := connect(t.Context(), dbURL); return db, err })
 }
 
 // TestConcurrentReadModifyWrite has goroutines on two stores (two instances
@@ -177,9 +154,7 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	key := storetest.NewKey(t)
-	storetest.Unlock(t, a, key)
-	storetest.Unlock(t, b, key)
+	enginetest.UnlockShared(t, a, b)
 
 	t0 := time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 	const nResources, nScopes = 3, 8
@@ -356,33 +331,12 @@ func TestMigrationsDownUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
+	reconnect := func() (*sql.DB, error) {
+		db, _, err := connect(ctx, dbURL)
+		return db, err
 	}
-	db, _, err := connect(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sqlstore.Migrations(), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 0); err != nil {
-		t.Fatalf("DownTo(0): %v", err)
-	}
-	var tables int
-	if err := db.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE 'goose%'").
-		Scan(&tables); err != nil {
-		t.Fatal(err)
-	}
-	if tables != 0 {
-		t.Errorf("%d tables left after migrating down", tables)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatalf("Up after DownTo(0): %v", err)
-	}
+	enginetest.DownUp(t, s, reconnect, goose.DialectPostgres,
+		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE 'goose%'")
 }
 
 // TestOpenErrors needs no server: the messages must name the address but

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -15,35 +16,33 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/store/enginetest"
 	"github.com/monban/monban/internal/store/sqlstore"
 	"github.com/monban/monban/internal/store/storetest"
 )
 
-func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), filepath.Join(t.TempDir(), "monban.db"))
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		storetest.Unlock(t, s, storetest.NewKey(t))
-		return s
-	})
+// openTemp opens a store on a new file in a temporary folder, closed when
+// the test ends, and returns it with the file's path.
+func openTemp(t *testing.T) (*sqlstore.Store, string) {
+	t.Helper()
+	path := newPath(t)
+	s, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
 }
 
-func TestSecrets(t *testing.T) {
-	var path string
-	open := func(t *testing.T) store.Store {
-		s, err := Open(t.Context(), path)
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		return s
-	}
-	storetest.Secrets(t, func(t *testing.T) store.Store {
-		path = filepath.Join(t.TempDir(), "monban.db")
-		return open(t)
-	}, open)
-}
+// newPath names a database file in a new temporary folder.
+func newPath(t testing.TB) string { return filepath.Join(t.TempDir(), "monban.db") }
+
+// openStore is Open as an enginetest.Opener.
+func openStore(ctx context.Context, path string) (store.Store, error) { return Open(ctx, path) }
+
+func TestConformance(t *testing.T) { enginetest.Conformance(t, newPath, openStore) }
+
+func TestSecrets(t *testing.T) { enginetest.Secrets(t, newPath, openStore) }
 
 func TestOpenCreatesPrivateFiles(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b", "monban.db")
@@ -82,17 +81,8 @@ func TestOpenOddPath(t *testing.T) {
 // TestReopen checks that data survives closing and that opening an
 // up-to-date database applies no migration again.
 func TestReopen(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "monban.db")
-	key := storetest.NewKey(t)
-	storetest.Reopen(t,
-		func() (store.Store, error) {
-			s, err := Open(t.Context(), path)
-			if err == nil {
-				_, err = s.UnlockSecrets(t.Context(), key)
-			}
-			return s, err
-		},
-		func() (*sql.DB, error) { return sql.Open("sqlite", path) })
+	path := newPath(t)
+	enginetest.Reopen(t, path, openStore, func() (*sql.DB, error) { return sql.Open("sqlite", path) })
 }
 
 // TestTwoInstances has two stores on one file, as two server processes
@@ -100,20 +90,13 @@ func TestReopen(t *testing.T) {
 // timeout must make them wait for each other instead of failing.
 func TestTwoInstances(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "monban.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, path := openTemp(t)
 	b, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	key := storetest.NewKey(t)
-	storetest.Unlock(t, a, key)
-	storetest.Unlock(t, b, key)
+	enginetest.UnlockShared(t, a, b)
 
 	if err := a.CreateRole(ctx, store.Role{ID: "r", Name: "r", Type: store.RoleMachineToMachine}); err != nil {
 		t.Fatal(err)
@@ -170,11 +153,7 @@ func TestTwoInstances(t *testing.T) {
 
 func TestRotatePromotesNextKey(t *testing.T) {
 	ctx := t.Context()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "monban.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, _ := openTemp(t)
 	storetest.Unlock(t, s, storetest.NewKey(t))
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	cur := store.SigningKey{ID: "k1", Algorithm: "ES256", Status: store.KeyCurrent, PrivateKey: []byte("1"), CreatedAt: now}
@@ -230,39 +209,9 @@ func (e codeOnly) Unwrap() error { return e.err }
 // TestMigrationsDownUp runs every migration down and up again, so that the
 // Down sections are checked too.
 func TestMigrationsDownUp(t *testing.T) {
-	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "monban.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := sql.Open("sqlite", dsn(path))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, sqlstore.Migrations(), goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := p.DownTo(ctx, 0); err != nil {
-		t.Fatalf("DownTo(0): %v", err)
-	}
-	var tables int
-	if err := db.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'goose%' AND name NOT LIKE 'sqlite%'").
-		Scan(&tables); err != nil {
-		t.Fatal(err)
-	}
-	if tables != 0 {
-		t.Errorf("%d tables left after migrating down", tables)
-	}
-	if _, err := p.Up(ctx); err != nil {
-		t.Fatalf("Up after DownTo(0): %v", err)
-	}
+	s, path := openTemp(t)
+	enginetest.DownUp(t, s, func() (*sql.DB, error) { return sql.Open("sqlite", dsn(path)) }, goose.DialectSQLite3,
+		"SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'goose%' AND name NOT LIKE 'sqlite%'")
 }
 
 // Encrypting the secrets an earlier version stored in the clear leaves no
@@ -270,12 +219,7 @@ func TestMigrationsDownUp(t *testing.T) {
 // nor in a WAL frame not yet checkpointed.
 func TestPlaintextScrubbedFromFile(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "monban.db")
-	s, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s, path := openTemp(t)
 	secrets := map[string]string{}
 	for i := range 20 {
 		id := fmt.Sprintf("k%02d", i)
