@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -70,7 +71,7 @@ func (s *Snapshot) Standing(p Privilege, subject, clientID string) Standing {
 		if res == nil {
 			return Lacks
 		}
-		if _, ok := s.Grants.AppScopes(subject, res.ID)[p.Scope]; ok {
+		if _, ok := s.Authz.Scopes(authz.App(subject), "", res.ID)[p.Scope]; ok {
 			return Holds
 		}
 		return Lacks

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/randid"
-	"github.com/monban/monban/internal/rbac"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -110,7 +110,7 @@ func strPtr(s string) *string {
 
 // userContext builds context.user from the user, their roles and the
 // catalog's permissions.
-func userContext(u *store.User, roles []store.Role, ix *catalog.UserIndex) UserContext {
+func userContext(u *store.User, roles []store.Role, snap *catalog.Snapshot) UserContext {
 	uc := UserContext{
 		ID: u.ID, Username: strPtr(u.Username), PrimaryEmail: strPtr(u.PrimaryEmail), PrimaryPhone: strPtr(u.PrimaryPhone),
 		Name: strPtr(u.Name), Avatar: strPtr(u.Avatar), CustomData: u.CustomData, Identities: map[string]any{},
@@ -128,9 +128,9 @@ func userContext(u *store.User, roles []store.Role, ix *catalog.UserIndex) UserC
 	}
 	for _, r := range roles {
 		ur := UserRole{ID: r.ID, Name: r.Name, Description: r.Description, Scopes: []UserScope{}}
-		for _, sc := range ix.RoleScopes[r.ID] {
+		for _, sc := range snap.Authz.RoleScopes(r.ID) {
 			us := UserScope{ID: sc.ID, Name: sc.Name, Description: sc.Description, ResourceID: sc.ResourceID}
-			if res := ix.Resources[sc.ResourceID]; res != nil {
+			if res := snap.Users.Resources[sc.ResourceID]; res != nil {
 				us.Resource = UserResource{ID: res.ID, Name: res.Name, Indicator: res.Indicator}
 			}
 			ur.Scopes = append(ur.Scopes, us)
@@ -219,7 +219,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 				wanted = append(wanted, s)
 			}
 		}
-		scope = strings.Join(rbac.Grant(wanted, snap.Users.UserScopes(ids, in.resource.ID)), " ")
+		scope = strings.Join(authz.Grant(wanted, snap.Authz.Scopes(authz.User(in.user.ID, ids), "", in.resource.ID)), " ")
 		audience, ttl = in.resource.Indicator, in.resource.AccessTokenTTL
 	} else {
 		var oidc []string
@@ -236,7 +236,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		var cerr *Error
 		extra, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
 			JTI: jti, Audience: audience, Scope: scope, ClientID: in.app.ID, AccountID: in.user.ID,
-			GrantID: in.grant.ID, GrantType: in.gty, User: userContext(in.user, roles, snap.Users),
+			GrantID: in.grant.ID, GrantType: in.gty, User: userContext(in.user, roles, snap),
 			App: in.app.Application, Interaction: interactionOf(in.user.ID, in.grant.SignIn),
 		})
 		if cerr != nil {
