@@ -97,7 +97,7 @@ func loadHolders(ctx context.Context, st store.UserStore, cat *store.Catalog, ps
 	}
 	userRole := make(map[string]bool, len(cat.Roles))
 	for _, r := range cat.Roles {
-		userRole[r.ID] = r.Type == store.RoleUser
+		userRole[r.ID] = r.Type.GivenTo(store.HolderUser)
 	}
 	roleUsers := make(map[string][]store.User) // read once per role
 	out := make(map[Privilege]map[string]bool, len(ps))

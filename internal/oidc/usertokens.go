@@ -341,7 +341,7 @@ func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Rol
 		case "roles":
 			names := []string{}
 			for _, r := range roles {
-				if r.Type == store.RoleUser {
+				if r.Type.GivenTo(store.HolderUser) {
 					names = append(names, r.Name)
 				}
 			}
