@@ -2,6 +2,7 @@ package authz
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/monban/monban/internal/store"
@@ -16,30 +17,38 @@ func sorted(s Set) []string {
 	return out
 }
 
-func TestBuildAndGrant(t *testing.T) {
-	c := &store.Catalog{
-		Scopes: []store.Scope{
-			{ID: "s1", ResourceID: "shop", Name: "read:products"},
-			{ID: "s2", ResourceID: "shop", Name: "write:products"},
-			{ID: "s3", ResourceID: "mgmt", Name: "all"},
-		},
-		Roles: []store.Role{
-			{ID: "reader", Type: store.RoleMachineToMachine},
-			{ID: "admin", Type: store.RoleMachineToMachine},
-			{ID: "user-role", Type: store.RoleUser},
-		},
-		RoleScopes: []store.RoleScope{
-			{RoleID: "reader", ScopeID: "s1"},
-			{RoleID: "admin", ScopeID: "s3"},
-			{RoleID: "user-role", ScopeID: "s2"},
-			{RoleID: "reader", ScopeID: "gone"},
-		},
-		RoleApplications: []store.RoleApplication{
-			{RoleID: "reader", AppID: "app"},
-			{RoleID: "admin", AppID: "app"},
-			{RoleID: "user-role", AppID: "app"}, // a user role never grants an app anything
-		},
+// catalogOf builds a catalog from short descriptions: scopes as
+// "id resource name", roles as "id type", and the links of roles as
+// "role scope" and "role app".
+func catalogOf(scopes, roles, roleScopes, roleApps []string) *store.Catalog {
+	c := &store.Catalog{}
+	for _, s := range scopes {
+		f := strings.Fields(s)
+		c.Scopes = append(c.Scopes, store.Scope{ID: f[0], ResourceID: f[1], Name: f[2]})
 	}
+	for _, r := range roles {
+		f := strings.Fields(r)
+		c.Roles = append(c.Roles, store.Role{ID: f[0], Type: store.RoleType(f[1])})
+	}
+	for _, l := range roleScopes {
+		f := strings.Fields(l)
+		c.RoleScopes = append(c.RoleScopes, store.RoleScope{RoleID: f[0], ScopeID: f[1]})
+	}
+	for _, l := range roleApps {
+		f := strings.Fields(l)
+		c.RoleApplications = append(c.RoleApplications, store.RoleApplication{RoleID: f[0], AppID: f[1]})
+	}
+	return c
+}
+
+func TestBuildAndGrant(t *testing.T) {
+	c := catalogOf(
+		[]string{"s1 shop read:products", "s2 shop write:products", "s3 mgmt all"},
+		[]string{"reader MachineToMachine", "admin MachineToMachine", "user-role User"},
+		[]string{"reader s1", "admin s3", "user-role s2", "reader gone"},
+		// a user role never grants an app anything
+		[]string{"reader app", "admin app", "user-role app"},
+	)
 	ix := Build(c)
 	cases := []struct {
 		res       string
@@ -63,46 +72,20 @@ func TestBuildAndGrant(t *testing.T) {
 }
 
 // edgeCatalog has, on two resources, a role of each type held by an app
-// and a user, a role of no known type, and a role that lost its scopes.
+// and a user, a role of no known type ("user"), a role that grants no
+// scope, and links to a role not in the catalog; "s-dup" has the name of
+// another resource's scope.
 func edgeCatalog() *store.Catalog {
-	return &store.Catalog{
-		Scopes: []store.Scope{
-			{ID: "s-read", ResourceID: "api", Name: "read"},
-			{ID: "s-write", ResourceID: "api", Name: "write"},
-			{ID: "s-admin", ResourceID: "api", Name: "admin"},
-			{ID: "s-other", ResourceID: "other", Name: "other:read"},
-			{ID: "s-dup", ResourceID: "other", Name: "read"}, // same name, another resource
-		},
-		Roles: []store.Role{
-			{ID: "user-role", Type: store.RoleUser},
-			{ID: "user-role-2", Type: store.RoleUser},
-			{ID: "m2m-role", Type: store.RoleMachineToMachine},
-			{ID: "m2m-role-2", Type: store.RoleMachineToMachine},
-			{ID: "typo-role", Type: "user"},
-			{ID: "empty-role", Type: store.RoleMachineToMachine},
-		},
-		RoleScopes: []store.RoleScope{
-			{RoleID: "user-role", ScopeID: "s-read"},
-			{RoleID: "user-role", ScopeID: "s-other"},
-			{RoleID: "user-role-2", ScopeID: "s-read"},
-			{RoleID: "user-role-2", ScopeID: "s-admin"},
-			{RoleID: "m2m-role", ScopeID: "s-write"},
-			{RoleID: "m2m-role", ScopeID: "s-dup"},
-			{RoleID: "m2m-role-2", ScopeID: "s-write"},
-			{RoleID: "m2m-role-2", ScopeID: "s-read"},
-			{RoleID: "typo-role", ScopeID: "s-admin"},
-			{RoleID: "ghost-role", ScopeID: "s-admin"}, // a role not in the catalog
-		},
-		RoleApplications: []store.RoleApplication{
-			{RoleID: "m2m-role", AppID: "m2m"},
-			{RoleID: "m2m-role-2", AppID: "m2m"},
-			{RoleID: "user-role", AppID: "m2m"},
-			{RoleID: "typo-role", AppID: "m2m"},
-			{RoleID: "ghost-role", AppID: "m2m"},
-			{RoleID: "empty-role", AppID: "bare"},
-			{RoleID: "user-role", AppID: "user-only"},
-		},
-	}
+	return catalogOf(
+		[]string{"s-read api read", "s-write api write", "s-admin api admin", "s-other other other:read", "s-dup other read"},
+		[]string{"user-role User", "user-role-2 User", "m2m-role MachineToMachine", "m2m-role-2 MachineToMachine",
+			"typo-role user", "empty-role MachineToMachine"},
+		[]string{"user-role s-read", "user-role s-other", "user-role-2 s-read", "user-role-2 s-admin",
+			"m2m-role s-write", "m2m-role s-dup", "m2m-role-2 s-write", "m2m-role-2 s-read",
+			"typo-role s-admin", "ghost-role s-admin"},
+		[]string{"m2m-role m2m", "m2m-role-2 m2m", "user-role m2m", "typo-role m2m", "ghost-role m2m",
+			"empty-role bare", "user-role user-only"},
+	)
 }
 
 // Each kind of subject gets scopes only through the roles its kind is

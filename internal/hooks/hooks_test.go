@@ -3,6 +3,8 @@ package hooks
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -197,5 +199,24 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A failure's position is the script's line and column when the runner
+// knows it, wrapped or not.
+func TestScriptPosition(t *testing.T) {
+	for _, tc := range []struct {
+		err       error
+		line, col int
+	}{
+		{&claims.ScriptError{Line: 3, Column: 7}, 3, 7},
+		{fmt.Errorf("run: %w", &claims.ScriptError{Line: 4, Column: 1}), 4, 1},
+		{&claims.SyntaxError{Line: 2, Column: 9}, 2, 9},
+		{&claims.DeniedError{Message: "no"}, 0, 0},
+		{errors.New("timeout"), 0, 0},
+	} {
+		if l, c := scriptPosition(tc.err); l != tc.line || c != tc.col {
+			t.Errorf("%v: %d:%d, want %d:%d", tc.err, l, c, tc.line, tc.col)
+		}
 	}
 }

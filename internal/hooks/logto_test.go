@@ -2,14 +2,12 @@ package hooks
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/store"
 )
@@ -149,25 +147,6 @@ func TestClientCredentialsInput(t *testing.T) {
 		want := fmt.Sprintf(`{"application":{"createdAt":%d,"description":"","id":"m2m","isThirdParty":false,"name":"Robot","type":"MachineToMachine"}}`, now.UnixMilli())
 		if js, _ := json.Marshal(ctx); string(js) != want {
 			t.Errorf("context\n got %s\nwant %s", js, want)
-		}
-	}
-}
-
-// A failure's position is the script's line and column when the runner
-// knows it, wrapped or not.
-func TestScriptPosition(t *testing.T) {
-	for _, tc := range []struct {
-		err       error
-		line, col int
-	}{
-		{&claims.ScriptError{Line: 3, Column: 7}, 3, 7},
-		{fmt.Errorf("run: %w", &claims.ScriptError{Line: 4, Column: 1}), 4, 1},
-		{&claims.SyntaxError{Line: 2, Column: 9}, 2, 9},
-		{&claims.DeniedError{Message: "no"}, 0, 0},
-		{errors.New("timeout"), 0, 0},
-	} {
-		if l, c := scriptPosition(tc.err); l != tc.line || c != tc.col {
-			t.Errorf("%v: %d:%d, want %d:%d", tc.err, l, c, tc.line, tc.col)
 		}
 	}
 }
