@@ -159,6 +159,14 @@ func TestScriptDenies(t *testing.T) {
 	if l := byKey["JwtCustomizer.AccessToken"]; l.ApplicationID != "web" || l.UserID != "u1" || l.Result != store.ResultError {
 		t.Errorf("access token entry: %+v", l)
 	}
+	// A denial has no position in the script.
+	for _, l := range logs {
+		var details map[string]any
+		must(t, json.Unmarshal(l.Payload, &details))
+		if _, ok := details["line"]; ok || details["outcome"] == nil || details["blockIssuanceOnError"] != false {
+			t.Errorf("%s details: %v", l.Key, details)
+		}
+	}
 }
 
 // A failing script issues the token without custom claims, or refuses it
