@@ -9,7 +9,11 @@
 // rebuilt, and is immutable: it is read without locks.
 package authz
 
-import "github.com/monban/monban/internal/store"
+import (
+	"slices"
+
+	"github.com/monban/monban/internal/store"
+)
 
 // Set is a set of scope names.
 type Set map[string]struct{}
@@ -122,6 +126,26 @@ func (ix *Index) Scopes(s Subject, org, resourceID string) Set {
 		return set
 	}
 	return nil
+}
+
+// RolesGranting returns, sorted, the roles that grant the scope named
+// scope on resourceID to a holder of kind h: those whose holders of that
+// kind hold it (see store.RoleType.GivenTo).
+func (ix *Index) RolesGranting(h store.Holder, resourceID, scope string) []string {
+	var out []string
+	for id, scopes := range ix.scopes {
+		if !ix.grants(id, h) {
+			continue
+		}
+		for _, sc := range scopes {
+			if sc.ResourceID == resourceID && sc.Name == scope {
+				out = append(out, id)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Role returns the role roleID, or nil when the catalog has none.

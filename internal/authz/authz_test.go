@@ -191,3 +191,29 @@ func TestGrant(t *testing.T) {
 		}
 	}
 }
+
+// RolesGranting lists the roles that grant one scope of one resource to a
+// kind of holder, whatever else they grant, and only roles of that kind.
+func TestRolesGranting(t *testing.T) {
+	ix := Build(edgeCatalog())
+	cases := []struct {
+		what       string
+		h          store.Holder
+		res, scope string
+		want       []string
+	}{
+		{"users, a scope two User roles grant", store.HolderUser, "api", "read", []string{"user-role", "user-role-2"}},
+		{"apps, the same scope", store.HolderApplication, "api", "read", []string{"m2m-role-2"}},
+		{"users, a scope a typo role and a ghost role grant too", store.HolderUser, "api", "admin", []string{"user-role-2"}},
+		{"apps, a scope of the same name on another resource", store.HolderApplication, "other", "read", []string{"m2m-role"}},
+		{"users, that scope", store.HolderUser, "other", "read", nil},
+		{"unknown scope", store.HolderUser, "api", "delete", nil},
+		{"unknown resource", store.HolderApplication, "nowhere", "read", nil},
+		{"a holder of no known kind", store.Holder(7), "api", "read", nil},
+	}
+	for _, tc := range cases {
+		if got := ix.RolesGranting(tc.h, tc.res, tc.scope); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.what, got, tc.want)
+		}
+	}
+}

@@ -87,7 +87,7 @@ func (c *Cache) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if snap.holders, err = loadHolders(ctx, c.store, cat, c.privileges); err != nil {
+	if snap.holders, err = loadHolders(ctx, c.store, snap, c.privileges); err != nil {
 		return fmt.Errorf("load privileged users: %w", err)
 	}
 	c.cur.Store(snap)
