@@ -14,9 +14,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/keys"
-	"github.com/monban/monban/internal/rbac"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -32,13 +32,14 @@ type Snapshot struct {
 	Apps        map[string]*App
 	ByIndicator map[string]*store.Resource
 	Default     *store.Resource // nil when no resource is the default
-	Grants      *rbac.Index
-	Keys        *keys.Set
-	Signer      *token.Signer // signs with Keys.Current
+	// Authz resolves the scopes the roles of applications and users grant.
+	Authz  *authz.Index
+	Keys   *keys.Set
+	Signer *token.Signer // signs with Keys.Current
 	// Customizers holds the custom JWT claims script of each token type.
 	Customizers map[string]*store.JWTCustomizer
 	LoadedAt    time.Time
-	Users       *UserIndex // for user tokens and CORS
+	Users       *UserIndex // resources by id, and origins for CORS
 	// holders are the users holding each protected privilege (see
 	// Cache.Protect and Standing).
 	holders map[Privilege]map[string]bool
@@ -86,7 +87,7 @@ func (c *Cache) Reload(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if snap.holders, err = loadHolders(ctx, c.store, cat, c.privileges); err != nil {
+	if snap.holders, err = loadHolders(ctx, c.store, snap, c.privileges); err != nil {
 		return fmt.Errorf("load privileged users: %w", err)
 	}
 	c.cur.Store(snap)
@@ -166,7 +167,7 @@ func Build(cat *store.Catalog, now time.Time, publishDelay time.Duration) (*Snap
 	s := &Snapshot{
 		Apps:        make(map[string]*App, len(cat.Applications)),
 		ByIndicator: make(map[string]*store.Resource, len(cat.Resources)),
-		Grants:      rbac.Build(cat),
+		Authz:       authz.Build(cat),
 		Customizers: make(map[string]*store.JWTCustomizer, len(cat.JWTCustomizers)),
 		LoadedAt:    now,
 		Users:       buildUserIndex(cat),

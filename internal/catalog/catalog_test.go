@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/keys"
-	"github.com/monban/monban/internal/rbac"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
 	"github.com/monban/monban/internal/store/storetest"
@@ -30,7 +30,7 @@ func genKey(t *testing.T, alg string, status store.KeyStatus, created time.Time)
 	return k
 }
 
-func sorted(s rbac.Set) []string {
+func sorted(s authz.Set) []string {
 	out := []string{}
 	for k := range s {
 		out = append(out, k)
@@ -89,20 +89,20 @@ func TestRoleTypeRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix := snap.Users
-	sameList(t, "user with a User role", sorted(ix.UserScopes([]string{"user-role"}, "api")), []string{"read"})
-	sameList(t, "user with a User role, other resource", sorted(ix.UserScopes([]string{"user-role"}, "other")), []string{"other:read"})
-	sameList(t, "user with a User role, unknown resource", sorted(ix.UserScopes([]string{"user-role"}, "nowhere")), []string{})
-	sameList(t, "user with an M2M role", sorted(ix.UserScopes([]string{"m2m-role"}, "api")), []string{})
-	sameList(t, "user with a role of an unknown type", sorted(ix.UserScopes([]string{"typo-role"}, "api")), []string{})
-	sameList(t, "user with a deleted role", sorted(ix.UserScopes([]string{"gone"}, "api")), []string{})
-	sameList(t, "user with every role", sorted(ix.UserScopes([]string{"m2m-role", "user-role", "typo-role", "gone"}, "api")), []string{"read"})
-	sameList(t, "user with no role", sorted(ix.UserScopes(nil, "api")), []string{})
+	ix := snap.Authz
+	sameList(t, "user with a User role", sorted(ix.Scopes(authz.User("u", []string{"user-role"}), "", "api")), []string{"read"})
+	sameList(t, "user with a User role, other resource", sorted(ix.Scopes(authz.User("u", []string{"user-role"}), "", "other")), []string{"other:read"})
+	sameList(t, "user with a User role, unknown resource", sorted(ix.Scopes(authz.User("u", []string{"user-role"}), "", "nowhere")), []string{})
+	sameList(t, "user with an M2M role", sorted(ix.Scopes(authz.User("u", []string{"m2m-role"}), "", "api")), []string{})
+	sameList(t, "user with a role of an unknown type", sorted(ix.Scopes(authz.User("u", []string{"typo-role"}), "", "api")), []string{})
+	sameList(t, "user with a deleted role", sorted(ix.Scopes(authz.User("u", []string{"gone"}), "", "api")), []string{})
+	sameList(t, "user with every role", sorted(ix.Scopes(authz.User("u", []string{"m2m-role", "user-role", "typo-role", "gone"}), "", "api")), []string{"read"})
+	sameList(t, "user with no role", sorted(ix.Scopes(authz.User("u", nil), "", "api")), []string{})
 
-	sameList(t, "app with an M2M and a User role", sorted(snap.Grants.AppScopes("m2m", "api")), []string{"write"})
-	sameList(t, "app, resource its M2M role has no scope on", sorted(snap.Grants.AppScopes("m2m", "other")), []string{})
-	sameList(t, "another app with the M2M role", sorted(snap.Grants.AppScopes("web", "api")), []string{"write"})
-	sameList(t, "app with no role", sorted(snap.Grants.AppScopes("nobody", "api")), []string{})
+	sameList(t, "app with an M2M and a User role", sorted(snap.Authz.Scopes(authz.App("m2m"), "", "api")), []string{"write"})
+	sameList(t, "app, resource its M2M role has no scope on", sorted(snap.Authz.Scopes(authz.App("m2m"), "", "other")), []string{})
+	sameList(t, "another app with the M2M role", sorted(snap.Authz.Scopes(authz.App("web"), "", "api")), []string{"write"})
+	sameList(t, "app with no role", sorted(snap.Authz.Scopes(authz.App("nobody"), "", "api")), []string{})
 }
 
 // Build indexes applications with their secrets, resources by indicator,
@@ -163,8 +163,8 @@ func TestBuild(t *testing.T) {
 	if r := snap.Users.Resources["api"]; r == nil || r.Indicator != "https://api.example" {
 		t.Fatal("user index lacks a resource")
 	}
-	if r := snap.Users.Roles["m2m-role"]; r == nil || r.Type != store.RoleMachineToMachine {
-		t.Fatal("user index lacks a role")
+	if r := snap.Authz.Role("m2m-role"); r == nil || r.Type != store.RoleMachineToMachine {
+		t.Fatal("authz index lacks a role")
 	}
 
 	// No default resource, no key: both nil, not a zero value.

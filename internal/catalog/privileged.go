@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -70,7 +71,7 @@ func (s *Snapshot) Standing(p Privilege, subject, clientID string) Standing {
 		if res == nil {
 			return Lacks
 		}
-		if _, ok := s.Grants.AppScopes(subject, res.ID)[p.Scope]; ok {
+		if _, ok := s.Authz.Scopes(authz.App(subject), "", res.ID)[p.Scope]; ok {
 			return Holds
 		}
 		return Lacks
@@ -85,51 +86,38 @@ func (s *Snapshot) Standing(p Privilege, subject, clientID string) Standing {
 	return Holds
 }
 
-// loadHolders reads the users of every User role that grants one of ps:
-// privilege → user id → true when the user is not suspended. A user who is
-// not in the map holds no such role (or was deleted, which removes the
-// user's roles). It reads after cat, not in the same transaction: a change
-// made in between is followed by its own Reload, which corrects it.
-func loadHolders(ctx context.Context, st store.UserStore, cat *store.Catalog, ps []Privilege) (map[Privilege]map[string]bool, error) {
+// loadHolders reads the users of every User role that grants one of ps in
+// snap: privilege → user id → true when the user is not suspended. A user
+// who is not in the map holds no such role (or was deleted, which removes
+// the user's roles). It reads after the catalog, not in the same
+// transaction: a change made in between is followed by its own Reload,
+// which corrects it.
+func loadHolders(ctx context.Context, st store.UserStore, snap *Snapshot, ps []Privilege) (map[Privilege]map[string]bool, error) {
 	if len(ps) == 0 {
 		return nil, nil
-	}
-	userRole := make(map[string]bool, len(cat.Roles))
-	for _, r := range cat.Roles {
-		userRole[r.ID] = r.Type == store.RoleUser
 	}
 	roleUsers := make(map[string][]store.User) // read once per role
 	out := make(map[Privilege]map[string]bool, len(ps))
 	for _, p := range ps {
 		users := make(map[string]bool)
 		out[p] = users
-		scopes := make(map[string]bool)
-		for _, res := range cat.Resources {
-			if res.Indicator != p.Indicator {
-				continue
-			}
-			for _, sc := range cat.Scopes {
-				if sc.ResourceID == res.ID && sc.Name == p.Scope {
-					scopes[sc.ID] = true
-				}
-			}
+		res := snap.ByIndicator[p.Indicator]
+		if res == nil {
+			continue
 		}
-		for _, rs := range cat.RoleScopes {
-			if !scopes[rs.ScopeID] || !userRole[rs.RoleID] {
-				continue
-			}
-			list, seen := roleUsers[rs.RoleID]
+		for _, roleID := range snap.Authz.RolesGranting(store.HolderUser, res.ID, p.Scope) {
+			list, seen := roleUsers[roleID]
 			if !seen {
 				var err error
-				list, _, err = st.ListRoleUsers(ctx, rs.RoleID, store.Page{})
+				list, _, err = st.ListRoleUsers(ctx, roleID, store.Page{})
 				switch {
 				case errors.Is(err, store.ErrNotFound):
 					// Deleted since the catalog was read: its holders lost it
 					// (the deletion's own reload follows).
 				case err != nil:
-					return nil, fmt.Errorf("users of role %s: %w", rs.RoleID, err)
+					return nil, fmt.Errorf("users of role %s: %w", roleID, err)
 				}
-				roleUsers[rs.RoleID] = list
+				roleUsers[roleID] = list
 			}
 			for _, u := range list {
 				users[u.ID] = users[u.ID] || !u.IsSuspended

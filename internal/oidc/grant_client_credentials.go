@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/monban/monban/internal/rbac"
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -32,7 +32,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "no signing key is available"}
 	}
 	ev.Resource = res.Indicator
-	scope := strings.Join(rbac.Grant(strings.Fields(params.Get("scope")), snap.Grants.AppScopes(app.ID, res.ID)), " ")
+	scope := strings.Join(authz.Grant(strings.Fields(params.Get("scope")), snap.Authz.Scopes(authz.App(app.ID), "", res.ID)), " ")
 	jti := token.NewJTI()
 	var extra map[string]any
 	if p.cfg.Customizer != nil {

@@ -7,16 +7,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/randid"
-	"github.com/monban/monban/internal/rbac"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
 
-// AccessTokenInput is what a customizer sees of a user access token being
-// issued: Logto's token payload (jti, aud, scope, clientId, accountId,
-// grantId, gty) and context (user, application, interaction).
+// AccessTokenInput describes a user access token being issued, for a
+// Customizer: the claims it carries (jti, aud, scope, client_id, sub), the
+// grant and grant type it comes from, and the user, their roles, the
+// application and the sign-in behind it.
 type AccessTokenInput struct {
 	JTI       string
 	Audience  string
@@ -25,129 +26,11 @@ type AccessTokenInput struct {
 	AccountID string // the user id
 	GrantID   string
 	GrantType string // authorization_code, refresh_token or password
-	User      UserContext
+	User      *store.User
+	Roles     []store.Role // every role the user holds
 	App       store.Application
-	// Interaction is the sign-in that produced the grant.
-	Interaction *Interaction
-}
-
-// UserContext is Logto's context.user for custom claims scripts.
-type UserContext struct {
-	ID                     string            `json:"id"`
-	Username               *string           `json:"username"`
-	PrimaryEmail           *string           `json:"primaryEmail"`
-	PrimaryPhone           *string           `json:"primaryPhone"`
-	Name                   *string           `json:"name"`
-	Avatar                 *string           `json:"avatar"`
-	CustomData             map[string]any    `json:"customData"`
-	Identities             map[string]any    `json:"identities"`
-	Profile                store.UserProfile `json:"profile"`
-	ApplicationID          *string           `json:"applicationId"`
-	IsSuspended            bool              `json:"isSuspended"`
-	HasPassword            bool              `json:"hasPassword"`
-	LastSignInAt           *int64            `json:"lastSignInAt"`
-	CreatedAt              int64             `json:"createdAt"`
-	UpdatedAt              int64             `json:"updatedAt"`
-	SSOIdentities          []any             `json:"ssoIdentities"`
-	MFAVerificationFactors []string          `json:"mfaVerificationFactors"`
-	Roles                  []UserRole        `json:"roles"`
-	Organizations          []any             `json:"organizations"`
-	OrganizationRoles      []any             `json:"organizationRoles"`
-}
-
-// UserRole is one of the user's roles with the permissions it grants.
-type UserRole struct {
-	ID          string      `json:"id"`
-	Name        string      `json:"name"`
-	Description string      `json:"description"`
-	Scopes      []UserScope `json:"scopes"`
-}
-
-// UserScope is a permission with its resource.
-type UserScope struct {
-	ID          string       `json:"id"`
-	Name        string       `json:"name"`
-	Description string       `json:"description"`
-	ResourceID  string       `json:"resourceId"`
-	Resource    UserResource `json:"resource"`
-}
-
-// UserResource names a permission's API resource.
-type UserResource struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Indicator string `json:"indicator"`
-}
-
-// Interaction is Logto's context.interaction: how the user signed in.
-type Interaction struct {
-	InteractionEvent    string               `json:"interactionEvent"` // "SignIn"
-	UserID              string               `json:"userId"`
-	VerificationRecords []VerificationRecord `json:"verificationRecords"`
-}
-
-// VerificationRecord is one proof of identity of an interaction; Monban
-// has password records only.
-type VerificationRecord struct {
-	ID         string                 `json:"id"`
-	Type       string                 `json:"type"` // "Password"
-	Identifier VerificationIdentifier `json:"identifier"`
-	Verified   bool                   `json:"verified"`
-}
-
-// VerificationIdentifier is what the user typed to name their account.
-type VerificationIdentifier struct {
-	Type  string `json:"type"` // username, email, phone or userId
-	Value string `json:"value"`
-}
-
-func strPtr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// userContext builds context.user from the user, their roles and the
-// catalog's permissions.
-func userContext(u *store.User, roles []store.Role, ix *catalog.UserIndex) UserContext {
-	uc := UserContext{
-		ID: u.ID, Username: strPtr(u.Username), PrimaryEmail: strPtr(u.PrimaryEmail), PrimaryPhone: strPtr(u.PrimaryPhone),
-		Name: strPtr(u.Name), Avatar: strPtr(u.Avatar), CustomData: u.CustomData, Identities: map[string]any{},
-		Profile: u.Profile, IsSuspended: u.IsSuspended, HasPassword: u.PasswordHash != "",
-		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
-		SSOIdentities: []any{}, MFAVerificationFactors: []string{}, Roles: []UserRole{},
-		Organizations: []any{}, OrganizationRoles: []any{},
-	}
-	if uc.CustomData == nil {
-		uc.CustomData = map[string]any{}
-	}
-	if !u.LastSignInAt.IsZero() {
-		v := u.LastSignInAt.UnixMilli()
-		uc.LastSignInAt = &v
-	}
-	for _, r := range roles {
-		ur := UserRole{ID: r.ID, Name: r.Name, Description: r.Description, Scopes: []UserScope{}}
-		for _, sc := range ix.RoleScopes[r.ID] {
-			us := UserScope{ID: sc.ID, Name: sc.Name, Description: sc.Description, ResourceID: sc.ResourceID}
-			if res := ix.Resources[sc.ResourceID]; res != nil {
-				us.Resource = UserResource{ID: res.ID, Name: res.Name, Indicator: res.Indicator}
-			}
-			ur.Scopes = append(ur.Scopes, us)
-		}
-		uc.Roles = append(uc.Roles, ur)
-	}
-	return uc
-}
-
-func interactionOf(userID string, rec store.SignInRecord) *Interaction {
-	if rec.VerificationID == "" {
-		return nil
-	}
-	return &Interaction{InteractionEvent: "SignIn", UserID: userID, VerificationRecords: []VerificationRecord{{
-		ID: rec.VerificationID, Type: "Password", Verified: true,
-		Identifier: VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue},
-	}}}
+	// SignIn is how the user signed in for the grant.
+	SignIn store.SignInRecord
 }
 
 // userTokenRequest is what one token response for a user is made from.
@@ -219,7 +102,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 				wanted = append(wanted, s)
 			}
 		}
-		scope = strings.Join(rbac.Grant(wanted, snap.Users.UserScopes(ids, in.resource.ID)), " ")
+		scope = strings.Join(authz.Grant(wanted, snap.Authz.Scopes(authz.User(in.user.ID, ids), "", in.resource.ID)), " ")
 		audience, ttl = in.resource.Indicator, in.resource.AccessTokenTTL
 	} else {
 		var oidc []string
@@ -236,8 +119,8 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		var cerr *Error
 		extra, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
 			JTI: jti, Audience: audience, Scope: scope, ClientID: in.app.ID, AccountID: in.user.ID,
-			GrantID: in.grant.ID, GrantType: in.gty, User: userContext(in.user, roles, snap.Users),
-			App: in.app.Application, Interaction: interactionOf(in.user.ID, in.grant.SignIn),
+			GrantID: in.grant.ID, GrantType: in.gty, User: in.user, Roles: roles,
+			App: in.app.Application, SignIn: in.grant.SignIn,
 		})
 		if cerr != nil {
 			return nil, cerr
@@ -341,7 +224,7 @@ func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Rol
 		case "roles":
 			names := []string{}
 			for _, r := range roles {
-				if r.Type == store.RoleUser {
+				if r.Type.GivenTo(store.HolderUser) {
 					names = append(names, r.Name)
 				}
 			}

@@ -25,6 +25,7 @@ import (
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/console"
+	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
@@ -300,7 +301,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		Observer:   tokenObserver(s.metrics, s.audit),
-		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
+		Customizer: hooks.New(s.scripts, cache, s.audit, cfg.Logger),
 		Users:      s.users.oidc,
 	}).Register(mux)
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}

@@ -1,4 +1,10 @@
-package server
+// Package hooks runs the custom JWT claims scripts at token issuance: it
+// builds the inputs of Logto's getCustomJwtClaims (token, context,
+// environment variables) from the neutral description of the token the
+// protocol core hands its oidc.Customizer, runs the script with
+// internal/claims, and applies Logto's semantics to the outcome. Auth0's
+// Actions will live beside it.
+package hooks
 
 import (
 	"context"
@@ -14,77 +20,42 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// customizer runs the saved custom JWT claims scripts at token issuance.
-type customizer struct {
+// Customizer runs the saved custom JWT claims scripts at token issuance. It
+// implements oidc.Customizer.
+type Customizer struct {
 	runner  *claims.Runner
 	catalog *catalog.Cache
 	audit   *audit.Writer
 	logger  *slog.Logger
 }
 
-// scriptApplication is the application as a script sees it (Logto's
-// shape), never with a secret. Fields are in alphabetical order, as the
-// keys of a map would be.
-type scriptApplication struct {
-	CreatedAt    int64  `json:"createdAt"`
-	Description  string `json:"description"`
-	ID           string `json:"id"`
-	IsThirdParty bool   `json:"isThirdParty"`
-	Name         string `json:"name"`
-	Type         string `json:"type"`
-}
-
-func applicationContext(app store.Application) scriptApplication {
-	return scriptApplication{
-		CreatedAt: app.CreatedAt.UnixMilli(), Description: app.Description, ID: app.ID,
-		Name: app.Name, Type: string(app.Type),
-	}
-}
-
-// clientCredentialsToken and clientCredentialsContext are the token and
-// context of Logto's client-credentials script. Structs, not maps: the
-// input is encoded at every issuance. JTI stays empty: it holds the claim's
-// place, and the runner is given the value apart (see run).
-type clientCredentialsToken struct {
-	Aud      string `json:"aud"`
-	ClientID string `json:"clientId"`
-	JTI      string `json:"jti"`
-	Kind     string `json:"kind"`
-	Scope    string `json:"scope,omitempty"`
-}
-
-type clientCredentialsContext struct {
-	Application scriptApplication `json:"application"`
+// New returns a Customizer that runs the scripts the catalog holds with
+// runner, and writes their failures to the audit log and to logger.
+func New(runner *claims.Runner, cat *catalog.Cache, aud *audit.Writer, logger *slog.Logger) *Customizer {
+	return &Customizer{runner: runner, catalog: cat, audit: aud, logger: logger}
 }
 
 // ClientCredentials implements oidc.Customizer.
-func (c *customizer) ClientCredentials(ctx context.Context, in oidc.ClientCredentialsInput) (map[string]any, *oidc.Error) {
+func (c *Customizer) ClientCredentials(ctx context.Context, in oidc.ClientCredentialsInput) (map[string]any, *oidc.Error) {
 	cfg := c.catalog.Load().Customizers[store.TokenTypeClientCredentials]
 	if cfg == nil {
 		return nil, nil
 	}
-	tok := clientCredentialsToken{Aud: in.Audience, ClientID: in.App.ID, Kind: "ClientCredentials", Scope: in.Scope}
-	return c.run(ctx, cfg, in.App.ID, "", in.JTI, tok, clientCredentialsContext{Application: applicationContext(in.App)})
+	tok, scriptCtx := clientCredentialsInput(in)
+	return c.run(ctx, cfg, in.App.ID, "", in.JTI, tok, scriptCtx)
 }
 
 // AccessToken implements oidc.Customizer for user access tokens, with
 // Logto's token and context: context.user (profile, custom data, roles with
 // their permissions, organizations), context.application and
 // context.interaction (the sign-in that produced the grant).
-func (c *customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) (map[string]any, *oidc.Error) {
-	cfg := c.catalog.Load().Customizers[store.TokenTypeAccessToken]
+func (c *Customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) (map[string]any, *oidc.Error) {
+	snap := c.catalog.Load()
+	cfg := snap.Customizers[store.TokenTypeAccessToken]
 	if cfg == nil {
 		return nil, nil
 	}
-	tok := map[string]any{
-		"jti": "", "aud": in.Audience, "scope": in.Scope, "clientId": in.ClientID,
-		"accountId": in.AccountID, "expiresWithSession": false, "grantId": in.GrantID,
-		"gty": in.GrantType, "kind": "AccessToken",
-	}
-	scriptCtx := map[string]any{"user": in.User, "application": applicationContext(in.App)}
-	if in.Interaction != nil {
-		scriptCtx["interaction"] = in.Interaction
-	}
+	tok, scriptCtx := accessTokenInput(in, snap)
 	return c.run(ctx, cfg, in.ClientID, in.AccountID, in.JTI, tok, scriptCtx)
 }
 
@@ -96,7 +67,7 @@ func (c *customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) 
 // tok's jti is empty: the runner gets it apart, to know whether the script
 // read it, and may answer from the result of an earlier run on the same
 // input otherwise (claims.Input.Memoize).
-func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, userID, jti string, tok, scriptCtx any) (map[string]any, *oidc.Error) {
+func (c *Customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, userID, jti string, tok, scriptCtx any) (map[string]any, *oidc.Error) {
 	res, err := c.runner.Run(ctx, cfg.TokenType, cfg.Script, claims.Input{
 		Token: tok, Context: scriptCtx, EnvironmentVariables: cfg.EnvironmentVariables, JTI: jti, Memoize: true,
 	})
@@ -129,7 +100,7 @@ func (c *customizer) run(ctx context.Context, cfg *store.JWTCustomizer, appID, u
 
 // logScript writes a script's failure or denial to the audit log: the
 // outcome and, when known, the line and column in the script.
-func (c *customizer) logScript(cfg *store.JWTCustomizer, appID, userID, outcome string, line, col int) {
+func (c *Customizer) logScript(cfg *store.JWTCustomizer, appID, userID, outcome string, line, col int) {
 	key := "JwtCustomizer.ClientCredentials"
 	if cfg.TokenType == store.TokenTypeAccessToken {
 		key = "JwtCustomizer.AccessToken"

@@ -1,0 +1,180 @@
+// Package authz resolves which scopes a subject may be granted on an API
+// resource from the roles it holds. It is the one place scope resolution
+// lives: the token endpoint (client credentials and user tokens) and the
+// check of callers of the APIs Monban serves itself ask it, and the
+// role-type rule (store.RoleType.GivenTo) is applied here and nowhere else
+// on that path.
+//
+// An Index is built from a store.Catalog when the catalog snapshot is
+// rebuilt, and is immutable: it is read without locks.
+package authz
+
+import (
+	"slices"
+
+	"github.com/monban/monban/internal/store"
+)
+
+// Set is a set of scope names.
+type Set map[string]struct{}
+
+// Subject is who scopes are resolved for: an application (the subject of a
+// client_credentials token) or a user.
+type Subject struct {
+	Holder store.Holder
+	ID     string
+	// RoleIDs are the roles a user holds, read from the store: the
+	// catalog does not hold users' roles. Ignored for an application,
+	// whose roles the index holds.
+	RoleIDs []string
+}
+
+// App is the application appID as a subject.
+func App(appID string) Subject {
+	return Subject{Holder: store.HolderApplication, ID: appID}
+}
+
+// User is the user userID, holding roleIDs, as a subject.
+func User(userID string, roleIDs []string) Subject {
+	return Subject{Holder: store.HolderUser, ID: userID, RoleIDs: roleIDs}
+}
+
+// Index answers which scopes a subject's roles grant on a resource.
+type Index struct {
+	roles map[string]*store.Role
+	// scopes are the scopes each role grants, links to a scope that no
+	// longer exists left out.
+	scopes map[string][]*store.Scope
+	// apps is application → resource → the scope names its roles grant,
+	// computed ahead for the client_credentials hot path.
+	apps map[string]map[string]Set
+}
+
+// Build indexes the roles of c, the scopes they grant and the roles the
+// applications hold.
+func Build(c *store.Catalog) *Index {
+	ix := &Index{
+		roles:  make(map[string]*store.Role, len(c.Roles)),
+		scopes: make(map[string][]*store.Scope),
+		apps:   make(map[string]map[string]Set),
+	}
+	for i := range c.Roles {
+		ix.roles[c.Roles[i].ID] = &c.Roles[i]
+	}
+	byID := make(map[string]*store.Scope, len(c.Scopes))
+	for i := range c.Scopes {
+		byID[c.Scopes[i].ID] = &c.Scopes[i]
+	}
+	for _, rs := range c.RoleScopes {
+		if sc := byID[rs.ScopeID]; sc != nil {
+			ix.scopes[rs.RoleID] = append(ix.scopes[rs.RoleID], sc)
+		}
+	}
+	for _, ra := range c.RoleApplications {
+		if !ix.grants(ra.RoleID, store.HolderApplication) {
+			continue
+		}
+		byRes := ix.apps[ra.AppID]
+		if byRes == nil {
+			byRes = make(map[string]Set)
+			ix.apps[ra.AppID] = byRes
+		}
+		for _, sc := range ix.scopes[ra.RoleID] {
+			set := byRes[sc.ResourceID]
+			if set == nil {
+				set = make(Set)
+				byRes[sc.ResourceID] = set
+			}
+			set[sc.Name] = struct{}{}
+		}
+	}
+	return ix
+}
+
+// grants reports whether roleID exists and its type lets it grant scopes
+// to a holder of kind h.
+func (ix *Index) grants(roleID string, h store.Holder) bool {
+	r := ix.roles[roleID]
+	return r != nil && r.Type.GivenTo(h)
+}
+
+// Scopes returns the scope names that s's roles grant on resourceID within
+// org. A role grants only the kind of holder its type is given to (see
+// store.RoleType.GivenTo); an unknown role, resource or subject grants
+// nothing. org is "" outside any organization; organizations do not exist
+// yet, so a subject holds nothing within one. The result may be shared and
+// must not be modified.
+func (ix *Index) Scopes(s Subject, org, resourceID string) Set {
+	if org != "" {
+		return nil
+	}
+	switch s.Holder {
+	case store.HolderApplication:
+		return ix.apps[s.ID][resourceID]
+	case store.HolderUser:
+		set := Set{}
+		for _, id := range s.RoleIDs {
+			if !ix.grants(id, store.HolderUser) {
+				continue
+			}
+			for _, sc := range ix.scopes[id] {
+				if sc.ResourceID == resourceID {
+					set[sc.Name] = struct{}{}
+				}
+			}
+		}
+		return set
+	}
+	return nil
+}
+
+// RolesGranting returns, sorted, the roles that grant the scope named
+// scope on resourceID to a holder of kind h: those whose holders of that
+// kind hold it (see store.RoleType.GivenTo).
+func (ix *Index) RolesGranting(h store.Holder, resourceID, scope string) []string {
+	var out []string
+	for id, scopes := range ix.scopes {
+		if !ix.grants(id, h) {
+			continue
+		}
+		for _, sc := range scopes {
+			if sc.ResourceID == resourceID && sc.Name == scope {
+				out = append(out, id)
+				break
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Role returns the role roleID, or nil when the catalog has none.
+func (ix *Index) Role(roleID string) *store.Role { return ix.roles[roleID] }
+
+// RoleScopes returns the scopes roleID grants, whatever its type, on every
+// resource (for describing a role, as a claims script sees it; use Scopes
+// to decide what a subject is granted). The slice must not be modified.
+func (ix *Index) RoleScopes(roleID string) []*store.Scope { return ix.scopes[roleID] }
+
+// Grant returns the requested scopes that allowed contains, in request
+// order and without repeats. Scopes not allowed are dropped silently, as
+// Logto does; an empty request is granted nothing.
+func Grant(requested []string, allowed Set) []string {
+	var out []string
+	for i, s := range requested {
+		if _, ok := allowed[s]; !ok {
+			continue
+		}
+		dup := false
+		for _, prev := range requested[:i] {
+			if prev == s {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package hooks
+
+import (
+	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/store"
+)
+
+// scriptApplication is the application as a script sees it (Logto's
+// shape), never with a secret. Fields are in alphabetical order, as the
+// keys of a map would be.
+type scriptApplication struct {
+	CreatedAt    int64  `json:"createdAt"`
+	Description  string `json:"description"`
+	ID           string `json:"id"`
+	IsThirdParty bool   `json:"isThirdParty"`
+	Name         string `json:"name"`
+	Type         string `json:"type"`
+}
+
+func applicationContext(app store.Application) scriptApplication {
+	return scriptApplication{
+		CreatedAt: app.CreatedAt.UnixMilli(), Description: app.Description, ID: app.ID,
+		Name: app.Name, Type: string(app.Type),
+	}
+}
+
+// clientCredentialsToken and clientCredentialsContext are the token and
+// context of Logto's client-credentials script. Structs, not maps: the
+// input is encoded at every issuance. JTI stays empty: it holds the claim's
+// place, and the runner is given the value apart (see Customizer.run).
+type clientCredentialsToken struct {
+	Aud      string `json:"aud"`
+	ClientID string `json:"clientId"`
+	JTI      string `json:"jti"`
+	Kind     string `json:"kind"`
+	Scope    string `json:"scope,omitempty"`
+}
+
+type clientCredentialsContext struct {
+	Application scriptApplication `json:"application"`
+}
+
+// clientCredentialsInput is the token and context of Logto's
+// client-credentials script for in.
+func clientCredentialsInput(in oidc.ClientCredentialsInput) (clientCredentialsToken, clientCredentialsContext) {
+	tok := clientCredentialsToken{Aud: in.Audience, ClientID: in.App.ID, Kind: "ClientCredentials", Scope: in.Scope}
+	return tok, clientCredentialsContext{Application: applicationContext(in.App)}
+}
+
+// accessTokenInput is the token and context of Logto's access-token script
+// for in, with the user's roles described from snap. The token's jti is
+// empty (see Customizer.run).
+func accessTokenInput(in oidc.AccessTokenInput, snap *catalog.Snapshot) (tok, scriptCtx map[string]any) {
+	tok = map[string]any{
+		"jti": "", "aud": in.Audience, "scope": in.Scope, "clientId": in.ClientID,
+		"accountId": in.AccountID, "expiresWithSession": false, "grantId": in.GrantID,
+		"gty": in.GrantType, "kind": "AccessToken",
+	}
+	scriptCtx = map[string]any{"user": userContext(in.User, in.Roles, snap), "application": applicationContext(in.App)}
+	if it := interactionOf(in.AccountID, in.SignIn); it != nil {
+		scriptCtx["interaction"] = it
+	}
+	return tok, scriptCtx
+}
+
+// UserContext is Logto's context.user for custom claims scripts.
+type UserContext struct {
+	ID                     string            `json:"id"`
+	Username               *string           `json:"username"`
+	PrimaryEmail           *string           `json:"primaryEmail"`
+	PrimaryPhone           *string           `json:"primaryPhone"`
+	Name                   *string           `json:"name"`
+	Avatar                 *string           `json:"avatar"`
+	CustomData             map[string]any    `json:"customData"`
+	Identities             map[string]any    `json:"identities"`
+	Profile                store.UserProfile `json:"profile"`
+	ApplicationID          *string           `json:"applicationId"`
+	IsSuspended            bool              `json:"isSuspended"`
+	HasPassword            bool              `json:"hasPassword"`
+	LastSignInAt           *int64            `json:"lastSignInAt"`
+	CreatedAt              int64             `json:"createdAt"`
+	UpdatedAt              int64             `json:"updatedAt"`
+	SSOIdentities          []any             `json:"ssoIdentities"`
+	MFAVerificationFactors []string          `json:"mfaVerificationFactors"`
+	Roles                  []UserRole        `json:"roles"`
+	Organizations          []any             `json:"organizations"`
+	OrganizationRoles      []any             `json:"organizationRoles"`
+}
+
+// UserRole is one of the user's roles with the permissions it grants.
+type UserRole struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Description string      `json:"description"`
+	Scopes      []UserScope `json:"scopes"`
+}
+
+// UserScope is a permission with its resource.
+type UserScope struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	ResourceID  string       `json:"resourceId"`
+	Resource    UserResource `json:"resource"`
+}
+
+// UserResource names a permission's API resource.
+type UserResource struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Indicator string `json:"indicator"`
+}
+
+// Interaction is Logto's context.interaction: how the user signed in.
+type Interaction struct {
+	InteractionEvent    string               `json:"interactionEvent"` // "SignIn"
+	UserID              string               `json:"userId"`
+	VerificationRecords []VerificationRecord `json:"verificationRecords"`
+}
+
+// VerificationRecord is one proof of identity of an interaction; Monban
+// has password records only.
+type VerificationRecord struct {
+	ID         string                 `json:"id"`
+	Type       string                 `json:"type"` // "Password"
+	Identifier VerificationIdentifier `json:"identifier"`
+	Verified   bool                   `json:"verified"`
+}
+
+// VerificationIdentifier is what the user typed to name their account.
+type VerificationIdentifier struct {
+	Type  string `json:"type"` // username, email, phone or userId
+	Value string `json:"value"`
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// userContext builds context.user from the user, their roles and the
+// catalog's permissions.
+func userContext(u *store.User, roles []store.Role, snap *catalog.Snapshot) UserContext {
+	uc := UserContext{
+		ID: u.ID, Username: strPtr(u.Username), PrimaryEmail: strPtr(u.PrimaryEmail), PrimaryPhone: strPtr(u.PrimaryPhone),
+		Name: strPtr(u.Name), Avatar: strPtr(u.Avatar), CustomData: u.CustomData, Identities: map[string]any{},
+		Profile: u.Profile, IsSuspended: u.IsSuspended, HasPassword: u.PasswordHash != "",
+		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+		SSOIdentities: []any{}, MFAVerificationFactors: []string{}, Roles: []UserRole{},
+		Organizations: []any{}, OrganizationRoles: []any{},
+	}
+	if uc.CustomData == nil {
+		uc.CustomData = map[string]any{}
+	}
+	if !u.LastSignInAt.IsZero() {
+		v := u.LastSignInAt.UnixMilli()
+		uc.LastSignInAt = &v
+	}
+	for _, r := range roles {
+		ur := UserRole{ID: r.ID, Name: r.Name, Description: r.Description, Scopes: []UserScope{}}
+		for _, sc := range snap.Authz.RoleScopes(r.ID) {
+			us := UserScope{ID: sc.ID, Name: sc.Name, Description: sc.Description, ResourceID: sc.ResourceID}
+			if res := snap.Users.Resources[sc.ResourceID]; res != nil {
+				us.Resource = UserResource{ID: res.ID, Name: res.Name, Indicator: res.Indicator}
+			}
+			ur.Scopes = append(ur.Scopes, us)
+		}
+		uc.Roles = append(uc.Roles, ur)
+	}
+	return uc
+}
+
+// interactionOf is context.interaction for a grant signed in as rec, or nil
+// when the grant records no sign-in.
+func interactionOf(userID string, rec store.SignInRecord) *Interaction {
+	if rec.VerificationID == "" {
+		return nil
+	}
+	return &Interaction{InteractionEvent: "SignIn", UserID: userID, VerificationRecords: []VerificationRecord{{
+		ID: rec.VerificationID, Type: "Password", Verified: true,
+		Identifier: VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue},
+	}}}
+}
