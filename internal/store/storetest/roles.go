@@ -7,6 +7,15 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// roleCases are the conformance tests of store.RoleStore, and of the
+// cascades of deleting what roles link to.
+var roleCases = []testCase{
+	{"Roles", testRoles},
+	{"RoleScopes", testRoleScopes},
+	{"RoleApplications", testRoleApplications},
+	{"Cascades", testCascades},
+}
+
 func testRoles(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	r := role("ro1", 1)
