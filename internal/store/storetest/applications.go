@@ -15,9 +15,7 @@ var applicationCases = []testCase{
 }
 
 // appSecretCases are the conformance tests of store.AppSecretStore.
-var appSecretCases = []testCase{
-	{"AppSecrets", testAppSecrets},
-}
+var appSecretCases = []testCase{{"AppSecrets", testAppSecrets}}
 
 func testApplications(t *testing.T, s store.Store) {
 	ctx := t.Context()

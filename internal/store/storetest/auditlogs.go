@@ -10,9 +10,7 @@ import (
 )
 
 // auditCases are the conformance tests of store.AuditStore.
-var auditCases = []testCase{
-	{"AuditLogs", testAuditLogs},
-}
+var auditCases = []testCase{{"AuditLogs", testAuditLogs}}
 
 func testAuditLogs(t *testing.T, s store.Store) {
 	ctx := context.Background()

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,22 +11,29 @@ import (
 )
 
 // catalogCases are the conformance tests of store.CatalogStore.
-var catalogCases = []testCase{
-	{"LoadCatalog", testLoadCatalog},
-}
+var catalogCases = []testCase{{"LoadCatalog", testLoadCatalog}}
 
 func sortedLinks[T store.RoleScope | store.RoleApplication](in []T) []T {
-	out := slices.Clone(in)
-	slices.SortFunc(out, func(a, b T) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
-	return out
+	return sortedBy(in, func(v T) string { return fmt.Sprint(v) })
 }
 
 // byID sorts a copy of list by id; the catalog's order is not specified.
 func byID[T any](list []T) []T {
-	out := slices.Clone(list)
-	slices.SortFunc(out, func(a, b T) int {
-		return strings.Compare(fmt.Sprint(ids([]T{a})), fmt.Sprint(ids([]T{b})))
-	})
+	return sortedBy(list, func(v T) string { return fmt.Sprint(ids([]T{v})) })
+}
+
+// createAll creates each of items with create, as a test's setup.
+func createAll[T any](t *testing.T, create func(context.Context, T) error, items []T) {
+	t.Helper()
+	for _, v := range items {
+		must(t, create(t.Context(), v))
+	}
+}
+
+// sortedBy returns a copy of in sorted by key.
+func sortedBy[T any](in []T, key func(T) string) []T {
+	out := slices.Clone(in)
+	slices.SortFunc(out, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 	return out
 }
 
@@ -54,24 +62,12 @@ func testLoadCatalog(t *testing.T, s store.Store) {
 	roles[1].Type = store.RoleUser
 	keys := []store.SigningKey{signingKey("k1", store.KeyCurrent, 1), signingKey("k2", store.KeyNext, 2)}
 
-	for _, a := range apps {
-		must(t, s.CreateApplication(ctx, a))
-	}
-	for _, sec := range secrets {
-		must(t, s.CreateAppSecret(ctx, sec))
-	}
-	for _, r := range resources {
-		must(t, s.CreateResource(ctx, r))
-	}
-	for _, sc := range scopes {
-		must(t, s.CreateScope(ctx, sc))
-	}
-	for _, r := range roles {
-		must(t, s.CreateRole(ctx, r))
-	}
-	for _, k := range keys {
-		must(t, s.CreateSigningKey(ctx, k))
-	}
+	createAll(t, s.CreateApplication, apps)
+	createAll(t, s.CreateAppSecret, secrets)
+	createAll(t, s.CreateResource, resources)
+	createAll(t, s.CreateScope, scopes)
+	createAll(t, s.CreateRole, roles)
+	createAll(t, s.CreateSigningKey, keys)
 	must(t, s.AddRoleScopes(ctx, "ro1", []string{"s1", "s3"}))
 	must(t, s.AddRoleScopes(ctx, "ro2", []string{"s2"}))
 	must(t, s.AddRoleApplications(ctx, "ro1", []string{"a1", "a2"}))
@@ -79,8 +75,7 @@ func testLoadCatalog(t *testing.T, s store.Store) {
 	cat, err = s.LoadCatalog(ctx)
 	ok(t, err, "LoadCatalog")
 	same(t, "catalog applications", byID(cat.Applications), byID(apps))
-	secs := slices.Clone(cat.Secrets)
-	slices.SortFunc(secs, func(a, b store.AppSecret) int { return strings.Compare(a.AppID+"/"+a.Name, b.AppID+"/"+b.Name) })
+	secs := sortedBy(cat.Secrets, func(v store.AppSecret) string { return v.AppID + "/" + v.Name })
 	same(t, "catalog secrets", secs, secrets)
 	same(t, "catalog resources", byID(cat.Resources), byID(resources))
 	same(t, "catalog scopes", byID(cat.Scopes), byID(scopes))

@@ -10,9 +10,7 @@ import (
 )
 
 // customizerCases are the conformance tests of store.CustomizerStore.
-var customizerCases = []testCase{
-	{"JWTCustomizers", testJWTCustomizers},
-}
+var customizerCases = []testCase{{"JWTCustomizers", testJWTCustomizers}}
 
 func testJWTCustomizers(t *testing.T, s store.Store) {
 	ctx := context.Background()

@@ -12,9 +12,7 @@ import (
 )
 
 // sessionCases are the conformance tests of store.SessionStore.
-var sessionCases = []testCase{
-	{"Sessions", testSessions},
-}
+var sessionCases = []testCase{{"Sessions", testSessions}}
 
 // grantCases are the conformance tests of store.GrantStore and
 // store.RevocationStore, and of what suspending or deleting a user does to

@@ -14,9 +14,7 @@ var resourceCases = []testCase{
 }
 
 // scopeCases are the conformance tests of store.ScopeStore.
-var scopeCases = []testCase{
-	{"Scopes", testScopes},
-}
+var scopeCases = []testCase{{"Scopes", testScopes}}
 
 func testResources(t *testing.T, s store.Store) {
 	ctx := t.Context()

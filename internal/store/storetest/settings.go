@@ -10,9 +10,7 @@ import (
 )
 
 // settingCases are the conformance tests of store.SettingStore.
-var settingCases = []testCase{
-	{"EnsureSetting", testEnsureSetting},
-}
+var settingCases = []testCase{{"EnsureSetting", testEnsureSetting}}
 
 func testEnsureSetting(t *testing.T, s store.Store) {
 	ctx := t.Context()
