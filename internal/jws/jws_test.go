@@ -3,16 +3,18 @@ package jws
 import (
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/store"
 )
 
 // testKey is a key pair of one algorithm.
@@ -29,30 +31,34 @@ var (
 	allKeys  []testKey
 )
 
-// testKeys returns one key for each algorithm of Algorithms, made once.
+// testKeys returns one key for each algorithm of Algorithms, made once:
+// the server's own keys (package keys) for the algorithms it signs with,
+// and a P-521 key and the RSA key for the others.
 func testKeys(t testing.TB) []testKey {
 	t.Helper()
 	keysOnce.Do(func() {
-		ec := func(c elliptic.Curve) crypto.Signer {
-			k, err := ecdsa.GenerateKey(c, rand.Reader)
+		server := map[string]crypto.Signer{}
+		for _, alg := range []string{ES256, ES384, RS256, EdDSA} {
+			sk, err := keys.Generate(alg, store.KeyCurrent, time.Now())
 			if err != nil {
 				panic(err)
 			}
-			return k
+			k, err := keys.Parse(sk)
+			if err != nil {
+				panic(err)
+			}
+			server[alg] = k.Signer
 		}
-		_, ed, err := ed25519.GenerateKey(rand.Reader)
+		p521, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
 		if err != nil {
 			panic(err)
 		}
-		rk, err := rsa.GenerateKey(rand.Reader, 2048)
-		if err != nil {
-			panic(err)
-		}
+		rk := server[RS256]
 		for _, k := range []testKey{
-			{ES256, "", ec(elliptic.P256())},
-			{ES384, "", ec(elliptic.P384())},
-			{ES512, "", ec(elliptic.P521())},
-			{EdDSA, "", ed},
+			{ES256, "", server[ES256]},
+			{ES384, "", server[ES384]},
+			{ES512, "", p521},
+			{EdDSA, "", server[EdDSA]},
 			{RS256, "", rk}, {RS384, "", rk}, {RS512, "", rk},
 			{PS256, "", rk}, {PS384, "", rk}, {PS512, "", rk},
 		} {

@@ -25,25 +25,21 @@ type SignInPolicy struct {
 // WithDefaults returns p with each field that is not above zero set to its
 // default.
 func (p SignInPolicy) WithDefaults() SignInPolicy {
-	if p.AccountFree <= 0 {
-		p.AccountFree = 5
-	}
-	if p.IPFree <= 0 {
-		p.IPFree = 20
-	}
-	if p.Base <= 0 {
-		p.Base = time.Second
-	}
-	if p.Max <= 0 {
-		p.Max = 15 * time.Minute
-	}
-	if p.Window <= 0 {
-		p.Window = 15 * time.Minute
-	}
-	if p.MaxEntries <= 0 {
-		p.MaxEntries = 100_000
-	}
+	p.AccountFree = orDefault(p.AccountFree, 5)
+	p.IPFree = orDefault(p.IPFree, 20)
+	p.Base = orDefault(p.Base, time.Second)
+	p.Max = orDefault(p.Max, 15*time.Minute)
+	p.Window = orDefault(p.Window, 15*time.Minute)
+	p.MaxEntries = orDefault(p.MaxEntries, 100_000)
 	return p
+}
+
+// orDefault returns v if it is above zero, else def.
+func orDefault[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // SignIn is the sign-in back-off: it counts failures per account (see
