@@ -175,12 +175,7 @@ func testUserList(t *testing.T, s store.Store) {
 
 func userRoleIDs(t *testing.T, ctx context.Context, s store.Store, userID string) []string {
 	t.Helper()
-	list, total, err := s.ListUserRoles(ctx, userID, store.Page{})
-	ok(t, err, "ListUserRoles")
-	if total != len(list) {
-		t.Errorf("ListUserRoles total %d for %d rows", total, len(list))
-	}
-	return ids(list)
+	return linkedIDs(t, ctx, "ListUserRoles", userID, s.ListUserRoles)
 }
 
 func testUserRoles(t *testing.T, s store.Store) {
