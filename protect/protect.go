@@ -39,7 +39,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,6 +51,8 @@ import (
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/monban/monban/internal/jws"
 )
 
 // Defaults for Config.
@@ -81,7 +82,7 @@ const (
 	// maxBody bounds what is read of a discovery document or key set.
 	maxBody = 1 << 20
 	// maxTokenLen bounds what Verify looks at; real tokens are far smaller.
-	maxTokenLen = 16 << 10
+	maxTokenLen = jws.MaxLen
 )
 
 // Config configures a Verifier.
@@ -230,11 +231,14 @@ func (v *Verifier) Refresh(ctx context.Context) error {
 }
 
 // signatureAlgorithms are the algorithms a token may name (asymmetric
-// only); the key's own algorithm must then match too.
-var signatureAlgorithms = []jose.SignatureAlgorithm{
-	jose.ES256, jose.ES384, jose.ES512, jose.EdDSA,
-	jose.RS256, jose.RS384, jose.RS512, jose.PS256, jose.PS384, jose.PS512,
-}
+// only, those of package jws); the key's own algorithm must then match too.
+var signatureAlgorithms = func() []jose.SignatureAlgorithm {
+	algs := make([]jose.SignatureAlgorithm, len(jws.Algorithms))
+	for i, a := range jws.Algorithms {
+		algs[i] = jose.SignatureAlgorithm(a)
+	}
+	return algs
+}()
 
 // Verify checks an access token (without the "Bearer " prefix) and returns
 // its claims. Errors wrap ErrInvalidToken or ErrUnavailable (or are ctx's
@@ -262,18 +266,13 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Claims, error) {
 }
 
 func (v *Verifier) verify(ctx context.Context, token string, now time.Time) (*Claims, error) {
-	first := strings.IndexByte(token, '.')
-	last := strings.LastIndexByte(token, '.')
-	if first < 0 || first == last || strings.IndexByte(token[first+1:last], '.') >= 0 {
+	c, err := jws.Split(token, jws.Strict)
+	if err != nil {
 		return nil, invalid("malformed token")
 	}
-	h, known := v.headers.get(token[:first])
+	h, known := v.headers.get(c.RawHeader())
 	if !known {
-		hb, err := b64.DecodeString(token[:first])
-		if err != nil {
-			return nil, invalid("malformed token")
-		}
-		if err := decodeExact(hb, map[string]any{"alg": &h.Alg, "kid": &h.Kid, "typ": &h.Typ, "crit": &h.Crit}); err != nil {
+		if h, err = c.Header(); err != nil {
 			return nil, invalid("malformed token")
 		}
 	}
@@ -281,7 +280,7 @@ func (v *Verifier) verify(ctx context.Context, token string, now time.Time) (*Cl
 	if !supported(alg) {
 		return nil, invalid("unsupported signing algorithm")
 	}
-	if h.Crit != nil {
+	if h.Critical() {
 		// No JWS extension is understood here (RFC 7515 §4.1.11).
 		return nil, invalid("unsupported critical header")
 	}
@@ -292,19 +291,19 @@ func (v *Verifier) verify(ctx context.Context, token string, now time.Time) (*Cl
 	if err != nil {
 		return nil, err
 	}
-	sig, err := b64.DecodeString(token[last+1:])
-	if err != nil || !verifySignature(k, token[:last], sig) {
+	sig, err := c.Signature()
+	if err != nil || !jws.Verify(string(k.alg), k.pub, c.SigningInput(), sig) {
 		return nil, invalid("bad signature")
 	}
-	payload, err := b64.DecodeString(token[first+1 : last])
+	payload, err := c.Payload()
 	if err != nil {
 		return nil, invalid("malformed token")
 	}
-	c, err := v.checkClaims(payload, now)
+	cl, err := v.checkClaims(payload, now)
 	if err == nil && !known {
-		v.headers.add(token[:first], h)
+		v.headers.add(c.RawHeader(), h)
 	}
-	return c, err
+	return cl, err
 }
 
 // headerCache remembers the decoded headers of tokens that verified: an
@@ -312,21 +311,21 @@ func (v *Verifier) verify(ctx context.Context, token string, now time.Time) (*Cl
 // tokens skip decoding it. Only headers of valid tokens get in, so what
 // others send cannot fill it.
 type headerCache struct {
-	m atomic.Pointer[map[string]jwsHeader]
+	m atomic.Pointer[map[string]jws.Header]
 }
 
 const maxHeaders = 16
 
-func (c *headerCache) get(enc string) (jwsHeader, bool) {
+func (c *headerCache) get(enc string) (jws.Header, bool) {
 	if m := c.m.Load(); m != nil {
 		h, ok := (*m)[enc]
 		return h, ok
 	}
-	return jwsHeader{}, false
+	return jws.Header{}, false
 }
 
-func (c *headerCache) add(enc string, h jwsHeader) {
-	next := map[string]jwsHeader{enc: h}
+func (c *headerCache) add(enc string, h jws.Header) {
+	next := map[string]jws.Header{enc: h}
 	if m := c.m.Load(); m != nil && len(*m) < maxHeaders {
 		for k, v := range *m {
 			next[k] = v
@@ -335,26 +334,7 @@ func (c *headerCache) add(enc string, h jwsHeader) {
 	c.m.Store(&next)
 }
 
-// b64 decodes the parts of a compact JWS: base64url without padding, and no
-// stray bits, so that a token has one encoding.
-var b64 = base64.RawURLEncoding.Strict()
-
-// jwsHeader is the part of a JWS protected header that is read.
-type jwsHeader struct {
-	Alg  string          `json:"alg"`
-	Kid  string          `json:"kid"`
-	Typ  string          `json:"typ"`
-	Crit json.RawMessage `json:"crit"`
-}
-
-func supported(alg jose.SignatureAlgorithm) bool {
-	for _, a := range signatureAlgorithms {
-		if a == alg {
-			return true
-		}
-	}
-	return false
-}
+func supported(alg jose.SignatureAlgorithm) bool { return jws.Supported(string(alg)) }
 
 func isAccessTokenType(typ string) bool {
 	return strings.EqualFold(typ, "at+jwt") || strings.EqualFold(typ, "application/at+jwt")
@@ -449,28 +429,10 @@ func (v *Verifier) checkClaims(payload []byte, now time.Time) (*Claims, error) {
 	return c, nil
 }
 
-// decodeExact decodes the JSON object b into fields by their exact names.
-// Header parameter and claim names are case-sensitive (RFC 7515 §4, RFC
-// 7519 §4), but encoding/json matches struct fields in any case, so that a
-// private claim "ISS" or "Aud" (which a custom claims script may add) would
-// be read as iss or aud. A name given twice keeps its last value.
-func decodeExact(b []byte, fields map[string]any) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	if m == nil {
-		return errors.New("not a JSON object")
-	}
-	for name, dst := range fields {
-		if raw, ok := m[name]; ok {
-			if err := json.Unmarshal(raw, dst); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
+// decodeExact decodes the JSON object b into fields by their exact names
+// (see jws.UnmarshalExact): a private claim "ISS" or "Aud", which a custom
+// claims script may add, is not read as iss or aud.
+func decodeExact(b []byte, fields map[string]any) error { return jws.UnmarshalExact(b, fields) }
 
 // numericDate reads a NumericDate claim; absent is the zero time and ok.
 func numericDate(v *float64) (time.Time, bool) {

@@ -16,6 +16,7 @@ import (
 	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -277,8 +278,8 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 	// The account is looked up before the back-off is asked, for known
 	// and unknown identifiers alike, so that its username and e-mail
 	// address share one count.
-	accounts := accountKeys(user.ID, identifier)
-	if p.u.throttle.wait(r.Context(), accounts, ip) > 0 {
+	accounts := ratelimit.AccountKeys(user.ID, identifier)
+	if p.u.throttle.Wait(r.Context(), accounts, ip) > 0 {
 		return nil, rec, signInLocked
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.u.HashWait)
@@ -292,10 +293,10 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 		ok = false
 	}
 	if !ok {
-		p.u.throttle.fail(r.Context(), accounts, ip)
+		p.u.throttle.Fail(r.Context(), accounts, ip)
 		return nil, rec, signInFailed
 	}
-	p.u.throttle.succeed(r.Context(), successKeys(&user))
+	p.u.throttle.Succeed(r.Context(), ratelimit.SuccessKeys(user.ID, user.Username, user.PrimaryEmail))
 	if user.IsSuspended {
 		return nil, rec, signInSuspended
 	}

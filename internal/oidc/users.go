@@ -46,6 +46,10 @@ type UsersConfig struct {
 	Failures ratelimit.FailureCounter
 }
 
+// ThrottleConfig is the sign-in back-off's policy (see
+// ratelimit.SignInPolicy). Zero fields take the defaults.
+type ThrottleConfig = ratelimit.SignInPolicy
+
 // Defaults of UsersConfig.
 const (
 	DefaultSessionTTL   = 14 * 24 * time.Hour
@@ -74,14 +78,14 @@ func (c *UsersConfig) withDefaults() {
 		c.HashWait = defaultHashWait
 	}
 	c.Endpoint = strings.TrimRight(c.Endpoint, "/")
-	c.Throttle.withDefaults()
+	c.Throttle = c.Throttle.WithDefaults()
 }
 
 // users is the state of the end-user endpoints.
 type users struct {
 	UsersConfig
 	secure   bool // cookies are Secure and __Host- prefixed
-	throttle *throttle
+	throttle *ratelimit.SignIn
 	pages    *pages
 }
 
@@ -95,7 +99,7 @@ func (p *Provider) registerUsers(mux *http.ServeMux) {
 	p.u = &users{
 		UsersConfig: cfg,
 		secure:      strings.HasPrefix(cfg.Endpoint, "https://"),
-		throttle:    newThrottle(cfg.Throttle, cfg.Failures, p.cfg.Now),
+		throttle:    ratelimit.NewSignIn(cfg.Throttle, cfg.Failures, p.cfg.Now),
 		pages:       newPages(),
 	}
 	for _, path := range []string{"/oidc/auth"} {

@@ -98,6 +98,21 @@ func (l *Local) take(rule Rule, key string, cost int) Decision {
 	if !rule.limited() {
 		return unlimited
 	}
+	var d Decision
+	l.update(rule, key, cost, func(now, tat, interval, c int64) (int64, bool) {
+		var next int64
+		d, next = gcra(now, tat, interval, rule.Burst, c)
+		return next, d.Allowed
+	})
+	return d
+}
+
+// update runs fn on the bucket of (rule, key) under its shard's lock: fn
+// gets the time, the bucket's arrival time (raised to now), the rule's
+// emission interval and the clamped cost, and returns the new arrival
+// time and whether to store it. Storing a new bucket in a full shard
+// evicts others first.
+func (l *Local) update(rule Rule, key string, cost int, fn func(now, tat, interval, c int64) (int64, bool)) {
 	s, k, c, interval := l.bucket(rule, key, cost)
 
 	now := l.now()
@@ -107,14 +122,14 @@ func (l *Local) take(rule Rule, key string, cost int) Decision {
 	if tat < now {
 		tat = now
 	}
-	d, next := gcra(now, tat, interval, rule.Burst, c)
-	if d.Allowed {
-		if !found && len(s.m) >= l.perShard {
-			s.evict(now, l.perShard)
-		}
-		s.m[k] = next
+	next, store := fn(now, tat, interval, c)
+	if !store {
+		return
 	}
-	return d
+	if !found && len(s.m) >= l.perShard {
+		s.evict(now, l.perShard)
+	}
+	s.m[k] = next
 }
 
 // bucket returns where the bucket of (rule, key) lives, the cost in tokens
@@ -134,19 +149,9 @@ func (l *Local) charge(rule Rule, key string, cost int) {
 	if !rule.limited() {
 		return
 	}
-	s, k, c, interval := l.bucket(rule, key, cost)
-
-	now := l.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	tat, found := s.m[k]
-	if tat < now {
-		tat = now
-	}
-	if !found && len(s.m) >= l.perShard {
-		s.evict(now, l.perShard)
-	}
-	s.m[k] = charge(now, tat, interval, rule.Burst, c)
+	l.update(rule, key, cost, func(now, tat, interval, c int64) (int64, bool) {
+		return charge(now, tat, interval, rule.Burst, c), true
+	})
 }
 
 // evictSample is how many arrival times evict looks at to choose which busy

@@ -195,77 +195,25 @@ type RoleFilter struct {
 	Type RoleType // empty: all types
 }
 
-// Store is the persistence interface. Implementations must be safe for
+// Store is the persistence interface: one interface per aggregate, each
+// declared in the file of its aggregate and with its own section of the
+// conformance suite (package storetest). Implementations must be safe for
 // concurrent use. Lists return the rows of the page and the total count.
 // Listings are ordered by creation time, oldest first, then id.
 type Store interface {
+	ApplicationStore
+	AppSecretStore
+	ResourceStore
+	ScopeStore
+	RoleStore
+	SigningKeyStore
+	SettingStore
+	CatalogStore
 	UserStore
 	CustomizerStore
 	AuditStore
 	SecretStore
 	Interactions
-
-	// Applications. DeleteApplication also removes its secrets and role links.
-	CreateApplication(ctx context.Context, app Application) error
-	GetApplication(ctx context.Context, id string) (Application, error)
-	ListApplications(ctx context.Context, page Page) ([]Application, int, error)
-	UpdateApplication(ctx context.Context, app Application) error // all but id, type and creation time
-	DeleteApplication(ctx context.Context, id string) error
-
-	// Application secrets, addressed by (app id, name).
-	CreateAppSecret(ctx context.Context, secret AppSecret) error
-	ListAppSecrets(ctx context.Context, appID string) ([]AppSecret, error)
-	// UpdateAppSecret renames a secret and/or changes its expiry.
-	UpdateAppSecret(ctx context.Context, appID, name string, updated AppSecret) error
-	DeleteAppSecret(ctx context.Context, appID, name string) error
-
-	// Resources. DeleteResource also removes its scopes and their role links.
-	// SetDefaultResource makes id the only default (isDefault) or clears it.
-	CreateResource(ctx context.Context, res Resource) error
-	GetResource(ctx context.Context, id string) (Resource, error)
-	ListResources(ctx context.Context, page Page) ([]Resource, int, error)
-	UpdateResource(ctx context.Context, res Resource) error // name, accessTokenTTL
-	DeleteResource(ctx context.Context, id string) error
-	SetDefaultResource(ctx context.Context, id string, isDefault bool) error
-
-	// Scopes of a resource. DeleteScope also removes its role links.
-	CreateScope(ctx context.Context, scope Scope) error
-	GetScope(ctx context.Context, id string) (Scope, error)
-	ListScopes(ctx context.Context, resourceID string, page Page) ([]Scope, int, error)
-	UpdateScope(ctx context.Context, scope Scope) error // name, description
-	DeleteScope(ctx context.Context, id string) error
-
-	// Roles. DeleteRole also removes its scope and application links.
-	CreateRole(ctx context.Context, role Role) error
-	GetRole(ctx context.Context, id string) (Role, error)
-	ListRoles(ctx context.Context, filter RoleFilter, page Page) ([]Role, int, error)
-	UpdateRole(ctx context.Context, role Role) error // name, description
-	DeleteRole(ctx context.Context, id string) error
-
-	// Role links. Add* are all-or-nothing: ErrNotFound if any id is unknown;
-	// links that already exist are left as they are.
-	AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) error
-	RemoveRoleScope(ctx context.Context, roleID, scopeID string) error
-	ListRoleScopes(ctx context.Context, roleID string, page Page) ([]Scope, int, error)
-	AddRoleApplications(ctx context.Context, roleID string, appIDs []string) error
-	RemoveRoleApplication(ctx context.Context, roleID, appID string) error
-	ListRoleApplications(ctx context.Context, roleID string, page Page) ([]Application, int, error)
-	ListApplicationRoles(ctx context.Context, appID string, page Page) ([]Role, int, error)
-
-	// Signing keys. RotateSigningKeys, in one transaction, marks every current
-	// key previous (RetiredAt = now), deletes previous keys retired before
-	// dropBefore, and inserts next as current.
-	ListSigningKeys(ctx context.Context) ([]SigningKey, error)
-	CreateSigningKey(ctx context.Context, key SigningKey) error
-	RotateSigningKeys(ctx context.Context, next SigningKey, now, dropBefore time.Time) error
-
-	// EnsureSetting stores value under name unless a value is there already,
-	// and returns the stored one (first writer wins across instances).
-	// Settings are secrets: the values are stored encrypted.
-	EnsureSetting(ctx context.Context, name, value string) (string, error)
-
-	// LoadCatalog reads everything the token endpoint needs, consistently.
-	LoadCatalog(ctx context.Context) (*Catalog, error)
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

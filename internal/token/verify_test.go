@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/jws"
 	"github.com/monban/monban/internal/keys"
 )
 
@@ -112,12 +113,12 @@ func TestMintAccessJTI(t *testing.T) {
 	}
 }
 
-// The length bound is inclusive: a token of maxTokenLen bytes is parsed
+// The length bound is inclusive: a token of jws.MaxLen bytes is parsed
 // (and fails on its content), one byte more is refused unread.
 func TestMaxTokenLen(t *testing.T) {
 	set := newSet(t, keys.ES256)
 	v := &KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return set }}
-	at := "a." + strings.Repeat("b", maxTokenLen-4) + ".c"
+	at := "a." + strings.Repeat("b", jws.MaxLen-4) + ".c"
 	if _, err := v.Verify(at); !errors.Is(err, ErrInvalid) || strings.Contains(err.Error(), "too long") {
 		t.Fatalf("%d bytes: %v, want a content error", len(at), err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/monban/monban/internal/store"
@@ -66,29 +65,13 @@ func (s *Store) CreateApplication(ctx context.Context, app store.Application) er
 
 // GetApplication returns the application with the id.
 func (s *Store) GetApplication(ctx context.Context, id string) (store.Application, error) {
-	var app store.Application
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		app, err = scanApp(t.queryRow("SELECT "+appCols+" FROM applications WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("application", id)
-		}
-		return err
-	})
-	if err != nil {
-		return store.Application{}, fmt.Errorf("get application: %w", err)
-	}
-	return app, nil
+	return getOne(ctx, s, "get application", "application", id, scanApp, "SELECT "+appCols+" FROM applications WHERE id = ?", id)
 }
 
 // ListApplications returns a page of applications, oldest first.
 func (s *Store) ListApplications(ctx context.Context, page store.Page) ([]store.Application, int, error) {
-	apps, total, err := listPage(ctx, s, nil, appCols, "FROM applications",
+	return listPage(ctx, s, "list applications", nil, appCols, "FROM applications",
 		"applications.created_at, applications.id", nil, page, scanApp)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list applications: %w", err)
-	}
-	return apps, total, nil
 }
 
 // UpdateApplication changes everything of app.ID but its type and creation

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -81,28 +79,12 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, page store.Page
 	if len(where) > 0 {
 		from += " WHERE " + strings.Join(where, " AND ")
 	}
-	logs, total, err := listPage(ctx, s, nil, logCols, from, "created_at DESC, id DESC", args, page, scanLog)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list audit logs: %w", err)
-	}
-	return logs, total, nil
+	return listPage(ctx, s, "list audit logs", nil, logCols, from, "created_at DESC, id DESC", args, page, scanLog)
 }
 
 // GetLog returns one entry.
 func (s *Store) GetLog(ctx context.Context, id string) (store.LogEntry, error) {
-	var e store.LogEntry
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		e, err = scanLog(t.queryRow("SELECT "+logCols+" FROM audit_logs WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("audit log", id)
-		}
-		return err
-	})
-	if err != nil {
-		return e, fmt.Errorf("get audit log: %w", err)
-	}
-	return e, nil
+	return getOne(ctx, s, "get audit log", "audit log", id, scanLog, "SELECT "+logCols+" FROM audit_logs WHERE id = ?", id)
 }
 
 // DeleteLogsBefore removes the entries created before t.

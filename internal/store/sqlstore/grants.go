@@ -58,19 +58,7 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 
 // GetSession returns the session with the id.
 func (s *Store) GetSession(ctx context.Context, id string) (store.Session, error) {
-	var ss store.Session
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		ss, err = scanSession(t.queryRow("SELECT "+sessionCols+" FROM sessions WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("session", "")
-		}
-		return err
-	})
-	if err != nil {
-		return store.Session{}, fmt.Errorf("get session: %w", err)
-	}
-	return ss, nil
+	return getOne(ctx, s, "get session", "session", "", scanSession, "SELECT "+sessionCols+" FROM sessions WHERE id = ?", id)
 }
 
 // DeleteSession deletes a session; an unknown one is ErrNotFound.
@@ -138,19 +126,7 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant, code *store.Auth
 
 // GetGrant returns the grant with the id.
 func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
-	var g store.Grant
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		g, err = scanGrant(t.queryRow("SELECT "+grantCols+" FROM grants WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("grant", id)
-		}
-		return err
-	})
-	if err != nil {
-		return store.Grant{}, fmt.Errorf("get grant: %w", err)
-	}
-	return g, nil
+	return getOne(ctx, s, "get grant", "grant", id, scanGrant, "SELECT "+grantCols+" FROM grants WHERE id = ?", id)
 }
 
 // RevokeGrant puts the grant's unexpired access tokens on the revocation
@@ -228,19 +204,7 @@ func scanCode(r scanner) (store.AuthCode, error) {
 
 // GetAuthCode returns the code with the id.
 func (s *Store) GetAuthCode(ctx context.Context, id string) (store.AuthCode, error) {
-	var c store.AuthCode
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		c, err = scanCode(t.queryRow("SELECT "+codeCols+" FROM auth_codes WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("authorization code", "")
-		}
-		return err
-	})
-	if err != nil {
-		return store.AuthCode{}, fmt.Errorf("get authorization code: %w", err)
-	}
-	return c, nil
+	return getOne(ctx, s, "get authorization code", "authorization code", "", scanCode, "SELECT "+codeCols+" FROM auth_codes WHERE id = ?", id)
 }
 
 // RedeemAuthCode marks the code used and records issue, atomically; the
@@ -286,19 +250,7 @@ func scanRefresh(r scanner) (store.RefreshToken, error) {
 
 // GetRefreshToken returns the refresh token with the id.
 func (s *Store) GetRefreshToken(ctx context.Context, id string) (store.RefreshToken, error) {
-	var rt store.RefreshToken
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		rt, err = scanRefresh(t.queryRow("SELECT "+refreshCols+" FROM refresh_tokens WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("refresh token", "")
-		}
-		return err
-	})
-	if err != nil {
-		return store.RefreshToken{}, fmt.Errorf("get refresh token: %w", err)
-	}
-	return rt, nil
+	return getOne(ctx, s, "get refresh token", "refresh token", "", scanRefresh, "SELECT "+refreshCols+" FROM refresh_tokens WHERE id = ?", id)
 }
 
 // RotateRefreshToken marks the token used (keeping its first use time) and

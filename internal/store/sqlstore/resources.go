@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/monban/monban/internal/store"
@@ -45,28 +43,12 @@ func (s *Store) CreateResource(ctx context.Context, res store.Resource) error {
 
 // GetResource returns the resource with the id.
 func (s *Store) GetResource(ctx context.Context, id string) (store.Resource, error) {
-	var res store.Resource
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		res, err = scanResource(t.queryRow("SELECT "+resourceCols+" FROM resources WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("resource", id)
-		}
-		return err
-	})
-	if err != nil {
-		return store.Resource{}, fmt.Errorf("get resource: %w", err)
-	}
-	return res, nil
+	return getOne(ctx, s, "get resource", "resource", id, scanResource, "SELECT "+resourceCols+" FROM resources WHERE id = ?", id)
 }
 
 // ListResources returns a page of resources, oldest first.
 func (s *Store) ListResources(ctx context.Context, page store.Page) ([]store.Resource, int, error) {
-	list, total, err := listPage(ctx, s, nil, resourceCols, "FROM resources", "created_at, id", nil, page, scanResource)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list resources: %w", err)
-	}
-	return list, total, nil
+	return listPage(ctx, s, "list resources", nil, resourceCols, "FROM resources", "created_at, id", nil, page, scanResource)
 }
 
 // UpdateResource changes the name and access token lifetime of res.ID.
@@ -144,31 +126,15 @@ func (s *Store) CreateScope(ctx context.Context, scope store.Scope) error {
 
 // GetScope returns the scope with the id.
 func (s *Store) GetScope(ctx context.Context, id string) (store.Scope, error) {
-	var sc store.Scope
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		sc, err = scanScope(t.queryRow("SELECT "+scopeCols+" FROM scopes WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("scope", id)
-		}
-		return err
-	})
-	if err != nil {
-		return store.Scope{}, fmt.Errorf("get scope: %w", err)
-	}
-	return sc, nil
+	return getOne(ctx, s, "get scope", "scope", id, scanScope, "SELECT "+scopeCols+" FROM scopes WHERE id = ?", id)
 }
 
 // ListScopes returns a page of the scopes of a resource, oldest first. An
 // unknown resource is ErrNotFound.
 func (s *Store) ListScopes(ctx context.Context, resourceID string, page store.Page) ([]store.Scope, int, error) {
 	parent := func(t txn) error { return t.exists(notFound("resource", resourceID), "resources", resourceID) }
-	list, total, err := listPage(ctx, s, parent, scopeCols, "FROM scopes WHERE scopes.resource_id = ?",
+	return listPage(ctx, s, "list scopes", parent, scopeCols, "FROM scopes WHERE scopes.resource_id = ?",
 		"scopes.created_at, scopes.id", []any{resourceID}, page, scanScope)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list scopes: %w", err)
-	}
-	return list, total, nil
 }
 
 // UpdateScope changes the name and description of scope.ID; a name the

@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 
 	"github.com/monban/monban/internal/store"
@@ -40,19 +38,7 @@ func (s *Store) CreateRole(ctx context.Context, role store.Role) error {
 
 // GetRole returns the role with the id.
 func (s *Store) GetRole(ctx context.Context, id string) (store.Role, error) {
-	var role store.Role
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		role, err = scanRole(t.queryRow("SELECT "+roleCols+" FROM roles WHERE id = ?", id))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("role", id)
-		}
-		return err
-	})
-	if err != nil {
-		return store.Role{}, fmt.Errorf("get role: %w", err)
-	}
-	return role, nil
+	return getOne(ctx, s, "get role", "role", id, scanRole, "SELECT "+roleCols+" FROM roles WHERE id = ?", id)
 }
 
 // ListRoles returns a page of the roles matching filter, oldest first.
@@ -61,11 +47,7 @@ func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page sto
 	if filter.Type != "" {
 		from, args = "FROM roles WHERE roles.type = ?", []any{string(filter.Type)}
 	}
-	list, total, err := listPage(ctx, s, nil, roleCols, from, "roles.created_at, roles.id", args, page, scanRole)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list roles: %w", err)
-	}
-	return list, total, nil
+	return listPage(ctx, s, "list roles", nil, roleCols, from, "roles.created_at, roles.id", args, page, scanRole)
 }
 
 // UpdateRole changes the name and description of role.ID; a name already in
@@ -148,13 +130,9 @@ func (s *Store) RemoveRoleScope(ctx context.Context, roleID, scopeID string) err
 // An unknown role is ErrNotFound.
 func (s *Store) ListRoleScopes(ctx context.Context, roleID string, page store.Page) ([]store.Scope, int, error) {
 	parent := func(t txn) error { return t.exists(notFound("role", roleID), "roles", roleID) }
-	list, total, err := listPage(ctx, s, parent, scopeCols,
+	return listPage(ctx, s, "list role scopes", parent, scopeCols,
 		"FROM scopes JOIN role_scopes ON role_scopes.scope_id = scopes.id WHERE role_scopes.role_id = ?",
 		"scopes.created_at, scopes.id", []any{roleID}, page, scanScope)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list role scopes: %w", err)
-	}
-	return list, total, nil
 }
 
 // AddRoleApplications gives the role to the applications; see addLinks.
@@ -184,24 +162,16 @@ func (s *Store) RemoveRoleApplication(ctx context.Context, roleID, appID string)
 // oldest first. An unknown role is ErrNotFound.
 func (s *Store) ListRoleApplications(ctx context.Context, roleID string, page store.Page) ([]store.Application, int, error) {
 	parent := func(t txn) error { return t.exists(notFound("role", roleID), "roles", roleID) }
-	list, total, err := listPage(ctx, s, parent, appCols,
+	return listPage(ctx, s, "list role applications", parent, appCols,
 		"FROM applications JOIN role_applications ON role_applications.app_id = applications.id WHERE role_applications.role_id = ?",
 		"applications.created_at, applications.id", []any{roleID}, page, scanApp)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list role applications: %w", err)
-	}
-	return list, total, nil
 }
 
 // ListApplicationRoles returns a page of the roles an application holds,
 // oldest first. An unknown application is ErrNotFound.
 func (s *Store) ListApplicationRoles(ctx context.Context, appID string, page store.Page) ([]store.Role, int, error) {
 	parent := func(t txn) error { return t.exists(notFound("application", appID), "applications", appID) }
-	list, total, err := listPage(ctx, s, parent, roleCols,
+	return listPage(ctx, s, "list application roles", parent, roleCols,
 		"FROM roles JOIN role_applications ON role_applications.role_id = roles.id WHERE role_applications.app_id = ?",
 		"roles.created_at, roles.id", []any{appID}, page, scanRole)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list application roles: %w", err)
-	}
-	return list, total, nil
 }

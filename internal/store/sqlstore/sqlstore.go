@@ -365,11 +365,32 @@ func collect[T any](t txn, scan func(scanner) (T, error), query string, args ...
 	return out, rows.Err()
 }
 
+// getOne reads the one row query selects with arg, by scan, in a read
+// transaction. No row is ErrNotFound for the kind and id named (an empty
+// id when the id is a secret); every error is wrapped as op.
+func getOne[T any](ctx context.Context, s *Store, op, kind, id string, scan func(scanner) (T, error), query string, arg any) (T, error) {
+	var v T
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		v, err = scan(t.queryRow(query, arg))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound(kind, id)
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("%s: %w", op, err)
+	}
+	return v, nil
+}
+
 // listPage reads one page of a listing and the total count in one read
 // transaction. parent, if set, is checked first so that listing under a
 // missing row is ErrNotFound rather than empty. from is the FROM/WHERE part
-// shared by both queries; cols and order complete the row query.
-func listPage[T any](ctx context.Context, s *Store, parent func(txn) error, cols, from, order string,
+// shared by both queries; cols and order complete the row query. Errors
+// are wrapped as op.
+func listPage[T any](ctx context.Context, s *Store, op string, parent func(txn) error, cols, from, order string,
 	args []any, page store.Page, scan func(scanner) (T, error)) ([]T, int, error) {
 	var (
 		items []T
@@ -391,7 +412,7 @@ func listPage[T any](ctx context.Context, s *Store, parent func(txn) error, cols
 		return err
 	})
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("%s: %w", op, err)
 	}
 	return items, total, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -81,19 +80,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 }
 
 func (s *Store) getUser(ctx context.Context, what, where, arg string) (store.User, error) {
-	var u store.User
-	err := s.read(ctx, func(t txn) error {
-		var err error
-		u, err = scanUser(t.queryRow("SELECT "+userCols+" FROM users WHERE "+where, arg))
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("user", arg)
-		}
-		return err
-	})
-	if err != nil {
-		return store.User{}, fmt.Errorf("get user by %s: %w", what, err)
-	}
-	return u, nil
+	return getOne(ctx, s, "get user by "+what, "user", arg, scanUser, "SELECT "+userCols+" FROM users WHERE "+where, arg)
 }
 
 // GetUser returns the user with the id.
@@ -132,11 +119,7 @@ func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page sto
 			`OR lower(users.name) LIKE ? ESCAPE '\'`
 		args = []any{pat, pat, pat, pat, pat}
 	}
-	list, total, err := listPage(ctx, s, nil, userCols, from, "users.created_at, users.id", args, page, scanUser)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
-	}
-	return list, total, nil
+	return listPage(ctx, s, "list users", nil, userCols, from, "users.created_at, users.id", args, page, scanUser)
 }
 
 // UpdateUser writes u's profile fields; see store.UserStore.
@@ -281,24 +264,16 @@ func (s *Store) RemoveUserRole(ctx context.Context, userID, roleID string) error
 // An unknown user is ErrNotFound.
 func (s *Store) ListUserRoles(ctx context.Context, userID string, page store.Page) ([]store.Role, int, error) {
 	parent := func(t txn) error { return t.exists(notFound("user", userID), "users", userID) }
-	list, total, err := listPage(ctx, s, parent, roleCols,
+	return listPage(ctx, s, "list user roles", parent, roleCols,
 		"FROM roles JOIN user_roles ON user_roles.role_id = roles.id WHERE user_roles.user_id = ?",
 		"roles.created_at, roles.id", []any{userID}, page, scanRole)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list user roles: %w", err)
-	}
-	return list, total, nil
 }
 
 // ListRoleUsers returns a page of the users holding the role, oldest first.
 // An unknown role is ErrNotFound.
 func (s *Store) ListRoleUsers(ctx context.Context, roleID string, page store.Page) ([]store.User, int, error) {
 	parent := func(t txn) error { return t.exists(notFound("role", roleID), "roles", roleID) }
-	list, total, err := listPage(ctx, s, parent, userCols,
+	return listPage(ctx, s, "list role users", parent, userCols,
 		"FROM users JOIN user_roles ON user_roles.user_id = users.id WHERE user_roles.role_id = ?",
 		"users.created_at, users.id", []any{roleID}, page, scanUser)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list role users: %w", err)
-	}
-	return list, total, nil
 }

@@ -7,6 +7,16 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// applicationCases are the conformance tests of store.ApplicationStore.
+var applicationCases = []testCase{
+	{"Applications", testApplications},
+	{"ApplicationList", testApplicationList},
+	{"ApplicationOIDCMetadata", testApplicationOIDCMetadata},
+}
+
+// appSecretCases are the conformance tests of store.AppSecretStore.
+var appSecretCases = []testCase{{"AppSecrets", testAppSecrets}}
+
 func testApplications(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	a := app("a1", 1)
@@ -166,4 +176,29 @@ func testAppSecrets(t *testing.T, s store.Store) {
 	list, err = s.ListAppSecrets(ctx, "a1")
 	ok(t, err, "ListAppSecrets after delete")
 	same(t, "ListAppSecrets after delete", list, []store.AppSecret{cleared})
+}
+
+func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	a := app("web", 1)
+	a.Type = store.AppSPA
+	a.RedirectURIs = []string{"https://app.example.com/callback", "http://localhost:3000/cb"}
+	a.PostLogoutRedirectURIs = []string{"https://app.example.com/"}
+	a.CORSAllowedOrigins = []string{"https://app.example.com"}
+	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = true, 30, true
+	ok(t, s.CreateApplication(ctx, a), "CreateApplication")
+	got, err := s.GetApplication(ctx, "web")
+	ok(t, err, "GetApplication")
+	same(t, "metadata round trip", got, a)
+
+	a.RedirectURIs = nil
+	a.PostLogoutRedirectURIs = []string{"https://app.example.com/bye"}
+	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = false, 0, false
+	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication")
+	got, err = s.GetApplication(ctx, "web")
+	ok(t, err, "GetApplication")
+	same(t, "metadata after update", got, a)
+	cat, err := s.LoadCatalog(ctx)
+	ok(t, err, "LoadCatalog")
+	same(t, "catalog application", cat.Applications, []store.Application{a})
 }

@@ -9,6 +9,9 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// auditCases are the conformance tests of store.AuditStore.
+var auditCases = []testCase{{"AuditLogs", testAuditLogs}}
+
 func testAuditLogs(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if err := s.InsertLogs(ctx, nil); err != nil {

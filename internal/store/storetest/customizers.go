@@ -9,6 +9,9 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// customizerCases are the conformance tests of store.CustomizerStore.
+var customizerCases = []testCase{{"JWTCustomizers", testJWTCustomizers}}
+
 func testJWTCustomizers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	if _, err := s.GetJWTCustomizer(ctx, store.TokenTypeClientCredentials); !errors.Is(err, store.ErrNotFound) {

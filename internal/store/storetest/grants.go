@@ -11,6 +11,20 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// sessionCases are the conformance tests of store.SessionStore.
+var sessionCases = []testCase{{"Sessions", testSessions}}
+
+// grantCases are the conformance tests of store.GrantStore and
+// store.RevocationStore, and of what suspending or deleting a user does to
+// them.
+var grantCases = []testCase{
+	{"AuthCodes", testAuthCodes},
+	{"RefreshTokens", testRefreshTokens},
+	{"RevokeGrant", testRevokeGrant},
+	{"SuspendAndDeleteUser", testSuspendAndDeleteUser},
+	{"PruneExpired", testPruneExpired},
+}
+
 // grantFixture makes a user, a SPA and a grant with a code.
 func grantFixture(t *testing.T, s store.Store) (store.Grant, store.AuthCode) {
 	t.Helper()

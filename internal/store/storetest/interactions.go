@@ -10,6 +10,9 @@ import (
 // testInteractions checks store.Interactions: the round trip, the version
 // condition of updates (two writers from one version: one wins), deletion
 // and pruning.
+// interactionCases are the conformance cases of store.Interactions.
+var interactionCases = []testCase{{"Interactions", testInteractions}}
+
 func testInteractions(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	in := store.Interaction{ID: "i1", ClientID: "spa", Request: "client_id=spa&scope=openid+email", Step: "identify",

@@ -7,6 +7,15 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// resourceCases are the conformance tests of store.ResourceStore.
+var resourceCases = []testCase{
+	{"Resources", testResources},
+	{"DefaultResource", testDefaultResource},
+}
+
+// scopeCases are the conformance tests of store.ScopeStore.
+var scopeCases = []testCase{{"Scopes", testScopes}}
+
 func testResources(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	r := resource("r1", 1)

@@ -7,6 +7,15 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// roleCases are the conformance tests of store.RoleStore, and of the
+// cascades of deleting what roles link to.
+var roleCases = []testCase{
+	{"Roles", testRoles},
+	{"RoleScopes", testRoleScopes},
+	{"RoleApplications", testRoleApplications},
+	{"Cascades", testCascades},
+}
+
 func testRoles(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	r := role("ro1", 1)
@@ -71,15 +80,23 @@ func testRoles(t *testing.T, s store.Store) {
 	ok(t, s.CreateRole(ctx, want), "CreateRole after delete")
 }
 
+// linkedIDs lists, whole, what list links to id, checks that the total
+// counts the rows, and returns their ids.
+func linkedIDs[T any](t *testing.T, ctx context.Context, what, id string,
+	list func(context.Context, string, store.Page) ([]T, int, error)) []string {
+	t.Helper()
+	got, total, err := list(ctx, id, store.Page{})
+	ok(t, err, what)
+	if total != len(got) {
+		t.Errorf("%s(%s) total = %d, but %d rows", what, id, total, len(got))
+	}
+	return ids(got)
+}
+
 // roleScopeIDs lists the ids of the scopes a role grants.
 func roleScopeIDs(t *testing.T, ctx context.Context, s store.Store, roleID string) []string {
 	t.Helper()
-	list, total, err := s.ListRoleScopes(ctx, roleID, store.Page{})
-	ok(t, err, "ListRoleScopes")
-	if total != len(list) {
-		t.Errorf("ListRoleScopes(%s) total = %d, but %d rows", roleID, total, len(list))
-	}
-	return ids(list)
+	return linkedIDs(t, ctx, "ListRoleScopes", roleID, s.ListRoleScopes)
 }
 
 func testRoleScopes(t *testing.T, s store.Store) {
@@ -140,23 +157,13 @@ func testRoleScopes(t *testing.T, s store.Store) {
 // roleAppIDs lists the ids of the applications holding a role.
 func roleAppIDs(t *testing.T, ctx context.Context, s store.Store, roleID string) []string {
 	t.Helper()
-	list, total, err := s.ListRoleApplications(ctx, roleID, store.Page{})
-	ok(t, err, "ListRoleApplications")
-	if total != len(list) {
-		t.Errorf("ListRoleApplications(%s) total = %d, but %d rows", roleID, total, len(list))
-	}
-	return ids(list)
+	return linkedIDs(t, ctx, "ListRoleApplications", roleID, s.ListRoleApplications)
 }
 
 // appRoleIDs lists the ids of the roles an application holds.
 func appRoleIDs(t *testing.T, ctx context.Context, s store.Store, appID string) []string {
 	t.Helper()
-	list, total, err := s.ListApplicationRoles(ctx, appID, store.Page{})
-	ok(t, err, "ListApplicationRoles")
-	if total != len(list) {
-		t.Errorf("ListApplicationRoles(%s) total = %d, but %d rows", appID, total, len(list))
-	}
-	return ids(list)
+	return linkedIDs(t, ctx, "ListApplicationRoles", appID, s.ListApplicationRoles)
 }
 
 func testRoleApplications(t *testing.T, s store.Store) {

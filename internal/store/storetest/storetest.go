@@ -12,34 +12,44 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// Run runs the suite. open must return a new, empty store for each subtest;
-// Run closes it when the subtest ends.
+// Run runs the suite: one section per aggregate of store.Store, each
+// listed in the file of its tests, so that one can be run alone (go test
+// -run 'Conformance/Roles'). open must return a new, empty store for each
+// test case; Run closes it when the case ends.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
-	tests := []struct {
-		name string
-		fn   func(*testing.T, store.Store)
+	for _, sec := range []struct {
+		name  string
+		cases []testCase
 	}{
-		{"Applications", testApplications},
-		{"ApplicationList", testApplicationList},
-		{"AppSecrets", testAppSecrets},
-		{"Resources", testResources},
-		{"DefaultResource", testDefaultResource},
-		{"Scopes", testScopes},
-		{"Roles", testRoles},
-		{"RoleScopes", testRoleScopes},
-		{"RoleApplications", testRoleApplications},
-		{"Cascades", testCascades},
-		{"SigningKeys", testSigningKeys},
-		{"RotateSigningKeys", testRotateSigningKeys},
-		{"EnsureSetting", testEnsureSetting},
-		{"LoadCatalog", testLoadCatalog},
-		{"TimePrecision", testTimePrecision},
-		{"ConcurrentWriters", testConcurrentWriters},
-		{"JWTCustomizers", testJWTCustomizers},
-		{"AuditLogs", testAuditLogs},
-		{"Interactions", testInteractions},
+		{"Applications", applicationCases},
+		{"AppSecrets", appSecretCases},
+		{"Resources", resourceCases},
+		{"Scopes", scopeCases},
+		{"Roles", roleCases},
+		{"SigningKeys", signingKeyCases},
+		{"Settings", settingCases},
+		{"Catalog", catalogCases},
+		{"Customizers", customizerCases},
+		{"AuditLogs", auditCases},
+		{"Users", userCases},
+		{"Sessions", sessionCases},
+		{"Grants", grantCases},
+		{"Interactions", interactionCases},
+		{"Store", storeCases},
+	} {
+		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
 	}
-	for _, tc := range tests {
+}
+
+// testCase is one conformance test, run on a fresh store.
+type testCase struct {
+	name string
+	fn   func(*testing.T, store.Store)
+}
+
+// runCases runs each case as a subtest on its own store from open.
+func runCases(t *testing.T, open func(t *testing.T) store.Store, cases []testCase) {
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() {
@@ -50,7 +60,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 			tc.fn(t, s)
 		})
 	}
-	t.Run("Users", func(t *testing.T) { testUserSuite(t, open) })
 }
 
 // t0 is the base of the times in fixtures: UTC, whole milliseconds, so that

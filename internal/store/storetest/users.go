@@ -7,35 +7,12 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// testUserSuite runs the conformance tests of store.UserStore; Run lists it
-// once so that the user part can grow without touching Run.
-func testUserSuite(t *testing.T, open func(t *testing.T) store.Store) {
-	for _, tc := range []struct {
-		name string
-		fn   func(*testing.T, store.Store)
-	}{
-		{"Users", testUsers},
-		{"UserUniqueness", testUserUniqueness},
-		{"UserList", testUserList},
-		{"UserRoles", testUserRoles},
-		{"ApplicationOIDCMetadata", testApplicationOIDCMetadata},
-		{"Sessions", testSessions},
-		{"AuthCodes", testAuthCodes},
-		{"RefreshTokens", testRefreshTokens},
-		{"RevokeGrant", testRevokeGrant},
-		{"SuspendAndDeleteUser", testSuspendAndDeleteUser},
-		{"PruneExpired", testPruneExpired},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			tc.fn(t, s)
-		})
-	}
+// userCases are the conformance tests of store.UserAccountStore.
+var userCases = []testCase{
+	{"Users", testUsers},
+	{"UserUniqueness", testUserUniqueness},
+	{"UserList", testUserList},
+	{"UserRoles", testUserRoles},
 }
 
 func user(id string, i int) store.User {
@@ -198,12 +175,7 @@ func testUserList(t *testing.T, s store.Store) {
 
 func userRoleIDs(t *testing.T, ctx context.Context, s store.Store, userID string) []string {
 	t.Helper()
-	list, total, err := s.ListUserRoles(ctx, userID, store.Page{})
-	ok(t, err, "ListUserRoles")
-	if total != len(list) {
-		t.Errorf("ListUserRoles total %d for %d rows", total, len(list))
-	}
-	return ids(list)
+	return linkedIDs(t, ctx, "ListUserRoles", userID, s.ListUserRoles)
 }
 
 func testUserRoles(t *testing.T, s store.Store) {
@@ -250,29 +222,4 @@ func testUserRoles(t *testing.T, s store.Store) {
 	users, _, err = s.ListRoleUsers(ctx, "ro1", store.Page{})
 	ok(t, err, "ListRoleUsers")
 	same(t, "role users after deleting the user", ids(users), []string{})
-}
-
-func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
-	ctx := t.Context()
-	a := app("web", 1)
-	a.Type = store.AppSPA
-	a.RedirectURIs = []string{"https://app.example.com/callback", "http://localhost:3000/cb"}
-	a.PostLogoutRedirectURIs = []string{"https://app.example.com/"}
-	a.CORSAllowedOrigins = []string{"https://app.example.com"}
-	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = true, 30, true
-	ok(t, s.CreateApplication(ctx, a), "CreateApplication")
-	got, err := s.GetApplication(ctx, "web")
-	ok(t, err, "GetApplication")
-	same(t, "metadata round trip", got, a)
-
-	a.RedirectURIs = nil
-	a.PostLogoutRedirectURIs = []string{"https://app.example.com/bye"}
-	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = false, 0, false
-	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication")
-	got, err = s.GetApplication(ctx, "web")
-	ok(t, err, "GetApplication")
-	same(t, "metadata after update", got, a)
-	cat, err := s.LoadCatalog(ctx)
-	ok(t, err, "LoadCatalog")
-	same(t, "catalog application", cat.Applications, []store.Application{a})
 }

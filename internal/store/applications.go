@@ -1,0 +1,22 @@
+package store
+
+import "context"
+
+// ApplicationStore keeps applications. DeleteApplication also removes
+// their secrets and role links.
+type ApplicationStore interface {
+	CreateApplication(ctx context.Context, app Application) error
+	GetApplication(ctx context.Context, id string) (Application, error)
+	ListApplications(ctx context.Context, page Page) ([]Application, int, error)
+	UpdateApplication(ctx context.Context, app Application) error // all but id, type and creation time
+	DeleteApplication(ctx context.Context, id string) error
+}
+
+// AppSecretStore keeps applications' secrets, addressed by (app id, name).
+type AppSecretStore interface {
+	CreateAppSecret(ctx context.Context, secret AppSecret) error
+	ListAppSecrets(ctx context.Context, appID string) ([]AppSecret, error)
+	// UpdateAppSecret renames a secret and/or changes its expiry.
+	UpdateAppSecret(ctx context.Context, appID, name string, updated AppSecret) error
+	DeleteAppSecret(ctx context.Context, appID, name string) error
+}
