@@ -203,6 +203,7 @@ type Store interface {
 	CustomizerStore
 	AuditStore
 	SecretStore
+	Events
 
 	// Applications. DeleteApplication also removes its secrets and role links.
 	CreateApplication(ctx context.Context, app Application) error

@@ -37,6 +37,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"JWTCustomizers", testJWTCustomizers},
 		{"AuditLogs", testAuditLogs},
+		{"Events", testEvents},
+		{"EventPruning", testEventPruning},
+		{"ConcurrentEvents", testConcurrentEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
