@@ -2,8 +2,10 @@
 // reads (applications, secret hashes, resources, role grants, signing keys),
 // so that issuing a token touches no database, and who holds the privileges
 // of the APIs Monban serves itself (see Privilege), so that checking a
-// Management API caller touches none either. The snapshot is rebuilt after
-// every change and periodically, and swapped in atomically.
+// Management API caller touches none either. The snapshot is brought up to
+// date after every change, by applying the change's outbox event to a copy
+// (see Apply) or by a full rebuild, rebuilt periodically, and swapped in
+// atomically.
 package catalog
 
 import (
@@ -56,6 +58,11 @@ type Cache struct {
 	activation   clock.Timer // rebuilds when a pending key starts signing
 	closed       bool
 	privileges   []Privilege // whose holders snapshots track (Protect)
+	// cat is what the current snapshot was built from, which Apply
+	// changes a copy of.
+	cat *store.Catalog
+	// reloads and deltas count full reloads and applied batches of events.
+	reloads, deltas int
 }
 
 // New loads the first snapshot. A signing key stored as next starts signing
@@ -77,6 +84,11 @@ func (c *Cache) Load() *Snapshot { return c.cur.Load() }
 func (c *Cache) Reload(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.reload(ctx)
+}
+
+// reload is Reload with c.mu held.
+func (c *Cache) reload(ctx context.Context) error {
 	cat, err := c.store.LoadCatalog(ctx)
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
@@ -89,6 +101,8 @@ func (c *Cache) Reload(ctx context.Context) error {
 	if snap.holders, err = loadHolders(ctx, c.store, cat, c.privileges); err != nil {
 		return fmt.Errorf("load privileged users: %w", err)
 	}
+	c.cat = cat
+	c.reloads++
 	c.cur.Store(snap)
 	c.scheduleActivation(snap, now)
 	return nil
