@@ -10,6 +10,7 @@ package events
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -18,9 +19,9 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// Handler takes a batch of events, oldest first. An error is logged; the
-// follower moves on, so a handler that cannot apply an event falls back on
-// its own (the catalog reloads everything).
+// Handler takes a batch of events, oldest first. The follower moves on
+// whatever it returns, so a handler that cannot apply an event falls back
+// on its own (the catalog reloads everything); its error is reported.
 type Handler func(ctx context.Context, evs []store.Event) error
 
 // batchSize bounds the events read at once.
@@ -72,28 +73,30 @@ func (f *Follower) Cursor() int64 {
 }
 
 // Sync reads every event after the cursor and delivers it before it
-// returns, so that a caller that committed a change sees it applied. Only
-// a failure to read the outbox is returned: the events stay unread and the
-// next Sync tries again.
+// returns, so that a caller that committed a change sees it applied. It
+// returns a failure to read the outbox (the events stay unread, and the
+// next Sync tries again) and the handlers' failures (the events count as
+// delivered: a handler falls back on its own).
 func (f *Follower) Sync(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	var failed []error
 	for {
 		evs, err := f.src.ReadEvents(ctx, f.cursor, batchSize)
 		if err != nil {
-			return fmt.Errorf("events: %w", err)
+			return errors.Join(append(failed, fmt.Errorf("events: %w", err))...)
 		}
 		if len(evs) == 0 {
-			return nil
+			return errors.Join(failed...)
 		}
 		for _, h := range f.handlers {
-			if err := h.fn(ctx, evs); err != nil && ctx.Err() == nil {
-				f.logger.Warn("applying changes from the outbox failed", "subscriber", h.name, "err", err)
+			if err := h.fn(ctx, evs); err != nil {
+				failed = append(failed, fmt.Errorf("%s: %w", h.name, err))
 			}
 		}
 		f.cursor = evs[len(evs)-1].Seq
 		if len(evs) < batchSize {
-			return nil
+			return errors.Join(failed...)
 		}
 	}
 }
@@ -123,7 +126,7 @@ func (f *Follower) Run(ctx context.Context) {
 		case <-tick:
 		}
 		if err := f.Sync(ctx); err != nil && ctx.Err() == nil {
-			f.logger.Warn("reading the outbox failed; retrying at the next wake-up or poll", "err", err)
+			f.logger.Warn("following the outbox failed; the next wake-up or poll reads on", "err", err)
 		}
 	}
 }
