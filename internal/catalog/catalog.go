@@ -147,18 +147,11 @@ func (c *Cache) scheduleActivation(snap *Snapshot, now time.Time) {
 // Refresh reloads every interval until ctx ends, so that changes made by
 // another instance and expired keys are picked up even without a signal.
 func (c *Cache) Refresh(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := c.Reload(ctx); err != nil && ctx.Err() == nil {
-				c.logger.Warn("catalog refresh failed; serving the previous snapshot", "err", err)
-			}
+	clock.Every(ctx, interval, func(ctx context.Context) {
+		if err := c.Reload(ctx); err != nil && ctx.Err() == nil {
+			c.logger.Warn("catalog refresh failed; serving the previous snapshot", "err", err)
 		}
-	}
+	})
 }
 
 // MaxAccessTokenTTL returns the longest access token lifetime of any resource

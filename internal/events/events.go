@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -135,16 +136,9 @@ func (f *Follower) Run(ctx context.Context) {
 // Readers more than keep behind miss events: the caches' periodic full
 // reload makes up for that.
 func Prune(ctx context.Context, src store.Events, interval, keep time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := src.PruneEvents(ctx, time.Now().Add(-keep)); err != nil && ctx.Err() == nil {
-				logger.Warn("pruning the outbox failed", "err", err)
-			}
+	clock.Every(ctx, interval, func(ctx context.Context) {
+		if _, err := src.PruneEvents(ctx, time.Now().Add(-keep)); err != nil && ctx.Err() == nil {
+			logger.Warn("pruning the outbox failed", "err", err)
 		}
-	}
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -129,18 +130,11 @@ func (l *List) Reload(ctx context.Context) error {
 // Run reloads the list every interval, until ctx ends, so that a notice
 // lost in transit delays a revocation by one interval at most.
 func (l *List) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
-				l.logger.Warn("reloading the access token revocation list failed; keeping the previous one", "err", err)
-			}
+	clock.Every(ctx, interval, func(ctx context.Context) {
+		if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
+			l.logger.Warn("reloading the access token revocation list failed; keeping the previous one", "err", err)
 		}
-	}
+	})
 }
 
 // PruneExpired deletes expired sessions, grants, codes and revocation
@@ -149,18 +143,11 @@ func PruneExpired(ctx context.Context, st store.UserStore, interval time.Duratio
 	if now == nil {
 		now = time.Now
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := st.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
-				logger.Warn("pruning expired sessions and tokens failed", "err", err)
-			}
+	clock.Every(ctx, interval, func(ctx context.Context) {
+		if err := st.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
+			logger.Warn("pruning expired sessions and tokens failed", "err", err)
 		}
-	}
+	})
 }
 
 // Apply brings the list up to date with events from the outbox (see
