@@ -155,26 +155,62 @@ func byRoleApp(a, b store.RoleApplication) int {
 	return cmp.Or(cmp.Compare(a.RoleID, b.RoleID), cmp.Compare(a.AppID, b.AppID))
 }
 
-// application re-reads one application; a deleted one takes its secrets
-// and role links with it, as in the store.
-func (d *delta) application(ctx context.Context, id string) error {
-	app, err := d.st.GetApplication(ctx, id)
+// reread reads the row id of one of d's lists again: it replaces the
+// list's copy, or, gone from the store, leaves the list, and then gone is
+// called (to drop what the store's cascades deleted with it).
+func reread[T any](ctx context.Context, d *delta, get func(context.Context, string) (T, error), list *[]T, id string,
+	idOf func(T) string, order func(a, b T) int, onGone func()) error {
+	v, err := get(ctx, id)
 	deleted, err := gone(err)
 	if err != nil {
 		return err
 	}
-	d.catalog = true
-	var add []store.Application
+	var add []T
 	if !deleted {
-		add = append(add, app)
+		add = append(add, v)
 	}
-	d.cat.Applications = replace(d.cat.Applications, func(a store.Application) bool { return a.ID == id }, add, byApp)
-	if deleted {
-		d.cat.Secrets = replace(d.cat.Secrets, func(s store.AppSecret) bool { return s.AppID == id }, nil, bySecret)
-		d.cat.RoleApplications = replace(d.cat.RoleApplications,
-			func(ra store.RoleApplication) bool { return ra.AppID == id }, nil, byRoleApp)
+	d.catalog = true
+	*list = replace(*list, func(x T) bool { return idOf(x) == id }, add, order)
+	if deleted && onGone != nil {
+		onGone()
 	}
 	return nil
+}
+
+// relink reads the links of one role again: those of list whose role is
+// roleID are replaced with one per row of the role's listing.
+func relink[T, L any](ctx context.Context, listing func(context.Context, string, store.Page) ([]T, int, error),
+	roleID string, list []L, link func(T) L, roleOf func(L) string, order func(a, b L) int) ([]L, error) {
+	rows, _, err := listing(ctx, roleID, store.Page{})
+	if _, err := gone(err); err != nil {
+		return nil, err
+	}
+	links := make([]L, 0, len(rows))
+	for _, r := range rows {
+		links = append(links, link(r))
+	}
+	return replace(list, func(l L) bool { return roleOf(l) == roleID }, links, order), nil
+}
+
+// dropRoleScopes drops the role-scope links that match, as the store's
+// cascades do when a role, scope or resource is deleted.
+func (d *delta) dropRoleScopes(match func(store.RoleScope) bool) {
+	d.cat.RoleScopes = replace(d.cat.RoleScopes, match, nil, byRoleScope)
+}
+
+// dropRoleApps drops the role-application links that match, as the
+// store's cascades do when a role or application is deleted.
+func (d *delta) dropRoleApps(match func(store.RoleApplication) bool) {
+	d.cat.RoleApplications = replace(d.cat.RoleApplications, match, nil, byRoleApp)
+}
+
+// application re-reads one application; a deleted one takes its secrets
+// and role links with it, as in the store.
+func (d *delta) application(ctx context.Context, id string) error {
+	return reread(ctx, d, d.st.GetApplication, &d.cat.Applications, id, func(a store.Application) string { return a.ID }, byApp, func() {
+		d.cat.Secrets = replace(d.cat.Secrets, func(s store.AppSecret) bool { return s.AppID == id }, nil, bySecret)
+		d.dropRoleApps(func(ra store.RoleApplication) bool { return ra.AppID == id })
+	})
 }
 
 // secrets re-reads the secrets of one application.
@@ -192,8 +228,9 @@ func (d *delta) secrets(ctx context.Context, appID string) error {
 // the default took that from any other, as in the store; a deleted one
 // takes its scopes and their role links with it.
 func (d *delta) resource(ctx context.Context, id string) error {
-	res, err := d.st.GetResource(ctx, id)
-	deleted, err := gone(err)
+	deleted := false
+	err := reread(ctx, d, d.st.GetResource, &d.cat.Resources, id, func(r store.Resource) string { return r.ID }, byResource,
+		func() { deleted = true })
 	if err != nil {
 		return err
 	}
@@ -203,18 +240,15 @@ func (d *delta) resource(ctx context.Context, id string) error {
 		if deleted, err = gone(err); err != nil {
 			return err
 		}
+		if deleted {
+			d.cat.Resources = replace(d.cat.Resources, func(r store.Resource) bool { return r.ID == id }, nil, byResource)
+		}
 	}
-	d.catalog, d.holders = true, true
-	var add []store.Resource
-	if !deleted {
-		add = append(add, res)
-	}
-	d.cat.Resources = replace(d.cat.Resources, func(r store.Resource) bool { return r.ID == id }, add, byResource)
-	if !deleted && res.IsDefault {
-		for i, r := range d.cat.Resources { // a new list: ours to write
-			if r.ID != id && r.IsDefault {
-				d.cat.Resources[i].IsDefault = false
-			}
+	d.holders = true
+	resources := d.cat.Resources // a new list: ours to write
+	if i := slices.IndexFunc(resources, func(r store.Resource) bool { return r.ID == id }); i >= 0 && resources[i].IsDefault {
+		for j := range resources {
+			resources[j].IsDefault = j == i
 		}
 	}
 	kept := make(map[string]bool, len(scopes))
@@ -232,78 +266,52 @@ func (d *delta) resource(ctx context.Context, id string) error {
 		return true
 	}, scopes, byScope)
 	if len(dropped) > 0 {
-		d.cat.RoleScopes = replace(d.cat.RoleScopes, func(rs store.RoleScope) bool { return dropped[rs.ScopeID] }, nil, byRoleScope)
+		d.dropRoleScopes(func(rs store.RoleScope) bool { return dropped[rs.ScopeID] })
 	}
 	return nil
 }
 
 // scope re-reads one scope; a deleted one takes its role links with it.
 func (d *delta) scope(ctx context.Context, id string) error {
-	sc, err := d.st.GetScope(ctx, id)
-	deleted, err := gone(err)
-	if err != nil {
-		return err
-	}
-	d.catalog, d.holders = true, true
-	var add []store.Scope
-	if !deleted {
-		add = append(add, sc)
-	}
-	d.cat.Scopes = replace(d.cat.Scopes, func(s store.Scope) bool { return s.ID == id }, add, byScope)
-	if deleted {
-		d.cat.RoleScopes = replace(d.cat.RoleScopes, func(rs store.RoleScope) bool { return rs.ScopeID == id }, nil, byRoleScope)
-	}
-	return nil
+	d.holders = true
+	return reread(ctx, d, d.st.GetScope, &d.cat.Scopes, id, func(s store.Scope) string { return s.ID }, byScope, func() {
+		d.dropRoleScopes(func(rs store.RoleScope) bool { return rs.ScopeID == id })
+	})
 }
 
 // role re-reads one role; a deleted one takes its links with it.
 func (d *delta) role(ctx context.Context, id string) error {
-	r, err := d.st.GetRole(ctx, id)
-	deleted, err := gone(err)
-	if err != nil {
-		return err
-	}
-	d.catalog, d.holders = true, true
-	var add []store.Role
-	if !deleted {
-		add = append(add, r)
-	}
-	d.cat.Roles = replace(d.cat.Roles, func(x store.Role) bool { return x.ID == id }, add, byRole)
-	if deleted {
-		d.cat.RoleScopes = replace(d.cat.RoleScopes, func(rs store.RoleScope) bool { return rs.RoleID == id }, nil, byRoleScope)
-		d.cat.RoleApplications = replace(d.cat.RoleApplications,
-			func(ra store.RoleApplication) bool { return ra.RoleID == id }, nil, byRoleApp)
-	}
-	return nil
+	d.holders = true
+	return reread(ctx, d, d.st.GetRole, &d.cat.Roles, id, func(r store.Role) string { return r.ID }, byRole, func() {
+		d.dropRoleScopes(func(rs store.RoleScope) bool { return rs.RoleID == id })
+		d.dropRoleApps(func(ra store.RoleApplication) bool { return ra.RoleID == id })
+	})
 }
 
 // roleScopes re-reads the scopes one role grants.
 func (d *delta) roleScopes(ctx context.Context, roleID string) error {
-	scopes, _, err := d.st.ListRoleScopes(ctx, roleID, store.Page{})
-	if _, err := gone(err); err != nil {
+	links, err := relink(ctx, d.st.ListRoleScopes, roleID, d.cat.RoleScopes,
+		func(sc store.Scope) store.RoleScope { return store.RoleScope{RoleID: roleID, ScopeID: sc.ID} },
+		func(rs store.RoleScope) string { return rs.RoleID }, byRoleScope)
+	if err != nil {
 		return err
 	}
-	links := make([]store.RoleScope, 0, len(scopes))
-	for _, sc := range scopes {
-		links = append(links, store.RoleScope{RoleID: roleID, ScopeID: sc.ID})
-	}
 	d.catalog, d.holders = true, true
-	d.cat.RoleScopes = replace(d.cat.RoleScopes, func(rs store.RoleScope) bool { return rs.RoleID == roleID }, links, byRoleScope)
+	d.cat.RoleScopes = links
 	return nil
 }
 
 // roleApplications re-reads the applications holding one role.
 func (d *delta) roleApplications(ctx context.Context, roleID string) error {
-	apps, _, err := d.st.ListRoleApplications(ctx, roleID, store.Page{})
-	if _, err := gone(err); err != nil {
+	links, err := relink(ctx, d.st.ListRoleApplications, roleID, d.cat.RoleApplications,
+		func(a store.Application) store.RoleApplication {
+			return store.RoleApplication{RoleID: roleID, AppID: a.ID}
+		},
+		func(ra store.RoleApplication) string { return ra.RoleID }, byRoleApp)
+	if err != nil {
 		return err
 	}
-	links := make([]store.RoleApplication, 0, len(apps))
-	for _, a := range apps {
-		links = append(links, store.RoleApplication{RoleID: roleID, AppID: a.ID})
-	}
 	d.catalog = true
-	d.cat.RoleApplications = replace(d.cat.RoleApplications,
-		func(ra store.RoleApplication) bool { return ra.RoleID == roleID }, links, byRoleApp)
+	d.cat.RoleApplications = links
 	return nil
 }

@@ -79,13 +79,15 @@ type Event struct {
 // EventPayload is what an event's Payload may hold; each kind fills in the
 // fields its comment names.
 type EventPayload struct {
-	ResourceID     string   `json:"resourceId,omitempty"`
-	SecretName     string   `json:"secretName,omitempty"`
-	ScopeIDs       []string `json:"scopeIds,omitempty"`
-	ApplicationIDs []string `json:"applicationIds,omitempty"`
-	UserIDs        []string `json:"userIds,omitempty"`
-	RoleIDs        []string `json:"roleIds,omitempty"`
-	Suspended      *bool    `json:"suspended,omitempty"`
+	// ResourceID is a scope's resource (scope events).
+	ResourceID string `json:"resourceId,omitempty"`
+	// SecretName names the application secret that changed.
+	SecretName string `json:"secretName,omitempty"`
+	// IDs are what a link event linked to or unlinked from its entity:
+	// scopes, applications, users or roles, as its kind says.
+	IDs []string `json:"ids,omitempty"`
+	// Suspended is a user's new suspension flag.
+	Suspended *bool `json:"suspended,omitempty"`
 	// ExpiresAt is a revoked access token's expiry, in Unix milliseconds.
 	ExpiresAt int64 `json:"expiresAt,omitempty"`
 }
@@ -104,8 +106,7 @@ func (e Event) Decode() (EventPayload, error) {
 // Equal reports whether p and q say the same.
 func (p EventPayload) Equal(q EventPayload) bool {
 	return p.ResourceID == q.ResourceID && p.SecretName == q.SecretName &&
-		slices.Equal(p.ScopeIDs, q.ScopeIDs) && slices.Equal(p.ApplicationIDs, q.ApplicationIDs) &&
-		slices.Equal(p.UserIDs, q.UserIDs) && slices.Equal(p.RoleIDs, q.RoleIDs) &&
+		slices.Equal(p.IDs, q.IDs) &&
 		(p.Suspended == nil) == (q.Suspended == nil) && (p.Suspended == nil || *p.Suspended == *q.Suspended) &&
 		p.ExpiresAt == q.ExpiresAt
 }

@@ -108,17 +108,6 @@ func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
 // PruneEvents deletes the events created before t but the newest, which
 // keeps the numbering going where the engine numbers from the highest.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
-	var n int64
-	err := s.write(ctx, func(t txn) error {
-		res, err := t.exec("DELETE FROM events WHERE created_at < ? AND seq < (SELECT MAX(seq) FROM events)", millis(before))
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("prune events: %w", err)
-	}
-	return int(n), nil
+	return s.deleteCount(ctx, "prune events",
+		"DELETE FROM events WHERE created_at < ? AND seq < (SELECT MAX(seq) FROM events)", millis(before))
 }

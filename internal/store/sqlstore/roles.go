@@ -127,7 +127,7 @@ func (s *Store) addLinks(ctx context.Context, ev store.Event, ids []string, tabl
 // AddRoleScopes grants the scopes to the role; see addLinks.
 func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) error {
 	scopeIDs = uniq(scopeIDs)
-	ev := event(store.EventRoleScopesAdded, roleID, &store.EventPayload{ScopeIDs: scopeIDs})
+	ev := event(store.EventRoleScopesAdded, roleID, &store.EventPayload{IDs: scopeIDs})
 	if err := s.addLinks(ctx, ev, scopeIDs, "scopes", "scope", "role_scopes", "scope_id"); err != nil {
 		return fmt.Errorf("add role scopes: %w", err)
 	}
@@ -137,7 +137,7 @@ func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []str
 // RemoveRoleScope removes one link; a link that does not exist is
 // ErrNotFound.
 func (s *Store) RemoveRoleScope(ctx context.Context, roleID, scopeID string) error {
-	err := s.change(ctx, event(store.EventRoleScopeRemoved, roleID, &store.EventPayload{ScopeIDs: []string{scopeID}}), func(t txn) error {
+	err := s.change(ctx, event(store.EventRoleScopeRemoved, roleID, &store.EventPayload{IDs: []string{scopeID}}), func(t txn) error {
 		return t.execOne(notFound("role scope", roleID+"/"+scopeID),
 			"DELETE FROM role_scopes WHERE role_id = ? AND scope_id = ?", roleID, scopeID)
 	})
@@ -165,7 +165,7 @@ func (s *Store) ListRoleScopes(ctx context.Context, roleID string, page store.Pa
 // concern.
 func (s *Store) AddRoleApplications(ctx context.Context, roleID string, appIDs []string) error {
 	appIDs = uniq(appIDs)
-	ev := event(store.EventRoleApplicationsAdded, roleID, &store.EventPayload{ApplicationIDs: appIDs})
+	ev := event(store.EventRoleApplicationsAdded, roleID, &store.EventPayload{IDs: appIDs})
 	if err := s.addLinks(ctx, ev, appIDs, "applications", "application", "role_applications", "app_id"); err != nil {
 		return fmt.Errorf("add role applications: %w", err)
 	}
@@ -175,7 +175,7 @@ func (s *Store) AddRoleApplications(ctx context.Context, roleID string, appIDs [
 // RemoveRoleApplication removes one link; a link that does not exist is
 // ErrNotFound.
 func (s *Store) RemoveRoleApplication(ctx context.Context, roleID, appID string) error {
-	err := s.change(ctx, event(store.EventRoleApplicationRemoved, roleID, &store.EventPayload{ApplicationIDs: []string{appID}}), func(t txn) error {
+	err := s.change(ctx, event(store.EventRoleApplicationRemoved, roleID, &store.EventPayload{IDs: []string{appID}}), func(t txn) error {
 		return t.execOne(notFound("role application", roleID+"/"+appID),
 			"DELETE FROM role_applications WHERE role_id = ? AND app_id = ?", roleID, appID)
 	})

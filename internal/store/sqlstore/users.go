@@ -236,7 +236,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error 
 // AddUserRoles gives the roles to the user, all or nothing.
 func (s *Store) AddUserRoles(ctx context.Context, userID string, roleIDs []string) error {
 	roleIDs = uniq(roleIDs)
-	err := s.change(ctx, event(store.EventUserRolesAdded, userID, &store.EventPayload{RoleIDs: roleIDs}), func(t txn) error {
+	err := s.change(ctx, event(store.EventUserRolesAdded, userID, &store.EventPayload{IDs: roleIDs}), func(t txn) error {
 		if err := t.exists(notFound("user", userID), "users", userID); err != nil {
 			return err
 		}
@@ -259,7 +259,7 @@ func (s *Store) AddUserRoles(ctx context.Context, userID string, roleIDs []strin
 // AddRoleUsers gives the role to the users, all or nothing.
 func (s *Store) AddRoleUsers(ctx context.Context, roleID string, userIDs []string) error {
 	userIDs = uniq(userIDs)
-	ev := event(store.EventRoleUsersAdded, roleID, &store.EventPayload{UserIDs: userIDs})
+	ev := event(store.EventRoleUsersAdded, roleID, &store.EventPayload{IDs: userIDs})
 	if err := s.addLinks(ctx, ev, userIDs, "users", "user", "user_roles", "user_id"); err != nil {
 		return fmt.Errorf("add role users: %w", err)
 	}
@@ -269,7 +269,7 @@ func (s *Store) AddRoleUsers(ctx context.Context, roleID string, userIDs []strin
 // RemoveUserRole removes one link; a link that does not exist is
 // ErrNotFound.
 func (s *Store) RemoveUserRole(ctx context.Context, userID, roleID string) error {
-	err := s.change(ctx, event(store.EventUserRoleRemoved, userID, &store.EventPayload{RoleIDs: []string{roleID}}), func(t txn) error {
+	err := s.change(ctx, event(store.EventUserRoleRemoved, userID, &store.EventPayload{IDs: []string{roleID}}), func(t txn) error {
 		return t.execOne(notFound("user role", userID+"/"+roleID),
 			"DELETE FROM user_roles WHERE user_id = ? AND role_id = ?", userID, roleID)
 	})

@@ -74,7 +74,7 @@ func testEvents(t *testing.T, s store.Store) {
 	}
 	p, err := evs[4].Decode()
 	ok(t, err, "Decode")
-	same(t, "role.scopes_added payload", p.ScopeIDs, []string{"s1"})
+	same(t, "role.scopes_added payload", p.IDs, []string{"s1"})
 	if p, _ := evs[2].Decode(); p.ResourceID != "r1" {
 		t.Errorf("scope.created payload names resource %q, want r1", p.ResourceID)
 	}
