@@ -2,8 +2,10 @@
 // reads (applications, secret hashes, resources, role grants, signing keys),
 // so that issuing a token touches no database, and who holds the privileges
 // of the APIs Monban serves itself (see Privilege), so that checking a
-// Management API caller touches none either. The snapshot is rebuilt after
-// every change and periodically, and swapped in atomically.
+// Management API caller touches none either. The snapshot is brought up to
+// date after every change, by applying the change's outbox event to a copy
+// (see Apply) or by a full rebuild, rebuilt periodically, and swapped in
+// atomically.
 package catalog
 
 import (
@@ -57,6 +59,11 @@ type Cache struct {
 	activation   clock.Timer // rebuilds when a pending key starts signing
 	closed       bool
 	privileges   []Privilege // whose holders snapshots track (Protect)
+	// cat is what the current snapshot was built from, which Apply
+	// changes a copy of.
+	cat *store.Catalog
+	// reloads and deltas count full reloads and applied batches of events.
+	reloads, deltas int
 }
 
 // New loads the first snapshot. A signing key stored as next starts signing
@@ -78,6 +85,11 @@ func (c *Cache) Load() *Snapshot { return c.cur.Load() }
 func (c *Cache) Reload(ctx context.Context) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.reload(ctx)
+}
+
+// reload is Reload with c.mu held.
+func (c *Cache) reload(ctx context.Context) error {
 	cat, err := c.store.LoadCatalog(ctx)
 	if err != nil {
 		return fmt.Errorf("load catalog: %w", err)
@@ -90,6 +102,8 @@ func (c *Cache) Reload(ctx context.Context) error {
 	if snap.holders, err = loadHolders(ctx, c.store, snap, c.privileges); err != nil {
 		return fmt.Errorf("load privileged users: %w", err)
 	}
+	c.cat = cat
+	c.reloads++
 	c.cur.Store(snap)
 	c.scheduleActivation(snap, now)
 	return nil
@@ -134,18 +148,11 @@ func (c *Cache) scheduleActivation(snap *Snapshot, now time.Time) {
 // Refresh reloads every interval until ctx ends, so that changes made by
 // another instance and expired keys are picked up even without a signal.
 func (c *Cache) Refresh(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := c.Reload(ctx); err != nil && ctx.Err() == nil {
-				c.logger.Warn("catalog refresh failed; serving the previous snapshot", "err", err)
-			}
+	clock.Every(ctx, interval, func(ctx context.Context) {
+		if err := c.Reload(ctx); err != nil && ctx.Err() == nil {
+			c.logger.Warn("catalog refresh failed; serving the previous snapshot", "err", err)
 		}
-	}
+	})
 }
 
 // MaxAccessTokenTTL returns the longest access token lifetime of any resource

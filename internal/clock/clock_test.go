@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -90,4 +91,27 @@ func TestSystem(t *testing.T) {
 	ran := make(chan int, 1)
 	System.AfterFunc(0, func() { ran <- 1 })
 	recv(t, ran, "System.AfterFunc")
+}
+
+func TestEvery(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	calls := make(chan struct{}, 10)
+	done := make(chan struct{})
+	go func() {
+		Every(ctx, time.Millisecond, func(context.Context) {
+			select {
+			case calls <- struct{}{}:
+			default:
+			}
+		})
+		close(done)
+	}()
+	<-calls
+	<-calls // it goes on calling
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Every did not return when its context ended")
+	}
 }

@@ -3,8 +3,8 @@
 // verifier check it without a database read. The list lives in the store.
 // Each instance updates its copy after its own changes and tells the others
 // through the change feed (when there is one), so that a revocation made on
-// one instance is honoured by all of them at once; a periodic reload makes
-// up for notices lost in transit.
+// one instance is honoured by all of them at once; it also follows the
+// outbox (see Apply), and a periodic reload makes up for anything missed.
 package revocation
 
 import (
@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -129,18 +130,11 @@ func (l *List) Reload(ctx context.Context) error {
 // Run reloads the list every interval, until ctx ends, so that a notice
 // lost in transit delays a revocation by one interval at most.
 func (l *List) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
-				l.logger.Warn("reloading the access token revocation list failed; keeping the previous one", "err", err)
-			}
+	clock.Every(ctx, interval, func(ctx context.Context) {
+		if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
+			l.logger.Warn("reloading the access token revocation list failed; keeping the previous one", "err", err)
 		}
-	}
+	})
 }
 
 // PruneExpired deletes expired sessions, grants, codes and revocation
@@ -149,16 +143,38 @@ func PruneExpired(ctx context.Context, st store.UserStore, interval time.Duratio
 	if now == nil {
 		now = time.Now
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := st.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
-				logger.Warn("pruning expired sessions and tokens failed", "err", err)
+	clock.Every(ctx, interval, func(ctx context.Context) {
+		if err := st.PruneExpired(ctx, now()); err != nil && ctx.Err() == nil {
+			logger.Warn("pruning expired sessions and tokens failed", "err", err)
+		}
+	})
+}
+
+// Apply brings the list up to date with events from the outbox (see
+// package events), whichever instance made them: a revoked token joins the
+// list at once; a revoked grant, or a user deleted or suspended, revoked
+// tokens the event does not name, so the list is read again (once for the
+// batch).
+func (l *List) Apply(ctx context.Context, evs []store.Event) error {
+	reload := false
+	for _, ev := range evs {
+		switch ev.Kind {
+		case store.EventAccessTokenRevoked:
+			p, err := ev.Decode()
+			if err != nil || p.ExpiresAt == 0 {
+				reload = true
+				continue
 			}
+			l.Add(ev.Entity, time.UnixMilli(p.ExpiresAt))
+		case store.EventGrantRevoked, store.EventUserDeleted:
+			reload = true
+		case store.EventUserSuspensionChanged:
+			p, err := ev.Decode()
+			reload = reload || err != nil || p.Suspended == nil || *p.Suspended
 		}
 	}
+	if reload {
+		return l.Reload(ctx)
+	}
+	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/console"
+	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
@@ -157,6 +158,7 @@ type Server struct {
 	life    context.Context
 	endLife context.CancelFunc
 	catalog *catalog.Cache
+	events  *events.Follower // the outbox, followed into the catalog and the revocation list
 	metrics *metrics.Metrics
 	audit   *audit.Writer
 	scripts *claims.Runner
@@ -249,11 +251,17 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
+	// The follower starts at the outbox's newest event, before the caches
+	// load: a change made in between is applied again, which is harmless.
+	if s.events, err = events.New(ctx, st, cfg.Logger, outboxPoll); err != nil {
+		return err
+	}
 	cache, err := catalog.New(ctx, st, cfg.Logger, delay, cfg.Clock)
 	if err != nil {
 		return err
 	}
 	s.catalog = cache
+	s.events.Subscribe("catalog", cache.Apply)
 	// The Management API checks its caller's standing on every request.
 	mgmtAll := catalog.Privilege{Indicator: cfg.ManagementIndicator, Scope: ManagementScope}
 	if err := cache.Protect(ctx, mgmtAll); err != nil {
@@ -291,6 +299,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	if s.users, err = s.setUpUsers(ctx, passwords); err != nil {
 		return err
 	}
+	s.events.Subscribe("revocations", s.users.revocations.Apply)
 	// With Redis, the sign-in back-off is shared as the rate limits are.
 	if shared, ok := lim.take.(*ratelimit.Redis); ok {
 		s.users.oidc.Failures = shared
@@ -368,11 +377,18 @@ func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwo
 	return bootstrapAdmin(ctx, st, passwords, cfg, cfg.Stderr, now)
 }
 
-// changed makes a change visible: this instance's catalog is rebuilt
-// before the call returns, and the other instances are told to rebuild
-// theirs.
+// outboxPoll is how often the outbox is read without a wake-up, in case
+// one was lost; outboxRetention how long events are kept.
+const (
+	outboxPoll      = 2 * time.Second
+	outboxRetention = 24 * time.Hour
+)
+
+// changed makes a change visible: this instance applies the outbox's new
+// events to its catalog before the call returns, and the other instances
+// are woken to apply them to theirs.
 func (s *Server) changed(ctx context.Context) error {
-	err := s.catalog.Reload(ctx)
+	err := s.events.Sync(ctx)
 	if s.feed != nil {
 		if perr := s.feed.Publish(ctx, store.Notice{Kind: store.ChangeCatalog}); perr != nil {
 			s.cfg.Logger.Warn("telling other instances of a change failed; they pick it up at their next refresh", "err", perr)
@@ -393,10 +409,13 @@ func (s *Server) heard(ctx context.Context, n store.Notice) {
 			s.cfg.Logger.Warn("revocation list reload after another instance's change failed", "err", err)
 		}
 	}
-	if n.Kind == store.ChangeAll || n.Kind == store.ChangeCatalog {
+	if n.Kind == store.ChangeAll {
 		if err := s.catalog.Reload(ctx); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Warn("catalog reload after another instance's change failed", "err", err)
 		}
+	}
+	if n.Kind == store.ChangeAll || n.Kind == store.ChangeCatalog {
+		s.events.Wake() // the change is in the outbox
 	}
 }
 
@@ -501,6 +520,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { s.catalog.Refresh(bg, s.cfg.RefreshInterval) })
 	s.bg.Go(func() { s.users.revocations.Run(bg, s.cfg.RefreshInterval) })
 	s.bg.Go(func() { revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger) })
+	s.bg.Go(func() { s.events.Run(bg) })
+	s.bg.Go(func() { events.Prune(bg, s.store, s.cfg.RefreshInterval, outboxRetention, s.cfg.Logger) })
 	if s.feed != nil {
 		s.bg.Go(func() { s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) }) })
 	}

@@ -12,6 +12,8 @@ const (
 	// receiver reloads everything it caches.
 	ChangeAll = ""
 	// ChangeCatalog: apps, resources, roles, keys or settings changed.
+	// What changed is in the outbox (see Events): the notice only says
+	// to read it now rather than at the next poll.
 	ChangeCatalog = "catalog"
 	// ChangeRevocation: one access token was revoked; the notice carries
 	// its JTI and ExpiresAt.
@@ -30,7 +32,8 @@ type Notice struct {
 
 // ChangeFeed carries change notices between server instances that share one
 // database, so that each can refresh what it caches as soon as another one
-// changes something.
+// changes something. The notices are wake-ups, not the record: that is the
+// outbox (see Events), which a lost notice does not lose.
 type ChangeFeed interface {
 	// Publish tells the other instances what changed.
 	Publish(ctx context.Context, n Notice) error

@@ -214,6 +214,7 @@ type Store interface {
 	AuditStore
 	SecretStore
 	Interactions
+	Events
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -79,29 +79,37 @@ var dialect = sqlstore.Dialect{
 	MaxWriteAttempts:      maxWriteAttempts,
 	RetryDelay:            retryDelay,
 	Scrub:                 scrub,
-	LockSetUp:             lockSetUp,
+	LockSetUp:             advisoryLock(setUpLockKey, "set-up"),
+	LockEvents:            advisoryLock(eventLockKey, "outbox"),
 }
 
 // setUpLockKey names the advisory lock instances hold while they seed the
 // database ("monban-setup" as a number).
 const setUpLockKey = 0x6d6f6e62616e5375
 
-// lockSetUp waits for the session-level advisory lock of the set-up on
-// conn. PostgreSQL gives it back if the session ends, so an instance that
-// dies while seeding holds no one up.
-func lockSetUp(ctx context.Context, conn *sql.Conn) (func(), error) {
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", int64(setUpLockKey)); err != nil {
-		return nil, fmt.Errorf("wait for the set-up lock: %w", err)
-	}
-	return func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", int64(setUpLockKey)); err != nil {
-			// The session may still hold the lock: have database/sql throw
-			// the connection away rather than pool it.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+// eventLockKey names the advisory lock a write that appends an outbox
+// event holds from before its transaction begins until after it ends
+// ("monban-event" as a number).
+const eventLockKey = 0x6d6f6e62616e4576
+
+// advisoryLock returns a function that waits for the session-level advisory
+// lock key (named what, for errors) on conn. PostgreSQL gives it back if
+// the session ends, so an instance that dies holding it holds no one up.
+func advisoryLock(key int64, what string) func(ctx context.Context, conn *sql.Conn) (func(), error) {
+	return func(ctx context.Context, conn *sql.Conn) (func(), error) {
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
+			return nil, fmt.Errorf("wait for the %s lock: %w", what, err)
 		}
-	}, nil
+		return func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", key); err != nil {
+				// The session may still hold the lock: have database/sql
+				// throw the connection away rather than pool it.
+				_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			}
+		}, nil
+	}
 }
 
 // Open connects to the PostgreSQL database named by a URL of the form

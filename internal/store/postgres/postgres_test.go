@@ -178,6 +178,12 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 	}
 	must(a.CreateSigningKey(ctx, store.SigningKey{ID: "key-initial", Algorithm: "ES256", Status: store.KeyCurrent,
 		PrivateKey: []byte("k"), CreatedAt: t0}))
+	// The writes above append outbox events, which take turns; tokens
+	// issued from one grant do not, and conflict on the grant's row.
+	must(a.CreateApplication(ctx, store.Application{ID: "client", Name: "client", Type: store.AppSPA, CreatedAt: t0}))
+	must(a.CreateUser(ctx, store.User{ID: "user", Username: "user", CreatedAt: t0, UpdatedAt: t0}))
+	must(a.CreateGrant(ctx, store.Grant{ID: "grant", UserID: "user", ClientID: "client", AuthTime: t0, CreatedAt: t0,
+		ExpiresAt: t0.Add(time.Hour)}, nil))
 
 	const workers, rounds = 6, 8
 	var (
@@ -208,6 +214,10 @@ func TestConcurrentReadModifyWrite(t *testing.T) {
 					PrivateKey: []byte("k"), CreatedAt: now}
 				if err := s.RotateSigningKeys(ctx, key, now, time.Time{}); err != nil {
 					fail("RotateSigningKeys: %v", err)
+				}
+				issue := store.Issue{AccessTokens: []store.IssuedAccessToken{{JTI: key.ID, ExpiresAt: now.Add(time.Hour)}}}
+				if err := s.IssueFromGrant(ctx, "grant", issue); err != nil {
+					fail("IssueFromGrant: %v", err)
 				}
 			}
 		})

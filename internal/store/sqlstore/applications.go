@@ -48,7 +48,7 @@ func jsonList(v []string) string {
 
 // CreateApplication inserts app; an existing id is ErrConflict.
 func (s *Store) CreateApplication(ctx context.Context, app store.Application) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventApplicationCreated, app.ID, nil), func(t txn) error {
 		_, err := t.exec("INSERT INTO applications (id, name, description, type, created_at, "+
 			"redirect_uris, post_logout_redirect_uris, cors_allowed_origins, "+
 			"rotate_refresh_token, refresh_token_ttl_days, allow_password_grant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -77,7 +77,7 @@ func (s *Store) ListApplications(ctx context.Context, page store.Page) ([]store.
 // UpdateApplication changes everything of app.ID but its type and creation
 // time.
 func (s *Store) UpdateApplication(ctx context.Context, app store.Application) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventApplicationUpdated, app.ID, nil), func(t txn) error {
 		return t.execOne(notFound("application", app.ID),
 			"UPDATE applications SET name = ?, description = ?, redirect_uris = ?, post_logout_redirect_uris = ?, "+
 				"cors_allowed_origins = ?, rotate_refresh_token = ?, refresh_token_ttl_days = ?, allow_password_grant = ? WHERE id = ?",
@@ -93,7 +93,7 @@ func (s *Store) UpdateApplication(ctx context.Context, app store.Application) er
 // DeleteApplication deletes the application; its secrets and role links go
 // with it through ON DELETE CASCADE.
 func (s *Store) DeleteApplication(ctx context.Context, id string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventApplicationDeleted, id, nil), func(t txn) error {
 		return t.execOne(notFound("application", id), "DELETE FROM applications WHERE id = ?", id)
 	})
 	if err != nil {
@@ -121,7 +121,7 @@ func scanSecret(r scanner) (store.AppSecret, error) {
 // CreateAppSecret inserts a secret. An unknown application is ErrNotFound;
 // a name the application already uses is ErrConflict.
 func (s *Store) CreateAppSecret(ctx context.Context, sec store.AppSecret) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventSecretsChanged, sec.AppID, &store.EventPayload{SecretName: sec.Name}), func(t txn) error {
 		if err := t.exists(notFound("application", sec.AppID), "applications", sec.AppID); err != nil {
 			return err
 		}
@@ -162,7 +162,7 @@ func (s *Store) UpdateAppSecret(ctx context.Context, appID, name string, updated
 	if newName == "" {
 		newName = name
 	}
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventSecretsChanged, appID, &store.EventPayload{SecretName: name}), func(t txn) error {
 		return t.execOne(notFound("app secret", appID+"/"+name),
 			"UPDATE app_secrets SET name = ?, expires_at = ? WHERE app_id = ? AND name = ?",
 			newName, nullMillis(updated.ExpiresAt), appID, name)
@@ -175,7 +175,7 @@ func (s *Store) UpdateAppSecret(ctx context.Context, appID, name string, updated
 
 // DeleteAppSecret deletes the secret (appID, name).
 func (s *Store) DeleteAppSecret(ctx context.Context, appID, name string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventSecretsChanged, appID, &store.EventPayload{SecretName: name}), func(t txn) error {
 		return t.execOne(notFound("app secret", appID+"/"+name),
 			"DELETE FROM app_secrets WHERE app_id = ? AND name = ?", appID, name)
 	})

@@ -89,9 +89,15 @@ func (s *Store) GetLog(ctx context.Context, id string) (store.LogEntry, error) {
 
 // DeleteLogsBefore removes the entries created before t.
 func (s *Store) DeleteLogsBefore(ctx context.Context, t time.Time) (int, error) {
+	return s.deleteCount(ctx, "delete audit logs", "DELETE FROM audit_logs WHERE created_at < ?", millis(t))
+}
+
+// deleteCount runs a DELETE in a write transaction and returns how many
+// rows it deleted; what names the operation in its error.
+func (s *Store) deleteCount(ctx context.Context, what, query string, args ...any) (int, error) {
 	var n int64
-	err := s.write(ctx, func(tx txn) error {
-		res, err := tx.exec("DELETE FROM audit_logs WHERE created_at < ?", millis(t))
+	err := s.write(ctx, func(t txn) error {
+		res, err := t.exec(query, args...)
 		if err != nil {
 			return err
 		}
@@ -99,7 +105,7 @@ func (s *Store) DeleteLogsBefore(ctx context.Context, t time.Time) (int, error) 
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("delete audit logs: %w", err)
+		return 0, fmt.Errorf("%s: %w", what, err)
 	}
 	return int(n), nil
 }

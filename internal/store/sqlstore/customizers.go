@@ -68,7 +68,7 @@ func (s *Store) PutJWTCustomizer(ctx context.Context, c store.JWTCustomizer) (bo
 		return false, fmt.Errorf("put jwt customizer %s: %w", c.TokenType, err)
 	}
 	var created bool
-	err = s.write(ctx, func(t txn) error {
+	err = s.change(ctx, event(store.EventJWTCustomizerPut, c.TokenType, nil), func(t txn) error {
 		var n int
 		if err := t.queryRow("SELECT COUNT(*) FROM jwt_customizers WHERE token_type = ?", c.TokenType).Scan(&n); err != nil {
 			return err
@@ -130,7 +130,7 @@ func (s *Store) ListJWTCustomizers(ctx context.Context) ([]store.JWTCustomizer, 
 
 // DeleteJWTCustomizer removes the script of one token type.
 func (s *Store) DeleteJWTCustomizer(ctx context.Context, tokenType string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventJWTCustomizerDeleted, tokenType, nil), func(t txn) error {
 		return t.execOne(store.ErrNotFound, "DELETE FROM jwt_customizers WHERE token_type = ?", tokenType)
 	})
 	if err != nil {

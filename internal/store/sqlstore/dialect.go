@@ -85,6 +85,15 @@ type Dialect struct {
 	// hold one at a time while they seed it, and returns how to give it
 	// back. Optional: without it there is nothing to wait for.
 	LockSetUp func(ctx context.Context, conn *sql.Conn) (release func(), err error)
+
+	// LockEvents takes, on conn, a lock that writes appending an outbox
+	// event hold one at a time, from before their transaction begins until
+	// after it ends, and returns how to give it back. Events are numbered
+	// one above the highest, so such writes must take turns: engines with
+	// one database-wide write lock taken at BEGIN (SQLite) need nothing
+	// more; others (PostgreSQL) set it. Taken before BEGIN, the lock also
+	// spares these writes serialization failures among themselves.
+	LockEvents func(ctx context.Context, conn *sql.Conn) (release func(), err error)
 }
 
 // rebind rewrites the ? placeholders of query for the engine. Question marks

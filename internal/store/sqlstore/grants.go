@@ -133,7 +133,7 @@ func (s *Store) GetGrant(ctx context.Context, id string) (store.Grant, error) {
 // list and deletes it; codes, refresh tokens and the issued-token records
 // go with it through ON DELETE CASCADE. An unknown grant is ErrNotFound.
 func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventGrantRevoked, id, nil), func(t txn) error {
 		if _, err := t.exec(`INSERT INTO revoked_access_tokens (jti, expires_at)
 			SELECT jti, expires_at FROM issued_access_tokens WHERE grant_id = ? AND expires_at > ?
 			ON CONFLICT DO NOTHING`, id, millis(now)); err != nil {
@@ -294,7 +294,7 @@ func (s *Store) DeleteRefreshToken(ctx context.Context, id string) error {
 // RevokeAccessToken puts a token on the revocation list; revoking it again
 // is not an error.
 func (s *Store) RevokeAccessToken(ctx context.Context, rt store.RevokedAccessToken) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventAccessTokenRevoked, rt.JTI, &store.EventPayload{ExpiresAt: rt.ExpiresAt.UnixMilli()}), func(t txn) error {
 		_, err := t.exec("INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
 			rt.JTI, millis(rt.ExpiresAt))
 		return err

@@ -64,7 +64,7 @@ func (s *Store) CreateSigningKey(ctx context.Context, key store.SigningKey) erro
 	if err != nil {
 		return fmt.Errorf("create signing key: %w", err)
 	}
-	if err := s.write(ctx, func(t txn) error { return insertKey(t, key) }); err != nil {
+	if err := s.change(ctx, event(store.EventSigningKeyCreated, key.ID, nil), func(t txn) error { return insertKey(t, key) }); err != nil {
 		return fmt.Errorf("create signing key: %w", err)
 	}
 	return nil
@@ -86,7 +86,7 @@ func (s *Store) RotateSigningKeys(ctx context.Context, next store.SigningKey, no
 	if err != nil {
 		return fmt.Errorf("rotate signing keys: %w", err)
 	}
-	err = s.write(ctx, func(t txn) error {
+	err = s.change(ctx, event(store.EventSigningKeysRotated, next.ID, nil), func(t txn) error {
 		if _, err := t.exec("UPDATE signing_keys SET status = ?, retired_at = ? WHERE status = ?",
 			string(store.KeyPrevious), millis(now), string(store.KeyCurrent)); err != nil {
 			return err

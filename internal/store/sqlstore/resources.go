@@ -25,7 +25,7 @@ func scanResource(r scanner) (store.Resource, error) {
 // ErrConflict. A resource created as the default takes that role from any
 // other, as with SetDefaultResource.
 func (s *Store) CreateResource(ctx context.Context, res store.Resource) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventResourceCreated, res.ID, nil), func(t txn) error {
 		if res.IsDefault {
 			if _, err := t.exec("UPDATE resources SET is_default = FALSE WHERE is_default"); err != nil {
 				return err
@@ -53,7 +53,7 @@ func (s *Store) ListResources(ctx context.Context, page store.Page) ([]store.Res
 
 // UpdateResource changes the name and access token lifetime of res.ID.
 func (s *Store) UpdateResource(ctx context.Context, res store.Resource) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventResourceUpdated, res.ID, nil), func(t txn) error {
 		return t.execOne(notFound("resource", res.ID),
 			"UPDATE resources SET name = ?, access_token_ttl = ? WHERE id = ?", res.Name, res.AccessTokenTTL, res.ID)
 	})
@@ -66,7 +66,7 @@ func (s *Store) UpdateResource(ctx context.Context, res store.Resource) error {
 // DeleteResource deletes the resource; its scopes and their role links go
 // with it through ON DELETE CASCADE.
 func (s *Store) DeleteResource(ctx context.Context, id string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventResourceDeleted, id, nil), func(t txn) error {
 		return t.execOne(notFound("resource", id), "DELETE FROM resources WHERE id = ?", id)
 	})
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Store) DeleteResource(ctx context.Context, id string) error {
 // SetDefaultResource makes id the only default resource, or clears its
 // default flag.
 func (s *Store) SetDefaultResource(ctx context.Context, id string, isDefault bool) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventResourceUpdated, id, nil), func(t txn) error {
 		if isDefault {
 			// Clear the others first: the unique index allows one default.
 			if _, err := t.exec("UPDATE resources SET is_default = FALSE WHERE is_default AND id <> ?", id); err != nil {
@@ -110,7 +110,7 @@ func scanScope(r scanner) (store.Scope, error) {
 // CreateScope inserts scope. An unknown resource is ErrNotFound; an id, or a
 // name the resource already has, is ErrConflict.
 func (s *Store) CreateScope(ctx context.Context, scope store.Scope) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventScopeCreated, scope.ID, &store.EventPayload{ResourceID: scope.ResourceID}), func(t txn) error {
 		if err := t.exists(notFound("resource", scope.ResourceID), "resources", scope.ResourceID); err != nil {
 			return err
 		}
@@ -140,7 +140,7 @@ func (s *Store) ListScopes(ctx context.Context, resourceID string, page store.Pa
 // UpdateScope changes the name and description of scope.ID; a name the
 // resource already has is ErrConflict.
 func (s *Store) UpdateScope(ctx context.Context, scope store.Scope) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventScopeUpdated, scope.ID, nil), func(t txn) error {
 		return t.execOne(notFound("scope", scope.ID),
 			"UPDATE scopes SET name = ?, description = ? WHERE id = ?", scope.Name, scope.Description, scope.ID)
 	})
@@ -153,7 +153,7 @@ func (s *Store) UpdateScope(ctx context.Context, scope store.Scope) error {
 // DeleteScope deletes the scope; its role links go with it through ON DELETE
 // CASCADE.
 func (s *Store) DeleteScope(ctx context.Context, id string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventScopeDeleted, id, nil), func(t txn) error {
 		return t.execOne(notFound("scope", id), "DELETE FROM scopes WHERE id = ?", id)
 	})
 	if err != nil {

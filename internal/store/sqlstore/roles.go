@@ -25,7 +25,7 @@ func scanRole(r scanner) (store.Role, error) {
 
 // CreateRole inserts role; an id or name already in use is ErrConflict.
 func (s *Store) CreateRole(ctx context.Context, role store.Role) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventRoleCreated, role.ID, nil), func(t txn) error {
 		_, err := t.exec("INSERT INTO roles (id, name, description, type, created_at) VALUES (?, ?, ?, ?, ?)",
 			role.ID, role.Name, role.Description, string(role.Type), millis(role.CreatedAt))
 		return err
@@ -53,7 +53,7 @@ func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page sto
 // UpdateRole changes the name and description of role.ID; a name already in
 // use is ErrConflict.
 func (s *Store) UpdateRole(ctx context.Context, role store.Role) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventRoleUpdated, role.ID, nil), func(t txn) error {
 		return t.execOne(notFound("role", role.ID),
 			"UPDATE roles SET name = ?, description = ? WHERE id = ?", role.Name, role.Description, role.ID)
 	})
@@ -66,7 +66,7 @@ func (s *Store) UpdateRole(ctx context.Context, role store.Role) error {
 // DeleteRole deletes the role; its scope and application links go with it
 // through ON DELETE CASCADE.
 func (s *Store) DeleteRole(ctx context.Context, id string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventRoleDeleted, id, nil), func(t txn) error {
 		return t.execOne(notFound("role", id), "DELETE FROM roles WHERE id = ?", id)
 	})
 	if err != nil {
@@ -75,12 +75,13 @@ func (s *Store) DeleteRole(ctx context.Context, id string) error {
 	return nil
 }
 
-// addLinks links roleID to every one of ids (rows of table) through
-// linkTable, all or nothing: an unknown role or id is ErrNotFound and adds
-// nothing. Links that exist already, and repeated ids, are fine.
-func (s *Store) addLinks(ctx context.Context, roleID string, ids []string, table, kind, linkTable, linkCol string) error {
-	ids = uniq(ids)
-	return s.write(ctx, func(t txn) error {
+// addLinks links the role ev names to every one of ids (rows of table,
+// without duplicates) through linkTable, all or nothing: an unknown role or
+// id is ErrNotFound and adds nothing. Links that exist already are fine.
+// ev goes to the outbox with the links.
+func (s *Store) addLinks(ctx context.Context, ev store.Event, ids []string, table, kind, linkTable, linkCol string) error {
+	roleID := ev.Entity
+	return s.change(ctx, ev, func(t txn) error {
 		if err := t.exists(notFound("role", roleID), "roles", roleID); err != nil {
 			return err
 		}
@@ -107,7 +108,9 @@ func (s *Store) addLinks(ctx context.Context, roleID string, ids []string, table
 
 // AddRoleScopes grants the scopes to the role; see addLinks.
 func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) error {
-	if err := s.addLinks(ctx, roleID, scopeIDs, "scopes", "scope", "role_scopes", "scope_id"); err != nil {
+	scopeIDs = uniq(scopeIDs)
+	ev := event(store.EventRoleScopesAdded, roleID, &store.EventPayload{IDs: scopeIDs})
+	if err := s.addLinks(ctx, ev, scopeIDs, "scopes", "scope", "role_scopes", "scope_id"); err != nil {
 		return fmt.Errorf("add role scopes: %w", err)
 	}
 	return nil
@@ -116,7 +119,7 @@ func (s *Store) AddRoleScopes(ctx context.Context, roleID string, scopeIDs []str
 // RemoveRoleScope removes one link; a link that does not exist is
 // ErrNotFound.
 func (s *Store) RemoveRoleScope(ctx context.Context, roleID, scopeID string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventRoleScopeRemoved, roleID, &store.EventPayload{IDs: []string{scopeID}}), func(t txn) error {
 		return t.execOne(notFound("role scope", roleID+"/"+scopeID),
 			"DELETE FROM role_scopes WHERE role_id = ? AND scope_id = ?", roleID, scopeID)
 	})
@@ -139,7 +142,9 @@ func (s *Store) ListRoleScopes(ctx context.Context, roleID string, page store.Pa
 // Whether the role and applications are of a kind that fits is the caller's
 // concern.
 func (s *Store) AddRoleApplications(ctx context.Context, roleID string, appIDs []string) error {
-	if err := s.addLinks(ctx, roleID, appIDs, "applications", "application", "role_applications", "app_id"); err != nil {
+	appIDs = uniq(appIDs)
+	ev := event(store.EventRoleApplicationsAdded, roleID, &store.EventPayload{IDs: appIDs})
+	if err := s.addLinks(ctx, ev, appIDs, "applications", "application", "role_applications", "app_id"); err != nil {
 		return fmt.Errorf("add role applications: %w", err)
 	}
 	return nil
@@ -148,7 +153,7 @@ func (s *Store) AddRoleApplications(ctx context.Context, roleID string, appIDs [
 // RemoveRoleApplication removes one link; a link that does not exist is
 // ErrNotFound.
 func (s *Store) RemoveRoleApplication(ctx context.Context, roleID, appID string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventRoleApplicationRemoved, roleID, &store.EventPayload{IDs: []string{appID}}), func(t txn) error {
 		return t.execOne(notFound("role application", roleID+"/"+appID),
 			"DELETE FROM role_applications WHERE role_id = ? AND app_id = ?", roleID, appID)
 	})

@@ -170,6 +170,16 @@ func (t txn) count(query string, args ...any) (int, error) {
 // write runs fn in a write transaction, committing if it returns nil, and
 // turns engine errors into the store's.
 func (s *Store) write(ctx context.Context, fn func(txn) error) error {
+	return s.writeOn(ctx, s.db, fn)
+}
+
+// beginner is a *sql.DB or a *sql.Conn.
+type beginner interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}
+
+// writeOn is write on db, the pool or one connection of it.
+func (s *Store) writeOn(ctx context.Context, db beginner, fn func(txn) error) error {
 	if s.writeSem != nil {
 		select {
 		case s.writeSem <- struct{}{}:
@@ -184,7 +194,7 @@ func (s *Store) write(ctx context.Context, fn func(txn) error) error {
 	}
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = s.runTx(ctx, &s.d.WriteTx, fn)
+		err = s.runTx(ctx, db, &s.d.WriteTx, fn)
 		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) || ctx.Err() != nil || attempt >= attempts {
 			break
 		}
@@ -214,11 +224,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // read runs fn in a read transaction, so that all its statements see one
 // snapshot.
 func (s *Store) read(ctx context.Context, fn func(txn) error) error {
-	return s.mapErr(s.runTx(ctx, &s.d.ReadTx, fn))
+	return s.mapErr(s.runTx(ctx, s.db, &s.d.ReadTx, fn))
 }
 
-func (s *Store) runTx(ctx context.Context, opts *sql.TxOptions, fn func(txn) error) error {
-	tx, err := s.db.BeginTx(ctx, opts)
+func (s *Store) runTx(ctx context.Context, db beginner, opts *sql.TxOptions, fn func(txn) error) error {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

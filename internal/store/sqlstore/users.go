@@ -66,7 +66,7 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
-	err = s.write(ctx, func(t txn) error {
+	err = s.change(ctx, event(store.EventUserCreated, u.ID, nil), func(t txn) error {
 		_, err := t.exec("INSERT INTO users (id, username, primary_email, primary_phone, name, avatar, custom_data, profile, "+
 			"password_hash, is_suspended, created_at, updated_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			u.ID, nullText(u.Username), nullText(u.PrimaryEmail), nullText(u.PrimaryPhone), u.Name, u.Avatar, cd, prof,
@@ -128,7 +128,7 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
-	err = s.write(ctx, func(t txn) error {
+	err = s.change(ctx, event(store.EventUserUpdated, u.ID, nil), func(t txn) error {
 		return t.execOne(notFound("user", u.ID),
 			"UPDATE users SET username = ?, primary_email = ?, primary_phone = ?, name = ?, avatar = ?, "+
 				"custom_data = ?, profile = ?, updated_at = ? WHERE id = ?",
@@ -156,7 +156,7 @@ func (s *Store) SetUserPassword(ctx context.Context, id, hash string, updatedAt 
 // SetUserSuspended sets the suspension flag. Suspending ends the user's
 // sessions and revokes every grant, in the same transaction.
 func (s *Store) SetUserSuspended(ctx context.Context, id string, suspended bool, now time.Time) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventUserSuspensionChanged, id, &store.EventPayload{Suspended: &suspended}), func(t txn) error {
 		if err := t.execOne(notFound("user", id), "UPDATE users SET is_suspended = ?, updated_at = ? WHERE id = ?",
 			suspended, millis(now), id); err != nil {
 			return err
@@ -201,7 +201,7 @@ func (s *Store) RecordSignIn(ctx context.Context, id string, at time.Time) error
 // DeleteUser revokes what was issued to the user and deletes it; role links,
 // sessions and grants go with it through ON DELETE CASCADE.
 func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventUserDeleted, id, nil), func(t txn) error {
 		if err := t.exists(notFound("user", id), "users", id); err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error 
 // AddUserRoles gives the roles to the user, all or nothing.
 func (s *Store) AddUserRoles(ctx context.Context, userID string, roleIDs []string) error {
 	roleIDs = uniq(roleIDs)
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventUserRolesAdded, userID, &store.EventPayload{IDs: roleIDs}), func(t txn) error {
 		if err := t.exists(notFound("user", userID), "users", userID); err != nil {
 			return err
 		}
@@ -241,7 +241,9 @@ func (s *Store) AddUserRoles(ctx context.Context, userID string, roleIDs []strin
 
 // AddRoleUsers gives the role to the users, all or nothing.
 func (s *Store) AddRoleUsers(ctx context.Context, roleID string, userIDs []string) error {
-	if err := s.addLinks(ctx, roleID, userIDs, "users", "user", "user_roles", "user_id"); err != nil {
+	userIDs = uniq(userIDs)
+	ev := event(store.EventRoleUsersAdded, roleID, &store.EventPayload{IDs: userIDs})
+	if err := s.addLinks(ctx, ev, userIDs, "users", "user", "user_roles", "user_id"); err != nil {
 		return fmt.Errorf("add role users: %w", err)
 	}
 	return nil
@@ -250,7 +252,7 @@ func (s *Store) AddRoleUsers(ctx context.Context, roleID string, userIDs []strin
 // RemoveUserRole removes one link; a link that does not exist is
 // ErrNotFound.
 func (s *Store) RemoveUserRole(ctx context.Context, userID, roleID string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventUserRoleRemoved, userID, &store.EventPayload{IDs: []string{roleID}}), func(t txn) error {
 		return t.execOne(notFound("user role", userID+"/"+roleID),
 			"DELETE FROM user_roles WHERE user_id = ? AND role_id = ?", userID, roleID)
 	})

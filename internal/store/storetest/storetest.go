@@ -35,6 +35,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Sessions", sessionCases},
 		{"Grants", grantCases},
 		{"Interactions", interactionCases},
+		{"Events", eventCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })

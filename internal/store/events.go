@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+)
+
+// EventKind names what an outbox event says happened, as
+// "aggregate.change" (see Aggregate).
+type EventKind string
+
+// Kinds of outbox event. The entity of an event is the id of the row of its
+// aggregate that changed (for links, the id of the side named first).
+const (
+	EventApplicationCreated EventKind = "application.created"
+	EventApplicationUpdated EventKind = "application.updated"
+	EventApplicationDeleted EventKind = "application.deleted"
+	// EventSecretsChanged: a secret of the application was created,
+	// renamed, given another expiry or deleted; the payload names it.
+	EventSecretsChanged EventKind = "application.secrets_changed"
+
+	EventResourceCreated EventKind = "resource.created"
+	EventResourceUpdated EventKind = "resource.updated" // name, token lifetime or default flag
+	EventResourceDeleted EventKind = "resource.deleted"
+
+	// Scope events carry the scope's resource id in the payload.
+	EventScopeCreated EventKind = "scope.created"
+	EventScopeUpdated EventKind = "scope.updated"
+	EventScopeDeleted EventKind = "scope.deleted"
+
+	EventRoleCreated EventKind = "role.created"
+	EventRoleUpdated EventKind = "role.updated"
+	EventRoleDeleted EventKind = "role.deleted"
+	// Role link events carry the ids linked or unlinked in the payload.
+	EventRoleScopesAdded        EventKind = "role.scopes_added"
+	EventRoleScopeRemoved       EventKind = "role.scope_removed"
+	EventRoleApplicationsAdded  EventKind = "role.applications_added"
+	EventRoleApplicationRemoved EventKind = "role.application_removed"
+	EventRoleUsersAdded         EventKind = "role.users_added"
+	EventUserRolesAdded         EventKind = "user.roles_added"
+	EventUserRoleRemoved        EventKind = "user.role_removed"
+	EventUserCreated            EventKind = "user.created"
+	EventUserUpdated            EventKind = "user.updated"
+	EventUserDeleted            EventKind = "user.deleted" // its tokens were revoked too
+	EventUserSuspensionChanged  EventKind = "user.suspension_changed"
+	EventSigningKeyCreated      EventKind = "signing_key.created"
+	EventSigningKeysRotated     EventKind = "signing_key.rotated"
+	EventJWTCustomizerPut       EventKind = "jwt_customizer.put"
+	EventJWTCustomizerDeleted   EventKind = "jwt_customizer.deleted"
+	EventAccessTokenRevoked     EventKind = "access_token.revoked" // entity: the jti; payload: its expiry
+	EventGrantRevoked           EventKind = "grant.revoked"        // its access tokens were revoked too
+)
+
+// Aggregate returns the part of the kind before the dot: "application",
+// "role", …
+func (k EventKind) Aggregate() string {
+	a, _, _ := strings.Cut(string(k), ".")
+	return a
+}
+
+// Event is one change, appended to the outbox in the same transaction as
+// the change itself, so that it is there if and only if the change
+// committed. Events never carry secrets.
+type Event struct {
+	// Seq numbers the events in the order they committed, so a reader
+	// that has seen every event up to n misses none by asking for those
+	// after n.
+	Seq    int64
+	Kind   EventKind
+	Entity string // the id of what changed
+	// Payload is a small JSON object (see EventPayload), or nil.
+	Payload   json.RawMessage
+	CreatedAt time.Time
+}
+
+// EventPayload is what an event's Payload may hold; each kind fills in the
+// fields its comment names.
+type EventPayload struct {
+	// ResourceID is a scope's resource (scope events).
+	ResourceID string `json:"resourceId,omitempty"`
+	// SecretName names the application secret that changed.
+	SecretName string `json:"secretName,omitempty"`
+	// IDs are what a link event linked to or unlinked from its entity:
+	// scopes, applications, users or roles, as its kind says.
+	IDs []string `json:"ids,omitempty"`
+	// Suspended is a user's new suspension flag.
+	Suspended *bool `json:"suspended,omitempty"`
+	// ExpiresAt is a revoked access token's expiry, in Unix milliseconds.
+	ExpiresAt int64 `json:"expiresAt,omitempty"`
+}
+
+// Decode reads the event's payload; an event without one gives the zero
+// EventPayload.
+func (e Event) Decode() (EventPayload, error) {
+	var p EventPayload
+	if len(e.Payload) == 0 {
+		return p, nil
+	}
+	err := json.Unmarshal(e.Payload, &p)
+	return p, err
+}
+
+// Equal reports whether p and q say the same.
+func (p EventPayload) Equal(q EventPayload) bool {
+	return p.ResourceID == q.ResourceID && p.SecretName == q.SecretName &&
+		slices.Equal(p.IDs, q.IDs) &&
+		(p.Suspended == nil) == (q.Suspended == nil) && (p.Suspended == nil || *p.Suspended == *q.Suspended) &&
+		p.ExpiresAt == q.ExpiresAt
+}
+
+// Events is the outbox: the durable, ordered record of changes that
+// readers (this instance's caches, the other instances', the audit log,
+// webhooks) follow from a cursor.
+type Events interface {
+	// ReadEvents returns up to limit events (all when limit is 0) with a
+	// Seq greater than after, oldest first.
+	ReadEvents(ctx context.Context, after int64, limit int) ([]Event, error)
+	// LastEventSeq returns the Seq of the newest event, or 0 when there
+	// is none.
+	LastEventSeq(ctx context.Context) (int64, error)
+	// PruneEvents deletes the events created before t, but never the
+	// newest one, and returns how many it deleted.
+	PruneEvents(ctx context.Context, before time.Time) (int, error)
+}

@@ -1,0 +1,113 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/monban/monban/internal/store"
+)
+
+// change runs fn in a write transaction and appends ev to the outbox in the
+// same transaction, so that the event is stored if and only if the change
+// commits. It is how every write that others must hear of is made.
+func (s *Store) change(ctx context.Context, ev store.Event, fn func(txn) error) error {
+	body := func(t txn) error {
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.emit(ev)
+	}
+	if s.d.LockEvents == nil {
+		return s.write(ctx, body)
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	defer conn.Close()
+	release, err := s.d.LockEvents(ctx, conn)
+	if err != nil {
+		return s.mapErr(err)
+	}
+	defer release()
+	return s.writeOn(ctx, conn, body)
+}
+
+// event makes an outbox event of kind about entity; p, if not nil, is its
+// payload.
+func event(kind store.EventKind, entity string, p *store.EventPayload) store.Event {
+	ev := store.Event{Kind: kind, Entity: entity}
+	if p != nil {
+		ev.Payload, _ = json.Marshal(p) // strings, bools and numbers always encode
+	}
+	return ev
+}
+
+// emit appends ev to the outbox, numbered one above the newest event: the
+// writes that append events take turns (see Dialect.LockEvents).
+func (t txn) emit(ev store.Event) error {
+	var payload sql.NullString
+	if len(ev.Payload) > 0 {
+		payload = sql.NullString{String: string(ev.Payload), Valid: true}
+	}
+	_, err := t.exec("INSERT INTO events (seq, kind, entity, payload, created_at) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?, ?)",
+		string(ev.Kind), ev.Entity, payload, time.Now().UnixMilli())
+	return err
+}
+
+func scanEvent(r scanner) (store.Event, error) {
+	var (
+		ev      store.Event
+		kind    string
+		payload sql.NullString
+		created int64
+	)
+	if err := r.Scan(&ev.Seq, &kind, &ev.Entity, &payload, &created); err != nil {
+		return ev, err
+	}
+	ev.Kind = store.EventKind(kind)
+	if payload.Valid {
+		ev.Payload = json.RawMessage(payload.String)
+	}
+	ev.CreatedAt = fromMillis(created)
+	return ev, nil
+}
+
+// ReadEvents returns up to limit events after the sequence number after,
+// oldest first; limit 0 means all.
+func (s *Store) ReadEvents(ctx context.Context, after int64, limit int) ([]store.Event, error) {
+	var evs []store.Event
+	err := s.read(ctx, func(t txn) error {
+		clause, args := pageClause(store.Page{Limit: limit})
+		var err error
+		evs, err = collect(t, scanEvent, "SELECT seq, kind, entity, payload, created_at FROM events WHERE seq > ? ORDER BY seq"+clause,
+			append([]any{after}, args...)...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
+	}
+	return evs, nil
+}
+
+// LastEventSeq returns the newest event's sequence number, 0 with none.
+func (s *Store) LastEventSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.read(ctx, func(t txn) error {
+		return t.queryRow("SELECT COALESCE(MAX(seq), 0) FROM events").Scan(&seq)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("last event: %w", err)
+	}
+	return seq, nil
+}
+
+// PruneEvents deletes the events created before t but the newest, which
+// keeps the numbering going where the engine numbers from the highest.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int, error) {
+	return s.deleteCount(ctx, "prune events",
+		"DELETE FROM events WHERE created_at < ? AND seq < (SELECT MAX(seq) FROM events)", millis(before))
+}
