@@ -14,7 +14,7 @@ func buildDiscovery(issuer string, users bool) []byte {
 		"issuer":                                    issuer,
 		"token_endpoint":                            issuer + "/token",
 		"jwks_uri":                                  issuer + "/jwks",
-		"grant_types_supported":                     []string{"client_credentials"},
+		"grant_types_supported":                     offeredGrantTypes(users),
 		"token_endpoint_auth_methods_supported":     []string{"client_secret_basic", "client_secret_post"},
 		"response_types_supported":                  []string{},
 		"subject_types_supported":                   []string{"public"},

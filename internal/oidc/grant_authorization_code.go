@@ -15,6 +15,9 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// authorizationCodeGrant is the authorization_code grant.
+var authorizationCodeGrant = userGrant{typ: "authorization_code", mint: (*Provider).authorizationCode}
+
 // authorizationCode redeems a code (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6).
 // The code is checked before it is spent, so a wrong client or verifier
 // cannot burn it for the right one; a code presented after it was spent

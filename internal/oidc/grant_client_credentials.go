@@ -11,6 +11,19 @@ import (
 	"github.com/monban/monban/internal/token"
 )
 
+// clientCredentialsGrant is the client_credentials grant.
+type clientCredentialsGrant struct{}
+
+// Type implements Grant.
+func (clientCredentialsGrant) Type() string { return "client_credentials" }
+
+// EndUser implements Grant: M2M tokens need no end-user endpoints.
+func (clientCredentialsGrant) EndUser() bool { return false }
+
+func (clientCredentialsGrant) exchange(p *Provider, r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
+	return p.clientCredentials(r, params, ev)
+}
+
 // clientCredentials issues an M2M access token (RFC 6749 §4.4) for one
 // resource (RFC 8707 "resource", or Auth0's "audience"). Granted scopes are
 // the requested ones that the app's M2M roles give on that resource; others

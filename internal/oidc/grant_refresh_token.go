@@ -13,6 +13,9 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// refreshTokenGrant is the refresh_token grant.
+var refreshTokenGrant = userGrant{typ: "refresh_token", mint: (*Provider).refreshToken}
+
 // refreshToken answers the refresh_token grant (RFC 6749 §6). Public
 // clients get a new refresh token on every use, confidential ones when
 // their app says so; a rotated token presented again once the grace

@@ -13,12 +13,22 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// userGrant authenticates the client of a user grant (authorization_code,
-// refresh_token, password) and runs the grant.
-func (p *Provider) userGrant(r *http.Request, gt string, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
-	if p.u == nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + gt + " is not supported"}
-	}
+// userGrant is a grant that issues tokens for an end user
+// (authorization_code, refresh_token, password): it authenticates the
+// client, which may be public, and refuses machine-to-machine apps before
+// its mint step runs.
+type userGrant struct {
+	typ  string
+	mint func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
+}
+
+// Type implements Grant.
+func (g userGrant) Type() string { return g.typ }
+
+// EndUser implements Grant: a user grant needs the end-user endpoints.
+func (userGrant) EndUser() bool { return true }
+
+func (g userGrant) exchange(p *Provider, r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
 	app, err := p.authenticateAnyClient(r, params, ev)
 	if err != nil {
 		return nil, err
@@ -26,15 +36,7 @@ func (p *Provider) userGrant(r *http.Request, gt string, params url.Values, ev *
 	if app.Type == store.AppMachineToMachine {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "machine-to-machine applications may use the client_credentials grant only"}
 	}
-	var minted *mintedTokens
-	switch gt {
-	case "authorization_code":
-		minted, err = p.authorizationCode(r, app, params, ev)
-	case "refresh_token":
-		minted, err = p.refreshToken(r, app, params, ev)
-	default:
-		minted, err = p.passwordGrant(r, app, params, ev)
-	}
+	minted, err := g.mint(p, r, app, params, ev)
 	if err != nil {
 		return nil, err
 	}

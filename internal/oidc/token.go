@@ -41,7 +41,7 @@ type TokenEvent struct {
 type Observer func(ctx context.Context, ev *TokenEvent)
 
 // serveToken is the token endpoint: it reads the parameters and hands them
-// to the grant's handler.
+// to the grant the registry names (grants).
 func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	ev := &TokenEvent{}
 	if p.cfg.Observer != nil {
@@ -62,15 +62,13 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	var err *Error
 	gt := params.Get("grant_type")
 	ev.Grant = safeName(gt)
-	switch gt {
-	case "client_credentials":
-		resp, err = p.clientCredentials(r, params, ev)
-	case "authorization_code", "refresh_token", "password":
-		resp, err = p.userGrant(r, gt, params, ev)
-	case "":
+	switch g := p.grant(gt); {
+	case gt == "":
 		err = errInvalidRequest("missing grant_type")
-	default:
+	case g == nil:
 		err = &Error{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + safeName(gt) + " is not supported"}
+	default:
+		resp, err = g.exchange(p, r, params, ev)
 	}
 	if err != nil {
 		ev.Error, ev.Status = err.Code, err.Status

@@ -147,7 +147,6 @@ func addUserDiscovery(doc map[string]any, issuer string) {
 		"revocation_endpoint":                            issuer + "/token/revocation",
 		"introspection_endpoint":                         issuer + "/token/introspection",
 		"end_session_endpoint":                           issuer + "/session/end",
-		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials", "password"},
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query"},
 		"code_challenge_methods_supported":               []string{"S256"},

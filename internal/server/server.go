@@ -270,7 +270,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		return max + token.Leeway
 	}
 
-	s.metrics = metrics.New()
+	s.metrics = metrics.New(oidc.GrantTypes()...)
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
 	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
 	if len(cache.Load().Customizers) > 0 {
