@@ -260,7 +260,8 @@ func equalValues(a, b url.Values) bool {
 
 // FuzzScopeAndResource checks the scope and resource parsing of the token
 // endpoint: requestedScopes keeps only RFC 6749 scope-tokens, without
-// repeats and bounded in number, in the order given; targetResource answers a known resource or invalid_target/invalid_request.
+// repeats and bounded in number, in the order given; tokenResource answers a known resource, none when none is named, or
+// invalid_target/invalid_request.
 func FuzzScopeAndResource(f *testing.F) {
 	f.Add("openid read read  write", fuzzIndicator, "", "")
 	f.Add("a\"b", "https://api.fuzz.test#frag", fuzzIndicator, "")
@@ -270,7 +271,6 @@ func FuzzScopeAndResource(f *testing.F) {
 	f.Add("read\twrite\nx", "HTTPS://API.FUZZ.TEST", "", "")
 	snap := &store.Resource{ID: "r1", Indicator: fuzzIndicator}
 	byIndicator := map[string]*store.Resource{fuzzIndicator: snap}
-	p := &Provider{}
 	f.Fuzz(func(t *testing.T, scope, res1, res2, audience string) {
 		got, err := requestedScopes(scope)
 		if err != nil {
@@ -301,11 +301,13 @@ func FuzzScopeAndResource(f *testing.F) {
 		if audience != "" {
 			params.Set("audience", audience)
 		}
-		if res, err := p.targetResource(byIndicator, nil, params); err != nil {
+		if res, err := tokenResource(byIndicator, params, nil); err != nil {
 			if err.Status != 400 || (err.Code != "invalid_target" && err.Code != "invalid_request") {
 				t.Fatalf("error %+v", err)
 			}
-		} else if res != snap || len(params["resource"]) > 1 || (audience != "" && audience != fuzzIndicator) ||
+		} else if res == nil && (len(params["resource"]) > 0 || audience != "") {
+			t.Fatalf("accepted %v as no resource", params)
+		} else if res != nil && res != snap || len(params["resource"]) > 1 || (audience != "" && audience != fuzzIndicator) ||
 			(len(params["resource"]) == 1 && params["resource"][0] != fuzzIndicator) {
 			t.Fatalf("accepted %v as %+v", params, res)
 		}

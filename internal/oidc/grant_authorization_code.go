@@ -79,7 +79,7 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 		p.cfg.Logger.Error("reading a grant failed", "err", err)
 		return nil, serverError()
 	}
-	res, terr := p.tokenResource(params, grant.Resources)
+	res, terr := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, grant.Resources)
 	if terr != nil {
 		return nil, terr
 	}

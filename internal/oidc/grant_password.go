@@ -32,7 +32,7 @@ func (p *Provider) resourceOwnerPassword(r *http.Request, app *catalog.App, para
 	if serr != nil {
 		return nil, serr
 	}
-	res, terr := p.tokenResource(params, nil)
+	res, terr := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, nil)
 	if terr != nil {
 		return nil, terr
 	}

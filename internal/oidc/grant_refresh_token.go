@@ -76,7 +76,7 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "a refresh may narrow the granted scopes, not widen them"}
 		}
 	}
-	res, terr := p.tokenResource(params, grant.Resources)
+	res, terr := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, grant.Resources)
 	if terr != nil {
 		return nil, terr
 	}

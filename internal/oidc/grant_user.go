@@ -71,37 +71,6 @@ func (p *Provider) authenticateAnyClient(r *http.Request, params url.Values, ev 
 	return app, nil
 }
 
-// tokenResource picks the resource of the access token from the request's
-// resource (or Auth0's audience), which must be one the grant holds. None
-// means a token for the userinfo endpoint.
-func (p *Provider) tokenResource(params url.Values, granted []string) (*store.Resource, *Error) {
-	resources, audience := params["resource"], params.Get("audience")
-	if len(resources) > 1 {
-		return nil, errInvalidTarget("only one resource may be requested per token")
-	}
-	indicator := audience
-	if len(resources) == 1 {
-		if audience != "" && audience != resources[0] {
-			return nil, errInvalidRequest("resource and audience name different resources")
-		}
-		indicator = resources[0]
-	}
-	if indicator == "" {
-		return nil, nil
-	}
-	if !validIndicator(indicator) {
-		return nil, errInvalidTarget("resource must be an absolute URI without a fragment")
-	}
-	if granted != nil && !slices.Contains(granted, indicator) {
-		return nil, errInvalidTarget("the resource was not granted")
-	}
-	res := p.cfg.Catalog.Load().ByIndicator[indicator]
-	if res == nil {
-		return nil, errInvalidTarget("unknown resource")
-	}
-	return res, nil
-}
-
 // requestedScopes parses a scope parameter, dropping repeats.
 func requestedScopes(v string) ([]string, *Error) {
 	var out []string
