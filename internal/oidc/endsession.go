@@ -61,7 +61,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 	var hint *token.IDTokenHint
 	if raw := params.Get("id_token_hint"); raw != "" {
 		var err error
-		if hint, err = token.ParseIDTokenHint(snap.Keys, p.cfg.Issuer, raw); err != nil {
+		if hint, err = token.ParseIDTokenHint(snap.Keys, p.issuer(r.Context()), raw); err != nil {
 			p.errorPage(w, http.StatusBadRequest, "The id_token_hint is not an ID token issued here.")
 			return
 		}

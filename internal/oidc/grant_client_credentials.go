@@ -65,7 +65,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 	}
 	ttl := time.Duration(res.AccessTokenTTL) * time.Second
 	at, _, serr := token.MintAccess(snap.Signer, token.Access{
-		Issuer: p.cfg.Issuer, Subject: app.ID, Audience: res.Indicator, ClientID: app.ID,
+		Issuer: p.issuer(r.Context()), Subject: app.ID, Audience: res.Indicator, ClientID: app.ID,
 		Scope: scope, IssuedAt: p.cfg.Now(), TTL: ttl, Extra: extra,
 	}, jti)
 	if serr != nil {

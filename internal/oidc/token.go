@@ -55,7 +55,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	params, perr := readParams(w, r)
 	if perr != nil {
 		ev.Error, ev.Status = perr.Code, perr.Status
-		writeError(w, perr)
+		p.writeError(w, r, perr)
 		return
 	}
 	var resp *tokenResponse
@@ -72,7 +72,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		ev.Error, ev.Status = err.Code, err.Status
-		writeError(w, err)
+		p.writeError(w, r, err)
 		return
 	}
 	ev.Status = http.StatusOK

@@ -162,13 +162,6 @@ func openStore(t testing.TB, now time.Time) *sqlstore.Store {
 	return st
 }
 
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestThrottle(t *testing.T) {
 	now := time.Unix(1000, 0)
 	ctx := context.Background()
