@@ -112,3 +112,28 @@ func BenchmarkAuthenticate(b *testing.B) {
 		}
 	}
 }
+
+func TestClaimed(t *testing.T) {
+	basic := func(user string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":secret")) }
+	for _, c := range []struct {
+		name, auth string
+		params     url.Values
+		want       string
+	}{
+		{"basic", basic("app%201"), url.Values{"client_id": {"other"}}, "app 1"},
+		{"basic not percent-encoded", basic("app%zz"), nil, "app%zz"},
+		{"basic lower-case scheme", "basic " + base64.StdEncoding.EncodeToString([]byte("app:s")), nil, "app"},
+		{"malformed basic falls back to the body", "Basic !!!", url.Values{"client_id": {"body"}}, "body"},
+		{"bearer falls back to the body", "Bearer x", url.Values{"client_id": {"body"}}, "body"},
+		{"body", "", url.Values{"client_id": {"body"}, "client_secret": {"s"}}, "body"},
+		{"none", "", url.Values{}, ""},
+	} {
+		r := httptest.NewRequest("POST", "/oidc/token", nil)
+		if c.auth != "" {
+			r.Header.Set("Authorization", c.auth)
+		}
+		if got := Claimed(r, c.params); got != c.want {
+			t.Errorf("%s: Claimed = %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -52,7 +52,7 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		}()
 	}
 	p.cors(w, r)
-	params, perr := readParams(w, r)
+	params, perr := tokenParams(w, r)
 	if perr != nil {
 		ev.Error, ev.Status = perr.Code, perr.Status
 		p.writeError(w, r, perr)

@@ -297,12 +297,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
-	oidc.New(oidc.Config{
+	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		Observer:   tokenObserver(s.metrics, s.audit),
 		Customizer: &customizer{runner: s.scripts, catalog: cache, audit: s.audit, logger: cfg.Logger},
 		Users:      s.users.oidc,
-	}).Register(mux)
+	})
+	provider.Register(mux)
+	lim.isTokenPath = provider.IsTokenPath
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
