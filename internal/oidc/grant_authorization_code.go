@@ -71,24 +71,17 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 	if gerr != nil {
 		return nil, gerr
 	}
-	grant, err := p.u.Store.GetGrant(ctx, c.GrantID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the grant has been revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading a grant failed", "err", err)
-		return nil, serverError()
+	grant, gerr := p.readGrant(ctx, c.GrantID)
+	if gerr != nil {
+		return nil, gerr
 	}
-	res, terr := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, grant.Resources)
+	res, terr := p.grantResource(params, grant.Resources, ev)
 	if terr != nil {
 		return nil, terr
 	}
-	if res != nil {
-		ev.Resource = res.Indicator
-	}
 	scopes := strings.Fields(grant.Scope)
 	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
-		app: app, user: user, grant: &grant, scopes: scopes, resource: res, nonce: c.Nonce,
+		app: app, user: user, grant: grant, scopes: scopes, resource: res, nonce: c.Nonce,
 		refresh: slices.Contains(scopes, "offline_access"), gty: "authorization_code",
 	})
 	if merr != nil {

@@ -29,7 +29,7 @@ func (clientCredentialsGrant) exchange(p *Provider, r *http.Request, params url.
 // the requested ones that the app's M2M roles give on that resource; others
 // are dropped silently, and no scope parameter means no scopes.
 func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
-	app, err := p.authenticateClient(r, params, ev)
+	app, err := p.authenticateClient(r, params, ev, false)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -29,7 +28,7 @@ func (g userGrant) Type() string { return g.typ }
 func (userGrant) EndUser() bool { return true }
 
 func (g userGrant) exchange(p *Provider, r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
-	app, err := p.authenticateAnyClient(r, params, ev)
+	app, err := p.authenticateClient(r, params, ev, true)
 	if err != nil {
 		return nil, err
 	}
@@ -42,33 +41,6 @@ func (g userGrant) exchange(p *Provider, r *http.Request, params url.Values, ev 
 	}
 	ev.Scope = minted.resp.Scope
 	return &minted.resp, nil
-}
-
-// authenticateAnyClient authenticates a confidential client by its secret,
-// or accepts a public client (SPA, Native) by its client_id alone; such a
-// client proves itself with PKCE or its refresh token instead.
-func (p *Provider) authenticateAnyClient(r *http.Request, params url.Values, ev *TokenEvent) (*catalog.App, *Error) {
-	creds, err := clientauth.Parse(r, params)
-	ev.ClientID = safeName(creds.ClientID)
-	switch {
-	case errors.Is(err, clientauth.ErrMalformed), errors.Is(err, clientauth.ErrMultipleMethods):
-		return nil, errInvalidRequest(err.Error())
-	case err != nil:
-		return nil, invalidClient(r)
-	}
-	snap := p.cfg.Catalog.Load()
-	if creds.Method == clientauth.MethodNone {
-		app := snap.Apps[creds.ClientID]
-		if app == nil || !publicClient(app.Type) {
-			return nil, invalidClient(r)
-		}
-		return app, nil
-	}
-	app, err := clientauth.Authenticate(snap, p.cfg.Hasher, creds, p.cfg.Now())
-	if err != nil {
-		return nil, invalidClient(r)
-	}
-	return app, nil
 }
 
 // requestedScopes parses a scope parameter, dropping repeats.
@@ -86,6 +58,30 @@ func requestedScopes(v string) ([]string, *Error) {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "too many scopes"}
 	}
 	return out, nil
+}
+
+// readGrant loads the grant a code or refresh token was issued from; one
+// that is gone has been revoked.
+func (p *Provider) readGrant(ctx context.Context, id string) (*store.Grant, *Error) {
+	grant, err := p.u.Store.GetGrant(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalidGrant("the grant has been revoked")
+	case err != nil:
+		p.cfg.Logger.Error("reading a grant failed", "err", err)
+		return nil, serverError()
+	}
+	return &grant, nil
+}
+
+// grantResource picks the resource of a token issued from a grant holding
+// granted (tokenResource) and notes it in ev.
+func (p *Provider) grantResource(params url.Values, granted []string, ev *TokenEvent) (*store.Resource, *Error) {
+	res, err := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, granted)
+	if res != nil {
+		ev.Resource = res.Indicator
+	}
+	return res, err
 }
 
 // grantUser loads the user of a grant; a user that is gone or suspended

@@ -3,13 +3,8 @@ package oidc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"net/url"
 	"time"
-
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
 )
 
 // tokenResponse is a successful token response (RFC 6749 §5.1).
@@ -81,35 +76,4 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(resp)
-}
-
-// authenticateClient authenticates a confidential client. Failures are
-// invalid_client (401) whatever their cause, with a Basic challenge when the
-// client tried Basic; malformed credentials are invalid_request.
-// The claimed client id goes into ev, for the audit log of a failure.
-func (p *Provider) authenticateClient(r *http.Request, params url.Values, ev *TokenEvent) (*catalog.App, *Error) {
-	creds, err := clientauth.Parse(r, params)
-	ev.ClientID = safeName(creds.ClientID)
-	switch {
-	case errors.Is(err, clientauth.ErrMalformed), errors.Is(err, clientauth.ErrMultipleMethods):
-		return nil, errInvalidRequest(err.Error())
-	case err != nil:
-		return nil, invalidClient(r)
-	}
-	if creds.Method == clientauth.MethodNone {
-		return nil, invalidClient(r)
-	}
-	app, err := clientauth.Authenticate(p.cfg.Catalog.Load(), p.cfg.Hasher, creds, p.cfg.Now())
-	if err != nil {
-		return nil, invalidClient(r)
-	}
-	return app, nil
-}
-
-func invalidClient(r *http.Request) *Error {
-	e := &Error{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "client authentication failed"}
-	if r.Header.Get("Authorization") != "" {
-		e.Challenge = `Basic realm="monban", charset="UTF-8"`
-	}
-	return e
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
@@ -143,19 +144,8 @@ func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 // nothing about tokens the caller does not own.
 func (p *Provider) serveRevocation(w http.ResponseWriter, r *http.Request) {
 	p.cors(w, r)
-	params, perr := readParams(w, r)
-	if perr != nil {
-		p.writeError(w, r, perr)
-		return
-	}
-	app, aerr := p.authenticateAnyClient(r, params, &TokenEvent{})
-	if aerr != nil {
-		p.writeError(w, r, aerr)
-		return
-	}
-	tok := params.Get("token")
-	if tok == "" {
-		p.writeError(w, r, errInvalidRequest("token is required"))
+	app, tok, ok := p.readTokenOperation(w, r, true)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
@@ -184,6 +174,28 @@ func (p *Provider) serveRevocation(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
+// readTokenOperation reads a revocation or introspection request: the
+// client, authenticated (a public one too when public is true), and the
+// token it names. When it answers false it has sent the error.
+func (p *Provider) readTokenOperation(w http.ResponseWriter, r *http.Request, public bool) (*catalog.App, string, bool) {
+	params, perr := readParams(w, r)
+	if perr != nil {
+		p.writeError(w, r, perr)
+		return nil, "", false
+	}
+	app, aerr := p.authenticateClient(r, params, &TokenEvent{}, public)
+	if aerr != nil {
+		p.writeError(w, r, aerr)
+		return nil, "", false
+	}
+	tok := params.Get("token")
+	if tok == "" {
+		p.writeError(w, r, errInvalidRequest("token is required"))
+		return nil, "", false
+	}
+	return app, tok, true
+}
+
 // introspection is an RFC 7662 answer.
 type introspection struct {
 	Active    bool   `json:"active"`
@@ -203,19 +215,8 @@ type introspection struct {
 // signature, expiry and revocation without a database read; refresh tokens
 // are answered for the client they were issued to only.
 func (p *Provider) serveIntrospection(w http.ResponseWriter, r *http.Request) {
-	params, perr := readParams(w, r)
-	if perr != nil {
-		p.writeError(w, r, perr)
-		return
-	}
-	app, aerr := p.authenticateClient(r, params, &TokenEvent{})
-	if aerr != nil {
-		p.writeError(w, r, aerr)
-		return
-	}
-	tok := params.Get("token")
-	if tok == "" {
-		p.writeError(w, r, errInvalidRequest("token is required"))
+	app, tok, ok := p.readTokenOperation(w, r, false)
+	if !ok {
 		return
 	}
 	out := introspection{}
