@@ -5,14 +5,12 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/store"
 )
 
 // authorizationCodeGrant is the authorization_code grant.
@@ -29,12 +27,8 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 		return nil, errInvalidRequest("code is required")
 	}
 	c, err := p.u.Store.GetAuthCode(ctx, hashToken(code))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the authorization code is invalid, expired or revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading an authorization code failed", "err", err)
-		return nil, serverError()
+	if e := p.readErr(err, "an authorization code", "the authorization code is invalid, expired or revoked"); e != nil {
+		return nil, e
 	}
 	ev.UserID = c.UserID
 	now := p.cfg.Now()

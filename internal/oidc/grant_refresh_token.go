@@ -3,14 +3,12 @@ package oidc
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/store"
 )
 
 // refreshTokenGrant is the refresh_token grant.
@@ -29,12 +27,8 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 		return nil, errInvalidRequest("refresh_token is required")
 	}
 	rt, err := p.u.Store.GetRefreshToken(ctx, hashToken(value))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading a refresh token failed", "err", err)
-		return nil, serverError()
+	if e := p.readErr(err, "a refresh token", "the refresh token is invalid, expired or revoked"); e != nil {
+		return nil, e
 	}
 	ev.UserID = rt.UserID
 	if subtle.ConstantTimeCompare([]byte(rt.ClientID), []byte(app.ID)) != 1 {

@@ -64,14 +64,25 @@ func requestedScopes(v string) ([]string, *Error) {
 // that is gone has been revoked.
 func (p *Provider) readGrant(ctx context.Context, id string) (*store.Grant, *Error) {
 	grant, err := p.u.Store.GetGrant(ctx, id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the grant has been revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading a grant failed", "err", err)
-		return nil, serverError()
+	if e := p.readErr(err, "a grant", "the grant has been revoked"); e != nil {
+		return nil, e
 	}
 	return &grant, nil
+}
+
+// readErr is the answer to a failed read of what a grant request names:
+// invalid_grant saying gone when it is not found; otherwise the failure to
+// read what is logged (with attrs) and the answer is server_error. Nil when
+// err is.
+func (p *Provider) readErr(err error, what, gone string, attrs ...any) *Error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return invalidGrant(gone)
+	}
+	p.cfg.Logger.Error("reading "+what+" failed", append(attrs, "err", err)...)
+	return serverError()
 }
 
 // grantResource picks the resource of a token issued from a grant holding
@@ -88,13 +99,10 @@ func (p *Provider) grantResource(params url.Values, granted []string, ev *TokenE
 // ends the grant's usefulness.
 func (p *Provider) grantUser(ctx context.Context, id string) (*store.User, *Error) {
 	u, err := p.u.Store.GetUser(ctx, id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the user no longer exists")
-	case err != nil:
-		p.cfg.Logger.Error("reading a user failed", "user_id", id, "err", err)
-		return nil, serverError()
-	case u.IsSuspended:
+	if e := p.readErr(err, "a user", "the user no longer exists", "user_id", id); e != nil {
+		return nil, e
+	}
+	if u.IsSuspended {
 		return nil, invalidGrant("the user is suspended")
 	}
 	return &u, nil

@@ -2,13 +2,10 @@ package oidc
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,6 +19,9 @@ import (
 
 // testLogger discards what the code under test logs.
 var testLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// testHasher is the client secret hasher of newTestProvider by default.
+var testHasher = clientauth.NewHasher([]byte("k"))
 
 // testPasswords is a password hasher cheap enough for tests.
 func testPasswords() *password.Hasher {
@@ -55,7 +55,7 @@ func newTestProvider(t testing.TB, st store.Store, s providerSetup) (*Provider, 
 		s.Issuer, s.Endpoint = "https://id.test/oidc", "https://id.test"
 	}
 	if s.Hasher == nil {
-		s.Hasher = clientauth.NewHasher([]byte("k"))
+		s.Hasher = testHasher
 	}
 	if s.Passwords == nil {
 		s.Passwords = testPasswords()
@@ -115,34 +115,5 @@ func addUser(t testing.TB, st store.Store, h *password.Hasher, u store.User, pw 
 	must(t, st.CreateUser(ctx, u))
 	if len(roles) > 0 {
 		must(t, st.AddUserRoles(ctx, u.ID, roles))
-	}
-}
-
-// postForm posts form to url and decodes the JSON answer.
-func postForm(t testing.TB, url string, form url.Values) (*http.Response, map[string]any) {
-	t.Helper()
-	res, err := http.Post(url, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	must(t, err)
-	defer res.Body.Close()
-	var m map[string]any
-	must(t, json.NewDecoder(res.Body).Decode(&m))
-	return res, m
-}
-
-// getJSON gets url and decodes the JSON answer.
-func getJSON(t testing.TB, url string) (*http.Response, map[string]any) {
-	t.Helper()
-	res, err := http.Get(url)
-	must(t, err)
-	defer res.Body.Close()
-	var m map[string]any
-	must(t, json.NewDecoder(res.Body).Decode(&m))
-	return res, m
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }

@@ -1,21 +1,11 @@
 package oidc
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -62,7 +52,7 @@ func TestRefreshGrace(t *testing.T) {
 
 type graceFixture struct {
 	t   *testing.T
-	srv *httptest.Server
+	url string // of the served provider
 	mu  sync.Mutex
 	now time.Time
 }
@@ -75,30 +65,14 @@ type tokenReply struct {
 
 func newGraceFixture(t *testing.T, grace time.Duration) *graceFixture {
 	t.Helper()
-	ctx := context.Background()
 	f := &graceFixture{t: t, now: time.Now().Truncate(time.Millisecond)}
 	now := f.now
 	st := openStore(t, now)
-	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
-	hash, err := pw.Hash(ctx, "secret password")
-	must(t, err)
-	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", PasswordHash: hash, CreatedAt: now, UpdatedAt: now}))
-	hasher := clientauth.NewHasher([]byte("k"))
-	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
-		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}))
-	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, nil)
-	must(t, err)
-	rev, err := revocation.New(ctx, st, logger, nil)
-	must(t, err)
-	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: hasher, Logger: logger, Now: f.clock,
-		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32),
-			RefreshGrace: grace}})
-	mux := http.NewServeMux()
-	p.Register(mux)
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
+	addUser(t, st, testPasswords(), store.User{ID: "u1", Username: "jane", CreatedAt: now, UpdatedAt: now}, "secret password")
+	addApp(t, st, testHasher, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
+		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}, "websecret")
+	_, mux := newTestProvider(t, st, providerSetup{Now: f.clock, Users: func(c *UsersConfig) { c.RefreshGrace = grace }})
+	f.url = serve(t, mux)
 	return f
 }
 
@@ -118,11 +92,7 @@ func (f *graceFixture) post(form url.Values) tokenReply {
 	f.t.Helper()
 	form.Set("client_id", "web")
 	form.Set("client_secret", "websecret")
-	res, err := http.PostForm(f.srv.URL+"/oidc/token", form)
-	must(f.t, err)
-	defer res.Body.Close()
-	var m map[string]any
-	must(f.t, json.NewDecoder(res.Body).Decode(&m))
+	res, m := postForm(f.t, f.url+"/oidc/token", form)
 	rt, _ := m["refresh_token"].(string)
 	// Only the error fields are kept, to be printed.
 	return tokenReply{status: res.StatusCode, refresh: rt, body: map[string]any{"error": m["error"], "error_description": m["error_description"]}}

@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,16 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/keys"
-	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/ratelimit"
-	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/sqlite"
-	"github.com/monban/monban/internal/store/sqlstore"
-	"github.com/monban/monban/internal/store/storetest"
 )
 
 // recordingCustomizer keeps what it was given and answers with claims or
@@ -60,37 +48,18 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 	must(t, st.CreateScope(ctx, store.Scope{ID: "s1", ResourceID: "r1", Name: "read", Description: "Read", CreatedAt: now}))
 	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Reader", Type: store.RoleUser, CreatedAt: now}))
 	must(t, st.AddRoleScopes(ctx, "ro1", []string{"s1"}))
-	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
-	hash, err := pw.Hash(ctx, "secret password")
-	must(t, err)
-	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", PrimaryEmail: "jane@example.com",
-		CustomData: map[string]any{"tier": "gold"}, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}))
-	must(t, st.AddUserRoles(ctx, "u1", []string{"ro1"}))
-	hasher := clientauth.NewHasher([]byte("k"))
-	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
-		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, CreatedAt: now}))
-	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, nil)
-	must(t, err)
-	rev, err := revocation.New(ctx, st, logger, nil)
-	must(t, err)
+	addUser(t, st, testPasswords(), store.User{ID: "u1", Username: "jane", PrimaryEmail: "jane@example.com",
+		CustomData: map[string]any{"tier": "gold"}, CreatedAt: now, UpdatedAt: now}, "secret password", "ro1")
+	addApp(t, st, testHasher, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
+		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, CreatedAt: now}, "websecret")
 	cust := &recordingCustomizer{claim: map[string]any{"tier": "gold", "sub": "forged"}}
-	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: hasher, Customizer: cust, Logger: logger,
-		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32)}})
-	mux := http.NewServeMux()
-	p.Register(mux)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	_, mux := newTestProvider(t, st, providerSetup{Customizer: cust})
+	base := serve(t, mux)
 
 	post := func() (int, map[string]any) {
 		form := url.Values{"grant_type": {"password"}, "username": {"jane"}, "password": {"secret password"},
 			"scope": {"openid read"}, "resource": {"https://shop.test"}, "client_id": {"web"}, "client_secret": {"websecret"}}
-		res, err := http.PostForm(srv.URL+"/oidc/token", form)
-		must(t, err)
-		defer res.Body.Close()
-		var m map[string]any
-		must(t, json.NewDecoder(res.Body).Decode(&m))
+		res, m := postForm(t, base+"/oidc/token", form)
 		return res.StatusCode, m
 	}
 	status, m := post()
@@ -133,7 +102,7 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 	}
 	// Over an https endpoint the cookies are Secure and __Host- prefixed.
 	q := url.Values{"response_type": {"code"}, "client_id": {"web"}, "redirect_uri": {"https://web.test/cb"}, "scope": {"openid"}}
-	res, err := http.Get(srv.URL + "/sign-in?" + q.Encode())
+	res, err := http.Get(base + "/sign-in?" + q.Encode())
 	must(t, err)
 	res.Body.Close()
 	if c := res.Header.Get("Set-Cookie"); res.StatusCode != 200 || !strings.HasPrefix(c, "__Host-monban_csrf=") ||
@@ -146,20 +115,6 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 	if status, m := post(); status != 400 || m["error"] != "access_denied" {
 		t.Errorf("denied: %d %v", status, m)
 	}
-}
-
-// openStore opens a fresh SQLite store, its secrets unlocked, holding one
-// current ES256 signing key made at now. It is closed when the test ends.
-func openStore(t testing.TB, now time.Time) *sqlstore.Store {
-	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "m.db"))
-	must(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	storetest.Unlock(t, st, storetest.NewKey(t))
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	must(t, err)
-	must(t, st.CreateSigningKey(t.Context(), sk))
-	return st
 }
 
 func TestThrottle(t *testing.T) {
