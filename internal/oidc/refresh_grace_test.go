@@ -2,10 +2,10 @@ package oidc
 
 import (
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -32,7 +32,7 @@ func TestRefreshGrace(t *testing.T) {
 			if second.status != 200 || second.refresh == "" || second.refresh == first.refresh {
 				t.Fatalf("first refresh: %d %v", second.status, second.body)
 			}
-			f.advance(c.after)
+			f.clk.Advance(c.after)
 			again := f.refresh(first)
 			if c.ok != (again.status == 200) {
 				t.Fatalf("the rotated token presented again after %v with a grace of %v: %d %v", c.after, c.grace, again.status, again.body)
@@ -53,8 +53,7 @@ func TestRefreshGrace(t *testing.T) {
 type graceFixture struct {
 	t   *testing.T
 	url string // of the served provider
-	mu  sync.Mutex
-	now time.Time
+	clk *clock.Fake
 }
 
 type tokenReply struct {
@@ -65,27 +64,15 @@ type tokenReply struct {
 
 func newGraceFixture(t *testing.T, grace time.Duration) *graceFixture {
 	t.Helper()
-	f := &graceFixture{t: t, now: time.Now().Truncate(time.Millisecond)}
-	now := f.now
+	now := time.Now().Truncate(time.Millisecond)
+	f := &graceFixture{t: t, clk: clock.NewFake(now)}
 	st := openStore(t, now)
 	addUser(t, st, testPasswords(), store.User{ID: "u1", Username: "jane", CreatedAt: now, UpdatedAt: now}, "secret password")
 	addApp(t, st, testHasher, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
 		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}, "websecret")
-	_, mux := newTestProvider(t, st, providerSetup{Now: f.clock, Users: func(c *UsersConfig) { c.RefreshGrace = grace }})
+	_, mux := newTestProvider(t, st, providerSetup{Now: f.clk.Now, Users: func(c *UsersConfig) { c.RefreshGrace = grace }})
 	f.url = serve(t, mux)
 	return f
-}
-
-func (f *graceFixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *graceFixture) advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
 }
 
 func (f *graceFixture) post(form url.Values) tokenReply {

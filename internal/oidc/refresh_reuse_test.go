@@ -80,10 +80,18 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 		}
 	}
 
-	t.Run("reuse asking for a wider scope", func(t *testing.T) {
-		first := signIn(t)
-		second := rotate(t, first)
+	// rotatedPastGrace signs in, rotates the refresh token and lets the
+	// grace pass: the first token presented again is reuse.
+	rotatedPastGrace := func(t *testing.T) (first, second string) {
+		t.Helper()
+		first = signIn(t)
+		second = rotate(t, first)
 		clk.Advance(grace + time.Second)
+		return first, second
+	}
+
+	t.Run("reuse asking for a wider scope", func(t *testing.T) {
+		first, second := rotatedPastGrace(t)
 		// Without the handler's check the scope check answers first
 		// (invalid_scope) and the grant survives.
 		status, m := refresh(t, first, url.Values{"scope": {"read write"}})
@@ -91,17 +99,13 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 	})
 
 	t.Run("reuse asking for an unknown resource", func(t *testing.T) {
-		first := signIn(t)
-		second := rotate(t, first)
-		clk.Advance(grace + time.Second)
+		first, second := rotatedPastGrace(t)
 		status, m := refresh(t, first, url.Values{"resource": {"https://elsewhere.test"}})
 		wantReuse(t, "unknown resource", status, m, second)
 	})
 
 	t.Run("reuse mints nothing", func(t *testing.T) {
-		first := signIn(t)
-		second := rotate(t, first)
-		clk.Advance(grace + time.Second)
+		first, second := rotatedPastGrace(t)
 		cust.mu.Lock()
 		before := len(cust.got)
 		cust.mu.Unlock()
