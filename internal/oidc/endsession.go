@@ -92,7 +92,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 			name = app.Name
 		}
 		p.u.pages.render(w, http.StatusOK, "logout", pageData{Title: "Sign out", AppName: name,
-			Action: p.u.Endpoint + "/oidc/session/end/confirm", CSRF: p.csrfToken(cookie), Request: params.Encode()})
+			Action: p.u.Endpoint + p.profile(r.Context()).EndSessionConfirm.path(), CSRF: p.csrfToken(cookie), Request: params.Encode()})
 		return
 	}
 	if sess != nil {

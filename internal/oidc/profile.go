@@ -43,6 +43,14 @@ type Endpoint struct {
 	Paths []string
 }
 
+// path is where e is mounted first, "" if nowhere.
+func (e Endpoint) path() string {
+	if len(e.Paths) == 0 {
+		return ""
+	}
+	return e.Paths[0]
+}
+
 // LogtoProfile is Logto's face for issuer ({endpoint}/oidc): every endpoint
 // under /oidc, with the aliases Auth0 clients use (/oauth/token,
 // /.well-known/jwks.json, /userinfo), and error bodies that carry Logto's
