@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
-	"sort"
 	"strconv"
 	"time"
+
+	"github.com/monban/monban/internal/token"
 )
 
 // Limits bound one run of a script. A zero field takes its default, except
@@ -185,13 +186,6 @@ type Result struct {
 	Duration time.Duration
 }
 
-// reservedClaims are set by the server and never taken from a script.
-var reservedClaims = map[string]bool{
-	"iss": true, "sub": true, "aud": true, "exp": true, "iat": true, "nbf": true, "jti": true,
-	"client_id": true, "scope": true, "cnf": true, "azp": true, "auth_time": true, "nonce": true,
-	"at_hash": true, "sid": true, "typ": true,
-}
-
 // prototypeNames are never taken from a script, at any depth: a consumer
 // that merges claims into an object naively (lodash merge, Object.assign
 // in a loop) would change its prototypes.
@@ -218,18 +212,12 @@ func dropPrototypeNames(v any, path string, dropped []string) []string {
 	return dropped
 }
 
-// Reserved reports whether a script may not set the claim name.
-func Reserved(name string) bool { return reservedClaims[name] }
+// Reserved reports whether a script may not set the claim name: the
+// server sets it (token.Reserved).
+func Reserved(name string) bool { return token.Reserved(name) }
 
 // ReservedClaims returns the reserved claim names, sorted.
-func ReservedClaims() []string {
-	out := make([]string, 0, len(reservedClaims))
-	for k := range reservedClaims {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func ReservedClaims() []string { return token.ReservedClaims() }
 
 // ErrTimeout means the run did not finish within Limits.Timeout (or the
 // context's deadline).

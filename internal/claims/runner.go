@@ -9,6 +9,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/monban/monban/internal/token"
 )
 
 // Runner runs custom claims scripts. It keeps, per script, the compiled code
@@ -303,7 +305,7 @@ func encodePart(v any) (string, error) {
 func dropReserved(claims map[string]any) (map[string]any, []string) {
 	var dropped []string
 	for k, v := range claims {
-		if reservedClaims[k] || prototypeNames[k] {
+		if token.Reserved(k) || prototypeNames[k] {
 			dropped = append(dropped, k)
 			delete(claims, k)
 			continue

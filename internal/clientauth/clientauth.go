@@ -92,6 +92,20 @@ func Parse(r *http.Request, params url.Values) (Credentials, error) {
 	return Credentials{ClientID: postID, Secret: postSecret, Method: MethodPost}, nil
 }
 
+// Claimed returns the client id a token request names, its Basic
+// credentials' or else its client_id parameter, without checking anything:
+// for rate limits keyed by client, which run before authentication. A Basic
+// user id that is not validly percent-encoded is returned as sent.
+func Claimed(r *http.Request, params url.Values) string {
+	if user, _, ok := r.BasicAuth(); ok {
+		if id, err := url.QueryUnescape(user); err == nil {
+			return id
+		}
+		return user
+	}
+	return params.Get("client_id")
+}
+
 // Hasher makes the keyed hash (HMAC-SHA-256) under which secrets are stored.
 // Secrets are 256-bit random values, so a fast keyed hash is enough; a slow
 // password hash would cap the token endpoint at a few hundred requests/s.

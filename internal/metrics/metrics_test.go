@@ -9,7 +9,7 @@ import (
 )
 
 func TestExposition(t *testing.T) {
-	m := New()
+	m := New("client_credentials", "password")
 	m.ObserveHTTP("POST /oidc/token", "POST", 200, 3*time.Millisecond)
 	m.ObserveHTTP("", "BREW", 404, time.Millisecond)
 	m.ObserveToken("client_credentials", "")

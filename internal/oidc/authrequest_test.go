@@ -3,14 +3,11 @@ package oidc
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -51,11 +48,7 @@ func TestParseAuthRequest(t *testing.T) {
 		RedirectURIs: []string{"https://web.test/cb"}, CreatedAt: now}))
 	must(t, st.CreateApplication(ctx, store.Application{ID: "m2m", Name: "M2M", Type: store.AppMachineToMachine,
 		RedirectURIs: []string{"https://m2m.test/cb"}, CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, nil)
-	must(t, err)
-	defer cache.Close()
-	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Logger: logger})
+	p, _ := newTestProvider(t, st, providerSetup{NoUsers: true})
 
 	base = func() url.Values {
 		return url.Values{"client_id": {"spa"}, "redirect_uri": {"https://spa.test/cb"}, "response_type": {"code"},

@@ -8,13 +8,11 @@ import (
 )
 
 // buildDiscovery encodes the metadata document (OIDC Discovery 1.0 and
-// RFC 8414) once, at start-up.
-func buildDiscovery(issuer string, users bool) []byte {
+// RFC 8414) of face f once, when it is mounted.
+func buildDiscovery(f *Profile, users bool) []byte {
 	doc := map[string]any{
-		"issuer":                                    issuer,
-		"token_endpoint":                            issuer + "/token",
-		"jwks_uri":                                  issuer + "/jwks",
-		"grant_types_supported":                     []string{"client_credentials"},
+		"issuer":                                    f.Issuer,
+		"grant_types_supported":                     offeredGrantTypes(users),
 		"token_endpoint_auth_methods_supported":     []string{"client_secret_basic", "client_secret_post"},
 		"response_types_supported":                  []string{},
 		"subject_types_supported":                   []string{"public"},
@@ -23,8 +21,10 @@ func buildDiscovery(issuer string, users bool) []byte {
 		"claims_supported":                          []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"},
 		"access_token_signing_alg_values_supported": []string{keys.ES256, keys.ES384, keys.RS256, keys.EdDSA},
 	}
+	advertise(doc, "token_endpoint", f.Token)
+	advertise(doc, "jwks_uri", f.JWKS)
 	if users {
-		addUserDiscovery(doc, issuer)
+		addUserDiscovery(doc, f)
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
@@ -33,12 +33,21 @@ func buildDiscovery(issuer string, users bool) []byte {
 	return b
 }
 
-func (p *Provider) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+// advertise puts endpoint e's URL into the document under name, if it has
+// one.
+func advertise(doc map[string]any, name string, e Endpoint) {
+	if e.URL != "" {
+		doc[name] = e.URL
+	}
+}
+
+// serveDiscovery answers with a discovery document.
+func serveDiscovery(w http.ResponseWriter, doc []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "public, max-age=300")
 	h.Set("Access-Control-Allow-Origin", "*")
-	_, _ = w.Write(p.discovery)
+	_, _ = w.Write(doc)
 }
 
 // serveJWKS publishes every key that may have signed a live token. Clients

@@ -61,7 +61,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 	var hint *token.IDTokenHint
 	if raw := params.Get("id_token_hint"); raw != "" {
 		var err error
-		if hint, err = token.ParseIDTokenHint(snap.Keys, p.cfg.Issuer, raw); err != nil {
+		if hint, err = token.ParseIDTokenHint(snap.Keys, p.issuer(r.Context()), raw); err != nil {
 			p.errorPage(w, http.StatusBadRequest, "The id_token_hint is not an ID token issued here.")
 			return
 		}
@@ -92,7 +92,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 			name = app.Name
 		}
 		p.u.pages.render(w, http.StatusOK, "logout", pageData{Title: "Sign out", AppName: name,
-			Action: p.u.Endpoint + "/oidc/session/end/confirm", CSRF: p.csrfToken(cookie), Request: params.Encode()})
+			Action: p.u.Endpoint + p.profile(r.Context()).EndSessionConfirm.path(), CSRF: p.csrfToken(cookie), Request: params.Encode()})
 		return
 	}
 	if sess != nil {

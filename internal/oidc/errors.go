@@ -24,9 +24,9 @@ func errInvalidTarget(desc string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "invalid_target", Description: desc}
 }
 
-// writeError sends e as JSON. Besides the RFC fields it carries Logto's
-// "code" and "message", so clients written for either read what they expect.
-func writeError(w http.ResponseWriter, e *Error) {
+// writeError sends e as JSON, in the shape of the face the request came
+// through (Profile.ErrorBody).
+func (p *Provider) writeError(w http.ResponseWriter, r *http.Request, e *Error) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
@@ -34,10 +34,9 @@ func writeError(w http.ResponseWriter, e *Error) {
 		h.Set("WWW-Authenticate", e.Challenge)
 	}
 	w.WriteHeader(e.Status)
-	_ = json.NewEncoder(w).Encode(struct {
-		Error       string `json:"error"`
-		Description string `json:"error_description,omitempty"`
-		Code        string `json:"code"`
-		Message     string `json:"message"`
-	}{e.Code, e.Description, "oidc." + e.Code, e.Description})
+	body := p.profile(r.Context()).ErrorBody
+	if body == nil {
+		body = rfcErrorBody
+	}
+	_ = json.NewEncoder(w).Encode(body(e))
 }

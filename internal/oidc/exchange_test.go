@@ -5,8 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,11 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
-	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -52,29 +46,13 @@ func newExchangeFixture(t *testing.T) *exchangeFixture {
 	}
 	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Shopper", Type: store.RoleUser, CreatedAt: now}))
 	must(t, st.AddRoleScopes(ctx, "ro1", []string{"read"}))
-	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
-	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", CreatedAt: now, UpdatedAt: now}))
-	must(t, st.AddUserRoles(ctx, "u1", []string{"ro1"}))
-	hasher := clientauth.NewHasher([]byte("k"))
-	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
-		RedirectURIs: []string{"https://web.test/cb"}, CreatedAt: now}))
-	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
-	must(t, st.CreateApplication(ctx, store.Application{ID: "other", Name: "Other", Type: store.AppTraditional,
-		RedirectURIs: []string{"https://web.test/cb"}, CreatedAt: now}))
-	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "other", Name: "s", Hash: hasher.Hash("othersecret"), CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, clk)
-	must(t, err)
-	t.Cleanup(cache.Close)
-	rev, err := revocation.New(ctx, st, logger, clk.Now)
-	must(t, err)
-	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: hasher, Logger: logger, Now: clk.Now,
-		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32)}})
-	mux := http.NewServeMux()
-	p.Register(mux)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return &exchangeFixture{p: p, st: st, url: srv.URL, now: now, clk: clk}
+	addUser(t, st, nil, store.User{ID: "u1", Username: "jane", CreatedAt: now, UpdatedAt: now}, "", "ro1")
+	for _, id := range []string{"web", "other"} {
+		addApp(t, st, testHasher, store.Application{ID: id, Name: strings.ToUpper(id[:1]) + id[1:], Type: store.AppTraditional,
+			RedirectURIs: []string{"https://web.test/cb"}, CreatedAt: now}, id+"secret")
+	}
+	p, mux := newTestProvider(t, st, providerSetup{Clock: clk})
+	return &exchangeFixture{p: p, st: st, url: serve(t, mux), now: now, clk: clk}
 }
 
 // code stores a grant of scope for the web app with an authorization code

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,10 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -55,30 +50,16 @@ func fuzzProvider(f *testing.F) http.Handler {
 	fatal(st.AddRoleScopes(ctx, "m2m", []string{"s1"}))
 	fatal(st.CreateRole(ctx, store.Role{ID: "usr", Name: "Reader", Type: store.RoleUser, CreatedAt: now}))
 	fatal(st.AddRoleScopes(ctx, "usr", []string{"s1"}))
-	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
-	hash, err := pw.Hash(ctx, fuzzPassword)
-	fatal(err)
-	fatal(st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", PrimaryEmail: "jane@fuzz.test",
-		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}))
-	fatal(st.AddUserRoles(ctx, "u1", []string{"usr"}))
+	addUser(f, st, testPasswords(), store.User{ID: "u1", Username: "jane", PrimaryEmail: "jane@fuzz.test",
+		CreatedAt: now, UpdatedAt: now}, fuzzPassword, "usr")
 	hasher := clientauth.NewHasher([]byte("fuzz hash key"))
-	fatal(st.CreateApplication(ctx, store.Application{ID: "m2m-app", Name: "Robot", Type: store.AppMachineToMachine, CreatedAt: now}))
-	fatal(st.CreateAppSecret(ctx, store.AppSecret{AppID: "m2m-app", Name: "s", Hash: hasher.Hash(fuzzM2MSecret), CreatedAt: now}))
+	addApp(f, st, hasher, store.Application{ID: "m2m-app", Name: "Robot", Type: store.AppMachineToMachine, CreatedAt: now}, fuzzM2MSecret)
 	fatal(st.AddRoleApplications(ctx, "m2m", []string{"m2m-app"}))
-	fatal(st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web <b>", Type: store.AppTraditional,
-		RedirectURIs: []string{fuzzRedirect}, AllowPasswordGrant: true, CreatedAt: now}))
-	fatal(st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash(fuzzWebSecret), CreatedAt: now}))
-	fatal(st.CreateApplication(ctx, store.Application{ID: "spa", Name: "SPA", Type: store.AppSPA,
-		RedirectURIs: []string{fuzzRedirect}, CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, nil)
-	fatal(err)
-	rev, err := revocation.New(ctx, st, logger, nil)
-	fatal(err)
-	p := New(Config{Issuer: "https://id.fuzz.test/oidc", Catalog: cache, Hasher: hasher, Logger: logger,
-		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.fuzz.test", CSRFKey: make([]byte, 32)}})
-	mux := http.NewServeMux()
-	p.Register(mux)
+	addApp(f, st, hasher, store.Application{ID: "web", Name: "Web <b>", Type: store.AppTraditional,
+		RedirectURIs: []string{fuzzRedirect}, AllowPasswordGrant: true, CreatedAt: now}, fuzzWebSecret)
+	addApp(f, st, hasher, store.Application{ID: "spa", Name: "SPA", Type: store.AppSPA,
+		RedirectURIs: []string{fuzzRedirect}, CreatedAt: now}, "")
+	_, mux := newTestProvider(f, st, providerSetup{Issuer: "https://id.fuzz.test/oidc", Endpoint: "https://id.fuzz.test", Hasher: hasher})
 	return mux
 }
 
@@ -260,7 +241,8 @@ func equalValues(a, b url.Values) bool {
 
 // FuzzScopeAndResource checks the scope and resource parsing of the token
 // endpoint: requestedScopes keeps only RFC 6749 scope-tokens, without
-// repeats and bounded in number, in the order given; targetResource answers a known resource or invalid_target/invalid_request.
+// repeats and bounded in number, in the order given; tokenResource answers a known resource, none when none is named, or
+// invalid_target/invalid_request.
 func FuzzScopeAndResource(f *testing.F) {
 	f.Add("openid read read  write", fuzzIndicator, "", "")
 	f.Add("a\"b", "https://api.fuzz.test#frag", fuzzIndicator, "")
@@ -270,7 +252,6 @@ func FuzzScopeAndResource(f *testing.F) {
 	f.Add("read\twrite\nx", "HTTPS://API.FUZZ.TEST", "", "")
 	snap := &store.Resource{ID: "r1", Indicator: fuzzIndicator}
 	byIndicator := map[string]*store.Resource{fuzzIndicator: snap}
-	p := &Provider{}
 	f.Fuzz(func(t *testing.T, scope, res1, res2, audience string) {
 		got, err := requestedScopes(scope)
 		if err != nil {
@@ -301,11 +282,13 @@ func FuzzScopeAndResource(f *testing.F) {
 		if audience != "" {
 			params.Set("audience", audience)
 		}
-		if res, err := p.targetResource(byIndicator, nil, params); err != nil {
+		if res, err := tokenResource(byIndicator, params, nil); err != nil {
 			if err.Status != 400 || (err.Code != "invalid_target" && err.Code != "invalid_request") {
 				t.Fatalf("error %+v", err)
 			}
-		} else if res != snap || len(params["resource"]) > 1 || (audience != "" && audience != fuzzIndicator) ||
+		} else if res == nil && (len(params["resource"]) > 0 || audience != "") {
+			t.Fatalf("accepted %v as no resource", params)
+		} else if res != nil && res != snap || len(params["resource"]) > 1 || (audience != "" && audience != fuzzIndicator) ||
 			(len(params["resource"]) == 1 && params["resource"][0] != fuzzIndicator) {
 			t.Fatalf("accepted %v as %+v", params, res)
 		}

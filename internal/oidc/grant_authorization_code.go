@@ -5,15 +5,16 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/store"
 )
+
+// authorizationCodeGrant is the authorization_code grant.
+var authorizationCodeGrant = userGrant{typ: "authorization_code", mint: (*Provider).authorizationCode}
 
 // authorizationCode redeems a code (RFC 6749 §4.1.3, PKCE RFC 7636 §4.6).
 // The code is checked before it is spent, so a wrong client or verifier
@@ -26,12 +27,8 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 		return nil, errInvalidRequest("code is required")
 	}
 	c, err := p.u.Store.GetAuthCode(ctx, hashToken(code))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the authorization code is invalid, expired or revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading an authorization code failed", "err", err)
-		return nil, serverError()
+	if e := p.readErr(err, "an authorization code", "the authorization code is invalid, expired or revoked"); e != nil {
+		return nil, e
 	}
 	ev.UserID = c.UserID
 	now := p.cfg.Now()
@@ -68,24 +65,17 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 	if gerr != nil {
 		return nil, gerr
 	}
-	grant, err := p.u.Store.GetGrant(ctx, c.GrantID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the grant has been revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading a grant failed", "err", err)
-		return nil, serverError()
+	grant, gerr := p.readGrant(ctx, c.GrantID)
+	if gerr != nil {
+		return nil, gerr
 	}
-	res, terr := p.tokenResource(params, grant.Resources)
+	res, terr := p.grantResource(params, grant.Resources, ev)
 	if terr != nil {
 		return nil, terr
 	}
-	if res != nil {
-		ev.Resource = res.Indicator
-	}
 	scopes := strings.Fields(grant.Scope)
 	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
-		app: app, user: user, grant: &grant, scopes: scopes, resource: res, nonce: c.Nonce,
+		app: app, user: user, grant: grant, scopes: scopes, resource: res, nonce: c.Nonce,
 		refresh: slices.Contains(scopes, "offline_access"), gty: "authorization_code",
 	})
 	if merr != nil {

@@ -11,12 +11,25 @@ import (
 	"github.com/monban/monban/internal/token"
 )
 
+// clientCredentialsGrant is the client_credentials grant.
+type clientCredentialsGrant struct{}
+
+// Type implements Grant.
+func (clientCredentialsGrant) Type() string { return "client_credentials" }
+
+// EndUser implements Grant: M2M tokens need no end-user endpoints.
+func (clientCredentialsGrant) EndUser() bool { return false }
+
+func (clientCredentialsGrant) exchange(p *Provider, r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
+	return p.clientCredentials(r, params, ev)
+}
+
 // clientCredentials issues an M2M access token (RFC 6749 §4.4) for one
 // resource (RFC 8707 "resource", or Auth0's "audience"). Granted scopes are
 // the requested ones that the app's M2M roles give on that resource; others
 // are dropped silently, and no scope parameter means no scopes.
 func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
-	app, err := p.authenticateClient(r, params, ev)
+	app, err := p.authenticateClient(r, params, ev, false)
 	if err != nil {
 		return nil, err
 	}
@@ -24,9 +37,15 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "only machine-to-machine applications may use the client_credentials grant"}
 	}
 	snap := p.cfg.Catalog.Load()
-	res, err := p.targetResource(snap.ByIndicator, snap.Default, params)
+	res, err := tokenResource(snap.ByIndicator, params, nil)
 	if err != nil {
 		return nil, err
+	}
+	if res == nil {
+		if snap.Default == nil {
+			return nil, errInvalidTarget("no resource requested and no default resource is set")
+		}
+		res = snap.Default
 	}
 	if snap.Signer == nil {
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "no signing key is available"}
@@ -46,7 +65,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 	}
 	ttl := time.Duration(res.AccessTokenTTL) * time.Second
 	at, _, serr := token.MintAccess(snap.Signer, token.Access{
-		Issuer: p.cfg.Issuer, Subject: app.ID, Audience: res.Indicator, ClientID: app.ID,
+		Issuer: p.issuer(r.Context()), Subject: app.ID, Audience: res.Indicator, ClientID: app.ID,
 		Scope: scope, IssuedAt: p.cfg.Now(), TTL: ttl, Extra: extra,
 	}, jti)
 	if serr != nil {
@@ -55,41 +74,4 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 	}
 	ev.Scope = scope
 	return &tokenResponse{AccessToken: at, ExpiresIn: int64(res.AccessTokenTTL), TokenType: "Bearer", Scope: scope}, nil
-}
-
-// targetResource picks the resource a client_credentials token is for.
-func (p *Provider) targetResource(byIndicator map[string]*store.Resource, def *store.Resource, params url.Values) (*store.Resource, *Error) {
-	resources := params["resource"]
-	audience := params.Get("audience")
-	if len(resources) > 1 {
-		return nil, errInvalidTarget("only one resource may be requested with the client_credentials grant")
-	}
-	indicator := audience
-	if len(resources) == 1 {
-		if audience != "" && audience != resources[0] {
-			return nil, errInvalidRequest("resource and audience name different resources")
-		}
-		indicator = resources[0]
-	}
-	if indicator == "" {
-		if def == nil {
-			return nil, errInvalidTarget("no resource requested and no default resource is set")
-		}
-		return def, nil
-	}
-	if !validIndicator(indicator) {
-		return nil, errInvalidTarget("resource must be an absolute URI without a fragment")
-	}
-	res := byIndicator[indicator]
-	if res == nil {
-		return nil, errInvalidTarget("unknown resource")
-	}
-	return res, nil
-}
-
-// validIndicator reports whether s is an absolute URI without a fragment
-// (RFC 8707 §2).
-func validIndicator(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && u.IsAbs() && u.Fragment == "" && !strings.Contains(s, "#")
 }

@@ -13,11 +13,14 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// passwordGrant is the resource owner password credentials grant (RFC 6749
+// passwordGrant is the password grant.
+var passwordGrant = userGrant{typ: "password", mint: (*Provider).resourceOwnerPassword}
+
+// resourceOwnerPassword is the resource owner password credentials grant (RFC 6749
 // §4.3, Auth0's "password"). It is off unless the app enables it: the app
 // sees the user's password, which the code flow never shows it. It shares
 // the sign-in page's back-off and hashing bound.
-func (p *Provider) passwordGrant(r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error) {
+func (p *Provider) resourceOwnerPassword(r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error) {
 	if !app.AllowPasswordGrant {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "the password grant is not enabled for this application"}
 	}
@@ -29,7 +32,7 @@ func (p *Provider) passwordGrant(r *http.Request, app *catalog.App, params url.V
 	if serr != nil {
 		return nil, serr
 	}
-	res, terr := p.tokenResource(params, nil)
+	res, terr := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, nil)
 	if terr != nil {
 		return nil, terr
 	}

@@ -3,15 +3,16 @@ package oidc
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/store"
 )
+
+// refreshTokenGrant is the refresh_token grant.
+var refreshTokenGrant = userGrant{typ: "refresh_token", mint: (*Provider).refreshToken}
 
 // refreshToken answers the refresh_token grant (RFC 6749 §6). Public
 // clients get a new refresh token on every use, confidential ones when
@@ -26,12 +27,8 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 		return nil, errInvalidRequest("refresh_token is required")
 	}
 	rt, err := p.u.Store.GetRefreshToken(ctx, hashToken(value))
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the refresh token is invalid, expired or revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading a refresh token failed", "err", err)
-		return nil, serverError()
+	if e := p.readErr(err, "a refresh token", "the refresh token is invalid, expired or revoked"); e != nil {
+		return nil, e
 	}
 	ev.UserID = rt.UserID
 	if subtle.ConstantTimeCompare([]byte(rt.ClientID), []byte(app.ID)) != 1 {
@@ -48,13 +45,9 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 		p.revokeGrant(ctx, rt.GrantID)
 		return nil, invalidGrant("the refresh token was already used; everything issued from its grant is revoked")
 	}
-	grant, err := p.u.Store.GetGrant(ctx, rt.GrantID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the grant has been revoked")
-	case err != nil:
-		p.cfg.Logger.Error("reading a grant failed", "err", err)
-		return nil, serverError()
+	grant, gerr := p.readGrant(ctx, rt.GrantID)
+	if gerr != nil {
+		return nil, gerr
 	}
 	user, gerr := p.grantUser(ctx, rt.UserID)
 	if gerr != nil {
@@ -73,18 +66,15 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "a refresh may narrow the granted scopes, not widen them"}
 		}
 	}
-	res, terr := p.tokenResource(params, grant.Resources)
+	res, terr := p.grantResource(params, grant.Resources, ev)
 	if terr != nil {
 		return nil, terr
-	}
-	if res != nil {
-		ev.Resource = res.Indicator
 	}
 	// A token used before (within the grace) is rotated whatever the app
 	// says: its successor exists already.
 	rotate := publicClient(app.Type) || app.RotateRefreshToken || !rt.UsedAt.IsZero()
 	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
-		app: app, user: user, grant: &grant, scopes: scopes, resource: res, refresh: rotate, gty: "refresh_token",
+		app: app, user: user, grant: grant, scopes: scopes, resource: res, refresh: rotate, gty: "refresh_token",
 	})
 	if merr != nil {
 		return nil, merr

@@ -5,35 +5,35 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/store"
 )
 
-// userGrant authenticates the client of a user grant (authorization_code,
-// refresh_token, password) and runs the grant.
-func (p *Provider) userGrant(r *http.Request, gt string, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
-	if p.u == nil {
-		return nil, &Error{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + gt + " is not supported"}
-	}
-	app, err := p.authenticateAnyClient(r, params, ev)
+// userGrant is a grant that issues tokens for an end user
+// (authorization_code, refresh_token, password): it authenticates the
+// client, which may be public, and refuses machine-to-machine apps before
+// its mint step runs.
+type userGrant struct {
+	typ  string
+	mint func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
+}
+
+// Type implements Grant.
+func (g userGrant) Type() string { return g.typ }
+
+// EndUser implements Grant: a user grant needs the end-user endpoints.
+func (userGrant) EndUser() bool { return true }
+
+func (g userGrant) exchange(p *Provider, r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
+	app, err := p.authenticateClient(r, params, ev, true)
 	if err != nil {
 		return nil, err
 	}
 	if app.Type == store.AppMachineToMachine {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "machine-to-machine applications may use the client_credentials grant only"}
 	}
-	var minted *mintedTokens
-	switch gt {
-	case "authorization_code":
-		minted, err = p.authorizationCode(r, app, params, ev)
-	case "refresh_token":
-		minted, err = p.refreshToken(r, app, params, ev)
-	default:
-		minted, err = p.passwordGrant(r, app, params, ev)
-	}
+	minted, err := g.mint(p, r, app, params, ev)
 	if err != nil {
 		return nil, err
 	}
@@ -41,75 +41,49 @@ func (p *Provider) userGrant(r *http.Request, gt string, params url.Values, ev *
 	return &minted.resp, nil
 }
 
-// authenticateAnyClient authenticates a confidential client by its secret,
-// or accepts a public client (SPA, Native) by its client_id alone; such a
-// client proves itself with PKCE or its refresh token instead.
-func (p *Provider) authenticateAnyClient(r *http.Request, params url.Values, ev *TokenEvent) (*catalog.App, *Error) {
-	creds, err := clientauth.Parse(r, params)
-	ev.ClientID = safeName(creds.ClientID)
-	switch {
-	case errors.Is(err, clientauth.ErrMalformed), errors.Is(err, clientauth.ErrMultipleMethods):
-		return nil, errInvalidRequest(err.Error())
-	case err != nil:
-		return nil, invalidClient(r)
+// readGrant loads the grant a code or refresh token was issued from; one
+// that is gone has been revoked.
+func (p *Provider) readGrant(ctx context.Context, id string) (*store.Grant, *Error) {
+	grant, err := p.u.Store.GetGrant(ctx, id)
+	if e := p.readErr(err, "a grant", "the grant has been revoked"); e != nil {
+		return nil, e
 	}
-	snap := p.cfg.Catalog.Load()
-	if creds.Method == clientauth.MethodNone {
-		app := snap.Apps[creds.ClientID]
-		if app == nil || !publicClient(app.Type) {
-			return nil, invalidClient(r)
-		}
-		return app, nil
-	}
-	app, err := clientauth.Authenticate(snap, p.cfg.Hasher, creds, p.cfg.Now())
-	if err != nil {
-		return nil, invalidClient(r)
-	}
-	return app, nil
+	return &grant, nil
 }
 
-// tokenResource picks the resource of the access token from the request's
-// resource (or Auth0's audience), which must be one the grant holds. None
-// means a token for the userinfo endpoint.
-func (p *Provider) tokenResource(params url.Values, granted []string) (*store.Resource, *Error) {
-	resources, audience := params["resource"], params.Get("audience")
-	if len(resources) > 1 {
-		return nil, errInvalidTarget("only one resource may be requested per token")
+// readErr is the answer to a failed read of what a grant request names:
+// invalid_grant saying gone when it is not found; otherwise the failure to
+// read what is logged (with attrs) and the answer is server_error. Nil when
+// err is.
+func (p *Provider) readErr(err error, what, gone string, attrs ...any) *Error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return invalidGrant(gone)
 	}
-	indicator := audience
-	if len(resources) == 1 {
-		if audience != "" && audience != resources[0] {
-			return nil, errInvalidRequest("resource and audience name different resources")
-		}
-		indicator = resources[0]
+	p.cfg.Logger.Error("reading "+what+" failed", append(attrs, "err", err)...)
+	return serverError()
+}
+
+// grantResource picks the resource of a token issued from a grant holding
+// granted (tokenResource) and notes it in ev.
+func (p *Provider) grantResource(params url.Values, granted []string, ev *TokenEvent) (*store.Resource, *Error) {
+	res, err := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, granted)
+	if res != nil {
+		ev.Resource = res.Indicator
 	}
-	if indicator == "" {
-		return nil, nil
-	}
-	if !validIndicator(indicator) {
-		return nil, errInvalidTarget("resource must be an absolute URI without a fragment")
-	}
-	if granted != nil && !slices.Contains(granted, indicator) {
-		return nil, errInvalidTarget("the resource was not granted")
-	}
-	res := p.cfg.Catalog.Load().ByIndicator[indicator]
-	if res == nil {
-		return nil, errInvalidTarget("unknown resource")
-	}
-	return res, nil
+	return res, err
 }
 
 // grantUser loads the user of a grant; a user that is gone or suspended
 // ends the grant's usefulness.
 func (p *Provider) grantUser(ctx context.Context, id string) (*store.User, *Error) {
 	u, err := p.u.Store.GetUser(ctx, id)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, invalidGrant("the user no longer exists")
-	case err != nil:
-		p.cfg.Logger.Error("reading a user failed", "user_id", id, "err", err)
-		return nil, serverError()
-	case u.IsSuspended:
+	if e := p.readErr(err, "a user", "the user no longer exists", "user_id", id); e != nil {
+		return nil, e
+	}
+	if u.IsSuspended {
 		return nil, invalidGrant("the user is suspended")
 	}
 	return &u, nil

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/httpjson"
 )
 
@@ -21,6 +23,39 @@ const maxParamLen = 4096
 
 // multiValued are the parameters that may repeat (RFC 8707 §2: resource).
 var multiValued = map[string]bool{"resource": true}
+
+// parsedParams are a token request's parameters read ahead of the token
+// endpoint (ReadTokenRequest), or why they could not be.
+type parsedParams struct {
+	params url.Values
+	err    *Error
+}
+
+type paramsKey struct{}
+
+// ReadTokenRequest reads the parameters of a token request ahead of the
+// token endpoint, for the rate limits in front of it, and returns the
+// client id the request claims (clientauth.Claimed: unchecked, "" for
+// none). The request it returns carries the parameters, or the error
+// reading them, to the token endpoint, which answers from them instead of
+// reading the spent body again.
+func ReadTokenRequest(w http.ResponseWriter, r *http.Request) (*http.Request, string) {
+	params, perr := readParams(w, r)
+	r = r.WithContext(context.WithValue(r.Context(), paramsKey{}, &parsedParams{params, perr}))
+	if perr != nil {
+		return r, ""
+	}
+	return r, clientauth.Claimed(r, params)
+}
+
+// tokenParams are the parameters of a token request: read ahead by
+// ReadTokenRequest, or now.
+func tokenParams(w http.ResponseWriter, r *http.Request) (url.Values, *Error) {
+	if pp, ok := r.Context().Value(paramsKey{}).(*parsedParams); ok {
+		return pp.params, pp.err
+	}
+	return readParams(w, r)
+}
 
 // readParams reads the request parameters of a POST from an
 // application/x-www-form-urlencoded body (RFC 6749) or a JSON object (as

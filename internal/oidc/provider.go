@@ -1,11 +1,15 @@
 // Package oidc implements the OAuth 2.0 / OpenID Connect endpoints: discovery,
-// JWKS and the token endpoint (one file per grant).
+// JWKS and the token endpoint (one file per grant, listed in a registry),
+// and with Config.Users the end-user ones. The core is mounted for an issuer
+// Profile (paths, discovery document, error bodies): Logto's by default,
+// and a second issuer can mount the same core with its own.
 package oidc
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
@@ -35,7 +39,10 @@ type ClientCredentialsInput struct {
 
 // Config configures a Provider.
 type Config struct {
-	Issuer     string // {endpoint}/oidc
+	Issuer string // {endpoint}/oidc
+	// Profile is the provider's own face; nil: LogtoProfile(Issuer). Its
+	// Issuer then replaces Issuer.
+	Profile    *Profile
 	Catalog    *catalog.Cache
 	Hasher     *clientauth.Hasher
 	Customizer Customizer
@@ -49,9 +56,11 @@ type Config struct {
 
 // Provider serves the protocol endpoints.
 type Provider struct {
-	cfg       Config
-	discovery []byte
-	u         *users // nil without Config.Users
+	cfg  Config
+	face Profile // the provider's own
+	u    *users  // nil without Config.Users
+	// tokenPaths are the paths of every mounted token endpoint.
+	tokenPaths map[string]bool
 }
 
 // New returns a Provider.
@@ -62,29 +71,88 @@ func New(cfg Config) *Provider {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	p := &Provider{cfg: cfg}
-	p.discovery = buildDiscovery(cfg.Issuer, cfg.Users != nil)
+	p := &Provider{cfg: cfg, tokenPaths: map[string]bool{}}
+	if cfg.Profile != nil {
+		p.face = *cfg.Profile
+		p.cfg.Issuer = p.face.Issuer
+	} else {
+		p.face = LogtoProfile(cfg.Issuer)
+	}
+	p.u = newUsers(cfg.Users, cfg.Now)
 	return p
 }
 
-// Register mounts the endpoints on mux: under /oidc, and the aliases Auth0
-// clients use (/oauth/token, /.well-known/jwks.json).
+// Register mounts the endpoints of the provider's own face on mux (for
+// Logto's: under /oidc, and the aliases Auth0 clients use: /oauth/token,
+// /.well-known/jwks.json, /userinfo), and the hosted sign-in page.
 func (p *Provider) Register(mux *http.ServeMux) {
-	mux.HandleFunc("GET /oidc/.well-known/openid-configuration", p.serveDiscovery)
-	mux.HandleFunc("GET /.well-known/oauth-authorization-server/oidc", p.serveDiscovery)
-	mux.HandleFunc("GET /oidc/jwks", p.serveJWKS)
-	mux.HandleFunc("GET /.well-known/jwks.json", p.serveJWKS)
-	mux.HandleFunc("POST /oidc/token", p.serveToken)
-	mux.HandleFunc("POST /oauth/token", p.serveToken)
-	for _, path := range []string{"/oidc/token", "/oauth/token"} {
-		mux.HandleFunc(path, methodNotAllowed("POST"))
+	p.mount(mux, &p.face)
+	if p.u != nil {
+		mux.HandleFunc("GET /sign-in", p.serveSignInPage)
+		mux.HandleFunc("POST /sign-in", p.serveSignIn)
+		mux.HandleFunc("/sign-in", p.methodNotAllowed("GET, POST"))
 	}
-	p.registerUsers(mux)
 }
 
-func methodNotAllowed(allow string) http.HandlerFunc {
+// Mount mounts the endpoints of another face f on mux, beside those of
+// Register: the same clients, keys, grants and sessions, with f's paths,
+// discovery document, issuer and error bodies. f's paths must not be ones
+// already mounted. Call it before serving.
+func (p *Provider) Mount(mux *http.ServeMux, f Profile) {
+	p.mount(mux, &f)
+}
+
+// IsTokenPath reports whether a token endpoint is mounted at path (for the
+// rate limits in front of it).
+func (p *Provider) IsTokenPath(path string) bool { return p.tokenPaths[path] }
+
+// mount mounts the endpoints of face f.
+func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
+	handle := func(methods string, e Endpoint, h http.HandlerFunc) {
+		for _, path := range e.Paths {
+			for _, m := range strings.Split(methods, ", ") {
+				mux.HandleFunc(m+" "+path, p.mounted(f, h))
+			}
+		}
+	}
+	// Other methods are refused with an OAuth error.
+	refuse := func(allow string, e Endpoint) {
+		for _, path := range e.Paths {
+			mux.HandleFunc(path, p.mounted(f, p.methodNotAllowed(allow)))
+		}
+	}
+	doc := buildDiscovery(f, p.u != nil)
+	handle("GET", f.Discovery, func(w http.ResponseWriter, r *http.Request) { serveDiscovery(w, doc) })
+	handle("GET", f.JWKS, p.serveJWKS)
+	handle("POST", f.Token, p.serveToken)
+	refuse("POST", f.Token)
+	for _, path := range f.Token.Paths {
+		p.tokenPaths[path] = true
+	}
+	if p.u == nil {
+		return
+	}
+	handle("GET, POST", f.Authorization, p.serveAuthorize)
+	refuse("GET, POST", f.Authorization)
+	handle("GET, POST", f.Userinfo, p.serveUserinfo)
+	handle("OPTIONS", f.Userinfo, p.servePreflight)
+	refuse("GET, POST", f.Userinfo)
+	handle("POST", f.Revocation, p.serveRevocation)
+	handle("OPTIONS", f.Revocation, p.servePreflight)
+	refuse("POST", f.Revocation)
+	handle("POST", f.Introspection, p.serveIntrospection)
+	refuse("POST", f.Introspection)
+	handle("OPTIONS", f.Token, p.servePreflight)
+	handle("GET, POST", f.EndSession, p.serveEndSession)
+	refuse("GET, POST", f.EndSession)
+	handle("POST", f.EndSessionConfirm, p.serveEndSessionConfirm)
+	refuse("POST", f.EndSessionConfirm)
+}
+
+// methodNotAllowed refuses a method the endpoint does not serve.
+func (p *Provider) methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
-		writeError(w, &Error{Status: http.StatusMethodNotAllowed, Code: "invalid_request", Description: "method not allowed; use " + allow})
+		p.writeError(w, r, &Error{Status: http.StatusMethodNotAllowed, Code: "invalid_request", Description: "method not allowed; use " + allow})
 	}
 }

@@ -2,18 +2,11 @@ package oidc
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
 
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -27,22 +20,12 @@ func TestRedirectURIWithUserInfoNeverMatches(t *testing.T) {
 	must(t, st.CreateApplication(ctx, store.Application{ID: "spa", Name: "SPA", Type: store.AppSPA,
 		RedirectURIs:           []string{"https://app.example/cb", "https://app.example@evil.example/cb", "https://user:pw@evil.example/cb"},
 		PostLogoutRedirectURIs: []string{"https://app.example/", "https://app.example@evil.example/"}, CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, nil)
-	must(t, err)
-	rev, err := revocation.New(ctx, st, logger, nil)
-	must(t, err)
-	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
-	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: clientauth.NewHasher([]byte("k")), Logger: logger,
-		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32)}})
-	mux := http.NewServeMux()
-	p.Register(mux)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	_, mux := newTestProvider(t, st, providerSetup{})
+	base := serve(t, mux)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	get := func(path string, q url.Values) *http.Response {
 		t.Helper()
-		res, err := client.Get(srv.URL + path + "?" + q.Encode())
+		res, err := client.Get(base + path + "?" + q.Encode())
 		must(t, err)
 		res.Body.Close()
 		return res

@@ -1,21 +1,11 @@
 package oidc
 
 import (
-	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/revocation"
+	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -42,7 +32,7 @@ func TestRefreshGrace(t *testing.T) {
 			if second.status != 200 || second.refresh == "" || second.refresh == first.refresh {
 				t.Fatalf("first refresh: %d %v", second.status, second.body)
 			}
-			f.advance(c.after)
+			f.clk.Advance(c.after)
 			again := f.refresh(first)
 			if c.ok != (again.status == 200) {
 				t.Fatalf("the rotated token presented again after %v with a grace of %v: %d %v", c.after, c.grace, again.status, again.body)
@@ -62,9 +52,8 @@ func TestRefreshGrace(t *testing.T) {
 
 type graceFixture struct {
 	t   *testing.T
-	srv *httptest.Server
-	mu  sync.Mutex
-	now time.Time
+	url string // of the served provider
+	clk *clock.Fake
 }
 
 type tokenReply struct {
@@ -75,54 +64,22 @@ type tokenReply struct {
 
 func newGraceFixture(t *testing.T, grace time.Duration) *graceFixture {
 	t.Helper()
-	ctx := context.Background()
-	f := &graceFixture{t: t, now: time.Now().Truncate(time.Millisecond)}
-	now := f.now
+	now := time.Now().Truncate(time.Millisecond)
+	f := &graceFixture{t: t, clk: clock.NewFake(now)}
 	st := openStore(t, now)
-	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
-	hash, err := pw.Hash(ctx, "secret password")
-	must(t, err)
-	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", PasswordHash: hash, CreatedAt: now, UpdatedAt: now}))
-	hasher := clientauth.NewHasher([]byte("k"))
-	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
-		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}))
-	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, nil)
-	must(t, err)
-	rev, err := revocation.New(ctx, st, logger, nil)
-	must(t, err)
-	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: hasher, Logger: logger, Now: f.clock,
-		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32),
-			RefreshGrace: grace}})
-	mux := http.NewServeMux()
-	p.Register(mux)
-	f.srv = httptest.NewServer(mux)
-	t.Cleanup(f.srv.Close)
+	addUser(t, st, testPasswords(), store.User{ID: "u1", Username: "jane", CreatedAt: now, UpdatedAt: now}, "secret password")
+	addApp(t, st, testHasher, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
+		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}, "websecret")
+	_, mux := newTestProvider(t, st, providerSetup{Now: f.clk.Now, Users: func(c *UsersConfig) { c.RefreshGrace = grace }})
+	f.url = serve(t, mux)
 	return f
-}
-
-func (f *graceFixture) clock() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
-
-func (f *graceFixture) advance(d time.Duration) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.now = f.now.Add(d)
 }
 
 func (f *graceFixture) post(form url.Values) tokenReply {
 	f.t.Helper()
 	form.Set("client_id", "web")
 	form.Set("client_secret", "websecret")
-	res, err := http.PostForm(f.srv.URL+"/oidc/token", form)
-	must(f.t, err)
-	defer res.Body.Close()
-	var m map[string]any
-	must(f.t, json.NewDecoder(res.Body).Decode(&m))
+	res, m := postForm(f.t, f.url+"/oidc/token", form)
 	rt, _ := m["refresh_token"].(string)
 	// Only the error fields are kept, to be printed.
 	return tokenReply{status: res.StatusCode, refresh: rt, body: map[string]any{"error": m["error"], "error_description": m["error_description"]}}

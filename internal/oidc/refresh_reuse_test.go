@@ -2,20 +2,11 @@ package oidc
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
 
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
-	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -36,38 +27,18 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 	}
 	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Shopper", Type: store.RoleUser, CreatedAt: now}))
 	must(t, st.AddRoleScopes(ctx, "ro1", []string{"read", "write"}))
-	pw := password.NewHasher(password.Params{Time: 1, Memory: 64, Threads: 1}, 1)
-	hash, err := pw.Hash(ctx, "secret password")
-	must(t, err)
-	must(t, st.CreateUser(ctx, store.User{ID: "u1", Username: "jane", PasswordHash: hash, CreatedAt: now, UpdatedAt: now}))
-	must(t, st.AddUserRoles(ctx, "u1", []string{"ro1"}))
-	hasher := clientauth.NewHasher([]byte("k"))
-	must(t, st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
-		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}))
-	must(t, st.CreateAppSecret(ctx, store.AppSecret{AppID: "web", Name: "s", Hash: hasher.Hash("websecret"), CreatedAt: now}))
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cache, err := catalog.New(ctx, st, logger, 0, clk)
-	must(t, err)
-	defer cache.Close()
-	rev, err := revocation.New(ctx, st, logger, clk.Now)
-	must(t, err)
+	addUser(t, st, testPasswords(), store.User{ID: "u1", Username: "jane", CreatedAt: now, UpdatedAt: now}, "secret password", "ro1")
+	addApp(t, st, testHasher, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
+		RedirectURIs: []string{"https://web.test/cb"}, AllowPasswordGrant: true, RotateRefreshToken: true, CreatedAt: now}, "websecret")
 	cust := &recordingCustomizer{}
-	p := New(Config{Issuer: "https://id.test/oidc", Catalog: cache, Hasher: hasher, Customizer: cust, Logger: logger, Now: clk.Now,
-		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32), RefreshGrace: grace}})
-	mux := http.NewServeMux()
-	p.Register(mux)
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
+	_, mux := newTestProvider(t, st, providerSetup{Clock: clk, Customizer: cust, Users: func(c *UsersConfig) { c.RefreshGrace = grace }})
+	base := serve(t, mux)
 
 	post := func(t *testing.T, form url.Values) (int, map[string]any) {
 		t.Helper()
 		form.Set("client_id", "web")
 		form.Set("client_secret", "websecret")
-		res, err := http.PostForm(srv.URL+"/oidc/token", form)
-		must(t, err)
-		defer res.Body.Close()
-		var m map[string]any
-		must(t, json.NewDecoder(res.Body).Decode(&m))
+		res, m := postForm(t, base+"/oidc/token", form)
 		return res.StatusCode, m
 	}
 	refresh := func(t *testing.T, rt string, extra url.Values) (int, map[string]any) {
@@ -109,10 +80,18 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 		}
 	}
 
-	t.Run("reuse asking for a wider scope", func(t *testing.T) {
-		first := signIn(t)
-		second := rotate(t, first)
+	// rotatedPastGrace signs in, rotates the refresh token and lets the
+	// grace pass: the first token presented again is reuse.
+	rotatedPastGrace := func(t *testing.T) (first, second string) {
+		t.Helper()
+		first = signIn(t)
+		second = rotate(t, first)
 		clk.Advance(grace + time.Second)
+		return first, second
+	}
+
+	t.Run("reuse asking for a wider scope", func(t *testing.T) {
+		first, second := rotatedPastGrace(t)
 		// Without the handler's check the scope check answers first
 		// (invalid_scope) and the grant survives.
 		status, m := refresh(t, first, url.Values{"scope": {"read write"}})
@@ -120,17 +99,13 @@ func TestRefreshReuseCaughtByTheHandler(t *testing.T) {
 	})
 
 	t.Run("reuse asking for an unknown resource", func(t *testing.T) {
-		first := signIn(t)
-		second := rotate(t, first)
-		clk.Advance(grace + time.Second)
+		first, second := rotatedPastGrace(t)
 		status, m := refresh(t, first, url.Values{"resource": {"https://elsewhere.test"}})
 		wantReuse(t, "unknown resource", status, m, second)
 	})
 
 	t.Run("reuse mints nothing", func(t *testing.T) {
-		first := signIn(t)
-		second := rotate(t, first)
-		clk.Advance(grace + time.Second)
+		first, second := rotatedPastGrace(t)
 		cust.mu.Lock()
 		before := len(cust.got)
 		cust.mu.Unlock()

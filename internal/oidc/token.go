@@ -3,13 +3,8 @@ package oidc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
-	"net/url"
 	"time"
-
-	"github.com/monban/monban/internal/catalog"
-	"github.com/monban/monban/internal/clientauth"
 )
 
 // tokenResponse is a successful token response (RFC 6749 §5.1).
@@ -41,7 +36,7 @@ type TokenEvent struct {
 type Observer func(ctx context.Context, ev *TokenEvent)
 
 // serveToken is the token endpoint: it reads the parameters and hands them
-// to the grant's handler.
+// to the grant the registry names (grants).
 func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	ev := &TokenEvent{}
 	if p.cfg.Observer != nil {
@@ -52,29 +47,27 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		}()
 	}
 	p.cors(w, r)
-	params, perr := readParams(w, r)
+	params, perr := tokenParams(w, r)
 	if perr != nil {
 		ev.Error, ev.Status = perr.Code, perr.Status
-		writeError(w, perr)
+		p.writeError(w, r, perr)
 		return
 	}
 	var resp *tokenResponse
 	var err *Error
 	gt := params.Get("grant_type")
 	ev.Grant = safeName(gt)
-	switch gt {
-	case "client_credentials":
-		resp, err = p.clientCredentials(r, params, ev)
-	case "authorization_code", "refresh_token", "password":
-		resp, err = p.userGrant(r, gt, params, ev)
-	case "":
+	switch g := p.grant(gt); {
+	case gt == "":
 		err = errInvalidRequest("missing grant_type")
-	default:
+	case g == nil:
 		err = &Error{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + safeName(gt) + " is not supported"}
+	default:
+		resp, err = g.exchange(p, r, params, ev)
 	}
 	if err != nil {
 		ev.Error, ev.Status = err.Code, err.Status
-		writeError(w, err)
+		p.writeError(w, r, err)
 		return
 	}
 	ev.Status = http.StatusOK
@@ -83,35 +76,4 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(resp)
-}
-
-// authenticateClient authenticates a confidential client. Failures are
-// invalid_client (401) whatever their cause, with a Basic challenge when the
-// client tried Basic; malformed credentials are invalid_request.
-// The claimed client id goes into ev, for the audit log of a failure.
-func (p *Provider) authenticateClient(r *http.Request, params url.Values, ev *TokenEvent) (*catalog.App, *Error) {
-	creds, err := clientauth.Parse(r, params)
-	ev.ClientID = safeName(creds.ClientID)
-	switch {
-	case errors.Is(err, clientauth.ErrMalformed), errors.Is(err, clientauth.ErrMultipleMethods):
-		return nil, errInvalidRequest(err.Error())
-	case err != nil:
-		return nil, invalidClient(r)
-	}
-	if creds.Method == clientauth.MethodNone {
-		return nil, invalidClient(r)
-	}
-	app, err := clientauth.Authenticate(p.cfg.Catalog.Load(), p.cfg.Hasher, creds, p.cfg.Now())
-	if err != nil {
-		return nil, invalidClient(r)
-	}
-	return app, nil
-}
-
-func invalidClient(r *http.Request) *Error {
-	e := &Error{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "client authentication failed"}
-	if r.Header.Get("Authorization") != "" {
-		e.Challenge = `Basic realm="monban", charset="UTF-8"`
-	}
-	return e
 }

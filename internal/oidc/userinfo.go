@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"mime"
@@ -9,16 +10,17 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
 
-// verifier checks access tokens this server issued, including the
-// revocation list.
-func (p *Provider) verifier() *token.KeyVerifier {
+// verifier checks access tokens this server issued on the face of ctx,
+// including the revocation list.
+func (p *Provider) verifier(ctx context.Context) *token.KeyVerifier {
 	return &token.KeyVerifier{
-		Issuer:  p.cfg.Issuer,
+		Issuer:  p.issuer(ctx),
 		Keys:    func() *keys.Set { return p.cfg.Catalog.Load().Keys },
 		Now:     p.cfg.Now,
 		Revoked: p.u.Revocations.Revoked,
@@ -78,41 +80,41 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	p.cors(w, r)
 	raw, berr := bearerToken(w, r)
 	if berr != nil {
-		writeError(w, berr)
+		p.writeError(w, r, berr)
 		return
 	}
-	claims, err := p.verifier().Verify(raw)
+	claims, err := p.verifier(r.Context()).Verify(raw)
 	if err != nil {
 		desc := "invalid token"
 		if errors.Is(err, token.ErrInvalid) {
 			desc = err.Error()
 		}
-		writeError(w, bearerError(http.StatusUnauthorized, "invalid_token", desc))
+		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", desc))
 		return
 	}
 	if !claims.HasAudience(p.userinfoAudience()) {
-		writeError(w, bearerError(http.StatusUnauthorized, "invalid_token", "the token is not for the userinfo endpoint; request one without a resource"))
+		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", "the token is not for the userinfo endpoint; request one without a resource"))
 		return
 	}
 	scopes := claims.Scopes()
 	if !slices.Contains(scopes, "openid") {
-		writeError(w, bearerError(http.StatusForbidden, "insufficient_scope", "the token lacks scope openid"))
+		p.writeError(w, r, bearerError(http.StatusForbidden, "insufficient_scope", "the token lacks scope openid"))
 		return
 	}
 	u, err := p.u.Store.GetUser(r.Context(), claims.Subject)
 	if err != nil || u.IsSuspended {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			p.cfg.Logger.Error("reading a user failed", "err", err)
-			writeError(w, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "internal error"})
+			p.writeError(w, r, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "internal error"})
 			return
 		}
-		writeError(w, bearerError(http.StatusUnauthorized, "invalid_token", "the user no longer exists or is suspended"))
+		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", "the user no longer exists or is suspended"))
 		return
 	}
 	var roles []store.Role
 	if slices.Contains(scopes, "roles") {
 		if roles, err = p.userRolesOrNil(r, u.ID); err != nil {
-			writeError(w, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "internal error"})
+			p.writeError(w, r, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "internal error"})
 			return
 		}
 	}
@@ -142,37 +144,26 @@ func looksLikeJWT(s string) bool { return strings.Count(s, ".") == 2 }
 // nothing about tokens the caller does not own.
 func (p *Provider) serveRevocation(w http.ResponseWriter, r *http.Request) {
 	p.cors(w, r)
-	params, perr := readParams(w, r)
-	if perr != nil {
-		writeError(w, perr)
-		return
-	}
-	app, aerr := p.authenticateAnyClient(r, params, &TokenEvent{})
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	tok := params.Get("token")
-	if tok == "" {
-		writeError(w, errInvalidRequest("token is required"))
+	app, tok, ok := p.readTokenOperation(w, r, true)
+	if !ok {
 		return
 	}
 	ctx := r.Context()
 	if looksLikeJWT(tok) {
-		v := p.verifier()
+		v := p.verifier(r.Context())
 		v.Revoked = nil
 		if c, err := v.Verify(tok); err == nil && c.ClientID == app.ID && c.JTI != "" {
 			// Stays listed as long as any verifier would still accept it.
 			if err := p.u.Revocations.Revoke(ctx, c.JTI, time.Unix(c.Expiry, 0).Add(token.Leeway)); err != nil {
 				p.cfg.Logger.Error("revoking an access token failed", "err", err)
-				writeError(w, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "try again"})
+				p.writeError(w, r, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "try again"})
 				return
 			}
 		}
 	} else if rt, err := p.u.Store.GetRefreshToken(ctx, hashToken(tok)); err == nil && rt.ClientID == app.ID {
 		if err := p.u.Store.RevokeGrant(ctx, rt.GrantID, p.cfg.Now()); err != nil && !errors.Is(err, store.ErrNotFound) {
 			p.cfg.Logger.Error("revoking a grant failed", "err", err)
-			writeError(w, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "try again"})
+			p.writeError(w, r, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "try again"})
 			return
 		}
 		if err := p.u.Revocations.Changed(ctx); err != nil {
@@ -181,6 +172,28 @@ func (p *Provider) serveRevocation(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+}
+
+// readTokenOperation reads a revocation or introspection request: the
+// client, authenticated (a public one too when public is true), and the
+// token it names. When it answers false it has sent the error.
+func (p *Provider) readTokenOperation(w http.ResponseWriter, r *http.Request, public bool) (*catalog.App, string, bool) {
+	params, perr := readParams(w, r)
+	if perr != nil {
+		p.writeError(w, r, perr)
+		return nil, "", false
+	}
+	app, aerr := p.authenticateClient(r, params, &TokenEvent{}, public)
+	if aerr != nil {
+		p.writeError(w, r, aerr)
+		return nil, "", false
+	}
+	tok := params.Get("token")
+	if tok == "" {
+		p.writeError(w, r, errInvalidRequest("token is required"))
+		return nil, "", false
+	}
+	return app, tok, true
 }
 
 // introspection is an RFC 7662 answer.
@@ -202,24 +215,13 @@ type introspection struct {
 // signature, expiry and revocation without a database read; refresh tokens
 // are answered for the client they were issued to only.
 func (p *Provider) serveIntrospection(w http.ResponseWriter, r *http.Request) {
-	params, perr := readParams(w, r)
-	if perr != nil {
-		writeError(w, perr)
-		return
-	}
-	app, aerr := p.authenticateClient(r, params, &TokenEvent{})
-	if aerr != nil {
-		writeError(w, aerr)
-		return
-	}
-	tok := params.Get("token")
-	if tok == "" {
-		writeError(w, errInvalidRequest("token is required"))
+	app, tok, ok := p.readTokenOperation(w, r, false)
+	if !ok {
 		return
 	}
 	out := introspection{}
 	if looksLikeJWT(tok) {
-		if c, err := p.verifier().Verify(tok); err == nil {
+		if c, err := p.verifier(r.Context()).Verify(tok); err == nil {
 			out = introspection{Active: true, TokenType: "Bearer", Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
 				Issuer: c.Issuer, JTI: c.JTI, IssuedAt: c.IssuedAt, Expiry: c.Expiry}
 			if len(c.Audience) == 1 {
@@ -232,7 +234,7 @@ func (p *Provider) serveIntrospection(w http.ResponseWriter, r *http.Request) {
 		rt.ClientID == app.ID && rt.UsedAt.IsZero() && p.cfg.Now().Before(rt.ExpiresAt) {
 		if g, err := p.u.Store.GetGrant(r.Context(), rt.GrantID); err == nil {
 			out = introspection{Active: true, TokenType: "refresh_token", Scope: g.Scope, ClientID: rt.ClientID,
-				Subject: rt.UserID, Issuer: p.cfg.Issuer, IssuedAt: rt.CreatedAt.Unix(), Expiry: rt.ExpiresAt.Unix()}
+				Subject: rt.UserID, Issuer: p.issuer(r.Context()), IssuedAt: rt.CreatedAt.Unix(), Expiry: rt.ExpiresAt.Unix()}
 		}
 	}
 	h := w.Header()

@@ -89,45 +89,18 @@ type users struct {
 	pages    *pages
 }
 
-// registerUsers mounts the end-user endpoints when they are configured.
-func (p *Provider) registerUsers(mux *http.ServeMux) {
-	if p.cfg.Users == nil {
-		return
+// newUsers readies the end-user endpoints when they are configured.
+func newUsers(c *UsersConfig, now func() time.Time) *users {
+	if c == nil {
+		return nil
 	}
-	cfg := *p.cfg.Users
+	cfg := *c
 	cfg.withDefaults()
-	p.u = &users{
+	return &users{
 		UsersConfig: cfg,
 		secure:      strings.HasPrefix(cfg.Endpoint, "https://"),
-		throttle:    ratelimit.NewSignIn(cfg.Throttle, cfg.Failures, p.cfg.Now),
+		throttle:    ratelimit.NewSignIn(cfg.Throttle, cfg.Failures, now),
 		pages:       newPages(),
-	}
-	for _, path := range []string{"/oidc/auth"} {
-		mux.HandleFunc("GET "+path, p.serveAuthorize)
-		mux.HandleFunc("POST "+path, p.serveAuthorize)
-	}
-	mux.HandleFunc("GET /sign-in", p.serveSignInPage)
-	mux.HandleFunc("POST /sign-in", p.serveSignIn)
-	for _, path := range []string{"/oidc/me", "/userinfo"} {
-		mux.HandleFunc("GET "+path, p.serveUserinfo)
-		mux.HandleFunc("POST "+path, p.serveUserinfo)
-		mux.HandleFunc("OPTIONS "+path, p.servePreflight)
-	}
-	mux.HandleFunc("POST /oidc/token/revocation", p.serveRevocation)
-	mux.HandleFunc("OPTIONS /oidc/token/revocation", p.servePreflight)
-	mux.HandleFunc("POST /oidc/token/introspection", p.serveIntrospection)
-	for _, path := range []string{"/oidc/token", "/oauth/token"} {
-		mux.HandleFunc("OPTIONS "+path, p.servePreflight)
-	}
-	mux.HandleFunc("GET /oidc/session/end", p.serveEndSession)
-	mux.HandleFunc("POST /oidc/session/end", p.serveEndSession)
-	mux.HandleFunc("POST /oidc/session/end/confirm", p.serveEndSessionConfirm)
-	for path, allow := range map[string]string{
-		"/oidc/auth": "GET, POST", "/sign-in": "GET, POST", "/oidc/me": "GET, POST", "/userinfo": "GET, POST",
-		"/oidc/token/revocation": "POST", "/oidc/token/introspection": "POST",
-		"/oidc/session/end": "GET, POST", "/oidc/session/end/confirm": "POST",
-	} {
-		mux.HandleFunc(path, methodNotAllowed(allow))
 	}
 }
 
@@ -139,19 +112,18 @@ func hashToken(v string) string {
 }
 
 // userinfoAudience is the aud of access tokens issued without a resource:
-// they are good for the userinfo endpoint only.
-func (p *Provider) userinfoAudience() string { return p.cfg.Issuer + "/me" }
+// they are good for the userinfo endpoint only (the provider's own face's).
+func (p *Provider) userinfoAudience() string { return p.face.Userinfo.URL }
 
-// addUserDiscovery adds the end-user endpoints and what they support to
-// the discovery document.
-func addUserDiscovery(doc map[string]any, issuer string) {
+// addUserDiscovery adds the end-user endpoints of face f and what they
+// support to the discovery document.
+func addUserDiscovery(doc map[string]any, f *Profile) {
+	advertise(doc, "authorization_endpoint", f.Authorization)
+	advertise(doc, "userinfo_endpoint", f.Userinfo)
+	advertise(doc, "revocation_endpoint", f.Revocation)
+	advertise(doc, "introspection_endpoint", f.Introspection)
+	advertise(doc, "end_session_endpoint", f.EndSession)
 	for k, v := range map[string]any{
-		"authorization_endpoint":                         issuer + "/auth",
-		"userinfo_endpoint":                              issuer + "/me",
-		"revocation_endpoint":                            issuer + "/token/revocation",
-		"introspection_endpoint":                         issuer + "/token/introspection",
-		"end_session_endpoint":                           issuer + "/session/end",
-		"grant_types_supported":                          []string{"authorization_code", "refresh_token", "client_credentials", "password"},
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query"},
 		"code_challenge_methods_supported":               []string{"S256"},

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,13 +16,9 @@ import (
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
-	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
-	"github.com/monban/monban/internal/store/sqlite"
-	"github.com/monban/monban/internal/store/sqlstore"
-	"github.com/monban/monban/internal/store/storetest"
 )
 
 // recordingCustomizer keeps what it was given and answers with claims or
@@ -136,27 +131,6 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 	cust.deny = &Error{Status: 400, Code: "access_denied", Description: "no"}
 	if status, m := post(); status != 400 || m["error"] != "access_denied" {
 		t.Errorf("denied: %d %v", status, m)
-	}
-}
-
-// openStore opens a fresh SQLite store, its secrets unlocked, holding one
-// current ES256 signing key made at now. It is closed when the test ends.
-func openStore(t testing.TB, now time.Time) *sqlstore.Store {
-	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "m.db"))
-	must(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	storetest.Unlock(t, st, storetest.NewKey(t))
-	sk, err := keys.Generate(keys.ES256, store.KeyCurrent, now)
-	must(t, err)
-	must(t, st.CreateSigningKey(t.Context(), sk))
-	return st
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

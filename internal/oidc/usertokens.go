@@ -127,7 +127,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		}
 	}
 	at, exp, err := token.MintAccess(snap.Signer, token.Access{
-		Issuer: p.cfg.Issuer, Subject: in.user.ID, Audience: audience, ClientID: in.app.ID,
+		Issuer: p.issuer(ctx), Subject: in.user.ID, Audience: audience, ClientID: in.app.ID,
 		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra,
 	}, jti)
 	if err != nil {
@@ -140,7 +140,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	}
 	if slices.Contains(in.scopes, "openid") {
 		claims := userClaims(in.user, in.scopes, false, roles)
-		claims["iss"], claims["sub"], claims["aud"] = p.cfg.Issuer, in.user.ID, in.app.ID
+		claims["iss"], claims["sub"], claims["aud"] = p.issuer(ctx), in.user.ID, in.app.ID
 		claims["iat"], claims["exp"] = now.Unix(), now.Add(p.u.IDTokenTTL).Unix()
 		claims["auth_time"] = in.grant.AuthTime.Unix()
 		claims["at_hash"] = token.HalfHash(snap.Signer.Algorithm(), at)

@@ -22,14 +22,23 @@ func ClientIP(ctx context.Context) string {
 	return ip
 }
 
-// grantLogKeys are Logto's audit log keys of the grants.
-var grantLogKeys = map[string]string{
-	"client_credentials": "ExchangeTokenBy.ClientCredentials",
-	"authorization_code": "ExchangeTokenBy.AuthorizationCode",
-	"refresh_token":      "ExchangeTokenBy.RefreshToken",
-	"password":           "ExchangeTokenBy.Password",
-	"urn:ietf:params:oauth:grant-type:token-exchange": "ExchangeTokenBy.TokenExchange",
-}
+// grantLogKeys are Logto's audit log keys of the grants the token endpoint
+// knows: "ExchangeTokenBy." and the grant type in Pascal case
+// (client_credentials: ExchangeTokenBy.ClientCredentials).
+var grantLogKeys = func() map[string]string {
+	keys := map[string]string{}
+	for _, gt := range oidc.GrantTypes() {
+		var b strings.Builder
+		b.WriteString("ExchangeTokenBy.")
+		for word := range strings.SplitSeq(gt, "_") {
+			if word != "" {
+				b.WriteString(strings.ToUpper(word[:1]) + word[1:])
+			}
+		}
+		keys[gt] = b.String()
+	}
+	return keys
+}()
 
 // tokenObserver counts every token request and writes it to the audit log.
 // Successful requests alike in client, user, resource, scopes and address

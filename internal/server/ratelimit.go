@@ -1,21 +1,18 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/monban/monban/internal/metrics"
+	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/token"
 )
@@ -55,6 +52,9 @@ type limiter struct {
 	// token verifies, "" for any other; nil: every request is limited per
 	// address.
 	mgmtCaller func(r *http.Request) (*http.Request, string)
+	// isTokenPath reports whether a path is a token endpoint's
+	// (oidc.Provider.IsTokenPath); nil: none is.
+	isTokenPath func(path string) bool
 }
 
 func newLimiter(limits RateLimits, redisURL string, logger *slog.Logger) (*limiter, func() float64, func() map[string]uint64, error) {
@@ -113,7 +113,8 @@ func tooMany(w http.ResponseWriter, d ratelimit.Decision, oauth bool) {
 }
 
 // tokenEndpoint limits token requests by claimed client and by address, and
-// charges a failed client authentication FailedAuthCost more.
+// charges a failed client authentication FailedAuthCost more. The request's
+// parameters are read here, once, and handed on to the token endpoint.
 func (l *limiter) tokenEndpoint(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
@@ -122,7 +123,10 @@ func (l *limiter) tokenEndpoint(next http.Handler) http.Handler {
 			tooMany(w, d, true)
 			return
 		}
-		client := claimedClient(r)
+		// inner carries the parameters, read once, to the token endpoint;
+		// the metrics read the route the mux matched from the outer request.
+		inner, client := oidc.ReadTokenRequest(w, r)
+		defer func() { r.Pattern = inner.Pattern }()
 		if client != "" {
 			if d := l.take.Take(ctx, l.limits.TokenClient, client, 1); !d.Allowed {
 				tooMany(w, d, true)
@@ -130,7 +134,7 @@ func (l *limiter) tokenEndpoint(next http.Handler) http.Handler {
 			}
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(sw, inner)
 		if sw.status == http.StatusUnauthorized {
 			// Charged even when the buckets are short of it, into debt:
 			// a penalty taken only from full buckets would leave a
@@ -162,7 +166,7 @@ func (l *limiter) routes(next http.Handler) http.Handler {
 	mgmt := l.management(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
-		case r.Method == http.MethodPost && (r.URL.Path == "/oidc/token" || r.URL.Path == "/oauth/token"):
+		case r.Method == http.MethodPost && l.isTokenPath != nil && l.isTokenPath(r.URL.Path):
 			token.ServeHTTP(w, r)
 		case len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/":
 			mgmt.ServeHTTP(w, r)
@@ -191,53 +195,6 @@ func (l *limiter) management(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// claimedClient returns the client id a token request names (Basic
-// credentials or the client_id parameter), without checking it. The body is
-// read and put back for the handler; it is already bounded by the
-// middleware.
-func claimedClient(r *http.Request) string {
-	if user, _, ok := r.BasicAuth(); ok {
-		if id, err := url.QueryUnescape(user); err == nil {
-			return id
-		}
-		return user
-	}
-	if r.Body == nil {
-		return ""
-	}
-	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), errReader{err}))
-	if err != nil {
-		return ""
-	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		if v, err := url.ParseQuery(string(body)); err == nil {
-			return v.Get("client_id")
-		}
-	case "application/json":
-		var v struct {
-			ClientID string `json:"client_id"`
-		}
-		if json.Unmarshal(body, &v) == nil {
-			return v.ClientID
-		}
-	}
-	return ""
-}
-
-// errReader hands a read error (a body over the size limit, say) on to the
-// handler after the bytes that were read.
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) {
-	if e.err != nil {
-		return 0, e.err
-	}
-	return 0, io.EOF
 }
 
 // managementCaller returns the Management API limit's caller of a request:

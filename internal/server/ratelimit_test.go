@@ -13,15 +13,20 @@ import (
 	"github.com/monban/monban/internal/server"
 )
 
-func TestRateLimits(t *testing.T) {
+// startLimited starts a test server with limits.
+func startLimited(t *testing.T, limits server.RateLimits) *testServer {
+	t.Helper()
 	ts := startServer(t)
-	ts.restartWith(func(cfg *server.Config) {
-		cfg.RateLimits = &server.RateLimits{
-			TokenClient:    ratelimit.Rule{Rate: 0.01, Burst: 3},
-			TokenIP:        ratelimit.Rule{Rate: 0.01, Burst: 30},
-			FailedAuthCost: 10,
-			Management:     ratelimit.Rule{Rate: 0.01, Burst: 5},
-		}
+	ts.restartWith(func(cfg *server.Config) { cfg.RateLimits = &limits })
+	return ts
+}
+
+func TestRateLimits(t *testing.T) {
+	ts := startLimited(t, server.RateLimits{
+		TokenClient:    ratelimit.Rule{Rate: 0.01, Burst: 3},
+		TokenIP:        ratelimit.Rule{Rate: 0.01, Burst: 30},
+		FailedAuthCost: 10,
+		Management:     ratelimit.Rule{Rate: 0.01, Burst: 5},
 	})
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}, "scope": {"all"}}
 	var mt string
@@ -82,14 +87,11 @@ func TestRateLimits(t *testing.T) {
 // short of it: the guesser is refused sooner, and the right secret waits
 // until the debt has refilled.
 func TestFailedAuthPenaltyIntoDebt(t *testing.T) {
-	ts := startServer(t)
-	ts.restartWith(func(cfg *server.Config) {
-		cfg.RateLimits = &server.RateLimits{
-			// 100 s a token: nothing refills during the test.
-			TokenClient:    ratelimit.Rule{Rate: 0.01, Burst: 25},
-			TokenIP:        ratelimit.Rule{Rate: 0.01, Burst: 1000},
-			FailedAuthCost: 10,
-		}
+	ts := startLimited(t, server.RateLimits{
+		// 100 s a token: nothing refills during the test.
+		TokenClient:    ratelimit.Rule{Rate: 0.01, Burst: 25},
+		TokenIP:        ratelimit.Rule{Rate: 0.01, Burst: 1000},
+		FailedAuthCost: 10,
 	})
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}}
 	var statuses []int
@@ -182,12 +184,9 @@ func TestRateLimitsSharedThroughRedis(t *testing.T) {
 // token of the same caller shares the caller's bucket, and a valid caller
 // is not refused for what others sent from its address.
 func TestManagementRateLimitKeyedOnVerifiedCaller(t *testing.T) {
-	ts := startServer(t)
-	ts.restartWith(func(cfg *server.Config) {
-		limits := server.DefaultRateLimits
-		limits.Management = ratelimit.Rule{Rate: 0.01, Burst: 5}
-		cfg.RateLimits = &limits
-	})
+	limits := server.DefaultRateLimits
+	limits.Management = ratelimit.Rule{Rate: 0.01, Burst: 5}
+	ts := startLimited(t, limits)
 	first := ts.managementToken()
 	parts := strings.Split(first, ".")
 	statuses := map[int]int{}

@@ -279,7 +279,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		return max + token.Leeway
 	}
 
-	s.metrics = metrics.New()
+	s.metrics = metrics.New(oidc.GrantTypes()...)
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
 	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
 	if len(cache.Load().Customizers) > 0 {
@@ -307,12 +307,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
-	oidc.New(oidc.Config{
+	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		Observer:   tokenObserver(s.metrics, s.audit),
 		Customizer: hooks.New(s.scripts, cache, s.audit, cfg.Logger),
 		Users:      s.users.oidc,
-	}).Register(mux)
+	})
+	provider.Register(mux)
+	lim.isTokenPath = provider.IsTokenPath
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,

@@ -22,7 +22,7 @@ type Access struct {
 	IssuedAt time.Time
 	TTL      time.Duration
 	// Extra claims (from a custom claims script). One named like a
-	// registered claim above, in any letter case, is dropped.
+	// reserved claim (see Reserved), in any letter case, is dropped.
 	Extra map[string]any
 }
 
@@ -66,31 +66,8 @@ func MintAccess(s *Signer, a Access, jti string) (string, time.Time, error) {
 	return tok, exp, err
 }
 
-// registeredAccess holds the JSON names of accessPayload's claims: a claim of
-// Extra with one of these names is dropped, scope included when p has none.
-var registeredAccess = map[string]bool{
-	"jti": true, "sub": true, "iat": true, "exp": true, "scope": true, "client_id": true, "iss": true, "aud": true,
-}
-
-// registered reports whether name is one of accessPayload's claims in any
-// letter case. Claim names are case-sensitive (RFC 7519 §4), but verifiers
-// built on encoding/json (protect was one) read "Scope" or "AUD" as scope or
-// aud, and the last one wins; so an extra claim must not be one of these in
-// another case either.
-func registered(name string) bool {
-	if registeredAccess[name] {
-		return true
-	}
-	for r := range registeredAccess {
-		if strings.EqualFold(name, r) {
-			return true
-		}
-	}
-	return false
-}
-
-// mergeClaims encodes p followed by the claims of extra that p does not
-// register (in any letter case), in key order.
+// mergeClaims encodes p followed by the claims of extra that are not
+// reserved (in any letter case), in key order.
 func mergeClaims(extra map[string]any, p accessPayload) ([]byte, error) {
 	base, err := json.Marshal(p)
 	if err != nil {
@@ -98,7 +75,7 @@ func mergeClaims(extra map[string]any, p accessPayload) ([]byte, error) {
 	}
 	names := make([]string, 0, len(extra))
 	for k := range extra {
-		if !registered(k) {
+		if !reservedFold(k) {
 			names = append(names, k)
 		}
 	}

@@ -1,0 +1,62 @@
+package oidc
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"testing"
+)
+
+// The grant types are listed once: the token endpoint, discovery and the
+// exported list agree, and the end-user grants need Config.Users.
+func TestGrantRegistry(t *testing.T) {
+	all := []string{"authorization_code", "refresh_token", "client_credentials", "password"}
+	if got := GrantTypes(); !slices.Equal(got, all) {
+		t.Fatalf("GrantTypes() = %v, want %v", got, all)
+	}
+	if got := offeredGrantTypes(false); !slices.Equal(got, []string{"client_credentials"}) {
+		t.Errorf("without users: %v", got)
+	}
+	with := &Provider{u: &users{}}
+	without := &Provider{}
+	for _, gt := range all {
+		g := with.grant(gt)
+		if g == nil || g.Type() != gt {
+			t.Errorf("grant(%q) = %v", gt, g)
+			continue
+		}
+		if (without.grant(gt) == nil) != g.EndUser() {
+			t.Errorf("%s offered without users: %v", gt, without.grant(gt))
+		}
+	}
+	for _, gt := range []string{"", "urn:ietf:params:oauth:grant-type:token-exchange", "implicit", "CLIENT_CREDENTIALS"} {
+		if g := with.grant(gt); g != nil {
+			t.Errorf("grant(%q) = %v", gt, g)
+		}
+	}
+	var doc map[string]any
+	f := LogtoProfile("https://id.test/oidc")
+	must(t, json.Unmarshal(buildDiscovery(&f, true), &doc))
+	var listed []string
+	for _, v := range doc["grant_types_supported"].([]any) {
+		listed = append(listed, v.(string))
+	}
+	if !slices.Equal(listed, all) {
+		t.Errorf("discovery lists %v", listed)
+	}
+}
+
+// A grant type the registry does not hold is unsupported_grant_type; no
+// grant_type at all is invalid_request.
+func TestUnknownGrantType(t *testing.T) {
+	_, base := m2mProvider(t)
+	for _, gt := range []string{"urn:ietf:params:oauth:grant-type:token-exchange", "implicit"} {
+		res, m := postForm(t, base+"/oidc/token", url.Values{"grant_type": {gt}})
+		if res.StatusCode != 400 || m["error"] != "unsupported_grant_type" {
+			t.Errorf("%s: %d %v", gt, res.StatusCode, m)
+		}
+	}
+	if res, m := postForm(t, base+"/oidc/token", url.Values{}); res.StatusCode != 400 || m["error"] != "invalid_request" {
+		t.Errorf("no grant_type: %d %v", res.StatusCode, m)
+	}
+}

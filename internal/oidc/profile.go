@@ -1,0 +1,116 @@
+package oidc
+
+import (
+	"context"
+	"net/http"
+)
+
+// Profile is the face an issuer shows its clients: its issuer identifier,
+// where each endpoint is mounted and advertised, and the shape of its error
+// bodies. The protocol core (grants, tokens, sessions) is the same for
+// every profile, so a second issuer mounts the same core with another
+// Profile (see Provider.Mount). LogtoProfile is the default.
+type Profile struct {
+	// Issuer is the iss of the tokens issued through this face, and the
+	// discovery document's issuer.
+	Issuer string
+
+	// The endpoints. An Endpoint without paths is not mounted; one without
+	// a URL is not advertised.
+	Discovery     Endpoint // the OIDC Discovery / RFC 8414 document
+	JWKS          Endpoint
+	Token         Endpoint
+	Authorization Endpoint // with Config.Users only, as are the rest
+	Userinfo      Endpoint
+	Revocation    Endpoint
+	Introspection Endpoint
+	EndSession    Endpoint
+	// EndSessionConfirm is where the sign-out page posts the user's
+	// confirmation, relative to the public endpoint (UsersConfig.Endpoint).
+	EndSessionConfirm Endpoint
+
+	// ErrorBody returns the JSON body of an error response. Nil: the RFC
+	// 6749 §5.2 fields only.
+	ErrorBody func(e *Error) any
+}
+
+// Endpoint is where one protocol endpoint lives.
+type Endpoint struct {
+	// URL is the endpoint's address in the discovery document.
+	URL string
+	// Paths are where it is mounted on the mux: the first is its own, the
+	// rest aliases (Auth0's /oauth/token for Logto's /oidc/token, say).
+	Paths []string
+}
+
+// path is where e is mounted first, "" if nowhere.
+func (e Endpoint) path() string {
+	if len(e.Paths) == 0 {
+		return ""
+	}
+	return e.Paths[0]
+}
+
+// LogtoProfile is Logto's face for issuer ({endpoint}/oidc): every endpoint
+// under /oidc, with the aliases Auth0 clients use (/oauth/token,
+// /.well-known/jwks.json, /userinfo), and error bodies that carry Logto's
+// "code" and "message" besides the RFC fields.
+func LogtoProfile(issuer string) Profile {
+	return Profile{
+		Issuer:            issuer,
+		Discovery:         Endpoint{URL: issuer + "/.well-known/openid-configuration", Paths: []string{"/oidc/.well-known/openid-configuration", "/.well-known/oauth-authorization-server/oidc"}},
+		JWKS:              Endpoint{URL: issuer + "/jwks", Paths: []string{"/oidc/jwks", "/.well-known/jwks.json"}},
+		Token:             Endpoint{URL: issuer + "/token", Paths: []string{"/oidc/token", "/oauth/token"}},
+		Authorization:     Endpoint{URL: issuer + "/auth", Paths: []string{"/oidc/auth"}},
+		Userinfo:          Endpoint{URL: issuer + "/me", Paths: []string{"/oidc/me", "/userinfo"}},
+		Revocation:        Endpoint{URL: issuer + "/token/revocation", Paths: []string{"/oidc/token/revocation"}},
+		Introspection:     Endpoint{URL: issuer + "/token/introspection", Paths: []string{"/oidc/token/introspection"}},
+		EndSession:        Endpoint{URL: issuer + "/session/end", Paths: []string{"/oidc/session/end"}},
+		EndSessionConfirm: Endpoint{Paths: []string{"/oidc/session/end/confirm"}},
+		ErrorBody:         logtoErrorBody,
+	}
+}
+
+// logtoErrorBody is an OAuth error with Logto's "code" and "message", so
+// clients written for either read what they expect.
+func logtoErrorBody(e *Error) any {
+	return struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description,omitempty"`
+		Code        string `json:"code"`
+		Message     string `json:"message"`
+	}{e.Code, e.Description, "oidc." + e.Code, e.Description}
+}
+
+// rfcErrorBody is an OAuth error with the RFC 6749 §5.2 fields only.
+func rfcErrorBody(e *Error) any {
+	return struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description,omitempty"`
+	}{e.Code, e.Description}
+}
+
+type profileKey struct{}
+
+// profile returns the face a request came through: the one its handler
+// was mounted for, or the provider's own.
+func (p *Provider) profile(ctx context.Context) *Profile {
+	if f, ok := ctx.Value(profileKey{}).(*Profile); ok {
+		return f
+	}
+	return &p.face
+}
+
+// issuer is the iss of tokens issued (and accepted) on a request.
+func (p *Provider) issuer(ctx context.Context) string { return p.profile(ctx).Issuer }
+
+// mounted serves a handler on behalf of face f: requests reach it with f
+// in their context. The provider's own face needs no marking.
+func (p *Provider) mounted(f *Profile, h http.HandlerFunc) http.HandlerFunc {
+	if f == &p.face {
+		return h
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		h(w, r.WithContext(context.WithValue(r.Context(), profileKey{}, f)))
+	}
+}
