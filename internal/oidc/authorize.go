@@ -86,7 +86,7 @@ func (p *Provider) redirectTo(w http.ResponseWriter, r *http.Request, req *authR
 	if req.state != "" {
 		q.Set("state", req.state)
 	}
-	q.Set("iss", p.cfg.Issuer)
+	q.Set("iss", p.issuer(r.Context()))
 	u.RawQuery = q.Encode()
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
