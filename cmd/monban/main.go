@@ -99,6 +99,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		limitClient   = fs.String("rate-limit-token-client", env("MONBAN_RATE_LIMIT_TOKEN_CLIENT", ruleString(server.DefaultRateLimits.TokenClient)), "token requests per client id, RATE:BURST per second; 0 disables (MONBAN_RATE_LIMIT_TOKEN_CLIENT)")
 		limitIP       = fs.String("rate-limit-token-ip", env("MONBAN_RATE_LIMIT_TOKEN_IP", ruleString(server.DefaultRateLimits.TokenIP)), "token requests per client address, RATE:BURST (MONBAN_RATE_LIMIT_TOKEN_IP)")
 		limitMgmt     = fs.String("rate-limit-management", env("MONBAN_RATE_LIMIT_MANAGEMENT", ruleString(server.DefaultRateLimits.Management)), "Management API requests per caller, RATE:BURST (MONBAN_RATE_LIMIT_MANAGEMENT)")
+		limitSignIn   = fs.String("rate-limit-sign-in", env("MONBAN_RATE_LIMIT_SIGN_IN", ruleString(server.DefaultRateLimits.SignIn)), "Authorization requests and sign-in pages per client address, RATE:BURST (MONBAN_RATE_LIMIT_SIGN_IN)")
 		failedCost    = fs.Int("rate-limit-failed-auth-cost", server.DefaultRateLimits.FailedAuthCost, "what a failed client authentication costs, in requests (MONBAN_RATE_LIMIT_FAILED_AUTH_COST)")
 		retention     = retentionFlag(fs, "audit-retention", def.AuditRetention, "how long audit logs are kept, or forever; 0 keeps none past the hourly prune (MONBAN_AUDIT_RETENTION)")
 		sessionTTL    = durationFlag(fs, "session-ttl", def.Users.SessionTTL, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
@@ -151,7 +152,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		name string
 		v    string
 		rule *ratelimit.Rule
-	}{{"rate-limit-token-client", *limitClient, &limits.TokenClient}, {"rate-limit-token-ip", *limitIP, &limits.TokenIP}, {"rate-limit-management", *limitMgmt, &limits.Management}} {
+	}{{"rate-limit-token-client", *limitClient, &limits.TokenClient}, {"rate-limit-token-ip", *limitIP, &limits.TokenIP}, {"rate-limit-management", *limitMgmt, &limits.Management}, {"rate-limit-sign-in", *limitSignIn, &limits.SignIn}} {
 		if *l.rule, err = parseRule(l.v); err != nil {
 			fmt.Fprintf(stderr, "monban serve: -%s: %v\n", l.name, err)
 			return nil, 2

@@ -61,6 +61,10 @@ type Provider struct {
 	u    *users  // nil without Config.Users
 	// tokenPaths are the paths of every mounted token endpoint.
 	tokenPaths map[string]bool
+	// signInPaths are the paths that may start or advance a stored sign-in
+	// interaction: every mounted authorization endpoint and the sign-in
+	// page.
+	signInPaths map[string]bool
 }
 
 // New returns a Provider.
@@ -71,7 +75,7 @@ func New(cfg Config) *Provider {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	p := &Provider{cfg: cfg, tokenPaths: map[string]bool{}}
+	p := &Provider{cfg: cfg, tokenPaths: map[string]bool{}, signInPaths: map[string]bool{}}
 	if cfg.Profile != nil {
 		p.face = *cfg.Profile
 		p.cfg.Issuer = p.face.Issuer
@@ -91,6 +95,7 @@ func (p *Provider) Register(mux *http.ServeMux) {
 		mux.HandleFunc("GET /sign-in", p.serveSignInPage)
 		mux.HandleFunc("POST /sign-in", p.serveSignIn)
 		mux.HandleFunc("/sign-in", p.methodNotAllowed("GET, POST"))
+		p.signInPaths["/sign-in"] = true
 	}
 }
 
@@ -105,6 +110,11 @@ func (p *Provider) Mount(mux *http.ServeMux, f Profile) {
 // IsTokenPath reports whether a token endpoint is mounted at path (for the
 // rate limits in front of it).
 func (p *Provider) IsTokenPath(path string) bool { return p.tokenPaths[path] }
+
+// IsSignInPath reports whether a request to path may store a sign-in
+// interaction (an authorization endpoint, the sign-in page), for the
+// per-address limit in front of them.
+func (p *Provider) IsSignInPath(path string) bool { return p.signInPaths[path] }
 
 // mount mounts the endpoints of face f.
 func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
@@ -134,6 +144,9 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 	}
 	handle("GET, POST", f.Authorization, p.serveAuthorize)
 	refuse("GET, POST", f.Authorization)
+	for _, path := range f.Authorization.Paths {
+		p.signInPaths[path] = true
+	}
 	handle("GET, POST", f.Userinfo, p.serveUserinfo)
 	handle("OPTIONS", f.Userinfo, p.servePreflight)
 	refuse("GET, POST", f.Userinfo)

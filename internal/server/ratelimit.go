@@ -32,6 +32,9 @@ type RateLimits struct {
 	// token's subject and client, and per address for requests without a
 	// valid Management API token.
 	Management ratelimit.Rule
+	// SignIn limits, per client address, the requests that may store a
+	// sign-in interaction: authorization requests and the sign-in page.
+	SignIn ratelimit.Rule
 }
 
 // DefaultRateLimits are generous for real clients (which cache their
@@ -41,6 +44,7 @@ var DefaultRateLimits = RateLimits{
 	TokenIP:        ratelimit.Rule{Rate: 200, Burst: 400},
 	FailedAuthCost: 10,
 	Management:     ratelimit.Rule{Rate: 50, Burst: 100},
+	SignIn:         ratelimit.Rule{Rate: 20, Burst: 200},
 }
 
 // limiter applies RateLimits in front of the handlers.
@@ -55,10 +59,12 @@ type limiter struct {
 	// isTokenPath reports whether a path is a token endpoint's
 	// (oidc.Provider.IsTokenPath); nil: none is.
 	isTokenPath func(path string) bool
+	// isSignInPath reports whether a path may store a sign-in interaction.
+	isSignInPath func(path string) bool
 }
 
 func newLimiter(limits RateLimits, redisURL string, logger *slog.Logger) (*limiter, func() float64, func() map[string]uint64, error) {
-	limits.TokenClient.Name, limits.TokenIP.Name, limits.Management.Name = "token_client", "token_ip", "management"
+	limits.TokenClient.Name, limits.TokenIP.Name, limits.Management.Name, limits.SignIn.Name = "token_client", "token_ip", "management", "sign_in"
 	if limits.FailedAuthCost < 1 {
 		limits.FailedAuthCost = 1
 	}
@@ -164,8 +170,11 @@ func addrKey(ctx context.Context) string {
 func (l *limiter) routes(next http.Handler) http.Handler {
 	token := l.tokenEndpoint(next)
 	mgmt := l.management(next)
+	signIn := l.signIn(next)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
+		case (r.Method == http.MethodGet || r.Method == http.MethodPost) && l.isSignInPath != nil && l.isSignInPath(r.URL.Path):
+			signIn.ServeHTTP(w, r)
 		case r.Method == http.MethodPost && l.isTokenPath != nil && l.isTokenPath(r.URL.Path):
 			token.ServeHTTP(w, r)
 		case len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/":
@@ -173,6 +182,18 @@ func (l *limiter) routes(next http.Handler) http.Handler {
 		default:
 			next.ServeHTTP(w, r)
 		}
+	})
+}
+
+// signIn limits, per address, the requests that may store a sign-in
+// interaction, so that no one client fills the database with them.
+func (l *limiter) signIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d := l.take.Take(r.Context(), l.limits.SignIn, "ip:"+addrKey(r.Context()), 1); !d.Allowed {
+			tooMany(w, d, true)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -222,3 +222,26 @@ func TestManagementRateLimitKeyedOnVerifiedCaller(t *testing.T) {
 		t.Errorf("no token, from the spent address: %d, want 429", r.Status)
 	}
 }
+
+// Authorization requests and the sign-in page may each store a sign-in
+// interaction, so they share one limit per address; other pages do not
+// count against it.
+func TestSignInRateLimit(t *testing.T) {
+	ts := startLimited(t, server.RateLimits{SignIn: ratelimit.Rule{Rate: 0.01, Burst: 3}})
+	for i, path := range []string{"/oidc/auth?client_id=x", "/sign-in?interaction=x", "/oidc/auth"} {
+		if r := ts.do("GET", path, nil, nil); r.Status == 429 {
+			t.Fatalf("request %d (%s) limited", i, path)
+		}
+	}
+	for _, c := range []struct{ method, path string }{{"GET", "/oidc/auth"}, {"POST", "/oidc/auth"}, {"POST", "/sign-in"}} {
+		r := ts.do(c.method, c.path, http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(""))
+		if r.Status != 429 || r.json(t)["error"] != "too_many_requests" || r.Header.Get("Retry-After") == "" {
+			t.Errorf("%s %s past the burst: %d %s", c.method, c.path, r.Status, r.Body)
+		}
+	}
+	for _, path := range []string{"/oidc/.well-known/openid-configuration", "/oidc/jwks"} {
+		if r := ts.do("GET", path, nil, nil); r.Status != 200 {
+			t.Errorf("GET %s: %d", path, r.Status)
+		}
+	}
+}

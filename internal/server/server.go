@@ -314,7 +314,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Users:      s.users.oidc,
 	})
 	provider.Register(mux)
-	lim.isTokenPath = provider.IsTokenPath
+	lim.isTokenPath, lim.isSignInPath = provider.IsTokenPath, provider.IsSignInPath
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
