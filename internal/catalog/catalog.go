@@ -42,6 +42,10 @@ type Snapshot struct {
 	Customizers map[string]*store.JWTCustomizer
 	LoadedAt    time.Time
 	Users       *UserIndex // resources by id, and origins for CORS
+	// KeyRetention is how long a retired signing key stays published: the
+	// longest access token lifetime of any resource plus the verifiers'
+	// leeway (see KeyRetention).
+	KeyRetention time.Duration
 	// holders are the users holding each protected privilege (see
 	// Cache.Protect and Standing).
 	holders map[Privilege]map[string]bool
@@ -155,17 +159,19 @@ func (c *Cache) Refresh(ctx context.Context, interval time.Duration) {
 	})
 }
 
-// MaxAccessTokenTTL returns the longest access token lifetime of any resource
-// (at least the default), which bounds how long a retired key must stay
-// published.
-func MaxAccessTokenTTL(resources []store.Resource) time.Duration {
+// KeyRetention is the key lifecycle's one retention rule: a retired
+// signing key stays published for the longest access token lifetime of any
+// resource (at least the default hour) plus the verifiers' leeway, so that
+// no unexpired token outlives its key. The catalog leaves older retired keys
+// out of the key set, and the key manager deletes them at its next rotation.
+func KeyRetention(resources []store.Resource) time.Duration {
 	max := 3600
 	for _, r := range resources {
 		if r.AccessTokenTTL > max {
 			max = r.AccessTokenTTL
 		}
 	}
-	return time.Duration(max) * time.Second
+	return time.Duration(max)*time.Second + token.Leeway
 }
 
 // Build makes a snapshot from a catalog read at now; next keys created
@@ -198,8 +204,8 @@ func Build(cat *store.Catalog, now time.Time, publishDelay time.Duration) (*Snap
 			s.Default = r
 		}
 	}
-	dropBefore := now.Add(-MaxAccessTokenTTL(cat.Resources) - token.Leeway)
-	set, err := keys.NewSet(cat.SigningKeys, dropBefore, now.Add(-publishDelay))
+	s.KeyRetention = KeyRetention(cat.Resources)
+	set, err := keys.NewSet(cat.SigningKeys, now.Add(-s.KeyRetention), now.Add(-publishDelay))
 	if err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}

@@ -200,14 +200,14 @@ func TestOrigin(t *testing.T) {
 // A retired key stays published for the longest access token lifetime of
 // any resource (at least an hour) plus the verifiers' leeway.
 func TestRetiredKeyRetention(t *testing.T) {
-	if got := MaxAccessTokenTTL(nil); got != time.Hour {
-		t.Fatalf("MaxAccessTokenTTL(none) = %v", got)
+	if got := KeyRetention(nil); got != time.Hour+token.Leeway {
+		t.Fatalf("KeyRetention(none) = %v", got)
 	}
 	res := []store.Resource{{AccessTokenTTL: 60}, {AccessTokenTTL: 7200}, {AccessTokenTTL: 3600}}
-	if got := MaxAccessTokenTTL(res); got != 2*time.Hour {
-		t.Fatalf("MaxAccessTokenTTL = %v", got)
-	}
 	keep := 2*time.Hour + token.Leeway
+	if got := KeyRetention(res); got != keep {
+		t.Fatalf("KeyRetention = %v", got)
+	}
 	cur := genKey(t, keys.ES256, store.KeyCurrent, origin.Add(-3*time.Hour))
 	prev := genKey(t, keys.ES256, store.KeyPrevious, origin.Add(-4*time.Hour))
 	for _, tc := range []struct {
@@ -221,6 +221,9 @@ func TestRetiredKeyRetention(t *testing.T) {
 		snap, err := Build(&store.Catalog{Resources: res, SigningKeys: []store.SigningKey{cur, prev}}, origin, 0)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if snap.KeyRetention != keep {
+			t.Errorf("snapshot's key retention %v, want %v", snap.KeyRetention, keep)
 		}
 		if _, ok := snap.Keys.Lookup(prev.ID); ok != tc.kept {
 			t.Errorf("key retired %v before now: published %v, want %v", origin.Sub(tc.retired), ok, tc.kept)

@@ -268,16 +268,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	km.Reload = s.changed
-	km.Retention = func() time.Duration {
-		snap := cache.Load()
-		max := 3600 * time.Second
-		for _, r := range snap.ByIndicator {
-			if ttl := time.Duration(r.AccessTokenTTL) * time.Second; ttl > max {
-				max = ttl
-			}
-		}
-		return max + token.Leeway
-	}
+	km.Retention = func() time.Duration { return cache.Load().KeyRetention }
 
 	s.metrics = metrics.New(oidc.GrantTypes()...)
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
