@@ -2,6 +2,7 @@ package hooks
 
 import (
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/logto"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/store"
 )
@@ -64,28 +65,15 @@ func accessTokenInput(in oidc.AccessTokenInput, snap *catalog.Snapshot) (tok, sc
 	return tok, scriptCtx
 }
 
-// UserContext is Logto's context.user for custom claims scripts.
+// UserContext is Logto's context.user for custom claims scripts: the user
+// in Logto's shape, then what only scripts see.
 type UserContext struct {
-	ID                     string            `json:"id"`
-	Username               *string           `json:"username"`
-	PrimaryEmail           *string           `json:"primaryEmail"`
-	PrimaryPhone           *string           `json:"primaryPhone"`
-	Name                   *string           `json:"name"`
-	Avatar                 *string           `json:"avatar"`
-	CustomData             map[string]any    `json:"customData"`
-	Identities             map[string]any    `json:"identities"`
-	Profile                store.UserProfile `json:"profile"`
-	ApplicationID          *string           `json:"applicationId"`
-	IsSuspended            bool              `json:"isSuspended"`
-	HasPassword            bool              `json:"hasPassword"`
-	LastSignInAt           *int64            `json:"lastSignInAt"`
-	CreatedAt              int64             `json:"createdAt"`
-	UpdatedAt              int64             `json:"updatedAt"`
-	SSOIdentities          []any             `json:"ssoIdentities"`
-	MFAVerificationFactors []string          `json:"mfaVerificationFactors"`
-	Roles                  []UserRole        `json:"roles"`
-	Organizations          []any             `json:"organizations"`
-	OrganizationRoles      []any             `json:"organizationRoles"`
+	logto.User
+	SSOIdentities          []any      `json:"ssoIdentities"`
+	MFAVerificationFactors []string   `json:"mfaVerificationFactors"`
+	Roles                  []UserRole `json:"roles"`
+	Organizations          []any      `json:"organizations"`
+	OrganizationRoles      []any      `json:"organizationRoles"`
 }
 
 // UserRole is one of the user's roles with the permissions it grants.
@@ -134,30 +122,13 @@ type VerificationIdentifier struct {
 	Value string `json:"value"`
 }
 
-func strPtr(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 // userContext builds context.user from the user, their roles and the
 // catalog's permissions.
 func userContext(u *store.User, roles []store.Role, snap *catalog.Snapshot) UserContext {
 	uc := UserContext{
-		ID: u.ID, Username: strPtr(u.Username), PrimaryEmail: strPtr(u.PrimaryEmail), PrimaryPhone: strPtr(u.PrimaryPhone),
-		Name: strPtr(u.Name), Avatar: strPtr(u.Avatar), CustomData: u.CustomData, Identities: map[string]any{},
-		Profile: u.Profile, IsSuspended: u.IsSuspended, HasPassword: u.PasswordHash != "",
-		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+		User:          logto.UserOf(u),
 		SSOIdentities: []any{}, MFAVerificationFactors: []string{}, Roles: []UserRole{},
 		Organizations: []any{}, OrganizationRoles: []any{},
-	}
-	if uc.CustomData == nil {
-		uc.CustomData = map[string]any{}
-	}
-	if !u.LastSignInAt.IsZero() {
-		v := u.LastSignInAt.UnixMilli()
-		uc.LastSignInAt = &v
 	}
 	for _, r := range roles {
 		ur := UserRole{ID: r.ID, Name: r.Name, Description: r.Description, Scopes: []UserScope{}}

@@ -50,8 +50,8 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonWrongPassword:       {http.StatusUnprocessableEntity, "session.invalid_credentials"},
 }
 
-// logto is a directory refusal as Logto answers it.
-func logto(e *directory.Error) *apiError {
+// logtoError is a directory refusal as Logto answers it.
+func logtoError(e *directory.Error) *apiError {
 	st, ok := reasonStatus[e.Reason]
 	if !ok {
 		if st, ok = kindStatus[e.Kind]; !ok {

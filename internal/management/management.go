@@ -304,7 +304,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var dirErr *directory.Error
 	switch {
 	case errors.As(err, &dirErr):
-		a := logto(dirErr)
+		a := logtoError(dirErr)
 		writeError(w, a.status, a.code, a.message)
 	case errors.As(err, &se):
 		httpjson.Write(w, http.StatusBadRequest, map[string]any{

@@ -7,52 +7,12 @@ import (
 
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
+	"github.com/monban/monban/internal/logto"
 	"github.com/monban/monban/internal/store"
 )
 
-// userJSON is Logto's user shape. The password is never returned, only
-// whether there is one.
-type userJSON struct {
-	ID            string            `json:"id"`
-	Username      *string           `json:"username"`
-	PrimaryEmail  *string           `json:"primaryEmail"`
-	PrimaryPhone  *string           `json:"primaryPhone"`
-	Name          *string           `json:"name"`
-	Avatar        *string           `json:"avatar"`
-	CustomData    map[string]any    `json:"customData"`
-	Identities    struct{}          `json:"identities"`
-	Profile       store.UserProfile `json:"profile"`
-	ApplicationID *string           `json:"applicationId"`
-	IsSuspended   bool              `json:"isSuspended"`
-	HasPassword   bool              `json:"hasPassword"`
-	LastSignInAt  *int64            `json:"lastSignInAt"`
-	CreatedAt     int64             `json:"createdAt"`
-	UpdatedAt     int64             `json:"updatedAt"`
-}
-
-func orNull(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-func userOut(u store.User) userJSON {
-	out := userJSON{
-		ID: u.ID, Username: orNull(u.Username), PrimaryEmail: orNull(u.PrimaryEmail), PrimaryPhone: orNull(u.PrimaryPhone),
-		Name: orNull(u.Name), Avatar: orNull(u.Avatar), CustomData: u.CustomData, Profile: u.Profile,
-		IsSuspended: u.IsSuspended, HasPassword: u.PasswordHash != "",
-		CreatedAt: ms(u.CreatedAt), UpdatedAt: ms(u.UpdatedAt),
-	}
-	if out.CustomData == nil {
-		out.CustomData = map[string]any{}
-	}
-	if !u.LastSignInAt.IsZero() {
-		v := ms(u.LastSignInAt)
-		out.LastSignInAt = &v
-	}
-	return out
-}
+// userOut is a user in Logto's shape.
+func userOut(u store.User) logto.User { return logto.UserOf(&u) }
 
 // optString is a string field of a PATCH body: absent, null (clear it) or a
 // value.

@@ -1,0 +1,53 @@
+// Package logto holds Logto's JSON shapes of Monban's domain objects that
+// more than one face answers in: the Management API (internal/management)
+// and the custom JWT claims scripts' context (internal/hooks) describe a
+// user the same way, so the shape is written here once.
+package logto
+
+import "github.com/monban/monban/internal/store"
+
+// User is Logto's user shape. The password is never given, only whether
+// there is one; unset strings are null and times are Unix milliseconds.
+type User struct {
+	ID            string            `json:"id"`
+	Username      *string           `json:"username"`
+	PrimaryEmail  *string           `json:"primaryEmail"`
+	PrimaryPhone  *string           `json:"primaryPhone"`
+	Name          *string           `json:"name"`
+	Avatar        *string           `json:"avatar"`
+	CustomData    map[string]any    `json:"customData"`
+	Identities    map[string]any    `json:"identities"`
+	Profile       store.UserProfile `json:"profile"`
+	ApplicationID *string           `json:"applicationId"`
+	IsSuspended   bool              `json:"isSuspended"`
+	HasPassword   bool              `json:"hasPassword"`
+	LastSignInAt  *int64            `json:"lastSignInAt"`
+	CreatedAt     int64             `json:"createdAt"`
+	UpdatedAt     int64             `json:"updatedAt"`
+}
+
+// UserOf is u in Logto's shape.
+func UserOf(u *store.User) User {
+	out := User{
+		ID: u.ID, Username: OrNull(u.Username), PrimaryEmail: OrNull(u.PrimaryEmail), PrimaryPhone: OrNull(u.PrimaryPhone),
+		Name: OrNull(u.Name), Avatar: OrNull(u.Avatar), CustomData: u.CustomData, Identities: map[string]any{},
+		Profile: u.Profile, IsSuspended: u.IsSuspended, HasPassword: u.PasswordHash != "",
+		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
+	}
+	if out.CustomData == nil {
+		out.CustomData = map[string]any{}
+	}
+	if !u.LastSignInAt.IsZero() {
+		v := u.LastSignInAt.UnixMilli()
+		out.LastSignInAt = &v
+	}
+	return out
+}
+
+// OrNull is s as a nullable string: nil when s is unset ("").
+func OrNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
