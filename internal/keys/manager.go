@@ -3,6 +3,7 @@ package keys
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/monban/monban/internal/clock"
@@ -28,11 +29,18 @@ type Manager struct {
 	// JWKS and refetch only so often (jose: at most every 30 s), so a key
 	// that signed at once could be refused for a while.
 	PublishDelay time.Duration
-	// Background bounds the work RotateKey leaves running.
+	// Background bounds the work RotateKey leaves running; Wait waits for
+	// it to end.
 	Background context.Context
 	// Logger reports what fails in the background.
 	Logger *slog.Logger
+
+	promotions sync.WaitGroup
 }
+
+// Wait waits for the promotions RotateKey left running; they end when
+// Background does.
+func (m *Manager) Wait() { m.promotions.Wait() }
 
 // Ensure creates a current key with the default algorithm if there is none.
 func (m *Manager) Ensure(ctx context.Context) error {
@@ -101,7 +109,7 @@ func (m *Manager) RotateKey(ctx context.Context, algorithm string) error {
 	if err := m.Reload(ctx); err != nil {
 		return err
 	}
-	go m.promoteLater(next)
+	m.promotions.Go(func() { m.promoteLater(next) })
 	return nil
 }
 

@@ -158,6 +158,7 @@ type Server struct {
 	life    context.Context
 	endLife context.CancelFunc
 	catalog *catalog.Cache
+	keys    *keys.Manager    // its promotions end with life; Close waits for them
 	events  *events.Follower // the outbox, followed into the catalog and the revocation list
 	metrics *metrics.Metrics
 	audit   *audit.Writer
@@ -248,6 +249,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	delay := cfg.KeyPublishDelay
 	km := &keys.Manager{Store: st, Clock: cfg.Clock, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
+	s.keys = km
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
 	}
@@ -579,6 +581,9 @@ func (s *Server) Close() error {
 		s.stop()
 	}
 	s.bg.Wait()
+	if s.keys != nil {
+		s.keys.Wait() // promotions end with s.life
+	}
 	if s.catalog != nil {
 		s.catalog.Close()
 	}
