@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/testwait"
 )
 
 // flakyStore is a real store whose first failures writes fail. With
@@ -43,17 +44,6 @@ func (f *flakyStore) InsertLogs(ctx context.Context, entries []store.LogEntry) e
 
 func (f *flakyStore) attempts() int { f.mu.Lock(); defer f.mu.Unlock(); return f.calls }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // keys returns the stored entries' keys, each as often as it is stored.
 func storedKeys(t *testing.T, st store.AuditStore) map[string]int {
 	t.Helper()
@@ -79,7 +69,7 @@ func TestFailedBatchIsRetried(t *testing.T) {
 			for i := range 3 {
 				w.Log(store.LogEntry{Key: fmt.Sprintf("k%d", i), Result: store.ResultSuccess})
 			}
-			waitUntil(t, "the retried batch", func() bool { return w.Written() == 3 })
+			testwait.Until(t, "the retried batch", func() bool { return w.Written() == 3 })
 			if err := w.Close(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -105,7 +95,7 @@ func TestRetriesAreBounded(t *testing.T) {
 	f := &flakyStore{AuditStore: st, failures: 1 << 30}
 	w := NewWriter(f, quiet, Options{FlushInterval: 5 * time.Millisecond, RetryBackoff: time.Millisecond, MaxAttempts: 3})
 	w.Log(store.LogEntry{Key: "k"})
-	waitUntil(t, "the batch to be given up", func() bool { return w.Failed() == 1 })
+	testwait.Until(t, "the batch to be given up", func() bool { return w.Failed() == 1 })
 	if n := f.attempts(); n != 3 {
 		t.Errorf("%d attempts, want 3", n)
 	}
@@ -123,7 +113,7 @@ func TestRetriesAreBounded(t *testing.T) {
 	for i := range 10 {
 		w.Keep(store.LogEntry{Key: fmt.Sprintf("m%d", i)})
 	}
-	waitUntil(t, "the oldest to be lost", func() bool { return w.Failed() == 6 })
+	testwait.Until(t, "the oldest to be lost", func() bool { return w.Failed() == 6 })
 	f.mu.Lock()
 	f.failures = 0
 	f.mu.Unlock()

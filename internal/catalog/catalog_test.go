@@ -14,6 +14,7 @@ import (
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
 	"github.com/monban/monban/internal/store/storetest"
+	"github.com/monban/monban/internal/testwait"
 	"github.com/monban/monban/internal/token"
 )
 
@@ -242,18 +243,6 @@ func openStore(t testing.TB) store.Store {
 	return st
 }
 
-// eventually polls cond; the bound is only there to end a broken run.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // Reload shows the store's changes; a failed reload keeps serving the
 // previous snapshot.
 func TestCacheReload(t *testing.T) {
@@ -338,7 +327,7 @@ func TestCacheActivatesAPendingKey(t *testing.T) {
 		t.Fatalf("%d timers before the delay: the activation ran early", clk.Pending())
 	}
 	clk.Advance(10 * time.Millisecond)
-	eventually(t, "the next key signs", func() bool { return c.Load().Keys.Current.ID == next.ID })
+	testwait.Until(t, "the next key signs", func() bool { return c.Load().Keys.Current.ID == next.ID })
 	if s := c.Load(); s.Signer == nil || len(s.Keys.Pending) != 0 {
 		t.Fatalf("after activation: %d pending", len(s.Keys.Pending))
 	}
@@ -378,7 +367,7 @@ func TestCacheRefresh(t *testing.T) {
 	if err := st.CreateResource(ctx, store.Resource{ID: "r", Name: "R", Indicator: "https://r.example", AccessTokenTTL: 60, CreatedAt: origin}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "a refresh picks up the new resource", func() bool { return c.Load().ByIndicator["https://r.example"] != nil })
+	testwait.Until(t, "a refresh picks up the new resource", func() bool { return c.Load().ByIndicator["https://r.example"] != nil })
 	stop()
 	<-done
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
 	"github.com/monban/monban/internal/store/storetest"
+	"github.com/monban/monban/internal/testwait"
 )
 
 // origin is the fake clock's start, on a whole millisecond (the store keeps
@@ -95,18 +96,6 @@ func (f *fixture) only(t *testing.T, s store.KeyStatus) store.SigningKey {
 		t.Fatalf("%d %s keys in %v", len(found), s, f.statuses(t))
 	}
 	return found[0]
-}
-
-// eventually polls cond; the bound is only there to end a broken run.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("never: %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func TestEnsureCreatesOneCurrentKey(t *testing.T) {
@@ -194,21 +183,21 @@ func TestRotateWithPublishDelay(t *testing.T) {
 	if f.reloads.Load() != 1 {
 		t.Fatalf("%d reloads, want 1: the next key must be published before RotateKey returns", f.reloads.Load())
 	}
-	eventually(t, "the promotion is scheduled", func() bool { return f.clock.Pending() == 1 })
+	testwait.Until(t, "the promotion is scheduled", func() bool { return f.clock.Pending() == 1 })
 	f.clock.Advance(delay - time.Millisecond)
 	time.Sleep(20 * time.Millisecond) // an early promotion would show here
 	if got := f.statuses(t); got[next.ID] != store.KeyNext || got[first.ID] != store.KeyCurrent {
 		t.Fatalf("promoted before the delay: %v", got)
 	}
 	f.clock.Advance(time.Millisecond)
-	eventually(t, "the next key is recorded as current", func() bool {
+	testwait.Until(t, "the next key is recorded as current", func() bool {
 		got := f.statuses(t)
 		return got[next.ID] == store.KeyCurrent && got[first.ID] == store.KeyPrevious
 	})
 	if prev := f.only(t, store.KeyPrevious); !prev.RetiredAt.Equal(origin.Add(delay)) {
 		t.Fatalf("retired at %v, want %v", prev.RetiredAt, origin.Add(delay))
 	}
-	eventually(t, "the promotion is reloaded", func() bool { return f.reloads.Load() == 2 })
+	testwait.Until(t, "the promotion is reloaded", func() bool { return f.reloads.Load() == 2 })
 }
 
 // A next key whose instance stopped before promoting it is recorded as
@@ -290,7 +279,7 @@ func TestPromotionStopsWithTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := f.only(t, store.KeyNext)
-	eventually(t, "the promotion is scheduled", func() bool { return f.clock.Pending() == 1 })
+	testwait.Until(t, "the promotion is scheduled", func() bool { return f.clock.Pending() == 1 })
 	cancel()
 	f.m.Wait() // returns once the promotion has ended
 	if n := f.clock.Pending(); n != 0 {

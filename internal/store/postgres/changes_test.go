@@ -11,18 +11,8 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/testwait"
 )
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // Notices reach the other instance, not the publisher, and the feed comes
 // back by itself after its connection is killed.
@@ -47,12 +37,12 @@ func TestChangeFeed(t *testing.T) {
 	go a.Subscribe(ctx, func(store.Notice) { gotA.Add(1) })
 	go b.Subscribe(ctx, func(store.Notice) { gotB.Add(1) })
 	// Each subscription calls fn once when it starts listening.
-	waitFor(t, "both to listen", func() bool { return gotA.Load() == 1 && gotB.Load() == 1 })
+	testwait.Until(t, "both to listen", func() bool { return gotA.Load() == 1 && gotB.Load() == 1 })
 
 	if err := a.Publish(ctx, store.Notice{Kind: store.ChangeCatalog}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "b to hear a", func() bool { return gotB.Load() == 2 })
+	testwait.Until(t, "b to hear a", func() bool { return gotB.Load() == 2 })
 	time.Sleep(100 * time.Millisecond)
 	if gotA.Load() != 1 {
 		t.Errorf("a heard its own notice")
@@ -63,13 +53,13 @@ func TestChangeFeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Both listeners were killed: each reconnects and catches up once.
-	waitFor(t, "b to reconnect", func() bool { return gotB.Load() >= 3 })
-	waitFor(t, "a to reconnect", func() bool { return gotA.Load() >= 2 })
+	testwait.Until(t, "b to reconnect", func() bool { return gotB.Load() >= 3 })
+	testwait.Until(t, "a to reconnect", func() bool { return gotA.Load() >= 2 })
 	before := gotB.Load()
 	if err := a.Publish(ctx, store.Notice{Kind: store.ChangeCatalog}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "b to hear a after reconnecting", func() bool { return gotB.Load() > before })
+	testwait.Until(t, "b to hear a after reconnecting", func() bool { return gotB.Load() > before })
 }
 
 // A notice says what changed: a revoked token's id and expiry travel with
@@ -95,7 +85,7 @@ func TestChangeFeedNotices(t *testing.T) {
 		defer close(done)
 		b.Subscribe(ctx, func(n store.Notice) { mu.Lock(); got = append(got, n); mu.Unlock() })
 	}()
-	waitFor(t, "b to listen", func() bool { return len(heard()) == 1 })
+	testwait.Until(t, "b to listen", func() bool { return len(heard()) == 1 })
 	if n := heard()[0]; n.Kind != store.ChangeAll {
 		t.Fatalf("first notice %+v, want ChangeAll", n)
 	}
@@ -137,7 +127,7 @@ func TestChangeFeedNotices(t *testing.T) {
 		{Kind: store.ChangeRevocations},
 		{Kind: store.ChangeCatalog},
 	}
-	waitFor(t, "every notice", func() bool { return len(heard()) >= len(want) })
+	testwait.Until(t, "every notice", func() bool { return len(heard()) >= len(want) })
 	cancel()
 	<-done
 	list := heard()
