@@ -199,3 +199,19 @@ func TestHalfHash(t *testing.T) {
 		t.Error("Signer.Algorithm")
 	}
 }
+
+// Claims beyond the registered and Monban's own are handed on in Extra;
+// a token without any has none (nil, not an empty map).
+func TestVerifyExtraClaims(t *testing.T) {
+	set := newSet(t, keys.ES256)
+	v := &KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return set }}
+	exp := time.Now().Add(time.Hour).Unix()
+	c, err := v.Verify(signed(t, set, TypeAccessToken, map[string]any{"iss": issuer, "exp": exp, "sub": "s"}))
+	if err != nil || c.Extra != nil {
+		t.Fatalf("no extra claims: Extra %v, %v", c.Extra, err)
+	}
+	c, err = v.Verify(signed(t, set, TypeAccessToken, map[string]any{"iss": issuer, "exp": exp, "tier": "gold"}))
+	if err != nil || len(c.Extra) != 1 || c.Extra["tier"] != "gold" {
+		t.Fatalf("one extra claim: Extra %v, %v", c.Extra, err)
+	}
+}
