@@ -542,7 +542,13 @@ func (s *Server) Serve(ctx context.Context) error {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", s.metrics.Handler())
 		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-		go func() { _ = metricsSrv.Serve(mln) }()
+		go func() {
+			// The metrics endpoint failing does not stop the server, but
+			// it is said: a scraper would otherwise see only silence.
+			if err := metricsSrv.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.cfg.Logger.Error("the metrics endpoint stopped", "addr", s.cfg.MetricsAddr, "err", err)
+			}
+		}()
 	}
 	select {
 	case err := <-errc:
