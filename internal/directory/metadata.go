@@ -18,6 +18,9 @@ const (
 	// DefaultRefreshTokenTTLDays is a new application's refresh token
 	// lifetime, and what a stored 0 means.
 	DefaultRefreshTokenTTLDays = 14
+	// maxTTLSeconds bounds idTokenTtl and refreshTokenTtl (90 days, the
+	// longest refreshTokenTtlInDays).
+	maxTTLSeconds = maxRefreshTTLDays * 24 * 60 * 60
 )
 
 // Metadata is the client metadata a change to an application may give:
@@ -29,6 +32,15 @@ type Metadata struct {
 	RotateRefreshToken     *bool
 	RefreshTokenTTLDays    *int
 	AllowPasswordGrant     *bool
+
+	// Logto's metadata that is kept and returned, not acted upon yet.
+	BackchannelLogoutURI             *string
+	BackchannelLogoutSessionRequired *bool
+	LogoURI                          *string
+	IDTokenTTL                       *int // seconds
+	RefreshTokenTTL                  *int // seconds
+	AlwaysIssueRefreshToken          *bool
+	AllowTokenExchange               *bool
 }
 
 // newAppDefaults are the settings of a new application.
@@ -77,8 +89,66 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 		}
 		app.AllowPasswordGrant, given = *m.AllowPasswordGrant, true
 	}
+	kept, err := m.applyKept(app)
+	if err != nil {
+		return false, err
+	}
+	given = given || kept
 	if app.Type == store.AppMachineToMachine && (len(app.RedirectURIs) > 0 || len(app.PostLogoutRedirectURIs) > 0) {
 		return false, invalid("MachineToMachine applications do not sign users in and take no redirect URIs")
+	}
+	return given, nil
+}
+
+// applyKept validates and writes the metadata Monban keeps without acting
+// on it. It reports whether any was given.
+func (m Metadata) applyKept(app *store.Application) (bool, error) {
+	given := false
+	for _, u := range []struct {
+		field string
+		in    *string
+		dst   *string
+	}{
+		{"oidcClientMetadata.backchannelLogoutUri", m.BackchannelLogoutURI, &app.BackchannelLogoutURI},
+		{"oidcClientMetadata.logoUri", m.LogoURI, &app.LogoURI},
+	} {
+		if u.in == nil {
+			continue
+		}
+		if *u.in != "" {
+			if err := checkWebURL(u.field, *u.in); err != nil {
+				return false, err
+			}
+		}
+		*u.dst, given = *u.in, true
+	}
+	for _, n := range []struct {
+		field string
+		in    *int
+		dst   *int
+	}{
+		{"customClientMetadata.idTokenTtl", m.IDTokenTTL, &app.IDTokenTTL},
+		{"customClientMetadata.refreshTokenTtl", m.RefreshTokenTTL, &app.RefreshTokenTTL},
+	} {
+		if n.in == nil {
+			continue
+		}
+		if *n.in < 1 || *n.in > maxTTLSeconds {
+			return false, invalid(fmt.Sprintf("%s must be a number of seconds from 1 to %d", n.field, maxTTLSeconds))
+		}
+		*n.dst, given = *n.in, true
+	}
+	for _, b := range []struct {
+		in  *bool
+		dst *bool
+	}{
+		{m.BackchannelLogoutSessionRequired, &app.BackchannelLogoutSessionRequired},
+		{m.AlwaysIssueRefreshToken, &app.AlwaysIssueRefreshToken},
+		{m.AllowTokenExchange, &app.AllowTokenExchange},
+	} {
+		if b.in != nil {
+			*b.dst, given = *b.in, true
+		}
 	}
 	return given, nil
 }
