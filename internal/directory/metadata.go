@@ -104,53 +104,67 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 // on it. It reports whether any was given.
 func (m Metadata) applyKept(app *store.Application) (bool, error) {
 	given := false
-	for _, u := range []struct {
-		field string
-		in    *string
-		dst   *string
-	}{
-		{"oidcClientMetadata.backchannelLogoutUri", m.BackchannelLogoutURI, &app.BackchannelLogoutURI},
-		{"oidcClientMetadata.logoUri", m.LogoURI, &app.LogoURI},
+	for _, f := range []func() (bool, error){
+		func() (bool, error) {
+			return keep(m.BackchannelLogoutURI, &app.BackchannelLogoutURI, optionalWebURL("oidcClientMetadata.backchannelLogoutUri"))
+		},
+		func() (bool, error) {
+			return keep(m.LogoURI, &app.LogoURI, optionalWebURL("oidcClientMetadata.logoUri"))
+		},
+		func() (bool, error) {
+			return keep(m.IDTokenTTL, &app.IDTokenTTL, ttlSeconds("customClientMetadata.idTokenTtl"))
+		},
+		func() (bool, error) {
+			return keep(m.RefreshTokenTTL, &app.RefreshTokenTTL, ttlSeconds("customClientMetadata.refreshTokenTtl"))
+		},
+		func() (bool, error) {
+			return keep(m.BackchannelLogoutSessionRequired, &app.BackchannelLogoutSessionRequired, nil)
+		},
+		func() (bool, error) { return keep(m.AlwaysIssueRefreshToken, &app.AlwaysIssueRefreshToken, nil) },
+		func() (bool, error) { return keep(m.AllowTokenExchange, &app.AllowTokenExchange, nil) },
 	} {
-		if u.in == nil {
-			continue
+		ok, err := f()
+		if err != nil {
+			return false, err
 		}
-		if *u.in != "" {
-			if err := checkWebURL(u.field, *u.in); err != nil {
-				return false, err
-			}
-		}
-		*u.dst, given = *u.in, true
-	}
-	for _, n := range []struct {
-		field string
-		in    *int
-		dst   *int
-	}{
-		{"customClientMetadata.idTokenTtl", m.IDTokenTTL, &app.IDTokenTTL},
-		{"customClientMetadata.refreshTokenTtl", m.RefreshTokenTTL, &app.RefreshTokenTTL},
-	} {
-		if n.in == nil {
-			continue
-		}
-		if *n.in < 1 || *n.in > maxTTLSeconds {
-			return false, invalid(fmt.Sprintf("%s must be a number of seconds from 1 to %d", n.field, maxTTLSeconds))
-		}
-		*n.dst, given = *n.in, true
-	}
-	for _, b := range []struct {
-		in  *bool
-		dst *bool
-	}{
-		{m.BackchannelLogoutSessionRequired, &app.BackchannelLogoutSessionRequired},
-		{m.AlwaysIssueRefreshToken, &app.AlwaysIssueRefreshToken},
-		{m.AllowTokenExchange, &app.AllowTokenExchange},
-	} {
-		if b.in != nil {
-			*b.dst, given = *b.in, true
-		}
+		given = given || ok
 	}
 	return given, nil
+}
+
+// keep writes *in into dst when in is given and check (if any) accepts it,
+// and reports whether it was given.
+func keep[T any](in, dst *T, check func(T) error) (bool, error) {
+	if in == nil {
+		return false, nil
+	}
+	if check != nil {
+		if err := check(*in); err != nil {
+			return false, err
+		}
+	}
+	*dst = *in
+	return true, nil
+}
+
+// optionalWebURL checks an absolute http(s) URL, or "" (unset).
+func optionalWebURL(field string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		return checkWebURL(field, v)
+	}
+}
+
+// ttlSeconds checks a lifetime in whole seconds.
+func ttlSeconds(field string) func(int) error {
+	return func(v int) error {
+		if v < 1 || v > maxTTLSeconds {
+			return invalid(fmt.Sprintf("%s must be a number of seconds from 1 to %d", field, maxTTLSeconds))
+		}
+		return nil
+	}
 }
 
 // forbiddenSchemes can run code or read local data if a browser is sent to
