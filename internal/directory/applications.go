@@ -34,15 +34,18 @@ type NewApplication struct {
 	Description  *string
 	Metadata     Metadata
 	IsThirdParty *bool
+	CustomData   map[string]any // nil: {}
 }
 
 // ApplicationChange is what changing an application gives; nil fields are
 // left as they are. Type and IsThirdParty are accepted only unchanged.
+// CustomData is merged into the stored object key by key, as Logto does.
 type ApplicationChange struct {
 	NamePatch
 	Type         *string
 	Metadata     Metadata
 	IsThirdParty *bool
+	CustomData   map[string]any
 }
 
 var errThirdParty = invalid("isThirdParty must be false: every application is first-party")
@@ -79,6 +82,9 @@ func (d *Directory) CreateApplication(ctx context.Context, in NewApplication) (s
 	}
 	newAppDefaults(&app)
 	if _, err := in.Metadata.apply(&app); err != nil {
+		return store.Application{}, "", err
+	}
+	if _, err := mergeCustomData(&app, in.CustomData); err != nil {
 		return store.Application{}, "", err
 	}
 	if !Confidential(app.Type) {
@@ -129,13 +135,67 @@ func (d *Directory) UpdateApplication(ctx context.Context, id string, in Applica
 	if err != nil {
 		return app, false, err
 	}
-	if !in.apply(&app.Name, &app.Description) && !metadata {
+	custom, err := mergeCustomData(&app, in.CustomData)
+	if err != nil {
+		return app, false, err
+	}
+	if !in.apply(&app.Name, &app.Description) && !metadata && !custom {
 		return app, false, nil
 	}
 	if err := d.st.UpdateApplication(ctx, app); err != nil {
 		return app, false, orNotFound(err, "application not found")
 	}
 	return app, true, nil
+}
+
+// mergeCustomData merges data into the application's custom data, top-level
+// key by key (Logto's shallow merge), and checks the size of the result. It
+// reports whether anything was given.
+func mergeCustomData(app *store.Application, data map[string]any) (bool, error) {
+	if len(data) == 0 {
+		return false, nil
+	}
+	merged := make(map[string]any, len(app.CustomData)+len(data))
+	for k, v := range app.CustomData {
+		merged[k] = v
+	}
+	for k, v := range data {
+		merged[k] = v
+	}
+	if err := checkCustomData(merged); err != nil {
+		return false, err
+	}
+	app.CustomData = merged
+	return true, nil
+}
+
+// MergeApplicationCustomData merges data into an application's custom
+// data (Logto's PATCH /api/applications/:id/custom-data) and returns the
+// result.
+func (d *Directory) MergeApplicationCustomData(ctx context.Context, id string, data map[string]any) (map[string]any, error) {
+	if data == nil {
+		return nil, invalid("the body must be a JSON object")
+	}
+	app, err := d.Application(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	changed, err := mergeCustomData(&app, data)
+	if err != nil || !changed {
+		return nonNilObject(app.CustomData), err
+	}
+	if err := d.st.UpdateApplication(ctx, app); err != nil {
+		return nil, orNotFound(err, "application not found")
+	}
+	return app.CustomData, nil
+}
+
+// nonNilObject is m, or {} for nil.
+func nonNilObject(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 // DeleteApplication removes an application with its secrets and roles.

@@ -337,7 +337,7 @@ func TestRoles(t *testing.T) {
 	if roles, n, err := d.Roles(ctx, ptr("User"), store.Page{}); err != nil || n != 2 || len(roles) != 2 {
 		t.Fatalf("user roles: %d %v", n, err)
 	}
-	_, _, err = d.UpdateRole(ctx, r.ID, NamePatch{Name: ptr(AdminRoleName)})
+	_, _, err = d.UpdateRole(ctx, r.ID, RoleChange{NamePatch: NamePatch{Name: ptr(AdminRoleName)}})
 	refused(t, err, Conflict, "")
 
 	res := must[store.Resource](t)(d.CreateResource(ctx, NewResource{Name: ptr("A"), Indicator: ptr("https://a.example")}))
@@ -513,14 +513,14 @@ func TestApplicationRoleLinks(t *testing.T) {
 	if apps, n, err := d.Applications(ctx, store.Page{Limit: 1}); err != nil || n != 1 || len(apps) != 1 {
 		t.Fatalf("applications: %v %d %v", apps, n, err)
 	}
-	got, changed, err := d.UpdateRole(ctx, r.ID, NamePatch{Name: ptr("Machines"), Description: ptr("Line\nbreaks.")})
+	got, changed, err := d.UpdateRole(ctx, r.ID, RoleChange{NamePatch: NamePatch{Name: ptr("Machines"), Description: ptr("Line\nbreaks.")}})
 	if err != nil || !changed || got.Name != "Machines" || got.Description != "Line\nbreaks." {
 		t.Fatalf("update role: %+v %v %v", got, changed, err)
 	}
-	if _, changed, err := d.UpdateRole(ctx, r.ID, NamePatch{}); err != nil || changed {
+	if _, changed, err := d.UpdateRole(ctx, r.ID, RoleChange{NamePatch: NamePatch{}}); err != nil || changed {
 		t.Fatalf("empty change: %v %v", changed, err)
 	}
-	_, _, err = d.UpdateRole(ctx, r.ID, NamePatch{Description: ptr(strings.Repeat("x", maxDescriptionLen+1))})
+	_, _, err = d.UpdateRole(ctx, r.ID, RoleChange{NamePatch: NamePatch{Description: ptr(strings.Repeat("x", maxDescriptionLen+1))}})
 	refused(t, err, Invalid, "")
 	refused(t, d.DeleteRole(ctx, "\x00"), NotFound, "")
 	refused(t, CheckText("q", "a\x00", 10, false), Invalid, "")

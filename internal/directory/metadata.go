@@ -18,6 +18,9 @@ const (
 	// DefaultRefreshTokenTTLDays is a new application's refresh token
 	// lifetime, and what a stored 0 means.
 	DefaultRefreshTokenTTLDays = 14
+	// maxTTLSeconds bounds idTokenTtl and refreshTokenTtl (90 days, the
+	// longest refreshTokenTtlInDays).
+	maxTTLSeconds = maxRefreshTTLDays * 24 * 60 * 60
 )
 
 // Metadata is the client metadata a change to an application may give:
@@ -29,6 +32,15 @@ type Metadata struct {
 	RotateRefreshToken     *bool
 	RefreshTokenTTLDays    *int
 	AllowPasswordGrant     *bool
+
+	// Logto's metadata that is kept and returned, not acted upon yet.
+	BackchannelLogoutURI             *string
+	BackchannelLogoutSessionRequired *bool
+	LogoURI                          *string
+	IDTokenTTL                       *int // seconds
+	RefreshTokenTTL                  *int // seconds
+	AlwaysIssueRefreshToken          *bool
+	AllowTokenExchange               *bool
 }
 
 // newAppDefaults are the settings of a new application.
@@ -77,10 +89,82 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 		}
 		app.AllowPasswordGrant, given = *m.AllowPasswordGrant, true
 	}
+	kept, err := m.applyKept(app)
+	if err != nil {
+		return false, err
+	}
+	given = given || kept
 	if app.Type == store.AppMachineToMachine && (len(app.RedirectURIs) > 0 || len(app.PostLogoutRedirectURIs) > 0) {
 		return false, invalid("MachineToMachine applications do not sign users in and take no redirect URIs")
 	}
 	return given, nil
+}
+
+// applyKept validates and writes the metadata Monban keeps without acting
+// on it. It reports whether any was given.
+func (m Metadata) applyKept(app *store.Application) (bool, error) {
+	given := false
+	for _, f := range []func() (bool, error){
+		func() (bool, error) {
+			return keep(m.BackchannelLogoutURI, &app.BackchannelLogoutURI, optionalWebURL("oidcClientMetadata.backchannelLogoutUri"))
+		},
+		func() (bool, error) {
+			return keep(m.LogoURI, &app.LogoURI, optionalWebURL("oidcClientMetadata.logoUri"))
+		},
+		func() (bool, error) {
+			return keep(m.IDTokenTTL, &app.IDTokenTTL, ttlSeconds("customClientMetadata.idTokenTtl"))
+		},
+		func() (bool, error) {
+			return keep(m.RefreshTokenTTL, &app.RefreshTokenTTL, ttlSeconds("customClientMetadata.refreshTokenTtl"))
+		},
+		func() (bool, error) {
+			return keep(m.BackchannelLogoutSessionRequired, &app.BackchannelLogoutSessionRequired, nil)
+		},
+		func() (bool, error) { return keep(m.AlwaysIssueRefreshToken, &app.AlwaysIssueRefreshToken, nil) },
+		func() (bool, error) { return keep(m.AllowTokenExchange, &app.AllowTokenExchange, nil) },
+	} {
+		ok, err := f()
+		if err != nil {
+			return false, err
+		}
+		given = given || ok
+	}
+	return given, nil
+}
+
+// keep writes *in into dst when in is given and check (if any) accepts it,
+// and reports whether it was given.
+func keep[T any](in, dst *T, check func(T) error) (bool, error) {
+	if in == nil {
+		return false, nil
+	}
+	if check != nil {
+		if err := check(*in); err != nil {
+			return false, err
+		}
+	}
+	*dst = *in
+	return true, nil
+}
+
+// optionalWebURL checks an absolute http(s) URL, or "" (unset).
+func optionalWebURL(field string) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		return checkWebURL(field, v)
+	}
+}
+
+// ttlSeconds checks a lifetime in whole seconds.
+func ttlSeconds(field string) func(int) error {
+	return func(v int) error {
+		if v < 1 || v > maxTTLSeconds {
+			return invalid(fmt.Sprintf("%s must be a number of seconds from 1 to %d", field, maxTTLSeconds))
+		}
+		return nil
+	}
 }
 
 // forbiddenSchemes can run code or read local data if a browser is sent to

@@ -10,11 +10,23 @@ import (
 
 // NewRole is what creating a role gives. Name and Description are
 // required; Type defaults to User; ScopeIDs, if any, are granted at once.
+// IsDefault User roles are given to every new user; as in Logto, the mark
+// is kept but has no effect on MachineToMachine roles.
 type NewRole struct {
 	Name        *string
 	Description *string
 	Type        *string
 	ScopeIDs    []string
+	IsDefault   *bool
+}
+
+// RoleChange is what changing a role gives; nil fields are left as they
+// are. Type is accepted only unchanged, so that a role read can be sent
+// back whole.
+type RoleChange struct {
+	NamePatch
+	Type      *string
+	IsDefault *bool
 }
 
 var errRoleTypeValue = invalid("type must be User or MachineToMachine")
@@ -54,6 +66,9 @@ func (d *Directory) CreateRole(ctx context.Context, in NewRole) (store.Role, err
 		return store.Role{}, err
 	}
 	role := store.Role{ID: randid.ID(), Name: *in.Name, Description: *in.Description, Type: store.RoleUser, CreatedAt: d.now()}
+	if in.IsDefault != nil {
+		role.IsDefault = *in.IsDefault
+	}
 	if in.Type != nil {
 		if role.Type = store.RoleType(*in.Type); !role.Type.Valid() {
 			return store.Role{}, errRoleTypeValue
@@ -91,14 +106,25 @@ func (d *Directory) createRoleWithScopes(ctx context.Context, role store.Role, s
 	return nil
 }
 
-// UpdateRole renames a role or changes its description. changed is false
-// when the change gave nothing, and nothing was written.
-func (d *Directory) UpdateRole(ctx context.Context, id string, in NamePatch) (role store.Role, changed bool, err error) {
+// UpdateRole renames a role, changes its description or its default mark.
+// changed is false when the change gave nothing, and nothing was written.
+func (d *Directory) UpdateRole(ctx context.Context, id string, in RoleChange) (role store.Role, changed bool, err error) {
 	if err := in.check(checkName); err != nil {
 		return role, false, err
 	}
-	if role, err = d.Role(ctx, id); err != nil || !in.apply(&role.Name, &role.Description) {
+	if role, err = d.Role(ctx, id); err != nil {
 		return role, false, err
+	}
+	if in.Type != nil && store.RoleType(*in.Type) != role.Type {
+		return role, false, invalid("type cannot be changed; create a new role instead")
+	}
+	named := in.apply(&role.Name, &role.Description)
+	if in.IsDefault != nil {
+		named = true
+		role.IsDefault = *in.IsDefault
+	}
+	if !named {
+		return role, false, nil
 	}
 	if err := d.st.UpdateRole(ctx, role); err != nil {
 		return role, false, orConflict(orNotFound(err, "role not found"), "a role with this name already exists")

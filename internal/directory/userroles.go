@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/monban/monban/internal/store"
@@ -106,4 +107,25 @@ func (d *Directory) RemoveRoleUser(ctx context.Context, roleID, userID string) e
 		return err
 	}
 	return d.RemoveUserRole(ctx, userID, roleID)
+}
+
+// giveDefaultRoles gives a new user every User role marked default. As in
+// Logto, MachineToMachine roles marked default are not given. A default
+// role removed meanwhile is not missed: the list is read once more.
+func (d *Directory) giveDefaultRoles(ctx context.Context, userID string) error {
+	var err error
+	for range 2 {
+		var roles []store.Role
+		if roles, err = d.st.ListDefaultRoles(ctx, store.RoleUser); err != nil || len(roles) == 0 {
+			return err
+		}
+		ids := make([]string, len(roles))
+		for i, r := range roles {
+			ids[i] = r.ID
+		}
+		if err = d.st.AddUserRoles(ctx, userID, ids); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return err
 }

@@ -11,6 +11,10 @@ import (
 type oidcClientMetadata struct {
 	RedirectURIs           []string `json:"redirectUris"`
 	PostLogoutRedirectURIs []string `json:"postLogoutRedirectUris"`
+	// Kept and returned, not acted upon yet; absent when unset.
+	BackchannelLogoutURI             string `json:"backchannelLogoutUri,omitempty"`
+	BackchannelLogoutSessionRequired bool   `json:"backchannelLogoutSessionRequired,omitempty"`
+	LogoURI                          string `json:"logoUri,omitempty"`
 }
 
 // applicationJSON is Logto's application shape. Every app is first-party
@@ -24,6 +28,7 @@ type applicationJSON struct {
 	OIDCClientMetadata   oidcClientMetadata   `json:"oidcClientMetadata"`
 	CustomClientMetadata customClientMetadata `json:"customClientMetadata"`
 	IsThirdParty         bool                 `json:"isThirdParty"`
+	CustomData           map[string]any       `json:"customData"`
 	CreatedAt            int64                `json:"createdAt"`
 }
 
@@ -42,25 +47,28 @@ func applicationOut(a store.Application) applicationJSON {
 		Type:                 a.Type,
 		OIDCClientMetadata:   oidc,
 		CustomClientMetadata: custom,
+		CustomData:           nonNilObject(a.CustomData),
 		CreatedAt:            ms(a.CreatedAt),
 	}
 }
 
 func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
+		appStripped
 		Name                 *string           `json:"name"`
 		Type                 *string           `json:"type"`
 		Description          *string           `json:"description"`
 		OIDCClientMetadata   *oidcMetadataIn   `json:"oidcClientMetadata"`
 		CustomClientMetadata *customMetadataIn `json:"customClientMetadata"`
 		IsThirdParty         *bool             `json:"isThirdParty"`
+		CustomData           map[string]any    `json:"customData"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
 	app, secret, err := s.dir.CreateApplication(r.Context(), directory.NewApplication{
 		Name: body.Name, Type: body.Type, Description: body.Description, IsThirdParty: body.IsThirdParty,
-		Metadata: metadataIn(body.OIDCClientMetadata, body.CustomClientMetadata),
+		Metadata: metadataIn(body.OIDCClientMetadata, body.CustomClientMetadata), CustomData: body.CustomData,
 	})
 	if err != nil {
 		return err
@@ -70,20 +78,47 @@ func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error
 
 func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
+		appStripped
 		namePatch
 		Type                 *string           `json:"type"` // accepted only unchanged
 		OIDCClientMetadata   *oidcMetadataIn   `json:"oidcClientMetadata"`
 		CustomClientMetadata *customMetadataIn `json:"customClientMetadata"`
 		IsThirdParty         *bool             `json:"isThirdParty"` // accepted only false
+		CustomData           map[string]any    `json:"customData"`   // merged
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
 	app, changed, err := s.dir.UpdateApplication(r.Context(), r.PathValue("id"), directory.ApplicationChange{
 		NamePatch: directory.NamePatch(body.namePatch), Type: body.Type, IsThirdParty: body.IsThirdParty,
-		Metadata: metadataIn(body.OIDCClientMetadata, body.CustomClientMetadata),
+		Metadata: metadataIn(body.OIDCClientMetadata, body.CustomClientMetadata), CustomData: body.CustomData,
 	})
 	return updated(w, r, s.changed, applicationOut(app), changed, err)
+}
+
+// mergeApplicationCustomData is Logto's PATCH
+// /api/applications/:id/custom-data: the body, a JSON object, is merged
+// into the custom data key by key, and the result is the answer.
+func (s *server) mergeApplicationCustomData(w http.ResponseWriter, r *http.Request) error {
+	var body map[string]any
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	data, err := s.dir.MergeApplicationCustomData(r.Context(), r.PathValue("id"), body)
+	if err != nil {
+		return err
+	}
+	s.changed(r)
+	httpjson.Write(w, http.StatusOK, data)
+	return nil
+}
+
+// nonNilObject is m, or {} for nil.
+func nonNilObject(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
 }
 
 // secretJSON is a secret as listed: never its value, which exists only in the

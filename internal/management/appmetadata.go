@@ -1,6 +1,8 @@
 package management
 
 import (
+	"encoding/json"
+
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/store"
 )
@@ -8,8 +10,11 @@ import (
 // oidcMetadataIn is oidcClientMetadata in a request: a list that is present
 // replaces the stored one.
 type oidcMetadataIn struct {
-	RedirectURIs           *[]string `json:"redirectUris"`
-	PostLogoutRedirectURIs *[]string `json:"postLogoutRedirectUris"`
+	RedirectURIs                     *[]string `json:"redirectUris"`
+	PostLogoutRedirectURIs           *[]string `json:"postLogoutRedirectUris"`
+	BackchannelLogoutURI             *string   `json:"backchannelLogoutUri"`
+	BackchannelLogoutSessionRequired *bool     `json:"backchannelLogoutSessionRequired"`
+	LogoURI                          *string   `json:"logoUri"`
 }
 
 // customMetadataIn is customClientMetadata in a request: each field present
@@ -19,6 +24,11 @@ type customMetadataIn struct {
 	RotateRefreshToken    *bool     `json:"rotateRefreshToken"`
 	RefreshTokenTTLInDays *int      `json:"refreshTokenTtlInDays"`
 	AllowPasswordGrant    *bool     `json:"allowPasswordGrant"`
+
+	IDTokenTTL              *int  `json:"idTokenTtl"`
+	RefreshTokenTTL         *int  `json:"refreshTokenTtl"`
+	AlwaysIssueRefreshToken *bool `json:"alwaysIssueRefreshToken"`
+	AllowTokenExchange      *bool `json:"allowTokenExchange"`
 }
 
 // customClientMetadata is the per-app token settings, in Logto's names
@@ -28,6 +38,12 @@ type customClientMetadata struct {
 	RotateRefreshToken    bool     `json:"rotateRefreshToken"`
 	RefreshTokenTTLInDays int      `json:"refreshTokenTtlInDays"`
 	AllowPasswordGrant    bool     `json:"allowPasswordGrant"`
+
+	// Kept and returned, not acted upon yet; absent when unset.
+	IDTokenTTL              int  `json:"idTokenTtl,omitempty"`
+	RefreshTokenTTL         int  `json:"refreshTokenTtl,omitempty"`
+	AlwaysIssueRefreshToken bool `json:"alwaysIssueRefreshToken,omitempty"`
+	AllowTokenExchange      bool `json:"allowTokenExchange,omitempty"`
 }
 
 func nonNil(v []string) []string {
@@ -42,9 +58,13 @@ func metadataOut(a store.Application) (oidcClientMetadata, customClientMetadata)
 	if ttl == 0 {
 		ttl = directory.DefaultRefreshTokenTTLDays
 	}
-	return oidcClientMetadata{RedirectURIs: nonNil(a.RedirectURIs), PostLogoutRedirectURIs: nonNil(a.PostLogoutRedirectURIs)},
+	return oidcClientMetadata{RedirectURIs: nonNil(a.RedirectURIs), PostLogoutRedirectURIs: nonNil(a.PostLogoutRedirectURIs),
+			BackchannelLogoutURI: a.BackchannelLogoutURI, BackchannelLogoutSessionRequired: a.BackchannelLogoutSessionRequired,
+			LogoURI: a.LogoURI},
 		customClientMetadata{CORSAllowedOrigins: nonNil(a.CORSAllowedOrigins), RotateRefreshToken: a.RotateRefreshToken,
-			RefreshTokenTTLInDays: ttl, AllowPasswordGrant: a.AllowPasswordGrant}
+			RefreshTokenTTLInDays: ttl, AllowPasswordGrant: a.AllowPasswordGrant,
+			IDTokenTTL: a.IDTokenTTL, RefreshTokenTTL: a.RefreshTokenTTL,
+			AlwaysIssueRefreshToken: a.AlwaysIssueRefreshToken, AllowTokenExchange: a.AllowTokenExchange}
 }
 
 // metadataIn is the metadata a request gives, for the directory.
@@ -52,10 +72,41 @@ func metadataIn(oidc *oidcMetadataIn, custom *customMetadataIn) directory.Metada
 	var m directory.Metadata
 	if oidc != nil {
 		m.RedirectURIs, m.PostLogoutRedirectURIs = oidc.RedirectURIs, oidc.PostLogoutRedirectURIs
+		m.BackchannelLogoutURI, m.BackchannelLogoutSessionRequired = oidc.BackchannelLogoutURI, oidc.BackchannelLogoutSessionRequired
+		m.LogoURI = oidc.LogoURI
 	}
 	if custom != nil {
 		m.CORSAllowedOrigins, m.RotateRefreshToken = custom.CORSAllowedOrigins, custom.RotateRefreshToken
 		m.RefreshTokenTTLDays, m.AllowPasswordGrant = custom.RefreshTokenTTLInDays, custom.AllowPasswordGrant
+		m.IDTokenTTL, m.RefreshTokenTTL = custom.IDTokenTTL, custom.RefreshTokenTTL
+		m.AlwaysIssueRefreshToken, m.AllowTokenExchange = custom.AlwaysIssueRefreshToken, custom.AllowTokenExchange
 	}
 	return m
+}
+
+// stripped is a field Logto's guards strip from a request body: Monban keeps
+// it but a client does not set it, so any value is accepted and dropped.
+// A read-modify-write sends such fields back unchanged.
+type stripped = json.RawMessage
+
+// appStripped are the fields of an application as answered that a create
+// or change ignores.
+type appStripped struct {
+	ID        stripped `json:"id"`
+	TenantID  stripped `json:"tenantId"`
+	Secret    stripped `json:"secret"`
+	CreatedAt stripped `json:"createdAt"`
+}
+
+// roleStripped are the fields of a role as answered or listed that a change
+// ignores (Logto's PATCH picks only name, description and isDefault; the
+// type is accepted only unchanged).
+type roleStripped struct {
+	ID                   stripped `json:"id"`
+	TenantID             stripped `json:"tenantId"`
+	CreatedAt            stripped `json:"createdAt"`
+	UsersCount           stripped `json:"usersCount"`
+	FeaturedUsers        stripped `json:"featuredUsers"`
+	ApplicationsCount    stripped `json:"applicationsCount"`
+	FeaturedApplications stripped `json:"featuredApplications"`
 }

@@ -153,6 +153,7 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/applications/{id}", handle: read(applicationOut, s.dir.Application)},
 		{pattern: "PATCH /api/applications/{id}", handle: s.updateApplication},
 		{pattern: "DELETE /api/applications/{id}", handle: remove(s.dir.DeleteApplication, s.changed)},
+		{pattern: "PATCH /api/applications/{id}/custom-data", handle: s.mergeApplicationCustomData},
 		{pattern: "GET /api/applications/{id}/secrets", handle: s.listSecrets},
 		{pattern: "POST /api/applications/{id}/secrets", handle: s.createSecret},
 		{pattern: "PATCH /api/applications/{id}/secrets/{name}", handle: s.renameSecret},

@@ -12,13 +12,12 @@ type roleJSON struct {
 	Name        string         `json:"name"`
 	Description string         `json:"description"`
 	Type        store.RoleType `json:"type"`
-	// IsDefault is Logto's "given to every new user"; Monban gives new
-	// users no roles by itself, so it is always false.
+	// IsDefault is Logto's "given to every new user" (User roles only).
 	IsDefault bool `json:"isDefault"`
 }
 
 func roleOut(role store.Role) roleJSON {
-	return roleJSON{ID: role.ID, Name: role.Name, Description: role.Description, Type: role.Type}
+	return roleJSON{ID: role.ID, Name: role.Name, Description: role.Description, Type: role.Type, IsDefault: role.IsDefault}
 }
 
 func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
@@ -29,23 +28,33 @@ func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
+		ID          stripped `json:"id"`
+		TenantID    stripped `json:"tenantId"`
 		Name        *string  `json:"name"`
 		Description *string  `json:"description"`
 		Type        *string  `json:"type"`
 		ScopeIDs    []string `json:"scopeIds"`
+		IsDefault   *bool    `json:"isDefault"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return created(s, w, r, roleOut)(s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description, Type: body.Type, ScopeIDs: body.ScopeIDs}))
+	return created(s, w, r, roleOut)(s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description,
+		Type: body.Type, ScopeIDs: body.ScopeIDs, IsDefault: body.IsDefault}))
 }
 
 func (s *server) updateRole(w http.ResponseWriter, r *http.Request) error {
-	var body namePatch
+	var body struct {
+		roleStripped
+		namePatch
+		Type      *string `json:"type"` // accepted only unchanged
+		IsDefault *bool   `json:"isDefault"`
+	}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	role, changed, err := s.dir.UpdateRole(r.Context(), r.PathValue("id"), directory.NamePatch(body))
+	role, changed, err := s.dir.UpdateRole(r.Context(), r.PathValue("id"),
+		directory.RoleChange{NamePatch: directory.NamePatch(body.namePatch), Type: body.Type, IsDefault: body.IsDefault})
 	return updated(w, r, s.changed, roleOut(role), changed, err)
 }
 

@@ -308,7 +308,15 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 		{"space", map[string]any{"oidcClientMetadata": map[string]any{"postLogoutRedirectUris": []string{"https://a.example/ b"}}}, "spaces"},
 		{"origin with path", map[string]any{"customClientMetadata": map[string]any{"corsAllowedOrigins": []string{"https://a.example/path"}}}, "origins"},
 		{"ttl", map[string]any{"customClientMetadata": map[string]any{"refreshTokenTtlInDays": 0}}, "refreshTokenTtlInDays"},
-		{"unknown metadata", map[string]any{"customClientMetadata": map[string]any{"idTokenTtl": 5}}, "idTokenTtl"},
+		{"unknown metadata", map[string]any{"customClientMetadata": map[string]any{"notAField": 5}}, "notAField"},
+		{"id token ttl", map[string]any{"customClientMetadata": map[string]any{"idTokenTtl": 0}}, "idTokenTtl"},
+		{"id token ttl type", map[string]any{"customClientMetadata": map[string]any{"idTokenTtl": "1h"}}, "idTokenTtl"},
+		{"refresh token ttl", map[string]any{"customClientMetadata": map[string]any{"refreshTokenTtl": 7776001}}, "refreshTokenTtl"},
+		{"backchannel uri", map[string]any{"oidcClientMetadata": map[string]any{"backchannelLogoutUri": "javascript:x"}}, "backchannelLogoutUri"},
+		{"logo uri", map[string]any{"oidcClientMetadata": map[string]any{"logoUri": "data:image/png,x"}}, "logoUri"},
+		{"token exchange type", map[string]any{"customClientMetadata": map[string]any{"allowTokenExchange": "yes"}}, "allowTokenExchange"},
+		{"custom data type", map[string]any{"customData": []int{1}}, "customData"},
+		{"id type ignored but json", map[string]any{"name": 5, "id": "x"}, "name"},
 		{"third party", map[string]any{"isThirdParty": true}, "isThirdParty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,7 +9,10 @@ type RoleStore interface {
 	CreateRole(ctx context.Context, role Role) error
 	GetRole(ctx context.Context, id string) (Role, error)
 	ListRoles(ctx context.Context, filter RoleFilter, page Page) ([]Role, int, error)
-	UpdateRole(ctx context.Context, role Role) error // name, description
+	UpdateRole(ctx context.Context, role Role) error // name, description, isDefault
+	// ListDefaultRoles returns every role of roleType marked default,
+	// oldest first.
+	ListDefaultRoles(ctx context.Context, roleType RoleType) ([]Role, error)
 	DeleteRole(ctx context.Context, id string) error
 
 	// Role links. Add* are all-or-nothing: ErrNotFound if any id is unknown;

@@ -98,6 +98,18 @@ type Application struct {
 	RefreshTokenTTLDays int
 	// AllowPasswordGrant enables the resource owner password grant.
 	AllowPasswordGrant bool
+
+	// CustomData is the application's own JSON object; empty is nil.
+	CustomData map[string]any
+	// Logto's client metadata that is kept and returned but not acted
+	// upon yet. A TTL of 0 is unset.
+	BackchannelLogoutURI             string
+	BackchannelLogoutSessionRequired bool
+	LogoURI                          string
+	IDTokenTTL                       int // seconds
+	RefreshTokenTTL                  int // seconds
+	AlwaysIssueRefreshToken          bool
+	AllowTokenExchange               bool
 }
 
 // AppSecret is one named secret of an application. Only a keyed hash of the
@@ -141,6 +153,8 @@ type Role struct {
 	Description string
 	Type        RoleType
 	CreatedAt   time.Time
+	// IsDefault User roles are given to every new user.
+	IsDefault bool
 }
 
 // KeyStatus is a signing key's place in its rotation.

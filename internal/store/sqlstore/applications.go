@@ -5,13 +5,17 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/monban/monban/internal/store"
 )
 
 const appCols = "applications.id, applications.name, applications.description, applications.type, applications.created_at, " +
 	"applications.redirect_uris, applications.post_logout_redirect_uris, applications.cors_allowed_origins, " +
-	"applications.rotate_refresh_token, applications.refresh_token_ttl_days, applications.allow_password_grant"
+	"applications.rotate_refresh_token, applications.refresh_token_ttl_days, applications.allow_password_grant, " +
+	"applications.custom_data, applications.backchannel_logout_uri, applications.backchannel_logout_session_required, " +
+	"applications.logo_uri, applications.id_token_ttl, applications.refresh_token_ttl, " +
+	"applications.always_issue_refresh_token, applications.allow_token_exchange"
 
 func scanApp(r scanner) (store.Application, error) {
 	var (
@@ -19,10 +23,19 @@ func scanApp(r scanner) (store.Application, error) {
 		typ                      string
 		created                  int64
 		redirects, logouts, cors string
+		customData               string
 	)
 	if err := r.Scan(&a.ID, &a.Name, &a.Description, &typ, &created,
-		&redirects, &logouts, &cors, &a.RotateRefreshToken, &a.RefreshTokenTTLDays, &a.AllowPasswordGrant); err != nil {
+		&redirects, &logouts, &cors, &a.RotateRefreshToken, &a.RefreshTokenTTLDays, &a.AllowPasswordGrant,
+		&customData, &a.BackchannelLogoutURI, &a.BackchannelLogoutSessionRequired, &a.LogoURI,
+		&a.IDTokenTTL, &a.RefreshTokenTTL, &a.AlwaysIssueRefreshToken, &a.AllowTokenExchange); err != nil {
 		return a, err
+	}
+	if err := json.Unmarshal([]byte(customData), &a.CustomData); err != nil {
+		return a, fmt.Errorf("application %s: malformed custom data: %w", a.ID, err)
+	}
+	if len(a.CustomData) == 0 {
+		a.CustomData = nil // as it was written
 	}
 	a.Type = store.AppType(typ)
 	a.CreatedAt = fromMillis(created)
@@ -46,15 +59,39 @@ func jsonList(v []string) string {
 	return string(b)
 }
 
+// extraAppCols are the columns of Logto's kept-but-unused metadata and
+// custom data, in the order of extraAppArgs.
+const extraAppCols = "custom_data, backchannel_logout_uri, backchannel_logout_session_required, logo_uri, " +
+	"id_token_ttl, refresh_token_ttl, always_issue_refresh_token, allow_token_exchange"
+
+func extraAppArgs(app store.Application, customData string) []any {
+	return []any{customData, app.BackchannelLogoutURI, app.BackchannelLogoutSessionRequired, app.LogoURI,
+		app.IDTokenTTL, app.RefreshTokenTTL, app.AlwaysIssueRefreshToken, app.AllowTokenExchange}
+}
+
+// jsonObject encodes an object column; nil is stored as {}.
+func jsonObject(v map[string]any) (string, error) {
+	if len(v) == 0 {
+		return "{}", nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
 // CreateApplication inserts app; an existing id is ErrConflict.
 func (s *Store) CreateApplication(ctx context.Context, app store.Application) error {
-	err := s.change(ctx, event(store.EventApplicationCreated, app.ID, nil), func(t txn) error {
+	customData, err := jsonObject(app.CustomData)
+	if err != nil {
+		return fmt.Errorf("create application: %w", err)
+	}
+	err = s.change(ctx, event(store.EventApplicationCreated, app.ID, nil), func(t txn) error {
 		_, err := t.exec("INSERT INTO applications (id, name, description, type, created_at, "+
 			"redirect_uris, post_logout_redirect_uris, cors_allowed_origins, "+
-			"rotate_refresh_token, refresh_token_ttl_days, allow_password_grant) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			app.ID, app.Name, app.Description, string(app.Type), millis(app.CreatedAt),
-			jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs), jsonList(app.CORSAllowedOrigins),
-			app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant)
+			"rotate_refresh_token, refresh_token_ttl_days, allow_password_grant, "+extraAppCols+
+			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			append([]any{app.ID, app.Name, app.Description, string(app.Type), millis(app.CreatedAt),
+				jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs), jsonList(app.CORSAllowedOrigins),
+				app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant}, extraAppArgs(app, customData)...)...)
 		return err
 	})
 	if err != nil {
@@ -77,12 +114,18 @@ func (s *Store) ListApplications(ctx context.Context, page store.Page) ([]store.
 // UpdateApplication changes everything of app.ID but its type and creation
 // time.
 func (s *Store) UpdateApplication(ctx context.Context, app store.Application) error {
-	err := s.change(ctx, event(store.EventApplicationUpdated, app.ID, nil), func(t txn) error {
+	customData, err := jsonObject(app.CustomData)
+	if err != nil {
+		return fmt.Errorf("update application: %w", err)
+	}
+	err = s.change(ctx, event(store.EventApplicationUpdated, app.ID, nil), func(t txn) error {
+		args := []any{app.Name, app.Description, jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs),
+			jsonList(app.CORSAllowedOrigins), app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant}
+		args = append(append(args, extraAppArgs(app, customData)...), app.ID)
 		return t.execOne(notFound("application", app.ID),
 			"UPDATE applications SET name = ?, description = ?, redirect_uris = ?, post_logout_redirect_uris = ?, "+
-				"cors_allowed_origins = ?, rotate_refresh_token = ?, refresh_token_ttl_days = ?, allow_password_grant = ? WHERE id = ?",
-			app.Name, app.Description, jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs),
-			jsonList(app.CORSAllowedOrigins), app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant, app.ID)
+				"cors_allowed_origins = ?, rotate_refresh_token = ?, refresh_token_ttl_days = ?, allow_password_grant = ?, "+
+				strings.ReplaceAll(extraAppCols, ",", " = ?,")+" = ? WHERE id = ?", args...)
 	})
 	if err != nil {
 		return fmt.Errorf("update application: %w", err)

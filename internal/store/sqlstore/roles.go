@@ -7,7 +7,7 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-const roleCols = "roles.id, roles.name, roles.description, roles.type, roles.created_at"
+const roleCols = "roles.id, roles.name, roles.description, roles.type, roles.created_at, roles.is_default"
 
 func scanRole(r scanner) (store.Role, error) {
 	var (
@@ -15,7 +15,7 @@ func scanRole(r scanner) (store.Role, error) {
 		typ     string
 		created int64
 	)
-	if err := r.Scan(&role.ID, &role.Name, &role.Description, &typ, &created); err != nil {
+	if err := r.Scan(&role.ID, &role.Name, &role.Description, &typ, &created, &role.IsDefault); err != nil {
 		return role, err
 	}
 	role.Type = store.RoleType(typ)
@@ -26,8 +26,8 @@ func scanRole(r scanner) (store.Role, error) {
 // CreateRole inserts role; an id or name already in use is ErrConflict.
 func (s *Store) CreateRole(ctx context.Context, role store.Role) error {
 	err := s.change(ctx, event(store.EventRoleCreated, role.ID, nil), func(t txn) error {
-		_, err := t.exec("INSERT INTO roles (id, name, description, type, created_at) VALUES (?, ?, ?, ?, ?)",
-			role.ID, role.Name, role.Description, string(role.Type), millis(role.CreatedAt))
+		_, err := t.exec("INSERT INTO roles (id, name, description, type, created_at, is_default) VALUES (?, ?, ?, ?, ?, ?)",
+			role.ID, role.Name, role.Description, string(role.Type), millis(role.CreatedAt), role.IsDefault)
 		return err
 	})
 	if err != nil {
@@ -50,17 +50,33 @@ func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page sto
 	return listPage(ctx, s, "list roles", nil, roleCols, from, "roles.created_at, roles.id", args, page, scanRole)
 }
 
-// UpdateRole changes the name and description of role.ID; a name already in
-// use is ErrConflict.
+// UpdateRole changes the name, description and default mark of role.ID; a
+// name already in use is ErrConflict.
 func (s *Store) UpdateRole(ctx context.Context, role store.Role) error {
 	err := s.change(ctx, event(store.EventRoleUpdated, role.ID, nil), func(t txn) error {
 		return t.execOne(notFound("role", role.ID),
-			"UPDATE roles SET name = ?, description = ? WHERE id = ?", role.Name, role.Description, role.ID)
+			"UPDATE roles SET name = ?, description = ?, is_default = ? WHERE id = ?", role.Name, role.Description, role.IsDefault, role.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("update role: %w", err)
 	}
 	return nil
+}
+
+// ListDefaultRoles returns the roles of roleType marked default, oldest
+// first.
+func (s *Store) ListDefaultRoles(ctx context.Context, roleType store.RoleType) ([]store.Role, error) {
+	var roles []store.Role
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		roles, err = collect(t, scanRole, "SELECT "+roleCols+" FROM roles WHERE roles.type = ? AND roles.is_default = ? "+
+			"ORDER BY roles.created_at, roles.id", string(roleType), true)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list default roles: %w", err)
+	}
+	return roles, nil
 }
 
 // DeleteRole deletes the role; its scope and application links go with it

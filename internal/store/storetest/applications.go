@@ -186,6 +186,10 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.PostLogoutRedirectURIs = []string{"https://app.example.com/"}
 	a.CORSAllowedOrigins = []string{"https://app.example.com"}
 	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = true, 30, true
+	a.CustomData = map[string]any{"tier": "gold", "seats": float64(3), "tags": []any{"a"}, "nested": map[string]any{"ok": true}}
+	a.BackchannelLogoutURI, a.BackchannelLogoutSessionRequired = "https://app.example.com/bc", true
+	a.LogoURI, a.IDTokenTTL, a.RefreshTokenTTL = "https://app.example.com/logo.png", 3600, 86400
+	a.AlwaysIssueRefreshToken, a.AllowTokenExchange = true, true
 	ok(t, s.CreateApplication(ctx, a), "CreateApplication")
 	got, err := s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")
@@ -194,6 +198,9 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.RedirectURIs = nil
 	a.PostLogoutRedirectURIs = []string{"https://app.example.com/bye"}
 	a.RotateRefreshToken, a.RefreshTokenTTLDays, a.AllowPasswordGrant = false, 0, false
+	a.CustomData = map[string]any{"tier": "silver"}
+	a.BackchannelLogoutURI, a.BackchannelLogoutSessionRequired, a.LogoURI = "", false, ""
+	a.IDTokenTTL, a.RefreshTokenTTL, a.AlwaysIssueRefreshToken, a.AllowTokenExchange = 0, 60, false, true
 	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication")
 	got, err = s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")
@@ -201,4 +208,10 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	cat, err := s.LoadCatalog(ctx)
 	ok(t, err, "LoadCatalog")
 	same(t, "catalog application", cat.Applications, []store.Application{a})
+
+	a.CustomData = nil
+	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication clearing custom data")
+	got, err = s.GetApplication(ctx, "web")
+	ok(t, err, "GetApplication")
+	same(t, "custom data cleared", got, a)
 }

@@ -14,6 +14,37 @@ var roleCases = []testCase{
 	{"RoleScopes", testRoleScopes},
 	{"RoleApplications", testRoleApplications},
 	{"Cascades", testCascades},
+	{"DefaultRoles", testDefaultRoles},
+}
+
+func testDefaultRoles(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	none, err := s.ListDefaultRoles(ctx, store.RoleUser)
+	ok(t, err, "ListDefaultRoles empty")
+	if len(none) != 0 {
+		t.Fatalf("ListDefaultRoles on an empty store = %v", none)
+	}
+	var want []store.Role
+	for i, tc := range []struct {
+		id        string
+		typ       store.RoleType
+		isDefault bool
+	}{{"d2", store.RoleUser, true}, {"n1", store.RoleUser, false}, {"m1", store.RoleMachineToMachine, true}, {"d1", store.RoleUser, true}} {
+		r := role(tc.id, i+1)
+		r.Type, r.IsDefault = tc.typ, tc.isDefault
+		must(t, s.CreateRole(ctx, r))
+		if tc.typ == store.RoleUser && tc.isDefault {
+			want = append(want, r)
+		}
+	}
+	got, err := s.ListDefaultRoles(ctx, store.RoleUser)
+	ok(t, err, "ListDefaultRoles")
+	same(t, "ListDefaultRoles User", got, want)
+	m2m, err := s.ListDefaultRoles(ctx, store.RoleMachineToMachine)
+	ok(t, err, "ListDefaultRoles MachineToMachine")
+	if len(m2m) != 1 || m2m[0].ID != "m1" {
+		t.Fatalf("ListDefaultRoles MachineToMachine = %v, want m1", m2m)
+	}
 }
 
 func testRoles(t *testing.T, s store.Store) {
@@ -36,13 +67,13 @@ func testRoles(t *testing.T, s store.Store) {
 	must(t, s.CreateRole(ctx, user))
 	must(t, s.CreateRole(ctx, role("ro3", 3)))
 
-	// Only the name and description change.
-	upd := store.Role{ID: "ro1", Name: "admin", Description: "administers", Type: store.RoleUser, CreatedAt: at(9)}
+	// Only the name, description and default mark change.
+	upd := store.Role{ID: "ro1", Name: "admin", Description: "administers", Type: store.RoleUser, CreatedAt: at(9), IsDefault: true}
 	ok(t, s.UpdateRole(ctx, upd), "UpdateRole")
 	got, err = s.GetRole(ctx, "ro1")
 	ok(t, err, "GetRole after update")
 	want := r
-	want.Name, want.Description = "admin", "administers"
+	want.Name, want.Description, want.IsDefault = "admin", "administers", true
 	same(t, "GetRole after update", got, want)
 	upd = role("ro3", 3)
 	upd.Name = "admin"

@@ -1,0 +1,231 @@
+package management
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// roundTrip GETs path, PATCHes the whole object back unchanged and checks
+// the answer is 200 and the object as it was.
+func roundTrip(t *testing.T, e *env, path string) map[string]any {
+	t.Helper()
+	var before, after, again map[string]any
+	e.do("GET", path, nil).want(t, 200, &before)
+	e.do("PATCH", path, before).want(t, 200, &after)
+	if !reflect.DeepEqual(before, after) {
+		t.Fatalf("PATCH of %s unchanged answered\n%v\nwant\n%v", path, after, before)
+	}
+	e.do("GET", path, nil).want(t, 200, &again)
+	if !reflect.DeepEqual(before, again) {
+		t.Fatalf("%s after PATCH unchanged is\n%v\nwant\n%v", path, again, before)
+	}
+	return before
+}
+
+func TestReadModifyWritePatch(t *testing.T) {
+	e := newEnv(t)
+	var app map[string]any
+	e.do("POST", "/api/applications", map[string]any{"name": "Web", "type": "Traditional", "description": "d",
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://app.example.com/cb"},
+			"backchannelLogoutUri": "https://app.example.com/bc", "logoUri": "https://app.example.com/logo.png"},
+		"customClientMetadata": map[string]any{"idTokenTtl": 600, "allowTokenExchange": true},
+		"customData":           map[string]any{"tier": "gold"}}).want(t, 201, &app)
+	id := app["id"].(string)
+	got := roundTrip(t, e, "/api/applications/"+id)
+	if got["customData"].(map[string]any)["tier"] != "gold" {
+		t.Fatalf("customData %v", got["customData"])
+	}
+	// The create answer, secret included, goes back too.
+	e.do("PATCH", "/api/applications/"+id, app).want(t, 200, nil)
+	for _, typ := range []string{"SPA", "Native", "MachineToMachine"} {
+		a := e.createApp(typ+" app", typ)
+		roundTrip(t, e, "/api/applications/"+a.ID)
+	}
+
+	role := e.createRole("Editors", "User")
+	e.do("PATCH", "/api/roles/"+role.ID, map[string]any{"isDefault": true}).want(t, 200, nil)
+	r := roundTrip(t, e, "/api/roles/"+role.ID)
+	if r["isDefault"] != true {
+		t.Fatalf("role %v", r)
+	}
+	// What a role list adds is ignored too.
+	r["usersCount"], r["featuredUsers"], r["applicationsCount"], r["featuredApplications"] = 1, []any{}, 0, []any{}
+	e.do("PATCH", "/api/roles/"+role.ID, r).want(t, 200, nil)
+	m2m := e.createRole("Robots", "MachineToMachine")
+	roundTrip(t, e, "/api/roles/"+m2m.ID)
+
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+		want       string
+	}{
+		{"app unknown field", "/api/applications/" + id, map[string]any{"name": "x", "bogus": 1}, "bogus"},
+		{"app name type", "/api/applications/" + id, map[string]any{"id": id, "name": 1}, "name"},
+		{"app type changed", "/api/applications/" + id, map[string]any{"id": id, "type": "SPA"}, "type"},
+		{"app third party", "/api/applications/" + id, map[string]any{"isThirdParty": true}, "isThirdParty"},
+		{"app custom data type", "/api/applications/" + id, map[string]any{"customData": "x"}, "customData"},
+		{"role unknown field", "/api/roles/" + role.ID, map[string]any{"bogus": 1}, "bogus"},
+		{"role is default type", "/api/roles/" + role.ID, map[string]any{"isDefault": "yes"}, "isDefault"},
+		{"role type changed", "/api/roles/" + role.ID, map[string]any{"type": "MachineToMachine"}, "type"},
+		{"role name type", "/api/roles/" + role.ID, map[string]any{"id": role.ID, "name": []int{1}}, "name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("PATCH", tc.path, tc.body)
+			if r.status != 400 || !strings.Contains(r.errBody(t)["message"], tc.want) {
+				t.Fatalf("%d %s, want 400 naming %s", r.status, r.body, tc.want)
+			}
+		})
+	}
+	// Fields Logto strips on create are ignored there too.
+	e.do("POST", "/api/applications", map[string]any{"id": "mine", "tenantId": "default", "createdAt": 1, "secret": "s",
+		"name": "Stripped", "type": "SPA"}).want(t, 201, &app)
+	if app["id"] == "mine" || app["createdAt"] == float64(1) {
+		t.Fatalf("create took a stripped field: %v", app)
+	}
+	var created map[string]any
+	e.do("POST", "/api/roles", map[string]any{"id": "mine", "tenantId": "default", "name": "Stripped", "description": "d"}).want(t, 201, &created)
+	if created["id"] == "mine" {
+		t.Fatalf("role create took the id: %v", created)
+	}
+}
+
+func TestApplicationKeptMetadata(t *testing.T) {
+	e := newEnv(t)
+	var app applicationJSON
+	e.do("POST", "/api/applications", map[string]any{"name": "Web", "type": "SPA",
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{"https://app.example.com/cb"},
+			"backchannelLogoutUri": "https://app.example.com/bc", "backchannelLogoutSessionRequired": true,
+			"logoUri": "https://app.example.com/logo.png"},
+		"customClientMetadata": map[string]any{"idTokenTtl": 600, "refreshTokenTtl": 86400, "refreshTokenTtlInDays": 7,
+			"alwaysIssueRefreshToken": true, "rotateRefreshToken": false, "corsAllowedOrigins": []string{"https://app.example.com"},
+			"allowTokenExchange": true}}).want(t, 201, &app)
+	o, c := app.OIDCClientMetadata, app.CustomClientMetadata
+	if o.BackchannelLogoutURI != "https://app.example.com/bc" || !o.BackchannelLogoutSessionRequired || o.LogoURI != "https://app.example.com/logo.png" ||
+		c.IDTokenTTL != 600 || c.RefreshTokenTTL != 86400 || c.RefreshTokenTTLInDays != 7 || !c.AlwaysIssueRefreshToken ||
+		c.RotateRefreshToken || len(c.CORSAllowedOrigins) != 1 || !c.AllowTokenExchange {
+		t.Fatalf("created %+v", app)
+	}
+	// Fields absent from a PATCH stay; those given change; "" clears a URI.
+	var patched applicationJSON
+	e.do("PATCH", "/api/applications/"+app.ID, map[string]any{
+		"oidcClientMetadata":   map[string]any{"logoUri": ""},
+		"customClientMetadata": map[string]any{"idTokenTtl": 60, "allowTokenExchange": false}}).want(t, 200, &patched)
+	o, c = patched.OIDCClientMetadata, patched.CustomClientMetadata
+	if o.LogoURI != "" || o.BackchannelLogoutURI == "" || c.IDTokenTTL != 60 || c.AllowTokenExchange || c.RefreshTokenTTL != 86400 ||
+		len(o.RedirectURIs) != 1 || c.RefreshTokenTTLInDays != 7 {
+		t.Fatalf("patched %+v", patched)
+	}
+	var raw struct {
+		OIDC map[string]any `json:"oidcClientMetadata"`
+	}
+	e.do("GET", "/api/applications/"+app.ID, nil).want(t, 200, &raw)
+	if _, ok := raw.OIDC["logoUri"]; ok {
+		t.Fatalf("an unset logoUri is answered: %v", raw.OIDC)
+	}
+}
+
+func TestApplicationCustomData(t *testing.T) {
+	e := newEnv(t)
+	var app applicationJSON
+	e.do("POST", "/api/applications", map[string]any{"name": "Web", "type": "SPA",
+		"customData": map[string]any{"a": 1, "keep": map[string]any{"deep": true}}}).want(t, 201, &app)
+	if app.CustomData["a"] != float64(1) {
+		t.Fatalf("created customData %v", app.CustomData)
+	}
+	plain := e.createApp("Plain", "SPA")
+	var got map[string]any
+	e.do("GET", "/api/applications/"+plain.ID, nil).want(t, 200, &got)
+	if cd, ok := got["customData"].(map[string]any); !ok || len(cd) != 0 {
+		t.Fatalf("customData of a new application %v, want {}", got["customData"])
+	}
+
+	// Logto merges the body into the stored object, top-level key by key.
+	var data map[string]any
+	e.do("PATCH", "/api/applications/"+app.ID+"/custom-data", map[string]any{"a": 2, "b": "x", "keep": map[string]any{"other": 1}}).want(t, 200, &data)
+	want := map[string]any{"a": float64(2), "b": "x", "keep": map[string]any{"other": float64(1)}}
+	if !reflect.DeepEqual(data, want) {
+		t.Fatalf("merged %v, want %v", data, want)
+	}
+	e.do("PATCH", "/api/applications/"+app.ID+"/custom-data", map[string]any{}).want(t, 200, &data)
+	if !reflect.DeepEqual(data, want) {
+		t.Fatalf("after an empty merge %v, want %v", data, want)
+	}
+	// PATCH of the application merges customData the same way.
+	e.do("PATCH", "/api/applications/"+app.ID, map[string]any{"customData": map[string]any{"c": nil}}).want(t, 200, &app)
+	want["c"] = nil
+	if !reflect.DeepEqual(app.CustomData, want) {
+		t.Fatalf("after PATCH %v, want %v", app.CustomData, want)
+	}
+
+	big := map[string]any{"blob": strings.Repeat("x", 1<<20)}
+	for _, tc := range []struct {
+		name, path string
+		body       any
+		status     int
+		code       string
+	}{
+		{"array", "/api/applications/" + app.ID + "/custom-data", []int{1}, 400, "request.invalid_input"},
+		{"string", "/api/applications/" + app.ID + "/custom-data", `"x"`, 400, "request.invalid_input"},
+		{"missing app", "/api/applications/nope/custom-data", map[string]any{"a": 1}, 404, "entity.not_exists"},
+		{"too large", "/api/applications/" + app.ID + "/custom-data", big, 413, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("PATCH", tc.path, tc.body)
+			if r.status != tc.status || (tc.code != "" && r.errBody(t)["code"] != tc.code) {
+				t.Fatalf("%d %s, want %d %s", r.status, r.body, tc.status, tc.code)
+			}
+		})
+	}
+	// Large but within the body limit: refused by the size of custom data.
+	mid := map[string]any{"blob": strings.Repeat("x", 60<<10)}
+	b, _ := json.Marshal(mid)
+	r := e.do("PATCH", "/api/applications/"+app.ID+"/custom-data", b)
+	if r.status != 400 || !strings.Contains(r.errBody(t)["message"], "customData") {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+}
+
+func TestDefaultRoles(t *testing.T) {
+	e := newEnv(t)
+	var def, other, robots roleOutT
+	e.do("POST", "/api/roles", map[string]any{"name": "Members", "description": "m", "isDefault": true}).want(t, 201, &def)
+	e.do("POST", "/api/roles", map[string]any{"name": "Editors", "description": "e", "type": "User"}).want(t, 201, &other)
+	e.do("POST", "/api/roles", map[string]any{"name": "Robots", "description": "r", "type": "MachineToMachine", "isDefault": true}).want(t, 201, &robots)
+	if !def.IsDefault || other.IsDefault || !robots.IsDefault {
+		t.Fatalf("roles %+v %+v %+v", def, other, robots)
+	}
+	roleIDs := func(userID string) []string {
+		var roles []roleOutT
+		e.do("GET", "/api/users/"+userID+"/roles", nil).want(t, 200, &roles)
+		var ids []string
+		for _, r := range roles {
+			ids = append(ids, r.ID)
+		}
+		return ids
+	}
+	u := e.createUser(map[string]any{"username": "first"})
+	if got := roleIDs(u.ID); !reflect.DeepEqual(got, []string{def.ID}) {
+		t.Fatalf("new user's roles %v, want only the default User role %s", got, def.ID)
+	}
+	// A role marked default later is given to users created after, not
+	// to those before.
+	e.do("PATCH", "/api/roles/"+other.ID, map[string]any{"isDefault": true}).want(t, 200, &other)
+	if !other.IsDefault {
+		t.Fatalf("patched %+v", other)
+	}
+	v := e.createUser(map[string]any{"username": "second"})
+	if got := roleIDs(v.ID); !reflect.DeepEqual(got, []string{def.ID, other.ID}) {
+		t.Fatalf("second user's roles %v", got)
+	}
+	if got := roleIDs(u.ID); !reflect.DeepEqual(got, []string{def.ID}) {
+		t.Fatalf("first user's roles changed: %v", got)
+	}
+	e.do("PATCH", "/api/roles/"+def.ID, map[string]any{"isDefault": false}).want(t, 200, nil)
+	e.do("DELETE", "/api/roles/"+other.ID, nil).want(t, 204, nil)
+	w := e.createUser(map[string]any{"username": "third"})
+	if got := roleIDs(w.ID); len(got) != 0 {
+		t.Fatalf("third user's roles %v, want none", got)
+	}
+}
