@@ -150,6 +150,15 @@ func (h *Hasher) NeedsRehash(encoded string) bool {
 	return err != nil || p != h.params || len(key) != keyLen
 }
 
+// Upgrade returns a new hash of password, just checked against encoded,
+// when encoded NeedsRehash, and "" when it does not.
+func (h *Hasher) Upgrade(ctx context.Context, encoded, password string) (string, error) {
+	if encoded == "" || !h.NeedsRehash(encoded) {
+		return "", nil
+	}
+	return h.Hash(ctx, password)
+}
+
 // Parse splits an argon2id PHC string into its costs, salt and key.
 func Parse(encoded string) (Params, []byte, []byte, error) {
 	if !strings.HasPrefix(encoded, "$argon2id$") {
