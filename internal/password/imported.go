@@ -54,6 +54,11 @@ const (
 	MaxArgon2Memory  = maxMemory
 	MaxArgon2Time    = maxTime
 	MaxArgon2Threads = maxThreads
+	// MaxArgon2Work bounds memory times iterations (KiB × passes), so that
+	// the two ceilings together cannot be reached at once: 256 MiB of
+	// passes, four times Logto's own Argon2i costs (8 MiB × 8) and about
+	// Node's argon2 defaults (64 MiB × 3).
+	MaxArgon2Work = 4 * maxMemory
 	// MaxBcryptCost bounds bcrypt's cost (2^cost rounds; 13 is about half a
 	// second on a small core).
 	MaxBcryptCost = 13
@@ -359,6 +364,8 @@ func parsePHC(encoded string) (Params, []byte, []byte, error) {
 		return p, nil, nil, badDigest("argon2 memory %d KiB is above the limit of %d KiB", p.Memory, MaxArgon2Memory)
 	case p.Time > MaxArgon2Time:
 		return p, nil, nil, badDigest("argon2 iterations %d are above the limit of %d", p.Time, MaxArgon2Time)
+	case uint64(p.Memory)*uint64(p.Time) > MaxArgon2Work:
+		return p, nil, nil, badDigest("argon2 memory times iterations %d is above the limit of %d", uint64(p.Memory)*uint64(p.Time), MaxArgon2Work)
 	case p.Time < 1 || p.Threads < 1 || p.Memory < 8*uint32(p.Threads):
 		return p, nil, nil, ErrMalformed
 	}

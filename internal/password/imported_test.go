@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 type fixture struct {
@@ -62,6 +64,26 @@ func TestImportedDigests(t *testing.T) {
 	}
 }
 
+// bcrypt reads only a password's first 72 bytes, in every implementation:
+// a longer password verifies by them, as it did where it was hashed.
+func TestBcryptLongPassword(t *testing.T) {
+	long := strings.Repeat("a", 72)
+	digest, err := bcrypt.GenerateFromPassword([]byte(long), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := Import(Bcrypt, string(digest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := NewHasher(fast, 1)
+	for pw, want := range map[string]bool{long: true, long + "bcd": true, long[:71]: false} {
+		if ok, err := h.Verify(t.Context(), stored, pw); ok != want || err != nil {
+			t.Errorf("Verify(%d bytes) = %v, %v; want %v", len(pw), ok, err, want)
+		}
+	}
+}
+
 // Monban's own hashes export as Argon2id and are re-hashed only when the
 // costs changed.
 func TestExportAndRehashOwn(t *testing.T) {
@@ -106,6 +128,7 @@ func TestImportRefuses(t *testing.T) {
 		{"argon2d", "Argon2d", "$argon2d$v=19$m=64,t=1,p=1$" + salt + "$" + key, "Argon2d is not supported"},
 		{"argon2 memory", "Argon2id", "$argon2id$v=19$m=4194304,t=1,p=1$" + salt + "$" + key, "limit of 65536 KiB"},
 		{"argon2 time", "Argon2i", "$argon2i$v=19$m=64,t=100,p=1$" + salt + "$" + key, "limit of 16"},
+		{"argon2 work", "Argon2id", "$argon2id$v=19$m=65536,t=5,p=1$" + salt + "$" + key, "memory times iterations 327680 is above the limit of 262144"},
 		{"argon2 threads", "Argon2id", "$argon2id$v=19$m=4096,t=1,p=64$" + salt + "$" + key, "limit of 16"},
 		{"argon2 variant mismatch", "Argon2i", "$argon2id$v=19$m=64,t=1,p=1$" + salt + "$" + key, "Argon2i PHC string"},
 		{"argon2 old version", "Argon2id", "$argon2id$v=16$m=64,t=1,p=1$" + salt + "$" + key, "argon2 PHC string"},
