@@ -67,21 +67,24 @@ func TestImportedPasswordRehashed(t *testing.T) {
 func TestImportRefused(t *testing.T) {
 	ctx := context.Background()
 	d, _ := newDir(t)
-	for _, tc := range []struct{ alg, digest, want string }{
-		{"Bcrypt", "$2b$31" + bcryptjsDigest[6:], "limit of 13"},
-		{"Argon2i", strings.Replace(argon2iDigest, "m=8192", "m=1048576", 1), "limit of 65536 KiB"},
-		{"Argon2d", "$argon2d$v=19$m=4096,t=2,p=1$iNtI37umqvviLWifgTY/YA$ooroQB+UOROpyHx7f6AC85a8fFEbalefMxJnvwXe8Gc", "Argon2d"},
-		{"Whirlpool", "x", "passwordAlgorithm"},
-		{"Legacy", `["sha256",["salt"],"00"]`, "passwordDigest"},
+	for _, tc := range []struct {
+		alg, digest, want string
+		reason            Reason
+	}{
+		{"Bcrypt", "$2b$31" + bcryptjsDigest[6:], "limit of 13", ""},
+		{"Argon2i", strings.Replace(argon2iDigest, "m=8192", "m=1048576", 1), "limit of 65536 KiB", ""},
+		{"Argon2d", "$argon2d$v=19$m=4096,t=2,p=1$iNtI37umqvviLWifgTY/YA$ooroQB+UOROpyHx7f6AC85a8fFEbalefMxJnvwXe8Gc", "Argon2d", ""},
+		{"Whirlpool", "x", "passwordAlgorithm", ""},
+		{"Legacy", `["sha256",["salt"],"00"]`, "passwordDigest", ReasonLegacyFormat},
+		{"Legacy", `["whirlpool",["@"],"00"]`, "whirlpool", ReasonLegacyAlgorithm},
+		{"Legacy", `["pbkdf2",["s","10","1","md4","@"],"00"]`, "md4", ReasonLegacyAlgorithm},
 	} {
 		_, err := d.CreateUser(ctx, NewUser{PasswordDigest: ptr(tc.digest), PasswordAlgorithm: ptr(tc.alg)})
-		refused(t, err, Invalid, "")
+		refused(t, err, Invalid, tc.reason)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want it to name %q", tc.alg, err, tc.want)
 		}
 	}
 	_, err := d.CreateUser(ctx, NewUser{PasswordDigest: ptr(bcryptjsDigest)})
-	if err == nil || !strings.Contains(err.Error(), "passwordAlgorithm is required") {
-		t.Errorf("digest without algorithm: %v", err)
-	}
+	refused(t, err, Invalid, ReasonNoPasswordAlgorithm)
 }

@@ -229,6 +229,23 @@ func (d *Directory) Users(ctx context.Context, search *string, page store.Page) 
 	return d.st.ListUsers(ctx, filter, page)
 }
 
+// Refusals of a password import that Logto gives codes of their own.
+const (
+	// ReasonPasswordAndDigest: both a password and a digest were given.
+	ReasonPasswordAndDigest Reason = "password_and_digest"
+	// ReasonNoPasswordAlgorithm: a digest came without its algorithm.
+	ReasonNoPasswordAlgorithm Reason = "password_algorithm_required"
+	// ReasonLegacyFormat: a Legacy digest is not Logto's expression.
+	ReasonLegacyFormat Reason = "invalid_legacy_password_format"
+	// ReasonLegacyAlgorithm: a Legacy digest names an algorithm not
+	// supported.
+	ReasonLegacyAlgorithm Reason = "unsupported_legacy_hash_algorithm"
+)
+
+var legacyReasons = map[password.LegacyProblem]Reason{
+	password.LegacyFormat: ReasonLegacyFormat, password.LegacyAlgorithm: ReasonLegacyAlgorithm,
+}
+
 // CreateUser creates a user.
 func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, error) {
 	now := d.now()
@@ -238,7 +255,7 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, err
 	}
 	switch {
 	case in.Password != nil && in.PasswordDigest != nil:
-		return u, invalid("give either password or passwordDigest, not both")
+		return u, &Error{Kind: Invalid, Reason: ReasonPasswordAndDigest, Message: "give either password or passwordDigest, not both"}
 	case in.Password != nil:
 		if err := CheckPassword(*in.Password); err != nil {
 			return u, err
@@ -252,11 +269,11 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, err
 		// A digest made elsewhere, checked with its own algorithm until
 		// the first successful sign-in re-hashes it.
 		if in.PasswordAlgorithm == nil {
-			return u, invalid("passwordAlgorithm is required when passwordDigest is given")
+			return u, &Error{Kind: Invalid, Reason: ReasonNoPasswordAlgorithm, Message: "passwordAlgorithm is required when passwordDigest is given"}
 		}
 		stored, err := password.Import(*in.PasswordAlgorithm, *in.PasswordDigest)
 		if ie := (*password.ImportError)(nil); errors.As(err, &ie) {
-			return u, invalid(ie.Message)
+			return u, &Error{Kind: Invalid, Reason: legacyReasons[ie.Legacy], Message: ie.Message}
 		}
 		u.PasswordHash = stored
 	case in.PasswordAlgorithm != nil:

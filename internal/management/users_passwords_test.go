@@ -83,26 +83,37 @@ func TestUserPasswordImport(t *testing.T) {
 // Digests that cannot be imported are a 400 naming the field or the limit.
 func TestUserPasswordImportRefused(t *testing.T) {
 	e := newEnv(t)
-	for _, tc := range []struct{ name, alg, digest, msg string }{
-		{"bcrypt cost", "Bcrypt", "$2b$20" + bcryptjsDigest[6:], "bcrypt cost 20 is above the limit of 13"},
-		{"argon2 memory", "Argon2i", strings.Replace(argon2iDigest, "m=8192", "m=2097152", 1), "argon2 memory 2097152 KiB is above the limit of 65536 KiB"},
-		{"argon2 time", "Argon2i", strings.Replace(argon2iDigest, "t=8", "t=1000", 1), "argon2 iterations 1000 are above the limit of 16"},
-		{"pbkdf2 iterations", "Legacy", strings.Replace(legacyDigest, `"1000"`, `"5000000"`, 1), "pbkdf2 iterations 5000000 are above the limit of 1000000"},
-		{"argon2d", "Argon2d", "$argon2d$v=19$m=4096,t=2,p=1$iNtI37umqvviLWifgTY/YA$ooroQB+UOROpyHx7f6AC85a8fFEbalefMxJnvwXe8Gc", "passwordAlgorithm Argon2d is not supported"},
-		{"unknown algorithm", "Scrypt", "x", "passwordAlgorithm must be one of"},
-		{"bcrypt as argon2", "Argon2id", bcryptjsDigest, "passwordDigest"},
-		{"sha256 not hex", "SHA256", strings.Repeat("g", 64), "passwordDigest"},
-		{"legacy without @", "Legacy", `["sha256",["salt"],"00"]`, "passwordDigest"},
-		{"too long", "MD5", strings.Repeat("a", 300), "at most 256"},
+	for _, tc := range []struct{ name, alg, digest, msg, code string }{
+		{"bcrypt cost", "Bcrypt", "$2b$20" + bcryptjsDigest[6:], "bcrypt cost 20 is above the limit of 13", "request.invalid_input"},
+		{"argon2 memory", "Argon2i", strings.Replace(argon2iDigest, "m=8192", "m=2097152", 1), "argon2 memory 2097152 KiB is above the limit of 65536 KiB", "request.invalid_input"},
+		{"argon2 time", "Argon2i", strings.Replace(argon2iDigest, "t=8", "t=1000", 1), "argon2 iterations 1000 are above the limit of 16", "request.invalid_input"},
+		{"pbkdf2 iterations", "Legacy", strings.Replace(legacyDigest, `"1000"`, `"5000000"`, 1), "pbkdf2 iterations 5000000 are above the limit of 1000000", "request.invalid_input"},
+		{"argon2d", "Argon2d", "$argon2d$v=19$m=4096,t=2,p=1$iNtI37umqvviLWifgTY/YA$ooroQB+UOROpyHx7f6AC85a8fFEbalefMxJnvwXe8Gc", "passwordAlgorithm Argon2d is not supported", "request.invalid_input"},
+		{"unknown algorithm", "Scrypt", "x", "passwordAlgorithm must be one of", "request.invalid_input"},
+		{"bcrypt as argon2", "Argon2id", bcryptjsDigest, "passwordDigest", "request.invalid_input"},
+		{"sha256 not hex", "SHA256", strings.Repeat("g", 64), "passwordDigest", "request.invalid_input"},
+		{"legacy without @", "Legacy", `["sha256",["salt"],"00"]`, "passwordDigest", "password.invalid_legacy_password_format"},
+		{"too long", "MD5", strings.Repeat("a", 300), "at most 256", "request.invalid_input"},
+		{"legacy format", "Legacy", "invalid_json", "legacy expression", "password.invalid_legacy_password_format"},
+		{"legacy algorithm", "Legacy", `["whirlpool",["@"],"00"]`, `"whirlpool" is not supported`, "password.unsupported_legacy_hash_algorithm"},
+		{"digest without algorithm", "", bcryptjsDigest, "passwordAlgorithm is required", "user.password_algorithm_required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("POST", "/api/users", map[string]any{"passwordDigest": tc.digest, "passwordAlgorithm": tc.alg})
+			body := map[string]any{"passwordDigest": tc.digest}
+			if tc.alg != "" {
+				body["passwordAlgorithm"] = tc.alg
+			}
+			r := e.do("POST", "/api/users", body)
 			if r.status != 400 {
 				t.Fatalf("status %d: %s", r.status, r.body)
 			}
-			if m := r.errBody(t); !strings.Contains(m["message"], tc.msg) {
-				t.Errorf("message %q does not hold %q", m["message"], tc.msg)
+			if m := r.errBody(t); !strings.Contains(m["message"], tc.msg) || m["code"] != tc.code {
+				t.Errorf("%s %q, want %s holding %q", m["code"], m["message"], tc.code, tc.msg)
 			}
 		})
+	}
+	r := e.do("POST", "/api/users", map[string]any{"password": "long enough", "passwordDigest": bcryptjsDigest, "passwordAlgorithm": "Bcrypt"})
+	if m := r.errBody(t); r.status != 400 || m["code"] != "user.password_and_digest" {
+		t.Errorf("password and digest: %d %v", r.status, m)
 	}
 }

@@ -81,10 +81,22 @@ const (
 )
 
 // ImportError is a digest refused at import; Field names the request field
-// at fault (passwordDigest or passwordAlgorithm).
+// at fault (passwordDigest or passwordAlgorithm), and Legacy tells a Legacy
+// expression's own problems apart, as Logto does.
 type ImportError struct {
 	Field, Message string
+	Legacy         LegacyProblem
 }
+
+// LegacyProblem is what is wrong with a Legacy expression.
+type LegacyProblem int
+
+// Legacy problems.
+const (
+	LegacyOK        LegacyProblem = iota // not a Legacy problem
+	LegacyFormat                         // not the expression's shape
+	LegacyAlgorithm                      // an algorithm not supported
+)
 
 func (e *ImportError) Error() string { return e.Field + ": " + e.Message }
 
@@ -194,6 +206,10 @@ func parseStored(stored string) (check, error) {
 	return check{}, badDigest("unsupported password digest")
 }
 
+func legacyError(problem LegacyProblem, format string, a ...any) error {
+	return &ImportError{Field: "passwordDigest", Message: fmt.Sprintf(format, a...), Legacy: problem}
+}
+
 func parseBcrypt(stored string) (check, error) {
 	if len(stored) != 60 || !(strings.HasPrefix(stored, "$2a$") || strings.HasPrefix(stored, "$2b$") || strings.HasPrefix(stored, "$2y$")) {
 		return check{}, badDigest("passwordDigest must be a bcrypt string ($2a$, $2b$ or $2y$, 60 characters)")
@@ -250,14 +266,14 @@ const legacyFormat = `passwordDigest must be Logto's legacy expression ["algorit
 func parseLegacy(expr string) (check, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal([]byte(expr), &raw); err != nil || len(raw) != 3 {
-		return check{}, badDigest(legacyFormat)
+		return check{}, legacyError(LegacyFormat, legacyFormat)
 	}
 	var (
 		algorithm, digest string
 		args              []string
 	)
 	if json.Unmarshal(raw[0], &algorithm) != nil || json.Unmarshal(raw[1], &args) != nil || json.Unmarshal(raw[2], &digest) != nil {
-		return check{}, badDigest(legacyFormat)
+		return check{}, legacyError(LegacyFormat, legacyFormat)
 	}
 	at := -1
 	for i, a := range args {
@@ -266,11 +282,11 @@ func parseLegacy(expr string) (check, error) {
 		}
 	}
 	if at < 0 {
-		return check{}, badDigest(legacyFormat)
+		return check{}, legacyError(LegacyFormat, legacyFormat)
 	}
 	want, err := hex.DecodeString(digest)
 	if err != nil || len(want) == 0 {
-		return check{}, badDigest(legacyFormat)
+		return check{}, legacyError(LegacyFormat, legacyFormat)
 	}
 	algorithm = strings.ToLower(algorithm)
 	if algorithm == "pbkdf2" || algorithm == "pbkdf2sync" {
@@ -278,10 +294,10 @@ func parseLegacy(expr string) (check, error) {
 	}
 	newHash, ok := legacyHashes[algorithm]
 	if !ok {
-		return check{}, badDigest("legacy hash algorithm %q is not supported", algorithm)
+		return check{}, legacyError(LegacyAlgorithm, "legacy hash algorithm %q is not supported", algorithm)
 	}
 	if len(want) != newHash().Size() {
-		return check{}, badDigest(legacyFormat)
+		return check{}, legacyError(LegacyFormat, legacyFormat)
 	}
 	return check{fast: true, match: func(pw string) bool {
 		h := newHash()
@@ -297,20 +313,20 @@ func parseLegacy(expr string) (check, error) {
 
 func parsePBKDF2(args []string, want []byte) (check, error) {
 	if len(args) < 5 || args[4] != "@" {
-		return check{}, badDigest(`a legacy pbkdf2 expression's args must be [salt, iterations, keylen, digest, "@"]`)
+		return check{}, legacyError(LegacyFormat, `a legacy pbkdf2 expression's args must be [salt, iterations, keylen, digest, "@"]`)
 	}
 	salt := []byte(args[0])
 	if h, ok := strings.CutPrefix(args[0], "hex:"); ok {
 		b, err := hex.DecodeString(h)
 		if err != nil || len(b) == 0 {
-			return check{}, badDigest("a legacy pbkdf2 salt with the hex: prefix must be hex")
+			return check{}, legacyError(LegacyFormat, "a legacy pbkdf2 salt with the hex: prefix must be hex")
 		}
 		salt = b
 	}
 	iter, err1 := strconv.Atoi(args[1])
 	keyLen, err2 := strconv.Atoi(args[2])
 	if err1 != nil || err2 != nil || iter < 1 || keyLen < 1 {
-		return check{}, badDigest("a legacy pbkdf2 expression's iterations and keylen must be positive integers")
+		return check{}, legacyError(LegacyFormat, "a legacy pbkdf2 expression's iterations and keylen must be positive integers")
 	}
 	if iter > MaxPBKDF2Iterations {
 		return check{}, badDigest("pbkdf2 iterations %d are above the limit of %d", iter, MaxPBKDF2Iterations)
@@ -320,7 +336,7 @@ func parsePBKDF2(args []string, want []byte) (check, error) {
 	}
 	newHash, ok := legacyHashes[strings.ToLower(args[3])]
 	if !ok {
-		return check{}, badDigest("legacy pbkdf2 digest %q is not supported", args[3])
+		return check{}, legacyError(LegacyAlgorithm, "legacy pbkdf2 digest %q is not supported", args[3])
 	}
 	return check{match: func(pw string) bool {
 		got, err := pbkdf2.Key(newHash, pw, salt, iter, keyLen)
