@@ -389,16 +389,19 @@ func TestUserFields(t *testing.T) {
 		_, err := d.CreateUser(ctx, NewUser{UserFields: f})
 		refused(t, err, Invalid, "")
 	}
-	for _, in := range []NewUser{
-		{Password: ptr("short")},
-		{Password: ptr("long enough\x00")},
-		{Password: ptr("long enough"), PasswordDigest: ptr("$argon2id$")},
-		{PasswordDigest: ptr("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA")},
-		{PasswordDigest: ptr("plain"), PasswordAlgorithm: ptr("Argon2id")},
-		{PasswordAlgorithm: ptr("Argon2id")},
+	for _, tc := range []struct {
+		in     NewUser
+		reason Reason
+	}{
+		{NewUser{Password: ptr("short")}, ""},
+		{NewUser{Password: ptr("long enough\x00")}, ""},
+		{NewUser{Password: ptr("long enough"), PasswordDigest: ptr("$argon2id$")}, ReasonPasswordAndDigest},
+		{NewUser{PasswordDigest: ptr("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA")}, ReasonNoPasswordAlgorithm},
+		{NewUser{PasswordDigest: ptr("plain"), PasswordAlgorithm: ptr("Argon2id")}, ""},
+		{NewUser{PasswordAlgorithm: ptr("Argon2id")}, ""},
 	} {
-		_, err := d.CreateUser(ctx, in)
-		refused(t, err, Invalid, "")
+		_, err := d.CreateUser(ctx, tc.in)
+		refused(t, err, Invalid, tc.reason)
 	}
 
 	u := must[store.User](t)(d.CreateUser(ctx, NewUser{UserFields: UserFields{Username: ptr("jane"),

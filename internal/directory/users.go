@@ -49,8 +49,8 @@ type UserFields struct {
 }
 
 // NewUser is what creating a user gives: the fields, and a password or an
-// imported argon2id hash (PasswordDigest, with PasswordAlgorithm
-// "Argon2id"), or neither.
+// imported digest (PasswordDigest, with PasswordAlgorithm one of Logto's
+// algorithms: see password.Import), or neither.
 type NewUser struct {
 	UserFields
 	Password          *string
@@ -229,6 +229,23 @@ func (d *Directory) Users(ctx context.Context, search *string, page store.Page) 
 	return d.st.ListUsers(ctx, filter, page)
 }
 
+// Refusals of a password import that Logto gives codes of their own.
+const (
+	// ReasonPasswordAndDigest: both a password and a digest were given.
+	ReasonPasswordAndDigest Reason = "password_and_digest"
+	// ReasonNoPasswordAlgorithm: a digest came without its algorithm.
+	ReasonNoPasswordAlgorithm Reason = "password_algorithm_required"
+	// ReasonLegacyFormat: a Legacy digest is not Logto's expression.
+	ReasonLegacyFormat Reason = "invalid_legacy_password_format"
+	// ReasonLegacyAlgorithm: a Legacy digest names an algorithm not
+	// supported.
+	ReasonLegacyAlgorithm Reason = "unsupported_legacy_hash_algorithm"
+)
+
+var legacyReasons = map[password.LegacyProblem]Reason{
+	password.LegacyFormat: ReasonLegacyFormat, password.LegacyAlgorithm: ReasonLegacyAlgorithm,
+}
+
 // CreateUser creates a user.
 func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, error) {
 	now := d.now()
@@ -238,7 +255,7 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, err
 	}
 	switch {
 	case in.Password != nil && in.PasswordDigest != nil:
-		return u, invalid("give either password or passwordDigest, not both")
+		return u, &Error{Kind: Invalid, Reason: ReasonPasswordAndDigest, Message: "give either password or passwordDigest, not both"}
 	case in.Password != nil:
 		if err := CheckPassword(*in.Password); err != nil {
 			return u, err
@@ -249,14 +266,16 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, err
 		}
 		u.PasswordHash = hash
 	case in.PasswordDigest != nil:
-		// Imported hashes: argon2id PHC strings only.
-		if in.PasswordAlgorithm == nil || !strings.EqualFold(*in.PasswordAlgorithm, "Argon2id") {
-			return u, invalid("passwordAlgorithm must be Argon2id when passwordDigest is given")
+		// A digest made elsewhere, checked with its own algorithm until
+		// the first successful sign-in re-hashes it.
+		if in.PasswordAlgorithm == nil {
+			return u, &Error{Kind: Invalid, Reason: ReasonNoPasswordAlgorithm, Message: "passwordAlgorithm is required when passwordDigest is given"}
 		}
-		if _, _, _, err := password.Parse(*in.PasswordDigest); err != nil {
-			return u, invalid("passwordDigest must be an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)")
+		stored, err := password.Import(*in.PasswordAlgorithm, *in.PasswordDigest)
+		if ie := (*password.ImportError)(nil); errors.As(err, &ie) {
+			return u, &Error{Kind: Invalid, Reason: legacyReasons[ie.Legacy], Message: ie.Message}
 		}
-		u.PasswordHash = *in.PasswordDigest
+		u.PasswordHash = stored
 	case in.PasswordAlgorithm != nil:
 		return u, invalid("passwordAlgorithm is only meaningful with passwordDigest")
 	}
@@ -330,6 +349,20 @@ func (d *Directory) VerifyPassword(ctx context.Context, id, pw string) error {
 	}
 	if !ok {
 		return &Error{Kind: Invalid, Reason: ReasonWrongPassword, Message: "the password does not match"}
+	}
+	return d.Rehash(ctx, u, pw)
+}
+
+// Rehash replaces the password hash of u, just checked against pw, by a
+// hash with the server's own argon2id costs when it is an imported digest
+// or its costs changed. A password changed meanwhile is left alone.
+func (d *Directory) Rehash(ctx context.Context, u store.User, pw string) error {
+	hash, err := d.passwords.Upgrade(ctx, u.PasswordHash, pw)
+	if err != nil || hash == "" {
+		return err
+	}
+	if err := d.st.RehashUserPassword(ctx, u.ID, u.PasswordHash, hash); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
 	return nil
 }

@@ -47,6 +47,10 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonUsernameTaken:       {http.StatusUnprocessableEntity, "user.username_already_in_use"},
 	directory.ReasonEmailTaken:          {http.StatusUnprocessableEntity, "user.email_already_in_use"},
 	directory.ReasonPhoneTaken:          {http.StatusUnprocessableEntity, "user.phone_already_in_use"},
+	directory.ReasonPasswordAndDigest:   {http.StatusBadRequest, "user.password_and_digest"},
+	directory.ReasonNoPasswordAlgorithm: {http.StatusBadRequest, "user.password_algorithm_required"},
+	directory.ReasonLegacyFormat:        {http.StatusBadRequest, "password.invalid_legacy_password_format"},
+	directory.ReasonLegacyAlgorithm:     {http.StatusBadRequest, "password.unsupported_legacy_hash_algorithm"},
 	directory.ReasonWrongPassword:       {http.StatusUnprocessableEntity, "session.invalid_credentials"},
 }
 

@@ -191,7 +191,7 @@ func (s *server) routes() []route {
 
 		{pattern: "GET /api/users", handle: s.listUsers},
 		{pattern: "POST /api/users", handle: s.createUser},
-		{pattern: "GET /api/users/{id}", handle: read(userOut, s.dir.User)},
+		{pattern: "GET /api/users/{id}", handle: s.getUser},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
 		{pattern: "DELETE /api/users/{id}", handle: remove(s.dir.DeleteUser, s.userRemoved)},
 		{pattern: "PATCH /api/users/{id}/password", handle: s.setUserPassword},

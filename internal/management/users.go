@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/logto"
+	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -84,6 +86,40 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
 		return s.dir.Users(r.Context(), query(r, "search"), page)
 	})
+}
+
+// userWithPassword is a user with the password hash, as Logto exports it
+// on includePasswordHash: passwordDigest and passwordAlgorithm, null
+// without a password.
+type userWithPassword struct {
+	logto.User
+	PasswordDigest    *string `json:"passwordDigest"`
+	PasswordAlgorithm *string `json:"passwordAlgorithm"`
+}
+
+// getUser answers a user; with includePasswordHash true (true, 1 or yes,
+// as Logto reads it) the password hash too.
+func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.dir.User(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if v := query(r, "includePasswordHash"); v != nil && yes(*v) {
+		digest, alg := password.Export(u.PasswordHash)
+		httpjson.Write(w, http.StatusOK, userWithPassword{User: userOut(u), PasswordDigest: logto.OrNull(digest), PasswordAlgorithm: logto.OrNull(alg)})
+		return nil
+	}
+	httpjson.Write(w, http.StatusOK, userOut(u))
+	return nil
+}
+
+// yes is Logto's reading of a boolean query parameter.
+func yes(v string) bool {
+	switch strings.ToLower(v) {
+	case "true", "1", "yes":
+		return true
+	}
+	return false
 }
 
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {

@@ -297,10 +297,28 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 		return nil, rec, signInFailed
 	}
 	p.u.throttle.Succeed(r.Context(), ratelimit.SuccessKeys(user.ID, user.Username, user.PrimaryEmail))
+	p.rehash(ctx, &user, pw)
 	if user.IsSuspended {
 		return nil, rec, signInSuspended
 	}
 	return &user, rec, signInOK
+}
+
+// rehash replaces the password hash of user, just checked against pw, by
+// the server's argon2id when it is a digest imported from another system
+// or its costs changed. A failure is logged: the sign-in goes on, and the
+// next one tries again.
+func (p *Provider) rehash(ctx context.Context, user *store.User, pw string) {
+	hash, err := p.u.Passwords.Upgrade(ctx, user.PasswordHash, pw)
+	if err == nil && hash != "" {
+		err = p.u.Store.RehashUserPassword(context.WithoutCancel(ctx), user.ID, user.PasswordHash, hash)
+	}
+	switch {
+	case err == nil && hash != "":
+		user.PasswordHash = hash
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		p.cfg.Logger.Warn("re-hashing a password failed", "user_id", user.ID, "err", err)
+	}
 }
 
 // startSession replaces the browser's session with a new one for user (a

@@ -1,5 +1,6 @@
 // Package password hashes and checks user passwords with argon2id, stored as
-// PHC strings ($argon2id$v=19$m=…,t=…,p=…$salt$hash).
+// PHC strings ($argon2id$v=19$m=…,t=…,p=…$salt$hash), and checks digests
+// imported from other systems (see Import) until they are re-hashed.
 //
 // Every hash allocates its memory cost (19 MiB by default), so a Hasher lets
 // only a few run at once: a burst of sign-ins waits its turn instead of
@@ -9,12 +10,10 @@ package password
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"runtime"
-	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -34,8 +33,9 @@ var DefaultParams = Params{Time: 2, Memory: 19 * 1024, Threads: 1}
 const (
 	saltLen = 16
 	keyLen  = 32
-	// Limits on the costs of a stored hash we agree to verify, so that an
-	// imported digest cannot make one check take seconds or gigabytes.
+	// Limits on the costs of a stored argon2 hash we agree to verify, so
+	// that an imported digest cannot make one check take seconds or
+	// gigabytes (exported as MaxArgon2*).
 	maxMemory  = 64 * 1024
 	maxTime    = 16
 	maxThreads = 16
@@ -46,8 +46,8 @@ const (
 
 // Errors of Verify and Parse.
 var (
-	// ErrMalformed: the stored string is not an argon2id PHC string we can
-	// check.
+	// ErrMalformed: the stored string is not a hash we can check, or its
+	// costs pass the ceilings.
 	ErrMalformed = errors.New("password: malformed or unsupported hash")
 	// ErrBusy: the context ended while waiting for a hashing slot.
 	ErrBusy = errors.New("password: hashing capacity exhausted")
@@ -114,65 +114,56 @@ func (h *Hasher) encode(salt, key []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads, b64(salt), b64(key))
 }
 
-// Verify reports whether password matches the PHC string encoded, in
-// constant time. An empty encoded (no account, or no password set) is
-// checked against a dummy hash of the same cost and never matches, so that
-// the answer takes as long either way.
+// Verify reports whether password matches the stored hash encoded (a
+// PHC string of Monban's, or an imported digest: see Import), in constant
+// time. An empty encoded (no account, or no password set) is checked
+// against a dummy hash of the same cost and never matches, so that the
+// answer takes as long either way; so is a wrong password against a digest
+// much cheaper than argon2id. A stored hash whose costs pass the ceilings
+// is refused (ErrMalformed), not run.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, error) {
 	none := encoded == ""
 	if none {
 		encoded = h.dummy
 	}
-	p, salt, want, err := Parse(encoded)
+	c, err := parseStored(encoded)
 	if err != nil {
-		return false, err
+		return false, asMalformed(err)
 	}
 	if err := h.acquire(ctx); err != nil {
 		return false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
-	h.release()
-	return subtle.ConstantTimeCompare(got, want) == 1 && !none, nil
+	defer h.release()
+	ok := c.match(password) && !none
+	if !ok && c.fast {
+		dummy, _ := parseStored(h.dummy)
+		dummy.match(password)
+	}
+	return ok, nil
+}
+
+// NeedsRehash reports whether a stored hash should be replaced, after a
+// successful check, by a hash of the password with h's own argon2id costs:
+// it is an imported digest of another algorithm, or its costs are not h's.
+func (h *Hasher) NeedsRehash(encoded string) bool {
+	p, _, key, err := Parse(encoded)
+	return err != nil || p != h.params || len(key) != keyLen
+}
+
+// Upgrade returns a new hash of password, just checked against encoded,
+// when encoded NeedsRehash, and "" when it does not.
+func (h *Hasher) Upgrade(ctx context.Context, encoded, password string) (string, error) {
+	if encoded == "" || !h.NeedsRehash(encoded) {
+		return "", nil
+	}
+	return h.Hash(ctx, password)
 }
 
 // Parse splits an argon2id PHC string into its costs, salt and key.
 func Parse(encoded string) (Params, []byte, []byte, error) {
-	var p Params
-	parts := strings.Split(encoded, "$")
-	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, key
-	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" || parts[2] != "v="+strconv.Itoa(argon2.Version) {
-		return p, nil, nil, ErrMalformed
+	if !strings.HasPrefix(encoded, "$argon2id$") {
+		return Params{}, nil, nil, ErrMalformed
 	}
-	for _, kv := range strings.Split(parts[3], ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return p, nil, nil, ErrMalformed
-		}
-		n, err := strconv.ParseUint(v, 10, 32)
-		if err != nil {
-			return p, nil, nil, ErrMalformed
-		}
-		switch k {
-		case "m":
-			p.Memory = uint32(n)
-		case "t":
-			p.Time = uint32(n)
-		case "p":
-			if n > maxThreads {
-				return p, nil, nil, ErrMalformed
-			}
-			p.Threads = uint8(n)
-		default:
-			return p, nil, nil, ErrMalformed
-		}
-	}
-	if p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.Memory < 8*uint32(p.Threads) || p.Memory > maxMemory {
-		return p, nil, nil, ErrMalformed
-	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
-	key, err2 := base64.RawStdEncoding.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(salt) < 8 || len(key) < 16 || len(key) > 64 {
-		return p, nil, nil, ErrMalformed
-	}
-	return p, salt, key, nil
+	p, salt, key, err := parsePHC(encoded)
+	return p, salt, key, asMalformed(err)
 }

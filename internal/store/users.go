@@ -173,6 +173,11 @@ type UserAccountStore interface {
 	// creation and last sign-in times.
 	UpdateUser(ctx context.Context, u User) error
 	SetUserPassword(ctx context.Context, id, hash string, updatedAt time.Time) error
+	// RehashUserPassword replaces the password hash old with hash, the
+	// same password hashed anew, leaving the update time: ErrNotFound when
+	// the user is gone or their hash is no longer old (the password was
+	// changed meanwhile).
+	RehashUserPassword(ctx context.Context, id, old, hash string) error
 	// SetUserSuspended sets the flag; suspending also ends the user's
 	// sessions and revokes their grants, at now.
 	SetUserSuspended(ctx context.Context, id string, suspended bool, now time.Time) error

@@ -153,6 +153,18 @@ func (s *Store) SetUserPassword(ctx context.Context, id, hash string, updatedAt 
 	return nil
 }
 
+// RehashUserPassword swaps the password hash old for hash.
+func (s *Store) RehashUserPassword(ctx context.Context, id, old, hash string) error {
+	err := s.write(ctx, func(t txn) error {
+		return t.execOne(notFound("user", id), "UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?",
+			nullText(hash), id, old)
+	})
+	if err != nil {
+		return fmt.Errorf("rehash user password: %w", err)
+	}
+	return nil
+}
+
 // SetUserSuspended sets the suspension flag. Suspending ends the user's
 // sessions and revokes every grant, in the same transaction.
 func (s *Store) SetUserSuspended(ctx context.Context, id string, suspended bool, now time.Time) error {

@@ -85,6 +85,15 @@ func testUsers(t *testing.T, s store.Store) {
 	if got.PasswordHash != "new-hash" || !got.UpdatedAt.Equal(at(10)) || !got.LastSignInAt.Equal(at(11)) {
 		t.Errorf("after SetUserPassword and RecordSignIn: %+v", got)
 	}
+	// A re-hash swaps the hash it replaces only, leaving the update time.
+	ok(t, s.RehashUserPassword(ctx, "u1", "new-hash", "rehashed"), "RehashUserPassword")
+	wantErr(t, s.RehashUserPassword(ctx, "u1", "new-hash", "stale"), store.ErrNotFound, "RehashUserPassword of a changed hash")
+	wantErr(t, s.RehashUserPassword(ctx, "missing", "new-hash", "h"), store.ErrNotFound, "RehashUserPassword missing")
+	got, err = s.GetUser(ctx, "u1")
+	ok(t, err, "GetUser after RehashUserPassword")
+	if got.PasswordHash != "rehashed" || !got.UpdatedAt.Equal(at(10)) {
+		t.Errorf("after RehashUserPassword: %+v", got)
+	}
 	ok(t, s.SetUserPassword(ctx, "u1", "", at(12)), "SetUserPassword empty")
 	got, err = s.GetUser(ctx, "u1")
 	ok(t, err, "GetUser after removing the password")
