@@ -210,6 +210,7 @@ type Store interface {
 	SettingStore
 	CatalogStore
 	UserStore
+	IdentityStore
 	CustomizerStore
 	AuditStore
 	SecretStore
