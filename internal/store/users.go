@@ -55,6 +55,10 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	LastSignInAt time.Time // zero: never
+	// Identities are the user's social identities, by target, read with
+	// the user (nil when none); IdentityStore writes them and the writes
+	// of UserAccountStore leave them alone.
+	Identities []Identity
 }
 
 // UserFilter narrows a user listing.

@@ -123,3 +123,39 @@ func (s *Store) DeleteIdentity(ctx context.Context, userID, target string, at ti
 	}
 	return nil
 }
+
+// attachIdentities reads the identities of users into them.
+func (s *Store) attachIdentities(ctx context.Context, users []store.User) error {
+	if len(users) == 0 {
+		return nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	all, err := s.ListIdentities(ctx, ids)
+	if err != nil {
+		return err
+	}
+	byUser := make(map[string][]store.Identity, len(users))
+	for _, id := range all {
+		byUser[id.UserID] = append(byUser[id.UserID], id)
+	}
+	for i := range users {
+		users[i].Identities = byUser[users[i].ID]
+	}
+	return nil
+}
+
+// withIdentities completes a listing of users with their identities.
+func (s *Store) withIdentities(ctx context.Context, op string) func([]store.User, int, error) ([]store.User, int, error) {
+	return func(users []store.User, total int, err error) ([]store.User, int, error) {
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := s.attachIdentities(ctx, users); err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", op, err)
+		}
+		return users, total, nil
+	}
+}

@@ -53,6 +53,30 @@ func testIdentities(t *testing.T, s store.Store) {
 	ok(t, err, "ListIdentities u2")
 	same(t, "ListIdentities u2", got, []store.Identity{other})
 
+	// Users are read with their identities, by every read.
+	for name, read := range map[string]func() (store.User, error){
+		"GetUser":           func() (store.User, error) { return s.GetUser(ctx, "u1") },
+		"GetUserByUsername": func() (store.User, error) { return s.GetUserByUsername(ctx, "user_u1") },
+		"GetUserByEmail":    func() (store.User, error) { return s.GetUserByEmail(ctx, "u1@example.com") },
+		"ListUsers": func() (store.User, error) {
+			us, _, err := s.ListUsers(ctx, store.UserFilter{}, store.Page{})
+			if err != nil {
+				return store.User{}, err
+			}
+			same(t, "ListUsers u2's identities", us[1].Identities, []store.Identity{other})
+			return us[0], nil
+		},
+	} {
+		u, err := read()
+		ok(t, err, name)
+		same(t, name+" identities", u.Identities, []store.Identity{gh, google})
+	}
+	ok(t, s.CreateRole(ctx, role("r1", 1)), "CreateRole")
+	ok(t, s.AddRoleUsers(ctx, "r1", []string{"u2"}), "AddRoleUsers")
+	us, _, err := s.ListRoleUsers(ctx, "r1", store.Page{})
+	ok(t, err, "ListRoleUsers")
+	same(t, "ListRoleUsers identities", us[0].Identities, []store.Identity{other})
+
 	// Replacing keeps the creation time; details may be dropped.
 	gh2 := identity("u1", "github", "gh-9", 6)
 	created, err = s.PutIdentity(ctx, gh2)
