@@ -48,6 +48,8 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonEmailTaken:          {http.StatusUnprocessableEntity, "user.email_already_in_use"},
 	directory.ReasonPhoneTaken:          {http.StatusUnprocessableEntity, "user.phone_already_in_use"},
 	directory.ReasonWrongPassword:       {http.StatusUnprocessableEntity, "session.invalid_credentials"},
+	directory.ReasonIdentityTaken:       {http.StatusUnprocessableEntity, "user.identity_already_in_use"},
+	directory.ReasonIdentityNotFound:    {http.StatusNotFound, "user.identity_not_exist"},
 }
 
 // logtoError is a directory refusal as Logto answers it.
