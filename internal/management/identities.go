@@ -59,7 +59,7 @@ func (s *server) getUserIdentity(w http.ResponseWriter, r *http.Request) error {
 func (s *server) putUserIdentity(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		UserID  *string         `json:"userId"`
-		Details *map[string]any `json:"details"`
+		Details json.RawMessage `json:"details"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -69,10 +69,10 @@ func (s *server) putUserIdentity(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := directory.NewIdentity{ExternalID: *body.UserID}
 	if body.Details != nil {
-		if *body.Details == nil {
+		// Absent is none; null, or anything but an object, is refused.
+		if err := json.Unmarshal(body.Details, &in.Details); err != nil || in.Details == nil {
 			return invalid("details must be a JSON object")
 		}
-		in.Details = *body.Details
 	}
 	ids, created, err := s.dir.PutIdentity(r.Context(), r.PathValue("id"), r.PathValue("target"), in)
 	if err != nil {
