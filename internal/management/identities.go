@@ -13,21 +13,18 @@ import (
 // The routes of a user's profile object, password state and social
 // identities, with Logto's paths, bodies and codes.
 
-// updateUserProfile merges the given keys into the user's profile object
-// (Logto's PATCH /users/:userId/profile) and answers with the profile.
-func (s *server) updateUserProfile(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
+// The bodies of a merge: the keys to set.
+type (
+	customDataBody struct {
+		CustomData *map[string]any `json:"customData"`
+	}
+	profileBody struct {
 		Profile *map[string]json.RawMessage `json:"profile"`
 	}
-	if err := decode(w, r, &body); err != nil {
-		return err
-	}
-	if body.Profile == nil || *body.Profile == nil {
-		return invalid("profile is required and must be a JSON object")
-	}
-	p, err := s.dir.MergeProfile(r.Context(), r.PathValue("id"), *body.Profile)
-	return updated(w, r, s.userChanged, p, true, err)
-}
+)
+
+func (b customDataBody) object() *map[string]any          { return b.CustomData }
+func (b profileBody) object() *map[string]json.RawMessage { return b.Profile }
 
 // hasUserPassword answers whether the user has a password.
 func (s *server) hasUserPassword(w http.ResponseWriter, r *http.Request) error {

@@ -16,28 +16,6 @@ import (
 
 const identityCols = "user_id, target, external_id, details, created_at, updated_at"
 
-// identitiesChunk bounds the user ids asked for in one query, below the
-// engines' limits on bound parameters.
-const identitiesChunk = 500
-
-func scanIdentity(r scanner) (store.Identity, error) {
-	var (
-		id               store.Identity
-		details          sql.NullString
-		created, updated int64
-	)
-	if err := r.Scan(&id.UserID, &id.Target, &id.ExternalID, &details, &created, &updated); err != nil {
-		return id, err
-	}
-	if details.Valid {
-		if err := json.Unmarshal([]byte(details.String), &id.Details); err != nil {
-			return id, fmt.Errorf("details of identity %s of %s: %w", id.Target, id.UserID, err)
-		}
-	}
-	id.CreatedAt, id.UpdatedAt = fromMillis(created), fromMillis(updated)
-	return id, nil
-}
-
 // PutIdentity creates or replaces a user's identity at its target; see
 // store.IdentityStore.
 func (s *Store) PutIdentity(ctx context.Context, id store.Identity) (bool, error) {
@@ -158,4 +136,26 @@ func (s *Store) withIdentities(ctx context.Context, op string) func([]store.User
 		}
 		return users, total, nil
 	}
+}
+
+// identitiesChunk bounds the user ids asked for in one query, below the
+// engines' limits on bound parameters.
+const identitiesChunk = 500
+
+func scanIdentity(r scanner) (store.Identity, error) {
+	var (
+		id               store.Identity
+		details          sql.NullString
+		created, updated int64
+	)
+	if err := r.Scan(&id.UserID, &id.Target, &id.ExternalID, &details, &created, &updated); err != nil {
+		return id, err
+	}
+	if details.Valid {
+		if err := json.Unmarshal([]byte(details.String), &id.Details); err != nil {
+			return id, fmt.Errorf("details of identity %s of %s: %w", id.Target, id.UserID, err)
+		}
+	}
+	id.CreatedAt, id.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return id, nil
 }
