@@ -207,7 +207,7 @@ func (s *Store) RecordSignIn(ctx context.Context, id string, at time.Time) error
 }
 
 // DeleteUser revokes what was issued to the user and deletes it; role links,
-// sessions and grants go with it through ON DELETE CASCADE.
+// identities, sessions and grants go with it through ON DELETE CASCADE.
 func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
 	err := s.change(ctx, event(store.EventUserDeleted, id, nil), func(t txn) error {
 		if err := t.exists(notFound("user", id), "users", id); err != nil {
