@@ -135,6 +135,11 @@ const (
 	ReasonPhoneTaken    Reason = "phone_taken"
 	// ReasonWrongPassword: the password is not the user's.
 	ReasonWrongPassword Reason = "wrong_password"
+	// ReasonIdentityTaken: another user has this account at the social
+	// provider.
+	ReasonIdentityTaken Reason = "identity_taken"
+	// ReasonIdentityNotFound: the user has no identity at the target.
+	ReasonIdentityNotFound Reason = "identity_not_found"
 )
 
 func invalid(message string) error { return &Error{Kind: Invalid, Message: message} }

@@ -150,3 +150,14 @@ func TestClientCredentialsInput(t *testing.T) {
 		}
 	}
 }
+
+// context.user carries the user's social identities as the Management API
+// shows them.
+func TestUserContextIdentities(t *testing.T) {
+	u := jane()
+	u.Identities = []store.Identity{{UserID: u.ID, Target: "github", ExternalID: "gh-1", Details: map[string]any{"login": "jane"}}}
+	js, _ := json.Marshal(userContext(u, nil, shopSnapshot(t)))
+	if want := `"identities":{"github":{"userId":"gh-1","details":{"login":"jane"}}}`; !strings.Contains(string(js), want) {
+		t.Errorf("context.user JSON lacks %s: %s", want, js)
+	}
+}

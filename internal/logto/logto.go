@@ -16,7 +16,7 @@ type User struct {
 	Name          *string           `json:"name"`
 	Avatar        *string           `json:"avatar"`
 	CustomData    map[string]any    `json:"customData"`
-	Identities    map[string]any    `json:"identities"`
+	Identities    Identities        `json:"identities"`
 	Profile       store.UserProfile `json:"profile"`
 	ApplicationID *string           `json:"applicationId"`
 	IsSuspended   bool              `json:"isSuspended"`
@@ -30,7 +30,7 @@ type User struct {
 func UserOf(u *store.User) User {
 	out := User{
 		ID: u.ID, Username: OrNull(u.Username), PrimaryEmail: OrNull(u.PrimaryEmail), PrimaryPhone: OrNull(u.PrimaryPhone),
-		Name: OrNull(u.Name), Avatar: OrNull(u.Avatar), CustomData: u.CustomData, Identities: map[string]any{},
+		Name: OrNull(u.Name), Avatar: OrNull(u.Avatar), CustomData: u.CustomData, Identities: IdentitiesOf(u.Identities),
 		Profile: u.Profile, IsSuspended: u.IsSuspended, HasPassword: u.PasswordHash != "",
 		CreatedAt: u.CreatedAt.UnixMilli(), UpdatedAt: u.UpdatedAt.UnixMilli(),
 	}
@@ -40,6 +40,25 @@ func UserOf(u *store.User) User {
 	if !u.LastSignInAt.IsZero() {
 		v := u.LastSignInAt.UnixMilli()
 		out.LastSignInAt = &v
+	}
+	return out
+}
+
+// Identity is Logto's entry of a user's identities: the user's id at the
+// social provider and the provider's profile of them.
+type Identity struct {
+	UserID  string         `json:"userId"`
+	Details map[string]any `json:"details,omitempty"`
+}
+
+// Identities are a user's identities by target, Logto's identities object.
+type Identities map[string]Identity
+
+// IdentitiesOf is ids in Logto's shape; never nil, so that none is {}.
+func IdentitiesOf(ids []store.Identity) Identities {
+	out := make(Identities, len(ids))
+	for _, id := range ids {
+		out[id.Target] = Identity{UserID: id.ExternalID, Details: id.Details}
 	}
 	return out
 }

@@ -36,3 +36,19 @@ func TestUserOf(t *testing.T) {
 		t.Error("OrNull")
 	}
 }
+
+// A user's social identities are Logto's identities object, by target;
+// details are left out when there are none.
+func TestUserOfIdentities(t *testing.T) {
+	u := store.User{ID: "u1", Identities: []store.Identity{
+		{UserID: "u1", Target: "github", ExternalID: "gh-1", Details: map[string]any{"login": "jane"}},
+		{UserID: "u1", Target: "google", ExternalID: "g-1"},
+	}}
+	b, err := json.Marshal(UserOf(&u).Identities)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"github":{"userId":"gh-1","details":{"login":"jane"}},"google":{"userId":"g-1"}}`; string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+}

@@ -52,6 +52,8 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonLegacyFormat:        {http.StatusBadRequest, "password.invalid_legacy_password_format"},
 	directory.ReasonLegacyAlgorithm:     {http.StatusBadRequest, "password.unsupported_legacy_hash_algorithm"},
 	directory.ReasonWrongPassword:       {http.StatusUnprocessableEntity, "session.invalid_credentials"},
+	directory.ReasonIdentityTaken:       {http.StatusUnprocessableEntity, "user.identity_already_in_use"},
+	directory.ReasonIdentityNotFound:    {http.StatusNotFound, "user.identity_not_exist"},
 }
 
 // logtoError is a directory refusal as Logto answers it.

@@ -70,6 +70,26 @@ func flag[B interface{ flag() *bool }](w http.ResponseWriter, r *http.Request, m
 	return false, invalid(missing)
 }
 
+// merge answers a PATCH that merges the keys of a body of type B, whose
+// one field is a JSON object, into the row the path's id names: 200 with
+// what merge gives back. missing is the message when the object is not
+// given.
+func merge[B interface{ object() *map[string]V }, V, R any](missing string,
+	merge func(context.Context, string, map[string]V) (R, error), after func(*http.Request)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var body B
+		if err := decode(w, r, &body); err != nil {
+			return err
+		}
+		v := body.object()
+		if v == nil || *v == nil {
+			return invalid(missing)
+		}
+		out, err := merge(r.Context(), r.PathValue("id"), *v)
+		return updated(w, r, after, out, true, err)
+	}
+}
+
 // The bodies that set one flag.
 type (
 	isDefaultBody struct {

@@ -205,22 +205,6 @@ func (s *server) getUserCustomData(w http.ResponseWriter, r *http.Request) error
 	return reply(w, func(u store.User) map[string]any { return userOut(u).CustomData })(s.dir.User(r.Context(), r.PathValue("id")))
 }
 
-// updateUserCustomData merges the given keys into the custom data (Logto's
-// partial update) and answers with the result.
-func (s *server) updateUserCustomData(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		CustomData *map[string]any `json:"customData"`
-	}
-	if err := decode(w, r, &body); err != nil {
-		return err
-	}
-	if body.CustomData == nil || *body.CustomData == nil {
-		return invalid("customData is required and must be a JSON object")
-	}
-	merged, err := s.dir.MergeCustomData(r.Context(), r.PathValue("id"), *body.CustomData)
-	return updated(w, r, s.userChanged, merged, true, err)
-}
-
 // replaceUserRoles makes roleIds the user's exact set of roles and answers
 // with them.
 func (s *server) replaceUserRoles(w http.ResponseWriter, r *http.Request) error {

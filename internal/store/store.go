@@ -224,6 +224,7 @@ type Store interface {
 	SettingStore
 	CatalogStore
 	UserStore
+	IdentityStore
 	CustomizerStore
 	AuditStore
 	SecretStore

@@ -55,6 +55,10 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	LastSignInAt time.Time // zero: never
+	// Identities are the user's social identities, by target, read with
+	// the user (nil when none); IdentityStore writes them and the writes
+	// of UserAccountStore leave them alone.
+	Identities []Identity
 }
 
 // UserFilter narrows a user listing.
@@ -161,9 +165,10 @@ type UserStore interface {
 // UserAccountStore keeps users and the roles given to them.
 type UserAccountStore interface {
 	// Users. Create and update return ErrConflict for a username, e-mail
-	// (any case) or phone another user has. DeleteUser also removes role
-	// links, sessions and grants, revoking the grants' unexpired access
-	// tokens at now.
+	// (any case) or phone another user has. Reads give the user's
+	// identities too. DeleteUser also removes role links, social
+	// identities, sessions and grants, revoking the grants' unexpired
+	// access tokens at now.
 	CreateUser(ctx context.Context, u User) error
 	GetUser(ctx context.Context, id string) (User, error)
 	GetUserByUsername(ctx context.Context, username string) (User, error)

@@ -80,7 +80,15 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 }
 
 func (s *Store) getUser(ctx context.Context, what, where, arg string) (store.User, error) {
-	return getOne(ctx, s, "get user by "+what, "user", arg, scanUser, "SELECT "+userCols+" FROM users WHERE "+where, arg)
+	u, err := getOne(ctx, s, "get user by "+what, "user", arg, scanUser, "SELECT "+userCols+" FROM users WHERE "+where, arg)
+	if err != nil {
+		return u, err
+	}
+	users := []store.User{u}
+	if err := s.attachIdentities(ctx, users); err != nil {
+		return store.User{}, fmt.Errorf("get user by %s: %w", what, err)
+	}
+	return users[0], nil
 }
 
 // GetUser returns the user with the id.
@@ -119,7 +127,7 @@ func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page sto
 			`OR lower(users.name) LIKE ? ESCAPE '\'`
 		args = []any{pat, pat, pat, pat, pat}
 	}
-	return listPage(ctx, s, "list users", nil, userCols, from, "users.created_at, users.id", args, page, scanUser)
+	return s.withIdentities(ctx, "list users")(listPage(ctx, s, "list users", nil, userCols, from, "users.created_at, users.id", args, page, scanUser))
 }
 
 // UpdateUser writes u's profile fields; see store.UserStore.
@@ -211,7 +219,7 @@ func (s *Store) RecordSignIn(ctx context.Context, id string, at time.Time) error
 }
 
 // DeleteUser revokes what was issued to the user and deletes it; role links,
-// sessions and grants go with it through ON DELETE CASCADE.
+// identities, sessions and grants go with it through ON DELETE CASCADE.
 func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
 	err := s.change(ctx, event(store.EventUserDeleted, id, nil), func(t txn) error {
 		if err := t.exists(notFound("user", id), "users", id); err != nil {
@@ -287,7 +295,7 @@ func (s *Store) ListUserRoles(ctx context.Context, userID string, page store.Pag
 // An unknown role is ErrNotFound.
 func (s *Store) ListRoleUsers(ctx context.Context, roleID string, page store.Page) ([]store.User, int, error) {
 	parent := func(t txn) error { return t.exists(notFound("role", roleID), "roles", roleID) }
-	return listPage(ctx, s, "list role users", parent, userCols,
+	return s.withIdentities(ctx, "list role users")(listPage(ctx, s, "list role users", parent, userCols,
 		"FROM users JOIN user_roles ON user_roles.user_id = users.id WHERE user_roles.role_id = ?",
-		"users.created_at, users.id", []any{roleID}, page, scanUser)
+		"users.created_at, users.id", []any{roleID}, page, scanUser))
 }

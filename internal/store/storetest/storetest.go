@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Customizers", customizerCases},
 		{"AuditLogs", auditCases},
 		{"Users", userCases},
+		{"Identities", identityCases},
 		{"Sessions", sessionCases},
 		{"Grants", grantCases},
 		{"Interactions", interactionCases},
