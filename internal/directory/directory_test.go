@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -426,10 +427,14 @@ func TestUserFields(t *testing.T) {
 	_, _, err = d.UpdateUser(ctx, other.ID, UserFields{Username: ptr("jane")})
 	refused(t, err, Conflict, ReasonUsernameTaken)
 
-	if users, n, err := d.Users(ctx, ptr("%JAN%"), store.Page{}); err != nil || n != 1 || users[0].ID != u.ID {
+	filter, err := UserSearch(url.Values{"search": {"%JAN%"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if users, n, err := d.Users(ctx, filter, store.Page{}); err != nil || n != 1 || users[0].ID != u.ID {
 		t.Fatalf("search: %v %d %v", users, n, err)
 	}
-	_, _, err = d.Users(ctx, ptr(strings.Repeat("a", maxSearchLen+1)), store.Page{})
+	_, err = UserSearch(url.Values{"search": {strings.Repeat("a", maxSearchLen+1)}})
 	refused(t, err, Invalid, "")
 }
 

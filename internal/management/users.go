@@ -81,8 +81,12 @@ func (s *server) revoked(r *http.Request) {
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	filter, err := directory.UserSearch(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
-		return s.dir.Users(r.Context(), query(r, "search"), page)
+		return s.dir.Users(r.Context(), filter, page)
 	})
 }
 

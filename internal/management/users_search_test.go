@@ -1,0 +1,102 @@
+package management
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// userNames answers the usernames a GET /api/users query lists, sorted.
+func (e *env) userNames(t *testing.T, query string) []string {
+	t.Helper()
+	var list []userOutT
+	e.do("GET", "/api/users?"+query, nil).want(t, 200, &list)
+	var names []string
+	for _, u := range list {
+		if u.Username != nil {
+			names = append(names, *u.Username)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestUserSearch(t *testing.T) {
+	e := newEnv(t)
+	admin := e.createUser(map[string]any{"username": "admin", "primaryEmail": "admin@example.com", "name": "Administrator"})
+	e.createUser(map[string]any{"username": "alice", "primaryEmail": "a@example.com", "name": "Alice A", "primaryPhone": "+15550101"})
+	e.createUser(map[string]any{"username": "bob_b", "primaryEmail": "b@example.com", "name": "Bob"})
+	e.createUser(map[string]any{"username": "bobxb", "primaryEmail": "Bx@Example.org", "name": "100% Bob"})
+
+	var role struct {
+		ID string `json:"id"`
+	}
+	e.do("POST", "/api/roles", map[string]any{"name": "ops", "description": "ops"}).want(t, 201, &role)
+	e.do("POST", "/api/roles/"+role.ID+"/users", map[string]any{"userIds": []string{admin.ID}}).want(t, 201, nil)
+
+	for _, tc := range []struct {
+		query string
+		want  string
+	}{
+		// The dangerous one: an exact e-mail answers that user only.
+		{"search.primaryEmail=a%40example.com&mode.primaryEmail=exact", "alice"},
+		{"search.primaryEmail=A%40EXAMPLE.COM&mode.primaryEmail=exact", "alice"},
+		{"search.primaryEmail=A%40EXAMPLE.COM&mode.primaryEmail=exact&isCaseSensitive=true", ""},
+		{"search.primaryEmail=a%40example.com&mode=exact", "alice"},
+		{"search.primaryEmail=a%40example.com", "alice"}, // like without % is a whole-value match
+		{"search.primaryEmail=nobody%40example.com&mode.primaryEmail=exact", ""},
+		// Several values for an exact match: any of them.
+		{"search.username=alice&search.username=bob_b&mode.username=exact", "alice bob_b"},
+		// % is the wildcard; _ is a plain character.
+		{"search=%25example.com", "admin alice bob_b"},
+		{"search=bob_b", "bob_b"},
+		{"search.username=bob_b", "bob_b"},
+		{"search.name=100%25%25", "bobxb"},
+		{"search.name=%25bob", "bob_b bobxb"},
+		{"search.primaryPhone=%2B1555%25", "alice"},
+		{"search.id=" + admin.ID + "&mode.id=exact", "admin"},
+		// joint: or by default, and when asked.
+		{"search.username=alice&search.name=Bob&mode=exact", "alice bob_b"},
+		{"search.username=alice&search.name=Bob&mode=exact&joint=or", "alice bob_b"},
+		{"search.username=alice&search.name=Bob&mode=exact&joint=and", ""},
+		{"search.username=bob%25&search.name=Bob&joint=and", "bob_b"},
+		{"search.username=bob%25&search.name=Bob&jointMode=and", "bob_b"},
+		// excludeRoleId leaves out the role's holders.
+		{"excludeRoleId=" + role.ID, "alice bob_b bobxb"},
+		{"excludeRoleId=" + role.ID + "&search=%25ad%25", ""},
+		{"search=%25ad%25", "admin"},
+	} {
+		if got := strings.Join(e.userNames(t, tc.query), " "); got != tc.want {
+			t.Errorf("GET /api/users?%s: %q, want %q", tc.query, got, tc.want)
+		}
+	}
+
+	// Refusals name what is wrong.
+	for _, tc := range []struct{ query, msg string }{
+		{"search.nickname=x", "nickname"},
+		{"search.customData.plan=x", "nested"},
+		{"mode.nickname=exact", "nickname"},
+		{"search=x&mode=similar_to", "similar_to"},
+		{"search=x&mode=posix", "posix"},
+		{"search=x&mode=regex", "regex"},
+		{"search=x&joint=xor", "xor"},
+		{"search=x&isCaseSensitive=maybe", "isCaseSensitive"},
+		{"search=x&isCaseSensitive=true", "exact"},
+		{"search=", "empty"},
+		{"search.username=a&search.username=b", "only one"},
+		{"search.username=a&search.username=&mode=exact", "empty"},
+		{"excludeRoleId=" + url.QueryEscape("a\x00b"), "excludeRoleId"},
+		{"search=" + strings.Repeat("s", 200), "search"},
+		{"search.username=" + strings.Repeat("s&search.username=", 101) + "&mode=exact", "too many"},
+	} {
+		r := e.do("GET", "/api/users?"+tc.query, nil)
+		if r.status != 400 {
+			t.Errorf("GET /api/users?%.60s: status %d, want 400: %s", tc.query, r.status, r.body)
+			continue
+		}
+		if m := r.errBody(t); m["code"] != "request.invalid_input" || !strings.Contains(m["message"], tc.msg) {
+			t.Errorf("GET /api/users?%.60s: %v, want request.invalid_input naming %q", tc.query, m, tc.msg)
+		}
+	}
+}
