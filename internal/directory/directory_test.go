@@ -326,16 +326,16 @@ func TestRoles(t *testing.T) {
 	// An unknown scope leaves no role behind.
 	_, err := d.CreateRole(ctx, NewRole{Name: ptr("R"), Description: ptr(""), ScopeIDs: []string{"nope"}})
 	refused(t, err, NotFound, "")
-	if _, n, _ := d.Roles(ctx, nil, store.Page{}); n != 2 {
+	if _, n, _ := d.Roles(ctx, store.RoleFilter{}, store.Page{}); n != 2 {
 		t.Fatalf("%d roles, want the 2 seeded", n)
 	}
 	r := role(t, d, "R", store.RoleUser)
 	_, err = d.CreateRole(ctx, NewRole{Name: ptr("R"), Description: ptr("")})
 	refused(t, err, Conflict, "")
-	if _, _, err := d.Roles(ctx, ptr("Robot"), store.Page{}); err == nil {
+	if _, err := RoleSearch(url.Values{"type": {"Robot"}}); err == nil {
 		t.Error("unknown role type listed")
 	}
-	if roles, n, err := d.Roles(ctx, ptr("User"), store.Page{}); err != nil || n != 2 || len(roles) != 2 {
+	if roles, n, err := d.Roles(ctx, store.RoleFilter{Type: store.RoleUser}, store.Page{}); err != nil || n != 2 || len(roles) != 2 {
 		t.Fatalf("user roles: %d %v", n, err)
 	}
 	_, _, err = d.UpdateRole(ctx, r.ID, NamePatch{Name: ptr(AdminRoleName)})

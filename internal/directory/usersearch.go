@@ -12,16 +12,19 @@ import (
 // maxSearchValues bounds how many values one search may name.
 const maxSearchValues = 100
 
-// userSearchFields are the fields Logto's user search may name, as
-// search.<field> and mode.<field>.
-var userSearchFields = []string{"id", "username", "primaryEmail", "primaryPhone", "name"}
+// The fields Logto's search of each list may name, as search.<field> and
+// mode.<field>.
+var (
+	userSearchFields = []string{"id", "username", "primaryEmail", "primaryPhone", "name"}
+	roleSearchFields = []string{"id", "name", "description"}
+)
 
-// UserSearchParams reports whether a query parameter is one of Logto's
-// user search parameters: search, search.<field>, mode, mode.<field>,
-// joint (or jointMode), isCaseSensitive and excludeRoleId.
-func UserSearchParams(name string) bool {
+// SearchParams reports whether a query parameter is one of Logto's search
+// parameters: search, search.<field>, mode, mode.<field>, joint (or
+// jointMode) and isCaseSensitive.
+func SearchParams(name string) bool {
 	switch name {
-	case "search", "mode", "joint", "jointMode", "isCaseSensitive", "excludeRoleId":
+	case "search", "mode", "joint", "jointMode", "isCaseSensitive":
 		return true
 	}
 	return strings.HasPrefix(name, "search.") || strings.HasPrefix(name, "mode.")
@@ -30,7 +33,7 @@ func UserSearchParams(name string) bool {
 // searchField returns the field a search.<field> or mode.<field> parameter
 // names ("" for the general one), or an error when the field is not one a
 // search may name.
-func searchField(key string) (string, error) {
+func searchField(key string, fields []string) (string, error) {
 	_, field, nested := strings.Cut(key, ".")
 	if !nested {
 		return "", nil
@@ -38,12 +41,12 @@ func searchField(key string) (string, error) {
 	if strings.Contains(field, ".") {
 		return "", invalid(fmt.Sprintf("unsupported nested search field path `%s`; only the first level field is supported", field))
 	}
-	for _, f := range userSearchFields {
+	for _, f := range fields {
 		if f == field {
 			return field, nil
 		}
 	}
-	return "", invalid(fmt.Sprintf("search field `%s` is not allowed; expect one of %s", field, strings.Join(userSearchFields, ", ")))
+	return "", invalid(fmt.Sprintf("search field `%s` is not allowed; expect one of %s", field, strings.Join(fields, ", ")))
 }
 
 // yesNo reads a boolean query value as Logto's yes() does.
@@ -57,14 +60,60 @@ func yesNo(name, v string) (bool, error) {
 	return false, invalid(fmt.Sprintf("%s must be true or false", name))
 }
 
-// UserSearch reads Logto's user search from a query: search and
-// search.<field> (a LIKE pattern whose wildcard is %, or with mode exact
-// one or more values), mode and mode.<field> (like or exact; similar_to
-// and posix are refused), joint (and, or; or by default),
-// isCaseSensitive (exact matches only) and excludeRoleId. Other
-// parameters are left to the caller.
+// UserSearch reads Logto's user search from a query (see parseSearch)
+// and excludeRoleId. Other parameters are left to the caller.
 func UserSearch(q url.Values) (store.UserFilter, error) {
 	var f store.UserFilter
+	var err error
+	if f.Match, err = parseSearch(q, userSearchFields); err != nil {
+		return f, err
+	}
+	if f.ExcludeRoleID, err = optionalID(q, "excludeRoleId"); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// RoleSearch reads Logto's role list query: type, the search of id, name
+// and description (see parseSearch), excludeUserId and
+// excludeApplicationId.
+func RoleSearch(q url.Values) (store.RoleFilter, error) {
+	var f store.RoleFilter
+	var err error
+	if _, ok := q["type"]; ok {
+		if f.Type = store.RoleType(q.Get("type")); !f.Type.Valid() {
+			return f, errRoleTypeValue
+		}
+	}
+	if f.Match, err = parseSearch(q, roleSearchFields); err != nil {
+		return f, err
+	}
+	if f.ExcludeUserID, err = optionalID(q, "excludeUserId"); err != nil {
+		return f, err
+	}
+	if f.ExcludeApplicationID, err = optionalID(q, "excludeApplicationId"); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+// optionalID reads an id query parameter; "" when absent or empty.
+func optionalID(q url.Values, name string) (string, error) {
+	id := q.Get(name)
+	if id != "" && !ValidID(id) {
+		return "", invalid(name + " is not a valid id")
+	}
+	return id, nil
+}
+
+// parseSearch reads Logto's search from a query, as its
+// parseSearchParamsForSearch does: search and search.<field> (one of
+// fields; a LIKE pattern whose wildcard is %, or with mode exact one or
+// more values), mode and mode.<field> (like or exact; similar_to and posix
+// are refused), joint (and, or; or by default) and isCaseSensitive (exact
+// matches only).
+func parseSearch(q url.Values, allowed []string) (store.Search, error) {
+	var f store.Search
 	joint := q.Get("joint")
 	if _, ok := q["joint"]; !ok {
 		joint = q.Get("jointMode")
@@ -80,12 +129,6 @@ func UserSearch(q url.Values) (store.UserFilter, error) {
 	if f.CaseSensitive, err = yesNo("isCaseSensitive", q.Get("isCaseSensitive")); err != nil {
 		return f, err
 	}
-	if id := q.Get("excludeRoleId"); id != "" {
-		if !ValidID(id) {
-			return f, invalid("excludeRoleId is not a valid id")
-		}
-		f.ExcludeRoleID = id
-	}
 	modes := map[string]bool{} // field: exact
 	values := map[string][]string{}
 	keys := make([]string, 0, len(q))
@@ -99,7 +142,7 @@ func UserSearch(q url.Values) (store.UserFilter, error) {
 		if !isMode && k != "search" && !strings.HasPrefix(k, "search.") {
 			continue
 		}
-		field, err := searchField(k)
+		field, err := searchField(k, allowed)
 		if err != nil {
 			return f, err
 		}
@@ -147,7 +190,7 @@ func UserSearch(q url.Values) (store.UserFilter, error) {
 		if f.CaseSensitive && !exact {
 			return f, invalid("isCaseSensitive=true is supported only with mode exact")
 		}
-		f.Matches = append(f.Matches, store.UserMatch{Field: field, Exact: exact, Values: vs})
+		f.Matches = append(f.Matches, store.Match{Field: field, Exact: exact, Values: vs})
 	}
 	return f, nil
 }

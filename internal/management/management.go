@@ -155,6 +155,7 @@ var (
 	pages         = &listQuery{}
 	optionalPages = &listQuery{optional: true}
 	noQuery       = &listQuery{whole: true}
+	userSearch    = &listQuery{params: []string{"excludeRoleId"}, search: true}
 )
 
 func (s *server) routes() []route {
@@ -186,7 +187,7 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/resources/{id}/scopes/{scopeId}", handle: s.updateScope},
 		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: unlink(s.dir.DeleteScope, "scopeId", s.changed)},
 
-		{pattern: "GET /api/roles", handle: s.listRoles, query: &listQuery{params: []string{"type"}}},
+		{pattern: "GET /api/roles", handle: s.listRoles, query: &listQuery{params: []string{"type", "excludeUserId", "excludeApplicationId"}, search: true}},
 		{pattern: "POST /api/roles", handle: s.createRole},
 		{pattern: "GET /api/roles/{id}", handle: read(roleOut, s.dir.Role)},
 		{pattern: "PATCH /api/roles/{id}", handle: s.updateRole},
@@ -197,11 +198,11 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/roles/{id}/applications", handle: listOf(applicationOut, s.dir.RoleApplications), query: pages},
 		{pattern: "POST /api/roles/{id}/applications", handle: link(applicationIDs.ids, s.dir.AssignRoleApplications, s.changed)},
 		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: unlink(s.dir.RemoveRoleApplication, "applicationId", s.changed)},
-		{pattern: "GET /api/roles/{id}/users", handle: listOf(userOut, s.dir.RoleUsers), query: pages},
+		{pattern: "GET /api/roles/{id}/users", handle: s.listRoleUsers, query: userSearch},
 		{pattern: "POST /api/roles/{id}/users", handle: link(userIDs.ids, s.dir.AssignRoleUsers, s.holdersChanged)},
 		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: unlink(s.dir.RemoveRoleUser, "userId", s.holdersChanged)},
 
-		{pattern: "GET /api/users", handle: s.listUsers, query: &listQuery{userSearch: true}},
+		{pattern: "GET /api/users", handle: s.listUsers, query: userSearch},
 		{pattern: "POST /api/users", handle: s.createUser},
 		{pattern: "GET /api/users/{id}", handle: read(userOut, s.dir.User)},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},

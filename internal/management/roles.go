@@ -22,8 +22,12 @@ func roleOut(role store.Role) roleJSON {
 }
 
 func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
+	filter, err := directory.RoleSearch(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
-		return s.dir.Roles(r.Context(), query(r, "type"), page)
+		return s.dir.Roles(r.Context(), filter, page)
 	})
 }
 

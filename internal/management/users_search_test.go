@@ -100,3 +100,65 @@ func TestUserSearch(t *testing.T) {
 		}
 	}
 }
+
+func TestRoleSearch(t *testing.T) {
+	e := newEnv(t)
+	app := e.createApp("M", "MachineToMachine")
+	user := e.createUser(map[string]any{"username": "jane"})
+	other := e.createUser(map[string]any{"username": "john"})
+	m2m := e.createRole("Reader_M2M", "MachineToMachine")
+	ops := e.createRole("Ops", "User")
+	e.createRole("Opsx", "User")
+	e.do("POST", "/api/applications/"+app.ID+"/roles", map[string]any{"roleIds": []string{m2m.ID}}).want(t, 201, nil)
+	e.do("POST", "/api/roles/"+ops.ID+"/users", map[string]any{"userIds": []string{user.ID, other.ID}}).want(t, 201, nil)
+	names := func(query string) string {
+		t.Helper()
+		var list []roleOutT
+		e.do("GET", "/api/roles?"+query, nil).want(t, 200, &list)
+		var out []string
+		for _, r := range list {
+			out = append(out, r.Name)
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"type=User", "Ops Opsx"},
+		{"search=ops", "Ops"},
+		{"search=ops%25", "Ops Opsx"},
+		{"search=reader_m2m", "Reader_M2M"},
+		{"search=reader%25&type=User", ""},
+		{"search.name=OPS&mode.name=exact&isCaseSensitive=true", ""},
+		{"search.name=Ops&mode.name=exact&isCaseSensitive=true", "Ops"},
+		{"type=User&excludeUserId=" + user.ID, "Opsx"},
+		{"type=MachineToMachine&excludeApplicationId=" + app.ID + "&search=%25m2m%25", ""},
+		{"excludeApplicationId=" + app.ID + "&search=%25m2m%25", ""},
+		{"search=%25m2m%25", "Reader_M2M"},
+	} {
+		if got := names(tc.query); got != tc.want {
+			t.Errorf("GET /api/roles?%s: %q, want %q", tc.query, got, tc.want)
+		}
+	}
+	for _, q := range []string{"search.username=x", "type=Robot", "search=x&mode=posix", "excludeUserId=%00"} {
+		if r := e.do("GET", "/api/roles?"+q, nil); r.status != 400 || r.errBody(t)["code"] != "request.invalid_input" {
+			t.Errorf("GET /api/roles?%s: %d %s", q, r.status, r.body)
+		}
+	}
+
+	// A role's users are searched as the user list is.
+	var holders []userOutT
+	r := e.do("GET", "/api/roles/"+ops.ID+"/users?search.username=jane&mode.username=exact", nil).want(t, 200, &holders)
+	if len(holders) != 1 || holders[0].ID != user.ID || r.header.Get("Total-Number") != "1" {
+		t.Errorf("role users search: %s", r.body)
+	}
+	e.do("GET", "/api/roles/"+ops.ID+"/users?search=j%25", nil).want(t, 200, &holders)
+	if len(holders) != 2 {
+		t.Errorf("role users j%%: %d", len(holders))
+	}
+	if r := e.do("GET", "/api/roles/nope/users?search=x", nil); r.status != 404 {
+		t.Errorf("missing role's users: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/api/roles/"+ops.ID+"/users?search.nickname=x", nil); r.status != 400 {
+		t.Errorf("role users, unknown field: %d %s", r.status, r.body)
+	}
+}

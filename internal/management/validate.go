@@ -140,14 +140,14 @@ func pageLink(r *http.Request, n int, rel string) string {
 }
 
 // listQuery is what a list route reads from its query: page and page_size
-// (optional: without both, every row; whole: never), the parameters params names and,
-// when userSearch, Logto's user search parameters. Any other parameter is
+// (optional: without both, every row; whole: never), the parameters params
+// names and, when search, Logto's search parameters. Any other parameter is
 // refused.
 type listQuery struct {
-	params     []string
-	optional   bool
-	userSearch bool
-	whole      bool // not paginated: page and page_size are refused too
+	params   []string
+	optional bool
+	search   bool
+	whole    bool // not paginated: page and page_size are refused too
 }
 
 type listQueryKey struct{}
@@ -169,7 +169,7 @@ func (q listQuery) checkQuery(h handlerFunc) handlerFunc {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if !q.whole && (k == "page" || k == "page_size") || slices.Contains(q.params, k) || q.userSearch && directory.UserSearchParams(k) {
+			if !q.whole && (k == "page" || k == "page_size") || slices.Contains(q.params, k) || q.search && directory.SearchParams(k) {
 				continue
 			}
 			return invalid(fmt.Sprintf("query parameter `%s` is not supported here", k))

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -41,11 +42,34 @@ func (s *Store) GetRole(ctx context.Context, id string) (store.Role, error) {
 	return getOne(ctx, s, "get role", "role", id, scanRole, "SELECT "+roleCols+" FROM roles WHERE id = ?", id)
 }
 
+// roleSearch is where Logto's role search looks.
+var roleSearch = searchColumns{names: []string{"id", "name", "description"}, cols: []string{"roles.id", "roles.name", "roles.description"}}
+
 // ListRoles returns a page of the roles matching filter, oldest first.
 func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page store.Page) ([]store.Role, int, error) {
-	from, args := "FROM roles", []any(nil)
+	var where []string
+	var args []any
 	if filter.Type != "" {
-		from, args = "FROM roles WHERE roles.type = ?", []any{string(filter.Type)}
+		where, args = append(where, "roles.type = ?"), append(args, string(filter.Type))
+	}
+	cond, a, err := roleSearch.where(filter.Match)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list roles: %w", err)
+	}
+	if cond != "" {
+		where, args = append(where, cond), append(args, a...)
+	}
+	if filter.ExcludeUserID != "" {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.role_id = roles.id AND ur.user_id = ?)")
+		args = append(args, filter.ExcludeUserID)
+	}
+	if filter.ExcludeApplicationID != "" {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.role_id = roles.id AND ra.app_id = ?)")
+		args = append(args, filter.ExcludeApplicationID)
+	}
+	from := "FROM roles"
+	if len(where) > 0 {
+		from += " WHERE " + strings.Join(where, " AND ")
 	}
 	return listPage(ctx, s, "list roles", nil, roleCols, from, "roles.created_at, roles.id", args, page, scanRole)
 }

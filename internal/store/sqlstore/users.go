@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -110,56 +109,10 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// userSearchColumns are the columns Logto's user search may name.
-var userSearchColumns = map[string]string{
-	"id": "users.id", "username": "users.username", "primaryEmail": "users.primary_email",
-	"primaryPhone": "users.primary_phone", "name": "users.name",
-}
-
-// userSearchOrder is the order of the columns a general search looks in.
-var userSearchOrder = []string{"id", "username", "primaryEmail", "primaryPhone", "name"}
-
-// likePattern escapes the LIKE wildcards of s but %, which stays the
-// wildcard it is in Logto's search, for ESCAPE '\'.
-func likePattern(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `_`, `\_`).Replace(s)
-}
-
-// userMatchSQL is the condition of one search match, with its arguments.
-func userMatchSQL(m store.UserMatch, caseSensitive bool) (string, []any, error) {
-	fields := userSearchOrder
-	if m.Field != "" {
-		if _, ok := userSearchColumns[m.Field]; !ok {
-			return "", nil, fmt.Errorf("unknown search field %q", m.Field)
-		}
-		fields = []string{m.Field}
-	}
-	if len(m.Values) == 0 {
-		return "", nil, errors.New("search match without a value")
-	}
-	var conds []string
-	var args []any
-	for _, f := range fields {
-		col := userSearchColumns[f]
-		switch {
-		case !m.Exact:
-			conds = append(conds, "lower("+col+") LIKE ? ESCAPE '\\'")
-			args = append(args, likePattern(strings.ToLower(m.Values[0])))
-		default:
-			marks := strings.TrimSuffix(strings.Repeat("?, ", len(m.Values)), ", ")
-			if !caseSensitive {
-				col = "lower(" + col + ")"
-			}
-			conds = append(conds, col+" IN ("+marks+")")
-			for _, v := range m.Values {
-				if !caseSensitive {
-					v = strings.ToLower(v)
-				}
-				args = append(args, v)
-			}
-		}
-	}
-	return "(" + strings.Join(conds, " OR ") + ")", args, nil
+// userSearch is where Logto's user search looks.
+var userSearch = searchColumns{
+	names: []string{"id", "username", "primaryEmail", "primaryPhone", "name"},
+	cols:  []string{"users.id", "users.username", "users.primary_email", "users.primary_phone", "users.name"},
 }
 
 // ListUsers returns a page of the users matching filter, oldest first.
@@ -173,25 +126,20 @@ func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page sto
 			`OR lower(users.name) LIKE ? ESCAPE '\')`)
 		args = append(args, pat, pat, pat, pat, pat)
 	}
-	if len(filter.Matches) > 0 {
-		var conds []string
-		for _, m := range filter.Matches {
-			c, a, err := userMatchSQL(m, filter.CaseSensitive)
-			if err != nil {
-				return nil, 0, fmt.Errorf("list users: %w", err)
-			}
-			conds = append(conds, c)
-			args = append(args, a...)
-		}
-		joint := " OR "
-		if filter.All {
-			joint = " AND "
-		}
-		where = append(where, "("+strings.Join(conds, joint)+")")
+	cond, a, err := userSearch.where(filter.Match)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	if cond != "" {
+		where, args = append(where, cond), append(args, a...)
 	}
 	if filter.ExcludeRoleID != "" {
 		where = append(where, "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)")
 		args = append(args, filter.ExcludeRoleID)
+	}
+	if filter.RoleID != "" {
+		where = append(where, "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)")
+		args = append(args, filter.RoleID)
 	}
 	from := "FROM users"
 	if len(where) > 0 {

@@ -188,9 +188,9 @@ func testUserSearch(t *testing.T, s store.Store) {
 	r.Type = store.RoleUser
 	must(t, s.CreateRole(ctx, r))
 	ok(t, s.AddRoleUsers(ctx, "r1", []string{"a", "c"}), "AddRoleUsers")
-	like := func(field, v string) store.UserMatch { return store.UserMatch{Field: field, Values: []string{v}} }
-	exact := func(field string, v ...string) store.UserMatch {
-		return store.UserMatch{Field: field, Exact: true, Values: v}
+	like := func(field, v string) store.Match { return store.Match{Field: field, Values: []string{v}} }
+	exact := func(field string, v ...string) store.Match {
+		return store.Match{Field: field, Exact: true, Values: v}
 	}
 	for _, tc := range []struct {
 		name   string
@@ -199,22 +199,25 @@ func testUserSearch(t *testing.T, s store.Store) {
 		want   []string
 		total  int
 	}{
-		{"exact e-mail", store.UserFilter{Matches: []store.UserMatch{exact("primaryEmail", "A@EXAMPLE.COM")}}, store.Page{}, []string{"a"}, 1},
-		{"exact with case", store.UserFilter{Matches: []store.UserMatch{exact("primaryEmail", "A@EXAMPLE.COM")}, CaseSensitive: true}, store.Page{}, []string{}, 0},
-		{"exact with case, same case", store.UserFilter{Matches: []store.UserMatch{exact("username", "Bob_B")}, CaseSensitive: true}, store.Page{}, []string{"b"}, 1},
-		{"exact, several values", store.UserFilter{Matches: []store.UserMatch{exact("id", "a", "d", "zz")}}, store.Page{}, []string{"a", "d"}, 2},
-		{"exact, any field", store.UserFilter{Matches: []store.UserMatch{exact("", "bobxb")}}, store.Page{}, []string{"c"}, 1},
-		{"like without wildcard", store.UserFilter{Matches: []store.UserMatch{like("primaryEmail", "a@example")}}, store.Page{}, []string{}, 0},
-		{"like prefix", store.UserFilter{Matches: []store.UserMatch{like("username", "BOB%")}}, store.Page{}, []string{"b", "c"}, 2},
-		{"underscore is literal", store.UserFilter{Matches: []store.UserMatch{like("username", "bob_b")}}, store.Page{}, []string{"b"}, 1},
-		{"percent is the wildcard", store.UserFilter{Matches: []store.UserMatch{like("name", "100%")}}, store.Page{}, []string{"c"}, 1},
-		{"backslash is literal", store.UserFilter{Matches: []store.UserMatch{like("", `%\%`)}}, store.Page{}, []string{}, 0},
-		{"plus sign", store.UserFilter{Matches: []store.UserMatch{like("primaryPhone", "+1555%")}}, store.Page{}, []string{"d"}, 1},
-		{"or", store.UserFilter{Matches: []store.UserMatch{exact("id", "a"), exact("id", "b")}}, store.Page{}, []string{"a", "b"}, 2},
-		{"and", store.UserFilter{Matches: []store.UserMatch{like("username", "bob%"), like("name", "100%")}, All: true}, store.Page{}, []string{"c"}, 1},
+		{"exact e-mail", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("primaryEmail", "A@EXAMPLE.COM")}}}, store.Page{}, []string{"a"}, 1},
+		{"exact with case", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("primaryEmail", "A@EXAMPLE.COM")}, CaseSensitive: true}}, store.Page{}, []string{}, 0},
+		{"exact with case, same case", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("username", "Bob_B")}, CaseSensitive: true}}, store.Page{}, []string{"b"}, 1},
+		{"exact, several values", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("id", "a", "d", "zz")}}}, store.Page{}, []string{"a", "d"}, 2},
+		{"exact, any field", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("", "bobxb")}}}, store.Page{}, []string{"c"}, 1},
+		{"like without wildcard", store.UserFilter{Match: store.Search{Matches: []store.Match{like("primaryEmail", "a@example")}}}, store.Page{}, []string{}, 0},
+		{"like prefix", store.UserFilter{Match: store.Search{Matches: []store.Match{like("username", "BOB%")}}}, store.Page{}, []string{"b", "c"}, 2},
+		{"underscore is literal", store.UserFilter{Match: store.Search{Matches: []store.Match{like("username", "bob_b")}}}, store.Page{}, []string{"b"}, 1},
+		{"percent is the wildcard", store.UserFilter{Match: store.Search{Matches: []store.Match{like("name", "100%")}}}, store.Page{}, []string{"c"}, 1},
+		{"backslash is literal", store.UserFilter{Match: store.Search{Matches: []store.Match{like("", `%\%`)}}}, store.Page{}, []string{}, 0},
+		{"plus sign", store.UserFilter{Match: store.Search{Matches: []store.Match{like("primaryPhone", "+1555%")}}}, store.Page{}, []string{"d"}, 1},
+		{"or", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("id", "a"), exact("id", "b")}}}, store.Page{}, []string{"a", "b"}, 2},
+		{"and", store.UserFilter{Match: store.Search{Matches: []store.Match{like("username", "bob%"), like("name", "100%")}, All: true}}, store.Page{}, []string{"c"}, 1},
 		{"exclude role", store.UserFilter{ExcludeRoleID: "r1"}, store.Page{}, []string{"b", "d"}, 2},
-		{"exclude role and search", store.UserFilter{ExcludeRoleID: "r1", Matches: []store.UserMatch{like("", "%bob%")}}, store.Page{}, []string{"b"}, 1},
+		{"exclude role and search", store.UserFilter{ExcludeRoleID: "r1", Match: store.Search{Matches: []store.Match{like("", "%bob%")}}}, store.Page{}, []string{"b"}, 1},
 		{"exclude missing role", store.UserFilter{ExcludeRoleID: "nope"}, store.Page{Limit: 2}, []string{"a", "b"}, 4},
+		{"role holders", store.UserFilter{RoleID: "r1"}, store.Page{}, []string{"a", "c"}, 2},
+		{"role holders and search", store.UserFilter{RoleID: "r1", Match: store.Search{Matches: []store.Match{like("", "%bob%")}}}, store.Page{}, []string{"c"}, 1},
+		{"missing role holders", store.UserFilter{RoleID: "nope"}, store.Page{}, []string{}, 0},
 	} {
 		list, total, err := s.ListUsers(ctx, tc.filter, tc.page)
 		ok(t, err, "ListUsers "+tc.name)
@@ -223,7 +226,7 @@ func testUserSearch(t *testing.T, s store.Store) {
 			t.Errorf("ListUsers %s: total = %d, want %d", tc.name, total, tc.total)
 		}
 	}
-	if _, _, err := s.ListUsers(ctx, store.UserFilter{Matches: []store.UserMatch{like("nickname", "x")}}, store.Page{}); err == nil {
+	if _, _, err := s.ListUsers(ctx, store.UserFilter{Match: store.Search{Matches: []store.Match{like("nickname", "x")}}}, store.Page{}); err == nil {
 		t.Error("ListUsers with an unknown field: no error")
 	}
 }
