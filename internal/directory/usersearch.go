@@ -49,6 +49,10 @@ func searchField(key string, fields []string) (string, error) {
 	return "", invalid(fmt.Sprintf("search field `%s` is not allowed; expect one of %s", field, strings.Join(fields, ", ")))
 }
 
+// YesNo reads a boolean query parameter named name, as Logto's yes()
+// does, but refuses a value that is neither.
+func YesNo(name, v string) (bool, error) { return yesNo(name, v) }
+
 // yesNo reads a boolean query value as Logto's yes() does.
 func yesNo(name, v string) (bool, error) {
 	switch strings.ToLower(v) {

@@ -133,3 +133,54 @@ func TestPaginationLinks(t *testing.T) {
 		}
 	}
 }
+
+func TestResourcesIncludeScopes(t *testing.T) {
+	e := newEnv(t)
+	res := e.createResource("R", "https://r.example")
+	e.createScope(res.ID, "read")
+	e.createScope(res.ID, "write")
+	empty := e.createResource("E", "https://e.example")
+	type item struct {
+		ID     string             `json:"id"`
+		Scopes *[]json.RawMessage `json:"scopes"`
+	}
+	var list []item
+	e.do("GET", "/api/resources", nil).want(t, 200, &list)
+	for _, it := range list {
+		if it.Scopes != nil {
+			t.Errorf("resource %s has scopes without includeScopes", it.ID)
+		}
+	}
+	for _, q := range []string{"?includeScopes=true", "?includeScopes=1&page=1"} {
+		list = nil
+		r := e.do("GET", "/api/resources"+q, nil).want(t, 200, &list)
+		found := 0
+		for _, it := range list {
+			switch it.ID {
+			case res.ID:
+				found++
+				if it.Scopes == nil || len(*it.Scopes) != 2 {
+					t.Errorf("%s: resource R scopes %v", q, it.Scopes)
+				}
+			case empty.ID:
+				found++
+				if it.Scopes == nil || len(*it.Scopes) != 0 {
+					t.Errorf("%s: resource E scopes %v", q, it.Scopes)
+				}
+			}
+		}
+		if found != 2 || !strings.Contains(string(r.body), `"scopes":[]`) {
+			t.Errorf("%s: %s", q, r.body)
+		}
+	}
+	list = nil
+	e.do("GET", "/api/resources?includeScopes=false", nil).want(t, 200, &list)
+	for _, it := range list {
+		if it.Scopes != nil {
+			t.Errorf("includeScopes=false: resource %s has scopes", it.ID)
+		}
+	}
+	if r := e.do("GET", "/api/resources?includeScopes=maybe", nil); r.status != 400 || !strings.Contains(r.errBody(t)["message"], "includeScopes") {
+		t.Errorf("includeScopes=maybe: %d %s", r.status, r.body)
+	}
+}

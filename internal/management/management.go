@@ -176,7 +176,7 @@ func (s *server) routes() []route {
 		{pattern: "PUT /api/applications/{id}/roles", handle: s.replaceApplicationRoles},
 		{pattern: "DELETE /api/applications/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveApplicationRole, "roleId", s.changed)},
 
-		{pattern: "GET /api/resources", handle: listAll(s.resourceOut, s.dir.Resources), query: optionalPages},
+		{pattern: "GET /api/resources", handle: s.listResources, query: &listQuery{params: []string{"includeScopes"}, optional: true}},
 		{pattern: "POST /api/resources", handle: s.createResource},
 		{pattern: "GET /api/resources/{id}", handle: read(s.resourceOut, s.dir.Resource)},
 		{pattern: "PATCH /api/resources/{id}", handle: s.updateResource},
