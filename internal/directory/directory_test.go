@@ -515,7 +515,7 @@ func TestApplicationRoleLinks(t *testing.T) {
 	ok(t, d.RemoveRoleApplication(ctx, r.ID, m2m.ID))
 	refused(t, d.RemoveRoleApplication(ctx, r.ID, "\x00"), NotFound, "")
 
-	if apps, n, err := d.Applications(ctx, store.Page{Limit: 1}); err != nil || n != 1 || len(apps) != 1 {
+	if apps, n, err := d.Applications(ctx, AppQuery{}, store.Page{Limit: 1}); err != nil || n != 1 || len(apps) != 1 {
 		t.Fatalf("applications: %v %d %v", apps, n, err)
 	}
 	got, changed, err := d.UpdateRole(ctx, r.ID, NamePatch{Name: ptr("Machines"), Description: ptr("Line\nbreaks.")})

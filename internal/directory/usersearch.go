@@ -3,6 +3,7 @@ package directory
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 
@@ -17,7 +18,54 @@ const maxSearchValues = 100
 var (
 	userSearchFields = []string{"id", "username", "primaryEmail", "primaryPhone", "name"}
 	roleSearchFields = []string{"id", "name", "description"}
+	appSearchFields  = []string{"id", "name", "description"}
 )
+
+// logtoAppTypes are the application types Logto knows; the ones Monban
+// has not are listed empty.
+var logtoAppTypes = []string{"Native", "SPA", "Traditional", "MachineToMachine", "Protected", "SAML"}
+
+// AppQuery is an application list query: Filter, or nothing at all when
+// None (third-party applications, or only types Monban has not).
+type AppQuery struct {
+	Filter store.ApplicationFilter
+	None   bool
+}
+
+// ApplicationSearch reads Logto's application list query: types
+// (repeatable), isThirdParty, excludeRoleId and the search of id, name and
+// description (see parseSearch). Monban's applications are all
+// first-party: isThirdParty=true lists none.
+func ApplicationSearch(q url.Values) (AppQuery, error) {
+	f, none, err := appFilter(q)
+	return AppQuery{Filter: f, None: none}, err
+}
+
+func appFilter(q url.Values) (f store.ApplicationFilter, none bool, err error) {
+	for _, t := range q["types"] {
+		if !slices.Contains(logtoAppTypes, t) {
+			return f, false, invalid(fmt.Sprintf("types: `%s` is not one of %s", t, strings.Join(logtoAppTypes, ", ")))
+		}
+		if store.AppType(t).Valid() {
+			f.Types = append(f.Types, store.AppType(t))
+		}
+	}
+	none = len(q["types"]) > 0 && len(f.Types) == 0
+	switch q.Get("isThirdParty") {
+	case "", "false":
+	case "true":
+		none = true
+	default:
+		return f, false, invalid("isThirdParty must be true or false")
+	}
+	if f.Match, err = parseSearch(q, appSearchFields); err != nil {
+		return f, false, err
+	}
+	if f.ExcludeRoleID, err = optionalID(q, "excludeRoleId"); err != nil {
+		return f, false, err
+	}
+	return f, none, nil
+}
 
 // SearchParams reports whether a query parameter is one of Logto's search
 // parameters: search, search.<field>, mode, mode.<field>, joint (or

@@ -265,7 +265,7 @@ func TestPagination(t *testing.T) {
 		e.createApp("app "+strconv.Itoa(i), "SPA")
 	}
 	// The store's order (creation time, then id) is the reference.
-	all, total, err := e.st.ListApplications(context.Background(), store.Page{})
+	all, total, err := e.st.ListApplications(context.Background(), store.ApplicationFilter{}, store.Page{})
 	must(t, err)
 	if total != 25 || len(all) != 25 {
 		t.Fatalf("store holds %d apps", total)

@@ -17,13 +17,6 @@ func read[T, J any](one func(T) J, get func(context.Context, string) (T, error))
 	}
 }
 
-// listAll answers a listing: one page of what list gives.
-func listAll[T, J any](one func(T) J, list func(context.Context, store.Page) ([]T, int, error)) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		return writePage(w, r, one, func(page store.Page) ([]T, int, error) { return list(r.Context(), page) })
-	}
-}
-
 // listOf answers a listing of what belongs to the row the path's id names.
 func listOf[T, J any](one func(T) J, list func(context.Context, string, store.Page) ([]T, int, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {

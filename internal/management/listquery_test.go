@@ -3,6 +3,7 @@ package management
 import (
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -182,5 +183,49 @@ func TestResourcesIncludeScopes(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/resources?includeScopes=maybe", nil); r.status != 400 || !strings.Contains(r.errBody(t)["message"], "includeScopes") {
 		t.Errorf("includeScopes=maybe: %d %s", r.status, r.body)
+	}
+}
+
+func TestApplicationFilters(t *testing.T) {
+	e := newEnv(t)
+	m2m := e.createApp("Sync_Job", "MachineToMachine")
+	e.createApp("Shop", "SPA")
+	e.createApp("Mobile", "Native")
+	role := e.createRole("R", "MachineToMachine")
+	e.do("POST", "/api/roles/"+role.ID+"/applications", map[string]any{"applicationIds": []string{m2m.ID}}).want(t, 201, nil)
+	names := func(query string) string {
+		t.Helper()
+		var list []appOut
+		e.do("GET", "/api/applications?"+query, nil).want(t, 200, &list)
+		var out []string
+		for _, a := range list {
+			out = append(out, a.Name)
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	for _, tc := range []struct{ query, want string }{
+		{"types=SPA", "Shop"},
+		{"types=SPA&types=Native", "Mobile Shop"},
+		{"types=SAML", ""},
+		{"types=SAML&types=MachineToMachine", "Sync_Job"},
+		{"isThirdParty=true", ""},
+		{"isThirdParty=false&types=SPA", "Shop"},
+		{"excludeRoleId=" + role.ID + "&types=MachineToMachine", ""},
+		{"excludeRoleId=" + role.ID, "Mobile Shop"},
+		{"search=%25sync%25", "Sync_Job"},
+		{"search=sync_job", "Sync_Job"},
+		{"search.name=S%25&types=SPA", "Shop"},
+		{"search.description=x", ""},
+	} {
+		if got := names(tc.query); got != tc.want {
+			t.Errorf("GET /api/applications?%s: %q, want %q", tc.query, got, tc.want)
+		}
+	}
+	for _, q := range []string{"types=Robot", "isThirdParty=maybe", "search.type=SPA", "search=x&mode=similar_to", "excludeRoleId=%00"} {
+		r := e.do("GET", "/api/applications?"+q, nil)
+		if r.status != 400 || r.errBody(t)["code"] != "request.invalid_input" {
+			t.Errorf("GET /api/applications?%s: %d %s", q, r.status, r.body)
+		}
 	}
 }

@@ -162,7 +162,8 @@ func (s *server) routes() []route {
 	return []route{
 		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
 
-		{pattern: "GET /api/applications", handle: listAll(applicationOut, s.dir.Applications), query: optionalPages},
+		{pattern: "GET /api/applications", handle: s.listApplications,
+			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId"}, search: true, optional: true}},
 		{pattern: "POST /api/applications", handle: s.createApplication},
 		{pattern: "GET /api/applications/{id}", handle: read(applicationOut, s.dir.Application)},
 		{pattern: "PATCH /api/applications/{id}", handle: s.updateApplication},

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -68,10 +69,37 @@ func (s *Store) GetApplication(ctx context.Context, id string) (store.Applicatio
 	return getOne(ctx, s, "get application", "application", id, scanApp, "SELECT "+appCols+" FROM applications WHERE id = ?", id)
 }
 
-// ListApplications returns a page of applications, oldest first.
-func (s *Store) ListApplications(ctx context.Context, page store.Page) ([]store.Application, int, error) {
-	return listPage(ctx, s, "list applications", nil, appCols, "FROM applications",
-		"applications.created_at, applications.id", nil, page, scanApp)
+// appSearch is where Logto's application search looks.
+var appSearch = searchColumns{names: []string{"id", "name", "description"},
+	cols: []string{"applications.id", "applications.name", "applications.description"}}
+
+// ListApplications returns a page of the applications matching filter,
+// oldest first.
+func (s *Store) ListApplications(ctx context.Context, filter store.ApplicationFilter, page store.Page) ([]store.Application, int, error) {
+	var where []string
+	var args []any
+	if len(filter.Types) > 0 {
+		where = append(where, "applications.type IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(filter.Types)), ", ")+")")
+		for _, t := range filter.Types {
+			args = append(args, string(t))
+		}
+	}
+	cond, a, err := appSearch.where(filter.Match)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list applications: %w", err)
+	}
+	if cond != "" {
+		where, args = append(where, cond), append(args, a...)
+	}
+	if filter.ExcludeRoleID != "" {
+		where = append(where, "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.app_id = applications.id AND ra.role_id = ?)")
+		args = append(args, filter.ExcludeRoleID)
+	}
+	from := "FROM applications"
+	if len(where) > 0 {
+		from += " WHERE " + strings.Join(where, " AND ")
+	}
+	return listPage(ctx, s, "list applications", nil, appCols, from, "applications.created_at, applications.id", args, page, scanApp)
 }
 
 // UpdateApplication changes everything of app.ID but its type and creation
