@@ -156,6 +156,15 @@ func (d *Directory) Scopes(ctx context.Context, resourceID string, page store.Pa
 	return listFor(ctx, resourceID, "resource", exists(d.Resource), d.st.ListScopes, page)
 }
 
+// SearchScopes lists one page of the scopes of a resource that match (see
+// ScopeSearch) and their total.
+func (d *Directory) SearchScopes(ctx context.Context, resourceID string, match store.Search, page store.Page) ([]store.Scope, int, error) {
+	return listFor(ctx, resourceID, "resource", exists(d.Resource),
+		func(ctx context.Context, id string, page store.Page) ([]store.Scope, int, error) {
+			return d.st.SearchScopes(ctx, id, match, page)
+		}, page)
+}
+
 func scopeError(err error, missing string) error {
 	return orConflict(orNotFound(err, missing), "the resource already has a scope with this name")
 }

@@ -17,8 +17,9 @@ const maxSearchValues = 100
 // mode.<field>.
 var (
 	userSearchFields = []string{"id", "username", "primaryEmail", "primaryPhone", "name"}
-	roleSearchFields = []string{"id", "name", "description"}
-	appSearchFields  = []string{"id", "name", "description"}
+	roleSearchFields = []string{"id", "name", "description"} // roles' and scopes'
+
+	appSearchFields = []string{"id", "name", "description"}
 )
 
 // logtoAppTypes are the application types Logto knows; the ones Monban
@@ -147,6 +148,12 @@ func RoleSearch(q url.Values) (store.RoleFilter, error) {
 		return f, err
 	}
 	return f, nil
+}
+
+// ScopeSearch reads Logto's scope search, on id, name and description
+// (see parseSearch).
+func ScopeSearch(q url.Values) (store.Search, error) {
+	return parseSearch(q, roleSearchFields)
 }
 
 // optionalID reads an id query parameter; "" when absent or empty.

@@ -229,3 +229,30 @@ func TestApplicationFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestScopeSearch(t *testing.T) {
+	e := newEnv(t)
+	res := e.createResource("R", "https://r.example")
+	e.createScope(res.ID, "read:items")
+	e.createScope(res.ID, "write:items")
+	e.createScope(res.ID, "read_all")
+	for _, tc := range []struct {
+		query string
+		want  int
+	}{
+		{"", 3}, {"?search=read%25", 2}, {"?search=read_all", 1}, {"?search=readxall", 0},
+		{"?search.name=WRITE:ITEMS&mode.name=exact", 1}, {"?search=%25items&page_size=1", 1},
+	} {
+		var list []scopeOutT
+		r := e.do("GET", "/api/resources/"+res.ID+"/scopes"+tc.query, nil).want(t, 200, &list)
+		if len(list) != tc.want {
+			t.Errorf("scopes%s: %d, want %d (%s)", tc.query, len(list), tc.want, r.header.Get("Total-Number"))
+		}
+	}
+	if r := e.do("GET", "/api/resources/"+res.ID+"/scopes?search.resourceId=x", nil); r.status != 400 {
+		t.Errorf("unknown scope search field: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/api/resources/nope/scopes?search=x", nil); r.status != 404 {
+		t.Errorf("missing resource: %d %s", r.status, r.body)
+	}
+}

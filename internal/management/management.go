@@ -183,7 +183,7 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/resources/{id}", handle: s.updateResource},
 		{pattern: "DELETE /api/resources/{id}", handle: remove(s.dir.DeleteResource, s.changed)},
 		{pattern: "PATCH /api/resources/{id}/is-default", handle: s.setDefaultResource},
-		{pattern: "GET /api/resources/{id}/scopes", handle: listOf(scopeOut, s.dir.Scopes), query: pages},
+		{pattern: "GET /api/resources/{id}/scopes", handle: s.listScopes, query: &listQuery{search: true}},
 		{pattern: "POST /api/resources/{id}/scopes", handle: s.createScope},
 		{pattern: "PATCH /api/resources/{id}/scopes/{scopeId}", handle: s.updateScope},
 		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: unlink(s.dir.DeleteScope, "scopeId", s.changed)},
