@@ -46,16 +46,6 @@ func applicationOut(a store.Application) applicationJSON {
 	}
 }
 
-func (s *server) listApplications(w http.ResponseWriter, r *http.Request) error {
-	q, err := directory.ApplicationSearch(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	return writePage(w, r, applicationOut, func(page store.Page) ([]store.Application, int, error) {
-		return s.dir.Applications(r.Context(), q, page)
-	})
-}
-
 func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name                 *string           `json:"name"`

@@ -162,7 +162,7 @@ func (s *server) routes() []route {
 	return []route{
 		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
 
-		{pattern: "GET /api/applications", handle: s.listApplications,
+		{pattern: "GET /api/applications", handle: listFiltered(directory.ApplicationSearch, applicationOut, s.dir.Applications),
 			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId"}, search: true, optional: true}},
 		{pattern: "POST /api/applications", handle: s.createApplication},
 		{pattern: "GET /api/applications/{id}", handle: read(applicationOut, s.dir.Application)},
@@ -183,12 +183,12 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/resources/{id}", handle: s.updateResource},
 		{pattern: "DELETE /api/resources/{id}", handle: remove(s.dir.DeleteResource, s.changed)},
 		{pattern: "PATCH /api/resources/{id}/is-default", handle: s.setDefaultResource},
-		{pattern: "GET /api/resources/{id}/scopes", handle: s.listScopes, query: &listQuery{search: true}},
+		{pattern: "GET /api/resources/{id}/scopes", handle: listFilteredOf(directory.ScopeSearch, scopeOut, s.dir.SearchScopes), query: &listQuery{search: true}},
 		{pattern: "POST /api/resources/{id}/scopes", handle: s.createScope},
 		{pattern: "PATCH /api/resources/{id}/scopes/{scopeId}", handle: s.updateScope},
 		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: unlink(s.dir.DeleteScope, "scopeId", s.changed)},
 
-		{pattern: "GET /api/roles", handle: s.listRoles, query: &listQuery{params: []string{"type", "excludeUserId", "excludeApplicationId"}, search: true}},
+		{pattern: "GET /api/roles", handle: listFiltered(directory.RoleSearch, roleOut, s.dir.Roles), query: &listQuery{params: []string{"type", "excludeUserId", "excludeApplicationId"}, search: true}},
 		{pattern: "POST /api/roles", handle: s.createRole},
 		{pattern: "GET /api/roles/{id}", handle: read(roleOut, s.dir.Role)},
 		{pattern: "PATCH /api/roles/{id}", handle: s.updateRole},
@@ -199,11 +199,11 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/roles/{id}/applications", handle: listOf(applicationOut, s.dir.RoleApplications), query: pages},
 		{pattern: "POST /api/roles/{id}/applications", handle: link(applicationIDs.ids, s.dir.AssignRoleApplications, s.changed)},
 		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: unlink(s.dir.RemoveRoleApplication, "applicationId", s.changed)},
-		{pattern: "GET /api/roles/{id}/users", handle: s.listRoleUsers, query: userSearch},
+		{pattern: "GET /api/roles/{id}/users", handle: listFilteredOf(directory.UserSearch, userOut, s.dir.SearchRoleUsers), query: userSearch},
 		{pattern: "POST /api/roles/{id}/users", handle: link(userIDs.ids, s.dir.AssignRoleUsers, s.holdersChanged)},
 		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: unlink(s.dir.RemoveRoleUser, "userId", s.holdersChanged)},
 
-		{pattern: "GET /api/users", handle: s.listUsers, query: userSearch},
+		{pattern: "GET /api/users", handle: listFiltered(directory.UserSearch, userOut, s.dir.Users), query: userSearch},
 		{pattern: "POST /api/users", handle: s.createUser},
 		{pattern: "GET /api/users/{id}", handle: read(userOut, s.dir.User)},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},

@@ -76,16 +76,6 @@ func (s *server) listResources(w http.ResponseWriter, r *http.Request) error {
 		})
 }
 
-func (s *server) listScopes(w http.ResponseWriter, r *http.Request) error {
-	match, err := directory.ScopeSearch(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	return writePage(w, r, scopeOut, func(page store.Page) ([]store.Scope, int, error) {
-		return s.dir.SearchScopes(r.Context(), r.PathValue("id"), match, page)
-	})
-}
-
 func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name           *string `json:"name"`

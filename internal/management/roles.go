@@ -21,16 +21,6 @@ func roleOut(role store.Role) roleJSON {
 	return roleJSON{ID: role.ID, Name: role.Name, Description: role.Description, Type: role.Type}
 }
 
-func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
-	filter, err := directory.RoleSearch(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
-		return s.dir.Roles(r.Context(), filter, page)
-	})
-}
-
 func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name        *string  `json:"name"`

@@ -80,26 +80,6 @@ func (s *server) revoked(r *http.Request) {
 	}
 }
 
-func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	filter, err := directory.UserSearch(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
-		return s.dir.Users(r.Context(), filter, page)
-	})
-}
-
-func (s *server) listRoleUsers(w http.ResponseWriter, r *http.Request) error {
-	filter, err := directory.UserSearch(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
-		return s.dir.SearchRoleUsers(r.Context(), r.PathValue("id"), filter, page)
-	})
-}
-
 func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		userFields

@@ -33,15 +33,6 @@ func pathID(r *http.Request, name, what string) (string, error) {
 	return id, nil
 }
 
-// query returns the first value of a query parameter, or nil when it is
-// absent.
-func query(r *http.Request, name string) *string {
-	if v, ok := r.URL.Query()[name]; ok {
-		return &v[0]
-	}
-	return nil
-}
-
 // msTimeOrNil is a time given in Unix milliseconds, or nil.
 func msTimeOrNil(v *int64) *time.Time {
 	if v == nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -76,30 +75,19 @@ var appSearch = searchColumns{names: []string{"id", "name", "description"},
 // ListApplications returns a page of the applications matching filter,
 // oldest first.
 func (s *Store) ListApplications(ctx context.Context, filter store.ApplicationFilter, page store.Page) ([]store.Application, int, error) {
-	var where []string
-	var args []any
-	if len(filter.Types) > 0 {
-		where = append(where, "applications.type IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(filter.Types)), ", ")+")")
-		for _, t := range filter.Types {
-			args = append(args, string(t))
-		}
+	var f conds
+	types := make([]any, len(filter.Types))
+	for i, t := range filter.Types {
+		types[i] = string(t)
 	}
-	cond, a, err := appSearch.where(filter.Match)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list applications: %w", err)
+	f.add(len(types) > 0, "applications.type IN ("+marks(len(types))+")", types...)
+	f.search(appSearch, filter.Match)
+	f.add(filter.ExcludeRoleID != "", "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.app_id = applications.id AND ra.role_id = ?)",
+		filter.ExcludeRoleID)
+	if f.err != nil {
+		return nil, 0, fmt.Errorf("list applications: %w", f.err)
 	}
-	if cond != "" {
-		where, args = append(where, cond), append(args, a...)
-	}
-	if filter.ExcludeRoleID != "" {
-		where = append(where, "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.app_id = applications.id AND ra.role_id = ?)")
-		args = append(args, filter.ExcludeRoleID)
-	}
-	from := "FROM applications"
-	if len(where) > 0 {
-		from += " WHERE " + strings.Join(where, " AND ")
-	}
-	return listPage(ctx, s, "list applications", nil, appCols, from, "applications.created_at, applications.id", args, page, scanApp)
+	return listPage(ctx, s, "list applications", nil, appCols, f.from("applications"), "applications.created_at, applications.id", f.args, page, scanApp)
 }
 
 // UpdateApplication changes everything of app.ID but its type and creation

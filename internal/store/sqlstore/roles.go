@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -47,31 +46,16 @@ var roleSearch = searchColumns{names: []string{"id", "name", "description"}, col
 
 // ListRoles returns a page of the roles matching filter, oldest first.
 func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page store.Page) ([]store.Role, int, error) {
-	var where []string
-	var args []any
-	if filter.Type != "" {
-		where, args = append(where, "roles.type = ?"), append(args, string(filter.Type))
+	var f conds
+	f.add(filter.Type != "", "roles.type = ?", string(filter.Type))
+	f.search(roleSearch, filter.Match)
+	f.add(filter.ExcludeUserID != "", "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.role_id = roles.id AND ur.user_id = ?)", filter.ExcludeUserID)
+	f.add(filter.ExcludeApplicationID != "", "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.role_id = roles.id AND ra.app_id = ?)",
+		filter.ExcludeApplicationID)
+	if f.err != nil {
+		return nil, 0, fmt.Errorf("list roles: %w", f.err)
 	}
-	cond, a, err := roleSearch.where(filter.Match)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list roles: %w", err)
-	}
-	if cond != "" {
-		where, args = append(where, cond), append(args, a...)
-	}
-	if filter.ExcludeUserID != "" {
-		where = append(where, "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.role_id = roles.id AND ur.user_id = ?)")
-		args = append(args, filter.ExcludeUserID)
-	}
-	if filter.ExcludeApplicationID != "" {
-		where = append(where, "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.role_id = roles.id AND ra.app_id = ?)")
-		args = append(args, filter.ExcludeApplicationID)
-	}
-	from := "FROM roles"
-	if len(where) > 0 {
-		from += " WHERE " + strings.Join(where, " AND ")
-	}
-	return listPage(ctx, s, "list roles", nil, roleCols, from, "roles.created_at, roles.id", args, page, scanRole)
+	return listPage(ctx, s, "list roles", nil, roleCols, f.from("roles"), "roles.created_at, roles.id", f.args, page, scanRole)
 }
 
 // UpdateRole changes the name and description of role.ID; a name already in

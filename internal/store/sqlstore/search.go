@@ -15,6 +15,40 @@ type searchColumns struct {
 	cols  []string
 }
 
+// conds gathers the conditions of a list query and their arguments.
+type conds struct {
+	list  []string
+	args  []any
+	err   error
+}
+
+// add adds cond with its arguments when on.
+func (f *conds) add(on bool, cond string, args ...any) {
+	if on {
+		f.list, f.args = append(f.list, cond), append(f.args, args...)
+	}
+}
+
+// search adds the condition of a Logto search on cols.
+func (f *conds) search(cols searchColumns, match store.Search) {
+	cond, args, err := cols.where(match)
+	if err != nil && f.err == nil {
+		f.err = err
+	}
+	f.add(cond != "", cond, args...)
+}
+
+// from is "FROM table" with the conditions, joined by AND.
+func (f *conds) from(table string) string {
+	if len(f.list) == 0 {
+		return "FROM " + table
+	}
+	return "FROM " + table + " WHERE " + strings.Join(f.list, " AND ")
+}
+
+// marks is n placeholders separated by commas.
+func marks(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
+
 // likePattern escapes the LIKE wildcards of s but %, which stays the
 // wildcard it is in Logto's search, for ESCAPE '\'.
 func likePattern(s string) string {
@@ -71,7 +105,7 @@ func (c searchColumns) match(m store.Match, caseSensitive bool) (string, []any, 
 		if !caseSensitive {
 			col = "lower(" + col + ")"
 		}
-		conds = append(conds, col+" IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(m.Values)), ", ")+")")
+		conds = append(conds, col+" IN ("+marks(len(m.Values))+")")
 		for _, v := range m.Values {
 			if !caseSensitive {
 				v = strings.ToLower(v)

@@ -117,35 +117,20 @@ var userSearch = searchColumns{
 
 // ListUsers returns a page of the users matching filter, oldest first.
 func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page store.Page) ([]store.User, int, error) {
-	var where []string
-	var args []any
+	var f conds
 	if filter.Search != "" {
 		pat := "%" + likeEscape(strings.ToLower(filter.Search)) + "%"
-		where = append(where, `(lower(users.id) LIKE ? ESCAPE '\' OR lower(users.username) LIKE ? ESCAPE '\' `+
+		f.add(true, `(lower(users.id) LIKE ? ESCAPE '\' OR lower(users.username) LIKE ? ESCAPE '\' `+
 			`OR lower(users.primary_email) LIKE ? ESCAPE '\' OR lower(users.primary_phone) LIKE ? ESCAPE '\' `+
-			`OR lower(users.name) LIKE ? ESCAPE '\')`)
-		args = append(args, pat, pat, pat, pat, pat)
+			`OR lower(users.name) LIKE ? ESCAPE '\')`, pat, pat, pat, pat, pat)
 	}
-	cond, a, err := userSearch.where(filter.Match)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list users: %w", err)
+	f.search(userSearch, filter.Match)
+	f.add(filter.ExcludeRoleID != "", "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.ExcludeRoleID)
+	f.add(filter.RoleID != "", "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.RoleID)
+	if f.err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", f.err)
 	}
-	if cond != "" {
-		where, args = append(where, cond), append(args, a...)
-	}
-	if filter.ExcludeRoleID != "" {
-		where = append(where, "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)")
-		args = append(args, filter.ExcludeRoleID)
-	}
-	if filter.RoleID != "" {
-		where = append(where, "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)")
-		args = append(args, filter.RoleID)
-	}
-	from := "FROM users"
-	if len(where) > 0 {
-		from += " WHERE " + strings.Join(where, " AND ")
-	}
-	return listPage(ctx, s, "list users", nil, userCols, from, "users.created_at, users.id", args, page, scanUser)
+	return listPage(ctx, s, "list users", nil, userCols, f.from("users"), "users.created_at, users.id", f.args, page, scanUser)
 }
 
 // UpdateUser writes u's profile fields; see store.UserStore.
