@@ -7,19 +7,31 @@ import (
 	"testing"
 )
 
-// userNames answers the usernames a GET /api/users query lists, sorted.
-func (e *env) userNames(t *testing.T, query string) []string {
+// listed answers the values of key in the items GET path lists, sorted
+// and joined by spaces.
+func (e *env) listed(t *testing.T, path, key string) string {
 	t.Helper()
-	var list []userOutT
-	e.do("GET", "/api/users?"+query, nil).want(t, 200, &list)
-	var names []string
-	for _, u := range list {
-		if u.Username != nil {
-			names = append(names, *u.Username)
+	var list []map[string]any
+	e.do("GET", path, nil).want(t, 200, &list)
+	out := make([]string, 0, len(list))
+	for _, it := range list {
+		if v, ok := it[key].(string); ok {
+			out = append(out, v)
 		}
 	}
-	sort.Strings(names)
-	return names
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// wantRefused checks that GET path?q answers 400 with code, for each q.
+func (e *env) wantRefused(t *testing.T, path, code string, queries ...string) {
+	t.Helper()
+	for _, q := range queries {
+		r := e.do("GET", path+"?"+q, nil)
+		if r.status != 400 || r.errBody(t)["code"] != code {
+			t.Errorf("GET %s?%.60s: %d %s", path, q, r.status, r.body)
+		}
+	}
 }
 
 func TestUserSearch(t *testing.T) {
@@ -67,7 +79,7 @@ func TestUserSearch(t *testing.T) {
 		{"excludeRoleId=" + role.ID + "&search=%25ad%25", ""},
 		{"search=%25ad%25", "admin"},
 	} {
-		if got := strings.Join(e.userNames(t, tc.query), " "); got != tc.want {
+		if got := e.listed(t, "/api/users?"+tc.query, "username"); got != tc.want {
 			t.Errorf("GET /api/users?%s: %q, want %q", tc.query, got, tc.want)
 		}
 	}
@@ -111,17 +123,6 @@ func TestRoleSearch(t *testing.T) {
 	e.createRole("Opsx", "User")
 	e.do("POST", "/api/applications/"+app.ID+"/roles", map[string]any{"roleIds": []string{m2m.ID}}).want(t, 201, nil)
 	e.do("POST", "/api/roles/"+ops.ID+"/users", map[string]any{"userIds": []string{user.ID, other.ID}}).want(t, 201, nil)
-	names := func(query string) string {
-		t.Helper()
-		var list []roleOutT
-		e.do("GET", "/api/roles?"+query, nil).want(t, 200, &list)
-		var out []string
-		for _, r := range list {
-			out = append(out, r.Name)
-		}
-		sort.Strings(out)
-		return strings.Join(out, " ")
-	}
 	for _, tc := range []struct{ query, want string }{
 		{"type=User", "Ops Opsx"},
 		{"search=ops", "Ops"},
@@ -135,15 +136,11 @@ func TestRoleSearch(t *testing.T) {
 		{"excludeApplicationId=" + app.ID + "&search=%25m2m%25", ""},
 		{"search=%25m2m%25", "Reader_M2M"},
 	} {
-		if got := names(tc.query); got != tc.want {
+		if got := e.listed(t, "/api/roles?"+tc.query, "name"); got != tc.want {
 			t.Errorf("GET /api/roles?%s: %q, want %q", tc.query, got, tc.want)
 		}
 	}
-	for _, q := range []string{"search.username=x", "type=Robot", "search=x&mode=posix", "excludeUserId=%00"} {
-		if r := e.do("GET", "/api/roles?"+q, nil); r.status != 400 || r.errBody(t)["code"] != "request.invalid_input" {
-			t.Errorf("GET /api/roles?%s: %d %s", q, r.status, r.body)
-		}
-	}
+	e.wantRefused(t, "/api/roles", "request.invalid_input", "search.username=x", "type=Robot", "search=x&mode=posix", "excludeUserId=%00")
 
 	// A role's users are searched as the user list is.
 	var holders []userOutT

@@ -17,9 +17,9 @@ type searchColumns struct {
 
 // conds gathers the conditions of a list query and their arguments.
 type conds struct {
-	list  []string
-	args  []any
-	err   error
+	list []string
+	args []any
+	err  error
 }
 
 // add adds cond with its arguments when on.

@@ -230,15 +230,6 @@ func testApplicationSearch(t *testing.T, s store.Store) {
 		{"exclude role", store.ApplicationFilter{ExcludeRoleID: "r1"}, []string{"a2", "a3"}},
 		{"type and exclude role", store.ApplicationFilter{Types: []store.AppType{store.AppMachineToMachine}, ExcludeRoleID: "r1"}, []string{}},
 	} {
-		list, total, err := s.ListApplications(ctx, tc.filter, store.Page{})
-		ok(t, err, "ListApplications "+tc.name)
-		got := make([]string, 0, len(list))
-		for _, a := range list {
-			got = append(got, a.ID)
-		}
-		same(t, "ListApplications "+tc.name, got, tc.want)
-		if total != len(tc.want) {
-			t.Errorf("ListApplications %s: total %d, want %d", tc.name, total, len(tc.want))
-		}
+		wantFiltered(t, "ListApplications "+tc.name, tc.filter, tc.want, s.ListApplications)
 	}
 }

@@ -309,15 +309,6 @@ func testRoleSearch(t *testing.T, s store.Store) {
 		{"exclude user", store.RoleFilter{ExcludeUserID: "u1"}, []string{"ra", "rb"}},
 		{"exclude both", store.RoleFilter{ExcludeUserID: "u1", ExcludeApplicationID: "a1"}, []string{"rb"}},
 	} {
-		list, total, err := s.ListRoles(ctx, tc.filter, store.Page{})
-		ok(t, err, "ListRoles "+tc.name)
-		got := make([]string, 0, len(list))
-		for _, r := range list {
-			got = append(got, r.ID)
-		}
-		same(t, "ListRoles "+tc.name, got, tc.want)
-		if total != len(tc.want) {
-			t.Errorf("ListRoles %s: total %d, want %d", tc.name, total, len(tc.want))
-		}
+		wantFiltered(t, "ListRoles "+tc.name, tc.filter, tc.want, s.ListRoles)
 	}
 }
