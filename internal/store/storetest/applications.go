@@ -215,7 +215,6 @@ func testApplicationSearch(t *testing.T, s store.Store) {
 	r := role("r1", 1)
 	must(t, s.CreateRole(ctx, r))
 	ok(t, s.AddRoleApplications(ctx, "r1", []string{"a1"}), "AddRoleApplications")
-	like := func(field, v string) store.Match { return store.Match{Field: field, Values: []string{v}} }
 	for _, tc := range []struct {
 		name   string
 		filter store.ApplicationFilter

@@ -200,7 +200,6 @@ func testScopes(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound, "GetScope after delete")
 	wantErr(t, s.DeleteScope(ctx, "s1"), store.ErrNotFound, "DeleteScope twice")
 	// SearchScopes narrows by Logto's search.
-	like := func(field, v string) store.Match { return store.Match{Field: field, Values: []string{v}} }
 	all, _, err := s.ListScopes(ctx, "r1", store.Page{})
 	ok(t, err, "ListScopes")
 	if len(all) == 0 {

@@ -293,7 +293,6 @@ func testRoleSearch(t *testing.T, s store.Store) {
 	ok(t, s.AddRoleApplications(ctx, "ra", []string{"a1"}), "AddRoleApplications")
 	must(t, s.CreateUser(ctx, user("u1", 1)))
 	ok(t, s.AddRoleUsers(ctx, "rc", []string{"u1"}), "AddRoleUsers")
-	like := func(field, v string) store.Match { return store.Match{Field: field, Values: []string{v}} }
 	for _, tc := range []struct {
 		name   string
 		filter store.RoleFilter

@@ -172,6 +172,11 @@ func equal(a, b reflect.Value) bool {
 }
 
 // ids returns the ids of a list of applications, resources, scopes or roles.
+// like is a search match of field ("" for any) against a LIKE pattern.
+func like(field, pattern string) store.Match {
+	return store.Match{Field: field, Values: []string{pattern}}
+}
+
 // wantFiltered checks that list with filter gives the rows of ids want,
 // and their number as total.
 func wantFiltered[F, T any](t *testing.T, what string, filter F, want []string,

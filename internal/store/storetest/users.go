@@ -188,7 +188,6 @@ func testUserSearch(t *testing.T, s store.Store) {
 	r.Type = store.RoleUser
 	must(t, s.CreateRole(ctx, r))
 	ok(t, s.AddRoleUsers(ctx, "r1", []string{"a", "c"}), "AddRoleUsers")
-	like := func(field, v string) store.Match { return store.Match{Field: field, Values: []string{v}} }
 	exact := func(field string, v ...string) store.Match {
 		return store.Match{Field: field, Exact: true, Values: v}
 	}
