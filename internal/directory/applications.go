@@ -55,9 +55,13 @@ func (d *Directory) Application(ctx context.Context, id string) (store.Applicati
 	return find(ctx, id, "application", d.st.GetApplication)
 }
 
-// Applications lists one page of the applications and their total.
-func (d *Directory) Applications(ctx context.Context, page store.Page) ([]store.Application, int, error) {
-	return d.st.ListApplications(ctx, page)
+// Applications lists one page of the applications q matches (see
+// ApplicationSearch) and their total.
+func (d *Directory) Applications(ctx context.Context, q AppQuery, page store.Page) ([]store.Application, int, error) {
+	if q.None {
+		return nil, 0, nil
+	}
+	return d.st.ListApplications(ctx, q.Filter, page)
 }
 
 // CreateApplication creates an application with the defaults of a new one

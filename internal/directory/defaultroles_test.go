@@ -57,7 +57,7 @@ func TestDefaultRolesOnUserCreation(t *testing.T) {
 	if _, err := broken.CreateUser(ctx, NewUser{UserFields: UserFields{Username: ptr("bob")}}); !errors.Is(err, boom) {
 		t.Fatalf("CreateUser with failing roles: %v", err)
 	}
-	users, total, err := d.Users(ctx, nil, store.Page{})
+	users, total, err := d.Users(ctx, store.UserFilter{}, store.Page{})
 	ok(t, err)
 	if total != 1 || users[0].ID != u.ID {
 		t.Fatalf("users after a failed creation: %d %v", total, users)

@@ -3,6 +3,7 @@ package directory
 import (
 	"context"
 	"errors"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -325,16 +326,16 @@ func TestRoles(t *testing.T) {
 	// An unknown scope leaves no role behind.
 	_, err := d.CreateRole(ctx, NewRole{Name: ptr("R"), Description: ptr(""), ScopeIDs: []string{"nope"}})
 	refused(t, err, NotFound, "")
-	if _, n, _ := d.Roles(ctx, nil, store.Page{}); n != 2 {
+	if _, n, _ := d.Roles(ctx, store.RoleFilter{}, store.Page{}); n != 2 {
 		t.Fatalf("%d roles, want the 2 seeded", n)
 	}
 	r := role(t, d, "R", store.RoleUser)
 	_, err = d.CreateRole(ctx, NewRole{Name: ptr("R"), Description: ptr("")})
 	refused(t, err, Conflict, "")
-	if _, _, err := d.Roles(ctx, ptr("Robot"), store.Page{}); err == nil {
+	if _, err := RoleSearch(url.Values{"type": {"Robot"}}); err == nil {
 		t.Error("unknown role type listed")
 	}
-	if roles, n, err := d.Roles(ctx, ptr("User"), store.Page{}); err != nil || n != 2 || len(roles) != 2 {
+	if roles, n, err := d.Roles(ctx, store.RoleFilter{Type: store.RoleUser}, store.Page{}); err != nil || n != 2 || len(roles) != 2 {
 		t.Fatalf("user roles: %d %v", n, err)
 	}
 	_, _, err = d.UpdateRole(ctx, r.ID, RoleChange{NamePatch: NamePatch{Name: ptr(AdminRoleName)}})
@@ -429,10 +430,14 @@ func TestUserFields(t *testing.T) {
 	_, _, err = d.UpdateUser(ctx, other.ID, UserFields{Username: ptr("jane")})
 	refused(t, err, Conflict, ReasonUsernameTaken)
 
-	if users, n, err := d.Users(ctx, ptr("%JAN%"), store.Page{}); err != nil || n != 1 || users[0].ID != u.ID {
+	filter, err := UserSearch(url.Values{"search": {"%JAN%"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if users, n, err := d.Users(ctx, filter, store.Page{}); err != nil || n != 1 || users[0].ID != u.ID {
 		t.Fatalf("search: %v %d %v", users, n, err)
 	}
-	_, _, err = d.Users(ctx, ptr(strings.Repeat("a", maxSearchLen+1)), store.Page{})
+	_, err = UserSearch(url.Values{"search": {strings.Repeat("a", maxSearchLen+1)}})
 	refused(t, err, Invalid, "")
 }
 
@@ -513,7 +518,7 @@ func TestApplicationRoleLinks(t *testing.T) {
 	ok(t, d.RemoveRoleApplication(ctx, r.ID, m2m.ID))
 	refused(t, d.RemoveRoleApplication(ctx, r.ID, "\x00"), NotFound, "")
 
-	if apps, n, err := d.Applications(ctx, store.Page{Limit: 1}); err != nil || n != 1 || len(apps) != 1 {
+	if apps, n, err := d.Applications(ctx, AppQuery{}, store.Page{Limit: 1}); err != nil || n != 1 || len(apps) != 1 {
 		t.Fatalf("applications: %v %d %v", apps, n, err)
 	}
 	got, changed, err := d.UpdateRole(ctx, r.ID, RoleChange{NamePatch: NamePatch{Name: ptr("Machines"), Description: ptr("Line\nbreaks.")}})

@@ -59,6 +59,20 @@ func (d *Directory) Resources(ctx context.Context, page store.Page) ([]store.Res
 	return d.st.ListResources(ctx, page)
 }
 
+// ResourceScopes returns the scopes of each resource, by resource id, for
+// a resource list that includes them.
+func (d *Directory) ResourceScopes(ctx context.Context, resources []store.Resource) (map[string][]store.Scope, error) {
+	out := make(map[string][]store.Scope, len(resources))
+	for _, res := range resources {
+		scopes, _, err := d.st.ListScopes(ctx, res.ID, store.Page{})
+		if err != nil {
+			return nil, err
+		}
+		out[res.ID] = scopes
+	}
+	return out, nil
+}
+
 // CreateResource creates a resource. Its indicator may not be the
 // Management API's in another spelling.
 func (d *Directory) CreateResource(ctx context.Context, in NewResource) (store.Resource, error) {
@@ -140,6 +154,15 @@ func (d *Directory) SetDefaultResource(ctx context.Context, id string, isDefault
 // Scopes lists one page of a resource's scopes and their total.
 func (d *Directory) Scopes(ctx context.Context, resourceID string, page store.Page) ([]store.Scope, int, error) {
 	return listFor(ctx, resourceID, "resource", exists(d.Resource), d.st.ListScopes, page)
+}
+
+// SearchScopes lists one page of the scopes of a resource that match (see
+// ScopeSearch) and their total.
+func (d *Directory) SearchScopes(ctx context.Context, resourceID string, match store.Search, page store.Page) ([]store.Scope, int, error) {
+	return listFor(ctx, resourceID, "resource", exists(d.Resource),
+		func(ctx context.Context, id string, page store.Page) ([]store.Scope, int, error) {
+			return d.st.SearchScopes(ctx, id, match, page)
+		}, page)
 }
 
 func scopeError(err error, missing string) error {

@@ -36,15 +36,9 @@ func (d *Directory) Role(ctx context.Context, id string) (store.Role, error) {
 	return find(ctx, id, "role", d.st.GetRole)
 }
 
-// Roles lists one page of the roles of roleType (nil: of every type) and
+// Roles lists one page of the roles filter (see RoleSearch) matches and
 // their total.
-func (d *Directory) Roles(ctx context.Context, roleType *string, page store.Page) ([]store.Role, int, error) {
-	var filter store.RoleFilter
-	if roleType != nil {
-		if filter.Type = store.RoleType(*roleType); !filter.Type.Valid() {
-			return nil, 0, errRoleTypeValue
-		}
-	}
+func (d *Directory) Roles(ctx context.Context, filter store.RoleFilter, page store.Page) ([]store.Role, int, error) {
 	return d.st.ListRoles(ctx, filter, page)
 }
 

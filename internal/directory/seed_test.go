@@ -23,7 +23,7 @@ func TestSeedManagementAPI(t *testing.T) {
 		t.Fatalf("seeded %d resources, %d scopes, %d roles, %d grants", len(cat.Resources), len(cat.Scopes), len(cat.Roles), len(cat.RoleScopes))
 	}
 	// A deleted role stays deleted; a deleted permission comes back.
-	roles, _, _ := d.Roles(ctx, ptr("User"), store.Page{})
+	roles, _, _ := d.Roles(ctx, store.RoleFilter{Type: store.RoleUser}, store.Page{})
 	ok(t, d.DeleteRole(ctx, roles[0].ID))
 	ok(t, st.DeleteScope(ctx, cat.Scopes[0].ID))
 	ok(t, d.SeedManagementAPI(ctx))
@@ -73,7 +73,7 @@ func TestEnsureManagementApp(t *testing.T) {
 // roles returns the id of the role named name.
 func roles(t *testing.T, d *Directory, name string) string {
 	t.Helper()
-	all, _, err := d.Roles(context.Background(), nil, store.Page{})
+	all, _, err := d.Roles(context.Background(), store.RoleFilter{}, store.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,6 +86,16 @@ func (d *Directory) RoleUsers(ctx context.Context, roleID string, page store.Pag
 	return listFor(ctx, roleID, "role", nil, d.st.ListRoleUsers, page)
 }
 
+// SearchRoleUsers lists one page of the users holding the role that
+// filter (see UserSearch) matches, and their total.
+func (d *Directory) SearchRoleUsers(ctx context.Context, roleID string, filter store.UserFilter, page store.Page) ([]store.User, int, error) {
+	if _, err := d.Role(ctx, roleID); err != nil {
+		return nil, 0, err
+	}
+	filter.RoleID = roleID
+	return d.st.ListUsers(ctx, filter, page)
+}
+
 // AssignRoleUsers gives a role to users.
 func (d *Directory) AssignRoleUsers(ctx context.Context, roleID string, userIDs []string) error {
 	ids, role, err := withIDs("userIds", userIDs, func() (store.Role, error) { return d.givableRole(ctx, roleID, store.HolderUser) })

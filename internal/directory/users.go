@@ -214,18 +214,9 @@ func (d *Directory) User(ctx context.Context, id string) (store.User, error) {
 	return find(ctx, id, "user", d.st.GetUser)
 }
 
-// Users lists one page of the users whose id, username, e-mail, phone or
-// name holds search (nil: every user) and their total. Surrounding %
-// signs, SQL's wildcards, are dropped: a substring match is what they
-// mean.
-func (d *Directory) Users(ctx context.Context, search *string, page store.Page) ([]store.User, int, error) {
-	var filter store.UserFilter
-	if search != nil {
-		filter.Search = strings.Trim(*search, "%")
-		if err := checkText("search", filter.Search, maxSearchLen, false); err != nil {
-			return nil, 0, err
-		}
-	}
+// Users lists one page of the users filter matches (see UserSearch) and
+// their total.
+func (d *Directory) Users(ctx context.Context, filter store.UserFilter, page store.Page) ([]store.User, int, error) {
 	return d.st.ListUsers(ctx, filter, page)
 }
 

@@ -182,7 +182,7 @@ func FuzzPageOf(f *testing.F) {
 	f.Fuzz(func(t *testing.T, query string) {
 		r := httptest.NewRequest(http.MethodGet, "/api/roles", nil)
 		r.URL.RawQuery = query
-		p, err := pageOf(r)
+		p, _, err := pageOf(r, false)
 		if err != nil {
 			ae, ok := err.(*apiError)
 			if !ok || ae.status != http.StatusBadRequest {

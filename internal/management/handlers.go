@@ -3,6 +3,7 @@ package management
 import (
 	"context"
 	"net/http"
+	"net/url"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -17,10 +18,27 @@ func read[T, J any](one func(T) J, get func(context.Context, string) (T, error))
 	}
 }
 
-// listAll answers a listing: one page of what list gives.
-func listAll[T, J any](one func(T) J, list func(context.Context, store.Page) ([]T, int, error)) handlerFunc {
+// listFiltered answers a listing narrowed by its query: what parse reads
+// from it, then one page of what list gives for that.
+func listFiltered[F, T, J any](parse func(url.Values) (F, error), one func(T) J,
+	list func(context.Context, F, store.Page) ([]T, int, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return writePage(w, r, one, func(page store.Page) ([]T, int, error) { return list(r.Context(), page) })
+		f, err := parse(r.URL.Query())
+		if err != nil {
+			return err
+		}
+		return writePage(w, r, one, func(page store.Page) ([]T, int, error) { return list(r.Context(), f, page) })
+	}
+}
+
+// listFilteredOf is listFiltered for what belongs to the row the path's id
+// names.
+func listFilteredOf[F, T, J any](parse func(url.Values) (F, error), one func(T) J,
+	list func(context.Context, string, F, store.Page) ([]T, int, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		return listFiltered(parse, one, func(ctx context.Context, f F, page store.Page) ([]T, int, error) {
+			return list(ctx, r.PathValue("id"), f, page)
+		})(w, r)
 	}
 }
 

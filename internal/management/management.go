@@ -102,6 +102,8 @@ type route struct {
 	pattern string // "METHOD /api/path/{param}"
 	handle  handlerFunc
 	public  bool // served without a token
+	// query, on list routes, is what the query may hold; nil on others.
+	query *listQuery
 }
 
 // New returns the Management API handler, which serves paths beginning /api/.
@@ -135,6 +137,9 @@ func New(d Deps) http.Handler {
 	}
 	for _, rt := range s.routes() {
 		h := rt.handle
+		if rt.query != nil {
+			h = rt.query.checkQuery(h)
+		}
 		if rt.public {
 			s.mux.Handle(rt.pattern, s.serve(h))
 		} else {
@@ -144,52 +149,62 @@ func New(d Deps) http.Handler {
 	return s
 }
 
+// The query rules of list routes: Logto's mandatory pagination, its
+// optional one, and none at all for the lists it answers whole.
+var (
+	pages         = &listQuery{}
+	optionalPages = &listQuery{optional: true}
+	noQuery       = &listQuery{whole: true}
+	userSearch    = &listQuery{params: []string{"excludeRoleId"}, search: true}
+)
+
 func (s *server) routes() []route {
 	return []route{
 		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
 
-		{pattern: "GET /api/applications", handle: listAll(applicationOut, s.dir.Applications)},
+		{pattern: "GET /api/applications", handle: listFiltered(directory.ApplicationSearch, applicationOut, s.dir.Applications),
+			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId"}, search: true, optional: true}},
 		{pattern: "POST /api/applications", handle: s.createApplication},
 		{pattern: "GET /api/applications/{id}", handle: read(applicationOut, s.dir.Application)},
 		{pattern: "PATCH /api/applications/{id}", handle: s.updateApplication},
 		{pattern: "DELETE /api/applications/{id}", handle: remove(s.dir.DeleteApplication, s.changed)},
 		{pattern: "PATCH /api/applications/{id}/custom-data", handle: s.mergeApplicationCustomData},
-		{pattern: "GET /api/applications/{id}/secrets", handle: s.listSecrets},
+		{pattern: "GET /api/applications/{id}/secrets", handle: s.listSecrets, query: noQuery},
 		{pattern: "POST /api/applications/{id}/secrets", handle: s.createSecret},
 		{pattern: "PATCH /api/applications/{id}/secrets/{name}", handle: s.renameSecret},
 		{pattern: "DELETE /api/applications/{id}/secrets/{name}", handle: unlink(s.dir.DeleteSecret, "name", s.changed)},
-		{pattern: "GET /api/applications/{id}/roles", handle: listOf(roleOut, s.dir.ApplicationRoles)},
+		{pattern: "GET /api/applications/{id}/roles", handle: listOf(roleOut, s.dir.ApplicationRoles), query: pages},
 		{pattern: "POST /api/applications/{id}/roles", handle: s.addApplicationRoles},
 		{pattern: "PUT /api/applications/{id}/roles", handle: s.replaceApplicationRoles},
 		{pattern: "DELETE /api/applications/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveApplicationRole, "roleId", s.changed)},
 
-		{pattern: "GET /api/resources", handle: listAll(s.resourceOut, s.dir.Resources)},
+		{pattern: "GET /api/resources", handle: s.listResources, query: &listQuery{params: []string{"includeScopes"}, optional: true}},
 		{pattern: "POST /api/resources", handle: s.createResource},
 		{pattern: "GET /api/resources/{id}", handle: read(s.resourceOut, s.dir.Resource)},
 		{pattern: "PATCH /api/resources/{id}", handle: s.updateResource},
 		{pattern: "DELETE /api/resources/{id}", handle: remove(s.dir.DeleteResource, s.changed)},
 		{pattern: "PATCH /api/resources/{id}/is-default", handle: s.setDefaultResource},
-		{pattern: "GET /api/resources/{id}/scopes", handle: listOf(scopeOut, s.dir.Scopes)},
+		{pattern: "GET /api/resources/{id}/scopes", handle: listFilteredOf(directory.ScopeSearch, scopeOut, s.dir.SearchScopes), query: &listQuery{search: true}},
 		{pattern: "POST /api/resources/{id}/scopes", handle: s.createScope},
 		{pattern: "PATCH /api/resources/{id}/scopes/{scopeId}", handle: s.updateScope},
 		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: unlink(s.dir.DeleteScope, "scopeId", s.changed)},
 
-		{pattern: "GET /api/roles", handle: s.listRoles},
+		{pattern: "GET /api/roles", handle: listFiltered(directory.RoleSearch, roleOut, s.dir.Roles), query: &listQuery{params: []string{"type", "excludeUserId", "excludeApplicationId"}, search: true}},
 		{pattern: "POST /api/roles", handle: s.createRole},
 		{pattern: "GET /api/roles/{id}", handle: read(roleOut, s.dir.Role)},
 		{pattern: "PATCH /api/roles/{id}", handle: s.updateRole},
 		{pattern: "DELETE /api/roles/{id}", handle: remove(s.dir.DeleteRole, s.changed)},
-		{pattern: "GET /api/roles/{id}/scopes", handle: listOf(scopeOut, s.dir.RoleScopes)},
+		{pattern: "GET /api/roles/{id}/scopes", handle: listOf(scopeOut, s.dir.RoleScopes), query: optionalPages},
 		{pattern: "POST /api/roles/{id}/scopes", handle: s.addRoleScopes},
 		{pattern: "DELETE /api/roles/{id}/scopes/{scopeId}", handle: unlink(s.dir.RemoveRoleScope, "scopeId", s.changed)},
-		{pattern: "GET /api/roles/{id}/applications", handle: listOf(applicationOut, s.dir.RoleApplications)},
+		{pattern: "GET /api/roles/{id}/applications", handle: listOf(applicationOut, s.dir.RoleApplications), query: pages},
 		{pattern: "POST /api/roles/{id}/applications", handle: link(applicationIDs.ids, s.dir.AssignRoleApplications, s.changed)},
 		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: unlink(s.dir.RemoveRoleApplication, "applicationId", s.changed)},
-		{pattern: "GET /api/roles/{id}/users", handle: listOf(userOut, s.dir.RoleUsers)},
+		{pattern: "GET /api/roles/{id}/users", handle: listFilteredOf(directory.UserSearch, userOut, s.dir.SearchRoleUsers), query: userSearch},
 		{pattern: "POST /api/roles/{id}/users", handle: link(userIDs.ids, s.dir.AssignRoleUsers, s.holdersChanged)},
 		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: unlink(s.dir.RemoveRoleUser, "userId", s.holdersChanged)},
 
-		{pattern: "GET /api/users", handle: s.listUsers},
+		{pattern: "GET /api/users", handle: listFiltered(directory.UserSearch, userOut, s.dir.Users), query: userSearch},
 		{pattern: "POST /api/users", handle: s.createUser},
 		{pattern: "GET /api/users/{id}", handle: s.getUser},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
@@ -207,22 +222,22 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/users/{id}/identities/{target}", handle: s.getUserIdentity},
 		{pattern: "PUT /api/users/{id}/identities/{target}", handle: s.putUserIdentity},
 		{pattern: "DELETE /api/users/{id}/identities/{target}", handle: s.deleteUserIdentity},
-		{pattern: "GET /api/users/{id}/roles", handle: listOf(roleOut, s.dir.UserRoles)},
+		{pattern: "GET /api/users/{id}/roles", handle: listOf(roleOut, s.dir.UserRoles), query: pages},
 		{pattern: "POST /api/users/{id}/roles", handle: link(roleIDs.ids, s.dir.AssignUserRoles, s.holdersChanged)},
 		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
 		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveUserRole, "roleId", s.holdersChanged)},
 
-		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys},
+		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys, query: noQuery},
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},
 
-		{pattern: "GET /api/configs/jwt-customizer", handle: s.listCustomizers},
+		{pattern: "GET /api/configs/jwt-customizer", handle: s.listCustomizers, query: noQuery},
 		{pattern: "POST /api/configs/jwt-customizer/test", handle: s.testCustomizer},
 		{pattern: "GET /api/configs/jwt-customizer/{tokenType}", handle: s.getCustomizer},
 		{pattern: "PUT /api/configs/jwt-customizer/{tokenType}", handle: s.putCustomizer},
 		{pattern: "PATCH /api/configs/jwt-customizer/{tokenType}", handle: s.patchCustomizer},
 		{pattern: "DELETE /api/configs/jwt-customizer/{tokenType}", handle: s.deleteCustomizer},
 
-		{pattern: "GET /api/logs", handle: s.listLogs},
+		{pattern: "GET /api/logs", handle: s.listLogs, query: &listQuery{params: []string{"logKey", "applicationId", "userId"}}},
 		{pattern: "GET /api/logs/{id}", handle: s.getLog},
 	}
 }
@@ -450,12 +465,13 @@ func writeAll[T, J any](w http.ResponseWriter, r *http.Request, status int, one 
 	return nil
 }
 
-// writePage answers one page of a list: the page the query asks for, the
-// items list gives for it, each turned into JSON by one, and their total in
-// a Total-Number header, as Logto does. list also checks the rest of the
+// writePage answers one page of a list: the page the query asks for (every
+// row when the route's pagination is optional and the query asks for
+// none), the items list gives for it, each turned into JSON by one, their
+// total in a Total-Number header and, when paged, Logto's Link header. list also checks the rest of the
 // request, after the page.
 func writePage[T, J any](w http.ResponseWriter, r *http.Request, one func(T) J, list func(store.Page) ([]T, int, error)) error {
-	page, err := pageOf(r)
+	page, paged, err := pageOf(r, queryRule(r).optional)
 	if err != nil {
 		return err
 	}
@@ -464,6 +480,11 @@ func writePage[T, J any](w http.ResponseWriter, r *http.Request, one func(T) J, 
 		return err
 	}
 	w.Header().Set("Total-Number", strconv.Itoa(total))
+	if paged {
+		for _, l := range pageLinks(r, page, total) {
+			w.Header().Add("Link", l)
+		}
+	}
 	httpjson.Write(w, http.StatusOK, each(items, one))
 	return nil
 }

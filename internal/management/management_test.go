@@ -379,11 +379,11 @@ type failingStore struct {
 
 var errDiskOnFire = errors.New("disk on fire at /var/lib/monban")
 
-func (f failingStore) ListApplications(ctx context.Context, p store.Page) ([]store.Application, int, error) {
+func (f failingStore) ListApplications(ctx context.Context, filter store.ApplicationFilter, p store.Page) ([]store.Application, int, error) {
 	if f.failList {
 		return nil, 0, errDiskOnFire
 	}
-	return f.Store.ListApplications(ctx, p)
+	return f.Store.ListApplications(ctx, filter, p)
 }
 
 func (f failingStore) CreateResource(ctx context.Context, r store.Resource) error {

@@ -40,6 +40,42 @@ func scopeOut(sc store.Scope) scopeJSON {
 	return scopeJSON{ID: sc.ID, ResourceID: sc.ResourceID, Name: sc.Name, Description: sc.Description, CreatedAt: ms(sc.CreatedAt)}
 }
 
+// resourceListJSON is a resource of a list, with its scopes when the list
+// asks for them (includeScopes=true).
+type resourceListJSON struct {
+	resourceJSON
+	Scopes *[]scopeJSON `json:"scopes,omitempty"`
+}
+
+func (s *server) listResources(w http.ResponseWriter, r *http.Request) error {
+	withScopes, err := directory.YesNo("includeScopes", r.URL.Query().Get("includeScopes"))
+	if err != nil {
+		return err
+	}
+	return writePage(w, r, func(res resourceListJSON) resourceListJSON { return res },
+		func(page store.Page) ([]resourceListJSON, int, error) {
+			list, total, err := s.dir.Resources(r.Context(), page)
+			if err != nil {
+				return nil, 0, err
+			}
+			var scopes map[string][]store.Scope
+			if withScopes {
+				if scopes, err = s.dir.ResourceScopes(r.Context(), list); err != nil {
+					return nil, 0, err
+				}
+			}
+			out := make([]resourceListJSON, len(list))
+			for i, res := range list {
+				out[i].resourceJSON = s.resourceOut(res)
+				if withScopes {
+					sc := each(scopes[res.ID], scopeOut)
+					out[i].Scopes = &sc
+				}
+			}
+			return out, total, nil
+		})
+}
+
 func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name           *string `json:"name"`

@@ -20,12 +20,6 @@ func roleOut(role store.Role) roleJSON {
 	return roleJSON{ID: role.ID, Name: role.Name, Description: role.Description, Type: role.Type, IsDefault: role.IsDefault}
 }
 
-func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, roleOut, func(page store.Page) ([]store.Role, int, error) {
-		return s.dir.Roles(r.Context(), query(r, "type"), page)
-	})
-}
-
 func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		ID          stripped `json:"id"`

@@ -82,12 +82,6 @@ func (s *server) revoked(r *http.Request) {
 	}
 }
 
-func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	return writePage(w, r, userOut, func(page store.Page) ([]store.User, int, error) {
-		return s.dir.Users(r.Context(), query(r, "search"), page)
-	})
-}
-
 // userWithPassword is a user with the password hash, as Logto exports it
 // on includePasswordHash: passwordDigest and passwordAlgorithm, null
 // without a password.
@@ -104,7 +98,7 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if v := query(r, "includePasswordHash"); v != nil && yes(*v) {
+	if yes(r.URL.Query().Get("includePasswordHash")) {
 		digest, alg := password.Export(u.PasswordHash)
 		httpjson.Write(w, http.StatusOK, userWithPassword{User: userOut(u), PasswordDigest: logto.OrNull(digest), PasswordAlgorithm: logto.OrNull(alg)})
 		return nil

@@ -71,7 +71,8 @@ func TestUsers(t *testing.T) {
 		want  int
 		total string
 	}{
-		{"", 3, "3"}, {"?search=JANE", 1, "1"}, {"?search=%25example%25", 2, "2"}, {"?search=builder", 1, "1"},
+		{"", 3, "3"}, {"?search=%25JANE%25", 1, "1"}, {"?search=%25example%25", 2, "2"}, {"?search=%25builder%25", 1, "1"},
+		{"?search=JANE", 0, "0"}, {"?search=JANE_DOE", 1, "1"},
 		{"?page_size=2", 2, "3"}, {"?page=2&page_size=2", 1, "3"}, {"?search=nobody", 0, "0"},
 	} {
 		var list []userOutT

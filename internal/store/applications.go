@@ -7,7 +7,7 @@ import "context"
 type ApplicationStore interface {
 	CreateApplication(ctx context.Context, app Application) error
 	GetApplication(ctx context.Context, id string) (Application, error)
-	ListApplications(ctx context.Context, page Page) ([]Application, int, error)
+	ListApplications(ctx context.Context, filter ApplicationFilter, page Page) ([]Application, int, error)
 	UpdateApplication(ctx context.Context, app Application) error // all but id, type and creation time
 	DeleteApplication(ctx context.Context, id string) error
 }
@@ -19,4 +19,14 @@ type AppSecretStore interface {
 	// UpdateAppSecret renames a secret and/or changes its expiry.
 	UpdateAppSecret(ctx context.Context, appID, name string, updated AppSecret) error
 	DeleteAppSecret(ctx context.Context, appID, name string) error
+}
+
+// ApplicationFilter narrows an application listing.
+type ApplicationFilter struct {
+	// Types keeps the applications of these types; empty: every type.
+	Types []AppType
+	// Match is Logto's search, on id, name and description.
+	Match Search
+	// ExcludeRoleID leaves out the applications holding this role.
+	ExcludeRoleID string
 }

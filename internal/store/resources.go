@@ -20,6 +20,9 @@ type ScopeStore interface {
 	CreateScope(ctx context.Context, scope Scope) error
 	GetScope(ctx context.Context, id string) (Scope, error)
 	ListScopes(ctx context.Context, resourceID string, page Page) ([]Scope, int, error)
+	// SearchScopes is ListScopes narrowed by Logto's search, on id, name
+	// and description.
+	SearchScopes(ctx context.Context, resourceID string, match Search, page Page) ([]Scope, int, error)
 	UpdateScope(ctx context.Context, scope Scope) error // name, description
 	DeleteScope(ctx context.Context, id string) error
 }

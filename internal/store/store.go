@@ -207,6 +207,12 @@ type Page struct {
 // RoleFilter narrows a role listing.
 type RoleFilter struct {
 	Type RoleType // empty: all types
+	// Match is Logto's search, on id, name and description.
+	Match Search
+	// ExcludeUserID and ExcludeApplicationID leave out the roles the user
+	// or the application holds.
+	ExcludeUserID        string
+	ExcludeApplicationID string
 }
 
 // Store is the persistence interface: one interface per aggregate, each

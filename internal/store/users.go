@@ -66,6 +66,32 @@ type UserFilter struct {
 	// Search matches a substring of the id, username, primary e-mail,
 	// primary phone or name, regardless of case. Empty: every user.
 	Search string
+	// Match is Logto's search, on id, username, primaryEmail,
+	// primaryPhone and name.
+	Match Search
+	// ExcludeRoleID leaves out the users holding this role; RoleID keeps
+	// only them.
+	ExcludeRoleID string
+	RoleID        string
+}
+
+// Search is Logto's search of a list: Matches joined by AND when All,
+// else by OR.
+type Search struct {
+	Matches []Match
+	All     bool
+	// CaseSensitive compares exact matches with case (like matches are
+	// always without case).
+	CaseSensitive bool
+}
+
+// Match is one search condition: Field (one the list allows; "" for any of
+// them) equal to one of Values when Exact, else matching the LIKE pattern
+// Values[0], whose only wildcard is %.
+type Match struct {
+	Field  string
+	Exact  bool
+	Values []string
 }
 
 // SignInRecord says how a user proved who they are, for the custom claims

@@ -275,7 +275,7 @@ function RoleUsers({ role }: { role: Role }) {
 function AssignUsersDialog({ open, role, exclude, onClose, onDone }: AssignDialogProps & { role: Role }) {
   const [q, setQ] = useState('');
   const search = useDebounced(q.trim(), 250);
-  const found = useAsync(() => (open ? api.page<User>('/api/users', 1, 50, { search: search || undefined }) : Promise.resolve({ items: [] as User[], total: 0 })), [open, search]);
+  const found = useAsync(() => (open ? api.page<User>('/api/users', 1, 50, { search: search ? `%${search}%` : undefined }) : Promise.resolve({ items: [] as User[], total: 0 })), [open, search]);
   const rows = (found.data?.items ?? []).filter((u) => !exclude.includes(u.id));
   return (
     <PickDialog

@@ -41,7 +41,7 @@ export function Users() {
   const [page, setPage] = useState(1);
   const search = useDebounced(q.trim(), 300);
   const pageSize = 20;
-  const list = useAsync(() => api.page<User>('/api/users', page, pageSize, { search: search || undefined }), [search, page]);
+  const list = useAsync(() => api.page<User>('/api/users', page, pageSize, { search: search ? `%${search}%` : undefined }), [search, page]);
   const [creating, setCreating] = useState(false);
   return (
     <div class="page">

@@ -105,10 +105,26 @@ func (s *Store) GetApplication(ctx context.Context, id string) (store.Applicatio
 	return getOne(ctx, s, "get application", "application", id, scanApp, "SELECT "+appCols+" FROM applications WHERE id = ?", id)
 }
 
-// ListApplications returns a page of applications, oldest first.
-func (s *Store) ListApplications(ctx context.Context, page store.Page) ([]store.Application, int, error) {
-	return listPage(ctx, s, "list applications", nil, appCols, "FROM applications",
-		"applications.created_at, applications.id", nil, page, scanApp)
+// appSearch is where Logto's application search looks.
+var appSearch = searchColumns{names: []string{"id", "name", "description"},
+	cols: []string{"applications.id", "applications.name", "applications.description"}}
+
+// ListApplications returns a page of the applications matching filter,
+// oldest first.
+func (s *Store) ListApplications(ctx context.Context, filter store.ApplicationFilter, page store.Page) ([]store.Application, int, error) {
+	var f conds
+	types := make([]any, len(filter.Types))
+	for i, t := range filter.Types {
+		types[i] = string(t)
+	}
+	f.add(len(types) > 0, "applications.type IN ("+marks(len(types))+")", types...)
+	f.search(appSearch, filter.Match)
+	f.add(filter.ExcludeRoleID != "", "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.app_id = applications.id AND ra.role_id = ?)",
+		filter.ExcludeRoleID)
+	if f.err != nil {
+		return nil, 0, fmt.Errorf("list applications: %w", f.err)
+	}
+	return listPage(ctx, s, "list applications", nil, appCols, f.from("applications"), "applications.created_at, applications.id", f.args, page, scanApp)
 }
 
 // UpdateApplication changes everything of app.ID but its type and creation

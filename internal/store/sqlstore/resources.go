@@ -132,9 +132,27 @@ func (s *Store) GetScope(ctx context.Context, id string) (store.Scope, error) {
 // ListScopes returns a page of the scopes of a resource, oldest first. An
 // unknown resource is ErrNotFound.
 func (s *Store) ListScopes(ctx context.Context, resourceID string, page store.Page) ([]store.Scope, int, error) {
+	return s.SearchScopes(ctx, resourceID, store.Search{}, page)
+}
+
+// scopeSearch is where Logto's scope search looks.
+var scopeSearch = searchColumns{names: []string{"id", "name", "description"},
+	cols: []string{"scopes.id", "scopes.name", "scopes.description"}}
+
+// SearchScopes returns a page of the scopes of a resource that match,
+// oldest first. An unknown resource is ErrNotFound.
+func (s *Store) SearchScopes(ctx context.Context, resourceID string, match store.Search, page store.Page) ([]store.Scope, int, error) {
+	cond, args, err := scopeSearch.where(match)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list scopes: %w", err)
+	}
+	from := "FROM scopes WHERE scopes.resource_id = ?"
+	if cond != "" {
+		from += " AND " + cond
+	}
 	parent := func(t txn) error { return t.exists(notFound("resource", resourceID), "resources", resourceID) }
-	return listPage(ctx, s, "list scopes", parent, scopeCols, "FROM scopes WHERE scopes.resource_id = ?",
-		"scopes.created_at, scopes.id", []any{resourceID}, page, scanScope)
+	return listPage(ctx, s, "list scopes", parent, scopeCols, from,
+		"scopes.created_at, scopes.id", append([]any{resourceID}, args...), page, scanScope)
 }
 
 // UpdateScope changes the name and description of scope.ID; a name the

@@ -41,13 +41,21 @@ func (s *Store) GetRole(ctx context.Context, id string) (store.Role, error) {
 	return getOne(ctx, s, "get role", "role", id, scanRole, "SELECT "+roleCols+" FROM roles WHERE id = ?", id)
 }
 
+// roleSearch is where Logto's role search looks.
+var roleSearch = searchColumns{names: []string{"id", "name", "description"}, cols: []string{"roles.id", "roles.name", "roles.description"}}
+
 // ListRoles returns a page of the roles matching filter, oldest first.
 func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page store.Page) ([]store.Role, int, error) {
-	from, args := "FROM roles", []any(nil)
-	if filter.Type != "" {
-		from, args = "FROM roles WHERE roles.type = ?", []any{string(filter.Type)}
+	var f conds
+	f.add(filter.Type != "", "roles.type = ?", string(filter.Type))
+	f.search(roleSearch, filter.Match)
+	f.add(filter.ExcludeUserID != "", "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.role_id = roles.id AND ur.user_id = ?)", filter.ExcludeUserID)
+	f.add(filter.ExcludeApplicationID != "", "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.role_id = roles.id AND ra.app_id = ?)",
+		filter.ExcludeApplicationID)
+	if f.err != nil {
+		return nil, 0, fmt.Errorf("list roles: %w", f.err)
 	}
-	return listPage(ctx, s, "list roles", nil, roleCols, from, "roles.created_at, roles.id", args, page, scanRole)
+	return listPage(ctx, s, "list roles", nil, roleCols, f.from("roles"), "roles.created_at, roles.id", f.args, page, scanRole)
 }
 
 // UpdateRole changes the name, description and default mark of role.ID; a

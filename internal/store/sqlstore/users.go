@@ -117,17 +117,28 @@ func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// userSearch is where Logto's user search looks.
+var userSearch = searchColumns{
+	names: []string{"id", "username", "primaryEmail", "primaryPhone", "name"},
+	cols:  []string{"users.id", "users.username", "users.primary_email", "users.primary_phone", "users.name"},
+}
+
 // ListUsers returns a page of the users matching filter, oldest first.
 func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page store.Page) ([]store.User, int, error) {
-	from, args := "FROM users", []any(nil)
+	var f conds
 	if filter.Search != "" {
 		pat := "%" + likeEscape(strings.ToLower(filter.Search)) + "%"
-		from = `FROM users WHERE lower(users.id) LIKE ? ESCAPE '\' OR lower(users.username) LIKE ? ESCAPE '\' ` +
-			`OR lower(users.primary_email) LIKE ? ESCAPE '\' OR lower(users.primary_phone) LIKE ? ESCAPE '\' ` +
-			`OR lower(users.name) LIKE ? ESCAPE '\'`
-		args = []any{pat, pat, pat, pat, pat}
+		f.add(true, `(lower(users.id) LIKE ? ESCAPE '\' OR lower(users.username) LIKE ? ESCAPE '\' `+
+			`OR lower(users.primary_email) LIKE ? ESCAPE '\' OR lower(users.primary_phone) LIKE ? ESCAPE '\' `+
+			`OR lower(users.name) LIKE ? ESCAPE '\')`, pat, pat, pat, pat, pat)
 	}
-	return s.withIdentities(ctx, "list users")(listPage(ctx, s, "list users", nil, userCols, from, "users.created_at, users.id", args, page, scanUser))
+	f.search(userSearch, filter.Match)
+	f.add(filter.ExcludeRoleID != "", "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.ExcludeRoleID)
+	f.add(filter.RoleID != "", "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.RoleID)
+	if f.err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", f.err)
+	}
+	return s.withIdentities(ctx, "list users")(listPage(ctx, s, "list users", nil, userCols, f.from("users"), "users.created_at, users.id", f.args, page, scanUser))
 }
 
 // UpdateUser writes u's profile fields; see store.UserStore.

@@ -11,6 +11,7 @@ import (
 var applicationCases = []testCase{
 	{"Applications", testApplications},
 	{"ApplicationList", testApplicationList},
+	{"ApplicationSearch", testApplicationSearch},
 	{"ApplicationOIDCMetadata", testApplicationOIDCMetadata},
 }
 
@@ -59,7 +60,7 @@ func testApplications(t *testing.T, s store.Store) {
 
 func testApplicationList(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	list, total, err := s.ListApplications(ctx, store.Page{})
+	list, total, err := s.ListApplications(ctx, store.ApplicationFilter{}, store.Page{})
 	ok(t, err, "ListApplications empty")
 	if len(list) != 0 || total != 0 {
 		t.Errorf("ListApplications on an empty store: %d rows, total %d", len(list), total)
@@ -86,7 +87,7 @@ func testApplicationList(t *testing.T, s store.Store) {
 		// Bad input is clamped rather than an error.
 		{store.Page{Offset: -5, Limit: -1}, wantAll},
 	} {
-		list, total, err := s.ListApplications(ctx, tc.page)
+		list, total, err := s.ListApplications(ctx, store.ApplicationFilter{}, tc.page)
 		ok(t, err, "ListApplications")
 		same(t, "ListApplications ids", ids(list), tc.want)
 		if total != 6 {
@@ -94,7 +95,7 @@ func testApplicationList(t *testing.T, s store.Store) {
 		}
 	}
 
-	list, _, err = s.ListApplications(ctx, store.Page{Limit: 1})
+	list, _, err = s.ListApplications(ctx, store.ApplicationFilter{}, store.Page{Limit: 1})
 	ok(t, err, "ListApplications")
 	same(t, "ListApplications row", list, []store.Application{app("a", 1)})
 }
@@ -214,4 +215,33 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	got, err = s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")
 	same(t, "custom data cleared", got, a)
+}
+
+func testApplicationSearch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	apps := []store.Application{app("a1", 1), app("a2", 2), app("a3", 3)}
+	apps[1].Type, apps[1].Name = store.AppSPA, "Shop_Web"
+	apps[2].Type, apps[2].Description = store.AppNative, "the mobile app"
+	for _, a := range apps {
+		must(t, s.CreateApplication(ctx, a))
+	}
+	r := role("r1", 1)
+	must(t, s.CreateRole(ctx, r))
+	ok(t, s.AddRoleApplications(ctx, "r1", []string{"a1"}), "AddRoleApplications")
+	for _, tc := range []struct {
+		name   string
+		filter store.ApplicationFilter
+		want   []string
+	}{
+		{"all", store.ApplicationFilter{}, []string{"a1", "a2", "a3"}},
+		{"one type", store.ApplicationFilter{Types: []store.AppType{store.AppSPA}}, []string{"a2"}},
+		{"two types", store.ApplicationFilter{Types: []store.AppType{store.AppNative, store.AppMachineToMachine}}, []string{"a1", "a3"}},
+		{"name", store.ApplicationFilter{Match: store.Search{Matches: []store.Match{like("name", "shop_web")}}}, []string{"a2"}},
+		{"underscore literal", store.ApplicationFilter{Match: store.Search{Matches: []store.Match{like("name", "shopxweb")}}}, []string{}},
+		{"description", store.ApplicationFilter{Match: store.Search{Matches: []store.Match{like("description", "%MOBILE%")}}}, []string{"a3"}},
+		{"exclude role", store.ApplicationFilter{ExcludeRoleID: "r1"}, []string{"a2", "a3"}},
+		{"type and exclude role", store.ApplicationFilter{Types: []store.AppType{store.AppMachineToMachine}, ExcludeRoleID: "r1"}, []string{}},
+	} {
+		wantFiltered(t, "ListApplications "+tc.name, tc.filter, tc.want, s.ListApplications)
+	}
 }

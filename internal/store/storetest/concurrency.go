@@ -84,7 +84,7 @@ func testConcurrentWriters(t *testing.T, s store.Store) {
 					fail("LoadCatalog: %v", err)
 					return
 				}
-				if _, _, err := s.ListApplications(ctx, store.Page{Limit: 10}); err != nil {
+				if _, _, err := s.ListApplications(ctx, store.ApplicationFilter{}, store.Page{Limit: 10}); err != nil {
 					fail("ListApplications: %v", err)
 					return
 				}

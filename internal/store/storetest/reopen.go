@@ -33,7 +33,7 @@ func Reopen(t *testing.T, open func() (store.Store, error), db func() (*sql.DB, 
 		if v != "app0" {
 			t.Errorf("EnsureSetting #%d = %q, want the value stored before reopening", i, v)
 		}
-		list, total, err := s.ListApplications(ctx, store.Page{})
+		list, total, err := s.ListApplications(ctx, store.ApplicationFilter{}, store.Page{})
 		if err != nil {
 			t.Fatalf("ListApplications #%d: %v", i, err)
 		}

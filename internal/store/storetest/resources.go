@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/monban/monban/internal/store"
@@ -198,4 +199,28 @@ func testScopes(t *testing.T, s store.Store) {
 	_, err = s.GetScope(ctx, "s1")
 	wantErr(t, err, store.ErrNotFound, "GetScope after delete")
 	wantErr(t, s.DeleteScope(ctx, "s1"), store.ErrNotFound, "DeleteScope twice")
+	// SearchScopes narrows by Logto's search.
+	all, _, err := s.ListScopes(ctx, "r1", store.Page{})
+	ok(t, err, "ListScopes")
+	if len(all) == 0 {
+		t.Fatal("no scopes to search")
+	}
+	first := all[0]
+	found, total, err := s.SearchScopes(ctx, "r1", store.Search{Matches: []store.Match{{Field: "name", Exact: true, Values: []string{strings.ToUpper(first.Name)}}}}, store.Page{})
+	ok(t, err, "SearchScopes exact name")
+	if total != 1 || len(found) != 1 || found[0].ID != first.ID {
+		t.Errorf("SearchScopes exact %q: %v (total %d)", first.Name, found, total)
+	}
+	found, total, err = s.SearchScopes(ctx, "r1", store.Search{Matches: []store.Match{like("", "%")}}, store.Page{Limit: 1})
+	ok(t, err, "SearchScopes %")
+	if total != len(all) || len(found) != 1 {
+		t.Errorf("SearchScopes %%: %d of %d, want 1 of %d", len(found), total, len(all))
+	}
+	found, total, err = s.SearchScopes(ctx, "r1", store.Search{Matches: []store.Match{like("description", "no such scope")}}, store.Page{})
+	ok(t, err, "SearchScopes none")
+	if total != 0 || len(found) != 0 {
+		t.Errorf("SearchScopes none: %v", found)
+	}
+	_, _, err = s.SearchScopes(ctx, "missing", store.Search{Matches: []store.Match{like("", "%")}}, store.Page{})
+	wantErr(t, err, store.ErrNotFound, "SearchScopes of a missing resource")
 }

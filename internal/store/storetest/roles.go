@@ -13,6 +13,7 @@ var roleCases = []testCase{
 	{"Roles", testRoles},
 	{"RoleScopes", testRoleScopes},
 	{"RoleApplications", testRoleApplications},
+	{"RoleSearch", testRoleSearch},
 	{"Cascades", testCascades},
 	{"DefaultRoles", testDefaultRoles},
 }
@@ -307,4 +308,37 @@ func testCascades(t *testing.T, s store.Store) {
 	same(t, "catalog role scopes", sortedLinks(cat.RoleScopes), []store.RoleScope{{RoleID: "ro2", ScopeID: "s3"}})
 	same(t, "catalog role applications", sortedLinks(cat.RoleApplications), []store.RoleApplication{{RoleID: "ro2", AppID: "a2"}})
 	same(t, "catalog secrets", len(cat.Secrets), 1)
+}
+
+func testRoleSearch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for i, id := range []string{"ra", "rb", "rc"} {
+		r := role(id, i+1)
+		if id == "rc" {
+			r.Type = store.RoleUser
+			r.Description = "Support_Team"
+		}
+		must(t, s.CreateRole(ctx, r))
+	}
+	must(t, s.CreateApplication(ctx, app("a1", 1)))
+	ok(t, s.AddRoleApplications(ctx, "ra", []string{"a1"}), "AddRoleApplications")
+	must(t, s.CreateUser(ctx, user("u1", 1)))
+	ok(t, s.AddRoleUsers(ctx, "rc", []string{"u1"}), "AddRoleUsers")
+	for _, tc := range []struct {
+		name   string
+		filter store.RoleFilter
+		want   []string
+	}{
+		{"all", store.RoleFilter{}, []string{"ra", "rb", "rc"}},
+		{"name", store.RoleFilter{Match: store.Search{Matches: []store.Match{like("name", "ROLE R_")}}}, []string{}},
+		{"name prefix", store.RoleFilter{Match: store.Search{Matches: []store.Match{like("name", "role r%")}}}, []string{"ra", "rb", "rc"}},
+		{"description", store.RoleFilter{Match: store.Search{Matches: []store.Match{like("description", "%_team")}}}, []string{"rc"}},
+		{"any field, exact", store.RoleFilter{Match: store.Search{Matches: []store.Match{{Exact: true, Values: []string{"rb"}}}}}, []string{"rb"}},
+		{"type and search", store.RoleFilter{Type: store.RoleMachineToMachine, Match: store.Search{Matches: []store.Match{like("", "%r%")}}}, []string{"ra", "rb"}},
+		{"exclude application", store.RoleFilter{ExcludeApplicationID: "a1"}, []string{"rb", "rc"}},
+		{"exclude user", store.RoleFilter{ExcludeUserID: "u1"}, []string{"ra", "rb"}},
+		{"exclude both", store.RoleFilter{ExcludeUserID: "u1", ExcludeApplicationID: "a1"}, []string{"rb"}},
+	} {
+		wantFiltered(t, "ListRoles "+tc.name, tc.filter, tc.want, s.ListRoles)
+	}
 }

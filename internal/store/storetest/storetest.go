@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"testing"
@@ -172,6 +173,24 @@ func equal(a, b reflect.Value) bool {
 }
 
 // ids returns the ids of a list of applications, resources, scopes or roles.
+// like is a search match of field ("" for any) against a LIKE pattern.
+func like(field, pattern string) store.Match {
+	return store.Match{Field: field, Values: []string{pattern}}
+}
+
+// wantFiltered checks that list with filter gives the rows of ids want,
+// and their number as total.
+func wantFiltered[F, T any](t *testing.T, what string, filter F, want []string,
+	list func(context.Context, F, store.Page) ([]T, int, error)) {
+	t.Helper()
+	got, total, err := list(t.Context(), filter, store.Page{})
+	ok(t, err, what)
+	same(t, what, ids(got), want)
+	if total != len(want) {
+		t.Errorf("%s: total %d, want %d", what, total, len(want))
+	}
+}
+
 func ids[T any](list []T) []string {
 	out := make([]string, 0, len(list))
 	for _, v := range list {

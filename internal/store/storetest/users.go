@@ -12,6 +12,7 @@ var userCases = []testCase{
 	{"Users", testUsers},
 	{"UserUniqueness", testUserUniqueness},
 	{"UserList", testUserList},
+	{"UserSearch", testUserSearch},
 	{"UserRoles", testUserRoles},
 }
 
@@ -179,6 +180,62 @@ func testUserList(t *testing.T, s store.Store) {
 		if total != tc.total {
 			t.Errorf("ListUsers(%q) total = %d, want %d", tc.search, total, tc.total)
 		}
+	}
+}
+
+func testUserSearch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	users := []store.User{user("a", 1), user("b", 2), user("c", 3), user("d", 4)}
+	users[1].Username = "Bob_B"
+	users[2].Username = "bobxb"
+	users[2].Name = "100% Bob"
+	users[3].PrimaryPhone = "+15550101"
+	for _, u := range users {
+		must(t, s.CreateUser(ctx, u))
+	}
+	r := role("r1", 1)
+	r.Type = store.RoleUser
+	must(t, s.CreateRole(ctx, r))
+	ok(t, s.AddRoleUsers(ctx, "r1", []string{"a", "c"}), "AddRoleUsers")
+	exact := func(field string, v ...string) store.Match {
+		return store.Match{Field: field, Exact: true, Values: v}
+	}
+	for _, tc := range []struct {
+		name   string
+		filter store.UserFilter
+		page   store.Page
+		want   []string
+		total  int
+	}{
+		{"exact e-mail", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("primaryEmail", "A@EXAMPLE.COM")}}}, store.Page{}, []string{"a"}, 1},
+		{"exact with case", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("primaryEmail", "A@EXAMPLE.COM")}, CaseSensitive: true}}, store.Page{}, []string{}, 0},
+		{"exact with case, same case", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("username", "Bob_B")}, CaseSensitive: true}}, store.Page{}, []string{"b"}, 1},
+		{"exact, several values", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("id", "a", "d", "zz")}}}, store.Page{}, []string{"a", "d"}, 2},
+		{"exact, any field", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("", "bobxb")}}}, store.Page{}, []string{"c"}, 1},
+		{"like without wildcard", store.UserFilter{Match: store.Search{Matches: []store.Match{like("primaryEmail", "a@example")}}}, store.Page{}, []string{}, 0},
+		{"like prefix", store.UserFilter{Match: store.Search{Matches: []store.Match{like("username", "BOB%")}}}, store.Page{}, []string{"b", "c"}, 2},
+		{"underscore is literal", store.UserFilter{Match: store.Search{Matches: []store.Match{like("username", "bob_b")}}}, store.Page{}, []string{"b"}, 1},
+		{"percent is the wildcard", store.UserFilter{Match: store.Search{Matches: []store.Match{like("name", "100%")}}}, store.Page{}, []string{"c"}, 1},
+		{"backslash is literal", store.UserFilter{Match: store.Search{Matches: []store.Match{like("", `%\%`)}}}, store.Page{}, []string{}, 0},
+		{"plus sign", store.UserFilter{Match: store.Search{Matches: []store.Match{like("primaryPhone", "+1555%")}}}, store.Page{}, []string{"d"}, 1},
+		{"or", store.UserFilter{Match: store.Search{Matches: []store.Match{exact("id", "a"), exact("id", "b")}}}, store.Page{}, []string{"a", "b"}, 2},
+		{"and", store.UserFilter{Match: store.Search{Matches: []store.Match{like("username", "bob%"), like("name", "100%")}, All: true}}, store.Page{}, []string{"c"}, 1},
+		{"exclude role", store.UserFilter{ExcludeRoleID: "r1"}, store.Page{}, []string{"b", "d"}, 2},
+		{"exclude role and search", store.UserFilter{ExcludeRoleID: "r1", Match: store.Search{Matches: []store.Match{like("", "%bob%")}}}, store.Page{}, []string{"b"}, 1},
+		{"exclude missing role", store.UserFilter{ExcludeRoleID: "nope"}, store.Page{Limit: 2}, []string{"a", "b"}, 4},
+		{"role holders", store.UserFilter{RoleID: "r1"}, store.Page{}, []string{"a", "c"}, 2},
+		{"role holders and search", store.UserFilter{RoleID: "r1", Match: store.Search{Matches: []store.Match{like("", "%bob%")}}}, store.Page{}, []string{"c"}, 1},
+		{"missing role holders", store.UserFilter{RoleID: "nope"}, store.Page{}, []string{}, 0},
+	} {
+		list, total, err := s.ListUsers(ctx, tc.filter, tc.page)
+		ok(t, err, "ListUsers "+tc.name)
+		same(t, "ListUsers "+tc.name, ids(list), tc.want)
+		if total != tc.total {
+			t.Errorf("ListUsers %s: total = %d, want %d", tc.name, total, tc.total)
+		}
+	}
+	if _, _, err := s.ListUsers(ctx, store.UserFilter{Match: store.Search{Matches: []store.Match{like("nickname", "x")}}}, store.Page{}); err == nil {
+		t.Error("ListUsers with an unknown field: no error")
 	}
 }
 
