@@ -21,7 +21,7 @@ var errRoleTypeValue = invalid("type must be User or MachineToMachine")
 
 // Role returns the role with id.
 func (d *Directory) Role(ctx context.Context, id string) (store.Role, error) {
-	return find(ctx, id, "role", d.st.GetRole)
+	return findByID(ctx, id, "role", d.st.GetRole)
 }
 
 // Roles lists one page of the roles of roleType (nil: of every type) and
@@ -70,7 +70,7 @@ func (d *Directory) CreateRole(ctx context.Context, in NewRole) (store.Role, err
 		return store.Role{}, err
 	}
 	err := d.createRoleWithScopes(ctx, role, scopeIDs)
-	return role, orConflict(orNotFound(err, "a scope was removed while the role was being created"), "a role with this name already exists")
+	return role, orConflictFor(orNotFound(err, "a scope was removed while the role was being created"), ReasonRoleNameTaken, "a role with this name already exists")
 }
 
 // createRoleWithScopes creates a role granting scopeIDs, and removes it
@@ -101,7 +101,7 @@ func (d *Directory) UpdateRole(ctx context.Context, id string, in NamePatch) (ro
 		return role, false, err
 	}
 	if err := d.st.UpdateRole(ctx, role); err != nil {
-		return role, false, orConflict(orNotFound(err, "role not found"), "a role with this name already exists")
+		return role, false, orConflictFor(orNotFound(err, "role not found"), ReasonRoleNameTaken, "a role with this name already exists")
 	}
 	return role, true, nil
 }

@@ -399,8 +399,13 @@ func createdEmpty(w http.ResponseWriter, r *http.Request, after func(*http.Reque
 
 // created records a creation and answers 201 with out.
 func (s *server) created(w http.ResponseWriter, r *http.Request, out any) error {
+	return s.createdWith(w, r, http.StatusCreated, out)
+}
+
+// createdWith records a creation and answers status with out.
+func (s *server) createdWith(w http.ResponseWriter, r *http.Request, status int, out any) error {
 	s.changed(r)
-	httpjson.Write(w, http.StatusCreated, out)
+	httpjson.Write(w, status, out)
 	return nil
 }
 

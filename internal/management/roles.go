@@ -37,7 +37,7 @@ func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return created(s, w, r, roleOut)(s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description, Type: body.Type, ScopeIDs: body.ScopeIDs}))
+	return createdOK(s, w, r, roleOut)(s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description, Type: body.Type, ScopeIDs: body.ScopeIDs}))
 }
 
 func (s *server) updateRole(w http.ResponseWriter, r *http.Request) error {

@@ -92,7 +92,7 @@ func (f *userFixture) newApp(typ, redirect, logout string) appCreds {
 	if logout != "" {
 		meta["postLogoutRedirectUris"] = []string{logout}
 	}
-	m := f.mustAPI(f.mt, "POST", "/api/applications", map[string]any{"name": typ + " app", "type": typ, "oidcClientMetadata": meta}, 201)
+	m := f.mustAPI(f.mt, "POST", "/api/applications", map[string]any{"name": typ + " app", "type": typ, "oidcClientMetadata": meta}, 200)
 	c := appCreds{ID: m["id"].(string)}
 	if s, ok := m["secret"].(string); ok {
 		c.Secret = s
