@@ -137,3 +137,18 @@ func (d *Directory) RemoveRoleScope(ctx context.Context, roleID, scopeID string)
 	return unlink(roleID, "role", scopeID, "scope", func() error { return d.st.RemoveRoleScope(ctx, roleID, scopeID) },
 		"the role does not have this scope")
 }
+
+// FeaturedHolders is how many of a role's users and of its applications a
+// role list features, as Logto's does.
+const FeaturedHolders = 3
+
+// RoleHolders sums up who holds each of roles: counts and the first
+// FeaturedHolders users and applications, oldest first. A role no one
+// holds is missing from the map.
+func (d *Directory) RoleHolders(ctx context.Context, roles []store.Role) (map[string]store.RoleHolders, error) {
+	ids := make([]string, len(roles))
+	for i, r := range roles {
+		ids[i] = r.ID
+	}
+	return d.st.RoleHolders(ctx, ids, FeaturedHolders)
+}
