@@ -149,10 +149,19 @@ func (s *server) getCustomizer(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := s.Store.GetJWTCustomizer(r.Context(), tt)
 	if err != nil {
-		return orNotFound(err, "no script is saved for "+tt)
+		return noScript(err, tt)
 	}
 	httpjson.Write(w, http.StatusOK, customizerJSON(c))
 	return nil
+}
+
+// noScript answers a read of the script of tt that failed with err: a
+// missing one is 404 entity.not_exists_with_id, as Logto answers.
+func noScript(err error, tt string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &apiError{http.StatusNotFound, "entity.not_exists_with_id", "no script is saved for " + tt}
+	}
+	return err
 }
 
 // putCustomizer creates (201) or replaces (200) the script of a token type.
@@ -178,7 +187,7 @@ func (s *server) saveCustomizer(w http.ResponseWriter, r *http.Request, patch bo
 	c := store.JWTCustomizer{TokenType: tt, CreatedAt: now}
 	if patch {
 		if c, err = s.Store.GetJWTCustomizer(r.Context(), tt); err != nil {
-			return orNotFound(err, "no script is saved for "+tt)
+			return noScript(err, tt)
 		}
 	} else if in.Script == nil {
 		return invalid("script is required")
