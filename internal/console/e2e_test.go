@@ -211,7 +211,7 @@ func seed(t *testing.T, h *harness) string {
 				"redirectUris":           []string{console.RedirectURI(h.URL)},
 				"postLogoutRedirectUris": []string{console.PostLogoutRedirectURI(h.URL)},
 			},
-		}, 201)
+		}, 200)
 		clientID = app["id"].(string)
 	}
 

@@ -323,8 +323,8 @@ func TestValidation(t *testing.T) {
 				t.Errorf("message %q does not mention %q", m["message"], tc.msg)
 			}
 			wantCode := map[int]string{400: "request.invalid_input", 404: "entity.not_exists"}[tc.status]
-			if tc.status == 404 && strings.HasPrefix(m["message"], "application not found") ||
-				strings.HasPrefix(m["message"], "resource not found") || strings.HasPrefix(m["message"], "role not found") {
+			if msg := m["message"]; tc.status == 404 && (strings.HasPrefix(msg, "application not found") ||
+				strings.HasPrefix(msg, "resource not found") || strings.HasPrefix(msg, "role not found")) {
 				wantCode = "entity.not_exists_with_id" // Logto's code for an id its findById misses
 			}
 			if wantCode != "" && m["code"] != wantCode {

@@ -95,7 +95,7 @@ func newBenchUser(b *testing.B) *benchUser {
 	api("POST", "/api/users/"+userID+"/roles", map[string]any{"roleIds": []string{roleID}}, 201)
 	spa := api("POST", "/api/applications", map[string]any{"name": "SPA", "type": "SPA", "oidcClientMetadata": map[string]any{"redirectUris": []string{spaRedirect}}}, 200)
 	web := api("POST", "/api/applications", map[string]any{"name": "Web", "type": "Traditional",
-		"oidcClientMetadata": map[string]any{"redirectUris": []string{webRedirect}}, "customClientMetadata": map[string]any{"rotateRefreshToken": false}}, 201)
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{webRedirect}}, "customClientMetadata": map[string]any{"rotateRefreshToken": false}}, 200)
 	bu.spa, bu.web = appCreds{ID: spa["id"].(string)}, appCreds{ID: web["id"].(string), Secret: web["secret"].(string)}
 
 	signIn := func(client, redirect string, challenge string) string {

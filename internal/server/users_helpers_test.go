@@ -73,12 +73,12 @@ func newUserFixture(t *testing.T, edit func(*server.Config)) *userFixture {
 	f.readID = ts.mustAPI(f.mt, "POST", "/api/resources/"+f.resID+"/scopes", map[string]any{"name": "read:products"}, 201)["id"].(string)
 	f.writeID = ts.mustAPI(f.mt, "POST", "/api/resources/"+f.resID+"/scopes", map[string]any{"name": "write:products"}, 201)["id"].(string)
 	f.roleID = ts.mustAPI(f.mt, "POST", "/api/roles", map[string]any{"name": "Shopper", "description": "reads products",
-		"type": "User", "scopeIds": []string{f.readID}}, 201)["id"].(string)
+		"type": "User", "scopeIds": []string{f.readID}}, 200)["id"].(string)
 	f.userID = ts.mustAPI(f.mt, "POST", "/api/users", map[string]any{
 		"username": "jane", "primaryEmail": "jane@example.com", "primaryPhone": "15550100", "name": "Jane Doe",
 		"password": userPass, "profile": map[string]any{"givenName": "Jane", "familyName": "Doe"},
 		"customData": map[string]any{"plan": "pro"},
-	}, 201)["id"].(string)
+	}, 200)["id"].(string)
 	ts.mustAPI(f.mt, "POST", "/api/users/"+f.userID+"/roles", map[string]any{"roleIds": []string{f.roleID}}, 201)
 	f.spa = f.newApp("SPA", spaRedirect, spaLogout)
 	f.spa2 = f.newApp("SPA", "https://other.example/cb", "")
