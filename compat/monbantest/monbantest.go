@@ -234,7 +234,7 @@ func (s *Server) CreateRole(t T, name string, scopeIDs ...string) string {
 	if len(scopeIDs) > 0 {
 		body["scopeIds"] = scopeIDs
 	}
-	return s.MustCall(t, "POST", "/api/roles", body, http.StatusCreated)["id"].(string)
+	return s.MustCall(t, "POST", "/api/roles", body, http.StatusOK)["id"].(string)
 }
 
 // RoleID returns the id of the role with this name.
@@ -260,7 +260,7 @@ func (s *Server) RoleID(t T, name string) string {
 // CreateApp creates an M2M app and gives it the roles.
 func (s *Server) CreateApp(t T, name string, roleIDs ...string) App {
 	t.Helper()
-	m := s.MustCall(t, "POST", "/api/applications", map[string]any{"name": name, "type": "MachineToMachine"}, http.StatusCreated)
+	m := s.MustCall(t, "POST", "/api/applications", map[string]any{"name": name, "type": "MachineToMachine"}, http.StatusOK)
 	app := App{ID: m["id"].(string), Secret: m["secret"].(string)}
 	if len(roleIDs) > 0 {
 		s.MustCall(t, "POST", "/api/applications/"+app.ID+"/roles", map[string]any{"roleIds": roleIDs}, http.StatusCreated)

@@ -211,7 +211,7 @@ func seed(t *testing.T, h *harness) string {
 				"redirectUris":           []string{console.RedirectURI(h.URL)},
 				"postLogoutRedirectUris": []string{console.PostLogoutRedirectURI(h.URL)},
 			},
-		}, 201)
+		}, 200)
 		clientID = app["id"].(string)
 	}
 
@@ -225,7 +225,7 @@ func seed(t *testing.T, h *harness) string {
 		t.Fatal("the server did not create the administrator")
 	}
 	a.call("PATCH", "/api/users/"+adminID, map[string]any{"name": "Ada Admin", "primaryEmail": "ada@monban.test"}, 200)
-	a.call("POST", "/api/users", map[string]any{"username": viewerUsername, "name": "Vic Viewer", "password": adminPassword}, 201)
+	a.call("POST", "/api/users", map[string]any{"username": viewerUsername, "name": "Vic Viewer", "password": adminPassword}, 200)
 	return clientID
 }
 

@@ -52,7 +52,7 @@ var errThirdParty = invalid("isThirdParty must be false: every application is fi
 
 // Application returns the application with id.
 func (d *Directory) Application(ctx context.Context, id string) (store.Application, error) {
-	return find(ctx, id, "application", d.st.GetApplication)
+	return findByID(ctx, id, "application", d.st.GetApplication)
 }
 
 // Applications lists one page of the applications q matches (see

@@ -140,6 +140,17 @@ const (
 	ReasonIdentityTaken Reason = "identity_taken"
 	// ReasonIdentityNotFound: the user has no identity at the target.
 	ReasonIdentityNotFound Reason = "identity_not_found"
+	// ReasonNoSuchID: no application, resource or role has the id asked
+	// for (Logto names the missing id in its own code for these).
+	ReasonNoSuchID Reason = "no_such_id"
+	// ReasonRoleNameTaken: another role has this name.
+	ReasonRoleNameTaken Reason = "role_name_taken"
+	// ReasonIndicatorTaken: another resource has this indicator.
+	ReasonIndicatorTaken Reason = "indicator_taken"
+	// ReasonScopeNameTaken: the resource has a scope with this name.
+	ReasonScopeNameTaken Reason = "scope_name_taken"
+	// ReasonBuiltInDelete: the Management API resource cannot be deleted.
+	ReasonBuiltInDelete Reason = "built_in_delete"
 )
 
 func invalid(message string) error { return &Error{Kind: Invalid, Message: message} }
@@ -158,8 +169,13 @@ func orNotFound(err error, message string) error {
 
 // orConflict gives a store.ErrConflict a message naming what clashed.
 func orConflict(err error, message string) error {
+	return orConflictFor(err, "", message)
+}
+
+// orConflictFor is orConflict with the reason that tells the clash apart.
+func orConflictFor(err error, reason Reason, message string) error {
 	if errors.Is(err, store.ErrConflict) {
-		return conflict(message)
+		return &Error{Kind: Conflict, Reason: reason, Message: message}
 	}
 	return err
 }
@@ -175,6 +191,17 @@ func find[T any](ctx context.Context, id, what string, get func(context.Context,
 	}
 	v, err := get(ctx, id)
 	return v, orNotFound(err, what+" not found")
+}
+
+// findByID is find for the rows whose absence Logto answers naming the
+// id: its NotFound carries ReasonNoSuchID.
+func findByID[T any](ctx context.Context, id, what string, get func(context.Context, string) (T, error)) (T, error) {
+	v, err := find(ctx, id, what, get)
+	var e *Error
+	if errors.As(err, &e) && e.Kind == NotFound {
+		return v, &Error{Kind: NotFound, Reason: ReasonNoSuchID, Message: e.Message}
+	}
+	return v, err
 }
 
 // exists is get without what it read.

@@ -166,7 +166,7 @@ func TestBuiltInResource(t *testing.T) {
 	id := resources[0].ID
 	_, _, err = d.UpdateResource(ctx, id, ResourceChange{Name: ptr("Mine")})
 	refused(t, err, Forbidden, ReasonBuiltIn)
-	refused(t, d.DeleteResource(ctx, id), Forbidden, ReasonBuiltIn)
+	refused(t, d.DeleteResource(ctx, id), Forbidden, ReasonBuiltInDelete)
 	_, err = d.SetDefaultResource(ctx, id, true)
 	refused(t, err, Forbidden, ReasonBuiltIn)
 	_, err = d.CreateScope(ctx, id, NewScope{Name: ptr("write")})
@@ -180,7 +180,7 @@ func TestBuiltInResource(t *testing.T) {
 	_, err = d.CreateResource(ctx, NewResource{Name: ptr("Lookalike"), Indicator: ptr("HTTPS://monban.test/api/")})
 	refused(t, err, Conflict, ReasonIndicatorLookalike)
 	_, err = d.CreateResource(ctx, NewResource{Name: ptr("Same"), Indicator: ptr(testIndicator)})
-	refused(t, err, Conflict, "")
+	refused(t, err, Conflict, ReasonIndicatorTaken)
 }
 
 func TestResourcesAndScopes(t *testing.T) {
@@ -218,7 +218,7 @@ func TestResourcesAndScopes(t *testing.T) {
 	refused(t, err, Invalid, "")
 	sc := must[store.Scope](t)(d.CreateScope(ctx, res.ID, NewScope{Name: ptr("read")}))
 	_, err = d.CreateScope(ctx, res.ID, NewScope{Name: ptr("read")})
-	refused(t, err, Conflict, "")
+	refused(t, err, Conflict, ReasonScopeNameTaken)
 	other := must[store.Resource](t)(d.CreateResource(ctx, NewResource{Name: ptr("B"), Indicator: ptr("https://b.example")}))
 	_, _, err = d.UpdateScope(ctx, other.ID, sc.ID, NamePatch{Name: ptr("write")})
 	refused(t, err, NotFound, "")
@@ -229,7 +229,7 @@ func TestResourcesAndScopes(t *testing.T) {
 	ok(t, d.DeleteScope(ctx, res.ID, sc.ID))
 	ok(t, d.DeleteResource(ctx, res.ID))
 	_, err = d.Resource(ctx, res.ID)
-	refused(t, err, NotFound, "")
+	refused(t, err, NotFound, ReasonNoSuchID)
 }
 
 func TestApplications(t *testing.T) {
@@ -278,7 +278,7 @@ func TestApplications(t *testing.T) {
 		t.Fatalf("update: %+v %v %v", got, changed, err)
 	}
 	_, _, err = d.UpdateApplication(ctx, "missing", ApplicationChange{})
-	refused(t, err, NotFound, "")
+	refused(t, err, NotFound, ReasonNoSuchID)
 
 	// Secrets: confidential applications only, names unique, expiry in
 	// the future.
@@ -331,7 +331,7 @@ func TestRoles(t *testing.T) {
 	}
 	r := role(t, d, "R", store.RoleUser)
 	_, err = d.CreateRole(ctx, NewRole{Name: ptr("R"), Description: ptr("")})
-	refused(t, err, Conflict, "")
+	refused(t, err, Conflict, ReasonRoleNameTaken)
 	if _, err := RoleSearch(url.Values{"type": {"Robot"}}); err == nil {
 		t.Error("unknown role type listed")
 	}
@@ -339,7 +339,7 @@ func TestRoles(t *testing.T) {
 		t.Fatalf("user roles: %d %v", n, err)
 	}
 	_, _, err = d.UpdateRole(ctx, r.ID, RoleChange{NamePatch: NamePatch{Name: ptr(AdminRoleName)}})
-	refused(t, err, Conflict, "")
+	refused(t, err, Conflict, ReasonRoleNameTaken)
 
 	res := must[store.Resource](t)(d.CreateResource(ctx, NewResource{Name: ptr("A"), Indicator: ptr("https://a.example")}))
 	sc := must[store.Scope](t)(d.CreateScope(ctx, res.ID, NewScope{Name: ptr("read")}))
@@ -510,7 +510,7 @@ func TestApplicationRoleLinks(t *testing.T) {
 		t.Fatalf("role applications: %v %v", apps, err)
 	}
 	_, _, err := d.RoleApplications(ctx, "nope", store.Page{})
-	refused(t, err, NotFound, "")
+	refused(t, err, NotFound, ReasonNoSuchID)
 	refused(t, d.RemoveApplicationRole(ctx, m2m.ID, ""), NotFound, "")
 	ok(t, d.RemoveApplicationRole(ctx, m2m.ID, r.ID))
 	refused(t, d.RemoveRoleApplication(ctx, r.ID, m2m.ID), NotFound, "")

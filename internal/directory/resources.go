@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
@@ -36,13 +37,16 @@ type NewScope struct {
 // every administrator out.
 var errBuiltIn = &Error{Kind: Forbidden, Reason: ReasonBuiltIn, Message: "the Management API resource is built in and read-only"}
 
+// errBuiltInDelete refuses the deletion of the Management API resource.
+var errBuiltInDelete = &Error{Kind: Forbidden, Reason: ReasonBuiltInDelete, Message: "the Management API resource is built in and read-only: it cannot be deleted"}
+
 // BuiltIn reports whether res is the Management API itself, which is
 // read-only.
 func (d *Directory) BuiltIn(res store.Resource) bool { return res.Indicator == d.indicator }
 
 // Resource returns the resource with id.
 func (d *Directory) Resource(ctx context.Context, id string) (store.Resource, error) {
-	return find(ctx, id, "resource", d.st.GetResource)
+	return findByID(ctx, id, "resource", d.st.GetResource)
 }
 
 // writableResource returns the resource with id unless it is built in.
@@ -89,7 +93,7 @@ func (d *Directory) CreateResource(ctx context.Context, in NewResource) (store.R
 		}
 		res.AccessTokenTTL = *in.AccessTokenTTL
 	}
-	return res, orConflict(d.st.CreateResource(ctx, res), "a resource with this indicator already exists")
+	return res, orConflictFor(d.st.CreateResource(ctx, res), ReasonIndicatorTaken, "a resource with this indicator already exists")
 }
 
 // UpdateResource changes a resource other than the built-in one. changed
@@ -130,6 +134,9 @@ func (d *Directory) UpdateResource(ctx context.Context, id string, in ResourceCh
 // scopes.
 func (d *Directory) DeleteResource(ctx context.Context, id string) error {
 	res, err := d.writableResource(ctx, id)
+	if errors.Is(err, errBuiltIn) {
+		return errBuiltInDelete
+	}
 	if err != nil {
 		return err
 	}
@@ -166,7 +173,7 @@ func (d *Directory) SearchScopes(ctx context.Context, resourceID string, match s
 }
 
 func scopeError(err error, missing string) error {
-	return orConflict(orNotFound(err, missing), "the resource already has a scope with this name")
+	return orConflictFor(orNotFound(err, missing), ReasonScopeNameTaken, "the resource already has a scope with this name")
 }
 
 // CreateScope gives a resource other than the built-in one a scope.

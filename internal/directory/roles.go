@@ -33,7 +33,7 @@ var errRoleTypeValue = invalid("type must be User or MachineToMachine")
 
 // Role returns the role with id.
 func (d *Directory) Role(ctx context.Context, id string) (store.Role, error) {
-	return find(ctx, id, "role", d.st.GetRole)
+	return findByID(ctx, id, "role", d.st.GetRole)
 }
 
 // Roles lists one page of the roles filter (see RoleSearch) matches and
@@ -79,7 +79,7 @@ func (d *Directory) CreateRole(ctx context.Context, in NewRole) (store.Role, err
 		return store.Role{}, err
 	}
 	err := d.createRoleWithScopes(ctx, role, scopeIDs)
-	return role, orConflict(orNotFound(err, "a scope was removed while the role was being created"), "a role with this name already exists")
+	return role, orConflictFor(orNotFound(err, "a scope was removed while the role was being created"), ReasonRoleNameTaken, "a role with this name already exists")
 }
 
 // createRoleWithScopes creates a role granting scopeIDs, and removes it
@@ -121,7 +121,7 @@ func (d *Directory) UpdateRole(ctx context.Context, id string, in RoleChange) (r
 		return role, false, nil
 	}
 	if err := d.st.UpdateRole(ctx, role); err != nil {
-		return role, false, orConflict(orNotFound(err, "role not found"), "a role with this name already exists")
+		return role, false, orConflictFor(orNotFound(err, "role not found"), ReasonRoleNameTaken, "a role with this name already exists")
 	}
 	return role, true, nil
 }
@@ -156,4 +156,19 @@ func (d *Directory) AssignRoleScopes(ctx context.Context, roleID string, scopeID
 func (d *Directory) RemoveRoleScope(ctx context.Context, roleID, scopeID string) error {
 	return unlink(roleID, "role", scopeID, "scope", func() error { return d.st.RemoveRoleScope(ctx, roleID, scopeID) },
 		"the role does not have this scope")
+}
+
+// FeaturedHolders is how many of a role's users and of its applications a
+// role list features, as Logto's does.
+const FeaturedHolders = 3
+
+// RoleHolders sums up who holds each of roles: counts and the first
+// FeaturedHolders users and applications, oldest first. A role no one
+// holds is missing from the map.
+func (d *Directory) RoleHolders(ctx context.Context, roles []store.Role) (map[string]store.RoleHolders, error) {
+	ids := make([]string, len(roles))
+	for i, r := range roles {
+		ids[i] = r.ID
+	}
+	return d.st.RoleHolders(ctx, ids, FeaturedHolders)
 }

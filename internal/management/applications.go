@@ -73,7 +73,7 @@ func (s *server) createApplication(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.created(w, r, applicationOut(app).withSecret(secret))
+	return s.createdWith(w, r, http.StatusOK, applicationOut(app).withSecret(secret))
 }
 
 func (s *server) updateApplication(w http.ResponseWriter, r *http.Request) error {

@@ -75,6 +75,17 @@ func created[T, J any](s *server, w http.ResponseWriter, r *http.Request, one fu
 	}
 }
 
+// createdOK is created for the routes Logto answers 200 rather than 201
+// (applications, roles, users).
+func createdOK[T, J any](s *server, w http.ResponseWriter, r *http.Request, one func(T) J) func(T, error) error {
+	return func(v T, err error) error {
+		if err != nil {
+			return err
+		}
+		return s.createdWith(w, r, http.StatusOK, one(v))
+	}
+}
+
 // flag reads a body of type B whose one field, a boolean, must be given:
 // missing is the message when it is not.
 func flag[B interface{ flag() *bool }](w http.ResponseWriter, r *http.Request, missing string) (bool, error) {

@@ -11,7 +11,7 @@ func TestLookalikeOfManagementIndicatorRefused(t *testing.T) {
 		"https://monban.test:443/api", "https://monban.test/v1/../api", "https://monban.test/%61pi"} {
 		before := e.changes.Load()
 		r := e.do("POST", "/api/resources", map[string]any{"name": "Lookalike", "indicator": v})
-		if r.status != 400 {
+		if r.status != 422 {
 			t.Fatalf("%s: %d %s", v, r.status, r.body)
 		}
 		if m := r.errBody(t); m["code"] != "resource.resource_identifier_in_use" || m["message"] == "" {

@@ -149,10 +149,19 @@ func (s *server) getCustomizer(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := s.Store.GetJWTCustomizer(r.Context(), tt)
 	if err != nil {
-		return orNotFound(err, "no script is saved for "+tt)
+		return noScript(err, tt)
 	}
 	httpjson.Write(w, http.StatusOK, customizerJSON(c))
 	return nil
+}
+
+// noScript answers a read of the script of tt that failed with err: a
+// missing one is 404 entity.not_exists_with_id, as Logto answers.
+func noScript(err error, tt string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &apiError{http.StatusNotFound, "entity.not_exists_with_id", "no script is saved for " + tt}
+	}
+	return err
 }
 
 // putCustomizer creates (201) or replaces (200) the script of a token type.
@@ -178,7 +187,7 @@ func (s *server) saveCustomizer(w http.ResponseWriter, r *http.Request, patch bo
 	c := store.JWTCustomizer{TokenType: tt, CreatedAt: now}
 	if patch {
 		if c, err = s.Store.GetJWTCustomizer(r.Context(), tt); err != nil {
-			return orNotFound(err, "no script is saved for "+tt)
+			return noScript(err, tt)
 		}
 	} else if in.Script == nil {
 		return invalid("script is required")
@@ -246,8 +255,29 @@ type testRunIn struct {
 	Context              json.RawMessage   `json:"context"`
 }
 
-// testRunOut is what a test run answers: the claims the script produced and
-// what helps to debug it.
+// detailsFlag reads the test run's opt-in query flag, details: absent or
+// "false" answers the claims alone, as Logto does; "true" answers
+// testRunOut. Any other value, or any other parameter, is refused.
+func detailsFlag(r *http.Request) (bool, error) {
+	q := r.URL.Query()
+	for name := range q {
+		if name != "details" {
+			return false, invalid(fmt.Sprintf("query parameter %q is not supported", name))
+		}
+	}
+	switch v := q["details"]; {
+	case len(v) == 0:
+		return false, nil
+	case len(v) == 1 && v[0] == "true":
+		return true, nil
+	case len(v) == 1 && v[0] == "false":
+		return false, nil
+	}
+	return false, invalid(`query parameter "details" must be true or false`)
+}
+
+// testRunOut is what a test run answers with ?details=true: the claims the
+// script produced and what helps to debug it.
 type testRunOut struct {
 	Claims        map[string]any `json:"claims"`
 	DroppedClaims []string       `json:"droppedClaims"`
@@ -269,6 +299,10 @@ type testRunError struct {
 
 // testCustomizer runs a script on mock data without saving anything.
 func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
+	details, err := detailsFlag(r)
+	if err != nil {
+		return err
+	}
 	var in testRunIn
 	if err := decode(w, r, &in); err != nil {
 		return err
@@ -313,6 +347,14 @@ func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
 		if dropped == nil {
 			dropped = []string{}
 		}
+		if !details {
+			out := res.Claims
+			if out == nil {
+				out = map[string]any{}
+			}
+			httpjson.Write(w, http.StatusOK, out)
+			return nil
+		}
 		httpjson.Write(w, http.StatusOK, testRunOut{Claims: res.Claims, DroppedClaims: dropped, Logs: logs, DurationMs: durationMs})
 		return nil
 	}
@@ -323,7 +365,7 @@ func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusUnprocessableEntity
 	switch {
 	case errors.As(runErr, &denied):
-		status, out.Code, out.Message = http.StatusForbidden, "jwt_customizer.access_denied", denied.Message
+		status, out.Message = http.StatusForbidden, denied.Message
 	case errors.As(runErr, &syntax):
 		out.Line, out.Column = syntax.Line, syntax.Column
 	case errors.As(runErr, &thrown):

@@ -21,8 +21,13 @@ const goodScript = `const getCustomJwtClaims = async ({ token, context, environm
 func TestJWTCustomizerConfig(t *testing.T) {
 	e := newEnv(t)
 	path := "/api/configs/jwt-customizer/client-credentials"
-	e.do("GET", path, nil).want(t, 404, nil)
-	e.do("PATCH", path, map[string]any{"blockIssuanceOnError": true}).want(t, 404, nil)
+	for _, r := range []resp{e.do("GET", path, nil), e.do("PATCH", path, map[string]any{"blockIssuanceOnError": true})} {
+		var m map[string]string
+		r.want(t, 404, &m)
+		if m["code"] != "entity.not_exists_with_id" { // as Logto's getJwtCustomizer
+			t.Errorf("missing script: %v", m)
+		}
+	}
 
 	var saved map[string]any
 	e.do("PUT", path, map[string]any{"script": goodScript, "environmentVariables": map[string]string{"REGION": "eu"},
@@ -82,10 +87,20 @@ func TestJWTCustomizerTestRun(t *testing.T) {
 	path := "/api/configs/jwt-customizer/test"
 	token := map[string]any{"jti": "j1", "aud": "https://shopping.api", "scope": "read", "clientId": "app1", "kind": "ClientCredentials"}
 
-	var out testRunOut
-	e.do("POST", path, map[string]any{"tokenType": "client-credentials", "script": goodScript,
+	run := map[string]any{"tokenType": "client-credentials", "script": goodScript,
 		"environmentVariables": map[string]string{"REGION": "eu"}, "token": token,
-		"context": map[string]any{"application": map[string]any{"id": "app1"}}}).want(t, 200, &out)
+		"context": map[string]any{"application": map[string]any{"id": "app1"}}}
+	// As Logto: the claims object itself.
+	for _, p := range []string{path, path + "?details=false"} {
+		var plain map[string]any
+		e.do("POST", p, run).want(t, 200, &plain)
+		if len(plain) != 2 || plain["tier"] != "gold" || plain["region"] != "eu" {
+			t.Errorf("%s: claims = %v", p, plain)
+		}
+	}
+	// Opted in: the claims with what helps to debug the script.
+	var out testRunOut
+	e.do("POST", path+"?details=true", run).want(t, 200, &out)
 	if out.Claims["tier"] != "gold" || out.Claims["region"] != "eu" || out.Claims["sub"] != nil {
 		t.Errorf("claims = %v", out.Claims)
 	}
@@ -112,7 +127,7 @@ func TestJWTCustomizerTestRun(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var body testRunError
 			e.do("POST", path, map[string]any{"tokenType": "client-credentials", "script": c.script, "token": token}).want(t, c.status, &body)
-			if body.Kind != c.kind || body.Message == "" {
+			if body.Kind != c.kind || body.Message == "" || body.Code != "jwt_customizer.general" {
 				t.Errorf("body = %+v", body)
 			}
 			if c.name == "deny" && body.Message != "no tokens on Sundays" {
@@ -130,6 +145,13 @@ func TestJWTCustomizerTestRun(t *testing.T) {
 		map[string]any{"tokenType": "client-credentials", "script": "", "token": token},
 	} {
 		e.do("POST", path, b).want(t, 400, nil)
+	}
+	for _, q := range []string{"?details=yes", "?details=true&details=true", "?verbose=true", "?details="} {
+		var m map[string]string
+		e.do("POST", path+q, run).want(t, 400, &m)
+		if m["code"] != "request.invalid_input" {
+			t.Errorf("%s: %v", q, m)
+		}
 	}
 	e.send(req{method: "POST", path: path, body: map[string]any{"tokenType": "client-credentials", "script": goodScript, "token": token}, token: tokNoScope}).want(t, 403, nil)
 }

@@ -13,7 +13,7 @@ import (
 func TestAuditHookAndLogs(t *testing.T) {
 	e := newEnv(t)
 	var app map[string]any
-	e.do("POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}).want(t, 201, &app)
+	e.do("POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}).want(t, 200, &app)
 	e.do("GET", "/api/applications", nil).want(t, 200, nil)
 	e.do("POST", "/api/applications", map[string]any{"name": ""}).want(t, 400, nil)
 	e.auditMu.Lock()

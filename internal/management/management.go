@@ -161,6 +161,7 @@ var (
 func (s *server) routes() []route {
 	return []route{
 		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
+		{pattern: "GET /api/status", handle: status, public: true},
 
 		{pattern: "GET /api/applications", handle: listFiltered(directory.ApplicationSearch, applicationOut, s.dir.Applications),
 			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId"}, search: true, optional: true}},
@@ -189,7 +190,7 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/resources/{id}/scopes/{scopeId}", handle: s.updateScope},
 		{pattern: "DELETE /api/resources/{id}/scopes/{scopeId}", handle: unlink(s.dir.DeleteScope, "scopeId", s.changed)},
 
-		{pattern: "GET /api/roles", handle: listFiltered(directory.RoleSearch, roleOut, s.dir.Roles), query: &listQuery{params: []string{"type", "excludeUserId", "excludeApplicationId"}, search: true}},
+		{pattern: "GET /api/roles", handle: s.listRoles, query: &listQuery{params: []string{"type", "excludeUserId", "excludeApplicationId"}, search: true}},
 		{pattern: "POST /api/roles", handle: s.createRole},
 		{pattern: "GET /api/roles/{id}", handle: read(roleOut, s.dir.Role)},
 		{pattern: "PATCH /api/roles/{id}", handle: s.updateRole},
@@ -240,6 +241,12 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/logs", handle: s.listLogs, query: &listQuery{params: []string{"logKey", "applicationId", "userId"}}},
 		{pattern: "GET /api/logs/{id}", handle: s.getLog},
 	}
+}
+
+// status answers 204 without a token, as Logto's health check does.
+func status(w http.ResponseWriter, _ *http.Request) error {
+	w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
 // ServeHTTP answers unknown paths and wrong methods with JSON (ServeMux
@@ -423,8 +430,13 @@ func createdEmpty(w http.ResponseWriter, r *http.Request, after func(*http.Reque
 
 // created records a creation and answers 201 with out.
 func (s *server) created(w http.ResponseWriter, r *http.Request, out any) error {
+	return s.createdWith(w, r, http.StatusCreated, out)
+}
+
+// createdWith records a creation and answers status with out.
+func (s *server) createdWith(w http.ResponseWriter, r *http.Request, status int, out any) error {
 	s.changed(r)
-	httpjson.Write(w, http.StatusCreated, out)
+	httpjson.Write(w, status, out)
 	return nil
 }
 

@@ -20,6 +20,70 @@ func roleOut(role store.Role) roleJSON {
 	return roleJSON{ID: role.ID, Name: role.Name, Description: role.Description, Type: role.Type, IsDefault: role.IsDefault}
 }
 
+// roleListJSON is a role as Logto's role list shows it: with counts of its
+// holders and the first few of them.
+type roleListJSON struct {
+	roleJSON
+	UsersCount           int                       `json:"usersCount"`
+	FeaturedUsers        []featuredUserJSON        `json:"featuredUsers"`
+	ApplicationsCount    int                       `json:"applicationsCount"`
+	FeaturedApplications []featuredApplicationJSON `json:"featuredApplications"`
+}
+
+// featuredUserJSON is Logto's featured user: id, avatar and name (null
+// when unset).
+type featuredUserJSON struct {
+	ID     string  `json:"id"`
+	Avatar *string `json:"avatar"`
+	Name   *string `json:"name"`
+}
+
+// featuredApplicationJSON is Logto's featured application.
+type featuredApplicationJSON struct {
+	ID   string        `json:"id"`
+	Name string        `json:"name"`
+	Type store.AppType `json:"type"`
+}
+
+func roleListOut(role store.Role, h store.RoleHolders) roleListJSON {
+	users := make([]featuredUserJSON, len(h.FeaturedUsers))
+	for i, u := range h.FeaturedUsers {
+		users[i] = featuredUserJSON{ID: u.ID, Avatar: nonEmpty(u.Avatar), Name: nonEmpty(u.Name)}
+	}
+	apps := make([]featuredApplicationJSON, len(h.FeaturedApplications))
+	for i, a := range h.FeaturedApplications {
+		apps[i] = featuredApplicationJSON(a)
+	}
+	return roleListJSON{roleJSON: roleOut(role), UsersCount: h.UsersCount, FeaturedUsers: users,
+		ApplicationsCount: h.ApplicationsCount, FeaturedApplications: apps}
+}
+
+// nonEmpty is v, or nil when v is empty.
+func nonEmpty(v string) *string {
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+// listRoles answers a page of roles, each with its holders in short (a
+// fixed number of queries per page).
+func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
+	f, err := directory.RoleSearch(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	var holders map[string]store.RoleHolders
+	one := func(role store.Role) roleListJSON { return roleListOut(role, holders[role.ID]) }
+	return writePage(w, r, one, func(page store.Page) ([]store.Role, int, error) {
+		roles, total, err := s.dir.Roles(r.Context(), f, page)
+		if err == nil {
+			holders, err = s.dir.RoleHolders(r.Context(), roles)
+		}
+		return roles, total, err
+	})
+}
+
 func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		ID          stripped `json:"id"`
@@ -33,7 +97,7 @@ func (s *server) createRole(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return created(s, w, r, roleOut)(s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description,
+	return createdOK(s, w, r, roleOut)(s.dir.CreateRole(r.Context(), directory.NewRole{Name: body.Name, Description: body.Description,
 		Type: body.Type, ScopeIDs: body.ScopeIDs, IsDefault: body.IsDefault}))
 }
 

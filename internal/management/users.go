@@ -132,7 +132,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.userChanged(r)
-	httpjson.Write(w, http.StatusCreated, userOut(u))
+	httpjson.Write(w, http.StatusOK, userOut(u))
 	return nil
 }
 

@@ -199,7 +199,7 @@ func TestAdminFromConfig(t *testing.T) {
 	// An existing user without access is given the Admin role; their
 	// profile is left alone.
 	mt = ts.managementToken()
-	ts.mustAPI(mt, "POST", "/api/users", map[string]any{"username": "grace", "name": "Grace Hopper", "password": "grace-Passw0rd-1"}, 201)
+	ts.mustAPI(mt, "POST", "/api/users", map[string]any{"username": "grace", "name": "Grace Hopper", "password": "grace-Passw0rd-1"}, 200)
 	ts.restartWith(func(c *server.Config) {
 		c.Users.PasswordParams = fastPasswords
 		c.AdminUsername, c.AdminPassword = "grace", "grace-new-Passw0rd"

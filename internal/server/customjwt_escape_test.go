@@ -26,7 +26,7 @@ func TestEscapingScriptsEndAtTheirDeadline(t *testing.T) {
 	ts := startServer(t)
 	mt := ts.managementToken()
 	ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": "https://shopping.api"}, 201)
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Order sync", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Order sync", "type": "MachineToMachine"}, 200)
 	id, secret := app["id"].(string), app["secret"].(string)
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {"https://shopping.api"}}
 	path := "/api/configs/jwt-customizer/client-credentials"

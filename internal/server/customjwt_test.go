@@ -15,7 +15,7 @@ func TestCustomClaimsAtIssuance(t *testing.T) {
 	ts := startServer(t)
 	mt := ts.managementToken()
 	ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": "https://shopping.api"}, 201)
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Order sync", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Order sync", "type": "MachineToMachine"}, 200)
 	id, secret := app["id"].(string), app["secret"].(string)
 	form := url.Values{"grant_type": {"client_credentials"}, "resource": {"https://shopping.api"}}
 	path := "/api/configs/jwt-customizer/client-credentials"
@@ -143,7 +143,7 @@ func TestScriptFailureLogsNoMessage(t *testing.T) {
 	ts := startServer(t)
 	mt := ts.managementToken()
 	ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "CRM", "indicator": "https://crm.api"}, 201)
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "CRM sync", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "CRM sync", "type": "MachineToMachine"}, 200)
 	id, secret := app["id"].(string), app["secret"].(string)
 	const key, pin = "crm-live-key-ABCDEF123456", "^~^" // the PIN is under 4 bytes
 	script := "const getCustomJwtClaims = async ({ environmentVariables: e }) => {\n" +

@@ -65,8 +65,8 @@ func TestM2MFlow(t *testing.T) {
 	role := ts.mustAPI(mt, "POST", "/api/roles", map[string]any{
 		"name": "Shop client", "description": "Reads and writes products", "type": "MachineToMachine",
 		"scopeIds": []string{read["id"].(string), write["id"].(string)},
-	}, 201)
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Order sync", "type": "MachineToMachine"}, 201)
+	}, 200)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Order sync", "type": "MachineToMachine"}, 200)
 	appID, secret := app["id"].(string), app["secret"].(string)
 	if len(secret) < 43 {
 		t.Fatalf("secret %q is shorter than 32 random bytes", secret)
@@ -190,7 +190,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	ts := startServer(t)
 	mt := ts.managementToken()
 	ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": "https://shopping.api"}, 201)
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 200)
 	jwksBefore := string(ts.do("GET", "/oidc/jwks", nil, nil).Body)
 
 	ts.restart()

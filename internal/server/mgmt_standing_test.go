@@ -61,7 +61,7 @@ func TestManagementTokenOfAppFollowsItsRoleAndExistence(t *testing.T) {
 	ts := startServer(t)
 	admin := ts.managementToken()
 	role := roleID(t, ts, admin, "MachineToMachine", server.ManagementRoleName)
-	app := ts.mustAPI(admin, "POST", "/api/applications", map[string]any{"name": "Ops robot", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(admin, "POST", "/api/applications", map[string]any{"name": "Ops robot", "type": "MachineToMachine"}, 200)
 	id, secret := app["id"].(string), app["secret"].(string)
 	ts.mustAPI(admin, "POST", "/api/applications/"+id+"/roles", map[string]any{"roleIds": []string{role}}, 201)
 	tr := ts.tokenForm(id, secret, url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}, "scope": {"all"}})
@@ -107,7 +107,7 @@ func TestManagementTokenOfUserFollowsTheirRole(t *testing.T) {
 	admin := ts.managementToken()
 	role := roleID(t, ts, admin, "User", server.AdminRoleName)
 	const pw = "ops-Passw0rd-long-enough"
-	user := ts.mustAPI(admin, "POST", "/api/users", map[string]any{"username": "ops", "password": pw}, 201)["id"].(string)
+	user := ts.mustAPI(admin, "POST", "/api/users", map[string]any{"username": "ops", "password": pw}, 200)["id"].(string)
 	ts.mustAPI(admin, "POST", "/api/users/"+user+"/roles", map[string]any{"roleIds": []string{role}}, 201)
 	tr := consoleSignIn(t, ts, "ops", pw)
 	if tr.Status != 200 {
@@ -158,7 +158,7 @@ func TestManagementTokenRefusedOnEveryInstance(t *testing.T) {
 	}
 	admin := tokenFrom(bootID, bootSecret)
 	role := roleID(t, a, admin, "MachineToMachine", server.ManagementRoleName)
-	app := a.mustAPI(admin, "POST", "/api/applications", map[string]any{"name": "Ops robot", "type": "MachineToMachine"}, 201)
+	app := a.mustAPI(admin, "POST", "/api/applications", map[string]any{"name": "Ops robot", "type": "MachineToMachine"}, 200)
 	id := app["id"].(string)
 	a.mustAPI(admin, "POST", "/api/applications/"+id+"/roles", map[string]any{"roleIds": []string{role}}, 201)
 	tok := tokenFrom(id, app["secret"].(string))

@@ -39,7 +39,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 func TestAuditLog(t *testing.T) {
 	ts := startServer(t)
 	mt := ts.managementToken()
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 200)
 	id, secret := app["id"].(string), app["secret"].(string)
 	ts.tokenForm(id, "wrong-secret", url.Values{"grant_type": {"client_credentials"}, "resource": {ts.Mgmt}})
 

@@ -17,9 +17,9 @@ func TestTokenEndpointErrors(t *testing.T) {
 	ts := startServer(t)
 	mt := ts.managementToken()
 	ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": "https://shopping.api"}, 201)
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 200)
 	id, secret := app["id"].(string), app["secret"].(string)
-	web := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Web", "type": "Traditional"}, 201)
+	web := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Web", "type": "Traditional"}, 200)
 	webID, webSecret := web["id"].(string), web["secret"].(string)
 
 	basic := func(id, secret string) string {
@@ -136,7 +136,7 @@ func TestDefaultResource(t *testing.T) {
 	mt := ts.managementToken()
 	res := ts.mustAPI(mt, "POST", "/api/resources", map[string]any{"name": "Shopping", "indicator": "https://shopping.api", "accessTokenTtl": 600}, 201)
 	ts.mustAPI(mt, "PATCH", "/api/resources/"+res["id"].(string)+"/is-default", map[string]any{"isDefault": true}, 200)
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 200)
 	r := ts.tokenForm(app["id"].(string), app["secret"].(string), url.Values{"grant_type": {"client_credentials"}})
 	if r.Status != 200 {
 		t.Fatalf("%d %s", r.Status, r.Body)
@@ -154,7 +154,7 @@ func TestExpiredSecret(t *testing.T) {
 	clk := fakeClock()
 	ts.restartWith(func(cfg *server.Config) { cfg.Clock = clk })
 	mt := ts.managementToken()
-	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 201)
+	app := ts.mustAPI(mt, "POST", "/api/applications", map[string]any{"name": "Worker", "type": "MachineToMachine"}, 200)
 	id := app["id"].(string)
 	expires := clk.Now().Add(1500 * time.Millisecond)
 	s := ts.mustAPI(mt, "POST", "/api/applications/"+id+"/secrets", map[string]any{"name": "short", "expiresAt": expires.UnixMilli()}, 201)

@@ -51,7 +51,7 @@ func TestSignInBackoffPerAccount(t *testing.T) {
 	// An unknown identifier gets the same answers, count and lock as an
 	// existing account named by one identifier, also in another case
 	// (usernames match exactly, so "KIM" names no account).
-	f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": "kim", "primaryEmail": "kim@example.com", "password": "kim's password"}, 201)
+	f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": "kim", "primaryEmail": "kim@example.com", "password": "kim's password"}, 200)
 	for _, id := range []string{"nobody", "nobody@example.com", "kim"} {
 		got := signInStatuses(b, p, "wrong password", id, id, id, id, strings.ToUpper(id))
 		if want := []int{401, 401, 401, 429, 429}; !slices.Equal(got, want) {
@@ -60,7 +60,7 @@ func TestSignInBackoffPerAccount(t *testing.T) {
 	}
 
 	// The password grant counts into the same back-off.
-	f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": "lee", "primaryEmail": "lee@example.com", "password": "lee's password"}, 201)
+	f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": "lee", "primaryEmail": "lee@example.com", "password": "lee's password"}, 200)
 	for _, id := range []string{"lee", "lee@example.com"} {
 		pwGrant.Set("username", id)
 		pwGrant.Set("password", "wrong")
@@ -125,7 +125,7 @@ func TestSignInBackoffSharedThroughRedis(t *testing.T) {
 		known, unknown := "user"+suffix, "nobody"+suffix
 		for _, f := range instances {
 			// Separate databases: an account of the same name in each.
-			f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": known, "password": "the right password"}, 201)
+			f.mustAPI(f.mt, "POST", "/api/users", map[string]any{"username": known, "password": "the right password"}, 200)
 		}
 		got := map[string][]int{}
 		for _, id := range []string{known, unknown} {

@@ -90,12 +90,12 @@ func newBenchUser(b *testing.B) *benchUser {
 	}
 	resID := api("POST", "/api/resources", map[string]any{"name": "Shop", "indicator": shopAPI}, 201)["id"].(string)
 	readID := api("POST", "/api/resources/"+resID+"/scopes", map[string]any{"name": "read:products"}, 201)["id"].(string)
-	roleID := api("POST", "/api/roles", map[string]any{"name": "Shopper", "description": "r", "type": "User", "scopeIds": []string{readID}}, 201)["id"].(string)
-	userID := api("POST", "/api/users", map[string]any{"username": "jane", "primaryEmail": "jane@example.com", "name": "Jane", "password": userPass}, 201)["id"].(string)
+	roleID := api("POST", "/api/roles", map[string]any{"name": "Shopper", "description": "r", "type": "User", "scopeIds": []string{readID}}, 200)["id"].(string)
+	userID := api("POST", "/api/users", map[string]any{"username": "jane", "primaryEmail": "jane@example.com", "name": "Jane", "password": userPass}, 200)["id"].(string)
 	api("POST", "/api/users/"+userID+"/roles", map[string]any{"roleIds": []string{roleID}}, 201)
-	spa := api("POST", "/api/applications", map[string]any{"name": "SPA", "type": "SPA", "oidcClientMetadata": map[string]any{"redirectUris": []string{spaRedirect}}}, 201)
+	spa := api("POST", "/api/applications", map[string]any{"name": "SPA", "type": "SPA", "oidcClientMetadata": map[string]any{"redirectUris": []string{spaRedirect}}}, 200)
 	web := api("POST", "/api/applications", map[string]any{"name": "Web", "type": "Traditional",
-		"oidcClientMetadata": map[string]any{"redirectUris": []string{webRedirect}}, "customClientMetadata": map[string]any{"rotateRefreshToken": false}}, 201)
+		"oidcClientMetadata": map[string]any{"redirectUris": []string{webRedirect}}, "customClientMetadata": map[string]any{"rotateRefreshToken": false}}, 200)
 	bu.spa, bu.web = appCreds{ID: spa["id"].(string)}, appCreds{ID: web["id"].(string), Secret: web["secret"].(string)}
 
 	signIn := func(client, redirect string, challenge string) string {

@@ -73,12 +73,12 @@ func newUserFixture(t *testing.T, edit func(*server.Config)) *userFixture {
 	f.readID = ts.mustAPI(f.mt, "POST", "/api/resources/"+f.resID+"/scopes", map[string]any{"name": "read:products"}, 201)["id"].(string)
 	f.writeID = ts.mustAPI(f.mt, "POST", "/api/resources/"+f.resID+"/scopes", map[string]any{"name": "write:products"}, 201)["id"].(string)
 	f.roleID = ts.mustAPI(f.mt, "POST", "/api/roles", map[string]any{"name": "Shopper", "description": "reads products",
-		"type": "User", "scopeIds": []string{f.readID}}, 201)["id"].(string)
+		"type": "User", "scopeIds": []string{f.readID}}, 200)["id"].(string)
 	f.userID = ts.mustAPI(f.mt, "POST", "/api/users", map[string]any{
 		"username": "jane", "primaryEmail": "jane@example.com", "primaryPhone": "15550100", "name": "Jane Doe",
 		"password": userPass, "profile": map[string]any{"givenName": "Jane", "familyName": "Doe"},
 		"customData": map[string]any{"plan": "pro"},
-	}, 201)["id"].(string)
+	}, 200)["id"].(string)
 	ts.mustAPI(f.mt, "POST", "/api/users/"+f.userID+"/roles", map[string]any{"roleIds": []string{f.roleID}}, 201)
 	f.spa = f.newApp("SPA", spaRedirect, spaLogout)
 	f.spa2 = f.newApp("SPA", "https://other.example/cb", "")
@@ -92,7 +92,7 @@ func (f *userFixture) newApp(typ, redirect, logout string) appCreds {
 	if logout != "" {
 		meta["postLogoutRedirectUris"] = []string{logout}
 	}
-	m := f.mustAPI(f.mt, "POST", "/api/applications", map[string]any{"name": typ + " app", "type": typ, "oidcClientMetadata": meta}, 201)
+	m := f.mustAPI(f.mt, "POST", "/api/applications", map[string]any{"name": typ + " app", "type": typ, "oidcClientMetadata": meta}, 200)
 	c := appCreds{ID: m["id"].(string)}
 	if s, ok := m["secret"].(string); ok {
 		c.Secret = s

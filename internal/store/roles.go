@@ -24,4 +24,30 @@ type RoleStore interface {
 	RemoveRoleApplication(ctx context.Context, roleID, appID string) error
 	ListRoleApplications(ctx context.Context, roleID string, page Page) ([]Application, int, error)
 	ListApplicationRoles(ctx context.Context, appID string, page Page) ([]Role, int, error)
+
+	// RoleHolders sums up who holds each of roleIDs: how many users and
+	// applications, and the first featured of each (oldest first). A role
+	// no one holds, or that does not exist, is missing from the map. It
+	// asks a fixed number of queries whatever the number of roles.
+	RoleHolders(ctx context.Context, roleIDs []string, featured int) (map[string]RoleHolders, error)
+}
+
+// RoleHolders is who holds a role, in short.
+type RoleHolders struct {
+	UsersCount           int
+	FeaturedUsers        []FeaturedUser
+	ApplicationsCount    int
+	FeaturedApplications []FeaturedApplication
+}
+
+// FeaturedUser is what a role list shows of one of the role's users.
+type FeaturedUser struct {
+	ID, Name, Avatar string
+}
+
+// FeaturedApplication is what a role list shows of one of the role's
+// applications.
+type FeaturedApplication struct {
+	ID, Name string
+	Type     AppType
 }

@@ -176,10 +176,10 @@ function Editor({ tokenType, saved, onSaved }: { tokenType: TokenType; saved: Jw
     try {
       const body: Record<string, unknown> = { tokenType, script, environmentVariables: c.env, token: c.token };
       if (c.context) body.context = c.context;
-      const result = await api.post<TestResult>('/api/configs/jwt-customizer/test', body);
+      const result = await api.post<TestResult>('/api/configs/jwt-customizer/test?details=true', body);
       setOutcome({ kind: 'ok', result });
     } catch (err) {
-      if (err instanceof ApiError && err.status === 403 && err.code === 'jwt_customizer.access_denied') {
+      if (err instanceof ApiError && err.status === 403 && err.code === 'jwt_customizer.general') {
         const b = err.body as unknown as TestFailure;
         setOutcome({ kind: 'denied', message: b.message, logs: b.logs ?? [], durationMs: b.durationMs });
       } else if (err instanceof ApiError && err.status === 422 && typeof err.body.kind === 'string') {

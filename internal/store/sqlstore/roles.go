@@ -204,3 +204,101 @@ func (s *Store) ListApplicationRoles(ctx context.Context, appID string, page sto
 		"FROM roles JOIN role_applications ON role_applications.role_id = roles.id WHERE role_applications.app_id = ?",
 		"roles.created_at, roles.id", []any{appID}, page, scanRole)
 }
+
+// RoleHolders sums up who holds each role: four queries, whatever the
+// number of roles (a count and the first featured of users and of
+// applications, oldest first).
+func (s *Store) RoleHolders(ctx context.Context, roleIDs []string, featured int) (map[string]store.RoleHolders, error) {
+	out := make(map[string]store.RoleHolders)
+	if len(roleIDs) == 0 {
+		return out, nil
+	}
+	in := placeholders(len(roleIDs))
+	ids := make([]any, len(roleIDs))
+	for i, id := range roleIDs {
+		ids[i] = id
+	}
+	withLimit := append(append([]any{}, ids...), max(featured, 0))
+	// each reads the rows query selects into the holders of the role in
+	// each row's first column; add takes the rest.
+	each := func(t txn, query string, args []any, add func(h *store.RoleHolders, sc scanner, dest ...any) error) error {
+		return eachRow(t, func(sc scanner) error {
+			var id string
+			var h store.RoleHolders
+			err := add(&h, sc, &id)
+			if err == nil {
+				merged := out[id]
+				merged.UsersCount += h.UsersCount
+				merged.ApplicationsCount += h.ApplicationsCount
+				merged.FeaturedUsers = append(merged.FeaturedUsers, h.FeaturedUsers...)
+				merged.FeaturedApplications = append(merged.FeaturedApplications, h.FeaturedApplications...)
+				out[id] = merged
+			}
+			return err
+		}, query, args...)
+	}
+	err := s.read(ctx, func(t txn) error {
+		for _, c := range []struct {
+			table string
+			count func(*store.RoleHolders) *int
+		}{
+			{"user_roles", func(h *store.RoleHolders) *int { return &h.UsersCount }},
+			{"role_applications", func(h *store.RoleHolders) *int { return &h.ApplicationsCount }},
+		} {
+			if err := each(t, "SELECT role_id, COUNT(*) FROM "+c.table+" WHERE role_id IN ("+in+") GROUP BY role_id", ids,
+				func(h *store.RoleHolders, sc scanner, id ...any) error { return sc.Scan(id[0], c.count(h)) }); err != nil {
+				return err
+			}
+		}
+		if err := each(t, featuredUsers(in), withLimit, func(h *store.RoleHolders, sc scanner, id ...any) error {
+			var u store.FeaturedUser
+			err := sc.Scan(id[0], &u.ID, &u.Name, &u.Avatar)
+			h.FeaturedUsers = []store.FeaturedUser{u}
+			return err
+		}); err != nil {
+			return err
+		}
+		return each(t, featuredApps(in), withLimit, func(h *store.RoleHolders, sc scanner, id ...any) error {
+			var a store.FeaturedApplication
+			err := sc.Scan(id[0], &a.ID, &a.Name, &a.Type)
+			h.FeaturedApplications = []store.FeaturedApplication{a}
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("role holders: %w", err)
+	}
+	return out, nil
+}
+
+// featuredUsers selects role_id, id, name and avatar of the first users
+// (oldest first) of each role in the list in, at most the last argument.
+func featuredUsers(in string) string {
+	return "SELECT role_id, id, name, avatar FROM (SELECT user_roles.role_id, users.id, users.name, users.avatar, " +
+		"ROW_NUMBER() OVER (PARTITION BY user_roles.role_id ORDER BY users.created_at, users.id) AS rn " +
+		"FROM user_roles JOIN users ON users.id = user_roles.user_id WHERE user_roles.role_id IN (" + in + ")) ranked " +
+		"WHERE rn <= ? ORDER BY role_id, rn"
+}
+
+// featuredApps is featuredUsers for applications: role_id, id, name, type.
+func featuredApps(in string) string {
+	return "SELECT role_id, id, name, type FROM (SELECT role_applications.role_id, applications.id, applications.name, applications.type, " +
+		"ROW_NUMBER() OVER (PARTITION BY role_applications.role_id ORDER BY applications.created_at, applications.id) AS rn " +
+		"FROM role_applications JOIN applications ON applications.id = role_applications.app_id WHERE role_applications.role_id IN (" + in + ")) ranked " +
+		"WHERE rn <= ? ORDER BY role_id, rn"
+}
+
+// eachRow calls fn with every row query selects.
+func eachRow(t txn, fn func(scanner) error, query string, args ...any) error {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -14,6 +14,7 @@ var roleCases = []testCase{
 	{"RoleScopes", testRoleScopes},
 	{"RoleApplications", testRoleApplications},
 	{"RoleSearch", testRoleSearch},
+	{"RoleHolders", testRoleHolders},
 	{"Cascades", testCascades},
 	{"DefaultRoles", testDefaultRoles},
 }
@@ -341,4 +342,43 @@ func testRoleSearch(t *testing.T, s store.Store) {
 	} {
 		wantFiltered(t, "ListRoles "+tc.name, tc.filter, tc.want, s.ListRoles)
 	}
+}
+
+func testRoleHolders(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	for i, id := range []string{"ro1", "ro2", "ro3"} {
+		must(t, s.CreateRole(ctx, role(id, i)))
+	}
+	// Created out of id order, so that featuring oldest first is checked.
+	for i, id := range []string{"u4", "u2", "u3", "u1"} {
+		must(t, s.CreateUser(ctx, user(id, i)))
+	}
+	for i, id := range []string{"a2", "a1"} {
+		must(t, s.CreateApplication(ctx, app(id, i)))
+	}
+	avatar := user("u5", 9)
+	avatar.Avatar = "https://example.com/u5.png"
+	must(t, s.CreateUser(ctx, avatar))
+	must(t, s.AddRoleUsers(ctx, "ro1", []string{"u1", "u2", "u3", "u4"}))
+	must(t, s.AddRoleUsers(ctx, "ro2", []string{"u5"}))
+	must(t, s.AddRoleApplications(ctx, "ro1", []string{"a1", "a2"}))
+
+	got, err := s.RoleHolders(ctx, []string{"ro1", "ro2", "ro3", "missing"}, 3)
+	ok(t, err, "RoleHolders")
+	fu := func(id string) store.FeaturedUser { return store.FeaturedUser{ID: id, Name: "User " + id} }
+	fa := func(id string) store.FeaturedApplication {
+		return store.FeaturedApplication{ID: id, Name: "app " + id, Type: store.AppMachineToMachine}
+	}
+	same(t, "RoleHolders", got, map[string]store.RoleHolders{
+		"ro1": {UsersCount: 4, FeaturedUsers: []store.FeaturedUser{fu("u4"), fu("u2"), fu("u3")},
+			ApplicationsCount: 2, FeaturedApplications: []store.FeaturedApplication{fa("a2"), fa("a1")}},
+		"ro2": {UsersCount: 1, FeaturedUsers: []store.FeaturedUser{{ID: "u5", Name: "User u5", Avatar: "https://example.com/u5.png"}}},
+	})
+
+	got, err = s.RoleHolders(ctx, []string{"ro1"}, 0)
+	ok(t, err, "RoleHolders featuring none")
+	same(t, "RoleHolders featuring none", got, map[string]store.RoleHolders{"ro1": {UsersCount: 4, ApplicationsCount: 2}})
+	got, err = s.RoleHolders(ctx, nil, 3)
+	ok(t, err, "RoleHolders of no roles")
+	same(t, "RoleHolders of no roles", got, map[string]store.RoleHolders{})
 }
