@@ -234,7 +234,7 @@ func TestUserRoles(t *testing.T) {
 		{"unknown user to role", "POST", "/api/roles/" + viewer + "/users", map[string]any{"userIds": []string{"nope"}}, 404, "entity.not_exists"},
 		{"remove unheld", "DELETE", "/api/users/" + v.ID + "/roles/" + editor, nil, 404, "entity.not_exists"},
 		{"list roles of missing user", "GET", "/api/users/nope/roles", nil, 404, "entity.not_exists"},
-		{"list users of missing role", "GET", "/api/roles/nope/users", nil, 404, "entity.not_exists"},
+		{"list users of missing role", "GET", "/api/roles/nope/users", nil, 404, "entity.not_exists_with_id"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.do(tc.method, tc.path, tc.body)
