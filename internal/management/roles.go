@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/logto"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -48,7 +49,7 @@ type featuredApplicationJSON struct {
 func roleListOut(role store.Role, h store.RoleHolders) roleListJSON {
 	users := make([]featuredUserJSON, len(h.FeaturedUsers))
 	for i, u := range h.FeaturedUsers {
-		users[i] = featuredUserJSON{ID: u.ID, Avatar: nonEmpty(u.Avatar), Name: nonEmpty(u.Name)}
+		users[i] = featuredUserJSON{ID: u.ID, Avatar: logto.OrNull(u.Avatar), Name: logto.OrNull(u.Name)}
 	}
 	apps := make([]featuredApplicationJSON, len(h.FeaturedApplications))
 	for i, a := range h.FeaturedApplications {
@@ -56,14 +57,6 @@ func roleListOut(role store.Role, h store.RoleHolders) roleListJSON {
 	}
 	return roleListJSON{roleJSON: roleOut(role), UsersCount: h.UsersCount, FeaturedUsers: users,
 		ApplicationsCount: h.ApplicationsCount, FeaturedApplications: apps}
-}
-
-// nonEmpty is v, or nil when v is empty.
-func nonEmpty(v string) *string {
-	if v == "" {
-		return nil
-	}
-	return &v
 }
 
 // listRoles answers a page of roles, each with its holders in short (a
