@@ -73,7 +73,7 @@ func TestImportRefused(t *testing.T) {
 	}{
 		{"Bcrypt", "$2b$31" + bcryptjsDigest[6:], "limit of 13", ""},
 		{"Argon2i", strings.Replace(argon2iDigest, "m=8192", "m=1048576", 1), "limit of 65536 KiB", ""},
-		{"Argon2d", "$argon2d$v=19$m=4096,t=2,p=1$iNtI37umqvviLWifgTY/YA$ooroQB+UOROpyHx7f6AC85a8fFEbalefMxJnvwXe8Gc", "Argon2d", ""},
+		{"Argon2d", "$argon2d$v=19$m=65536,t=8,p=1$iNtI37umqvviLWifgTY/YA$ooroQB+UOROpyHx7f6AC85a8fFEbalefMxJnvwXe8Gc", "limit of 262144", ""},
 		{"Whirlpool", "x", "passwordAlgorithm", ""},
 		{"Legacy", `["sha256",["salt"],"00"]`, "passwordDigest", ReasonLegacyFormat},
 		{"Legacy", `["whirlpool",["@"],"00"]`, "whirlpool", ReasonLegacyAlgorithm},

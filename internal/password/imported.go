@@ -24,7 +24,8 @@ import (
 // Password digests made elsewhere, imported under one of Logto's
 // passwordAlgorithm names and stored self-describing:
 //
-//	Argon2i, Argon2id  the PHC string as given ($argon2i$v=19$m=…,t=…,p=…$salt$hash)
+//	Argon2i, Argon2id, Argon2d
+//	                   the PHC string as given ($argon2i$v=19$m=…,t=…,p=…$salt$hash)
 //	Bcrypt             the modular crypt string as given ($2a$, $2b$ or $2y$)
 //	MD5, SHA1, SHA256  "$md5$", "$sha1$" or "$sha256$" and the lowercase hex
 //	                   digest of the bare password
@@ -106,21 +107,19 @@ func badDigest(format string, a ...any) error {
 
 // Import checks digest, made by another system with algorithm (one of
 // Logto's passwordAlgorithm names, any case), and returns the string to
-// store. Argon2d is refused: its verification is not available here.
+// store.
 func Import(algorithm, digest string) (string, error) {
 	if len(digest) > MaxDigestLen {
 		return "", badDigest("passwordDigest must be at most %d characters long", MaxDigestLen)
 	}
 	var stored string
 	switch {
-	case strings.EqualFold(algorithm, Argon2i), strings.EqualFold(algorithm, Argon2id):
+	case strings.EqualFold(algorithm, Argon2i), strings.EqualFold(algorithm, Argon2id), strings.EqualFold(algorithm, Argon2d):
 		variant := strings.ToLower(algorithm)
 		if !strings.HasPrefix(digest, "$"+variant+"$") {
 			return "", badDigest("passwordDigest must be an %s PHC string ($%s$v=19$m=…,t=…,p=…$salt$hash)", algorithm, variant)
 		}
 		stored = digest
-	case strings.EqualFold(algorithm, Argon2d):
-		return "", &ImportError{Field: "passwordAlgorithm", Message: "passwordAlgorithm Argon2d is not supported; import Argon2i, Argon2id, Bcrypt, SHA1, SHA256, MD5 or Legacy digests"}
 	case strings.EqualFold(algorithm, Bcrypt):
 		stored = digest
 	case strings.EqualFold(algorithm, MD5):
@@ -132,7 +131,7 @@ func Import(algorithm, digest string) (string, error) {
 	case strings.EqualFold(algorithm, Legacy):
 		stored = prefixLegacy + digest
 	default:
-		return "", &ImportError{Field: "passwordAlgorithm", Message: "passwordAlgorithm must be one of Argon2i, Argon2id, Bcrypt, SHA1, SHA256, MD5, Legacy"}
+		return "", &ImportError{Field: "passwordAlgorithm", Message: "passwordAlgorithm must be one of Argon2i, Argon2id, Argon2d, Bcrypt, SHA1, SHA256, MD5, Legacy"}
 	}
 	if _, err := parseStored(stored); err != nil {
 		if ie := (*ImportError)(nil); errors.As(err, &ie) {
@@ -153,6 +152,8 @@ func Export(stored string) (digest, algorithm string) {
 		return stored, Argon2id
 	case strings.HasPrefix(stored, "$argon2i$"):
 		return stored, Argon2i
+	case strings.HasPrefix(stored, "$argon2d$"):
+		return stored, Argon2d
 	case strings.HasPrefix(stored, "$2"):
 		return stored, Bcrypt
 	case strings.HasPrefix(stored, prefixMD5):
@@ -177,20 +178,21 @@ type check struct {
 // ceilings: the error is an *ImportError naming the limit.
 func parseStored(stored string) (check, error) {
 	switch {
-	case strings.HasPrefix(stored, "$argon2id$"), strings.HasPrefix(stored, "$argon2i$"):
-		id := strings.HasPrefix(stored, "$argon2id$")
+	case strings.HasPrefix(stored, "$argon2id$"), strings.HasPrefix(stored, "$argon2i$"), strings.HasPrefix(stored, "$argon2d$"):
+		variant := strings.SplitN(stored, "$", 3)[1]
 		p, salt, want, err := parsePHC(stored)
 		if err != nil {
 			return check{}, err
 		}
+		key := map[string]func(pw []byte) []byte{
+			"argon2id": func(pw []byte) []byte { return argon2.IDKey(pw, salt, p.Time, p.Memory, p.Threads, uint32(len(want))) },
+			"argon2i":  func(pw []byte) []byte { return argon2.Key(pw, salt, p.Time, p.Memory, p.Threads, uint32(len(want))) },
+			"argon2d": func(pw []byte) []byte {
+				return argon2dKey(pw, salt, nil, nil, p.Time, p.Memory, p.Threads, uint32(len(want)))
+			},
+		}[variant]
 		return check{match: func(pw string) bool {
-			var got []byte
-			if id {
-				got = argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
-			} else {
-				got = argon2.Key([]byte(pw), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
-			}
-			return subtle.ConstantTimeCompare(got, want) == 1
+			return subtle.ConstantTimeCompare(key([]byte(pw)), want) == 1
 		}}, nil
 	case strings.HasPrefix(stored, "$2"):
 		return parseBcrypt(stored)
@@ -344,13 +346,13 @@ func parsePBKDF2(args []string, want []byte) (check, error) {
 	}}, nil
 }
 
-// parsePHC splits an argon2i or argon2id PHC string into its costs, salt
+// parsePHC splits an argon2i, argon2id or argon2d PHC string into its costs, salt
 // and key, refusing costs above the ceilings.
 func parsePHC(encoded string) (Params, []byte, []byte, error) {
 	var p Params
 	parts := strings.Split(encoded, "$")
 	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, key
-	if len(parts) != 6 || parts[0] != "" || (parts[1] != "argon2id" && parts[1] != "argon2i") || parts[2] != "v="+strconv.Itoa(argon2.Version) {
+	if len(parts) != 6 || parts[0] != "" || (parts[1] != "argon2id" && parts[1] != "argon2i" && parts[1] != "argon2d") || parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return p, nil, nil, badDigest("passwordDigest must be an argon2 PHC string ($%s$v=19$m=…,t=…,p=…$salt$hash)", parts[min(1, len(parts)-1)])
 	}
 	seen := map[string]bool{}

@@ -68,7 +68,7 @@ func TestParseRejects(t *testing.T) {
 	salt, key := "c2FsdHNhbHRzYWx0", "a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5"
 	for _, enc := range []string{
 		"plain",
-		"$argon2d$v=19$m=64,t=1,p=1$" + salt + "$" + key,
+		"$argon2x$v=19$m=64,t=1,p=1$" + salt + "$" + key,
 		"$argon2id$v=16$m=64,t=1,p=1$" + salt + "$" + key,
 		"$argon2id$v=19$m=64,t=1$" + salt + "$" + key + "$x",
 		"$argon2id$v=19$m=64,t=0,p=1$" + salt + "$" + key,
