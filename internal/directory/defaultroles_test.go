@@ -19,7 +19,7 @@ func (f failingRoles) AddUserRoles(context.Context, string, []string) error { re
 
 func userRoleIDs(t *testing.T, d *Directory, userID string) []string {
 	t.Helper()
-	roles, _, err := d.UserRoles(context.Background(), userID, store.Page{})
+	roles, _, err := d.UserRoles(context.Background(), userID, store.Search{}, store.Page{})
 	ok(t, err)
 	ids := []string{}
 	for _, r := range roles {

@@ -136,7 +136,7 @@ func TestReplaceRoles(t *testing.T) {
 		want  int
 	}{{[]string{a.ID}, true, 1}, {[]string{a.ID}, false, 1}, {[]string{b.ID}, true, 1}, {[]string{}, true, 0}} {
 		wrote, err := d.ReplaceApplicationRoles(ctx, m2m.ID, tc.ids)
-		roles, n, _ := d.ApplicationRoles(ctx, m2m.ID, store.Page{})
+		roles, n, _ := d.ApplicationRoles(ctx, m2m.ID, store.Search{}, store.Page{})
 		if err != nil || wrote != tc.wrote || n != tc.want || len(roles) != tc.want {
 			t.Fatalf("replace with %v: wrote %v, %d roles, %v", tc.ids, wrote, n, err)
 		}
@@ -147,7 +147,7 @@ func TestReplaceRoles(t *testing.T) {
 	refused(t, d.ReplaceUserRoles(ctx, u.ID, nil), Invalid, "")
 	for _, ids := range [][]string{{ua.ID, ub.ID}, {ub.ID}, {}} {
 		ok(t, d.ReplaceUserRoles(ctx, u.ID, ids))
-		if _, n, _ := d.UserRoles(ctx, u.ID, store.Page{}); n != len(ids) {
+		if _, n, _ := d.UserRoles(ctx, u.ID, store.Search{}, store.Page{}); n != len(ids) {
 			t.Fatalf("replace with %v: %d roles", ids, n)
 		}
 	}
@@ -346,7 +346,7 @@ func TestRoles(t *testing.T) {
 	refused(t, d.AssignRoleScopes(ctx, r.ID, nil), Invalid, "")
 	refused(t, d.AssignRoleScopes(ctx, r.ID, []string{"nope"}), NotFound, "")
 	ok(t, d.AssignRoleScopes(ctx, r.ID, []string{sc.ID, sc.ID}))
-	if scopes, n, err := d.RoleScopes(ctx, r.ID, store.Page{}); err != nil || n != 1 || scopes[0].ID != sc.ID {
+	if scopes, n, err := d.RoleScopes(ctx, r.ID, store.Search{}, store.Page{}); err != nil || n != 1 || scopes[0].ID != sc.ID {
 		t.Fatalf("role scopes: %v %v", scopes, err)
 	}
 	refused(t, d.RemoveRoleScope(ctx, "", sc.ID), NotFound, "")
@@ -496,7 +496,7 @@ func TestUserRoleLinks(t *testing.T) {
 	refused(t, d.RemoveRoleUser(ctx, "", u.ID), NotFound, "")
 	ok(t, d.RemoveRoleUser(ctx, r.ID, u.ID))
 	refused(t, d.RemoveUserRole(ctx, u.ID, r.ID), NotFound, "")
-	_, _, err := d.UserRoles(ctx, "\x00", store.Page{})
+	_, _, err := d.UserRoles(ctx, "\x00", store.Search{}, store.Page{})
 	refused(t, err, NotFound, "")
 }
 
@@ -506,10 +506,10 @@ func TestApplicationRoleLinks(t *testing.T) {
 	r, m2m := role(t, d, "Robots", store.RoleMachineToMachine), app(t, d, "worker", store.AppMachineToMachine)
 	ok(t, d.AssignRoleApplications(ctx, r.ID, []string{m2m.ID}))
 	refused(t, d.AssignRoleApplications(ctx, r.ID, []string{"nope"}), NotFound, "")
-	if apps, n, err := d.RoleApplications(ctx, r.ID, store.Page{}); err != nil || n != 1 || apps[0].ID != m2m.ID {
+	if apps, n, err := d.RoleApplications(ctx, r.ID, store.Search{}, store.Page{}); err != nil || n != 1 || apps[0].ID != m2m.ID {
 		t.Fatalf("role applications: %v %v", apps, err)
 	}
-	_, _, err := d.RoleApplications(ctx, "nope", store.Page{})
+	_, _, err := d.RoleApplications(ctx, "nope", store.Search{}, store.Page{})
 	refused(t, err, NotFound, ReasonNoSuchID)
 	refused(t, d.RemoveApplicationRole(ctx, m2m.ID, ""), NotFound, "")
 	ok(t, d.RemoveApplicationRole(ctx, m2m.ID, r.ID))

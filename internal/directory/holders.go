@@ -79,10 +79,12 @@ func (d *Directory) roleHolder(ctx context.Context, id string) (store.Applicatio
 	return app, err
 }
 
-// ApplicationRoles lists one page of an application's roles and their
-// total.
-func (d *Directory) ApplicationRoles(ctx context.Context, appID string, page store.Page) ([]store.Role, int, error) {
-	return listFor(ctx, appID, "application", exists(d.Application), d.st.ListApplicationRoles, page)
+// ApplicationRoles lists one page of an application's roles that match
+// (see RoleMatch) and their total.
+func (d *Directory) ApplicationRoles(ctx context.Context, appID string, match store.Search, page store.Page) ([]store.Role, int, error) {
+	return listFor(ctx, appID, "application", exists(d.Application), func(ctx context.Context, id string, page store.Page) ([]store.Role, int, error) {
+		return d.st.ListRoles(ctx, store.RoleFilter{ApplicationID: id, Match: match}, page)
+	}, page)
 }
 
 // applicationRoleIDs returns the ids of every role the application holds.
@@ -191,10 +193,12 @@ func (d *Directory) RemoveApplicationRole(ctx context.Context, appID, roleID str
 	return orNotFound(d.st.RemoveRoleApplication(ctx, roleID, app.ID), "the application does not hold this role")
 }
 
-// RoleApplications lists one page of the applications holding a role and
-// their total.
-func (d *Directory) RoleApplications(ctx context.Context, roleID string, page store.Page) ([]store.Application, int, error) {
-	return listFor(ctx, roleID, "role", exists(d.Role), d.st.ListRoleApplications, page)
+// RoleApplications lists one page of the applications holding a role that
+// match (see ApplicationMatch) and their total.
+func (d *Directory) RoleApplications(ctx context.Context, roleID string, match store.Search, page store.Page) ([]store.Application, int, error) {
+	return listFor(ctx, roleID, "role", exists(d.Role), func(ctx context.Context, id string, page store.Page) ([]store.Application, int, error) {
+		return d.st.ListApplications(ctx, store.ApplicationFilter{RoleID: id, Match: match}, page)
+	}, page)
 }
 
 // AssignRoleApplications gives a role to applications.

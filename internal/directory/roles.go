@@ -134,9 +134,12 @@ func (d *Directory) DeleteRole(ctx context.Context, id string) error {
 	return orNotFound(d.st.DeleteRole(ctx, id), "role not found")
 }
 
-// RoleScopes lists one page of the scopes a role grants and their total.
-func (d *Directory) RoleScopes(ctx context.Context, roleID string, page store.Page) ([]store.Scope, int, error) {
-	return listFor(ctx, roleID, "role", exists(d.Role), d.st.ListRoleScopes, page)
+// RoleScopes lists one page of the scopes a role grants that match (see
+// ScopeSearch) and their total.
+func (d *Directory) RoleScopes(ctx context.Context, roleID string, match store.Search, page store.Page) ([]store.Scope, int, error) {
+	return listFor(ctx, roleID, "role", exists(d.Role), func(ctx context.Context, id string, page store.Page) ([]store.Scope, int, error) {
+		return d.st.SearchRoleScopes(ctx, id, match, page)
+	}, page)
 }
 
 // AssignRoleScopes grants scopes to a role; scopes it grants already are

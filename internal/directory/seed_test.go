@@ -54,7 +54,7 @@ func TestEnsureManagementApp(t *testing.T) {
 	if len(secrets) != 1 || string(secrets[0].Hash) != "hash:two-secret" || secrets[0].Name != BootstrapSecretName {
 		t.Fatalf("secrets %v", secrets)
 	}
-	if roles, n, _ := d.ApplicationRoles(ctx, "ci-app", store.Page{}); n != 1 || roles[0].Name != ManagementRoleName {
+	if roles, n, _ := d.ApplicationRoles(ctx, "ci-app", store.Search{}, store.Page{}); n != 1 || roles[0].Name != ManagementRoleName {
 		t.Fatalf("roles %v", roles)
 	}
 
@@ -106,7 +106,7 @@ func TestEnsureAdmin(t *testing.T) {
 	if err != nil || named.PasswordSet || named.Password != "" {
 		t.Fatalf("named admin: %+v %v", named, err)
 	}
-	if held, n, _ := d.UserRoles(ctx, named.User.ID, store.Page{}); n != 1 || held[0].Name != AdminRoleName {
+	if held, n, _ := d.UserRoles(ctx, named.User.ID, store.Search{}, store.Page{}); n != 1 || held[0].Name != AdminRoleName {
 		t.Fatalf("named admin's roles %v", held)
 	}
 	if named, err = d.EnsureAdmin(ctx, "root", "second password"); err != nil || !named.PasswordSet {
@@ -161,7 +161,7 @@ func TestAdminRoleTaken(t *testing.T) {
 	if err != nil || first.Password == "" {
 		t.Fatalf("first admin: %+v %v", first, err)
 	}
-	if held, _, _ := d.UserRoles(ctx, first.User.ID, store.Page{}); len(held) != 1 || held[0].Name != "Console admin" {
+	if held, _, _ := d.UserRoles(ctx, first.User.ID, store.Search{}, store.Page{}); len(held) != 1 || held[0].Name != "Console admin" {
 		t.Fatalf("first admin's roles %v", held)
 	}
 

@@ -10,9 +10,12 @@ import (
 
 // The roles of users, from the user's side and from the role's.
 
-// UserRoles lists one page of a user's roles and their total.
-func (d *Directory) UserRoles(ctx context.Context, userID string, page store.Page) ([]store.Role, int, error) {
-	return listFor(ctx, userID, "user", nil, d.st.ListUserRoles, page)
+// UserRoles lists one page of a user's roles that match (see RoleMatch)
+// and their total.
+func (d *Directory) UserRoles(ctx context.Context, userID string, match store.Search, page store.Page) ([]store.Role, int, error) {
+	return listFor(ctx, userID, "user", exists(d.User), func(ctx context.Context, id string, page store.Page) ([]store.Role, int, error) {
+		return d.st.ListRoles(ctx, store.RoleFilter{UserID: id, Match: match}, page)
+	}, page)
 }
 
 // AssignUserRoles gives roles to a user.
@@ -57,7 +60,7 @@ func (d *Directory) ReplaceUserRoles(ctx context.Context, userID string, roleIDs
 			return err
 		}
 	}
-	held, _, err := d.UserRoles(ctx, u.ID, store.Page{})
+	held, _, err := d.st.ListUserRoles(ctx, u.ID, store.Page{})
 	if err != nil {
 		return err
 	}

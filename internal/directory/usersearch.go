@@ -22,6 +22,14 @@ var (
 	appSearchFields = []string{"id", "name", "description"}
 )
 
+// errRegexMode is why the search modes similar_to and posix, regular
+// expressions that Logto hands to PostgreSQL, are refused: a pattern is
+// the client's, and neither SQLite (which has no regular expressions) nor
+// PostgreSQL (whose engine backtracks) can run one within a bounded time,
+// and filtering in the server instead would read every row of a list to
+// count it.
+const errRegexMode = "regular expressions are not run on the database, as their cost cannot be bounded"
+
 // logtoAppTypes are the application types Logto knows; the ones Monban
 // has not are listed empty.
 var logtoAppTypes = []string{"Native", "SPA", "Traditional", "MachineToMachine", "Protected", "SAML"}
@@ -156,6 +164,18 @@ func ScopeSearch(q url.Values) (store.Search, error) {
 	return parseSearch(q, roleSearchFields)
 }
 
+// RoleMatch reads Logto's search of the roles a user or an application
+// holds, on id, name and description (see parseSearch).
+func RoleMatch(q url.Values) (store.Search, error) {
+	return parseSearch(q, roleSearchFields)
+}
+
+// ApplicationMatch reads Logto's search of the applications holding a
+// role, on id, name and description (see parseSearch).
+func ApplicationMatch(q url.Values) (store.Search, error) {
+	return parseSearch(q, appSearchFields)
+}
+
 // optionalID reads an id query parameter; "" when absent or empty.
 func optionalID(q url.Values, name string) (string, error) {
 	id := q.Get(name)
@@ -169,8 +189,8 @@ func optionalID(q url.Values, name string) (string, error) {
 // parseSearchParamsForSearch does: search and search.<field> (one of
 // fields; a LIKE pattern whose wildcard is %, or with mode exact one or
 // more values), mode and mode.<field> (like or exact; similar_to and posix
-// are refused), joint (and, or; or by default) and isCaseSensitive (exact
-// matches only).
+// are refused, see errRegexMode), joint (and, or; or by default) and
+// isCaseSensitive.
 func parseSearch(q url.Values, allowed []string) (store.Search, error) {
 	var f store.Search
 	joint := q.Get("joint")
@@ -210,7 +230,7 @@ func parseSearch(q url.Values, allowed []string) (store.Search, error) {
 			case "like", "exact":
 				modes[field] = m == "exact"
 			case "similar_to", "posix":
-				return f, invalid(fmt.Sprintf("search match mode `%s` is not supported; use like or exact", m))
+				return f, invalid(fmt.Sprintf("search match mode `%s` is not supported: %s; use like or exact", m, errRegexMode))
 			default:
 				return f, invalid(fmt.Sprintf("search match mode `%s` is not valid; expect one of like, exact", m))
 			}
@@ -245,9 +265,6 @@ func parseSearch(q url.Values, allowed []string) (store.Search, error) {
 		}
 		if !exact && len(vs) != 1 {
 			return f, invalid("only one search value is allowed when search mode is not `exact`")
-		}
-		if f.CaseSensitive && !exact {
-			return f, invalid("isCaseSensitive=true is supported only with mode exact")
 		}
 		f.Matches = append(f.Matches, store.Match{Field: field, Exact: exact, Values: vs})
 	}

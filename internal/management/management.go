@@ -149,13 +149,12 @@ func New(d Deps) http.Handler {
 	return s
 }
 
-// The query rules of list routes: Logto's mandatory pagination, its
-// optional one, and none at all for the lists it answers whole.
+// The query rules shared by list routes: none at all for the lists Logto
+// answers whole, and Logto's search with its mandatory pagination for the
+// lists of what a row holds or is held by.
 var (
-	pages         = &listQuery{}
-	optionalPages = &listQuery{optional: true}
-	noQuery       = &listQuery{whole: true}
-	userSearch    = &listQuery{params: []string{"excludeRoleId"}, search: true}
+	noQuery      = &listQuery{whole: true}
+	linkedSearch = &listQuery{search: true}
 )
 
 func (s *server) routes() []route {
@@ -174,7 +173,7 @@ func (s *server) routes() []route {
 		{pattern: "POST /api/applications/{id}/secrets", handle: s.createSecret},
 		{pattern: "PATCH /api/applications/{id}/secrets/{name}", handle: s.renameSecret},
 		{pattern: "DELETE /api/applications/{id}/secrets/{name}", handle: unlink(s.dir.DeleteSecret, "name", s.changed)},
-		{pattern: "GET /api/applications/{id}/roles", handle: listOf(roleOut, s.dir.ApplicationRoles), query: pages},
+		{pattern: "GET /api/applications/{id}/roles", handle: listFilteredOf(directory.RoleMatch, roleOut, s.dir.ApplicationRoles), query: linkedSearch},
 		{pattern: "POST /api/applications/{id}/roles", handle: s.addApplicationRoles},
 		{pattern: "PUT /api/applications/{id}/roles", handle: s.replaceApplicationRoles},
 		{pattern: "DELETE /api/applications/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveApplicationRole, "roleId", s.changed)},
@@ -195,17 +194,18 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/roles/{id}", handle: read(roleOut, s.dir.Role)},
 		{pattern: "PATCH /api/roles/{id}", handle: s.updateRole},
 		{pattern: "DELETE /api/roles/{id}", handle: remove(s.dir.DeleteRole, s.changed)},
-		{pattern: "GET /api/roles/{id}/scopes", handle: listOf(scopeOut, s.dir.RoleScopes), query: optionalPages},
+		{pattern: "GET /api/roles/{id}/scopes", handle: listFilteredOf(directory.ScopeSearch, scopeOut, s.dir.RoleScopes),
+			query: &listQuery{search: true, optional: true}},
 		{pattern: "POST /api/roles/{id}/scopes", handle: s.addRoleScopes},
 		{pattern: "DELETE /api/roles/{id}/scopes/{scopeId}", handle: unlink(s.dir.RemoveRoleScope, "scopeId", s.changed)},
-		{pattern: "GET /api/roles/{id}/applications", handle: listOf(applicationOut, s.dir.RoleApplications), query: pages},
+		{pattern: "GET /api/roles/{id}/applications", handle: listFilteredOf(directory.ApplicationMatch, applicationOut, s.dir.RoleApplications), query: linkedSearch},
 		{pattern: "POST /api/roles/{id}/applications", handle: link(applicationIDs.ids, s.dir.AssignRoleApplications, s.changed)},
 		{pattern: "DELETE /api/roles/{id}/applications/{applicationId}", handle: unlink(s.dir.RemoveRoleApplication, "applicationId", s.changed)},
-		{pattern: "GET /api/roles/{id}/users", handle: listFilteredOf(directory.UserSearch, userOut, s.dir.SearchRoleUsers), query: userSearch},
+		{pattern: "GET /api/roles/{id}/users", handle: listFilteredOf(directory.UserSearch, userOut, s.dir.SearchRoleUsers), query: linkedSearch},
 		{pattern: "POST /api/roles/{id}/users", handle: link(userIDs.ids, s.dir.AssignRoleUsers, s.holdersChanged)},
 		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: unlink(s.dir.RemoveRoleUser, "userId", s.holdersChanged)},
 
-		{pattern: "GET /api/users", handle: listFiltered(directory.UserSearch, userOut, s.dir.Users), query: userSearch},
+		{pattern: "GET /api/users", handle: s.listUsers, query: &listQuery{params: []string{"excludeRoleId", "includePasswordHash"}, search: true}},
 		{pattern: "POST /api/users", handle: s.createUser},
 		{pattern: "GET /api/users/{id}", handle: s.getUser},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
@@ -223,7 +223,7 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/users/{id}/identities/{target}", handle: s.getUserIdentity},
 		{pattern: "PUT /api/users/{id}/identities/{target}", handle: s.putUserIdentity},
 		{pattern: "DELETE /api/users/{id}/identities/{target}", handle: s.deleteUserIdentity},
-		{pattern: "GET /api/users/{id}/roles", handle: listOf(roleOut, s.dir.UserRoles), query: pages},
+		{pattern: "GET /api/users/{id}/roles", handle: listFilteredOf(directory.RoleMatch, roleOut, s.dir.UserRoles), query: linkedSearch},
 		{pattern: "POST /api/users/{id}/roles", handle: link(roleIDs.ids, s.dir.AssignUserRoles, s.holdersChanged)},
 		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
 		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveUserRole, "roleId", s.holdersChanged)},
@@ -466,10 +466,10 @@ func reply[T, J any](w http.ResponseWriter, one func(T) J) func(T, error) error 
 	}
 }
 
-// writeAll answers status with every item list gives for id.
+// writeAll answers status with every item list gives for id, unsearched.
 func writeAll[T, J any](w http.ResponseWriter, r *http.Request, status int, one func(T) J,
-	list func(context.Context, string, store.Page) ([]T, int, error), id string) error {
-	items, _, err := list(r.Context(), id, store.Page{})
+	list func(context.Context, string, store.Search, store.Page) ([]T, int, error), id string) error {
+	items, _, err := list(r.Context(), id, store.Search{}, store.Page{})
 	if err != nil {
 		return err
 	}

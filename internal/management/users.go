@@ -82,29 +82,52 @@ func (s *server) revoked(r *http.Request) {
 	}
 }
 
-// userWithPassword is a user with the password hash, as Logto exports it
-// on includePasswordHash: passwordDigest and passwordAlgorithm, null
-// without a password.
-type userWithPassword struct {
+// adminUser is a user as Logto's admin routes answer it: with the
+// password hash on includePasswordHash, and the enterprise SSO identities
+// on includeSsoIdentities (always [] here: Monban has no enterprise SSO
+// yet).
+type adminUser struct {
 	logto.User
+	*passwordHash
+	SSOIdentities *[]struct{} `json:"ssoIdentities,omitempty"`
+}
+
+// passwordHash is a user's password hash as Logto exports it:
+// passwordDigest and passwordAlgorithm, null without a password.
+type passwordHash struct {
 	PasswordDigest    *string `json:"passwordDigest"`
 	PasswordAlgorithm *string `json:"passwordAlgorithm"`
 }
 
-// getUser answers a user; with includePasswordHash true (true, 1 or yes,
-// as Logto reads it) the password hash too.
+// adminUserOf returns what makes a user's adminUser for the request's
+// includePasswordHash and includeSsoIdentities (true, 1 or yes, as Logto
+// reads them).
+func adminUserOf(r *http.Request) func(store.User) adminUser {
+	q := r.URL.Query()
+	withHash, withSSO := yes(q.Get("includePasswordHash")), yes(q.Get("includeSsoIdentities"))
+	return func(u store.User) adminUser {
+		out := adminUser{User: userOut(u)}
+		if withHash {
+			digest, alg := password.Export(u.PasswordHash)
+			out.passwordHash = &passwordHash{PasswordDigest: logto.OrNull(digest), PasswordAlgorithm: logto.OrNull(alg)}
+		}
+		if withSSO {
+			out.SSOIdentities = &[]struct{}{}
+		}
+		return out
+	}
+}
+
+// getUser answers a user, with its password hash and SSO identities when
+// asked for (see adminUserOf).
 func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.dir.User(r.Context(), r.PathValue("id"))
-	if err != nil {
-		return err
-	}
-	if yes(r.URL.Query().Get("includePasswordHash")) {
-		digest, alg := password.Export(u.PasswordHash)
-		httpjson.Write(w, http.StatusOK, userWithPassword{User: userOut(u), PasswordDigest: logto.OrNull(digest), PasswordAlgorithm: logto.OrNull(alg)})
-		return nil
-	}
-	httpjson.Write(w, http.StatusOK, userOut(u))
-	return nil
+	return reply(w, adminUserOf(r))(s.dir.User(r.Context(), r.PathValue("id")))
+}
+
+// listUsers answers Logto's user search (see directory.UserSearch), with
+// each user's password hash on includePasswordHash, as Logto's list does.
+func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	return listFiltered(directory.UserSearch, adminUserOf(r), s.dir.Users)(w, r)
 }
 
 // yes is Logto's reading of a boolean query parameter.

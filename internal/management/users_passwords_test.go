@@ -13,6 +13,7 @@ const (
 	bcryptjsDigest   = "$2a$10$1kmrqpAcJlHhmVWeeqLOT.bGITMQKV9mToeQSwJXSMPTVmT4MZOwq"
 	argon2iDigest    = "$argon2i$v=19$m=8192,t=8,p=1$3WlMdiY6CFEtSH/PJZwk/g$5n2YVUr9jjumWd7Nx+5i4t35zdKoxeA0ZLi0UeBpvFk"
 	sha1Digest       = "abf7aad6438836dbe526aa231abde2d0eef74d42"
+	argon2dDigest    = "$argon2d$v=19$m=4096,t=2,p=1$iNtI37umqvviLWifgTY/YA$ooroQB+UOROpyHx7f6AC85a8fFEbalefMxJnvwXe8Gc"
 	legacyDigest     = `["pbkdf2",["somesalt","1000","32","sha256","@"],"b626a5b675155de84801047976e170810fcdca41626beb320ac0c469355c7a39"]`
 )
 
@@ -39,6 +40,7 @@ func TestUserPasswordImport(t *testing.T) {
 	e := newEnv(t)
 	for _, tc := range []struct{ alg, digest string }{
 		{"Bcrypt", bcryptjsDigest}, {"Argon2i", argon2iDigest}, {"SHA1", sha1Digest}, {"Legacy", legacyDigest},
+		{"Argon2d", argon2dDigest},
 	} {
 		t.Run(tc.alg, func(t *testing.T) {
 			r := e.do("POST", "/api/users", map[string]any{"username": "imported_" + strings.ToLower(tc.alg),
@@ -116,5 +118,52 @@ func TestUserPasswordImportRefused(t *testing.T) {
 	r := e.do("POST", "/api/users", map[string]any{"password": "long enough", "passwordDigest": bcryptjsDigest, "passwordAlgorithm": "Bcrypt"})
 	if m := r.errBody(t); r.status != 400 || m["code"] != "user.password_and_digest" {
 		t.Errorf("password and digest: %d %v", r.status, m)
+	}
+}
+
+// The user list exports password hashes on includePasswordHash, as Logto's
+// does, and only then; includeSsoIdentities adds Logto's ssoIdentities to
+// a user (empty: there is no enterprise SSO yet).
+func TestUserListPasswordHashAndSSOIdentities(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/api/users", map[string]any{"username": "imported", "passwordDigest": bcryptjsDigest, "passwordAlgorithm": "Bcrypt"}).want(t, 200, nil)
+	plain := e.createUser(map[string]any{"username": "plain"})
+	list := func(query string) []map[string]json.RawMessage {
+		t.Helper()
+		var out []map[string]json.RawMessage
+		e.do("GET", "/api/users"+query, nil).want(t, 200, &out)
+		return out
+	}
+	for _, q := range []string{"", "?includePasswordHash=false", "?search=%25&includePasswordHash=0"} {
+		for _, u := range list(q) {
+			if u["passwordDigest"] != nil || u["passwordAlgorithm"] != nil || u["ssoIdentities"] != nil {
+				t.Errorf("GET /api/users%s exported %s", q, u["passwordDigest"])
+			}
+		}
+	}
+	got := map[string]string{}
+	for _, u := range list("?includePasswordHash=true&search.username=%25p%25") {
+		var name string
+		must(t, json.Unmarshal(u["username"], &name))
+		got[name] = string(u["passwordDigest"]) + " " + string(u["passwordAlgorithm"])
+	}
+	if got["imported"] != `"`+bcryptjsDigest+`" "Bcrypt"` || got["plain"] != "null null" || len(got) != 2 {
+		t.Errorf("includePasswordHash list: %v", got)
+	}
+	// Only the user list takes it; a role's users do not (Logto ignores it
+	// there, Monban refuses what it does not do).
+	role := e.createRole("R", "User")
+	e.wantRefused(t, "/api/roles/"+role.ID+"/users", "request.invalid_input", "includePasswordHash=true", "excludeRoleId="+role.ID)
+	e.wantRefused(t, "/api/users", "request.invalid_input", "includeSsoIdentities=true")
+
+	for flag, want := range map[string]string{"": "", "?includeSsoIdentities=false": "", "?includeSsoIdentities=true": "[]",
+		"?includeSsoIdentities=1&includePasswordHash=1": "[]"} {
+		_, raw := e.exported(t, plain.ID, flag)
+		if string(raw["ssoIdentities"]) != want {
+			t.Errorf("GET /api/users/:id%s: ssoIdentities %s, want %q", flag, raw["ssoIdentities"], want)
+		}
+		if strings.Contains(flag, "includePasswordHash") && string(raw["passwordDigest"]) != "null" {
+			t.Errorf("GET /api/users/:id%s: passwordDigest %s", flag, raw["passwordDigest"])
+		}
 	}
 }

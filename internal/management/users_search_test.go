@@ -78,6 +78,16 @@ func TestUserSearch(t *testing.T) {
 		{"excludeRoleId=" + role.ID, "alice bob_b bobxb"},
 		{"excludeRoleId=" + role.ID + "&search=%25ad%25", ""},
 		{"search=%25ad%25", "admin"},
+		// isCaseSensitive applies to like too, as Logto's ~~ does.
+		{"search.name=%25Bob&isCaseSensitive=true", "bob_b bobxb"},
+		{"search.name=%25bob&isCaseSensitive=true", ""},
+		{"search.name=%25BOB", "bob_b bobxb"},
+		{"search.primaryEmail=bx%25&isCaseSensitive=true", ""},
+		{"search.primaryEmail=Bx%40Example%25&isCaseSensitive=1", "bobxb"},
+		{"search.username=bob_b&isCaseSensitive=true", "bob_b"},
+		{"search=al%25&isCaseSensitive=true", "alice"},
+		{"search=Al%25&isCaseSensitive=true", "alice"}, // name Alice A
+		{"search=AL%25&isCaseSensitive=true", ""},
 	} {
 		if got := e.listed(t, "/api/users?"+tc.query, "username"); got != tc.want {
 			t.Errorf("GET /api/users?%s: %q, want %q", tc.query, got, tc.want)
@@ -89,12 +99,11 @@ func TestUserSearch(t *testing.T) {
 		{"search.nickname=x", "nickname"},
 		{"search.customData.plan=x", "nested"},
 		{"mode.nickname=exact", "nickname"},
-		{"search=x&mode=similar_to", "similar_to"},
-		{"search=x&mode=posix", "posix"},
+		{"search=x&mode=similar_to", "cannot be bounded"},
+		{"search=x&mode.username=posix", "posix"},
 		{"search=x&mode=regex", "regex"},
 		{"search=x&joint=xor", "xor"},
 		{"search=x&isCaseSensitive=maybe", "isCaseSensitive"},
-		{"search=x&isCaseSensitive=true", "exact"},
 		{"search=", "empty"},
 		{"search.username=a&search.username=b", "only one"},
 		{"search.username=a&search.username=&mode=exact", "empty"},
@@ -157,5 +166,71 @@ func TestRoleSearch(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/roles/"+ops.ID+"/users?search.nickname=x", nil); r.status != 400 {
 		t.Errorf("role users, unknown field: %d %s", r.status, r.body)
+	}
+}
+
+// The lists of what a row holds, or is held by, take Logto's search as
+// its lists do: a user's and an application's roles, a role's scopes and
+// applications. Rows of another row never match; the total counts the
+// matches.
+func TestLinkedListSearch(t *testing.T) {
+	e := newEnv(t)
+	api := e.createResource("Orders", "https://orders.example.com")
+	scope := func(name, description string) scopeOutT {
+		var sc scopeOutT
+		e.do("POST", "/api/resources/"+api.ID+"/scopes", map[string]any{"name": name, "description": description}).want(t, 201, &sc)
+		return sc
+	}
+	read := scope("read:orders", "Read the orders")
+	write := scope("write:orders", "Change_them")
+	scope("read:other", "not given")
+	role := e.createRole("Orders reader", "MachineToMachine")
+	other := e.createRole("Orders writer", "MachineToMachine")
+	e.do("POST", "/api/roles/"+role.ID+"/scopes", map[string]any{"scopeIds": []string{read.ID, write.ID}}).want(t, 201, nil)
+	billing := e.createApp("Billing_job", "MachineToMachine")
+	e.createApp("Billing report", "MachineToMachine")
+	e.do("POST", "/api/roles/"+role.ID+"/applications", map[string]any{"applicationIds": []string{billing.ID}}).want(t, 201, nil)
+	e.do("POST", "/api/roles/"+other.ID+"/applications", map[string]any{"applicationIds": []string{billing.ID}}).want(t, 201, nil)
+	userRole := e.createRole("Support agent", "User")
+	e.createRole("Support lead", "User")
+	user := e.createUser(map[string]any{"username": "sam"})
+	e.do("POST", "/api/users/"+user.ID+"/roles", map[string]any{"roleIds": []string{userRole.ID}}).want(t, 201, nil)
+
+	for _, tc := range []struct{ path, key, want, total string }{
+		{"/api/roles/" + role.ID + "/scopes", "name", "read:orders write:orders", "2"},
+		{"/api/roles/" + role.ID + "/scopes?search=read%25", "name", "read:orders", "1"},
+		{"/api/roles/" + role.ID + "/scopes?search=read:other", "name", "", "0"},
+		{"/api/roles/" + role.ID + "/scopes?search.description=change_them", "name", "write:orders", "1"},
+		{"/api/roles/" + role.ID + "/scopes?search.description=change%25&isCaseSensitive=true", "name", "", "0"},
+		{"/api/roles/" + role.ID + "/scopes?search.id=" + read.ID + "&search.id=" + write.ID + "&mode=exact&page=1&page_size=1", "name", "read:orders", "2"},
+		{"/api/roles/" + role.ID + "/applications?search=billing%25", "name", "Billing_job", "1"},
+		{"/api/roles/" + role.ID + "/applications?search=billing%20report", "name", "", "0"},
+		{"/api/roles/" + role.ID + "/applications?search.id=" + billing.ID + "&mode=exact", "name", "Billing_job", "1"},
+		{"/api/applications/" + billing.ID + "/roles?search=%25reader", "name", "Orders reader", "1"},
+		{"/api/applications/" + billing.ID + "/roles?search=orders%25", "name", "Orders reader Orders writer", "2"},
+		{"/api/applications/" + billing.ID + "/roles?search=orders%25&search.description=x&joint=and", "name", "", "0"},
+		{"/api/users/" + user.ID + "/roles?search=support%25", "name", "Support agent", "1"},
+		{"/api/users/" + user.ID + "/roles?search=support%20lead", "name", "", "0"},
+		{"/api/users/" + user.ID + "/roles?search.name=Support%20agent&mode=exact&isCaseSensitive=true", "name", "Support agent", "1"},
+	} {
+		r := e.do("GET", tc.path, nil)
+		if got := e.listed(t, tc.path, tc.key); got != tc.want || r.header.Get("Total-Number") != tc.total {
+			t.Errorf("GET %s: %q (Total-Number %s), want %q (%s)", tc.path, got, r.header.Get("Total-Number"), tc.want, tc.total)
+		}
+	}
+	// A role's scopes stay unpaginated without page and page_size, as in
+	// Logto, searched or not.
+	if r := e.do("GET", "/api/roles/"+role.ID+"/scopes?search=%25orders", nil); r.header.Get("Link") != "" || r.header.Get("Total-Number") != "2" {
+		t.Errorf("role scopes search: Link %q, Total-Number %q", r.header.Get("Link"), r.header.Get("Total-Number"))
+	}
+	for _, path := range []string{"/api/roles/" + role.ID + "/scopes", "/api/roles/" + role.ID + "/applications",
+		"/api/applications/" + billing.ID + "/roles", "/api/users/" + user.ID + "/roles"} {
+		e.wantRefused(t, path, "request.invalid_input", "search.username=x", "search=x&mode=posix", "search=", "search.name.x=1", "joint=xor")
+	}
+	for _, path := range []string{"/api/roles/nope/scopes?search=x", "/api/roles/nope/applications?search=x",
+		"/api/applications/nope/roles?search=x", "/api/users/nope/roles?search=x"} {
+		if r := e.do("GET", path, nil); r.status != 404 {
+			t.Errorf("GET %s: %d %s", path, r.status, r.body)
+		}
 	}
 }

@@ -27,6 +27,8 @@ type ApplicationFilter struct {
 	Types []AppType
 	// Match is Logto's search, on id, name and description.
 	Match Search
-	// ExcludeRoleID leaves out the applications holding this role.
+	// ExcludeRoleID leaves out the applications holding this role; RoleID
+	// keeps only them.
 	ExcludeRoleID string
+	RoleID        string
 }

@@ -20,6 +20,9 @@ type RoleStore interface {
 	AddRoleScopes(ctx context.Context, roleID string, scopeIDs []string) error
 	RemoveRoleScope(ctx context.Context, roleID, scopeID string) error
 	ListRoleScopes(ctx context.Context, roleID string, page Page) ([]Scope, int, error)
+	// SearchRoleScopes is ListRoleScopes narrowed by Logto's search, on id,
+	// name and description.
+	SearchRoleScopes(ctx context.Context, roleID string, match Search, page Page) ([]Scope, int, error)
 	AddRoleApplications(ctx context.Context, roleID string, appIDs []string) error
 	RemoveRoleApplication(ctx context.Context, roleID, appID string) error
 	ListRoleApplications(ctx context.Context, roleID string, page Page) ([]Application, int, error)

@@ -213,6 +213,10 @@ type RoleFilter struct {
 	// or the application holds.
 	ExcludeUserID        string
 	ExcludeApplicationID string
+	// UserID and ApplicationID keep only the roles the user or the
+	// application holds.
+	UserID        string
+	ApplicationID string
 }
 
 // Store is the persistence interface: one interface per aggregate, each

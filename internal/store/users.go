@@ -80,8 +80,8 @@ type UserFilter struct {
 type Search struct {
 	Matches []Match
 	All     bool
-	// CaseSensitive compares exact matches with case (like matches are
-	// always without case).
+	// CaseSensitive compares with case; otherwise exact and like matches
+	// both ignore it.
 	CaseSensitive bool
 }
 

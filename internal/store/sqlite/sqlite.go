@@ -28,6 +28,7 @@ import (
 // writes would otherwise fail with SQLITE_BUSY when another writer got there
 // in between, since SQLite cannot upgrade its read lock while waiting.
 var dialect = sqlstore.Dialect{
+	LikeIgnoresCase:       true,
 	Goose:                 goose.DialectSQLite3,
 	IsUniqueViolation:     isUniqueViolation,
 	IsForeignKeyViolation: isForeignKeyViolation,

@@ -112,7 +112,7 @@ var appSearch = searchColumns{names: []string{"id", "name", "description"},
 // ListApplications returns a page of the applications matching filter,
 // oldest first.
 func (s *Store) ListApplications(ctx context.Context, filter store.ApplicationFilter, page store.Page) ([]store.Application, int, error) {
-	var f conds
+	f := conds{d: &s.d}
 	types := make([]any, len(filter.Types))
 	for i, t := range filter.Types {
 		types[i] = string(t)
@@ -121,6 +121,8 @@ func (s *Store) ListApplications(ctx context.Context, filter store.ApplicationFi
 	f.search(appSearch, filter.Match)
 	f.add(filter.ExcludeRoleID != "", "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.app_id = applications.id AND ra.role_id = ?)",
 		filter.ExcludeRoleID)
+	f.add(filter.RoleID != "", "EXISTS (SELECT 1 FROM role_applications ra WHERE ra.app_id = applications.id AND ra.role_id = ?)",
+		filter.RoleID)
 	if f.err != nil {
 		return nil, 0, fmt.Errorf("list applications: %w", f.err)
 	}

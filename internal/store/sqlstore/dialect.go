@@ -22,6 +22,10 @@ type Dialect struct {
 	// (PostgreSQL).
 	DollarPlaceholders bool
 
+	// LikeIgnoresCase says that LIKE compares without case (SQLite): a
+	// case-sensitive search pattern is then run as GLOB.
+	LikeIgnoresCase bool
+
 	// IsUniqueViolation reports a unique or primary-key violation, which the
 	// store returns wrapped in store.ErrConflict. Required.
 	IsUniqueViolation func(error) bool

@@ -142,7 +142,7 @@ var scopeSearch = searchColumns{names: []string{"id", "name", "description"},
 // SearchScopes returns a page of the scopes of a resource that match,
 // oldest first. An unknown resource is ErrNotFound.
 func (s *Store) SearchScopes(ctx context.Context, resourceID string, match store.Search, page store.Page) ([]store.Scope, int, error) {
-	cond, args, err := scopeSearch.where(match)
+	cond, args, err := scopeSearch.where(&s.d, match)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list scopes: %w", err)
 	}

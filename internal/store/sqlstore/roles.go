@@ -46,12 +46,15 @@ var roleSearch = searchColumns{names: []string{"id", "name", "description"}, col
 
 // ListRoles returns a page of the roles matching filter, oldest first.
 func (s *Store) ListRoles(ctx context.Context, filter store.RoleFilter, page store.Page) ([]store.Role, int, error) {
-	var f conds
+	f := conds{d: &s.d}
 	f.add(filter.Type != "", "roles.type = ?", string(filter.Type))
 	f.search(roleSearch, filter.Match)
 	f.add(filter.ExcludeUserID != "", "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.role_id = roles.id AND ur.user_id = ?)", filter.ExcludeUserID)
 	f.add(filter.ExcludeApplicationID != "", "NOT EXISTS (SELECT 1 FROM role_applications ra WHERE ra.role_id = roles.id AND ra.app_id = ?)",
 		filter.ExcludeApplicationID)
+	f.add(filter.UserID != "", "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.role_id = roles.id AND ur.user_id = ?)", filter.UserID)
+	f.add(filter.ApplicationID != "", "EXISTS (SELECT 1 FROM role_applications ra WHERE ra.role_id = roles.id AND ra.app_id = ?)",
+		filter.ApplicationID)
 	if f.err != nil {
 		return nil, 0, fmt.Errorf("list roles: %w", f.err)
 	}
@@ -156,10 +159,23 @@ func (s *Store) RemoveRoleScope(ctx context.Context, roleID, scopeID string) err
 // ListRoleScopes returns a page of the scopes the role grants, oldest first.
 // An unknown role is ErrNotFound.
 func (s *Store) ListRoleScopes(ctx context.Context, roleID string, page store.Page) ([]store.Scope, int, error) {
+	return s.SearchRoleScopes(ctx, roleID, store.Search{}, page)
+}
+
+// SearchRoleScopes returns a page of the scopes the role grants that
+// match, oldest first. An unknown role is ErrNotFound.
+func (s *Store) SearchRoleScopes(ctx context.Context, roleID string, match store.Search, page store.Page) ([]store.Scope, int, error) {
+	cond, args, err := scopeSearch.where(&s.d, match)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list role scopes: %w", err)
+	}
+	from := "FROM scopes JOIN role_scopes ON role_scopes.scope_id = scopes.id WHERE role_scopes.role_id = ?"
+	if cond != "" {
+		from += " AND " + cond
+	}
 	parent := func(t txn) error { return t.exists(notFound("role", roleID), "roles", roleID) }
-	return listPage(ctx, s, "list role scopes", parent, scopeCols,
-		"FROM scopes JOIN role_scopes ON role_scopes.scope_id = scopes.id WHERE role_scopes.role_id = ?",
-		"scopes.created_at, scopes.id", []any{roleID}, page, scanScope)
+	return listPage(ctx, s, "list role scopes", parent, scopeCols, from,
+		"scopes.created_at, scopes.id", append([]any{roleID}, args...), page, scanScope)
 }
 
 // AddRoleApplications gives the role to the applications; see addLinks.

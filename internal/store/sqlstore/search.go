@@ -15,8 +15,10 @@ type searchColumns struct {
 	cols  []string
 }
 
-// conds gathers the conditions of a list query and their arguments.
+// conds gathers the conditions of a list query and their arguments; d is
+// the dialect they are written for.
 type conds struct {
+	d    *Dialect
 	list []string
 	args []any
 	err  error
@@ -31,7 +33,7 @@ func (f *conds) add(on bool, cond string, args ...any) {
 
 // search adds the condition of a Logto search on cols.
 func (f *conds) search(cols searchColumns, match store.Search) {
-	cond, args, err := cols.where(match)
+	cond, args, err := cols.where(f.d, match)
 	if err != nil && f.err == nil {
 		f.err = err
 	}
@@ -55,16 +57,23 @@ func likePattern(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `_`, `\_`).Replace(s)
 }
 
+// globPattern is the GLOB pattern (which compares with case) matching what
+// likePattern(s) matches: % becomes *, and GLOB's own wildcards *, ? and [
+// are bracketed into plain characters.
+func globPattern(s string) string {
+	return strings.NewReplacer(`%`, `*`, `*`, `[*]`, `?`, `[?]`, `[`, `[[]`).Replace(s)
+}
+
 // where is the condition of search, with its arguments; "" when it has no
 // match.
-func (c searchColumns) where(search store.Search) (string, []any, error) {
+func (c searchColumns) where(d *Dialect, search store.Search) (string, []any, error) {
 	if len(search.Matches) == 0 {
 		return "", nil, nil
 	}
 	var conds []string
 	var args []any
 	for _, m := range search.Matches {
-		cond, a, err := c.match(m, search.CaseSensitive)
+		cond, a, err := c.match(d, m, search.CaseSensitive)
 		if err != nil {
 			return "", nil, err
 		}
@@ -77,8 +86,10 @@ func (c searchColumns) where(search store.Search) (string, []any, error) {
 	return "(" + strings.Join(conds, joint) + ")", args, nil
 }
 
-// match is the condition of one search match, with its arguments.
-func (c searchColumns) match(m store.Match, caseSensitive bool) (string, []any, error) {
+// match is the condition of one search match, with its arguments. A like
+// match with case is LIKE where LIKE compares with case (PostgreSQL), and
+// GLOB where it does not (SQLite, see Dialect.LikeIgnoresCase).
+func (c searchColumns) match(d *Dialect, m store.Match, caseSensitive bool) (string, []any, error) {
 	cols := c.cols
 	if m.Field != "" {
 		cols = nil
@@ -97,9 +108,18 @@ func (c searchColumns) match(m store.Match, caseSensitive bool) (string, []any, 
 	var conds []string
 	var args []any
 	for _, col := range cols {
-		if !m.Exact {
+		switch {
+		case !m.Exact && !caseSensitive:
 			conds = append(conds, "lower("+col+") LIKE ? ESCAPE '\\'")
 			args = append(args, likePattern(strings.ToLower(m.Values[0])))
+			continue
+		case !m.Exact && d.LikeIgnoresCase:
+			conds = append(conds, col+" GLOB ?")
+			args = append(args, globPattern(m.Values[0]))
+			continue
+		case !m.Exact:
+			conds = append(conds, col+" LIKE ? ESCAPE '\\'")
+			args = append(args, likePattern(m.Values[0]))
 			continue
 		}
 		if !caseSensitive {

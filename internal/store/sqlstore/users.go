@@ -125,7 +125,7 @@ var userSearch = searchColumns{
 
 // ListUsers returns a page of the users matching filter, oldest first.
 func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page store.Page) ([]store.User, int, error) {
-	var f conds
+	f := conds{d: &s.d}
 	if filter.Search != "" {
 		pat := "%" + likeEscape(strings.ToLower(filter.Search)) + "%"
 		f.add(true, `(lower(users.id) LIKE ? ESCAPE '\' OR lower(users.username) LIKE ? ESCAPE '\' `+

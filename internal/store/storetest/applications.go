@@ -241,6 +241,9 @@ func testApplicationSearch(t *testing.T, s store.Store) {
 		{"description", store.ApplicationFilter{Match: store.Search{Matches: []store.Match{like("description", "%MOBILE%")}}}, []string{"a3"}},
 		{"exclude role", store.ApplicationFilter{ExcludeRoleID: "r1"}, []string{"a2", "a3"}},
 		{"type and exclude role", store.ApplicationFilter{Types: []store.AppType{store.AppMachineToMachine}, ExcludeRoleID: "r1"}, []string{}},
+		{"role holders", store.ApplicationFilter{RoleID: "r1"}, []string{"a1"}},
+		{"role holders and search", store.ApplicationFilter{RoleID: "r1", Match: store.Search{Matches: []store.Match{like("name", "%a2")}}}, []string{}},
+		{"missing role holders", store.ApplicationFilter{RoleID: "nope"}, []string{}},
 	} {
 		wantFiltered(t, "ListApplications "+tc.name, tc.filter, tc.want, s.ListApplications)
 	}

@@ -14,6 +14,8 @@ var roleCases = []testCase{
 	{"RoleScopes", testRoleScopes},
 	{"RoleApplications", testRoleApplications},
 	{"RoleSearch", testRoleSearch},
+	{"RoleScopeSearch", testRoleScopeSearch},
+	{"CaseSensitiveLike", testCaseSensitiveLike},
 	{"RoleHolders", testRoleHolders},
 	{"Cascades", testCascades},
 	{"DefaultRoles", testDefaultRoles},
@@ -339,9 +341,92 @@ func testRoleSearch(t *testing.T, s store.Store) {
 		{"exclude application", store.RoleFilter{ExcludeApplicationID: "a1"}, []string{"rb", "rc"}},
 		{"exclude user", store.RoleFilter{ExcludeUserID: "u1"}, []string{"ra", "rb"}},
 		{"exclude both", store.RoleFilter{ExcludeUserID: "u1", ExcludeApplicationID: "a1"}, []string{"rb"}},
+		{"held by user", store.RoleFilter{UserID: "u1"}, []string{"rc"}},
+		{"held by application", store.RoleFilter{ApplicationID: "a1"}, []string{"ra"}},
+		{"held by application and search", store.RoleFilter{ApplicationID: "a1", Match: store.Search{Matches: []store.Match{like("name", "%rb")}}}, []string{}},
+		{"held by missing user", store.RoleFilter{UserID: "nope"}, []string{}},
+		{"like with case", store.RoleFilter{Match: store.Search{CaseSensitive: true, Matches: []store.Match{like("description", "%_Team")}}}, []string{"rc"}},
+		{"like with case, other case", store.RoleFilter{Match: store.Search{CaseSensitive: true, Matches: []store.Match{like("description", "%_team")}}}, []string{}},
+		{"like with case, whole value", store.RoleFilter{Match: store.Search{CaseSensitive: true, Matches: []store.Match{like("name", "role r")}}}, []string{}},
+		{"like with case, underscore literal", store.RoleFilter{Match: store.Search{CaseSensitive: true, Matches: []store.Match{like("description", "Support Team")}}}, []string{}},
 	} {
 		wantFiltered(t, "ListRoles "+tc.name, tc.filter, tc.want, s.ListRoles)
 	}
+}
+
+// A case-sensitive search takes a pattern's characters literally but %:
+// GLOB's and LIKE's own wildcards and escapes match only themselves.
+func testCaseSensitiveLike(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	names := map[string]string{"r1": "a*b", "r2": "a?b", "r3": "a[b]c", "r4": `a\b`, "r5": "a_b", "r6": "AxB", "r7": "axb"}
+	for i, id := range []string{"r1", "r2", "r3", "r4", "r5", "r6", "r7"} {
+		r := role(id, i)
+		r.Name = names[id]
+		must(t, s.CreateRole(ctx, r))
+	}
+	cs := func(pattern string) store.RoleFilter {
+		return store.RoleFilter{Match: store.Search{CaseSensitive: true, Matches: []store.Match{like("name", pattern)}}}
+	}
+	for _, tc := range []struct {
+		pattern string
+		want    []string
+	}{
+		{"a*b", []string{"r1"}},
+		{"a?b", []string{"r2"}},
+		{"a[b]c", []string{"r3"}},
+		{`a\b`, []string{"r4"}},
+		{"a_b", []string{"r5"}},
+		{"a%b", []string{"r1", "r2", "r4", "r5", "r7"}},
+		{"A%", []string{"r6"}},
+		{"%[%", []string{"r3"}},
+		{"%", []string{"r1", "r2", "r3", "r4", "r5", "r6", "r7"}},
+	} {
+		wantFiltered(t, "case-sensitive like "+tc.pattern, cs(tc.pattern), tc.want, s.ListRoles)
+	}
+}
+
+func testRoleScopeSearch(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	must(t, s.CreateResource(ctx, resource("r1", 1)))
+	for i, id := range []string{"s1", "s2", "s3"} {
+		must(t, s.CreateScope(ctx, scope(id, "r1", i)))
+	}
+	must(t, s.CreateRole(ctx, role("ro1", 1)))
+	must(t, s.CreateRole(ctx, role("ro2", 2)))
+	ok(t, s.AddRoleScopes(ctx, "ro1", []string{"s1", "s2"}), "AddRoleScopes")
+	ok(t, s.AddRoleScopes(ctx, "ro2", []string{"s3"}), "AddRoleScopes")
+	search := func(ro string, m ...store.Match) ([]string, int) {
+		t.Helper()
+		list, total, err := s.SearchRoleScopes(ctx, ro, store.Search{Matches: m}, store.Page{})
+		ok(t, err, "SearchRoleScopes")
+		return ids(list), total
+	}
+	for _, tc := range []struct {
+		name  string
+		role  string
+		match []store.Match
+		want  []string
+	}{
+		{"all", "ro1", nil, []string{"s1", "s2"}},
+		{"name", "ro1", []store.Match{like("name", "SCOPE:S2")}, []string{"s2"}},
+		{"another role's scope", "ro1", []store.Match{like("name", "scope:s3")}, []string{}},
+		{"exact id", "ro2", []store.Match{{Field: "id", Exact: true, Values: []string{"s3", "s1"}}}, []string{"s3"}},
+		{"any field", "ro1", []store.Match{like("", "%s1%")}, []string{"s1"}},
+	} {
+		got, total := search(tc.role, tc.match...)
+		same(t, "SearchRoleScopes "+tc.name, got, tc.want)
+		if total != len(tc.want) {
+			t.Errorf("SearchRoleScopes %s: total %d, want %d", tc.name, total, len(tc.want))
+		}
+	}
+	list, total, err := s.SearchRoleScopes(ctx, "ro1", store.Search{Matches: []store.Match{like("", "%")}}, store.Page{Offset: 1, Limit: 1})
+	ok(t, err, "SearchRoleScopes page")
+	same(t, "SearchRoleScopes page", ids(list), []string{"s2"})
+	if total != 2 {
+		t.Errorf("SearchRoleScopes page total %d, want 2", total)
+	}
+	_, _, err = s.SearchRoleScopes(ctx, "missing", store.Search{}, store.Page{})
+	wantErr(t, err, store.ErrNotFound, "SearchRoleScopes of a missing role")
 }
 
 func testRoleHolders(t *testing.T, s store.Store) {
