@@ -287,8 +287,13 @@ func TestPagination(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			var apps []appOut
 			r := e.do("GET", "/api/applications"+tc.query, nil).want(t, 200, &apps)
-			if r.header.Get("Total-Number") != "25" {
-				t.Errorf("Total-Number = %q", r.header.Get("Total-Number"))
+			// Logto sends Total-Number only on a paginated answer.
+			want := "25"
+			if tc.query == "" || tc.query == "?page=" {
+				want = ""
+			}
+			if r.header.Get("Total-Number") != want {
+				t.Errorf("Total-Number = %q, want %q", r.header.Get("Total-Number"), want)
 			}
 			if len(apps) != tc.wantLen {
 				t.Fatalf("got %d apps, want %d", len(apps), tc.wantLen)

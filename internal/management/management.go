@@ -479,9 +479,10 @@ func writeAll[T, J any](w http.ResponseWriter, r *http.Request, status int, one 
 
 // writePage answers one page of a list: the page the query asks for (every
 // row when the route's pagination is optional and the query asks for
-// none), the items list gives for it, each turned into JSON by one, their
-// total in a Total-Number header and, when paged, Logto's Link header. list also checks the rest of the
-// request, after the page.
+// none), the items list gives for it, each turned into JSON by one and,
+// when paged, their total in a Total-Number header and Logto's Link
+// header (Logto sends neither on an unpaginated answer). list also checks
+// the rest of the request, after the page.
 func writePage[T, J any](w http.ResponseWriter, r *http.Request, one func(T) J, list func(store.Page) ([]T, int, error)) error {
 	page, paged, err := pageOf(r, queryRule(r).optional)
 	if err != nil {
@@ -491,8 +492,8 @@ func writePage[T, J any](w http.ResponseWriter, r *http.Request, one func(T) J, 
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Total-Number", strconv.Itoa(total))
 	if paged {
+		w.Header().Set("Total-Number", strconv.Itoa(total))
 		for _, l := range pageLinks(r, page, total) {
 			w.Header().Add("Link", l)
 		}
