@@ -3,9 +3,14 @@ package management
 import (
 	"context"
 	"encoding/json"
-	"github.com/monban/monban/internal/directory"
+	"math"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/store"
 )
@@ -45,6 +50,10 @@ func logJSON(e store.LogEntry) logOut {
 // maxFilterLen bounds each filter of the log listing.
 const maxFilterLen = 256
 
+// listLogs answers Logto's log list: logKey, applicationId and userId,
+// and the time window start_time and end_time (Unix milliseconds, both
+// inclusive). enableCap, Logto's cheaper count of a large table, is
+// accepted: the count here is exact, so it is never capped.
 func (s *server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	return writePage(w, r, logJSON, func(page store.Page) ([]store.LogEntry, int, error) {
 		q := r.URL.Query()
@@ -54,8 +63,43 @@ func (s *server) listLogs(w http.ResponseWriter, r *http.Request) error {
 				return nil, 0, err
 			}
 		}
+		if _, err := directory.YesNo("enableCap", q.Get("enableCap")); err != nil {
+			return nil, 0, err
+		}
+		var err error
+		if filter.From, err = logTime(q, "start_time", math.Ceil); err != nil {
+			return nil, 0, err
+		}
+		if filter.To, err = logTime(q, "end_time", math.Floor); err != nil {
+			return nil, 0, err
+		}
+		if !filter.From.IsZero() && !filter.To.IsZero() && filter.From.After(filter.To) {
+			return nil, 0, &apiError{http.StatusBadRequest, "log.invalid_time_window", "start_time must not be after end_time"}
+		}
 		return s.Store.ListLogs(r.Context(), filter, page)
 	})
+}
+
+// Bounds of a log time window, in Unix milliseconds: after year 1 (the
+// zero time.Time, which means no bound) and before JavaScript's last date.
+const (
+	minLogMillis = -62135596800000 + 1
+	maxLogMillis = 8.64e15
+)
+
+// logTime reads a time window bound, as Logto does: any finite number of
+// Unix milliseconds, which round rounds to a whole one. Absent or empty is
+// the zero time (no bound); anything else is Logto's guard.invalid_input.
+func logTime(q url.Values, name string, round func(float64) float64) (time.Time, error) {
+	vs := q[name]
+	if len(vs) == 0 || vs[len(vs)-1] == "" {
+		return time.Time{}, nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(vs[len(vs)-1]), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		return time.Time{}, &apiError{http.StatusBadRequest, "guard.invalid_input", name + " must be a timestamp in milliseconds"}
+	}
+	return time.UnixMilli(int64(min(max(round(v), minLogMillis), maxLogMillis))), nil
 }
 
 func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {

@@ -53,6 +53,32 @@ func TestAuditHookAndLogs(t *testing.T) {
 	if one.ID != "l2" || one.CreatedAt != now.Add(2*time.Second).UnixMilli() {
 		t.Errorf("get = %+v", one)
 	}
+	// The time window, Unix milliseconds, both ends inclusive.
+	ms := func(i int) string { return fmt.Sprint(batch[i].CreatedAt.UnixMilli()) }
+	for _, tc := range []struct{ query, want string }{
+		{"start_time=" + ms(3), "l4 l3"},
+		{"end_time=" + ms(1), "l1 l0"},
+		{"start_time=" + ms(1) + "&end_time=" + ms(2), "l2 l1"},
+		{"start_time=" + ms(2) + "&end_time=" + ms(2), "l2"},
+		{"start_time=" + ms(2) + ".5&end_time=" + ms(3) + ".5", "l3"},
+		{"start_time=" + ms(4) + "1", ""},
+		{"start_time=-1e300&end_time=1e300", "l4 l3 l2 l1 l0"},
+		{"start_time=&end_time=", "l4 l3 l2 l1 l0"},
+		{"start_time=" + ms(3) + "&applicationId=app-a&enableCap=true", "l3"},
+	} {
+		var got []logOut
+		r := e.do("GET", "/api/logs?"+tc.query, nil).want(t, 200, &got)
+		var ids []string
+		for _, l := range got {
+			ids = append(ids, l.ID)
+		}
+		if strings.Join(ids, " ") != tc.want || r.header.Get("Total-Number") != fmt.Sprint(len(ids)) || r.header.Get("Total-Number-Is-Capped") != "" {
+			t.Errorf("GET /api/logs?%s: %v (Total-Number %s), want %s", tc.query, ids, r.header.Get("Total-Number"), tc.want)
+		}
+	}
+	e.wantRefused(t, "/api/logs", "guard.invalid_input", "start_time=yesterday", "end_time=Infinity", "end_time=NaN", "start_time=1e400")
+	e.wantRefused(t, "/api/logs", "log.invalid_time_window", "start_time="+ms(3)+"&end_time="+ms(2))
+	e.wantRefused(t, "/api/logs", "request.invalid_input", "enableCap=maybe", "startTime=1")
 	e.do("GET", "/api/logs/nope", nil).want(t, 404, nil)
 	e.do("GET", "/api/logs?userId="+strings.Repeat("u", 300), nil).want(t, 400, nil)
 	e.do("GET", "/api/logs?page=0", nil).want(t, 400, nil)

@@ -238,7 +238,7 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/configs/jwt-customizer/{tokenType}", handle: s.patchCustomizer},
 		{pattern: "DELETE /api/configs/jwt-customizer/{tokenType}", handle: s.deleteCustomizer},
 
-		{pattern: "GET /api/logs", handle: s.listLogs, query: &listQuery{params: []string{"logKey", "applicationId", "userId"}}},
+		{pattern: "GET /api/logs", handle: s.listLogs, query: &listQuery{params: []string{"logKey", "applicationId", "userId", "start_time", "end_time", "enableCap"}}},
 		{pattern: "GET /api/logs/{id}", handle: s.getLog},
 	}
 }

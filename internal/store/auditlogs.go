@@ -29,6 +29,9 @@ type LogFilter struct {
 	Key           string
 	ApplicationID string
 	UserID        string
+	// From and To keep the entries created in [From, To], to the
+	// millisecond; a zero time is no bound.
+	From, To time.Time
 }
 
 // AuditStore persists audit logs.

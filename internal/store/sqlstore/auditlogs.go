@@ -75,6 +75,12 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, page store.Page
 			args = append(args, c.val)
 		}
 	}
+	if !f.From.IsZero() {
+		where, args = append(where, "created_at >= ?"), append(args, millis(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "created_at <= ?"), append(args, millis(f.To))
+	}
 	from := "FROM audit_logs"
 	if len(where) > 0 {
 		from += " WHERE " + strings.Join(where, " AND ")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -68,6 +69,13 @@ func testAuditLogs(t *testing.T, s store.Store) {
 		{store.LogFilter{Key: "ExchangeTokenBy.ClientCredentials", ApplicationID: "app1"}, 6},
 		{store.LogFilter{UserID: "user1"}, 1},
 		{store.LogFilter{UserID: "user1", ApplicationID: "app1"}, 0},
+		{store.LogFilter{From: at(7)}, 3},
+		{store.LogFilter{From: at(7).Add(time.Millisecond)}, 2},
+		{store.LogFilter{To: at(2)}, 3},
+		{store.LogFilter{To: at(2).Add(-time.Millisecond)}, 2},
+		{store.LogFilter{From: at(3), To: at(3)}, 1},
+		{store.LogFilter{From: at(3), To: at(5), ApplicationID: "app1"}, 2},
+		{store.LogFilter{From: at(5), To: at(3)}, 0},
 	} {
 		if list, n, err := s.ListLogs(ctx, c.f, store.Page{}); err != nil || n != c.want || len(list) != c.want {
 			t.Errorf("filter %+v: %d (%d rows), %v; want %d", c.f, n, len(list), err, c.want)
