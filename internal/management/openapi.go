@@ -12,6 +12,15 @@ import (
 //go:embed openapi.json
 var openAPI []byte
 
+// openAPILists documents the query parameters of the list routes: their
+// pagination, Logto's search and their filters (a test holds them to the
+// routes' query rules). It is merged into openAPI at start-up.
+//
+//go:embed openapi_lists.json
+var openAPILists []byte
+
+func init() { openAPI = mergeOpenAPI(openAPI, openAPILists) }
+
 func (s *server) swagger(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
