@@ -46,6 +46,10 @@ type UserFields struct {
 	Avatar       *string
 	CustomData   *map[string]any
 	Profile      *store.UserProfile
+	// IsSuspended is accepted only as the user's state already (false for
+	// a new user), so that a user read can be sent back: suspension has
+	// its own change, which ends the user's sessions.
+	IsSuspended *bool
 }
 
 // NewUser is what creating a user gives: the fields, and a password or an
@@ -61,6 +65,9 @@ type NewUser struct {
 // apply validates the given fields and writes them into u; it reports
 // whether any was given.
 func (f *UserFields) apply(u *store.User) (bool, error) {
+	if f.IsSuspended != nil && *f.IsSuspended != u.IsSuspended {
+		return false, invalid("isSuspended is changed only by the user's is-suspended route")
+	}
 	given := false
 	set := func(v *string, dst *string, check func(string) error) error {
 		if v == nil {

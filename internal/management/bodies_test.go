@@ -2,6 +2,7 @@ package management
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -229,4 +230,66 @@ func TestDefaultRoles(t *testing.T) {
 	if got := roleIDs(w.ID); len(got) != 0 {
 		t.Fatalf("third user's roles %v, want none", got)
 	}
+}
+
+// A user read can be sent back, as Logto's guards strip what a client
+// does not set: PATCHed whole it changes nothing, and a copy of it
+// creates a new user. isSuspended is taken only unchanged, and the
+// exported password hash not at all (the password has its own route).
+func TestUserReadModifyWrite(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser(map[string]any{"username": "ren", "name": "Ren", "password": "long enough password",
+		"customData": map[string]any{"plan": "pro"}, "profile": map[string]any{"givenName": "Ren"}})
+	e.do("PUT", "/api/users/"+u.ID+"/identities/github", map[string]any{"userId": "gh-1"}).want(t, 201, nil)
+	// Sent back whole, it changes nothing but updatedAt (as in Logto,
+	// every field given is written).
+	var got, after map[string]any
+	e.do("GET", "/api/users/"+u.ID, nil).want(t, 200, &got)
+	e.do("PATCH", "/api/users/"+u.ID, got).want(t, 200, &after)
+	want := maps.Clone(got)
+	delete(want, "updatedAt")
+	delete(after, "updatedAt")
+	if !reflect.DeepEqual(after, want) {
+		t.Fatalf("PATCH of the user unchanged answered\n%v\nwant\n%v", after, want)
+	}
+	if got["hasPassword"] != true || got["identities"].(map[string]any)["github"] == nil {
+		t.Fatalf("user %v", got)
+	}
+	var full map[string]any
+	e.do("GET", "/api/users/"+u.ID+"?includeSsoIdentities=true", nil).want(t, 200, &full)
+	full["name"] = "Ren Amamiya"
+	var changed map[string]any
+	e.do("PATCH", "/api/users/"+u.ID, full).want(t, 200, &changed)
+	if changed["name"] != "Ren Amamiya" || changed["createdAt"] != got["createdAt"] || changed["id"] != u.ID {
+		t.Errorf("changed %v", changed)
+	}
+
+	copied := map[string]any{}
+	for k, v := range got {
+		copied[k] = v
+	}
+	copied["username"] = "ren_copy"
+	var created map[string]any
+	e.do("POST", "/api/users", copied).want(t, 200, &created)
+	if created["id"] == u.ID || created["hasPassword"] != false || len(created["identities"].(map[string]any)) != 0 {
+		t.Errorf("copy %v", created)
+	}
+
+	for _, tc := range []struct {
+		method, path string
+		body         map[string]any
+		msg          string
+	}{
+		{"PATCH", "/api/users/" + u.ID, map[string]any{"isSuspended": true}, "isSuspended"},
+		{"POST", "/api/users", map[string]any{"username": "sus", "isSuspended": true}, "isSuspended"},
+		{"PATCH", "/api/users/" + u.ID, map[string]any{"passwordDigest": "x"}, `unknown field "passwordDigest"`},
+		{"PATCH", "/api/users/" + u.ID, map[string]any{"isSuspended": "no"}, "isSuspended"},
+		{"PATCH", "/api/users/" + u.ID, map[string]any{"nickname": "r"}, `unknown field "nickname"`},
+	} {
+		r := e.do(tc.method, tc.path, tc.body)
+		if m := r.errBody(t); r.status != 400 || !strings.Contains(m["message"], tc.msg) {
+			t.Errorf("%s %s %v: %d %v, want 400 naming %s", tc.method, tc.path, tc.body, r.status, m, tc.msg)
+		}
+	}
+	e.do("PATCH", "/api/users/"+u.ID, map[string]any{"isSuspended": false}).want(t, 200, nil)
 }

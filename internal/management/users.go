@@ -40,8 +40,11 @@ func (o optString) field() *string {
 	return &o.Value
 }
 
-// userFields are the profile fields a create or update body may carry.
+// userFields are the profile fields a create or update body may carry,
+// and the fields of a user as answered that they accept (see userStripped).
 type userFields struct {
+	userStripped
+	IsSuspended  *bool              `json:"isSuspended"` // accepted only unchanged
 	Username     optString          `json:"username"`
 	PrimaryEmail optString          `json:"primaryEmail"`
 	PrimaryPhone optString          `json:"primaryPhone"`
@@ -53,7 +56,24 @@ type userFields struct {
 
 func (f userFields) fields() directory.UserFields {
 	return directory.UserFields{Username: f.Username.field(), PrimaryEmail: f.PrimaryEmail.field(), PrimaryPhone: f.PrimaryPhone.field(),
-		Name: f.Name.field(), Avatar: f.Avatar.field(), CustomData: f.CustomData, Profile: f.Profile}
+		Name: f.Name.field(), Avatar: f.Avatar.field(), CustomData: f.CustomData, Profile: f.Profile, IsSuspended: f.IsSuspended}
+}
+
+// userStripped are the fields of a user as answered that a create or
+// change ignores, as Logto's guards strip them, so that a script can read
+// a user, change a field and send the whole object back. The exported
+// password hash (includePasswordHash) is not among them: a body carrying
+// it is refused rather than have a password change silently dropped.
+type userStripped struct {
+	ID            stripped `json:"id"`
+	TenantID      stripped `json:"tenantId"`
+	Identities    stripped `json:"identities"`
+	ApplicationID stripped `json:"applicationId"`
+	HasPassword   stripped `json:"hasPassword"`
+	LastSignInAt  stripped `json:"lastSignInAt"`
+	CreatedAt     stripped `json:"createdAt"`
+	UpdatedAt     stripped `json:"updatedAt"`
+	SSOIdentities stripped `json:"ssoIdentities"`
 }
 
 // userChanged records a change to users. User data is not part of the
