@@ -185,13 +185,11 @@ func argon2Compress(dst, x, y *argon2Block, xor bool) {
 	z = r
 	// Rows: eight runs of 16 consecutive words.
 	for i := 0; i < argon2BlockWords; i += 16 {
-		blamka(&z[i], &z[i+1], &z[i+2], &z[i+3], &z[i+4], &z[i+5], &z[i+6], &z[i+7],
-			&z[i+8], &z[i+9], &z[i+10], &z[i+11], &z[i+12], &z[i+13], &z[i+14], &z[i+15])
+		blamka(&z, i, i+1, i+2, i+3, i+4, i+5, i+6, i+7, i+8, i+9, i+10, i+11, i+12, i+13, i+14, i+15)
 	}
 	// Columns: word pairs 2i, 2i+1 of every row.
 	for i := 0; i < 16; i += 2 {
-		blamka(&z[i], &z[i+1], &z[i+16], &z[i+17], &z[i+32], &z[i+33], &z[i+48], &z[i+49],
-			&z[i+64], &z[i+65], &z[i+80], &z[i+81], &z[i+96], &z[i+97], &z[i+112], &z[i+113])
+		blamka(&z, i, i+1, i+16, i+17, i+32, i+33, i+48, i+49, i+64, i+65, i+80, i+81, i+96, i+97, i+112, i+113)
 	}
 	if xor {
 		for i := range dst {
@@ -204,30 +202,35 @@ func argon2Compress(dst, x, y *argon2Block, xor bool) {
 	}
 }
 
-// blamka is the permutation P on sixteen words: a BLAKE2b round whose
-// additions are BlaMka's a + b + 2·lo(a)·lo(b).
-func blamka(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15 *uint64) {
-	gb(v0, v4, v8, v12)
-	gb(v1, v5, v9, v13)
-	gb(v2, v6, v10, v14)
-	gb(v3, v7, v11, v15)
-	gb(v0, v5, v10, v15)
-	gb(v1, v6, v11, v12)
-	gb(v2, v7, v8, v13)
-	gb(v3, v4, v9, v14)
+// blamka is the permutation P on sixteen words of b, named by their
+// indices: a BLAKE2b round whose additions are BlaMka's a + b + 2·lo(a)·lo(b)
+// (the quarter-round GB of RFC 9106 §3.6), on local copies of the words.
+func blamka(b *argon2Block, i0, i1, i2, i3, i4, i5, i6, i7, i8, i9, i10, i11, i12, i13, i14, i15 int) {
+	v0, v1, v2, v3, v4, v5, v6, v7 := b[i0], b[i1], b[i2], b[i3], b[i4], b[i5], b[i6], b[i7]
+	v8, v9, v10, v11, v12, v13, v14, v15 := b[i8], b[i9], b[i10], b[i11], b[i12], b[i13], b[i14], b[i15]
+	v0, v4, v8, v12 = gb(v0, v4, v8, v12)
+	v1, v5, v9, v13 = gb(v1, v5, v9, v13)
+	v2, v6, v10, v14 = gb(v2, v6, v10, v14)
+	v3, v7, v11, v15 = gb(v3, v7, v11, v15)
+	v0, v5, v10, v15 = gb(v0, v5, v10, v15)
+	v1, v6, v11, v12 = gb(v1, v6, v11, v12)
+	v2, v7, v8, v13 = gb(v2, v7, v8, v13)
+	v3, v4, v9, v14 = gb(v3, v4, v9, v14)
+	b[i0], b[i1], b[i2], b[i3], b[i4], b[i5], b[i6], b[i7] = v0, v1, v2, v3, v4, v5, v6, v7
+	b[i8], b[i9], b[i10], b[i11], b[i12], b[i13], b[i14], b[i15] = v8, v9, v10, v11, v12, v13, v14, v15
 }
 
 // gb is the quarter-round GB of RFC 9106 §3.6.
-func gb(a, b, c, d *uint64) {
-	fm := func(x, y uint64) uint64 { return x + y + 2*uint64(uint32(x))*uint64(uint32(y)) }
-	*a = fm(*a, *b)
-	*d = bits.RotateLeft64(*d^*a, -32)
-	*c = fm(*c, *d)
-	*b = bits.RotateLeft64(*b^*c, -24)
-	*a = fm(*a, *b)
-	*d = bits.RotateLeft64(*d^*a, -16)
-	*c = fm(*c, *d)
-	*b = bits.RotateLeft64(*b^*c, -63)
+func gb(a, b, c, d uint64) (uint64, uint64, uint64, uint64) {
+	a += b + 2*uint64(uint32(a))*uint64(uint32(b))
+	d = bits.RotateLeft64(d^a, -32)
+	c += d + 2*uint64(uint32(c))*uint64(uint32(d))
+	b = bits.RotateLeft64(b^c, -24)
+	a += b + 2*uint64(uint32(a))*uint64(uint32(b))
+	d = bits.RotateLeft64(d^a, -16)
+	c += d + 2*uint64(uint32(c))*uint64(uint32(d))
+	b = bits.RotateLeft64(b^c, -63)
+	return a, b, c, d
 }
 
 // argon2HPrime is H', BLAKE2b of variable output length (RFC 9106 §3.3):

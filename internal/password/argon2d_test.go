@@ -34,3 +34,17 @@ func TestArgon2dIsNotArgon2i(t *testing.T) {
 		t.Fatalf("a 100-byte tag: %x", long)
 	}
 }
+
+// Argon2d here against x/crypto's Argon2id at the same costs (Monban's
+// defaults): go test ./internal/password -run X -bench Argon2.
+func BenchmarkArgon2d(b *testing.B) {
+	for b.Loop() {
+		argon2dKey([]byte("password"), []byte("somesalt"), nil, nil, 2, 19456, 1, 32)
+	}
+}
+
+func BenchmarkArgon2id(b *testing.B) {
+	for b.Loop() {
+		argon2.IDKey([]byte("password"), []byte("somesalt"), 2, 19456, 1, 32)
+	}
+}

@@ -1,0 +1,39 @@
+package password
+
+import (
+	"strings"
+	"testing"
+)
+
+// Whatever a client sends as a digest, Import answers a stored hash or an
+// *ImportError, never a panic; a stored hash parses again, exports under
+// its algorithm and verifies without error.
+func FuzzImport(f *testing.F) {
+	for _, fx := range []struct{ alg, digest string }{
+		{Argon2d, "$argon2d$v=19$m=64,t=1,p=2$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5"},
+		{Argon2i, "$argon2i$v=19$m=8192,t=8,p=1$3WlMdiY6CFEtSH/PJZwk/g$5n2YVUr9jjumWd7Nx+5i4t35zdKoxeA0ZLi0UeBpvFk"},
+		{Argon2id, "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5"},
+		{Bcrypt, "$2a$04$EIDVcgKL0q61cfYdD5RE9Op7b5SMme5zAM3uVi6k29ietYlV0PTjO"},
+		{SHA1, "abf7aad6438836dbe526aa231abde2d0eef74d42"},
+		{Legacy, `["pbkdf2",["hex:80ff","10","4","sha256","@"],"00112233"]`},
+		{Legacy, `["sha256",["salt123","@"],"c465f66c6ac481a7a17e9ed5b4e2e7e7288d892f12bf1c95c140901e9a70436e"]`},
+	} {
+		f.Add(fx.alg, fx.digest, "password")
+	}
+	h := NewHasher(fast, 1)
+	f.Fuzz(func(t *testing.T, alg, digest, pw string) {
+		stored, err := Import(alg, digest)
+		if err != nil {
+			if _, ok := err.(*ImportError); !ok {
+				t.Fatalf("Import(%q, %q) = %T %v, want an *ImportError", alg, digest, err, err)
+			}
+			return
+		}
+		if _, got := Export(stored); !strings.EqualFold(got, alg) {
+			t.Fatalf("Import(%q) stored %q, exported as %q", alg, stored, got)
+		}
+		if _, err := h.Verify(t.Context(), stored, pw); err != nil {
+			t.Fatalf("Verify(%q): %v", stored, err)
+		}
+	})
+}
