@@ -42,13 +42,6 @@ func listFilteredOf[F, T, J any](parse func(url.Values) (F, error), one func(T) 
 	}
 }
 
-// listOf answers a listing of what belongs to the row the path's id names.
-func listOf[T, J any](one func(T) J, list func(context.Context, string, store.Page) ([]T, int, error)) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		return writePage(w, r, one, func(page store.Page) ([]T, int, error) { return list(r.Context(), r.PathValue("id"), page) })
-	}
-}
-
 // remove answers the deletion of the row the path's id names.
 func remove(del func(context.Context, string) error, after func(*http.Request)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
