@@ -71,7 +71,7 @@ func ExampleTokenSource_Client() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := ts.Client(context.Background()).Get(monban.URL + "/api/applications")
+	res, err := ts.Client(context.Background()).Get(monban.URL + "/api/applications?page=1") // paginated: with Total-Number
 	if err != nil {
 		log.Fatal(err)
 	}
