@@ -76,6 +76,12 @@ func TestOpenAPIQueryParameters(t *testing.T) {
 			continue
 		}
 		got := documentedQuery(t, doc, op)
+		// Optional pagination is told apart: its page parameters say that
+		// without them every row is answered.
+		raw, _ := json.Marshal(op["parameters"])
+		if optional := strings.Contains(string(raw), "/pageOptional"); optional != q.optional {
+			t.Errorf("%s: pagination optional %v, documented as optional %v", rt.pattern, q.optional, optional)
+		}
 		want := slices.Clone(q.params)
 		if !q.whole {
 			want = append(want, "page", "page_size")
