@@ -112,7 +112,10 @@ func runDocument(t *testing.T, steps []Step) {
 	for attempt := 1; ; attempt++ {
 		port := freePort(t)
 		res := runSteps(t, bin, port, steps)
-		if res.err != nil && strings.Contains(res.stderr, "address already in use") && attempt < 3 {
+		// A server that could not bind leaves the document talking to
+		// whatever took the port: whether or not the script failed, run it
+		// again.
+		if strings.Contains(res.stderr, "address already in use") && attempt < 3 {
 			t.Logf("port %d was taken before the server bound it; again on another", port)
 			continue
 		}
@@ -146,7 +149,9 @@ func runSteps(t *testing.T, bin string, port int, steps []Step) result {
 	cmd.Dir = dir
 	cmd.Env = append(environment(),
 		"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
-		"MONBAN_ENDPOINT=http://localhost:"+strconv.Itoa(port))
+		"MONBAN_ENDPOINT=http://localhost:"+strconv.Itoa(port),
+		// curl must reach the server, whatever proxy the machine has.
+		"NO_PROXY=localhost,127.0.0.1", "no_proxy=localhost,127.0.0.1")
 	// The server runs in the background of the script: stop the whole
 	// process group, whenever the script ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -234,14 +239,29 @@ func environment() []string {
 	return env
 }
 
+// handedOut are the ports freePort gave, never given twice (the documents
+// run in parallel).
+var handedOut = struct {
+	sync.Mutex
+	ports map[int]bool
+}{ports: map[int]bool{}}
+
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	handedOut.Lock()
+	defer handedOut.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !handedOut.ports[port] {
+			handedOut.ports[port] = true
+			return port
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // waitGone waits until no process of the group is left, or for d.
