@@ -85,12 +85,24 @@ func TestDocs(t *testing.T) {
 	}
 }
 
+// binDir holds the binary buildMonban builds; TestMain removes it.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
 // buildMonban builds the monban binary once.
 var buildMonban = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "monban-doctest-")
 	if err != nil {
 		return "", err
 	}
+	binDir = dir
 	bin := filepath.Join(dir, "monban")
 	out, err := exec.Command("go", "build", "-o", bin, "github.com/monban/monban/cmd/monban").CombinedOutput()
 	if err != nil {
@@ -150,6 +162,9 @@ func runSteps(t *testing.T, bin string, port int, steps []Step) result {
 	cmd.Env = append(environment(),
 		"MONBAN_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"MONBAN_ENDPOINT=http://localhost:"+strconv.Itoa(port),
+		// The first script run also compiles the sandbox's runtime, which
+		// can take longer than the default 2 s on a loaded test machine.
+		"MONBAN_SCRIPT_TIMEOUT=10s",
 		// curl must reach the server, whatever proxy the machine has.
 		"NO_PROXY=localhost,127.0.0.1", "no_proxy=localhost,127.0.0.1")
 	// The server runs in the background of the script: stop the whole
