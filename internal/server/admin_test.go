@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -229,10 +230,18 @@ func TestFirstAdminConcurrentStarts(t *testing.T) {
 				BootstrapAppID: bootID, BootstrapAppSecret: bootSecret, Stderr: outs[i], SecretKey: secretKey,
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			cfg.Users.PasswordParams = fastPasswords
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			cfg.Listener = ln
 			s, err := server.New(context.Background(), cfg)
 			if err == nil {
+				err = s.Listen() // prints what this instance created
 				s.Close()
 			}
+			ln.Close()
 			errs[i] = err
 		}()
 	}
