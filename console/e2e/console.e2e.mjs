@@ -381,6 +381,7 @@ try {
     await nav('Audit logs').click();
     await heading('Audit logs').waitFor();
     await page.locator('tbody tr').first().waitFor();
+    assert.ok((await page.getByTestId('log-by').allInnerTexts()).some((t) => t.includes(`${ADMIN.username} (user)`)), 'no entry names the administrator');
     await shot('19-audit-logs');
     const key = 'ManagementApi.POST /api/configs/oidc/private-keys/rotate';
     await page.getByLabel('Event').fill(key);
@@ -392,6 +393,9 @@ try {
     await page.waitForURL(/\/console\/audit-logs\/[^/?]+$/);
     assert.equal(await page.getByTestId('log-key').innerText(), key);
     assert.match(await page.getByTestId('log-raw').innerText(), /"path": "\/api\/configs\/oidc\/private-keys\/rotate"/);
+    // The change names who made it: the administrator signed in here.
+    assert.equal(await page.getByTestId('log-actor').innerText(), `${ADMIN.username} (user)`);
+    assert.match(await page.getByTestId('log-target').innerText(), /^config/);
     await shot('20-audit-log-detail');
     // Filter by application: the app's token requests.
     await page.goto(`${BASE}/console/audit-logs`);

@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/server"
@@ -271,5 +273,48 @@ func TestFirstAdminConcurrentStarts(t *testing.T) {
 	roles, _, err := st.ListUserRoles(context.Background(), users[0].ID, store.Page{})
 	if err != nil || len(roles) != 1 || roles[0].Name != "Admin" {
 		t.Errorf("roles of %s: %v %v", users[0].Username, roles, err)
+	}
+}
+
+// A change made in the console (a user's token, through the console's
+// app) names the user as the actor, by id and name, the console's app as
+// the application, and the user changed as the target.
+func TestAuditLogNamesConsoleUser(t *testing.T) {
+	stderr := &syncBuffer{}
+	ts := startUserServer(t, func(c *server.Config) { c.Stderr = stderr })
+	m := firstAdminRe.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatal("no administrator printed")
+	}
+	r := consoleSignIn(t, ts, m[1], m[2])
+	if r.Status != 200 {
+		t.Fatalf("sign-in: %d %s", r.Status, r.Body)
+	}
+	tok := r.json(t)["access_token"].(string)
+	created := ts.mustAPI(tok, "POST", "/api/users", map[string]any{"username": "grace"}, 200)
+	admins := ts.api(tok, "GET", "/api/users?search=admin", nil)
+	adminID := regexp.MustCompile(`"id":"(\w+)"`).FindSubmatch(admins.Body)[1]
+
+	var entries []map[string]any
+	deadline := time.Now().Add(5 * time.Second)
+	for len(entries) == 0 && time.Now().Before(deadline) {
+		res := ts.api(tok, "GET", "/api/logs?logKey="+url.QueryEscape("ManagementApi.POST /api/users"), nil)
+		if err := json.Unmarshal(res.Body, &entries); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(entries) != 1 {
+		t.Fatalf("entries: %v", entries)
+	}
+	p := entries[0]["payload"].(map[string]any)
+	if p["userId"] != string(adminID) || p["applicationId"] != console.DefaultClientID {
+		t.Errorf("userId %v, applicationId %v", p["userId"], p["applicationId"])
+	}
+	if a, _ := p["actor"].(map[string]any); a["type"] != "user" || a["id"] != string(adminID) || a["name"] != m[1] {
+		t.Errorf("actor = %v", p["actor"])
+	}
+	if tg, _ := p["target"].(map[string]any); tg["type"] != "user" || tg["id"] != created["id"] {
+		t.Errorf("target = %v", p["target"])
 	}
 }

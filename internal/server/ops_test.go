@@ -69,9 +69,18 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("token failure entry = %v", failed)
 	}
 	change := keys["ManagementApi.POST /api/applications/Success"]
-	if change == nil || change["caller"] != bootID || change["path"] != "/api/applications" {
+	if change == nil || change["caller"] != bootID || change["path"] != "/api/applications" || change["applicationId"] != bootID {
 		t.Errorf("management change entry = %v", change)
 	}
+	// Who made the change (the bootstrap app, by its name) and what it
+	// made are apart.
+	if a, _ := change["actor"].(map[string]any); a["type"] != "application" || a["id"] != bootID || a["name"] != "Management API (MONBAN_BOOTSTRAP_APP_ID)" {
+		t.Errorf("actor = %v", change["actor"])
+	}
+	if tg, _ := change["target"].(map[string]any); tg["type"] != "application" || tg["id"] != id {
+		t.Errorf("target = %v", change["target"])
+	}
+	// applicationId is who acted: the new app only failed a token request.
 	r := ts.api(mt, "GET", "/api/logs?applicationId="+id, nil)
 	if r.Header.Get("Total-Number") != "1" {
 		t.Errorf("logs of the app: %q", r.Header.Get("Total-Number"))
