@@ -208,7 +208,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	policy.MaxRedirects = def.ScriptPolicy.MaxRedirects
 	trusted, err := ratelimit.ParsePrefixes(*proxies)
 	if err != nil {
-		fmt.Fprintln(stderr, "monban serve: trusted proxies:", err)
+		fmt.Fprintf(stderr, "monban serve: %s: %v\n", settingName(fs, "trusted-proxies"), err)
 		return nil, 2
 	}
 	secretKey, err := secretKeyFlags.key()
