@@ -1,6 +1,7 @@
 package management
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -47,6 +48,10 @@ func TestJWTCustomizerConfig(t *testing.T) {
 	e.do("PATCH", path, map[string]any{"blockIssuanceOnError": true, "environmentVariables": map[string]string{"K": "v"}}).want(t, 200, &saved)
 	if saved["blockIssuanceOnError"] != true || saved["script"] != goodScript {
 		t.Errorf("PATCH = %v", saved)
+	}
+	// The script comes back as written: "=>", not "=\u003e".
+	if got := e.do("GET", path, nil); !bytes.Contains(got.body, []byte(") => {")) || bytes.Contains(got.body, []byte(`\u003e`)) {
+		t.Errorf("echoed script: %s", got.body)
 	}
 	var list []map[string]any
 	e.do("GET", "/api/configs/jwt-customizer", nil).want(t, 200, &list)

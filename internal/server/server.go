@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +26,7 @@ import (
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/hooks"
+	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
@@ -518,7 +518,7 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	if !ready {
 		status = "not ready"
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "checks": checks})
+	_ = httpjson.Encode(w, map[string]any{"status": status, "checks": checks})
 }
 
 // Handler returns the server's HTTP handler (for tests and benchmarks).
