@@ -37,6 +37,9 @@ const (
 	// RecoveryAppName names the applications "monban create-bootstrap-app"
 	// creates.
 	RecoveryAppName = "Management API (create-bootstrap-app)"
+	// ConsoleAppID is the id of the admin console's own application, which
+	// every start makes sure of.
+	ConsoleAppID = "monban-console"
 	// FirstAdminUsername is the username of the administrator a first
 	// start creates.
 	FirstAdminUsername = "admin"

@@ -299,10 +299,19 @@ func (d *Directory) UpdateUser(ctx context.Context, id string, in UserFields) (u
 }
 
 // DeleteUser removes a user, ending their sessions and revoking their
-// grants.
+// grants. The last administrator is refused (Forbidden,
+// ReasonLastAdminDelete): nobody could sign in to the console after.
 func (d *Directory) DeleteUser(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return notFound("user not found")
+	}
+	if last, err := d.lastAdmin(ctx, id); err != nil || last {
+		if err == nil {
+			err = &Error{Kind: Forbidden, Reason: ReasonLastAdminDelete,
+				Message: "this user is the last administrator (the only one holding a role with the Management API's \"" + ManagementScope +
+					"\" permission who is not suspended): give such a role to another user first"}
+		}
+		return err
 	}
 	return orNotFound(d.st.DeleteUser(ctx, id, d.now()), "user not found")
 }

@@ -44,6 +44,8 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonRoleType:            {http.StatusUnprocessableEntity, "role.invalid_type"},
 	directory.ReasonBuiltIn:             {http.StatusBadRequest, "resource.cannot_modify_management_api"},
 	directory.ReasonBuiltInDelete:       {http.StatusBadRequest, "resource.cannot_delete_management_api"},
+	directory.ReasonConsoleAppDelete:    {http.StatusBadRequest, "application.cannot_delete_admin_console"},
+	directory.ReasonLastAdminDelete:     {http.StatusBadRequest, "user.cannot_delete_last_admin"},
 	directory.ReasonIndicatorLookalike:  {http.StatusUnprocessableEntity, "resource.resource_identifier_in_use"},
 	directory.ReasonIndicatorTaken:      {http.StatusUnprocessableEntity, "resource.resource_identifier_in_use"},
 	directory.ReasonRoleNameTaken:       {http.StatusUnprocessableEntity, "role.name_in_use"},

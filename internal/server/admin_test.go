@@ -318,3 +318,22 @@ func TestAuditLogNamesConsoleUser(t *testing.T) {
 		t.Errorf("target = %v", p["target"])
 	}
 }
+
+// The only administrator cannot be deleted through the Management API: the
+// console would be locked out until a restart.
+func TestLastAdminDeleteRefused(t *testing.T) {
+	stderr := &syncBuffer{}
+	ts := startUserServer(t, func(c *server.Config) { c.Stderr = stderr })
+	m := firstAdminRe.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatal("no administrator printed")
+	}
+	mt := ts.managementToken()
+	users := ts.api(mt, "GET", "/api/users?search=admin", nil)
+	id := regexp.MustCompile(`"id":"(\w+)"`).FindSubmatch(users.Body)[1]
+	r := ts.api(mt, "DELETE", "/api/users/"+string(id), nil)
+	if r.Status != 400 || !bytes.Contains(r.Body, []byte(`"code":"user.cannot_delete_last_admin"`)) {
+		t.Fatalf("deleting the last administrator: %d %s", r.Status, r.Body)
+	}
+	mustConsoleSignIn(t, ts, m[1], m[2])
+}
