@@ -255,7 +255,7 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
               <td class="hide-sm">
                 {target ? (
                   <span>
-                    {target.type} {target.id && <code class="mono-sm nowrap">{target.id}</code>}
+                    {target.type} {target.id && <code class="mono-sm id">{target.id}</code>}
                   </span>
                 ) : (
                   <span class="muted">—</span>
