@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,6 +11,17 @@ import (
 
 func TestHealthReadyMetrics(t *testing.T) {
 	ts := startServer(t)
+	// The server's own address leads a person to the console; anything
+	// else unknown is a JSON 404.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := noFollow.Get(ts.URL + "/"); err != nil || res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/console/" {
+		t.Errorf("GET /: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if r := ts.do("GET", "/nope", nil, nil); r.Status != 404 || !strings.Contains(string(r.Body), `"not_found"`) {
+		t.Errorf("GET /nope: %d %s", r.Status, r.Body)
+	}
 	if r := ts.do("GET", "/healthz", nil, nil); r.Status != 200 {
 		t.Errorf("healthz: %d", r.Status)
 	}
