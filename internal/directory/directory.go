@@ -158,6 +158,8 @@ const (
 	// the console (holding a User role with the Management API's "all"
 	// permission, not suspended).
 	ReasonLastAdminDelete Reason = "last_admin_delete"
+	// ReasonLastAdminSuspend: the same user cannot be suspended.
+	ReasonLastAdminSuspend Reason = "last_admin_suspend"
 )
 
 func invalid(message string) error { return &Error{Kind: Invalid, Message: message} }

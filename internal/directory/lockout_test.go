@@ -47,6 +47,10 @@ func TestLastAdminCannotBeDeleted(t *testing.T) {
 		}
 	}
 	refused(first.User.ID)
+	var de *Error
+	if _, err := d.SetSuspended(ctx, first.User.ID, true); !errors.As(err, &de) || de.Reason != ReasonLastAdminSuspend {
+		t.Fatalf("suspending the last administrator: %v", err)
+	}
 	// A user without the role is deleted as ever.
 	ok(t, d.DeleteUser(ctx, plain.ID))
 
@@ -61,6 +65,16 @@ func TestLastAdminCannotBeDeleted(t *testing.T) {
 	}
 	refused(first.User.ID)
 	if _, err := d.SetSuspended(ctx, second.User.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	// With two, one may be suspended (and reactivated), but not both.
+	if _, err := d.SetSuspended(ctx, first.User.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.SetSuspended(ctx, second.User.ID, true); !errors.As(err, &de) || de.Reason != ReasonLastAdminSuspend {
+		t.Fatalf("suspending the other administrator too: %v", err)
+	}
+	if _, err := d.SetSuspended(ctx, first.User.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	ok(t, d.DeleteUser(ctx, first.User.ID))

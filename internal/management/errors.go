@@ -46,6 +46,7 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonBuiltInDelete:       {http.StatusBadRequest, "resource.cannot_delete_management_api"},
 	directory.ReasonConsoleAppDelete:    {http.StatusBadRequest, "application.cannot_delete_admin_console"},
 	directory.ReasonLastAdminDelete:     {http.StatusBadRequest, "user.cannot_delete_last_admin"},
+	directory.ReasonLastAdminSuspend:    {http.StatusBadRequest, "user.cannot_suspend_last_admin"},
 	directory.ReasonIndicatorLookalike:  {http.StatusUnprocessableEntity, "resource.resource_identifier_in_use"},
 	directory.ReasonIndicatorTaken:      {http.StatusUnprocessableEntity, "resource.resource_identifier_in_use"},
 	directory.ReasonRoleNameTaken:       {http.StatusUnprocessableEntity, "role.name_in_use"},
