@@ -30,15 +30,20 @@ func TestServeBindsBeforeSeeding(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	for _, addr := range []string{"nonsense", taken.Addr().String(), "127.0.0.1:99999"} {
-		t.Run(addr, func(t *testing.T) {
+	for _, c := range []struct{ addr, metrics, setting string }{
+		{"nonsense", "", "MONBAN_ADDR"},
+		{taken.Addr().String(), "", "MONBAN_ADDR"},
+		{"127.0.0.1:99999", "", "MONBAN_ADDR"},
+		{"127.0.0.1:0", taken.Addr().String(), "MONBAN_METRICS_ADDR"},
+	} {
+		t.Run(c.addr+" "+c.metrics, func(t *testing.T) {
 			dir := t.TempDir()
-			env := map[string]string{"MONBAN_ADDR": addr, "MONBAN_DATABASE_URL": "sqlite://" + filepath.Join(dir, "data", "monban.db")}
+			env := map[string]string{"MONBAN_ADDR": c.addr, "MONBAN_METRICS_ADDR": c.metrics, "MONBAN_DATABASE_URL": "sqlite://" + filepath.Join(dir, "data", "monban.db")}
 			var stdout, stderr bytes.Buffer
 			if code := run([]string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr); code != 1 {
 				t.Fatalf("exit %d: %s", code, stderr.String())
 			}
-			if !strings.Contains(stderr.String(), "cannot listen") || !strings.Contains(stderr.String(), "MONBAN_ADDR") {
+			if !strings.Contains(stderr.String(), "cannot listen") || !strings.Contains(stderr.String(), c.setting) {
 				t.Errorf("stderr: %s", stderr.String())
 			}
 			for _, secret := range []string{"App Secret", "Password", "secret.key"} {
