@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,16 +23,56 @@ import (
 	"github.com/monban/monban/internal/server"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=…", and
+// commit may be (-X main.commit=…); otherwise the commit is the one Go
+// stamped into the binary (go build in a git checkout).
+var (
+	version = "dev"
+	commit  = ""
+)
+
+// versionString is the version and, when known, the commit it was built
+// from ("+dirty" when the checkout had uncommitted changes).
+func versionString() string {
+	c, dirty := commit, false
+	if info, ok := debug.ReadBuildInfo(); ok && c == "" {
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				c = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if c == "" {
+		return version
+	}
+	if len(c) > 12 {
+		c = c[:12]
+	}
+	if dirty {
+		c += "+dirty"
+	}
+	return version + " (commit " + c + ")"
+}
 
 const usage = `Monban: an OAuth 2.0 / OpenID Connect server for services and their users.
 
 Usage:
   monban serve [flags]   start the server
+  monban healthcheck [flags]
+                         exit 0 if the server at -addr (MONBAN_ADDR) answers
+                         /healthz, else 1 (for container health checks)
+  monban reset-admin-password [-username admin] [flags]
+                         give a console administrator a new password,
+                         printed once (when the first one is lost)
+  monban create-bootstrap-app [flags]
+                         create another M2M app with Management API access,
+                         its secret printed once (when the first is lost)
   monban rotate-secret-key [flags]
                          re-wrap the secrets at rest with a new secret key
-  monban version         print the version
+  monban version         print the version and commit
 
 Run "monban serve -h" for the flags; each has an environment variable,
 and a flag wins over its variable.
@@ -50,8 +92,14 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return serve(args[1:], getenv, stderr)
 	case "rotate-secret-key":
 		return rotateSecretKey(args[1:], getenv, stdout, stderr)
+	case "reset-admin-password":
+		return resetAdminPassword(args[1:], getenv, stdout, stderr)
+	case "create-bootstrap-app":
+		return createBootstrapApp(args[1:], getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheck(args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "monban", version)
+		fmt.Fprintln(stdout, "monban", versionString())
 		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -73,11 +121,10 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		}
 		return def
 	}
-	endpointDefault := env("MONBAN_ENDPOINT", server.DefaultEndpoint)
 	def := server.DefaultConfig()
 	var (
 		addr          = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
-		endpoint      = fs.String("endpoint", endpointDefault, "public base URL; the issuer is {endpoint}/oidc (MONBAN_ENDPOINT)")
+		endpoint      = fs.String("endpoint", getenv("MONBAN_ENDPOINT"), "public base URL; the issuer is {endpoint}/oidc; default http://localhost:{port of -addr}, or http://{host of -addr}:{port} for another host (MONBAN_ENDPOINT)")
 		dbURL         = fs.String("database-url", env("MONBAN_DATABASE_URL", server.DefaultDatabaseURL), "database URL (MONBAN_DATABASE_URL)")
 		indicator     = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
 		appID         = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
@@ -161,16 +208,13 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	policy.MaxRedirects = def.ScriptPolicy.MaxRedirects
 	trusted, err := ratelimit.ParsePrefixes(*proxies)
 	if err != nil {
-		fmt.Fprintln(stderr, "monban serve: trusted proxies:", err)
+		fmt.Fprintf(stderr, "monban serve: %s: %v\n", settingName(fs, "trusted-proxies"), err)
 		return nil, 2
 	}
 	secretKey, err := secretKeyFlags.key()
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
-	}
-	if *indicator == "" {
-		*indicator = strings.TrimRight(*endpoint, "/") + "/api"
 	}
 	return &server.Config{
 		Addr:                *addr,
@@ -195,6 +239,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		SecretKey:           secretKey,
 		Logger:              logger,
 		Stderr:              stderr,
+		NoticesJSON:         *logFormat == "json",
 	}, 0
 }
 
@@ -208,22 +253,45 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 	defer stop()
 
 	start := time.Now()
+	// Bind first: a wrong or taken address fails before the database is
+	// created or seeded, and before any credentials are made.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		logger.Error("cannot listen", "addr", cfg.Addr, "setting", "MONBAN_ADDR", "err", err)
+		return 1
+	}
+	cfg.Listener = ln
+	if cfg.MetricsAddr != "" {
+		if cfg.MetricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			ln.Close()
+			logger.Error("cannot listen", "addr", cfg.MetricsAddr, "setting", "MONBAN_METRICS_ADDR", "err", err)
+			return 1
+		}
+	}
 	srv, err := server.New(ctx, *cfg)
 	if err != nil {
+		ln.Close()
+		if cfg.MetricsListener != nil {
+			cfg.MetricsListener.Close()
+		}
 		logger.Error("start-up failed", "err", err)
 		return 1
 	}
 	defer srv.Close()
+	// The first start's credentials are written now, the server listening.
 	if err := srv.Listen(); err != nil {
 		logger.Error("cannot listen", "addr", cfg.Addr, "err", err)
 		return 1
 	}
+	endpoint := srv.Endpoint()
 	logger.Info("monban is ready",
-		"version", version,
+		"version", versionString(),
 		"addr", srv.Addr(),
-		"issuer", server.Issuer(cfg.Endpoint),
-		"management_api", cfg.ManagementIndicator,
-		"started_in", time.Since(start).Round(time.Millisecond))
+		"endpoint", endpoint,
+		"console", endpoint+"/console",
+		"issuer", server.Issuer(endpoint),
+		"management_api", srv.ManagementIndicator(),
+		"started_in", time.Since(start).Round(time.Millisecond).String())
 	if err := srv.Serve(ctx); err != nil {
 		logger.Error("server stopped with an error", "err", err)
 		return 1

@@ -30,7 +30,8 @@ func TestCLI(t *testing.T) {
 		{[]string{"serve"}, map[string]string{"MONBAN_LOG_FORMAT": "xml"}, 2, "unknown log format"},
 		{[]string{"serve", "-h"}, nil, 0, "MONBAN_DATABASE_URL"},
 		{[]string{"serve", "-rate-limit-token-client", "fast"}, nil, 2, "RATE:BURST"},
-		{[]string{"serve", "-trusted-proxies", "10.0.0.0/99"}, nil, 2, "trusted proxies"},
+		{[]string{"serve", "-trusted-proxies", "10.0.0.0/99"}, nil, 2, `-trusted-proxies (MONBAN_TRUSTED_PROXIES): "10.0.0.0/99" is not a network such as 10.0.0.0/8`},
+		{[]string{"serve"}, map[string]string{"MONBAN_TRUSTED_PROXIES": "banana"}, 2, `-trusted-proxies (MONBAN_TRUSTED_PROXIES): "banana" is not an IP address or a network`},
 		{[]string{"serve", "-script-fetch-allow", "api.internal, 10.0.0.0/33"}, nil, 2, "not a network"},
 		{[]string{"serve", "-database-url", "mysql://u:hunter2@h/db"}, nil, 1, "unsupported database URL"},
 		{[]string{"serve", "-admin-username", "root"}, nil, 1, "set both MONBAN_ADMIN_USERNAME and MONBAN_ADMIN_PASSWORD"},
@@ -54,6 +55,12 @@ func TestCLI(t *testing.T) {
 			}
 			if strings.Contains(stderr.String(), "hunter2") {
 				t.Error("a password reached the output")
+			}
+			// Messages for people: no package or function names.
+			for _, internal := range []string{"ratelimit:", "ParseAddr", "ParsePrefix", "claims:"} {
+				if strings.Contains(stderr.String(), internal) {
+					t.Errorf("the message names %q: %s", internal, stderr.String())
+				}
 			}
 		})
 	}

@@ -221,10 +221,10 @@ func ReservedClaims() []string { return token.ReservedClaims() }
 
 // ErrTimeout means the run did not finish within Limits.Timeout (or the
 // context's deadline).
-var ErrTimeout = errors.New("claims: script timed out")
+var ErrTimeout = errors.New("the script timed out")
 
 // ErrMemoryLimit matches, with errors.Is, a LimitError for memory.
-var ErrMemoryLimit = errors.New("claims: script exceeded its memory limit")
+var ErrMemoryLimit = errors.New("the script exceeded its memory limit")
 
 // ErrClosed is returned by Run after Close.
 var ErrClosed = errors.New("claims: runner closed")
@@ -238,9 +238,9 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string {
 	if e.Line > 0 {
-		return fmt.Sprintf("claims: syntax error at line %d, column %d: %s", e.Line, e.Column, e.Message)
+		return fmt.Sprintf("syntax error at line %d, column %d: %s", e.Line, e.Column, e.Message)
 	}
-	return "claims: " + e.Message
+	return e.Message
 }
 
 // ScriptError is a script that threw, returned a rejected promise or an
@@ -254,9 +254,9 @@ type ScriptError struct {
 
 func (e *ScriptError) Error() string {
 	if e.Line > 0 {
-		return fmt.Sprintf("claims: script error at line %d, column %d: %s", e.Line, e.Column, e.Message)
+		return fmt.Sprintf("script error at line %d, column %d: %s", e.Line, e.Column, e.Message)
 	}
-	return "claims: script error: " + e.Message
+	return "script error: " + e.Message
 }
 
 // DeniedError is a script that called api.denyAccess(message?). It denies
@@ -267,9 +267,9 @@ type DeniedError struct {
 
 func (e *DeniedError) Error() string {
 	if e.Message == "" {
-		return "claims: access denied by script"
+		return "access denied by the script"
 	}
-	return "claims: access denied by script: " + e.Message
+	return "access denied by the script: " + e.Message
 }
 
 // Limit names a limit of Limits.

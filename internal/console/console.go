@@ -27,13 +27,15 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/monban/monban/internal/directory"
 )
 
 // Prefix is the path the console is served under.
 const Prefix = "/console"
 
 // DefaultClientID is the client_id of the console's own OIDC application.
-const DefaultClientID = "monban-console"
+const DefaultClientID = directory.ConsoleAppID
 
 // nonceMarker stands in dist/index.html for the per-response style nonce.
 const nonceMarker = "__CSP_NONCE__"

@@ -249,3 +249,40 @@ func (d *Directory) adminRole(ctx context.Context, cat *store.Catalog, scopeID s
 	}
 	return store.Role{}, fmt.Errorf("roles named %q and %q exist without the Management API's %q permission: give one of them the permission, or rename it", AdminRoleName, "Console admin", ManagementScope)
 }
+
+// lastAdmin reports whether the user id is an administrator (holding a
+// User role with the Management API's permission) and no other user who is
+// not suspended is one.
+func (d *Directory) lastAdmin(ctx context.Context, id string) (bool, error) {
+	cat, err := d.st.LoadCatalog(ctx)
+	if err != nil {
+		return false, err
+	}
+	scopeID := managementScopeID(cat, d.indicator)
+	if scopeID == "" {
+		return false, nil
+	}
+	is := false
+	for _, r := range adminRoles(cat, scopeID) {
+		// A page of three: the user and two others. A role held by more
+		// than three users has another administrator (or one of them is
+		// suspended: a rare case, and the console's own refusal to
+		// suspend is not what this guards).
+		users, n, err := d.st.ListRoleUsers(ctx, r.ID, store.Page{Limit: 3})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+		if n > len(users) {
+			return false, nil
+		}
+		for _, u := range users {
+			switch {
+			case u.ID == id:
+				is = true
+			case !u.IsSuspended:
+				return false, nil
+			}
+		}
+	}
+	return is, nil
+}

@@ -203,9 +203,15 @@ func nonNilObject(m map[string]any) map[string]any {
 }
 
 // DeleteApplication removes an application with its secrets and roles.
+// The console's own application is refused (Forbidden,
+// ReasonConsoleAppDelete): without it nobody could sign in to the console.
 func (d *Directory) DeleteApplication(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return notFound("application not found")
+	}
+	if id == ConsoleAppID {
+		return &Error{Kind: Forbidden, Reason: ReasonConsoleAppDelete,
+			Message: "the admin console's own application cannot be deleted: the console signs in with it"}
 	}
 	return orNotFound(d.st.DeleteApplication(ctx, id), "application not found")
 }

@@ -151,6 +151,15 @@ const (
 	ReasonScopeNameTaken Reason = "scope_name_taken"
 	// ReasonBuiltInDelete: the Management API resource cannot be deleted.
 	ReasonBuiltInDelete Reason = "built_in_delete"
+	// ReasonConsoleAppDelete: the admin console's own application cannot
+	// be deleted (the console signs in with it).
+	ReasonConsoleAppDelete Reason = "console_app_delete"
+	// ReasonLastAdminDelete: the user is the last one who can sign in to
+	// the console (holding a User role with the Management API's "all"
+	// permission, not suspended).
+	ReasonLastAdminDelete Reason = "last_admin_delete"
+	// ReasonLastAdminSuspend: the same user cannot be suspended.
+	ReasonLastAdminSuspend Reason = "last_admin_suspend"
 )
 
 func invalid(message string) error { return &Error{Kind: Invalid, Message: message} }

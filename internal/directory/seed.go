@@ -29,6 +29,17 @@ const (
 	// BootstrapSecretName names the secret of the application that calls
 	// the Management API after the first start.
 	BootstrapSecretName = "bootstrap"
+	// FirstStartAppName names the application a first start creates to
+	// call the Management API, ConfiguredAppName the one
+	// MONBAN_BOOTSTRAP_APP_ID names, when it is created.
+	FirstStartAppName = "Management API bootstrap"
+	ConfiguredAppName = "Management API (MONBAN_BOOTSTRAP_APP_ID)"
+	// RecoveryAppName names the applications "monban create-bootstrap-app"
+	// creates.
+	RecoveryAppName = "Management API (create-bootstrap-app)"
+	// ConsoleAppID is the id of the admin console's own application, which
+	// every start makes sure of.
+	ConsoleAppID = "monban-console"
 	// FirstAdminUsername is the username of the administrator a first
 	// start creates.
 	FirstAdminUsername = "admin"
@@ -173,17 +184,13 @@ func (d *Directory) EnsureManagementApp(ctx context.Context, id, secret, descrip
 				return "", "", nil
 			}
 		}
-		app := store.Application{ID: randid.ID(), Name: "Management API bootstrap", Description: description, Type: store.AppMachineToMachine, CreatedAt: now}
-		secret, err := d.createAppWithSecret(ctx, app, BootstrapSecretName, "")
-		if err != nil {
-			return "", "", fmt.Errorf("create application: %w", err)
-		}
-		return app.ID, secret, d.st.AddRoleApplications(ctx, role.ID, []string{app.ID})
+		return d.newManagementApp(ctx, role, FirstStartAppName, description)
 	}
 	app, err := d.st.GetApplication(ctx, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		app = store.Application{ID: id, Name: "Management API bootstrap", Description: description, Type: store.AppMachineToMachine, CreatedAt: now}
+		// Its own name: beside a first start's app, the two are told apart.
+		app = store.Application{ID: id, Name: ConfiguredAppName, Description: description, Type: store.AppMachineToMachine, CreatedAt: now}
 		if _, err := d.createAppWithSecret(ctx, app, BootstrapSecretName, secret); err != nil {
 			return "", "", fmt.Errorf("create application: %w", err)
 		}
@@ -198,6 +205,31 @@ func (d *Directory) EnsureManagementApp(ctx context.Context, id, secret, descrip
 		}
 	}
 	return "", "", d.st.AddRoleApplications(ctx, role.ID, []string{app.ID})
+}
+
+// CreateManagementApp creates a new machine-to-machine application holding
+// the "Management API access" role, named name, whatever other
+// applications hold it: the way back in when the credentials of the
+// others are lost. It returns the id and the secret, which exist nowhere
+// else.
+func (d *Directory) CreateManagementApp(ctx context.Context, name, description string) (id, secret string, err error) {
+	role, _, err := d.managementRole(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return d.newManagementApp(ctx, role, name, description)
+}
+
+func (d *Directory) newManagementApp(ctx context.Context, role store.Role, name, description string) (id, secret string, err error) {
+	app := store.Application{ID: randid.ID(), Name: name, Description: description, Type: store.AppMachineToMachine, CreatedAt: d.now()}
+	if err := checkName(name); err != nil {
+		return "", "", err
+	}
+	secret, err = d.createAppWithSecret(ctx, app, BootstrapSecretName, "")
+	if err != nil {
+		return "", "", fmt.Errorf("create application: %w", err)
+	}
+	return app.ID, secret, d.st.AddRoleApplications(ctx, role.ID, []string{app.ID})
 }
 
 // ensureSecret makes sure a live secret with this hash exists, replacing
@@ -222,27 +254,28 @@ func (d *Directory) ensureSecret(ctx context.Context, appID string, hash []byte,
 // SeedApplication makes sure a built-in application exists with these
 // redirect URIs, checked as any application's are: it creates app, with
 // the defaults of a new application, when no application has its id, and
-// puts back its redirect URIs when they changed. Anything else the admin
-// changed is left alone.
-func (d *Directory) SeedApplication(ctx context.Context, app store.Application, redirect, logout []string) error {
+// puts back its redirect URIs when they changed (returning the ones it
+// replaced). Anything else the admin changed is left alone.
+func (d *Directory) SeedApplication(ctx context.Context, app store.Application, redirect, logout []string) (replaced []string, err error) {
 	existing, err := d.st.GetApplication(ctx, app.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		newAppDefaults(&app)
 		if _, err := (Metadata{RedirectURIs: &redirect, PostLogoutRedirectURIs: &logout}).apply(&app); err != nil {
-			return err
+			return nil, err
 		}
 		if err := d.st.CreateApplication(ctx, app); !errors.Is(err, store.ErrConflict) { // on a conflict, another instance was first
-			return err
+			return nil, err
 		}
-		return nil
+		return nil, nil
 	case err != nil:
-		return err
+		return nil, err
 	case slices.Equal(existing.RedirectURIs, redirect) && slices.Equal(existing.PostLogoutRedirectURIs, logout):
-		return nil
+		return nil, nil
 	}
+	replaced = existing.RedirectURIs
 	if _, err := (Metadata{RedirectURIs: &redirect, PostLogoutRedirectURIs: &logout}).apply(&existing); err != nil {
-		return err
+		return nil, err
 	}
-	return d.st.UpdateApplication(ctx, existing)
+	return replaced, d.st.UpdateApplication(ctx, existing)
 }

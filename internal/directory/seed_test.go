@@ -130,7 +130,9 @@ func TestSeedApplication(t *testing.T) {
 	d, st := newDir(t)
 	console := store.Application{ID: "console", Name: "Console", Type: store.AppSPA}
 	redirect, logout := []string{"https://a.example/cb"}, []string{"https://a.example/"}
-	ok(t, d.SeedApplication(ctx, console, redirect, logout))
+	if replaced, err := d.SeedApplication(ctx, console, redirect, logout); err != nil || replaced != nil {
+		t.Fatalf("first seed: replaced %v, %v", replaced, err)
+	}
 	got, _ := st.GetApplication(ctx, "console")
 	if !got.RotateRefreshToken || got.RefreshTokenTTLDays != DefaultRefreshTokenTTLDays || got.RedirectURIs[0] != redirect[0] {
 		t.Fatalf("seeded %+v", got)
@@ -140,11 +142,16 @@ func TestSeedApplication(t *testing.T) {
 		t.Fatal(err)
 	}
 	moved := []string{"https://b.example/cb"}
-	ok(t, d.SeedApplication(ctx, console, moved, logout))
+	if replaced, err := d.SeedApplication(ctx, console, moved, logout); err != nil || len(replaced) != 1 || replaced[0] != redirect[0] {
+		t.Fatalf("moved: replaced %v, %v", replaced, err)
+	}
+	if replaced, err := d.SeedApplication(ctx, console, moved, logout); err != nil || replaced != nil {
+		t.Fatalf("unchanged: replaced %v, %v", replaced, err)
+	}
 	if got, _ = st.GetApplication(ctx, "console"); got.Name != "Mine" || got.RedirectURIs[0] != moved[0] {
 		t.Fatalf("repaired %+v", got)
 	}
-	if err := d.SeedApplication(ctx, console, []string{"javascript:x"}, logout); err == nil {
+	if _, err := d.SeedApplication(ctx, console, []string{"javascript:x"}, logout); err == nil {
 		t.Error("a forbidden redirect URI was seeded")
 	}
 }

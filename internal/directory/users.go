@@ -306,10 +306,19 @@ func (d *Directory) UpdateUser(ctx context.Context, id string, in UserFields) (u
 }
 
 // DeleteUser removes a user, ending their sessions and revoking their
-// grants.
+// grants. The last administrator is refused (Forbidden,
+// ReasonLastAdminDelete): nobody could sign in to the console after.
 func (d *Directory) DeleteUser(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return notFound("user not found")
+	}
+	if last, err := d.lastAdmin(ctx, id); err != nil || last {
+		if err == nil {
+			err = &Error{Kind: Forbidden, Reason: ReasonLastAdminDelete,
+				Message: "this user is the last administrator (the only one holding a role with the Management API's \"" + ManagementScope +
+					"\" permission who is not suspended): give such a role to another user first"}
+		}
+		return err
 	}
 	return orNotFound(d.st.DeleteUser(ctx, id, d.now()), "user not found")
 }
@@ -366,11 +375,23 @@ func (d *Directory) Rehash(ctx context.Context, u store.User, pw string) error {
 }
 
 // SetSuspended suspends a user, ending their sessions and revoking their
-// grants, or reactivates them.
+// grants, or reactivates them. Suspending the last administrator is
+// refused (Forbidden, ReasonLastAdminSuspend): a restart would not help,
+// since a suspended administrator still counts as one.
 func (d *Directory) SetSuspended(ctx context.Context, id string, suspended bool) (store.User, error) {
 	u, err := d.User(ctx, id)
 	if err != nil {
 		return u, err
+	}
+	if suspended && !u.IsSuspended {
+		if last, err := d.lastAdmin(ctx, u.ID); err != nil || last {
+			if err == nil {
+				err = &Error{Kind: Forbidden, Reason: ReasonLastAdminSuspend,
+					Message: "this user is the last administrator who is not suspended: give a role with the Management API's \"" + ManagementScope +
+						"\" permission to another user first"}
+			}
+			return u, err
+		}
 	}
 	now := d.now()
 	if err := d.st.SetUserSuspended(ctx, u.ID, suspended, now); err != nil {

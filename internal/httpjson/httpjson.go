@@ -153,15 +153,38 @@ func kind(t reflect.Type) string {
 	return "a valid value"
 }
 
+// Marshal encodes v as every JSON answer is encoded: without escaping <, >
+// and & (answers are JSON, never HTML, and an echoed script keeps its "=>"
+// rather than "=\u003e"), ending with a newline.
+func Marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// Encode writes v to w as Marshal encodes it, for handlers that set their
+// own headers.
+func Encode(w io.Writer, v any) error {
+	b, err := Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
+}
+
 // Write sends v as JSON with the given status. Encoding happens before the
 // header is written, so a value that cannot be encoded becomes a 500.
 func Write(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	body, err := Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError
-		body = []byte(`{"code":"unexpected_error","message":"internal server error"}`)
+		body = []byte(`{"code":"unexpected_error","message":"internal server error"}` + "\n")
 	}
-	body = append(body, '\n')
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")

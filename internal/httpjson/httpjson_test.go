@@ -156,3 +156,16 @@ func TestCheckKeysUntyped(t *testing.T) {
 		t.Errorf("deep nesting: %v", err)
 	}
 }
+
+// Answers are JSON, not HTML: <, > and & are written as they are.
+func TestWriteDoesNotEscapeHTML(t *testing.T) {
+	rec := httptest.NewRecorder()
+	Write(rec, 200, map[string]string{"script": "a => a < b && c > d"})
+	if got := rec.Body.String(); got != `{"script":"a => a < b && c > d"}`+"\n" {
+		t.Errorf("body %q", got)
+	}
+	var b strings.Builder
+	if err := Encode(&b, []string{"<&>"}); err != nil || b.String() != `["<&>"]`+"\n" {
+		t.Errorf("Encode: %q %v", b.String(), err)
+	}
+}

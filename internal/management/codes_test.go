@@ -1,6 +1,10 @@
 package management
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/monban/monban/internal/directory"
+)
 
 // Status and error codes as Logto sends them, route by route.
 func TestLogtoCodes(t *testing.T) {
@@ -21,6 +25,7 @@ func TestLogtoCodes(t *testing.T) {
 		{"Management API indicator", "POST", "/api/resources", map[string]any{"name": "Again", "indicator": testIndicator}, 422, "resource.resource_identifier_in_use"},
 		{"scope name in use", "POST", "/api/resources/" + res.ID + "/scopes", map[string]any{"name": "read"}, 422, "scope.name_exists"},
 		{"delete the Management API", "DELETE", "/api/resources/" + e.builtinID, nil, 400, "resource.cannot_delete_management_api"},
+		{"delete the console's app", "DELETE", "/api/applications/" + directory.ConsoleAppID, nil, 400, "application.cannot_delete_admin_console"},
 		{"modify the Management API", "PATCH", "/api/resources/" + e.builtinID, map[string]any{"name": "mine"}, 400, "resource.cannot_modify_management_api"},
 		{"missing application", "GET", "/api/applications/nope", nil, 404, "entity.not_exists_with_id"},
 		{"missing application patch", "PATCH", "/api/applications/nope", map[string]any{"name": "x"}, 404, "entity.not_exists_with_id"},

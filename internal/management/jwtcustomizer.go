@@ -91,7 +91,8 @@ func (s *server) checkScript(script string) error {
 	case errors.As(err, &se):
 		return &scriptSyntaxError{se}
 	default:
-		return invalid("script: " + err.Error())
+		// Only the sandbox failing (not the script) gets here: a 500.
+		return err
 	}
 }
 

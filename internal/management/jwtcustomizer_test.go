@@ -1,6 +1,7 @@
 package management
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 
@@ -48,6 +49,10 @@ func TestJWTCustomizerConfig(t *testing.T) {
 	if saved["blockIssuanceOnError"] != true || saved["script"] != goodScript {
 		t.Errorf("PATCH = %v", saved)
 	}
+	// The script comes back as written: "=>", not "=\u003e".
+	if got := e.do("GET", path, nil); !bytes.Contains(got.body, []byte(") => {")) || bytes.Contains(got.body, []byte(`\u003e`)) {
+		t.Errorf("echoed script: %s", got.body)
+	}
 	var list []map[string]any
 	e.do("GET", "/api/configs/jwt-customizer", nil).want(t, 200, &list)
 	if len(list) != 1 || list[0]["key"] != "jwt.clientCredentials" {
@@ -58,8 +63,12 @@ func TestJWTCustomizerConfig(t *testing.T) {
 	r := e.do("PUT", path, map[string]any{"script": "const getCustomJwtClaims = () => {\n  return { a: 1 \n};"})
 	var body map[string]any
 	r.want(t, 400, &body)
-	if body["line"] == nil || body["column"] == nil || !strings.Contains(body["message"].(string), "script") {
+	if body["line"] == nil || body["column"] == nil || !strings.HasPrefix(body["message"].(string), "The script does not compile: syntax error at line") {
 		t.Errorf("syntax error body = %v", body)
+	}
+	// The message is for people: no package names of the server's.
+	if m := body["message"].(string); strings.Contains(m, "claims:") || strings.Contains(m, "script: ") {
+		t.Errorf("syntax error message = %q", m)
 	}
 	bad := []any{
 		map[string]any{},

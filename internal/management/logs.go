@@ -1,6 +1,7 @@
 package management
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"math"
@@ -16,12 +17,18 @@ import (
 )
 
 // ChangeEvent describes a successful write through the Management API, for
-// the audit log: who (the token's subject) did what (method and path).
+// the audit log: who (the actor) did what (method and path) to what (the
+// target).
 type ChangeEvent struct {
 	Method  string
 	Path    string // the request path, with ids
 	Pattern string // the route, e.g. "POST /api/applications/{id}/secrets"
 	Caller  string // sub of the access token
+	// ClientID is the application the token was issued to: the actor
+	// itself, or the client a user acted through (the console's, say).
+	ClientID string
+	Actor    store.LogActor
+	Target   store.LogTarget
 }
 
 type logOut struct {
@@ -43,6 +50,16 @@ func logJSON(e store.LogEntry) logOut {
 	}
 	if e.UserID != "" {
 		payload["userId"] = e.UserID
+	}
+	if e.Actor.Type != "" {
+		payload["actor"] = map[string]any{"type": e.Actor.Type, "id": e.Actor.ID, "name": e.Actor.Name}
+	}
+	if e.Target.Type != "" {
+		target := map[string]any{"type": e.Target.Type}
+		if e.Target.ID != "" {
+			target["id"] = e.Target.ID
+		}
+		payload["target"] = target
 	}
 	return logOut{ID: e.ID, Key: e.Key, Payload: payload, CreatedAt: ms(e.CreatedAt)}
 }
@@ -115,10 +132,54 @@ func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// audit hands a change to Deps.Audit, if set.
-func (s *server) audit(ctx context.Context, r *http.Request, caller string) {
+// audit hands a change to Deps.Audit, if set: the actor from the token
+// (a user acting through an application, or an application on its own),
+// named as they are now, and the target from the route, or created, the
+// id of what the request created.
+func (s *server) audit(ctx context.Context, r *http.Request, created string) {
 	if s.Audit == nil {
 		return
 	}
-	s.Audit(ctx, ChangeEvent{Method: r.Method, Path: r.URL.Path, Pattern: r.Pattern, Caller: caller})
+	e := ChangeEvent{Method: r.Method, Path: r.URL.Path, Pattern: r.Pattern, Target: changeTarget(r, created)}
+	if c := claimsFrom(ctx); c != nil {
+		e.Caller, e.ClientID = c.Subject, c.ClientID
+		e.Actor = s.actor(ctx, c.Subject, c.ClientID)
+	}
+	s.Audit(ctx, e)
+}
+
+// actor names the subject of a Management API token: an application when
+// the subject is the client itself (client_credentials), else a user.
+func (s *server) actor(ctx context.Context, sub, clientID string) store.LogActor {
+	if sub == "" {
+		return store.LogActor{}
+	}
+	if clientID == "" || sub == clientID {
+		a := store.LogActor{Type: store.ActorApplication, ID: sub}
+		if app, err := s.Store.GetApplication(ctx, sub); err == nil {
+			a.Name = app.Name
+		}
+		return a
+	}
+	a := store.LogActor{Type: store.ActorUser, ID: sub}
+	if u, err := s.Store.GetUser(ctx, sub); err == nil {
+		a.Name = cmp.Or(u.Username, u.Name, u.PrimaryEmail, u.PrimaryPhone)
+	}
+	return a
+}
+
+// changeTarget reads what a change was made to from its route: the kind
+// of the first path segment after /api/ ("applications" → "application")
+// and the {id} of the route, or the id of what was created.
+func changeTarget(r *http.Request, created string) store.LogTarget {
+	rest := strings.TrimPrefix(r.URL.Path, "/api/")
+	kind, _, _ := strings.Cut(rest, "/")
+	if kind == "" || kind == rest && r.Method != http.MethodPost {
+		return store.LogTarget{Type: strings.TrimSuffix(kind, "s")}
+	}
+	t := store.LogTarget{Type: strings.TrimSuffix(kind, "s"), ID: r.PathValue("id")}
+	if t.ID == "" {
+		t.ID = created
+	}
+	return t
 }

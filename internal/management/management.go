@@ -11,6 +11,7 @@ package management
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -339,7 +340,7 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, a.status, a.code, a.message)
 	case errors.As(err, &se):
 		httpjson.Write(w, http.StatusBadRequest, map[string]any{
-			"code": "jwt_customizer.syntax_error", "message": "script: " + se.Error(),
+			"code": "jwt_customizer.syntax_error", "message": "The script does not compile: " + se.Error(),
 			"line": se.Line, "column": se.Column,
 		})
 	case errors.As(err, &ae):
@@ -382,8 +383,12 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 
 // changed runs after a successful write: it records the change and has
 // the token endpoint's catalog rebuilt before the response goes out.
-func (s *server) changed(r *http.Request) {
-	s.record(r)
+func (s *server) changed(r *http.Request) { s.changedCreating(r, "") }
+
+// changedCreating is changed for a request that created something with
+// the id created.
+func (s *server) changedCreating(r *http.Request, created string) {
+	s.record(r, created)
 	if s.Changed == nil {
 		return
 	}
@@ -396,13 +401,13 @@ func (s *server) changed(r *http.Request) {
 
 // record logs a successful write and adds it to the audit trail: never a
 // secret, only method, path and caller.
-func (s *server) record(r *http.Request) {
+func (s *server) record(r *http.Request, created string) {
 	sub := ""
 	if c := claimsFrom(r.Context()); c != nil {
 		sub = c.Subject
 	}
 	s.log.Info("management change", "method", r.Method, "path", r.URL.Path, "sub", sub)
-	s.audit(r.Context(), r, sub)
+	s.audit(r.Context(), r, created)
 }
 
 // noContent answers a deletion with err, what the directory said: err if
@@ -435,7 +440,7 @@ func (s *server) created(w http.ResponseWriter, r *http.Request, out any) error 
 
 // createdWith records a creation and answers status with out.
 func (s *server) createdWith(w http.ResponseWriter, r *http.Request, status int, out any) error {
-	s.changed(r)
+	s.changedCreating(r, createdID(out))
 	httpjson.Write(w, status, out)
 	return nil
 }
@@ -513,3 +518,16 @@ func each[T, J any](items []T, one func(T) J) []J {
 }
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// createdID is the "id" of a created object's JSON, for the audit log.
+func createdID(out any) string {
+	b, err := json.Marshal(out)
+	if err != nil {
+		return ""
+	}
+	var v struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(b, &v)
+	return v.ID
+}

@@ -78,7 +78,7 @@ type userStripped struct {
 
 // userChanged records a change to users. User data is not part of the
 // token endpoint's catalog, so nothing is reloaded.
-func (s *server) userChanged(r *http.Request) { s.record(r) }
+func (s *server) userChanged(r *http.Request) { s.record(r, "") }
 
 // holdersChanged records a change to who holds a User role, or to a user's
 // existence or suspension, and reloads the catalog: it tracks the holders
@@ -174,7 +174,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.userChanged(r)
+	s.record(r, u.ID)
 	httpjson.Write(w, http.StatusOK, userOut(u))
 	return nil
 }

@@ -1,8 +1,9 @@
 package oidc
 
 import (
-	"encoding/json"
 	"net/http"
+
+	"github.com/monban/monban/internal/httpjson"
 )
 
 // Error is an OAuth 2.0 error response (RFC 6749 §5.2).
@@ -38,5 +39,5 @@ func (p *Provider) writeError(w http.ResponseWriter, r *http.Request, e *Error) 
 	if body == nil {
 		body = rfcErrorBody
 	}
-	_ = json.NewEncoder(w).Encode(body(e))
+	_ = httpjson.Encode(w, body(e))
 }

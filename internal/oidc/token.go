@@ -2,9 +2,10 @@ package oidc
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/monban/monban/internal/httpjson"
 )
 
 // tokenResponse is a successful token response (RFC 6749 §5.1).
@@ -75,5 +76,5 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	_ = json.NewEncoder(w).Encode(resp)
+	_ = httpjson.Encode(w, resp)
 }

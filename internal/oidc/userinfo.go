@@ -2,7 +2,6 @@ package oidc
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
@@ -123,7 +123,7 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(out)
+	_ = httpjson.Encode(w, out)
 }
 
 func (p *Provider) userRolesOrNil(r *http.Request, userID string) ([]store.Role, error) {
@@ -240,5 +240,5 @@ func (p *Provider) serveIntrospection(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(out)
+	_ = httpjson.Encode(w, out)
 }

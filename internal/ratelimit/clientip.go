@@ -110,13 +110,13 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 		if strings.Contains(f, "/") {
 			p, err := netip.ParsePrefix(f)
 			if err != nil {
-				return nil, fmt.Errorf("ratelimit: trusted proxy %q: %w", f, err)
+				return nil, fmt.Errorf("%q is not a network such as 10.0.0.0/8", f)
 			}
 			if p.Addr().Is4In6() {
 				// ::ffff:10.0.0.0/104 means 10.0.0.0/8, which is
 				// what addresses are compared against.
 				if p.Bits() < 96 {
-					return nil, fmt.Errorf("ratelimit: trusted proxy %q: IPv4-mapped prefix shorter than /96", f)
+					return nil, fmt.Errorf("%q is an IPv4-mapped network shorter than /96", f)
 				}
 				p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
 			}
@@ -125,7 +125,7 @@ func ParsePrefixes(s string) ([]netip.Prefix, error) {
 		}
 		a, err := netip.ParseAddr(f)
 		if err != nil {
-			return nil, fmt.Errorf("ratelimit: trusted proxy %q: %w", f, err)
+			return nil, fmt.Errorf("%q is not an IP address or a network such as 10.0.0.0/8", f)
 		}
 		a = normalize(a)
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))

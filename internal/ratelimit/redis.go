@@ -3,7 +3,6 @@ package ratelimit
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -149,7 +148,8 @@ func NewRedis(client redis.Scripter, fallback *Local, logger *slog.Logger, opts 
 func NewRedisURL(rawURL string, fallback *Local, logger *slog.Logger, opts ...RedisOption) (*Redis, error) {
 	o, err := redis.ParseURL(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("ratelimit: Redis URL: %w", err)
+		// Not the parser's words: they may repeat the URL, password and all.
+		return nil, errors.New("the Redis URL is not one such as redis://127.0.0.1:6379/0 or rediss://user:password@host:6380/1")
 	}
 	// Let the per-call deadline reach the socket, and do not retry
 	// commands or dials: a retry would not fit in the deadline, and the

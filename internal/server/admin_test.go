@@ -3,14 +3,17 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/server"
@@ -229,10 +232,18 @@ func TestFirstAdminConcurrentStarts(t *testing.T) {
 				BootstrapAppID: bootID, BootstrapAppSecret: bootSecret, Stderr: outs[i], SecretKey: secretKey,
 				Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 			cfg.Users.PasswordParams = fastPasswords
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			cfg.Listener = ln
 			s, err := server.New(context.Background(), cfg)
 			if err == nil {
+				err = s.Listen() // prints what this instance created
 				s.Close()
 			}
+			ln.Close()
 			errs[i] = err
 		}()
 	}
@@ -263,4 +274,66 @@ func TestFirstAdminConcurrentStarts(t *testing.T) {
 	if err != nil || len(roles) != 1 || roles[0].Name != "Admin" {
 		t.Errorf("roles of %s: %v %v", users[0].Username, roles, err)
 	}
+}
+
+// A change made in the console (a user's token, through the console's
+// app) names the user as the actor, by id and name, the console's app as
+// the application, and the user changed as the target.
+func TestAuditLogNamesConsoleUser(t *testing.T) {
+	stderr := &syncBuffer{}
+	ts := startUserServer(t, func(c *server.Config) { c.Stderr = stderr })
+	m := firstAdminRe.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatal("no administrator printed")
+	}
+	r := consoleSignIn(t, ts, m[1], m[2])
+	if r.Status != 200 {
+		t.Fatalf("sign-in: %d %s", r.Status, r.Body)
+	}
+	tok := r.json(t)["access_token"].(string)
+	created := ts.mustAPI(tok, "POST", "/api/users", map[string]any{"username": "grace"}, 200)
+	admins := ts.api(tok, "GET", "/api/users?search=admin", nil)
+	adminID := regexp.MustCompile(`"id":"(\w+)"`).FindSubmatch(admins.Body)[1]
+
+	var entries []map[string]any
+	deadline := time.Now().Add(5 * time.Second)
+	for len(entries) == 0 && time.Now().Before(deadline) {
+		res := ts.api(tok, "GET", "/api/logs?logKey="+url.QueryEscape("ManagementApi.POST /api/users"), nil)
+		if err := json.Unmarshal(res.Body, &entries); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(entries) != 1 {
+		t.Fatalf("entries: %v", entries)
+	}
+	p := entries[0]["payload"].(map[string]any)
+	if p["userId"] != string(adminID) || p["applicationId"] != console.DefaultClientID {
+		t.Errorf("userId %v, applicationId %v", p["userId"], p["applicationId"])
+	}
+	if a, _ := p["actor"].(map[string]any); a["type"] != "user" || a["id"] != string(adminID) || a["name"] != m[1] {
+		t.Errorf("actor = %v", p["actor"])
+	}
+	if tg, _ := p["target"].(map[string]any); tg["type"] != "user" || tg["id"] != created["id"] {
+		t.Errorf("target = %v", p["target"])
+	}
+}
+
+// The only administrator cannot be deleted through the Management API: the
+// console would be locked out until a restart.
+func TestLastAdminDeleteRefused(t *testing.T) {
+	stderr := &syncBuffer{}
+	ts := startUserServer(t, func(c *server.Config) { c.Stderr = stderr })
+	m := firstAdminRe.FindStringSubmatch(stderr.String())
+	if m == nil {
+		t.Fatal("no administrator printed")
+	}
+	mt := ts.managementToken()
+	users := ts.api(mt, "GET", "/api/users?search=admin", nil)
+	id := regexp.MustCompile(`"id":"(\w+)"`).FindSubmatch(users.Body)[1]
+	r := ts.api(mt, "DELETE", "/api/users/"+string(id), nil)
+	if r.Status != 400 || !bytes.Contains(r.Body, []byte(`"code":"user.cannot_delete_last_admin"`)) {
+		t.Fatalf("deleting the last administrator: %d %s", r.Status, r.Body)
+	}
+	mustConsoleSignIn(t, ts, m[1], m[2])
 }

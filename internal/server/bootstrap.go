@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/monban/monban/internal/clientauth"
@@ -57,18 +56,19 @@ func validAppID(id string) bool {
 // bootstrapApp makes sure an M2M app can call the Management API. With
 // appID and secret given, that app exists with exactly this secret and holds
 // the "Management API access" role (idempotent). With neither given, and no
-// app holding the role, it creates one and prints its credentials once.
-func bootstrapApp(ctx context.Context, st store.Store, h *clientauth.Hasher, cfg Config, out io.Writer, now time.Time) error {
+// app holding the role, it creates one and returns its credentials, to be
+// shown once.
+func bootstrapApp(ctx context.Context, st store.Store, h *clientauth.Hasher, cfg Config, now time.Time) (*Notice, error) {
 	if (cfg.BootstrapAppID == "") != (cfg.BootstrapAppSecret == "") {
-		return errors.New("set both MONBAN_BOOTSTRAP_APP_ID and MONBAN_BOOTSTRAP_APP_SECRET, or neither")
+		return nil, errors.New("set both MONBAN_BOOTSTRAP_APP_ID and MONBAN_BOOTSTRAP_APP_SECRET, or neither")
 	}
 	description := "Created on first start to call the Management API."
 	if cfg.BootstrapAppID != "" {
 		if !validAppID(cfg.BootstrapAppID) {
-			return errors.New("MONBAN_BOOTSTRAP_APP_ID may only contain letters, digits and - _ . ~ (at most 128)")
+			return nil, errors.New("MONBAN_BOOTSTRAP_APP_ID may only contain letters, digits and - _ . ~ (at most 128)")
 		}
 		if len(cfg.BootstrapAppSecret) > 256 {
-			return errors.New("MONBAN_BOOTSTRAP_APP_SECRET is longer than 256 characters")
+			return nil, errors.New("MONBAN_BOOTSTRAP_APP_SECRET is longer than 256 characters")
 		}
 		description = "Set up from MONBAN_BOOTSTRAP_APP_ID."
 	}
@@ -76,35 +76,32 @@ func bootstrapApp(ctx context.Context, st store.Store, h *clientauth.Hasher, cfg
 		EnsureManagementApp(ctx, cfg.BootstrapAppID, cfg.BootstrapAppSecret, description)
 	var de *directory.Error
 	if errors.As(err, &de) && de.Reason == directory.ReasonApplicationType {
-		return fmt.Errorf("MONBAN_BOOTSTRAP_APP_ID names %s", de.Message)
+		return nil, fmt.Errorf("MONBAN_BOOTSTRAP_APP_ID names %s", de.Message)
 	}
-	if err == nil && id != "" {
-		printCredentials(out, cfg, id, secret)
+	if err != nil || id == "" {
+		return nil, err
 	}
-	return err
-}
-
-func printCredentials(out io.Writer, cfg Config, id, secret string) {
-	fmt.Fprintf(out, `
-Created an M2M app with the "Management API access" role. Its secret is shown this once; keep it:
-  App ID:     %s
-  App Secret: %s
-Get a Management API token with:
-  curl -s -u '%s:%s' -d grant_type=client_credentials --data-urlencode 'resource=%s' -d scope=all %s/oidc/token
-
-`, id, secret, id, secret, cfg.ManagementIndicator, cfg.Endpoint)
+	n := AppNotice(cfg.Endpoint, cfg.ManagementIndicator, id, secret)
+	return &n, nil
 }
 
 // seedConsoleApp makes sure the admin console's SPA application exists with
 // this endpoint's redirect URIs. It runs at every start: the endpoint may
-// have changed, and a deleted console app comes back.
-func seedConsoleApp(ctx context.Context, st store.Store, endpoint string, now time.Time) error {
+// have changed (the port, say), and the console must follow it. A changed
+// endpoint is said, as it changes the issuer too.
+func seedConsoleApp(ctx context.Context, st store.Store, cfg Config, now time.Time) error {
 	app := store.Application{ID: console.DefaultClientID, Name: "Monban Console",
 		Description: "The admin console at /console", Type: store.AppSPA, CreatedAt: now}
-	err := seeder(st, "", nil, nil, now).SeedApplication(ctx, app,
-		[]string{console.RedirectURI(endpoint)}, []string{console.PostLogoutRedirectURI(endpoint)})
+	redirect := console.RedirectURI(cfg.Endpoint)
+	before, err := seeder(st, "", nil, nil, now).SeedApplication(ctx, app,
+		[]string{redirect}, []string{console.PostLogoutRedirectURI(cfg.Endpoint)})
 	if err != nil {
 		return fmt.Errorf("console application: %w", err)
+	}
+	if len(before) > 0 && before[0] != redirect {
+		cfg.Logger.Warn("the endpoint differs from the last start's: the console's redirect URIs follow it; "+
+			"tokens issued before carry the old issuer and are refused, and clients configured with the old endpoint must change too",
+			"endpoint", cfg.Endpoint, "console_redirect_before", before[0])
 	}
 	return nil
 }
@@ -112,28 +109,23 @@ func seedConsoleApp(ctx context.Context, st store.Store, endpoint string, now ti
 // bootstrapAdmin makes sure someone can sign in to the admin console
 // (directory.EnsureAdmin): the administrator cfg.AdminUsername names with
 // cfg.AdminPassword, or with neither given, and no administrator yet, a
-// new one whose password it prints once on out (never through the
-// logger).
-func bootstrapAdmin(ctx context.Context, st store.Store, pw *password.Hasher, cfg Config, out io.Writer, now time.Time) error {
+// new one whose credentials it returns, to be shown once (never through
+// the logger).
+func bootstrapAdmin(ctx context.Context, st store.Store, pw *password.Hasher, cfg Config, now time.Time) (*Notice, error) {
 	if err := checkAdminConfig(cfg); err != nil {
-		return err
+		return nil, err
 	}
 	admin, err := seeder(st, cfg.ManagementIndicator, nil, pw, now).EnsureAdmin(ctx, cfg.AdminUsername, cfg.AdminPassword)
 	if err != nil {
 		if cfg.AdminUsername != "" {
-			return fmt.Errorf("the administrator from MONBAN_ADMIN_USERNAME: %w", err)
+			return nil, fmt.Errorf("the administrator from MONBAN_ADMIN_USERNAME: %w", err)
 		}
-		return err
+		return nil, err
 	}
 	switch {
 	case admin.Password != "":
-		fmt.Fprintf(out, `
-Created an administrator for the console. The password is shown this once:
-  Username: %s
-  Password: %s
-Sign in at %s/console and change this password (Users, then the user, then "Reset password").
-
-`, admin.User.Username, admin.Password, cfg.Endpoint)
+		n := AdminNotice(cfg.Endpoint, admin.User.Username, admin.Password, true)
+		return &n, nil
 	case cfg.AdminUsername != "":
 		if admin.PasswordSet {
 			cfg.Logger.Info("the administrator's password was set from MONBAN_ADMIN_PASSWORD", "username", admin.User.Username)
@@ -142,7 +134,7 @@ Sign in at %s/console and change this password (Users, then the user, then "Rese
 			cfg.Logger.Warn("the administrator named by MONBAN_ADMIN_USERNAME is suspended and cannot sign in; reactivate them in the console or through the Management API", "username", admin.User.Username)
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // checkAdminConfig checks the configured administrator without repeating

@@ -3,8 +3,10 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -35,8 +37,14 @@ func newServer(t *testing.T, cfg server.Config) (*server.Server, error) {
 func TestBootstrapPrintsCredentialsOnce(t *testing.T) {
 	db := "sqlite://" + filepath.Join(t.TempDir(), "m.db")
 	var out bytes.Buffer
-	s, err := newServer(t, server.Config{DatabaseURL: db, Stderr: &out})
+	s, err := newServer(t, server.Config{DatabaseURL: db, Stderr: &out, Listener: listen(t)})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("credentials printed before the server listens:\n%s", out.String())
+	}
+	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
 	m := regexp.MustCompile(`App ID:\s+(\S+)\s+App Secret:\s+(\S+)`).FindStringSubmatch(out.String())
@@ -49,11 +57,59 @@ func TestBootstrapPrintsCredentialsOnce(t *testing.T) {
 	s.Close()
 
 	out.Reset()
-	if _, err := newServer(t, server.Config{DatabaseURL: db, Stderr: &out}); err != nil {
+	s, err = newServer(t, server.Config{DatabaseURL: db, Stderr: &out, Listener: listen(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
 		t.Fatal(err)
 	}
 	if out.Len() != 0 {
 		t.Errorf("second start printed:\n%s", out.String())
+	}
+}
+
+func listen(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// With JSON logs, the credentials are JSON lines too, each a complete
+// object with the log's time, level and msg.
+func TestBootstrapCredentialsAsJSONLines(t *testing.T) {
+	db := "sqlite://" + filepath.Join(t.TempDir(), "m.db")
+	var out bytes.Buffer
+	s, err := newServer(t, server.Config{DatabaseURL: db, Stderr: &out, NoticesJSON: true, Listener: listen(t),
+		Users: server.UserSettings{PasswordParams: fastPasswords}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want the app's and the administrator's:\n%s", len(lines), out.String())
+	}
+	want := [][]string{{"app_id", "app_secret", "token_command"}, {"username", "password", "console"}}
+	for i, line := range lines {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(line), &obj); err != nil {
+			t.Fatalf("line %d is not JSON: %v\n%s", i, err, line)
+		}
+		for _, k := range append([]string{"time", "level", "msg", "if_lost"}, want[i]...) {
+			if s, _ := obj[k].(string); s == "" {
+				t.Errorf("line %d lacks %q: %s", i, k, line)
+			}
+		}
+		if strings.Contains(line, `\u0026`) || strings.Contains(line, `\u003c`) {
+			t.Errorf("HTML-escaped: %s", line)
+		}
 	}
 }
 

@@ -95,6 +95,10 @@ func (ts *testServer) start() {
 		ln.Close()
 		t.Fatal(err)
 	}
+	if err := srv.Listen(); err != nil { // writes a first start's credentials
+		srv.Close()
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ts.srv, ts.cancel, ts.done = srv, cancel, make(chan error, 1)
 	ts.client = &http.Client{Transport: &http.Transport{}}

@@ -85,10 +85,14 @@ func managementAuditor(w *audit.Writer) func(context.Context, management.ChangeE
 		}
 		// The key names the route (bounded), the payload the concrete path.
 		details, _ := json.Marshal(map[string]any{"method": c.Method, "path": c.Path, "ip": ClientIP(ctx), "caller": c.Caller})
-		appID := ""
-		if strings.HasPrefix(c.Path, "/api/applications/") {
-			appID, _, _ = strings.Cut(strings.TrimPrefix(c.Path, "/api/applications/"), "/")
+		// As Logto's logs have them, applicationId and userId are who made
+		// the request: the token's client and, for a user's token, the
+		// user. What the change was made to is the target.
+		e := store.LogEntry{Key: "ManagementApi." + pattern, Result: store.ResultSuccess, ApplicationID: c.ClientID,
+			Payload: details, Actor: c.Actor, Target: c.Target}
+		if c.Actor.Type == store.ActorUser {
+			e.UserID = c.Actor.ID
 		}
-		w.Keep(store.LogEntry{Key: "ManagementApi." + pattern, Result: store.ResultSuccess, ApplicationID: appID, Payload: details})
+		w.Keep(e)
 	}
 }

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -10,6 +11,17 @@ import (
 
 func TestHealthReadyMetrics(t *testing.T) {
 	ts := startServer(t)
+	// The server's own address leads a person to the console; anything
+	// else unknown is a JSON 404.
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if res, err := noFollow.Get(ts.URL + "/"); err != nil || res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/console/" {
+		t.Errorf("GET /: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	if r := ts.do("GET", "/nope", nil, nil); r.Status != 404 || !strings.Contains(string(r.Body), `"not_found"`) {
+		t.Errorf("GET /nope: %d %s", r.Status, r.Body)
+	}
 	if r := ts.do("GET", "/healthz", nil, nil); r.Status != 200 {
 		t.Errorf("healthz: %d", r.Status)
 	}
@@ -69,9 +81,18 @@ func TestAuditLog(t *testing.T) {
 		t.Errorf("token failure entry = %v", failed)
 	}
 	change := keys["ManagementApi.POST /api/applications/Success"]
-	if change == nil || change["caller"] != bootID || change["path"] != "/api/applications" {
+	if change == nil || change["caller"] != bootID || change["path"] != "/api/applications" || change["applicationId"] != bootID {
 		t.Errorf("management change entry = %v", change)
 	}
+	// Who made the change (the bootstrap app, by its name) and what it
+	// made are apart.
+	if a, _ := change["actor"].(map[string]any); a["type"] != "application" || a["id"] != bootID || a["name"] != "Management API (MONBAN_BOOTSTRAP_APP_ID)" {
+		t.Errorf("actor = %v", change["actor"])
+	}
+	if tg, _ := change["target"].(map[string]any); tg["type"] != "application" || tg["id"] != id {
+		t.Errorf("target = %v", change["target"])
+	}
+	// applicationId is who acted: the new app only failed a token request.
 	r := ts.api(mt, "GET", "/api/logs?applicationId="+id, nil)
 	if r.Header.Get("Total-Number") != "1" {
 		t.Errorf("logs of the app: %q", r.Header.Get("Total-Number"))

@@ -4,13 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"strings"
 
+	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/ratelimit"
@@ -115,7 +115,7 @@ func tooMany(w http.ResponseWriter, d ratelimit.Decision, oauth bool) {
 	} else {
 		body["code"], body["message"] = "request.too_many_requests", body["error_description"]
 	}
-	_ = json.NewEncoder(w).Encode(body)
+	_ = httpjson.Encode(w, body)
 }
 
 // tokenEndpoint limits token requests by claimed client and by address, and

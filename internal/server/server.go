@@ -6,7 +6,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +26,7 @@ import (
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/hooks"
+	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
@@ -47,11 +47,16 @@ import (
 // returns every setting at its default: start from it.
 type Config struct {
 	Addr string // listen address
-	// Listener, when set, is used instead of listening on Addr (tests bind
-	// a random port first, to know the endpoint).
-	Listener            net.Listener
-	Endpoint            string // public base URL, without a trailing slash
-	DatabaseURL         string
+	// Listener, when set, is used instead of listening on Addr: "monban
+	// serve" binds before anything is opened or seeded, so that a wrong
+	// address fails first, and tests bind a random port.
+	Listener net.Listener
+	// Endpoint is the public base URL, without a trailing slash. Unset, it
+	// is derived from the address listened on (EndpointFor).
+	Endpoint    string
+	DatabaseURL string
+	// ManagementIndicator is the built-in Management API resource's
+	// indicator; unset, {Endpoint}/api.
 	ManagementIndicator string
 	BootstrapAppID      string
 	BootstrapAppSecret  string
@@ -66,6 +71,9 @@ type Config struct {
 	// MetricsAddr, when set, serves /metrics on its own listener (so that
 	// metrics need not be public); otherwise /metrics is on the main one.
 	MetricsAddr string
+	// MetricsListener, when set, is used instead of listening on
+	// MetricsAddr.
+	MetricsListener net.Listener
 	// AuditRetention is how long audit logs are kept: zero keeps none past
 	// the next (hourly) prune; audit.Forever keeps them all. Default
 	// audit.DefaultRetention.
@@ -92,8 +100,11 @@ type Config struct {
 	RefreshInterval time.Duration
 	Logger          *slog.Logger
 	// Stderr receives the one-time credentials of the bootstrap app and of
-	// the first administrator.
+	// the first administrator, once the server listens (Listen).
 	Stderr io.Writer
+	// NoticesJSON writes those credentials as JSON lines, one object per
+	// line as the JSON log has, instead of a text block.
+	NoticesJSON bool
 
 	// Users tunes end-user sign-in (password hashing, sessions, refresh
 	// token grace, back-off).
@@ -114,7 +125,6 @@ type Config struct {
 // Defaults for Config.
 const (
 	DefaultAddr        = "127.0.0.1:3001"
-	DefaultEndpoint    = "http://localhost:3001"
 	DefaultDatabaseURL = "sqlite://./monban-data/monban.db"
 	// DefaultKeyPublishDelay outlasts the JWKS refetch cool-downs of common
 	// verifiers (jose: 30 s) and the spread of a change between instances.
@@ -127,7 +137,6 @@ func DefaultConfig() Config {
 	limits := DefaultRateLimits
 	return Config{
 		Addr:            DefaultAddr,
-		Endpoint:        DefaultEndpoint,
 		DatabaseURL:     DefaultDatabaseURL,
 		AuditRetention:  audit.DefaultRetention,
 		ScriptLimits:    claims.DefaultLimits(),
@@ -167,6 +176,10 @@ type Server struct {
 	handler http.Handler
 	http    *http.Server
 	ln      net.Listener
+	mln     net.Listener // the metrics listener, if MetricsAddr is set
+	// notices are the one-time credentials seeding made, written to
+	// Stderr once the server listens.
+	notices []Notice
 	stop    context.CancelFunc
 	bg      sync.WaitGroup // the background loops Serve starts
 	// drainTimeout bounds the wait for requests in flight at shutdown,
@@ -175,7 +188,9 @@ type Server struct {
 }
 
 // New opens the storage, applies migrations, seeds what a first start needs
-// and builds the handlers. It does not listen yet.
+// and builds the handlers. It does not listen yet (unless given a
+// Listener), and prints nothing: the credentials a first start creates are
+// written by Listen, once the server listens.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -187,7 +202,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.RefreshInterval = time.Minute
 	}
 	cfg.Clock = clock.Or(cfg.Clock)
-	cfg.Endpoint = strings.TrimRight(cfg.Endpoint, "/")
+	if err := resolveEndpoint(&cfg); err != nil {
+		return nil, err
+	}
 	if err := validateConfig(&cfg); err != nil {
 		return nil, err
 	}
@@ -234,17 +251,12 @@ func (s *Server) setUp(ctx context.Context) error {
 		return fmt.Errorf("secrets at rest: %w", err)
 	}
 	now := cfg.Clock.Now()
-	hashKey, err := st.EnsureSetting(ctx, settingSecretHashKey, randid.Secret(32))
+	hasher, err := secretHasher(ctx, st)
 	if err != nil {
-		return fmt.Errorf("secret hashing key: %w", err)
+		return err
 	}
-	key, err := base64.RawURLEncoding.DecodeString(hashKey)
-	if err != nil || len(key) < 32 {
-		return errors.New("the stored secret hashing key is malformed")
-	}
-	hasher := clientauth.NewHasher(key)
 	passwords := password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency)
-	if err := seed(ctx, st, hasher, passwords, cfg, now); err != nil {
+	if s.notices, err = seed(ctx, st, hasher, passwords, cfg, now); err != nil {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
@@ -337,6 +349,10 @@ func (s *Server) setUp(ctx context.Context) error {
 	if cfg.MetricsAddr == "" {
 		mux.Handle("GET /metrics", s.metrics.Handler())
 	}
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		// A person opening the server's address finds the console.
+		http.Redirect(w, r, "/console/", http.StatusFound)
+	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusNotFound)
@@ -350,26 +366,50 @@ func (s *Server) setUp(ctx context.Context) error {
 	return nil
 }
 
+// secretHasher returns the hasher of client secrets, under the key the
+// instances share (made on the first start).
+func secretHasher(ctx context.Context, st store.Store) (*clientauth.Hasher, error) {
+	hashKey, err := st.EnsureSetting(ctx, settingSecretHashKey, randid.Secret(32))
+	if err != nil {
+		return nil, fmt.Errorf("secret hashing key: %w", err)
+	}
+	key, err := base64.RawURLEncoding.DecodeString(hashKey)
+	if err != nil || len(key) < 32 {
+		return nil, errors.New("the stored secret hashing key is malformed")
+	}
+	return clientauth.NewHasher(key), nil
+}
+
 // seed makes sure of what a first start creates: the Management API
 // resource, the console's app, the bootstrap app and the first
-// administrator. Instances sharing a database seed it one at a time, so
-// that exactly one of several first starts creates (and prints) each.
-func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, cfg Config, now time.Time) error {
+// administrator, and returns the credentials it created. Instances sharing
+// a database seed it one at a time, so that exactly one of several first
+// starts creates (and prints) each.
+func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, cfg Config, now time.Time) ([]Notice, error) {
 	release, err := st.LockSetUp(ctx)
 	if err != nil {
-		return fmt.Errorf("set-up: %w", err)
+		return nil, fmt.Errorf("set-up: %w", err)
 	}
 	defer release()
 	if err := seedManagementAPI(ctx, st, cfg.ManagementIndicator, now); err != nil {
-		return err
+		return nil, err
 	}
-	if err := seedConsoleApp(ctx, st, cfg.Endpoint, now); err != nil {
-		return err
+	if err := seedConsoleApp(ctx, st, cfg, now); err != nil {
+		return nil, err
 	}
-	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
-		return err
+	var out []Notice
+	app, err := bootstrapApp(ctx, st, hasher, cfg, now)
+	if err != nil {
+		return nil, err
 	}
-	return bootstrapAdmin(ctx, st, passwords, cfg, cfg.Stderr, now)
+	if app != nil {
+		out = append(out, *app)
+	}
+	admin, err := bootstrapAdmin(ctx, st, passwords, cfg, now)
+	if admin != nil {
+		out = append(out, *admin)
+	}
+	return out, err
 }
 
 // outboxPoll is how often the outbox is read without a wake-up, in case
@@ -478,28 +518,49 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	if !ready {
 		status = "not ready"
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "checks": checks})
+	_ = httpjson.Encode(w, map[string]any{"status": status, "checks": checks})
 }
 
 // Handler returns the server's HTTP handler (for tests and benchmarks).
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Listen binds the configured address. Addr is known after it returns.
+// Listen binds the configured addresses (or takes the listeners given)
+// and then writes the credentials a first start created to Stderr, once:
+// they are shown only when the server is up. Addr is known after it
+// returns.
 func (s *Server) Listen() error {
-	if s.cfg.Listener != nil {
-		s.ln = s.cfg.Listener
+	if s.ln != nil {
 		return nil
 	}
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		return err
+	ln := s.cfg.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.cfg.Addr); err != nil {
+			return err
+		}
 	}
-	s.ln = ln
+	mln := s.cfg.MetricsListener
+	if mln == nil && s.cfg.MetricsAddr != "" {
+		var err error
+		if mln, err = net.Listen("tcp", s.cfg.MetricsAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+	}
+	s.ln, s.mln = ln, mln
+	WriteNotices(s.cfg.Stderr, s.notices, s.cfg.NoticesJSON, s.cfg.Clock.Now())
+	s.notices = nil
 	return nil
 }
 
 // Addr returns the address the server listens on.
 func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// Endpoint returns the public base URL, configured or derived.
+func (s *Server) Endpoint() string { return s.cfg.Endpoint }
+
+// ManagementIndicator returns the Management API's indicator.
+func (s *Server) ManagementIndicator() string { return s.cfg.ManagementIndicator }
 
 // Serve serves until ctx is cancelled, then shuts down gracefully: new
 // connections are refused and requests in flight get up to ten seconds;
@@ -532,13 +593,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(s.ln) }()
 	var metricsSrv *http.Server
-	if s.cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", s.cfg.MetricsAddr)
-		if err != nil {
-			_ = s.http.Close()
-			stop()
-			return fmt.Errorf("metrics listener: %w", err)
-		}
+	if mln := s.mln; mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", s.metrics.Handler())
 		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

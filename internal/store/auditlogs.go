@@ -22,6 +22,32 @@ type LogEntry struct {
 	UserID        string
 	Payload       []byte // a JSON object
 	CreatedAt     time.Time
+	// Actor is who made a change, Target what it changed (Management API
+	// changes; zero for token requests, whose client and user are
+	// ApplicationID and UserID).
+	Actor  LogActor
+	Target LogTarget
+}
+
+// LogActor is who made a change: a user (through ApplicationID's client)
+// or an application, with its name at the time.
+type LogActor struct {
+	Type string // ActorUser or ActorApplication; "" when unknown
+	ID   string
+	Name string
+}
+
+// The kinds of actor.
+const (
+	ActorUser        = "user"
+	ActorApplication = "application"
+)
+
+// LogTarget is what a change was made to: a type ("application", "user",
+// "role", …) and, when there is one, its id.
+type LogTarget struct {
+	Type string
+	ID   string
 }
 
 // LogFilter narrows a log listing; empty fields match everything.

@@ -55,7 +55,7 @@ export function ApplicationDetail({ id }: { id: string }) {
           <>
             <Badge tone="primary">{appTypeLabel[a.type]}</Badge>
             <span class="meta">
-              App ID <code class="mono-sm">{a.id}</code>
+              App ID <code class="mono-sm id">{a.id}</code>
             </span>
           </>
         }
@@ -307,6 +307,12 @@ function UrisCard({ app, onSaved }: { app: Application; onSaved: (a: Application
   const [errors, setErrors] = useState<{ r?: string; l?: string; o?: string }>({});
   const { busy, error, run } = useAction();
   const clean = (xs: string[]) => xs.map((x) => x.trim()).filter(Boolean);
+  const same = (a: string[], b: string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  // Enabled only when the lists, as they would be saved, differ from the app's.
+  const urisDirty =
+    !same(clean(redirects), app.oidcClientMetadata.redirectUris) ||
+    !same(clean(logouts), app.oidcClientMetadata.postLogoutRedirectUris) ||
+    !same(clean(origins), app.customClientMetadata.corsAllowedOrigins ?? []);
   const save = async () => {
     const r = clean(redirects);
     const l = clean(logouts);
@@ -334,7 +340,7 @@ function UrisCard({ app, onSaved }: { app: Application; onSaved: (a: Application
       title="URIs"
       description="Where Monban may send users back after sign-in and sign-out. Matched exactly."
       footer={
-        <Button variant="primary" onClick={save} loading={busy}>
+        <Button variant="primary" onClick={save} loading={busy} disabled={!urisDirty}>
           Save URIs
         </Button>
       }

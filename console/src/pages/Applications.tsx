@@ -65,7 +65,7 @@ export function Applications() {
                 </div>
               </td>
               <td class="hide-sm">
-                <code class="mono-sm">{a.id}</code>
+                <code class="mono-sm id">{a.id}</code>
               </td>
               <td class="hide-sm">
                 <Badge>{appTypeLabel[a.type]}</Badge>

@@ -4,9 +4,9 @@ import { useAsync, useTitle } from '../hooks';
 import { Link, navigate } from '../router';
 import type { Application, LogEntry } from '../types';
 import { Badge, Button, Card, EmptyState, ErrorBanner, formatDate, Loading, PageHeader } from '../ui/ui';
-import { describeKey } from './AuditLogs';
+import { actorOf, describeKey, targetHref, targetOf } from './AuditLogs';
 
-const hidden = new Set(['key', 'result', 'applicationId', 'userId']);
+const hidden = new Set(['key', 'result', 'applicationId', 'userId', 'actor', 'target']);
 
 export function AuditLogDetail({ id }: { id: string }) {
   const log = useAsync(() => api.get<LogEntry>(`/api/logs/${enc(id)}`), [id]);
@@ -58,6 +58,10 @@ export function AuditLogDetail({ id }: { id: string }) {
             <dd>{String(l.payload.result ?? 'Success')}</dd>
             <dt>Time</dt>
             <dd>{new Date(l.createdAt).toISOString()}</dd>
+            <dt>By</dt>
+            <dd data-testid="log-actor">{actorLink(actorOf(l.payload))}</dd>
+            <dt>Target</dt>
+            <dd data-testid="log-target">{targetLink(targetOf(l.payload))}</dd>
             <dt>Application</dt>
             <dd>
               {appId ? (
@@ -106,4 +110,27 @@ function breakAfterSlashes(s: string) {
       {part}
     </Fragment>
   ));
+}
+
+/** The actor of a change, linked to their page. */
+function actorLink(a: ReturnType<typeof actorOf>) {
+  if (!a) return <span class="muted">—</span>;
+  const href = a.type === 'user' ? `/users/${enc(a.id)}` : `/applications/${enc(a.id)}`;
+  return (
+    <>
+      <Link href={href}>{a.name || a.id}</Link> <span class="muted">({a.type === 'user' ? 'user' : 'application'})</span>
+    </>
+  );
+}
+
+/** The target of a change, linked to its page when it has one. */
+function targetLink(t: ReturnType<typeof targetOf>) {
+  if (!t) return <span class="muted">—</span>;
+  const href = targetHref(t);
+  return (
+    <>
+      {t.type}{' '}
+      {t.id && (href ? <Link href={href}><code class="mono-sm">{t.id}</code></Link> : <code class="mono-sm">{t.id}</code>)}
+    </>
+  );
 }

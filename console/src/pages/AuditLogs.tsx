@@ -108,6 +108,43 @@ function Filter({ id, label, children }: { id: string; label: string; children: 
   );
 }
 
+/** Who made a change (Management API entries), as the server recorded it. */
+export interface LogActor {
+  type: 'user' | 'application';
+  id: string;
+  name?: string;
+}
+
+/** What a change was made to. */
+export interface LogTarget {
+  type: string;
+  id?: string;
+}
+
+export const actorOf = (p: Record<string, unknown>) => p.actor as LogActor | undefined;
+export const targetOf = (p: Record<string, unknown>) => p.target as LogTarget | undefined;
+
+/** The console page of a target, when it has one. */
+export function targetHref(t: LogTarget | undefined): string | undefined {
+  if (!t?.id) return undefined;
+  const base: Record<string, string> = { application: '/applications', user: '/users', role: '/roles', resource: '/api-resources' };
+  return base[t.type] ? `${base[t.type]}/${enc(t.id)}` : undefined;
+}
+
+/** Who acted: the actor of a change, else the application of a token request. */
+export function ActorText({ actor, appId, appNames }: { actor?: LogActor; appId?: string; appNames: Map<string, string> }) {
+  if (actor) {
+    const kind = actor.type === 'user' ? 'User' : 'App';
+    return (
+      <span title={`${kind} ${actor.id}`}>
+        {actor.name || <code class="mono-sm">{actor.id}</code>} <span class="muted">({kind.toLowerCase()})</span>
+      </span>
+    );
+  }
+  if (appId) return <>{appNames.get(appId) ?? <code class="mono-sm">{appId}</code>}</>;
+  return <span class="muted">—</span>;
+}
+
 function ResultBadge({ result }: { result: unknown }) {
   return result === 'Error' ? <Badge tone="danger">Error</Badge> : <Badge tone="success">Success</Badge>;
 }
@@ -196,9 +233,13 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
         </div>
       </div>
       {logs.error ? <ErrorBanner error={logs.error} onRetry={logs.reload} title="Logs could not be loaded" /> : null}
-      <ListTable heads={[{ label: 'Event' }, { label: 'Result' }, ...(applicationId ? [] : [{ label: 'Application', hide: 'sm' } as const]), { label: 'Time' }]} loading={logs.loading && !logs.data}>
+      <ListTable
+        heads={[{ label: 'Event' }, { label: 'Result' }, { label: 'By', hide: 'sm' } as const, { label: 'Target', hide: 'sm' } as const, { label: 'Time' }]}
+        loading={logs.loading && !logs.data}
+      >
         {(logs.data?.items ?? []).map((l) => {
           const appId = l.payload.applicationId as string | undefined;
+          const target = targetOf(l.payload);
           return (
             <LinkRow key={l.id} href={`/audit-logs/${enc(l.id)}`}>
               <td>
@@ -208,7 +249,18 @@ export function LogTable({ applicationId, userId, filters = false }: { applicati
               <td>
                 <ResultBadge result={l.payload.result} />
               </td>
-              {!applicationId && <td class="hide-sm">{appId ? appNames.get(appId) ?? <code class="mono-sm">{appId}</code> : <span class="muted">—</span>}</td>}
+              <td class="hide-sm" data-testid="log-by">
+                <ActorText actor={actorOf(l.payload)} appId={appId} appNames={appNames} />
+              </td>
+              <td class="hide-sm">
+                {target ? (
+                  <span>
+                    {target.type} {target.id && <code class="mono-sm id">{target.id}</code>}
+                  </span>
+                ) : (
+                  <span class="muted">—</span>
+                )}
+              </td>
               <td class="nowrap" title={formatDate(l.createdAt)}>
                 {formatRelative(l.createdAt)}
               </td>

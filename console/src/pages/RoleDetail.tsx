@@ -188,7 +188,7 @@ function RoleApps({ role }: { role: Role }) {
             </div>
           ),
         },
-        { header: 'App ID', cell: (a) => <code class="mono-sm">{a.id}</code> },
+        { header: 'App ID', cell: (a) => <code class="mono-sm id">{a.id}</code> },
       ]}
       assignLabel="Assign applications"
       empty={{ icon: 'robot', title: 'No apps hold this role' }}

@@ -213,6 +213,8 @@ const profileFields: { key: string; label: string; placeholder?: string }[] = [
 function ProfileCard({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
   const initial = () => Object.fromEntries(profileFields.map((f) => [f.key, typeof user.profile?.[f.key] === 'string' ? (user.profile[f.key] as string) : '']));
   const [values, setValues] = useState<Record<string, string>>(initial);
+  const saved = initial();
+  const profileDirty = profileFields.some((f) => values[f.key].trim() !== saved[f.key]);
   const { busy, error, run } = useAction();
   const save = async () => {
     await run(async () => {
@@ -231,7 +233,7 @@ function ProfileCard({ user, onSaved }: { user: User; onSaved: (u: User) => void
       title="OpenID Connect profile"
       description="Standard claims returned by the userinfo endpoint and in ID tokens."
       footer={
-        <Button variant="primary" onClick={save} loading={busy}>
+        <Button variant="primary" onClick={save} loading={busy} disabled={!profileDirty}>
           Save profile
         </Button>
       }
@@ -249,6 +251,8 @@ function ProfileCard({ user, onSaved }: { user: User; onSaved: (u: User) => void
 function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void }) {
   const [text, setText] = useState(() => JSON.stringify(user.customData ?? {}, null, 2));
   const [doc] = useState(text);
+  // The text last saved (or loaded): the button waits for a change to it.
+  const [savedText, setSavedText] = useState(text);
   const { busy, error, setError, run } = useAction();
   const [diags, setDiags] = useState<ServerDiagnostic[] | undefined>();
   const save = async () => {
@@ -267,6 +271,7 @@ function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void 
     await run(async () => {
       await api.patch(`/api/users/${enc(user.id)}/custom-data`, { customData: data });
       onSaved({ ...user, customData: data as Record<string, unknown> });
+      setSavedText(text);
       toast('Custom data saved');
     });
   };
@@ -279,7 +284,7 @@ function CustomData({ user, onSaved }: { user: User; onSaved: (u: User) => void 
         </>
       }
       footer={
-        <Button variant="primary" onClick={save} loading={busy}>
+        <Button variant="primary" onClick={save} loading={busy} disabled={text === savedText}>
           Save custom data
         </Button>
       }

@@ -4,7 +4,7 @@ import type { ButtonHTMLAttributes, ComponentChildren, RefObject } from 'preact'
 import { useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage } from '../api';
 import { useAction } from '../hooks';
-import { Link } from '../router';
+import { Link, useLocation } from '../router';
 import { Icon, type IconName } from './icons';
 
 function cx(...xs: (string | false | null | undefined)[]): string {
@@ -598,13 +598,13 @@ export function ConfirmDialog({ open, title, children, confirmLabel = 'Delete', 
 
 // ---------------------------------------------------------------- toasts
 
-type ToastItem = { id: number; text: string; tone: 'success' | 'danger' };
+type ToastItem = { id: number; text: string; tone: 'success' | 'danger'; at: number };
 let toastId = 0;
 let toastItems: ToastItem[] = [];
 const toastListeners = new Set<(t: ToastItem[]) => void>();
 
 export function toast(text: string, tone: 'success' | 'danger' = 'success') {
-  const item = { id: ++toastId, text, tone };
+  const item = { id: ++toastId, text, tone, at: Date.now() };
   toastItems = [...toastItems, item].slice(-2);
   toastListeners.forEach((l) => l(toastItems));
   window.setTimeout(() => {
@@ -615,10 +615,20 @@ export function toast(text: string, tone: 'success' | 'danger' = 'success') {
 
 export function Toasts() {
   const [items, setItems] = useState(toastItems);
+  const { path } = useLocation();
   useEffect(() => {
     toastListeners.add(setItems);
     return () => void toastListeners.delete(setItems);
   }, []);
+  // Another page: the toasts of the last one go, except one just raised by
+  // the action that navigated ("User added", then the user's page).
+  useEffect(() => {
+    const recent = Date.now() - 1000;
+    if (toastItems.some((t) => t.at < recent)) {
+      toastItems = toastItems.filter((t) => t.at >= recent);
+      toastListeners.forEach((l) => l(toastItems));
+    }
+  }, [path]);
   return (
     <div class="toasts" role="status" aria-live="polite">
       {items.map((t) => (

@@ -9,9 +9,9 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-const logCols = "id, log_key, result, application_id, user_id, payload, created_at"
+const logCols = "id, log_key, result, application_id, user_id, payload, created_at, actor_type, actor_id, actor_name, target_type, target_id"
 
-// logsPerInsert keeps a statement's parameters (7 a row) well below the
+// logsPerInsert keeps a statement's parameters (12 a row) well below the
 // engines' limits.
 const logsPerInsert = 100
 
@@ -21,7 +21,8 @@ func scanLog(r scanner) (store.LogEntry, error) {
 		payload string
 		created int64
 	)
-	if err := r.Scan(&e.ID, &e.Key, &e.Result, &e.ApplicationID, &e.UserID, &payload, &created); err != nil {
+	if err := r.Scan(&e.ID, &e.Key, &e.Result, &e.ApplicationID, &e.UserID, &payload, &created,
+		&e.Actor.Type, &e.Actor.ID, &e.Actor.Name, &e.Target.Type, &e.Target.ID); err != nil {
 		return e, err
 	}
 	e.Payload = []byte(payload)
@@ -42,14 +43,15 @@ func (s *Store) InsertLogs(ctx context.Context, entries []store.LogEntry) error 
 		for start := 0; start < len(entries); start += logsPerInsert {
 			chunk := entries[start:min(start+logsPerInsert, len(entries))]
 			rows := make([]string, len(chunk))
-			args := make([]any, 0, 7*len(chunk))
+			args := make([]any, 0, 12*len(chunk))
 			for i, e := range chunk {
 				payload := string(e.Payload)
 				if payload == "" {
 					payload = "{}"
 				}
-				rows[i] = "(?, ?, ?, ?, ?, ?, ?)"
-				args = append(args, e.ID, e.Key, e.Result, e.ApplicationID, e.UserID, payload, millis(e.CreatedAt))
+				rows[i] = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+				args = append(args, e.ID, e.Key, e.Result, e.ApplicationID, e.UserID, payload, millis(e.CreatedAt),
+					e.Actor.Type, e.Actor.ID, e.Actor.Name, e.Target.Type, e.Target.ID)
 			}
 			// An entry stored already is skipped: a batch retried after a
 			// write that committed but whose answer was lost.

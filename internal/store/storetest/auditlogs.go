@@ -29,6 +29,8 @@ func testAuditLogs(t *testing.T, s store.Store) {
 		}
 		if i == 9 {
 			e.UserID, e.Payload = "user1", nil
+			e.Actor = store.LogActor{Type: store.ActorUser, ID: "user1", Name: "Ada O'Brien"}
+			e.Target = store.LogTarget{Type: "application", ID: "app7"}
 		}
 		batch = append(batch, e)
 	}
@@ -50,7 +52,8 @@ func testAuditLogs(t *testing.T, s store.Store) {
 	if err != nil || total != 10 || len(all) != 3 || all[0].ID != "log09" || all[2].ID != "log07" {
 		t.Fatalf("newest first page: total %d, %+v, %v", total, ids(all), err)
 	}
-	if string(all[0].Payload) != "{}" || all[0].UserID != "user1" {
+	if string(all[0].Payload) != "{}" || all[0].UserID != "user1" ||
+		all[0].Actor != (store.LogActor{Type: store.ActorUser, ID: "user1", Name: "Ada O'Brien"}) || all[0].Target != (store.LogTarget{Type: "application", ID: "app7"}) {
 		t.Errorf("entry = %+v", all[0])
 	}
 	got, err := s.GetLog(ctx, "log04")
