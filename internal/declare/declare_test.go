@@ -147,7 +147,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatalf("first plan: %d/%d/%d\n%s", c, u, d, printed(p))
 	}
 	first := export(t, a)
-	for _, want := range []string{"indicator: https://shopping.api", "TIER: ${TIER}", "- Shop backend", "name: Management API access"} {
+	for _, want := range []string{"indicator: https://shopping.api", "TIER: ${TIER}", "- Shop backend", "name: Management API access", "resource: management-api"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("export lacks %q:\n%s", want, first)
 		}

@@ -79,7 +79,7 @@ type Role struct {
 
 // Permission names scopes of one resource.
 type Permission struct {
-	Resource string   `yaml:"resource" doc:"The resource's indicator." schema:"required"`
+	Resource string   `yaml:"resource" doc:"The resource's indicator, or management-api for the built-in Management API resource." schema:"required"`
 	Scopes   []string `yaml:"scopes" doc:"Scope names of that resource." schema:"required"`
 }
 

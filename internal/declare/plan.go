@@ -196,7 +196,7 @@ func Make(ctx context.Context, t Target, doc *Document, opts Options) (*Plan, er
 	if err != nil {
 		return nil, fmt.Errorf("reading the current configuration: %w", err)
 	}
-	want := normalize(doc)
+	want := normalize(withIndicators(doc, st))
 	p := &planner{t: t, st: st, want: want, opts: opts, plan: &Plan{target: t, state: st, matched: map[string]string{}}}
 	if _, ok := t.(HookTarget); !ok && len(want.Webhooks) > 0 {
 		p.problem("webhooks: this server does not keep webhooks; remove the webhooks section")
@@ -211,6 +211,29 @@ func Make(ctx context.Context, t Target, doc *Document, opts Options) (*Plan, er
 	}
 	p.plan.Changes = append(p.plan.Changes, p.deletes...)
 	return p.plan, nil
+}
+
+// withIndicators is doc with ManagementAPI in permissions replaced by the
+// built-in resource's indicator.
+func withIndicators(doc *Document, st *State) *Document {
+	builtIn := ""
+	for _, r := range st.Resources {
+		if r.BuiltIn {
+			builtIn = r.Indicator
+		}
+	}
+	out := *doc
+	out.Roles = slices.Clone(doc.Roles)
+	for i := range out.Roles {
+		perms := slices.Clone(out.Roles[i].Permissions)
+		for j := range perms {
+			if perms[j].Resource == ManagementAPI && builtIn != "" {
+				perms[j].Resource = builtIn
+			}
+		}
+		out.Roles[i].Permissions = perms
+	}
+	return &out
 }
 
 type planner struct {

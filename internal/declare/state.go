@@ -50,6 +50,12 @@ type StateWebhook struct {
 	Webhook
 }
 
+// ManagementAPI is how a document names the built-in Management API
+// resource in a role's permissions: its indicator depends on the server's
+// endpoint, and a document should apply to a staging and a production
+// server alike. No indicator can be this (an indicator has a scheme).
+const ManagementAPI = "management-api"
+
 // Defaults of what a document leaves out: those of a new entity.
 const (
 	defaultRoleType = "User"
@@ -168,8 +174,20 @@ func Export(st *State) *Document {
 		}
 		doc.Applications = append(doc.Applications, app)
 	}
+	builtIn := ""
+	for _, r := range st.Resources {
+		if r.BuiltIn {
+			builtIn = r.Indicator
+		}
+	}
 	for _, r := range st.Roles {
 		role := r.Role
+		role.Permissions = slices.Clone(role.Permissions)
+		for i := range role.Permissions {
+			if role.Permissions[i].Resource == builtIn {
+				role.Permissions[i].Resource = ManagementAPI
+			}
+		}
 		role.Applications = nil
 		for _, id := range r.ApplicationIDs {
 			role.Applications = append(role.Applications, cmp.Or(key[id], id))

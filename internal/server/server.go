@@ -24,6 +24,7 @@ import (
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/hooks"
@@ -98,6 +99,14 @@ type Config struct {
 	// Users tunes end-user sign-in (password hashing, sessions, refresh
 	// token grace, back-off).
 	Users UserSettings
+
+	// Config, when set, is a configuration document (its ${NAME}
+	// references resolved) applied at every start, after the seeding and
+	// under the same lock, so that instances starting together apply it
+	// one after the other; ConfigPrune deletes what it does not declare.
+	// A document the directory refuses stops the start.
+	Config      *declare.Document
+	ConfigPrune bool
 
 	// SecretKey encrypts the secrets kept in the database (see "Secrets at
 	// rest" in docs/deploy.md). Unset, an SQLite deployment uses the key in
@@ -208,6 +217,15 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// hasherOf is the client secret hasher of the stored hashing key.
+func hasherOf(hashKey string) (*clientauth.Hasher, error) {
+	key, err := base64.RawURLEncoding.DecodeString(hashKey)
+	if err != nil || len(key) < 32 {
+		return nil, errors.New("the stored secret hashing key is malformed")
+	}
+	return clientauth.NewHasher(key), nil
+}
+
 func validateConfig(cfg *Config) error {
 	for name, v := range map[string]string{"endpoint": cfg.Endpoint, "management API indicator": cfg.ManagementIndicator} {
 		if !absoluteHTTPURL(v) {
@@ -238,13 +256,13 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("secret hashing key: %w", err)
 	}
-	key, err := base64.RawURLEncoding.DecodeString(hashKey)
-	if err != nil || len(key) < 32 {
-		return errors.New("the stored secret hashing key is malformed")
+	hasher, err := hasherOf(hashKey)
+	if err != nil {
+		return err
 	}
-	hasher := clientauth.NewHasher(key)
 	passwords := password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency)
-	if err := seed(ctx, st, hasher, passwords, cfg, now); err != nil {
+	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
+	if err := seed(ctx, st, hasher, passwords, s.scripts, cfg, now); err != nil {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
@@ -274,7 +292,6 @@ func (s *Server) setUp(ctx context.Context) error {
 
 	s.metrics = metrics.New(oidc.GrantTypes()...)
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
-	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
 	if len(cache.Load().Customizers) > 0 {
 		s.scripts.Warm()
 	}
@@ -354,7 +371,7 @@ func (s *Server) setUp(ctx context.Context) error {
 // resource, the console's app, the bootstrap app and the first
 // administrator. Instances sharing a database seed it one at a time, so
 // that exactly one of several first starts creates (and prints) each.
-func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, cfg Config, now time.Time) error {
+func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, cfg Config, now time.Time) error {
 	release, err := st.LockSetUp(ctx)
 	if err != nil {
 		return fmt.Errorf("set-up: %w", err)
@@ -369,7 +386,14 @@ func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwo
 	if err := bootstrapApp(ctx, st, hasher, cfg, cfg.Stderr, now); err != nil {
 		return err
 	}
-	return bootstrapAdmin(ctx, st, passwords, cfg, cfg.Stderr, now)
+	if err := bootstrapAdmin(ctx, st, passwords, cfg, cfg.Stderr, now); err != nil {
+		return err
+	}
+	if cfg.Config == nil {
+		return nil
+	}
+	target := configTarget(st, hasher, passwords, scripts, cfg.ManagementIndicator, now)
+	return applyConfig(ctx, target, cfg.Config, cfg.ConfigPrune, cfg.Logger)
 }
 
 // outboxPoll is how often the outbox is read without a wake-up, in case
