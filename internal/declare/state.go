@@ -70,8 +70,11 @@ func or[T any](p *T, def T) *T {
 	return p
 }
 
-// normalize fills in the defaults a document may leave out and sorts what
-// has no order, so that two documents meaning the same compare equal.
+// normalize fills in the defaults a document may leave out and sorts the
+// lists inside an entry that have no order (scopes, permissions, holders,
+// events), so that two entries meaning the same compare equal. The
+// entries keep the document's order, so that problems name them by their
+// place in the file.
 func normalize(doc *Document) *Document {
 	out := &Document{Version: Version}
 	for _, r := range doc.Resources {
@@ -81,7 +84,6 @@ func normalize(doc *Document) *Document {
 		slices.SortStableFunc(r.Scopes, func(a, b Scope) int { return cmp.Compare(a.Name, b.Name) })
 		out.Resources = append(out.Resources, r)
 	}
-	slices.SortStableFunc(out.Resources, func(a, b Resource) int { return cmp.Compare(a.Indicator, b.Indicator) })
 	for _, a := range doc.Applications {
 		a.RotateRefreshToken = or(a.RotateRefreshToken, true)
 		a.RefreshTokenTTLDays = or(a.RefreshTokenTTLDays, directory.DefaultRefreshTokenTTLDays)
@@ -91,9 +93,6 @@ func normalize(doc *Document) *Document {
 		}
 		out.Applications = append(out.Applications, a)
 	}
-	slices.SortStableFunc(out.Applications, func(a, b Application) int {
-		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
-	})
 	for _, r := range doc.Roles {
 		if r.Type == "" {
 			r.Type = defaultRoleType
@@ -105,7 +104,6 @@ func normalize(doc *Document) *Document {
 		r.Applications = slices.Compact(r.Applications)
 		out.Roles = append(out.Roles, r)
 	}
-	slices.SortStableFunc(out.Roles, func(a, b Role) int { return cmp.Compare(a.Name, b.Name) })
 	for _, c := range doc.CustomJWT {
 		c.BlockIssuanceOnError = or(c.BlockIssuanceOnError, false)
 		if len(c.EnvironmentVariables) == 0 {
@@ -113,7 +111,6 @@ func normalize(doc *Document) *Document {
 		}
 		out.CustomJWT = append(out.CustomJWT, c)
 	}
-	slices.SortStableFunc(out.CustomJWT, func(a, b CustomJWT) int { return cmp.Compare(a.TokenType, b.TokenType) })
 	for _, w := range doc.Webhooks {
 		w.Enabled = or(w.Enabled, true)
 		w.Events = slices.Clone(w.Events)
@@ -124,7 +121,6 @@ func normalize(doc *Document) *Document {
 		}
 		out.Webhooks = append(out.Webhooks, w)
 	}
-	slices.SortStableFunc(out.Webhooks, func(a, b Webhook) int { return cmp.Compare(a.Name, b.Name) })
 	return out
 }
 
@@ -207,7 +203,15 @@ func Export(st *State) *Document {
 	for _, w := range st.Webhooks {
 		doc.Webhooks = append(doc.Webhooks, w.Webhook)
 	}
-	return normalize(doc)
+	out := normalize(doc)
+	slices.SortStableFunc(out.Resources, func(a, b Resource) int { return cmp.Compare(a.Indicator, b.Indicator) })
+	slices.SortStableFunc(out.Applications, func(a, b Application) int {
+		return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	slices.SortStableFunc(out.Roles, func(a, b Role) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortStableFunc(out.CustomJWT, func(a, b CustomJWT) int { return cmp.Compare(a.TokenType, b.TokenType) })
+	slices.SortStableFunc(out.Webhooks, func(a, b Webhook) int { return cmp.Compare(a.Name, b.Name) })
+	return out
 }
 
 // envReference is the process environment variable an export refers to
