@@ -2,12 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"log/slog"
+	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/monban/monban/internal/sealed"
+	"github.com/monban/monban/internal/server"
 )
 
 const cliDoc = `version: 1
@@ -135,5 +140,53 @@ func TestSchemaCommitted(t *testing.T) {
 	}
 	if code, _ := runCLI(nil, "config", "dump"); code != 2 {
 		t.Fatalf("config dump: exit %d", code)
+	}
+}
+
+// TestApplyCLIEndpoint applies a document to a running server over
+// loopback, through its Management API, with the credentials from the
+// environment.
+func TestApplyCLIEndpoint(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	const id, secret = "config-ci", "config-ci-secret-0123456789abcdef0123456789"
+	cfg := server.DefaultConfig()
+	cfg.Listener, cfg.Endpoint, cfg.ManagementIndicator = ln, endpoint, endpoint+"/api"
+	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "data", "m.db")
+	cfg.BootstrapAppID, cfg.BootstrapAppSecret = id, secret
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	srv, err := server.New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Close() })
+
+	doc := writeFile(t, t.TempDir(), "monban.yaml", cliDoc)
+	env := map[string]string{"CLI_TEST_KEY": "s3cr3t-value", "MONBAN_APPLY_ENDPOINT": endpoint,
+		"MONBAN_APPLY_CLIENT_ID": id, "MONBAN_APPLY_CLIENT_SECRET": secret}
+	if code, out := runCLI(env, "apply", "-f", doc); code != 0 || !strings.Contains(out, "4 to create") || !strings.Contains(out, "Applied.") {
+		t.Fatalf("apply: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(env, "apply", "-f", doc, "-dry-run"); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("second apply: exit %d\n%s", code, out)
+	}
+	code, out := runCLI(env, "export")
+	if code != 0 || !strings.Contains(out, "name: Reader") || strings.Contains(out, "s3cr3t") {
+		t.Fatalf("export: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(env, "apply", "-f", doc, "-prune", "-dry-run"); code != 0 || !strings.Contains(out, `- role "Admin"`) ||
+		strings.Contains(out, `- role "Management API access"`) || strings.Contains(out, `- application "Management`) {
+		t.Fatalf("prune plan over the API: exit %d\n%s", code, out)
+	}
+	wrong := maps.Clone(env)
+	wrong["MONBAN_APPLY_CLIENT_SECRET"] = "hunter2-wrong"
+	if code, out := runCLI(wrong, "apply", "-f", doc); code != 1 || !strings.Contains(out, "getting a Management API token") || strings.Contains(out, "hunter2") {
+		t.Fatalf("wrong secret: exit %d\n%s", code, out)
 	}
 }
