@@ -197,19 +197,57 @@ func TestManualChangeShows(t *testing.T) {
 	if err := tg.Dir.RemoveRoleScope(ctx, roleID, scopes[0].ID); err != nil {
 		t.Fatal(err)
 	}
+	// A permission added by hand to a declared role is taken away; a
+	// holder the document does not declare keeps its role.
+	var shopperID, writeID, backendID string
+	for _, r := range st.Roles {
+		if r.Name == "Shopper" {
+			shopperID = r.ID
+		}
+	}
+	for _, r := range st.Resources {
+		if r.Indicator == "https://shopping.api" {
+			writeID = r.ScopeIDs["write:products"]
+		}
+	}
+	for _, a := range st.Applications {
+		if a.Name == "Shop backend" {
+			backendID = a.ID
+		}
+	}
+	ok(t, tg.Dir.AssignRoleScopes(ctx, shopperID, []string{writeID}))
+	other, _, err := tg.Dir.CreateApplication(ctx, directory.NewApplication{Name: ptr("Undeclared worker"), Type: ptr("MachineToMachine")})
+	ok(t, err)
+	ok(t, tg.Dir.AssignRoleApplications(ctx, roleID, []string{other.ID}))
+	ok(t, tg.Dir.RemoveRoleApplication(ctx, roleID, backendID))
 	p := plan(t, tg, doc, Options{})
 	out := printed(p)
 	for _, want := range []string{
 		`~ application "Shop web"`, `redirectUris: ["https://evil.example/cb"] → ["https://shop.example/callback"]`,
-		`~ role "Shop service"`, `+ permission https://shopping.api`, "Plan: 0 to create, 2 to change, 0 to delete.",
+		`~ role "Shop service"`, `+ permission https://shopping.api`, "+ application Shop backend",
+		`~ role "Shopper"`, "- permission https://shopping.api write:products", "Plan: 0 to create, 3 to change, 0 to delete.",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "- application Undeclared worker") {
+		t.Fatalf("the plan takes a role from an application the document does not declare:\n%s", out)
+	}
 	apply(t, tg, doc, Options{})
 	if p := plan(t, tg, doc, Options{}); !p.Empty() {
 		t.Fatalf("not restored:\n%s", printed(p))
+	}
+	holders, _, _ := tg.Dir.RoleApplications(ctx, roleID, store.Page{})
+	if len(holders) != 2 {
+		t.Fatalf("holders of Shop service: %v", holders)
+	}
+}
+
+func ok(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 
