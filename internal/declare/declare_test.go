@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -349,5 +350,24 @@ func TestResolve(t *testing.T) {
 	doc.CustomJWT[0].EnvironmentVariables = map[string]string{"A": "${not-a-name}"}
 	if _, err := Resolve(doc, env(nil)); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestDocumentedExample: the example of docs/config-as-code.md parses,
+// and applies to a fresh database with its variable set.
+func TestDocumentedExample(t *testing.T) {
+	md, err := os.ReadFile("../../docs/config-as-code.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(md), "## The document\n\n```yaml\n")
+	example, _, found := strings.Cut(rest, "```\n")
+	if !found {
+		t.Fatal("no example under \"The document\"")
+	}
+	tg := newOffline(t)
+	apply(t, tg, parse(t, example, map[string]string{"SHOP_TIER": "gold"}), Options{})
+	if p := plan(t, tg, parse(t, example, map[string]string{"SHOP_TIER": "gold"}), Options{}); !p.Empty() {
+		t.Fatalf("the example twice:\n%s", printed(p))
 	}
 }
