@@ -82,6 +82,10 @@ func parseCommand(fs *flag.FlagSet, args []string, getenv func(string) string, s
 }
 
 // target opens what the flags name; close releases it.
+//
+// On a database, close also releases the set-up lock target takes, so
+// that an apply does not race an instance applying its configuration file
+// at start-up, nor another offline apply.
 func (f *targetFlags) target(ctx context.Context, getenv func(string) string) (t declare.Target, protected string, close func(), err error) {
 	endpoint := strings.TrimRight(*f.endpoint, "/")
 	if endpoint != "" {
@@ -120,7 +124,12 @@ func (f *targetFlags) target(ctx context.Context, getenv func(string) string) (t
 	if err != nil {
 		return nil, "", nil, err
 	}
-	return ct, "", func() { ct.Close() }, nil
+	release, err := ct.Lock(ctx)
+	if err != nil {
+		ct.Close()
+		return nil, "", nil, fmt.Errorf("waiting for instances starting on the database: %w", err)
+	}
+	return ct, "", func() { release(); ct.Close() }, nil
 }
 
 // applyConfig is the apply command.

@@ -8,11 +8,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/store/postgres"
 )
 
 const cliDoc = `version: 1
@@ -188,5 +191,44 @@ func TestApplyCLIEndpoint(t *testing.T) {
 	wrong["MONBAN_APPLY_CLIENT_SECRET"] = "hunter2-wrong"
 	if code, out := runCLI(wrong, "apply", "-f", doc); code != 1 || !strings.Contains(out, "getting a Management API token") || strings.Contains(out, "hunter2") {
 		t.Fatalf("wrong secret: exit %d\n%s", code, out)
+	}
+}
+
+// TestApplyCLIConcurrentOnPostgres: two offline applies of one document
+// at once, on PostgreSQL, take turns: one creates, the other finds
+// nothing to do.
+func TestApplyCLIConcurrentOnPostgres(t *testing.T) {
+	db := postgres.NewTestDatabase(t)
+	key := newKey(t)
+	if err := startOnce(db, key); err != nil {
+		t.Fatal(err)
+	}
+	doc := writeFile(t, t.TempDir(), "monban.yaml", cliDoc)
+	env := map[string]string{"CLI_TEST_KEY": "v", "MONBAN_SECRET_KEY": key.Encode()}
+	var wg sync.WaitGroup
+	outs := make([]string, 2)
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			code, out := runCLI(env, "apply", "-f", doc, "-database-url", db)
+			if code != 0 {
+				out = "exit " + strconv.Itoa(code) + ": " + out
+			}
+			outs[i] = out
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, out := range outs {
+		switch {
+		case strings.Contains(out, "4 to create"):
+			created++
+		case !strings.Contains(out, "No changes"):
+			t.Fatalf("apply:\n%s", out)
+		}
+	}
+	if created != 1 {
+		t.Fatalf("the applies did not take turns:\n%s\n---\n%s", outs[0], outs[1])
 	}
 }

@@ -56,6 +56,13 @@ type ConfigTarget struct {
 	scripts *claims.Runner
 }
 
+// Lock waits until no instance sharing the database is starting (or
+// applying its configuration file), and keeps them waiting until release
+// is called: an apply under it does not race a start's.
+func (c *ConfigTarget) Lock(ctx context.Context) (release func(), err error) {
+	return c.st.LockSetUp(ctx)
+}
+
 // Close closes the database.
 func (c *ConfigTarget) Close() error {
 	_ = c.scripts.Close()
