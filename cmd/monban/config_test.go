@@ -183,8 +183,8 @@ func TestApplyCLIEndpoint(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "name: Reader") || strings.Contains(out, "s3cr3t") {
 		t.Fatalf("export: exit %d\n%s", code, out)
 	}
-	if code, out := runCLI(env, "apply", "-f", doc, "-prune", "-dry-run"); code != 0 || !strings.Contains(out, `- role "Admin"`) ||
-		strings.Contains(out, `- role "Management API access"`) || strings.Contains(out, `- application "Management`) {
+	if code, out := runCLI(env, "apply", "-f", doc, "-prune", "-dry-run"); code != 0 || !strings.Contains(out, `role "Admin": grants the Management API`) ||
+		strings.Contains(out, `- role "Management API access"`) || strings.Contains(out, `- application "Management`) || !strings.Contains(out, "the one applying the plan") {
 		t.Fatalf("prune plan over the API: exit %d\n%s", code, out)
 	}
 	wrong := maps.Clone(env)

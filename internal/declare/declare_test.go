@@ -279,11 +279,12 @@ resources:
 
 	p = apply(t, tg, small, Options{Prune: true})
 	out = printed(p)
-	if !strings.Contains(out, `- role "Admin"`) || !strings.Contains(out, `- scope "https://shopping.api write:products"`) || strings.Contains(out, "Console") {
+	if !strings.Contains(out, `- role "Shopper"`) || !strings.Contains(out, `role "Admin": grants the Management API's "all" permission, never pruned`) ||
+		strings.Contains(out, `- role "Admin"`) || !strings.Contains(out, `- scope "https://shopping.api write:products"`) || strings.Contains(out, "Console") {
 		t.Fatalf("prune plan:\n%s", out)
 	}
 	st, _ := tg.Read(context.Background())
-	if len(st.Roles) != 0 || len(st.Applications) != 1 || len(st.Resources) != 2 || len(st.CustomJWT) != 0 {
+	if len(st.Roles) != 2 || len(st.Applications) != 1 || len(st.Resources) != 2 || len(st.CustomJWT) != 0 {
 		t.Fatalf("after prune: %d roles, %d apps, %d resources, %d scripts", len(st.Roles), len(st.Applications), len(st.Resources), len(st.CustomJWT))
 	}
 	if p := plan(t, tg, small, Options{Prune: true}); !p.Empty() {

@@ -45,11 +45,13 @@ type Plan struct {
 
 // Options are the choices of a plan.
 type Options struct {
-	// Prune deletes what the document does not declare (but the built-in
-	// resource and application, and what Protected names).
+	// Prune deletes what the document does not declare, but the built-in
+	// resource and application, the roles granting the Management API's
+	// "all" permission, and what Protected names.
 	Prune bool
 	// Protected is an application id never deleted, nor its roles: the
-	// one a plan is applied with over the Management API.
+	// one a plan is applied with over the Management API, or the bootstrap
+	// app at start-up.
 	Protected string
 }
 

@@ -75,6 +75,10 @@ func (p *planner) roles() {
 			p.plan.Kept = append(p.plan.Kept, fmt.Sprintf("role %q: held by the application applying the plan, never deleted", c.Name))
 			continue
 		}
+		if p.grantsManagement(c) {
+			p.plan.Kept = append(p.plan.Kept, fmt.Sprintf("role %q: grants the Management API's %q permission, never pruned (delete it in the console)", c.Name, managementScope))
+			continue
+		}
 		id := c.ID
 		p.remove(Change{Op: Delete, Kind: "role", Key: c.Name, do: func(ctx context.Context, run *run) error {
 			return run.t.DeleteRole(ctx, id)
@@ -220,4 +224,25 @@ func diff(want, have []string) (add, del []string) {
 	slices.Sort(add)
 	slices.Sort(del)
 	return add, del
+}
+
+// managementScope is the Management API's permission that the console's
+// administrators and the bootstrap app hold.
+const managementScope = "all"
+
+// grantsManagement reports whether a role grants the Management API's
+// "all" permission: pruning it could lock every administrator out, and a
+// start would seed another in its place.
+func (p *planner) grantsManagement(r StateRole) bool {
+	for _, res := range p.st.Resources {
+		if !res.BuiltIn {
+			continue
+		}
+		for _, perm := range r.Permissions {
+			if perm.Resource == res.Indicator && slices.Contains(perm.Scopes, managementScope) {
+				return true
+			}
+		}
+	}
+	return false
 }

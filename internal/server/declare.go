@@ -29,8 +29,8 @@ func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password
 
 // applyConfig applies a configuration document at start-up, logging each
 // change (the plan never shows a secret value).
-func applyConfig(ctx context.Context, t declare.Target, doc *declare.Document, prune bool, logger *slog.Logger) error {
-	plan, err := declare.Make(ctx, t, doc, declare.Options{Prune: prune})
+func applyConfig(ctx context.Context, t declare.Target, doc *declare.Document, opts declare.Options, logger *slog.Logger) error {
+	plan, err := declare.Make(ctx, t, doc, opts)
 	if err != nil {
 		return fmt.Errorf("configuration file: %w", err)
 	}

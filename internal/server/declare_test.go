@@ -214,6 +214,19 @@ func TestConfigFileAtStart(t *testing.T) {
 		t.Fatal("a secret value reached the log")
 	}
 
+	// Pruning at start-up deletes what the file leaves out, but never the
+	// bootstrap app nor the roles granting the Management API: the
+	// next start finds nothing to do, and seeds nothing again.
+	ts.restartWith(func(c *server.Config) { c.Config, c.ConfigPrune = configDoc(t, "version: 1\n"), true })
+	if !strings.Contains(ts.Logs.String(), `applied" created=0 changed=0 deleted=4 kept=4`) {
+		t.Fatalf("logs of the pruning start:\n%s", ts.Logs.String())
+	}
+	ts.restart()
+	if logs := ts.Logs.String(); !strings.Contains(logs, `applied" created=0 changed=0 deleted=0 kept=4`) || strings.Count(logs, "Created an administrator") != 1 {
+		t.Fatalf("logs after the pruning start:\n%s", logs)
+	}
+	ts.mustAPI(ts.managementToken(), "GET", "/api/roles", nil, 200)
+
 	ts.stop()
 	cfg := server.DefaultConfig()
 	cfg.DatabaseURL, cfg.Endpoint, cfg.ManagementIndicator = "sqlite://"+ts.dbPath, ts.URL, ts.Mgmt

@@ -393,7 +393,7 @@ func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwo
 		return nil
 	}
 	target := configTarget(st, hasher, passwords, scripts, cfg.ManagementIndicator, now)
-	return applyConfig(ctx, target, cfg.Config, cfg.ConfigPrune, cfg.Logger)
+	return applyConfig(ctx, target, cfg.Config, declare.Options{Prune: cfg.ConfigPrune, Protected: cfg.BootstrapAppID}, cfg.Logger)
 }
 
 // outboxPoll is how often the outbox is read without a wake-up, in case
