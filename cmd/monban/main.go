@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/claims"
+	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/server"
 )
@@ -72,6 +73,9 @@ Usage:
                          its secret printed once (when the first is lost)
   monban rotate-secret-key [flags]
                          re-wrap the secrets at rest with a new secret key
+  monban apply -f FILE   make a server match a configuration document
+  monban export          write a server's configuration as a document
+  monban config schema   print the document's JSON Schema
   monban version         print the version and commit
 
 Run "monban serve -h" for the flags; each has an environment variable,
@@ -98,6 +102,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return createBootstrapApp(args[1:], getenv, stdout, stderr)
 	case "healthcheck":
 		return healthcheck(args[1:], getenv, stdout, stderr)
+	case "apply":
+		return applyConfig(args[1:], getenv, stdout, stderr)
+	case "export":
+		return exportConfig(args[1:], getenv, stdout, stderr)
+	case "config":
+		return configCommand(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "monban", versionString())
 		return 0
@@ -151,6 +161,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		retention     = retentionFlag(fs, "audit-retention", def.AuditRetention, "how long audit logs are kept, or forever; 0 keeps none past the hourly prune (MONBAN_AUDIT_RETENTION)")
 		sessionTTL    = durationFlag(fs, "session-ttl", def.Users.SessionTTL, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
 		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries; 0: not at all (MONBAN_REFRESH_TOKEN_GRACE)")
+		configFile    = fs.String("config-file", "", "a configuration document applied at every start (MONBAN_CONFIG_FILE)")
+		configPrune   = fs.Bool("config-prune", false, "with -config-file: delete what the document does not declare (MONBAN_CONFIG_PRUNE)")
 	)
 	secretKeyFlags := addKeyFlags(fs, getenv, "secret-key", "MONBAN_SECRET_KEY", "the key that encrypts the secrets at rest")
 	if err := applyEnv(fs, getenv); err != nil {
@@ -216,7 +228,19 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
 	}
+	var doc *declare.Document
+	if *configFile != "" {
+		if doc, err = readDocument(*configFile, nil, getenv); err != nil {
+			fmt.Fprintf(stderr, "monban serve: %s: %v\n", settingName(fs, "config-file"), err)
+			return nil, 2
+		}
+	} else if *configPrune {
+		fmt.Fprintf(stderr, "monban serve: %s needs %s\n", settingName(fs, "config-prune"), settingName(fs, "config-file"))
+		return nil, 2
+	}
 	return &server.Config{
+		Config:              doc,
+		ConfigPrune:         *configPrune,
 		Addr:                *addr,
 		Endpoint:            *endpoint,
 		DatabaseURL:         *dbURL,

@@ -68,27 +68,8 @@ func (d *Directory) Applications(ctx context.Context, q AppQuery, page store.Pag
 // and, for a confidential type, its first secret, whose value it returns
 // (it exists nowhere else).
 func (d *Directory) CreateApplication(ctx context.Context, in NewApplication) (store.Application, string, error) {
-	if in.IsThirdParty != nil && *in.IsThirdParty {
-		return store.Application{}, "", errThirdParty
-	}
-	if err := required("name", in.Name, checkName); err != nil {
-		return store.Application{}, "", err
-	}
-	if in.Type == nil || !store.AppType(*in.Type).Valid() {
-		return store.Application{}, "", invalid("type is required and must be one of Native, SPA, Traditional, MachineToMachine")
-	}
-	app := store.Application{ID: randid.ID(), Name: *in.Name, Type: store.AppType(*in.Type), CreatedAt: d.now()}
-	if in.Description != nil {
-		if err := checkDescription(*in.Description); err != nil {
-			return store.Application{}, "", err
-		}
-		app.Description = *in.Description
-	}
-	newAppDefaults(&app)
-	if _, err := in.Metadata.apply(&app); err != nil {
-		return store.Application{}, "", err
-	}
-	if _, err := mergeCustomData(&app, in.CustomData); err != nil {
+	app, err := d.newApplication(in)
+	if err != nil {
 		return store.Application{}, "", err
 	}
 	if !Confidential(app.Type) {
@@ -97,6 +78,42 @@ func (d *Directory) CreateApplication(ctx context.Context, in NewApplication) (s
 	}
 	secret, err := d.createAppWithSecret(ctx, app, firstSecretName, "")
 	return app, secret, orConflict(err, "an application with this id already exists")
+}
+
+// CheckApplication reports whether CreateApplication would accept in, with
+// the refusal it would give, without writing anything.
+func (d *Directory) CheckApplication(in NewApplication) error {
+	_, err := d.newApplication(in)
+	return err
+}
+
+// newApplication checks in and returns the application it creates, with
+// the defaults of a new one.
+func (d *Directory) newApplication(in NewApplication) (store.Application, error) {
+	if in.IsThirdParty != nil && *in.IsThirdParty {
+		return store.Application{}, errThirdParty
+	}
+	if err := required("name", in.Name, checkName); err != nil {
+		return store.Application{}, err
+	}
+	if in.Type == nil || !store.AppType(*in.Type).Valid() {
+		return store.Application{}, invalid("type is required and must be one of Native, SPA, Traditional, MachineToMachine")
+	}
+	app := store.Application{ID: randid.ID(), Name: *in.Name, Type: store.AppType(*in.Type), CreatedAt: d.now()}
+	if in.Description != nil {
+		if err := checkDescription(*in.Description); err != nil {
+			return store.Application{}, err
+		}
+		app.Description = *in.Description
+	}
+	newAppDefaults(&app)
+	if _, err := in.Metadata.apply(&app); err != nil {
+		return store.Application{}, err
+	}
+	if _, err := mergeCustomData(&app, in.CustomData); err != nil {
+		return store.Application{}, err
+	}
+	return app, nil
 }
 
 // createAppWithSecret creates a confidential application with one secret

@@ -79,6 +79,14 @@ func New(c Config) *Directory {
 	return d
 }
 
+// NewChecker returns a Directory without a store, for its Check methods
+// alone (CheckApplication, CheckResource, CheckScope, CheckRole): a
+// client of a remote server holds values to the same rules before it
+// sends them. Any other method panics.
+func NewChecker(managementIndicator string) *Directory {
+	return &Directory{indicator: managementIndicator, now: time.Now}
+}
+
 // Kind is the sort of a refusal.
 type Kind int
 

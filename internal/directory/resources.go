@@ -80,6 +80,22 @@ func (d *Directory) ResourceScopes(ctx context.Context, resources []store.Resour
 // CreateResource creates a resource. Its indicator may not be the
 // Management API's in another spelling.
 func (d *Directory) CreateResource(ctx context.Context, in NewResource) (store.Resource, error) {
+	res, err := d.newResource(in)
+	if err != nil {
+		return store.Resource{}, err
+	}
+	return res, orConflictFor(d.st.CreateResource(ctx, res), ReasonIndicatorTaken, "a resource with this indicator already exists")
+}
+
+// CheckResource reports whether CreateResource would accept in, with the
+// refusal it would give, without writing anything.
+func (d *Directory) CheckResource(in NewResource) error {
+	_, err := d.newResource(in)
+	return err
+}
+
+// newResource checks in and returns the resource it creates.
+func (d *Directory) newResource(in NewResource) (store.Resource, error) {
 	if err := firstErr(required("name", in.Name, checkName), required("indicator", in.Indicator, checkIndicator)); err != nil {
 		return store.Resource{}, err
 	}
@@ -93,7 +109,7 @@ func (d *Directory) CreateResource(ctx context.Context, in NewResource) (store.R
 		}
 		res.AccessTokenTTL = *in.AccessTokenTTL
 	}
-	return res, orConflictFor(d.st.CreateResource(ctx, res), ReasonIndicatorTaken, "a resource with this indicator already exists")
+	return res, nil
 }
 
 // UpdateResource changes a resource other than the built-in one. changed
@@ -178,6 +194,27 @@ func scopeError(err error, missing string) error {
 
 // CreateScope gives a resource other than the built-in one a scope.
 func (d *Directory) CreateScope(ctx context.Context, resourceID string, in NewScope) (store.Scope, error) {
+	sc, err := d.newScope(in)
+	if err != nil {
+		return store.Scope{}, err
+	}
+	res, err := d.writableResource(ctx, resourceID)
+	if err != nil {
+		return store.Scope{}, err
+	}
+	sc.ResourceID = res.ID
+	return sc, scopeError(d.st.CreateScope(ctx, sc), "resource not found")
+}
+
+// CheckScope reports whether CreateScope would accept in, with the
+// refusal it would give, without writing anything.
+func (d *Directory) CheckScope(in NewScope) error {
+	_, err := d.newScope(in)
+	return err
+}
+
+// newScope checks in and returns the scope it creates, of no resource yet.
+func (d *Directory) newScope(in NewScope) (store.Scope, error) {
 	if err := required("name", in.Name, checkScopeName); err != nil {
 		return store.Scope{}, err
 	}
@@ -188,12 +225,7 @@ func (d *Directory) CreateScope(ctx context.Context, resourceID string, in NewSc
 		}
 		sc.Description = *in.Description
 	}
-	res, err := d.writableResource(ctx, resourceID)
-	if err != nil {
-		return store.Scope{}, err
-	}
-	sc.ResourceID = res.ID
-	return sc, scopeError(d.st.CreateScope(ctx, sc), "resource not found")
+	return sc, nil
 }
 
 // writableScope returns the scope with scopeID, which must belong to the

@@ -56,6 +56,35 @@ func (d *Directory) scopesExist(ctx context.Context, ids []string) error {
 // CreateRole creates a role and grants it its scopes. An unknown scope
 // leaves no role behind.
 func (d *Directory) CreateRole(ctx context.Context, in NewRole) (store.Role, error) {
+	role, err := d.newRole(in)
+	if err != nil {
+		return store.Role{}, err
+	}
+	var scopeIDs []string
+	if len(in.ScopeIDs) > 0 {
+		if scopeIDs, err = CheckIDs("scopeIds", in.ScopeIDs); err != nil {
+			return store.Role{}, err
+		}
+	}
+	if err := d.scopesExist(ctx, scopeIDs); err != nil {
+		return store.Role{}, err
+	}
+	err = d.createRoleWithScopes(ctx, role, scopeIDs)
+	return role, orConflictFor(orNotFound(err, "a scope was removed while the role was being created"), ReasonRoleNameTaken, "a role with this name already exists")
+}
+
+// CheckRole reports whether CreateRole would accept in, with the refusal
+// it would give, without writing anything (the scopes are not looked up).
+func (d *Directory) CheckRole(in NewRole) error {
+	_, err := d.newRole(in)
+	if err == nil && len(in.ScopeIDs) > 0 {
+		_, err = CheckIDs("scopeIds", in.ScopeIDs)
+	}
+	return err
+}
+
+// newRole checks in, but for its scopes, and returns the role it creates.
+func (d *Directory) newRole(in NewRole) (store.Role, error) {
 	if err := firstErr(required("name", in.Name, checkName), required("description", in.Description, checkDescription)); err != nil {
 		return store.Role{}, err
 	}
@@ -68,18 +97,7 @@ func (d *Directory) CreateRole(ctx context.Context, in NewRole) (store.Role, err
 			return store.Role{}, errRoleTypeValue
 		}
 	}
-	var scopeIDs []string
-	if len(in.ScopeIDs) > 0 {
-		var err error
-		if scopeIDs, err = CheckIDs("scopeIds", in.ScopeIDs); err != nil {
-			return store.Role{}, err
-		}
-	}
-	if err := d.scopesExist(ctx, scopeIDs); err != nil {
-		return store.Role{}, err
-	}
-	err := d.createRoleWithScopes(ctx, role, scopeIDs)
-	return role, orConflictFor(orNotFound(err, "a scope was removed while the role was being created"), ReasonRoleNameTaken, "a role with this name already exists")
+	return role, nil
 }
 
 // createRoleWithScopes creates a role granting scopeIDs, and removes it

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/monban/monban/internal/claims"
+	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/store"
 )
@@ -20,13 +20,6 @@ type ScriptRunner interface {
 	Compile(script string) error
 	Run(ctx context.Context, kind, script string, in claims.Input) (claims.Result, error)
 }
-
-// Limits of a saved configuration.
-const (
-	maxEnvVars     = 100
-	maxEnvNameLen  = 256
-	maxEnvValueLen = 4096
-)
 
 // Logto's keys for the two token types in the list answer.
 var customizerKeys = map[string]string{
@@ -100,16 +93,8 @@ func (s *server) checkScript(script string) error {
 type scriptSyntaxError struct{ *claims.SyntaxError }
 
 func checkEnv(env map[string]string) error {
-	if len(env) > maxEnvVars {
-		return invalid(fmt.Sprintf("environmentVariables: at most %d variables", maxEnvVars))
-	}
-	for k, v := range env {
-		if k == "" || utf8.RuneCountInString(k) > maxEnvNameLen || strings.ContainsRune(k, 0) {
-			return invalid("environmentVariables: names must be 1 to 256 characters")
-		}
-		if utf8.RuneCountInString(v) > maxEnvValueLen || strings.ContainsRune(v, 0) {
-			return invalid("environmentVariables: value of " + k + " is longer than 4096 characters or holds a NUL")
-		}
+	if err := hooks.CheckEnvironment(env); err != nil {
+		return invalid(err.Error())
 	}
 	return nil
 }

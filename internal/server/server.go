@@ -24,6 +24,7 @@ import (
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/console"
+	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/httpjson"
@@ -109,6 +110,14 @@ type Config struct {
 	// Users tunes end-user sign-in (password hashing, sessions, refresh
 	// token grace, back-off).
 	Users UserSettings
+
+	// Config, when set, is a configuration document (its ${NAME}
+	// references resolved) applied at every start, after the seeding and
+	// under the same lock, so that instances starting together apply it
+	// one after the other; ConfigPrune deletes what it does not declare.
+	// A document the directory refuses stops the start.
+	Config      *declare.Document
+	ConfigPrune bool
 
 	// SecretKey encrypts the secrets kept in the database (see "Secrets at
 	// rest" in docs/deploy.md). Unset, an SQLite deployment uses the key in
@@ -256,7 +265,8 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	passwords := password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency)
-	if s.notices, err = seed(ctx, st, hasher, passwords, cfg, now); err != nil {
+	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
+	if s.notices, err = seed(ctx, st, hasher, passwords, s.scripts, cfg, now); err != nil {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
@@ -286,7 +296,6 @@ func (s *Server) setUp(ctx context.Context) error {
 
 	s.metrics = metrics.New(oidc.GrantTypes()...)
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
-	s.scripts = claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
 	if len(cache.Load().Customizers) > 0 {
 		s.scripts.Warm()
 	}
@@ -385,7 +394,7 @@ func secretHasher(ctx context.Context, st store.Store) (*clientauth.Hasher, erro
 // administrator, and returns the credentials it created. Instances sharing
 // a database seed it one at a time, so that exactly one of several first
 // starts creates (and prints) each.
-func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, cfg Config, now time.Time) ([]Notice, error) {
+func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, cfg Config, now time.Time) ([]Notice, error) {
 	release, err := st.LockSetUp(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("set-up: %w", err)
@@ -409,7 +418,11 @@ func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwo
 	if admin != nil {
 		out = append(out, *admin)
 	}
-	return out, err
+	if err != nil || cfg.Config == nil {
+		return out, err
+	}
+	target := configTarget(st, hasher, passwords, scripts, cfg.ManagementIndicator, now)
+	return out, applyConfig(ctx, target, cfg.Config, declare.Options{Prune: cfg.ConfigPrune, Protected: cfg.BootstrapAppID}, cfg.Logger)
 }
 
 // outboxPoll is how often the outbox is read without a wake-up, in case
