@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -202,12 +203,25 @@ func nonNilObject(m map[string]any) map[string]any {
 	return m
 }
 
-// DeleteApplication removes an application with its secrets and roles.
+// DeleteApplication removes an application with its secrets and roles,
+// and the roles of its client grants (see ClientGrant).
 func (d *Directory) DeleteApplication(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return notFound("application not found")
 	}
-	return orNotFound(d.st.DeleteApplication(ctx, id), "application not found")
+	grants, err := d.ClientGrants(ctx, ClientGrantFilter{ClientID: id})
+	if err != nil {
+		return err
+	}
+	if err := d.st.DeleteApplication(ctx, id); err != nil {
+		return orNotFound(err, "application not found")
+	}
+	for _, g := range grants {
+		if err := d.st.DeleteRole(ctx, g.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("remove the role of the deleted application's client grant: %w", err)
+		}
+	}
+	return nil
 }
 
 // Secrets lists an application's secrets (their hashes, never a value).
