@@ -29,6 +29,10 @@ type LogFilter struct {
 	Key           string
 	ApplicationID string
 	UserID        string
+	// KeyPrefix keeps the entries whose key begins with it; Result those
+	// with this result.
+	KeyPrefix string
+	Result    string
 }
 
 // AuditStore persists audit logs.
