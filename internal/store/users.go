@@ -82,7 +82,22 @@ type UserFilter struct {
 	// Query, when set, keeps only the users it matches (Auth0's user
 	// search).
 	Query *UserQuery
+	// SortBy orders the list by one of the UserSort fields instead of the
+	// creation time, ties broken by id; Descending reverses the order.
+	SortBy     string
+	Descending bool
 }
+
+// The fields a user list may be sorted by.
+const (
+	SortCreatedAt    = "createdAt"
+	SortUpdatedAt    = "updatedAt"
+	SortLastSignInAt = "lastSignInAt"
+	SortLoginsCount  = "loginsCount"
+	SortEmail        = "primaryEmail"
+	SortName         = "name"
+	SortUsername     = "username"
+)
 
 // UserQuery is a condition on users: a term (Field and Value) or, when
 // Op is set, Children joined by it.

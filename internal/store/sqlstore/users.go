@@ -161,7 +161,32 @@ func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page sto
 	if f.err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", f.err)
 	}
-	return s.withIdentities(ctx, "list users")(listPage(ctx, s, "list users", nil, userCols, f.from("users"), "users.created_at, users.id", f.args, page, scanUser))
+	order, err := userOrder(filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	return s.withIdentities(ctx, "list users")(listPage(ctx, s, "list users", nil, userCols, f.from("users"), order, f.args, page, scanUser))
+}
+
+// userSortColumns are the columns of the store.Sort* fields.
+var userSortColumns = map[string]string{
+	"": "users.created_at", store.SortCreatedAt: "users.created_at", store.SortUpdatedAt: "users.updated_at",
+	store.SortLastSignInAt: "users.last_sign_in_at", store.SortLoginsCount: "users.logins_count",
+	store.SortEmail: "lower(users.primary_email)", store.SortName: "users.name", store.SortUsername: "users.username",
+}
+
+// userOrder is the ORDER BY of a user list. Unset values (NULL) come
+// last either way, as engines otherwise disagree on where they go.
+func userOrder(filter store.UserFilter) (string, error) {
+	col, ok := userSortColumns[filter.SortBy]
+	if !ok {
+		return "", fmt.Errorf("unknown user sort field %q", filter.SortBy)
+	}
+	dir := " ASC"
+	if filter.Descending {
+		dir = " DESC"
+	}
+	return "CASE WHEN " + col + " IS NULL THEN 1 ELSE 0 END, " + col + dir + ", users.id" + dir, nil
 }
 
 // UpdateUser writes u's profile fields; see store.UserStore.

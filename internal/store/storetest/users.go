@@ -14,6 +14,7 @@ var userCases = []testCase{
 	{"UserList", testUserList},
 	{"UserSearch", testUserSearch},
 	{"UserQuery", testUserQuery},
+	{"UserSort", testUserSort},
 	{"UserRoles", testUserRoles},
 }
 
@@ -360,5 +361,44 @@ func testUserQuery(t *testing.T, s store.Store) {
 		if _, _, err := s.ListUsers(ctx, store.UserFilter{Query: &bad}, store.Page{}); err == nil {
 			t.Errorf("query %+v: want an error", bad)
 		}
+	}
+}
+
+// testUserSort orders user lists by a field, either way, unset values last.
+func testUserSort(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	users := []store.User{user("a", 3), user("b", 1), user("c", 2)}
+	users[0].Name, users[1].Name, users[2].Name = "Carol", "Alice", "Bob"
+	users[2].PrimaryEmail = ""
+	for _, u := range users {
+		must(t, s.CreateUser(ctx, u))
+	}
+	must(t, s.RecordSignIn(ctx, "a", at(5)))
+	must(t, s.RecordSignIn(ctx, "a", at(6)))
+	must(t, s.RecordSignIn(ctx, "c", at(7)))
+	for _, tc := range []struct {
+		by   string
+		desc bool
+		want []string
+	}{
+		{"", false, []string{"b", "c", "a"}},
+		{store.SortCreatedAt, true, []string{"a", "c", "b"}},
+		{store.SortName, false, []string{"b", "c", "a"}},
+		{store.SortName, true, []string{"a", "c", "b"}},
+		{store.SortEmail, false, []string{"a", "b", "c"}},
+		{store.SortEmail, true, []string{"b", "a", "c"}},
+		{store.SortLastSignInAt, true, []string{"c", "a", "b"}},
+		{store.SortLoginsCount, true, []string{"a", "c", "b"}},
+	} {
+		got, _, err := s.ListUsers(ctx, store.UserFilter{SortBy: tc.by, Descending: tc.desc}, store.Page{Limit: 3})
+		ok(t, err, "sorted list")
+		var ids []string
+		for _, u := range got {
+			ids = append(ids, u.ID)
+		}
+		same(t, "sort by "+tc.by, ids, tc.want)
+	}
+	if _, _, err := s.ListUsers(ctx, store.UserFilter{SortBy: "password"}, store.Page{}); err == nil {
+		t.Error("an unknown sort field is accepted")
 	}
 }
