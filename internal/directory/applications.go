@@ -304,3 +304,25 @@ func (d *Directory) DeleteSecret(ctx context.Context, appID, name string) error 
 	}
 	return orNotFound(d.st.DeleteAppSecret(ctx, appID, name), "secret not found")
 }
+
+// RotateSecret gives a confidential application a new secret and removes
+// every other one at once, as Auth0's rotate-secret does: the old secrets
+// stop working. It returns the new secret's value, which exists nowhere
+// else.
+func (d *Directory) RotateSecret(ctx context.Context, appID string) (string, error) {
+	old, err := d.Secrets(ctx, appID)
+	if err != nil {
+		return "", err
+	}
+	name := "rotated-" + d.now().UTC().Format("20060102T150405.000000000Z")
+	_, value, err := d.CreateSecret(ctx, appID, &name, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range old {
+		if err := d.st.DeleteAppSecret(ctx, appID, s.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	}
+	return value, nil
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/monban/monban/internal/audit"
+	"github.com/monban/monban/internal/auth0"
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
@@ -75,6 +76,15 @@ func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 	}
 }
 
+// managementV2Auditor writes the Management API v2's changes to the audit
+// log as the Management API's are written.
+func managementV2Auditor(w *audit.Writer) func(context.Context, auth0.ChangeEvent) {
+	keep := managementAuditor(w)
+	return func(ctx context.Context, c auth0.ChangeEvent) {
+		keep(ctx, management.ChangeEvent{Method: c.Method, Path: c.Path, Pattern: c.Pattern, Caller: c.Caller})
+	}
+}
+
 // managementAuditor writes Management API changes to the audit log. They
 // are never dropped: with the buffer full, the request waits for room.
 func managementAuditor(w *audit.Writer) func(context.Context, management.ChangeEvent) {
@@ -86,8 +96,10 @@ func managementAuditor(w *audit.Writer) func(context.Context, management.ChangeE
 		// The key names the route (bounded), the payload the concrete path.
 		details, _ := json.Marshal(map[string]any{"method": c.Method, "path": c.Path, "ip": ClientIP(ctx), "caller": c.Caller})
 		appID := ""
-		if strings.HasPrefix(c.Path, "/api/applications/") {
-			appID, _, _ = strings.Cut(strings.TrimPrefix(c.Path, "/api/applications/"), "/")
+		for _, prefix := range []string{"/api/applications/", "/api/v2/clients/"} {
+			if strings.HasPrefix(c.Path, prefix) {
+				appID, _, _ = strings.Cut(strings.TrimPrefix(c.Path, prefix), "/")
+			}
 		}
 		w.Keep(store.LogEntry{Key: "ManagementApi." + pattern, Result: store.ResultSuccess, ApplicationID: appID, Payload: details})
 	}
