@@ -11,7 +11,9 @@ import (
 
 func term(field, v string) store.UserQuery { return store.UserQuery{Field: field, Value: v} }
 
-func prefix(field, v string) store.UserQuery { return store.UserQuery{Field: field, Value: v, Prefix: true} }
+func prefix(field, v string) store.UserQuery {
+	return store.UserQuery{Field: field, Value: v, Prefix: true}
+}
 
 func join(op store.QueryOp, c ...store.UserQuery) store.UserQuery {
 	return store.UserQuery{Op: op, Children: c}
