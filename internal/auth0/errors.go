@@ -49,10 +49,6 @@ func badQuery(message string) error {
 	return &apiError{http.StatusBadRequest, "invalid_query_string", message}
 }
 
-func badURI(message string) error {
-	return &apiError{http.StatusBadRequest, "invalid_uri", message}
-}
-
 // Auth0's answers for a missing entity, by what the route addresses.
 var notFoundTexts = map[string][2]string{
 	"user":            {"inexistent_user", "The user does not exist."},
