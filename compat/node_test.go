@@ -25,8 +25,10 @@ var nodeCheck = sync.OnceValue(func() string {
 	if _, err := os.Stat(filepath.Join("node", "node_modules", "openid-client", "package.json")); err != nil {
 		return "compat/node/node_modules is missing: run `npm ci` in compat/node (CI installs them)"
 	}
-	if _, err := os.Stat(filepath.Join("node", "node_modules", "jose", "package.json")); err != nil {
-		return "compat/node/node_modules is incomplete: run `npm ci` in compat/node (CI installs them)"
+	for _, pkg := range []string{"jose", "auth0"} {
+		if _, err := os.Stat(filepath.Join("node", "node_modules", pkg, "package.json")); err != nil {
+			return "compat/node/node_modules is incomplete: run `npm ci` in compat/node (CI installs them)"
+		}
 	}
 	return ""
 })

@@ -111,6 +111,9 @@ type Options struct {
 	// ManagementIndicator is the Management API's indicator; empty means
 	// {URL}/api.
 	ManagementIndicator string
+	// Endpoint is the public base URL, as behind a TLS-terminating proxy
+	// (https://auth.example); empty means the listener's URL.
+	Endpoint string
 }
 
 // Server is a running Monban.
@@ -134,13 +137,17 @@ func Start(t T, opts Options) *Server {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	s := &Server{URL: base, Issuer: base + "/oidc", ManagementIndicator: opts.ManagementIndicator, t: t, logs: &logBuffer{}}
+	endpoint := base
+	if opts.Endpoint != "" {
+		endpoint = opts.Endpoint
+	}
+	s := &Server{URL: base, Issuer: endpoint + "/oidc", ManagementIndicator: opts.ManagementIndicator, t: t, logs: &logBuffer{}}
 	if s.ManagementIndicator == "" {
-		s.ManagementIndicator = base + "/api"
+		s.ManagementIndicator = endpoint + "/api"
 	}
 	cfg := server.DefaultConfig()
 	cfg.Listener = ln
-	cfg.Endpoint = base
+	cfg.Endpoint = endpoint
 	cfg.DatabaseURL = "sqlite://" + filepath.Join(t.TempDir(), "monban.db")
 	cfg.ManagementIndicator = s.ManagementIndicator
 	cfg.BootstrapAppID, cfg.BootstrapAppSecret = AdminID, AdminSecret

@@ -185,7 +185,9 @@ try {
   await step('create an API resource with two permissions', async () => {
     await nav('API resources').click();
     await heading('API resources').waitFor();
-    await page.locator('tr', { hasText: 'Management API' }).getByText('Built-in').waitFor();
+    // Logto's Management API and Auth0's Management API v2 are both built in.
+    await page.locator('tr').filter({ has: page.getByText('Management API', { exact: true }) }).getByText('Built-in').waitFor();
+    await page.locator('tr').filter({ has: page.getByText('Management API v2', { exact: true }) }).getByText('Built-in').waitFor();
     await page.getByRole('button', { name: 'Create API resource' }).click();
     const d = dialog('Create API resource');
     await d.getByLabel('API name').fill('Inventory API');

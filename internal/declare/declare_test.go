@@ -33,7 +33,7 @@ func newOffline(t *testing.T) *Offline {
 		t.Fatal(err)
 	}
 	console := store.Application{ID: "console", Name: "Monban Console", Type: store.AppSPA}
-	if err := d.SeedApplication(context.Background(), console, []string{"http://localhost:3001/console/callback"}, nil); err != nil {
+	if _, err := d.SeedApplication(context.Background(), console, []string{"http://localhost:3001/console/callback"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	return &Offline{Dir: d, Store: st, BuiltInApps: []string{"console"}}
@@ -194,7 +194,7 @@ func TestManualChangeShows(t *testing.T) {
 	if _, _, err := tg.Dir.UpdateApplication(ctx, webID, directory.ApplicationChange{Metadata: directory.Metadata{RedirectURIs: &uris}}); err != nil {
 		t.Fatal(err)
 	}
-	scopes, _, _ := tg.Dir.RoleScopes(ctx, roleID, store.Page{})
+	scopes, _, _ := tg.Dir.RoleScopes(ctx, roleID, store.Search{}, store.Page{})
 	if err := tg.Dir.RemoveRoleScope(ctx, roleID, scopes[0].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestManualChangeShows(t *testing.T) {
 	if p := plan(t, tg, doc, Options{}); !p.Empty() {
 		t.Fatalf("not restored:\n%s", printed(p))
 	}
-	holders, _, _ := tg.Dir.RoleApplications(ctx, roleID, store.Page{})
+	holders, _, _ := tg.Dir.RoleApplications(ctx, roleID, store.Search{}, store.Page{})
 	if len(holders) != 2 {
 		t.Fatalf("holders of Shop service: %v", holders)
 	}

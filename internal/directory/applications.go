@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -219,9 +220,10 @@ func nonNilObject(m map[string]any) map[string]any {
 	return m
 }
 
-// DeleteApplication removes an application with its secrets and roles.
-// The console's own application is refused (Forbidden,
-// ReasonConsoleAppDelete): without it nobody could sign in to the console.
+// DeleteApplication removes an application with its secrets and roles,
+// and the roles of its client grants (see ClientGrant). The console's own
+// application is refused (Forbidden, ReasonConsoleAppDelete): without it
+// nobody could sign in to the console.
 func (d *Directory) DeleteApplication(ctx context.Context, id string) error {
 	if !ValidID(id) {
 		return notFound("application not found")
@@ -230,7 +232,19 @@ func (d *Directory) DeleteApplication(ctx context.Context, id string) error {
 		return &Error{Kind: Forbidden, Reason: ReasonConsoleAppDelete,
 			Message: "the admin console's own application cannot be deleted: the console signs in with it"}
 	}
-	return orNotFound(d.st.DeleteApplication(ctx, id), "application not found")
+	grants, err := d.ClientGrants(ctx, ClientGrantFilter{ClientID: id})
+	if err != nil {
+		return err
+	}
+	if err := d.st.DeleteApplication(ctx, id); err != nil {
+		return orNotFound(err, "application not found")
+	}
+	for _, g := range grants {
+		if err := d.st.DeleteRole(ctx, g.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("remove the role of the deleted application's client grant: %w", err)
+		}
+	}
+	return nil
 }
 
 // Secrets lists an application's secrets (their hashes, never a value).
@@ -312,4 +326,26 @@ func (d *Directory) DeleteSecret(ctx context.Context, appID, name string) error 
 		return notFound("application not found")
 	}
 	return orNotFound(d.st.DeleteAppSecret(ctx, appID, name), "secret not found")
+}
+
+// RotateSecret gives a confidential application a new secret and removes
+// every other one at once, as Auth0's rotate-secret does: the old secrets
+// stop working. It returns the new secret's value, which exists nowhere
+// else.
+func (d *Directory) RotateSecret(ctx context.Context, appID string) (string, error) {
+	old, err := d.Secrets(ctx, appID)
+	if err != nil {
+		return "", err
+	}
+	name := "rotated-" + d.now().UTC().Format("20060102T150405.000000000Z")
+	_, value, err := d.CreateSecret(ctx, appID, &name, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range old {
+		if err := d.st.DeleteAppSecret(ctx, appID, s.Name); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return "", err
+		}
+	}
+	return value, nil
 }

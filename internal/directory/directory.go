@@ -44,6 +44,10 @@ type Config struct {
 	// resource with it is built in and read-only, and no other resource
 	// may take it in another spelling.
 	ManagementIndicator string
+	// ManagementV2Indicator is the identifier of the Auth0-style
+	// Management API v2 ({endpoint}/api/v2/), built in and read-only like
+	// the Management API; "" when there is none.
+	ManagementV2Indicator string
 	// HashSecret returns the keyed hash stored in place of a new
 	// application secret. Only a Directory that creates secrets needs it.
 	HashSecret func(secret string) []byte
@@ -59,6 +63,7 @@ type Config struct {
 type Directory struct {
 	st        store.Store
 	indicator string
+	v2        string
 	hash      func(string) []byte
 	passwords *password.Hasher
 	now       func() time.Time
@@ -69,7 +74,7 @@ func New(c Config) *Directory {
 	if c.Store == nil {
 		panic("directory: Config.Store is nil")
 	}
-	d := &Directory{st: c.Store, indicator: c.ManagementIndicator, hash: c.HashSecret, passwords: c.Passwords, now: c.Now}
+	d := &Directory{st: c.Store, indicator: c.ManagementIndicator, v2: c.ManagementV2Indicator, hash: c.HashSecret, passwords: c.Passwords, now: c.Now}
 	if d.now == nil {
 		d.now = time.Now
 	}

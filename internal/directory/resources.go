@@ -40,9 +40,22 @@ var errBuiltIn = &Error{Kind: Forbidden, Reason: ReasonBuiltIn, Message: "the Ma
 // errBuiltInDelete refuses the deletion of the Management API resource.
 var errBuiltInDelete = &Error{Kind: Forbidden, Reason: ReasonBuiltInDelete, Message: "the Management API resource is built in and read-only: it cannot be deleted"}
 
-// BuiltIn reports whether res is the Management API itself, which is
-// read-only.
-func (d *Directory) BuiltIn(res store.Resource) bool { return res.Indicator == d.indicator }
+// BuiltIn reports whether res is the Management API itself, or its
+// Auth0-style v2, which are read-only.
+func (d *Directory) BuiltIn(res store.Resource) bool {
+	return res.Indicator == d.indicator || d.v2 != "" && res.Indicator == d.v2
+}
+
+// lookalike reports whether indicator is a built-in resource's indicator
+// in another spelling.
+func (d *Directory) lookalike(indicator string) bool {
+	for _, builtIn := range []string{d.indicator, d.v2} {
+		if builtIn != "" && indicator != builtIn && sameResource(indicator, builtIn) {
+			return true
+		}
+	}
+	return false
+}
 
 // Resource returns the resource with id.
 func (d *Directory) Resource(ctx context.Context, id string) (store.Resource, error) {
@@ -99,7 +112,7 @@ func (d *Directory) newResource(in NewResource) (store.Resource, error) {
 	if err := firstErr(required("name", in.Name, checkName), required("indicator", in.Indicator, checkIndicator)); err != nil {
 		return store.Resource{}, err
 	}
-	if *in.Indicator != d.indicator && sameResource(*in.Indicator, d.indicator) {
+	if d.lookalike(*in.Indicator) {
 		return store.Resource{}, errLookalikeIndicator
 	}
 	res := store.Resource{ID: randid.ID(), Name: *in.Name, Indicator: *in.Indicator, AccessTokenTTL: DefaultAccessTokenTTL, CreatedAt: d.now()}

@@ -45,7 +45,10 @@ type UserFields struct {
 	Name         *string
 	Avatar       *string
 	CustomData   *map[string]any
-	Profile      *store.UserProfile
+	// AppMetadata is Auth0's app_metadata, which only the Management APIs
+	// write; an empty object clears it.
+	AppMetadata *map[string]any
+	Profile     *store.UserProfile
 	// IsSuspended is accepted only as the user's state already (false for
 	// a new user), so that a user read can be sent back: suspension has
 	// its own change, which ends the user's sessions.
@@ -98,6 +101,15 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 			return false, err
 		}
 		u.CustomData, given = *f.CustomData, true
+	}
+	if f.AppMetadata != nil {
+		if err := checkObject("app_metadata", *f.AppMetadata); err != nil {
+			return false, err
+		}
+		u.AppMetadata, given = *f.AppMetadata, true
+		if len(u.AppMetadata) == 0 {
+			u.AppMetadata = nil
+		}
 	}
 	if f.Profile != nil {
 		if err := checkProfile(*f.Profile); err != nil {
@@ -159,13 +171,16 @@ func checkWebURL(field, v string) error {
 	return nil
 }
 
-func checkCustomData(m map[string]any) error {
+func checkCustomData(m map[string]any) error { return checkObject("customData", m) }
+
+// checkObject bounds a user's JSON object field.
+func checkObject(field string, m map[string]any) error {
 	if m == nil {
-		return invalid("customData must be a JSON object")
+		return invalid(field + " must be a JSON object")
 	}
 	b, err := json.Marshal(m)
 	if err != nil || len(b) > maxCustomDataSize {
-		return invalid(fmt.Sprintf("customData must be a JSON object of at most %d bytes", maxCustomDataSize))
+		return invalid(fmt.Sprintf("%s must be a JSON object of at most %d bytes", field, maxCustomDataSize))
 	}
 	return nil
 }

@@ -37,7 +37,10 @@ type Deps struct {
 	// Indicator is the Management API's resource indicator; a token must
 	// carry it in aud, and the resource with this indicator is read-only.
 	Indicator string
-	Keys      KeyManager
+	// V2 is the Management API v2's identifier, built in and read-only
+	// like Indicator; "" when there is none.
+	V2   string
+	Keys KeyManager
 	// HashSecret returns the keyed hash stored in place of a new secret.
 	HashSecret func(secret string) []byte
 	// Changed is called after every successful write, before the response
@@ -131,7 +134,7 @@ func New(d Deps) http.Handler {
 		d.Passwords = password.NewHasher(password.DefaultParams, 0)
 	}
 	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
-		Store: d.Store, ManagementIndicator: d.Indicator, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
+		Store: d.Store, ManagementIndicator: d.Indicator, ManagementV2Indicator: d.V2, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
 	})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

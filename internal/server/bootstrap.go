@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/auth0"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/directory"
@@ -36,6 +38,19 @@ func seeder(st store.Store, indicator string, hash func(string) []byte, pw *pass
 // (directory.SeedManagementAPI).
 func seedManagementAPI(ctx context.Context, st store.Store, indicator string, now time.Time) error {
 	return seeder(st, indicator, nil, nil, now).SeedManagementAPI(ctx)
+}
+
+// ManagementV2Identifier is the identifier of the Auth0-style Management
+// API v2 of a server whose public base URL is endpoint: {endpoint}/api/v2/.
+func ManagementV2Identifier(endpoint string) string {
+	return strings.TrimRight(endpoint, "/") + auth0.Prefix
+}
+
+// seedManagementV2 makes sure the built-in Management API v2 resource
+// exists with Auth0's permissions (directory.SeedManagementV2).
+func seedManagementV2(ctx context.Context, st store.Store, cfg Config, now time.Time) error {
+	return directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator,
+		ManagementV2Indicator: ManagementV2Identifier(cfg.Endpoint), Now: func() time.Time { return now }}).SeedManagementV2(ctx)
 }
 
 // validAppID accepts the characters an App ID may have: the unreserved URI

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/monban/monban/internal/audit"
+	"github.com/monban/monban/internal/auth0"
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
@@ -72,6 +73,15 @@ func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 			return
 		}
 		w.LogMergeable(key+"\x00"+ev.ClientID+"\x00"+ev.UserID+"\x00"+ev.Resource+"\x00"+ev.Scope+"\x00"+ip, e, details)
+	}
+}
+
+// managementV2Auditor writes the Management API v2's changes to the audit
+// log as the Management API's are written.
+func managementV2Auditor(w *audit.Writer) func(context.Context, auth0.ChangeEvent) {
+	keep := managementAuditor(w)
+	return func(ctx context.Context, c auth0.ChangeEvent) {
+		keep(ctx, management.ChangeEvent{Method: c.Method, Path: c.Path, Pattern: c.Pattern, Caller: c.Caller})
 	}
 }
 

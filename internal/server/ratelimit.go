@@ -7,9 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/monban/monban/internal/auth0"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
@@ -210,7 +213,19 @@ func (l *limiter) management(next http.Handler) http.Handler {
 				key = "caller:" + hex.EncodeToString(sum[:12])
 			}
 		}
-		if d := l.take.Take(r.Context(), l.limits.Management, key, 1); !d.Allowed {
+		d := l.take.Take(r.Context(), l.limits.Management, key, 1)
+		if strings.HasPrefix(r.URL.Path, auth0.Prefix) {
+			// Auth0 tells every caller of its Management API where it
+			// stands, and answers a refusal in its own error shape.
+			rateLimitHeaders(w.Header(), l.limits.Management, d, time.Now())
+			if !d.Allowed {
+				w.Header().Set("Retry-After", strconv.Itoa(d.RetryAfterSeconds()))
+				auth0.WriteError(w, http.StatusTooManyRequests, "too_many_requests",
+					"Global limit has been reached; retry after "+strconv.Itoa(d.RetryAfterSeconds())+" s")
+				return
+			}
+		}
+		if !d.Allowed {
 			tooMany(w, d, false)
 			return
 		}
@@ -218,12 +233,29 @@ func (l *limiter) management(next http.Handler) http.Handler {
 	})
 }
 
+// rateLimitHeaders sets Auth0's x-ratelimit-limit (the bucket's size),
+// x-ratelimit-remaining and x-ratelimit-reset (the Unix time, in seconds,
+// when the bucket is full again; after a refusal, when the request may be
+// retried). Nothing is set when the rule limits nothing.
+func rateLimitHeaders(h http.Header, rule ratelimit.Rule, d ratelimit.Decision, now time.Time) {
+	if d.Remaining < 0 || rule.Rate <= 0 {
+		return
+	}
+	wait := d.RetryAfter
+	if d.Allowed {
+		wait = time.Duration(float64(rule.Burst-d.Remaining) / rule.Rate * float64(time.Second))
+	}
+	h.Set("X-Ratelimit-Limit", strconv.Itoa(rule.Burst))
+	h.Set("X-Ratelimit-Remaining", strconv.Itoa(max(d.Remaining, 0)))
+	h.Set("X-Ratelimit-Reset", strconv.FormatInt(now.Add(wait).Add(time.Second-1).Unix(), 10))
+}
+
 // managementCaller returns the Management API limit's caller of a request:
 // the subject and client of its bearer token when v verifies it (the same
 // verifier the Management API uses: signature, times, issuer, revocation)
-// and it is for indicator, else "". The request it returns carries the
+// and it is for one of indicators, else "". The request it returns carries the
 // outcome of the verification for the Management API to read.
-func managementCaller(v token.Verifier, indicator string) func(r *http.Request) (*http.Request, string) {
+func managementCaller(v token.Verifier, indicators ...string) func(r *http.Request) (*http.Request, string) {
 	return func(r *http.Request) (*http.Request, string) {
 		scheme, raw, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		raw = strings.TrimSpace(raw)
@@ -234,7 +266,7 @@ func managementCaller(v token.Verifier, indicator string) func(r *http.Request) 
 		// The Management API reads this outcome rather than verifying the
 		// same token a second time.
 		r = r.WithContext(token.WithVerified(r.Context(), raw, c, err))
-		if err != nil || c == nil || !c.HasAudience(indicator) {
+		if err != nil || c == nil || !slices.ContainsFunc(indicators, c.HasAudience) {
 			return r, ""
 		}
 		return r, c.Subject + " " + c.ClientID

@@ -19,12 +19,14 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/audit"
+	"github.com/monban/monban/internal/auth0"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/httpjson"
@@ -288,7 +290,12 @@ func (s *Server) setUp(ctx context.Context) error {
 	s.events.Subscribe("catalog", cache.Apply)
 	// The Management API checks its caller's standing on every request.
 	mgmtAll := catalog.Privilege{Indicator: cfg.ManagementIndicator, Scope: ManagementScope}
-	if err := cache.Protect(ctx, mgmtAll); err != nil {
+	v2 := ManagementV2Identifier(cfg.Endpoint)
+	protected := []catalog.Privilege{mgmtAll}
+	for _, sc := range directory.ManagementV2Scopes {
+		protected = append(protected, catalog.Privilege{Indicator: v2, Scope: sc.Name})
+	}
+	if err := cache.Protect(ctx, protected...); err != nil {
 		return err
 	}
 	km.Reload = s.changed
@@ -334,6 +341,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Store:      st,
 		Verifier:   mgmtVerifier,
 		Indicator:  cfg.ManagementIndicator,
+		V2:         v2,
 		Keys:       km,
 		HashSecret: hasher.Hash,
 		Changed:    s.changed,
@@ -346,6 +354,22 @@ func (s *Server) setUp(ctx context.Context) error {
 			return cache.Load().Standing(mgmtAll, sub, client)
 		},
 		Now: cfg.Clock.Now,
+	}))
+	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
+		Store:               st,
+		Verifier:            mgmtVerifier,
+		Identifier:          v2,
+		ManagementIndicator: cfg.ManagementIndicator,
+		HashSecret:          hasher.Hash,
+		Passwords:           s.users.passwords,
+		Changed:             s.changed,
+		Revoked:             s.users.revocations.Changed,
+		Audit:               managementV2Auditor(s.audit),
+		Logger:              cfg.Logger,
+		Now:                 cfg.Clock.Now,
+		Standing: func(scope, sub, client string) catalog.Standing {
+			return cache.Load().Standing(catalog.Privilege{Indicator: v2, Scope: scope}, sub, client)
+		},
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)
@@ -367,7 +391,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, `{"error":"not_found","error_description":"no such endpoint"}`)
 	})
-	lim.mgmtCaller = managementCaller(mgmtVerifier, cfg.ManagementIndicator)
+	lim.mgmtCaller = managementCaller(mgmtVerifier, cfg.ManagementIndicator, v2)
 	clientIP := ratelimit.ClientIP{TrustedProxies: cfg.TrustedProxies}
 	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(),
 		clientIP: func(r *http.Request) string { return clientIP.From(r).String() }}
@@ -402,6 +426,9 @@ func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwo
 	defer release()
 	if err := seedManagementAPI(ctx, st, cfg.ManagementIndicator, now); err != nil {
 		return nil, err
+	}
+	if err := seedManagementV2(ctx, st, cfg, now); err != nil {
+		return nil, fmt.Errorf("the Management API v2 resource: %w", err)
 	}
 	if err := seedConsoleApp(ctx, st, cfg, now); err != nil {
 		return nil, err

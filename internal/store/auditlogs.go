@@ -58,6 +58,10 @@ type LogFilter struct {
 	// From and To keep the entries created in [From, To], to the
 	// millisecond; a zero time is no bound.
 	From, To time.Time
+	// KeyPrefix keeps the entries whose key begins with it; Result those
+	// with this result.
+	KeyPrefix string
+	Result    string
 }
 
 // AuditStore persists audit logs.

@@ -47,7 +47,10 @@ type User struct {
 	Name         string
 	Avatar       string
 	CustomData   map[string]any // never nil when read back
-	Profile      UserProfile
+	// AppMetadata is data about the user that only the Management API
+	// writes (Auth0's app_metadata); nil when empty.
+	AppMetadata map[string]any
+	Profile     UserProfile
 	// PasswordHash is the argon2id PHC string; "" when the user has no
 	// password.
 	PasswordHash string
@@ -55,6 +58,9 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	LastSignInAt time.Time // zero: never
+	// LoginsCount is how many times the user signed in (RecordSignIn);
+	// the writes of a user's fields leave it alone.
+	LoginsCount int
 	// Identities are the user's social identities, by target, read with
 	// the user (nil when none); IdentityStore writes them and the writes
 	// of UserAccountStore leave them alone.
@@ -73,7 +79,60 @@ type UserFilter struct {
 	// only them.
 	ExcludeRoleID string
 	RoleID        string
+	// Query, when set, keeps only the users it matches (Auth0's user
+	// search).
+	Query *UserQuery
+	// SortBy orders the list by one of the UserSort fields instead of the
+	// creation time, ties broken by id; Descending reverses the order.
+	SortBy     string
+	Descending bool
 }
+
+// The fields a user list may be sorted by.
+const (
+	SortCreatedAt    = "createdAt"
+	SortUpdatedAt    = "updatedAt"
+	SortLastSignInAt = "lastSignInAt"
+	SortLoginsCount  = "loginsCount"
+	SortEmail        = "primaryEmail"
+	SortName         = "name"
+	SortUsername     = "username"
+)
+
+// UserQuery is a condition on users: a term (Field and Value) or, when
+// Op is set, Children joined by it.
+type UserQuery struct {
+	Op       QueryOp
+	Children []UserQuery
+	// Field is one of UserQueryFields, or AppMetadataField followed by
+	// a path of keys joined by dots (each of letters, digits, '_' and '-').
+	Field string
+	// Value is compared exactly (e-mail addresses regardless of case), or
+	// as a prefix when Prefix; a value in app metadata is compared as its
+	// JSON text (a string without quotes, true, 12).
+	Value  string
+	Prefix bool
+}
+
+// QueryOp joins the children of a UserQuery.
+type QueryOp string
+
+// The ways of joining conditions.
+const (
+	QueryAnd QueryOp = "and"
+	QueryOr  QueryOp = "or"
+	QueryNot QueryOp = "not" // one child
+)
+
+// The fields a UserQuery may name.
+const (
+	QueryUserID      = "id"
+	QueryEmail       = "primaryEmail"
+	QueryName        = "name"
+	QueryUsername    = "username"
+	QueryPhone       = "primaryPhone"
+	AppMetadataField = "appMetadata."
+)
 
 // Search is Logto's search of a list: Matches joined by AND when All,
 // else by OR.
@@ -201,7 +260,7 @@ type UserAccountStore interface {
 	GetUserByEmail(ctx context.Context, email string) (User, error) // any case
 	ListUsers(ctx context.Context, filter UserFilter, page Page) ([]User, int, error)
 	// UpdateUser writes every field of u but the password hash, suspension,
-	// creation and last sign-in times.
+	// creation and last sign-in times and the sign-in count.
 	UpdateUser(ctx context.Context, u User) error
 	SetUserPassword(ctx context.Context, id, hash string, updatedAt time.Time) error
 	// RehashUserPassword replaces the password hash old with hash, the
@@ -212,6 +271,7 @@ type UserAccountStore interface {
 	// SetUserSuspended sets the flag; suspending also ends the user's
 	// sessions and revokes their grants, at now.
 	SetUserSuspended(ctx context.Context, id string, suspended bool, now time.Time) error
+	// RecordSignIn sets the last sign-in time and counts the sign-in.
 	RecordSignIn(ctx context.Context, id string, at time.Time) error
 	DeleteUser(ctx context.Context, id string, now time.Time) error
 

@@ -21,6 +21,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -80,6 +81,7 @@ var dialect = sqlstore.Dialect{
 	RetryDelay:            retryDelay,
 	Scrub:                 scrub,
 	LockSetUp:             advisoryLock(setUpLockKey, "set-up"),
+	JSONText:              jsonText,
 	LockEvents:            advisoryLock(eventLockKey, "outbox"),
 }
 
@@ -323,4 +325,12 @@ func retryDelay(attempt int) time.Duration {
 func scrub(ctx context.Context, db *sql.DB) error {
 	_, err := db.ExecContext(ctx, "VACUUM FULL signing_keys, settings, jwt_customizers")
 	return err
+}
+
+// jsonText reads a value of a JSON object held as text with #>>; objects
+// and arrays are NULL, as SQLite's is.
+func jsonText(col string, path []string) (string, []any) {
+	p := "{" + strings.Join(path, ",") + "}"
+	return "(CASE jsonb_typeof(" + col + "::jsonb #> CAST(? AS text[])) WHEN 'object' THEN NULL WHEN 'array' THEN NULL " +
+		"ELSE " + col + "::jsonb #>> CAST(? AS text[]) END)", []any{p, p}
 }

@@ -38,6 +38,18 @@ var dialect = sqlstore.Dialect{
 	ReadTx:       sql.TxOptions{ReadOnly: true},
 	SingleWriter: true,
 	Scrub:        scrub,
+	JSONText:     jsonText,
+}
+
+// jsonText reads a value of a JSON object with json_extract, writing
+// booleans as true and false (json_extract gives 1 and 0).
+func jsonText(col string, path []string) (string, []any) {
+	p := "$"
+	for _, k := range path {
+		p += `."` + k + `"`
+	}
+	return "(CASE json_type(" + col + ", ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' " +
+		"WHEN 'object' THEN NULL WHEN 'array' THEN NULL ELSE CAST(json_extract(" + col + ", ?) AS TEXT) END)", []any{p, p}
 }
 
 // Open opens (creating if needed) the SQLite database at path, migrates it

@@ -71,7 +71,7 @@ func (s *Store) InsertLogs(ctx context.Context, entries []store.LogEntry) error 
 func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, page store.Page) ([]store.LogEntry, int, error) {
 	var where []string
 	var args []any
-	for _, c := range []struct{ col, val string }{{"log_key", f.Key}, {"application_id", f.ApplicationID}, {"user_id", f.UserID}} {
+	for _, c := range []struct{ col, val string }{{"log_key", f.Key}, {"application_id", f.ApplicationID}, {"user_id", f.UserID}, {"result", f.Result}} {
 		if c.val != "" {
 			where = append(where, c.col+" = ?")
 			args = append(args, c.val)
@@ -82,6 +82,10 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, page store.Page
 	}
 	if !f.To.IsZero() {
 		where, args = append(where, "created_at <= ?"), append(args, millis(f.To))
+	}
+	if f.KeyPrefix != "" {
+		where = append(where, `log_key LIKE ? ESCAPE '\'`)
+		args = append(args, likeEscape(f.KeyPrefix)+"%")
 	}
 	from := "FROM audit_logs"
 	if len(where) > 0 {

@@ -98,6 +98,13 @@ type Dialect struct {
 	// more; others (PostgreSQL) set it. Taken before BEGIN, the lock also
 	// spares these writes serialization failures among themselves.
 	LockEvents func(ctx context.Context, conn *sql.Conn) (release func(), err error)
+
+	// JSONText is the SQL expression, with its arguments, of the value at
+	// path (keys of letters, digits, '_' and '-') in the JSON object held
+	// as text in column col, as text: a string without its quotes, a
+	// number or true/false as written; NULL when there is no value there.
+	// Optional: without it, users cannot be searched by app metadata.
+	JSONText func(col string, path []string) (string, []any)
 }
 
 // rebind rewrites the ? placeholders of query for the engine. Question marks

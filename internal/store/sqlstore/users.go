@@ -12,19 +12,21 @@ import (
 )
 
 const userCols = "users.id, users.username, users.primary_email, users.primary_phone, users.name, users.avatar, " +
-	"users.custom_data, users.profile, users.password_hash, users.is_suspended, users.created_at, users.updated_at, users.last_sign_in_at"
+	"users.custom_data, users.profile, users.password_hash, users.is_suspended, users.created_at, users.updated_at, users.last_sign_in_at, " +
+	"users.app_metadata, users.logins_count"
 
 func scanUser(r scanner) (store.User, error) {
 	var (
 		u                      store.User
 		username, email, phone sql.NullString
 		customData, profile    string
+		appMetadata            string
 		hash                   sql.NullString
 		created, updated       int64
 		lastSignIn             sql.NullInt64
 	)
 	if err := r.Scan(&u.ID, &username, &email, &phone, &u.Name, &u.Avatar, &customData, &profile, &hash,
-		&u.IsSuspended, &created, &updated, &lastSignIn); err != nil {
+		&u.IsSuspended, &created, &updated, &lastSignIn, &appMetadata, &u.LoginsCount); err != nil {
 		return u, err
 	}
 	u.Username, u.PrimaryEmail, u.PrimaryPhone, u.PasswordHash = username.String, email.String, phone.String, hash.String
@@ -38,39 +40,53 @@ func scanUser(r scanner) (store.User, error) {
 	if err := json.Unmarshal([]byte(profile), &u.Profile); err != nil {
 		return u, fmt.Errorf("user %s: malformed profile: %w", u.ID, err)
 	}
+	if err := json.Unmarshal([]byte(appMetadata), &u.AppMetadata); err != nil {
+		return u, fmt.Errorf("user %s: malformed app_metadata: %w", u.ID, err)
+	}
+	if len(u.AppMetadata) == 0 {
+		u.AppMetadata = nil
+	}
 	return u, nil
 }
 
 // nullText stores "" as NULL, so that unset unique columns never collide.
 func nullText(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-func userJSON(u store.User) (customData, profile string, err error) {
-	cd := u.CustomData
-	if cd == nil {
-		cd = map[string]any{}
+func userJSON(u store.User) (customData, profile, appMetadata string, err error) {
+	object := func(m map[string]any) ([]byte, error) {
+		if m == nil {
+			m = map[string]any{}
+		}
+		return json.Marshal(m)
 	}
-	b1, err := json.Marshal(cd)
+	b1, err := object(u.CustomData)
 	if err != nil {
-		return "", "", fmt.Errorf("encode custom data: %w", err)
+		return "", "", "", fmt.Errorf("encode custom data: %w", err)
 	}
 	b2, err := json.Marshal(u.Profile)
 	if err != nil {
-		return "", "", fmt.Errorf("encode profile: %w", err)
+		return "", "", "", fmt.Errorf("encode profile: %w", err)
 	}
-	return string(b1), string(b2), nil
+	b3, err := object(u.AppMetadata)
+	if err != nil {
+		return "", "", "", fmt.Errorf("encode app metadata: %w", err)
+	}
+	return string(b1), string(b2), string(b3), nil
 }
 
 // CreateUser inserts u; a used id, username, e-mail or phone is ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u store.User) error {
-	cd, prof, err := userJSON(u)
+	cd, prof, am, err := userJSON(u)
 	if err != nil {
 		return fmt.Errorf("create user: %w", err)
 	}
 	err = s.change(ctx, event(store.EventUserCreated, u.ID, nil), func(t txn) error {
 		_, err := t.exec("INSERT INTO users (id, username, primary_email, primary_phone, name, avatar, custom_data, profile, "+
-			"password_hash, is_suspended, created_at, updated_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"password_hash, is_suspended, created_at, updated_at, last_sign_in_at, app_metadata, logins_count) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			u.ID, nullText(u.Username), nullText(u.PrimaryEmail), nullText(u.PrimaryPhone), u.Name, u.Avatar, cd, prof,
-			nullText(u.PasswordHash), u.IsSuspended, millis(u.CreatedAt), millis(u.UpdatedAt), nullMillis(u.LastSignInAt))
+			nullText(u.PasswordHash), u.IsSuspended, millis(u.CreatedAt), millis(u.UpdatedAt), nullMillis(u.LastSignInAt),
+			am, u.LoginsCount)
 		return err
 	})
 	if err != nil {
@@ -135,23 +151,55 @@ func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page sto
 	f.search(userSearch, filter.Match)
 	f.add(filter.ExcludeRoleID != "", "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.ExcludeRoleID)
 	f.add(filter.RoleID != "", "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.RoleID)
+	if filter.Query != nil {
+		cond, args, err := s.userQuery(*filter.Query)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list users: %w", err)
+		}
+		f.add(true, cond, args...)
+	}
 	if f.err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", f.err)
 	}
-	return s.withIdentities(ctx, "list users")(listPage(ctx, s, "list users", nil, userCols, f.from("users"), "users.created_at, users.id", f.args, page, scanUser))
+	order, err := userOrder(filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	return s.withIdentities(ctx, "list users")(listPage(ctx, s, "list users", nil, userCols, f.from("users"), order, f.args, page, scanUser))
+}
+
+// userSortColumns are the columns of the store.Sort* fields.
+var userSortColumns = map[string]string{
+	"": "users.created_at", store.SortCreatedAt: "users.created_at", store.SortUpdatedAt: "users.updated_at",
+	store.SortLastSignInAt: "users.last_sign_in_at", store.SortLoginsCount: "users.logins_count",
+	store.SortEmail: "lower(users.primary_email)", store.SortName: "users.name", store.SortUsername: "users.username",
+}
+
+// userOrder is the ORDER BY of a user list. Unset values (NULL) come
+// last either way, as engines otherwise disagree on where they go.
+func userOrder(filter store.UserFilter) (string, error) {
+	col, ok := userSortColumns[filter.SortBy]
+	if !ok {
+		return "", fmt.Errorf("unknown user sort field %q", filter.SortBy)
+	}
+	dir := " ASC"
+	if filter.Descending {
+		dir = " DESC"
+	}
+	return "CASE WHEN " + col + " IS NULL THEN 1 ELSE 0 END, " + col + dir + ", users.id" + dir, nil
 }
 
 // UpdateUser writes u's profile fields; see store.UserStore.
 func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
-	cd, prof, err := userJSON(u)
+	cd, prof, am, err := userJSON(u)
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)
 	}
 	err = s.change(ctx, event(store.EventUserUpdated, u.ID, nil), func(t txn) error {
 		return t.execOne(notFound("user", u.ID),
 			"UPDATE users SET username = ?, primary_email = ?, primary_phone = ?, name = ?, avatar = ?, "+
-				"custom_data = ?, profile = ?, updated_at = ? WHERE id = ?",
-			nullText(u.Username), nullText(u.PrimaryEmail), nullText(u.PrimaryPhone), u.Name, u.Avatar, cd, prof,
+				"custom_data = ?, profile = ?, app_metadata = ?, updated_at = ? WHERE id = ?",
+			nullText(u.Username), nullText(u.PrimaryEmail), nullText(u.PrimaryPhone), u.Name, u.Avatar, cd, prof, am,
 			millis(u.UpdatedAt), u.ID)
 	})
 	if err != nil {
@@ -218,10 +266,10 @@ func (t txn) revokeUser(userID string, now time.Time) error {
 	return err
 }
 
-// RecordSignIn sets the user's last sign-in time.
+// RecordSignIn sets the user's last sign-in time and counts the sign-in.
 func (s *Store) RecordSignIn(ctx context.Context, id string, at time.Time) error {
 	err := s.write(ctx, func(t txn) error {
-		return t.execOne(notFound("user", id), "UPDATE users SET last_sign_in_at = ? WHERE id = ?", millis(at), id)
+		return t.execOne(notFound("user", id), "UPDATE users SET last_sign_in_at = ?, logins_count = logins_count + 1 WHERE id = ?", millis(at), id)
 	})
 	if err != nil {
 		return fmt.Errorf("record sign-in: %w", err)

@@ -79,6 +79,10 @@ func testAuditLogs(t *testing.T, s store.Store) {
 		{store.LogFilter{From: at(3), To: at(3)}, 1},
 		{store.LogFilter{From: at(3), To: at(5), ApplicationID: "app1"}, 2},
 		{store.LogFilter{From: at(5), To: at(3)}, 0},
+		{store.LogFilter{Result: store.ResultError}, 4},
+		{store.LogFilter{KeyPrefix: "ManagementApi."}, 4},
+		{store.LogFilter{KeyPrefix: "ExchangeTokenBy.", Result: store.ResultSuccess}, 6},
+		{store.LogFilter{KeyPrefix: "Exchange_oken"}, 0},
 	} {
 		if list, n, err := s.ListLogs(ctx, c.f, store.Page{}); err != nil || n != c.want || len(list) != c.want {
 			t.Errorf("filter %+v: %d (%d rows), %v; want %d", c.f, n, len(list), err, c.want)

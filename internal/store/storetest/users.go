@@ -13,6 +13,8 @@ var userCases = []testCase{
 	{"UserUniqueness", testUserUniqueness},
 	{"UserList", testUserList},
 	{"UserSearch", testUserSearch},
+	{"UserQuery", testUserQuery},
+	{"UserSort", testUserSort},
 	{"UserRoles", testUserRoles},
 }
 
@@ -30,6 +32,7 @@ func testUsers(t *testing.T, s store.Store) {
 	u.Profile = store.UserProfile{GivenName: "Ada", FamilyName: "Lovelace", Locale: "en",
 		Address: &store.UserAddress{Country: "UK", Locality: "London"}}
 	u.PasswordHash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5"
+	u.AppMetadata = map[string]any{"plan": "gold", "seats": 3.0}
 	ok(t, s.CreateUser(ctx, u), "CreateUser")
 	got, err := s.GetUser(ctx, "u1")
 	ok(t, err, "GetUser")
@@ -65,6 +68,8 @@ func testUsers(t *testing.T, s store.Store) {
 	upd := u
 	upd.Username, upd.PrimaryEmail, upd.PrimaryPhone, upd.Name = "renamed", "", "", "Renamed"
 	upd.CustomData = map[string]any{"k": true}
+	upd.AppMetadata = map[string]any{"plan": "silver"}
+	upd.LoginsCount = 40
 	upd.Profile = store.UserProfile{Nickname: "r"}
 	upd.PasswordHash, upd.IsSuspended = "other", true
 	upd.CreatedAt, upd.UpdatedAt, upd.LastSignInAt = at(8), at(9), at(9)
@@ -73,6 +78,7 @@ func testUsers(t *testing.T, s store.Store) {
 	ok(t, err, "GetUser after update")
 	want := upd
 	want.PasswordHash, want.IsSuspended, want.CreatedAt, want.LastSignInAt = u.PasswordHash, false, u.CreatedAt, u.LastSignInAt
+	want.LoginsCount = 0
 	same(t, "GetUser after update", got, want)
 	// The old username and e-mail are free again.
 	_, err = s.GetUserByUsername(ctx, "user_u1")
@@ -83,8 +89,12 @@ func testUsers(t *testing.T, s store.Store) {
 	ok(t, s.RecordSignIn(ctx, "u1", at(11)), "RecordSignIn")
 	got, err = s.GetUser(ctx, "u1")
 	ok(t, err, "GetUser")
-	if got.PasswordHash != "new-hash" || !got.UpdatedAt.Equal(at(10)) || !got.LastSignInAt.Equal(at(11)) {
+	if got.PasswordHash != "new-hash" || !got.UpdatedAt.Equal(at(10)) || !got.LastSignInAt.Equal(at(11)) || got.LoginsCount != 1 {
 		t.Errorf("after SetUserPassword and RecordSignIn: %+v", got)
+	}
+	ok(t, s.RecordSignIn(ctx, "u1", at(12)), "RecordSignIn again")
+	if got, err = s.GetUser(ctx, "u1"); err != nil || got.LoginsCount != 2 {
+		t.Errorf("a second sign-in is counted: %d, %v", got.LoginsCount, err)
 	}
 	// A re-hash swaps the hash it replaces only, leaving the update time.
 	ok(t, s.RehashUserPassword(ctx, "u1", "new-hash", "rehashed"), "RehashUserPassword")
@@ -288,4 +298,107 @@ func testUserRoles(t *testing.T, s store.Store) {
 	users, _, err = s.ListRoleUsers(ctx, "ro1", store.Page{})
 	ok(t, err, "ListRoleUsers")
 	same(t, "role users after deleting the user", ids(users), []string{})
+}
+
+// testUserQuery is Auth0's user search: terms on plain fields and on app
+// metadata, joined by AND, OR and NOT.
+func testUserQuery(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	users := []store.User{user("a", 1), user("b", 2), user("c", 3), user("d", 4)}
+	users[0].AppMetadata = map[string]any{"plan": "gold", "seats": 3.0, "org": map[string]any{"id": "o1"}, "vip": true}
+	users[1].AppMetadata = map[string]any{"plan": "silver", "org": map[string]any{"id": "o1"}}
+	users[2].Name = "Jane Roe"
+	users[2].PrimaryEmail = "Jane.Roe@Example.com"
+	users[3].AppMetadata = map[string]any{"plan": map[string]any{"nested": "gold"}, "vip": false}
+	for _, u := range users {
+		must(t, s.CreateUser(ctx, u))
+	}
+	term := func(field, v string) store.UserQuery { return store.UserQuery{Field: field, Value: v} }
+	and := func(c ...store.UserQuery) store.UserQuery { return store.UserQuery{Op: store.QueryAnd, Children: c} }
+	or := func(c ...store.UserQuery) store.UserQuery { return store.UserQuery{Op: store.QueryOr, Children: c} }
+	not := func(c store.UserQuery) store.UserQuery {
+		return store.UserQuery{Op: store.QueryNot, Children: []store.UserQuery{c}}
+	}
+	for _, tc := range []struct {
+		name string
+		q    store.UserQuery
+		want []string
+	}{
+		{"id", term(store.QueryUserID, "b"), []string{"b"}},
+		{"email in any case", term(store.QueryEmail, "jane.roe@example.COM"), []string{"c"}},
+		{"name exactly", term(store.QueryName, "Jane Roe"), []string{"c"}},
+		{"name in another case", term(store.QueryName, "jane roe"), nil},
+		{"name prefix", store.UserQuery{Field: store.QueryName, Value: "Jane", Prefix: true}, []string{"c"}},
+		{"prefix with a wildcard character", store.UserQuery{Field: store.QueryName, Value: "User %", Prefix: true}, nil},
+		{"metadata string", term("appMetadata.plan", "gold"), []string{"a"}},
+		{"metadata number", term("appMetadata.seats", "3"), []string{"a"}},
+		{"metadata true", term("appMetadata.vip", "true"), []string{"a"}},
+		{"metadata false", term("appMetadata.vip", "false"), []string{"d"}},
+		{"metadata path", term("appMetadata.org.id", "o1"), []string{"a", "b"}},
+		{"metadata object is no value", term("appMetadata.plan", `{"nested":"gold"}`), nil},
+		{"metadata absent", term("appMetadata.missing", "x"), nil},
+		{"and", and(term("appMetadata.org.id", "o1"), term("appMetadata.plan", "silver")), []string{"b"}},
+		{"or", or(term(store.QueryUserID, "a"), term(store.QueryEmail, "d@example.com")), []string{"a", "d"}},
+		{"nested", or(and(term("appMetadata.org.id", "o1"), term(store.QueryUserID, "b")), term(store.QueryName, "Jane Roe")), []string{"b", "c"}},
+		{"not, with users lacking the value", not(term("appMetadata.plan", "gold")), []string{"b", "c", "d"}},
+	} {
+		q := tc.q
+		got, total, err := s.ListUsers(ctx, store.UserFilter{Query: &q}, store.Page{})
+		ok(t, err, tc.name)
+		var ids []string
+		for _, u := range got {
+			ids = append(ids, u.ID)
+		}
+		same(t, tc.name, ids, tc.want)
+		same(t, tc.name+" total", total, len(tc.want))
+	}
+	for _, bad := range []store.UserQuery{
+		term("password_hash", "x"),
+		term("appMetadata.a'b", "x"),
+		{Op: store.QueryAnd},
+		{Op: "xor", Children: []store.UserQuery{term(store.QueryUserID, "a")}},
+	} {
+		if _, _, err := s.ListUsers(ctx, store.UserFilter{Query: &bad}, store.Page{}); err == nil {
+			t.Errorf("query %+v: want an error", bad)
+		}
+	}
+}
+
+// testUserSort orders user lists by a field, either way, unset values last.
+func testUserSort(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	users := []store.User{user("a", 3), user("b", 1), user("c", 2)}
+	users[0].Name, users[1].Name, users[2].Name = "Carol", "Alice", "Bob"
+	users[2].PrimaryEmail = ""
+	for _, u := range users {
+		must(t, s.CreateUser(ctx, u))
+	}
+	must(t, s.RecordSignIn(ctx, "a", at(5)))
+	must(t, s.RecordSignIn(ctx, "a", at(6)))
+	must(t, s.RecordSignIn(ctx, "c", at(7)))
+	for _, tc := range []struct {
+		by   string
+		desc bool
+		want []string
+	}{
+		{"", false, []string{"b", "c", "a"}},
+		{store.SortCreatedAt, true, []string{"a", "c", "b"}},
+		{store.SortName, false, []string{"b", "c", "a"}},
+		{store.SortName, true, []string{"a", "c", "b"}},
+		{store.SortEmail, false, []string{"a", "b", "c"}},
+		{store.SortEmail, true, []string{"b", "a", "c"}},
+		{store.SortLastSignInAt, true, []string{"c", "a", "b"}},
+		{store.SortLoginsCount, true, []string{"a", "c", "b"}},
+	} {
+		got, _, err := s.ListUsers(ctx, store.UserFilter{SortBy: tc.by, Descending: tc.desc}, store.Page{Limit: 3})
+		ok(t, err, "sorted list")
+		var ids []string
+		for _, u := range got {
+			ids = append(ids, u.ID)
+		}
+		same(t, "sort by "+tc.by, ids, tc.want)
+	}
+	if _, _, err := s.ListUsers(ctx, store.UserFilter{SortBy: "password"}, store.Page{}); err == nil {
+		t.Error("an unknown sort field is accepted")
+	}
 }

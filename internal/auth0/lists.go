@@ -1,0 +1,148 @@
+package auth0
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/httpjson"
+	"github.com/monban/monban/internal/store"
+)
+
+// parseQuery reads the request's query strictly: a malformed one is a 400,
+// not a partly read one.
+func parseQuery(r *http.Request) (url.Values, error) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, badQuery("Query validation error: the query string is malformed.")
+	}
+	return q, nil
+}
+
+// pageQuery is Auth0's pagination of a list: page (from 0) of per_page
+// items, and whether to answer with totals.
+type pageQuery struct {
+	page, perPage int
+	totals        bool
+}
+
+func (p pageQuery) store() store.Page {
+	return store.Page{Offset: p.page * p.perPage, Limit: p.perPage}
+}
+
+// readPage reads page, per_page and include_totals.
+func readPage(q url.Values) (pageQuery, error) {
+	p := pageQuery{perPage: defaultPerPage}
+	if v := q.Get("page"); v != "" || q.Has("page") {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			return p, badQuery("Query validation error: 'page' must be an integer from 0.")
+		}
+		p.page = n
+	}
+	if v := q.Get("per_page"); v != "" || q.Has("per_page") {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPerPage {
+			return p, badQuery("Query validation error: 'per_page' must be an integer from 1 to " + strconv.Itoa(maxPerPage) + ".")
+		}
+		p.perPage = n
+	}
+	var err error
+	if p.totals, err = boolParam(q, "include_totals", false); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// boolParam reads a true/false query parameter.
+func boolParam(q url.Values, name string, def bool) (bool, error) {
+	if !q.Has(name) {
+		return def, nil
+	}
+	switch q.Get(name) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
+	return false, badQuery("Query validation error: '" + name + "' must be true or false.")
+}
+
+// fieldSelection is fields and include_fields: which keys of each item an
+// answer keeps. The zero value keeps them all.
+type fieldSelection struct {
+	fields  []string
+	include bool
+}
+
+func readFields(q url.Values) (fieldSelection, error) {
+	sel := fieldSelection{include: true}
+	if v := q.Get("fields"); v != "" {
+		for f := range strings.SplitSeq(v, ",") {
+			if f = strings.TrimSpace(f); f != "" {
+				sel.fields = append(sel.fields, f)
+			}
+		}
+		if len(sel.fields) > 64 {
+			return sel, badQuery("Query validation error: 'fields' names at most 64 fields.")
+		}
+	}
+	var err error
+	sel.include, err = boolParam(q, "include_fields", true)
+	return sel, err
+}
+
+// apply keeps (or drops) the selected keys of item, a JSON object.
+func (sel fieldSelection) apply(item any) any {
+	if len(sel.fields) == 0 {
+		return item
+	}
+	b, err := json.Marshal(item)
+	if err != nil {
+		return item
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return item
+	}
+	out := map[string]json.RawMessage{}
+	for k, v := range m {
+		if contains(sel.fields, k) == sel.include {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// writeList answers a list: the items alone, or with include_totals
+// Auth0's {start, limit, length, total, <key>} object.
+func writeList[T any](w http.ResponseWriter, p pageQuery, key string, items []T, total int) {
+	if items == nil {
+		items = []T{}
+	}
+	if !p.totals {
+		httpjson.Write(w, http.StatusOK, items)
+		return
+	}
+	httpjson.Write(w, http.StatusOK, map[string]any{
+		"start": p.page * p.perPage, "limit": p.perPage, "length": len(items), "total": total, key: items,
+	})
+}
+
+// pageOf cuts one page out of a whole list.
+func pageOf[T any](all []T, p pageQuery) []T {
+	start := min(p.page*p.perPage, len(all))
+	end := min(start+p.perPage, len(all))
+	return all[start:end]
+}
+
+// iso formats a time as Auth0 does (UTC, milliseconds).
+func iso(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// decode reads a JSON request body into v, refusing unknown fields.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return httpjson.Decode(w, r, v, maxBodyBytes)
+}
