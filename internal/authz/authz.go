@@ -178,3 +178,58 @@ func Grant(requested []string, allowed Set) []string {
 	}
 	return out
 }
+
+// ClientGrant is the client grant (Auth0's term) that authorizes an
+// application for one API resource: it exists when at least one role the
+// application holds grants a scope of that resource, and its scopes are
+// every scope those roles grant there. There is no separate record of
+// client grants: creating one is assigning the application a role with
+// the resource's scopes, so the same authorization is seen and changed
+// through the Logto Management API, the console and Auth0's client-grants
+// routes alike.
+//
+// It returns the grant's scopes, and false when the application holds no
+// grant for the resource. The set may be shared and must not be modified.
+func (ix *Index) ClientGrant(appID, resourceID string) (Set, bool) {
+	set := ix.apps[appID][resourceID]
+	return set, len(set) > 0
+}
+
+// ClientGrants returns every client grant of appID: resource id → its
+// scopes (see ClientGrant). The map and sets may be shared and must not
+// be modified.
+func (ix *Index) ClientGrants(appID string) map[string]Set { return ix.apps[appID] }
+
+// Missing returns the requested scopes that allowed lacks, in request
+// order and without repeats (for a refusal that names them, as Auth0's
+// client grants do).
+func Missing(requested []string, allowed Set) []string {
+	var out []string
+	for _, s := range requested {
+		if _, ok := allowed[s]; !ok && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Names returns the scope names of set, sorted.
+func (s Set) Names() []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Auth0Subject is the sub of an M2M token on Auth0's face:
+// "{client_id}@clients". On Logto's face the sub is the client id itself.
+func Auth0Subject(clientID string) string { return clientID + "@clients" }
+
+// IsAppSubject reports whether an access token's subject is its client
+// itself (an M2M token) in either face's spelling: the client id (Logto)
+// or "{client_id}@clients" (Auth0). User ids never hold an '@'.
+func IsAppSubject(subject, clientID string) bool {
+	return clientID != "" && (subject == clientID || subject == Auth0Subject(clientID))
+}

@@ -92,7 +92,7 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", desc))
 		return
 	}
-	if !claims.HasAudience(p.userinfoAudience()) {
+	if !claims.HasAudience(p.userinfoAudience(r.Context())) {
 		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", "the token is not for the userinfo endpoint; request one without a resource"))
 		return
 	}

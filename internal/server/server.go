@@ -143,8 +143,12 @@ func DefaultConfig() Config {
 	}
 }
 
-// Issuer returns the OIDC issuer for an endpoint.
+// Issuer returns the OIDC issuer of Logto's face for an endpoint.
 func Issuer(endpoint string) string { return strings.TrimRight(endpoint, "/") + "/oidc" }
+
+// Auth0Issuer returns the issuer of Auth0's face for an endpoint: the
+// endpoint with a trailing slash, as Auth0's are.
+func Auth0Issuer(endpoint string) string { return oidc.Auth0Profile(endpoint).Issuer }
 
 // settingSecretHashKey names the stored key of the client secret HMAC.
 const settingSecretHashKey = "client_secret_hash_key"
@@ -307,8 +311,9 @@ func (s *Server) setUp(ctx context.Context) error {
 		Users:      s.users.oidc,
 	})
 	provider.Register(mux)
+	provider.Mount(mux, oidc.Auth0Profile(cfg.Endpoint))
 	lim.isTokenPath, lim.isSignInPath = provider.IsTokenPath, provider.IsSignInPath
-	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
+	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
 		Verifier:   mgmtVerifier,
