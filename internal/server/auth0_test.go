@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/monban/monban/internal/server"
 	"net/http"
 	"net/url"
 	"slices"
@@ -355,4 +356,100 @@ func TestAuth0PasswordRealm(t *testing.T) {
 	if r := f.do("POST", "/oidc/token", http.Header{"Content-Type": {"application/json"}}, strings.NewReader(string(b))); r.Status != 400 || r.json(t)["error"] != "unsupported_grant_type" {
 		t.Errorf("password-realm on Logto's face: %d %s", r.Status, r.Body)
 	}
+}
+
+// Auth0's database sign-up creates a user of the one directory, who then
+// signs in on either face; its refusals have Auth0's shapes.
+func TestAuth0SignUp(t *testing.T) {
+	f := newUserFixture(t, nil)
+	signUp := func(body map[string]any) (int, map[string]any) {
+		r := f.postJSON("/dbconnections/signup", body)
+		return r.Status, r.json(t)
+	}
+	body := func(edit map[string]any) map[string]any {
+		b := map[string]any{"client_id": f.spa.ID, "email": "new@example.com", "password": "a long enough password",
+			"connection": "Username-Password-Authentication", "username": "newbie", "name": "New Bie",
+			"user_metadata": map[string]any{"plan": "free"}}
+		for k, v := range edit {
+			if v == nil {
+				delete(b, k)
+			} else {
+				b[k] = v
+			}
+		}
+		return b
+	}
+	status, m := signUp(body(nil))
+	if status != 200 || m["email"] != "new@example.com" || m["email_verified"] != false || m["_id"] == "" || m["username"] != "newbie" {
+		t.Fatalf("sign-up: %d %v", status, m)
+	}
+	// The same user through the Logto API, with user_metadata as custom data.
+	u := f.mustAPI(f.mt, "GET", "/api/users/"+m["_id"].(string), nil, 200)
+	if u["primaryEmail"] != "new@example.com" || u["customData"].(map[string]any)["plan"] != "free" || u["name"] != "New Bie" {
+		t.Errorf("the user in the Logto API: %v", u)
+	}
+	// And signs in at the hosted page.
+	b := newBrowser(t, f.testServer)
+	_, challenge := pkce()
+	if q := b.signIn(b.get(f.auth0AuthURL(challenge, nil)), "new@example.com", "a long enough password").redirected(t, spaRedirect); q.Get("code") == "" {
+		t.Errorf("sign-in after sign-up: %v", q)
+	}
+
+	for name, c := range map[string]struct {
+		edit   map[string]any
+		status int
+		code   string
+	}{
+		"duplicate e-mail":   {map[string]any{"username": nil}, 400, "invalid_signup"},
+		"duplicate username": {map[string]any{"email": "other@example.com"}, 400, "invalid_signup"},
+		"weak password":      {map[string]any{"email": "weak@example.com", "username": nil, "password": "short"}, 400, "invalid_password"},
+		"bad connection":     {map[string]any{"email": "c@example.com", "username": nil, "connection": "google-oauth2"}, 400, "invalid_connection"},
+		"no connection":      {map[string]any{"email": "c@example.com", "username": nil, "connection": nil}, 400, "invalid_request"},
+		"unknown client":     {map[string]any{"email": "c@example.com", "username": nil, "client_id": "nope"}, 400, "invalid_request"},
+		"no email":           {map[string]any{"email": nil, "username": nil}, 400, "invalid_request"},
+		"bad email":          {map[string]any{"email": "not an address", "username": nil}, 400, "invalid_request"},
+		"unknown field":      {map[string]any{"email": "c@example.com", "username": nil, "app_metadata": map[string]any{"admin": true}}, 400, "invalid_request"},
+		"number as email":    {map[string]any{"email": 12, "username": nil}, 400, "invalid_request"},
+	} {
+		status, m := signUp(body(c.edit))
+		if status != c.status || m["code"] != c.code || m["statusCode"] != float64(c.status) || m["description"] == "" || m["name"] == "" {
+			t.Errorf("%s: %d %v", name, status, m)
+		}
+		if strings.Contains(fmt2(m), "a long enough password") {
+			t.Errorf("%s: the answer repeats the password: %v", name, m)
+		}
+	}
+	big := strings.Repeat("x", 70<<10)
+	if r := f.postJSON("/dbconnections/signup", body(map[string]any{"name": big})); r.Status != http.StatusRequestEntityTooLarge || r.json(t)["code"] != "invalid_request" {
+		t.Errorf("body too large: %d %.200s", r.Status, r.Body)
+	}
+	if r := f.do("POST", "/dbconnections/signup", http.Header{"Content-Type": {"text/plain"}}, strings.NewReader("{}")); r.Status != 400 {
+		t.Errorf("text/plain: %d %s", r.Status, r.Body)
+	}
+	if r := f.do("GET", "/dbconnections/signup", nil, nil); r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" {
+		t.Errorf("GET: %d %v", r.Status, r.Header)
+	}
+	// A form body works too, without user_metadata.
+	form := url.Values{"client_id": {f.spa.ID}, "email": {"form@example.com"}, "password": {"a long enough password"}, "connection": {"Username-Password-Authentication"}}
+	if r := f.do("POST", "/dbconnections/signup", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(form.Encode())); r.Status != 200 {
+		t.Errorf("form body: %d %s", r.Status, r.Body)
+	}
+}
+
+// With sign-up turned off, every sign-up is refused and creates nothing.
+func TestAuth0SignUpOff(t *testing.T) {
+	f := newUserFixture(t, func(c *server.Config) { c.SignUp = false })
+	r := f.postJSON("/dbconnections/signup", map[string]any{"client_id": f.spa.ID, "email": "new@example.com",
+		"password": "a long enough password", "connection": "Username-Password-Authentication"})
+	if m := r.json(t); r.Status != 400 || m["code"] != "operation_not_allowed" || m["description"] != "public signup is disabled" {
+		t.Errorf("sign-up off: %d %v", r.Status, m)
+	}
+	if users := f.api(f.mt, "GET", "/api/users?search=new%40example.com", nil); strings.Contains(string(users.Body), "new@example.com") {
+		t.Errorf("a user was created: %s", users.Body)
+	}
+}
+
+func fmt2(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
