@@ -48,22 +48,30 @@ type Index struct {
 	// apps is application → resource → the scope names its roles grant,
 	// computed ahead for the client_credentials hot path.
 	apps map[string]map[string]Set
+	// defined is resource → the scope names it defines.
+	defined map[string]Set
 }
 
 // Build indexes the roles of c, the scopes they grant and the roles the
 // applications hold.
 func Build(c *store.Catalog) *Index {
 	ix := &Index{
-		roles:  make(map[string]*store.Role, len(c.Roles)),
-		scopes: make(map[string][]*store.Scope),
-		apps:   make(map[string]map[string]Set),
+		roles:   make(map[string]*store.Role, len(c.Roles)),
+		scopes:  make(map[string][]*store.Scope),
+		apps:    make(map[string]map[string]Set),
+		defined: make(map[string]Set),
 	}
 	for i := range c.Roles {
 		ix.roles[c.Roles[i].ID] = &c.Roles[i]
 	}
 	byID := make(map[string]*store.Scope, len(c.Scopes))
 	for i := range c.Scopes {
-		byID[c.Scopes[i].ID] = &c.Scopes[i]
+		sc := &c.Scopes[i]
+		byID[sc.ID] = sc
+		if ix.defined[sc.ResourceID] == nil {
+			ix.defined[sc.ResourceID] = make(Set)
+		}
+		ix.defined[sc.ResourceID][sc.Name] = struct{}{}
 	}
 	for _, rs := range c.RoleScopes {
 		if sc := byID[rs.ScopeID]; sc != nil {
@@ -126,6 +134,17 @@ func (ix *Index) Scopes(s Subject, org, resourceID string) Set {
 		return set
 	}
 	return nil
+}
+
+// UserScopes returns the scopes a user may be granted on res: those the
+// user's roles grant (Scopes), or, when the resource has Auth0's "Enable
+// RBAC" off (store.Resource.RBACDisabled), every scope the resource
+// defines. The result may be shared and must not be modified.
+func (ix *Index) UserScopes(s Subject, org string, res *store.Resource) Set {
+	if res.RBACDisabled && s.Holder == store.HolderUser && org == "" {
+		return ix.defined[res.ID]
+	}
+	return ix.Scopes(s, org, res.ID)
 }
 
 // RolesGranting returns, sorted, the roles that grant the scope named

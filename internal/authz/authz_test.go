@@ -242,3 +242,27 @@ func TestClientGrant(t *testing.T) {
 		t.Errorf("Missing = %v", got)
 	}
 }
+
+// With "Enable RBAC" off, a user may be granted every scope the resource
+// defines; an application, and a user within an organization, still only
+// what roles grant.
+func TestUserScopesWithoutRBAC(t *testing.T) {
+	ix := Build(edgeCatalog())
+	on, off := &store.Resource{ID: "api"}, &store.Resource{ID: "api", RBACDisabled: true}
+	user := User("u", []string{"user-role"})
+	if got := sorted(ix.UserScopes(user, "", on)); !slices.Equal(got, []string{"read"}) {
+		t.Errorf("RBAC on: %v", got)
+	}
+	if got := sorted(ix.UserScopes(user, "", off)); !slices.Equal(got, []string{"admin", "read", "write"}) {
+		t.Errorf("RBAC off: %v", got)
+	}
+	if got := sorted(ix.UserScopes(User("nobody", nil), "", off)); !slices.Equal(got, []string{"admin", "read", "write"}) {
+		t.Errorf("RBAC off, no roles: %v", got)
+	}
+	if got := sorted(ix.UserScopes(App("m2m"), "", off)); !slices.Equal(got, []string{"read", "write"}) {
+		t.Errorf("an app with RBAC off: %v", got)
+	}
+	if got := ix.UserScopes(user, "org", off); len(got) != 0 {
+		t.Errorf("within an organization: %v", got)
+	}
+}

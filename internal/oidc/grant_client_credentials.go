@@ -96,6 +96,9 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 		}
 		access.Extra["gty"] = "client-credentials"
 	}
+	if res.PermissionsClaim {
+		access.Extra = withPermissions(access.Extra, strings.Fields(scope))
+	}
 	at, _, serr := token.MintAccess(snap.Signer, access, jti)
 	if serr != nil {
 		p.cfg.Logger.Error("signing an access token failed", "client_id", app.ID, "err", serr)

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -94,7 +95,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		// userinfo endpoint, and carries the OIDC scopes too (Auth0).
 		alsoUserinfo = in.resource != nil && slices.Contains(in.scopes, "openid") && p.profile(ctx).Tokens.UserinfoAudience
 	)
-	var userinfoScopes []string
+	var userinfoScopes, permissions []string
 	for _, s := range in.scopes {
 		if oidcScopes[s] && s != "offline_access" {
 			userinfoScopes = append(userinfoScopes, s)
@@ -111,7 +112,8 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 				wanted = append(wanted, s)
 			}
 		}
-		granted := authz.Grant(wanted, snap.Authz.Scopes(authz.User(in.user.ID, ids), "", in.resource.ID))
+		granted := authz.Grant(wanted, snap.Authz.UserScopes(authz.User(in.user.ID, ids), "", in.resource))
+		permissions = slices.Clone(granted)
 		if alsoUserinfo {
 			granted = append(slices.Clip(userinfoScopes), granted...)
 		}
@@ -139,6 +141,9 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	}
 	if alsoUserinfo {
 		access.AlsoAudience = p.userinfoAudience(ctx)
+	}
+	if in.resource != nil && in.resource.PermissionsClaim {
+		access.Extra = withPermissions(extra, permissions)
 	}
 	at, exp, err := token.MintAccess(snap.Signer, access, jti)
 	if err != nil {
@@ -251,4 +256,19 @@ func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Rol
 		}
 	}
 	return c
+}
+
+// withPermissions returns extra with Auth0's "permissions" claim set to
+// the token's API scopes (an empty array for none), over anything a
+// script gave it. extra is not modified.
+func withPermissions(extra map[string]any, scopes []string) map[string]any {
+	out := maps.Clone(extra)
+	if out == nil {
+		out = map[string]any{}
+	}
+	if scopes == nil {
+		scopes = []string{}
+	}
+	out["permissions"] = scopes
+	return out
 }

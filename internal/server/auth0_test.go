@@ -453,3 +453,45 @@ func fmt2(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// Auth0's per-API settings on the resource, set through the Logto API:
+// with "Enable RBAC" off a user gets every requested scope of the API, and
+// "Add Permissions in the Access Token" adds the permissions claim to
+// user and M2M tokens alike.
+func TestAuth0APISettings(t *testing.T) {
+	f := newM2MFixture(t)
+	res := f.mustAPI(f.mt, "GET", "/api/resources/"+f.resID, nil, 200)
+	if res["enableRbac"] != true || res["permissionsClaim"] != false {
+		t.Fatalf("defaults: %v", res)
+	}
+	res = f.mustAPI(f.mt, "PATCH", "/api/resources/"+f.resID, map[string]any{"enableRbac": false, "permissionsClaim": true}, 200)
+	if res["enableRbac"] != false || res["permissionsClaim"] != true {
+		t.Fatalf("after PATCH: %v", res)
+	}
+	// M2M: the grant's scopes, also as permissions.
+	r := f.postJSON("/oauth/token", map[string]string{"grant_type": "client_credentials", "client_id": f.robot.ID, "client_secret": f.robot.Secret, "audience": shopAPI})
+	if at := jwtPayload(t, r.json(t)["access_token"].(string)); !slices.Equal(anyStrings(at["permissions"]), []string{"read:products", "write:products"}) {
+		t.Errorf("M2M permissions: %v", at)
+	}
+	// A user whose role grants read:products only gets write:products too.
+	b := newBrowser(t, f.testServer)
+	verifier, challenge := pkce()
+	q := b.signIn(b.get(f.auth0AuthURL(challenge, url.Values{"scope": {"openid read:products write:products"}})), "jane", userPass).redirected(t, spaRedirect)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {spaRedirect}, "code_verifier": {verifier}, "client_id": {f.spa.ID}}
+	r = f.do("POST", "/oauth/token", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(form.Encode()))
+	at := jwtPayload(t, r.json(t)["access_token"].(string))
+	if at["scope"] != "openid read:products write:products" || !slices.Equal(anyStrings(at["permissions"]), []string{"read:products", "write:products"}) {
+		t.Errorf("user token with RBAC off: %v", at)
+	}
+	// RBAC on again: the role decides.
+	f.mustAPI(f.mt, "PATCH", "/api/resources/"+f.resID, map[string]any{"enableRbac": true}, 200)
+	verifier, challenge = pkce()
+	q = b.get(f.auth0AuthURL(challenge, url.Values{"scope": {"openid read:products write:products"}})).redirected(t, spaRedirect)
+	form.Set("code", q.Get("code"))
+	form.Set("code_verifier", verifier)
+	r = f.do("POST", "/oauth/token", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(form.Encode()))
+	at = jwtPayload(t, r.json(t)["access_token"].(string))
+	if at["scope"] != "openid read:products" || !slices.Equal(anyStrings(at["permissions"]), []string{"read:products"}) {
+		t.Errorf("user token with RBAC on: %v", at)
+	}
+}
