@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"net/http"
+	"slices"
 )
 
 // Profile is the face an issuer shows its clients: its issuer identifier,
@@ -147,6 +148,19 @@ func (p *Provider) faceOf(issuer string) *Profile {
 		return f
 	}
 	return &p.face
+}
+
+// otherIssuers are the issuers of the mounted faces other than ctx's.
+func (p *Provider) otherIssuers(ctx context.Context) []string {
+	own := p.issuer(ctx)
+	var out []string
+	for iss := range p.faces {
+		if iss != own {
+			out = append(out, iss)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // onFace returns r as if it had come through face f.

@@ -495,3 +495,17 @@ func TestAuth0APISettings(t *testing.T) {
 		t.Errorf("user token with RBAC on: %v", at)
 	}
 }
+
+// Introspection (Logto's face) answers for the access tokens of both
+// faces, each with its own iss.
+func TestIntrospectionOfBothFaces(t *testing.T) {
+	f := newM2MFixture(t)
+	r := f.postJSON("/oauth/token", map[string]string{"grant_type": "client_credentials", "client_id": f.robot.ID, "client_secret": f.robot.Secret, "audience": shopAPI})
+	if m := f.introspect(t, r.json(t)["access_token"].(string)); m["active"] != true || m["iss"] != f.URL+"/" || m["sub"] != f.robot.ID+"@clients" {
+		t.Errorf("Auth0-face token: %v", m)
+	}
+	r = f.tokenForm(f.robot.ID, f.robot.Secret, url.Values{"grant_type": {"client_credentials"}, "resource": {shopAPI}})
+	if m := f.introspect(t, r.json(t)["access_token"].(string)); m["active"] != true || m["iss"] != f.Issuer {
+		t.Errorf("Logto-face token: %v", m)
+	}
+}
