@@ -19,6 +19,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
+	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -55,6 +56,9 @@ func New(cfg Config) *Handler {
 // Register mounts the handler's routes on mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+SignUpPath, h.serveSignUp)
+	// SPAs sign users up from the browser (auth0.js): the OAuth
+	// endpoints' CORS rule.
+	mux.HandleFunc("OPTIONS "+SignUpPath, func(w http.ResponseWriter, r *http.Request) { oidc.Preflight(h.cfg.Catalog.Load(), w, r) })
 	mux.HandleFunc(SignUpPath, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "POST")
 		writeError(w, http.StatusMethodNotAllowed, "BadRequestError", "invalid_request", "method not allowed; use POST")
@@ -97,6 +101,7 @@ type signUpResponse struct {
 // console and the hosted sign-in page see; user_metadata becomes its
 // custom data.
 func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
+	oidc.CORS(h.cfg.Catalog.Load(), w, r)
 	req, status, msg := readSignUp(w, r)
 	if msg != "" {
 		writeError(w, status, "BadRequestError", "invalid_request", msg)

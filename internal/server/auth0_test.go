@@ -429,6 +429,17 @@ func TestAuth0SignUp(t *testing.T) {
 	if r := f.do("GET", "/dbconnections/signup", nil, nil); r.Status != http.StatusMethodNotAllowed || r.Header.Get("Allow") != "POST" {
 		t.Errorf("GET: %d %v", r.Status, r.Header)
 	}
+	// A SPA's origin (that of its redirect URI) may call it from the
+	// browser; another may not.
+	pre := func(origin string) response {
+		return f.do("OPTIONS", "/dbconnections/signup", http.Header{"Origin": {origin}, "Access-Control-Request-Method": {"POST"}}, nil)
+	}
+	if r := pre("https://spa.example"); r.Status != 204 || r.Header.Get("Access-Control-Allow-Origin") != "https://spa.example" || r.Header.Get("Access-Control-Allow-Methods") == "" {
+		t.Errorf("preflight from the SPA: %d %v", r.Status, r.Header)
+	}
+	if r := pre("https://evil.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("preflight from elsewhere: %v", r.Header)
+	}
 	// A form body works too, without user_metadata.
 	form := url.Values{"client_id": {f.spa.ID}, "email": {"form@example.com"}, "password": {"a long enough password"}, "connection": {"Username-Password-Authentication"}}
 	if r := f.do("POST", "/dbconnections/signup", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(form.Encode())); r.Status != 200 {
