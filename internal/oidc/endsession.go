@@ -130,6 +130,13 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 // used as an open redirect. Without returnTo the user sees the signed-out
 // page.
 func (p *Provider) serveLogout(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		// HEAD (which GET's route also takes) ends nothing: link checkers
+		// and prefetchers send it.
+		w.Header().Set("Allow", "GET")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
 	params, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		p.errorPage(w, http.StatusBadRequest, "The request is malformed.")

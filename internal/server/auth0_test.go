@@ -298,6 +298,9 @@ func TestAuth0Logout(t *testing.T) {
 			t.Errorf("%s: %d %q %s", name, p.Status, p.Header.Get("Location"), p.URL)
 		}
 	}
+	if r := b.do(mustRequest(t, "HEAD", f.URL+"/v2/logout?"+url.Values{"client_id": {f.spa.ID}, "returnTo": {spaLogout}}.Encode())); r.Status != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD: %d", r.Status)
+	}
 	// Still signed in: a code at once.
 	_, challenge := pkce()
 	if q := b.get(f.auth0AuthURL(challenge, nil)).redirected(t, spaRedirect); q.Get("code") == "" {
@@ -519,4 +522,13 @@ func TestIntrospectionOfBothFaces(t *testing.T) {
 	if m := f.introspect(t, r.json(t)["access_token"].(string)); m["active"] != true || m["iss"] != f.Issuer {
 		t.Errorf("Logto-face token: %v", m)
 	}
+}
+
+func mustRequest(t *testing.T, method, u string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
 }
