@@ -98,6 +98,13 @@ func (f *flow) check(err error) {
 // exp), and returns its claims.
 func (e *env) verifyToken(f *flow, raw, audience string) map[string]any {
 	f.t.Helper()
+	return e.verifyTokenOf(f, raw, audience, e.srv.Issuer)
+}
+
+// verifyTokenOf is verifyToken for the tokens of issuer (Auth0's face:
+// the endpoint with a trailing slash).
+func (e *env) verifyTokenOf(f *flow, raw, audience, issuer string) map[string]any {
+	f.t.Helper()
 	res, err := http.Get(e.srv.Issuer + "/jwks")
 	f.check(err)
 	defer res.Body.Close()
@@ -122,7 +129,7 @@ func (e *env) verifyToken(f *flow, raw, audience string) map[string]any {
 	if err := tok.Claims(keys[0].Key, &std, &all); err != nil {
 		f.Fatalf("signature: %v", err)
 	}
-	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: e.srv.Issuer, AnyAudience: jwt.Audience{audience}, Time: time.Now()}, time.Minute); err != nil {
+	if err := std.ValidateWithLeeway(jwt.Expected{Issuer: issuer, AnyAudience: jwt.Audience{audience}, Time: time.Now()}, time.Minute); err != nil {
 		f.Fatalf("claims: %v", err)
 	}
 	return all
@@ -174,7 +181,7 @@ func (e *env) xOAuth2(t *testing.T) {
 		Scopes: []string{"read:products"}, EndpointParams: url.Values{"audience": {shopAPI}}}
 	tok, err := cc.Token(ctx)
 	f.check(err)
-	e.verifyToken(f, tok.AccessToken, shopAPI)
+	e.verifyTokenOf(f, tok.AccessToken, shopAPI, e.srv.URL+"/")
 
 	f.Step("wrong secret")
 	cc = clientcredentials.Config{ClientID: e.reader.ID, ClientSecret: "wrong", TokenURL: e.srv.Issuer + "/token",
@@ -484,6 +491,19 @@ func (e *env) checkTokenAnswer(f *flow, status int, m map[string]any, app monban
 	}
 }
 
+// checkAuth0Answer checks a client_credentials answer of Auth0's face.
+func (e *env) checkAuth0Answer(f *flow, status int, m map[string]any, app monbantest.App, scope string) {
+	f.t.Helper()
+	if status != 200 || m["token_type"] != "Bearer" || m["expires_in"] != 3600.0 || m["scope"] != scope {
+		f.Fatalf("status %d, answer %v", status, m)
+	}
+	claims := e.verifyTokenOf(f, m["access_token"].(string), shopAPI, e.srv.URL+"/")
+	if claims["sub"] != app.ID+"@clients" || claims["azp"] != app.ID || claims["gty"] != "client-credentials" ||
+		claims["aud"] != shopAPI || claims["scope"] != scope {
+		f.Errorf("claims %v", claims)
+	}
+}
+
 // curl as Logto's guide and docs/m2m.md show it: Basic credentials, a form
 // body, resource.
 func (e *env) curlLogto(t *testing.T) {
@@ -538,21 +558,30 @@ func (e *env) curlAuth0(t *testing.T) {
 	f := newFlow(t, "curl (Auth0's shape)")
 	tokenURL := e.srv.URL + "/oauth/token"
 
+	// Auth0's face: without scope, every scope of the client grant (the
+	// app's roles on the API); sub is "{client_id}@clients".
 	f.Step("JSON body")
 	body, _ := json.Marshal(map[string]string{"client_id": e.writer.ID, "client_secret": e.writer.Secret, "audience": shopAPI, "grant_type": "client_credentials"})
 	status, m := runCurl(f, "--request", "POST", "--url", tokenURL, "--header", "content-type: application/json", "--data", string(body))
-	e.checkTokenAnswer(f, status, m, e.writer, "")
+	e.checkAuth0Answer(f, status, m, e.writer, "read:products write:products")
 
 	f.Step("JSON body with scope")
 	body, _ = json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": e.writer.ID, "client_secret": e.writer.Secret, "audience": shopAPI, "scope": "read:products"})
 	status, m = runCurl(f, "-s", tokenURL, "-H", "Content-Type: application/json", "-d", string(body))
-	e.checkTokenAnswer(f, status, m, e.writer, "read:products")
+	e.checkAuth0Answer(f, status, m, e.writer, "read:products")
 
 	f.Step("form body")
 	status, m = runCurl(f, "--request", "POST", "--url", tokenURL, "--header", "content-type: application/x-www-form-urlencoded",
 		"--data", "grant_type=client_credentials", "--data", "client_id="+e.reader.ID, "--data", "client_secret="+e.reader.Secret,
 		"--data", "audience="+shopAPI)
-	e.checkTokenAnswer(f, status, m, e.reader, "")
+	e.checkAuth0Answer(f, status, m, e.reader, "read:products")
+
+	f.Step("a scope outside the client grant")
+	body, _ = json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": e.reader.ID, "client_secret": e.reader.Secret, "audience": shopAPI, "scope": "write:products"})
+	status, m = runCurl(f, "-s", tokenURL, "-H", "Content-Type: application/json", "-d", string(body))
+	if status != 403 || m["error"] != "access_denied" || m["error_description"] != "Client has not been granted scopes: write:products" {
+		f.Errorf("status %d, answer %v", status, m)
+	}
 
 	f.Step("wrong secret")
 	body, _ = json.Marshal(map[string]string{"client_id": e.writer.ID, "client_secret": "wrong", "audience": shopAPI, "grant_type": "client_credentials"})

@@ -111,6 +111,24 @@ func (e *env) nodeOpenIDClient(t *testing.T) {
 		}
 	}
 
+	// Auth0's face: discovery from the root issuer, {endpoint}/, and a
+	// token of that issuer under the app's client grant.
+	f.Step("discovery at the root issuer + clientCredentialsGrant")
+	root := e.srv.URL + "/"
+	m, code := runNode(f, "openid-client.mjs", map[string]string{
+		"ISSUER": root, "APP_ID": e.writer.ID, "APP_SECRET": e.writer.Secret,
+		"RESOURCE": shopAPI, "SCOPE": "read:products", "AUTH": "post",
+	})
+	if code != 0 {
+		f.Fatalf("exit code %d: %v", code, m)
+	}
+	if m["issuer"] != root || m["token_endpoint"] != e.srv.URL+"/oauth/token" || m["jwks_uri"] != e.srv.URL+"/.well-known/jwks.json" || m["scope"] != "read:products" {
+		f.Errorf("root issuer: %v", m)
+	}
+	if claims := e.verifyTokenOf(f, m["access_token"].(string), shopAPI, root); claims["sub"] != e.writer.ID+"@clients" {
+		f.Errorf("claims %v", claims)
+	}
+
 	// With Basic credentials the 401 carries a Basic challenge (RFC 6749
 	// §5.2), which openid-client reports as WWWAuthenticateChallengeError;
 	// with client_secret_post there is none, and it is a ResponseBodyError.

@@ -45,6 +45,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -87,9 +88,16 @@ const (
 
 // Config configures a Verifier.
 type Config struct {
-	// Issuer is the token issuer: {endpoint}/oidc for Monban and Logto,
-	// e.g. "http://localhost:3001/oidc". Tokens' iss must equal it.
+	// Issuer is the token issuer: {endpoint}/oidc for Monban's Logto face
+	// and Logto, e.g. "http://localhost:3001/oidc", or {endpoint}/ for
+	// Monban's Auth0 face and Auth0. Tokens' iss must equal it or one of
+	// AlsoIssuers.
 	Issuer string
+	// AlsoIssuers are other issuers whose tokens are accepted too, signed
+	// with the same keys: a Monban server is both {endpoint}/oidc and
+	// {endpoint}/, so an API taking tokens from clients of either face
+	// names the other here. The keys are still Issuer's.
+	AlsoIssuers []string
 	// Audience is the API's indicator (the resource the tokens are
 	// requested for), e.g. "https://shopping.api". Tokens' aud must hold it.
 	Audience string
@@ -170,6 +178,7 @@ func (c *Claims) HasScope(s string) bool {
 // make one per API and share it.
 type Verifier struct {
 	issuer   string
+	also     []string
 	audience string
 	realm    string
 	leeway   time.Duration
@@ -194,6 +203,7 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	v := &Verifier{
 		issuer:   cfg.Issuer,
+		also:     slices.Clone(cfg.AlsoIssuers),
 		audience: cfg.Audience,
 		realm:    cfg.Realm,
 		leeway:   cfg.Leeway,
@@ -392,7 +402,7 @@ func (v *Verifier) checkClaims(payload []byte, now time.Time) (*Claims, error) {
 	}); err != nil {
 		return nil, invalid("malformed claims")
 	}
-	if p.Iss != v.issuer {
+	if p.Iss != v.issuer && !slices.Contains(v.also, p.Iss) {
 		return nil, invalid("wrong issuer (iss)")
 	}
 	if !contains(p.Aud, v.audience) {

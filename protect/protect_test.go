@@ -728,3 +728,22 @@ func TestAlgorithms(t *testing.T) {
 		}
 	}
 }
+
+// AlsoIssuers: the other face of the same server is accepted, nothing
+// else is, and the token's own iss is reported.
+func TestAlsoIssuers(t *testing.T) {
+	k := newKey(t, "k1")
+	is := newIssuer(t, k)
+	v := is.verifier(t, func(c *Config) { c.AlsoIssuers = []string{"https://issuer.example/"} })
+	now := time.Now()
+	for iss, ok := range map[string]bool{testIssuer: true, "https://issuer.example/": true, "https://issuer.example": false, "https://evil.example/": false} {
+		c := map[string]any{"iss": iss, "aud": "https://shopping.api", "sub": "app@clients", "azp": "app", "exp": now.Add(time.Hour).Unix()}
+		cl, err := v.Verify(context.Background(), k.sign(t, map[string]any{"typ": "at+jwt"}, c))
+		if ok && (err != nil || cl.Issuer != iss || cl.ClientID != "app") {
+			t.Errorf("%s: %v %+v", iss, err, cl)
+		}
+		if !ok && (err == nil || !strings.HasSuffix(err.Error(), "wrong issuer (iss)")) {
+			t.Errorf("%s accepted: %v", iss, err)
+		}
+	}
+}

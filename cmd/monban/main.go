@@ -20,6 +20,7 @@ import (
 
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/declare"
+	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/server"
 )
@@ -134,7 +135,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	def := server.DefaultConfig()
 	var (
 		addr          = fs.String("addr", env("MONBAN_ADDR", server.DefaultAddr), "listen address (MONBAN_ADDR)")
-		endpoint      = fs.String("endpoint", getenv("MONBAN_ENDPOINT"), "public base URL; the issuer is {endpoint}/oidc; default http://localhost:{port of -addr}, or http://{host of -addr}:{port} for another host (MONBAN_ENDPOINT)")
+		endpoint      = fs.String("endpoint", getenv("MONBAN_ENDPOINT"), "public base URL; the issuers are {endpoint}/oidc (Logto's face) and {endpoint}/ (Auth0's); default http://localhost:{port of -addr}, or http://{host of -addr}:{port} for another host (MONBAN_ENDPOINT)")
 		dbURL         = fs.String("database-url", env("MONBAN_DATABASE_URL", server.DefaultDatabaseURL), "database URL (MONBAN_DATABASE_URL)")
 		indicator     = fs.String("management-api-indicator", getenv("MONBAN_MANAGEMENT_API_INDICATOR"), "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)")
 		appID         = fs.String("bootstrap-app-id", getenv("MONBAN_BOOTSTRAP_APP_ID"), "App ID of an M2M app given Management API access at start-up (MONBAN_BOOTSTRAP_APP_ID)")
@@ -163,6 +164,10 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries; 0: not at all (MONBAN_REFRESH_TOKEN_GRACE)")
 		configFile    = fs.String("config-file", "", "a configuration document applied at every start (MONBAN_CONFIG_FILE)")
 		configPrune   = fs.Bool("config-prune", false, "with -config-file: delete what the document does not declare (MONBAN_CONFIG_PRUNE)")
+		signingAlg    = fs.String("signing-alg", getenv("MONBAN_SIGNING_ALG"), "algorithm of the first signing key and of rotations that name none: ES256, ES384, RS256 or EdDSA; unset: ES256 first, rotations keep the current key's (MONBAN_SIGNING_ALG)")
+		tlsCert       = fs.String("tls-cert-file", getenv("MONBAN_TLS_CERT_FILE"), "PEM certificate chain: serve HTTPS directly, with -tls-key-file (MONBAN_TLS_CERT_FILE)")
+		tlsKey        = fs.String("tls-key-file", getenv("MONBAN_TLS_KEY_FILE"), "PEM private key of -tls-cert-file (MONBAN_TLS_KEY_FILE)")
+		signUp        = fs.Bool("sign-up", def.SignUp, "allow self sign-up at Auth0's POST /dbconnections/signup (MONBAN_SIGN_UP)")
 	)
 	secretKeyFlags := addKeyFlags(fs, getenv, "secret-key", "MONBAN_SECRET_KEY", "the key that encrypts the secrets at rest")
 	if err := applyEnv(fs, getenv); err != nil {
@@ -238,6 +243,14 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		fmt.Fprintf(stderr, "monban serve: %s needs %s\n", settingName(fs, "config-prune"), settingName(fs, "config-file"))
 		return nil, 2
 	}
+	if *signingAlg != "" && !keys.Supported(*signingAlg) {
+		fmt.Fprintf(stderr, "monban serve: %s must be ES256, ES384, RS256 or EdDSA, got %q\n", settingName(fs, "signing-alg"), *signingAlg)
+		return nil, 2
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		fmt.Fprintf(stderr, "monban serve: %s and %s must be given together\n", settingName(fs, "tls-cert-file"), settingName(fs, "tls-key-file"))
+		return nil, 2
+	}
 	return &server.Config{
 		Config:              doc,
 		ConfigPrune:         *configPrune,
@@ -261,6 +274,10 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		RefreshInterval:     *catalogRefr,
 		Users:               server.UserSettings{SessionTTL: *sessionTTL, RefreshGrace: *refreshGrace},
 		SecretKey:           secretKey,
+		SigningAlgorithm:    *signingAlg,
+		TLSCertFile:         *tlsCert,
+		TLSKeyFile:          *tlsKey,
+		SignUp:              *signUp,
 		Logger:              logger,
 		Stderr:              stderr,
 		NoticesJSON:         *logFormat == "json",
@@ -314,6 +331,7 @@ func serve(args []string, getenv func(string) string, stderr io.Writer) int {
 		"endpoint", endpoint,
 		"console", endpoint+"/console",
 		"issuer", server.Issuer(endpoint),
+		"auth0_issuer", server.Auth0Issuer(endpoint),
 		"management_api", srv.ManagementIndicator(),
 		"started_in", time.Since(start).Round(time.Millisecond).String())
 	if err := srv.Serve(ctx); err != nil {

@@ -126,6 +126,10 @@ func TestServeRefusesMalformedSettings(t *testing.T) {
 		{nil, []string{"-script-memory-mb", "9000000000000"}, "must be from 1 to 65536"},
 		{nil, []string{"-script-max-fetches", "-1"}, "must be 0 (no fetch) or more"},
 		{nil, []string{"-rate-limit-failed-auth-cost", "0"}, "must be 1 or more"},
+		{map[string]string{"MONBAN_SIGNING_ALG": "HS256"}, nil, `-signing-alg (MONBAN_SIGNING_ALG) must be ES256, ES384, RS256 or EdDSA, got "HS256"`},
+		{nil, []string{"-signing-alg", "rs256"}, `must be ES256, ES384, RS256 or EdDSA, got "rs256"`},
+		{map[string]string{"MONBAN_TLS_CERT_FILE": "cert.pem"}, nil, "-tls-cert-file (MONBAN_TLS_CERT_FILE) and -tls-key-file (MONBAN_TLS_KEY_FILE) must be given together"},
+		{map[string]string{"MONBAN_SIGN_UP": "no"}, nil, `MONBAN_SIGN_UP: "no" is not a boolean`},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.env, c.args), func(t *testing.T) {
@@ -160,6 +164,12 @@ func TestServeSettings(t *testing.T) {
 		{nil, nil, func(c *server.Config) any { return c.AuditRetention }, 30 * day},
 		{map[string]string{"MONBAN_CATALOG_REFRESH": "30s"}, nil, func(c *server.Config) any { return c.RefreshInterval }, 30 * time.Second},
 		{map[string]string{"MONBAN_ACCESS_LOG": "true"}, nil, func(c *server.Config) any { return c.AccessLog }, true},
+		{map[string]string{"MONBAN_SIGNING_ALG": "RS256"}, nil, func(c *server.Config) any { return c.SigningAlgorithm }, "RS256"},
+		{nil, nil, func(c *server.Config) any { return c.SigningAlgorithm }, ""},
+		{nil, nil, func(c *server.Config) any { return c.SignUp }, true},
+		{map[string]string{"MONBAN_SIGN_UP": "false"}, nil, func(c *server.Config) any { return c.SignUp }, false},
+		{map[string]string{"MONBAN_SIGN_UP": "0"}, []string{"-sign-up=true"}, func(c *server.Config) any { return c.SignUp }, true},
+		{map[string]string{"MONBAN_TLS_CERT_FILE": "c.pem", "MONBAN_TLS_KEY_FILE": "k.pem"}, nil, func(c *server.Config) any { return c.TLSCertFile + " " + c.TLSKeyFile }, "c.pem k.pem"},
 		{map[string]string{"MONBAN_ACCESS_LOG": "1"}, []string{"-access-log=false"}, func(c *server.Config) any { return c.AccessLog }, false},
 		{map[string]string{"MONBAN_SCRIPT_MEMORY_MB": "64"}, nil, func(c *server.Config) any { return c.ScriptLimits.MemoryBytes }, int64(64 << 20)},
 		{map[string]string{"MONBAN_SCRIPT_TIMEOUT": "1500ms"}, nil, func(c *server.Config) any { return c.ScriptLimits.Timeout }, 1500 * time.Millisecond},

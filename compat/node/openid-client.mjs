@@ -1,7 +1,7 @@
 // openid-client (v6) against Monban: discovery from the issuer, then the
 // client_credentials grant with an RFC 8707 resource. Run by the Go
 // compatibility suite (../compat_test.go), which passes:
-//   ISSUER      the issuer, {endpoint}/oidc
+//   ISSUER      the issuer, {endpoint}/oidc or Auth0's face, {endpoint}/
 //   APP_ID      the M2M app's App ID
 //   APP_SECRET  its App Secret
 //   RESOURCE    the API resource's indicator

@@ -48,22 +48,30 @@ type Index struct {
 	// apps is application → resource → the scope names its roles grant,
 	// computed ahead for the client_credentials hot path.
 	apps map[string]map[string]Set
+	// defined is resource → the scope names it defines.
+	defined map[string]Set
 }
 
 // Build indexes the roles of c, the scopes they grant and the roles the
 // applications hold.
 func Build(c *store.Catalog) *Index {
 	ix := &Index{
-		roles:  make(map[string]*store.Role, len(c.Roles)),
-		scopes: make(map[string][]*store.Scope),
-		apps:   make(map[string]map[string]Set),
+		roles:   make(map[string]*store.Role, len(c.Roles)),
+		scopes:  make(map[string][]*store.Scope),
+		apps:    make(map[string]map[string]Set),
+		defined: make(map[string]Set),
 	}
 	for i := range c.Roles {
 		ix.roles[c.Roles[i].ID] = &c.Roles[i]
 	}
 	byID := make(map[string]*store.Scope, len(c.Scopes))
 	for i := range c.Scopes {
-		byID[c.Scopes[i].ID] = &c.Scopes[i]
+		sc := &c.Scopes[i]
+		byID[sc.ID] = sc
+		if ix.defined[sc.ResourceID] == nil {
+			ix.defined[sc.ResourceID] = make(Set)
+		}
+		ix.defined[sc.ResourceID][sc.Name] = struct{}{}
 	}
 	for _, rs := range c.RoleScopes {
 		if sc := byID[rs.ScopeID]; sc != nil {
@@ -128,6 +136,17 @@ func (ix *Index) Scopes(s Subject, org, resourceID string) Set {
 	return nil
 }
 
+// UserScopes returns the scopes a user may be granted on res: those the
+// user's roles grant (Scopes), or, when the resource has Auth0's "Enable
+// RBAC" off (store.Resource.RBACDisabled), every scope the resource
+// defines. The result may be shared and must not be modified.
+func (ix *Index) UserScopes(s Subject, org string, res *store.Resource) Set {
+	if res.RBACDisabled && s.Holder == store.HolderUser && org == "" {
+		return ix.defined[res.ID]
+	}
+	return ix.Scopes(s, org, res.ID)
+}
+
 // RolesGranting returns, sorted, the roles that grant the scope named
 // scope on resourceID to a holder of kind h: those whose holders of that
 // kind hold it (see store.RoleType.GivenTo).
@@ -177,4 +196,59 @@ func Grant(requested []string, allowed Set) []string {
 		}
 	}
 	return out
+}
+
+// ClientGrant is the client grant (Auth0's term) that authorizes an
+// application for one API resource: it exists when at least one role the
+// application holds grants a scope of that resource, and its scopes are
+// every scope those roles grant there. There is no separate record of
+// client grants: creating one is assigning the application a role with
+// the resource's scopes, so the same authorization is seen and changed
+// through the Logto Management API, the console and Auth0's client-grants
+// routes alike.
+//
+// It returns the grant's scopes, and false when the application holds no
+// grant for the resource. The set may be shared and must not be modified.
+func (ix *Index) ClientGrant(appID, resourceID string) (Set, bool) {
+	set := ix.apps[appID][resourceID]
+	return set, len(set) > 0
+}
+
+// ClientGrants returns every client grant of appID: resource id → its
+// scopes (see ClientGrant). The map and sets may be shared and must not
+// be modified.
+func (ix *Index) ClientGrants(appID string) map[string]Set { return ix.apps[appID] }
+
+// Missing returns the requested scopes that allowed lacks, in request
+// order and without repeats (for a refusal that names them, as Auth0's
+// client grants do).
+func Missing(requested []string, allowed Set) []string {
+	var out []string
+	for _, s := range requested {
+		if _, ok := allowed[s]; !ok && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Names returns the scope names of set, sorted.
+func (s Set) Names() []string {
+	out := make([]string, 0, len(s))
+	for k := range s {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Auth0Subject is the sub of an M2M token on Auth0's face:
+// "{client_id}@clients". On Logto's face the sub is the client id itself.
+func Auth0Subject(clientID string) string { return clientID + "@clients" }
+
+// IsAppSubject reports whether an access token's subject is its client
+// itself (an M2M token) in either face's spelling: the client id (Logto)
+// or "{client_id}@clients" (Auth0). User ids never hold an '@'.
+func IsAppSubject(subject, clientID string) bool {
+	return clientID != "" && (subject == clientID || subject == Auth0Subject(clientID))
 }

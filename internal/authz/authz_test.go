@@ -217,3 +217,52 @@ func TestRolesGranting(t *testing.T) {
 		}
 	}
 }
+
+// A client grant exists for an (app, resource) pair exactly when an M2M
+// role the app holds grants a scope of the resource; its scopes are all
+// of them. A User role, a role without scopes and a role on another
+// resource make no grant.
+func TestClientGrant(t *testing.T) {
+	ix := Build(edgeCatalog())
+	if set, ok := ix.ClientGrant("m2m", "api"); !ok || !slices.Equal(set.Names(), []string{"read", "write"}) {
+		t.Errorf("m2m on api: %v %v", set.Names(), ok)
+	}
+	if set, ok := ix.ClientGrant("m2m", "other"); !ok || !slices.Equal(set.Names(), []string{"read"}) {
+		t.Errorf("m2m on other: %v %v", set.Names(), ok)
+	}
+	for _, c := range [][2]string{{"bare", "api"}, {"user-only", "api"}, {"m2m", "nowhere"}, {"stranger", "api"}} {
+		if set, ok := ix.ClientGrant(c[0], c[1]); ok || len(set) != 0 {
+			t.Errorf("%s on %s: a grant %v", c[0], c[1], set.Names())
+		}
+	}
+	if g := ix.ClientGrants("m2m"); len(g) != 2 {
+		t.Errorf("ClientGrants(m2m) = %v", g)
+	}
+	if got := Missing([]string{"read", "delete", "delete", "write", "x"}, Set{"read": {}, "write": {}}); !slices.Equal(got, []string{"delete", "x"}) {
+		t.Errorf("Missing = %v", got)
+	}
+}
+
+// With "Enable RBAC" off, a user may be granted every scope the resource
+// defines; an application, and a user within an organization, still only
+// what roles grant.
+func TestUserScopesWithoutRBAC(t *testing.T) {
+	ix := Build(edgeCatalog())
+	on, off := &store.Resource{ID: "api"}, &store.Resource{ID: "api", RBACDisabled: true}
+	user := User("u", []string{"user-role"})
+	if got := sorted(ix.UserScopes(user, "", on)); !slices.Equal(got, []string{"read"}) {
+		t.Errorf("RBAC on: %v", got)
+	}
+	if got := sorted(ix.UserScopes(user, "", off)); !slices.Equal(got, []string{"admin", "read", "write"}) {
+		t.Errorf("RBAC off: %v", got)
+	}
+	if got := sorted(ix.UserScopes(User("nobody", nil), "", off)); !slices.Equal(got, []string{"admin", "read", "write"}) {
+		t.Errorf("RBAC off, no roles: %v", got)
+	}
+	if got := sorted(ix.UserScopes(App("m2m"), "", off)); !slices.Equal(got, []string{"read", "write"}) {
+		t.Errorf("an app with RBAC off: %v", got)
+	}
+	if got := ix.UserScopes(user, "org", off); len(got) != 0 {
+		t.Errorf("within an organization: %v", got)
+	}
+}

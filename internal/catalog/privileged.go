@@ -66,12 +66,12 @@ func (s *Snapshot) Standing(p Privilege, subject, clientID string) Standing {
 	if subject == "" || s.Apps[clientID] == nil {
 		return Gone
 	}
-	if subject == clientID {
+	if authz.IsAppSubject(subject, clientID) {
 		res := s.ByIndicator[p.Indicator]
 		if res == nil {
 			return Lacks
 		}
-		if _, ok := s.Authz.Scopes(authz.App(subject), "", res.ID)[p.Scope]; ok {
+		if _, ok := s.Authz.Scopes(authz.App(clientID), "", res.ID)[p.Scope]; ok {
 			return Holds
 		}
 		return Lacks

@@ -9,11 +9,15 @@ import (
 )
 
 // NewResource is what creating a resource gives. Name and Indicator are
-// required; AccessTokenTTL (seconds) defaults to DefaultAccessTokenTTL.
+// required; AccessTokenTTL (seconds) defaults to DefaultAccessTokenTTL,
+// EnableRBAC to true and PermissionsClaim to false (Auth0's two per-API
+// settings; see store.Resource).
 type NewResource struct {
-	Name           *string
-	Indicator      *string
-	AccessTokenTTL *int
+	Name             *string
+	Indicator        *string
+	AccessTokenTTL   *int
+	EnableRBAC       *bool
+	PermissionsClaim *bool
 }
 
 // ResourceChange is what changing a resource gives; nil fields are left as
@@ -21,9 +25,11 @@ type NewResource struct {
 // and every client name the resource by it, so a new indicator is a new
 // resource.
 type ResourceChange struct {
-	Name           *string
-	AccessTokenTTL *int
-	Indicator      *string
+	Name             *string
+	AccessTokenTTL   *int
+	Indicator        *string
+	EnableRBAC       *bool
+	PermissionsClaim *bool
 }
 
 // NewScope is what creating a scope gives. Name is required.
@@ -122,6 +128,12 @@ func (d *Directory) newResource(in NewResource) (store.Resource, error) {
 		}
 		res.AccessTokenTTL = *in.AccessTokenTTL
 	}
+	if in.EnableRBAC != nil {
+		res.RBACDisabled = !*in.EnableRBAC
+	}
+	if in.PermissionsClaim != nil {
+		res.PermissionsClaim = *in.PermissionsClaim
+	}
 	return res, nil
 }
 
@@ -144,8 +156,14 @@ func (d *Directory) UpdateResource(ctx context.Context, id string, in ResourceCh
 	if in.Indicator != nil && *in.Indicator != res.Indicator {
 		return res, false, invalid("indicator cannot be changed; create a new resource instead")
 	}
-	if in.Name == nil && in.AccessTokenTTL == nil {
+	if in.Name == nil && in.AccessTokenTTL == nil && in.EnableRBAC == nil && in.PermissionsClaim == nil {
 		return res, false, nil
+	}
+	if in.EnableRBAC != nil {
+		res.RBACDisabled = !*in.EnableRBAC
+	}
+	if in.PermissionsClaim != nil {
+		res.PermissionsClaim = *in.PermissionsClaim
 	}
 	if in.Name != nil {
 		res.Name = *in.Name

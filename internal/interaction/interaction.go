@@ -75,6 +75,10 @@ var (
 type Interaction struct {
 	ID       string
 	ClientID string
+	// Issuer is the issuer whose authorization endpoint started the
+	// sign-in: the request resumes on that face, and the tokens it ends
+	// with carry it.
+	Issuer string
 	// Request is the checked authorization request's parameters, which
 	// resume it at StepDone.
 	Request    url.Values

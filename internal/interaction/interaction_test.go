@@ -149,7 +149,7 @@ func newManager(t *testing.T) *managerFixture {
 	f := &managerFixture{t: t, clock: clock.NewFake(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)), st: st}
 	f.m = NewManager(st, 10*time.Minute, f.clock.Now)
 	var err error
-	f.it, err = f.m.Start(t.Context(), "spa", request, "cookie")
+	f.it, err = f.m.Start(t.Context(), "spa", "https://id.test/oidc", request, "cookie")
 	f.ok(err)
 	return f
 }
@@ -167,13 +167,13 @@ func TestManagerLifecycle(t *testing.T) {
 	ctx := context.Background()
 	f := newManager(t)
 	m, it := f.m, f.it
-	if _, err := m.Start(ctx, "spa", request, ""); err == nil {
+	if _, err := m.Start(ctx, "spa", "https://id.test/oidc", request, ""); err == nil {
 		t.Fatal("started without a browser binding")
 	}
 	if len(it.ID) != 43 || it.Step != StepIdentify || it.ExpiresAt.Sub(it.CreatedAt) != 10*time.Minute {
 		t.Fatalf("started %+v", it)
 	}
-	other, err := m.Start(ctx, "spa", request, "cookie")
+	other, err := m.Start(ctx, "spa", "https://id.test/oidc", request, "cookie")
 	f.ok(err)
 	if other.ID == it.ID {
 		t.Fatal("two interactions with one id")
@@ -267,7 +267,7 @@ func TestManagerStoreErrors(t *testing.T) {
 		t.Fatalf("malformed request: %v", err)
 	}
 	f.st.down = true
-	if _, err := f.m.Start(ctx, "spa", request, "cookie"); err == nil {
+	if _, err := f.m.Start(ctx, "spa", "https://id.test/oidc", request, "cookie"); err == nil {
 		t.Error("start on a closed store")
 	}
 	if _, err := f.m.Resume(ctx, f.it.ID, "cookie"); err == nil || errors.Is(err, ErrUnknown) {

@@ -34,6 +34,10 @@ type Manager struct {
 	Background context.Context
 	// Logger reports what fails in the background.
 	Logger *slog.Logger
+	// Algorithm, when set, is the algorithm of the first key and of
+	// rotations that name none. Empty: the first key is DefaultAlgorithm
+	// and a rotation naming none keeps the current key's.
+	Algorithm string
 
 	promotions sync.WaitGroup
 }
@@ -53,7 +57,11 @@ func (m *Manager) Ensure(ctx context.Context) error {
 			return nil
 		}
 	}
-	k, err := Generate(DefaultAlgorithm, store.KeyCurrent, m.now())
+	alg := m.Algorithm
+	if alg == "" {
+		alg = DefaultAlgorithm
+	}
+	k, err := Generate(alg, store.KeyCurrent, m.now())
 	if err != nil {
 		return err
 	}
@@ -65,10 +73,14 @@ func (m *Manager) ListKeys(ctx context.Context) ([]store.SigningKey, error) {
 	return m.Store.ListSigningKeys(ctx)
 }
 
-// RotateKey makes a new current key with algorithm ("" keeps the current
-// key's algorithm). The old current key stays published as previous until
-// every token it signed has expired; older previous keys are dropped.
+// RotateKey makes a new current key with algorithm ("": the manager's
+// Algorithm when set, else the current key's). The old current key stays
+// published as previous until every token it signed has expired; older
+// previous keys are dropped.
 func (m *Manager) RotateKey(ctx context.Context, algorithm string) error {
+	if algorithm == "" {
+		algorithm = m.Algorithm
+	}
 	if algorithm == "" {
 		algorithm = DefaultAlgorithm
 		stored, err := m.Store.ListSigningKeys(ctx)

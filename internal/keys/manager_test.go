@@ -291,3 +291,39 @@ func TestPromotionStopsWithTheServer(t *testing.T) {
 		t.Fatalf("promoted after the server stopped: %v", got)
 	}
 }
+
+// A configured Algorithm is the first key's and that of rotations naming
+// none; a rotation naming one still gets it. Unconfigured, a rotation
+// naming none keeps the current key's algorithm.
+func TestConfiguredAlgorithm(t *testing.T) {
+	f := newManager(t, 0)
+	f.m.Algorithm = RS256
+	ctx := t.Context()
+	if err := f.m.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if k := f.only(t, store.KeyCurrent); k.Algorithm != RS256 {
+		t.Fatalf("first key %s", k.Algorithm)
+	}
+	if err := f.m.RotateKey(ctx, ES384); err != nil {
+		t.Fatal(err)
+	}
+	if k := f.only(t, store.KeyCurrent); k.Algorithm != ES384 {
+		t.Fatalf("named rotation %s", k.Algorithm)
+	}
+	f.clock.Advance(time.Second)
+	if err := f.m.RotateKey(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if k := f.only(t, store.KeyCurrent); k.Algorithm != RS256 {
+		t.Fatalf("rotation naming none: %s, want the configured RS256", k.Algorithm)
+	}
+	f.m.Algorithm = ""
+	f.clock.Advance(time.Second)
+	if err := f.m.RotateKey(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if k := f.only(t, store.KeyCurrent); k.Algorithm != RS256 {
+		t.Fatalf("unconfigured rotation naming none: %s, want the current RS256", k.Algorithm)
+	}
+}

@@ -15,16 +15,22 @@ type resourceJSON struct {
 	AccessTokenTTL int    `json:"accessTokenTtl"`
 	// IsBuiltIn marks the Management API itself, which is read-only.
 	IsBuiltIn bool `json:"isBuiltIn"`
+	// Auth0's per-API settings, beyond Logto's shape: "Enable RBAC" and
+	// "Add Permissions in the Access Token".
+	EnableRBAC       bool `json:"enableRbac"`
+	PermissionsClaim bool `json:"permissionsClaim"`
 }
 
 func (s *server) resourceOut(res store.Resource) resourceJSON {
 	return resourceJSON{
-		ID:             res.ID,
-		Name:           res.Name,
-		Indicator:      res.Indicator,
-		IsDefault:      res.IsDefault,
-		AccessTokenTTL: res.AccessTokenTTL,
-		IsBuiltIn:      s.dir.BuiltIn(res),
+		ID:               res.ID,
+		Name:             res.Name,
+		Indicator:        res.Indicator,
+		IsDefault:        res.IsDefault,
+		AccessTokenTTL:   res.AccessTokenTTL,
+		IsBuiltIn:        s.dir.BuiltIn(res),
+		EnableRBAC:       !res.RBACDisabled,
+		PermissionsClaim: res.PermissionsClaim,
 	}
 }
 
@@ -78,9 +84,11 @@ func (s *server) listResources(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
-		Name           *string `json:"name"`
-		Indicator      *string `json:"indicator"`
-		AccessTokenTTL *int    `json:"accessTokenTtl"`
+		Name             *string `json:"name"`
+		Indicator        *string `json:"indicator"`
+		AccessTokenTTL   *int    `json:"accessTokenTtl"`
+		EnableRBAC       *bool   `json:"enableRbac"`
+		PermissionsClaim *bool   `json:"permissionsClaim"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -90,9 +98,11 @@ func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) updateResource(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
-		Name           *string `json:"name"`
-		AccessTokenTTL *int    `json:"accessTokenTtl"`
-		Indicator      *string `json:"indicator"` // accepted only unchanged
+		Name             *string `json:"name"`
+		AccessTokenTTL   *int    `json:"accessTokenTtl"`
+		Indicator        *string `json:"indicator"` // accepted only unchanged
+		EnableRBAC       *bool   `json:"enableRbac"`
+		PermissionsClaim *bool   `json:"permissionsClaim"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err

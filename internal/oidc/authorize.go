@@ -124,7 +124,7 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, http.StatusBadRequest, "The request is malformed.")
 		return
 	}
-	req, aerr := p.parseAuthRequest(params)
+	req, aerr := p.parseAuthRequest(p.profile(r.Context()), params)
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
 		return
@@ -184,7 +184,7 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req *authRe
 	}
 	c := store.AuthCode{
 		ID: hashToken(code), GrantID: g.ID, ClientID: req.app.ID, UserID: user.ID, RedirectURI: req.redirectURI,
-		Scope: g.Scope, Resources: req.resources, Nonce: req.nonce, CodeChallenge: req.codeChallenge,
+		Scope: g.Scope, Resources: req.resources, Nonce: req.nonce, CodeChallenge: req.codeChallenge, Issuer: p.issuer(r.Context()),
 		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: g.ExpiresAt,
 	}
 	// Not cancelled with the request: a half-written grant helps no one.

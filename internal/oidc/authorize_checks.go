@@ -24,6 +24,7 @@ type authCheck struct {
 // request built so far. req is nil until the client and its redirect URI
 // are trusted; until then every error is a page, never a redirect.
 type authContext struct {
+	face   *Profile // the face whose authorization endpoint received it
 	params url.Values
 	snap   *catalog.Snapshot
 	req    *authRequest
@@ -43,6 +44,7 @@ var authChecks = []authCheck{
 	{"response_mode", checkResponseMode},
 	{"scope", checkScope},
 	{"resource", checkResource},
+	{"connection", checkConnection},
 	{"pkce", checkPKCE},
 	{"prompt", checkPrompt},
 	{"max_age", checkMaxAge},
@@ -52,8 +54,8 @@ var authChecks = []authCheck{
 // parseAuthRequest checks the parameters of an authorization request by
 // running authChecks in order. With an error, the request is returned as
 // far as it was built (nil before the redirect URI is trusted).
-func (p *Provider) parseAuthRequest(params url.Values) (*authRequest, *authError) {
-	c := &authContext{params: params, snap: p.cfg.Catalog.Load()}
+func (p *Provider) parseAuthRequest(f *Profile, params url.Values) (*authRequest, *authError) {
+	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load()}
 	for _, check := range authChecks {
 		if err := check.run(c); err != nil {
 			return c.req, err
@@ -154,10 +156,15 @@ func checkScope(c *authContext) *authError {
 	return nil
 }
 
-// checkResource requires every resource to be a valid indicator of a
-// known resource, and at most maxResources of them (repeats dropped).
+// checkResource requires every resource, and Auth0's audience, which
+// names one the same way, to be a valid indicator of a known resource, and
+// at most maxResources of them (repeats dropped).
 func checkResource(c *authContext) *authError {
-	for _, ind := range c.params["resource"] {
+	indicators := c.params["resource"]
+	if aud := c.params.Get("audience"); aud != "" {
+		indicators = append(slices.Clip(indicators), aud)
+	}
+	for _, ind := range indicators {
 		if !validIndicator(ind) {
 			return redirectError("invalid_target", "resource must be an absolute URI without a fragment")
 		}
@@ -170,6 +177,22 @@ func checkResource(c *authContext) *authError {
 	}
 	if len(c.req.resources) > maxResources {
 		return redirectError("invalid_target", "too many resources")
+	}
+	return nil
+}
+
+// checkConnection allows Auth0's connection parameter only when it names
+// a database connection of the face (all of them are Monban's one user
+// directory); a face without connections knows no connection parameter.
+func checkConnection(c *authContext) *authError {
+	if !c.params.Has("connection") {
+		return nil
+	}
+	if conn := c.params.Get("connection"); !slices.Contains(c.face.Connections, conn) {
+		if len(c.face.Connections) == 0 {
+			return redirectError("invalid_request", "the connection parameter is not supported here")
+		}
+		return redirectError("invalid_request", "unknown connection; the database connection is "+strings.Join(c.face.Connections, ", "))
 	}
 	return nil
 }

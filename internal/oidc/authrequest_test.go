@@ -126,7 +126,7 @@ func TestParseAuthRequest(t *testing.T) {
 		{"max_age not a number", with("max_age", "1h"), "invalid_request"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, aerr := p.parseAuthRequest(tc.params)
+			req, aerr := p.parseAuthRequest(&p.face, tc.params)
 			switch {
 			case tc.want == "" && aerr != nil:
 				t.Fatalf("refused: %+v", aerr)
@@ -141,7 +141,7 @@ func TestParseAuthRequest(t *testing.T) {
 		})
 	}
 
-	req, aerr := p.parseAuthRequest(with("nonce", "n", "login_hint", "jane", "scope", "openid openid email", "resource", "https://shop.test"))
+	req, aerr := p.parseAuthRequest(&p.face, with("nonce", "n", "login_hint", "jane", "scope", "openid openid email", "resource", "https://shop.test"))
 	if aerr != nil {
 		t.Fatal(aerr)
 	}
@@ -149,7 +149,7 @@ func TestParseAuthRequest(t *testing.T) {
 		strings.Join(req.scopes, " ") != "openid email" || len(req.resources) != 1 || req.codeChallenge != challenge {
 		t.Fatalf("parsed request %+v", req)
 	}
-	if req, _ := p.parseAuthRequest(with("max_age", "0")); req.maxAge != 0 {
+	if req, _ := p.parseAuthRequest(&p.face, with("max_age", "0")); req.maxAge != 0 {
 		t.Fatalf("max_age=0 parsed as %d", req.maxAge)
 	}
 }

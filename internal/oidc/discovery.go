@@ -12,7 +12,7 @@ import (
 func buildDiscovery(f *Profile, users bool) []byte {
 	doc := map[string]any{
 		"issuer":                                    f.Issuer,
-		"grant_types_supported":                     offeredGrantTypes(users),
+		"grant_types_supported":                     offeredGrantTypes(f, users),
 		"token_endpoint_auth_methods_supported":     []string{"client_secret_basic", "client_secret_post"},
 		"response_types_supported":                  []string{},
 		"subject_types_supported":                   []string{"public"},

@@ -120,3 +120,62 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, u.String(), http.StatusSeeOther)
 }
+
+// serveLogout is Auth0's logout (GET /v2/logout?client_id&returnTo): it
+// ends the browser's session at once, without confirmation, as Auth0's
+// does, and sends the browser to returnTo only when that is exactly one
+// of the application's allowed logout URLs (its post-logout redirect
+// URIs). Any other returnTo, or one without a known client_id, gets a
+// page and ends nothing: it is never followed, so the endpoint cannot be
+// used as an open redirect. Without returnTo the user sees the signed-out
+// page.
+func (p *Provider) serveLogout(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet {
+		// HEAD (which GET's route also takes) ends nothing: link checkers
+		// and prefetchers send it.
+		w.Header().Set("Allow", "GET")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
+	params, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		p.errorPage(w, http.StatusBadRequest, "The request is malformed.")
+		return
+	}
+	for name, vals := range params {
+		if len(vals) > 1 {
+			p.errorPage(w, http.StatusBadRequest, "A parameter is repeated: "+safeName(name)+".")
+			return
+		}
+		if len(vals[0]) > 2*maxParamLen {
+			p.errorPage(w, http.StatusBadRequest, "A parameter is too long.")
+			return
+		}
+	}
+	clientID, returnTo := params.Get("client_id"), params.Get("returnTo")
+	var app *catalog.App
+	if clientID != "" {
+		if app = p.cfg.Catalog.Load().Apps[clientID]; app == nil {
+			p.errorPage(w, http.StatusBadRequest, "The application is unknown.")
+			return
+		}
+	}
+	if returnTo != "" && (app == nil || !slices.Contains(app.PostLogoutRedirectURIs, returnTo) || hasUserInfo(returnTo)) {
+		p.errorPage(w, http.StatusBadRequest, "The returnTo URL is not one of the application's allowed logout URLs.")
+		return
+	}
+	if sess, _ := p.currentSession(r); sess != nil {
+		if err := p.u.Store.DeleteSession(context.WithoutCancel(r.Context()), sess.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+			p.cfg.Logger.Error("ending a session failed", "err", err)
+			p.errorPage(w, http.StatusInternalServerError, "Could not sign you out. Please try again.")
+			return
+		}
+	}
+	p.setCookie(w, p.sessionCookieName(), "", -1)
+	w.Header().Set("Cache-Control", "no-store")
+	if returnTo == "" {
+		p.u.pages.render(w, http.StatusOK, "signedout", pageData{Title: "Signed out"})
+		return
+	}
+	http.Redirect(w, r, returnTo, http.StatusFound)
+}

@@ -42,6 +42,12 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 	if !now.Before(c.ExpiresAt) {
 		return nil, invalidGrant("the authorization code has expired")
 	}
+	// Only the issuer whose authorization endpoint issued the code redeems
+	// it: its tokens carry that iss (and a code cannot be replayed across
+	// issuers, RFC 9207's mix-up).
+	if p.faceOf(c.Issuer) != p.profile(ctx) {
+		return nil, invalidGrant("the authorization code was issued by another issuer; redeem it at that issuer's token endpoint")
+	}
 	if params.Get("redirect_uri") != c.RedirectURI {
 		return nil, invalidGrant("redirect_uri does not match the authorization request")
 	}
@@ -69,7 +75,7 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 	if gerr != nil {
 		return nil, gerr
 	}
-	res, terr := p.grantResource(params, grant.Resources, ev)
+	res, terr := p.grantResource(ctx, params, grant.Resources, ev)
 	if terr != nil {
 		return nil, terr
 	}

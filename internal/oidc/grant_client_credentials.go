@@ -1,10 +1,12 @@
 package oidc
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/store"
@@ -25,9 +27,11 @@ func (clientCredentialsGrant) exchange(p *Provider, r *http.Request, params url.
 }
 
 // clientCredentials issues an M2M access token (RFC 6749 §4.4) for one
-// resource (RFC 8707 "resource", or Auth0's "audience"). Granted scopes are
-// the requested ones that the app's M2M roles give on that resource; others
-// are dropped silently, and no scope parameter means no scopes.
+// resource (RFC 8707 "resource", or Auth0's "audience"). On Logto's face
+// granted scopes are the requested ones that the app's M2M roles give on
+// that resource; others are dropped silently, and no scope parameter means
+// no scopes. A face with TokenRules.ClientGrants follows Auth0's client
+// grants instead (clientGrantScope).
 func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *TokenEvent) (*tokenResponse, *Error) {
 	app, err := p.authenticateClient(r, params, ev, false)
 	if err != nil {
@@ -37,12 +41,20 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "only machine-to-machine applications may use the client_credentials grant"}
 	}
 	snap := p.cfg.Catalog.Load()
+	rules := p.profile(r.Context()).Tokens
 	res, err := tokenResource(snap.ByIndicator, params, nil)
 	if err != nil {
+		if rules.ClientGrants && err.Description == msgUnknownResource {
+			// Auth0 names the audience it does not know.
+			return nil, accessDenied("Service not found: " + requestedIndicator(params))
+		}
 		return nil, err
 	}
 	if res == nil {
 		if snap.Default == nil {
+			if rules.ClientGrants {
+				return nil, accessDenied("No audience parameter was provided, and no default audience has been configured")
+			}
 			return nil, errInvalidTarget("no resource requested and no default resource is set")
 		}
 		res = snap.Default
@@ -51,7 +63,14 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "no signing key is available"}
 	}
 	ev.Resource = res.Indicator
-	scope := strings.Join(authz.Grant(strings.Fields(params.Get("scope")), snap.Authz.Scopes(authz.App(app.ID), "", res.ID)), " ")
+	var scope string
+	if rules.ClientGrants {
+		if scope, err = clientGrantScope(snap.Authz, app.ID, res, params.Get("scope")); err != nil {
+			return nil, err
+		}
+	} else {
+		scope = strings.Join(authz.Grant(strings.Fields(params.Get("scope")), snap.Authz.Scopes(authz.App(app.ID), "", res.ID)), " ")
+	}
 	jti := token.NewJTI()
 	var extra map[string]any
 	if p.cfg.Customizer != nil {
@@ -64,14 +83,71 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 		}
 	}
 	ttl := time.Duration(res.AccessTokenTTL) * time.Second
-	at, _, serr := token.MintAccess(snap.Signer, token.Access{
+	access := token.Access{
 		Issuer: p.issuer(r.Context()), Subject: app.ID, Audience: res.Indicator, ClientID: app.ID,
 		Scope: scope, IssuedAt: p.cfg.Now(), TTL: ttl, Extra: extra,
-	}, jti)
+	}
+	if rules.ClientGrants {
+		// Auth0's M2M shape; gty is set over anything a script gave.
+		access.Subject, access.AuthorizedParty = authz.Auth0Subject(app.ID), app.ID
+		access.Extra = maps.Clone(extra)
+		if access.Extra == nil {
+			access.Extra = map[string]any{}
+		}
+		access.Extra["gty"] = "client-credentials"
+	}
+	if res.PermissionsClaim {
+		access.Extra = withPermissions(access.Extra, strings.Fields(scope))
+	}
+	at, _, serr := token.MintAccess(snap.Signer, access, jti)
 	if serr != nil {
 		p.cfg.Logger.Error("signing an access token failed", "client_id", app.ID, "err", serr)
 		return nil, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "could not issue the token"}
 	}
 	ev.Scope = scope
 	return &tokenResponse{AccessToken: at, ExpiresIn: int64(res.AccessTokenTTL), TokenType: "Bearer", Scope: scope}, nil
+}
+
+// clientGrantScope is the scope of an M2M token under Auth0's client
+// grants: the app must hold a client grant for the resource
+// (authz.Index.ClientGrant); no requested scope means every scope of the
+// grant, and a requested scope outside it is refused, naming it, as Auth0
+// does.
+func clientGrantScope(ix *authz.Index, appID string, res *store.Resource, requested string) (string, *Error) {
+	granted, ok := ix.ClientGrant(appID, res.ID)
+	if !ok {
+		return "", accessDenied(`Client is not authorized to access "` + res.Indicator + `". You need to create a "client-grant" associated to this API.`)
+	}
+	wanted := strings.Fields(requested)
+	if len(wanted) == 0 {
+		return strings.Join(granted.Names(), " "), nil
+	}
+	if missing := authz.Missing(wanted, granted); len(missing) > 0 {
+		return "", accessDenied("Client has not been granted scopes: " + strings.Join(missing, ", "))
+	}
+	return strings.Join(authz.Grant(wanted, granted), " "), nil
+}
+
+// accessDenied is Auth0's refusal of a token request the client is not
+// authorized for (403).
+func accessDenied(desc string) *Error {
+	return &Error{Status: http.StatusForbidden, Code: "access_denied", Description: desc}
+}
+
+// requestedIndicator is the resource or audience a token request names,
+// shortened for an error message.
+func requestedIndicator(params url.Values) string {
+	ind := params.Get("resource")
+	if ind == "" {
+		ind = params.Get("audience")
+	}
+	if len(ind) > 200 {
+		ind = ind[:200]
+	}
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return '?'
+		}
+		return r
+	}, ind)
 }

@@ -16,6 +16,22 @@ import (
 // passwordGrant is the password grant.
 var passwordGrant = userGrant{typ: "password", mint: (*Provider).resourceOwnerPassword}
 
+// passwordRealmGrant is Auth0's password grant with a realm: the password
+// grant, where realm must name a database connection of the face.
+var passwordRealmGrant = userGrant{typ: "http://auth0.com/oauth/grant-type/password-realm", realm: true, mint: (*Provider).passwordRealm}
+
+// passwordRealm checks the realm and goes on as the password grant.
+func (p *Provider) passwordRealm(r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error) {
+	realm := params.Get("realm")
+	if realm == "" {
+		return nil, errInvalidRequest("realm is required")
+	}
+	if f := p.profile(r.Context()); !slices.Contains(f.Connections, realm) {
+		return nil, errInvalidRequest("unknown realm; the database connection is " + strings.Join(f.Connections, ", "))
+	}
+	return p.resourceOwnerPassword(r, app, params, ev)
+}
+
 // resourceOwnerPassword is the resource owner password credentials grant (RFC 6749
 // §4.3, Auth0's "password"). It is off unless the app enables it: the app
 // sees the user's password, which the code flow never shows it. It shares

@@ -66,7 +66,7 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "a refresh may narrow the granted scopes, not widen them"}
 		}
 	}
-	res, terr := p.grantResource(params, grant.Resources, ev)
+	res, terr := p.grantResource(ctx, params, grant.Resources, ev)
 	if terr != nil {
 		return nil, terr
 	}

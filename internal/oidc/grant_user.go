@@ -15,8 +15,11 @@ import (
 // client, which may be public, and refuses machine-to-machine apps before
 // its mint step runs.
 type userGrant struct {
-	typ  string
-	mint func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
+	typ string
+	// realm: the grant names a database connection (realm), and only a
+	// face with connections offers it.
+	realm bool
+	mint  func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
 }
 
 // Type implements Grant.
@@ -67,9 +70,15 @@ func (p *Provider) readErr(err error, what, gone string, attrs ...any) *Error {
 }
 
 // grantResource picks the resource of a token issued from a grant holding
-// granted (tokenResource) and notes it in ev.
-func (p *Provider) grantResource(params url.Values, granted []string, ev *TokenEvent) (*store.Resource, *Error) {
-	res, err := tokenResource(p.cfg.Catalog.Load().ByIndicator, params, granted)
+// granted (tokenResource) and notes it in ev. On a face with
+// TokenRules.GrantedAudience, a request naming none from a grant holding
+// one is for that one.
+func (p *Provider) grantResource(ctx context.Context, params url.Values, granted []string, ev *TokenEvent) (*store.Resource, *Error) {
+	byIndicator := p.cfg.Catalog.Load().ByIndicator
+	res, err := tokenResource(byIndicator, params, granted)
+	if err == nil && res == nil && len(granted) == 1 && p.profile(ctx).Tokens.GrantedAudience {
+		res = byIndicator[granted[0]] // nil if it is gone: a userinfo token
+	}
 	if res != nil {
 		ev.Resource = res.Indicator
 	}

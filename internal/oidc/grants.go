@@ -20,7 +20,7 @@ type Grant interface {
 
 // grants are the grant types the token endpoint knows, in the order
 // discovery lists them.
-var grants = []Grant{authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant{}, passwordGrant}
+var grants = []Grant{authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant{}, passwordGrant, passwordRealmGrant}
 
 // GrantTypes returns the grant_type values the token endpoint may accept,
 // for labels and log keys that must stay bounded. A provider offers the
@@ -33,23 +33,36 @@ func GrantTypes() []string {
 	return out
 }
 
-// grant returns the grant that answers grant_type gt on this provider, or
-// nil if it offers none.
-func (p *Provider) grant(gt string) Grant {
+// grant returns the grant that answers grant_type gt on face f of this
+// provider, or nil if it offers none.
+func (p *Provider) grant(f *Profile, gt string) Grant {
 	for _, g := range grants {
-		if g.Type() == gt && (p.u != nil || !g.EndUser()) {
+		if g.Type() == gt && offered(g, f, p.u != nil) {
 			return g
 		}
 	}
 	return nil
 }
 
-// offeredGrantTypes lists the grant types a provider offers, with or
-// without the end-user endpoints, for discovery.
-func offeredGrantTypes(users bool) []string {
+// offered reports whether face f offers grant g, with or without the
+// end-user endpoints: a grant of a database connection (password-realm)
+// needs a face that names connections.
+func offered(g Grant, f *Profile, users bool) bool {
+	if g.EndUser() && !users {
+		return false
+	}
+	if ug, ok := g.(userGrant); ok && ug.realm && len(f.Connections) == 0 {
+		return false
+	}
+	return true
+}
+
+// offeredGrantTypes lists the grant types face f offers, with or without
+// the end-user endpoints, for discovery.
+func offeredGrantTypes(f *Profile, users bool) []string {
 	var out []string
 	for _, g := range grants {
-		if users || !g.EndUser() {
+		if offered(g, f, users) {
 			out = append(out, g.Type())
 		}
 	}

@@ -8,41 +8,50 @@ import (
 )
 
 // The grant types are listed once: the token endpoint, discovery and the
-// exported list agree, and the end-user grants need Config.Users.
+// exported list agree, the end-user grants need Config.Users, and the
+// password-realm grant a face with database connections (Auth0's).
 func TestGrantRegistry(t *testing.T) {
-	all := []string{"authorization_code", "refresh_token", "client_credentials", "password"}
+	logto := []string{"authorization_code", "refresh_token", "client_credentials", "password"}
+	all := append(slices.Clone(logto), "http://auth0.com/oauth/grant-type/password-realm")
 	if got := GrantTypes(); !slices.Equal(got, all) {
 		t.Fatalf("GrantTypes() = %v, want %v", got, all)
 	}
-	if got := offeredGrantTypes(false); !slices.Equal(got, []string{"client_credentials"}) {
-		t.Errorf("without users: %v", got)
+	lf, af := LogtoProfile("https://id.test/oidc"), Auth0Profile("https://id.test")
+	for _, f := range []*Profile{&lf, &af} {
+		if got := offeredGrantTypes(f, false); !slices.Equal(got, []string{"client_credentials"}) {
+			t.Errorf("without users: %v", got)
+		}
 	}
 	with := &Provider{u: &users{}}
 	without := &Provider{}
 	for _, gt := range all {
-		g := with.grant(gt)
+		g := with.grant(&af, gt)
 		if g == nil || g.Type() != gt {
 			t.Errorf("grant(%q) = %v", gt, g)
 			continue
 		}
-		if (without.grant(gt) == nil) != g.EndUser() {
-			t.Errorf("%s offered without users: %v", gt, without.grant(gt))
+		if (without.grant(&af, gt) == nil) != g.EndUser() {
+			t.Errorf("%s offered without users: %v", gt, without.grant(&af, gt))
+		}
+		if (with.grant(&lf, gt) == nil) != !slices.Contains(logto, gt) {
+			t.Errorf("%s on Logto's face: %v", gt, with.grant(&lf, gt))
 		}
 	}
 	for _, gt := range []string{"", "urn:ietf:params:oauth:grant-type:token-exchange", "implicit", "CLIENT_CREDENTIALS"} {
-		if g := with.grant(gt); g != nil {
+		if g := with.grant(&af, gt); g != nil {
 			t.Errorf("grant(%q) = %v", gt, g)
 		}
 	}
-	var doc map[string]any
-	f := LogtoProfile("https://id.test/oidc")
-	must(t, json.Unmarshal(buildDiscovery(&f, true), &doc))
-	var listed []string
-	for _, v := range doc["grant_types_supported"].([]any) {
-		listed = append(listed, v.(string))
-	}
-	if !slices.Equal(listed, all) {
-		t.Errorf("discovery lists %v", listed)
+	for f, want := range map[*Profile][]string{&lf: logto, &af: all} {
+		var doc map[string]any
+		must(t, json.Unmarshal(buildDiscovery(f, true), &doc))
+		var listed []string
+		for _, v := range doc["grant_types_supported"].([]any) {
+			listed = append(listed, v.(string))
+		}
+		if !slices.Equal(listed, want) {
+			t.Errorf("%s discovery lists %v", f.Issuer, listed)
+		}
 	}
 }
 

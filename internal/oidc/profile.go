@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"net/http"
+	"slices"
 )
 
 // Profile is the face an issuer shows its clients: its issuer identifier,
@@ -28,10 +29,45 @@ type Profile struct {
 	// EndSessionConfirm is where the sign-out page posts the user's
 	// confirmation, relative to the public endpoint (UsersConfig.Endpoint).
 	EndSessionConfirm Endpoint
+	// Logout is a logout without confirmation (Auth0's /v2/logout): it
+	// ends the browser's session and sends it only to a URL the
+	// application allows, otherwise it shows a page.
+	Logout Endpoint
+
+	// Tokens are this face's token rules where they differ from the
+	// core's (Logto's).
+	Tokens TokenRules
+	// Connections are the database connection names this face knows
+	// (Auth0's "Username-Password-Authentication"), all naming Monban's
+	// one user directory: an authorization request's connection and the
+	// password-realm grant's realm must be one of them. None: the
+	// parameter is refused and the grant is not offered.
+	Connections []string
 
 	// ErrorBody returns the JSON body of an error response. Nil: the RFC
 	// 6749 §5.2 fields only.
 	ErrorBody func(e *Error) any
+}
+
+// TokenRules are how a face's tokens differ from the core's. The zero
+// value is Logto's behaviour.
+type TokenRules struct {
+	// ClientGrants makes client_credentials follow client grants
+	// (authz.Index.ClientGrant): an app with no grant for the API is
+	// refused (403 access_denied), no scope asks for every scope of the
+	// grant, a scope outside it is refused rather than dropped, an unknown
+	// or missing audience is access_denied; the token's sub is
+	// "{client_id}@clients", with gty "client-credentials" and azp.
+	ClientGrants bool
+	// UserinfoAudience adds this face's userinfo endpoint to the aud of a
+	// user access token issued for an API with openid, and the userinfo
+	// endpoint accepts such a token.
+	UserinfoAudience bool
+	// GrantedAudience makes a user token request that names no resource,
+	// from a grant holding exactly one, a request for that resource: the
+	// authorization request's audience carries over to the code exchange
+	// and to refreshes.
+	GrantedAudience bool
 }
 
 // Endpoint is where one protocol endpoint lives.
@@ -52,17 +88,17 @@ func (e Endpoint) path() string {
 }
 
 // LogtoProfile is Logto's face for issuer ({endpoint}/oidc): every endpoint
-// under /oidc, with the aliases Auth0 clients use (/oauth/token,
-// /.well-known/jwks.json, /userinfo), and error bodies that carry Logto's
-// "code" and "message" besides the RFC fields.
+// under /oidc, and error bodies that carry Logto's "code" and "message"
+// besides the RFC fields. The root paths Auth0 clients use are Auth0's
+// face (Auth0Profile).
 func LogtoProfile(issuer string) Profile {
 	return Profile{
 		Issuer:            issuer,
 		Discovery:         Endpoint{URL: issuer + "/.well-known/openid-configuration", Paths: []string{"/oidc/.well-known/openid-configuration", "/.well-known/oauth-authorization-server/oidc"}},
-		JWKS:              Endpoint{URL: issuer + "/jwks", Paths: []string{"/oidc/jwks", "/.well-known/jwks.json"}},
-		Token:             Endpoint{URL: issuer + "/token", Paths: []string{"/oidc/token", "/oauth/token"}},
+		JWKS:              Endpoint{URL: issuer + "/jwks", Paths: []string{"/oidc/jwks"}},
+		Token:             Endpoint{URL: issuer + "/token", Paths: []string{"/oidc/token"}},
 		Authorization:     Endpoint{URL: issuer + "/auth", Paths: []string{"/oidc/auth"}},
-		Userinfo:          Endpoint{URL: issuer + "/me", Paths: []string{"/oidc/me", "/userinfo"}},
+		Userinfo:          Endpoint{URL: issuer + "/me", Paths: []string{"/oidc/me"}},
 		Revocation:        Endpoint{URL: issuer + "/token/revocation", Paths: []string{"/oidc/token/revocation"}},
 		Introspection:     Endpoint{URL: issuer + "/token/introspection", Paths: []string{"/oidc/token/introspection"}},
 		EndSession:        Endpoint{URL: issuer + "/session/end", Paths: []string{"/oidc/session/end"}},
@@ -103,6 +139,34 @@ func (p *Provider) profile(ctx context.Context) *Profile {
 
 // issuer is the iss of tokens issued (and accepted) on a request.
 func (p *Provider) issuer(ctx context.Context) string { return p.profile(ctx).Issuer }
+
+// faceOf returns the mounted face whose issuer is issuer; "" (a record
+// from before there were two) and an issuer no longer mounted are the
+// provider's own.
+func (p *Provider) faceOf(issuer string) *Profile {
+	if f := p.faces[issuer]; f != nil {
+		return f
+	}
+	return &p.face
+}
+
+// otherIssuers are the issuers of the mounted faces other than ctx's.
+func (p *Provider) otherIssuers(ctx context.Context) []string {
+	own := p.issuer(ctx)
+	var out []string
+	for iss := range p.faces {
+		if iss != own {
+			out = append(out, iss)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// onFace returns r as if it had come through face f.
+func (p *Provider) onFace(r *http.Request, f *Profile) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), profileKey{}, f))
+}
 
 // mounted serves a handler on behalf of face f: requests reach it with f
 // in their context. The provider's own face needs no marking.

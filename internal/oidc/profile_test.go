@@ -87,15 +87,15 @@ func TestSecondProfileMountsTheSameCore(t *testing.T) {
 	if _, logto := m["code"]; res.StatusCode != http.StatusMethodNotAllowed || res.Header.Get("Allow") != "POST" || logto {
 		t.Errorf("GET on the second token endpoint: %d %v %v", res.StatusCode, res.Header, m)
 	}
-	for path, want := range map[string]bool{"/oidc/token": true, "/oauth/token": true, "/t2/oauth/token": true, "/t2/jwks": false, "/token": false} {
+	for path, want := range map[string]bool{"/oidc/token": true, "/oauth/token": false, "/t2/oauth/token": true, "/t2/jwks": false, "/token": false} {
 		if p.IsTokenPath(path) != want {
 			t.Errorf("IsTokenPath(%q) = %v", path, !want)
 		}
 	}
 }
 
-// Logto's face is today's: the endpoints under /oidc with the Auth0
-// aliases, in the discovery document too.
+// Logto's face is the endpoints under /oidc, in the discovery document
+// too; the root paths Auth0's clients use are not Logto's face.
 func TestLogtoProfile(t *testing.T) {
 	_, base := m2mProvider(t)
 	for _, path := range []string{"/oidc/.well-known/openid-configuration", "/.well-known/oauth-authorization-server/oidc"} {
@@ -115,17 +115,13 @@ func TestLogtoProfile(t *testing.T) {
 			t.Errorf("%s: %d %v", path, res.StatusCode, res.Header)
 		}
 	}
-	for _, path := range []string{"/oidc/jwks", "/.well-known/jwks.json"} {
-		if res, m := getJSON(t, base+path); res.StatusCode != 200 || m["keys"] == nil {
-			t.Errorf("%s: %d %v", path, res.StatusCode, m)
-		}
+	if res, m := getJSON(t, base+"/oidc/jwks"); res.StatusCode != 200 || m["keys"] == nil {
+		t.Errorf("/oidc/jwks: %d %v", res.StatusCode, m)
 	}
-	for _, path := range []string{"/oidc/me", "/userinfo"} {
-		if res, m := getJSON(t, base+path); res.StatusCode != 401 || m["code"] != "oidc.invalid_request" {
-			t.Errorf("%s without a token: %d %v", path, res.StatusCode, m)
-		}
+	if res, m := getJSON(t, base+"/oidc/me"); res.StatusCode != 401 || m["code"] != "oidc.invalid_request" {
+		t.Errorf("/oidc/me without a token: %d %v", res.StatusCode, m)
 	}
-	for _, path := range []string{"/oidc/me", "/userinfo", "/oidc/token", "/oauth/token", "/oidc/token/revocation"} {
+	for _, path := range []string{"/oidc/me", "/oidc/token", "/oidc/token/revocation"} {
 		req, err := http.NewRequest("OPTIONS", base+path, nil)
 		must(t, err)
 		res, err := http.DefaultClient.Do(req)
@@ -135,7 +131,7 @@ func TestLogtoProfile(t *testing.T) {
 			t.Errorf("preflight of %s: %d", path, res.StatusCode)
 		}
 	}
-	if f := LogtoProfile("https://x.test/oidc"); !slices.Equal(f.Token.Paths, []string{"/oidc/token", "/oauth/token"}) || f.ErrorBody == nil {
+	if f := LogtoProfile("https://x.test/oidc"); !slices.Equal(f.Token.Paths, []string{"/oidc/token"}) || f.ErrorBody == nil {
 		t.Errorf("LogtoProfile: %+v", f)
 	}
 }

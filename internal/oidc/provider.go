@@ -58,7 +58,10 @@ type Config struct {
 type Provider struct {
 	cfg  Config
 	face Profile // the provider's own
-	u    *users  // nil without Config.Users
+	// faces are the mounted faces by issuer, the provider's own among
+	// them, for resuming what one of them started.
+	faces map[string]*Profile
+	u     *users // nil without Config.Users
 	// tokenPaths are the paths of every mounted token endpoint.
 	tokenPaths map[string]bool
 	// signInPaths are the paths that may start or advance a stored sign-in
@@ -75,7 +78,7 @@ func New(cfg Config) *Provider {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	p := &Provider{cfg: cfg, tokenPaths: map[string]bool{}, signInPaths: map[string]bool{}}
+	p := &Provider{cfg: cfg, faces: map[string]*Profile{}, tokenPaths: map[string]bool{}, signInPaths: map[string]bool{}}
 	if cfg.Profile != nil {
 		p.face = *cfg.Profile
 		p.cfg.Issuer = p.face.Issuer
@@ -87,8 +90,8 @@ func New(cfg Config) *Provider {
 }
 
 // Register mounts the endpoints of the provider's own face on mux (for
-// Logto's: under /oidc, and the aliases Auth0 clients use: /oauth/token,
-// /.well-known/jwks.json, /userinfo), and the hosted sign-in page.
+// Logto's: under /oidc), and the hosted sign-in page, which resumes each
+// sign-in on the face whose authorization endpoint started it.
 func (p *Provider) Register(mux *http.ServeMux) {
 	p.mount(mux, &p.face)
 	if p.u != nil {
@@ -118,6 +121,7 @@ func (p *Provider) IsSignInPath(path string) bool { return p.signInPaths[path] }
 
 // mount mounts the endpoints of face f.
 func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
+	p.faces[f.Issuer] = f
 	handle := func(methods string, e Endpoint, h http.HandlerFunc) {
 		for _, path := range e.Paths {
 			for _, m := range strings.Split(methods, ", ") {
@@ -160,6 +164,8 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 	refuse("GET, POST", f.EndSession)
 	handle("POST", f.EndSessionConfirm, p.serveEndSessionConfirm)
 	refuse("POST", f.EndSessionConfirm)
+	handle("GET", f.Logout, p.serveLogout)
+	refuse("GET", f.Logout)
 }
 
 // methodNotAllowed refuses a method the endpoint does not serve.

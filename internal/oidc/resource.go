@@ -8,6 +8,10 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
+// msgUnknownResource is the description of a request for a resource
+// that does not exist.
+const msgUnknownResource = "unknown resource"
+
 // tokenResource picks the resource of an access token, for every grant:
 // the one the request names by resource (RFC 8707) or Auth0's audience
 // (naming the same one when both are sent, and one only), which must be a
@@ -37,7 +41,7 @@ func tokenResource(byIndicator map[string]*store.Resource, params url.Values, gr
 	}
 	res := byIndicator[indicator]
 	if res == nil {
-		return nil, errInvalidTarget("unknown resource")
+		return nil, errInvalidTarget(msgUnknownResource)
 	}
 	return res, nil
 }

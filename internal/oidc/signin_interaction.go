@@ -31,7 +31,7 @@ func (p *Provider) startInteraction(w http.ResponseWriter, r *http.Request, req 
 	// not undo each other.
 	binding := p.browserSecret(w, r, p.interactionCookieName())
 	// Not cancelled with the request: a half-started sign-in helps no one.
-	it, err := p.interactions().Start(context.WithoutCancel(r.Context()), req.app.ID, req.params, binding)
+	it, err := p.interactions().Start(context.WithoutCancel(r.Context()), req.app.ID, p.issuer(r.Context()), req.params, binding)
 	if err != nil {
 		p.cfg.Logger.Error("storing a sign-in interaction failed", "client_id", req.app.ID, "err", err)
 		p.failAuth(w, r, req, redirectError("server_error", "could not start the sign-in"))

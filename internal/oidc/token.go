@@ -58,12 +58,13 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	var err *Error
 	gt := params.Get("grant_type")
 	ev.Grant = safeName(gt)
-	switch g := p.grant(gt); {
+	switch g := p.grant(p.profile(r.Context()), gt); {
 	case gt == "":
 		err = errInvalidRequest("missing grant_type")
 	case g == nil:
 		err = &Error{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + safeName(gt) + " is not supported"}
 	default:
+		ev.Grant = g.Type()
 		resp, err = g.exchange(p, r, params, ev)
 	}
 	if err != nil {

@@ -92,7 +92,7 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", desc))
 		return
 	}
-	if !claims.HasAudience(p.userinfoAudience()) {
+	if !claims.HasAudience(p.userinfoAudience(r.Context())) {
 		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", "the token is not for the userinfo endpoint; request one without a resource"))
 		return
 	}
@@ -221,7 +221,11 @@ func (p *Provider) serveIntrospection(w http.ResponseWriter, r *http.Request) {
 	}
 	out := introspection{}
 	if looksLikeJWT(tok) {
-		if c, err := p.verifier(r.Context()).Verify(tok); err == nil {
+		// Every face's access tokens are this server's: introspection
+		// answers for all of them, with the token's own iss.
+		v := p.verifier(r.Context())
+		v.AlsoIssuers = p.otherIssuers(r.Context())
+		if c, err := v.Verify(tok); err == nil {
 			out = introspection{Active: true, TokenType: "Bearer", Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
 				Issuer: c.Issuer, JTI: c.JTI, IssuedAt: c.IssuedAt, Expiry: c.Expiry}
 			if len(c.Audience) == 1 {

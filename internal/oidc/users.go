@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -111,9 +112,10 @@ func hashToken(v string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// userinfoAudience is the aud of access tokens issued without a resource:
-// they are good for the userinfo endpoint only (the provider's own face's).
-func (p *Provider) userinfoAudience() string { return p.face.Userinfo.URL }
+// userinfoAudience is the aud of access tokens issued without a resource
+// on the face of ctx: they are good for that face's userinfo endpoint
+// only.
+func (p *Provider) userinfoAudience(ctx context.Context) string { return p.profile(ctx).Userinfo.URL }
 
 // addUserDiscovery adds the end-user endpoints of face f and what they
 // support to the discovery document.

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -90,7 +91,16 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		scope    string
 		audience string
 		ttl      = defaultUserTokenTTL
+		// alsoUserinfo: the token is for the resource and this face's
+		// userinfo endpoint, and carries the OIDC scopes too (Auth0).
+		alsoUserinfo = in.resource != nil && slices.Contains(in.scopes, "openid") && p.profile(ctx).Tokens.UserinfoAudience
 	)
+	var userinfoScopes, permissions []string
+	for _, s := range in.scopes {
+		if oidcScopes[s] && s != "offline_access" {
+			userinfoScopes = append(userinfoScopes, s)
+		}
+	}
 	if in.resource != nil {
 		ids := make([]string, len(roles))
 		for i, r := range roles {
@@ -102,16 +112,15 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 				wanted = append(wanted, s)
 			}
 		}
-		scope = strings.Join(authz.Grant(wanted, snap.Authz.Scopes(authz.User(in.user.ID, ids), "", in.resource.ID)), " ")
+		granted := authz.Grant(wanted, snap.Authz.UserScopes(authz.User(in.user.ID, ids), "", in.resource))
+		permissions = slices.Clone(granted)
+		if alsoUserinfo {
+			granted = append(slices.Clip(userinfoScopes), granted...)
+		}
+		scope = strings.Join(granted, " ")
 		audience, ttl = in.resource.Indicator, in.resource.AccessTokenTTL
 	} else {
-		var oidc []string
-		for _, s := range in.scopes {
-			if oidcScopes[s] && s != "offline_access" {
-				oidc = append(oidc, s)
-			}
-		}
-		scope, audience = strings.Join(oidc, " "), p.userinfoAudience()
+		scope, audience = strings.Join(userinfoScopes, " "), p.userinfoAudience(ctx)
 	}
 	jti := token.NewJTI()
 	var extra map[string]any
@@ -126,10 +135,17 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 			return nil, cerr
 		}
 	}
-	at, exp, err := token.MintAccess(snap.Signer, token.Access{
+	access := token.Access{
 		Issuer: p.issuer(ctx), Subject: in.user.ID, Audience: audience, ClientID: in.app.ID,
 		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra,
-	}, jti)
+	}
+	if alsoUserinfo {
+		access.AlsoAudience = p.userinfoAudience(ctx)
+	}
+	if in.resource != nil && in.resource.PermissionsClaim {
+		access.Extra = withPermissions(extra, permissions)
+	}
+	at, exp, err := token.MintAccess(snap.Signer, access, jti)
 	if err != nil {
 		p.cfg.Logger.Error("signing an access token failed", "client_id", in.app.ID, "err", err)
 		return nil, serverError()
@@ -240,4 +256,19 @@ func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Rol
 		}
 	}
 	return c
+}
+
+// withPermissions returns extra with Auth0's "permissions" claim set to
+// the token's API scopes (an empty array for none), over anything a
+// script gave it. extra is not modified.
+func withPermissions(extra map[string]any, scopes []string) map[string]any {
+	out := maps.Clone(extra)
+	if out == nil {
+		out = map[string]any{}
+	}
+	if scopes == nil {
+		scopes = []string{}
+	}
+	out["permissions"] = scopes
+	return out
 }

@@ -24,14 +24,17 @@ func ClientIP(ctx context.Context) string {
 }
 
 // grantLogKeys are Logto's audit log keys of the grants the token endpoint
-// knows: "ExchangeTokenBy." and the grant type in Pascal case
-// (client_credentials: ExchangeTokenBy.ClientCredentials).
+// knows: "ExchangeTokenBy." and the grant type (the last segment of a URI
+// one) in Pascal case (client_credentials: ExchangeTokenBy.ClientCredentials;
+// http://auth0.com/oauth/grant-type/password-realm:
+// ExchangeTokenBy.PasswordRealm).
 var grantLogKeys = func() map[string]string {
 	keys := map[string]string{}
 	for _, gt := range oidc.GrantTypes() {
 		var b strings.Builder
 		b.WriteString("ExchangeTokenBy.")
-		for word := range strings.SplitSeq(gt, "_") {
+		name := gt[strings.LastIndexByte(gt, '/')+1:]
+		for word := range strings.FieldsFuncSeq(name, func(r rune) bool { return r == '_' || r == '-' }) {
 			if word != "" {
 				b.WriteString(strings.ToUpper(word[:1]) + word[1:])
 			}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/auth0"
+	"github.com/monban/monban/internal/auth0auth"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
@@ -112,6 +113,21 @@ type Config struct {
 	// Users tunes end-user sign-in (password hashing, sessions, refresh
 	// token grace, back-off).
 	Users UserSettings
+	// SigningAlgorithm, when set, is the algorithm of the first signing
+	// key and of key rotations that name none (ES256, ES384, RS256 or
+	// EdDSA); RS256 suits verifiers that only take Auth0's RS256. Empty:
+	// the first key is ES256 and a rotation keeps the current key's
+	// algorithm. An existing key is not replaced at start: rotate it.
+	SigningAlgorithm string
+	// TLSCertFile and TLSKeyFile, set together, make the server serve
+	// HTTPS itself with this PEM certificate chain and key, re-read when
+	// the files change (a renewed certificate needs no restart). Unset:
+	// plain HTTP, for a TLS-terminating proxy in front.
+	TLSCertFile, TLSKeyFile string
+	// SignUp opens self sign-up at Auth0's POST /dbconnections/signup;
+	// false refuses it ("public signup is disabled"). DefaultConfig opens
+	// it, as Auth0's database connection is by default.
+	SignUp bool
 
 	// Config, when set, is a configuration document (its ${NAME}
 	// references resolved) applied at every start, after the seeding and
@@ -155,6 +171,7 @@ func DefaultConfig() Config {
 		RateLimits:      &limits,
 		KeyPublishDelay: DefaultKeyPublishDelay,
 		RefreshInterval: time.Minute,
+		SignUp:          true,
 		Users: UserSettings{
 			SessionTTL:   oidc.DefaultSessionTTL,
 			CodeTTL:      oidc.DefaultCodeTTL,
@@ -163,8 +180,12 @@ func DefaultConfig() Config {
 	}
 }
 
-// Issuer returns the OIDC issuer for an endpoint.
+// Issuer returns the OIDC issuer of Logto's face for an endpoint.
 func Issuer(endpoint string) string { return strings.TrimRight(endpoint, "/") + "/oidc" }
+
+// Auth0Issuer returns the issuer of Auth0's face for an endpoint: the
+// endpoint with a trailing slash, as Auth0's are.
+func Auth0Issuer(endpoint string) string { return oidc.Auth0Profile(endpoint).Issuer }
 
 // settingSecretHashKey names the stored key of the client secret HMAC.
 const settingSecretHashKey = "client_secret_hash_key"
@@ -186,6 +207,7 @@ type Server struct {
 	users   *userParts
 	handler http.Handler
 	http    *http.Server
+	tls     *certFiles // nil: plain HTTP
 	ln      net.Listener
 	mln     net.Listener // the metrics listener, if MetricsAddr is set
 	// notices are the one-time credentials seeding made, written to
@@ -219,11 +241,18 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := validateConfig(&cfg); err != nil {
 		return nil, err
 	}
+	var certs *certFiles
+	if cfg.TLSCertFile != "" {
+		var err error
+		if certs, err = loadCertFiles(cfg.TLSCertFile, cfg.TLSKeyFile, cfg.Logger, cfg.Clock.Now); err != nil {
+			return nil, err
+		}
+	}
 	st, feed, err := OpenStore(ctx, cfg.DatabaseURL, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, store: st, feed: feed, drainTimeout: 10 * time.Second, flushTimeout: 10 * time.Second}
+	s := &Server{cfg: cfg, store: st, feed: feed, tls: certs, drainTimeout: 10 * time.Second, flushTimeout: 10 * time.Second}
 	s.life, s.endLife = context.WithCancel(context.Background())
 	if err := s.setUp(ctx); err != nil {
 		s.Close()
@@ -253,6 +282,12 @@ func validateConfig(cfg *Config) error {
 	if cfg.ScriptLimits.MaxFetches < 0 || cfg.ScriptPolicy.MaxRedirects < 0 {
 		return errors.New("the script fetch and redirect limits must not be negative")
 	}
+	if cfg.SigningAlgorithm != "" && !keys.Supported(cfg.SigningAlgorithm) {
+		return fmt.Errorf("the signing algorithm must be ES256, ES384, RS256 or EdDSA, got %q", cfg.SigningAlgorithm)
+	}
+	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
+		return errors.New("the TLS certificate and key files must be given together")
+	}
 	return checkAdminConfig(*cfg)
 }
 
@@ -272,7 +307,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		return err
 	}
 	delay := cfg.KeyPublishDelay
-	km := &keys.Manager{Store: st, Clock: cfg.Clock, PublishDelay: delay, Background: s.life, Logger: cfg.Logger}
+	km := &keys.Manager{Store: st, Clock: cfg.Clock, PublishDelay: delay, Background: s.life, Logger: cfg.Logger, Algorithm: cfg.SigningAlgorithm}
 	s.keys = km
 	if err := km.Ensure(ctx); err != nil {
 		return fmt.Errorf("signing keys: %w", err)
@@ -335,8 +370,16 @@ func (s *Server) setUp(ctx context.Context) error {
 		Users:      s.users.oidc,
 	})
 	provider.Register(mux)
-	lim.isTokenPath, lim.isSignInPath = provider.IsTokenPath, provider.IsSignInPath
-	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
+	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
+	provider.Mount(mux, auth0Face)
+	auth0auth.New(auth0auth.Config{
+		Directory: directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now}),
+		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
+	}).Register(mux)
+	lim.isTokenPath = provider.IsTokenPath
+	// Sign-up stores a user and hashes a password: the sign-in limit.
+	lim.isSignInPath = func(path string) bool { return provider.IsSignInPath(path) || path == auth0auth.SignUpPath }
+	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
 		Verifier:   mgmtVerifier,
@@ -631,7 +674,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- s.http.Serve(s.ln) }()
+	if s.tls != nil {
+		s.http.TLSConfig = s.tls.tlsConfig()
+		go func() { errc <- s.http.ServeTLS(s.ln, "", "") }()
+	} else {
+		go func() { errc <- s.http.Serve(s.ln) }()
+	}
 	var metricsSrv *http.Server
 	if mln := s.mln; mln != nil {
 		mux := http.NewServeMux()

@@ -13,6 +13,7 @@ import (
 type Interaction struct {
 	ID         string
 	ClientID   string
+	Issuer     string // of the authorization endpoint that started it
 	Request    string
 	Step       string
 	Identifier string // as typed at the identify step

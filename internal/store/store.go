@@ -134,7 +134,15 @@ type Resource struct {
 	Indicator      string
 	AccessTokenTTL int // seconds
 	IsDefault      bool
-	CreatedAt      time.Time
+	// RBACDisabled turns Auth0's "Enable RBAC" off for the resource: a
+	// user token gets every requested scope the resource defines, whatever
+	// the user's roles. The zero value enforces roles, as Logto always does.
+	RBACDisabled bool
+	// PermissionsClaim is Auth0's "Add Permissions in the Access Token":
+	// tokens for the resource carry its granted scopes as a "permissions"
+	// array besides "scope".
+	PermissionsClaim bool
+	CreatedAt        time.Time
 }
 
 // Scope is a permission defined by a resource.

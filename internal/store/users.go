@@ -200,10 +200,13 @@ type AuthCode struct {
 	Resources     []string
 	Nonce         string
 	CodeChallenge string // S256; "" when none was sent
-	AuthTime      time.Time
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
-	UsedAt        time.Time // zero until redeemed
+	// Issuer is the issuer whose authorization endpoint issued the code;
+	// only that issuer's token endpoint redeems it.
+	Issuer    string
+	AuthTime  time.Time
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    time.Time // zero until redeemed
 }
 
 // RefreshToken is an opaque refresh token. Its ID is the SHA-256 of the

@@ -17,10 +17,15 @@ type Access struct {
 	Issuer   string
 	Subject  string
 	Audience string
-	ClientID string
-	Scope    string // space-separated; omitted from the JWT when empty
-	IssuedAt time.Time
-	TTL      time.Duration
+	// AlsoAudience, when set, is a second audience: aud is then the
+	// array [Audience, AlsoAudience] (Auth0's userinfo audience).
+	AlsoAudience string
+	ClientID     string
+	// AuthorizedParty, when set, is the azp claim (Auth0's M2M tokens).
+	AuthorizedParty string
+	Scope           string // space-separated; omitted from the JWT when empty
+	IssuedAt        time.Time
+	TTL             time.Duration
 	// Extra claims (from a custom claims script). One named like a
 	// reserved claim (see Reserved), in any letter case, is dropped.
 	Extra map[string]any
@@ -34,7 +39,8 @@ type accessPayload struct {
 	Scope    string `json:"scope,omitempty"`
 	ClientID string `json:"client_id"`
 	Iss      string `json:"iss"`
-	Aud      string `json:"aud"`
+	Aud      any    `json:"aud"`
+	Azp      string `json:"azp,omitempty"`
 }
 
 // NewJTI returns a fresh token id.
@@ -50,7 +56,10 @@ func MintAccess(s *Signer, a Access, jti string) (string, time.Time, error) {
 	exp := a.IssuedAt.Add(a.TTL)
 	p := accessPayload{
 		Jti: jti, Sub: a.Subject, Iat: iat, Exp: exp.Unix(), Scope: a.Scope,
-		ClientID: a.ClientID, Iss: a.Issuer, Aud: a.Audience,
+		ClientID: a.ClientID, Iss: a.Issuer, Aud: a.Audience, Azp: a.AuthorizedParty,
+	}
+	if a.AlsoAudience != "" {
+		p.Aud = []string{a.Audience, a.AlsoAudience}
 	}
 	var payload []byte
 	var err error
@@ -104,6 +113,8 @@ const Leeway = 30 * time.Second
 // KeyVerifier verifies access tokens against the keys of the moment.
 type KeyVerifier struct {
 	Issuer string
+	// AlsoIssuers are other issuers accepted too (the server's other face).
+	AlsoIssuers []string
 	// Keys returns the current key set; it is called on every verification so
 	// that rotation takes effect at once.
 	Keys func() *keys.Set
@@ -137,7 +148,7 @@ func (v *KeyVerifier) Verify(raw string) (*Claims, error) {
 	if err := c.checkTimes(now); err != nil {
 		return nil, err
 	}
-	if c.Issuer != v.Issuer {
+	if c.Issuer != v.Issuer && !slices.Contains(v.AlsoIssuers, c.Issuer) {
 		return nil, fmt.Errorf("%w: wrong issuer", ErrInvalid)
 	}
 	if v.Revoked != nil && c.JTI != "" && v.Revoked(c.JTI) {

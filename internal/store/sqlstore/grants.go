@@ -112,9 +112,9 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant, code *store.Auth
 		if code == nil {
 			return nil
 		}
-		_, err := t.exec("INSERT INTO auth_codes ("+codeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		_, err := t.exec("INSERT INTO auth_codes ("+codeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			code.ID, g.ID, code.ClientID, code.UserID, code.RedirectURI, code.Scope, jsonList(code.Resources),
-			code.Nonce, code.CodeChallenge, millis(code.AuthTime), millis(code.CreatedAt), millis(code.ExpiresAt),
+			code.Nonce, code.CodeChallenge, code.Issuer, millis(code.AuthTime), millis(code.CreatedAt), millis(code.ExpiresAt),
 			nullMillis(code.UsedAt))
 		return err
 	})
@@ -181,7 +181,7 @@ func (s *Store) IssueFromGrant(ctx context.Context, grantID string, issue store.
 
 // Authorization codes.
 
-const codeCols = "id, grant_id, client_id, user_id, redirect_uri, scope, resources, nonce, code_challenge, auth_time, created_at, expires_at, used_at"
+const codeCols = "id, grant_id, client_id, user_id, redirect_uri, scope, resources, nonce, code_challenge, issuer, auth_time, created_at, expires_at, used_at"
 
 func scanCode(r scanner) (store.AuthCode, error) {
 	var (
@@ -191,7 +191,7 @@ func scanCode(r scanner) (store.AuthCode, error) {
 		used                   sql.NullInt64
 	)
 	if err := r.Scan(&c.ID, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &resources, &c.Nonce,
-		&c.CodeChallenge, &auth, &created, &expires, &used); err != nil {
+		&c.CodeChallenge, &c.Issuer, &auth, &created, &expires, &used); err != nil {
 		return c, err
 	}
 	var err error

@@ -12,14 +12,14 @@ import (
 
 // Interactions.
 
-const interactionCols = "id, client_id, request, step, identifier, account_id, attempts, binding, version, created_at, expires_at"
+const interactionCols = "id, client_id, issuer, request, step, identifier, account_id, attempts, binding, version, created_at, expires_at"
 
 func scanInteraction(r scanner) (store.Interaction, error) {
 	var (
 		in               store.Interaction
 		created, expires int64
 	)
-	err := r.Scan(&in.ID, &in.ClientID, &in.Request, &in.Step, &in.Identifier, &in.AccountID, &in.Attempts,
+	err := r.Scan(&in.ID, &in.ClientID, &in.Issuer, &in.Request, &in.Step, &in.Identifier, &in.AccountID, &in.Attempts,
 		&in.Binding, &in.Version, &created, &expires)
 	in.CreatedAt, in.ExpiresAt = fromMillis(created), fromMillis(expires)
 	return in, err
@@ -28,8 +28,8 @@ func scanInteraction(r scanner) (store.Interaction, error) {
 // CreateInteraction stores a new interaction; an id in use is ErrConflict.
 func (s *Store) CreateInteraction(ctx context.Context, in store.Interaction) error {
 	return s.writeStatement(ctx, "create interaction", nil,
-		"INSERT INTO interactions ("+interactionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		in.ID, in.ClientID, in.Request, in.Step, in.Identifier, in.AccountID, in.Attempts, in.Binding, in.Version,
+		"INSERT INTO interactions ("+interactionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		in.ID, in.ClientID, in.Issuer, in.Request, in.Step, in.Identifier, in.AccountID, in.Attempts, in.Binding, in.Version,
 		millis(in.CreatedAt), millis(in.ExpiresAt))
 }
 

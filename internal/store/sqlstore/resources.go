@@ -7,14 +7,14 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-const resourceCols = "id, name, indicator, access_token_ttl, is_default, created_at"
+const resourceCols = "id, name, indicator, access_token_ttl, is_default, rbac_disabled, permissions_claim, created_at"
 
 func scanResource(r scanner) (store.Resource, error) {
 	var (
 		res     store.Resource
 		created int64
 	)
-	if err := r.Scan(&res.ID, &res.Name, &res.Indicator, &res.AccessTokenTTL, &res.IsDefault, &created); err != nil {
+	if err := r.Scan(&res.ID, &res.Name, &res.Indicator, &res.AccessTokenTTL, &res.IsDefault, &res.RBACDisabled, &res.PermissionsClaim, &created); err != nil {
 		return res, err
 	}
 	res.CreatedAt = fromMillis(created)
@@ -31,8 +31,8 @@ func (s *Store) CreateResource(ctx context.Context, res store.Resource) error {
 				return err
 			}
 		}
-		_, err := t.exec("INSERT INTO resources ("+resourceCols+") VALUES (?, ?, ?, ?, ?, ?)",
-			res.ID, res.Name, res.Indicator, res.AccessTokenTTL, res.IsDefault, millis(res.CreatedAt))
+		_, err := t.exec("INSERT INTO resources ("+resourceCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			res.ID, res.Name, res.Indicator, res.AccessTokenTTL, res.IsDefault, res.RBACDisabled, res.PermissionsClaim, millis(res.CreatedAt))
 		return err
 	})
 	if err != nil {
@@ -55,7 +55,8 @@ func (s *Store) ListResources(ctx context.Context, page store.Page) ([]store.Res
 func (s *Store) UpdateResource(ctx context.Context, res store.Resource) error {
 	err := s.change(ctx, event(store.EventResourceUpdated, res.ID, nil), func(t txn) error {
 		return t.execOne(notFound("resource", res.ID),
-			"UPDATE resources SET name = ?, access_token_ttl = ? WHERE id = ?", res.Name, res.AccessTokenTTL, res.ID)
+			"UPDATE resources SET name = ?, access_token_ttl = ?, rbac_disabled = ?, permissions_claim = ? WHERE id = ?",
+			res.Name, res.AccessTokenTTL, res.RBACDisabled, res.PermissionsClaim, res.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("update resource: %w", err)

@@ -37,7 +37,7 @@ func grantFixture(t *testing.T, s store.Store) (store.Grant, store.AuthCode) {
 		Resources: []string{"https://api.example.com"}, AuthTime: at(1),
 		SignIn:    store.SignInRecord{VerificationID: "v1", IdentifierType: "username", IdentifierValue: "user_u1"},
 		CreatedAt: at(1), ExpiresAt: at(11)}
-	c := store.AuthCode{ID: "code1", GrantID: "g1", ClientID: "spa", UserID: "u1", RedirectURI: "https://app/cb",
+	c := store.AuthCode{ID: "code1", GrantID: "g1", ClientID: "spa", UserID: "u1", RedirectURI: "https://app/cb", Issuer: "https://id.test/",
 		Scope: g.Scope, Resources: g.Resources, Nonce: "n", CodeChallenge: "chal", AuthTime: at(1),
 		CreatedAt: at(1), ExpiresAt: at(11)}
 	must(t, s.CreateGrant(ctx, g, &c))

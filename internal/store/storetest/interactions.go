@@ -15,7 +15,7 @@ var interactionCases = []testCase{{"Interactions", testInteractions}}
 
 func testInteractions(t *testing.T, s store.Store) {
 	ctx := t.Context()
-	in := store.Interaction{ID: "i1", ClientID: "spa", Request: "client_id=spa&scope=openid+email", Step: "identify",
+	in := store.Interaction{ID: "i1", ClientID: "spa", Issuer: "https://id.test/", Request: "client_id=spa&scope=openid+email", Step: "identify",
 		Binding: "b1", CreatedAt: at(1), ExpiresAt: at(61)}
 	ok(t, s.CreateInteraction(ctx, in), "CreateInteraction")
 	wantErr(t, s.CreateInteraction(ctx, in), store.ErrConflict, "CreateInteraction with an id in use")
@@ -29,7 +29,7 @@ func testInteractions(t *testing.T, s store.Store) {
 	// the version on; the request, binding and times stay.
 	next := got
 	next.Step, next.Identifier, next.AccountID, next.Attempts = "password", "jane", "u1", 2
-	next.Request, next.Binding = "changed", "changed"
+	next.Request, next.Binding, next.Issuer = "changed", "changed", "changed"
 	ok(t, s.UpdateInteraction(ctx, next, 0), "UpdateInteraction")
 	got, err = s.GetInteraction(ctx, "i1")
 	ok(t, err, "GetInteraction after update")

@@ -35,14 +35,14 @@ func testResources(t *testing.T, s store.Store) {
 	_, err = s.GetResource(ctx, "missing")
 	wantErr(t, err, store.ErrNotFound, "GetResource missing")
 
-	// Only the name and token lifetime change.
+	// Only the name, token lifetime and Auth0's two settings change.
 	upd := store.Resource{ID: "r1", Name: "renamed", Indicator: "https://changed.example.com",
-		AccessTokenTTL: 60, IsDefault: true, CreatedAt: at(9)}
+		AccessTokenTTL: 60, IsDefault: true, RBACDisabled: true, PermissionsClaim: true, CreatedAt: at(9)}
 	ok(t, s.UpdateResource(ctx, upd), "UpdateResource")
 	got, err = s.GetResource(ctx, "r1")
 	ok(t, err, "GetResource after update")
 	want := r
-	want.Name, want.AccessTokenTTL = "renamed", 60
+	want.Name, want.AccessTokenTTL, want.RBACDisabled, want.PermissionsClaim = "renamed", 60, true, true
 	same(t, "GetResource after update", got, want)
 	wantErr(t, s.UpdateResource(ctx, resource("missing", 1)), store.ErrNotFound, "UpdateResource missing")
 
