@@ -6,9 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/monban/monban/internal/egress"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -142,7 +142,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
 	}
-	policy, err := parseFetchAllow(*scriptAllow)
+	policy, err := egress.ParseAllow("script fetch allow-list", *scriptAllow)
 	if err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
@@ -249,31 +249,6 @@ func parseRule(v string) (ratelimit.Rule, error) {
 
 func ruleString(r ratelimit.Rule) string {
 	return strconv.FormatFloat(r.Rate, 'f', -1, 64) + ":" + strconv.Itoa(r.Burst)
-}
-
-// parseFetchAllow reads the script fetch allow-list: host names (a leading
-// "*." matches subdomains), IP addresses and CIDR networks.
-func parseFetchAllow(v string) (claims.Policy, error) {
-	var p claims.Policy
-	for _, item := range strings.Split(v, ",") {
-		item = strings.TrimSpace(item)
-		switch {
-		case item == "":
-		case strings.Contains(item, "/"):
-			prefix, err := netip.ParsePrefix(item)
-			if err != nil {
-				return p, fmt.Errorf("script fetch allow-list: %q is not a network", item)
-			}
-			p.AllowNetworks = append(p.AllowNetworks, prefix.Masked())
-		default:
-			if addr, err := netip.ParseAddr(item); err == nil {
-				p.AllowNetworks = append(p.AllowNetworks, netip.PrefixFrom(addr, addr.BitLen()))
-				continue
-			}
-			p.AllowHosts = append(p.AllowHosts, item)
-		}
-	}
-	return p, nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

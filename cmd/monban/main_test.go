@@ -59,19 +59,6 @@ func TestCLI(t *testing.T) {
 	}
 }
 
-func TestParseFetchAllow(t *testing.T) {
-	p, err := parseFetchAllow(" api.internal ,*.corp.example, 10.1.0.0/16, 192.168.1.5 ,,::1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.AllowHosts) != 2 || p.AllowHosts[1] != "*.corp.example" {
-		t.Errorf("hosts = %v", p.AllowHosts)
-	}
-	if len(p.AllowNetworks) != 3 || p.AllowNetworks[1].String() != "192.168.1.5/32" || p.AllowNetworks[2].String() != "::1/128" {
-		t.Errorf("networks = %v", p.AllowNetworks)
-	}
-}
-
 func TestParseRule(t *testing.T) {
 	for in, want := range map[string]string{"100:200": "100:200", "0.5:1": "0.5:1", "0": "0:0", "off": "0:0"} {
 		r, err := parseRule(in)
