@@ -212,6 +212,8 @@ type UserAccountStore interface {
 	// SetUserSuspended sets the flag; suspending also ends the user's
 	// sessions and revokes their grants, at now.
 	SetUserSuspended(ctx context.Context, id string, suspended bool, now time.Time) error
+	// RecordSignIn sets the user's last sign-in time; with an origin in
+	// ctx (WithOrigin) it appends EventUserSignedIn too.
 	RecordSignIn(ctx context.Context, id string, at time.Time) error
 	DeleteUser(ctx context.Context, id string, now time.Time) error
 

@@ -218,11 +218,19 @@ func (t txn) revokeUser(userID string, now time.Time) error {
 	return err
 }
 
-// RecordSignIn sets the user's last sign-in time.
+// RecordSignIn sets the user's last sign-in time. With an origin in ctx
+// (a sign-in on the hosted page) it also appends a user.signed_in event,
+// which webhooks report; without one it appends nothing.
 func (s *Store) RecordSignIn(ctx context.Context, id string, at time.Time) error {
-	err := s.write(ctx, func(t txn) error {
+	set := func(t txn) error {
 		return t.execOne(notFound("user", id), "UPDATE users SET last_sign_in_at = ? WHERE id = ?", millis(at), id)
-	})
+	}
+	var err error
+	if store.OriginOf(ctx) != nil {
+		err = s.change(ctx, event(store.EventUserSignedIn, id, nil), set)
+	} else {
+		err = s.write(ctx, set)
+	}
 	if err != nil {
 		return fmt.Errorf("record sign-in: %w", err)
 	}
