@@ -100,8 +100,8 @@ type EventPayload struct {
 	// (see WithOrigin); only such events are reported to webhooks.
 	Origin *EventOrigin `json:"origin,omitempty"`
 	// Data is the changed entity as the change left it (as it was, for a
-	// deletion), in the store's types encoded as JSON: a User (without
-	// its password hash), a Role, a Scope, or for role.scopes_added the
+	// deletion), in the store's types encoded as JSON: a User (its
+	// password hash, if any, replaced by RedactedPassword), a Role, a Scope, or for role.scopes_added the
 	// role's scopes ([]Scope). It is set on events that have an Origin.
 	Data json.RawMessage `json:"data,omitempty"`
 }
@@ -121,6 +121,10 @@ type EventOrigin struct {
 	SessionID     string `json:"sessionId,omitempty"`
 	ApplicationID string `json:"applicationId,omitempty"`
 }
+
+// RedactedPassword stands for a user's password hash in an event's
+// snapshot: the user has a password, and the event does not carry it.
+const RedactedPassword = "[redacted]"
 
 type originKey struct{}
 

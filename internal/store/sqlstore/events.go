@@ -87,7 +87,9 @@ func snapshot(t txn, ev store.Event) (json.RawMessage, error) {
 		var u store.User
 		u, err = scanUser(t.queryRow("SELECT "+userCols+" FROM users WHERE id = ?", ev.Entity))
 		if err == nil {
-			u.PasswordHash = "" // never in an event
+			if u.PasswordHash != "" { // never in an event
+				u.PasswordHash = store.RedactedPassword
+			}
 			if u.Identities, err = collect(t, scanIdentity, "SELECT "+identityCols+" FROM user_identities WHERE user_id = ? ORDER BY target", u.ID); len(u.Identities) == 0 {
 				u.Identities = nil
 			}
