@@ -3,7 +3,9 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +17,55 @@ var webhookCases = []testCase{
 	{"HooksCRUD", testHooksCRUD},
 	{"PlanAndClaim", testPlanAndClaim},
 	{"Attempts", testAttempts},
+	{"ConcurrentClaims", testConcurrentClaims},
+}
+
+// testConcurrentClaims: instances claiming at once never both get one
+// delivery.
+func testConcurrentClaims(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	must(t, s.CreateHook(ctx, hook("h1", 0)))
+	var ds []store.Delivery
+	for i := range 60 {
+		ds = append(ds, delivery(fmt.Sprintf("d%d", i), "h1", 1))
+	}
+	from, err := s.WebhookCursor(ctx)
+	ok(t, err, "WebhookCursor")
+	must(t, s.PlanDeliveries(ctx, from, from+1, ds))
+	var (
+		mu   sync.Mutex
+		got  = map[string]string{}
+		wg   sync.WaitGroup
+		errs []error
+	)
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := fmt.Sprintf("w%d", w)
+			for range 40 {
+				claimed, err := s.ClaimDeliveries(ctx, owner, at(5), time.Minute, 5)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				}
+				for _, d := range claimed {
+					if prev, dup := got[d.ID]; dup {
+						errs = append(errs, fmt.Errorf("%s claimed by %s and %s", d.ID, prev, owner))
+					}
+					got[d.ID] = owner
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if len(got) != len(ds) {
+		t.Errorf("%d of %d deliveries claimed", len(got), len(ds))
+	}
 }
 
 func hook(id string, i int) store.Hook {
