@@ -160,9 +160,10 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
-// SetUserPassword replaces the password hash ("" removes the password).
+// SetUserPassword replaces the password hash ("" removes the password);
+// it is a user.updated event, which webhooks report.
 func (s *Store) SetUserPassword(ctx context.Context, id, hash string, updatedAt time.Time) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventUserUpdated, id, nil), func(t txn) error {
 		return t.execOne(notFound("user", id), "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
 			nullText(hash), millis(updatedAt), id)
 	})
