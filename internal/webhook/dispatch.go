@@ -44,6 +44,14 @@ func DefaultOptions() Options {
 		Poll: time.Second, Batch: 16, Retention: 7 * 24 * time.Hour}
 }
 
+// IsZero reports whether o is the zero Options, which callers that build
+// their configuration field by field take as "not configured".
+func (o Options) IsZero() bool {
+	return len(o.Egress.AllowHosts) == 0 && len(o.Egress.AllowNetworks) == 0 && o.Egress.MaxRedirects == 0 &&
+		o.Timeout == 0 && o.MaxAttempts == 0 && o.BaseDelay == 0 && o.MaxDelay == 0 && o.Poll == 0 && o.Batch == 0 &&
+		o.Retention == 0 && o.Logger == nil && o.Now == nil
+}
+
 // Dispatcher turns outbox events into deliveries and sends them.
 type Dispatcher struct {
 	st    store.Store
@@ -236,14 +244,16 @@ func (d *Dispatcher) attempt(ctx context.Context, dl store.Delivery, h *store.Ho
 	default:
 		r = d.send.send(ctx, h.URL, h.Headers, h.SigningKey, dl.Body)
 	}
-	if ctx.Err() != nil && !r.ok() {
-		return // shutting down: the lease runs out and the delivery is retried
-	}
 	now := d.now()
 	dl.Attempts++
 	a := store.DeliveryAttempt{ID: randid.ID(), HookID: dl.HookID, DeliveryID: dl.ID, Event: dl.Event, Body: dl.Body,
 		Status: r.status, Response: r.response, Error: r.describe(), Success: r.ok(), CreatedAt: now}
 	switch {
+	case ctx.Err() != nil && !r.ok():
+		// Cut short by a shutdown: due again at once, for whichever
+		// instance runs next.
+		a.Error = "interrupted by the server's shutdown"
+		dl.NextAt = now
 	case r.ok():
 		dl.State = store.DeliveryDelivered
 	case dl.Attempts >= d.opts.MaxAttempts:
