@@ -32,6 +32,8 @@ func TestCLI(t *testing.T) {
 		{[]string{"serve", "-rate-limit-token-client", "fast"}, nil, 2, "RATE:BURST"},
 		{[]string{"serve", "-trusted-proxies", "10.0.0.0/99"}, nil, 2, "trusted proxies"},
 		{[]string{"serve", "-script-fetch-allow", "api.internal, 10.0.0.0/33"}, nil, 2, "not a network"},
+		{[]string{"serve", "-hook-allow", "10.0.0.0/33"}, nil, 2, "webhook allow-list"},
+		{[]string{"serve"}, map[string]string{"MONBAN_HOOK_ALLOW": "hooks.internal,10.0.0.0/33"}, 2, "webhook allow-list"},
 		{[]string{"serve", "-database-url", "mysql://u:hunter2@h/db"}, nil, 1, "unsupported database URL"},
 		{[]string{"serve", "-admin-username", "root"}, nil, 1, "set both MONBAN_ADMIN_USERNAME and MONBAN_ADMIN_PASSWORD"},
 		{[]string{"serve"}, map[string]string{"MONBAN_ADMIN_PASSWORD": "hunter2-hunter2"}, 1, "set both"},
