@@ -262,7 +262,13 @@ func (s *Service) Test(ctx context.Context, id string, events []string, c Config
 	if err := s.checkConfig(c); err != nil {
 		return err
 	}
-	for _, e := range slices.Compact(slices.Clone(events)) {
+	var once []string
+	for _, e := range events {
+		if !slices.Contains(once, e) {
+			once = append(once, e)
+		}
+	}
+	for _, e := range once {
 		body, _ := json.Marshal(testPayload(id, e, s.now())) // plain values always encode
 		r := s.send.send(ctx, c.URL, c.Headers, h.SigningKey, body)
 		switch {

@@ -183,16 +183,27 @@ func scanDelivery(r scanner) (store.Delivery, error) {
 }
 
 // ClaimDeliveries leases due deliveries to owner. Each is taken by a
-// conditional update on its lease, so two instances never both hold one.
+// conditional update on its lease, so two instances never both hold one:
+// of two that read the same due row, the second's update matches nothing.
 func (s *Store) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]store.Delivery, error) {
-	var claimed []store.Delivery
-	err := s.write(ctx, func(t txn) error {
-		claimed = nil
-		due, err := collect(t, scanDelivery, "SELECT "+deliveryCols+" FROM webhook_deliveries WHERE state = ? AND next_at <= ? AND lease_until <= ? ORDER BY next_at, id LIMIT ?",
+	// Most rounds find nothing due: they ask in a read, and take the
+	// write lock only when there is something to claim.
+	var due []store.Delivery
+	err := s.read(ctx, func(t txn) error {
+		var err error
+		due, err = collect(t, scanDelivery, "SELECT "+deliveryCols+" FROM webhook_deliveries WHERE state = ? AND next_at <= ? AND lease_until <= ? ORDER BY next_at, id LIMIT ?",
 			string(store.DeliveryPending), millis(now), millis(now), limit)
+		return err
+	})
+	if err != nil || len(due) == 0 {
 		if err != nil {
-			return err
+			return nil, fmt.Errorf("claim deliveries: %w", err)
 		}
+		return nil, nil
+	}
+	var claimed []store.Delivery
+	err = s.write(ctx, func(t txn) error {
+		claimed = nil
 		for _, d := range due {
 			res, err := t.exec("UPDATE webhook_deliveries SET lease_owner = ?, lease_until = ? WHERE id = ? AND state = ? AND lease_until <= ?",
 				owner, millis(now.Add(lease)), d.ID, string(store.DeliveryPending), millis(now))
