@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -558,3 +559,46 @@ func TestTestPayload(t *testing.T) {
 		t.Error("a test was recorded as a delivery attempt")
 	}
 }
+
+// TestFailuresLoggedWithoutSecrets: a failed delivery is logged with its
+// hook, event and reason, never its body, headers or signing key.
+func TestFailuresLoggedWithoutSecrets(t *testing.T) {
+	f := newFixture(t)
+	var logs strings.Builder
+	var mu sync.Mutex
+	f.opts.Logger = slog.New(slog.NewTextHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return logs.Write(p)
+	}), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.opts.MaxAttempts = 2
+	f.disp = NewDispatcher(f.st, f.opts)
+	rcv := newReceiver(t)
+	rcv.status = func() int { return 500 }
+	events := []string{"User.Created"}
+	h, err := f.svc.Create(context.Background(), Patch{Events: &events, Config: &Config{URL: rcv.URL + "/hook?token=url-secret",
+		Headers: map[string]string{"Authorization": "Bearer header-secret-value"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.createUser("u1")
+	f.disp.Round(context.Background())
+	f.clock.Add(time.Hour)
+	f.disp.Round(context.Background())
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	if !strings.Contains(out, "webhook delivery failed; will retry") || !strings.Contains(out, "webhook delivery given up") ||
+		!strings.Contains(out, h.ID) || !strings.Contains(out, "the endpoint answered 500") {
+		t.Errorf("logs lack the failure: %s", out)
+	}
+	for _, secret := range []string{h.SigningKey, "header-secret-value", "u1@example.com", "url-secret", "argon2"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the logs hold %q: %s", secret, out)
+		}
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
