@@ -142,14 +142,15 @@ func pickUserInfo(u *store.User) map[string]any {
 }
 
 // plan is what one outbox event becomes: Logto's event name and the
-// payload to send, given a hook id. ok is false for events no hook hears.
+// payload to send, given a hook id.
 type plan struct {
 	event   string
 	payload func(hookID string) any
 }
 
-// planOf turns an outbox event into Logto's payload. app looks up an
-// application for sign-in payloads (nil: none).
+// planOf turns an outbox event into Logto's payload, and reports false for
+// an event no hook can hear (no origin, or a route Logto fires nothing
+// for). app looks up an application for sign-in payloads (nil: none).
 func planOf(ev store.Event, app func(id string) *store.Application) (plan, bool) {
 	p, err := ev.Decode()
 	if err != nil || p.Origin == nil {
