@@ -292,7 +292,7 @@ func TestGivesUp(t *testing.T) {
 	f.disp = NewDispatcher(f.st, f.opts)
 	rcv := newReceiver(t)
 	rcv.status = func() int { return 503 }
-	h := f.hook(rcv.URL, "User.Created")
+	f.hook(rcv.URL, "User.Created")
 	f.createUser("u1")
 	for range 10 {
 		f.disp.Round(context.Background())
@@ -307,7 +307,6 @@ func TestGivesUp(t *testing.T) {
 	if got := f.disp.backoff(5); got != 2*time.Second {
 		t.Errorf("backoff(5) = %v, want the maximum", got)
 	}
-	_ = h
 }
 
 // TestRestartBetweenCommitAndDelivery: an event committed while no
