@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/declare"
+	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/server"
@@ -152,6 +152,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		scriptMemory  = fs.Int("script-memory-mb", int(def.ScriptLimits.MemoryBytes>>20), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
 		scriptFetches = fs.Int("script-max-fetches", def.ScriptLimits.MaxFetches, "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
 		scriptAllow   = fs.String("script-fetch-allow", getenv("MONBAN_SCRIPT_FETCH_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that script fetches may reach besides public addresses (MONBAN_SCRIPT_FETCH_ALLOW)")
+		hookAllow     = fs.String("hook-allow", getenv("MONBAN_HOOK_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that webhook deliveries may reach besides public addresses (MONBAN_HOOK_ALLOW)")
 		redisURL      = fs.String("redis-url", getenv("MONBAN_REDIS_URL"), "Redis shared by all instances for rate limits, e.g. redis://127.0.0.1:6379/0 (MONBAN_REDIS_URL)")
 		proxies       = fs.String("trusted-proxies", getenv("MONBAN_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (MONBAN_TRUSTED_PROXIES)")
 		limitClient   = fs.String("rate-limit-token-client", env("MONBAN_RATE_LIMIT_TOKEN_CLIENT", ruleString(server.DefaultRateLimits.TokenClient)), "token requests per client id, RATE:BURST per second; 0 disables (MONBAN_RATE_LIMIT_TOKEN_CLIENT)")
@@ -206,8 +207,13 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
 	}
-	policy, err := parseFetchAllow(*scriptAllow)
+	policy, err := egress.ParseAllow("script fetch allow-list", *scriptAllow)
 	if err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return nil, 2
+	}
+	webhooks := server.DefaultConfig().Webhooks
+	if webhooks.Egress, err = egress.ParseAllow("webhook allow-list", *hookAllow); err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
 	}
@@ -268,6 +274,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		KeyPublishDelay:     *keyDelay,
 		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: *scriptFetches},
 		ScriptPolicy:        policy,
+		Webhooks:            webhooks,
 		RateLimits:          &limits,
 		RedisURL:            *redisURL,
 		TrustedProxies:      trusted,
@@ -359,31 +366,6 @@ func parseRule(v string) (ratelimit.Rule, error) {
 
 func ruleString(r ratelimit.Rule) string {
 	return strconv.FormatFloat(r.Rate, 'f', -1, 64) + ":" + strconv.Itoa(r.Burst)
-}
-
-// parseFetchAllow reads the script fetch allow-list: host names (a leading
-// "*." matches subdomains), IP addresses and CIDR networks.
-func parseFetchAllow(v string) (claims.Policy, error) {
-	var p claims.Policy
-	for _, item := range strings.Split(v, ",") {
-		item = strings.TrimSpace(item)
-		switch {
-		case item == "":
-		case strings.Contains(item, "/"):
-			prefix, err := netip.ParsePrefix(item)
-			if err != nil {
-				return p, fmt.Errorf("script fetch allow-list: %q is not a network", item)
-			}
-			p.AllowNetworks = append(p.AllowNetworks, prefix.Masked())
-		default:
-			if addr, err := netip.ParseAddr(item); err == nil {
-				p.AllowNetworks = append(p.AllowNetworks, netip.PrefixFrom(addr, addr.BitLen()))
-				continue
-			}
-			p.AllowHosts = append(p.AllowHosts, item)
-		}
-	}
-	return p, nil
 }
 
 func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {

@@ -385,6 +385,39 @@ try {
     assert.equal(JSON.parse(Buffer.from(out.access_token.split('.')[0], 'base64url').toString()).alg, 'ES384');
   });
 
+  await step('webhooks: create one, see its signing key, list it, delete it', async () => {
+    await nav('Webhooks').click();
+    await heading('Webhooks').waitFor();
+    await page.getByText('No webhooks yet').waitFor();
+    await page.getByRole('button', { name: 'Create webhook' }).first().click();
+    const d = dialog('Create webhook');
+    await d.getByRole('button', { name: 'Create webhook' }).click();
+    await d.getByText('Enter the endpoint, an http or https URL.').waitFor();
+    await d.getByText('Choose at least one event.').waitFor();
+    await d.getByLabel('Name').fill('CRM sync');
+    await d.getByLabel('Endpoint URL').fill('http://10.0.0.1/hook');
+    await d.locator('label', { hasText: 'User.Created' }).click();
+    await d.getByRole('button', { name: 'Create webhook' }).click();
+    // The server's egress rule refuses a private address.
+    await d.getByText(/config\.url/).waitFor();
+    await d.getByLabel('Endpoint URL').fill('https://hooks.e2e.test/monban');
+    await shot('19-webhooks-create');
+    await d.getByRole('button', { name: 'Create webhook' }).click();
+    await toast('Webhook created').waitFor();
+    const created = dialog('Webhook created');
+    await created.getByRole('button', { name: 'Copy Signing key' }).waitFor();
+    await created.getByRole('button', { name: /close/i }).first().click();
+    const row = page.locator('tr', { hasText: 'CRM sync' });
+    await row.getByText('https://hooks.e2e.test/monban').waitFor();
+    await row.getByText('User.Created').waitFor();
+    await row.getByText('0 of 0 delivered').waitFor();
+    await shot('20-webhooks');
+    await row.getByRole('button', { name: 'Delete CRM sync' }).click();
+    await dialog('Delete webhook').getByRole('button', { name: 'Delete' }).click();
+    await toast('Webhook deleted').waitFor();
+    await page.getByText('No webhooks yet').waitFor();
+  });
+
   await step('read the rotation in the audit log', async () => {
     await nav('Audit logs').click();
     await heading('Audit logs').waitFor();

@@ -13,6 +13,7 @@ import { UserDetail } from './pages/UserDetail';
 import { CustomJwt } from './pages/CustomJwt';
 import { CustomJwtEditorPage } from './pages/CustomJwtEditorPage';
 import { SigningKeys } from './pages/SigningKeys';
+import { Webhooks } from './pages/Webhooks';
 import { AuditLogs } from './pages/AuditLogs';
 import { AuditLogDetail } from './pages/AuditLogDetail';
 
@@ -46,6 +47,7 @@ export function App() {
   else if ((p = match('/custom-jwt/:tokenType', path)) && (p.tokenType === 'access-token' || p.tokenType === 'client-credentials'))
     page = <CustomJwtEditorPage key={p.tokenType} tokenType={p.tokenType} />;
   else if (match('/signing-keys', path)) page = <SigningKeys />;
+  else if (match('/webhooks', path)) page = <Webhooks />;
   else if (match('/audit-logs', path)) page = <AuditLogs />;
   else if ((p = match('/audit-logs/:id', path))) page = <AuditLogDetail key={p.id} id={p.id} />;
   else page = <NotFound />;

@@ -39,6 +39,7 @@ const nav: { group?: string; items: { href: string; label: string; icon: IconNam
     items: [
       { href: '/custom-jwt', label: 'Custom JWT', icon: 'code' },
       { href: '/signing-keys', label: 'Signing keys', icon: 'key' },
+      { href: '/webhooks', label: 'Webhooks', icon: 'globe' },
       { href: '/audit-logs', label: 'Audit logs', icon: 'logs' },
     ],
   },

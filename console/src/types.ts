@@ -124,3 +124,15 @@ export const appTypeLabel: Record<AppType, string> = {
 export function userDisplayName(u: Pick<User, 'name' | 'username' | 'primaryEmail' | 'primaryPhone' | 'id'>): string {
   return u.name || u.username || u.primaryEmail || u.primaryPhone || u.id;
 }
+
+export interface Hook {
+  id: string;
+  name: string;
+  event: string | null;
+  events: string[];
+  config: { url: string; headers?: Record<string, string> };
+  signingKey: string;
+  enabled: boolean;
+  createdAt: number;
+  executionStats?: { requestCount: number; successCount: number };
+}

@@ -101,7 +101,7 @@ func (d *delta) apply(ctx context.Context, ev store.Event) (bool, error) {
 		}
 	case "user":
 		// Users are not in the catalog, but who holds a privilege is.
-		d.holders = d.holders || ev.Kind != store.EventUserCreated && ev.Kind != store.EventUserUpdated
+		d.holders = d.holders || ev.Kind != store.EventUserCreated && ev.Kind != store.EventUserUpdated && ev.Kind != store.EventUserSignedIn
 	case "access_token", "grant":
 		// The revocation list's concern.
 	default:

@@ -3,7 +3,7 @@ package claims
 import (
 	"errors"
 	"fmt"
-	"net/netip"
+	"github.com/monban/monban/internal/egress"
 	"runtime"
 	"strconv"
 	"time"
@@ -81,19 +81,10 @@ func (l Limits) withDefaults() Limits {
 	return l
 }
 
-// Policy is the egress policy of fetch. By default only public unicast
-// addresses are reachable, over http and https, without any proxy.
-type Policy struct {
-	// AllowHosts are host names (or IP literals) reachable whatever address
-	// they resolve to, for on-premises APIs. A leading "*." matches any
-	// subdomain. Matching is case-insensitive and on the URL's host only.
-	AllowHosts []string
-	// AllowNetworks are address ranges reachable although not public.
-	AllowNetworks []netip.Prefix
-	// MaxRedirects is the number of redirects followed; zero follows none.
-	// The default is DefaultMaxRedirects.
-	MaxRedirects int
-}
+// Policy is the egress policy of fetch (see internal/egress). By default
+// only public unicast addresses are reachable, over http and https, without
+// any proxy. MaxRedirects' default is DefaultMaxRedirects.
+type Policy = egress.Policy
 
 // Options configure a Runner.
 type Options struct {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -309,7 +310,7 @@ func TestFetch(t *testing.T) {
 // judged after DNS resolution.
 func TestAllowNetworks(t *testing.T) {
 	srv := testServer(t)
-	r := newTestRunner(t, Options{Policy: Policy{AllowNetworks: mustPrefixes("127.0.0.0/8")}})
+	r := newTestRunner(t, Options{Policy: Policy{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}})
 	url := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 	claims := mustRun(t, r, script(`const r = await fetch('`+url+`/json'); return await r.json();`), Input{})
 	if claims["hello"] != "world" {

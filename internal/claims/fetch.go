@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/monban/monban/internal/egress"
 	"io"
 	"net"
 	"net/http"
@@ -58,7 +59,7 @@ func (r *Runner) newFetchJob(id int, method, rawURL, headersJSON, body string, b
 	if err != nil {
 		return nil, errors.New("invalid URL")
 	}
-	if err := r.egress.checkURL(u); err != nil {
+	if err := r.egress.CheckURL(u); err != nil {
 		return nil, err
 	}
 	switch strings.ToUpper(method) {
@@ -194,7 +195,7 @@ func latin1(s string) string {
 }
 
 func describeFetchError(ctx context.Context, err error) string {
-	var de *deniedError
+	var de *egress.DeniedError
 	switch {
 	case errors.As(err, &de):
 		return de.Error()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/monban/monban/internal/egress"
 	"net/http"
 	"sort"
 	"sync"
@@ -17,7 +18,7 @@ import (
 // and a bounded pool of ready VMs; it is safe for concurrent use.
 type Runner struct {
 	limits     Limits
-	egress     *egress
+	egress     *egress.Guard
 	client     *http.Client
 	transport  *http.Transport
 	issue      *budget // runs at issuance
@@ -88,7 +89,7 @@ func (c *kindCounters) record(o outcome, d time.Duration) {
 // NewRunner returns a Runner with opts (zero fields take their defaults).
 func NewRunner(opts Options) *Runner {
 	opts = opts.withDefaults()
-	e := newEgress(opts.Policy)
+	e := egress.New(opts.Policy)
 	client, transport := newHTTPClient(e, opts.Policy.MaxRedirects)
 	return &Runner{
 		limits:     opts.Limits,

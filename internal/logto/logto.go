@@ -1,7 +1,8 @@
 // Package logto holds Logto's JSON shapes of Monban's domain objects that
-// more than one face answers in: the Management API (internal/management)
-// and the custom JWT claims scripts' context (internal/hooks) describe a
-// user the same way, so the shape is written here once.
+// more than one face answers in: the Management API (internal/management),
+// the custom JWT claims scripts' context (internal/hooks) and webhook
+// payloads (internal/webhook) describe a user, a role and a scope the same
+// way, so each shape is written here once.
 package logto
 
 import "github.com/monban/monban/internal/store"
@@ -69,4 +70,33 @@ func OrNull(s string) *string {
 		return nil
 	}
 	return &s
+}
+
+// Role is Logto's role shape.
+type Role struct {
+	ID          string         `json:"id"`
+	Name        string         `json:"name"`
+	Description string         `json:"description"`
+	Type        store.RoleType `json:"type"`
+	// IsDefault is Logto's "given to every new user" (User roles only).
+	IsDefault bool `json:"isDefault"`
+}
+
+// RoleOf is r in Logto's shape.
+func RoleOf(r store.Role) Role {
+	return Role{ID: r.ID, Name: r.Name, Description: r.Description, Type: r.Type, IsDefault: r.IsDefault}
+}
+
+// Scope is Logto's scope shape; createdAt is in Unix milliseconds.
+type Scope struct {
+	ID          string `json:"id"`
+	ResourceID  string `json:"resourceId"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	CreatedAt   int64  `json:"createdAt"`
+}
+
+// ScopeOf is sc in Logto's shape.
+func ScopeOf(sc store.Scope) Scope {
+	return Scope{ID: sc.ID, ResourceID: sc.ResourceID, Name: sc.Name, Description: sc.Description, CreatedAt: sc.CreatedAt.UnixMilli()}
 }

@@ -48,6 +48,10 @@ var fuzzRoutes = []string{
 	"GET /api/users",
 	"GET /api/roles/role1/scopes",
 	"GET /api/logs",
+	"POST /api/hooks",
+	"PATCH /api/hooks/hook1",
+	"GET /api/hooks",
+	"GET /api/hooks/hook1/recent-logs",
 }
 
 // fuzzAPI serves the Management API over a real SQLite store holding one
@@ -69,6 +73,7 @@ func fuzzAPI(f *testing.F) http.Handler {
 		st.CreateRole(ctx, store.Role{ID: "role1", Name: "Robot", Type: store.RoleMachineToMachine, CreatedAt: now}),
 		st.CreateApplication(ctx, store.Application{ID: "app1", Name: "App", Type: store.AppMachineToMachine, CreatedAt: now}),
 		st.CreateUser(ctx, store.User{ID: "user1", Username: "jane", CustomData: map[string]any{}, CreatedAt: now, UpdatedAt: now}),
+		st.CreateHook(ctx, store.Hook{ID: "hook1", Events: []string{"User.Created"}, URL: "https://hooks.fuzz.test/h", SigningKey: "k", Enabled: true, CreatedAt: now}),
 	} {
 		if err != nil {
 			f.Fatal(err)
@@ -121,6 +126,10 @@ func FuzzAPI(f *testing.F) {
 	f.Add(uint8(19), "search=%00", "")
 	f.Add(uint8(20), "page=-1&page_size=abc", "")
 	f.Add(uint8(21), "page=1&page=2&page_size=1e3", "")
+	f.Add(uint8(22), "", `{"events":["User.Created"],"config":{"url":"https://h.test/x","headers":{"X-A":"b"}},"name":"n"}`)
+	f.Add(uint8(23), "", `{"event":null,"events":["Nope"],"config":{"url":"http://10.0.0.1/"},"enabled":"yes"}`)
+	f.Add(uint8(24), "includeExecutionStats=true&page=1", "")
+	f.Add(uint8(25), "logKey=TriggerHook.User.Created&start_time=1e300&end_time=-5", "")
 	h := fuzzAPI(f)
 	f.Fuzz(func(t *testing.T, route uint8, query, body string) {
 		method, path, _ := strings.Cut(fuzzRoutes[int(route)%len(fuzzRoutes)], " ")

@@ -16,6 +16,7 @@ func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 	res := e.createResource("R", "https://r.example")
 	role := e.createRole("R", "MachineToMachine")
 	user := e.createUser(map[string]any{"username": "u"})
+	hook := e.createHook(map[string]any{"events": []string{"User.Created"}, "config": map[string]any{"url": "https://example.com/h"}})
 	ids := strings.NewReplacer("{id}", "", "{tokenType}", "access-token")
 	lists := 0
 	for _, rt := range (&server{}).routes() {
@@ -33,6 +34,8 @@ func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 			id = role.ID
 		case strings.HasPrefix(path, "/api/users/{id}"):
 			id = user.ID
+		case strings.HasPrefix(path, "/api/hooks/{id}"):
+			id = hook.ID
 		}
 		path = strings.ReplaceAll(ids.Replace(strings.Replace(path, "{id}", id+"{id}", 1)), "{name}", "x")
 		r := e.do("GET", path, nil)

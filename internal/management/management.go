@@ -22,11 +22,13 @@ import (
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
+	"github.com/monban/monban/internal/webhook"
 )
 
 // Deps is what the Management API needs from the rest of the server.
@@ -62,6 +64,13 @@ type Deps struct {
 	// (suspending or deleting a user), so the revocation list of every
 	// instance catches up.
 	Revoked func(ctx context.Context) error
+	// Hooks keeps Logto's webhooks and sends their test payloads; nil: a
+	// service whose endpoints obey the default egress policy (public
+	// addresses only).
+	Hooks *webhook.Service
+	// ClientIP, when set, gives the client's address of a request, which
+	// the events of its changes record for webhooks.
+	ClientIP func(*http.Request) string
 	// Standing says whether the caller a verified token names (its sub and
 	// client_id) still exists and still holds the Management API's "all"
 	// permission. It is asked on every request, so it must answer from
@@ -93,9 +102,10 @@ const (
 
 type server struct {
 	Deps
-	dir *directory.Directory
-	mux *http.ServeMux
-	log *slog.Logger
+	hooks *webhook.Service
+	dir   *directory.Directory
+	mux   *http.ServeMux
+	log   *slog.Logger
 }
 
 // handlerFunc is a route handler. It writes its own successful response and
@@ -133,7 +143,10 @@ func New(d Deps) http.Handler {
 	if d.Passwords == nil {
 		d.Passwords = password.NewHasher(password.DefaultParams, 0)
 	}
-	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
+	if d.Hooks == nil {
+		d.Hooks = webhook.NewService(d.Store, egress.Policy{}, webhook.DefaultOptions().Timeout, d.Now)
+	}
+	s := &server{Deps: d, hooks: d.Hooks, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
 		Store: d.Store, ManagementIndicator: d.Indicator, ManagementV2Indicator: d.V2, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
 	})}
 	if s.log == nil {
@@ -143,6 +156,9 @@ func New(d Deps) http.Handler {
 		h := rt.handle
 		if rt.query != nil {
 			h = rt.query.checkQuery(h)
+		}
+		if !strings.HasPrefix(rt.pattern, http.MethodGet+" ") {
+			h = s.withOrigin(rt.pattern, h)
 		}
 		if rt.public {
 			s.mux.Handle(rt.pattern, s.serve(h))
@@ -242,6 +258,15 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/configs/jwt-customizer/{tokenType}", handle: s.patchCustomizer},
 		{pattern: "DELETE /api/configs/jwt-customizer/{tokenType}", handle: s.deleteCustomizer},
 
+		{pattern: "GET /api/hooks", handle: s.listHooks, query: &listQuery{params: []string{"includeExecutionStats"}, optional: true}},
+		{pattern: "POST /api/hooks", handle: s.createHook},
+		{pattern: "GET /api/hooks/{id}", handle: listQuery{params: []string{"includeExecutionStats"}, whole: true}.checkQuery(s.getHook)},
+		{pattern: "PATCH /api/hooks/{id}", handle: s.updateHook},
+		{pattern: "DELETE /api/hooks/{id}", handle: s.deleteHook},
+		{pattern: "PATCH /api/hooks/{id}/signing-key", handle: s.regenerateHookKey},
+		{pattern: "POST /api/hooks/{id}/test", handle: s.testHook},
+		{pattern: "GET /api/hooks/{id}/recent-logs", handle: s.hookLogs, query: &listQuery{params: []string{"logKey", "enableCap", "start_time", "end_time"}}},
+
 		{pattern: "GET /api/logs", handle: s.listLogs, query: &listQuery{params: []string{"logKey", "applicationId", "userId", "start_time", "end_time", "enableCap"}}},
 		{pattern: "GET /api/logs/{id}", handle: s.getLog},
 	}
@@ -337,7 +362,10 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var de *httpjson.DecodeError
 	var se *scriptSyntaxError
 	var dirErr *directory.Error
+	var hookErr *webhook.Error
 	switch {
+	case errors.As(err, &hookErr):
+		hookError(w, hookErr)
 	case errors.As(err, &dirErr):
 		a := logtoError(dirErr)
 		writeError(w, a.status, a.code, a.message)

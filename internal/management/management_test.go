@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,11 +21,13 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
 	"github.com/monban/monban/internal/store/storetest"
 	"github.com/monban/monban/internal/token"
+	"github.com/monban/monban/internal/webhook"
 )
 
 const testIndicator = "https://monban.test/api"
@@ -177,6 +180,9 @@ func newEnv(t *testing.T, wrap ...func(store.Store) store.Store) *env {
 			e.audits = append(e.audits, c)
 		},
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// The test receivers of webhooks listen on loopback.
+		Hooks:    webhook.NewService(api, egress.Policy{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, 2*time.Second, nil),
+		ClientIP: func(*http.Request) string { return "198.51.100.4" },
 		Standing: func(string, string) catalog.Standing {
 			if p := e.standing.Load(); p != nil {
 				return *p

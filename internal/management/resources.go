@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/logto"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -34,17 +35,10 @@ func (s *server) resourceOut(res store.Resource) resourceJSON {
 	}
 }
 
-type scopeJSON struct {
-	ID          string `json:"id"`
-	ResourceID  string `json:"resourceId"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-	CreatedAt   int64  `json:"createdAt"`
-}
+// scopeJSON is Logto's scope (see logto.Scope).
+type scopeJSON = logto.Scope
 
-func scopeOut(sc store.Scope) scopeJSON {
-	return scopeJSON{ID: sc.ID, ResourceID: sc.ResourceID, Name: sc.Name, Description: sc.Description, CreatedAt: ms(sc.CreatedAt)}
-}
+func scopeOut(sc store.Scope) scopeJSON { return logto.ScopeOf(sc) }
 
 // resourceListJSON is a resource of a list, with its scopes when the list
 // asks for them (includeScopes=true).

@@ -8,18 +8,10 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-type roleJSON struct {
-	ID          string         `json:"id"`
-	Name        string         `json:"name"`
-	Description string         `json:"description"`
-	Type        store.RoleType `json:"type"`
-	// IsDefault is Logto's "given to every new user" (User roles only).
-	IsDefault bool `json:"isDefault"`
-}
+// roleJSON is Logto's role (see logto.Role).
+type roleJSON = logto.Role
 
-func roleOut(role store.Role) roleJSON {
-	return roleJSON{ID: role.ID, Name: role.Name, Description: role.Description, Type: role.Type, IsDefault: role.IsDefault}
-}
+func roleOut(role store.Role) roleJSON { return logto.RoleOf(role) }
 
 // roleListJSON is a role as Logto's role list shows it: with counts of its
 // holders and the first few of them.

@@ -241,7 +241,7 @@ func (p *Provider) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer p.consumeInteraction(r, it)
-	sess, ok := p.startSession(w, r, user, rec)
+	sess, ok := p.startSession(w, r, user, rec, req.app.ID)
 	if !ok {
 		p.failAuth(w, r, req, redirectError("server_error", "could not complete the sign-in"))
 		return
@@ -327,8 +327,9 @@ func (p *Provider) rehash(ctx context.Context, user *store.User, pw string) {
 
 // startSession replaces the browser's session with a new one for user (a
 // fresh id on every sign-in, against session fixation) and records the
-// sign-in.
-func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, user *store.User, rec store.SignInRecord) (*store.Session, bool) {
+// sign-in, for clientID, with its origin, which webhooks report as Logto's
+// PostSignIn.
+func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, user *store.User, rec store.SignInRecord, clientID string) (*store.Session, bool) {
 	ctx := context.WithoutCancel(r.Context())
 	if c, err := r.Cookie(p.sessionCookieName()); err == nil && c.Value != "" && len(c.Value) <= 128 {
 		if err := p.u.Store.DeleteSession(ctx, hashToken(c.Value)); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -343,7 +344,12 @@ func (p *Provider) startSession(w http.ResponseWriter, r *http.Request, user *st
 		p.cfg.Logger.Error("storing a session failed", "user_id", user.ID, "err", err)
 		return nil, false
 	}
-	if err := p.u.Store.RecordSignIn(ctx, user.ID, now); err != nil {
+	origin := store.EventOrigin{Method: r.Method, Path: r.URL.Path, Route: r.URL.Path, UserAgent: r.UserAgent(),
+		SessionID: sess.ID, ApplicationID: clientID}
+	if p.u.ClientIP != nil {
+		origin.IP = p.u.ClientIP(r)
+	}
+	if err := p.u.Store.RecordSignIn(store.WithOrigin(ctx, origin), user.ID, now); err != nil {
 		p.cfg.Logger.Warn("recording the sign-in time failed", "user_id", user.ID, "err", err)
 	}
 	p.setCookie(w, p.sessionCookieName(), value, int(p.u.SessionTTL/time.Second))

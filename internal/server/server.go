@@ -42,6 +42,7 @@ import (
 	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
+	"github.com/monban/monban/internal/webhook"
 )
 
 // Config is the server's configuration (see the README for the variables).
@@ -88,6 +89,12 @@ type Config struct {
 	// zero limits take their defaults.
 	ScriptLimits claims.Limits
 	ScriptPolicy claims.Policy
+	// Webhooks set the delivery of Logto's hooks: the egress policy of
+	// their URLs, the time per attempt, the retries and their back-off,
+	// and how long attempts are kept. The zero Options (unset) is
+	// webhook.DefaultOptions(); any field set makes every field count as
+	// given. Logger and Now are the server's.
+	Webhooks webhook.Options
 	// RateLimits are the request limits; nil means DefaultRateLimits.
 	RateLimits *RateLimits
 	// RedisURL, when set, shares the rate limits between instances.
@@ -168,6 +175,7 @@ func DefaultConfig() Config {
 		AuditRetention:  audit.DefaultRetention,
 		ScriptLimits:    claims.DefaultLimits(),
 		ScriptPolicy:    claims.Policy{MaxRedirects: claims.DefaultMaxRedirects},
+		Webhooks:        webhook.DefaultOptions(),
 		RateLimits:      &limits,
 		KeyPublishDelay: DefaultKeyPublishDelay,
 		RefreshInterval: time.Minute,
@@ -204,6 +212,7 @@ type Server struct {
 	metrics *metrics.Metrics
 	audit   *audit.Writer
 	scripts *claims.Runner
+	hooks   *webhook.Dispatcher // webhook deliveries, planned from the outbox
 	users   *userParts
 	handler http.Handler
 	http    *http.Server
@@ -338,6 +347,12 @@ func (s *Server) setUp(ctx context.Context) error {
 
 	s.metrics = metrics.New(oidc.GrantTypes()...)
 	s.audit = audit.NewWriter(st, cfg.Logger, audit.Options{Retention: cfg.AuditRetention})
+	if cfg.Webhooks.IsZero() {
+		cfg.Webhooks = webhook.DefaultOptions()
+	}
+	hookOpts := cfg.Webhooks
+	hookOpts.Logger, hookOpts.Now = cfg.Logger, cfg.Clock.Now
+	s.hooks = webhook.NewDispatcher(st, hookOpts)
 	if len(cache.Load().Customizers) > 0 {
 		s.scripts.Warm()
 	}
@@ -396,7 +411,9 @@ func (s *Server) setUp(ctx context.Context) error {
 		Standing: func(sub, client string) catalog.Standing {
 			return cache.Load().Standing(mgmtAll, sub, client)
 		},
-		Now: cfg.Clock.Now,
+		Hooks:    webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
+		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
+		Now:      cfg.Clock.Now,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,
@@ -507,6 +524,7 @@ const (
 // are woken to apply them to theirs.
 func (s *Server) changed(ctx context.Context) error {
 	err := s.events.Sync(ctx)
+	s.hooks.Wake()
 	if s.feed != nil {
 		if perr := s.feed.Publish(ctx, store.Notice{Kind: store.ChangeCatalog}); perr != nil {
 			s.cfg.Logger.Warn("telling other instances of a change failed; they pick it up at their next refresh", "err", perr)
@@ -660,6 +678,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { s.users.revocations.Run(bg, s.cfg.RefreshInterval) })
 	s.bg.Go(func() { revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger) })
 	s.bg.Go(func() { s.events.Run(bg) })
+	s.bg.Go(func() { s.hooks.Run(bg) })
 	s.bg.Go(func() { events.Prune(bg, s.store, s.cfg.RefreshInterval, outboxRetention, s.cfg.Logger) })
 	if s.feed != nil {
 		s.bg.Go(func() { s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) }) })

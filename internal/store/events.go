@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -52,6 +54,9 @@ const (
 	EventJWTCustomizerDeleted   EventKind = "jwt_customizer.deleted"
 	EventAccessTokenRevoked     EventKind = "access_token.revoked" // entity: the jti; payload: its expiry
 	EventGrantRevoked           EventKind = "grant.revoked"        // its access tokens were revoked too
+	// EventUserSignedIn: a user finished signing in on the hosted page;
+	// written only when the sign-in has an origin (see WithOrigin).
+	EventUserSignedIn EventKind = "user.signed_in"
 )
 
 // Aggregate returns the part of the kind before the dot: "application",
@@ -90,6 +95,50 @@ type EventPayload struct {
 	Suspended *bool `json:"suspended,omitempty"`
 	// ExpiresAt is a revoked access token's expiry, in Unix milliseconds.
 	ExpiresAt int64 `json:"expiresAt,omitempty"`
+
+	// Origin is the request that made the change, when the writer said
+	// (see WithOrigin); only such events are reported to webhooks.
+	Origin *EventOrigin `json:"origin,omitempty"`
+	// Data is the changed entity as the change left it (as it was, for a
+	// deletion), in the store's types encoded as JSON: a User (its
+	// password hash, if any, replaced by RedactedPassword), a Role, a Scope, or for role.scopes_added the
+	// role's scopes ([]Scope). It is set on events that have an Origin.
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// EventOrigin describes the request that made a change, in the terms
+// webhooks report: Logto's route and parameter names.
+type EventOrigin struct {
+	Method string `json:"method"`
+	// Path is the request path below the API's prefix ("/users/u1").
+	Path string `json:"path"`
+	// Route is the matched route, in Logto's spelling ("/users/:userId").
+	Route     string            `json:"route"`
+	Params    map[string]string `json:"params,omitempty"`
+	IP        string            `json:"ip,omitempty"`
+	UserAgent string            `json:"userAgent,omitempty"`
+	// SessionID and ApplicationID describe a sign-in.
+	SessionID     string `json:"sessionId,omitempty"`
+	ApplicationID string `json:"applicationId,omitempty"`
+}
+
+// RedactedPassword stands for a user's password hash in an event's
+// snapshot: the user has a password, and the event does not carry it.
+const RedactedPassword = "[redacted]"
+
+type originKey struct{}
+
+// WithOrigin returns ctx carrying o: the events of the writes made with
+// it record o and a snapshot of what they changed (EventPayload.Origin,
+// Data).
+func WithOrigin(ctx context.Context, o EventOrigin) context.Context {
+	return context.WithValue(ctx, originKey{}, &o)
+}
+
+// OriginOf returns the origin ctx carries, or nil.
+func OriginOf(ctx context.Context) *EventOrigin {
+	o, _ := ctx.Value(originKey{}).(*EventOrigin)
+	return o
 }
 
 // Decode reads the event's payload; an event without one gives the zero
@@ -108,7 +157,14 @@ func (p EventPayload) Equal(q EventPayload) bool {
 	return p.ResourceID == q.ResourceID && p.SecretName == q.SecretName &&
 		slices.Equal(p.IDs, q.IDs) &&
 		(p.Suspended == nil) == (q.Suspended == nil) && (p.Suspended == nil || *p.Suspended == *q.Suspended) &&
-		p.ExpiresAt == q.ExpiresAt
+		p.ExpiresAt == q.ExpiresAt &&
+		(p.Origin == nil) == (q.Origin == nil) && (p.Origin == nil || p.Origin.equal(*q.Origin)) &&
+		bytes.Equal(p.Data, q.Data)
+}
+
+func (o EventOrigin) equal(q EventOrigin) bool {
+	return o.Method == q.Method && o.Path == q.Path && o.Route == q.Route && maps.Equal(o.Params, q.Params) &&
+		o.IP == q.IP && o.UserAgent == q.UserAgent && o.SessionID == q.SessionID && o.ApplicationID == q.ApplicationID
 }
 
 // Events is the outbox: the durable, ordered record of changes that

@@ -248,6 +248,7 @@ type Store interface {
 	SecretStore
 	Interactions
 	Events
+	WebhookStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

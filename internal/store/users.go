@@ -274,7 +274,8 @@ type UserAccountStore interface {
 	// SetUserSuspended sets the flag; suspending also ends the user's
 	// sessions and revokes their grants, at now.
 	SetUserSuspended(ctx context.Context, id string, suspended bool, now time.Time) error
-	// RecordSignIn sets the last sign-in time and counts the sign-in.
+	// RecordSignIn sets the last sign-in time and counts the sign-in; with
+	// an origin in ctx (WithOrigin) it appends EventUserSignedIn too.
 	RecordSignIn(ctx context.Context, id string, at time.Time) error
 	DeleteUser(ctx context.Context, id string, now time.Time) error
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,12 +14,38 @@ import (
 // change runs fn in a write transaction and appends ev to the outbox in the
 // same transaction, so that the event is stored if and only if the change
 // commits. It is how every write that others must hear of is made.
+//
+// When ctx carries an origin (store.WithOrigin), the event records it with
+// a snapshot of the entity changed, read in the same transaction: after
+// the change, or before it for a deletion.
 func (s *Store) change(ctx context.Context, ev store.Event, fn func(txn) error) error {
+	origin := store.OriginOf(ctx)
 	body := func(t txn) error {
+		var before json.RawMessage
+		if origin != nil && ev.Kind == store.EventUserDeleted {
+			var err error
+			if before, err = snapshot(t, ev); err != nil {
+				return err
+			}
+		}
 		if err := fn(t); err != nil {
 			return err
 		}
-		return t.emit(ev)
+		if origin == nil {
+			return t.emit(ev)
+		}
+		data := before
+		if data == nil {
+			var err error
+			if data, err = snapshot(t, ev); err != nil {
+				return err
+			}
+		}
+		withOrigin, err := attachOrigin(ev, origin, data)
+		if err != nil {
+			return err
+		}
+		return t.emit(withOrigin)
 	}
 	if s.d.LockEvents == nil {
 		return s.write(ctx, body)
@@ -34,6 +61,56 @@ func (s *Store) change(ctx context.Context, ev store.Event, fn func(txn) error) 
 	}
 	defer release()
 	return s.writeOn(ctx, conn, body)
+}
+
+// attachOrigin returns ev with origin and data added to its payload.
+func attachOrigin(ev store.Event, origin *store.EventOrigin, data json.RawMessage) (store.Event, error) {
+	p, err := ev.Decode()
+	if err != nil {
+		return ev, err
+	}
+	p.Origin, p.Data = origin, data
+	ev.Payload, err = json.Marshal(p)
+	return ev, err
+}
+
+// snapshot reads, in t, the entity ev is about as the store's type encoded
+// in JSON (see store.EventPayload.Data); nil for kinds that have none or
+// an entity that is gone.
+func snapshot(t txn, ev store.Event) (json.RawMessage, error) {
+	var (
+		v   any
+		err error
+	)
+	switch ev.Kind {
+	case store.EventUserCreated, store.EventUserUpdated, store.EventUserDeleted, store.EventUserSuspensionChanged, store.EventUserSignedIn:
+		var u store.User
+		u, err = scanUser(t.queryRow("SELECT "+userCols+" FROM users WHERE id = ?", ev.Entity))
+		if err == nil {
+			if u.PasswordHash != "" { // never in an event
+				u.PasswordHash = store.RedactedPassword
+			}
+			if u.Identities, err = collect(t, scanIdentity, "SELECT "+identityCols+" FROM user_identities WHERE user_id = ? ORDER BY target", u.ID); len(u.Identities) == 0 {
+				u.Identities = nil
+			}
+		}
+		v = u
+	case store.EventRoleCreated, store.EventRoleUpdated:
+		v, err = scanRole(t.queryRow("SELECT "+roleCols+" FROM roles WHERE id = ?", ev.Entity))
+	case store.EventRoleScopesAdded:
+		v, err = collect(t, scanScope, "SELECT "+scopeCols+" FROM scopes JOIN role_scopes ON role_scopes.scope_id = scopes.id WHERE role_scopes.role_id = ? ORDER BY scopes.created_at, scopes.id", ev.Entity)
+	case store.EventScopeCreated, store.EventScopeUpdated:
+		v, err = scanScope(t.queryRow("SELECT "+scopeCols+" FROM scopes WHERE id = ?", ev.Entity))
+	default:
+		return nil, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(v)
 }
 
 // event makes an outbox event of kind about entity; p, if not nil, is its

@@ -208,9 +208,10 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 	return nil
 }
 
-// SetUserPassword replaces the password hash ("" removes the password).
+// SetUserPassword replaces the password hash ("" removes the password);
+// it is a user.updated event, which webhooks report.
 func (s *Store) SetUserPassword(ctx context.Context, id, hash string, updatedAt time.Time) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventUserUpdated, id, nil), func(t txn) error {
 		return t.execOne(notFound("user", id), "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
 			nullText(hash), millis(updatedAt), id)
 	})
@@ -266,11 +267,19 @@ func (t txn) revokeUser(userID string, now time.Time) error {
 	return err
 }
 
-// RecordSignIn sets the user's last sign-in time and counts the sign-in.
+// RecordSignIn sets the user's last sign-in time and counts the sign-in. With an origin in ctx
+// (a sign-in on the hosted page) it also appends a user.signed_in event,
+// which webhooks report; without one it appends nothing.
 func (s *Store) RecordSignIn(ctx context.Context, id string, at time.Time) error {
-	err := s.write(ctx, func(t txn) error {
+	set := func(t txn) error {
 		return t.execOne(notFound("user", id), "UPDATE users SET last_sign_in_at = ?, logins_count = logins_count + 1 WHERE id = ?", millis(at), id)
-	})
+	}
+	var err error
+	if store.OriginOf(ctx) != nil {
+		err = s.change(ctx, event(store.EventUserSignedIn, id, nil), set)
+	} else {
+		err = s.write(ctx, set)
+	}
 	if err != nil {
 		return fmt.Errorf("record sign-in: %w", err)
 	}

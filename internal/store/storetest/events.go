@@ -1,8 +1,10 @@
 package storetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +36,7 @@ var eventCases = []testCase{
 	{"Events", testEvents},
 	{"EventPruning", testEventPruning},
 	{"ConcurrentEvents", testConcurrentEvents},
+	{"EventOrigins", testEventOrigins},
 }
 
 func testEvents(t *testing.T, s store.Store) {
@@ -195,4 +198,67 @@ func testConcurrentEvents(t *testing.T, s store.Store) {
 	slices.Sort(created)
 	slices.Sort(seen)
 	same(t, "applications the follower saw", seen, created)
+}
+
+// testEventOrigins: a write made with an origin records it and a snapshot
+// of the entity (before a deletion, after anything else), never the
+// password hash; a sign-in appends an event only with an origin.
+func testEventOrigins(t *testing.T, s store.Store) {
+	plain := t.Context()
+	last, err := s.LastEventSeq(plain)
+	ok(t, err, "LastEventSeq")
+	origin := store.EventOrigin{Method: "POST", Path: "/users", Route: "/users", IP: "203.0.113.7", UserAgent: "ua/1",
+		Params: map[string]string{"userId": "u1"}}
+	ctx := store.WithOrigin(plain, origin)
+	u := user("u1", 1)
+	u.PasswordHash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"
+	must(t, s.CreateUser(ctx, u))
+	must(t, s.RecordSignIn(plain, "u1", at(2)))
+	must(t, s.RecordSignIn(ctx, "u1", at(3)))
+	must(t, s.CreateResource(ctx, resource("r1", 1)))
+	must(t, s.CreateScope(ctx, scope("s1", "r1", 2)))
+	must(t, s.CreateRole(ctx, role("ro1", 3)))
+	must(t, s.AddRoleScopes(ctx, "ro1", []string{"s1"}))
+	must(t, s.DeleteUser(ctx, "u1", at(4)))
+	evs := readAll(t, s, last)
+	want := []string{"user.created u1", "user.signed_in u1", "resource.created r1", "scope.created s1", "role.created ro1",
+		"role.scopes_added ro1", "user.deleted u1"}
+	if got := kinds(evs); !slices.Equal(got, want) {
+		t.Fatalf("events = %v, want %v", got, want)
+	}
+	for _, ev := range evs {
+		p, err := ev.Decode()
+		ok(t, err, "Decode "+string(ev.Kind))
+		if p.Origin == nil || !p.Equal(store.EventPayload{ResourceID: p.ResourceID, IDs: p.IDs, Origin: &origin, Data: p.Data}) {
+			t.Errorf("%s: origin %+v", ev.Kind, p.Origin)
+		}
+		if strings.Contains(string(ev.Payload), "argon2") {
+			t.Errorf("%s: the password hash is in the event: %s", ev.Kind, ev.Payload)
+		}
+		switch ev.Kind {
+		case store.EventUserCreated, store.EventUserSignedIn, store.EventUserDeleted:
+			var got store.User
+			ok(t, json.Unmarshal(p.Data, &got), "user snapshot")
+			if got.ID != "u1" || got.Username != u.Username || got.PasswordHash != store.RedactedPassword {
+				t.Errorf("%s: snapshot %+v", ev.Kind, got)
+			}
+			if ev.Kind != store.EventUserCreated && !got.LastSignInAt.Equal(at(3)) {
+				t.Errorf("%s: last sign-in %v", ev.Kind, got.LastSignInAt)
+			}
+		case store.EventRoleCreated:
+			var got store.Role
+			ok(t, json.Unmarshal(p.Data, &got), "role snapshot")
+			if got.ID != "ro1" || got.Name != role("ro1", 3).Name {
+				t.Errorf("role snapshot %+v", got)
+			}
+		case store.EventRoleScopesAdded, store.EventScopeCreated:
+			if !strings.Contains(string(p.Data), `"ID":"s1"`) {
+				t.Errorf("%s: snapshot %s", ev.Kind, p.Data)
+			}
+		case store.EventResourceCreated:
+			if p.Data != nil {
+				t.Errorf("resource snapshot %s", p.Data)
+			}
+		}
+	}
 }

@@ -98,6 +98,7 @@ func rawValues(t *testing.T, s store.Store) map[string][]byte {
 		"SELECT 'signing_keys.' || id, private_key FROM signing_keys",
 		"SELECT 'settings.' || name, value FROM settings",
 		"SELECT 'jwt_customizers.' || token_type, environment_variables FROM jwt_customizers",
+		"SELECT 'hooks.' || id, signing_key FROM hooks",
 	} {
 		rows, err := db.QueryContext(t.Context(), q)
 		if err != nil {
@@ -217,7 +218,14 @@ func testSealedAtRest(t *testing.T, open, _ func(*testing.T) store.Store) {
 		EnvironmentVariables: env, CreatedAt: at(1), UpdatedAt: at(1)})
 	ok(t, err, "PutJWTCustomizer")
 
-	checkNoPlaintext(t, s, []byte("PRIVATE-KEY-BYTES"), []byte(hmacKey), []byte("crm-live-key"))
+	hookKey := "hook-signing-key-0123456789abcdef"
+	ok(t, s.CreateHook(ctx, store.Hook{ID: "hk1", Events: []string{"User.Created"}, URL: "https://h.test/", SigningKey: hookKey,
+		Enabled: true, CreatedAt: at(1)}), "CreateHook")
+
+	checkNoPlaintext(t, s, []byte("PRIVATE-KEY-BYTES"), []byte(hmacKey), []byte("crm-live-key"), []byte(hookKey))
+	if h, err := s.GetHook(ctx, "hk1"); err != nil || h.SigningKey != hookKey {
+		t.Errorf("GetHook = %q, %v", h.SigningKey, err)
+	}
 
 	keys, err := s.ListSigningKeys(ctx)
 	ok(t, err, "ListSigningKeys")

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Grants", grantCases},
 		{"Interactions", interactionCases},
 		{"Events", eventCases},
+		{"Webhooks", webhookCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })

@@ -1,0 +1,235 @@
+package webhook
+
+import (
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/monban/monban/internal/logto"
+	"github.com/monban/monban/internal/store"
+)
+
+// Events are the event names a hook may subscribe to: Logto's, in Logto's
+// order. Those that Fires says nothing of are accepted, as Logto accepts
+// them, and never sent (Monban has no organizations, no registration or
+// password reset on its pages, and no lockout events yet).
+var Events = []string{
+	"PostRegister", "PostSignIn", "PostSignInAdaptiveMfaTriggered", "PostResetPassword",
+	"User.Created", "User.Deleted", "User.Data.Updated", "User.SuspensionStatus.Updated",
+	"Role.Created", "Role.Deleted", "Role.Data.Updated", "Role.Scopes.Updated",
+	"Scope.Created", "Scope.Deleted", "Scope.Data.Updated",
+	"Organization.Created", "Organization.Deleted", "Organization.Data.Updated", "Organization.Membership.Updated",
+	"OrganizationRole.Created", "OrganizationRole.Deleted", "OrganizationRole.Data.Updated", "OrganizationRole.Scopes.Updated",
+	"OrganizationScope.Created", "OrganizationScope.Deleted", "OrganizationScope.Data.Updated",
+	"Identifier.Lockout", "Message.RateLimited", "Grant.LimitExceeded",
+}
+
+// KnownEvent reports whether name is one of Events.
+func KnownEvent(name string) bool { return slices.Contains(Events, name) }
+
+// interactionEvents are Logto's interaction hook events.
+var interactionEvents = []string{"PostRegister", "PostSignIn", "PostSignInAdaptiveMfaTriggered", "PostResetPassword"}
+
+// dataShape says what a data hook's "data" is: Logto sends the response
+// body of the route that made the change.
+type dataShape int
+
+const (
+	noData     dataShape = iota // the route answers 204
+	userData                    // the user, as the Management API answers it
+	userInfo                    // the user with Logto's userInfoSelectFields
+	customData                  // the user's customData object
+	profile                     // the user's profile object
+	roleData
+	scopeData
+	scopesData // the role's scopes
+)
+
+// registration is one Management API route that fires a data hook: Logto's
+// event, the outbox event that tells of it, the status the route answers
+// and what its data is.
+type registration struct {
+	event  string
+	kind   store.EventKind
+	status int
+	data   dataShape
+}
+
+// registrations are Logto's managementApiHooksRegistration, keyed by
+// "METHOD route" in Logto's spelling (plus DELETE /users/:userId, which
+// Logto fires by hand with the user's info).
+var registrations = map[string]registration{
+	"POST /users":                                   {"User.Created", store.EventUserCreated, 200, userData},
+	"DELETE /users/:userId":                         {"User.Deleted", store.EventUserDeleted, 204, userInfo},
+	"PATCH /users/:userId":                          {"User.Data.Updated", store.EventUserUpdated, 200, userData},
+	"PATCH /users/:userId/custom-data":              {"User.Data.Updated", store.EventUserUpdated, 200, customData},
+	"PATCH /users/:userId/profile":                  {"User.Data.Updated", store.EventUserUpdated, 200, profile},
+	"PATCH /users/:userId/password":                 {"User.Data.Updated", store.EventUserUpdated, 200, userData},
+	"PATCH /users/:userId/is-suspended":             {"User.SuspensionStatus.Updated", store.EventUserSuspensionChanged, 200, userData},
+	"POST /roles":                                   {"Role.Created", store.EventRoleCreated, 200, roleData},
+	"DELETE /roles/:id":                             {"Role.Deleted", store.EventRoleDeleted, 204, noData},
+	"PATCH /roles/:id":                              {"Role.Data.Updated", store.EventRoleUpdated, 200, roleData},
+	"POST /roles/:id/scopes":                        {"Role.Scopes.Updated", store.EventRoleScopesAdded, 201, scopesData},
+	"DELETE /roles/:id/scopes/:scopeId":             {"Role.Scopes.Updated", store.EventRoleScopeRemoved, 204, noData},
+	"POST /resources/:resourceId/scopes":            {"Scope.Created", store.EventScopeCreated, 201, scopeData},
+	"DELETE /resources/:resourceId/scopes/:scopeId": {"Scope.Deleted", store.EventScopeDeleted, 204, noData},
+	"PATCH /resources/:resourceId/scopes/:scopeId":  {"Scope.Data.Updated", store.EventScopeUpdated, 200, scopeData},
+}
+
+// Fires lists the events Monban sends today.
+func Fires() []string {
+	out := []string{"PostSignIn"}
+	for _, r := range registrations {
+		if !slices.Contains(out, r.event) {
+			out = append(out, r.event)
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return slices.Index(Events, a) - slices.Index(Events, b) })
+	return out
+}
+
+// dataPayload is Logto's data hook payload (without hookId, added per hook).
+type dataPayload struct {
+	HookID       string            `json:"hookId"`
+	Event        string            `json:"event"`
+	CreatedAt    string            `json:"createdAt"`
+	UserAgent    string            `json:"userAgent,omitempty"`
+	IP           string            `json:"ip,omitempty"`
+	Path         string            `json:"path"`
+	Method       string            `json:"method"`
+	Status       int               `json:"status"`
+	Params       map[string]string `json:"params"`
+	MatchedRoute string            `json:"matchedRoute"`
+	Data         any               `json:"data,omitempty"`
+}
+
+// applicationInfo is what Logto tells of an application in a payload.
+type applicationInfo struct {
+	ID          string        `json:"id"`
+	Type        store.AppType `json:"type"`
+	Name        string        `json:"name"`
+	Description string        `json:"description"`
+}
+
+// interactionPayload is Logto's interaction hook payload.
+type interactionPayload struct {
+	HookID           string           `json:"hookId"`
+	Event            string           `json:"event"`
+	InteractionEvent string           `json:"interactionEvent"`
+	CreatedAt        string           `json:"createdAt"`
+	SessionID        string           `json:"sessionId,omitempty"`
+	UserAgent        string           `json:"userAgent,omitempty"`
+	UserID           string           `json:"userId"`
+	UserIP           string           `json:"userIp,omitempty"`
+	User             map[string]any   `json:"user,omitempty"`
+	Application      *applicationInfo `json:"application,omitempty"`
+}
+
+// userInfoFields are Logto's userInfoSelectFields that Monban has.
+var userInfoFields = []string{"id", "username", "primaryEmail", "primaryPhone", "name", "avatar", "customData", "identities",
+	"lastSignInAt", "createdAt", "updatedAt", "profile", "applicationId", "isSuspended"}
+
+// pickUserInfo is u with only Logto's userInfoSelectFields.
+func pickUserInfo(u *store.User) map[string]any {
+	b, _ := json.Marshal(logto.UserOf(u)) // plain values always encode
+	var all map[string]any
+	_ = json.Unmarshal(b, &all)
+	out := make(map[string]any, len(userInfoFields))
+	for _, k := range userInfoFields {
+		out[k] = all[k]
+	}
+	return out
+}
+
+// plan is what one outbox event becomes: Logto's event name and the
+// payload to send, given a hook id.
+type plan struct {
+	event   string
+	payload func(hookID string) any
+}
+
+// planOf turns an outbox event into Logto's payload, and reports false for
+// an event no hook can hear (no origin, or a route Logto fires nothing
+// for). app looks up an application for sign-in payloads (nil: none).
+func planOf(ev store.Event, app func(id string) *store.Application) (plan, bool) {
+	p, err := ev.Decode()
+	if err != nil || p.Origin == nil {
+		return plan{}, false
+	}
+	o := p.Origin
+	created := ev.CreatedAt.UTC().Format(time.RFC3339Nano)
+	if ev.Kind == store.EventUserSignedIn {
+		var u store.User
+		if json.Unmarshal(p.Data, &u) != nil {
+			return plan{}, false
+		}
+		pl := interactionPayload{Event: "PostSignIn", InteractionEvent: "SignIn", CreatedAt: created, SessionID: o.SessionID,
+			UserAgent: o.UserAgent, UserID: u.ID, UserIP: o.IP, User: pickUserInfo(&u)}
+		if o.ApplicationID != "" && app != nil {
+			if a := app(o.ApplicationID); a != nil {
+				pl.Application = &applicationInfo{ID: a.ID, Type: a.Type, Name: a.Name, Description: a.Description}
+			}
+		}
+		return plan{"PostSignIn", func(id string) any { pl.HookID = id; return pl }}, true
+	}
+	reg, ok := registrations[o.Method+" "+o.Route]
+	if !ok || reg.kind != ev.Kind {
+		return plan{}, false
+	}
+	data, ok := dataOf(reg.data, p.Data)
+	if !ok {
+		return plan{}, false
+	}
+	params := o.Params
+	if params == nil {
+		params = map[string]string{}
+	}
+	pl := dataPayload{Event: reg.event, CreatedAt: created, UserAgent: o.UserAgent, IP: o.IP, Path: o.Path, Method: o.Method,
+		Status: reg.status, Params: params, MatchedRoute: o.Route, Data: data}
+	return plan{reg.event, func(id string) any { pl.HookID = id; return pl }}, true
+}
+
+// dataOf makes Logto's data of shape from a snapshot.
+func dataOf(shape dataShape, snap json.RawMessage) (any, bool) {
+	switch shape {
+	case noData:
+		return nil, true
+	case userData, userInfo, customData, profile:
+		var u store.User
+		if json.Unmarshal(snap, &u) != nil {
+			return nil, false
+		}
+		switch shape {
+		case userInfo:
+			return pickUserInfo(&u), true
+		case customData:
+			return logto.UserOf(&u).CustomData, true
+		case profile:
+			return u.Profile, true
+		}
+		return logto.UserOf(&u), true
+	case roleData:
+		var r store.Role
+		if json.Unmarshal(snap, &r) != nil {
+			return nil, false
+		}
+		return logto.RoleOf(r), true
+	case scopeData:
+		var sc store.Scope
+		if json.Unmarshal(snap, &sc) != nil {
+			return nil, false
+		}
+		return logto.ScopeOf(sc), true
+	case scopesData:
+		var list []store.Scope
+		if json.Unmarshal(snap, &list) != nil {
+			return nil, false
+		}
+		out := make([]logto.Scope, len(list))
+		for i, sc := range list {
+			out[i] = logto.ScopeOf(sc)
+		}
+		return out, true
+	}
+	return nil, false
+}
