@@ -2,6 +2,7 @@ package compat_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,18 +13,20 @@ import (
 )
 
 // digestFixture is a password digest made by another implementation
-// (bcryptjs, Node's argon2, node:crypto; see
-// internal/password/testdata/README.md).
+// (bcryptjs, Node's argon2, hash-wasm, node:crypto; see
+// internal/password/testdata/README.md and compat/node/digests.mjs).
 type digestFixture struct {
 	Algorithm, Password, Digest, By string
 }
 
-// Users migrated with the digests other systems made sign in with their
-// password through the password grant of a real server; includePasswordHash
-// exports the digest as imported, then Argon2id once the sign-in re-hashed
-// it. Argon2d, which Monban cannot check, is refused at import.
-func TestPasswordImport(t *testing.T) {
-	file, err := os.Open("../internal/password/testdata/digests.json")
+// digestFiles are the committed fixtures: Node's argon2 (the C reference
+// implementation), bcryptjs 2 and node:crypto; and hash-wasm (the argon2i
+// Logto itself stores) and bcryptjs 3, made by compat/node/digests.mjs.
+var digestFiles = []string{"../internal/password/testdata/digests.json", "node/testdata/digests.json"}
+
+func readDigests(t *testing.T, path string) []digestFixture {
+	t.Helper()
+	file, err := os.Open(path)
 	var fixtures []digestFixture
 	if err == nil {
 		defer file.Close()
@@ -31,6 +34,19 @@ func TestPasswordImport(t *testing.T) {
 	}
 	if err != nil {
 		t.Fatal(err)
+	}
+	return fixtures
+}
+
+// Users migrated with the digests other systems made sign in with their
+// password through the password grant of a real server; includePasswordHash
+// exports the digest as imported, then Argon2id once the sign-in re-hashed
+// it. Argon2d is checked the same way once the server takes it; while it
+// refuses it at import (400 naming Argon2d), that is logged as SKIPPED.
+func TestPasswordImport(t *testing.T) {
+	var fixtures []digestFixture
+	for _, path := range digestFiles {
+		fixtures = append(fixtures, readDigests(t, path)...)
 	}
 	srv := monbantest.Start(t, monbantest.Options{})
 	web := srv.Call(t, "POST", "/api/applications", map[string]any{"name": "Web", "type": "Traditional",
@@ -58,12 +74,13 @@ func TestPasswordImport(t *testing.T) {
 		return d, a
 	}
 	for i, f := range fixtures {
-		username := "migrated" + string(rune('a'+i))
+		username := fmt.Sprintf("migrated%d", i)
 		r := srv.Call(t, "POST", "/api/users", map[string]any{"username": username, "passwordDigest": f.Digest, "passwordAlgorithm": f.Algorithm})
-		if f.Algorithm == "Argon2d" {
-			if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "Argon2d") {
-				t.Errorf("Argon2d import: %d %s", r.Status, r.Body)
+		if f.Algorithm == "Argon2d" && r.Status == http.StatusBadRequest {
+			if !strings.Contains(string(r.Body), "Argon2d") {
+				t.Errorf("Argon2d import (%s): %d %s, want a refusal naming Argon2d", f.By, r.Status, r.Body)
 			}
+			t.Logf("SKIPPED Argon2d (%s): refused at import, %s", f.By, r.Body)
 			continue
 		}
 		if r.Status/100 != 2 {
@@ -80,7 +97,7 @@ func TestPasswordImport(t *testing.T) {
 			t.Errorf("%s (%s): sign-in answered %d", f.Algorithm, f.By, s)
 			continue
 		}
-		if d, a := exported(id); !strings.HasPrefix(d, "$argon2id$") || a != "Argon2id" {
+		if d, a := exported(id); !strings.HasPrefix(d, "$argon2id$") || a != "Argon2id" || d == f.Digest {
 			t.Errorf("%s (%s): exported %q %q after sign-in", f.Algorithm, f.By, d, a)
 		}
 		if s := grant(username, f.Password); s != http.StatusOK {
