@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -200,6 +201,16 @@ var logtoAPISteps = []string{
 	"clean-up: delete users, roles, resource, applications",
 }
 
+// The steps of logto-api-hooks.mjs, required once the server serves
+// /api/hooks (until then the script reports the group as skipped).
+var logtoAPIHookSteps = []string{
+	"hooks: create, list, get, update",
+	"hooks: test delivery is signed",
+	"hooks: new signing key, a real event delivered and signed",
+	"hooks: recent logs",
+	"hooks: delete",
+}
+
 // @logto/api, Logto's own Management API client, unchanged: an M2M app's
 // credentials through createManagementApi, then every Management API group
 // a migration script uses, with the answers checked by the script (see
@@ -244,12 +255,20 @@ func (e *env) nodeLogtoAPI(t *testing.T) {
 		passed[s] = true
 		count(s)
 	}
+	skipped := map[string]bool{}
 	for _, s := range report.Skipped {
-		count(s.Step)
+		skipped[s.Step] = true
+		if strings.Contains(s.Step, "Argon2d") { // refused at import until the server verifies Argon2d
+			count(s.Step)
+		}
 	}
-	for _, want := range logtoAPISteps {
-		if !passed[want] {
-			f.Errorf("step %q did not pass", want)
+	required := logtoAPISteps
+	if !skipped["hooks"] {
+		required = slices.Concat(logtoAPISteps, logtoAPIHookSteps)
+	}
+	for _, step := range required {
+		if !passed[step] {
+			f.Errorf("step %q did not pass", step)
 		}
 	}
 	fixtures := readDigests(t, "node/testdata/digests.json")
