@@ -229,3 +229,55 @@ func TestDefaultRoles(t *testing.T) {
 		t.Fatalf("third user's roles %v, want none", got)
 	}
 }
+
+// A user read with GET goes back whole in a PATCH, as Logto's guard strips
+// what it does not take; isSuspended only unchanged.
+func TestUserReadModifyWritePatch(t *testing.T) {
+	e := newEnv(t)
+	var user map[string]any
+	e.do("POST", "/api/users", map[string]any{"username": "ada", "primaryEmail": "ada@example.com", "name": "Ada",
+		"password": "Analytical-Engine-1843", "customData": map[string]any{"team": "blue"},
+		"profile": map[string]any{"givenName": "Ada"}}).want(t, 200, &user)
+	id := user["id"].(string)
+	e.do("PUT", "/api/users/"+id+"/identities/github", map[string]any{"userId": "1843"}).want(t, 201, nil)
+	// The whole user back unchanged changes nothing but updatedAt (a PATCH
+	// stamps it, in Logto too).
+	var got, same map[string]any
+	e.do("GET", "/api/users/"+id, nil).want(t, 200, &got)
+	e.do("PATCH", "/api/users/"+id, got).want(t, 200, &same)
+	delete(got, "updatedAt")
+	delete(same, "updatedAt")
+	if !reflect.DeepEqual(got, same) || got["hasPassword"] != true || got["identities"].(map[string]any)["github"] == nil {
+		t.Fatalf("PATCH of the user unchanged answered\n%v\nwant\n%v", same, got)
+	}
+	got["name"] = "Countess"
+	var changed map[string]any
+	e.do("PATCH", "/api/users/"+id, got).want(t, 200, &changed)
+	if changed["name"] != "Countess" || changed["username"] != "ada" || changed["hasPassword"] != true ||
+		changed["identities"].(map[string]any)["github"] == nil {
+		t.Fatalf("changed %v", changed)
+	}
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+		want string
+	}{
+		{"suspension", map[string]any{"id": id, "isSuspended": true}, "is-suspended"},
+		{"unknown field", map[string]any{"id": id, "bogus": 1}, "bogus"},
+		{"digest", map[string]any{"passwordDigest": "x"}, "passwordDigest"},
+		{"name type", map[string]any{"id": id, "name": 1}, "name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("PATCH", "/api/users/"+id, tc.body)
+			if r.status != 400 || !strings.Contains(r.errBody(t)["message"], tc.want) {
+				t.Fatalf("%d %s, want 400 naming %s", r.status, r.body, tc.want)
+			}
+		})
+	}
+	var after map[string]any
+	e.do("GET", "/api/users/"+id, nil).want(t, 200, &after)
+	if after["isSuspended"] != false || after["name"] != "Countess" {
+		t.Fatalf("after the refusals %v", after)
+	}
+	e.do("PATCH", "/api/users/nobody", map[string]any{"isSuspended": false}).want(t, 404, nil)
+}

@@ -136,10 +136,39 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// userStripped are the fields of a user as answered that a change ignores,
+// as Logto's guard strips them, so that a script can send back a user it
+// read with a field changed.
+type userStripped struct {
+	ID            stripped `json:"id"`
+	TenantID      stripped `json:"tenantId"`
+	Identities    stripped `json:"identities"`
+	ApplicationID stripped `json:"applicationId"`
+	HasPassword   stripped `json:"hasPassword"`
+	LastSignInAt  stripped `json:"lastSignInAt"`
+	CreatedAt     stripped `json:"createdAt"`
+	UpdatedAt     stripped `json:"updatedAt"`
+}
+
 func (s *server) updateUser(w http.ResponseWriter, r *http.Request) error {
-	var body userFields
+	var body struct {
+		userFields
+		userStripped
+		// IsSuspended is accepted only unchanged: Logto drops it silently,
+		// and a suspension is PATCH /api/users/:id/is-suspended.
+		IsSuspended *bool `json:"isSuspended"`
+	}
 	if err := decode(w, r, &body); err != nil {
 		return err
+	}
+	if body.IsSuspended != nil {
+		u, err := s.dir.User(r.Context(), r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		if u.IsSuspended != *body.IsSuspended {
+			return invalid("isSuspended cannot be changed here: use PATCH /api/users/{id}/is-suspended")
+		}
 	}
 	u, changed, err := s.dir.UpdateUser(r.Context(), r.PathValue("id"), body.fields())
 	return updated(w, r, s.userChanged, userOut(u), changed, err)
