@@ -310,6 +310,14 @@ await run('users: profile PATCH, has-password, password verify', async () => {
   check(wrong.response.status === 422 && wrong.error?.code === 'session.invalid_credentials', `wrong password: ${wrong.response.status} ${JSON.stringify(wrong.error)}`);
 });
 
+await run('users: read-modify-write PATCH', async () => {
+  const path = { userId: state.bob.id };
+  const user = ok(await api.GET('/api/users/{userId}', { params: { path } }));
+  const changed = ok(await api.PATCH('/api/users/{userId}', { params: { path }, body: { ...user, name: 'Robert', customData: { team: 'blue' } } }));
+  check(changed.name === 'Robert' && changed.username === user.username && changed.primaryEmail === user.primaryEmail, changed);
+  same(changed.customData, { team: 'blue' }, 'customData');
+});
+
 await run('users: identities PUT, GET, DELETE', async () => {
   const path = { userId: state.ada.id, target: 'github' };
   const created = await api.PUT('/api/users/{userId}/identities/{target}', { params: { path }, body: { userId: '1843', details: { login: 'ada' } } });
