@@ -196,7 +196,13 @@ var logtoAPISteps = []string{
 	"users: search.primaryEmail with mode exact, joint, excludeRoleId",
 	"roles: counts, featured users, excludeUserId",
 	"users: profile PATCH, has-password, password verify",
+	"users: read-modify-write PATCH",
 	"users: identities PUT, GET, DELETE",
+	"applications: secrets",
+	"roles: scopes, applications and users linked and unlinked",
+	"users: roles replaced, custom data, password, suspension",
+	"logs, signing keys, status",
+	"jwt-customizer: test run answers the claims",
 	"unknown query parameter is 400 request.invalid_input",
 	"clean-up: delete users, roles, resource, applications",
 }

@@ -162,7 +162,7 @@ await run('applications: get, read-modify-write PATCH, custom-data PATCH', async
   const changed = ok(await api.PATCH('/api/applications/{id}', { params: { path: { id: app.id } }, body: { ...app, description: 'second' } }));
   check(changed.description === 'second' && changed.name === app.name && changed.type === app.type, changed);
   same(changed.oidcClientMetadata.redirectUris, app.oidcClientMetadata.redirectUris, 'redirectUris after PATCH');
-  const merged = ok(await api.PATCH('/api/applications/{id}/custom-data', { params: { path: { id: app.id } }, body: { region: 'eu' } }));
+  const merged = ok(await api.PATCH('/api/applications/{applicationId}/custom-data', { params: { path: { applicationId: app.id } }, body: { region: 'eu' } }));
   same(merged, { tier: 'gold', region: 'eu' }, 'custom data merged');
   const again = ok(await api.GET('/api/applications/{id}', { params: { path: { id: app.id } } }));
   same(again.customData, { tier: 'gold', region: 'eu' }, 'custom data stored');
@@ -332,6 +332,74 @@ await run('users: identities PUT, GET, DELETE', async () => {
   const after = ok(await api.DELETE('/api/users/{userId}/identities/{target}', { params: { path } }));
   check(after.id === state.ada.id && JSON.stringify(after.identities) === '{}', `DELETE answers the user: ${JSON.stringify(after)}`);
   refused(await api.GET('/api/users/{userId}/identities/{target}', { params: { path } }), 404, 'user.identity_not_exist');
+});
+
+await run('applications: secrets', async () => {
+  const path = { id: state.m2m.id };
+  const secret = ok(await api.POST('/api/applications/{id}/secrets', { params: { path }, body: { name: 'ci' } }), 201);
+  check(secret.name === 'ci' && typeof secret.value === 'string' && secret.value.length >= 32 && secret.expiresAt === null, secret);
+  const list = ok(await api.GET('/api/applications/{id}/secrets', { params: { path } }));
+  check(list.some((x) => x.name === 'ci') && list.every((x) => x.value === undefined), `secrets listed ${JSON.stringify(list)}`);
+  const renamed = ok(await api.PATCH('/api/applications/{id}/secrets/{name}', { params: { path: { ...path, name: 'ci' } }, body: { name: 'deploy' } }));
+  check(renamed.name === 'deploy', renamed);
+  ok(await api.DELETE('/api/applications/{id}/secrets/{name}', { params: { path: { ...path, name: 'deploy' } } }), 204);
+  const after = ok(await api.GET('/api/applications/{id}/secrets', { params: { path } }));
+  check(!after.some((x) => x.name === 'deploy' || x.name === 'ci'), after);
+});
+
+await run('roles: scopes, applications and users linked and unlinked', async () => {
+  const id = state.staff.id;
+  ok(await api.POST('/api/roles/{id}/scopes', { params: { path: { id } }, body: { scopeIds: [state.read.id, state.write.id] } }), 201);
+  same(sorted(ids(ok(await api.GET('/api/roles/{id}/scopes', { params: { path: { id } } })))), sorted([state.read.id, state.write.id]), "the staff role's scopes");
+  ok(await api.DELETE('/api/roles/{id}/scopes/{scopeId}', { params: { path: { id, scopeId: state.write.id } } }), 204);
+  same(ids(ok(await api.GET('/api/roles/{id}/scopes', { params: { path: { id } } }))), [state.read.id], 'after the unlink');
+  ok(await api.POST('/api/roles/{id}/users', { params: { path: { id } }, body: { userIds: [state.bob.id] } }), 201);
+  ok(await api.DELETE('/api/roles/{id}/users/{userId}', { params: { path: { id, userId: state.bob.id } } }), 204);
+  const robot = state.robot.id;
+  const apps = ok(await api.GET('/api/roles/{id}/applications', { params: { path: { id: robot } } }));
+  same(ids(apps), [state.m2m.id], "the robot role's applications");
+  // A User role is never an application's: Logto's code on the application's
+  // route; Monban's own on the role's, where Logto does not check.
+  refused(await api.POST('/api/applications/{applicationId}/roles', { params: { path: { applicationId: state.m2m.id } }, body: { roleIds: [id] } }), 422, 'application.invalid_role_type');
+  refused(await api.POST('/api/roles/{id}/applications', { params: { path: { id } }, body: { applicationIds: [state.m2m.id] } }), 422, 'role.invalid_type');
+});
+
+await run('users: roles replaced, custom data, password, suspension', async () => {
+  const path = { userId: state.bob.id };
+  ok(await api.PUT('/api/users/{userId}/roles', { params: { path }, body: { roleIds: [state.staff.id] } }));
+  same(ids(ok(await api.GET('/api/users/{userId}/roles', { params: { path } }))), [state.staff.id], 'roles after PUT');
+  ok(await api.DELETE('/api/users/{userId}/roles/{roleId}', { params: { path: { ...path, roleId: state.staff.id } } }), 204);
+  same(ok(await api.GET('/api/users/{userId}/roles', { params: { path } })), [], 'roles after DELETE');
+  same(ok(await api.PATCH('/api/users/{userId}/custom-data', { params: { path }, body: { customData: { plan: 'pro' } } })), { team: 'blue', plan: 'pro' }, 'custom data merged');
+  same(ok(await api.GET('/api/users/{userId}/custom-data', { params: { path } })), { team: 'blue', plan: 'pro' }, 'custom data');
+  const withPassword = ok(await api.PATCH('/api/users/{userId}/password', { params: { path }, body: { password: 'Babbage-Engine-1822' } }));
+  check(withPassword.hasPassword === true, withPassword);
+  ok(await api.POST('/api/users/{userId}/password/verify', { params: { path }, body: { password: 'Babbage-Engine-1822' } }), 204);
+  const suspended = ok(await api.PATCH('/api/users/{userId}/is-suspended', { params: { path }, body: { isSuspended: true } }));
+  check(suspended.isSuspended === true, suspended);
+  const back = ok(await api.PATCH('/api/users/{userId}/is-suspended', { params: { path }, body: { isSuspended: false } }));
+  check(back.isSuspended === false, back);
+});
+
+await run('logs, signing keys, status', async () => {
+  const res = await api.GET('/api/logs', { params: { query: { userId: state.bob.id, page_size: 5 } } });
+  const logs = ok(res);
+  check(Array.isArray(logs) && Number(res.response.headers.get('total-number')) >= 0, `logs ${JSON.stringify(logs)}`);
+  check(logs.every((l) => typeof l.id === 'string' && typeof l.key === 'string' && typeof l.createdAt === 'number'), logs);
+  const keys = ok(await api.GET('/api/configs/oidc/private-keys'));
+  check(keys.length >= 1 && keys.every((k) => k.id && k.signingKeyAlgorithm && typeof k.createdAt === 'number' && k.value === undefined), `keys ${JSON.stringify(keys)}`);
+  const status = await api.GET('/api/status');
+  check(status.response.status === 204, `status ${status.response.status}`);
+});
+
+await run('jwt-customizer: test run answers the claims', async () => {
+  const script = `const getCustomJwtClaims = async ({ token, context, environmentVariables }) => {
+  return { tier: 'gold', region: environmentVariables.REGION };
+};`;
+  const res = await api.POST('/api/configs/jwt-customizer/test', {
+    body: { tokenType: 'client-credentials', script, environmentVariables: { REGION: 'eu' }, token: { jti: 'j1', aud: 'https://shopping.api', scope: 'read', clientId: state.m2m.id, kind: 'ClientCredentials' }, context: {} },
+  });
+  same(ok(res), { tier: 'gold', region: 'eu' }, 'claims');
 });
 
 // --- password import ---
