@@ -189,6 +189,7 @@ var logtoAPISteps = []string{
 	"applications: get, read-modify-write PATCH, custom-data PATCH",
 	"applications: delete",
 	"resources: create with scopes, includeScopes",
+	"resources and scopes: read-modify-write PATCH",
 	"scopes: search",
 	"roles: create, isDefault, type, search",
 	"applications: roles given to an M2M app",

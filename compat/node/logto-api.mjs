@@ -197,6 +197,17 @@ await run('resources: create with scopes, includeScopes', async () => {
   refused(await api.POST('/api/resources', { body: { name: 'again', indicator } }), 422, 'resource.resource_identifier_in_use');
 });
 
+await run('resources and scopes: read-modify-write PATCH', async () => {
+  const resource = ok(await api.GET('/api/resources/{id}', { params: { path: { id: state.resource.id } } }));
+  const changed = ok(await api.PATCH('/api/resources/{id}', { params: { path: { id: resource.id } }, body: { ...resource, accessTokenTtl: 900 } }));
+  check(changed.accessTokenTtl === 900 && changed.name === resource.name && changed.indicator === resource.indicator, changed);
+  const scope = ok(await api.PATCH('/api/resources/{resourceId}/scopes/{scopeId}', {
+    params: { path: { resourceId: resource.id, scopeId: state.read.id } },
+    body: { ...state.read, description: 'Read every item' },
+  }));
+  check(scope.description === 'Read every item' && scope.name === 'read:items', scope);
+});
+
 await run('scopes: search', async () => {
   const path = { resourceId: state.resource.id };
   const found = ok(await api.GET('/api/resources/{resourceId}/scopes', { params: { path, query: { search: '%read%' } } }));
