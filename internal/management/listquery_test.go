@@ -9,7 +9,8 @@ import (
 
 // TestListRoutesRefuseUnknownParameters walks every GET route of the route
 // table: each that answers a list has a query rule, and refuses a
-// parameter it does not read with a 400 naming it.
+// parameter it does not read with a 400 naming it; so does a route
+// answering one object that has a rule for its flags.
 func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 	e := newEnv(t)
 	app := e.createApp("M", "MachineToMachine")
@@ -39,8 +40,15 @@ func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 		var list []json.RawMessage
 		isList := r.status == 200 && json.Unmarshal(r.body, &list) == nil
 		if !isList {
+			// A route answering one object may read flags (whole: no
+			// pagination), and then refuses any other parameter too.
+			if rt.query != nil && !rt.query.whole {
+				t.Errorf("%s has a list's query rule but answers %d %.80s", rt.pattern, r.status, r.body)
+			}
 			if rt.query != nil {
-				t.Errorf("%s has a query rule but answers %d %.80s", rt.pattern, r.status, r.body)
+				if r := e.do("GET", path+"?nonsense=1", nil); r.status != 400 || !strings.Contains(r.errBody(t)["message"], "`nonsense`") {
+					t.Errorf("GET %s?nonsense=1: %d %s, want 400 naming it", path, r.status, r.body)
+				}
 			}
 			continue
 		}

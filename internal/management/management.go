@@ -207,7 +207,7 @@ func (s *server) routes() []route {
 
 		{pattern: "GET /api/users", handle: listFiltered(directory.UserSearch, userOut, s.dir.Users), query: userSearch},
 		{pattern: "POST /api/users", handle: s.createUser},
-		{pattern: "GET /api/users/{id}", handle: s.getUser},
+		{pattern: "GET /api/users/{id}", handle: s.getUser, query: &listQuery{params: []string{"includePasswordHash", "includeSsoIdentities"}, whole: true}},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
 		{pattern: "DELETE /api/users/{id}", handle: remove(s.dir.DeleteUser, s.userRemoved)},
 		{pattern: "PATCH /api/users/{id}/password", handle: s.setUserPassword},

@@ -82,28 +82,39 @@ func (s *server) revoked(r *http.Request) {
 	}
 }
 
-// userWithPassword is a user with the password hash, as Logto exports it
-// on includePasswordHash: passwordDigest and passwordAlgorithm, null
-// without a password.
-type userWithPassword struct {
+// userDetail is a user as GET /api/users/{id} answers it, with what the
+// query asks for. With includePasswordHash, the password hash as Logto
+// exports it: passwordDigest and passwordAlgorithm, null without a
+// password. With includeSsoIdentities, the user's enterprise SSO
+// identities, as Logto lists them: always none, since Monban has no
+// enterprise SSO connectors yet.
+type userDetail struct {
 	logto.User
+	*userPassword
+	SSOIdentities *[]struct{} `json:"ssoIdentities,omitempty"`
+}
+
+type userPassword struct {
 	PasswordDigest    *string `json:"passwordDigest"`
 	PasswordAlgorithm *string `json:"passwordAlgorithm"`
 }
 
-// getUser answers a user; with includePasswordHash true (true, 1 or yes,
-// as Logto reads it) the password hash too.
+// getUser answers a user; includePasswordHash and includeSsoIdentities are
+// read as Logto reads them (true, 1 or yes).
 func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
 	u, err := s.dir.User(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
+	out := userDetail{User: userOut(u)}
 	if yes(r.URL.Query().Get("includePasswordHash")) {
 		digest, alg := password.Export(u.PasswordHash)
-		httpjson.Write(w, http.StatusOK, userWithPassword{User: userOut(u), PasswordDigest: logto.OrNull(digest), PasswordAlgorithm: logto.OrNull(alg)})
-		return nil
+		out.userPassword = &userPassword{PasswordDigest: logto.OrNull(digest), PasswordAlgorithm: logto.OrNull(alg)}
 	}
-	httpjson.Write(w, http.StatusOK, userOut(u))
+	if yes(r.URL.Query().Get("includeSsoIdentities")) {
+		out.SSOIdentities = &[]struct{}{}
+	}
+	httpjson.Write(w, http.StatusOK, out)
 	return nil
 }
 

@@ -365,3 +365,35 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 		t.Errorf("listing lacks metadata: %s", listed)
 	}
 }
+
+// GET /api/users/:id reads Logto's two flags and refuses any other query
+// parameter; includeSsoIdentities adds an empty list (no enterprise SSO).
+func TestGetUserQuery(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser(map[string]any{"username": "ada", "password": "Analytical-Engine-1843"})
+	get := func(query string) map[string]json.RawMessage {
+		t.Helper()
+		var raw map[string]json.RawMessage
+		e.do("GET", "/api/users/"+u.ID+query, nil).want(t, 200, &raw)
+		return raw
+	}
+	if raw := get(""); raw["ssoIdentities"] != nil || raw["passwordDigest"] != nil {
+		t.Errorf("plain user has %s %s", raw["ssoIdentities"], raw["passwordDigest"])
+	}
+	if raw := get("?includeSsoIdentities=true"); string(raw["ssoIdentities"]) != "[]" || raw["passwordDigest"] != nil || string(raw["username"]) != `"ada"` {
+		t.Errorf("includeSsoIdentities: %v", raw)
+	}
+	if raw := get("?includeSsoIdentities=false"); raw["ssoIdentities"] != nil {
+		t.Errorf("includeSsoIdentities=false: %s", raw["ssoIdentities"])
+	}
+	if raw := get("?includeSsoIdentities=1&includePasswordHash=yes"); string(raw["ssoIdentities"]) != "[]" ||
+		!strings.HasPrefix(string(raw["passwordDigest"]), `"$argon2id$`) || string(raw["passwordAlgorithm"]) != `"Argon2id"` {
+		t.Errorf("both flags: %v", raw)
+	}
+	for _, q := range []string{"?colour=red", "?page=1", "?includeSsoIdentities=true&search=ada"} {
+		r := e.do("GET", "/api/users/"+u.ID+q, nil)
+		if r.status != 400 || r.errBody(t)["code"] != "request.invalid_input" {
+			t.Errorf("%s: %d %s, want 400 request.invalid_input", q, r.status, r.body)
+		}
+	}
+}
