@@ -192,6 +192,9 @@ await run('resources: create with scopes, includeScopes', async () => {
   const list = ok(await api.GET('/api/resources', { params: { query: { includeScopes: 'true' } } }));
   const mine = list.find((r) => r.id === res.id);
   same(sorted(mine?.scopes?.map((s) => s.name) ?? []), ['read:items', 'write:items'], 'includeScopes');
+  const byDefault = ok(await api.PATCH('/api/resources/{id}/is-default', { params: { path: { id: res.id } }, body: { isDefault: true } }));
+  check(byDefault.isDefault === true, byDefault);
+  check(ok(await api.PATCH('/api/resources/{id}/is-default', { params: { path: { id: res.id } }, body: { isDefault: false } })).isDefault === false, 'is-default back to false');
   const plain = ok(await api.GET('/api/resources'));
   check(plain.find((r) => r.id === res.id)?.scopes === undefined, 'scopes without includeScopes');
   refused(await api.POST('/api/resources', { body: { name: 'again', indicator } }), 422, 'resource.resource_identifier_in_use');
@@ -274,6 +277,8 @@ await run('users: search.primaryEmail with mode exact, joint, excludeRoleId', as
   same(ids(exact), [state.ada.id], 'search.primaryEmail exact');
   const upper = ok(await api.GET('/api/users', { params: { query: { 'search.primaryEmail': email.toUpperCase(), 'mode.primaryEmail': 'exact' } } }));
   same(ids(upper), [state.ada.id], 'exact without case');
+  const cased = ok(await api.GET('/api/users', { params: { query: { 'search.primaryEmail': email.toUpperCase(), 'mode.primaryEmail': 'exact', isCaseSensitive: 'true' } } }));
+  same(cased, [], 'exact with isCaseSensitive=true');
   const like = ok(await api.GET('/api/users', { params: { query: { 'search.primaryEmail': `${email}%` } } }));
   same(sorted(ids(like)), sorted([state.ada.id, state.bob.id]), 'search.primaryEmail like with %');
   const and = ok(await api.GET('/api/users', { params: { query: { 'search.username': `${tag}_bob`, 'search.primaryEmail': `${email}%`, joint: 'and' } } }));
@@ -303,6 +308,8 @@ await run('roles: counts, featured users, excludeUserId', async () => {
   same(ids(notAda), [state.robot.id], "excludeUserId: Ada's roles and, for a user, the M2M ones are left out");
   const roleUsers = ok(await api.GET('/api/roles/{id}/users', { params: { path: { id: state.staff.id } } }));
   same(ids(roleUsers), [state.ada.id], "the staff role's users");
+  const notSync = ok(await api.GET('/api/roles', { params: { query: { search: `%${tag}%`, excludeApplicationId: state.m2m.id } } }));
+  same(sorted(ids(notSync)), sorted([state.reader.id, state.staff.id]), 'excludeApplicationId');
 });
 
 await run('users: profile PATCH, has-password, password verify', async () => {
@@ -313,6 +320,9 @@ await run('users: profile PATCH, has-password, password verify', async () => {
   same(second, { givenName: 'Ada', familyName: 'King', nickname: 'Countess' }, 'profile merged');
   const user = ok(await api.GET('/api/users/{userId}', { params: { path } }));
   same(user.profile, second, "the user's profile");
+  check(user.ssoIdentities === undefined, 'ssoIdentities without includeSsoIdentities');
+  const withSso = ok(await api.GET('/api/users/{userId}', { params: { path, query: { includeSsoIdentities: 'true' } } }));
+  same(withSso.ssoIdentities, [], 'includeSsoIdentities');
   refused(await api.PATCH('/api/users/{userId}/profile', { params: { path }, body: { profile: { shoeSize: 9 } } }), 400, 'request.invalid_input', 'shoeSize');
   same(ok(await api.GET('/api/users/{userId}/has-password', { params: { path } })), { hasPassword: true }, 'has-password');
   same(ok(await api.GET('/api/users/{userId}/has-password', { params: { path: { userId: state.bob.id } } })), { hasPassword: false }, 'has-password without one');
@@ -473,6 +483,7 @@ await run('unknown query parameter is 400 request.invalid_input', async () => {
     '/api/roles': () => api.GET('/api/roles', { params: { query: { colour: 'red' } } }),
     '/api/roles/:id/users': () => api.GET('/api/roles/{id}/users', { params: { path: { id: state.reader.id }, query: { colour: 'red' } } }),
     '/api/users': () => api.GET('/api/users', { params: { query: { colour: 'red' } } }),
+    '/api/users/:id': () => api.GET('/api/users/{userId}', { params: { path: { userId: state.ada.id }, query: { colour: 'red' } } }),
     '/api/users/:id/roles': () => api.GET('/api/users/{userId}/roles', { params: { path: { userId: state.ada.id }, query: { colour: 'red' } } }),
     '/api/logs': () => api.GET('/api/logs', { params: { query: { colour: 'red' } } }),
   };
