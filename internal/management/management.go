@@ -224,7 +224,7 @@ func (s *server) routes() []route {
 		{pattern: "PUT /api/users/{id}/identities/{target}", handle: s.putUserIdentity},
 		{pattern: "DELETE /api/users/{id}/identities/{target}", handle: s.deleteUserIdentity},
 		{pattern: "GET /api/users/{id}/roles", handle: listOf(roleOut, s.dir.UserRoles), query: pages},
-		{pattern: "POST /api/users/{id}/roles", handle: link(roleIDs.ids, s.dir.AssignUserRoles, s.holdersChanged)},
+		{pattern: "POST /api/users/{id}/roles", handle: s.addUserRoles},
 		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
 		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveUserRole, "roleId", s.holdersChanged)},
 

@@ -3,6 +3,7 @@ package management
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -213,8 +214,16 @@ func TestUserRoles(t *testing.T) {
 	var m2m roleJSON
 	e.do("POST", "/api/roles", map[string]any{"name": "Robot", "description": "r", "type": "MachineToMachine"}).want(t, 200, &m2m)
 
-	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor, viewer, editor}}).want(t, 201, nil)
-	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor}}).want(t, 201, nil) // held already: fine
+	// As Logto: the ids asked for, without repeats, and those added.
+	var given struct{ RoleIDs, AddedRoleIDs []string }
+	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor, viewer, editor}}).want(t, 201, &given)
+	if !slices.Equal(given.RoleIDs, []string{editor, viewer}) || !slices.Equal(given.AddedRoleIDs, []string{editor, viewer}) {
+		t.Fatalf("POST answered %+v", given)
+	}
+	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor}}).want(t, 201, &given) // held already: fine
+	if !slices.Equal(given.RoleIDs, []string{editor}) || given.AddedRoleIDs == nil || len(given.AddedRoleIDs) != 0 {
+		t.Fatalf("POST of a held role answered %+v", given)
+	}
 	var roles []roleJSON
 	r := e.do("GET", "/api/users/"+u.ID+"/roles", nil).want(t, 200, &roles)
 	if len(roles) != 2 || r.header.Get("Total-Number") != "2" {
@@ -256,14 +265,17 @@ func TestUserRoles(t *testing.T) {
 	if len(roles) != 1 || roles[0].ID != viewer {
 		t.Errorf("after removal: %+v", roles)
 	}
-	// PUT replaces the set.
-	e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor}}).want(t, 200, &roles)
-	if len(roles) != 1 || roles[0].ID != editor {
-		t.Errorf("after PUT: %+v", roles)
+	// PUT replaces the set and, as Logto, answers {roleIds}.
+	var put map[string][]string
+	e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor, editor}}).want(t, 200, &put)
+	e.do("GET", "/api/users/"+u.ID+"/roles", nil).want(t, 200, &roles)
+	if len(put) != 1 || !slices.Equal(put["roleIds"], []string{editor}) || len(roles) != 1 || roles[0].ID != editor {
+		t.Errorf("after PUT: %v, %+v", put, roles)
 	}
-	e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{}}).want(t, 200, &roles)
-	if len(roles) != 0 {
-		t.Errorf("after PUT []: %+v", roles)
+	r = e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{}}).want(t, 200, nil)
+	e.do("GET", "/api/users/"+u.ID+"/roles", nil).want(t, 200, &roles)
+	if string(r.body) != `{"roleIds":[]}` && string(r.body) != "{\"roleIds\":[]}\n" || len(roles) != 0 {
+		t.Errorf("after PUT []: %s, %+v", r.body, roles)
 	}
 }
 
