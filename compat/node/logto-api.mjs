@@ -285,7 +285,8 @@ await run('users: search.primaryEmail with mode exact, joint, excludeRoleId', as
   same(ids(and), [state.bob.id], 'joint=and');
   const or = ok(await api.GET('/api/users', { params: { query: { 'search.username': `${tag}_bob`, 'search.primaryEmail': email, 'mode.primaryEmail': 'exact', joint: 'or' } } }));
   same(sorted(ids(or)), sorted([state.ada.id, state.bob.id]), 'joint=or');
-  ok(await api.POST('/api/users/{userId}/roles', { params: { path: { userId: state.ada.id } }, body: { roleIds: [state.staff.id] } }), 201);
+  const given = ok(await api.POST('/api/users/{userId}/roles', { params: { path: { userId: state.ada.id } }, body: { roleIds: [state.staff.id, state.reader.id] } }), 201);
+  same(given, { roleIds: [state.staff.id, state.reader.id], addedRoleIds: [state.staff.id] }, 'POST user roles answer');
   const others = ok(await api.GET('/api/users', { params: { query: { search: `%${tag}%`, excludeRoleId: state.staff.id } } }));
   same(ids(others), [state.bob.id], 'excludeRoleId');
   refused(await api.GET('/api/users', { params: { query: { search: email, mode: 'posix' } } }), 400, 'request.invalid_input', 'posix');
@@ -387,7 +388,7 @@ await run('roles: scopes, applications and users linked and unlinked', async () 
 
 await run('users: roles replaced, custom data, password, suspension', async () => {
   const path = { userId: state.bob.id };
-  ok(await api.PUT('/api/users/{userId}/roles', { params: { path }, body: { roleIds: [state.staff.id] } }));
+  same(ok(await api.PUT('/api/users/{userId}/roles', { params: { path }, body: { roleIds: [state.staff.id, state.staff.id] } })), { roleIds: [state.staff.id] }, 'PUT user roles answer');
   same(ids(ok(await api.GET('/api/users/{userId}/roles', { params: { path } }))), [state.staff.id], 'roles after PUT');
   ok(await api.DELETE('/api/users/{userId}/roles/{roleId}', { params: { path: { ...path, roleId: state.staff.id } } }), 204);
   same(ok(await api.GET('/api/users/{userId}/roles', { params: { path } })), [], 'roles after DELETE');
