@@ -3,6 +3,7 @@ package management
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -240,5 +241,29 @@ func TestScopeSearch(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/resources/nope/scopes?search=x", nil); r.status != 404 {
 		t.Errorf("missing resource: %d %s", r.status, r.body)
+	}
+}
+
+// TestEveryRouteRefusesUnknownParameters sends a parameter no route reads
+// to every route of the table, whatever its method: each refuses it with a
+// 400 naming it before doing anything, so that none is silently ignored.
+func TestEveryRouteRefusesUnknownParameters(t *testing.T) {
+	e := newEnv(t)
+	params := regexp.MustCompile(`\{[^}]+\}`)
+	n := 0
+	for _, rt := range (&server{}).routes() {
+		if rt.public {
+			continue
+		}
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		path = params.ReplaceAllString(path, "x")
+		r := e.do(method, path+"?nonsense=1", nil)
+		if r.status != 400 || r.errBody(t)["code"] != "request.invalid_input" || !strings.Contains(r.errBody(t)["message"], "`nonsense`") {
+			t.Errorf("%s %s?nonsense=1: %d %s, want 400 naming it", method, path, r.status, r.body)
+		}
+		n++
+	}
+	if n < 60 {
+		t.Fatalf("only %d routes walked", n)
 	}
 }

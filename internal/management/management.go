@@ -137,8 +137,13 @@ func New(d Deps) http.Handler {
 	}
 	for _, rt := range s.routes() {
 		h := rt.handle
-		if rt.query != nil {
+		switch {
+		case rt.query != nil:
 			h = rt.query.checkQuery(h)
+		case !rt.public:
+			// A route that reads no query refuses every parameter, so that
+			// none is ever silently ignored.
+			h = noParams.checkQuery(h)
 		}
 		if rt.public {
 			s.mux.Handle(rt.pattern, s.serve(h))
@@ -155,6 +160,7 @@ var (
 	pages         = &listQuery{}
 	optionalPages = &listQuery{optional: true}
 	noQuery       = &listQuery{whole: true}
+	noParams      = &listQuery{whole: true} // routes that read no query at all
 	userSearch    = &listQuery{params: []string{"excludeRoleId"}, search: true}
 )
 
@@ -220,7 +226,7 @@ func (s *server) routes() []route {
 			s.dir.MergeProfile, s.userChanged)},
 		{pattern: "GET /api/users/{id}/has-password", handle: s.hasUserPassword},
 		{pattern: "POST /api/users/{id}/identities", handle: s.linkUserIdentity},
-		{pattern: "GET /api/users/{id}/identities/{target}", handle: s.getUserIdentity},
+		{pattern: "GET /api/users/{id}/identities/{target}", handle: s.getUserIdentity, query: &listQuery{params: []string{"includeTokenSecret"}, whole: true}},
 		{pattern: "PUT /api/users/{id}/identities/{target}", handle: s.putUserIdentity},
 		{pattern: "DELETE /api/users/{id}/identities/{target}", handle: s.deleteUserIdentity},
 		{pattern: "GET /api/users/{id}/roles", handle: listOf(roleOut, s.dir.UserRoles), query: pages},
@@ -232,7 +238,7 @@ func (s *server) routes() []route {
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},
 
 		{pattern: "GET /api/configs/jwt-customizer", handle: s.listCustomizers, query: noQuery},
-		{pattern: "POST /api/configs/jwt-customizer/test", handle: s.testCustomizer},
+		{pattern: "POST /api/configs/jwt-customizer/test", handle: s.testCustomizer, query: &listQuery{params: []string{"details"}, whole: true}},
 		{pattern: "GET /api/configs/jwt-customizer/{tokenType}", handle: s.getCustomizer},
 		{pattern: "PUT /api/configs/jwt-customizer/{tokenType}", handle: s.putCustomizer},
 		{pattern: "PATCH /api/configs/jwt-customizer/{tokenType}", handle: s.patchCustomizer},
