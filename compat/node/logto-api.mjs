@@ -487,11 +487,15 @@ await run('unknown query parameter is 400 request.invalid_input', async () => {
     '/api/users/:id': () => api.GET('/api/users/{userId}', { params: { path: { userId: state.ada.id }, query: { colour: 'red' } } }),
     '/api/users/:id/roles': () => api.GET('/api/users/{userId}/roles', { params: { path: { userId: state.ada.id }, query: { colour: 'red' } } }),
     '/api/logs': () => api.GET('/api/logs', { params: { query: { colour: 'red' } } }),
+    '/api/applications/:id': () => api.GET('/api/applications/{id}', { params: { path: { id: state.web.id }, query: { colour: 'red' } } }),
+    'PATCH /api/roles/:id': () => api.PATCH('/api/roles/{id}', { params: { path: { id: state.staff.id }, query: { colour: 'red' } }, body: { description: 'never' } }),
   };
   for (const [route, call] of Object.entries(calls)) {
     const res = await call();
     check(res.response.status === 400 && res.error?.code === 'request.invalid_input' && String(res.error?.message).includes('colour'), `${route}: ${res.response.status} ${JSON.stringify(res.error ?? res.data)}`);
   }
+  const role = ok(await api.GET('/api/roles/{id}', { params: { path: { id: state.staff.id } } }));
+  check(role.description !== 'never', 'a refused PATCH changed the role');
 });
 
 // --- hooks (in their own module: skipped while /api/hooks is not served) ---
