@@ -146,6 +146,7 @@ func TestCompat(t *testing.T) {
 	t.Run("node:openid-client", e.nodeOpenIDClient)
 	t.Run("node:jose", e.nodeJose)
 	t.Run("node:seed-fetch", e.nodeSeedFetch)
+	t.Run("node:logto-api", e.nodeLogtoAPI)
 }
 
 // golang.org/x/oauth2/clientcredentials: both auth styles, RFC 8707

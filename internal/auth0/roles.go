@@ -343,7 +343,7 @@ func (s *server) assignUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.dir.AssignUserRoles(r.Context(), id, roles); err != nil {
+	if _, _, err := s.dir.AssignUserRoles(r.Context(), id, roles); err != nil {
 		return err
 	}
 	s.changed(r)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,8 +99,10 @@ func TestRoleTypeRule(t *testing.T) {
 	refused(t, err, Invalid, ReasonApplicationRoleType)
 	_, err = d.ReplaceApplicationRoles(ctx, m2m.ID, []string{userRole.ID})
 	refused(t, err, Invalid, ReasonApplicationRoleType)
-	refused(t, d.AssignUserRoles(ctx, u.ID, []string{m2mRole.ID}), Invalid, ReasonUserRoleType)
-	refused(t, d.ReplaceUserRoles(ctx, u.ID, []string{m2mRole.ID}), Invalid, ReasonUserRoleType)
+	_, _, err = d.AssignUserRoles(ctx, u.ID, []string{m2mRole.ID})
+	refused(t, err, Invalid, ReasonUserRoleType)
+	_, err = d.ReplaceUserRoles(ctx, u.ID, []string{m2mRole.ID})
+	refused(t, err, Invalid, ReasonUserRoleType)
 	refused(t, d.AssignRoleApplications(ctx, userRole.ID, []string{m2m.ID}), Invalid, ReasonRoleType)
 	refused(t, d.AssignRoleUsers(ctx, m2mRole.ID, []string{u.ID}), Invalid, ReasonRoleType)
 
@@ -117,7 +120,14 @@ func TestRoleTypeRule(t *testing.T) {
 	if _, added, _ = d.AssignApplicationRoles(ctx, m2m.ID, []string{m2mRole.ID}); len(added) != 0 {
 		t.Errorf("assigned again: added %v", added)
 	}
-	ok(t, d.AssignUserRoles(ctx, u.ID, []string{userRole.ID}))
+	uids, uadded, err := d.AssignUserRoles(ctx, u.ID, []string{userRole.ID, userRole.ID})
+	ok(t, err)
+	if !slices.Equal(uids, []string{userRole.ID}) || !slices.Equal(uadded, []string{userRole.ID}) {
+		t.Fatalf("AssignUserRoles = %v, %v", uids, uadded)
+	}
+	if _, uadded, _ = d.AssignUserRoles(ctx, u.ID, []string{userRole.ID}); uadded == nil || len(uadded) != 0 {
+		t.Fatalf("AssignUserRoles of a held role added %v", uadded)
+	}
 	ok(t, d.AssignRoleUsers(ctx, userRole.ID, []string{u.ID}))
 	ok(t, d.AssignRoleApplications(ctx, m2mRole.ID, []string{m2m.ID}))
 }
@@ -144,14 +154,20 @@ func TestReplaceRoles(t *testing.T) {
 
 	ua, ub := role(t, d, "UA", store.RoleUser), role(t, d, "UB", store.RoleUser)
 	u := user(t, d, "jane")
-	refused(t, d.ReplaceUserRoles(ctx, u.ID, nil), Invalid, "")
+	_, err := d.ReplaceUserRoles(ctx, u.ID, nil)
+	refused(t, err, Invalid, "")
 	for _, ids := range [][]string{{ua.ID, ub.ID}, {ub.ID}, {}} {
-		ok(t, d.ReplaceUserRoles(ctx, u.ID, ids))
+		got, err := d.ReplaceUserRoles(ctx, u.ID, ids)
+		ok(t, err)
+		if got == nil || len(got) != len(ids) {
+			t.Fatalf("ReplaceUserRoles(%v) = %v", ids, got)
+		}
 		if _, n, _ := d.UserRoles(ctx, u.ID, store.Search{}, store.Page{}); n != len(ids) {
 			t.Fatalf("replace with %v: %d roles", ids, n)
 		}
 	}
-	refused(t, d.ReplaceUserRoles(ctx, "nobody", []string{ua.ID}), NotFound, "")
+	_, err = d.ReplaceUserRoles(ctx, "nobody", []string{ua.ID})
+	refused(t, err, NotFound, "")
 }
 
 // The Management API resource is read-only, and its indicator cannot come
@@ -486,9 +502,11 @@ func TestUserRoleLinks(t *testing.T) {
 	ctx := context.Background()
 	d, _ := newDir(t)
 	r, u := role(t, d, "Editors", store.RoleUser), user(t, d, "jane")
-	refused(t, d.AssignUserRoles(ctx, u.ID, []string{"nope"}), NotFound, "")
+	_, _, err := d.AssignUserRoles(ctx, u.ID, []string{"nope"})
+	refused(t, err, NotFound, "")
 	refused(t, d.AssignRoleUsers(ctx, r.ID, []string{"nobody"}), NotFound, "")
-	refused(t, d.AssignUserRoles(ctx, "nobody", []string{r.ID}), NotFound, "")
+	_, _, err = d.AssignUserRoles(ctx, "nobody", []string{r.ID})
+	refused(t, err, NotFound, "")
 	ok(t, d.AssignRoleUsers(ctx, r.ID, []string{u.ID}))
 	if users, n, err := d.RoleUsers(ctx, r.ID, store.Page{}); err != nil || n != 1 || users[0].ID != u.ID {
 		t.Fatalf("role users: %v %v", users, err)
@@ -496,7 +514,7 @@ func TestUserRoleLinks(t *testing.T) {
 	refused(t, d.RemoveRoleUser(ctx, "", u.ID), NotFound, "")
 	ok(t, d.RemoveRoleUser(ctx, r.ID, u.ID))
 	refused(t, d.RemoveUserRole(ctx, u.ID, r.ID), NotFound, "")
-	_, _, err := d.UserRoles(ctx, "\x00", store.Search{}, store.Page{})
+	_, _, err = d.UserRoles(ctx, "\x00", store.Search{}, store.Page{})
 	refused(t, err, NotFound, "")
 }
 

@@ -27,9 +27,12 @@ type NewResource struct {
 type ResourceChange struct {
 	Name             *string
 	AccessTokenTTL   *int
-	Indicator        *string
 	EnableRBAC       *bool
 	PermissionsClaim *bool
+	// Indicator and IsDefault are accepted only unchanged: an indicator
+	// never changes, and the default resource is set by SetDefaultResource.
+	Indicator *string
+	IsDefault *bool
 }
 
 // NewScope is what creating a scope gives. Name is required.
@@ -155,6 +158,9 @@ func (d *Directory) UpdateResource(ctx context.Context, id string, in ResourceCh
 	}
 	if in.Indicator != nil && *in.Indicator != res.Indicator {
 		return res, false, invalid("indicator cannot be changed; create a new resource instead")
+	}
+	if in.IsDefault != nil && *in.IsDefault != res.IsDefault {
+		return res, false, invalid("isDefault cannot be changed here: use PATCH /api/resources/{id}/is-default")
 	}
 	if in.Name == nil && in.AccessTokenTTL == nil && in.EnableRBAC == nil && in.PermissionsClaim == nil {
 		return res, false, nil

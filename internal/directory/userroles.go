@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -18,13 +19,28 @@ func (d *Directory) UserRoles(ctx context.Context, userID string, match store.Se
 	}, page)
 }
 
-// AssignUserRoles gives roles to a user.
-func (d *Directory) AssignUserRoles(ctx context.Context, userID string, roleIDs []string) error {
+// AssignUserRoles gives roles to a user. It returns the ids asked for,
+// without repeats, and those the user did not hold before (Logto's
+// roleIds and addedRoleIds).
+func (d *Directory) AssignUserRoles(ctx context.Context, userID string, roleIDs []string) (ids, added []string, err error) {
 	u, ids, err := d.userAndRoles(ctx, userID, roleIDs, CheckIDs)
 	if err != nil {
-		return err
+		return ids, nil, err
 	}
-	return d.giveUser(ctx, u.ID, ids)
+	held, _, err := d.st.ListUserRoles(ctx, u.ID, store.Page{})
+	if err != nil {
+		return ids, nil, err
+	}
+	added = []string{}
+	for _, id := range ids {
+		if !slices.ContainsFunc(held, func(r store.Role) bool { return r.ID == id }) {
+			added = append(added, id)
+		}
+	}
+	if len(added) == 0 {
+		return ids, added, nil
+	}
+	return ids, added, d.giveUser(ctx, u.ID, ids)
 }
 
 func (d *Directory) giveUser(ctx context.Context, userID string, ids []string) error {
@@ -49,20 +65,23 @@ func (d *Directory) userAndRoles(ctx context.Context, userID string, roleIDs []s
 
 // ReplaceUserRoles makes roleIDs the user's exact set of roles (nil is
 // refused; empty removes every role). New roles are added before stale
-// ones are removed.
-func (d *Directory) ReplaceUserRoles(ctx context.Context, userID string, roleIDs []string) error {
+// ones are removed. It returns the ids, without repeats (Logto's roleIds).
+func (d *Directory) ReplaceUserRoles(ctx context.Context, userID string, roleIDs []string) (ids []string, err error) {
 	u, ids, err := d.userAndRoles(ctx, userID, roleIDs, checkSet)
 	if err != nil {
-		return err
+		return ids, err
+	}
+	if ids == nil {
+		ids = []string{}
 	}
 	if len(ids) > 0 {
 		if err := d.giveUser(ctx, u.ID, ids); err != nil {
-			return err
+			return ids, err
 		}
 	}
 	held, _, err := d.st.ListUserRoles(ctx, u.ID, store.Page{})
 	if err != nil {
-		return err
+		return ids, err
 	}
 	want := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -71,11 +90,11 @@ func (d *Directory) ReplaceUserRoles(ctx context.Context, userID string, roleIDs
 	for _, role := range held {
 		if !want[role.ID] {
 			if err := d.st.RemoveUserRole(ctx, u.ID, role.ID); err != nil && !isNotFound(err) {
-				return err
+				return ids, err
 			}
 		}
 	}
-	return nil
+	return ids, nil
 }
 
 // RemoveUserRole takes a role from a user.

@@ -293,3 +293,121 @@ func TestUserReadModifyWrite(t *testing.T) {
 	}
 	e.do("PATCH", "/api/users/"+u.ID, map[string]any{"isSuspended": false}).want(t, 200, nil)
 }
+
+// A user read with GET goes back whole in a PATCH, as Logto's guard strips
+// what it does not take; isSuspended only unchanged.
+func TestUserReadModifyWritePatch(t *testing.T) {
+	e := newEnv(t)
+	var user map[string]any
+	e.do("POST", "/api/users", map[string]any{"username": "ada", "primaryEmail": "ada@example.com", "name": "Ada",
+		"password": "Analytical-Engine-1843", "customData": map[string]any{"team": "blue"},
+		"profile": map[string]any{"givenName": "Ada"}}).want(t, 200, &user)
+	id := user["id"].(string)
+	e.do("PUT", "/api/users/"+id+"/identities/github", map[string]any{"userId": "1843"}).want(t, 201, nil)
+	// The whole user back unchanged changes nothing but updatedAt (a PATCH
+	// stamps it, in Logto too).
+	var got, same map[string]any
+	e.do("GET", "/api/users/"+id, nil).want(t, 200, &got)
+	e.do("PATCH", "/api/users/"+id, got).want(t, 200, &same)
+	delete(got, "updatedAt")
+	delete(same, "updatedAt")
+	if !reflect.DeepEqual(got, same) || got["hasPassword"] != true || got["identities"].(map[string]any)["github"] == nil {
+		t.Fatalf("PATCH of the user unchanged answered\n%v\nwant\n%v", same, got)
+	}
+	got["name"] = "Countess"
+	var changed map[string]any
+	e.do("PATCH", "/api/users/"+id, got).want(t, 200, &changed)
+	if changed["name"] != "Countess" || changed["username"] != "ada" || changed["hasPassword"] != true ||
+		changed["identities"].(map[string]any)["github"] == nil {
+		t.Fatalf("changed %v", changed)
+	}
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+		want string
+	}{
+		{"suspension", map[string]any{"id": id, "isSuspended": true}, "is-suspended"},
+		{"unknown field", map[string]any{"id": id, "bogus": 1}, "bogus"},
+		{"digest", map[string]any{"passwordDigest": "x"}, "passwordDigest"},
+		{"name type", map[string]any{"id": id, "name": 1}, "name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("PATCH", "/api/users/"+id, tc.body)
+			if r.status != 400 || !strings.Contains(r.errBody(t)["message"], tc.want) {
+				t.Fatalf("%d %s, want 400 naming %s", r.status, r.body, tc.want)
+			}
+		})
+	}
+	var after map[string]any
+	e.do("GET", "/api/users/"+id, nil).want(t, 200, &after)
+	if after["isSuspended"] != false || after["name"] != "Countess" {
+		t.Fatalf("after the refusals %v", after)
+	}
+	e.do("PATCH", "/api/users/nobody", map[string]any{"isSuspended": false}).want(t, 404, nil)
+}
+
+// A resource (from a list with includeScopes too) and a scope as read go
+// back whole in a PATCH; indicator, isDefault and resourceId only
+// unchanged.
+func TestResourceReadModifyWritePatch(t *testing.T) {
+	e := newEnv(t)
+	res := e.createResource("Shopping", "https://shopping.api")
+	sc := e.createScope(res.ID, "read:products")
+	got := roundTrip(t, e, "/api/resources/"+res.ID)
+	got["accessTokenTtl"] = 900
+	var changed map[string]any
+	e.do("PATCH", "/api/resources/"+res.ID, got).want(t, 200, &changed)
+	if changed["accessTokenTtl"] != float64(900) || changed["indicator"] != "https://shopping.api" || changed["isDefault"] != false {
+		t.Fatalf("changed %v", changed)
+	}
+	var list []map[string]any
+	e.do("GET", "/api/resources?includeScopes=true", nil).want(t, 200, &list)
+	for _, item := range list {
+		if item["id"] == res.ID {
+			item["name"] = "Shop"
+			e.do("PATCH", "/api/resources/"+res.ID, item).want(t, 200, &changed)
+		}
+	}
+	if changed["name"] != "Shop" {
+		t.Fatalf("the list's item went back: %v", changed)
+	}
+	// A scope has no GET of its own: it is read from its resource's list.
+	var scopes []map[string]any
+	e.do("GET", "/api/resources/"+res.ID+"/scopes", nil).want(t, 200, &scopes)
+	scope := scopes[0]
+	var unchanged, described map[string]any
+	e.do("PATCH", "/api/resources/"+res.ID+"/scopes/"+sc.ID, scope).want(t, 200, &unchanged)
+	if !reflect.DeepEqual(unchanged, scope) {
+		t.Fatalf("PATCH of the scope unchanged answered %v, want %v", unchanged, scope)
+	}
+	scope["description"] = "Read products"
+	e.do("PATCH", "/api/resources/"+res.ID+"/scopes/"+sc.ID, scope).want(t, 200, &described)
+	if described["description"] != "Read products" || described["name"] != "read:products" {
+		t.Fatalf("scope %v", described)
+	}
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+		want       string
+	}{
+		{"resource default", "/api/resources/" + res.ID, map[string]any{"id": res.ID, "isDefault": true}, "is-default"},
+		{"resource indicator", "/api/resources/" + res.ID, map[string]any{"indicator": "https://other.api"}, "indicator"},
+		{"resource unknown field", "/api/resources/" + res.ID, map[string]any{"id": res.ID, "bogus": 1}, "bogus"},
+		{"resource default type", "/api/resources/" + res.ID, map[string]any{"isDefault": "no"}, "isDefault"},
+		{"scope resource", "/api/resources/" + res.ID + "/scopes/" + sc.ID, map[string]any{"resourceId": "other"}, "resourceId"},
+		{"scope unknown field", "/api/resources/" + res.ID + "/scopes/" + sc.ID, map[string]any{"id": sc.ID, "bogus": 1}, "bogus"},
+		{"scope name type", "/api/resources/" + res.ID + "/scopes/" + sc.ID, map[string]any{"id": sc.ID, "name": 1}, "name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("PATCH", tc.path, tc.body)
+			if r.status != 400 || !strings.Contains(r.errBody(t)["message"], tc.want) {
+				t.Fatalf("%d %s, want 400 naming %s", r.status, r.body, tc.want)
+			}
+		})
+	}
+	var after map[string]any
+	e.do("GET", "/api/resources/"+res.ID, nil).want(t, 200, &after)
+	if after["isDefault"] != false || after["indicator"] != "https://shopping.api" {
+		t.Fatalf("after the refusals %v", after)
+	}
+}

@@ -151,6 +151,5 @@ func link[B any](ids func(B) []string, give func(context.Context, string, []stri
 	}
 }
 
-func (b roleIDs) ids() []string        { return b.RoleIDs }
 func (b applicationIDs) ids() []string { return b.ApplicationIDs }
 func (b userIDs) ids() []string        { return b.UserIDs }

@@ -3,13 +3,15 @@ package management
 import (
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
 
 // TestListRoutesRefuseUnknownParameters walks every GET route of the route
 // table: each that answers a list has a query rule, and refuses a
-// parameter it does not read with a 400 naming it.
+// parameter it does not read with a 400 naming it; so does a route
+// answering one object that has a rule for its flags.
 func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 	e := newEnv(t)
 	app := e.createApp("M", "MachineToMachine")
@@ -42,8 +44,15 @@ func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 		var list []json.RawMessage
 		isList := r.status == 200 && json.Unmarshal(r.body, &list) == nil
 		if !isList {
+			// A route answering one object may read flags (whole: no
+			// pagination), and then refuses any other parameter too.
+			if rt.query != nil && !rt.query.whole {
+				t.Errorf("%s has a list's query rule but answers %d %.80s", rt.pattern, r.status, r.body)
+			}
 			if rt.query != nil {
-				t.Errorf("%s has a query rule but answers %d %.80s", rt.pattern, r.status, r.body)
+				if r := e.do("GET", path+"?nonsense=1", nil); r.status != 400 || !strings.Contains(r.errBody(t)["message"], "`nonsense`") {
+					t.Errorf("GET %s?nonsense=1: %d %s, want 400 naming it", path, r.status, r.body)
+				}
 			}
 			continue
 		}
@@ -235,5 +244,29 @@ func TestScopeSearch(t *testing.T) {
 	}
 	if r := e.do("GET", "/api/resources/nope/scopes?search=x", nil); r.status != 404 {
 		t.Errorf("missing resource: %d %s", r.status, r.body)
+	}
+}
+
+// TestEveryRouteRefusesUnknownParameters sends a parameter no route reads
+// to every route of the table, whatever its method: each refuses it with a
+// 400 naming it before doing anything, so that none is silently ignored.
+func TestEveryRouteRefusesUnknownParameters(t *testing.T) {
+	e := newEnv(t)
+	params := regexp.MustCompile(`\{[^}]+\}`)
+	n := 0
+	for _, rt := range (&server{}).routes() {
+		if rt.public {
+			continue
+		}
+		method, path, _ := strings.Cut(rt.pattern, " ")
+		path = params.ReplaceAllString(path, "x")
+		r := e.do(method, path+"?nonsense=1", nil)
+		if r.status != 400 || r.errBody(t)["code"] != "request.invalid_input" || !strings.Contains(r.errBody(t)["message"], "`nonsense`") {
+			t.Errorf("%s %s?nonsense=1: %d %s, want 400 naming it", method, path, r.status, r.body)
+		}
+		n++
+	}
+	if n < 60 {
+		t.Fatalf("only %d routes walked", n)
 	}
 }

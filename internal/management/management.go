@@ -154,8 +154,13 @@ func New(d Deps) http.Handler {
 	}
 	for _, rt := range s.routes() {
 		h := rt.handle
-		if rt.query != nil {
+		switch {
+		case rt.query != nil:
 			h = rt.query.checkQuery(h)
+		case !rt.public:
+			// A route that reads no query refuses every parameter, so that
+			// none is ever silently ignored.
+			h = noParams.checkQuery(h)
 		}
 		if !strings.HasPrefix(rt.pattern, http.MethodGet+" ") {
 			h = s.withOrigin(rt.pattern, h)
@@ -175,6 +180,7 @@ func New(d Deps) http.Handler {
 var (
 	noQuery      = &listQuery{whole: true}
 	linkedSearch = &listQuery{search: true}
+	noParams     = &listQuery{whole: true} // routes that read no query at all
 )
 
 func (s *server) routes() []route {
@@ -227,7 +233,7 @@ func (s *server) routes() []route {
 
 		{pattern: "GET /api/users", handle: s.listUsers, query: &listQuery{params: []string{"excludeRoleId", "includePasswordHash"}, search: true}},
 		{pattern: "POST /api/users", handle: s.createUser},
-		{pattern: "GET /api/users/{id}", handle: s.getUser},
+		{pattern: "GET /api/users/{id}", handle: s.getUser, query: &listQuery{params: []string{"includePasswordHash", "includeSsoIdentities"}, whole: true}},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
 		{pattern: "DELETE /api/users/{id}", handle: remove(s.dir.DeleteUser, s.userRemoved)},
 		{pattern: "PATCH /api/users/{id}/password", handle: s.setUserPassword},
@@ -240,11 +246,11 @@ func (s *server) routes() []route {
 			s.dir.MergeProfile, s.userChanged)},
 		{pattern: "GET /api/users/{id}/has-password", handle: s.hasUserPassword},
 		{pattern: "POST /api/users/{id}/identities", handle: s.linkUserIdentity},
-		{pattern: "GET /api/users/{id}/identities/{target}", handle: s.getUserIdentity},
+		{pattern: "GET /api/users/{id}/identities/{target}", handle: s.getUserIdentity, query: &listQuery{params: []string{"includeTokenSecret"}, whole: true}},
 		{pattern: "PUT /api/users/{id}/identities/{target}", handle: s.putUserIdentity},
 		{pattern: "DELETE /api/users/{id}/identities/{target}", handle: s.deleteUserIdentity},
 		{pattern: "GET /api/users/{id}/roles", handle: listFilteredOf(directory.RoleMatch, roleOut, s.dir.UserRoles), query: linkedSearch},
-		{pattern: "POST /api/users/{id}/roles", handle: link(roleIDs.ids, s.dir.AssignUserRoles, s.holdersChanged)},
+		{pattern: "POST /api/users/{id}/roles", handle: s.addUserRoles},
 		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
 		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveUserRole, "roleId", s.holdersChanged)},
 
@@ -252,7 +258,7 @@ func (s *server) routes() []route {
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},
 
 		{pattern: "GET /api/configs/jwt-customizer", handle: s.listCustomizers, query: noQuery},
-		{pattern: "POST /api/configs/jwt-customizer/test", handle: s.testCustomizer},
+		{pattern: "POST /api/configs/jwt-customizer/test", handle: s.testCustomizer, query: &listQuery{params: []string{"details"}, whole: true}},
 		{pattern: "GET /api/configs/jwt-customizer/{tokenType}", handle: s.getCustomizer},
 		{pattern: "PUT /api/configs/jwt-customizer/{tokenType}", handle: s.putCustomizer},
 		{pattern: "PATCH /api/configs/jwt-customizer/{tokenType}", handle: s.patchCustomizer},
@@ -260,7 +266,7 @@ func (s *server) routes() []route {
 
 		{pattern: "GET /api/hooks", handle: s.listHooks, query: &listQuery{params: []string{"includeExecutionStats"}, optional: true}},
 		{pattern: "POST /api/hooks", handle: s.createHook},
-		{pattern: "GET /api/hooks/{id}", handle: listQuery{params: []string{"includeExecutionStats"}, whole: true}.checkQuery(s.getHook)},
+		{pattern: "GET /api/hooks/{id}", handle: s.getHook, query: &listQuery{params: []string{"includeExecutionStats"}, whole: true}},
 		{pattern: "PATCH /api/hooks/{id}", handle: s.updateHook},
 		{pattern: "DELETE /api/hooks/{id}", handle: s.deleteHook},
 		{pattern: "PATCH /api/hooks/{id}/signing-key", handle: s.regenerateHookKey},

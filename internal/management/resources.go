@@ -92,16 +92,25 @@ func (s *server) createResource(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) updateResource(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
+		// What Logto's guard strips, so that a resource read (from a list
+		// with includeScopes too) goes back whole.
+		ID        stripped `json:"id"`
+		TenantID  stripped `json:"tenantId"`
+		IsBuiltIn stripped `json:"isBuiltIn"`
+		Scopes    stripped `json:"scopes"`
+
 		Name             *string `json:"name"`
 		AccessTokenTTL   *int    `json:"accessTokenTtl"`
 		Indicator        *string `json:"indicator"` // accepted only unchanged
+		IsDefault        *bool   `json:"isDefault"` // accepted only unchanged
 		EnableRBAC       *bool   `json:"enableRbac"`
 		PermissionsClaim *bool   `json:"permissionsClaim"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	res, changed, err := s.dir.UpdateResource(r.Context(), r.PathValue("id"), directory.ResourceChange(body))
+	res, changed, err := s.dir.UpdateResource(r.Context(), r.PathValue("id"), directory.ResourceChange{
+		Name: body.Name, AccessTokenTTL: body.AccessTokenTTL, Indicator: body.Indicator, IsDefault: body.IsDefault})
 	return updated(w, r, s.changed, s.resourceOut(res), changed, err)
 }
 
@@ -128,10 +137,22 @@ func (s *server) createScope(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) updateScope(w http.ResponseWriter, r *http.Request) error {
-	var body namePatch
+	var body struct {
+		namePatch
+		// What Logto's guard strips, so that a scope read goes back whole;
+		// resourceId is accepted only unchanged (a scope stays in its
+		// resource).
+		ID         stripped `json:"id"`
+		TenantID   stripped `json:"tenantId"`
+		CreatedAt  stripped `json:"createdAt"`
+		ResourceID *string  `json:"resourceId"`
+	}
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	sc, changed, err := s.dir.UpdateScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId"), directory.NamePatch(body))
+	if body.ResourceID != nil && *body.ResourceID != r.PathValue("id") {
+		return invalid("resourceId cannot be changed: a scope stays in its resource")
+	}
+	sc, changed, err := s.dir.UpdateScope(r.Context(), r.PathValue("id"), r.PathValue("scopeId"), directory.NamePatch(body.namePatch))
 	return updated(w, r, s.changed, scopeOut(sc), changed, err)
 }

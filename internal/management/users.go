@@ -242,17 +242,36 @@ func (s *server) getUserCustomData(w http.ResponseWriter, r *http.Request) error
 	return reply(w, func(u store.User) map[string]any { return userOut(u).CustomData })(s.dir.User(r.Context(), r.PathValue("id")))
 }
 
-// replaceUserRoles makes roleIds the user's exact set of roles and answers
-// with them.
+// replaceUserRoles makes roleIds the user's exact set of roles and
+// answers, as Logto does, {roleIds}: the ids without repeats.
 func (s *server) replaceUserRoles(w http.ResponseWriter, r *http.Request) error {
 	ids, err := roleIDsBody(w, r)
 	if err != nil {
 		return err
 	}
-	id := r.PathValue("id")
-	if err := s.dir.ReplaceUserRoles(r.Context(), id, ids); err != nil {
+	ids, err = s.dir.ReplaceUserRoles(r.Context(), r.PathValue("id"), ids)
+	if err != nil {
 		return err
 	}
 	s.holdersChanged(r)
-	return writeAll(w, r, http.StatusOK, roleOut, s.dir.UserRoles, id)
+	httpjson.Write(w, http.StatusOK, map[string][]string{"roleIds": ids})
+	return nil
+}
+
+// addUserRoles gives roles to a user and answers, as Logto does, the ids
+// asked for and those the user did not hold before.
+func (s *server) addUserRoles(w http.ResponseWriter, r *http.Request) error {
+	ids, err := roleIDsBody(w, r)
+	if err != nil {
+		return err
+	}
+	ids, added, err := s.dir.AssignUserRoles(r.Context(), r.PathValue("id"), ids)
+	if err != nil {
+		return err
+	}
+	if len(added) > 0 {
+		s.holdersChanged(r)
+	}
+	httpjson.Write(w, http.StatusCreated, map[string][]string{"roleIds": ids, "addedRoleIds": added})
+	return nil
 }

@@ -3,6 +3,7 @@ package management
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -213,8 +214,16 @@ func TestUserRoles(t *testing.T) {
 	var m2m roleJSON
 	e.do("POST", "/api/roles", map[string]any{"name": "Robot", "description": "r", "type": "MachineToMachine"}).want(t, 200, &m2m)
 
-	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor, viewer, editor}}).want(t, 201, nil)
-	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor}}).want(t, 201, nil) // held already: fine
+	// As Logto: the ids asked for, without repeats, and those added.
+	var given struct{ RoleIDs, AddedRoleIDs []string }
+	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor, viewer, editor}}).want(t, 201, &given)
+	if !slices.Equal(given.RoleIDs, []string{editor, viewer}) || !slices.Equal(given.AddedRoleIDs, []string{editor, viewer}) {
+		t.Fatalf("POST answered %+v", given)
+	}
+	e.do("POST", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor}}).want(t, 201, &given) // held already: fine
+	if !slices.Equal(given.RoleIDs, []string{editor}) || given.AddedRoleIDs == nil || len(given.AddedRoleIDs) != 0 {
+		t.Fatalf("POST of a held role answered %+v", given)
+	}
 	var roles []roleJSON
 	r := e.do("GET", "/api/users/"+u.ID+"/roles", nil).want(t, 200, &roles)
 	if len(roles) != 2 || r.header.Get("Total-Number") != "2" {
@@ -256,14 +265,17 @@ func TestUserRoles(t *testing.T) {
 	if len(roles) != 1 || roles[0].ID != viewer {
 		t.Errorf("after removal: %+v", roles)
 	}
-	// PUT replaces the set.
-	e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor}}).want(t, 200, &roles)
-	if len(roles) != 1 || roles[0].ID != editor {
-		t.Errorf("after PUT: %+v", roles)
+	// PUT replaces the set and, as Logto, answers {roleIds}.
+	var put map[string][]string
+	e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{editor, editor}}).want(t, 200, &put)
+	e.do("GET", "/api/users/"+u.ID+"/roles", nil).want(t, 200, &roles)
+	if len(put) != 1 || !slices.Equal(put["roleIds"], []string{editor}) || len(roles) != 1 || roles[0].ID != editor {
+		t.Errorf("after PUT: %v, %+v", put, roles)
 	}
-	e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{}}).want(t, 200, &roles)
-	if len(roles) != 0 {
-		t.Errorf("after PUT []: %+v", roles)
+	r = e.do("PUT", "/api/users/"+u.ID+"/roles", map[string]any{"roleIds": []string{}}).want(t, 200, nil)
+	e.do("GET", "/api/users/"+u.ID+"/roles", nil).want(t, 200, &roles)
+	if string(r.body) != `{"roleIds":[]}` && string(r.body) != "{\"roleIds\":[]}\n" || len(roles) != 0 {
+		t.Errorf("after PUT []: %s, %+v", r.body, roles)
 	}
 }
 
@@ -363,5 +375,37 @@ func TestApplicationOIDCMetadata(t *testing.T) {
 	}
 	if !strings.Contains(string(listed), "app.example.com/cb") {
 		t.Errorf("listing lacks metadata: %s", listed)
+	}
+}
+
+// GET /api/users/:id reads Logto's two flags and refuses any other query
+// parameter; includeSsoIdentities adds an empty list (no enterprise SSO).
+func TestGetUserQuery(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser(map[string]any{"username": "ada", "password": "Analytical-Engine-1843"})
+	get := func(query string) map[string]json.RawMessage {
+		t.Helper()
+		var raw map[string]json.RawMessage
+		e.do("GET", "/api/users/"+u.ID+query, nil).want(t, 200, &raw)
+		return raw
+	}
+	if raw := get(""); raw["ssoIdentities"] != nil || raw["passwordDigest"] != nil {
+		t.Errorf("plain user has %s %s", raw["ssoIdentities"], raw["passwordDigest"])
+	}
+	if raw := get("?includeSsoIdentities=true"); string(raw["ssoIdentities"]) != "[]" || raw["passwordDigest"] != nil || string(raw["username"]) != `"ada"` {
+		t.Errorf("includeSsoIdentities: %v", raw)
+	}
+	if raw := get("?includeSsoIdentities=false"); raw["ssoIdentities"] != nil {
+		t.Errorf("includeSsoIdentities=false: %s", raw["ssoIdentities"])
+	}
+	if raw := get("?includeSsoIdentities=1&includePasswordHash=yes"); string(raw["ssoIdentities"]) != "[]" ||
+		!strings.HasPrefix(string(raw["passwordDigest"]), `"$argon2id$`) || string(raw["passwordAlgorithm"]) != `"Argon2id"` {
+		t.Errorf("both flags: %v", raw)
+	}
+	for _, q := range []string{"?colour=red", "?page=1", "?includeSsoIdentities=true&search=ada"} {
+		r := e.do("GET", "/api/users/"+u.ID+q, nil)
+		if r.status != 400 || r.errBody(t)["code"] != "request.invalid_input" {
+			t.Errorf("%s: %d %s, want 400 request.invalid_input", q, r.status, r.body)
+		}
 	}
 }

@@ -138,7 +138,7 @@ type listQuery struct {
 	params   []string
 	optional bool
 	search   bool
-	whole    bool // not paginated: page and page_size are refused too
+	whole    bool // not paginated (or one object's flags): page and page_size are refused too
 }
 
 type listQueryKey struct{}
