@@ -106,19 +106,21 @@ func (f *targetFlags) target(ctx context.Context, getenv func(string) string) (t
 		return &declare.Remote{Endpoint: endpoint, Indicator: indicator, BuiltInApps: []string{console.DefaultClientID}, Client: ts.Client(ctx)},
 			*f.clientID, func() {}, nil
 	}
+	// The server's endpoint names its built-in resources: the Management
+	// API (unless its indicator is set) and the Management API v2.
+	base := getenv("MONBAN_ENDPOINT")
+	if base == "" {
+		addr := getenv("MONBAN_ADDR")
+		if addr == "" {
+			addr = server.DefaultAddr
+		}
+		var err error
+		if base, err = server.EndpointFor(addr); err != nil {
+			return nil, "", nil, fmt.Errorf("MONBAN_ADDR: %w", err)
+		}
+	}
 	indicator := *f.indicator
 	if indicator == "" {
-		base := getenv("MONBAN_ENDPOINT")
-		if base == "" {
-			addr := getenv("MONBAN_ADDR")
-			if addr == "" {
-				addr = server.DefaultAddr
-			}
-			var err error
-			if base, err = server.EndpointFor(addr); err != nil {
-				return nil, "", nil, fmt.Errorf("MONBAN_ADDR: %w", err)
-			}
-		}
 		indicator = strings.TrimRight(base, "/") + "/api"
 	}
 	key, err := f.key.key()
@@ -126,7 +128,7 @@ func (f *targetFlags) target(ctx context.Context, getenv func(string) string) (t
 		return nil, "", nil, err
 	}
 	cfg := server.DefaultConfig()
-	cfg.DatabaseURL, cfg.SecretKey, cfg.ManagementIndicator = *f.dbURL, key, indicator
+	cfg.DatabaseURL, cfg.SecretKey, cfg.ManagementIndicator, cfg.Endpoint = *f.dbURL, key, indicator, strings.TrimRight(base, "/")
 	ct, err := server.OpenConfigTarget(ctx, cfg)
 	if err != nil {
 		return nil, "", nil, err

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 	"sync"
 
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/webhook"
 )
 
 // The bootstrap app's credentials: it holds the Management API role.
@@ -152,6 +154,10 @@ func Start(t T, opts Options) *Server {
 	cfg.ManagementIndicator = s.ManagementIndicator
 	cfg.BootstrapAppID, cfg.BootstrapAppSecret = AdminID, AdminSecret
 	cfg.KeyPublishDelay = 0 // a rotated key signs at once
+	// The clients' webhook receivers listen on loopback, which hooks may
+	// not reach by default.
+	cfg.Webhooks = webhook.DefaultOptions()
+	cfg.Webhooks.Egress.AllowNetworks = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	cfg.Logger = slog.New(slog.NewTextHandler(s.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(context.Background(), cfg)
 	if err != nil {

@@ -79,7 +79,7 @@ type Role struct {
 
 // Permission names scopes of one resource.
 type Permission struct {
-	Resource string   `yaml:"resource" doc:"The resource's indicator, or management-api for the built-in Management API resource." schema:"required"`
+	Resource string   `yaml:"resource" doc:"The resource's indicator, or management-api for the built-in Management API resource, management-api-v2 for the built-in Management API v2." schema:"required"`
 	Scopes   []string `yaml:"scopes" doc:"Scope names of that resource." schema:"required"`
 }
 

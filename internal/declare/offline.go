@@ -34,11 +34,11 @@ func (o *Offline) Read(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stateOf(cat, o.Dir.BuiltIn, func(id string) bool { return slices.Contains(o.BuiltInApps, id) }), nil
+	return stateOf(cat, o.Dir.BuiltIn, o.Dir.IsManagementAPI, func(id string) bool { return slices.Contains(o.BuiltInApps, id) }), nil
 }
 
 // stateOf describes a catalog in the document's terms.
-func stateOf(cat *store.Catalog, builtInRes func(store.Resource) bool, builtInApp func(string) bool) *State {
+func stateOf(cat *store.Catalog, builtInRes, managementAPI func(store.Resource) bool, builtInApp func(string) bool) *State {
 	st := &State{}
 	byID := map[string]int{}
 	scopes := map[string]store.Scope{}
@@ -46,7 +46,7 @@ func stateOf(cat *store.Catalog, builtInRes func(store.Resource) bool, builtInAp
 	for _, r := range cat.Resources {
 		byID[r.ID] = len(st.Resources)
 		indicators[r.ID] = r.Indicator
-		st.Resources = append(st.Resources, StateResource{ID: r.ID, BuiltIn: builtInRes(r), ScopeIDs: map[string]string{},
+		st.Resources = append(st.Resources, StateResource{ID: r.ID, BuiltIn: builtInRes(r), ManagementAPI: managementAPI(r), ScopeIDs: map[string]string{},
 			Resource: Resource{Name: r.Name, Indicator: r.Indicator, AccessTokenTTL: ptr(r.AccessTokenTTL), IsDefault: ptr(r.IsDefault)}})
 	}
 	for _, s := range cat.Scopes {

@@ -213,22 +213,20 @@ func Make(ctx context.Context, t Target, doc *Document, opts Options) (*Plan, er
 	return p.plan, nil
 }
 
-// withIndicators is doc with ManagementAPI in permissions replaced by the
-// built-in resource's indicator.
+// withIndicators is doc with ManagementAPI and ManagementAPIV2 in
+// permissions replaced by the built-in resources' indicators.
 func withIndicators(doc *Document, st *State) *Document {
-	builtIn := ""
-	for _, r := range st.Resources {
-		if r.BuiltIn {
-			builtIn = r.Indicator
-		}
+	indicators := map[string]string{}
+	for indicator, name := range st.builtInNames() {
+		indicators[name] = indicator
 	}
 	out := *doc
 	out.Roles = slices.Clone(doc.Roles)
 	for i := range out.Roles {
 		perms := slices.Clone(out.Roles[i].Permissions)
 		for j := range perms {
-			if perms[j].Resource == ManagementAPI && builtIn != "" {
-				perms[j].Resource = builtIn
+			if indicator, ok := indicators[perms[j].Resource]; ok {
+				perms[j].Resource = indicator
 			}
 		}
 		out.Roles[i].Permissions = perms

@@ -235,7 +235,7 @@ const managementScope = "all"
 // start would seed another in its place.
 func (p *planner) grantsManagement(r StateRole) bool {
 	for _, res := range p.st.Resources {
-		if !res.BuiltIn {
+		if !res.ManagementAPI {
 			continue
 		}
 		for _, perm := range r.Permissions {

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/monban/monban/internal/directory"
 )
@@ -53,30 +54,36 @@ func (e *RemoteError) Error() string {
 // call sends one request with a JSON body (if in is not nil) and decodes a
 // JSON answer into out (if not nil). It returns the answer's headers.
 func (r *Remote) call(ctx context.Context, method, path string, in, out any) (http.Header, error) {
-	var body io.Reader
+	var payload []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return nil, err
 		}
-		body = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(r.Endpoint, "/")+path, body)
-	if err != nil {
-		return nil, err
-	}
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Accept", "application/json")
-	res, err := r.Client.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, maxAnswerBytes))
-	if err != nil {
-		return nil, err
+	var (
+		res  *http.Response
+		data []byte
+	)
+	// A server over its Management API rate limit answers 429 with
+	// Retry-After: wait as told (a bounded number of times) rather than
+	// stop an apply half way.
+	for attempt := 0; ; attempt++ {
+		var err error
+		res, data, err = r.send(ctx, method, path, payload)
+		if err != nil {
+			return nil, err
+		}
+		wait, limited := retryAfter(res)
+		if !limited || attempt == maxRateLimitRetries {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
 	}
 	p, _, _ := strings.Cut(path, "?")
 	if res.StatusCode < 200 || res.StatusCode > 299 {
@@ -93,6 +100,47 @@ func (r *Remote) call(ctx context.Context, method, path string, in, out any) (ht
 		}
 	}
 	return res.Header, nil
+}
+
+// maxRateLimitRetries bounds the waits for a rate-limited server: a
+// request still refused after them fails the apply.
+const maxRateLimitRetries = 20
+
+// send makes one request and reads its answer.
+func (r *Remote) send(ctx context.Context, method, path string, payload []byte) (*http.Response, []byte, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(r.Endpoint, "/")+path, body)
+	if err != nil {
+		return nil, nil, err
+	}
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	res, err := r.Client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(res.Body, maxAnswerBytes))
+	return res, data, err
+}
+
+// retryAfter reports whether res is a rate limit refusal and how long it
+// asks to wait (Retry-After in seconds, 1 to 60; 1 s when absent or
+// malformed).
+func retryAfter(res *http.Response) (time.Duration, bool) {
+	if res.StatusCode != http.StatusTooManyRequests {
+		return 0, false
+	}
+	secs, err := strconv.Atoi(res.Header.Get("Retry-After"))
+	if err != nil || secs < 1 {
+		secs = 1
+	}
+	return time.Duration(min(secs, 60)) * time.Second, true
 }
 
 // list reads every page of a list route.
@@ -124,6 +172,7 @@ type remoteResource struct {
 	Name           string `json:"name"`
 	Indicator      string `json:"indicator"`
 	IsDefault      bool   `json:"isDefault"`
+	IsBuiltIn      bool   `json:"isBuiltIn"`
 	AccessTokenTTL int    `json:"accessTokenTtl"`
 	Scopes         []struct {
 		ID          string `json:"id"`
@@ -180,7 +229,7 @@ func (r *Remote) Read(ctx context.Context) (*State, error) {
 	type scopeRef struct{ indicator, name string }
 	scopes := map[string]scopeRef{}
 	for _, res := range resources {
-		sr := StateResource{ID: res.ID, BuiltIn: res.Indicator == r.Indicator, ScopeIDs: map[string]string{},
+		sr := StateResource{ID: res.ID, BuiltIn: res.IsBuiltIn || res.Indicator == r.Indicator, ManagementAPI: res.Indicator == r.Indicator, ScopeIDs: map[string]string{},
 			Resource: Resource{Name: res.Name, Indicator: res.Indicator, AccessTokenTTL: ptr(res.AccessTokenTTL), IsDefault: ptr(res.IsDefault)}}
 		for _, s := range res.Scopes {
 			sr.Scopes = append(sr.Scopes, Scope{Name: s.Name, Description: s.Description})

@@ -23,9 +23,13 @@ type State struct {
 // to their ids. BuiltIn: the Management API, which a document may
 // reference but not declare.
 type StateResource struct {
-	ID       string
-	BuiltIn  bool
-	ScopeIDs map[string]string
+	ID      string
+	BuiltIn bool
+	// ManagementAPI: the built-in resource a document names
+	// "management-api" (Logto's Management API); any other built-in is the
+	// Management API v2, named "management-api-v2".
+	ManagementAPI bool
+	ScopeIDs      map[string]string
 	Resource
 }
 
@@ -55,6 +59,10 @@ type StateWebhook struct {
 // endpoint, and a document should apply to a staging and a production
 // server alike. No indicator can be this (an indicator has a scheme).
 const ManagementAPI = "management-api"
+
+// ManagementAPIV2 names the built-in Management API v2 resource (Auth0's
+// /api/v2/) the same way.
+const ManagementAPIV2 = "management-api-v2"
 
 // Defaults of what a document leaves out: those of a new entity.
 const (
@@ -170,18 +178,13 @@ func Export(st *State) *Document {
 		}
 		doc.Applications = append(doc.Applications, app)
 	}
-	builtIn := ""
-	for _, r := range st.Resources {
-		if r.BuiltIn {
-			builtIn = r.Indicator
-		}
-	}
+	builtIn := st.builtInNames()
 	for _, r := range st.Roles {
 		role := r.Role
 		role.Permissions = slices.Clone(role.Permissions)
 		for i := range role.Permissions {
-			if role.Permissions[i].Resource == builtIn {
-				role.Permissions[i].Resource = ManagementAPI
+			if name, ok := builtIn[role.Permissions[i].Resource]; ok {
+				role.Permissions[i].Resource = name
 			}
 		}
 		role.Applications = nil
@@ -231,4 +234,19 @@ func envReference(name string) string {
 		return "_" + string(b)
 	}
 	return string(b)
+}
+
+// builtInNames maps the built-in resources' indicators to the names a
+// document gives them (ManagementAPI, ManagementAPIV2).
+func (st *State) builtInNames() map[string]string {
+	names := map[string]string{}
+	for _, r := range st.Resources {
+		switch {
+		case r.ManagementAPI:
+			names[r.Indicator] = ManagementAPI
+		case r.BuiltIn:
+			names[r.Indicator] = ManagementAPIV2
+		}
+	}
+	return names
 }

@@ -49,6 +49,10 @@ var errBuiltIn = &Error{Kind: Forbidden, Reason: ReasonBuiltIn, Message: "the Ma
 // errBuiltInDelete refuses the deletion of the Management API resource.
 var errBuiltInDelete = &Error{Kind: Forbidden, Reason: ReasonBuiltInDelete, Message: "the Management API resource is built in and read-only: it cannot be deleted"}
 
+// IsManagementAPI reports whether res is the Management API itself (Logto's,
+// whose "all" permission the console and bootstrap app hold).
+func (d *Directory) IsManagementAPI(res store.Resource) bool { return res.Indicator == d.indicator }
+
 // BuiltIn reports whether res is the Management API itself, or its
 // Auth0-style v2, which are read-only.
 func (d *Directory) BuiltIn(res store.Resource) bool {

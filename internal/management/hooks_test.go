@@ -91,7 +91,7 @@ func TestHooksCRUD(t *testing.T) {
 	// Optional pagination: every hook without page, one page with it.
 	var all []hookOutT
 	r := e.do("GET", "/api/hooks", nil).want(t, 200, &all)
-	if len(all) != 2 || r.header.Get("Total-Number") != "2" || r.header.Get("Link") != "" {
+	if len(all) != 2 || r.header.Get("Total-Number") != "" || r.header.Get("Link") != "" {
 		t.Fatalf("list: %d hooks, headers %v", len(all), r.header)
 	}
 	r = e.do("GET", "/api/hooks?page=1&page_size=1&includeExecutionStats=true", nil).want(t, 200, &all)

@@ -110,7 +110,8 @@ func (s *server) updateResource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	res, changed, err := s.dir.UpdateResource(r.Context(), r.PathValue("id"), directory.ResourceChange{
-		Name: body.Name, AccessTokenTTL: body.AccessTokenTTL, Indicator: body.Indicator, IsDefault: body.IsDefault})
+		Name: body.Name, AccessTokenTTL: body.AccessTokenTTL, Indicator: body.Indicator, IsDefault: body.IsDefault,
+		EnableRBAC: body.EnableRBAC, PermissionsClaim: body.PermissionsClaim})
 	return updated(w, r, s.changed, s.resourceOut(res), changed, err)
 }
 

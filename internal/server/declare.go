@@ -13,15 +13,18 @@ import (
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 )
 
 // configTarget is the declare.Target of a database: its directory, with
 // the console's application built in.
-func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, indicator string, now time.Time) *declare.Offline {
+func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, indicator, v2 string, now time.Time) *declare.Offline {
+	dir := directory.New(directory.Config{Store: st, ManagementIndicator: indicator, ManagementV2Indicator: v2,
+		HashSecret: hasher.Hash, Passwords: passwords, Now: func() time.Time { return now }})
 	return &declare.Offline{
-		Dir: seeder(st, indicator, hasher.Hash, passwords, now), Store: st,
+		Dir: dir, Store: st,
 		CompileScript: scripts.Compile, BuiltInApps: []string{console.DefaultClientID},
 	}
 }
@@ -109,7 +112,11 @@ func OpenConfigTarget(ctx context.Context, cfg Config) (*ConfigTarget, error) {
 	}
 	scripts := claims.NewRunner(claims.Options{Limits: cfg.ScriptLimits, Policy: cfg.ScriptPolicy})
 	now := time.Now()
-	t := configTarget(st, hasher, password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency), scripts, cfg.ManagementIndicator, now)
+	v2 := ""
+	if cfg.Endpoint != "" {
+		v2 = ManagementV2Identifier(cfg.Endpoint)
+	}
+	t := configTarget(st, hasher, password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency), scripts, cfg.ManagementIndicator, v2, now)
 	t.Now = time.Now
 	return &ConfigTarget{Offline: t, st: st, scripts: scripts}, nil
 }
