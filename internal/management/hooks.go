@@ -3,6 +3,7 @@ package management
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -141,7 +142,7 @@ func (s *server) getHook(w http.ResponseWriter, r *http.Request) error {
 	}
 	h, err := s.hooks.Get(r.Context(), id)
 	if err != nil {
-		return orNotFound(err, "hook not found")
+		return hookNotFound(err, "entity.not_exists_with_id")
 	}
 	out, err := s.hookWithStats(r, h, stats)
 	if err != nil {
@@ -184,7 +185,7 @@ func (s *server) updateHook(w http.ResponseWriter, r *http.Request) error {
 	}
 	h, err := s.hooks.Update(r.Context(), id, p)
 	if err != nil {
-		return orNotFound(err, "hook not found")
+		return hookNotFound(err, "entity.not_exists")
 	}
 	s.record(r, "")
 	httpjson.Write(w, http.StatusOK, hookOut(h))
@@ -198,7 +199,7 @@ func (s *server) regenerateHookKey(w http.ResponseWriter, r *http.Request) error
 	}
 	h, err := s.hooks.RegenerateKey(r.Context(), id)
 	if err != nil {
-		return orNotFound(err, "hook not found")
+		return hookNotFound(err, "entity.not_exists")
 	}
 	s.record(r, "")
 	httpjson.Write(w, http.StatusOK, hookOut(h))
@@ -211,7 +212,7 @@ func (s *server) deleteHook(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if err := s.hooks.Delete(r.Context(), id); err != nil {
-		return orNotFound(err, "hook not found")
+		return hookNotFound(err, "entity.not_found")
 	}
 	s.record(r, "")
 	w.WriteHeader(http.StatusNoContent)
@@ -237,7 +238,7 @@ func (s *server) testHook(w http.ResponseWriter, r *http.Request) error {
 	}
 	err = s.hooks.Test(r.Context(), id, body.Events, webhook.Config{URL: body.Config.URL, Headers: body.Config.Headers})
 	if err != nil {
-		return orNotFound(err, "hook not found")
+		return hookNotFound(err, "entity.not_exists_with_id")
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -319,7 +320,7 @@ func (s *server) hookLogs(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writePage(w, r, hookLogOut, func(page store.Page) ([]store.DeliveryAttempt, int, error) {
 		list, total, err := s.hooks.Attempts(r.Context(), id, f, page)
-		return list, total, orNotFound(err, "hook not found")
+		return list, total, hookNotFound(err, "entity.not_exists_with_id")
 	})
 }
 
@@ -413,4 +414,14 @@ func logtoRoute(path string) (string, map[string]string) {
 		segs[i] = ":" + theirs
 	}
 	return strings.Join(segs, "/"), names
+}
+
+// hookNotFound answers a missing hook with the code Logto's route gives it:
+// a read finds the hook by id (entity.not_exists_with_id), a change updates
+// it (entity.not_exists), a deletion deletes it (entity.not_found).
+func hookNotFound(err error, code string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &apiError{http.StatusNotFound, code, "hook not found"}
+	}
+	return err
 }

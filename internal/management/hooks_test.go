@@ -125,12 +125,15 @@ func TestHooksCRUD(t *testing.T) {
 		t.Errorf("new key %q", got.SigningKey)
 	}
 	e.do("DELETE", "/api/hooks/"+h.ID, nil).want(t, 204, nil)
-	for _, rq := range [][2]string{{"GET", ""}, {"DELETE", ""}, {"PATCH", "/signing-key"}, {"GET", "/recent-logs"}} {
+	// Each route answers a missing hook with the code Logto's gives: a
+	// find by id, an update, a deletion.
+	for _, rq := range [][3]string{{"GET", "", "entity.not_exists_with_id"}, {"DELETE", "", "entity.not_found"},
+		{"PATCH", "/signing-key", "entity.not_exists"}, {"GET", "/recent-logs", "entity.not_exists_with_id"}} {
 		var body any
 		if rq[0] == "PATCH" {
 			body = map[string]any{}
 		}
-		e.wantCode(e.do(rq[0], "/api/hooks/"+h.ID+rq[1], body), 404, "entity.not_exists")
+		e.wantCode(e.do(rq[0], "/api/hooks/"+h.ID+rq[1], body), 404, rq[2])
 	}
 	e.wantCode(e.do("PATCH", "/api/hooks/"+h.ID, map[string]any{"name": "x"}), 404, "entity.not_exists")
 }
@@ -208,7 +211,7 @@ func TestHookTestEndpoint(t *testing.T) {
 	e.wantCode(e.do("POST", "/api/hooks/"+h.ID+"/test", map[string]any{"events": []string{"Nope"}, "config": map[string]any{"url": rcv.URL}}),
 		400, "guard.invalid_input")
 	e.wantCode(e.do("POST", "/api/hooks/nosuchhook/test", map[string]any{"events": []string{"Role.Created"}, "config": map[string]any{"url": rcv.URL}}),
-		404, "entity.not_exists")
+		404, "entity.not_exists_with_id")
 }
 
 // TestHookEventsFromTheAPI: each Management API route Logto registers fires

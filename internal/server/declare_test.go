@@ -296,7 +296,7 @@ func TestConfigFileConcurrentStartsOnPostgres(t *testing.T) {
 			count["scopes"] += len(r.Scopes)
 		}
 	}
-	if count["app Shop backend"] != 1 || count["app Shop web"] != 1 || count["role Shop service"] != 1 || count["resource https://shopping.api"] != 1 || count["scopes"] != 3 {
+	if count["app Shop backend"] != 1 || count["app Shop web"] != 1 || count["role Shop service"] != 1 || count["resource https://shopping.api"] != 1 || count["scopes"] != 2 {
 		t.Fatalf("not converged: %v", count)
 	}
 	p, err := declare.Make(context.Background(), ct, cfg.Config, declare.Options{})

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
 import { getConfig } from '../auth';
 import { useAction, useAsync, useTitle } from '../hooks';
@@ -194,7 +194,8 @@ function CreateSecretDialog({ open, app, existing, onClose, onCreated }: { open:
   const [errors, setErrors] = useState<{ name?: string; date?: string }>({});
   const { busy, error, setError, run } = useAction();
   const [value, setValue] = useState<string | null>(null);
-  useEffect(() => {
+  // A layout effect: the form is reset before the dialog can take input.
+  useLayoutEffect(() => {
     if (open) {
       setName(`Secret ${new Date().toISOString().slice(0, 10)}`);
       setExpiry('never');

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useLayoutEffect, useState } from 'preact/hooks';
 import { api, ApiError, enc } from '../api';
 import { useAction, useAsync, useTitle } from '../hooks';
 import { navigate, useLocation } from '../router';
@@ -221,7 +221,8 @@ function PermissionDialog({ resource, scope, onClose, onSaved }: { resource: Res
   const [description, setDescription] = useState('');
   const [nameError, setNameError] = useState<string | null>(null);
   const { busy, error, setError, run } = useAction();
-  useEffect(() => {
+  // A layout effect: the form is reset before the dialog can take input.
+  useLayoutEffect(() => {
     if (scope && scope !== 'new') {
       setName(scope.name);
       setDescription(scope.description);
