@@ -188,11 +188,8 @@ func API(base, tok, method, path string, body, out any) error {
 	req, _ := http.NewRequest(method, base+path, rd)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
-	want := 0
-	if method == "POST" {
-		want = 201
-	}
-	return DoJSON(req, want, out)
+	// Any 2xx: Logto's creates answer 200 or 201 depending on the route.
+	return DoJSON(req, 0, out)
 }
 
 // SetUp creates, through the Management API, the API resource Indicator
