@@ -219,7 +219,7 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/connections", scopes: []string{"read:connections"}, handle: s.listConnections, query: with(with(pagedSel, checkpoint...), "strategy", "name"), summary: "List connections"},
 		{method: "GET", path: "/connections/{id}", scopes: []string{"read:connections"}, handle: s.getConnection, query: fieldsQ, entity: "connection", summary: "Get a connection"},
 
-		{method: "GET", path: "/logs", scopes: []string{"read:logs"}, handle: s.listLogs, query: with(pagedSel, "q", "sort", "search_engine"), summary: "Search log events"},
+		{method: "GET", path: "/logs", scopes: []string{"read:logs"}, handle: s.listLogs, query: with(pagedSel, "q", "search", "sort", "search_engine"), summary: "Search log events"},
 		{method: "GET", path: "/logs/{id}", scopes: []string{"read:logs"}, handle: s.getLog, entity: "log", summary: "Get a log event"},
 	}
 }
