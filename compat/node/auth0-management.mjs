@@ -190,7 +190,7 @@ await step('roles: create, permissions, users; a user\'s roles and permissions',
 await step('connections and logs', async () => {
   const conns = await mgmt.connections.list();
   check(conns.data.length >= 1 && conns.data[0].name === 'Username-Password-Authentication' && conns.data[0].strategy === 'auth0', 'connections', conns.data);
-  const logs = await mgmt.logs.list({ q: 'type:seccft', per_page: 20 });
+  const logs = await mgmt.logs.list({ search: 'type:seccft', per_page: 20 });
   check(logs.data.length > 0 && logs.data.every((l) => l.type === 'seccft'), 'logs type:seccft', logs.data.slice(0, 2));
 });
 
