@@ -183,4 +183,15 @@ func TestAuth0NodeSDK(t *testing.T) {
 			"CLIENT_ID": monbantest.AdminID, "CLIENT_SECRET": monbantest.AdminSecret,
 		}), auth0ManagementSteps)
 	})
+	// The same, as behind a TLS-terminating proxy: a plain-HTTP listener
+	// with MONBAN_ENDPOINT=https://{domain}, and the script sending every
+	// request for that origin to the listener.
+	t.Run("node:auth0 behind a proxy", func(t *testing.T) {
+		const domain = "monban-compat.example"
+		proxied := monbantest.Start(t, monbantest.Options{Endpoint: "https://" + domain})
+		runSteps(t, "auth0 ManagementClient behind a proxy (Node.js)", "auth0-management.mjs", map[string]string{
+			"MONBAN_DOMAIN": domain, "MONBAN_URL": proxied.URL,
+			"CLIENT_ID": monbantest.AdminID, "CLIENT_SECRET": monbantest.AdminSecret,
+		}, auth0ManagementSteps)
+	})
 }

@@ -9,9 +9,14 @@
 // its certificate through NODE_EXTRA_CA_CERTS: the SDK runs unchanged, with
 // no mapping of requests. The fetch given to the SDK only records them.
 //
+// Run again as behind a TLS-terminating proxy (MONBAN_ENDPOINT=https://
+// {domain} on a plain-HTTP listener), MONBAN_URL names the listener and
+// every request for https://{domain} is sent there instead, the SDK's
+// included, as the proxy would.
+//
 // Environment: MONBAN_DOMAIN (host:port of https://host:port), CLIENT_ID,
-// CLIENT_SECRET (an app holding the v2 permissions). Prints
-// {passed, failed} (see steps.mjs).
+// CLIENT_SECRET (an app holding the v2 permissions), MONBAN_URL (only
+// behind the proxy). Prints {passed, failed} (see steps.mjs).
 import { ManagementClient, ManagementError } from 'auth0';
 import { steps, check, claims, sameSet } from './steps.mjs';
 
@@ -20,9 +25,18 @@ const origin = `https://${domain}`;
 const tag = `sdk${Date.now().toString(36)}`;
 const { step, done } = steps();
 
+if (process.env.MONBAN_URL) {
+  const upstream = globalThis.fetch;
+  globalThis.fetch = (input, init) => {
+    const url = String(input instanceof Request ? input.url : input);
+    if (!url.startsWith(`${origin}/`)) throw new Error(`unexpected request to ${url}`);
+    return upstream(process.env.MONBAN_URL + url.slice(origin.length), init);
+  };
+}
+
 const seen = [];
 const recordingFetch = async (input, init) => {
-  const url = typeof input === 'string' ? input : input.url;
+  const url = String(input instanceof Request ? input.url : input);
   const res = await fetch(input, init);
   const entry = { method: init?.method ?? 'GET', url, status: res.status };
   if (url === `${origin}/oauth/token`) {
@@ -190,7 +204,13 @@ await step('roles: create, permissions, users; a user\'s roles and permissions',
 await step('connections and logs', async () => {
   const conns = await mgmt.connections.list();
   check(conns.data.length >= 1 && conns.data[0].name === 'Username-Password-Authentication' && conns.data[0].strategy === 'auth0', 'connections', conns.data);
-  const logs = await mgmt.logs.list({ search: 'type:seccft', per_page: 20 });
+  // The audit log is written in the background: wait for the first event.
+  let logs;
+  for (let i = 0; i < 50; i++) {
+    logs = await mgmt.logs.list({ search: 'type:seccft', per_page: 20 });
+    if (logs.data.length > 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   check(logs.data.length > 0 && logs.data.every((l) => l.type === 'seccft'), 'logs type:seccft', logs.data.slice(0, 2));
 });
 
