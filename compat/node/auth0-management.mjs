@@ -180,6 +180,14 @@ await step('client grants: a narrow grant to /api/v2/ is enforced', async () => 
   check(page.data.length === 1, 'read:users', page.data);
   const refused = await status(() => narrow.users.create({ connection: 'Username-Password-Authentication', email: `x-${tag}@example.com`, password: 'correct horse battery' }));
   check(refused === '403 insufficient_scope', 'create:users without the scope', refused);
+  // The SDK's pager follows next across pages of one grant each.
+  const again = await mgmt.clientGrants.create({ client_id: robot.client_id, audience: api.identifier, scope: ['read:orders'] });
+  const walked = [];
+  const first = await mgmt.clientGrants.list({ client_id: robot.client_id, take: 1 });
+  check(first.data.length === 1 && first.hasNextPage(), 'first page of one', first.data);
+  for await (const g of first) walked.push(g.audience);
+  check(sameSet(walked, [`${origin}/api/v2/`, api.identifier]), 'every page', walked);
+  await mgmt.clientGrants.delete(again.id);
   await mgmt.clientGrants.delete(v2.id);
 });
 
