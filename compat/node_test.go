@@ -26,7 +26,7 @@ var nodeCheck = sync.OnceValue(func() string {
 	if _, err := os.Stat(filepath.Join("node", "node_modules", "openid-client", "package.json")); err != nil {
 		return "compat/node/node_modules is missing: run `npm ci` in compat/node (CI installs them)"
 	}
-	for _, pkg := range []string{"jose", "auth0", "@logto/api", "bcryptjs", "hash-wasm"} {
+	for _, pkg := range []string{"jose", "auth0", "@logto/api", "bcryptjs", "hash-wasm", "axios", "express", "express-oauth2-jwt-bearer", "jsonwebtoken", "jwks-rsa"} {
 		if _, err := os.Stat(filepath.Join("node", "node_modules", pkg, "package.json")); err != nil {
 			return "compat/node/node_modules is incomplete: run `npm ci` in compat/node (CI installs them)"
 		}

@@ -9,6 +9,7 @@ package monbantest
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -116,6 +117,14 @@ type Options struct {
 	// Endpoint is the public base URL, as behind a TLS-terminating proxy
 	// (https://auth.example); empty means the listener's URL.
 	Endpoint string
+	// TLS serves HTTPS with a self-signed certificate for 127.0.0.1 made
+	// for the test (MONBAN_TLS_CERT_FILE and MONBAN_TLS_KEY_FILE): URL is
+	// then https://127.0.0.1:port and CertFile names the certificate to
+	// trust.
+	TLS bool
+	// SigningAlgorithm is the first signing key's algorithm
+	// (MONBAN_SIGNING_ALG); empty means the default, ES256.
+	SigningAlgorithm string
 }
 
 // Server is a running Monban.
@@ -123,7 +132,11 @@ type Server struct {
 	URL                 string // e.g. http://127.0.0.1:39251
 	Issuer              string // URL + "/oidc"
 	ManagementIndicator string
+	// CertFile is the PEM certificate the server serves with Options.TLS
+	// (for NODE_EXTRA_CA_CERTS, curl --cacert); empty without.
+	CertFile string
 
+	client *http.Client
 	t      T
 	logs   *logBuffer
 	mu     sync.Mutex
@@ -138,12 +151,19 @@ func Start(t T, opts Options) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + ln.Addr().String()
+	scheme, client := "http", http.DefaultClient
+	var certFile, keyFile string
+	if opts.TLS {
+		var pool *x509.CertPool
+		certFile, keyFile, pool = writeCert(t, t.TempDir())
+		scheme, client = "https", tlsClient(pool)
+	}
+	base := scheme + "://" + ln.Addr().String()
 	endpoint := base
 	if opts.Endpoint != "" {
 		endpoint = opts.Endpoint
 	}
-	s := &Server{URL: base, Issuer: endpoint + "/oidc", ManagementIndicator: opts.ManagementIndicator, t: t, logs: &logBuffer{}}
+	s := &Server{URL: base, Issuer: endpoint + "/oidc", ManagementIndicator: opts.ManagementIndicator, CertFile: certFile, client: client, t: t, logs: &logBuffer{}}
 	if s.ManagementIndicator == "" {
 		s.ManagementIndicator = endpoint + "/api"
 	}
@@ -154,6 +174,8 @@ func Start(t T, opts Options) *Server {
 	cfg.ManagementIndicator = s.ManagementIndicator
 	cfg.BootstrapAppID, cfg.BootstrapAppSecret = AdminID, AdminSecret
 	cfg.KeyPublishDelay = 0 // a rotated key signs at once
+	cfg.TLSCertFile, cfg.TLSKeyFile = certFile, keyFile
+	cfg.SigningAlgorithm = opts.SigningAlgorithm
 	// The clients' webhook receivers listen on loopback, which hooks may
 	// not reach by default.
 	cfg.Webhooks = webhook.DefaultOptions()
@@ -340,6 +362,10 @@ func (s *Server) MustCall(t T, method, path string, body any, want int) map[stri
 	return r.JSON(t)
 }
 
+// Client is an HTTP client for the server: with Options.TLS it trusts the
+// server's certificate.
+func (s *Server) Client() *http.Client { return s.client }
+
 // Do sends a request to the server.
 func (s *Server) Do(t T, method, path string, header http.Header, body io.Reader) Response {
 	t.Helper()
@@ -350,7 +376,7 @@ func (s *Server) Do(t T, method, path string, header http.Header, body io.Reader
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -376,7 +402,7 @@ func (s *Server) Token(t T, app App, resource string, scopes ...string) map[stri
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.SetBasicAuth(url.QueryEscape(app.ID), url.QueryEscape(app.Secret))
-	res, err := http.DefaultClient.Do(req)
+	res, err := s.client.Do(req)
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}

@@ -154,9 +154,12 @@ func Routes() map[string][]string {
 
 // Query parameters of Auth0's lists.
 var (
-	paging   = []string{"page", "per_page", "include_totals"}
-	fieldsQ  = []string{"fields", "include_fields"}
-	pagedSel = append(append([]string{}, paging...), fieldsQ...)
+	paging = []string{"page", "per_page", "include_totals"}
+	// checkpoint is Auth0's other pagination, on the routes where Auth0
+	// has it (its SDK sends take on every call of those lists).
+	checkpoint = []string{"from", "take"}
+	fieldsQ    = []string{"fields", "include_fields"}
+	pagedSel   = append(append([]string{}, paging...), fieldsQ...)
 )
 
 func with(base []string, more ...string) []string {
@@ -190,7 +193,7 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, handle: s.rotateSecret, entity: "client", summary: "Rotate a client's secret"},
 
 		{method: "GET", path: "/client-grants", scopes: []string{"read:client_grants"}, handle: s.listClientGrants,
-			query: with(paging, "client_id", "audience"), summary: "List client grants"},
+			query: with(with(paging, checkpoint...), "client_id", "audience"), summary: "List client grants"},
 		{method: "POST", path: "/client-grants", scopes: []string{"create:client_grants"}, handle: s.createClientGrant, summary: "Create a client grant"},
 		{method: "GET", path: "/client-grants/{id}", scopes: []string{"read:client_grants"}, handle: s.getClientGrant, entity: "client_grant", summary: "Get a client grant"},
 		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, handle: s.updateClientGrant, entity: "client_grant", summary: "Change a client grant's scopes"},
@@ -210,13 +213,13 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/roles/{id}/permissions", scopes: []string{"read:roles"}, handle: s.rolePermissions, query: paging, entity: "role", summary: "A role's permissions"},
 		{method: "POST", path: "/roles/{id}/permissions", scopes: []string{"update:roles"}, handle: s.addRolePermissions, entity: "role", summary: "Add permissions to a role"},
 		{method: "DELETE", path: "/roles/{id}/permissions", scopes: []string{"update:roles"}, handle: s.removeRolePermissions, entity: "role", summary: "Remove permissions from a role"},
-		{method: "GET", path: "/roles/{id}/users", scopes: []string{"read:role_members", "read:roles"}, handle: s.roleUsers, query: paging, entity: "role", summary: "A role's users"},
+		{method: "GET", path: "/roles/{id}/users", scopes: []string{"read:role_members", "read:roles"}, handle: s.roleUsers, query: with(paging, checkpoint...), entity: "role", summary: "A role's users"},
 		{method: "POST", path: "/roles/{id}/users", scopes: []string{"create:role_members", "update:roles"}, handle: s.assignRoleUsers, entity: "role", summary: "Give a role to users"},
 
-		{method: "GET", path: "/connections", scopes: []string{"read:connections"}, handle: s.listConnections, query: with(pagedSel, "strategy", "name"), summary: "List connections"},
+		{method: "GET", path: "/connections", scopes: []string{"read:connections"}, handle: s.listConnections, query: with(with(pagedSel, checkpoint...), "strategy", "name"), summary: "List connections"},
 		{method: "GET", path: "/connections/{id}", scopes: []string{"read:connections"}, handle: s.getConnection, query: fieldsQ, entity: "connection", summary: "Get a connection"},
 
-		{method: "GET", path: "/logs", scopes: []string{"read:logs"}, handle: s.listLogs, query: with(pagedSel, "q", "sort", "search_engine"), summary: "Search log events"},
+		{method: "GET", path: "/logs", scopes: []string{"read:logs"}, handle: s.listLogs, query: with(pagedSel, "q", "search", "sort", "search_engine"), summary: "Search log events"},
 		{method: "GET", path: "/logs/{id}", scopes: []string{"read:logs"}, handle: s.getLog, entity: "log", summary: "Get a log event"},
 	}
 }

@@ -305,6 +305,13 @@ func TestConnectionsAndLogs(t *testing.T) {
 		t.Fatalf("feccft %v", f)
 	}
 	sapi := ts.eventually(tok, "/api/v2/logs?q=type:sapi")
+	// search is q by the name Auth0's Node SDK gives it.
+	for _, l := range ts.eventually(tok, "/api/v2/logs?search=type:sapi") {
+		if l["type"] != "sapi" {
+			t.Fatalf("search=type:sapi listed %v", l)
+		}
+	}
+	wantError(t, ts.api(tok, "GET", "/api/v2/logs?search=type:sapi&q=type:sapi", nil), 400, "invalid_query_string")
 	if sapi[0]["client_id"] != spa["client_id"] && sapi[0]["type"] != "sapi" {
 		t.Fatalf("sapi %v", sapi[0])
 	}

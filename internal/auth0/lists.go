@@ -23,19 +23,37 @@ func parseQuery(r *http.Request) (url.Values, error) {
 }
 
 // pageQuery is Auth0's pagination of a list: page (from 0) of per_page
-// items, and whether to answer with totals.
+// items, and whether to answer with totals; or, on the routes that take
+// them, Auth0's checkpoint pagination: take items from the cursor from
+// (the next of the previous answer).
 type pageQuery struct {
 	page, perPage int
 	totals        bool
+	// checkpoint is set when from or take was given; from is then the
+	// offset the cursor names.
+	checkpoint bool
+	from       int
+}
+
+// offset is the index of the page's first item.
+func (p pageQuery) offset() int {
+	if p.checkpoint {
+		return p.from
+	}
+	return p.page * p.perPage
 }
 
 func (p pageQuery) store() store.Page {
-	return store.Page{Offset: p.page * p.perPage, Limit: p.perPage}
+	return store.Page{Offset: p.offset(), Limit: p.perPage}
 }
 
-// readPage reads page, per_page and include_totals.
+// readPage reads page, per_page and include_totals, or from and take
+// (which routes accept them is the route table's business).
 func readPage(q url.Values) (pageQuery, error) {
 	p := pageQuery{perPage: defaultPerPage}
+	if q.Has("from") || q.Has("take") {
+		return readCheckpoint(q)
+	}
 	if v := q.Get("page"); v != "" || q.Has("page") {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 1_000_000 {
@@ -52,6 +70,35 @@ func readPage(q url.Values) (pageQuery, error) {
 	}
 	var err error
 	if p.totals, err = boolParam(q, "include_totals", false); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// readCheckpoint reads from and take. The cursor is opaque to clients
+// (it is the offset of the next item, as the previous answer's next gave
+// it); include_totals is accepted and, as in Auth0, has no effect on a
+// checkpoint answer. page and per_page do not mix with it.
+func readCheckpoint(q url.Values) (pageQuery, error) {
+	p := pageQuery{perPage: defaultPerPage, checkpoint: true}
+	if q.Has("page") || q.Has("per_page") {
+		return p, badQuery("Query validation error: 'page' and 'per_page' cannot be combined with 'from' and 'take'.")
+	}
+	if v := q.Get("take"); v != "" || q.Has("take") {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPerPage {
+			return p, badQuery("Query validation error: 'take' must be an integer from 1 to " + strconv.Itoa(maxPerPage) + ".")
+		}
+		p.perPage = n
+	}
+	if v := q.Get("from"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 100_000_000 || strconv.Itoa(n) != v {
+			return p, badQuery("Query validation error: 'from' is not a cursor this server gave.")
+		}
+		p.from = n
+	}
+	if _, err := boolParam(q, "include_totals", false); err != nil {
 		return p, err
 	}
 	return p, nil
@@ -118,10 +165,19 @@ func (sel fieldSelection) apply(item any) any {
 }
 
 // writeList answers a list: the items alone, or with include_totals
-// Auth0's {start, limit, length, total, <key>} object.
+// Auth0's {start, limit, length, total, <key>} object; with checkpoint
+// pagination {<key>, next}, next only while items remain.
 func writeList[T any](w http.ResponseWriter, p pageQuery, key string, items []T, total int) {
 	if items == nil {
 		items = []T{}
+	}
+	if p.checkpoint {
+		out := map[string]any{key: items}
+		if end := p.from + len(items); end < total {
+			out["next"] = strconv.Itoa(end)
+		}
+		httpjson.Write(w, http.StatusOK, out)
+		return
 	}
 	if !p.totals {
 		httpjson.Write(w, http.StatusOK, items)
@@ -134,7 +190,7 @@ func writeList[T any](w http.ResponseWriter, p pageQuery, key string, items []T,
 
 // pageOf cuts one page out of a whole list.
 func pageOf[T any](all []T, p pageQuery) []T {
-	start := min(p.page*p.perPage, len(all))
+	start := min(p.offset(), len(all))
 	end := min(start+p.perPage, len(all))
 	return all[start:end]
 }

@@ -141,7 +141,16 @@ func (s *server) listLogs(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("search_engine"); q.Has("search_engine") && v != "v3" {
 		return badQuery("Query validation error: 'search_engine' must be v3, the only one.")
 	}
-	filter, err := logFilter(q.Get("q"))
+	// Auth0's API calls the query q; its Node SDK (v5 and later) sends it
+	// as search. Either is taken, not both.
+	query := q.Get("q")
+	if q.Has("search") {
+		if q.Has("q") {
+			return badQuery("Query validation error: 'q' and 'search' are the same query; give one.")
+		}
+		query = q.Get("search")
+	}
+	filter, err := logFilter(query)
 	if err != nil {
 		return err
 	}
