@@ -44,7 +44,7 @@ func TestEmailVerifiedRule(t *testing.T) {
 	// Sign-up cannot say so, and nobody can verify no address.
 	_, err := create("self@example.com", BySignUp, ptr(true))
 	refused(t, err, Invalid, "")
-	_, err = d.CreateUser(ctx, NewUser{UserFields: UserFields{Username: ptr("nomail"), EmailVerified: ptr(true)}})
+	_, err = d.CreateUser(ctx, NewUser{UserFields: UserFields{Username: ptr("nomail"), EmailVerified: ptr(true), By: ByAdmin}})
 	refused(t, err, Invalid, "")
 
 	// Changes: a new address takes its writer's default; the same address
@@ -61,14 +61,15 @@ func TestEmailVerifiedRule(t *testing.T) {
 			t.Errorf("%s: answered %v, stored %v; want %v", name, got.EmailVerified, stored.EmailVerified, want)
 		}
 	}
-	step("the same address from Logto's administrator", UserFields{PrimaryEmail: ptr("M@Example.com")}, false)
-	step("a name from Logto's administrator", UserFields{Name: ptr("M")}, false)
+	step("the same address from Logto's administrator", UserFields{PrimaryEmail: ptr("M@Example.com"), By: ByAdmin}, false)
+	step("a name from Logto's administrator", UserFields{Name: ptr("M"), By: ByAdmin}, false)
 	step("Auth0's administrator verifies", UserFields{EmailVerified: ptr(true), By: ByAdminUnverified}, true)
 	step("a new address by sign-up", UserFields{PrimaryEmail: ptr("m2@example.com"), By: BySignUp}, false)
-	step("a new address from Logto's administrator", UserFields{PrimaryEmail: ptr("m3@example.com")}, true)
+	step("a new address from Logto's administrator", UserFields{PrimaryEmail: ptr("m3@example.com"), By: ByAdmin}, true)
+	step("a new address from a writer not named", UserFields{PrimaryEmail: ptr("m3b@example.com")}, false)
 	step("a new address from Auth0's administrator", UserFields{PrimaryEmail: ptr("m4@example.com"), By: ByAdminUnverified}, false)
 	step("no address", UserFields{PrimaryEmail: ptr(""), By: ByAdmin}, false)
-	_, _, err = d.UpdateUser(ctx, u.ID, UserFields{EmailVerified: ptr(true)})
+	_, _, err = d.UpdateUser(ctx, u.ID, UserFields{EmailVerified: ptr(true), By: ByAdmin})
 	refused(t, err, Invalid, "")
 	_, _, err = d.UpdateUser(ctx, u.ID, UserFields{PrimaryEmail: ptr("m5@example.com"), EmailVerified: ptr(false), By: BySignUp})
 	refused(t, err, Invalid, "")

@@ -57,29 +57,30 @@ type UserFields struct {
 	// nil leaves it to By (see verifyEmail).
 	EmailVerified *bool
 	// By is who writes the user, which decides whether the primary
-	// e-mail address counts as verified.
+	// e-mail address counts as verified; the zero value is BySignUp.
 	By Writer
 }
 
 // Writer is who creates or changes a user. Whether a primary e-mail
 // address is verified is decided by the writer, in verifyEmail, and
-// nowhere else.
+// nowhere else. The zero Writer is BySignUp, so that a caller that names
+// no writer never vouches for an address.
 type Writer int
 
 const (
-	// ByAdmin is an administrator through Logto's Management API, the
-	// console or configuration as code. Logto has no verification flag:
-	// an address an administrator sets counts as verified, unless
-	// EmailVerified says otherwise.
-	ByAdmin Writer = iota
+	// BySignUp is the person themselves, through open sign-up: nobody
+	// has checked that they own the address, so it is unverified, and
+	// EmailVerified is refused.
+	BySignUp Writer = iota
+	// ByAdmin is an administrator through Logto's Management API or the
+	// console. Logto has no verification flag: an address an
+	// administrator sets counts as verified, unless EmailVerified says
+	// otherwise.
+	ByAdmin
 	// ByAdminUnverified is an administrator through Auth0's Management
 	// API, where a new address is unverified unless EmailVerified says it
 	// is (Auth0's email_verified).
 	ByAdminUnverified
-	// BySignUp is the person themselves, through open sign-up: nobody
-	// has checked that they own the address, so it is unverified, and
-	// EmailVerified is refused.
-	BySignUp
 )
 
 // NewUser is what creating a user gives: the fields, and a password or an
