@@ -17,9 +17,9 @@ import (
 //	unary := "NOT" unary | "(" or ")" | field ":" value
 //	value := "quoted string" | word, where a word may end with * (a prefix)
 //
-// "&&", "||" and "!" are AND, OR and NOT. Fields: email, name, username,
-// phone_number, user_id (auth0|{id}) and app_metadata.{key}[.{key}…]. A
-// backslash escapes the next character. Anything else (a term without a
+// "&&", "||" and "!" are AND, OR and NOT. Fields: email, email_verified
+// (true or false), name, username, phone_number, user_id (auth0|{id}) and
+// app_metadata.{key}[.{key}…]. A backslash escapes the next character. Anything else (a term without a
 // field, terms side by side without AND or OR, ranges, fuzzy or leading
 // wildcards) is refused rather than read in another way.
 
@@ -37,6 +37,8 @@ var queryFields = map[string]string{
 	"username":     store.QueryUsername,
 	"phone_number": store.QueryPhone,
 	"user_id":      store.QueryUserID,
+	// true or false, whole.
+	"email_verified": store.QueryEmailVerified,
 }
 
 // QueryError is a query that cannot be read; its message says why.
@@ -251,7 +253,7 @@ func checkField(field string) error {
 		}
 		return nil
 	}
-	return queryErr("q cannot search field %q; it searches email, name, username, phone_number, user_id and app_metadata.*", shorten(field))
+	return queryErr("q cannot search field %q; it searches email, email_verified, name, username, phone_number, user_id and app_metadata.*", shorten(field))
 }
 
 func metadataKey(k string) bool {
@@ -348,6 +350,9 @@ func (p *parser) unary(depth int) (store.UserQuery, error) {
 	case tokTerm:
 		if p.terms++; p.terms > maxQueryTerms {
 			return store.UserQuery{}, queryErr("q has too many terms (at most %d)", maxQueryTerms)
+		}
+		if t.field == "email_verified" && (t.prefix || (t.value != "true" && t.value != "false")) {
+			return store.UserQuery{}, queryErr("email_verified in q is true or false")
 		}
 		return termQuery(t), nil
 	}

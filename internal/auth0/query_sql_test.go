@@ -14,7 +14,7 @@ import (
 // without an error (its SQL is well formed, whatever the values hold).
 func FuzzQuerySQL(f *testing.F) {
 	for _, s := range []string{`email:a@x.io`, `name:"J D" AND app_metadata.p:gold`, `name:O\'Brien* OR NOT user_id:auth0|x`,
-		`app_metadata.a-b.c_d:"1 2"`, `name:"%_\\"`, `(name:a OR (email:b AND NOT phone_number:1))`} {
+		`app_metadata.a-b.c_d:"1 2"`, `name:"%_\\"`, `(name:a OR (email:b AND NOT phone_number:1))`, `email_verified:false OR NOT email_verified:"true"`} {
 		f.Add(s)
 	}
 	st, err := sqlite.Open(context.Background(), filepath.Join(f.TempDir(), "q.db"))

@@ -47,6 +47,8 @@ func TestParseQuery(t *testing.T) {
 			store.UserQuery{Op: store.QueryNot, Children: []store.UserQuery{term(store.QueryName, "C")}}))},
 		{`NOT app_metadata.plan:gold`, store.UserQuery{Op: store.QueryNot, Children: []store.UserQuery{term("appMetadata.plan", "gold")}}},
 		{"  email:a@x.io\t", term(store.QueryEmail, "a@x.io")},
+		{`email_verified:true`, term(store.QueryEmailVerified, "true")},
+		{`email_verified:"false" AND app_metadata.x:1`, join(and, term(store.QueryEmailVerified, "false"), term("appMetadata.x", "1"))},
 	} {
 		got, err := ParseQuery(tc.q)
 		if err != nil {
@@ -76,6 +78,9 @@ func TestParseQueryRefusals(t *testing.T) {
 		{`name:ja?e`, "escaped"},
 		{`created_at:[2020 TO 2021]`, "cannot search field"},
 		{`password:x`, "cannot search field"},
+		{`email_verified:yes`, "true or false"},
+		{`email_verified:t*`, "true or false"},
+		{`email_verified:TRUE`, "true or false"},
 		{`app_metadata.:x`, "app_metadata keys"},
 		{`app_metadata.a'b:x`, "app_metadata keys"},
 		{`name:"a"b`, "after a quoted value"},

@@ -58,9 +58,8 @@ func userOut(u store.User) userJSON {
 		UserMetadata: object(u.CustomData), AppMetadata: object(u.AppMetadata),
 	}
 	if u.PrimaryEmail != "" {
-		// A user's primary e-mail address is verified, as the tokens say.
-		t := true
-		out.EmailVerified = &t
+		verified := u.EmailVerified
+		out.EmailVerified = &verified
 	}
 	if !u.LastSignInAt.IsZero() {
 		out.LastLogin = iso(u.LastSignInAt)
@@ -108,10 +107,8 @@ func (f *userFields) check() error {
 	switch {
 	case f.Connection != nil && *f.Connection != connectionName:
 		return badBody("Payload validation error: 'connection' must be " + connectionName + ", the only connection.")
-	case f.EmailVerified != nil && !*f.EmailVerified:
-		return badBody("Payload validation error: 'email_verified' must be true or absent: a user's e-mail address counts as verified.")
 	case f.VerifyEmail != nil && *f.VerifyEmail:
-		return badBody("Payload validation error: 'verify_email' must be false or absent: no verification e-mail is sent.")
+		return badBody("Payload validation error: 'verify_email' must be false or absent: Monban sends no verification e-mail; set 'email_verified' instead.")
 	}
 	return nil
 }
@@ -159,6 +156,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	}
 	in := directory.NewUser{Password: body.Password, UserFields: directory.UserFields{
 		Username: body.Username, PrimaryEmail: body.Email, PrimaryPhone: body.PhoneNumber, Name: body.Name, Avatar: body.Picture,
+		EmailVerified: body.EmailVerified, By: directory.ByAdminUnverified,
 	}}
 	if p, ok := body.profile(store.UserProfile{}); ok {
 		in.Profile = &p
@@ -249,7 +247,7 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	in := directory.UserFields{Username: body.Username, PrimaryEmail: body.Email, PrimaryPhone: body.PhoneNumber,
-		Name: body.Name, Avatar: body.Picture}
+		Name: body.Name, Avatar: body.Picture, EmailVerified: body.EmailVerified, By: directory.ByAdminUnverified}
 	if p, ok := body.profile(u.Profile); ok {
 		in.Profile = &p
 	}

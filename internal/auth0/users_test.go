@@ -113,7 +113,7 @@ func TestUserChanges(t *testing.T) {
 		{"POST", "/api/v2/users", map[string]any{"connection": "google-oauth2", "email": "b@example.com", "password": "correct horse battery"}, 400, "invalid_body"},
 		{"POST", "/api/v2/users", map[string]any{"connection": conn, "email": "b@example.com"}, 400, "invalid_body"},
 		{"POST", "/api/v2/users", map[string]any{"connection": conn, "email": "b@example.com", "password": "short"}, 400, "invalid_body"},
-		{"POST", "/api/v2/users", map[string]any{"connection": conn, "email": "b@example.com", "password": "correct horse battery", "email_verified": false}, 400, "invalid_body"},
+		{"POST", "/api/v2/users", map[string]any{"connection": conn, "email": "b@example.com", "password": "correct horse battery", "verify_email": true}, 400, "invalid_body"},
 		{"POST", "/api/v2/users", map[string]any{"connection": conn, "email": "b@example.com", "password": "correct horse battery", "bogus": 1}, 400, "invalid_body"},
 		{"POST", "/api/v2/users", map[string]any{"connection": conn, "email": "A@example.com", "password": "correct horse battery"}, 409, "auth0_idp_error"},
 		{"GET", "/api/v2/users/auth0|missing", nil, 404, "inexistent_user"},

@@ -134,7 +134,9 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "PasswordStrengthError", "invalid_password", "Password is too weak: "+errMessage(err))
 		return
 	}
-	in := directory.NewUser{Password: &req.Password}
+	// Nobody has checked that the person owns the address: the directory
+	// keeps it unverified.
+	in := directory.NewUser{Password: &req.Password, UserFields: directory.UserFields{By: directory.BySignUp}}
 	in.PrimaryEmail, in.Username, in.Name, in.Avatar = &req.Email, req.Username, req.Name, req.Picture
 	if req.UserMetadata != nil {
 		in.CustomData = req.UserMetadata
@@ -165,7 +167,7 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "InternalServerError", "server_error", "could not sign up")
 		return
 	}
-	resp := signUpResponse{ID: u.ID, Email: u.PrimaryEmail, Username: u.Username, Name: u.Name, Picture: u.Avatar,
+	resp := signUpResponse{ID: u.ID, Email: u.PrimaryEmail, EmailVerified: u.EmailVerified, Username: u.Username, Name: u.Name, Picture: u.Avatar,
 		GivenName: u.Profile.GivenName, FamilyName: u.Profile.FamilyName, Nickname: u.Profile.Nickname}
 	if len(u.CustomData) > 0 {
 		resp.UserMetadata = u.CustomData

@@ -53,7 +53,35 @@ type UserFields struct {
 	// a new user), so that a user read can be sent back: suspension has
 	// its own change, which ends the user's sessions.
 	IsSuspended *bool
+	// EmailVerified says whether the primary e-mail address is verified;
+	// nil leaves it to By (see verifyEmail).
+	EmailVerified *bool
+	// By is who writes the user, which decides whether the primary
+	// e-mail address counts as verified; the zero value is BySignUp.
+	By Writer
 }
+
+// Writer is who creates or changes a user. Whether a primary e-mail
+// address is verified is decided by the writer, in verifyEmail, and
+// nowhere else. The zero Writer is BySignUp, so that a caller that names
+// no writer never vouches for an address.
+type Writer int
+
+const (
+	// BySignUp is the person themselves, through open sign-up: nobody
+	// has checked that they own the address, so it is unverified, and
+	// EmailVerified is refused.
+	BySignUp Writer = iota
+	// ByAdmin is an administrator through Logto's Management API or the
+	// console. Logto has no verification flag: an address an
+	// administrator sets counts as verified, unless EmailVerified says
+	// otherwise.
+	ByAdmin
+	// ByAdminUnverified is an administrator through Auth0's Management
+	// API, where a new address is unverified unless EmailVerified says it
+	// is (Auth0's email_verified).
+	ByAdminUnverified
+)
 
 // NewUser is what creating a user gives: the fields, and a password or an
 // imported digest (PasswordDigest, with PasswordAlgorithm one of Logto's
@@ -71,7 +99,7 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 	if f.IsSuspended != nil && *f.IsSuspended != u.IsSuspended {
 		return false, invalid("isSuspended is changed only by the user's is-suspended route")
 	}
-	given := false
+	given, oldEmail := false, u.PrimaryEmail
 	set := func(v *string, dst *string, check func(string) error) error {
 		if v == nil {
 			return nil
@@ -117,7 +145,39 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 		}
 		u.Profile, given = *f.Profile, true
 	}
-	return given, nil
+	if err := f.verifyEmail(u, oldEmail); err != nil {
+		return false, err
+	}
+	return given || f.EmailVerified != nil, nil
+}
+
+// verifyEmail sets whether u's primary e-mail address is verified, after
+// a write by f.By that found the address oldEmail: the one rule of who
+// may say an address is verified and what each writer gives.
+//   - Only an administrator may say so (EmailVerified); on sign-up it is
+//     refused.
+//   - A new address (one that differs from oldEmail other than in case;
+//     a new user's address is new) is verified when an
+//     administrator of Logto's API sets it, and unverified otherwise.
+//   - An address that did not change keeps its state.
+//   - A user without an address is unverified, and cannot be said to be
+//     verified.
+func (f *UserFields) verifyEmail(u *store.User, oldEmail string) error {
+	changed := !strings.EqualFold(u.PrimaryEmail, oldEmail)
+	switch {
+	case f.EmailVerified != nil && f.By == BySignUp:
+		return invalid("email_verified is set only by an administrator")
+	case f.EmailVerified != nil && *f.EmailVerified && u.PrimaryEmail == "":
+		return invalid("email_verified cannot be true for a user without an e-mail address")
+	case f.EmailVerified != nil:
+		u.EmailVerified = *f.EmailVerified
+	case changed:
+		u.EmailVerified = f.By == ByAdmin
+	}
+	if u.PrimaryEmail == "" {
+		u.EmailVerified = false
+	}
+	return nil
 }
 
 // CheckUsername applies the rule for a username: a letter or underscore,

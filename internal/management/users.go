@@ -56,7 +56,9 @@ type userFields struct {
 
 func (f userFields) fields() directory.UserFields {
 	return directory.UserFields{Username: f.Username.field(), PrimaryEmail: f.PrimaryEmail.field(), PrimaryPhone: f.PrimaryPhone.field(),
-		Name: f.Name.field(), Avatar: f.Avatar.field(), CustomData: f.CustomData, Profile: f.Profile, IsSuspended: f.IsSuspended}
+		Name: f.Name.field(), Avatar: f.Avatar.field(), CustomData: f.CustomData, Profile: f.Profile, IsSuspended: f.IsSuspended,
+		// An administrator: an address set here counts as verified.
+		By: directory.ByAdmin}
 }
 
 // userStripped are the fields of a user as answered that a create or

@@ -24,7 +24,7 @@ func claimNames(c map[string]any) []string {
 // Scopes that are not claim scopes release nothing.
 func TestClaimsReleasedPerScope(t *testing.T) {
 	u := &store.User{ID: "u1", Username: "jane", Name: "Jane Doe", Avatar: "https://img.test/j.png",
-		PrimaryEmail: "jane@example.com", PrimaryPhone: "+15550100", CustomData: map[string]any{"tier": "gold"},
+		PrimaryEmail: "jane@example.com", EmailVerified: true, PrimaryPhone: "+15550100", CustomData: map[string]any{"tier": "gold"},
 		Profile: store.UserProfile{FamilyName: "Doe", GivenName: "Jane", MiddleName: "Q", Nickname: "jd",
 			PreferredUsername: "janed", Profile: "https://p.test/jane", Website: "https://jane.test", Gender: "female",
 			Birthdate: "1990-01-02", Zoneinfo: "Pacific/Auckland", Locale: "en-NZ",

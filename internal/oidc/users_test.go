@@ -135,7 +135,7 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 }
 
 func TestUserClaimsByScope(t *testing.T) {
-	u := &store.User{ID: "u", Username: "jane", Name: "Jane", PrimaryEmail: "j@x.test", PrimaryPhone: "1555",
+	u := &store.User{ID: "u", Username: "jane", Name: "Jane", PrimaryEmail: "j@x.test", EmailVerified: true, PrimaryPhone: "1555",
 		CustomData: map[string]any{"a": 1}, Profile: store.UserProfile{GivenName: "J", Address: &store.UserAddress{Country: "NZ"}},
 		UpdatedAt: time.Unix(100, 0)}
 	roles := []store.Role{{Name: "Admin", Type: store.RoleUser}, {Name: "Robot", Type: store.RoleMachineToMachine}}
@@ -148,6 +148,12 @@ func TestUserClaimsByScope(t *testing.T) {
 		if c[k] != want {
 			t.Errorf("%s = %v, want %v", k, c[k], want)
 		}
+	}
+	// An address nobody verified is said to be unverified.
+	unverified := *u
+	unverified.EmailVerified = false
+	if c := userClaims(&unverified, []string{"email"}, false, nil); c["email"] != "j@x.test" || c["email_verified"] != false {
+		t.Errorf("unverified address: %v", c)
 	}
 	if r := c["roles"].([]string); len(r) != 1 || r[0] != "Admin" {
 		t.Errorf("roles %v", c["roles"])

@@ -216,9 +216,10 @@ func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Rol
 			}
 		case "email":
 			if u.PrimaryEmail != "" {
-				// Addresses are set by administrators and treated as
-				// verified, as Logto does.
-				c["email"], c["email_verified"] = u.PrimaryEmail, true
+				// Verified as the directory says (directory.UserFields):
+				// an address an administrator set, never one from open
+				// sign-up.
+				c["email"], c["email_verified"] = u.PrimaryEmail, u.EmailVerified
 			}
 		case "phone":
 			if u.PrimaryPhone != "" {

@@ -44,9 +44,12 @@ type User struct {
 	Username     string
 	PrimaryEmail string
 	PrimaryPhone string
-	Name         string
-	Avatar       string
-	CustomData   map[string]any // never nil when read back
+	// EmailVerified says whether PrimaryEmail is verified; false when
+	// there is no address. Who may set it is directory.UserFields's rule.
+	EmailVerified bool
+	Name          string
+	Avatar        string
+	CustomData    map[string]any // never nil when read back
 	// AppMetadata is data about the user that only the Management API
 	// writes (Auth0's app_metadata); nil when empty.
 	AppMetadata map[string]any
@@ -126,12 +129,16 @@ const (
 
 // The fields a UserQuery may name.
 const (
-	QueryUserID      = "id"
-	QueryEmail       = "primaryEmail"
-	QueryName        = "name"
-	QueryUsername    = "username"
-	QueryPhone       = "primaryPhone"
-	AppMetadataField = "appMetadata."
+	QueryUserID   = "id"
+	QueryEmail    = "primaryEmail"
+	QueryName     = "name"
+	QueryUsername = "username"
+	QueryPhone    = "primaryPhone"
+	// QueryEmailVerified matches Value "true" or "false" against the
+	// verification of the user's primary e-mail address; a user without
+	// an address matches neither.
+	QueryEmailVerified = "emailVerified"
+	AppMetadataField   = "appMetadata."
 )
 
 // Search is Logto's search of a list: Matches joined by AND when All,

@@ -64,6 +64,12 @@ func (s *Store) userQueryAt(q store.UserQuery, depth int, terms *int) (string, [
 	if *terms++; *terms > maxQueryTerms {
 		return "", nil, errors.New("user query has too many terms")
 	}
+	if q.Field == store.QueryEmailVerified {
+		if q.Prefix || (q.Value != "true" && q.Value != "false") {
+			return "", nil, errors.New("a user query on emailVerified is true or false")
+		}
+		return "(users.primary_email IS NOT NULL AND users.email_verified = ?)", []any{q.Value == "true"}, nil
+	}
 	var expr string
 	var args []any
 	if path, ok := strings.CutPrefix(q.Field, store.AppMetadataField); ok {

@@ -13,7 +13,7 @@ import (
 
 const userCols = "users.id, users.username, users.primary_email, users.primary_phone, users.name, users.avatar, " +
 	"users.custom_data, users.profile, users.password_hash, users.is_suspended, users.created_at, users.updated_at, users.last_sign_in_at, " +
-	"users.app_metadata, users.logins_count"
+	"users.app_metadata, users.logins_count, users.email_verified"
 
 func scanUser(r scanner) (store.User, error) {
 	var (
@@ -26,7 +26,7 @@ func scanUser(r scanner) (store.User, error) {
 		lastSignIn             sql.NullInt64
 	)
 	if err := r.Scan(&u.ID, &username, &email, &phone, &u.Name, &u.Avatar, &customData, &profile, &hash,
-		&u.IsSuspended, &created, &updated, &lastSignIn, &appMetadata, &u.LoginsCount); err != nil {
+		&u.IsSuspended, &created, &updated, &lastSignIn, &appMetadata, &u.LoginsCount, &u.EmailVerified); err != nil {
 		return u, err
 	}
 	u.Username, u.PrimaryEmail, u.PrimaryPhone, u.PasswordHash = username.String, email.String, phone.String, hash.String
@@ -82,11 +82,11 @@ func (s *Store) CreateUser(ctx context.Context, u store.User) error {
 	}
 	err = s.change(ctx, event(store.EventUserCreated, u.ID, nil), func(t txn) error {
 		_, err := t.exec("INSERT INTO users (id, username, primary_email, primary_phone, name, avatar, custom_data, profile, "+
-			"password_hash, is_suspended, created_at, updated_at, last_sign_in_at, app_metadata, logins_count) "+
-			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			"password_hash, is_suspended, created_at, updated_at, last_sign_in_at, app_metadata, logins_count, email_verified) "+
+			"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			u.ID, nullText(u.Username), nullText(u.PrimaryEmail), nullText(u.PrimaryPhone), u.Name, u.Avatar, cd, prof,
 			nullText(u.PasswordHash), u.IsSuspended, millis(u.CreatedAt), millis(u.UpdatedAt), nullMillis(u.LastSignInAt),
-			am, u.LoginsCount)
+			am, u.LoginsCount, u.EmailVerified)
 		return err
 	})
 	if err != nil {
@@ -198,9 +198,9 @@ func (s *Store) UpdateUser(ctx context.Context, u store.User) error {
 	err = s.change(ctx, event(store.EventUserUpdated, u.ID, nil), func(t txn) error {
 		return t.execOne(notFound("user", u.ID),
 			"UPDATE users SET username = ?, primary_email = ?, primary_phone = ?, name = ?, avatar = ?, "+
-				"custom_data = ?, profile = ?, app_metadata = ?, updated_at = ? WHERE id = ?",
+				"custom_data = ?, profile = ?, app_metadata = ?, email_verified = ?, updated_at = ? WHERE id = ?",
 			nullText(u.Username), nullText(u.PrimaryEmail), nullText(u.PrimaryPhone), u.Name, u.Avatar, cd, prof, am,
-			millis(u.UpdatedAt), u.ID)
+			u.EmailVerified, millis(u.UpdatedAt), u.ID)
 	})
 	if err != nil {
 		return fmt.Errorf("update user: %w", err)

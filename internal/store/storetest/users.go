@@ -14,6 +14,7 @@ var userCases = []testCase{
 	{"UserList", testUserList},
 	{"UserSearch", testUserSearch},
 	{"UserQuery", testUserQuery},
+	{"UserEmailVerified", testUserEmailVerified},
 	{"UserSort", testUserSort},
 	{"UserRoles", testUserRoles},
 }
@@ -33,6 +34,7 @@ func testUsers(t *testing.T, s store.Store) {
 		Address: &store.UserAddress{Country: "UK", Locality: "London"}}
 	u.PasswordHash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5"
 	u.AppMetadata = map[string]any{"plan": "gold", "seats": 3.0}
+	u.EmailVerified = true
 	ok(t, s.CreateUser(ctx, u), "CreateUser")
 	got, err := s.GetUser(ctx, "u1")
 	ok(t, err, "GetUser")
@@ -67,6 +69,7 @@ func testUsers(t *testing.T, s store.Store) {
 	// UpdateUser leaves the password, suspension and times it does not own.
 	upd := u
 	upd.Username, upd.PrimaryEmail, upd.PrimaryPhone, upd.Name = "renamed", "", "", "Renamed"
+	upd.EmailVerified = false
 	upd.CustomData = map[string]any{"k": true}
 	upd.AppMetadata = map[string]any{"plan": "silver"}
 	upd.LoginsCount = 40
@@ -310,6 +313,9 @@ func testUserQuery(t *testing.T, s store.Store) {
 	users[2].Name = "Jane Roe"
 	users[2].PrimaryEmail = "Jane.Roe@Example.com"
 	users[3].AppMetadata = map[string]any{"plan": map[string]any{"nested": "gold"}, "vip": false}
+	users[0].EmailVerified, users[2].EmailVerified = true, true
+	// A user without an address matches neither verified nor unverified.
+	users = append(users, store.User{ID: "e", CustomData: map[string]any{}, CreatedAt: at(5), UpdatedAt: at(5)})
 	for _, u := range users {
 		must(t, s.CreateUser(ctx, u))
 	}
@@ -340,7 +346,10 @@ func testUserQuery(t *testing.T, s store.Store) {
 		{"and", and(term("appMetadata.org.id", "o1"), term("appMetadata.plan", "silver")), []string{"b"}},
 		{"or", or(term(store.QueryUserID, "a"), term(store.QueryEmail, "d@example.com")), []string{"a", "d"}},
 		{"nested", or(and(term("appMetadata.org.id", "o1"), term(store.QueryUserID, "b")), term(store.QueryName, "Jane Roe")), []string{"b", "c"}},
-		{"not, with users lacking the value", not(term("appMetadata.plan", "gold")), []string{"b", "c", "d"}},
+		{"not, with users lacking the value", not(term("appMetadata.plan", "gold")), []string{"b", "c", "d", "e"}},
+		{"e-mail verified", term(store.QueryEmailVerified, "true"), []string{"a", "c"}},
+		{"e-mail not verified", term(store.QueryEmailVerified, "false"), []string{"b", "d"}},
+		{"e-mail verified and metadata", and(term(store.QueryEmailVerified, "false"), term("appMetadata.org.id", "o1")), []string{"b"}},
 	} {
 		q := tc.q
 		got, total, err := s.ListUsers(ctx, store.UserFilter{Query: &q}, store.Page{})
@@ -355,6 +364,8 @@ func testUserQuery(t *testing.T, s store.Store) {
 	for _, bad := range []store.UserQuery{
 		term("password_hash", "x"),
 		term("appMetadata.a'b", "x"),
+		term(store.QueryEmailVerified, "yes"),
+		{Field: store.QueryEmailVerified, Value: "t", Prefix: true},
 		{Op: store.QueryAnd},
 		{Op: "xor", Children: []store.UserQuery{term(store.QueryUserID, "a")}},
 	} {
@@ -362,6 +373,44 @@ func testUserQuery(t *testing.T, s store.Store) {
 			t.Errorf("query %+v: want an error", bad)
 		}
 	}
+}
+
+// testUserEmailVerified: the verification of the primary e-mail address
+// is written by CreateUser and UpdateUser, and left alone by the writes
+// that do not own it.
+func testUserEmailVerified(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	verified, unverified := user("v", 1), user("n", 2)
+	verified.EmailVerified = true
+	must(t, s.CreateUser(ctx, verified))
+	must(t, s.CreateUser(ctx, unverified))
+	read := func(id string) bool {
+		t.Helper()
+		u, err := s.GetUser(ctx, id)
+		ok(t, err, "GetUser "+id)
+		return u.EmailVerified
+	}
+	same(t, "verified at creation", read("v"), true)
+	same(t, "unverified at creation", read("n"), false)
+	byEmail, err := s.GetUserByEmail(ctx, "N@example.com")
+	ok(t, err, "GetUserByEmail")
+	same(t, "unverified by e-mail", byEmail.EmailVerified, false)
+	list, _, err := s.ListUsers(ctx, store.UserFilter{}, store.Page{})
+	ok(t, err, "ListUsers")
+	same(t, "listed flags", []bool{list[0].EmailVerified, list[1].EmailVerified}, []bool{true, false})
+
+	unverified.EmailVerified = true
+	unverified.UpdatedAt = at(3)
+	ok(t, s.UpdateUser(ctx, unverified), "UpdateUser to verified")
+	same(t, "verified by an update", read("n"), true)
+	verified.EmailVerified = false
+	ok(t, s.UpdateUser(ctx, verified), "UpdateUser to unverified")
+	same(t, "unverified by an update", read("v"), false)
+
+	ok(t, s.SetUserPassword(ctx, "n", "hash", at(4)), "SetUserPassword")
+	ok(t, s.RecordSignIn(ctx, "n", at(5)), "RecordSignIn")
+	ok(t, s.SetUserSuspended(ctx, "n", true, at(6)), "SetUserSuspended")
+	same(t, "left alone by password, sign-in and suspension", read("n"), true)
 }
 
 // testUserSort orders user lists by a field, either way, unset values last.
