@@ -4,8 +4,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/monban/monban/internal/auth0shape"
+	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/store"
 )
@@ -159,4 +161,32 @@ func postLoginInput(in oidc.AccessTokenInput) postLoginEvent {
 		ev.Stats.LoginsCount = in.User.LoginsCount
 	}
 	return ev
+}
+
+// ActionTrigger is the Auth0 Actions trigger an Action saved for tokenType
+// runs as: onExecuteCredentialsExchange for client credentials,
+// onExecutePostLogin for user access tokens.
+func ActionTrigger(tokenType string) string {
+	if tokenType == store.TokenTypeClientCredentials {
+		return claims.TriggerCredentialsExchange
+	}
+	return claims.TriggerPostLogin
+}
+
+// SampleEvent is the event a test run gives an Action saved for tokenType
+// when the run names none: Auth0's shape, with made-up values.
+func SampleEvent(tokenType string) any {
+	created := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	app := store.Application{ID: "sample-app", Name: "Sample application", CreatedAt: created}
+	req := oidc.RequestInfo{IP: "203.0.113.10", Hostname: "auth.example.com", UserAgent: "Mozilla/5.0", Method: "POST",
+		Query: url.Values{}, Body: url.Values{"grant_type": {"client_credentials"}, "audience": {"https://api.example.com"}}}
+	if tokenType == store.TokenTypeClientCredentials {
+		return credentialsExchangeInput(oidc.ClientCredentialsInput{Audience: "https://api.example.com", Scope: "read:items", App: app, Request: req})
+	}
+	req.Body = url.Values{"grant_type": {"authorization_code"}}
+	u := &store.User{ID: "sample-user", Username: "jane", PrimaryEmail: "jane@example.com", Name: "Jane Doe",
+		CreatedAt: created, UpdatedAt: created, LastSignInAt: created, LoginsCount: 1}
+	return postLoginInput(oidc.AccessTokenInput{Audience: "https://api.example.com", Scope: "openid read:items",
+		ClientID: app.ID, AccountID: u.ID, GrantType: "authorization_code", User: u, App: app, Request: req,
+		Roles: []store.Role{{ID: "sample-role", Name: "Reader", Type: store.RoleUser}}})
 }

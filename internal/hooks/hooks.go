@@ -44,7 +44,7 @@ func (c *Customizer) ClientCredentials(ctx context.Context, in oidc.ClientCreden
 	}
 	if claims.IsAction(cfg.Script) {
 		res, err := c.run(ctx, cfg, in.App.ID, "", claims.Input{
-			Context: credentialsExchangeInput(in), Trigger: claims.TriggerCredentialsExchange,
+			Context: credentialsExchangeInput(in), Trigger: ActionTrigger(cfg.TokenType),
 		})
 		return res.Claims, err
 	}
@@ -68,7 +68,7 @@ func (c *Customizer) AccessToken(ctx context.Context, in oidc.AccessTokenInput) 
 	}
 	var input claims.Input
 	if claims.IsAction(cfg.Script) {
-		input = claims.Input{Context: postLoginInput(in), Trigger: claims.TriggerPostLogin}
+		input = claims.Input{Context: postLoginInput(in), Trigger: ActionTrigger(cfg.TokenType)}
 	} else {
 		tok, scriptCtx := accessTokenInput(in, snap)
 		input = claims.Input{Token: tok, Context: scriptCtx, JTI: in.JTI}
