@@ -173,6 +173,17 @@ func ActionTrigger(tokenType string) string {
 	return claims.TriggerPostLogin
 }
 
+// CheckAction refuses an Auth0 Action saved for a token type whose trigger
+// it has no function for (a post-login Action for client credentials,
+// say): it could only fail at every issuance. Other scripts pass.
+func CheckAction(script, tokenType string) error {
+	trigger := ActionTrigger(tokenType)
+	if claims.IsAction(script) && !strings.Contains(script, trigger) {
+		return &claims.SyntaxError{Message: "an Auth0 Action saved for " + tokenType + " tokens must assign a function to exports." + trigger}
+	}
+	return nil
+}
+
 // SampleEvent is the event a test run gives an Action saved for tokenType
 // when the run names none: Auth0's shape, with made-up values.
 func SampleEvent(tokenType string) any {

@@ -105,3 +105,23 @@ func TestActionsAtIssuance(t *testing.T) {
 		t.Errorf("post-login denial: %+v, %+v", custom, err)
 	}
 }
+
+// An Action is held to its token type's trigger; other scripts pass.
+func TestCheckAction(t *testing.T) {
+	post, cc := `exports.onExecutePostLogin = async () => {};`, `exports.onExecuteCredentialsExchange = async () => {};`
+	for _, c := range []struct {
+		script, tokenType string
+		ok                bool
+	}{
+		{post, store.TokenTypeAccessToken, true},
+		{post, store.TokenTypeClientCredentials, false},
+		{cc, store.TokenTypeClientCredentials, true},
+		{cc, store.TokenTypeAccessToken, false},
+		{post + cc, store.TokenTypeClientCredentials, true},
+		{`const getCustomJwtClaims = () => ({});`, store.TokenTypeClientCredentials, true},
+	} {
+		if err := CheckAction(c.script, c.tokenType); (err == nil) != c.ok {
+			t.Errorf("CheckAction(%q, %s) = %v", c.script, c.tokenType, err)
+		}
+	}
+}

@@ -81,9 +81,8 @@ func (s *server) checkScript(script, tokenType string) error {
 	var se *claims.SyntaxError
 	switch {
 	case err == nil:
-		if trigger := hooks.ActionTrigger(tokenType); claims.IsAction(script) && !strings.Contains(script, trigger) {
-			return &scriptSyntaxError{&claims.SyntaxError{Message: "an Auth0 Action saved for " + tokenType +
-				" tokens must assign a function to exports." + trigger}}
+		if errors.As(hooks.CheckAction(script, tokenType), &se) {
+			return &scriptSyntaxError{se}
 		}
 		return nil
 	case errors.As(err, &se):
