@@ -18,8 +18,6 @@ const (
 	userIDPrefix   = auth0shape.UserIDPrefix
 )
 
-type identityJSON = auth0shape.Identity
-
 // userJSON is Auth0's user (auth0shape.User).
 type userJSON = auth0shape.User
 
