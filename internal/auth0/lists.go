@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/auth0shape"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/store"
 )
@@ -196,7 +197,7 @@ func pageOf[T any](all []T, p pageQuery) []T {
 }
 
 // iso formats a time as Auth0 does (UTC, milliseconds).
-func iso(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+func iso(t time.Time) string { return auth0shape.Time(t) }
 
 // decode reads a JSON request body into v, refusing unknown fields.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {

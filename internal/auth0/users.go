@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/monban/monban/internal/auth0shape"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/store"
@@ -12,67 +13,17 @@ import (
 
 // The one connection: every user here is a database user of it.
 const (
-	connectionName = "Username-Password-Authentication"
-	connectionID   = "con_monban_database"
-	userIDPrefix   = "auth0|"
+	connectionName = auth0shape.ConnectionName
+	connectionID   = auth0shape.ConnectionID
+	userIDPrefix   = auth0shape.UserIDPrefix
 )
 
-type identityJSON struct {
-	Connection string `json:"connection"`
-	Provider   string `json:"provider"`
-	UserID     string `json:"user_id"`
-	IsSocial   bool   `json:"isSocial"`
-}
+// userJSON is Auth0's user (auth0shape.User).
+type userJSON = auth0shape.User
 
-// userJSON is Auth0's user. user_metadata is the user's customData (as
-// the Logto API calls it); app_metadata is kept apart, written only
-// through the Management APIs.
-type userJSON struct {
-	UserID        string         `json:"user_id"`
-	Email         string         `json:"email,omitempty"`
-	EmailVerified *bool          `json:"email_verified,omitempty"`
-	Username      string         `json:"username,omitempty"`
-	PhoneNumber   string         `json:"phone_number,omitempty"`
-	Name          string         `json:"name,omitempty"`
-	GivenName     string         `json:"given_name,omitempty"`
-	FamilyName    string         `json:"family_name,omitempty"`
-	Nickname      string         `json:"nickname,omitempty"`
-	Picture       string         `json:"picture,omitempty"`
-	CreatedAt     string         `json:"created_at"`
-	UpdatedAt     string         `json:"updated_at"`
-	LastLogin     string         `json:"last_login,omitempty"`
-	LoginsCount   int            `json:"logins_count"`
-	Blocked       bool           `json:"blocked"`
-	Identities    []identityJSON `json:"identities"`
-	UserMetadata  map[string]any `json:"user_metadata"`
-	AppMetadata   map[string]any `json:"app_metadata"`
-}
+func userOut(u store.User) userJSON { return auth0shape.UserOf(u) }
 
-func userOut(u store.User) userJSON {
-	out := userJSON{
-		UserID: userIDPrefix + u.ID, Email: u.PrimaryEmail, Username: u.Username, PhoneNumber: u.PrimaryPhone,
-		Name: u.Name, GivenName: u.Profile.GivenName, FamilyName: u.Profile.FamilyName, Nickname: u.Profile.Nickname,
-		Picture: u.Avatar, CreatedAt: iso(u.CreatedAt), UpdatedAt: iso(u.UpdatedAt), LoginsCount: u.LoginsCount,
-		Blocked:      u.IsSuspended,
-		Identities:   []identityJSON{{Connection: connectionName, Provider: "auth0", UserID: u.ID}},
-		UserMetadata: object(u.CustomData), AppMetadata: object(u.AppMetadata),
-	}
-	if u.PrimaryEmail != "" {
-		verified := u.EmailVerified
-		out.EmailVerified = &verified
-	}
-	if !u.LastSignInAt.IsZero() {
-		out.LastLogin = iso(u.LastSignInAt)
-	}
-	return out
-}
-
-func object(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
-}
+func object(m map[string]any) map[string]any { return auth0shape.Object(m) }
 
 // userID reads the path's user id, auth0|{id}; any other is no user here.
 func userID(r *http.Request) (string, error) {

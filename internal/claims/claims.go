@@ -154,6 +154,13 @@ type Input struct {
 	// bytes, timers, fetch): the script would return the same claims again.
 	// The Result then has no Logs. For issuance, not for test runs.
 	Memoize bool
+	// Trigger, when set (TriggerPostLogin, TriggerCredentialsExchange),
+	// runs the script as an Auth0 Action: the function it exports for the
+	// trigger is called with (event, api), where event is Context with
+	// event.secrets the EnvironmentVariables; Token is not seen. Its claims
+	// for the access token are Result.Claims, for the ID token
+	// Result.IDClaims.
+	Trigger string
 	// Test marks a test run (a script tried out in the console, say): it
 	// takes its slot and place from the test budget (Options.
 	// MaxTestConcurrent, MaxTestExecuting), not from issuance's.
@@ -169,6 +176,9 @@ type Result struct {
 	// __proto__, constructor and prototype names, at any depth (a nested one
 	// as its path: "a.0.__proto__"), all dropped, sorted.
 	Dropped []string
+	// IDClaims are the claims an Auth0 Action set on the ID token, without
+	// reserved claims (their names are in Dropped as "idToken.name").
+	IDClaims map[string]any
 	// Logs is the console output, one entry per call, bounded by
 	// Limits.MaxLogBytes; console.info, warn and error entries start with
 	// "info: ", "warn: " and "error: ".
@@ -254,6 +264,10 @@ func (e *ScriptError) Error() string {
 // even if the script caught the exception denyAccess throws.
 type DeniedError struct {
 	Message string
+	// Code is the OAuth error code an Auth0 Action denied with
+	// (api.access.deny): access_denied for a post-login Action, the code
+	// it named for a credentials-exchange one; empty for getCustomJwtClaims.
+	Code string
 }
 
 func (e *DeniedError) Error() string {

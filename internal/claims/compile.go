@@ -23,10 +23,32 @@ var bootstrapJS string
 // The script is wrapped in a function so that each run evaluates its top
 // level in a fresh scope: nothing a run declares survives into the next. The
 // prefix stays on the script's first line so line numbers are unchanged.
+// The outer function gives the script the exports and module of a CommonJS
+// module, where an Auth0 Action puts its function; the inner one is the
+// script's own scope, so that a script may declare those names itself.
 const (
-	wrapPrefix = "(function(){"
-	wrapSuffix = "\n;return typeof getCustomJwtClaims === \"function\" ? getCustomJwtClaims : undefined;})"
+	wrapPrefix = "(function(exports,module){return(function(){"
+	wrapSuffix = "\n;return typeof getCustomJwtClaims === \"function\" ? getCustomJwtClaims : undefined;})();})"
 )
+
+// The Auth0 Actions triggers a script may export a function for, named as
+// Auth0 names the exported function.
+const (
+	TriggerPostLogin           = "onExecutePostLogin"
+	TriggerCredentialsExchange = "onExecuteCredentialsExchange"
+)
+
+// IsAction reports whether script is an Auth0 Action rather than a
+// getCustomJwtClaims script: it names an Actions trigger's function
+// (exports.onExecutePostLogin, exports.onExecuteCredentialsExchange) and
+// never getCustomJwtClaims. The decision is the script's text alone, so it
+// is the same at every run and in every test run.
+func IsAction(script string) bool {
+	if strings.Contains(script, "getCustomJwtClaims") {
+		return false
+	}
+	return strings.Contains(script, TriggerPostLogin) || strings.Contains(script, TriggerCredentialsExchange)
+}
 
 // runtimeLineOffset is the number of blank lines before the runtime's code.
 // Scripts and the runtime are both named <eval> in stack traces; a frame
@@ -75,8 +97,9 @@ func compileScript(script string, limits Limits) ([]byte, error) {
 	if err != nil {
 		return nil, syntaxError(err, len(wrapPrefix))
 	}
-	if !strings.Contains(script, "getCustomJwtClaims") {
-		return nil, &SyntaxError{Message: "the script must define a function named getCustomJwtClaims"}
+	if !strings.Contains(script, "getCustomJwtClaims") && !IsAction(script) {
+		return nil, &SyntaxError{Message: "the script must define a function named getCustomJwtClaims, " +
+			"or be an Auth0 Action that assigns exports.onExecutePostLogin or exports.onExecuteCredentialsExchange"}
 	}
 	return bc, nil
 }

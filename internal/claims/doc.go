@@ -10,6 +10,15 @@
 // (an async or plain arrow function, or a function declaration), run at each
 // access token issuance; the object it returns becomes extra claims.
 //
+// The same sandbox runs Auth0 Actions: a script that names an Actions
+// trigger's function and not getCustomJwtClaims (IsAction) assigns
+// exports.onExecutePostLogin or exports.onExecuteCredentialsExchange, and a
+// run with Input.Trigger calls it with (event, api): the event is
+// Input.Context with event.secrets the environment variables, and the
+// claims it sets with api.accessToken.setCustomClaim and
+// api.idToken.setCustomClaim are Result.Claims and Result.IDClaims;
+// api.access.deny is a *DeniedError with its Code.
+//
 // # API
 //
 // Compile (or Runner.Compile) validates a script when it is saved and returns

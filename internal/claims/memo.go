@@ -49,17 +49,21 @@ type memo struct {
 // are empty.
 type memoKey struct {
 	reads               uint8
+	trigger             string
 	token, context, env string
 }
 
+// memoEntry is a reusable result: the claims of the access token, those of
+// the ID token (an Auth0 Action's) and the names dropped.
 type memoEntry struct {
-	claims  map[string]any
-	dropped []string
-	size    int
+	claims   map[string]any
+	idClaims map[string]any
+	dropped  []string
+	size     int
 }
 
 func keyOf(reads uint8, in encodedInput) memoKey {
-	k := memoKey{reads: reads}
+	k := memoKey{reads: reads, trigger: in.trigger}
 	if reads&readToken != 0 {
 		k.token = in.token
 	}
@@ -80,20 +84,21 @@ func memoizable(flags int) bool {
 
 // lookup returns the claims of a stored run on the same parts of in. The
 // map is the caller's; its values are shared.
-func (m *memo) lookup(in encodedInput) (map[string]any, []string, bool) {
+func (m *memo) lookup(in encodedInput) (memoEntry, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, s := range m.sets {
 		if e, ok := m.entries[keyOf(s, in)]; ok {
-			return maps.Clone(e.claims), e.dropped, true
+			e.claims, e.idClaims = maps.Clone(e.claims), maps.Clone(e.idClaims)
+			return e, true
 		}
 	}
-	return nil, nil, false
+	return memoEntry{}, false
 }
 
 // store keeps the result of a reusable run that read reads of in. payload
 // is the size of the claims' JSON.
-func (m *memo) store(reads uint8, in encodedInput, claims map[string]any, dropped []string, payload int) {
+func (m *memo) store(reads uint8, in encodedInput, e memoEntry, payload int) {
 	k := keyOf(reads, in)
 	size := len(k.token) + len(k.context) + len(k.env) + payload + 128
 	if size > memoBudget/8 {
@@ -120,6 +125,7 @@ func (m *memo) store(reads uint8, in encodedInput, claims map[string]any, droppe
 		delete(m.entries, old)
 		m.bytes -= e.size
 	}
-	m.entries[k] = memoEntry{claims: maps.Clone(claims), dropped: dropped, size: size}
+	e.claims, e.idClaims, e.size = maps.Clone(e.claims), maps.Clone(e.idClaims), size
+	m.entries[k] = e
 	m.bytes += size
 }

@@ -198,7 +198,7 @@ func TestMemoBounded(t *testing.T) {
 	big := strings.Repeat("x", 4096)
 	for i := range 2000 {
 		in := encodedInput{context: fmt.Sprintf(`{"i":%d,"pad":%q}`, i, big)}
-		m.store(readContext, in, map[string]any{"i": i}, nil, 10)
+		m.store(readContext, in, memoEntry{claims: map[string]any{"i": i}}, 10)
 		if m.bytes > memoBudget {
 			t.Fatalf("after %d entries the memo holds %d bytes", i+1, m.bytes)
 		}
@@ -208,14 +208,14 @@ func TestMemoBounded(t *testing.T) {
 	}
 	// Too large to keep at all.
 	huge := encodedInput{context: strings.Repeat("y", memoBudget)}
-	m.store(readContext, huge, map[string]any{}, nil, 2)
-	if _, _, ok := m.lookup(huge); ok {
+	m.store(readContext, huge, memoEntry{claims: map[string]any{}}, 2)
+	if _, ok := m.lookup(huge); ok {
 		t.Fatal("an entry over the budget was kept")
 	}
 	// Read sets are bounded too.
 	var n memo
 	for reads := range uint8(8) {
-		n.store(reads, encodedInput{}, map[string]any{}, nil, 2)
+		n.store(reads, encodedInput{}, memoEntry{claims: map[string]any{}}, 2)
 	}
 	if len(n.sets) != maxReadSets {
 		t.Fatalf("%d read sets kept", len(n.sets))

@@ -163,9 +163,9 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 		return res, err
 	}
 	if in.Memoize {
-		if claims, dropped, ok := p.memo.lookup(input); ok {
+		if e, ok := p.memo.lookup(input); ok {
 			ks.stats.reused.Add(1)
-			res.Claims, res.Dropped = claims, dropped
+			res.Claims, res.IDClaims, res.Dropped = e.claims, e.idClaims, e.dropped
 			return res, nil
 		}
 	}
@@ -194,7 +194,7 @@ func (r *Runner) Run(ctx context.Context, kind, script string, in Input) (res Re
 		}
 		<-j.done
 	}
-	res.Claims, res.Dropped, res.Logs = j.res.Claims, j.res.Dropped, j.res.Logs
+	res.Claims, res.IDClaims, res.Dropped, res.Logs = j.res.Claims, j.res.IDClaims, j.res.Dropped, j.res.Logs
 	return res, j.err
 }
 
@@ -233,7 +233,9 @@ func (r *Runner) work(ctx context.Context, j *runJob, p *pool, deadline time.Tim
 		}
 		var claims map[string]any
 		claims, err = v.outcome(rs)
-		if claims != nil {
+		if claims != nil && rs.kind == "action" {
+			res.Claims, res.IDClaims, res.Dropped = actionResult(claims)
+		} else if claims != nil {
 			res.Claims, res.Dropped = dropReserved(claims)
 		}
 		_, denied := err.(*DeniedError)
@@ -245,7 +247,7 @@ func (r *Runner) work(ctx context.Context, j *runJob, p *pool, deadline time.Tim
 	}
 	res.Logs = rs.logs
 	if err == nil && memoize && memoizable(rs.flags) {
-		p.memo.store(uint8(rs.flags&readParts), input, res.Claims, res.Dropped, len(rs.payload))
+		p.memo.store(uint8(rs.flags&readParts), input, memoEntry{claims: res.Claims, idClaims: res.IDClaims, dropped: res.Dropped}, len(rs.payload))
 	}
 	rs.pause()
 	if v == nil || r.keep(v, reusable) {
@@ -262,10 +264,11 @@ func (r *Runner) work(ctx context.Context, j *runJob, p *pool, deadline time.Tim
 type encodedInput struct {
 	token, context, env string
 	jti                 string
+	trigger             string // Input.Trigger
 }
 
 func encodeInput(in Input) (encodedInput, error) {
-	e := encodedInput{jti: in.JTI}
+	e := encodedInput{jti: in.JTI, trigger: in.Trigger}
 	var err error
 	if e.token, err = encodePart(in.Token); err != nil {
 		return e, err
@@ -298,6 +301,27 @@ func encodePart(v any) (string, error) {
 		return "", fmt.Errorf("claims: encoding the input: %w", err)
 	}
 	return string(b), nil
+}
+
+// actionResult splits an Auth0 Action's claims into the access token's and
+// the ID token's, each without reserved claims; the ID token's dropped
+// names are prefixed with "idToken.".
+func actionResult(claims map[string]any) (access, id map[string]any, dropped []string) {
+	access, _ = claims["accessToken"].(map[string]any)
+	id, _ = claims["idToken"].(map[string]any)
+	if access == nil {
+		access = map[string]any{}
+	}
+	if id == nil {
+		id = map[string]any{}
+	}
+	access, dropped = dropReserved(access)
+	id, idDropped := dropReserved(id)
+	for _, d := range idDropped {
+		dropped = append(dropped, "idToken."+d)
+	}
+	sort.Strings(dropped)
+	return access, id, dropped
 }
 
 // dropReserved removes the reserved claims and, at any depth, the names a

@@ -353,7 +353,7 @@ func (v *jsvm) exec(ctx context.Context, rs *runState, in encodedInput) error {
 		defer stop()
 	}
 	if err := v.enter(ctx, rs, func() error {
-		_, err := v.harness.Call(quickjs.UndefinedValue, opRun, in.token, in.context, in.env, in.jti)
+		_, err := v.harness.Call(quickjs.UndefinedValue, opRun, in.token, in.context, in.env, in.jti, in.trigger)
 		return err
 	}); err != nil {
 		return err
@@ -509,8 +509,27 @@ func (v *jsvm) outcome(rs *runState) (map[string]any, error) {
 			return nil, &ScriptError{Message: "getCustomJwtClaims must return a plain object"}
 		}
 		return claims, nil
+	case "action":
+		// An Auth0 Action's claims: {"accessToken": {...}, "idToken": {...}}
+		// (see actionResult).
+		if len(rs.payload) > v.r.limits.MaxOutputBytes {
+			return nil, &LimitError{Limit: LimitOutput, Detail: fmt.Sprintf("%d bytes of claims set, at most %d", len(rs.payload), v.r.limits.MaxOutputBytes)}
+		}
+		dec := json.NewDecoder(strings.NewReader(rs.payload))
+		dec.UseNumber()
+		var claims map[string]any
+		if err := dec.Decode(&claims); err != nil || claims == nil {
+			return nil, &ScriptError{Message: "the Action's claims could not be read"}
+		}
+		return claims, nil
 	case "denied":
 		return nil, &DeniedError{Message: rs.payload}
+	case "deniedCode":
+		var d struct{ Code, Message string }
+		if err := json.Unmarshal([]byte(rs.payload), &d); err != nil {
+			return nil, &DeniedError{Code: "access_denied"}
+		}
+		return nil, &DeniedError{Code: d.Code, Message: d.Message}
 	case "output":
 		return nil, &LimitError{Limit: LimitOutput, Detail: fmt.Sprintf("%s characters returned, at most %d bytes", rs.payload, v.r.limits.MaxOutputBytes)}
 	case "error":

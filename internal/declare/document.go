@@ -86,7 +86,7 @@ type Permission struct {
 // CustomJWT is the custom claims script of one token type.
 type CustomJWT struct {
 	TokenType            string            `yaml:"tokenType" doc:"access-token (user tokens) or client-credentials (M2M tokens)." schema:"required,enum=access-token|client-credentials"`
-	Script               string            `yaml:"script" doc:"The getCustomJwtClaims script (JavaScript)." schema:"required"`
+	Script               string            `yaml:"script" doc:"The getCustomJwtClaims script, or an Auth0 Action (JavaScript)." schema:"required"`
 	EnvironmentVariables map[string]string `yaml:"environmentVariables,omitempty" doc:"Values the script reads from context.environmentVariables. Write each value as a ${NAME} reference to an environment variable of the process that applies the document, never the value itself."`
 	BlockIssuanceOnError *bool             `yaml:"blockIssuanceOnError,omitempty" doc:"Refuse the token when the script fails; default false."`
 }

@@ -33,6 +33,8 @@ func (p *planner) customJWT() {
 			p.problem("%s: script must not be empty", what)
 		} else if err := p.t.CheckScript(c.Script); err != nil {
 			p.problem("%s: script: %v", what, err)
+		} else if err := hooks.CheckAction(c.Script, c.TokenType); err != nil {
+			p.problem("%s: script: %v", what, err)
 		}
 		p.checked(what, hooks.CheckEnvironment(c.EnvironmentVariables))
 		was, ok := cur[c.TokenType]

@@ -95,7 +95,7 @@ func TestNoScript(t *testing.T) {
 	if extra, err := f.c.ClientCredentials(t.Context(), ccInput()); extra != nil || err != nil {
 		t.Errorf("client credentials: %v, %v", extra, err)
 	}
-	if extra, err := f.c.AccessToken(t.Context(), atInput()); extra != nil || err != nil {
+	if extra, err := f.c.AccessToken(t.Context(), atInput()); extra.Access != nil || extra.ID != nil || err != nil {
 		t.Errorf("access token: %v, %v", extra, err)
 	}
 	if l := f.logs(t); len(l) != 0 {
@@ -124,7 +124,8 @@ func TestScriptClaims(t *testing.T) {
 	must(t, f.st.CreateRole(ctx, reader()))
 	must(t, f.st.AddRoleScopes(ctx, "ro1", []string{"s1"}))
 	must(t, f.cache.Reload(ctx))
-	extra, err = f.c.AccessToken(ctx, atInput())
+	custom, err := f.c.AccessToken(ctx, atInput())
+	extra = custom.Access
 	if err != nil || extra["kind"] != "AccessToken" || extra["gty"] != "password" || extra["user"] != "jane" ||
 		extra["role"] != "https://shop.test" || extra["via"] != "jane" {
 		t.Errorf("access token: %v, %v", extra, err)
@@ -141,7 +142,7 @@ func TestScriptDenies(t *testing.T) {
 		err.Status != 400 || err.Code != "access_denied" || err.Description != "paused" {
 		t.Errorf("client credentials: %v, %+v", extra, err)
 	}
-	if extra, err := f.c.AccessToken(t.Context(), atInput()); extra != nil || err == nil ||
+	if extra, err := f.c.AccessToken(t.Context(), atInput()); extra.Access != nil || err == nil ||
 		err.Status != 400 || err.Code != "access_denied" || err.Description != "access denied by the custom JWT claims script" {
 		t.Errorf("access token: %v, %+v", extra, err)
 	}

@@ -68,8 +68,9 @@ func tokenTypeOf(r *http.Request) (string, error) {
 	return tt, nil
 }
 
-// checkScript rejects a script that does not compile, naming where.
-func (s *server) checkScript(script string) error {
+// checkScript rejects a script that does not compile, naming where, and an
+// Auth0 Action that has no function for tokenType's trigger.
+func (s *server) checkScript(script, tokenType string) error {
 	if strings.TrimSpace(script) == "" {
 		return invalid("script must not be empty")
 	}
@@ -80,6 +81,9 @@ func (s *server) checkScript(script string) error {
 	var se *claims.SyntaxError
 	switch {
 	case err == nil:
+		if errors.As(hooks.CheckAction(script, tokenType), &se) {
+			return &scriptSyntaxError{se}
+		}
 		return nil
 	case errors.As(err, &se):
 		return &scriptSyntaxError{se}
@@ -179,7 +183,7 @@ func (s *server) saveCustomizer(w http.ResponseWriter, r *http.Request, patch bo
 		return invalid("script is required")
 	}
 	if in.Script != nil {
-		if err := s.checkScript(*in.Script); err != nil {
+		if err := s.checkScript(*in.Script, tt); err != nil {
 			return err
 		}
 		c.Script = *in.Script
@@ -265,7 +269,9 @@ func detailsFlag(r *http.Request) (bool, error) {
 // testRunOut is what a test run answers with ?details=true: the claims the
 // script produced and what helps to debug it.
 type testRunOut struct {
-	Claims        map[string]any `json:"claims"`
+	Claims map[string]any `json:"claims"`
+	// IDTokenClaims are the claims an Auth0 Action set on the ID token.
+	IDTokenClaims map[string]any `json:"idTokenClaims,omitempty"`
 	DroppedClaims []string       `json:"droppedClaims"`
 	Logs          []string       `json:"logs"`
 	DurationMs    float64        `json:"durationMs"`
@@ -306,7 +312,8 @@ func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if token == nil {
+	action := claims.IsAction(in.Script)
+	if token == nil && !action {
 		return invalid("token is required: the token payload to run the script on")
 	}
 	ctxSample, err := checkSample("context", in.Context)
@@ -319,6 +326,14 @@ func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
 	input := claims.Input{Token: token, EnvironmentVariables: in.EnvironmentVariables, Test: true}
 	if ctxSample != nil {
 		input.Context = ctxSample
+	}
+	if action {
+		// An Auth0 Action: context is its event (a sample one when not
+		// given), and the token is not seen.
+		input.Token, input.Trigger = nil, hooks.ActionTrigger(in.TokenType)
+		if ctxSample == nil {
+			input.Context = hooks.SampleEvent(in.TokenType)
+		}
 	}
 	// A separate kind, so test runs neither evict the saved script's VMs
 	// nor count as issuance outcomes.
@@ -341,7 +356,11 @@ func (s *server) testCustomizer(w http.ResponseWriter, r *http.Request) error {
 			httpjson.Write(w, http.StatusOK, out)
 			return nil
 		}
-		httpjson.Write(w, http.StatusOK, testRunOut{Claims: res.Claims, DroppedClaims: dropped, Logs: logs, DurationMs: durationMs})
+		out := testRunOut{Claims: res.Claims, DroppedClaims: dropped, Logs: logs, DurationMs: durationMs}
+		if action {
+			out.IDTokenClaims = res.IDClaims
+		}
+		httpjson.Write(w, http.StatusOK, out)
 		return nil
 	}
 	out := testRunError{Code: "jwt_customizer.general", Message: runErr.Error(), Kind: claims.Outcome(runErr), Logs: logs, DurationMs: durationMs}

@@ -164,3 +164,52 @@ func TestJWTCustomizerTestRun(t *testing.T) {
 	}
 	e.send(req{method: "POST", path: path, body: map[string]any{"tokenType": "client-credentials", "script": goodScript, "token": token}, token: tokNoScope}).want(t, 403, nil)
 }
+
+const postLoginAction = `exports.onExecutePostLogin = async (event, api) => {
+  console.log('user', event.user.user_id);
+  api.accessToken.setCustomClaim('https://x.test/roles', event.authorization.roles);
+  api.idToken.setCustomClaim('email', event.user.email).idToken.setCustomClaim('nonce', 'n');
+  api.accessToken.setCustomClaim('key', event.secrets.KEY);
+};`
+
+// An Auth0 Action is saved for the token type of its trigger, and a test
+// run gives it Auth0's sample event (or the one sent), its secrets, and
+// shows the claims of both tokens.
+func TestJWTCustomizerAuth0Action(t *testing.T) {
+	e := newEnv(t)
+	e.do("PUT", "/api/configs/jwt-customizer/access-token", map[string]any{"script": postLoginAction}).want(t, 201, nil)
+	var se map[string]any
+	e.do("PUT", "/api/configs/jwt-customizer/client-credentials", map[string]any{"script": postLoginAction}).want(t, 400, &se)
+	if se["code"] != "jwt_customizer.syntax_error" || !strings.Contains(se["message"].(string), "exports.onExecuteCredentialsExchange") {
+		t.Errorf("wrong trigger: %v", se)
+	}
+
+	var out struct {
+		Claims        map[string]any `json:"claims"`
+		IDTokenClaims map[string]any `json:"idTokenClaims"`
+		DroppedClaims []string       `json:"droppedClaims"`
+		Logs          []string       `json:"logs"`
+	}
+	e.do("POST", "/api/configs/jwt-customizer/test?details=true", map[string]any{"tokenType": "access-token", "script": postLoginAction,
+		"environmentVariables": map[string]string{"KEY": "k1"}}).want(t, 200, &out)
+	if r, _ := out.Claims["https://x.test/roles"].([]any); len(r) != 1 || r[0] != "Reader" || out.Claims["key"] != "k1" ||
+		out.IDTokenClaims["email"] != "jane@example.com" || len(out.DroppedClaims) != 1 || out.DroppedClaims[0] != "idToken.nonce" ||
+		len(out.Logs) != 1 || out.Logs[0] != "user auth0|sample-user" {
+		t.Errorf("sample event: %+v", out)
+	}
+	event := map[string]any{"user": map[string]any{"user_id": "auth0|u9", "email": "x@example.com"}, "authorization": map[string]any{"roles": []string{}}}
+	out.Claims, out.IDTokenClaims = nil, nil
+	e.do("POST", "/api/configs/jwt-customizer/test?details=true", map[string]any{"tokenType": "access-token", "script": postLoginAction,
+		"context": event}).want(t, 200, &out)
+	if out.IDTokenClaims["email"] != "x@example.com" {
+		t.Errorf("own event: %+v", out)
+	}
+
+	var denied map[string]any
+	e.do("POST", "/api/configs/jwt-customizer/test", map[string]any{"tokenType": "client-credentials",
+		"script": `exports.onExecuteCredentialsExchange = async (event, api) => { api.access.deny('invalid_request', 'no ' + event.client.name); };`}).
+		want(t, 403, &denied)
+	if denied["kind"] != "denied" || denied["message"] != "no Sample application" {
+		t.Errorf("denial: %v", denied)
+	}
+}

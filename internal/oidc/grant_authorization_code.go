@@ -81,6 +81,7 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 	}
 	scopes := strings.Fields(grant.Scope)
 	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
+		req: p.requestInfo(r, params),
 		app: app, user: user, grant: grant, scopes: scopes, resource: res, nonce: c.Nonce,
 		refresh: slices.Contains(scopes, "offline_access"), gty: "authorization_code",
 	})

@@ -76,7 +76,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 	if p.cfg.Customizer != nil {
 		var cerr *Error
 		extra, cerr = p.cfg.Customizer.ClientCredentials(r.Context(), ClientCredentialsInput{
-			JTI: jti, Audience: res.Indicator, Scope: scope, App: app.Application,
+			JTI: jti, Audience: res.Indicator, Scope: scope, App: app.Application, Request: p.requestInfo(r, params),
 		})
 		if cerr != nil {
 			return nil, cerr

@@ -80,6 +80,7 @@ func (p *Provider) resourceOwnerPassword(r *http.Request, app *catalog.App, para
 		return nil, serverError()
 	}
 	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
+		req: p.requestInfo(r, params),
 		app: app, user: user, grant: &g, scopes: scopes, resource: res,
 		refresh: slices.Contains(scopes, "offline_access"), gty: "password",
 	})

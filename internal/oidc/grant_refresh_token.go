@@ -74,6 +74,7 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 	// says: its successor exists already.
 	rotate := publicClient(app.Type) || app.RotateRefreshToken || !rt.UsedAt.IsZero()
 	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
+		req: p.requestInfo(r, params),
 		app: app, user: user, grant: grant, scopes: scopes, resource: res, refresh: rotate, gty: "refresh_token",
 	})
 	if merr != nil {

@@ -8,7 +8,9 @@ package oidc
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,8 +26,15 @@ type Customizer interface {
 	// *Error to refuse issuance.
 	ClientCredentials(ctx context.Context, in ClientCredentialsInput) (map[string]any, *Error)
 	// AccessToken returns extra claims for a user access token (Logto's
-	// "access-token" script), or an *Error to refuse issuance.
-	AccessToken(ctx context.Context, in AccessTokenInput) (map[string]any, *Error)
+	// "access-token" script) and for the ID token issued with it (an Auth0
+	// Action's), or an *Error to refuse issuance.
+	AccessToken(ctx context.Context, in AccessTokenInput) (CustomClaims, *Error)
+}
+
+// CustomClaims are the claims a Customizer adds to a user's tokens.
+type CustomClaims struct {
+	Access map[string]any // the access token's
+	ID     map[string]any // the ID token's, when one is issued
 }
 
 // ClientCredentialsInput is what a customizer sees of a client_credentials
@@ -35,6 +44,39 @@ type ClientCredentialsInput struct {
 	Audience string
 	Scope    string
 	App      store.Application
+	Request  RequestInfo
+}
+
+// RequestInfo describes the token request behind a token, for a
+// Customizer. Query and Body are the parameters as sent, secrets included:
+// a customizer that shows them to a script leaves the secrets out.
+type RequestInfo struct {
+	IP        string // as the server's trusted proxies say, else the peer's
+	Hostname  string // the Host the request was sent to
+	UserAgent string
+	Language  string // Accept-Language
+	Method    string
+	Query     url.Values
+	Body      url.Values // the token request's parameters (form or JSON)
+}
+
+// requestInfo describes r, whose parameters are params.
+func (p *Provider) requestInfo(r *http.Request, params url.Values) RequestInfo {
+	ip := ""
+	if p.u != nil && p.u.ClientIP != nil {
+		ip = p.u.ClientIP(r)
+	}
+	if ip == "" {
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			ip = host
+		} else {
+			ip = r.RemoteAddr
+		}
+	}
+	return RequestInfo{
+		IP: ip, Hostname: r.Host, UserAgent: r.UserAgent(), Language: r.Header.Get("Accept-Language"),
+		Method: r.Method, Query: r.URL.Query(), Body: params,
+	}
 }
 
 // Config configures a Provider.

@@ -34,11 +34,11 @@ func (c *recordingCustomizer) ClientCredentials(context.Context, ClientCredentia
 	return nil, nil
 }
 
-func (c *recordingCustomizer) AccessToken(_ context.Context, in AccessTokenInput) (map[string]any, *Error) {
+func (c *recordingCustomizer) AccessToken(_ context.Context, in AccessTokenInput) (CustomClaims, *Error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.got = append(c.got, in)
-	return c.claim, c.deny
+	return CustomClaims{Access: c.claim}, c.deny
 }
 
 // A user access token runs the customizer with Logto's user context: the

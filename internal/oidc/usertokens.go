@@ -32,6 +32,10 @@ type AccessTokenInput struct {
 	App       store.Application
 	// SignIn is how the user signed in for the grant.
 	SignIn store.SignInRecord
+	// Request is the token request.
+	Request RequestInfo
+	// IDToken: an ID token is issued with the access token.
+	IDToken bool
 }
 
 // userTokenRequest is what one token response for a user is made from.
@@ -44,6 +48,7 @@ type userTokenRequest struct {
 	nonce    string
 	refresh  bool // issue a new refresh token
 	gty      string
+	req      RequestInfo
 }
 
 // mintedTokens are signed tokens not yet recorded.
@@ -123,18 +128,20 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		scope, audience = strings.Join(userinfoScopes, " "), p.userinfoAudience(ctx)
 	}
 	jti := token.NewJTI()
-	var extra map[string]any
+	withIDToken := slices.Contains(in.scopes, "openid")
+	var custom CustomClaims
 	if p.cfg.Customizer != nil {
 		var cerr *Error
-		extra, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
+		custom, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
 			JTI: jti, Audience: audience, Scope: scope, ClientID: in.app.ID, AccountID: in.user.ID,
 			GrantID: in.grant.ID, GrantType: in.gty, User: in.user, Roles: roles,
-			App: in.app.Application, SignIn: in.grant.SignIn,
+			App: in.app.Application, SignIn: in.grant.SignIn, Request: in.req, IDToken: withIDToken,
 		})
 		if cerr != nil {
 			return nil, cerr
 		}
 	}
+	extra := custom.Access
 	access := token.Access{
 		Issuer: p.issuer(ctx), Subject: in.user.ID, Audience: audience, ClientID: in.app.ID,
 		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra,
@@ -154,8 +161,14 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		resp:  tokenResponse{AccessToken: at, ExpiresIn: int64(ttl), TokenType: "Bearer", Scope: scope},
 		issue: store.Issue{AccessTokens: []store.IssuedAccessToken{{JTI: jti, GrantID: in.grant.ID, ExpiresAt: exp}}},
 	}
-	if slices.Contains(in.scopes, "openid") {
-		claims := userClaims(in.user, in.scopes, false, roles)
+	if withIDToken {
+		// The customizer's ID token claims first: the server's own are
+		// set over them (a customizer drops reserved names already).
+		claims := maps.Clone(custom.ID)
+		if claims == nil {
+			claims = map[string]any{}
+		}
+		maps.Copy(claims, userClaims(in.user, in.scopes, false, roles))
 		claims["iss"], claims["sub"], claims["aud"] = p.issuer(ctx), in.user.ID, in.app.ID
 		claims["iat"], claims["exp"] = now.Unix(), now.Add(p.u.IDTokenTTL).Unix()
 		claims["auth_time"] = in.grant.AuthTime.Unix()

@@ -19,13 +19,13 @@ import './fetch.js';
 import { deliver, run } from './run.js';
 import { applyLockdown, planLockdown } from './lockdown.js';
 
-export default function harness(op, a, b, c, d) {
+export default function harness(op, a, b, c, d, e) {
   switch (op) {
     case 0: // setup(factory, maxOutput, maxLog)
       configure(a, b, c);
       return undefined;
-    case 1: // run(tokenJSON, contextJSON, envJSON, jti)
-      run(a, b, c, d);
+    case 1: // run(tokenJSON, contextJSON, envJSON, jti, trigger)
+      run(a, b, c, d, e);
       return undefined;
     case 2: // deliver(id, kind, meta, body)
       deliver(a, b, c, d);

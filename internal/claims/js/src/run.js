@@ -6,6 +6,7 @@ import { beginRun, clip, factory, finish, READ_CONTEXT, READ_ENV, READ_JTI, READ
 import { settleError, settleValue } from './settle.js';
 import { fireTimer } from './timers.js';
 import { newResponse } from './fetch.js';
+import { actionOf, runAction } from './action.js';
 
 // api is the same object in every run; it acts on the run in progress.
 export const api = freeze({
@@ -91,13 +92,38 @@ export class ScriptArg {
   }
 }
 
-export function run(tokenJSON, contextJSON, envJSON, jti) {
+// run calls the script: getCustomJwtClaims, or with a trigger the Auth0
+// Action the script exports for it, whose event is the context part and
+// whose secrets are the environment variables.
+export function run(tokenJSON, contextJSON, envJSON, jti, trigger) {
   const cur = beginRun();
+  // Only an Action has a CommonJS module; for getCustomJwtClaims,
+  // exports and module stay undefined.
+  const mod = trigger ? { exports: {} } : undefined;
   let fn;
   try {
-    fn = factory();
+    fn = factory(mod && mod.exports, mod);
   } catch (e) {
     settleError(cur, e);
+    return;
+  }
+  if (trigger) {
+    let action;
+    try {
+      action = actionOf(mod, trigger);
+    } catch (e) {
+      settleError(cur, e);
+      return;
+    }
+    if (typeof action !== 'function') {
+      finish(cur, 'error', jsonStringify({ message: action }));
+      return;
+    }
+    try {
+      runAction(cur, action, trigger, contextJSON, envJSON);
+    } catch (e) {
+      settleError(cur, e);
+    }
     return;
   }
   if (typeof fn !== 'function') {

@@ -23,16 +23,23 @@ function describeError(e) {
   return jsonStringify(out);
 }
 
+// denial ends a denied run: with the script's message, and for an Auth0
+// Action the OAuth error code too.
+const denial = (cur) => {
+  if (cur.denyCode) finish(cur, 'deniedCode', jsonStringify({ code: cur.denyCode, message: cur.denyMessage }));
+  else finish(cur, 'denied', cur.denyMessage);
+};
+
 export function settleError(cur, e) {
   if (cur !== st || cur.done) return;
-  if (cur.denied) finish(cur, 'denied', cur.denyMessage);
+  if (cur.denied) denial(cur);
   else finish(cur, 'error', describeError(e));
 }
 
 export function settleValue(cur, v) {
   if (cur !== st || cur.done) return;
   if (cur.denied) {
-    finish(cur, 'denied', cur.denyMessage);
+    denial(cur);
     return;
   }
   if (v === null || typeof v !== 'object' || isArray(v)) {

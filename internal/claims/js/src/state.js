@@ -12,6 +12,7 @@ const newState = () => ({
   done: false,
   denied: false,
   denyMessage: '',
+  denyCode: '', // an Auth0 Action's OAuth error code
   nextId: 1,
   timers: null, // Maps, made by the first timer or fetch
   fetches: null,
