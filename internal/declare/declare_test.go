@@ -371,8 +371,9 @@ func TestDocumentedExample(t *testing.T) {
 		t.Fatal("no example under \"The document\"")
 	}
 	tg := newOffline(t)
-	apply(t, tg, parse(t, example, map[string]string{"SHOP_TIER": "gold"}), Options{})
-	if p := plan(t, tg, parse(t, example, map[string]string{"SHOP_TIER": "gold"}), Options{}); !p.Empty() {
+	vars := map[string]string{"SHOP_TIER": "gold", "ORDERS_HOOK_TOKEN": "t0k"}
+	apply(t, tg, parse(t, example, vars), Options{})
+	if p := plan(t, tg, parse(t, example, vars), Options{}); !p.Empty() {
 		t.Fatalf("the example twice:\n%s", printed(p))
 	}
 }
