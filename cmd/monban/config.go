@@ -13,6 +13,7 @@ import (
 
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
+	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/m2m"
 )
@@ -38,7 +39,8 @@ const exportUsage = `Usage: monban export [-o monban.yaml] [flags]
 
 Writes what a server holds as a configuration document (to stdout by
 default): resources, applications without secrets, roles, custom JWT
-scripts with ${NAME} references in place of their environment values.
+scripts and webhooks, with ${NAME} references in place of the scripts'
+environment values and the webhooks' header values.
 The target flags are those of "monban apply".
 
 `
@@ -46,8 +48,20 @@ The target flags are those of "monban apply".
 // targetFlags are the flags that choose the server apply and export
 // work on.
 type targetFlags struct {
-	endpoint, clientID, clientSecret, indicator, dbURL *string
-	key                                                *keyFlags
+	endpoint, clientID, clientSecret, indicator, dbURL, hookAllow *string
+	key                                                           *keyFlags
+	hookPolicy                                                    egress.Policy // hookAllow, read by check
+}
+
+// check reads the flags that need more than their flag.Value: false and
+// the message on stderr for a mistake.
+func (f *targetFlags) check(fs *flag.FlagSet, stderr io.Writer) bool {
+	var err error
+	if f.hookPolicy, err = egress.ParseAllow(settingName(fs, "hook-allow"), *f.hookAllow); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return false
+	}
+	return true
 }
 
 func addTargetFlags(fs *flag.FlagSet, getenv func(string) string) *targetFlags {
@@ -58,6 +72,7 @@ func addTargetFlags(fs *flag.FlagSet, getenv func(string) string) *targetFlags {
 		indicator:    fs.String("management-api-indicator", "", "Management API resource indicator, default {endpoint}/api (MONBAN_MANAGEMENT_API_INDICATOR)"),
 		dbURL:        fs.String("database-url", server.DefaultDatabaseURL, "without -endpoint: the database to change directly (MONBAN_DATABASE_URL)"),
 		key:          addKeyFlags(fs, getenv, "secret-key", "MONBAN_SECRET_KEY", "without -endpoint: the key of the secrets at rest"),
+		hookAllow:    fs.String("hook-allow", "", "without -endpoint: the hosts and networks webhooks may reach besides public addresses, as monban serve's (MONBAN_HOOK_ALLOW)"),
 	}
 }
 
@@ -129,6 +144,7 @@ func (f *targetFlags) target(ctx context.Context, getenv func(string) string) (t
 	}
 	cfg := server.DefaultConfig()
 	cfg.DatabaseURL, cfg.SecretKey, cfg.ManagementIndicator, cfg.Endpoint = *f.dbURL, key, indicator, strings.TrimRight(base, "/")
+	cfg.Webhooks.Egress = f.hookPolicy
 	ct, err := server.OpenConfigTarget(ctx, cfg)
 	if err != nil {
 		return nil, "", nil, err
@@ -155,6 +171,9 @@ func applyConfig(args []string, getenv func(string) string, stdout, stderr io.Wr
 	tf := addTargetFlags(fs, getenv)
 	if ok, code := parseCommand(fs, args, getenv, stderr); !ok {
 		return code
+	}
+	if !tf.check(fs, stderr) {
+		return 2
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(stderr, "monban apply:", err)
@@ -224,6 +243,9 @@ func exportConfig(args []string, getenv func(string) string, stdout, stderr io.W
 	tf := addTargetFlags(fs, getenv)
 	if ok, code := parseCommand(fs, args, getenv, stderr); !ok {
 		return code
+	}
+	if !tf.check(fs, stderr) {
+		return 2
 	}
 	fail := func(err error) int {
 		fmt.Fprintln(stderr, "monban export:", err)

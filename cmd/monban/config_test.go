@@ -115,6 +115,52 @@ func TestApplyCLI(t *testing.T) {
 	}
 }
 
+// TestApplyCLIWebhooks: offline, webhooks are held to the egress policy
+// of -hook-allow (MONBAN_HOOK_ALLOW), read as monban serve reads it,
+// before the first write; export writes header references, not values.
+func TestApplyCLIWebhooks(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "data", "m.db")
+	if err := startOnce(db, sealed.Key{}); err != nil {
+		t.Fatal(err)
+	}
+	doc := writeFile(t, dir, "monban.yaml", `version: 1
+resources:
+  - {name: Shopping, indicator: "https://shopping.api"}
+webhooks:
+  - name: Internal
+    url: http://10.1.2.3/hooks
+    events: [User.Created]
+    headers: {Authorization: "Bearer ${CLI_HOOK_TOKEN}"}
+`)
+	env := map[string]string{"CLI_HOOK_TOKEN": "h00k-s3cret"}
+	code, out := runCLI(env, "apply", "-f", doc, "-database-url", db)
+	if code != 1 || !strings.Contains(out, `webhooks[0] "Internal": config.url: destination 10.1.2.3 is not allowed by the egress policy`) || strings.Contains(out, "h00k") {
+		t.Fatalf("apply without an allow-list: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(nil, "export", "-database-url", db); code != 0 || strings.Contains(out, "shopping.api") {
+		t.Fatalf("the refused document changed the database: exit %d\n%s", code, out)
+	}
+	allowed := maps.Clone(env)
+	allowed["MONBAN_HOOK_ALLOW"] = "10.0.0.0/8"
+	if code, out := runCLI(allowed, "apply", "-f", doc, "-database-url", db); code != 0 || !strings.Contains(out, `+ webhook "Internal"`) ||
+		!strings.Contains(out, "headers.Authorization: (sensitive value)") || strings.Contains(out, "h00k") {
+		t.Fatalf("apply with MONBAN_HOOK_ALLOW: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(env, "apply", "-f", doc, "-database-url", db, "-hook-allow", "10.1.2.3"); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("second apply with -hook-allow: exit %d\n%s", code, out)
+	}
+	code, out = runCLI(nil, "export", "-database-url", db)
+	if code != 0 || !strings.Contains(out, "Authorization: ${WEBHOOK_INTERNAL_AUTHORIZATION}") || strings.Contains(out, "h00k") {
+		t.Fatalf("export: exit %d\n%s", code, out)
+	}
+	bad := maps.Clone(env)
+	bad["MONBAN_HOOK_ALLOW"] = "10.0.0.0/99"
+	if code, out := runCLI(bad, "apply", "-f", doc, "-database-url", db); code != 2 || !strings.Contains(out, "-hook-allow (MONBAN_HOOK_ALLOW)") {
+		t.Fatalf("a malformed MONBAN_HOOK_ALLOW: exit %d\n%s", code, out)
+	}
+}
+
 func TestServeConfigFile(t *testing.T) {
 	dir := t.TempDir()
 	doc := writeFile(t, dir, "monban.yaml", cliDoc)

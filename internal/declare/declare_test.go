@@ -8,17 +8,21 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlite"
 	"github.com/monban/monban/internal/store/storetest"
+	"github.com/monban/monban/internal/webhook"
 )
 
 const testIndicator = "http://localhost:3001/api"
 
 // newOffline returns an Offline target over a new SQLite database seeded
-// as a first start seeds it.
+// as a first start seeds it, its webhooks under the default egress policy
+// (public addresses only).
 func newOffline(t *testing.T) *Offline {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "declare.db"))
@@ -36,7 +40,7 @@ func newOffline(t *testing.T) *Offline {
 	if _, err := d.SeedApplication(context.Background(), console, []string{"http://localhost:3001/console/callback"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	return &Offline{Dir: d, Store: st, BuiltInApps: []string{"console"}}
+	return &Offline{Dir: d, Store: st, BuiltInApps: []string{"console"}, Hooks: webhook.NewService(st, egress.Policy{}, time.Second, nil)}
 }
 
 const shop = `version: 1
@@ -367,8 +371,9 @@ func TestDocumentedExample(t *testing.T) {
 		t.Fatal("no example under \"The document\"")
 	}
 	tg := newOffline(t)
-	apply(t, tg, parse(t, example, map[string]string{"SHOP_TIER": "gold"}), Options{})
-	if p := plan(t, tg, parse(t, example, map[string]string{"SHOP_TIER": "gold"}), Options{}); !p.Empty() {
+	vars := map[string]string{"SHOP_TIER": "gold", "ORDERS_HOOK_TOKEN": "t0k"}
+	apply(t, tg, parse(t, example, vars), Options{})
+	if p := plan(t, tg, parse(t, example, vars), Options{}); !p.Empty() {
 		t.Fatalf("the example twice:\n%s", printed(p))
 	}
 }

@@ -91,13 +91,14 @@ type CustomJWT struct {
 	BlockIssuanceOnError *bool             `yaml:"blockIssuanceOnError,omitempty" doc:"Refuse the token when the script fails; default false."`
 }
 
-// Webhook is a webhook, matched by name.
+// Webhook is a webhook, matched by name. Its signing key is the server's,
+// never in a document.
 type Webhook struct {
 	Name    string            `yaml:"name" doc:"The webhook's name, its key." schema:"required"`
-	URL     string            `yaml:"url" doc:"Where events are posted (https)." schema:"required"`
-	Events  []string          `yaml:"events" doc:"The events that trigger it (Logto's names, such as PostRegister or User.Created)." schema:"required"`
-	Headers map[string]string `yaml:"headers,omitempty" doc:"Headers sent with every call; values may be ${NAME} references."`
-	Enabled *bool             `yaml:"enabled,omitempty" doc:"Default true."`
+	URL     string            `yaml:"url" doc:"Where events are posted: an http or https URL the server's egress policy allows." schema:"required"`
+	Events  []string          `yaml:"events" doc:"The events that trigger it (Logto's names, such as PostRegister or User.Created): the complete list." schema:"required"`
+	Headers map[string]string `yaml:"headers,omitempty" doc:"Headers sent with every call. Write each value as a ${NAME} reference to an environment variable of the process that applies the document (export writes ${WEBHOOK_<HOOK>_<HEADER>}), never the value itself."`
+	Enabled *bool             `yaml:"enabled,omitempty" doc:"Events are delivered; default true."`
 }
 
 // Parse reads a document strictly: an unknown key, a value of the wrong

@@ -8,6 +8,7 @@ import (
 
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/webhook"
 )
 
 // Offline is the Target of a database: it reads the store's catalog and
@@ -24,6 +25,9 @@ type Offline struct {
 	BuiltInApps []string
 	// Now is the clock of saved scripts; nil: time.Now.
 	Now func() time.Time
+	// Hooks keeps the webhooks; nil: the target keeps none, and a
+	// document that declares any is refused.
+	Hooks *webhook.Service
 }
 
 var _ Target = (*Offline)(nil)
@@ -34,7 +38,11 @@ func (o *Offline) Read(ctx context.Context) (*State, error) {
 	if err != nil {
 		return nil, err
 	}
-	return stateOf(cat, o.Dir.BuiltIn, o.Dir.IsManagementAPI, func(id string) bool { return slices.Contains(o.BuiltInApps, id) }), nil
+	st := stateOf(cat, o.Dir.BuiltIn, o.Dir.IsManagementAPI, func(id string) bool { return slices.Contains(o.BuiltInApps, id) })
+	if st.Webhooks, err = o.readWebhooks(ctx); err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // stateOf describes a catalog in the document's terms.

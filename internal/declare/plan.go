@@ -198,7 +198,7 @@ func Make(ctx context.Context, t Target, doc *Document, opts Options) (*Plan, er
 	}
 	want := normalize(withIndicators(doc, st))
 	p := &planner{t: t, st: st, want: want, opts: opts, plan: &Plan{target: t, state: st, matched: map[string]string{}}}
-	if _, ok := t.(HookTarget); !ok && len(want.Webhooks) > 0 {
+	if _, ok := t.(HookTarget); (!ok || st.Webhooks == nil) && len(want.Webhooks) > 0 {
 		p.problem("webhooks: this server does not keep webhooks; remove the webhooks section")
 	}
 	p.resources()

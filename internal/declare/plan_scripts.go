@@ -75,23 +75,34 @@ func (p *planner) customJWT() {
 	}
 }
 
+// webhooks plans the hooks, matched by name. A hook's headers compare by
+// value (the document's resolved), and no plan line shows one.
 func (p *planner) webhooks() {
 	ht, ok := p.t.(HookTarget)
-	if !ok {
+	if !ok || p.st.Webhooks == nil {
 		return
 	}
 	cur := map[string]StateWebhook{}
+	count := map[string]int{}
 	for _, w := range p.st.Webhooks {
 		cur[w.Name] = w
+		count[w.Name]++
 	}
 	seen := map[string]bool{}
 	for i, w := range p.want.Webhooks {
 		what := fmt.Sprintf("webhooks[%d] %q", i, w.Name)
-		if seen[w.Name] {
+		switch {
+		case strings.TrimSpace(w.Name) == "":
+			p.problem("webhooks[%d]: name must not be empty (it is the webhook's key)", i)
+			continue
+		case seen[w.Name]:
 			p.problem("%s: declared twice", what)
 			continue
+		case count[w.Name] > 1:
+			p.problem("%s: the server holds %d webhooks of this name; rename or delete all but one through the Management API (/api/hooks)", what, count[w.Name])
 		}
 		seen[w.Name] = true
+		p.checked(what, ht.CheckWebhook(w))
 		was, ok := cur[w.Name]
 		f := fields{create: !ok}
 		f.set("url", was.URL, w.URL)
@@ -121,12 +132,12 @@ func (p *planner) webhooks() {
 			}})
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(cur)) {
-		if !seen[name] {
-			id := cur[name].ID
-			p.remove(Change{Op: Delete, Kind: "webhook", Key: name, do: func(ctx context.Context, _ *run) error {
+	for _, w := range p.st.Webhooks {
+		if !seen[w.Name] {
+			id := w.ID
+			p.remove(Change{Op: Delete, Kind: "webhook", Key: w.Name, do: func(ctx context.Context, _ *run) error {
 				return ht.DeleteWebhook(ctx, id)
-			}}, fmt.Sprintf("webhook %q", name))
+			}}, fmt.Sprintf("webhook %q (%s)", w.Name, id))
 		}
 	}
 }

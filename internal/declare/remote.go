@@ -296,6 +296,9 @@ func (r *Remote) Read(ctx context.Context) (*State, error) {
 		st.CustomJWT = append(st.CustomJWT, CustomJWT{TokenType: tt, Script: c.Value.Script, EnvironmentVariables: env,
 			BlockIssuanceOnError: ptr(c.Value.BlockIssuanceOnError)})
 	}
+	if st.Webhooks, err = r.readWebhooks(ctx); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 

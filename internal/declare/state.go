@@ -150,8 +150,9 @@ func normalPermissions(ps []Permission) []Permission {
 // Export returns the document that declares what st holds: everything but
 // the built-in resource and application, with the custom JWT scripts'
 // environment variables as ${NAME} references to variables of their own
-// names, never their values. An application whose name another shares is
-// written with its id.
+// names and webhook headers as ${WEBHOOK_<HOOK>_<HEADER>} references (see
+// headerReference), never their values. An application whose name another
+// shares is written with its id.
 func Export(st *State) *Document {
 	doc := &Document{Version: Version}
 	for _, r := range st.Resources {
@@ -204,7 +205,15 @@ func Export(st *State) *Document {
 		doc.CustomJWT = append(doc.CustomJWT, c)
 	}
 	for _, w := range st.Webhooks {
-		doc.Webhooks = append(doc.Webhooks, w.Webhook)
+		hook := w.Webhook
+		if len(hook.Headers) > 0 {
+			refs := make(map[string]string, len(hook.Headers))
+			for name := range hook.Headers {
+				refs[name] = "${" + headerReference(hook.Name, name) + "}"
+			}
+			hook.Headers = refs
+		}
+		doc.Webhooks = append(doc.Webhooks, hook)
 	}
 	out := normalize(doc)
 	slices.SortStableFunc(out.Resources, func(a, b Resource) int { return cmp.Compare(a.Indicator, b.Indicator) })

@@ -48,9 +48,13 @@ type Target interface {
 }
 
 // HookTarget is a Target that keeps webhooks too. A document that
-// declares webhooks is refused by a target that is not one.
+// declares webhooks is refused by a target that is not one, or whose Read
+// gives no State.Webhooks.
 type HookTarget interface {
 	Target
+	// CheckWebhook reports whether the target would accept w, before the
+	// first write.
+	CheckWebhook(w Webhook) error
 	CreateWebhook(ctx context.Context, w Webhook) (id string, err error)
 	UpdateWebhook(ctx context.Context, id string, w Webhook) error
 	DeleteWebhook(ctx context.Context, id string) error

@@ -16,16 +16,20 @@ import (
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/webhook"
 )
 
 // configTarget is the declare.Target of a database: its directory, with
-// the console's application built in.
-func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, indicator, v2 string, now time.Time) *declare.Offline {
+// the console's application built in, and its webhooks under the
+// webhook egress policy of hooks.
+func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, indicator, v2 string, hooks webhook.Options, now time.Time) *declare.Offline {
+	clock := func() time.Time { return now }
 	dir := directory.New(directory.Config{Store: st, ManagementIndicator: indicator, ManagementV2Indicator: v2,
-		HashSecret: hasher.Hash, Passwords: passwords, Now: func() time.Time { return now }})
+		HashSecret: hasher.Hash, Passwords: passwords, Now: clock})
 	return &declare.Offline{
 		Dir: dir, Store: st,
 		CompileScript: scripts.Compile, BuiltInApps: []string{console.DefaultClientID},
+		Hooks: webhook.NewService(st, hooks.Egress, hooks.Timeout, clock),
 	}
 }
 
@@ -72,8 +76,9 @@ func (c *ConfigTarget) Close() error {
 }
 
 // OpenConfigTarget opens the database of cfg (DatabaseURL, SecretKey,
-// ManagementIndicator, ScriptLimits) as a configuration target. A database
-// no server has started on yet is refused: its built-ins do not exist.
+// ManagementIndicator, ScriptLimits, Webhooks.Egress) as a configuration
+// target. A database no server has started on yet is refused: its
+// built-ins do not exist.
 func OpenConfigTarget(ctx context.Context, cfg Config) (*ConfigTarget, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -116,7 +121,7 @@ func OpenConfigTarget(ctx context.Context, cfg Config) (*ConfigTarget, error) {
 	if cfg.Endpoint != "" {
 		v2 = ManagementV2Identifier(cfg.Endpoint)
 	}
-	t := configTarget(st, hasher, password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency), scripts, cfg.ManagementIndicator, v2, now)
+	t := configTarget(st, hasher, password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency), scripts, cfg.ManagementIndicator, v2, cfg.Webhooks, now)
 	t.Now = time.Now
 	return &ConfigTarget{Offline: t, st: st, scripts: scripts}, nil
 }

@@ -508,7 +508,7 @@ func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwo
 	if err != nil || cfg.Config == nil {
 		return out, err
 	}
-	target := configTarget(st, hasher, passwords, scripts, cfg.ManagementIndicator, ManagementV2Identifier(cfg.Endpoint), now)
+	target := configTarget(st, hasher, passwords, scripts, cfg.ManagementIndicator, ManagementV2Identifier(cfg.Endpoint), cfg.Webhooks, now)
 	return out, applyConfig(ctx, target, cfg.Config, declare.Options{Prune: cfg.ConfigPrune, Protected: cfg.BootstrapAppID}, cfg.Logger)
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -93,7 +94,9 @@ func NewService(st store.Store, policy egress.Policy, timeout time.Duration, now
 // newSigningKey is a hook's signing key: 32 random characters, as Logto's.
 func newSigningKey() string { return randid.Secret(24) }
 
-func (s *Service) apply(h *store.Hook, p Patch) error {
+// apply applies p to h under the rules of hooks, with the URL held to
+// guard's policy.
+func apply(guard *egress.Guard, h *store.Hook, p Patch) error {
 	if p.Name != nil {
 		if len(*p.Name) > maxName {
 			return refuse(ReasonInvalid, "name must be at most %d characters", maxName)
@@ -125,7 +128,7 @@ func (s *Service) apply(h *store.Hook, p Patch) error {
 		h.Events = evs
 	}
 	if p.Config != nil {
-		if err := s.checkConfig(*p.Config); err != nil {
+		if err := checkConfig(guard, *p.Config); err != nil {
 			return err
 		}
 		h.URL, h.Headers, h.Retries = p.Config.URL, p.Config.Headers, p.Config.Retries
@@ -137,9 +140,9 @@ func (s *Service) apply(h *store.Hook, p Patch) error {
 }
 
 // checkConfig refuses what could never be sent: a URL that is not http or
-// https, has credentials or an address the egress policy refuses, a header
+// https, has credentials or an address guard's policy refuses, a header
 // that is not a valid one.
-func (s *Service) checkConfig(c Config) error {
+func checkConfig(guard *egress.Guard, c Config) error {
 	if c.URL == "" || len(c.URL) > maxURL {
 		return refuse(ReasonInvalid, "config.url must be an http or https URL of at most %d characters", maxURL)
 	}
@@ -147,7 +150,7 @@ func (s *Service) checkConfig(c Config) error {
 	if err != nil || !u.IsAbs() {
 		return refuse(ReasonInvalid, "config.url is not an absolute URL")
 	}
-	if err := s.send.guard.CheckURL(u); err != nil {
+	if err := guard.CheckURL(u); err != nil {
 		return refuse(ReasonInvalid, "config.url: %v", err)
 	}
 	if c.Retries != nil && (*c.Retries < 0 || *c.Retries > 3) {
@@ -184,16 +187,40 @@ func validHeaderName(k string) bool {
 // and an event (Events or the legacy Event).
 func (s *Service) Create(ctx context.Context, p Patch) (store.Hook, error) {
 	h := store.Hook{ID: randid.ID(), SigningKey: newSigningKey(), Enabled: true, CreatedAt: s.now()}
-	if p.Config == nil {
-		return h, refuse(ReasonInvalid, "config is required")
-	}
-	if err := s.apply(&h, p); err != nil {
+	if err := build(s.send.guard, &h, p); err != nil {
 		return h, err
 	}
-	if len(h.Events) == 0 && h.Event == "" {
-		return h, refuse(ReasonMissingEvents, "a hook needs events")
-	}
 	return h, s.st.CreateHook(ctx, h)
+}
+
+// Check reports whether Create would accept p, without making anything.
+func (s *Service) Check(p Patch) error {
+	return build(s.send.guard, &store.Hook{Enabled: true}, p)
+}
+
+// anyAddress is a guard whose policy reaches every address: it checks a
+// URL's form (scheme, host, no credentials) and nothing else.
+var anyAddress = egress.New(egress.Policy{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0")}})
+
+// CheckForm reports whether Create would accept p, but for the egress
+// policy, which is the server's own setting: what a client can check
+// before it asks a server to make the hook.
+func CheckForm(p Patch) error {
+	return build(anyAddress, &store.Hook{Enabled: true}, p)
+}
+
+// build makes h the new hook p describes.
+func build(guard *egress.Guard, h *store.Hook, p Patch) error {
+	if p.Config == nil {
+		return refuse(ReasonInvalid, "config is required")
+	}
+	if err := apply(guard, h, p); err != nil {
+		return err
+	}
+	if len(h.Events) == 0 && h.Event == "" {
+		return refuse(ReasonMissingEvents, "a hook needs events")
+	}
+	return nil
 }
 
 // Update applies p to the hook with id.
@@ -202,7 +229,7 @@ func (s *Service) Update(ctx context.Context, id string, p Patch) (store.Hook, e
 	if err != nil {
 		return h, err
 	}
-	if err := s.apply(&h, p); err != nil {
+	if err := apply(s.send.guard, &h, p); err != nil {
 		return h, err
 	}
 	return h, s.st.UpdateHook(ctx, h)
@@ -259,7 +286,7 @@ func (s *Service) Test(ctx context.Context, id string, events []string, c Config
 			return refuse(ReasonUnknownEvent, "events: unknown event %q", e)
 		}
 	}
-	if err := s.checkConfig(c); err != nil {
+	if err := checkConfig(s.send.guard, c); err != nil {
 		return err
 	}
 	var once []string

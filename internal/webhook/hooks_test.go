@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/egress"
+	"github.com/monban/monban/internal/store"
 )
 
 // TestEgress: a private address is refused when the hook is made or tested
@@ -122,5 +123,44 @@ func TestTestPayload(t *testing.T) {
 	}
 	if len(f.attempts(h)) != 0 {
 		t.Error("a test was recorded as a delivery attempt")
+	}
+}
+
+// TestCheck: Check judges a new hook as Create does, egress policy
+// included, and makes nothing; CheckForm judges all but the policy.
+func TestCheck(t *testing.T) {
+	f := newFixture(t)
+	strict := NewService(f.st, egress.Policy{}, time.Second, f.clock.Now)
+	events := []string{"User.Created"}
+	unknown := []string{"User.Exploded"}
+	for _, c := range []struct {
+		p            Patch
+		check, form  Reason // 0: accepted
+		name, reason string
+	}{
+		{Patch{Events: &events, Config: &Config{URL: "https://example.com/h"}}, 0, 0, "public", ""},
+		{Patch{Events: &events, Config: &Config{URL: "http://10.1.2.3/h"}}, ReasonInvalid, 0, "private address", "egress policy"},
+		{Patch{Events: &events, Config: &Config{URL: "http://[::1]/h"}}, ReasonInvalid, 0, "loopback", "egress policy"},
+		{Patch{Events: &events, Config: &Config{URL: "ftp://example.com/"}}, ReasonInvalid, ReasonInvalid, "scheme", "http"},
+		{Patch{Events: &events, Config: &Config{URL: "https://u:p@example.com/"}}, ReasonInvalid, ReasonInvalid, "credentials", "credentials"},
+		{Patch{Events: &unknown, Config: &Config{URL: "https://example.com/"}}, ReasonUnknownEvent, ReasonUnknownEvent, "unknown event", "User.Exploded"},
+		{Patch{Config: &Config{URL: "https://example.com/"}}, ReasonMissingEvents, ReasonMissingEvents, "no events", "events"},
+		{Patch{Events: &events}, ReasonInvalid, ReasonInvalid, "no config", "config"},
+		{Patch{Events: &events, Config: &Config{URL: "https://example.com/", Headers: map[string]string{"X-A": "a\nb"}}}, ReasonInvalid, ReasonInvalid, "header", "X-A"},
+	} {
+		for _, got := range []struct {
+			err  error
+			want Reason
+		}{{strict.Check(c.p), c.check}, {CheckForm(c.p), c.form}} {
+			switch {
+			case got.want == 0 && got.err != nil:
+				t.Errorf("%s: %v", c.name, got.err)
+			case got.want != 0 && (!isReason(got.err, got.want) || !strings.Contains(got.err.Error(), c.reason)):
+				t.Errorf("%s: %v, want reason %d naming %q", c.name, got.err, got.want, c.reason)
+			}
+		}
+	}
+	if list, _, _ := strict.List(context.Background(), store.Page{}); len(list) != 0 {
+		t.Fatalf("a check made %d hook(s)", len(list))
 	}
 }
