@@ -38,7 +38,7 @@ func shopSnapshot(t *testing.T) *catalog.Snapshot {
 }
 
 func jane() *store.User {
-	return &store.User{ID: "u1", Username: "jane", PrimaryEmail: "jane@example.com",
+	return &store.User{ID: "u1", Username: "jane", PrimaryEmail: "jane@example.com", EmailVerified: true,
 		CustomData: map[string]any{"tier": "gold"}, PasswordHash: "hash", CreatedAt: now, UpdatedAt: now}
 }
 
