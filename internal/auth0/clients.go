@@ -269,12 +269,7 @@ func (s *server) rotateSecret(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) listClients(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
-	if err != nil {
-		return err
-	}
-	sel, err := readFields(q)
+	q, p, sel, err := readPagedSelection(r)
 	if err != nil {
 		return err
 	}

@@ -237,6 +237,10 @@ func TestRoles(t *testing.T) {
 		t.Fatalf("permissions %v", ps)
 	}
 	ts.must(tok, "DELETE", "/api/v2/roles/"+id+"/permissions", map[string]any{"permissions": []any{perm("write:products")}}, 204)
+	// Taking a permission the role does not grant is no error; a role
+	// that does not exist is.
+	ts.must(tok, "DELETE", "/api/v2/roles/"+id+"/permissions", map[string]any{"permissions": []any{perm("write:products")}}, 204)
+	wantError(t, ts.api(tok, "DELETE", "/api/v2/roles/rol_missing0000000/permissions", map[string]any{"permissions": []any{perm("read:products")}}), 404, "inexistent_role")
 	wantError(t, ts.api(tok, "POST", "/api/v2/roles/"+id+"/permissions", map[string]any{"permissions": []any{perm("nope")}}), 400, "invalid_body")
 
 	u := newUser(ts, tok, "r@example.com", "R", nil)
@@ -253,6 +257,7 @@ func TestRoles(t *testing.T) {
 	if ur["total"] != float64(1) {
 		t.Fatalf("user roles %v", ur)
 	}
+	ts.must(tok, "DELETE", "/api/v2/users/"+url.PathEscape(uid)+"/roles", map[string]any{"roles": []string{id}}, 204)
 	ts.must(tok, "DELETE", "/api/v2/users/"+url.PathEscape(uid)+"/roles", map[string]any{"roles": []string{id}}, 204)
 	ts.must(tok, "POST", "/api/v2/users/"+url.PathEscape(uid)+"/roles", map[string]any{"roles": []string{id}}, 204)
 

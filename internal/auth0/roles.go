@@ -215,18 +215,10 @@ func (s *server) removeRolePermissions(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		err := s.dir.RemoveRoleScope(r.Context(), r.PathValue("id"), id)
-		if e, ok := err.(*directory.Error); ok && e.Kind == directory.NotFound && !strings.HasPrefix(e.Message, "role not found") {
-			continue // the role does not grant it: nothing to remove
-		}
-		if err != nil {
-			return err
-		}
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	role := r.PathValue("id")
+	return s.removeEach(w, r, "role", ids, func(ctx context.Context, id string) error {
+		return s.dir.RemoveRoleScope(ctx, role, id)
+	})
 }
 
 // roleUserJSON is a user in a role's user list.
@@ -366,10 +358,19 @@ func (s *server) removeUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.dir.User(r.Context(), id); err != nil {
 		return err
 	}
-	for _, roleID := range roles {
-		err := s.dir.RemoveUserRole(r.Context(), id, roleID)
-		if e, ok := err.(*directory.Error); ok && e.Kind == directory.NotFound && !strings.HasPrefix(e.Message, "user not found") {
-			continue // the user does not hold it: nothing to remove
+	return s.removeEach(w, r, "user", roles, func(ctx context.Context, roleID string) error {
+		return s.dir.RemoveUserRole(ctx, id, roleID)
+	})
+}
+
+// removeEach takes each of ids from the owner the path addresses with
+// remove, skipping those it does not hold (nothing to remove), and answers
+// 204. A missing owner (the directory's "<owner> not found") is an error.
+func (s *server) removeEach(w http.ResponseWriter, r *http.Request, owner string, ids []string, remove func(ctx context.Context, id string) error) error {
+	for _, id := range ids {
+		err := remove(r.Context(), id)
+		if e, ok := err.(*directory.Error); ok && e.Kind == directory.NotFound && !strings.HasPrefix(e.Message, owner+" not found") {
+			continue
 		}
 		if err != nil {
 			return err
