@@ -302,6 +302,17 @@ func (s *server) changed(r *http.Request) {
 	}
 }
 
+// answerChange answers a write with err, what the directory said: err if
+// it failed, else status without a body once the change is recorded.
+func (s *server) answerChange(w http.ResponseWriter, r *http.Request, status int, err error) error {
+	if err != nil {
+		return err
+	}
+	s.changed(r)
+	w.WriteHeader(status)
+	return nil
+}
+
 // revoked runs after a change that revoked tokens (a user blocked or
 // deleted).
 func (s *server) revoked(r *http.Request) {

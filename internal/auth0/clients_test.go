@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/server"
@@ -280,6 +281,22 @@ func TestRoles(t *testing.T) {
 	wantError(t, ts.api(tok, "POST", "/api/v2/roles/"+id+"/users", map[string]any{"users": []string{"google|1"}}), 404, "inexistent_user")
 	ts.must(tok, "DELETE", "/api/v2/roles/"+id, nil, 204)
 	wantError(t, ts.api(tok, "GET", "/api/v2/roles/"+id, nil), 404, "inexistent_role")
+	// Each change is recorded: the deletion is a log event.
+	deleted := func() bool {
+		for _, e := range ts.api(tok, "GET", "/api/v2/logs?q=type:sapi&per_page=100", nil).list(t) {
+			if d, _ := e["details"].(map[string]any); d["method"] == "DELETE" && d["path"] == "/api/v2/roles/"+id {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !deleted() {
+		if time.Now().After(deadline) {
+			t.Fatal("the role's deletion is not among the log events")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestConnectionsAndLogs(t *testing.T) {

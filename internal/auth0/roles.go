@@ -134,12 +134,7 @@ func (s *server) deleteRole(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.userRole(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
-	if err := s.dir.DeleteRole(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answerChange(w, r, http.StatusNoContent, s.dir.DeleteRole(r.Context(), r.PathValue("id")))
 }
 
 func (s *server) rolePermissions(w http.ResponseWriter, r *http.Request) error {
@@ -199,12 +194,7 @@ func (s *server) addRolePermissions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.dir.AssignRoleScopes(r.Context(), r.PathValue("id"), ids); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return s.answerChange(w, r, http.StatusCreated, s.dir.AssignRoleScopes(r.Context(), r.PathValue("id"), ids))
 }
 
 func (s *server) removeRolePermissions(w http.ResponseWriter, r *http.Request) error {
@@ -280,12 +270,7 @@ func (s *server) assignRoleUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.dir.AssignRoleUsers(r.Context(), r.PathValue("id"), ids); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return s.answerChange(w, r, http.StatusOK, s.dir.AssignRoleUsers(r.Context(), r.PathValue("id"), ids))
 }
 
 // The roles of a user.
@@ -335,12 +320,8 @@ func (s *server) assignUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.dir.AssignUserRoles(r.Context(), id, roles); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	_, _, err = s.dir.AssignUserRoles(r.Context(), id, roles)
+	return s.answerChange(w, r, http.StatusNoContent, err)
 }
 
 func (s *server) removeUserRoles(w http.ResponseWriter, r *http.Request) error {
@@ -376,9 +357,7 @@ func (s *server) removeEach(w http.ResponseWriter, r *http.Request, owner string
 			return err
 		}
 	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answerChange(w, r, http.StatusNoContent, nil)
 }
 
 type userPermissionJSON struct {
