@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/apiserve"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
@@ -230,14 +231,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
-	var allow []string
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
-		probe := r.Clone(r.Context())
-		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "" {
-			allow = append(allow, m)
-		}
-	}
+	allow := apiserve.Allowed(s.mux, r, []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete})
 	w.Header().Set("Cache-Control", "no-store")
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
@@ -251,20 +245,16 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // into a 500 rather than a dropped connection.
 func (s *server) serve(rt route, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("management API v2 handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-				writeError(w, http.StatusInternalServerError, "internal_error", "Internal Server Error")
+		apiserve.Serve(w, r, s.log, "management API v2", internalError, func() {
+			if err := h(w, r); err != nil {
+				s.fail(w, r, rt, err)
 			}
-		}()
-		if err := h(w, r); err != nil {
-			s.fail(w, r, rt, err)
-		}
+		})
 	})
+}
+
+func internalError(w http.ResponseWriter) {
+	writeError(w, http.StatusInternalServerError, "internal_error", "Internal Server Error")
 }
 
 // checkQuery refuses query parameters the route does not take, as Auth0
@@ -313,6 +303,17 @@ func (s *server) changed(r *http.Request) {
 	if err := s.Changed(context.WithoutCancel(r.Context())); err != nil {
 		s.log.Error("catalog reload after a management API v2 change failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
+}
+
+// answerChange answers a write with err, what the directory said: err if
+// it failed, else status without a body once the change is recorded.
+func (s *server) answerChange(w http.ResponseWriter, r *http.Request, status int, err error) error {
+	if err != nil {
+		return err
+	}
+	s.changed(r)
+	w.WriteHeader(status)
+	return nil
 }
 
 // revoked runs after a change that revoked tokens (a user blocked or

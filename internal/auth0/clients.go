@@ -244,12 +244,7 @@ func (s *server) updateClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) deleteClient(w http.ResponseWriter, r *http.Request) error {
-	if err := s.dir.DeleteApplication(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answerChange(w, r, http.StatusNoContent, s.dir.DeleteApplication(r.Context(), r.PathValue("id")))
 }
 
 func (s *server) rotateSecret(w http.ResponseWriter, r *http.Request) error {
@@ -269,12 +264,7 @@ func (s *server) rotateSecret(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) listClients(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
-	if err != nil {
-		return err
-	}
-	sel, err := readFields(q)
+	q, p, sel, err := readPagedSelection(r)
 	if err != nil {
 		return err
 	}

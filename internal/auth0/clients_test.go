@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/server"
@@ -237,6 +238,10 @@ func TestRoles(t *testing.T) {
 		t.Fatalf("permissions %v", ps)
 	}
 	ts.must(tok, "DELETE", "/api/v2/roles/"+id+"/permissions", map[string]any{"permissions": []any{perm("write:products")}}, 204)
+	// Taking a permission the role does not grant is no error; a role
+	// that does not exist is.
+	ts.must(tok, "DELETE", "/api/v2/roles/"+id+"/permissions", map[string]any{"permissions": []any{perm("write:products")}}, 204)
+	wantError(t, ts.api(tok, "DELETE", "/api/v2/roles/rol_missing0000000/permissions", map[string]any{"permissions": []any{perm("read:products")}}), 404, "inexistent_role")
 	wantError(t, ts.api(tok, "POST", "/api/v2/roles/"+id+"/permissions", map[string]any{"permissions": []any{perm("nope")}}), 400, "invalid_body")
 
 	u := newUser(ts, tok, "r@example.com", "R", nil)
@@ -253,6 +258,7 @@ func TestRoles(t *testing.T) {
 	if ur["total"] != float64(1) {
 		t.Fatalf("user roles %v", ur)
 	}
+	ts.must(tok, "DELETE", "/api/v2/users/"+url.PathEscape(uid)+"/roles", map[string]any{"roles": []string{id}}, 204)
 	ts.must(tok, "DELETE", "/api/v2/users/"+url.PathEscape(uid)+"/roles", map[string]any{"roles": []string{id}}, 204)
 	ts.must(tok, "POST", "/api/v2/users/"+url.PathEscape(uid)+"/roles", map[string]any{"roles": []string{id}}, 204)
 
@@ -275,6 +281,22 @@ func TestRoles(t *testing.T) {
 	wantError(t, ts.api(tok, "POST", "/api/v2/roles/"+id+"/users", map[string]any{"users": []string{"google|1"}}), 404, "inexistent_user")
 	ts.must(tok, "DELETE", "/api/v2/roles/"+id, nil, 204)
 	wantError(t, ts.api(tok, "GET", "/api/v2/roles/"+id, nil), 404, "inexistent_role")
+	// Each change is recorded: the deletion is a log event.
+	deleted := func() bool {
+		for _, e := range ts.api(tok, "GET", "/api/v2/logs?q=type:sapi&per_page=100", nil).list(t) {
+			if d, _ := e["details"].(map[string]any); d["method"] == "DELETE" && d["path"] == "/api/v2/roles/"+id {
+				return true
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !deleted() {
+		if time.Now().After(deadline) {
+			t.Fatal("the role's deletion is not among the log events")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestConnectionsAndLogs(t *testing.T) {

@@ -38,12 +38,7 @@ func (s *server) connection(r *http.Request) (connectionJSON, error) {
 }
 
 func (s *server) listConnections(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
-	if err != nil {
-		return err
-	}
-	sel, err := readFields(q)
+	q, p, sel, err := readPagedSelection(r)
 	if err != nil {
 		return err
 	}

@@ -105,6 +105,18 @@ func readCheckpoint(q url.Values) (pageQuery, error) {
 	return p, nil
 }
 
+// readPagedSelection reads the query of a list that pages and selects
+// fields: the query, its page and its field selection.
+func readPagedSelection(r *http.Request) (url.Values, pageQuery, fieldSelection, error) {
+	q, _ := parseQuery(r)
+	p, err := readPage(q)
+	if err != nil {
+		return q, p, fieldSelection{}, err
+	}
+	sel, err := readFields(q)
+	return q, p, sel, err
+}
+
 // boolParam reads a true/false query parameter.
 func boolParam(q url.Values, name string, def bool) (bool, error) {
 	if !q.Has(name) {

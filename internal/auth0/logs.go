@@ -126,12 +126,7 @@ func checkLogSort(q map[string][]string) error {
 }
 
 func (s *server) listLogs(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
-	if err != nil {
-		return err
-	}
-	sel, err := readFields(q)
+	q, p, sel, err := readPagedSelection(r)
 	if err != nil {
 		return err
 	}

@@ -134,12 +134,7 @@ func (s *server) deleteRole(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.userRole(r.Context(), r.PathValue("id")); err != nil {
 		return err
 	}
-	if err := s.dir.DeleteRole(r.Context(), r.PathValue("id")); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answerChange(w, r, http.StatusNoContent, s.dir.DeleteRole(r.Context(), r.PathValue("id")))
 }
 
 func (s *server) rolePermissions(w http.ResponseWriter, r *http.Request) error {
@@ -199,12 +194,7 @@ func (s *server) addRolePermissions(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	if err := s.dir.AssignRoleScopes(r.Context(), r.PathValue("id"), ids); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusCreated)
-	return nil
+	return s.answerChange(w, r, http.StatusCreated, s.dir.AssignRoleScopes(r.Context(), r.PathValue("id"), ids))
 }
 
 func (s *server) removeRolePermissions(w http.ResponseWriter, r *http.Request) error {
@@ -215,18 +205,10 @@ func (s *server) removeRolePermissions(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	for _, id := range ids {
-		err := s.dir.RemoveRoleScope(r.Context(), r.PathValue("id"), id)
-		if e, ok := err.(*directory.Error); ok && e.Kind == directory.NotFound && !strings.HasPrefix(e.Message, "role not found") {
-			continue // the role does not grant it: nothing to remove
-		}
-		if err != nil {
-			return err
-		}
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	role := r.PathValue("id")
+	return s.removeEach(w, r, "role", ids, func(ctx context.Context, id string) error {
+		return s.dir.RemoveRoleScope(ctx, role, id)
+	})
 }
 
 // roleUserJSON is a user in a role's user list.
@@ -288,12 +270,7 @@ func (s *server) assignRoleUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.dir.AssignRoleUsers(r.Context(), r.PathValue("id"), ids); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusOK)
-	return nil
+	return s.answerChange(w, r, http.StatusOK, s.dir.AssignRoleUsers(r.Context(), r.PathValue("id"), ids))
 }
 
 // The roles of a user.
@@ -343,12 +320,8 @@ func (s *server) assignUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := s.dir.AssignUserRoles(r.Context(), id, roles); err != nil {
-		return err
-	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	_, _, err = s.dir.AssignUserRoles(r.Context(), id, roles)
+	return s.answerChange(w, r, http.StatusNoContent, err)
 }
 
 func (s *server) removeUserRoles(w http.ResponseWriter, r *http.Request) error {
@@ -366,18 +339,25 @@ func (s *server) removeUserRoles(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.dir.User(r.Context(), id); err != nil {
 		return err
 	}
-	for _, roleID := range roles {
-		err := s.dir.RemoveUserRole(r.Context(), id, roleID)
-		if e, ok := err.(*directory.Error); ok && e.Kind == directory.NotFound && !strings.HasPrefix(e.Message, "user not found") {
-			continue // the user does not hold it: nothing to remove
+	return s.removeEach(w, r, "user", roles, func(ctx context.Context, roleID string) error {
+		return s.dir.RemoveUserRole(ctx, id, roleID)
+	})
+}
+
+// removeEach takes each of ids from the owner the path addresses with
+// remove, skipping those it does not hold (nothing to remove), and answers
+// 204. A missing owner (the directory's "<owner> not found") is an error.
+func (s *server) removeEach(w http.ResponseWriter, r *http.Request, owner string, ids []string, remove func(ctx context.Context, id string) error) error {
+	for _, id := range ids {
+		err := remove(r.Context(), id)
+		if e, ok := err.(*directory.Error); ok && e.Kind == directory.NotFound && !strings.HasPrefix(e.Message, owner+" not found") {
+			continue
 		}
 		if err != nil {
 			return err
 		}
 	}
-	s.changed(r)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return s.answerChange(w, r, http.StatusNoContent, nil)
 }
 
 type userPermissionJSON struct {

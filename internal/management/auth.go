@@ -2,10 +2,9 @@ package management
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"strings"
 
+	"github.com/monban/monban/internal/apiauth"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/token"
@@ -14,6 +13,8 @@ import (
 // requiredScope is the one scope the Management API knows, as in Logto.
 const requiredScope = "all"
 
+var requiredScopes = []string{requiredScope}
+
 type claimsKey struct{}
 
 func claimsFrom(ctx context.Context) *token.Claims {
@@ -21,13 +22,24 @@ func claimsFrom(ctx context.Context) *token.Claims {
 	return c
 }
 
-// authenticated lets a request through only with a bearer token (RFC 6750)
-// this server issued for the Management API with scope "all", whose caller
-// still exists and still holds that permission (Deps.Standing).
+// gate is the check of the API's callers (apiauth): tokens for the
+// Management API with scope "all", whose caller still holds that
+// permission (Deps.Standing).
+func (s *server) gate() apiauth.Gate {
+	return apiauth.Gate{Verifier: s.Verifier, Audience: s.Indicator,
+		Standing: func(_, subject, clientID string) catalog.Standing { return s.Standing(subject, clientID) }}
+}
+
+// authenticated lets a request through only when apiauth allows its
+// caller, and answers every refusal in Logto's shape.
 func (s *server) authenticated(h handlerFunc) handlerFunc {
+	gate := s.gate()
 	return func(w http.ResponseWriter, r *http.Request) error {
-		header := r.Header.Get("Authorization")
-		if header == "" {
+		d := gate.Check(r, requiredScopes)
+		switch d.Outcome {
+		case apiauth.Allowed:
+			return h(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, d.Claims)))
+		case apiauth.NoCredentials:
 			// No credentials at all: RFC 6750 §3.1 says no error code.
 			w.Header().Set("WWW-Authenticate", `Bearer`)
 			httpjson.Write(w, http.StatusUnauthorized, errorBody{
@@ -35,66 +47,43 @@ func (s *server) authenticated(h handlerFunc) handlerFunc {
 				Message: "an Authorization header with a Bearer token is required",
 			})
 			s.log.Debug("management request without credentials", "method", r.Method, "path", r.URL.Path)
-			return nil
-		}
-		scheme, raw, _ := strings.Cut(header, " ")
-		raw = strings.TrimSpace(raw)
-		if !strings.EqualFold(scheme, "Bearer") {
+		case apiauth.NotBearer:
 			s.unauthorized(w, r, "the Authorization header must use the Bearer scheme")
-			return nil
-		}
-		if raw == "" {
+		case apiauth.EmptyToken:
 			s.unauthorized(w, r, "the Bearer token is empty")
-			return nil
-		}
-		claims, err := token.VerifyOnce(r.Context(), s.Verifier, raw)
-		if err != nil || claims == nil {
-			// token.ErrInvalid's messages are written to be shown; any
-			// other error might not be.
+		case apiauth.InvalidToken:
 			desc := "invalid token"
-			if err != nil && errors.Is(err, token.ErrInvalid) {
-				desc = err.Error()
+			if d.Reason != "" {
+				desc = d.Reason
 			}
 			s.unauthorized(w, r, desc)
-			return nil
-		}
-		if !claims.HasAudience(s.Indicator) {
+		case apiauth.WrongAudience:
 			s.unauthorized(w, r, "the token is not for the Management API (aud)")
-			return nil
-		}
-		if !claims.HasScope(requiredScope) {
+		case apiauth.MissingScope:
 			forbidden(w, "the token lacks scope "+requiredScope)
-			s.log.Info("management request forbidden: missing scope", "method", r.Method, "path", r.URL.Path, "sub", claims.Subject)
-			return nil
-		}
-		// The token may be older than a change that ended the caller's
-		// access: check the caller as it stands now, from memory.
-		switch st := s.Standing(claims.Subject, claims.ClientID); st {
-		case catalog.Holds:
-		case catalog.Gone:
+			s.log.Info("management request forbidden: missing scope", "method", r.Method, "path", r.URL.Path, "sub", d.Claims.Subject)
+		case apiauth.CallerGone:
 			s.unauthorized(w, r, "the token's caller no longer exists or is suspended")
-			s.log.Warn("management request refused: the caller no longer exists", "method", r.Method, "path", r.URL.Path, "sub", claims.Subject, "client_id", claims.ClientID)
-			return nil
-		default:
+			s.log.Warn("management request refused: the caller no longer exists", "method", r.Method, "path", r.URL.Path, "sub", d.Claims.Subject, "client_id", d.Claims.ClientID)
+		default: // apiauth.CallerLacks
 			forbidden(w, "the caller no longer holds permission "+requiredScope)
-			s.log.Warn("management request refused: the caller no longer holds the permission", "method", r.Method, "path", r.URL.Path, "sub", claims.Subject, "client_id", claims.ClientID)
-			return nil
+			s.log.Warn("management request refused: the caller no longer holds the permission", "method", r.Method, "path", r.URL.Path, "sub", d.Claims.Subject, "client_id", d.Claims.ClientID)
 		}
-		return h(w, r.WithContext(context.WithValue(r.Context(), claimsKey{}, claims)))
+		return nil
 	}
 }
 
 // forbidden answers 403 insufficient_scope (RFC 6750 §3.1) in Logto's
 // shape: the token is valid, but does not grant what the route needs.
 func forbidden(w http.ResponseWriter, desc string) {
-	w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+requiredScope+`"`)
+	w.Header().Set("WWW-Authenticate", apiauth.InsufficientScopeChallenge(requiredScopes))
 	writeBearerError(w, http.StatusForbidden, "auth.forbidden", "insufficient_scope", desc)
 }
 
 // unauthorized answers 401 invalid_token. desc never contains the token.
 func (s *server) unauthorized(w http.ResponseWriter, r *http.Request, desc string) {
-	desc = headerSafe(desc)
-	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+desc+`"`)
+	desc = apiauth.HeaderSafe(desc)
+	w.Header().Set("WWW-Authenticate", apiauth.InvalidTokenChallenge(desc))
 	writeBearerError(w, http.StatusUnauthorized, "auth.unauthorized", "invalid_token", desc)
 	s.log.Debug("management request rejected", "method", r.Method, "path", r.URL.Path, "reason", desc)
 }
@@ -103,26 +92,4 @@ func (s *server) unauthorized(w http.ResponseWriter, r *http.Request, desc strin
 // 6750 error: desc is both the message and the error_description.
 func writeBearerError(w http.ResponseWriter, status int, code, oauthError, desc string) {
 	httpjson.Write(w, status, errorBody{Code: code, Message: desc, Error: oauthError, ErrorDescription: desc})
-}
-
-// headerSafe keeps only the characters RFC 6750 §3 allows in
-// error_description (printable ASCII without '"' and '\'), and bounds the
-// length.
-func headerSafe(s string) string {
-	const max = 200
-	var b strings.Builder
-	for _, c := range s {
-		if b.Len() >= max {
-			break
-		}
-		switch {
-		case c == '"' || c == '\\':
-			b.WriteByte('\'')
-		case c >= 0x20 && c <= 0x7e:
-			b.WriteRune(c)
-		default:
-			b.WriteByte(' ')
-		}
-	}
-	return b.String()
 }

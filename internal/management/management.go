@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/apiserve"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/egress"
@@ -299,16 +300,7 @@ var probeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, ht
 // noRoute answers 405 with Allow when the path exists for other methods,
 // else 404.
 func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
-	var allow []string
-	for _, m := range probeMethods {
-		probe := new(http.Request)
-		*probe = *r
-		probe.Method = m
-		if _, pattern := s.mux.Handler(probe); pattern != "" {
-			allow = append(allow, m)
-		}
-	}
-	if len(allow) > 0 {
+	if allow := apiserve.Allowed(s.mux, r, probeMethods); len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		writeError(w, http.StatusMethodNotAllowed, "request.method_not_allowed",
 			"method "+r.Method+" is not allowed here; allowed: "+strings.Join(allow, ", "))
@@ -321,20 +313,16 @@ func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
 // into a 500 rather than a dropped connection.
 func (s *server) serve(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-store")
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.Error("management handler panicked", "method", r.Method, "path", r.URL.Path, "panic", v)
-				writeError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
+		apiserve.Serve(w, r, s.log, "management", internalError, func() {
+			if err := h(w, r); err != nil {
+				s.fail(w, r, err)
 			}
-		}()
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
+		})
 	})
+}
+
+func internalError(w http.ResponseWriter) {
+	writeError(w, http.StatusInternalServerError, "unexpected_error", "internal server error")
 }
 
 // apiError is an error answered with its own status, code and message.
