@@ -13,14 +13,14 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-const clientIPKey ctxKey = 1
-
 // ClientIP returns the address of the client the request came from, as the
 // middleware determined it (trusting X-Forwarded-For only from configured
 // proxies).
 func ClientIP(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey).(string)
-	return ip
+	if info := infoOf(ctx); info != nil {
+		return info.ip
+	}
+	return ""
 }
 
 // grantLogKeys are Logto's audit log keys of the grants the token endpoint

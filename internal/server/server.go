@@ -460,7 +460,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	lim.mgmtCaller = managementCaller(mgmtVerifier, cfg.ManagementIndicator, v2)
 	clientIP := ratelimit.ClientIP{TrustedProxies: cfg.TrustedProxies}
 	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(),
-		clientIP: func(r *http.Request) string { return clientIP.From(r).String() }}
+		clientIP: clientIP.From}
 	s.handler = mw.wrap(lim.routes(mux))
 	return nil
 }
