@@ -181,7 +181,8 @@ func ManagementToken(base, endpoint string) (string, error) {
 }
 
 // API sends one Management API request with tok and decodes the answer
-// into out (if not nil). POST must answer 201; other methods any 2xx.
+// into out (if not nil). Any 2xx is success: Logto's API answers some
+// creations 201 and others (roles, users, applications) 200.
 func API(base, tok, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -191,11 +192,7 @@ func API(base, tok, method, path string, body, out any) error {
 	req, _ := http.NewRequest(method, base+path, rd)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	req.Header.Set("Content-Type", "application/json")
-	want := 0
-	if method == "POST" {
-		want = 201
-	}
-	return DoJSON(req, want, out)
+	return DoJSON(req, 0, out)
 }
 
 // SetUp creates, through the Management API, the API resource Indicator
