@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -163,4 +164,42 @@ func BenchmarkPaired(b *testing.B) {
 	b.ReportMetric(float64(stdlib.Nanoseconds())/n, "stdlib-ns/op")
 	b.ReportMetric(100*float64(gojose)/float64(mw), "%-of-gojose")
 	b.ReportMetric(100*float64(stdlib)/float64(mw), "%-of-stdlib")
+}
+
+// BenchmarkMiddlewareFirstSight: the cache on (its default size), and every
+// request brings a token it has not seen (more distinct tokens than the
+// cache holds, in turn), so each one is verified and then cached, evicting
+// another: the cost of a cache miss, as opposed to the cache off.
+func BenchmarkMiddlewareFirstSight(b *testing.B) {
+	k, is, _ := benchToken(b)
+	v := is.verifier(b, func(c *Config) { c.CacheSize = DefaultCacheSize })
+	if err := v.Refresh(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now()
+	reqs := make([]*http.Request, 2*DefaultCacheSize)
+	for i := range reqs {
+		tok := k.sign(b, map[string]any{"typ": "at+jwt"}, map[string]any{
+			"jti": fmt.Sprintf("jti-%06d", i), "sub": "4n7s0r2ws8fm0r0rq0b9l", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+			"scope": "read:products write:products", "client_id": "4n7s0r2ws8fm0r0rq0b9l", "iss": testIssuer, "aud": "https://shopping.api",
+		})
+		reqs[i] = httptest.NewRequest("GET", "/products", nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+tok)
+	}
+	ok := 0
+	h := v.RequireScopes("read:products")(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ClaimsFrom(r.Context()) != nil {
+			ok++
+		}
+	}))
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		h.ServeHTTP(w, reqs[i%len(reqs)])
+		i++
+	}
+	if ok != b.N {
+		b.Fatalf("%d of %d requests let through", ok, b.N)
+	}
 }

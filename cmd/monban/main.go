@@ -147,6 +147,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		accessLog     = fs.Bool("access-log", false, "log every request (MONBAN_ACCESS_LOG)")
 		catalogRefr   = durationFlag(fs, "catalog-refresh", def.RefreshInterval, "how often to re-read apps, roles, resources and keys from the database even without a change (MONBAN_CATALOG_REFRESH)")
 		metricsAddr   = fs.String("metrics-addr", getenv("MONBAN_METRICS_ADDR"), "serve /metrics on this address instead of the main one (MONBAN_METRICS_ADDR)")
+		pprofOn       = fs.Bool("pprof", false, "serve Go's profiler under /debug/pprof/ on the metrics address, never the main one; needs -metrics-addr (MONBAN_PPROF)")
 		keyDelay      = durationFlag(fs, "key-publish-delay", def.KeyPublishDelay, "how long a rotated-in key is published in the JWKS before it signs; 0 signs at once (MONBAN_KEY_PUBLISH_DELAY)")
 		scriptTimeout = durationFlag(fs, "script-timeout", def.ScriptLimits.Timeout, "wall-clock limit of one custom JWT claims script run (MONBAN_SCRIPT_TIMEOUT)")
 		scriptMemory  = fs.Int("script-memory-mb", int(def.ScriptLimits.MemoryBytes>>20), "memory limit of a script VM, in MiB (MONBAN_SCRIPT_MEMORY_MB)")
@@ -257,6 +258,10 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		fmt.Fprintf(stderr, "monban serve: %s and %s must be given together\n", settingName(fs, "tls-cert-file"), settingName(fs, "tls-key-file"))
 		return nil, 2
 	}
+	if *pprofOn && *metricsAddr == "" {
+		fmt.Fprintf(stderr, "monban serve: %s needs %s: the profiler is served on the metrics address only\n", settingName(fs, "pprof"), settingName(fs, "metrics-addr"))
+		return nil, 2
+	}
 	return &server.Config{
 		Config:              doc,
 		ConfigPrune:         *configPrune,
@@ -270,6 +275,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		AdminPassword:       *adminPassword,
 		AccessLog:           *accessLog,
 		MetricsAddr:         *metricsAddr,
+		Pprof:               *pprofOn,
 		AuditRetention:      *retention,
 		KeyPublishDelay:     *keyDelay,
 		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: *scriptFetches},

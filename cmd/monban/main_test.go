@@ -119,6 +119,9 @@ func TestServeRefusesMalformedSettings(t *testing.T) {
 		{nil, []string{"-signing-alg", "rs256"}, `must be ES256, ES384, RS256 or EdDSA, got "rs256"`},
 		{map[string]string{"MONBAN_TLS_CERT_FILE": "cert.pem"}, nil, "-tls-cert-file (MONBAN_TLS_CERT_FILE) and -tls-key-file (MONBAN_TLS_KEY_FILE) must be given together"},
 		{map[string]string{"MONBAN_SIGN_UP": "no"}, nil, `MONBAN_SIGN_UP: "no" is not a boolean`},
+		{map[string]string{"MONBAN_PPROF": "true"}, nil, "-pprof (MONBAN_PPROF) needs -metrics-addr (MONBAN_METRICS_ADDR): the profiler is served on the metrics address only"},
+		{nil, []string{"-pprof"}, "-pprof (MONBAN_PPROF) needs -metrics-addr"},
+		{map[string]string{"MONBAN_PPROF": "on"}, nil, `MONBAN_PPROF: "on" is not a boolean`},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.env, c.args), func(t *testing.T) {
@@ -156,6 +159,9 @@ func TestServeSettings(t *testing.T) {
 		{map[string]string{"MONBAN_SIGNING_ALG": "RS256"}, nil, func(c *server.Config) any { return c.SigningAlgorithm }, "RS256"},
 		{nil, nil, func(c *server.Config) any { return c.SigningAlgorithm }, ""},
 		{nil, nil, func(c *server.Config) any { return c.SignUp }, true},
+		{map[string]string{"MONBAN_METRICS_ADDR": "127.0.0.1:9090"}, nil, func(c *server.Config) any { return c.Pprof }, false},
+		{map[string]string{"MONBAN_METRICS_ADDR": "127.0.0.1:9090", "MONBAN_PPROF": "1"}, nil, func(c *server.Config) any { return c.Pprof }, true},
+		{map[string]string{"MONBAN_PPROF": "true"}, []string{"-metrics-addr", "127.0.0.1:9090"}, func(c *server.Config) any { return c.Pprof }, true},
 		{map[string]string{"MONBAN_SIGN_UP": "false"}, nil, func(c *server.Config) any { return c.SignUp }, false},
 		{map[string]string{"MONBAN_SIGN_UP": "0"}, []string{"-sign-up=true"}, func(c *server.Config) any { return c.SignUp }, true},
 		{map[string]string{"MONBAN_TLS_CERT_FILE": "c.pem", "MONBAN_TLS_KEY_FILE": "k.pem"}, nil, func(c *server.Config) any { return c.TLSCertFile + " " + c.TLSKeyFile }, "c.pem k.pem"},

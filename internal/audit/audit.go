@@ -88,10 +88,10 @@ func (o Options) withDefaults() Options {
 }
 
 // event is a queued entry. Details, when set, become the payload at flush
-// time (marshalled once per stored entry, not per event).
+// time (built and marshalled once per stored entry, not per event).
 type event struct {
 	entry    store.LogEntry
-	details  map[string]any
+	details  func() map[string]any
 	mergeKey string
 }
 
@@ -131,8 +131,10 @@ func (w *Writer) Log(e store.LogEntry) { w.queue(event{entry: e}) }
 // LogMergeable queues an event that may be merged with alike ones: those
 // with the same mergeKey within one flush interval are stored as one entry
 // whose details gain "count" and "lastAt" (Unix ms). e's payload is built
-// from details.
-func (w *Writer) LogMergeable(mergeKey string, e store.LogEntry, details map[string]any) {
+// from what details returns, called at flush time on the writer's goroutine
+// for the first event of each merged entry only, so that an event merged
+// into another costs no map.
+func (w *Writer) LogMergeable(mergeKey string, e store.LogEntry, details func() map[string]any) {
 	w.queue(event{entry: e, details: details, mergeKey: mergeKey})
 }
 
@@ -302,7 +304,7 @@ func (w *Writer) write(p *pending, r *retries) {
 			e.ID = NewID(e.CreatedAt)
 		}
 		if m.ev.details != nil {
-			d := m.ev.details
+			d := m.ev.details()
 			if m.count > 1 {
 				d["count"] = m.count
 				d["lastAt"] = m.last.UnixMilli()

@@ -150,9 +150,9 @@ func TestMergeableEvents(t *testing.T) {
 	start := time.Now()
 	for i := range 50 {
 		e := store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultSuccess, ApplicationID: "app", CreatedAt: start.Add(time.Duration(i) * time.Millisecond)}
-		w.LogMergeable("app|shop", e, map[string]any{"resource": "https://shop"})
+		w.LogMergeable("app|shop", e, func() map[string]any { return map[string]any{"resource": "https://shop"} })
 	}
-	w.LogMergeable("other|shop", store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultSuccess, ApplicationID: "other"}, map[string]any{"resource": "https://shop"})
+	w.LogMergeable("other|shop", store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultSuccess, ApplicationID: "other"}, func() map[string]any { return map[string]any{"resource": "https://shop"} })
 	w.Log(store.LogEntry{Key: "ExchangeTokenBy.ClientCredentials", Result: store.ResultError, ApplicationID: "app"})
 	if err := w.Close(context.Background()); err != nil {
 		t.Fatal(err)

@@ -9,9 +9,11 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"hash"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
@@ -109,16 +111,28 @@ func Claimed(r *http.Request, params url.Values) string {
 // Hasher makes the keyed hash (HMAC-SHA-256) under which secrets are stored.
 // Secrets are 256-bit random values, so a fast keyed hash is enough; a slow
 // password hash would cap the token endpoint at a few hundred requests/s.
-type Hasher struct{ key []byte }
+type Hasher struct {
+	key []byte
+	// macs are HMACs keyed with key, reset before they are put back:
+	// keying one costs more than hashing a secret.
+	macs sync.Pool
+}
 
 // NewHasher returns a Hasher with the server's hashing key.
-func NewHasher(key []byte) *Hasher { return &Hasher{key: key} }
+func NewHasher(key []byte) *Hasher {
+	h := &Hasher{key: key}
+	h.macs.New = func() any { return hmac.New(sha256.New, h.key) }
+	return h
+}
 
 // Hash returns the stored form of secret.
 func (h *Hasher) Hash(secret string) []byte {
-	m := hmac.New(sha256.New, h.key)
+	m := h.macs.Get().(hash.Hash)
 	m.Write([]byte(secret))
-	return m.Sum(nil)
+	sum := m.Sum(make([]byte, 0, sha256.Size))
+	m.Reset()
+	h.macs.Put(m)
+	return sum
 }
 
 // dummyHash is compared against when the client is unknown, so that unknown

@@ -1,11 +1,15 @@
 package clientauth
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -245,4 +249,30 @@ func FuzzAuthenticate(f *testing.F) {
 			t.Fatalf("authenticated as %q", app.ID)
 		}
 	})
+}
+
+// Hash is HMAC-SHA256 under the key, whatever came before: the HMACs it
+// reuses hold nothing of an earlier secret, also when used at once from
+// several goroutines.
+func TestHasherReusesCleanHMACs(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789abcdef")
+	h := NewHasher(key)
+	want := func(secret string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(secret))
+		return m.Sum(nil)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 500 {
+				secret := strings.Repeat("s", (g*500+i)%70)
+				if got := h.Hash(secret); !bytes.Equal(got, want(secret)) {
+					t.Errorf("Hash(%q) = %x, want %x", secret, got, want(secret))
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

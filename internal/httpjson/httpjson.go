@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // DefaultMaxBytes bounds a request body when the caller has no better limit.
@@ -167,14 +168,40 @@ func Marshal(v any) ([]byte, error) {
 }
 
 // Encode writes v to w as Marshal encodes it, for handlers that set their
-// own headers.
+// own headers. Its buffer and encoder are reused (encoders).
 func Encode(w io.Writer, v any) error {
-	b, err := Marshal(v)
-	if err != nil {
+	e := encoders.Get().(*encoder)
+	defer e.release()
+	if err := e.enc.Encode(v); err != nil {
 		return err
 	}
-	_, err = w.Write(b)
+	_, err := w.Write(e.buf.Bytes())
 	return err
+}
+
+// encoder is Marshal's buffer and encoder, kept for reuse by Encode.
+type encoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &encoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
+
+// maxKeptEncoderBytes bounds the buffer an encoder keeps for reuse: one
+// large answer does not hold its memory for good.
+const maxKeptEncoderBytes = 16 << 10
+
+func (e *encoder) release() {
+	if e.buf.Cap() > maxKeptEncoderBytes {
+		return
+	}
+	e.buf.Reset()
+	encoders.Put(e)
 }
 
 // Write sends v as JSON with the given status. Encoding happens before the

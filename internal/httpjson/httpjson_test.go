@@ -1,6 +1,7 @@
 package httpjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -167,5 +168,27 @@ func TestWriteDoesNotEscapeHTML(t *testing.T) {
 	var b strings.Builder
 	if err := Encode(&b, []string{"<&>"}); err != nil || b.String() != `["<&>"]`+"\n" {
 		t.Errorf("Encode: %q %v", b.String(), err)
+	}
+}
+
+// Encode writes what Marshal makes, each time: a reused buffer holds
+// nothing of an earlier answer, a failed one or a large one.
+func TestEncodeReusesCleanBuffers(t *testing.T) {
+	values := []any{
+		map[string]any{"a": "<b>"},
+		map[string]any{"bad": func() {}}, // cannot be encoded
+		map[string]string{"big": strings.Repeat("x", 40<<10)},
+		[]int{1, 2, 3},
+		"short",
+	}
+	for round := range 3 {
+		for i, v := range values {
+			var got bytes.Buffer
+			err := Encode(&got, v)
+			want, werr := Marshal(v)
+			if (err != nil) != (werr != nil) || !bytes.Equal(got.Bytes(), want) {
+				t.Fatalf("round %d, value %d: Encode wrote %q (%v), Marshal %q (%v)", round, i, got.Bytes(), err, want, werr)
+			}
+		}
 	}
 }

@@ -11,6 +11,9 @@ import (
 	"errors"
 	"math/big"
 	"slices"
+
+	"golang.org/x/crypto/cryptobyte"
+	"golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Signature algorithms (RFC 7518 §3.1, RFC 8037 §3.1). Only asymmetric
@@ -133,13 +136,35 @@ func Sign(alg string, priv crypto.Signer, input []byte) ([]byte, error) {
 
 // signEC returns the JWS form of an ECDSA signature: r and s as fixed-size
 // big-endian integers, concatenated (RFC 7518 §3.4), not ASN.1.
+// The ASN.1 form ecdsa.SignASN1 returns is read in place rather than
+// through ecdsa.Sign, whose big.Int results cost several allocations.
 func signEC(priv *ecdsa.PrivateKey, digest []byte, size int) ([]byte, error) {
-	r, s, err := ecdsa.Sign(rand.Reader, priv, digest)
+	der, err := ecdsa.SignASN1(rand.Reader, priv, digest)
 	if err != nil {
 		return nil, err
 	}
+	var r, s cryptobyte.String
+	in, seq := cryptobyte.String(der), cryptobyte.String(nil)
+	if !in.ReadASN1(&seq, asn1.SEQUENCE) || !in.Empty() ||
+		!seq.ReadASN1(&r, asn1.INTEGER) || !seq.ReadASN1(&s, asn1.INTEGER) || !seq.Empty() {
+		return nil, errors.New("jws: malformed ECDSA signature")
+	}
 	out := make([]byte, 2*size)
-	r.FillBytes(out[:size])
-	s.FillBytes(out[size:])
+	if !fillInt(out[:size], r) || !fillInt(out[size:], s) {
+		return nil, errors.New("jws: malformed ECDSA signature")
+	}
 	return out, nil
+}
+
+// fillInt writes the positive DER INTEGER v right-aligned into dst,
+// dropping the leading zero DER adds before a high bit.
+func fillInt(dst []byte, v []byte) bool {
+	if len(v) > 0 && v[0] == 0 {
+		v = v[1:]
+	}
+	if len(v) == 0 || len(v) > len(dst) {
+		return false
+	}
+	copy(dst[len(dst)-len(v):], v)
+	return true
 }

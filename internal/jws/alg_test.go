@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"errors"
+	"strconv"
 	"testing"
 )
 
@@ -92,6 +93,37 @@ func TestSign(t *testing.T) {
 	for _, alg := range []string{"", "none", "HS256"} {
 		if _, err := Sign(alg, keyFor(t, ES256).priv, []byte("a.b")); !errors.Is(err, ErrUnsupportedAlgorithm) {
 			t.Errorf("%q: %v", alg, err)
+		}
+	}
+}
+
+// r and s are written at their fixed size whatever their DER form: with the
+// leading zero DER adds before a high bit (half of all values) and shorter
+// than the size (1 in 128 signatures has one such). Enough signatures are
+// made that both forms occur many times.
+func TestSignECFixedSize(t *testing.T) {
+	for _, alg := range []string{ES256, ES384} {
+		k := keyFor(t, alg)
+		size := 32
+		if alg == ES384 {
+			size = 48
+		}
+		short := 0
+		for i := range 3000 {
+			input := []byte("a.b" + strconv.Itoa(i))
+			sig, err := Sign(alg, k.priv, input)
+			if err != nil || len(sig) != 2*size {
+				t.Fatalf("%s: %d bytes, %v", alg, len(sig), err)
+			}
+			if sig[0] == 0 || sig[size] == 0 {
+				short++
+			}
+			if !Verify(alg, k.public(), string(input), sig) {
+				t.Fatalf("%s: signature %d does not verify", alg, i)
+			}
+		}
+		if short == 0 {
+			t.Errorf("%s: no signature with a short r or s among 3000", alg)
 		}
 	}
 }

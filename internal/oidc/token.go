@@ -74,8 +74,15 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	ev.Status = http.StatusOK
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
+	h["Content-Type"], h["Cache-Control"], h["Pragma"] = tokenContentType, tokenCacheControl, tokenPragma
 	_ = httpjson.Encode(w, resp)
 }
+
+// The token response's fixed header values (RFC 6749 §5.1), shared by every
+// response rather than allocated for each: they are set whole, never
+// appended to or written into.
+var (
+	tokenContentType  = []string{"application/json"}
+	tokenCacheControl = []string{"no-store"}
+	tokenPragma       = []string{"no-cache"}
+)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime"
 	"strconv"
 	"sync/atomic"
@@ -16,12 +17,27 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = 0
+const requestInfoKey ctxKey = 0
+
+// requestInfo is what the middleware learns of a request before any
+// handler runs, kept in its context as one value.
+type requestInfo struct {
+	id   string     // X-Request-Id
+	addr netip.Addr // the client's address (ClientIP)
+	ip   string     // addr as text
+}
+
+func infoOf(ctx context.Context) *requestInfo {
+	info, _ := ctx.Value(requestInfoKey).(*requestInfo)
+	return info
+}
 
 // RequestID returns the id of the request being served, if any.
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
+	if info := infoOf(ctx); info != nil {
+		return info.id
+	}
+	return ""
 }
 
 // requestIDs makes ids that are unique per process and cheap: a random
@@ -38,7 +54,8 @@ func newRequestIDs() *requestIDs {
 }
 
 func (g *requestIDs) next() string {
-	return g.prefix + strconv.FormatUint(g.n.Add(1), 10)
+	var b [64]byte
+	return string(strconv.AppendUint(append(b[:0], g.prefix...), g.n.Add(1), 10))
 }
 
 // validRequestID accepts a caller's X-Request-Id only when it is short and
@@ -92,7 +109,7 @@ type middleware struct {
 	metrics   *metrics.Metrics
 	ids       *requestIDs
 	// clientIP finds the client's address (behind trusted proxies).
-	clientIP func(r *http.Request) string
+	clientIP func(r *http.Request) netip.Addr
 }
 
 // wrap adds, around every handler: a request id (X-Request-Id), the client's
@@ -115,9 +132,8 @@ func (m *middleware) wrap(h http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 		defer cancel()
-		ctx = context.WithValue(ctx, requestIDKey, id)
-		ctx = context.WithValue(ctx, clientIPKey, m.clientIP(r))
-		r = r.WithContext(ctx)
+		addr := m.clientIP(r)
+		r = r.WithContext(context.WithValue(ctx, requestInfoKey, &requestInfo{id: id, addr: addr, ip: addr.String()}))
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {

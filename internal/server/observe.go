@@ -13,14 +13,14 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-const clientIPKey ctxKey = 1
-
 // ClientIP returns the address of the client the request came from, as the
 // middleware determined it (trusting X-Forwarded-For only from configured
 // proxies).
 func ClientIP(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey).(string)
-	return ip
+	if info := infoOf(ctx); info != nil {
+		return info.ip
+	}
+	return ""
 }
 
 // grantLogKeys are Logto's audit log keys of the grants the token endpoint
@@ -56,27 +56,37 @@ func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 			key = "ExchangeTokenBy.Unknown"
 		}
 		ip := ClientIP(ctx)
-		details := map[string]any{"ip": ip, "status": ev.Status}
-		if ev.Grant != "" {
-			details["grantType"] = ev.Grant
-		}
-		if ev.Resource != "" {
-			details["resource"] = ev.Resource
-		}
-		if ev.Scope != "" {
-			details["scope"] = ev.Scope
-		}
 		e := store.LogEntry{Key: key, Result: store.ResultSuccess, ApplicationID: ev.ClientID, UserID: ev.UserID}
 		if ev.Error != "" {
 			e.Result = store.ResultError
+			details := tokenDetails(ip, ev.Status, ev.Grant, ev.Resource, ev.Scope)
 			details["error"] = ev.Error
 			details["durationMs"] = float64(ev.Duration.Microseconds()) / 1000
 			e.Payload, _ = json.Marshal(details)
 			w.Log(e)
 			return
 		}
-		w.LogMergeable(key+"\x00"+ev.ClientID+"\x00"+ev.UserID+"\x00"+ev.Resource+"\x00"+ev.Scope+"\x00"+ip, e, details)
+		// The details are built only for the first of the requests merged
+		// into one entry (most are merged under load).
+		status, grant, resource, scope := ev.Status, ev.Grant, ev.Resource, ev.Scope
+		w.LogMergeable(key+"\x00"+ev.ClientID+"\x00"+ev.UserID+"\x00"+ev.Resource+"\x00"+ev.Scope+"\x00"+ip, e,
+			func() map[string]any { return tokenDetails(ip, status, grant, resource, scope) })
 	}
+}
+
+// tokenDetails is the payload of a token request's audit entry.
+func tokenDetails(ip string, status int, grant, resource, scope string) map[string]any {
+	details := map[string]any{"ip": ip, "status": status}
+	if grant != "" {
+		details["grantType"] = grant
+	}
+	if resource != "" {
+		details["resource"] = resource
+	}
+	if scope != "" {
+		details["scope"] = scope
+	}
+	return details
 }
 
 // managementV2Auditor writes the Management API v2's changes to the audit

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,11 +161,16 @@ func (l *limiter) tokenEndpoint(next http.Handler) http.Handler {
 // addrKey is the rate-limit key of the client's address: IPv6 clients are
 // limited per /64, which one client may rotate through.
 func addrKey(ctx context.Context) string {
-	a, err := netip.ParseAddr(ClientIP(ctx))
-	if err != nil {
-		return ClientIP(ctx)
+	info := infoOf(ctx)
+	switch {
+	case info == nil:
+		return ""
+	case !info.addr.IsValid():
+		return info.ip
+	case info.addr.Is4():
+		return info.ip // what ratelimit.AddrKey makes of it, already made
 	}
-	return ratelimit.AddrKey(a)
+	return ratelimit.AddrKey(info.addr)
 }
 
 // routes applies the limits that fit each request's endpoint.

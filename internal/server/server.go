@@ -79,6 +79,9 @@ type Config struct {
 	// MetricsListener, when set, is used instead of listening on
 	// MetricsAddr.
 	MetricsListener net.Listener
+	// Pprof serves Go's profiler (net/http/pprof, under /debug/pprof/) on
+	// the metrics listener, never on the main one; it needs MetricsAddr.
+	Pprof bool
 	// AuditRetention is how long audit logs are kept: zero keeps none past
 	// the next (hourly) prune; audit.Forever keeps them all. Default
 	// audit.DefaultRetention.
@@ -297,6 +300,9 @@ func validateConfig(cfg *Config) error {
 	if (cfg.TLSCertFile == "") != (cfg.TLSKeyFile == "") {
 		return errors.New("the TLS certificate and key files must be given together")
 	}
+	if cfg.Pprof && cfg.MetricsAddr == "" && cfg.MetricsListener == nil {
+		return errors.New("the profiler is served on the metrics listener only: it needs a metrics address")
+	}
 	return checkAdminConfig(*cfg)
 }
 
@@ -454,7 +460,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	lim.mgmtCaller = managementCaller(mgmtVerifier, cfg.ManagementIndicator, v2)
 	clientIP := ratelimit.ClientIP{TrustedProxies: cfg.TrustedProxies}
 	mw := &middleware{logger: cfg.Logger, accessLog: cfg.AccessLog, metrics: s.metrics, ids: newRequestIDs(),
-		clientIP: func(r *http.Request) string { return clientIP.From(r).String() }}
+		clientIP: clientIP.From}
 	s.handler = mw.wrap(lim.routes(mux))
 	return nil
 }
@@ -703,6 +709,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	if mln := s.mln; mln != nil {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", s.metrics.Handler())
+		if s.cfg.Pprof {
+			handleProfiler(mux)
+		}
 		metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			// The metrics endpoint failing does not stop the server, but

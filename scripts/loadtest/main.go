@@ -3,12 +3,23 @@
 // an M2M role and app through the Management API, then drives
 // POST /oidc/token (client_credentials, Basic auth) with wrk at each
 // concurrency for a fixed time, and prints tokens/s, latency percentiles,
-// errors and the servers' peak RSS and CPU.
+// errors, the servers' peak RSS and CPU, and their CPU time per token.
 //
 //	go run ./scripts/loadtest -duration 20s -conc 16,64
 //	go run ./scripts/loadtest -database-url postgres://postgres@127.0.0.1:5432/postgres -instances 2
 //	go run ./scripts/loadtest -script scripts/loadtest/trivial.js
 //	go run ./scripts/loadtest -script scripts/loadtest/jti.js   # runs at every issuance
+//	go run ./scripts/loadtest -grant refresh_token
+//	go run ./scripts/loadtest -conc 64 -profile cpu.pprof       # then: go tool pprof -top cpu.pprof
+//
+// With -grant refresh_token a user is created and signed in at the hosted
+// sign-in page (as a browser does) to a Traditional web app that keeps its
+// refresh tokens, and the requests send that refresh token again and again
+// (Basic auth): each is a lookup, a write and a token pair signed.
+//
+// With -profile the first server serves Go's profiler on a metrics address
+// of its own (MONBAN_PPROF), and a CPU profile of it is taken during the
+// last measured run and written to the file.
 //
 // wrk comes from Debian's package of the same name. With several instances
 // the connections are split evenly between them, one wrk per instance,
@@ -22,6 +33,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -42,6 +56,8 @@ type options struct {
 	dbURL            string
 	script           string
 	keep             bool
+	grant            string
+	profile          string
 }
 
 func main() {
@@ -54,6 +70,8 @@ func main() {
 	flag.StringVar(&o.dbURL, "database-url", "", "database for the servers: default a fresh SQLite file; for postgres://… a fresh database is created on that server and dropped afterwards")
 	flag.StringVar(&o.script, "script", "", "a custom JWT claims script file saved for client-credentials tokens before the runs")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (server logs)")
+	flag.StringVar(&o.grant, "grant", "client_credentials", "the grant requested: client_credentials or refresh_token")
+	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the first server, taken during the last measured run, to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -62,6 +80,12 @@ func main() {
 }
 
 func run(o options) error {
+	if o.grant != "client_credentials" && o.grant != "refresh_token" {
+		return fmt.Errorf("-grant must be client_credentials or refresh_token, got %q", o.grant)
+	}
+	if o.script != "" && o.grant != "client_credentials" {
+		return fmt.Errorf("-script applies to client_credentials tokens only")
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return fmt.Errorf("wrk is not installed (apt-get install wrk)")
 	}
@@ -94,12 +118,22 @@ func run(o options) error {
 			_ = srv.Wait()
 		}
 	}()
+	var pprofURL string
 	for i := range o.instances {
-		srv, err := harness.Start(bin, endpoint, dbURL, filepath.Join(dir, fmt.Sprintf("server%d.log", i)),
+		env := []string{
 			// The limits stay on (their cost is measured) but far above the load.
 			"MONBAN_RATE_LIMIT_TOKEN_CLIENT=10000000:10000000",
 			"MONBAN_RATE_LIMIT_TOKEN_IP=10000000:10000000",
-		)
+		}
+		if i == 0 && o.profile != "" {
+			addr, err := freeAddr()
+			if err != nil {
+				return err
+			}
+			env = append(env, "MONBAN_METRICS_ADDR="+addr, "MONBAN_PPROF=true")
+			pprofURL = "http://" + addr + "/debug/pprof/profile"
+		}
+		srv, err := harness.Start(bin, endpoint, dbURL, filepath.Join(dir, fmt.Sprintf("server%d.log", i)), env...)
 		if err != nil {
 			return err
 		}
@@ -110,6 +144,15 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("set-up through the Management API: %w", err)
 	}
+	body := "grant_type=client_credentials&resource=" + url.QueryEscape(harness.Indicator) + "&scope=" + url.QueryEscape(harness.Scope)
+	if o.grant == "refresh_token" {
+		u, err := harness.SetUpUser(urls[0], endpoint)
+		if err != nil {
+			return fmt.Errorf("set-up of a signed-in user: %w", err)
+		}
+		appID, secret = u.AppID, u.Secret
+		body = "grant_type=refresh_token&refresh_token=" + url.QueryEscape(u.RefreshToken)
+	}
 	if o.script != "" || o.instances > 1 {
 		time.Sleep(500 * time.Millisecond) // let every instance see the set-up
 	}
@@ -117,10 +160,12 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	body := "grant_type=client_credentials&resource=" + url.QueryEscape(harness.Indicator) + "&scope=" + url.QueryEscape(harness.Scope)
 	env := append(os.Environ(), "CLIENT_ID="+appID, "CLIENT_SECRET="+secret, "TOKEN_BODY="+body)
 
 	label := engine
+	if o.grant != "client_credentials" {
+		label += "+" + o.grant
+	}
 	if o.script != "" {
 		label += "+script"
 	}
@@ -129,7 +174,8 @@ func run(o options) error {
 	if _, err := wrkAll(env, urls, o.threads, 16, o.warmup, lua); err != nil {
 		return err
 	}
-	for _, c := range strings.Split(o.concs, ",") {
+	concs := strings.Split(o.concs, ",")
+	for i, c := range concs {
 		conc, err := strconv.Atoi(strings.TrimSpace(c))
 		if err != nil || conc < o.instances {
 			return fmt.Errorf("bad concurrency %q", c)
@@ -139,6 +185,11 @@ func run(o options) error {
 			cpu0 += harness.CPUTicks(srv.Process.Pid)
 		}
 		start := time.Now()
+		var profiled chan error
+		if pprofURL != "" && i == len(concs)-1 {
+			profiled = make(chan error, 1)
+			go func() { profiled <- fetchProfile(pprofURL, o.duration, o.profile) }()
+		}
 		r, err := wrkAll(env, urls, o.threads, conc, o.duration, lua)
 		if err != nil {
 			return err
@@ -148,9 +199,20 @@ func run(o options) error {
 			cpu1 += harness.CPUTicks(srv.Process.Pid)
 			rss = max(rss, harness.PeakRSSKiB(srv.Process.Pid))
 		}
-		cpu := float64(cpu1-cpu0) / 100 / time.Since(start).Seconds()
-		fmt.Printf("monban-%s x%d c=%-3d tokens/s=%-8.0f p50=%.2fms p90=%.2fms p99=%.2fms max=%.1fms requests=%d errors=%d peakRSS=%.1fMiB serverCPU=%.2f cores\n",
-			label, o.instances, conc, r.rps, r.p50/1000, r.p90/1000, r.p99/1000, r.max/1000, r.requests, r.errors, float64(rss)/1024, cpu)
+		cpuSeconds := float64(cpu1-cpu0) / 100
+		cpu := cpuSeconds / time.Since(start).Seconds()
+		perToken := 0.0
+		if tokens := r.requests - r.errors; tokens > 0 {
+			perToken = cpuSeconds / float64(tokens) * 1e6
+		}
+		fmt.Printf("monban-%s x%d c=%-3d tokens/s=%-8.0f p50=%.2fms p90=%.2fms p99=%.2fms max=%.1fms requests=%d errors=%d peakRSS=%.1fMiB serverCPU=%.2f cores cpu/token=%.0fµs\n",
+			label, o.instances, conc, r.rps, r.p50/1000, r.p90/1000, r.p99/1000, r.max/1000, r.requests, r.errors, float64(rss)/1024, cpu, perToken)
+		if profiled != nil {
+			if err := <-profiled; err != nil {
+				return err
+			}
+			fmt.Printf("# CPU profile of server 0 written to %s\n", o.profile)
+		}
 	}
 	return nil
 }
@@ -223,4 +285,41 @@ func wrk(env []string, target string, threads, conc int, d time.Duration, lua st
 		return r, fmt.Errorf("wrk printed no result:\n%s", out)
 	}
 	return r, nil
+}
+
+// freeAddr finds a free loopback port for the profiler's metrics address.
+// (The server cannot report that address, so it is chosen here; another
+// process could take it in between, and the server then fails to start.)
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// fetchProfile takes a CPU profile of a measured run of length d (less a
+// second at each end, so that it covers load only) and writes it to file.
+func fetchProfile(pprofURL string, d time.Duration, file string) error {
+	secs := max(1, int(d.Seconds())-2)
+	time.Sleep(time.Second)
+	res, err := http.Get(pprofURL + "?seconds=" + strconv.Itoa(secs))
+	if err != nil {
+		return fmt.Errorf("CPU profile: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		return fmt.Errorf("CPU profile: %s: %.200s", res.Status, b)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, res.Body); err != nil {
+		f.Close()
+		return fmt.Errorf("CPU profile: %w", err)
+	}
+	return f.Close()
 }

@@ -11,9 +11,12 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"os"
 	"os/exec"
@@ -178,7 +181,8 @@ func ManagementToken(base, endpoint string) (string, error) {
 }
 
 // API sends one Management API request with tok and decodes the answer
-// into out (if not nil). POST must answer 201; other methods any 2xx.
+// into out (if not nil). Any 2xx is success: Logto's API answers some
+// creations 201 and others (roles, users, applications) 200.
 func API(base, tok, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -306,4 +310,128 @@ func CPUTicks(pid int) int {
 func NumCPU() int {
 	b, _ := os.ReadFile("/proc/cpuinfo")
 	return strings.Count(string(b), "processor\t:")
+}
+
+// User is what SetUpUser makes: a confidential web app whose refresh
+// tokens do not rotate (so that one can be sent again and again) and a
+// refresh token of a user signed in to it.
+type User struct {
+	AppID, Secret, Redirect string
+	RefreshToken            string
+	// Browser is the signed-in user's session at the server: an
+	// authorization request with it answers at once with a code.
+	Browser *http.Client
+}
+
+// UserName and UserPassword are the user SetUpUser creates.
+const (
+	UserName     = "loadtest"
+	UserPassword = "Load-test passw0rd, long enough"
+	userRedirect = "https://app.loadtest/callback"
+)
+
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="(\w+)" value="([^"]*)">`)
+
+// SetUpUser creates, through the Management API, a user with a password
+// and a Traditional web app that keeps its refresh tokens, signs the user
+// in at the hosted sign-in page as a browser does, and exchanges the code
+// for a refresh token.
+func SetUpUser(base, endpoint string) (*User, error) {
+	tok, err := ManagementToken(base, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	call := func(method, path string, body, out any) error {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest(method, base+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		return DoJSON(req, 0, out)
+	}
+	var app struct {
+		ID     string `json:"id"`
+		Secret string `json:"secret"`
+	}
+	if err := call("POST", "/api/users", map[string]any{"username": UserName, "password": UserPassword}, nil); err != nil {
+		return nil, err
+	}
+	if err := call("POST", "/api/applications", map[string]any{"name": "Load test web app", "type": "Traditional",
+		"oidcClientMetadata":   map[string]any{"redirectUris": []string{userRedirect}},
+		"customClientMetadata": map[string]any{"rotateRefreshToken": false}}, &app); err != nil {
+		return nil, err
+	}
+	u := &User{AppID: app.ID, Secret: app.Secret, Redirect: userRedirect}
+	jar, _ := cookiejar.New(nil)
+	u.Browser = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	code, err := u.Code(base, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {userRedirect}}
+	req, _ := http.NewRequest("POST", base+"/oidc/token", strings.NewReader(form.Encode()))
+	req.SetBasicAuth(u.AppID, u.Secret)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	var t struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	if err := DoJSON(req, 200, &t); err != nil {
+		return nil, fmt.Errorf("code exchange: %w", err)
+	}
+	if t.RefreshToken == "" {
+		return nil, errors.New("the code exchange gave no refresh token")
+	}
+	u.RefreshToken = t.RefreshToken
+	return u, nil
+}
+
+// Code makes an authorization request as the user's browser and returns
+// the code it ends with, signing in at the hosted page when there is no
+// session yet. Redirects to the public endpoint are followed at base.
+func (u *User) Code(base, endpoint string) (string, error) {
+	q := url.Values{"response_type": {"code"}, "client_id": {u.AppID}, "redirect_uri": {u.Redirect},
+		"scope": {"openid offline_access"}, "prompt": {"consent"}}
+	next := base + "/oidc/auth?" + q.Encode()
+	var form url.Values
+	for range 10 {
+		var res *http.Response
+		var err error
+		if form != nil {
+			res, err = u.Browser.PostForm(next, form)
+			form = nil
+		} else {
+			res, err = u.Browser.Get(next)
+		}
+		if err != nil {
+			return "", err
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		loc := res.Header.Get("Location")
+		switch {
+		case strings.HasPrefix(loc, u.Redirect):
+			l, err := url.Parse(loc)
+			if err != nil || l.Query().Get("code") == "" {
+				return "", fmt.Errorf("no code in the redirect %q", loc)
+			}
+			return l.Query().Get("code"), nil
+		case loc != "":
+			if strings.HasPrefix(loc, endpoint) {
+				loc = base + strings.TrimPrefix(loc, endpoint)
+			} else if strings.HasPrefix(loc, "/") {
+				loc = base + loc
+			}
+			next = loc
+		case res.StatusCode == 200 && bytes.Contains(body, []byte(`name="password"`)):
+			form = url.Values{}
+			for _, m := range hiddenInput.FindAllSubmatch(body, -1) {
+				form.Set(string(m[1]), html.UnescapeString(string(m[2])))
+			}
+			form.Set("identifier", UserName)
+			form.Set("password", UserPassword)
+			next = base + "/sign-in"
+		default:
+			return "", fmt.Errorf("authorization request: %d at %s: %.300s", res.StatusCode, next, body)
+		}
+	}
+	return "", errors.New("authorization request: too many redirects")
 }
