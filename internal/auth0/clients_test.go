@@ -1,6 +1,8 @@
 package auth0_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -133,7 +135,7 @@ func TestClientGrants(t *testing.T) {
 	}
 	logto := ts.token(bootID, bootSecret, ts.URL+"/api", "all")
 	roles := ts.api(logto, "GET", "/api/applications/"+appID+"/roles", nil).list(t)
-	if len(roles) != 1 || roles[0]["id"] != g["id"] {
+	if len(roles) != 1 || roles[0]["name"] != "client-grant:"+appID+":"+api["id"].(string) {
 		t.Fatalf("the grant as the Logto API sees it %v", roles)
 	}
 	g = ts.must(tok, "PATCH", "/api/v2/client-grants/"+g["id"].(string), map[string]any{"scope": []string{"write:orders"}}, 200)
@@ -171,6 +173,83 @@ func TestClientGrants(t *testing.T) {
 	if r := ts.doAuth(appID, secret, "/oidc/token", h, form("read:orders")); r.Status == 200 && strings.Contains(string(r.Body), "read:orders") {
 		t.Fatalf("token after the grant's deletion: %d %s", r.Status, r.Body)
 	}
+}
+
+// Every grant the token endpoint follows is listed, with the scopes a
+// token gets; one made by a shared role is edited only where that role
+// is not touched.
+func TestClientGrantsAsTheTokenEndpointSeesThem(t *testing.T) {
+	ts := start(t, nil)
+	tok := ts.admin()
+	h := http.Header{"Content-Type": {"application/json"}}
+	m2m := func(id, secret, audience string) response {
+		b, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "audience": audience})
+		return ts.do("POST", "/oauth/token", h, bytes.NewReader(b))
+	}
+	// The bootstrap app's v2 grant comes from "Management API access".
+	l := ts.must(tok, "GET", "/api/v2/client-grants?include_totals=true&client_id="+bootID+"&audience="+url.QueryEscape(ts.V2), nil, 200)
+	grants := l["client_grants"].([]any)
+	if len(grants) != 1 {
+		t.Fatalf("bootstrap grants %v", l)
+	}
+	boot := grants[0].(map[string]any)
+	r := m2m(bootID, bootSecret, ts.V2)
+	if r.Status != 200 {
+		t.Fatalf("bootstrap token %d %s", r.Status, r.Body)
+	}
+	if got := strings.Fields(r.json(t)["scope"].(string)); !slices.Equal(sortedCopy(got), anyStrings(boot["scope"])) {
+		t.Fatalf("listed %v, token %v", boot["scope"], got)
+	}
+	if g := ts.must(tok, "GET", "/api/v2/client-grants/"+boot["id"].(string), nil, 200); g["id"] != boot["id"] {
+		t.Fatalf("get %v", g)
+	}
+	// Logto's Management API grant is listed too.
+	if all := ts.api(tok, "GET", "/api/v2/client-grants?client_id="+bootID, nil).list(t); len(all) != 2 {
+		t.Fatalf("bootstrap grants %v", all)
+	}
+	for _, c := range []struct {
+		method string
+		body   map[string]any
+	}{
+		{"PATCH", map[string]any{"scope": []string{"read:users"}}},
+		{"DELETE", nil},
+	} {
+		var r response
+		if c.body == nil {
+			r = ts.api(tok, c.method, "/api/v2/client-grants/"+boot["id"].(string), nil)
+		} else {
+			r = ts.api(tok, c.method, "/api/v2/client-grants/"+boot["id"].(string), c.body)
+		}
+		e := wantError(t, r, 409, "conflict")
+		if msg, _ := e["message"].(string); !strings.Contains(msg, `"Management API access"`) {
+			t.Fatalf("%s refusal does not name the role: %v", c.method, e)
+		}
+	}
+	if r := ts.api(tok, "POST", "/api/v2/client-grants", map[string]any{"client_id": bootID, "audience": ts.V2, "scope": []string{}}); r.Status != 409 {
+		t.Fatalf("a second grant for the pair: %d %s", r.Status, r.Body)
+	}
+
+	// A grant with no scopes authorizes a token with none.
+	ts.must(tok, "POST", "/api/v2/resource-servers", map[string]any{"identifier": "https://e.example", "scopes": []map[string]any{{"value": "a"}}}, 201)
+	app := ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "W", "app_type": "non_interactive"}, 201)
+	appID, secret := app["client_id"].(string), app["client_secret"].(string)
+	if r := m2m(appID, secret, "https://e.example"); r.Status != 403 {
+		t.Fatalf("token without a grant %d %s", r.Status, r.Body)
+	}
+	g := ts.must(tok, "POST", "/api/v2/client-grants", map[string]any{"client_id": appID, "audience": "https://e.example", "scope": []string{}}, 201)
+	if r := m2m(appID, secret, "https://e.example"); r.Status != 200 || r.json(t)["scope"] != nil && r.json(t)["scope"] != "" {
+		t.Fatalf("token with an empty grant %d %s", r.Status, r.Body)
+	}
+	ts.must(tok, "PATCH", "/api/v2/client-grants/"+g["id"].(string), map[string]any{"scope": []string{"a"}}, 200)
+	if r := m2m(appID, secret, "https://e.example"); r.Status != 200 || r.json(t)["scope"] != "a" {
+		t.Fatalf("token after the change %d %s", r.Status, r.Body)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
 }
 
 func TestResourceServers(t *testing.T) {
