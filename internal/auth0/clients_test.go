@@ -2,6 +2,7 @@ package auth0_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -299,6 +300,73 @@ func TestResourceServers(t *testing.T) {
 	wantError(t, ts.api(tok, "PATCH", "/api/v2/resource-servers/"+id, map[string]any{"identifier": "https://other.example"}), 400, "invalid_body")
 	ts.must(tok, "DELETE", "/api/v2/resource-servers/"+id, nil, 204)
 	wantError(t, ts.api(tok, "GET", "/api/v2/resource-servers/"+id, nil), 404, "inexistent_resource_server")
+	if rs["enable_rbac"] != true || rs["token_dialect"] != "access_token" {
+		t.Fatalf("Auth0's defaults are not Monban's %v", rs)
+	}
+}
+
+// Auth0's RBAC settings and token lifetime of an API are the resource's
+// per-API settings: the Logto API sees them and tokens follow them.
+func TestResourceServerSettings(t *testing.T) {
+	ts := start(t, nil)
+	tok := ts.admin()
+	rs := ts.must(tok, "POST", "/api/v2/resource-servers", map[string]any{"identifier": "https://rbac.example", "token_lifetime": 86400,
+		"enable_rbac": false, "token_dialect": "access_token_authz", "scopes": []map[string]any{{"value": "read:x"}}}, 201)
+	if rs["enable_rbac"] != false || rs["token_dialect"] != "access_token_authz" || rs["token_lifetime"] != float64(86400) {
+		t.Fatalf("created %v", rs)
+	}
+	id := rs["id"].(string)
+	logto := ts.token(bootID, bootSecret, ts.URL+"/api", "all")
+	res := ts.api(logto, "GET", "/api/resources/"+id, nil).json(t)
+	if res["enableRbac"] != false || res["permissionsClaim"] != true || res["accessTokenTtl"] != float64(86400) {
+		t.Fatalf("the resource as the Logto API sees it %v", res)
+	}
+	app := ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "W", "app_type": "non_interactive"}, 201)
+	appID, secret := app["client_id"].(string), app["client_secret"].(string)
+	ts.must(tok, "POST", "/api/v2/client-grants", map[string]any{"client_id": appID, "audience": "https://rbac.example", "scope": []string{"read:x"}}, 201)
+	claims := func() (map[string]any, map[string]any) {
+		b, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": appID, "client_secret": secret, "audience": "https://rbac.example"})
+		r := ts.do("POST", "/oauth/token", http.Header{"Content-Type": {"application/json"}}, bytes.NewReader(b))
+		if r.Status != 200 {
+			t.Fatalf("token %d %s", r.Status, r.Body)
+		}
+		body := r.json(t)
+		parts := strings.Split(body["access_token"].(string), ".")
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c map[string]any
+		if err := json.Unmarshal(payload, &c); err != nil {
+			t.Fatal(err)
+		}
+		return body, c
+	}
+	body, c := claims()
+	if body["expires_in"] != float64(86400) || !slices.Equal(anyStrings(c["permissions"]), []string{"read:x"}) {
+		t.Fatalf("token %v, claims %v", body, c)
+	}
+	got := ts.must(tok, "PATCH", "/api/v2/resource-servers/"+id, map[string]any{"token_dialect": "access_token", "enable_rbac": true, "token_lifetime": 600}, 200)
+	if got["enable_rbac"] != true || got["token_dialect"] != "access_token" || got["token_lifetime"] != float64(600) {
+		t.Fatalf("patched %v", got)
+	}
+	if body, c := claims(); body["expires_in"] != float64(600) || c["permissions"] != nil {
+		t.Fatalf("token after the change %v, claims %v", body, c)
+	}
+	res = ts.api(logto, "GET", "/api/resources/"+id, nil).json(t)
+	if res["enableRbac"] != true || res["permissionsClaim"] != false {
+		t.Fatalf("after the change, as the Logto API sees it %v", res)
+	}
+	for _, body := range []map[string]any{
+		{"token_dialect": "rfc9068_profile"},
+		{"token_dialect": ""},
+		{"enable_rbac": "yes"},
+		{"token_lifetime": -1},
+		{"allow_offline_access": true},
+	} {
+		wantError(t, ts.api(tok, "PATCH", "/api/v2/resource-servers/"+id, body), 400, "invalid_body")
+	}
+	wantError(t, ts.api(tok, "PATCH", "/api/v2/resource-servers/"+url.PathEscape(ts.V2), map[string]any{"enable_rbac": false}), 403, "operation_not_supported")
 }
 
 func TestRoles(t *testing.T) {
