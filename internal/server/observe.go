@@ -79,6 +79,15 @@ func tokenObserver(m *metrics.Metrics, w *audit.Writer) oidc.Observer {
 	}
 }
 
+// interactionAuditor writes end users' sign-ins and sign-ups to the audit
+// log, with the address they came from.
+func interactionAuditor(w *audit.Writer) func(context.Context, audit.Interaction) {
+	return func(ctx context.Context, ev audit.Interaction) {
+		ev.IP = ClientIP(ctx)
+		w.LogInteraction(ev)
+	}
+}
+
 // managementV2Auditor writes the Management API v2's changes to the audit
 // log as the Management API's are written.
 func managementV2Auditor(w *audit.Writer) func(context.Context, auth0.ChangeEvent) {
