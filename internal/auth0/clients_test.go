@@ -226,6 +226,27 @@ func TestClientGrantsAsTheTokenEndpointSeesThem(t *testing.T) {
 			t.Fatalf("%s refusal does not name the role: %v", c.method, e)
 		}
 	}
+	// Auth0's checkpoint pagination, which its SDKs use: from and take.
+	var seen []string
+	for from, n := "", 0; ; n++ {
+		page := ts.must(tok, "GET", "/api/v2/client-grants?include_totals=true&take=1&from="+from, nil, 200)
+		items := page["client_grants"].([]any)
+		if len(items) != 1 || n > 3 {
+			t.Fatalf("checkpoint page %v", page)
+		}
+		seen = append(seen, items[0].(map[string]any)["id"].(string))
+		next, _ := page["next"].(string)
+		if next == "" {
+			break
+		}
+		from = next
+	}
+	if len(seen) != 2 || seen[0] == seen[1] {
+		t.Fatalf("checkpoint pages %v", seen)
+	}
+	for _, q := range []string{"take=0", "take=101", "take=x", "from=cgr_missing", "take=1&page=0"} {
+		wantError(t, ts.api(tok, "GET", "/api/v2/client-grants?"+q, nil), 400, "invalid_query_string")
+	}
 	if r := ts.api(tok, "POST", "/api/v2/client-grants", map[string]any{"client_id": bootID, "audience": ts.V2, "scope": []string{}}); r.Status != 409 {
 		t.Fatalf("a second grant for the pair: %d %s", r.Status, r.Body)
 	}
