@@ -84,6 +84,8 @@ var auth0ManagementSteps = []string{
 	"clients: create, get, update, list, rotate secret",
 	"client grants: create, list, update, delete, as /oauth/token sees them",
 	"client grants: a narrow grant to /api/v2/ is enforced",
+	"client grants: the admin app's, from its role, as /oauth/token grants them",
+	"resource servers: Auth0's RBAC settings are the API's",
 	"roles: create, permissions, users; a user's roles and permissions",
 	"connections and logs",
 	"errors: a missing user is ManagementError 404",

@@ -191,6 +191,25 @@ await step('client grants: a narrow grant to /api/v2/ is enforced', async () => 
   await mgmt.clientGrants.delete(v2.id);
 });
 
+await step('client grants: the admin app\'s, from its role, as /oauth/token grants them', async () => {
+  const mine = await mgmt.clientGrants.list({ client_id: process.env.CLIENT_ID });
+  const v2 = mine.data.find((g) => g.audience === `${origin}/api/v2/`);
+  check(v2 && v2.scope.includes('read:users') && v2.scope.includes('delete:client_grants'), 'the v2 grant is listed', mine.data);
+  const narrowed = await status(() => mgmt.clientGrants.update(v2.id, { scope: ['read:users'] }));
+  check(narrowed === '409 conflict', 'narrowing a grant a shared role makes', narrowed);
+});
+
+await step('resource servers: Auth0\'s RBAC settings are the API\'s', async () => {
+  const set = await mgmt.resourceServers.update(api.id, { enable_rbac: false, token_dialect: 'access_token_authz' });
+  check(set.enable_rbac === false && set.token_dialect === 'access_token_authz', 'set', set);
+  const again = await mgmt.clientGrants.create({ client_id: robot.client_id, audience: api.identifier, scope: ['read:orders'] });
+  const [s, b] = await token(robot.client_id, robot.client_secret, api.identifier);
+  check(s === 200 && sameSet(claims(b.access_token).permissions ?? [], ['read:orders']), 'the permissions claim', [s, b]);
+  await mgmt.clientGrants.delete(again.id);
+  const back = await mgmt.resourceServers.update(api.id, { enable_rbac: true, token_dialect: 'access_token' });
+  check(back.enable_rbac === true && back.token_dialect === 'access_token', 'set back', back);
+});
+
 await step('roles: create, permissions, users; a user\'s roles and permissions', async () => {
   role = await mgmt.roles.create({ name: `reader-${tag}`, description: 'made by the SDK' });
   await mgmt.roles.permissions.add(role.id, { permissions: [{ resource_server_identifier: api.identifier, permission_name: 'read:orders' }] });

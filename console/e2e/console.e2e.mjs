@@ -224,6 +224,23 @@ try {
     await toast('is now the default API resource').waitFor();
     await page.getByRole('switch', { name: 'Use as the default API' }).click();
     await toast('No longer the default').waitFor();
+    // Auth0's per-API RBAC settings, saved at once and kept.
+    const rbac = page.getByRole('switch', { name: 'Enable RBAC' });
+    const claim = page.getByRole('switch', { name: 'Add permissions in the access token' });
+    if ((await rbac.getAttribute('aria-checked')) !== 'true' || (await claim.getAttribute('aria-checked')) !== 'false') {
+      throw new Error('a new API has RBAC on and no permissions claim');
+    }
+    await rbac.click();
+    await toast('RBAC disabled').waitFor();
+    await claim.click();
+    await toast('Tokens carry the permissions claim').waitFor();
+    await page.reload();
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByRole('switch', { name: 'Enable RBAC' }).and(page.locator('[aria-checked="false"]')).waitFor();
+    await page.getByRole('switch', { name: 'Add permissions in the access token' }).and(page.locator('[aria-checked="true"]')).waitFor();
+    await shot('07b-resource-rbac');
+    await page.getByRole('switch', { name: 'Enable RBAC' }).click();
+    await toast('RBAC enabled').waitFor();
     await nav('API resources').click();
     await page.locator('tr', { hasText: 'Inventory API' }).waitFor();
     await shot('08-resources');

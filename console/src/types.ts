@@ -35,6 +35,8 @@ export interface Resource {
   isDefault: boolean;
   accessTokenTtl: number;
   isBuiltIn: boolean;
+  enableRbac: boolean;
+  permissionsClaim: boolean;
 }
 
 export interface Scope {

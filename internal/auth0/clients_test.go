@@ -1,6 +1,9 @@
 package auth0_test
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -133,7 +136,7 @@ func TestClientGrants(t *testing.T) {
 	}
 	logto := ts.token(bootID, bootSecret, ts.URL+"/api", "all")
 	roles := ts.api(logto, "GET", "/api/applications/"+appID+"/roles", nil).list(t)
-	if len(roles) != 1 || roles[0]["id"] != g["id"] {
+	if len(roles) != 1 || roles[0]["name"] != "client-grant:"+appID+":"+api["id"].(string) {
 		t.Fatalf("the grant as the Logto API sees it %v", roles)
 	}
 	g = ts.must(tok, "PATCH", "/api/v2/client-grants/"+g["id"].(string), map[string]any{"scope": []string{"write:orders"}}, 200)
@@ -171,6 +174,104 @@ func TestClientGrants(t *testing.T) {
 	if r := ts.doAuth(appID, secret, "/oidc/token", h, form("read:orders")); r.Status == 200 && strings.Contains(string(r.Body), "read:orders") {
 		t.Fatalf("token after the grant's deletion: %d %s", r.Status, r.Body)
 	}
+}
+
+// Every grant the token endpoint follows is listed, with the scopes a
+// token gets; one made by a shared role is edited only where that role
+// is not touched.
+func TestClientGrantsAsTheTokenEndpointSeesThem(t *testing.T) {
+	ts := start(t, nil)
+	tok := ts.admin()
+	h := http.Header{"Content-Type": {"application/json"}}
+	m2m := func(id, secret, audience string) response {
+		b, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": id, "client_secret": secret, "audience": audience})
+		return ts.do("POST", "/oauth/token", h, bytes.NewReader(b))
+	}
+	// The bootstrap app's v2 grant comes from "Management API access".
+	l := ts.must(tok, "GET", "/api/v2/client-grants?include_totals=true&client_id="+bootID+"&audience="+url.QueryEscape(ts.V2), nil, 200)
+	grants := l["client_grants"].([]any)
+	if len(grants) != 1 {
+		t.Fatalf("bootstrap grants %v", l)
+	}
+	boot := grants[0].(map[string]any)
+	r := m2m(bootID, bootSecret, ts.V2)
+	if r.Status != 200 {
+		t.Fatalf("bootstrap token %d %s", r.Status, r.Body)
+	}
+	if got := strings.Fields(r.json(t)["scope"].(string)); !slices.Equal(sortedCopy(got), anyStrings(boot["scope"])) {
+		t.Fatalf("listed %v, token %v", boot["scope"], got)
+	}
+	if g := ts.must(tok, "GET", "/api/v2/client-grants/"+boot["id"].(string), nil, 200); g["id"] != boot["id"] {
+		t.Fatalf("get %v", g)
+	}
+	// Logto's Management API grant is listed too.
+	if all := ts.api(tok, "GET", "/api/v2/client-grants?client_id="+bootID, nil).list(t); len(all) != 2 {
+		t.Fatalf("bootstrap grants %v", all)
+	}
+	for _, c := range []struct {
+		method string
+		body   map[string]any
+	}{
+		{"PATCH", map[string]any{"scope": []string{"read:users"}}},
+		{"DELETE", nil},
+	} {
+		var r response
+		if c.body == nil {
+			r = ts.api(tok, c.method, "/api/v2/client-grants/"+boot["id"].(string), nil)
+		} else {
+			r = ts.api(tok, c.method, "/api/v2/client-grants/"+boot["id"].(string), c.body)
+		}
+		e := wantError(t, r, 409, "conflict")
+		if msg, _ := e["message"].(string); !strings.Contains(msg, `"Management API access"`) {
+			t.Fatalf("%s refusal does not name the role: %v", c.method, e)
+		}
+	}
+	// Auth0's checkpoint pagination, which its SDKs use: from and take.
+	var seen []string
+	for from, n := "", 0; ; n++ {
+		page := ts.must(tok, "GET", "/api/v2/client-grants?include_totals=true&take=1&from="+from, nil, 200)
+		items := page["client_grants"].([]any)
+		if len(items) != 1 || n > 3 {
+			t.Fatalf("checkpoint page %v", page)
+		}
+		seen = append(seen, items[0].(map[string]any)["id"].(string))
+		next, _ := page["next"].(string)
+		if next == "" {
+			break
+		}
+		from = next
+	}
+	if len(seen) != 2 || seen[0] == seen[1] {
+		t.Fatalf("checkpoint pages %v", seen)
+	}
+	for _, q := range []string{"take=0", "take=101", "take=x", "from=cgr_missing", "take=1&page=0"} {
+		wantError(t, ts.api(tok, "GET", "/api/v2/client-grants?"+q, nil), 400, "invalid_query_string")
+	}
+	if r := ts.api(tok, "POST", "/api/v2/client-grants", map[string]any{"client_id": bootID, "audience": ts.V2, "scope": []string{}}); r.Status != 409 {
+		t.Fatalf("a second grant for the pair: %d %s", r.Status, r.Body)
+	}
+
+	// A grant with no scopes authorizes a token with none.
+	ts.must(tok, "POST", "/api/v2/resource-servers", map[string]any{"identifier": "https://e.example", "scopes": []map[string]any{{"value": "a"}}}, 201)
+	app := ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "W", "app_type": "non_interactive"}, 201)
+	appID, secret := app["client_id"].(string), app["client_secret"].(string)
+	if r := m2m(appID, secret, "https://e.example"); r.Status != 403 {
+		t.Fatalf("token without a grant %d %s", r.Status, r.Body)
+	}
+	g := ts.must(tok, "POST", "/api/v2/client-grants", map[string]any{"client_id": appID, "audience": "https://e.example", "scope": []string{}}, 201)
+	if r := m2m(appID, secret, "https://e.example"); r.Status != 200 || r.json(t)["scope"] != nil && r.json(t)["scope"] != "" {
+		t.Fatalf("token with an empty grant %d %s", r.Status, r.Body)
+	}
+	ts.must(tok, "PATCH", "/api/v2/client-grants/"+g["id"].(string), map[string]any{"scope": []string{"a"}}, 200)
+	if r := m2m(appID, secret, "https://e.example"); r.Status != 200 || r.json(t)["scope"] != "a" {
+		t.Fatalf("token after the change %d %s", r.Status, r.Body)
+	}
+}
+
+func sortedCopy(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
 }
 
 func TestResourceServers(t *testing.T) {
@@ -220,6 +321,73 @@ func TestResourceServers(t *testing.T) {
 	wantError(t, ts.api(tok, "PATCH", "/api/v2/resource-servers/"+id, map[string]any{"identifier": "https://other.example"}), 400, "invalid_body")
 	ts.must(tok, "DELETE", "/api/v2/resource-servers/"+id, nil, 204)
 	wantError(t, ts.api(tok, "GET", "/api/v2/resource-servers/"+id, nil), 404, "inexistent_resource_server")
+	if rs["enable_rbac"] != true || rs["token_dialect"] != "access_token" {
+		t.Fatalf("Auth0's defaults are not Monban's %v", rs)
+	}
+}
+
+// Auth0's RBAC settings and token lifetime of an API are the resource's
+// per-API settings: the Logto API sees them and tokens follow them.
+func TestResourceServerSettings(t *testing.T) {
+	ts := start(t, nil)
+	tok := ts.admin()
+	rs := ts.must(tok, "POST", "/api/v2/resource-servers", map[string]any{"identifier": "https://rbac.example", "token_lifetime": 86400,
+		"enable_rbac": false, "token_dialect": "access_token_authz", "scopes": []map[string]any{{"value": "read:x"}}}, 201)
+	if rs["enable_rbac"] != false || rs["token_dialect"] != "access_token_authz" || rs["token_lifetime"] != float64(86400) {
+		t.Fatalf("created %v", rs)
+	}
+	id := rs["id"].(string)
+	logto := ts.token(bootID, bootSecret, ts.URL+"/api", "all")
+	res := ts.api(logto, "GET", "/api/resources/"+id, nil).json(t)
+	if res["enableRbac"] != false || res["permissionsClaim"] != true || res["accessTokenTtl"] != float64(86400) {
+		t.Fatalf("the resource as the Logto API sees it %v", res)
+	}
+	app := ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "W", "app_type": "non_interactive"}, 201)
+	appID, secret := app["client_id"].(string), app["client_secret"].(string)
+	ts.must(tok, "POST", "/api/v2/client-grants", map[string]any{"client_id": appID, "audience": "https://rbac.example", "scope": []string{"read:x"}}, 201)
+	claims := func() (map[string]any, map[string]any) {
+		b, _ := json.Marshal(map[string]string{"grant_type": "client_credentials", "client_id": appID, "client_secret": secret, "audience": "https://rbac.example"})
+		r := ts.do("POST", "/oauth/token", http.Header{"Content-Type": {"application/json"}}, bytes.NewReader(b))
+		if r.Status != 200 {
+			t.Fatalf("token %d %s", r.Status, r.Body)
+		}
+		body := r.json(t)
+		parts := strings.Split(body["access_token"].(string), ".")
+		payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c map[string]any
+		if err := json.Unmarshal(payload, &c); err != nil {
+			t.Fatal(err)
+		}
+		return body, c
+	}
+	body, c := claims()
+	if body["expires_in"] != float64(86400) || !slices.Equal(anyStrings(c["permissions"]), []string{"read:x"}) {
+		t.Fatalf("token %v, claims %v", body, c)
+	}
+	got := ts.must(tok, "PATCH", "/api/v2/resource-servers/"+id, map[string]any{"token_dialect": "access_token", "enable_rbac": true, "token_lifetime": 600}, 200)
+	if got["enable_rbac"] != true || got["token_dialect"] != "access_token" || got["token_lifetime"] != float64(600) {
+		t.Fatalf("patched %v", got)
+	}
+	if body, c := claims(); body["expires_in"] != float64(600) || c["permissions"] != nil {
+		t.Fatalf("token after the change %v, claims %v", body, c)
+	}
+	res = ts.api(logto, "GET", "/api/resources/"+id, nil).json(t)
+	if res["enableRbac"] != true || res["permissionsClaim"] != false {
+		t.Fatalf("after the change, as the Logto API sees it %v", res)
+	}
+	for _, body := range []map[string]any{
+		{"token_dialect": "rfc9068_profile"},
+		{"token_dialect": ""},
+		{"enable_rbac": "yes"},
+		{"token_lifetime": -1},
+		{"allow_offline_access": true},
+	} {
+		wantError(t, ts.api(tok, "PATCH", "/api/v2/resource-servers/"+id, body), 400, "invalid_body")
+	}
+	wantError(t, ts.api(tok, "PATCH", "/api/v2/resource-servers/"+url.PathEscape(ts.V2), map[string]any{"enable_rbac": false}), 403, "operation_not_supported")
 }
 
 func TestRoles(t *testing.T) {

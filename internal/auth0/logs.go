@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/store"
@@ -27,6 +28,10 @@ var logTypes = []logType{
 	{"fertft", "Failed Exchange: refresh token for an access token", "ExchangeTokenBy.RefreshToken", "", store.ResultError},
 	{"sepft", "Success Exchange: password for an access token", "ExchangeTokenBy.Password", "", store.ResultSuccess},
 	{"fepft", "Failed Exchange: password for an access token", "ExchangeTokenBy.Password", "", store.ResultError},
+	{"s", "Success Login", audit.KeySignIn, "", store.ResultSuccess},
+	{"f", "Failed Login", audit.KeySignIn, "", store.ResultError},
+	{"ss", "Success Signup", audit.KeyRegister, "", store.ResultSuccess},
+	{"fs", "Failed Signup", audit.KeyRegister, "", store.ResultError},
 	{"sapi", "Success API Operation", "", "ManagementApi.", store.ResultSuccess},
 	{"fapi", "Failed API Operation", "", "ManagementApi.", store.ResultError},
 }
@@ -51,6 +56,7 @@ type logJSON struct {
 	ClientID    string         `json:"client_id,omitempty"`
 	UserID      string         `json:"user_id,omitempty"`
 	IP          string         `json:"ip,omitempty"`
+	Connection  string         `json:"connection,omitempty"`
 	Audience    string         `json:"audience,omitempty"`
 	Scope       string         `json:"scope,omitempty"`
 	Details     map[string]any `json:"details"`
@@ -67,6 +73,10 @@ func logOut(e store.LogEntry) logJSON {
 	out.IP, _ = details["ip"].(string)
 	out.Audience, _ = details["resource"].(string)
 	out.Scope, _ = details["scope"].(string)
+	if e.Key == audit.KeySignIn || e.Key == audit.KeyRegister {
+		// Users sign in and up with the one database connection.
+		out.Connection = connectionName
+	}
 	details["log_key"] = e.Key
 	return out
 }

@@ -22,12 +22,43 @@ type resourceServerJSON struct {
 	Identifier    string      `json:"identifier"`
 	Scopes        []scopeJSON `json:"scopes"`
 	TokenLifetime int         `json:"token_lifetime"`
+	EnableRBAC    bool        `json:"enable_rbac"`
+	TokenDialect  string      `json:"token_dialect"`
 	IsSystem      bool        `json:"is_system"`
+}
+
+// Auth0's token dialects Monban has: the second adds the permissions
+// claim (the resource's PermissionsClaim).
+const (
+	dialectPlain       = "access_token"
+	dialectPermissions = "access_token_authz"
+)
+
+// dialectIn reads token_dialect as the resource's PermissionsClaim: nil
+// when not given.
+func dialectIn(dialect *string) (*bool, error) {
+	if dialect == nil {
+		return nil, nil
+	}
+	switch *dialect {
+	case dialectPlain, dialectPermissions:
+		on := *dialect == dialectPermissions
+		return &on, nil
+	}
+	return nil, badBody("Payload validation error: token_dialect must be " + dialectPlain + " or " + dialectPermissions +
+		" (Monban has no other dialect).")
+}
+
+func dialectOf(res store.Resource) string {
+	if res.PermissionsClaim {
+		return dialectPermissions
+	}
+	return dialectPlain
 }
 
 func (s *server) resourceServerOut(res store.Resource, scopes []store.Scope) resourceServerJSON {
 	out := resourceServerJSON{ID: res.ID, Name: res.Name, Identifier: res.Indicator, TokenLifetime: res.AccessTokenTTL,
-		IsSystem: s.dir.BuiltIn(res), Scopes: make([]scopeJSON, 0, len(scopes))}
+		EnableRBAC: !res.RBACDisabled, TokenDialect: dialectOf(res), IsSystem: s.dir.BuiltIn(res), Scopes: make([]scopeJSON, 0, len(scopes))}
 	for _, sc := range scopes {
 		out.Scopes = append(out.Scopes, scopeJSON{Value: sc.Name, Description: sc.Description})
 	}
@@ -106,6 +137,8 @@ func (s *server) createResourceServer(w http.ResponseWriter, r *http.Request) er
 		Identifier    *string      `json:"identifier"`
 		Scopes        *[]scopeJSON `json:"scopes"`
 		TokenLifetime *int         `json:"token_lifetime"`
+		EnableRBAC    *bool        `json:"enable_rbac"`
+		TokenDialect  *string      `json:"token_dialect"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -123,7 +156,12 @@ func (s *server) createResourceServer(w http.ResponseWriter, r *http.Request) er
 	if err := scopesIn(scopes); err != nil {
 		return err
 	}
-	res, err := s.dir.CreateResource(r.Context(), directory.NewResource{Name: body.Name, Indicator: body.Identifier, AccessTokenTTL: body.TokenLifetime})
+	permissions, err := dialectIn(body.TokenDialect)
+	if err != nil {
+		return err
+	}
+	res, err := s.dir.CreateResource(r.Context(), directory.NewResource{Name: body.Name, Indicator: body.Identifier, AccessTokenTTL: body.TokenLifetime,
+		EnableRBAC: body.EnableRBAC, PermissionsClaim: permissions})
 	if err != nil {
 		return err
 	}
@@ -181,6 +219,8 @@ func (s *server) updateResourceServer(w http.ResponseWriter, r *http.Request) er
 		Identifier    *string      `json:"identifier"`
 		Scopes        *[]scopeJSON `json:"scopes"`
 		TokenLifetime *int         `json:"token_lifetime"`
+		EnableRBAC    *bool        `json:"enable_rbac"`
+		TokenDialect  *string      `json:"token_dialect"`
 	}
 	if err := decode(w, r, &body); err != nil {
 		return err
@@ -194,7 +234,12 @@ func (s *server) updateResourceServer(w http.ResponseWriter, r *http.Request) er
 			return err
 		}
 	}
-	res, changed, err := s.dir.UpdateResource(r.Context(), res.ID, directory.ResourceChange{Name: body.Name, AccessTokenTTL: body.TokenLifetime, Indicator: body.Identifier})
+	permissions, err := dialectIn(body.TokenDialect)
+	if err != nil {
+		return err
+	}
+	res, changed, err := s.dir.UpdateResource(r.Context(), res.ID, directory.ResourceChange{Name: body.Name, AccessTokenTTL: body.TokenLifetime,
+		Indicator: body.Identifier, EnableRBAC: body.EnableRBAC, PermissionsClaim: permissions})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"slices"
 
+	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
@@ -39,7 +40,10 @@ type Config struct {
 	// SignUp opens sign-up; false refuses every request, as Auth0 does
 	// when "Disable Sign Ups" is set on the connection.
 	SignUp bool
-	Logger *slog.Logger
+	// Interactions is told about every sign-up of a known client,
+	// succeeded or refused; nil: none. It must not block.
+	Interactions func(context.Context, audit.Interaction)
+	Logger       *slog.Logger
 }
 
 // Handler serves Auth0's database sign-up.
@@ -114,24 +118,31 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 	case h.cfg.Catalog.Load().Apps[req.ClientID] == nil:
 		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_request", "Unknown client: the client_id names no application")
 		return
+	}
+	// From here on the sign-up is the client's, and is logged.
+	refuse := func(status int, name, code, description string) {
+		h.report(r, req, "", code)
+		writeError(w, status, name, code, description)
+	}
+	switch {
 	case req.Connection == "":
-		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_request", "Missing required parameter: connection")
+		refuse(http.StatusBadRequest, "BadRequestError", "invalid_request", "Missing required parameter: connection")
 		return
 	case !slices.Contains(h.cfg.Connections, req.Connection):
-		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_connection", "Unknown connection: the database connection is "+joinNames(h.cfg.Connections))
+		refuse(http.StatusBadRequest, "BadRequestError", "invalid_connection", "Unknown connection: the database connection is "+joinNames(h.cfg.Connections))
 		return
 	case !h.cfg.SignUp:
-		writeError(w, http.StatusBadRequest, "BadRequestError", "operation_not_allowed", "public signup is disabled")
+		refuse(http.StatusBadRequest, "BadRequestError", "operation_not_allowed", "public signup is disabled")
 		return
 	case req.Email == "":
-		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_request", "Missing required parameter: email")
+		refuse(http.StatusBadRequest, "BadRequestError", "invalid_request", "Missing required parameter: email")
 		return
 	case req.Password == "":
-		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_request", "Missing required parameter: password")
+		refuse(http.StatusBadRequest, "BadRequestError", "invalid_request", "Missing required parameter: password")
 		return
 	}
 	if err := directory.CheckPassword(req.Password); err != nil {
-		writeError(w, http.StatusBadRequest, "PasswordStrengthError", "invalid_password", "Password is too weak: "+errMessage(err))
+		refuse(http.StatusBadRequest, "PasswordStrengthError", "invalid_password", "Password is too weak: "+errMessage(err))
 		return
 	}
 	// Nobody has checked that the person owns the address: the directory
@@ -153,10 +164,10 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 	case errors.As(err, &de) && de.Kind == directory.Conflict:
 		// Auth0's answer, which does not tell whether the address is
 		// taken (no account enumeration).
-		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", "Invalid sign up")
+		refuse(http.StatusBadRequest, "BadRequestError", "invalid_signup", "Invalid sign up")
 		return
 	case errors.As(err, &de):
-		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_request", de.Message)
+		refuse(http.StatusBadRequest, "BadRequestError", "invalid_request", de.Message)
 		return
 	case errors.Is(err, store.ErrUnavailable):
 		w.Header().Set("Retry-After", "5")
@@ -173,9 +184,23 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 		resp.UserMetadata = u.CustomData
 	}
 	h.cfg.Logger.Info("user signed up", "user_id", u.ID, "client_id", req.ClientID)
+	h.report(r, req, u.ID, "")
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// report tells Config.Interactions about a sign-up: of userID, or refused
+// with code failure.
+func (h *Handler) report(r *http.Request, req signUpRequest, userID, failure string) {
+	if h.cfg.Interactions == nil {
+		return
+	}
+	ev := audit.Interaction{Key: audit.KeyRegister, ClientID: req.ClientID, UserID: userID, Error: failure}
+	if slices.Contains(h.cfg.Connections, req.Connection) {
+		ev.Connection = req.Connection
+	}
+	h.cfg.Interactions(context.WithoutCancel(r.Context()), ev)
 }
 
 // readSignUp reads the body: JSON (unknown or repeated fields refused) or

@@ -11,6 +11,7 @@ package authz
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/monban/monban/internal/store"
 )
@@ -50,16 +51,32 @@ type Index struct {
 	apps map[string]map[string]Set
 	// defined is resource → the scope names it defines.
 	defined map[string]Set
+	// appRoles is application → the roles it holds that grant scopes to
+	// applications, sorted.
+	appRoles map[string][]string
+	// grantRoles is application → resource → the id of the
+	// application's own client grant role for it (see GrantRoleName).
+	grantRoles map[string]map[string]string
 }
 
 // Build indexes the roles of c, the scopes they grant and the roles the
 // applications hold.
 func Build(c *store.Catalog) *Index {
 	ix := &Index{
-		roles:   make(map[string]*store.Role, len(c.Roles)),
-		scopes:  make(map[string][]*store.Scope),
-		apps:    make(map[string]map[string]Set),
-		defined: make(map[string]Set),
+		roles:      make(map[string]*store.Role, len(c.Roles)),
+		scopes:     make(map[string][]*store.Scope),
+		apps:       make(map[string]map[string]Set),
+		defined:    make(map[string]Set),
+		appRoles:   make(map[string][]string),
+		grantRoles: make(map[string]map[string]string),
+	}
+	resources := make(map[string]bool, len(c.Resources))
+	for _, r := range c.Resources {
+		resources[r.ID] = true
+	}
+	holders := make(map[string]int, len(c.Roles))
+	for _, ra := range c.RoleApplications {
+		holders[ra.RoleID]++
 	}
 	for i := range c.Roles {
 		ix.roles[c.Roles[i].ID] = &c.Roles[i]
@@ -82,6 +99,13 @@ func Build(c *store.Catalog) *Index {
 		if !ix.grants(ra.RoleID, store.HolderApplication) {
 			continue
 		}
+		ix.appRoles[ra.AppID] = append(ix.appRoles[ra.AppID], ra.RoleID)
+		if resID, ok := grantRoleResource(ix.roles[ra.RoleID].Name, ra.AppID); ok && resources[resID] && holders[ra.RoleID] == 1 {
+			if ix.grantRoles[ra.AppID] == nil {
+				ix.grantRoles[ra.AppID] = make(map[string]string)
+			}
+			ix.grantRoles[ra.AppID][resID] = ra.RoleID
+		}
 		byRes := ix.apps[ra.AppID]
 		if byRes == nil {
 			byRes = make(map[string]Set)
@@ -95,6 +119,9 @@ func Build(c *store.Catalog) *Index {
 			}
 			set[sc.Name] = struct{}{}
 		}
+	}
+	for _, roles := range ix.appRoles {
+		slices.Sort(roles)
 	}
 	return ix
 }
@@ -198,26 +225,95 @@ func Grant(requested []string, allowed Set) []string {
 	return out
 }
 
-// ClientGrant is the client grant (Auth0's term) that authorizes an
-// application for one API resource: it exists when at least one role the
-// application holds grants a scope of that resource, and its scopes are
-// every scope those roles grant there. There is no separate record of
-// client grants: creating one is assigning the application a role with
-// the resource's scopes, so the same authorization is seen and changed
-// through the Logto Management API, the console and Auth0's client-grants
-// routes alike.
-//
-// It returns the grant's scopes, and false when the application holds no
-// grant for the resource. The set may be shared and must not be modified.
+// Client grants are Auth0's authorization of an application for an API
+// (client, audience, scopes), and this is the one rule that decides them,
+// for the token endpoint and for the Management API v2 alike: an
+// application holds a client grant for a resource when a role it holds
+// grants it a scope of that resource, or when it holds the grant's own
+// role for that resource (GrantRoleName; such a grant may have no scopes,
+// and then authorizes a token with none). The grant's scopes are every
+// scope of the resource that the application's roles grant. There is no
+// other record of client grants, so the same authorization is seen and
+// changed through the Logto Management API, the console and Auth0's
+// client-grants routes.
+
+// GrantRolePrefix begins the name of a client grant's own role.
+const GrantRolePrefix = "client-grant:"
+
+// GrantRoleName is the name of the role that is application appID's own
+// client grant for resourceID: a machine-to-machine role of that name,
+// held by that application alone, is where the Management API v2 keeps
+// the scopes given to the grant.
+func GrantRoleName(appID, resourceID string) string {
+	return GrantRolePrefix + appID + ":" + resourceID
+}
+
+// grantRoleResource returns the resource a role named name is appID's own
+// grant role for.
+func grantRoleResource(name, appID string) (string, bool) {
+	res, ok := strings.CutPrefix(name, GrantRoleName(appID, ""))
+	return res, ok && res != ""
+}
+
+// ClientGrant returns the scopes of appID's client grant for resourceID,
+// and false when the application holds none. The set may be shared and
+// must not be modified.
 func (ix *Index) ClientGrant(appID, resourceID string) (Set, bool) {
 	set := ix.apps[appID][resourceID]
-	return set, len(set) > 0
+	if len(set) > 0 {
+		return set, true
+	}
+	if _, own := ix.grantRoles[appID][resourceID]; own {
+		return Set{}, true
+	}
+	return nil, false
 }
 
 // ClientGrants returns every client grant of appID: resource id → its
-// scopes (see ClientGrant). The map and sets may be shared and must not
-// be modified.
-func (ix *Index) ClientGrants(appID string) map[string]Set { return ix.apps[appID] }
+// scopes (see ClientGrant). The sets may be shared and must not be
+// modified.
+func (ix *Index) ClientGrants(appID string) map[string]Set {
+	out := make(map[string]Set, len(ix.apps[appID])+len(ix.grantRoles[appID]))
+	for res, set := range ix.apps[appID] {
+		if len(set) > 0 {
+			out[res] = set
+		}
+	}
+	for res := range ix.grantRoles[appID] {
+		if out[res] == nil {
+			out[res] = Set{}
+		}
+	}
+	return out
+}
+
+// GrantSources says where the scopes of a client grant come from.
+type GrantSources struct {
+	// Own is the id of the grant's own role (GrantRoleName), "" when the
+	// application holds none.
+	Own string
+	// Others maps every other role the application holds that grants a
+	// scope of the resource to those scope names, sorted.
+	Others map[string][]string
+}
+
+// ClientGrantSources returns the roles that make appID's client grant for
+// resourceID.
+func (ix *Index) ClientGrantSources(appID, resourceID string) GrantSources {
+	src := GrantSources{Own: ix.grantRoles[appID][resourceID], Others: map[string][]string{}}
+	for _, roleID := range ix.appRoles[appID] {
+		if roleID == src.Own {
+			continue
+		}
+		for _, sc := range ix.scopes[roleID] {
+			if sc.ResourceID == resourceID && !slices.Contains(src.Others[roleID], sc.Name) {
+				src.Others[roleID] = append(src.Others[roleID], sc.Name)
+			}
+		}
+		slices.Sort(src.Others[roleID])
+	}
+	return src
+}
 
 // Missing returns the requested scopes that allowed lacks, in request
 // order and without repeats (for a refusal that names them, as Auth0's

@@ -266,3 +266,48 @@ func TestUserScopesWithoutRBAC(t *testing.T) {
 		t.Errorf("within an organization: %v", got)
 	}
 }
+
+// An app's own grant role makes a grant even with no scopes; a role of
+// that name held by two apps is nobody's own; other roles' scopes join the
+// grant and are named as its sources.
+func TestClientGrantRoles(t *testing.T) {
+	m2m := store.RoleMachineToMachine
+	c := &store.Catalog{
+		Resources: []store.Resource{{ID: "r1"}, {ID: "r2"}},
+		Scopes:    []store.Scope{{ID: "s1", ResourceID: "r1", Name: "read"}, {ID: "s2", ResourceID: "r1", Name: "write"}},
+		Roles: []store.Role{
+			{ID: "own", Name: GrantRoleName("a", "r1"), Type: m2m},
+			{ID: "shared", Name: "readers", Type: m2m},
+			{ID: "twice", Name: GrantRoleName("b", "r2"), Type: m2m},
+			{ID: "gone", Name: GrantRoleName("a", "r9"), Type: m2m},
+		},
+		RoleScopes: []store.RoleScope{{RoleID: "shared", ScopeID: "s1"}},
+		RoleApplications: []store.RoleApplication{
+			{RoleID: "own", AppID: "a"}, {RoleID: "shared", AppID: "a"}, {RoleID: "gone", AppID: "a"},
+			{RoleID: "twice", AppID: "b"}, {RoleID: "twice", AppID: "c"},
+		},
+	}
+	ix := Build(c)
+	if set, ok := ix.ClientGrant("a", "r1"); !ok || !slices.Equal(sorted(set), []string{"read"}) {
+		t.Fatalf("a on r1: %v %v", set, ok)
+	}
+	if _, ok := ix.ClientGrant("b", "r2"); ok {
+		t.Fatal("a role held by two apps is an own grant role")
+	}
+	if _, ok := ix.ClientGrant("a", "r9"); ok {
+		t.Fatal("a grant for a missing resource")
+	}
+	src := ix.ClientGrantSources("a", "r1")
+	if src.Own != "own" || len(src.Others) != 1 || !slices.Equal(src.Others["shared"], []string{"read"}) {
+		t.Fatalf("sources %+v", src)
+	}
+	// Without its scopes the own role still makes an (empty) grant.
+	c.RoleApplications = slices.DeleteFunc(c.RoleApplications, func(ra store.RoleApplication) bool { return ra.RoleID == "shared" })
+	ix = Build(c)
+	if set, ok := ix.ClientGrant("a", "r1"); !ok || len(set) != 0 {
+		t.Fatalf("empty own grant: %v %v", set, ok)
+	}
+	if g := ix.ClientGrants("a"); len(g) != 1 || g["r1"] == nil {
+		t.Fatalf("grants of a %v", g)
+	}
+}

@@ -221,7 +221,7 @@ func nonNilObject(m map[string]any) map[string]any {
 }
 
 // DeleteApplication removes an application with its secrets and roles,
-// and the roles of its client grants (see ClientGrant). The console's own
+// and its client grants' own roles (see ClientGrant). The console's own
 // application is refused (Forbidden, ReasonConsoleAppDelete): without it
 // nobody could sign in to the console.
 func (d *Directory) DeleteApplication(ctx context.Context, id string) error {
@@ -240,7 +240,10 @@ func (d *Directory) DeleteApplication(ctx context.Context, id string) error {
 		return orNotFound(err, "application not found")
 	}
 	for _, g := range grants {
-		if err := d.st.DeleteRole(ctx, g.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if g.RoleID == "" {
+			continue
+		}
+		if err := d.st.DeleteRole(ctx, g.RoleID); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("remove the role of the deleted application's client grant: %w", err)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/monban/monban/internal/password"
@@ -124,18 +125,18 @@ func TestClientGrants(t *testing.T) {
 
 	g, err := d.CreateClientGrant(ctx, app.ID, "https://orders.test", []string{"read:orders"})
 	ok(t, err)
-	if g.ClientID != app.ID || g.Audience != "https://orders.test" || !slices.Equal(g.Scopes, []string{"read:orders"}) {
+	if g.ID != ClientGrantID(app.ID, res.ID) || g.ClientID != app.ID || g.Audience != "https://orders.test" || !slices.Equal(g.Scopes, []string{"read:orders"}) {
 		t.Fatalf("grant %+v", g)
 	}
 	// The same authorization is a role the app holds.
-	r, err := d.Role(ctx, g.ID)
+	r, err := d.Role(ctx, g.RoleID)
 	ok(t, err)
 	if r.Type != store.RoleMachineToMachine || !slices.Equal(roleScopeNames(t, st, r.ID), []string{"read:orders"}) {
 		t.Fatalf("role %+v", r)
 	}
 	held, _, err := d.ApplicationRoles(ctx, app.ID, store.Search{}, store.Page{})
 	ok(t, err)
-	if len(held) != 1 || held[0].ID != g.ID {
+	if len(held) != 1 || held[0].ID != g.RoleID {
 		t.Fatalf("app roles %v", held)
 	}
 
@@ -150,7 +151,7 @@ func TestClientGrants(t *testing.T) {
 	_, err = d.CreateClientGrant(ctx, app.ID, testV2Indicator, []string{"read:orders"})
 	refused(t, err, Invalid, "")
 
-	// A grant with no scopes exists and authorizes nothing.
+	// A grant with no scopes exists.
 	empty, err := d.CreateClientGrant(ctx, app.ID, testV2Indicator, []string{})
 	ok(t, err)
 	if len(empty.Scopes) != 0 || empty.Scopes == nil {
@@ -171,15 +172,86 @@ func TestClientGrants(t *testing.T) {
 	refused(t, err, Invalid, "")
 	_, err = d.UpdateClientGrant(ctx, "missing", nil)
 	refused(t, err, NotFound, "")
+	_, err = d.UpdateClientGrant(ctx, g.RoleID, nil)
+	refused(t, err, NotFound, "")
 
 	ok(t, d.DeleteClientGrant(ctx, g.ID))
 	refused(t, d.DeleteClientGrant(ctx, g.ID), NotFound, "")
 	// Deleting the app removes its grants' roles.
 	ok(t, d.DeleteApplication(ctx, app.ID))
-	if _, err := d.Role(ctx, empty.ID); err == nil {
+	if _, err := d.Role(ctx, empty.RoleID); err == nil {
 		t.Fatal("the deleted app's grant role is left")
 	}
 	if list, _ := d.ClientGrants(ctx, ClientGrantFilter{}); len(list) != 0 {
 		t.Fatalf("grants left %v", list)
+	}
+}
+
+// A grant that a shared role makes is listed, with the union of the
+// scopes, and edited only through the grant's own role.
+func TestClientGrantFromSharedRole(t *testing.T) {
+	ctx := context.Background()
+	d, st := newV2Dir(t)
+	app, _, err := d.CreateApplication(ctx, NewApplication{Name: ptr("worker"), Type: ptr("MachineToMachine")})
+	ok(t, err)
+	res, err := d.CreateResource(ctx, NewResource{Name: ptr("Orders"), Indicator: ptr("https://orders.test")})
+	ok(t, err)
+	ids := map[string]string{}
+	for _, n := range []string{"read:orders", "write:orders", "admin:orders"} {
+		sc, err := d.CreateScope(ctx, res.ID, NewScope{Name: ptr(n)})
+		ok(t, err)
+		ids[n] = sc.ID
+	}
+	shared, err := d.CreateRole(ctx, NewRole{Name: ptr("readers"), Description: ptr("r"), Type: ptr("MachineToMachine"), ScopeIDs: []string{ids["read:orders"]}})
+	ok(t, err)
+	_, _, err = d.AssignApplicationRoles(ctx, app.ID, []string{shared.ID})
+	ok(t, err)
+
+	list, err := d.ClientGrants(ctx, ClientGrantFilter{ClientID: app.ID})
+	ok(t, err)
+	if len(list) != 1 || list[0].ID != ClientGrantID(app.ID, res.ID) || list[0].RoleID != "" || !slices.Equal(list[0].Scopes, []string{"read:orders"}) {
+		t.Fatalf("implied grant %+v", list)
+	}
+	id := list[0].ID
+	_, err = d.CreateClientGrant(ctx, app.ID, "https://orders.test", []string{"write:orders"})
+	refused(t, err, Conflict, ReasonClientGrantExists)
+	// Leaving out what the shared role gives is refused, naming it.
+	_, err = d.UpdateClientGrant(ctx, id, []string{"write:orders"})
+	refused(t, err, Conflict, ReasonClientGrantSharedRole)
+	if !strings.Contains(err.Error(), `"readers"`) || !strings.Contains(err.Error(), "read:orders") {
+		t.Fatalf("refusal names %q", err)
+	}
+	refused(t, d.DeleteClientGrant(ctx, id), Conflict, ReasonClientGrantSharedRole)
+	// A superset creates the grant's own role, holding exactly the scopes.
+	g, err := d.UpdateClientGrant(ctx, id, []string{"read:orders", "write:orders"})
+	ok(t, err)
+	if g.ID != id || g.RoleID == "" || !slices.Equal(g.Scopes, []string{"read:orders", "write:orders"}) ||
+		!slices.Equal(roleScopeNames(t, st, g.RoleID), []string{"read:orders", "write:orders"}) {
+		t.Fatalf("after the change %+v", g)
+	}
+	if sr := roleScopeNames(t, st, shared.ID); !slices.Equal(sr, []string{"read:orders"}) {
+		t.Fatalf("the shared role changed: %v", sr)
+	}
+	// Once the shared role is gone, the grant is its own role alone.
+	ok(t, d.RemoveApplicationRole(ctx, app.ID, shared.ID))
+	g, err = d.ClientGrant(ctx, id)
+	ok(t, err)
+	if !slices.Equal(g.Scopes, []string{"read:orders", "write:orders"}) {
+		t.Fatalf("after the shared role left %+v", g)
+	}
+	// The own role given permissions of another API is not deleted with
+	// them.
+	v2, err := d.CreateResource(ctx, NewResource{Name: ptr("Other"), Indicator: ptr("https://other.test")})
+	ok(t, err)
+	other, err := d.CreateScope(ctx, v2.ID, NewScope{Name: ptr("x")})
+	ok(t, err)
+	ok(t, d.AssignRoleScopes(ctx, g.RoleID, []string{other.ID}))
+	refused(t, d.DeleteClientGrant(ctx, id), Conflict, ReasonClientGrantSharedRole)
+	ok(t, d.RemoveRoleScope(ctx, g.RoleID, other.ID))
+	ok(t, d.DeleteClientGrant(ctx, id))
+	list, err = d.ClientGrants(ctx, ClientGrantFilter{ClientID: app.ID})
+	ok(t, err)
+	if len(list) != 0 {
+		t.Fatalf("grants left %+v", list)
 	}
 }

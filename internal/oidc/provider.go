@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/store"
@@ -89,8 +90,13 @@ type Config struct {
 	Hasher     *clientauth.Hasher
 	Customizer Customizer
 	Observer   Observer // nil: none
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Interactions is told about every sign-in on the hosted page,
+	// succeeded or refused (not a busy server's answer, nor a malformed
+	// or expired form); nil: none. It runs on the request's goroutine, so
+	// it must not block.
+	Interactions func(context.Context, audit.Interaction)
+	Logger       *slog.Logger
+	Now          func() time.Time
 
 	// Users, when set, enables the end-user endpoints (see UsersConfig).
 	Users *UsersConfig

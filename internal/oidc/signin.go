@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"github.com/monban/monban/internal/audit"
 	"net"
 	"net/http"
 	"net/url"
@@ -220,6 +221,10 @@ func (p *Provider) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user, rec, status := p.checkPassword(r, identifier, pw)
+	if status != signInOK && status != signInBusy {
+		p.reportSignIn(r, req.app.ID, user, rec, map[signInStatus]string{
+			signInLocked: "locked", signInFailed: "invalid_credentials", signInSuspended: "suspended"}[status])
+	}
 	switch status {
 	case signInLocked:
 		w.Header().Set("Retry-After", "60")
@@ -246,7 +251,21 @@ func (p *Provider) serveSignIn(w http.ResponseWriter, r *http.Request) {
 		p.failAuth(w, r, req, redirectError("server_error", "could not complete the sign-in"))
 		return
 	}
+	p.reportSignIn(r, req.app.ID, user, rec, "")
 	p.issueCode(w, r, req, sess, user)
+}
+
+// reportSignIn tells Config.Interactions about a sign-in on the hosted
+// page: refused with code failure, or succeeded when failure is "".
+func (p *Provider) reportSignIn(r *http.Request, clientID string, user *store.User, rec store.SignInRecord, failure string) {
+	if p.cfg.Interactions == nil {
+		return
+	}
+	ev := audit.Interaction{Key: audit.KeySignIn, ClientID: clientID, Error: failure, IdentifierType: rec.IdentifierType}
+	if user != nil {
+		ev.UserID = user.ID
+	}
+	p.cfg.Interactions(r.Context(), ev)
 }
 
 type signInStatus int
@@ -260,7 +279,8 @@ const (
 )
 
 // checkPassword checks an identifier (username or e-mail address) and
-// password under the back-off. An unknown identifier costs one argon2id
+// password under the back-off. On a refusal the user is the account the
+// identifier names, or nil, and is only for the audit log. An unknown identifier costs one argon2id
 // check too, so the answer's timing does not tell either.
 func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store.User, store.SignInRecord, signInStatus) {
 	ip := p.clientIP(r)
@@ -283,8 +303,12 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 	// and unknown identifiers alike, so that its username and e-mail
 	// address share one count.
 	accounts := ratelimit.AccountKeys(user.ID, identifier)
+	known := &user // the account named, for the audit log of a refusal
+	if user.ID == "" {
+		known = nil
+	}
 	if p.u.throttle.Wait(r.Context(), accounts, ip) > 0 {
-		return nil, rec, signInLocked
+		return known, rec, signInLocked
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), p.u.HashWait)
 	defer cancel()
@@ -298,12 +322,12 @@ func (p *Provider) checkPassword(r *http.Request, identifier, pw string) (*store
 	}
 	if !ok {
 		p.u.throttle.Fail(r.Context(), accounts, ip)
-		return nil, rec, signInFailed
+		return known, rec, signInFailed
 	}
 	p.u.throttle.Succeed(r.Context(), ratelimit.SuccessKeys(user.ID, user.Username, user.PrimaryEmail))
 	p.rehash(ctx, &user, pw)
 	if user.IsSuspended {
-		return nil, rec, signInSuspended
+		return known, rec, signInSuspended
 	}
 	return &user, rec, signInOK
 }

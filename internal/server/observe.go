@@ -89,6 +89,15 @@ func tokenDetails(ip string, status int, grant, resource, scope string) map[stri
 	return details
 }
 
+// interactionAuditor writes end users' sign-ins and sign-ups to the audit
+// log, with the address they came from.
+func interactionAuditor(w *audit.Writer) func(context.Context, audit.Interaction) {
+	return func(ctx context.Context, ev audit.Interaction) {
+		ev.IP = ClientIP(ctx)
+		w.LogInteraction(ev)
+	}
+}
+
 // managementV2Auditor writes the Management API v2's changes to the audit
 // log as the Management API's are written.
 func managementV2Auditor(w *audit.Writer) func(context.Context, auth0.ChangeEvent) {

@@ -386,9 +386,10 @@ func (s *Server) setUp(ctx context.Context) error {
 	mux := http.NewServeMux()
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
-		Observer:   tokenObserver(s.metrics, s.audit),
-		Customizer: hooks.New(s.scripts, cache, s.audit, cfg.Logger),
-		Users:      s.users.oidc,
+		Observer:     tokenObserver(s.metrics, s.audit),
+		Interactions: interactionAuditor(s.audit),
+		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
+		Users:        s.users.oidc,
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
@@ -396,6 +397,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	auth0auth.New(auth0auth.Config{
 		Directory: directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now}),
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
+		Interactions: interactionAuditor(s.audit),
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
 	// Sign-up stores a user and hashes a password: the sign-in limit.

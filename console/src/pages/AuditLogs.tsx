@@ -12,6 +12,8 @@ export const knownLogKeys = [
   'ExchangeTokenBy.AuthorizationCode',
   'ExchangeTokenBy.RefreshToken',
   'ExchangeTokenBy.Password',
+  'Interaction.SignIn.Submit',
+  'Interaction.Register.Submit',
   'JwtCustomizer.ClientCredentials',
   'JwtCustomizer.AccessToken',
   'ManagementApi.POST /api/applications',
@@ -87,6 +89,8 @@ export function describeKey(key: string, result?: unknown): string {
     const name = grantNames[g] ?? `Token request: ${g}`;
     return result === 'Error' ? name.replace('Token issued', 'Token refused') : name;
   }
+  if (key === 'Interaction.SignIn.Submit') return result === 'Error' ? 'Sign-in refused' : 'User signed in';
+  if (key === 'Interaction.Register.Submit') return result === 'Error' ? 'Sign-up refused' : 'User signed up';
   if (key.startsWith('JwtCustomizer.')) return `Custom JWT script ${result === 'Error' ? 'failed' : 'ran'} (${key.endsWith('AccessToken') ? 'user' : 'machine-to-machine'} token)`;
   if (key.startsWith('ManagementApi.')) {
     const route = key.slice('ManagementApi.'.length);

@@ -99,6 +99,7 @@ function ResourceSettings({ resource, onSaved }: { resource: Resource; onSaved: 
   const [errors, setErrors] = useState<{ name?: string; ttl?: string }>({});
   const { busy, error, run } = useAction();
   const [defBusy, setDefBusy] = useState(false);
+  const [rbacBusy, setRbacBusy] = useState(false);
   const ro = resource.isBuiltIn;
   const dirty = name !== resource.name || ttl !== String(resource.accessTokenTtl);
   const save = async () => {
@@ -122,6 +123,17 @@ function ResourceSettings({ resource, onSaved }: { resource: Resource; onSaved: 
       toast(err instanceof Error ? err.message : String(err), 'danger');
     } finally {
       setDefBusy(false);
+    }
+  };
+  const setRbac = async (change: { enableRbac?: boolean; permissionsClaim?: boolean }, done: string) => {
+    setRbacBusy(true);
+    try {
+      onSaved(await api.patch<Resource>(`/api/resources/${enc(resource.id)}`, change));
+      toast(done);
+    } catch (err) {
+      toast(err instanceof Error ? err.message : String(err), 'danger');
+    } finally {
+      setRbacBusy(false);
     }
   };
   return (
@@ -152,6 +164,26 @@ function ResourceSettings({ resource, onSaved }: { resource: Resource; onSaved: 
           disabled={defBusy}
           label="Use as the default API"
           description="A user token request that names no resource gets a token for the default API. Only one API can be the default."
+        />
+      </Card>
+      <Card title="Role-based access control">
+        <Switch
+          checked={resource.enableRbac}
+          onChange={(v) => setRbac({ enableRbac: v }, v ? 'RBAC enabled' : 'RBAC disabled')}
+          disabled={rbacBusy || ro}
+          label="Enable RBAC"
+          description="On, a user's token gets only the permissions the user's roles grant. Off, it gets every requested permission of this API, as Auth0 does with RBAC off. Machine-to-machine tokens follow the app's roles either way."
+        />
+        <Switch
+          checked={resource.permissionsClaim}
+          onChange={(v) => setRbac({ permissionsClaim: v }, v ? 'Tokens carry the permissions claim' : 'Tokens no longer carry the permissions claim')}
+          disabled={rbacBusy || ro}
+          label="Add permissions in the access token"
+          description={
+            <>
+              The token's permissions of this API also go into a <code>permissions</code> array, for services that read Auth0's claim.
+            </>
+          }
         />
       </Card>
     </>

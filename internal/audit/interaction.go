@@ -1,0 +1,57 @@
+package audit
+
+import (
+	"encoding/json"
+
+	"github.com/monban/monban/internal/store"
+)
+
+// The audit log keys of end users' sign-ins and sign-ups, as Logto names
+// them: the submission of a sign-in or registration interaction. Auth0's
+// Management API shows them as its s, f, ss and fs events.
+const (
+	KeySignIn   = "Interaction.SignIn.Submit"
+	KeyRegister = "Interaction.Register.Submit"
+)
+
+// Interaction is an end user's sign-in (the hosted sign-in page) or
+// sign-up (Auth0's /dbconnections/signup), succeeded or refused.
+type Interaction struct {
+	Key      string // KeySignIn or KeyRegister
+	ClientID string // the application it was for
+	// UserID is the user signed in or up; on a refused sign-in, the
+	// account the identifier names, when there is one.
+	UserID string
+	// Error is "" for a success, else a short code of why it was
+	// refused (invalid_credentials, locked, suspended, invalid_password,
+	// invalid_signup, …).
+	Error string
+	// IdentifierType is how the user named the account: "username",
+	// "email" or "" (the identifier itself is not logged: people type
+	// passwords into it).
+	IdentifierType string
+	Connection     string // Auth0's database connection, for a sign-up
+	IP             string
+}
+
+// LogInteraction queues ev as an entry of its own (never merged: each
+// sign-in counts). A full buffer drops it, as it drops token events.
+func (w *Writer) LogInteraction(ev Interaction) {
+	details := map[string]any{}
+	if ev.IP != "" {
+		details["ip"] = ev.IP
+	}
+	if ev.IdentifierType != "" {
+		details["identifierType"] = ev.IdentifierType
+	}
+	if ev.Connection != "" {
+		details["connection"] = ev.Connection
+	}
+	e := store.LogEntry{Key: ev.Key, Result: store.ResultSuccess, ApplicationID: ev.ClientID, UserID: ev.UserID}
+	if ev.Error != "" {
+		e.Result = store.ResultError
+		details["error"] = ev.Error
+	}
+	e.Payload, _ = json.Marshal(details)
+	w.Log(e)
+}
