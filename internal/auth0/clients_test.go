@@ -116,7 +116,7 @@ func TestClientGrants(t *testing.T) {
 	tok := ts.admin()
 	api := ts.must(tok, "POST", "/api/v2/resource-servers", map[string]any{"name": "Orders", "identifier": "https://orders.example",
 		"scopes": []map[string]any{{"value": "read:orders", "description": "Read"}, {"value": "write:orders", "description": "Write"}}}, 201)
-	if len(api["scopes"].([]any)) != 2 || api["token_lifetime"] != float64(3600) || api["is_system"] != false {
+	if len(api["scopes"].([]any)) != 2 || api["token_lifetime"] != float64(86400) || api["is_system"] != false {
 		t.Fatalf("resource server %v", api)
 	}
 	app := ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "Worker", "app_type": "non_interactive"}, 201)

@@ -36,6 +36,10 @@ const (
 
 // dialectIn reads token_dialect as the resource's PermissionsClaim: nil
 // when not given.
+// defaultTokenLifetime is the token lifetime, in seconds, Auth0 gives an API
+// created without one.
+const defaultTokenLifetime = 86400
+
 func dialectIn(dialect *string) (*bool, error) {
 	if dialect == nil {
 		return nil, nil
@@ -159,6 +163,11 @@ func (s *server) createResourceServer(w http.ResponseWriter, r *http.Request) er
 	permissions, err := dialectIn(body.TokenDialect)
 	if err != nil {
 		return err
+	}
+	if body.TokenLifetime == nil {
+		// Auth0 gives a new API a day's token lifetime; Logto's API an hour.
+		day := defaultTokenLifetime
+		body.TokenLifetime = &day
 	}
 	res, err := s.dir.CreateResource(r.Context(), directory.NewResource{Name: body.Name, Indicator: body.Identifier, AccessTokenTTL: body.TokenLifetime,
 		EnableRBAC: body.EnableRBAC, PermissionsClaim: permissions})
