@@ -183,13 +183,20 @@ func (s *server) updateHook(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	h, err := s.hooks.Update(r.Context(), id, p)
-	if err != nil {
-		return hookNotFound(err, "entity.not_exists")
+	return s.hookChanged(w, r)(s.hooks.Update(r.Context(), id, p))
+}
+
+// hookChanged answers a change to a hook: the hook as changed, or Logto's
+// code for a missing one (a change updates the hook).
+func (s *server) hookChanged(w http.ResponseWriter, r *http.Request) func(store.Hook, error) error {
+	return func(h store.Hook, err error) error {
+		if err != nil {
+			return hookNotFound(err, "entity.not_exists")
+		}
+		s.record(r, "")
+		httpjson.Write(w, http.StatusOK, hookOut(h))
+		return nil
 	}
-	s.record(r, "")
-	httpjson.Write(w, http.StatusOK, hookOut(h))
-	return nil
 }
 
 func (s *server) regenerateHookKey(w http.ResponseWriter, r *http.Request) error {
@@ -197,13 +204,7 @@ func (s *server) regenerateHookKey(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	h, err := s.hooks.RegenerateKey(r.Context(), id)
-	if err != nil {
-		return hookNotFound(err, "entity.not_exists")
-	}
-	s.record(r, "")
-	httpjson.Write(w, http.StatusOK, hookOut(h))
-	return nil
+	return s.hookChanged(w, r)(s.hooks.RegenerateKey(r.Context(), id))
 }
 
 func (s *server) deleteHook(w http.ResponseWriter, r *http.Request) error {
