@@ -29,8 +29,14 @@ const (
 // seeder is the directory that seeds a start, with the time of the start
 // as its clock.
 func seeder(st store.Store, indicator string, hash func(string) []byte, pw *password.Hasher, now time.Time) *directory.Directory {
-	return directory.New(directory.Config{Store: st, ManagementIndicator: indicator, HashSecret: hash, Passwords: pw,
-		Now: func() time.Time { return now }})
+	return seederWithV2(st, indicator, "", hash, pw, now)
+}
+
+// seederWithV2 is seeder that also knows the Management API v2's
+// identifier, for what must tell both built-in resources apart.
+func seederWithV2(st store.Store, indicator, v2 string, hash func(string) []byte, pw *password.Hasher, now time.Time) *directory.Directory {
+	return directory.New(directory.Config{Store: st, ManagementIndicator: indicator, ManagementV2Indicator: v2,
+		HashSecret: hash, Passwords: pw, Now: func() time.Time { return now }})
 }
 
 // seedManagementAPI makes sure the built-in Management API resource and its
@@ -49,8 +55,7 @@ func ManagementV2Identifier(endpoint string) string {
 // seedManagementV2 makes sure the built-in Management API v2 resource
 // exists with Auth0's permissions (directory.SeedManagementV2).
 func seedManagementV2(ctx context.Context, st store.Store, cfg Config, now time.Time) error {
-	return directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator,
-		ManagementV2Indicator: ManagementV2Identifier(cfg.Endpoint), Now: func() time.Time { return now }}).SeedManagementV2(ctx)
+	return seederWithV2(st, cfg.ManagementIndicator, ManagementV2Identifier(cfg.Endpoint), nil, nil, now).SeedManagementV2(ctx)
 }
 
 // validAppID accepts the characters an App ID may have: the unreserved URI

@@ -13,7 +13,6 @@ import (
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
-	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/webhook"
@@ -23,13 +22,10 @@ import (
 // the console's application built in, and its webhooks under the
 // webhook egress policy of hooks.
 func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, indicator, v2 string, hooks webhook.Options, now time.Time) *declare.Offline {
-	clock := func() time.Time { return now }
-	dir := directory.New(directory.Config{Store: st, ManagementIndicator: indicator, ManagementV2Indicator: v2,
-		HashSecret: hasher.Hash, Passwords: passwords, Now: clock})
 	return &declare.Offline{
-		Dir: dir, Store: st,
+		Dir: seederWithV2(st, indicator, v2, hasher.Hash, passwords, now), Store: st,
 		CompileScript: scripts.Compile, BuiltInApps: []string{console.DefaultClientID},
-		Hooks: webhook.NewService(st, hooks.Egress, hooks.Timeout, clock),
+		Hooks: webhook.NewService(st, hooks.Egress, hooks.Timeout, func() time.Time { return now }),
 	}
 }
 
