@@ -2,8 +2,6 @@ package m2m
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/monban/monban/compat/monbantest"
+	"github.com/monban/monban/internal/testkit"
 )
 
 // shop is a Monban with a "shopping" API and an app that may read and write.
@@ -38,25 +37,6 @@ func (s shop) config(c *monbantest.Counter) Config {
 		Resource: s.res.Indicator, Scopes: []string{"read:products", "write:products"},
 		HTTPClient: &http.Client{Transport: c, Timeout: 5 * time.Second},
 	}
-}
-
-// payload decodes a JWT's claims without verifying it (protect and the
-// compatibility suite verify; here only the request parameters matter).
-func payload(t *testing.T, tok string) map[string]any {
-	t.Helper()
-	parts := strings.Split(tok, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", tok)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // mustNew is New for a configuration that must be valid.
@@ -92,7 +72,7 @@ func TestTokenSource(t *testing.T) {
 		if d := time.Until(tok.Expiry); d < 3590*time.Second || d > 3600*time.Second {
 			t.Errorf("expiry in %v, want about an hour", d)
 		}
-		p := payload(t, tok.AccessToken)
+		p := testkit.Claims(t, tok.AccessToken)
 		if p["aud"] != s.res.Indicator || p["client_id"] != s.app.ID {
 			t.Errorf("claims %v", p)
 		}
@@ -112,7 +92,7 @@ func TestTokenSource(t *testing.T) {
 		cfg.Endpoint, cfg.Issuer, cfg.AuthStyle = "", s.srv.Issuer, AuthInBody
 		cfg.Scopes = []string{"read:products"}
 		_, tok := newToken(t, cfg)
-		if p := payload(t, tok.AccessToken); p["scope"] != "read:products" {
+		if p := testkit.Claims(t, tok.AccessToken); p["scope"] != "read:products" {
 			t.Errorf("scope %v", p["scope"])
 		}
 	})
@@ -123,7 +103,7 @@ func TestTokenSource(t *testing.T) {
 		cfg.Endpoint, cfg.TokenURL = "", s.srv.URL+"/oauth/token"
 		cfg.Resource, cfg.Audience = "", s.res.Indicator
 		_, tok := newToken(t, cfg)
-		if p := payload(t, tok.AccessToken); p["aud"] != s.res.Indicator {
+		if p := testkit.Claims(t, tok.AccessToken); p["aud"] != s.res.Indicator {
 			t.Errorf("aud %v", p["aud"])
 		}
 		if c.Get("/oidc/.well-known/openid-configuration") != 0 {

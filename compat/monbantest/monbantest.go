@@ -22,8 +22,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/testkit"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -155,8 +157,8 @@ func Start(t T, opts Options) *Server {
 	var certFile, keyFile string
 	if opts.TLS {
 		var pool *x509.CertPool
-		certFile, keyFile, pool = writeCert(t, t.TempDir())
-		scheme, client = "https", tlsClient(pool)
+		certFile, keyFile, pool = testkit.WriteCert(t, t.TempDir(), time.Now().UnixNano())
+		scheme, client = "https", testkit.TLSClient(pool)
 	}
 	base := scheme + "://" + ln.Addr().String()
 	endpoint := base

@@ -1,31 +1,13 @@
 package auth0_test
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-)
 
-// claimsOf decodes a JWT's payload, unverified.
-func claimsOf(t *testing.T, jwt string) map[string]any {
-	t.Helper()
-	parts := strings.Split(jwt, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", jwt)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
+	"github.com/monban/monban/internal/testkit"
+)
 
 // emailVerifiedSeen signs the user in with the password grant on both
 // faces and returns email_verified as the ID tokens and the userinfo
@@ -40,7 +22,7 @@ func emailVerifiedSeen(t *testing.T, ts *testServer, clientID, secret, username 
 			t.Fatalf("password sign-in at %s: %d %s", face.token, r.Status, r.Body)
 		}
 		tok := r.json(t)
-		id := claimsOf(t, tok["id_token"].(string))
+		id := testkit.Claims(t, tok["id_token"].(string))
 		ui := ts.do("GET", face.userinfo, http.Header{"Authorization": {"Bearer " + tok["access_token"].(string)}}, nil)
 		if ui.Status != 200 {
 			t.Fatalf("%s: %d %s", face.userinfo, ui.Status, ui.Body)

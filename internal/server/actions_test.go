@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/monban/monban/internal/testkit"
 )
 
 // A credentials-exchange Action runs at client_credentials issuance on
@@ -51,7 +53,7 @@ func TestAuth0ActionCredentialsExchange(t *testing.T) {
 	}
 	// Logto's face runs the same Action.
 	r = f.tokenForm(f.robot.ID, f.robot.Secret, url.Values{"grant_type": {"client_credentials"}, "resource": {shopAPI}})
-	if claims := jwtPayload(t, r.json(t)["access_token"].(string)); r.Status != 200 || claims["https://shop.test/key"] != "k-1" {
+	if claims := testkit.Claims(t, r.json(t)["access_token"].(string)); r.Status != 200 || claims["https://shop.test/key"] != "k-1" {
 		t.Errorf("Logto's face: %d %v", r.Status, claims)
 	}
 

@@ -1,14 +1,15 @@
 package server_test
 
 import (
-	"encoding/base64"
 	"encoding/json"
-	"github.com/monban/monban/internal/server"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/testkit"
 )
 
 // postJSON posts a JSON body to path.
@@ -19,25 +20,6 @@ func (ts *testServer) postJSON(path string, body any) response {
 		ts.t.Fatal(err)
 	}
 	return ts.do("POST", path, http.Header{"Content-Type": {"application/json"}}, strings.NewReader(string(b)))
-}
-
-// jwtPayload decodes the claims of a JWT without verifying it (the tests
-// that verify signatures are elsewhere; here the claims are the point).
-func jwtPayload(t *testing.T, raw string) map[string]any {
-	t.Helper()
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		t.Fatalf("not a JWT: %q", raw)
-	}
-	b, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // Both faces answer on one server: the root discovery document is Auth0's
@@ -152,7 +134,7 @@ func TestAuth0ClientCredentials(t *testing.T) {
 	// Logto's face: no scope is no scope, the stranger gets an empty
 	// token, and the token is Logto's shape.
 	r = f.tokenForm(f.robot.ID, f.robot.Secret, url.Values{"grant_type": {"client_credentials"}, "resource": {shopAPI}})
-	claims = jwtPayload(t, r.json(t)["access_token"].(string))
+	claims = testkit.Claims(t, r.json(t)["access_token"].(string))
 	if _, scoped := claims["scope"]; r.Status != 200 || claims["iss"] != f.Issuer || claims["sub"] != f.robot.ID || scoped || claims["gty"] != nil {
 		t.Errorf("Logto's face: %d %v", r.Status, claims)
 	}
@@ -205,11 +187,11 @@ func TestAuth0CodeFlow(t *testing.T) {
 		t.Fatalf("code at /oauth/token: %d %s", r.Status, r.Body)
 	}
 	tok := r.json(t)
-	at := jwtPayload(t, tok["access_token"].(string))
+	at := testkit.Claims(t, tok["access_token"].(string))
 	if at["iss"] != f.URL+"/" || !slices.Equal(anyStrings(at["aud"]), []string{shopAPI, f.URL + "/userinfo"}) || at["scope"] != "openid profile email read:products" || at["sub"] != f.userID {
 		t.Errorf("access token: %v", at)
 	}
-	if id := jwtPayload(t, tok["id_token"].(string)); id["iss"] != f.URL+"/" || id["aud"] != f.spa.ID {
+	if id := testkit.Claims(t, tok["id_token"].(string)); id["iss"] != f.URL+"/" || id["aud"] != f.spa.ID {
 		t.Errorf("ID token: %v", id)
 	}
 	bearer := http.Header{"Authorization": {"Bearer " + tok["access_token"].(string)}}
@@ -225,7 +207,7 @@ func TestAuth0CodeFlow(t *testing.T) {
 		t.Fatalf("refresh: %d %s", r.Status, r.Body)
 	}
 	refreshed := r.json(t)
-	if at := jwtPayload(t, refreshed["access_token"].(string)); at["iss"] != f.URL+"/" || anyStrings(at["aud"])[0] != shopAPI {
+	if at := testkit.Claims(t, refreshed["access_token"].(string)); at["iss"] != f.URL+"/" || anyStrings(at["aud"])[0] != shopAPI {
 		t.Errorf("refreshed: %v", at)
 	}
 	// Revocation (JSON, as Auth0's SDKs send it) ends the grant.
@@ -246,7 +228,7 @@ func TestAuth0CodeFlow(t *testing.T) {
 		t.Fatalf("Logto redirect: %v", q)
 	}
 	logto := f.exchange(t, q.Get("code"), verifier, url.Values{"resource": {shopAPI}})
-	if at := jwtPayload(t, logto["access_token"].(string)); at["iss"] != f.Issuer || at["aud"] != shopAPI || at["scope"] != "read:products" {
+	if at := testkit.Claims(t, logto["access_token"].(string)); at["iss"] != f.Issuer || at["aud"] != shopAPI || at["scope"] != "read:products" {
 		t.Errorf("Logto-face token for the audience: %v", at)
 	}
 }
@@ -343,7 +325,7 @@ func TestAuth0PasswordRealm(t *testing.T) {
 	if r.Status != 200 {
 		t.Fatalf("password-realm: %d %s", r.Status, r.Body)
 	}
-	if at := jwtPayload(t, r.json(t)["access_token"].(string)); at["iss"] != f.URL+"/" || at["scope"] != "openid read:products" {
+	if at := testkit.Claims(t, r.json(t)["access_token"].(string)); at["iss"] != f.URL+"/" || at["scope"] != "openid read:products" {
 		t.Errorf("token: %v", at)
 	}
 	body["realm"] = "google-oauth2"
@@ -484,7 +466,7 @@ func TestAuth0APISettings(t *testing.T) {
 	}
 	// M2M: the grant's scopes, also as permissions.
 	r := f.postJSON("/oauth/token", map[string]string{"grant_type": "client_credentials", "client_id": f.robot.ID, "client_secret": f.robot.Secret, "audience": shopAPI})
-	if at := jwtPayload(t, r.json(t)["access_token"].(string)); !slices.Equal(anyStrings(at["permissions"]), []string{"read:products", "write:products"}) {
+	if at := testkit.Claims(t, r.json(t)["access_token"].(string)); !slices.Equal(anyStrings(at["permissions"]), []string{"read:products", "write:products"}) {
 		t.Errorf("M2M permissions: %v", at)
 	}
 	// A user whose role grants read:products only gets write:products too.
@@ -493,7 +475,7 @@ func TestAuth0APISettings(t *testing.T) {
 	q := b.signIn(b.get(f.auth0AuthURL(challenge, url.Values{"scope": {"openid read:products write:products"}})), "jane", userPass).redirected(t, spaRedirect)
 	form := url.Values{"grant_type": {"authorization_code"}, "code": {q.Get("code")}, "redirect_uri": {spaRedirect}, "code_verifier": {verifier}, "client_id": {f.spa.ID}}
 	r = f.do("POST", "/oauth/token", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(form.Encode()))
-	at := jwtPayload(t, r.json(t)["access_token"].(string))
+	at := testkit.Claims(t, r.json(t)["access_token"].(string))
 	if at["scope"] != "openid read:products write:products" || !slices.Equal(anyStrings(at["permissions"]), []string{"read:products", "write:products"}) {
 		t.Errorf("user token with RBAC off: %v", at)
 	}
@@ -504,7 +486,7 @@ func TestAuth0APISettings(t *testing.T) {
 	form.Set("code", q.Get("code"))
 	form.Set("code_verifier", verifier)
 	r = f.do("POST", "/oauth/token", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(form.Encode()))
-	at = jwtPayload(t, r.json(t)["access_token"].(string))
+	at = testkit.Claims(t, r.json(t)["access_token"].(string))
 	if at["scope"] != "openid read:products" || !slices.Equal(anyStrings(at["permissions"]), []string{"read:products"}) {
 		t.Errorf("user token with RBAC on: %v", at)
 	}

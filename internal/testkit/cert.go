@@ -1,4 +1,4 @@
-package monbantest
+package testkit
 
 import (
 	"crypto/ecdsa"
@@ -16,11 +16,12 @@ import (
 	"time"
 )
 
-// writeCert makes a self-signed certificate for 127.0.0.1 and localhost,
-// valid for a day, and writes it and its key as PEM files in dir. The
-// certificate is its own CA, so a client that trusts the file trusts the
-// server.
-func writeCert(t T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+// WriteCert makes a self-signed P-256 certificate for 127.0.0.1 and
+// localhost with serial, valid from a minute ago for a day, and writes it
+// and its key as PEM files cert.pem and key.pem in dir (replacing any
+// there). The certificate is its own CA, so a client that trusts pool
+// trusts the server.
+func WriteCert(t TB, dir string, serial int64) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -28,8 +29,8 @@ func writeCert(t T, dir string) (certFile, keyFile string, pool *x509.CertPool) 
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(now.UnixNano()),
-		Subject:               pkix.Name{CommonName: "monbantest"},
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{CommonName: "monban test"},
 		NotBefore:             now.Add(-time.Minute),
 		NotAfter:              now.Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
@@ -63,8 +64,8 @@ func writeCert(t T, dir string) (certFile, keyFile string, pool *x509.CertPool) 
 	return certFile, keyFile, pool
 }
 
-// tlsClient is an HTTP client that trusts only pool.
-func tlsClient(pool *x509.CertPool) *http.Client {
+// TLSClient is an HTTP client that trusts only pool.
+func TLSClient(pool *x509.CertPool) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	return &http.Client{Transport: tr}
