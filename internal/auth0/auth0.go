@@ -273,7 +273,7 @@ func (s *server) checkQuery(rt route, h handlerFunc) handlerFunc {
 				return badQuery("Query validation error: '" + shorten(name) + "' may be given once.")
 			}
 		}
-		return h(w, r)
+		return h(w, withQuery(r, q))
 	}
 }
 

@@ -197,7 +197,7 @@ func (s *server) createClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) getClient(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
+	q := query(r)
 	sel, err := readFields(q)
 	if err != nil {
 		return err

@@ -58,7 +58,7 @@ func (s *server) getConnection(w http.ResponseWriter, r *http.Request) error {
 	if r.PathValue("id") != connectionID {
 		return notFound("connection")
 	}
-	q, _ := parseQuery(r)
+	q := query(r)
 	sel, err := readFields(q)
 	if err != nil {
 		return err

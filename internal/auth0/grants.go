@@ -21,8 +21,7 @@ func clientGrantOut(g directory.ClientGrant) clientGrantJSON {
 }
 
 func (s *server) listClientGrants(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	q, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}

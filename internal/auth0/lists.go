@@ -1,6 +1,7 @@
 package auth0
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -21,6 +22,28 @@ func parseQuery(r *http.Request) (url.Values, error) {
 		return nil, badQuery("Query validation error: the query string is malformed.")
 	}
 	return q, nil
+}
+
+type queryKey struct{}
+
+// withQuery is r carrying its checked query, which handlers read with
+// query rather than parsing it again.
+func withQuery(r *http.Request, q url.Values) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), queryKey{}, q))
+}
+
+// query is the request's query as the route checked it (checkQuery runs
+// before every handler); empty when there was none.
+func query(r *http.Request) url.Values {
+	q, _ := r.Context().Value(queryKey{}).(url.Values)
+	return q
+}
+
+// pagedQuery is the request's checked query and the page it asks for.
+func pagedQuery(r *http.Request) (url.Values, pageQuery, error) {
+	q := query(r)
+	p, err := readPage(q)
+	return q, p, err
 }
 
 // pageQuery is Auth0's pagination of a list: page (from 0) of per_page
@@ -108,8 +131,7 @@ func readCheckpoint(q url.Values) (pageQuery, error) {
 // readPagedSelection reads the query of a list that pages and selects
 // fields: the query, its page and its field selection.
 func readPagedSelection(r *http.Request) (url.Values, pageQuery, fieldSelection, error) {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	q, p, err := pagedQuery(r)
 	if err != nil {
 		return q, p, fieldSelection{}, err
 	}

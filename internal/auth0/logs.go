@@ -189,8 +189,7 @@ func (s *server) getLog(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) userLogs(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	q, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}

@@ -93,8 +93,7 @@ func (s *server) resourceServer(ctx context.Context, idOrIdentifier string) (sto
 }
 
 func (s *server) listResourceServers(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	_, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}

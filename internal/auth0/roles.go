@@ -46,8 +46,7 @@ func (s *server) userRole(ctx context.Context, id string) (store.Role, error) {
 }
 
 func (s *server) listRoles(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	q, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}
@@ -138,8 +137,7 @@ func (s *server) deleteRole(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) rolePermissions(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	_, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}
@@ -220,8 +218,7 @@ type roleUserJSON struct {
 }
 
 func (s *server) roleUsers(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	_, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}
@@ -276,8 +273,7 @@ func (s *server) assignRoleUsers(w http.ResponseWriter, r *http.Request) error {
 // The roles of a user.
 
 func (s *server) userRoles(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	_, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}
@@ -372,8 +368,7 @@ type permissionSourceJSON struct {
 }
 
 func (s *server) userPermissions(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	_, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}

@@ -137,7 +137,7 @@ func (s *server) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q, _ := parseQuery(r)
+	q := query(r)
 	sel, err := readFields(q)
 	if err != nil {
 		return err
@@ -270,8 +270,7 @@ func readSort(v string, fields map[string]string) (string, bool, error) {
 }
 
 func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
-	p, err := readPage(q)
+	q, p, err := pagedQuery(r)
 	if err != nil {
 		return err
 	}
@@ -311,7 +310,7 @@ func (s *server) listUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *server) usersByEmail(w http.ResponseWriter, r *http.Request) error {
-	q, _ := parseQuery(r)
+	q := query(r)
 	email := q.Get("email")
 	if email == "" {
 		return badQuery("Query validation error: 'Missing required property: email'.")
