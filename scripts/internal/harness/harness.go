@@ -37,9 +37,9 @@ const (
 	Scope      = "read:products"
 )
 
-// secretKey encrypts the secrets at rest of every server started by this
+// SecretKey encrypts the secrets at rest of every server started by this
 // process, so that instances sharing a database share it too.
-var secretKey = func() string {
+var SecretKey = func() string {
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
 		panic(err)
@@ -112,7 +112,7 @@ func Start(bin, endpoint, dbURL, logPath string, extra ...string) (*Server, erro
 		"MONBAN_DATABASE_URL="+dbURL,
 		// Every instance shares one key for the secrets at rest
 		// (PostgreSQL requires it).
-		"MONBAN_SECRET_KEY="+secretKey,
+		"MONBAN_SECRET_KEY="+SecretKey,
 		"MONBAN_BOOTSTRAP_APP_ID="+BootID,
 		"MONBAN_BOOTSTRAP_APP_SECRET="+BootSecret,
 		"MONBAN_LOG_LEVEL=info", "MONBAN_LOG_FORMAT=text",
