@@ -435,3 +435,39 @@ func (u *User) Code(base, endpoint string) (string, error) {
 	}
 	return "", errors.New("authorization request: too many redirects")
 }
+
+// Codes makes n authorization requests as the signed-in user's browser,
+// conc at a time, and returns the codes they end with (see Code).
+func (u *User) Codes(base, endpoint string, n, conc int) ([]string, error) {
+	codes := make([]string, n)
+	errs := make(chan error, conc)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range n {
+			next <- i
+		}
+	}()
+	for range conc {
+		go func() {
+			for i := range next {
+				c, err := u.Code(base, endpoint)
+				if err != nil {
+					errs <- err
+					for range next { // drain, so that the feeder ends
+					}
+					return
+				}
+				codes[i] = c
+			}
+			errs <- nil
+		}()
+	}
+	var first error
+	for range conc {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return codes, first
+}
