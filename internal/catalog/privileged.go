@@ -45,14 +45,27 @@ func (s Standing) String() string {
 	}
 }
 
-// Protect adds privileges whose holders the snapshot tracks and reloads, so
-// that the next snapshot has them. Only users holding one of them are read
-// into memory: the catalog does not hold every user.
+// Protect adds privileges whose holders the snapshot tracks, and reads
+// their holders into a copy of the current snapshot (the rest of the
+// catalog is not read again), so that every snapshot from now on has them.
+// Only users holding one of them are read into memory: the catalog does
+// not hold every user.
 func (c *Cache) Protect(ctx context.Context, ps ...Privilege) error {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.privileges = append(c.privileges, ps...)
-	c.mu.Unlock()
-	return c.Reload(ctx)
+	cur := c.cur.Load()
+	if cur == nil {
+		return c.reload(ctx)
+	}
+	next := *cur
+	holders, err := loadHolders(ctx, c.store, &next, c.privileges)
+	if err != nil {
+		return fmt.Errorf("load privileged users: %w", err)
+	}
+	next.holders = holders
+	c.cur.Store(&next)
+	return nil
 }
 
 // Standing says whether the caller a verified access token names still

@@ -123,18 +123,27 @@ type handler struct {
 
 // Handler serves the console under /console/: the built files, config.json,
 // and index.html for every other path (the app routes in the browser).
-// Mount it for "/console/" and "/console".
+// Mount it for "/console/" and "/console". The embedded files are read
+// (hashed, typed) on the first request, not at start-up: a server whose
+// console is never opened does not spend the time.
 func Handler(cfg Config) http.Handler {
-	sub, err := fs.Sub(dist, "dist")
-	if err != nil {
-		panic("console: " + err.Error())
-	}
-	h, err := newHandler(sub, cfg)
-	if err != nil {
-		panic("console: " + err.Error())
-	}
-	return h
+	return lazyHandler(sync.OnceValue(func() *handler {
+		sub, err := fs.Sub(dist, "dist")
+		if err != nil {
+			panic("console: " + err.Error())
+		}
+		h, err := newHandler(sub, cfg)
+		if err != nil {
+			panic("console: " + err.Error())
+		}
+		return h
+	}))
 }
+
+// lazyHandler builds the handler on its first request.
+type lazyHandler func() *handler
+
+func (l lazyHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { l().ServeHTTP(w, r) }
 
 func newHandler(files fs.FS, cfg Config) (*handler, error) {
 	endpoint := strings.TrimRight(cfg.Endpoint, "/")

@@ -576,7 +576,7 @@ func TestOpenAPI(t *testing.T) {
 		OpenAPI string                                `json:"openapi"`
 		Paths   map[string]map[string]json.RawMessage `json:"paths"`
 	}
-	if err := json.Unmarshal(openAPI, &doc); err != nil {
+	if err := json.Unmarshal(openAPI(), &doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
 	if !strings.HasPrefix(doc.OpenAPI, "3.") {
@@ -604,7 +604,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	e := newEnv(t)
 	r := e.send(req{method: "GET", path: "/api/swagger.json"}).want(t, 200, nil)
-	if string(r.body) != string(openAPI) || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+	if string(r.body) != string(openAPI()) || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
 		t.Error("served document differs")
 	}
 	if r := e.send(req{method: "HEAD", path: "/api/swagger.json"}); r.status != http.StatusOK || len(r.body) != 0 {

@@ -359,13 +359,12 @@ func hookError(w http.ResponseWriter, e *webhook.Error) {
 	}
 }
 
-// openAPIHooks documents these routes; it is merged into openAPI at
-// start-up.
+// openAPIHooks documents these routes; it is merged into openAPI.
 //
 //go:embed openapi_hooks.json
 var openAPIHooks []byte
 
-func init() { openAPI = mergeOpenAPI(openAPI, openAPIHooks) }
+func init() { addOpenAPI(openAPIHooks) }
 
 // withOrigin has the writes h makes record the request (store.WithOrigin),
 // in Logto's terms: the path below /api, the route with Logto's parameter

@@ -382,7 +382,7 @@ func TestHookEventNamesDocumented(t *testing.T) {
 			} `json:"schemas"`
 		} `json:"components"`
 	}
-	must(t, json.Unmarshal(openAPI, &doc))
+	must(t, json.Unmarshal(openAPI(), &doc))
 	if !slices.Equal(doc.Components.Schemas.HookEvent.Enum, webhook.Events) {
 		t.Errorf("openapi HookEvent enum %v, want %v", doc.Components.Schemas.HookEvent.Enum, webhook.Events)
 	}

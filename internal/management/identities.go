@@ -115,10 +115,9 @@ func (s *server) deleteUserIdentity(w http.ResponseWriter, r *http.Request) erro
 	return updated(w, r, s.userChanged, userOut(u), true, err)
 }
 
-// openAPIIdentities documents these routes; it is merged into openAPI at
-// start-up.
+// openAPIIdentities documents these routes; it is merged into openAPI.
 //
 //go:embed openapi_identities.json
 var openAPIIdentities []byte
 
-func init() { openAPI = mergeOpenAPI(openAPI, openAPIIdentities) }
+func init() { addOpenAPI(openAPIIdentities) }

@@ -6,13 +6,13 @@ import (
 )
 
 // openAPIUsers documents the user routes and the OIDC metadata of
-// applications; it is merged into openAPI at start-up, so the two documents
-// can be edited apart.
+// applications; it is merged into openAPI, so the two documents can be
+// edited apart.
 //
 //go:embed openapi_users.json
 var openAPIUsers []byte
 
-func init() { openAPI = mergeOpenAPI(openAPI, openAPIUsers) }
+func init() { addOpenAPI(openAPIUsers) }
 
 // mergeOpenAPI lays the fragment over the document: objects merge key by
 // key, the tag lists are joined, anything else in the fragment wins.

@@ -270,10 +270,6 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
-	// What start-up allocated for a moment (migrations, a first-run
-	// password hash) is garbage now: give it back to the OS at once rather
-	// than over minutes, so that the resident set starts small.
-	debug.FreeOSMemory()
 	return s, nil
 }
 
@@ -492,6 +488,7 @@ func seed(ctx context.Context, st store.Store, hasher *clientauth.Hasher, passwo
 		return nil, fmt.Errorf("set-up: %w", err)
 	}
 	defer release()
+	st = &seedStore{Store: st}
 	if err := seedManagementAPI(ctx, st, cfg.ManagementIndicator, now); err != nil {
 		return nil, err
 	}
@@ -688,6 +685,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { s.events.Run(bg) })
 	s.bg.Go(func() { s.hooks.Run(bg) })
 	s.bg.Go(func() { events.Prune(bg, s.store, s.cfg.RefreshInterval, outboxRetention, s.cfg.Logger) })
+	// What start-up allocated for a moment (migrations, a first-run
+	// password hash) is garbage now: give it back to the OS at once rather
+	// than over minutes, so that the resident set starts small. It is done
+	// here, serving, so that it does not delay being ready.
+	s.bg.Go(debug.FreeOSMemory)
 	if s.feed != nil {
 		s.bg.Go(func() { s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) }) })
 	}

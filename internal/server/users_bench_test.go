@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/store/postgres"
+	"github.com/monban/monban/internal/store/storetest"
 )
 
 // handlerTransport serves requests with a handler in process: benchmarks
@@ -34,13 +36,24 @@ type benchUser struct {
 	h                 http.Handler
 	spa, web          appCreds
 	spaRT, webRT, uat string // refresh tokens and a userinfo access token
+	// webCode makes an authorization request for the web app with the
+	// user's session and returns the code it answers with.
+	webCode func() string
 }
 
-func newBenchUser(b *testing.B) *benchUser {
+// onEngines runs a benchmark of the user grants, which write, on SQLite
+// and on PostgreSQL (skipped without MONBAN_TEST_POSTGRES_URL), each on a
+// new database.
+func onEngines(b *testing.B, bench func(b *testing.B, dbURL string)) {
+	b.Run("sqlite", func(b *testing.B) { bench(b, "sqlite://"+filepath.Join(b.TempDir(), "monban.db")) })
+	b.Run("postgres", func(b *testing.B) { bench(b, postgres.NewTestDatabase(b)) })
+}
+
+func newBenchUser(b *testing.B, dbURL string) *benchUser {
 	b.Helper()
 	const endpoint = "http://localhost:3001"
 	srv, err := server.New(context.Background(), server.Config{
-		Addr: "127.0.0.1:0", Endpoint: endpoint, DatabaseURL: "sqlite://" + filepath.Join(b.TempDir(), "monban.db"),
+		Addr: "127.0.0.1:0", Endpoint: endpoint, DatabaseURL: dbURL, SecretKey: storetest.NewKey(b),
 		ManagementIndicator: endpoint + "/api", BootstrapAppID: bootID, BootstrapAppSecret: bootSecret,
 		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Users:      server.UserSettings{PasswordParams: fastPasswords},
@@ -122,7 +135,8 @@ func newBenchUser(b *testing.B) *benchUser {
 		"code_verifier": {verifier}, "client_id": {bu.spa.ID}}
 	m, _, _ = call("POST", "/oidc/token", "application/x-www-form-urlencoded", "", form.Encode(), 200)
 	bu.spaRT, bu.uat = m["refresh_token"].(string), m["access_token"].(string)
-	code = signIn(bu.web.ID, webRedirect, "")
+	bu.webCode = func() string { return signIn(bu.web.ID, webRedirect, "") }
+	code = bu.webCode()
 	form = url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {webRedirect},
 		"client_id": {bu.web.ID}, "client_secret": {bu.web.Secret}}
 	m, _, _ = call("POST", "/oidc/token", "application/x-www-form-urlencoded", "", form.Encode(), 200)
@@ -150,8 +164,10 @@ func (bu *benchUser) serve(b *testing.B, method, path, ctype, auth, body string)
 // another, each with the refresh token the previous one returned: lookup,
 // rotation and a new token pair in one write transaction, an access token
 // and an ID token signed.
-func BenchmarkRefreshGrantRotating(b *testing.B) {
-	bu := newBenchUser(b)
+func BenchmarkRefreshGrantRotating(b *testing.B) { onEngines(b, benchRefreshRotating) }
+
+func benchRefreshRotating(b *testing.B, dbURL string) {
+	bu := newBenchUser(b, dbURL)
 	rt := bu.spaRT
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -170,8 +186,10 @@ func BenchmarkRefreshGrantRotating(b *testing.B) {
 
 // BenchmarkRefreshGrantConfidential refreshes a confidential app's grant
 // whose refresh token does not rotate, from parallel clients.
-func BenchmarkRefreshGrantConfidential(b *testing.B) {
-	bu := newBenchUser(b)
+func BenchmarkRefreshGrantConfidential(b *testing.B) { onEngines(b, benchRefreshConfidential) }
+
+func benchRefreshConfidential(b *testing.B, dbURL string) {
+	bu := newBenchUser(b, dbURL)
 	body := "grant_type=refresh_token&refresh_token=" + bu.webRT + "&client_id=" + bu.web.ID + "&client_secret=" + url.QueryEscape(bu.web.Secret)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -182,10 +200,32 @@ func BenchmarkRefreshGrantConfidential(b *testing.B) {
 	})
 }
 
+// BenchmarkCodeExchange redeems authorization codes of a confidential web
+// app one after another: a code read, the user, their roles and the grant
+// read, an access, an ID and a refresh token signed, and the code spent
+// with what it issued in one write transaction. Each code is made by an
+// authorization request with the user's session, outside the timer.
+func BenchmarkCodeExchange(b *testing.B) { onEngines(b, benchCodeExchange) }
+
+func benchCodeExchange(b *testing.B, dbURL string) {
+	bu := newBenchUser(b, dbURL)
+	form := url.Values{"grant_type": {"authorization_code"}, "redirect_uri": {webRedirect},
+		"client_id": {bu.web.ID}, "client_secret": {bu.web.Secret}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		form.Set("code", bu.webCode())
+		body := form.Encode()
+		b.StartTimer()
+		bu.serve(b, "POST", "/oidc/token", "application/x-www-form-urlencoded", "", body)
+	}
+}
+
 // BenchmarkUserinfo measures the userinfo endpoint: JWT verification, the
 // in-memory revocation check and one user read.
 func BenchmarkUserinfo(b *testing.B) {
-	bu := newBenchUser(b)
+	bu := newBenchUser(b, "sqlite://"+filepath.Join(b.TempDir(), "monban.db"))
 	auth := "Bearer " + bu.uat
 	b.ReportAllocs()
 	b.ResetTimer()

@@ -10,12 +10,23 @@
 //	go run ./scripts/loadtest -script scripts/loadtest/trivial.js
 //	go run ./scripts/loadtest -script scripts/loadtest/jti.js   # runs at every issuance
 //	go run ./scripts/loadtest -grant refresh_token
+//	go run ./scripts/loadtest -grant authorization_code
 //	go run ./scripts/loadtest -conc 64 -profile cpu.pprof       # then: go tool pprof -top cpu.pprof
 //
 // With -grant refresh_token a user is created and signed in at the hosted
 // sign-in page (as a browser does) to a Traditional web app that keeps its
 // refresh tokens, and the requests send that refresh token again and again
 // (Basic auth): each is a lookup, a write and a token pair signed.
+//
+// With -grant authorization_code the same user and app are set up, and
+// before each run the user's browser makes as many authorization requests
+// (with its session, so each answers at once with a code) as the run will
+// redeem: the warm-up's rate times the run's length, and half as many
+// again. The codes are written to a file that the wrk script reads, and
+// each request redeems one (an ID token, an access token and a refresh
+// token signed; a code looked up and spent, a grant read). A wrk thread
+// stops when its codes are spent, so a run may end early; the rate is
+// that of the time it ran. Making the codes is not measured.
 //
 // With -profile the first server serves Go's profiler on a metrics address
 // of its own (MONBAN_PPROF), and a CPU profile of it is taken during the
@@ -70,7 +81,7 @@ func main() {
 	flag.StringVar(&o.dbURL, "database-url", "", "database for the servers: default a fresh SQLite file; for postgres://… a fresh database is created on that server and dropped afterwards")
 	flag.StringVar(&o.script, "script", "", "a custom JWT claims script file saved for client-credentials tokens before the runs")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (server logs)")
-	flag.StringVar(&o.grant, "grant", "client_credentials", "the grant requested: client_credentials or refresh_token")
+	flag.StringVar(&o.grant, "grant", "client_credentials", "the grant requested: client_credentials, refresh_token or authorization_code")
 	flag.StringVar(&o.profile, "profile", "", "write a CPU profile of the first server, taken during the last measured run, to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -80,8 +91,11 @@ func main() {
 }
 
 func run(o options) error {
-	if o.grant != "client_credentials" && o.grant != "refresh_token" {
-		return fmt.Errorf("-grant must be client_credentials or refresh_token, got %q", o.grant)
+	if o.grant != "client_credentials" && o.grant != "refresh_token" && o.grant != "authorization_code" {
+		return fmt.Errorf("-grant must be client_credentials, refresh_token or authorization_code, got %q", o.grant)
+	}
+	if o.grant == "authorization_code" && o.instances > 1 {
+		return fmt.Errorf("-grant authorization_code runs one instance")
 	}
 	if o.script != "" && o.grant != "client_credentials" {
 		return fmt.Errorf("-script applies to client_credentials tokens only")
@@ -125,6 +139,11 @@ func run(o options) error {
 			"MONBAN_RATE_LIMIT_TOKEN_CLIENT=10000000:10000000",
 			"MONBAN_RATE_LIMIT_TOKEN_IP=10000000:10000000",
 		}
+		if o.grant == "authorization_code" {
+			// The codes are made by authorization requests, which the
+			// sign-in limit counts.
+			env = append(env, "MONBAN_RATE_LIMIT_SIGN_IN=10000000:10000000")
+		}
 		if i == 0 && o.profile != "" {
 			addr, err := freeAddr()
 			if err != nil {
@@ -145,13 +164,37 @@ func run(o options) error {
 		return fmt.Errorf("set-up through the Management API: %w", err)
 	}
 	body := "grant_type=client_credentials&resource=" + url.QueryEscape(harness.Indicator) + "&scope=" + url.QueryEscape(harness.Scope)
-	if o.grant == "refresh_token" {
+	var user *harness.User
+	if o.grant != "client_credentials" {
 		u, err := harness.SetUpUser(urls[0], endpoint)
 		if err != nil {
 			return fmt.Errorf("set-up of a signed-in user: %w", err)
 		}
-		appID, secret = u.AppID, u.Secret
+		appID, secret, user = u.AppID, u.Secret, u
 		body = "grant_type=refresh_token&refresh_token=" + url.QueryEscape(u.RefreshToken)
+	}
+	if o.grant == "authorization_code" {
+		body = "grant_type=authorization_code&redirect_uri=" + url.QueryEscape(user.Redirect) + "&code="
+	}
+	// codes makes, for a run at conc of length d at about rate tokens/s,
+	// the authorization codes it redeems, and returns the wrk script's
+	// environment for them (nothing for the other grants).
+	codes := func(conc int, d time.Duration, rate float64) ([]string, error) {
+		if o.grant != "authorization_code" {
+			return nil, nil
+		}
+		n := int(rate*d.Seconds()*1.5) + 2*conc
+		fmt.Fprintf(os.Stderr, "making %d authorization codes…\n", n)
+		list, err := user.Codes(urls[0], endpoint, n, 8)
+		if err != nil {
+			return nil, fmt.Errorf("authorization codes: %w", err)
+		}
+		file := filepath.Join(dir, "codes.txt")
+		if err := os.WriteFile(file, []byte(strings.Join(list, "\n")+"\n"), 0o600); err != nil {
+			return nil, err
+		}
+		threads := min(o.threads, conc)
+		return []string{"CODES_FILE=" + file, "THREADS=" + strconv.Itoa(threads), "CONNS=" + strconv.Itoa((conc+threads-1)/threads)}, nil
 	}
 	if o.script != "" || o.instances > 1 {
 		time.Sleep(500 * time.Millisecond) // let every instance see the set-up
@@ -171,7 +214,13 @@ func run(o options) error {
 	}
 	fmt.Printf("# monban %s, %d cores, %d instance(s) on %s, wrk -t%d in all, %s per run\n",
 		time.Now().UTC().Format(time.RFC3339), harness.NumCPU(), o.instances, engine, o.threads, o.duration)
-	if _, err := wrkAll(env, urls, o.threads, 16, o.warmup, lua); err != nil {
+	// Before the first measure, a code's rate is not known: a guess.
+	codeEnv, err := codes(16, o.warmup, 1000)
+	if err != nil {
+		return err
+	}
+	warm, err := wrkAll(append(env, codeEnv...), urls, o.threads, 16, o.warmup, lua)
+	if err != nil {
 		return err
 	}
 	concs := strings.Split(o.concs, ",")
@@ -179,6 +228,10 @@ func run(o options) error {
 		conc, err := strconv.Atoi(strings.TrimSpace(c))
 		if err != nil || conc < o.instances {
 			return fmt.Errorf("bad concurrency %q", c)
+		}
+		codeEnv, err := codes(conc, o.duration, max(warm.rps, 100))
+		if err != nil {
+			return err
 		}
 		cpu0 := 0
 		for _, srv := range servers {
@@ -190,7 +243,7 @@ func run(o options) error {
 			profiled = make(chan error, 1)
 			go func() { profiled <- fetchProfile(pprofURL, o.duration, o.profile) }()
 		}
-		r, err := wrkAll(env, urls, o.threads, conc, o.duration, lua)
+		r, err := wrkAll(append(env, codeEnv...), urls, o.threads, conc, o.duration, lua)
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,41 @@ local function base64(data)
   return table.concat(out)
 end
 
+-- With CODES_FILE (authorization codes, one a line), each request sends
+-- TOKEN_BODY followed by the next code: each of the THREADS threads takes
+-- every THREADS-th line, and a thread stops while it still has a code for
+-- each of its CONNS connections, so that no code is sent twice.
+local codes_file = os.getenv("CODES_FILE")
+local threads = tonumber(os.getenv("THREADS") or "1")
+local conns = tonumber(os.getenv("CONNS") or "1")
+local counter = 0
+
+function setup(thread)
+  thread:set("thread_index", counter)
+  counter = counter + 1
+end
+
+if codes_file then
+  function init(args)
+    codes, next_code = {}, 1
+    local i = 0
+    for line in io.lines(codes_file) do
+      if i % threads == thread_index then codes[#codes + 1] = line end
+      i = i + 1
+    end
+  end
+
+  function request()
+    local code = codes[next_code] or "spent"
+    next_code = next_code + 1
+    return wrk.format(nil, nil, nil, body .. code)
+  end
+
+  function response(status, headers, resbody)
+    if next_code > #codes - conns then wrk.thread:stop() end
+  end
+end
+
 wrk.method = "POST"
 wrk.body = body
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"

@@ -112,3 +112,40 @@ func DownUp(t testing.TB, st io.Closer, connect func() (*sql.DB, error), dialect
 		t.Fatalf("Up after DownTo(0): %v", err)
 	}
 }
+
+// UpAfterDown closes st, a store just opened on the database at loc, rolls
+// its newest migration back through connect, and opens the store again
+// with open: the open must see that the schema is behind (a cheap check
+// skips goose only when every migration is recorded as applied) and
+// migrate it up to the newest version again.
+func UpAfterDown(t *testing.T, st io.Closer, loc string, open Opener, connect func() (*sql.DB, error), dialect goose.Dialect) {
+	t.Helper()
+	ctx := t.Context()
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	p, err := goose.NewProvider(dialect, db, sqlstore.Migrations(), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newest, err := p.GetDBVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Down(ctx); err != nil {
+		t.Fatalf("Down: %v", err)
+	}
+	if v, err := p.GetDBVersion(ctx); err != nil || v >= newest {
+		t.Fatalf("after Down the version is %d (%v), want below %d", v, err, newest)
+	}
+	s := mustOpen(t, open, loc)
+	defer s.Close()
+	if v, err := p.GetDBVersion(ctx); err != nil || v != newest {
+		t.Errorf("after opening again the version is %d (%v), want %d", v, err, newest)
+	}
+}

@@ -371,6 +371,22 @@ func TestMigrationsDownUp(t *testing.T) {
 		"SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name NOT LIKE 'goose%'")
 }
 
+// TestOpenMigratesWhenBehind: with the newest migration rolled back, an
+// open applies it again on PostgreSQL too.
+func TestOpenMigratesWhenBehind(t *testing.T) {
+	needServer(t)
+	dbURL := NewTestDatabase(t)
+	s, err := Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reconnect := func() (*sql.DB, error) {
+		db, _, err := connect(t.Context(), dbURL)
+		return db, err
+	}
+	enginetest.UpAfterDown(t, s, dbURL, openStore, reconnect, goose.DialectPostgres)
+}
+
 // TestOpenErrors needs no server: the messages must name the address but
 // never the password.
 func TestOpenErrors(t *testing.T) {

@@ -75,10 +75,7 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 
-	db, err := sql.Open("sqlite", dsn(abs))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: %w", err)
-	}
+	db := sql.OpenDB(connector{dsn: dsn(abs), drv: &sqlite.Driver{}})
 	// One writer at a time is SQLite's limit anyway; the other connections
 	// serve concurrent reads, which WAL mode does not block. Keeping them
 	// all idle avoids re-running the connection PRAGMAs.

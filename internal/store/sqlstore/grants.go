@@ -165,9 +165,19 @@ func (t txn) record(grantID string, issue store.Issue) error {
 		}
 		latest = max(latest, millis(at.ExpiresAt))
 	}
-	return t.execOne(notFound("grant", grantID),
-		"UPDATE grants SET expires_at = CASE WHEN expires_at < ? THEN ? ELSE expires_at END WHERE id = ?",
-		latest, latest, grantID)
+	// The grant's row is written only when its expiry moves: a refresh
+	// that issues access tokens only (a refresh token that does not
+	// rotate) then reads the row and leaves it, so that concurrent
+	// refreshes of one grant do not conflict over it (on PostgreSQL,
+	// serializable transactions writing one row fail each other).
+	res, err := t.exec("UPDATE grants SET expires_at = ? WHERE id = ? AND expires_at < ?", latest, grantID, latest)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n > 0 {
+		return err
+	}
+	return t.exists(notFound("grant", grantID), "grants", grantID)
 }
 
 // IssueFromGrant records issue under the grant.

@@ -72,6 +72,9 @@ func Migrations() fs.FS {
 // migrate applies the pending migrations; with none pending it changes
 // nothing.
 func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
+	if upToDate(ctx, db) {
+		return nil
+	}
 	// The global registry holds Go migrations registered by any package
 	// linked in; the schema is only what is embedded here.
 	opts := append([]goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}, d.MigrateOptions...)
@@ -83,6 +86,42 @@ func migrate(ctx context.Context, db *sql.DB, d Dialect) error {
 		return fmt.Errorf("sqlstore: migrate: %w", err)
 	}
 	return nil
+}
+
+// upToDate reports whether goose's version table records every embedded
+// migration as applied, which one query tells: on every start but the
+// first after an upgrade, goose (its locks, its table check, its listing)
+// is not needed. Any doubt (no table yet, an error) says no, and goose
+// decides.
+func upToDate(ctx context.Context, db *sql.DB) bool {
+	files, err := fs.Glob(Migrations(), "*.sql")
+	if err != nil || len(files) == 0 {
+		return false
+	}
+	rows, err := db.QueryContext(ctx, "SELECT version_id, is_applied FROM "+goose.DefaultTablename+" ORDER BY id")
+	if err != nil {
+		return false
+	}
+	defer rows.Close()
+	applied := map[int64]bool{} // the last row of a version says
+	for rows.Next() {
+		var v int64
+		var ok bool
+		if rows.Scan(&v, &ok) != nil {
+			return false
+		}
+		applied[v] = ok
+	}
+	if rows.Err() != nil {
+		return false
+	}
+	for _, f := range files {
+		v, err := goose.NumericComponent(f)
+		if err != nil || !applied[v] {
+			return false
+		}
+	}
+	return true
 }
 
 // Close closes the database.

@@ -137,7 +137,18 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	g, err := s.GetGrant(ctx, "g1")
 	ok(t, err, "GetGrant")
 	same(t, "grant expiry follows the refresh token", g.ExpiresAt, at(1000))
+	// Access tokens alone (a refresh token that does not rotate) that
+	// expire before the grant leave its expiry; one outliving it moves it.
+	ok(t, s.IssueFromGrant(ctx, "g1", store.Issue{AccessTokens: []store.IssuedAccessToken{{JTI: "j2", GrantID: "g1", ExpiresAt: at(70)}}}), "IssueFromGrant access token")
+	g, err = s.GetGrant(ctx, "g1")
+	ok(t, err, "GetGrant")
+	same(t, "grant expiry after an earlier access token", g.ExpiresAt, at(1000))
+	ok(t, s.IssueFromGrant(ctx, "g1", store.Issue{AccessTokens: []store.IssuedAccessToken{{JTI: "j3", GrantID: "g1", ExpiresAt: at(1001)}}}), "IssueFromGrant later access token")
+	g, err = s.GetGrant(ctx, "g1")
+	ok(t, err, "GetGrant")
+	same(t, "grant expiry follows a later access token", g.ExpiresAt, at(1001))
 	wantErr(t, s.IssueFromGrant(ctx, "missing", store.Issue{}), store.ErrNotFound, "IssueFromGrant missing grant")
+	wantErr(t, s.IssueFromGrant(ctx, "missing", store.Issue{AccessTokens: []store.IssuedAccessToken{{JTI: "j4", GrantID: "missing", ExpiresAt: at(70)}}}), store.ErrNotFound, "IssueFromGrant access token of a missing grant")
 
 	// Rotation: first use at(10); a retry within the grace (reuseAfter
 	// at(9)) succeeds and keeps the first use time; later it is reuse.

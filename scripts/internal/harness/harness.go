@@ -37,9 +37,9 @@ const (
 	Scope      = "read:products"
 )
 
-// secretKey encrypts the secrets at rest of every server started by this
+// SecretKey encrypts the secrets at rest of every server started by this
 // process, so that instances sharing a database share it too.
-var secretKey = func() string {
+var SecretKey = func() string {
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
 		panic(err)
@@ -112,7 +112,7 @@ func Start(bin, endpoint, dbURL, logPath string, extra ...string) (*Server, erro
 		"MONBAN_DATABASE_URL="+dbURL,
 		// Every instance shares one key for the secrets at rest
 		// (PostgreSQL requires it).
-		"MONBAN_SECRET_KEY="+secretKey,
+		"MONBAN_SECRET_KEY="+SecretKey,
 		"MONBAN_BOOTSTRAP_APP_ID="+BootID,
 		"MONBAN_BOOTSTRAP_APP_SECRET="+BootSecret,
 		"MONBAN_LOG_LEVEL=info", "MONBAN_LOG_FORMAT=text",
@@ -434,4 +434,40 @@ func (u *User) Code(base, endpoint string) (string, error) {
 		}
 	}
 	return "", errors.New("authorization request: too many redirects")
+}
+
+// Codes makes n authorization requests as the signed-in user's browser,
+// conc at a time, and returns the codes they end with (see Code).
+func (u *User) Codes(base, endpoint string, n, conc int) ([]string, error) {
+	codes := make([]string, n)
+	errs := make(chan error, conc)
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range n {
+			next <- i
+		}
+	}()
+	for range conc {
+		go func() {
+			for i := range next {
+				c, err := u.Code(base, endpoint)
+				if err != nil {
+					errs <- err
+					for range next { // drain, so that the feeder ends
+					}
+					return
+				}
+				codes[i] = c
+			}
+			errs <- nil
+		}()
+	}
+	var first error
+	for range conc {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return codes, first
 }
