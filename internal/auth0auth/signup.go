@@ -17,12 +17,12 @@ import (
 	"slices"
 
 	"github.com/monban/monban/internal/audit"
-	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/auth0shape"
+	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
-	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 )
 
