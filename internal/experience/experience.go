@@ -16,6 +16,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/monban/monban/internal/password"
@@ -75,7 +77,9 @@ func (s *Service) load(ctx context.Context) (Settings, error) {
 	}
 	doc, err := s.st.SignInExperience(ctx)
 	if errors.Is(err, store.ErrNotFound) {
+		// Nothing stored yet: the defaults, until a change's event.
 		st := Defaults()
+		s.cached = &st
 		return s.withOptions(st), nil
 	}
 	if err != nil {
@@ -152,19 +156,62 @@ func (s *Service) Apply(_ context.Context, evs []store.Event) error {
 	return nil
 }
 
-// clone copies what the settings share through slices and maps, so that a
-// caller cannot change the cache.
+// clone copies what the settings share through slices, maps and
+// pointers, so that a caller cannot change the cache.
 func (st Settings) clone() Settings {
-	b, err := json.Marshal(st)
-	if err != nil {
-		return st
+	out := st
+	out.TermsOfUse, out.PrivacyPolicy, out.CustomCSS = clonePtr(st.TermsOfUse), clonePtr(st.PrivacyPolicy), clonePtr(st.CustomCSS)
+	out.SupportEmail, out.SupportWebsiteURL, out.UnknownSessionRedirectURL = clonePtr(st.SupportEmail), clonePtr(st.SupportWebsiteURL), clonePtr(st.UnknownSessionRedirectURL)
+	out.SignIn.Methods = slices.Clone(st.SignIn.Methods)
+	out.SignUp.Identifiers = slices.Clone(st.SignUp.Identifiers)
+	out.SignUp.SecondaryIdentifiers = slices.Clone(st.SignUp.SecondaryIdentifiers)
+	for i, sec := range out.SignUp.SecondaryIdentifiers {
+		out.SignUp.SecondaryIdentifiers[i].Verify = clonePtr(sec.Verify)
 	}
-	var out Settings
-	if err := json.Unmarshal(b, &out); err != nil {
-		return st
+	out.SocialSignIn = SocialSignIn{AutomaticAccountLinking: clonePtr(st.SocialSignIn.AutomaticAccountLinking), SkipRequiredIdentifiers: clonePtr(st.SocialSignIn.SkipRequiredIdentifiers)}
+	out.SocialSignInConnectorTargets = slices.Clone(st.SocialSignInConnectorTargets)
+	out.CustomContent = maps.Clone(st.CustomContent)
+	out.Policy = st.Policy.clone()
+	out.MFA.Factors = slices.Clone(st.MFA.Factors)
+	out.AdaptiveMFA.Enabled, out.CaptchaPolicy.Enabled = clonePtr(st.AdaptiveMFA.Enabled), clonePtr(st.CaptchaPolicy.Enabled)
+	out.ForgotPasswordMethods = slices.Clone(st.ForgotPasswordMethods)
+	for _, raw := range []*json.RawMessage{&out.CustomUIAssets, &out.CustomUICSP, &out.SentinelPolicy, &out.EmailBlocklistPolicy,
+		&out.VerificationCodePolicy, &out.PasskeySignIn, &out.SignUpProfileFields, &out.PasswordExpiration, &out.UsernamePolicy} {
+		*raw = slices.Clone(*raw)
 	}
-	out.signUpOff = st.signUpOff
 	return out
+}
+
+func (ps PolicySettings) clone() PolicySettings {
+	out := PolicySettings{}
+	if l := ps.Length; l != nil {
+		out.Length = &struct {
+			Min *int `json:"min,omitempty"`
+			Max *int `json:"max,omitempty"`
+		}{clonePtr(l.Min), clonePtr(l.Max)}
+	}
+	if c := ps.CharacterTypes; c != nil {
+		out.CharacterTypes = &struct {
+			Min *int `json:"min,omitempty"`
+		}{clonePtr(c.Min)}
+	}
+	if r := ps.Rejects; r != nil {
+		out.Rejects = &struct {
+			Pwned                 *bool    `json:"pwned,omitempty"`
+			RepetitionAndSequence *bool    `json:"repetitionAndSequence,omitempty"`
+			UserInfo              *bool    `json:"userInfo,omitempty"`
+			Words                 []string `json:"words,omitempty"`
+		}{clonePtr(r.Pwned), clonePtr(r.RepetitionAndSequence), clonePtr(r.UserInfo), slices.Clone(r.Words)}
+	}
+	return out
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // PasswordPolicy returns the password policy in force, for the directory

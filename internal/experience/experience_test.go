@@ -274,3 +274,24 @@ func TestStoreFailure(t *testing.T) {
 		t.Errorf("Get on a closed store = %v", err)
 	}
 }
+
+// Get is read on every hosted page: from the cache, a copy of the
+// settings.
+func BenchmarkGet(b *testing.B) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "experience.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	svc := New(st, Options{})
+	ctx := context.Background()
+	if _, err := svc.Get(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := svc.Get(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
