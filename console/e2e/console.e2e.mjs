@@ -530,6 +530,49 @@ try {
     await shot('22-users');
   });
 
+  await step('sign-in experience: password policy, branding, links, and a rule the server enforces', async () => {
+    await nav('Sign-in experience').click();
+    await heading('Sign-in experience').waitFor();
+    const card = (title) => page.locator('section.card', { has: page.getByRole('heading', { name: title, exact: true }) });
+    const policy = card('Password policy');
+    assert.ok(await policy.getByRole('button', { name: 'Save changes' }).isDisabled(), 'Save enabled with nothing to save');
+    await policy.getByLabel('Minimum length').fill('40');
+    await policy.getByLabel('Maximum length').fill('20');
+    await policy.getByRole('button', { name: 'Save changes' }).click();
+    await policy.getByText('a minimum of at least 1, at most the maximum').waitFor();
+    await policy.getByLabel('Minimum length').fill('12');
+    await policy.getByLabel('Maximum length').fill('128');
+    await policy.getByLabel('Character types required').selectOption('3');
+    await policy.getByRole('button', { name: 'Add word' }).click();
+    await policy.getByRole('textbox').last().fill('inventory');
+    await policy.getByRole('button', { name: 'Save changes' }).click();
+    await toast('Password policy saved').waitFor();
+    const branding = card('Branding');
+    await branding.getByLabel('Name', { exact: true }).fill('E2E Inventory');
+    await branding.getByLabel('Logo URL', { exact: true }).fill('https://inventory.e2e.test/logo.svg');
+    await branding.getByLabel('Primary color', { exact: true }).fill('#0B7A75');
+    await branding.getByRole('button', { name: 'Save changes' }).click();
+    await toast('Branding saved').waitFor();
+    const links = card('Languages and links');
+    await links.getByLabel('Terms of use URL').fill('not a url');
+    await links.getByRole('button', { name: 'Save changes' }).click();
+    await links.getByRole('alert').filter({ hasText: 'termsOfUseUrl' }).waitFor();
+    await links.getByLabel('Terms of use URL').fill('https://inventory.e2e.test/terms');
+    await links.getByRole('button', { name: 'Save changes' }).click();
+    await toast('Languages and links saved').waitFor();
+    // A sign-up identifier that is not a sign-in method: the server's rule.
+    const methods = card('Sign-up and sign-in');
+    await methods.locator('fieldset', { hasText: 'Sign-up identifiers' }).locator('label', { hasText: 'E-mail address' }).click();
+    await methods.getByRole('button', { name: 'Save changes' }).click();
+    await methods.getByRole('alert').filter({ hasText: 'Must enable verify for email/phone sign up identifier' }).waitFor();
+    await shot('22a-sign-in-experience');
+    // What was saved is what the server answers after a reload.
+    await page.reload();
+    await heading('Sign-in experience').waitFor();
+    assert.equal(await card('Password policy').getByLabel('Minimum length').inputValue(), '12');
+    assert.equal(await card('Branding').getByLabel('Name', { exact: true }).inputValue(), 'E2E Inventory');
+  });
+
   await step('keyboard: dialogs close with Escape and give focus back', async () => {
     await nav('Applications').click();
     await page.getByRole('button', { name: 'Create application' }).focus();

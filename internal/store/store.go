@@ -249,6 +249,7 @@ type Store interface {
 	Interactions
 	Events
 	WebhookStore
+	SignInExperienceStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
