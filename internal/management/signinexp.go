@@ -89,9 +89,9 @@ func experienceError(w http.ResponseWriter, e *experience.Error) {
 }
 
 // openAPISignInExperience documents these routes; it is merged into
-// openAPI at start-up.
+// openAPI.
 //
 //go:embed openapi_signinexp.json
 var openAPISignInExperience []byte
 
-func init() { openAPI = mergeOpenAPI(openAPI, openAPISignInExperience) }
+func init() { addOpenAPI(openAPISignInExperience) }
