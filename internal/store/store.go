@@ -249,6 +249,9 @@ type Store interface {
 	Interactions
 	Events
 	WebhookStore
+	VerificationCodeStore
+	ConnectorStore
+	MessageOutbox
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
