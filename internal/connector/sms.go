@@ -195,7 +195,9 @@ func sidLike(s string) bool {
 	return true
 }
 
-func (c *twilioConfig) template(p verifycode.Purpose) (Details, bool) { return fromConfig(c.Templates, p) }
+func (c *twilioConfig) template(p verifycode.Purpose) (Details, bool) {
+	return fromConfig(c.Templates, p)
+}
 
 func (c *twilioConfig) send(ctx context.Context, e *env, m verifycode.Message, tmpl Details) error {
 	base := c.Endpoint

@@ -13,6 +13,7 @@ import (
 	"github.com/wneessen/go-mail"
 
 	"github.com/monban/monban/internal/verifycode"
+	"github.com/monban/monban/internal/webhook"
 )
 
 // smtpConfig is Logto's SMTP connector config (nodemailer's options).
@@ -24,13 +25,13 @@ type smtpConfig struct {
 	ReplyTo   string           `json:"replyTo,omitempty"`
 	Templates []configTemplate `json:"templates"`
 
-	Secure     bool      `json:"secure,omitempty"`
-	RequireTLS bool      `json:"requireTLS,omitempty"`
-	IgnoreTLS  bool      `json:"ignoreTLS,omitempty"`
-	TLS        *smtpTLS  `json:"tls,omitempty"`
-	Servername string    `json:"servername,omitempty"`
-	Name       string    `json:"name,omitempty"`
-	Headers    smtpHdrs  `json:"customHeaders,omitempty"`
+	Secure     bool     `json:"secure,omitempty"`
+	RequireTLS bool     `json:"requireTLS,omitempty"`
+	IgnoreTLS  bool     `json:"ignoreTLS,omitempty"`
+	TLS        *smtpTLS `json:"tls,omitempty"`
+	Servername string   `json:"servername,omitempty"`
+	Name       string   `json:"name,omitempty"`
+	Headers    smtpHdrs `json:"customHeaders,omitempty"`
 	Timeouts
 	// Accepted for a Logto export to move over; they change nothing here:
 	// Monban never reads files or URLs into a message, and logs its own
@@ -162,7 +163,9 @@ func plainAddress(s string) bool {
 	return err == nil
 }
 
-func (c *smtpConfig) template(p verifycode.Purpose) (Details, bool) { return fromConfig(c.Templates, p) }
+func (c *smtpConfig) template(p verifycode.Purpose) (Details, bool) {
+	return fromConfig(c.Templates, p)
+}
 
 // timeout is the config's bound on an attempt, if it sets one.
 func (c *smtpConfig) timeout(limit time.Duration) time.Duration {
@@ -193,23 +196,40 @@ func (c *smtpConfig) tlsConfig(e *env) *tls.Config {
 	return cfg
 }
 
-func (c *smtpConfig) clientOptions(e *env, timeout time.Duration) []mail.Option {
-	opts := []mail.Option{
-		mail.WithPort(c.Port), mail.WithTimeout(timeout), mail.WithTLSConfig(c.tlsConfig(e)),
-		mail.WithDialContextFunc(e.dial),
+// implicitTLS dials through the egress policy and speaks TLS from the
+// first byte (go-mail leaves TLS to a dial function it is given).
+func implicitTLS(e *env, cfg *tls.Config) mail.DialContextFunc {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := e.dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, err
+		}
+		return tc, nil
 	}
+}
+
+// authMechanisms are the SASL mechanisms tried, in order, for a user and
+// password: the first the server offers is used (over TLS only).
+var authMechanisms = []mail.SMTPAuthType{mail.SMTPAuthSCRAMSHA256, mail.SMTPAuthSCRAMSHA1, mail.SMTPAuthPlain, mail.SMTPAuthLogin}
+
+func (c *smtpConfig) clientOptions(e *env, timeout time.Duration) []mail.Option {
+	cfg := c.tlsConfig(e)
+	opts := []mail.Option{mail.WithPort(c.Port), mail.WithTimeout(timeout), mail.WithTLSConfig(cfg)}
 	switch {
 	case c.Secure:
-		opts = append(opts, mail.WithSSL())
-	case c.RequireTLS:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
-	case c.IgnoreTLS:
-		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
-	case c.Auth.credentials():
+		opts = append(opts, mail.WithSSL(), mail.WithDialContextFunc(implicitTLS(e, cfg)))
+	case c.RequireTLS || c.Auth.credentials():
 		// Credentials only over TLS: STARTTLS is required to use them.
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory), mail.WithDialContextFunc(e.dial))
+	case c.IgnoreTLS:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS), mail.WithDialContextFunc(e.dial))
 	default:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic), mail.WithDialContextFunc(e.dial))
 	}
 	if c.Name != "" {
 		opts = append(opts, mail.WithHELO(c.Name))
@@ -218,13 +238,14 @@ func (c *smtpConfig) clientOptions(e *env, timeout time.Duration) []mail.Option 
 	case strings.EqualFold(c.Auth.Type, "oauth2"):
 		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthXOAUTH2), mail.WithUsername(c.Auth.User), mail.WithPassword(c.Auth.AccessToken))
 	case c.Auth.credentials():
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(c.Auth.User), mail.WithPassword(c.Auth.Pass))
+		opts = append(opts, mail.WithOpportunisticSMTPAuth(authMechanisms...), mail.WithUsername(c.Auth.User), mail.WithPassword(c.Auth.Pass))
 	}
 	return opts
 }
 
 func (c *smtpConfig) message(m verifycode.Message, tmpl Details) (*mail.Msg, error) {
 	msg := mail.NewMsg()
+	msg.SetUserAgent(webhook.UserAgent)
 	from := c.FromEmail
 	if tmpl.SendFrom != "" {
 		from = render(tmpl.SendFrom, m)
