@@ -130,7 +130,7 @@ func TestSMTPImplicitTLSAndTemplates(t *testing.T) {
 	ctx := context.Background()
 	f.create(connector.FactorySMTP, f.smtpConfig(map[string]any{"secure": true, "requireTLS": nil, "replyTo": "help@example.com",
 		"customHeaders": map[string]any{"X-Tenant": "t1"},
-		"templates": []any{map[string]any{"usageType": "Register", "contentType": "text/html", "subject": "Config {{code}}", "content": "<b>{{ code }}</b>"}}}))
+		"templates":     []any{map[string]any{"usageType": "Register", "contentType": "text/html", "subject": "Config {{code}}", "content": "<b>{{ code }}</b>"}}}))
 	if _, err := f.svc.PutTemplates(ctx, []connector.TemplateInput{{LanguageTag: "en", TemplateType: "SignIn",
 		Details: connector.Details{Subject: "Stored", Content: "code: {{code}} ({{locale}}) {{other}}", ContentType: "text/plain", SendFrom: "Team <team@example.com>"}}}); err != nil {
 		t.Fatal(err)
