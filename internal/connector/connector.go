@@ -51,6 +51,12 @@ const (
 	NoFilter
 	// TemplateMissing: no e-mail template has the id.
 	TemplateMissing
+	// SyncProfileUnsupported, TokenStorageUnsupported and MetadataLocked:
+	// what only Logto's social connectors have was asked of a message
+	// connector.
+	SyncProfileUnsupported
+	TokenStorageUnsupported
+	MetadataLocked
 )
 
 // Error is a refusal of this package.

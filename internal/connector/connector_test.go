@@ -454,10 +454,10 @@ func TestConfigRefusals(t *testing.T) {
 		t.Errorf("unknown factory: %v", err)
 	}
 	yes := true
-	if _, err := f.svc.Create(ctx, connector.Input{ConnectorID: connector.FactoryHTTPSMS, Config: json.RawMessage(`{"endpoint":"https://x.example/"}`), SyncProfile: &yes}); connector.KindOf(err) != connector.UnexpectedType {
+	if _, err := f.svc.Create(ctx, connector.Input{ConnectorID: connector.FactoryHTTPSMS, Config: json.RawMessage(`{"endpoint":"https://x.example/"}`), SyncProfile: &yes}); connector.KindOf(err) != connector.SyncProfileUnsupported {
 		t.Errorf("syncProfile: %v", err)
 	}
-	if _, err := f.svc.Create(ctx, connector.Input{ConnectorID: connector.FactoryHTTPSMS, Config: json.RawMessage(`{"endpoint":"https://x.example/"}`), Metadata: json.RawMessage(`{"target":"x"}`)}); connector.KindOf(err) != connector.InvalidInput {
+	if _, err := f.svc.Create(ctx, connector.Input{ConnectorID: connector.FactoryHTTPSMS, Config: json.RawMessage(`{"endpoint":"https://x.example/"}`), Metadata: json.RawMessage(`{"target":"x"}`)}); connector.KindOf(err) != connector.MetadataLocked {
 		t.Errorf("metadata: %v", err)
 	}
 	if list, _ := f.svc.Connectors(ctx); len(list) != 0 {

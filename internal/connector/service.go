@@ -145,11 +145,11 @@ var connectorIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 func checkFlags(in Input) error {
 	switch {
 	case len(in.Metadata) > 0 && string(bytes.TrimSpace(in.Metadata)) != "null":
-		return errorf(InvalidInput, "this connector's metadata cannot be overwritten")
+		return errorf(MetadataLocked, "this connector's metadata cannot be overwritten")
 	case in.SyncProfile != nil && *in.SyncProfile:
-		return errorf(UnexpectedType, "only social connectors sync the user's profile")
+		return errorf(SyncProfileUnsupported, "only social connectors sync the user's profile")
 	case in.EnableTokenStorage != nil && *in.EnableTokenStorage:
-		return errorf(UnexpectedType, "this connector does not support token storage")
+		return errorf(TokenStorageUnsupported, "this connector does not support token storage")
 	}
 	return nil
 }
