@@ -53,6 +53,14 @@ func DefaultOptions() Options {
 		Poll: time.Second, Batch: 16, Retention: 24 * time.Hour}
 }
 
+// IsZero reports whether o is the zero Options, which callers that build
+// their configuration field by field take as "not configured".
+func (o Options) IsZero() bool {
+	return len(o.Egress.AllowHosts) == 0 && len(o.Egress.AllowNetworks) == 0 && o.Egress.MaxRedirects == 0 && o.Roots == nil &&
+		o.Timeout == 0 && o.MaxAttempts == 0 && o.BaseDelay == 0 && o.MaxDelay == 0 && o.Poll == 0 && o.Batch == 0 &&
+		o.Retention == 0 && o.Audit == nil && o.Logger == nil && o.Now == nil
+}
+
 // Service keeps connectors and templates and delivers messages.
 type Service struct {
 	st    store.Store
