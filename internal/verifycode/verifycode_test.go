@@ -98,7 +98,7 @@ type fixture struct {
 	svc   *verifycode.Service
 }
 
-func newFixture(t *testing.T, throttle *verifycode.Throttle) *fixture {
+func newFixture(t testing.TB, throttle *verifycode.Throttle) *fixture {
 	t.Helper()
 	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "m.db"))
 	if err != nil {
