@@ -41,10 +41,11 @@ type VerificationCodeStore interface {
 	PutVerificationCode(ctx context.Context, c VerificationCode) error
 	// GetVerificationCode returns the code of key (ErrNotFound if none).
 	GetVerificationCode(ctx context.Context, key string) (VerificationCode, error)
-	// CountVerificationTry adds a wrong try to the code id if it has fewer
-	// than max, and returns its new count. A gone code is ErrNotFound; one
-	// that already has max tries is returned unchanged (max).
-	CountVerificationTry(ctx context.Context, id string, max int) (int, error)
+	// CountVerificationTry adds a try to the code id if it has fewer than
+	// max, and returns its count and whether this call added to it (false
+	// when it already had max). Of concurrent callers each count is handed
+	// to one. A gone code is ErrNotFound.
+	CountVerificationTry(ctx context.Context, id string, max int) (tries int, counted bool, err error)
 	// ConsumeVerificationCode deletes the code id; exactly one of several
 	// concurrent callers succeeds, the others get ErrNotFound.
 	ConsumeVerificationCode(ctx context.Context, id string) error

@@ -150,14 +150,14 @@ func (s *Service) Verify(ctx context.Context, req Request, code string) error {
 	if !s.now().Before(c.ExpiresAt) {
 		return ErrExpired
 	}
-	tries, err := s.st.CountVerificationTry(ctx, c.ID, s.maxTries)
+	tries, counted, err := s.st.CountVerificationTry(ctx, c.ID, s.maxTries)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return ErrNotFound
 	case err != nil:
 		return fmt.Errorf("verifycode: count the try: %w", err)
-	case tries == c.Tries && tries >= s.maxTries:
-		return ErrExhausted // no try was left to count
+	case !counted:
+		return ErrExhausted // no try was left: the code is not even compared
 	}
 	if !wellFormed(code) || !hmac.Equal(digest(c.Salt, c.Key, code), c.Hash) {
 		if tries >= s.maxTries {

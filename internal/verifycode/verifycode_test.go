@@ -3,6 +3,7 @@ package verifycode_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -290,6 +291,36 @@ func TestParallelVerify(t *testing.T) {
 	}
 	if err := f.svc.Verify(ctx, req, code); !errors.Is(err, verifycode.ErrExhausted) {
 		t.Errorf("after the parallel guesses: %v, want ErrExhausted", err)
+	}
+
+	// The right code among many parallel guesses: it is compared only if
+	// it is one of the five tries counted.
+	code = f.send(t, req)
+	judged, unjudged := 0, 0
+	for i := range 24 {
+		g := fmt.Sprintf("%06d", i)
+		if i == 12 {
+			g = code
+		} else if g == code {
+			g = "999999"
+		}
+		wg.Go(func() {
+			err := f.svc.Verify(ctx, req, g)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil, errors.Is(err, verifycode.ErrMismatch):
+				judged++
+			case errors.Is(err, verifycode.ErrExhausted), errors.Is(err, verifycode.ErrNotFound):
+				unjudged++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	if judged > verifycode.DefaultMaxTries {
+		t.Errorf("%d of 24 parallel guesses were compared, want at most %d", judged, verifycode.DefaultMaxTries)
 	}
 }
 

@@ -47,19 +47,29 @@ func (s *Store) GetVerificationCode(ctx context.Context, key string) (store.Veri
 }
 
 // CountVerificationTry adds a try to the code id while it has fewer than
-// max, in one conditional update, and returns its count.
-func (s *Store) CountVerificationTry(ctx context.Context, id string, max int) (int, error) {
-	var tries int
+// max, in one conditional update, and returns its count and whether the
+// update matched.
+func (s *Store) CountVerificationTry(ctx context.Context, id string, max int) (int, bool, error) {
+	var (
+		tries   int
+		counted bool
+	)
 	err := s.write(ctx, func(t txn) error {
-		if _, err := t.exec("UPDATE verification_codes SET tries = tries + 1 WHERE id = ? AND tries < ?", id, max); err != nil {
+		res, err := t.exec("UPDATE verification_codes SET tries = tries + 1 WHERE id = ? AND tries < ?", id, max)
+		if err != nil {
 			return err
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		counted = n == 1
 		return mapNoRows(t.queryRow("SELECT tries FROM verification_codes WHERE id = ?", id).Scan(&tries), notFound("verification code", id))
 	})
 	if err != nil {
-		return 0, fmt.Errorf("count verification try: %w", err)
+		return 0, false, fmt.Errorf("count verification try: %w", err)
 	}
-	return tries, nil
+	return tries, counted, nil
 }
 
 // ConsumeVerificationCode deletes the code id; only one caller deletes it.

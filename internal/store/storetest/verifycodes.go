@@ -59,21 +59,21 @@ func testCodeTries(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	must(t, s.PutVerificationCode(ctx, vcode("c1", "k1", 0)))
 	for want := 1; want <= 3; want++ {
-		n, err := s.CountVerificationTry(ctx, "c1", 3)
+		n, counted, err := s.CountVerificationTry(ctx, "c1", 3)
 		ok(t, err, "CountVerificationTry")
-		if n != want {
-			t.Errorf("try %d counted as %d", want, n)
+		if n != want || !counted {
+			t.Errorf("try %d counted as %d, %v", want, n, counted)
 		}
 	}
-	if n, err := s.CountVerificationTry(ctx, "c1", 3); err != nil || n != 3 {
-		t.Errorf("a try past the maximum = %d, %v; want 3, nil", n, err)
+	if n, counted, err := s.CountVerificationTry(ctx, "c1", 3); err != nil || n != 3 || counted {
+		t.Errorf("a try past the maximum = %d, %v, %v; want 3, false, nil", n, counted, err)
 	}
 	got, err := s.GetVerificationCode(ctx, "k1")
 	ok(t, err, "GetVerificationCode")
 	if got.Tries != 3 {
 		t.Errorf("stored tries = %d, want 3", got.Tries)
 	}
-	_, err = s.CountVerificationTry(ctx, "gone", 3)
+	_, _, err = s.CountVerificationTry(ctx, "gone", 3)
 	wantErr(t, err, store.ErrNotFound, "CountVerificationTry of no code")
 }
 
@@ -113,33 +113,38 @@ func testCodeConcurrentTries(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	must(t, s.PutVerificationCode(ctx, vcode("c1", "k1", 0)))
 	var (
-		wg   sync.WaitGroup
-		mu   sync.Mutex
-		seen = map[int]int{}
-		errs []error
+		wg        sync.WaitGroup
+		mu        sync.Mutex
+		seen      = map[int]int{}
+		uncounted int
+		errs      []error
 	)
 	for range 10 {
 		wg.Go(func() {
-			n, err := s.CountVerificationTry(ctx, "c1", 5)
+			n, counted, err := s.CountVerificationTry(ctx, "c1", 5)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				errs = append(errs, err)
 			}
-			seen[n]++
+			if counted {
+				seen[n]++
+			} else {
+				uncounted++
+			}
 		})
 	}
 	wg.Wait()
 	if len(errs) > 0 {
 		t.Fatalf("CountVerificationTry: %v", errs)
 	}
-	for i := 1; i < 5; i++ {
+	for i := 1; i <= 5; i++ {
 		if seen[i] != 1 {
 			t.Errorf("count %d handed out %d times, want once (all: %v)", i, seen[i], seen)
 		}
 	}
-	if seen[5] != 6 {
-		t.Errorf("count 5 (the maximum) answered %d times, want 6 (all: %v)", seen[5], seen)
+	if uncounted != 5 {
+		t.Errorf("%d callers found no try left, want 5 (counted: %v)", uncounted, seen)
 	}
 }
 
