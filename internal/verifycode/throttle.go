@@ -3,6 +3,7 @@ package verifycode
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -25,7 +26,7 @@ func (s *Service) admit(ctx context.Context, req Request) error {
 	rec := store.CodeSend{ID: randid.ID(), Target: hashOf("target", string(req.Channel), strings.ToLower(req.To)),
 		CreatedAt: now, ExpiresAt: now.Add(span)}
 	if req.ClientIP != "" {
-		rec.ClientIP = hashOf("client", req.ClientIP)
+		rec.ClientIP = hashOf("client", clientKey(req.ClientIP))
 	}
 	if err := s.st.RecordCodeSend(ctx, rec); err != nil {
 		return fmt.Errorf("verifycode: record the send: %w", err)
@@ -67,6 +68,20 @@ func (t Throttle) wait(now time.Time, times store.CodeSendTimes) time.Duration {
 		}
 	}
 	return wait
+}
+
+// clientKey is what the per-client limit counts by: an IPv4 address, or
+// an IPv6 address's /64 (one customer's network), as the rate limits do.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
 }
 
 // since returns the times after from (times are oldest first).

@@ -360,6 +360,19 @@ func TestThrottle(t *testing.T) {
 	another := signIn("h3@example.com")
 	another.ClientIP = "192.0.2.2"
 	f.send(t, another)
+	// IPv6 clients are counted by their /64.
+	for i, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff::3", "2001:db8:1:2::4", "2001:db8:1:2::5"} {
+		r := signIn(fmt.Sprintf("v6-%d@example.com", i))
+		r.ClientIP = ip
+		f.send(t, r)
+	}
+	v6 := signIn("v6-last@example.com")
+	v6.ClientIP = "2001:db8:1:2::99"
+	if err := f.svc.Send(ctx, v6); !errors.Is(err, verifycode.ErrThrottled) {
+		t.Fatalf("a sixth send from one IPv6 /64: %v, want ErrThrottled", err)
+	}
+	v6.ClientIP = "2001:db8:1:3::1"
+	f.send(t, v6)
 	f.clock.add(time.Hour)
 	f.send(t, req)
 }
