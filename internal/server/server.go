@@ -224,16 +224,18 @@ type Server struct {
 	audit   *audit.Writer
 	scripts *claims.Runner
 	hooks   *webhook.Dispatcher // webhook deliveries, planned from the outbox
+	users   *userParts
+	handler http.Handler
+	http    *http.Server
+	tls     *certFiles // nil: plain HTTP
+	ln      net.Listener
+	mln     net.Listener // the metrics listener, if MetricsAddr is set
+
 	// connectors keeps the message connectors and sends queued messages;
 	// codes issues and checks one-time codes through it.
 	connectors *connector.Service
 	codes      *verifycode.Service
-	users      *userParts
-	handler    http.Handler
-	http       *http.Server
-	tls        *certFiles // nil: plain HTTP
-	ln         net.Listener
-	mln        net.Listener // the metrics listener, if MetricsAddr is set
+
 	// notices are the one-time credentials seeding made, written to
 	// Stderr once the server listens.
 	notices []Notice
@@ -432,9 +434,10 @@ func (s *Server) setUp(ctx context.Context) error {
 		Standing: func(sub, client string) catalog.Standing {
 			return cache.Load().Standing(mgmtAll, sub, client)
 		},
-		Hooks:      webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
-		ClientIP:   func(r *http.Request) string { return ClientIP(r.Context()) },
-		Now:        cfg.Clock.Now,
+		Hooks:    webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
+		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
+		Now:      cfg.Clock.Now,
+
 		Connectors: s.connectors,
 		Codes:      s.codes,
 	}))
