@@ -25,6 +25,7 @@ import (
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/directory"
@@ -43,6 +44,7 @@ import (
 	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
+	"github.com/monban/monban/internal/verifycode"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -99,6 +101,12 @@ type Config struct {
 	// webhook.DefaultOptions(); any field set makes every field count as
 	// given. Logger and Now are the server's.
 	Webhooks webhook.Options
+	// Connectors set the delivery of one-time codes: the egress policy of
+	// the SMTP and SMS providers, the time per attempt, the retries and
+	// their back-off. The zero Options (unset) is connector.DefaultOptions();
+	// any field set makes every field count as given. Audit, Logger and Now
+	// are the server's.
+	Connectors connector.Options
 	// RateLimits are the request limits; nil means DefaultRateLimits.
 	RateLimits *RateLimits
 	// RedisURL, when set, shares the rate limits between instances.
@@ -228,6 +236,12 @@ type Server struct {
 	tls        *certFiles // nil: plain HTTP
 	ln         net.Listener
 	mln        net.Listener // the metrics listener, if MetricsAddr is set
+
+	// connectors keeps the message connectors and sends queued messages;
+	// codes issues and checks one-time codes through it.
+	connectors *connector.Service
+	codes      *verifycode.Service
+
 	// notices are the one-time credentials seeding made, written to
 	// Stderr once the server listens.
 	notices []Notice
@@ -365,6 +379,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	hookOpts := cfg.Webhooks
 	hookOpts.Logger, hookOpts.Now = cfg.Logger, cfg.Clock.Now
 	s.hooks = webhook.NewDispatcher(st, hookOpts)
+	s.setUpCodes(st)
 	if len(cache.Load().Customizers) > 0 {
 		s.scripts.Warm()
 	}
@@ -432,6 +447,8 @@ func (s *Server) setUp(ctx context.Context) error {
 		Now:      cfg.Clock.Now,
 
 		Experience: s.experience,
+		Connectors: s.connectors,
+		Codes:      s.codes,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,
@@ -706,6 +723,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger) })
 	s.bg.Go(func() { s.events.Run(bg) })
 	s.bg.Go(func() { s.hooks.Run(bg) })
+	s.bg.Go(func() { s.connectors.Run(bg) })
 	s.bg.Go(func() { events.Prune(bg, s.store, s.cfg.RefreshInterval, outboxRetention, s.cfg.Logger) })
 	// What start-up allocated for a moment (migrations, a first-run
 	// password hash) is garbage now: give it back to the OS at once rather

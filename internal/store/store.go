@@ -250,6 +250,9 @@ type Store interface {
 	Events
 	WebhookStore
 	SignInExperienceStore
+	VerificationCodeStore
+	ConnectorStore
+	MessageOutbox
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
