@@ -29,6 +29,7 @@ import (
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/events"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
@@ -40,6 +41,7 @@ import (
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/sealed"
+	"github.com/monban/monban/internal/signin"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 	"github.com/monban/monban/internal/webhook"
@@ -386,22 +388,27 @@ func (s *Server) setUp(ctx context.Context) error {
 	mux := http.NewServeMux()
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
-		Observer:     tokenObserver(s.metrics, s.audit),
-		Interactions: interactionAuditor(s.audit),
-		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
-		Users:        s.users.oidc,
+		Observer:   tokenObserver(s.metrics, s.audit),
+		Customizer: hooks.New(s.scripts, cache, s.audit, cfg.Logger),
+		Users:      s.users.oidc,
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
+	userDirectory := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now})
+	signInExp := experience.New(st, experience.Options{SignUpDisabled: !cfg.SignUp})
+	s.events.Subscribe("sign-in experience", signInExp.Apply)
+	s.signInPages(provider, userDirectory, signInExp, nil).Register(mux)
 	auth0auth.New(auth0auth.Config{
-		Directory: directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now}),
+		Directory: userDirectory,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
 		Interactions: interactionAuditor(s.audit),
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
 	// Sign-up stores a user and hashes a password: the sign-in limit.
-	lim.isSignInPath = func(path string) bool { return provider.IsSignInPath(path) || path == auth0auth.SignUpPath }
+	lim.isSignInPath = func(path string) bool {
+		return provider.IsSignInPath(path) || signin.IsPath(path) || path == auth0auth.SignUpPath
+	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
