@@ -95,7 +95,7 @@ func (s *Pages) serveSendCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok, key := v.allowed(event, identifierType); !ok {
-		refuse(http.StatusForbidden, key)
+		s.show(w, r, v, http.StatusForbidden, screen, func(p *page) { p.Error = p.T(key) })
 		return
 	}
 	if err := begin(v.it, event, interaction.ActCodeSent); err != nil {

@@ -79,6 +79,7 @@ var screens = map[string]string{
 	"register": `{{define "content"}}<h1>{{.T "register"}}</h1>
 <p>{{.T "to_continue" .AppName}}</p>
 {{template "alert" .}}
+{{if not .Exp.SignUp}}{{if not .Error}}<p class="error" role="alert" id="form-error">{{.T "err_signup_disabled"}}</p>{{end}}{{end}}
 {{if .Exp.SignUpUsername}}<form method="post" action="{{.Action}}/register">
 {{template "hidden" .}}
 {{template "field" (.Field "username" (.T "username") "" "username" 128)}}
