@@ -69,7 +69,7 @@ func (o *outbox) count() int {
 // (redirect /cb on the server itself), the user jane with a password and
 // a verified e-mail address, and the audit entries the pages report.
 type flows struct {
-	t      *testing.T
+	t      testing.TB
 	st     *sqlstore.Store
 	srv    *httptest.Server
 	clock  *clock.Fake
@@ -83,7 +83,7 @@ type flows struct {
 
 const janePassword = "Jane's long passphrase 42"
 
-func newFlows(t *testing.T) *flows {
+func newFlows(t testing.TB) *flows {
 	ctx := context.Background()
 	now := time.Now().Truncate(time.Millisecond)
 	f := &flows{t: t, clock: clock.NewFake(now), outbox: &outbox{}}
