@@ -129,6 +129,7 @@ func newFlows(t testing.TB) *flows {
 		},
 	}).Register(mux)
 	mux.HandleFunc("GET /cb", func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "signed in") })
+	f.testRoutes(mux)
 	f.srv.Config.Handler = mux
 	f.srv.Start()
 	t.Cleanup(f.srv.Close)
@@ -293,4 +294,27 @@ func (v *visitor) sessionRecord() store.SignInRecord {
 	}
 	v.f.t.Fatal("no session cookie")
 	return store.SignInRecord{}
+}
+
+// testRoutes are the fixture's own routes for the browser script: the
+// last code delivered to an address (as a connector's receiver holds it),
+// the clock moved on, and sign-up turned off and on.
+func (f *flows) testRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /test/last-code", func(w http.ResponseWriter, r *http.Request) {
+		m, ok := f.outbox.last(r.URL.Query().Get("to"))
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, m.Code)
+	})
+	mux.HandleFunc("POST /test/advance", func(w http.ResponseWriter, r *http.Request) {
+		f.clock.Advance(2 * time.Minute)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /test/sign-up", func(w http.ResponseWriter, r *http.Request) {
+		on := r.URL.Query().Get("on") == "1"
+		f.setExperience(func(e *Experience) { e.SignUp = on })
+		w.WriteHeader(http.StatusNoContent)
+	})
 }

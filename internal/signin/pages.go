@@ -22,7 +22,7 @@ const layout = `<!doctype html>
 <style>
 :root{--primary:{{.Primary}};--bg:#f4f5f7;--card:#fff;--text:#1d2129;--muted:#5c6270;--border:#aab}
 {{if .DarkMode}}@media (prefers-color-scheme: dark){:root{--primary:{{.DarkPrimary}};--bg:#16181d;--card:#22252c;--text:#eef0f4;--muted:#a9afbb;--border:#555b66}}{{end}}
-body{font-family:system-ui,sans-serif;background:var(--bg);color:var(--text);margin:0}
+body{font-family:system-ui,"Hiragino Sans","Yu Gothic","Noto Sans CJK JP",sans-serif;background:var(--bg);color:var(--text);margin:0}
 main{max-width:23rem;margin:8vh auto;background:var(--card);padding:2rem;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}
 h1{font-size:1.4rem;margin:0 0 .25rem}
 p{margin:.25rem 0 1rem}
