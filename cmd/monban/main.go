@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/claims"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/keys"
@@ -154,6 +155,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		scriptFetches = fs.Int("script-max-fetches", def.ScriptLimits.MaxFetches, "fetch calls allowed per script run; 0 disables fetch (MONBAN_SCRIPT_MAX_FETCHES)")
 		scriptAllow   = fs.String("script-fetch-allow", getenv("MONBAN_SCRIPT_FETCH_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that script fetches may reach besides public addresses (MONBAN_SCRIPT_FETCH_ALLOW)")
 		hookAllow     = fs.String("hook-allow", getenv("MONBAN_HOOK_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that webhook deliveries may reach besides public addresses (MONBAN_HOOK_ALLOW)")
+		connAllow     = fs.String("connector-allow", getenv("MONBAN_CONNECTOR_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that the SMTP and SMS connectors may reach besides public addresses (MONBAN_CONNECTOR_ALLOW)")
 		redisURL      = fs.String("redis-url", getenv("MONBAN_REDIS_URL"), "Redis shared by all instances for rate limits, e.g. redis://127.0.0.1:6379/0 (MONBAN_REDIS_URL)")
 		proxies       = fs.String("trusted-proxies", getenv("MONBAN_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (MONBAN_TRUSTED_PROXIES)")
 		limitClient   = fs.String("rate-limit-token-client", env("MONBAN_RATE_LIMIT_TOKEN_CLIENT", ruleString(server.DefaultRateLimits.TokenClient)), "token requests per client id, RATE:BURST per second; 0 disables (MONBAN_RATE_LIMIT_TOKEN_CLIENT)")
@@ -215,6 +217,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 	}
 	webhooks := server.DefaultConfig().Webhooks
 	if webhooks.Egress, err = egress.ParseAllow("webhook allow-list", *hookAllow); err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return nil, 2
+	}
+	connectors := connector.DefaultOptions()
+	if connectors.Egress, err = egress.ParseAllow("connector allow-list", *connAllow); err != nil {
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
 	}
@@ -281,6 +288,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		ScriptLimits:        claims.Limits{Timeout: *scriptTimeout, MemoryBytes: int64(*scriptMemory) << 20, MaxFetches: *scriptFetches},
 		ScriptPolicy:        policy,
 		Webhooks:            webhooks,
+		Connectors:          connectors,
 		RateLimits:          &limits,
 		RedisURL:            *redisURL,
 		TrustedProxies:      trusted,

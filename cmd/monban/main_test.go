@@ -121,6 +121,8 @@ func TestServeRefusesMalformedSettings(t *testing.T) {
 		{map[string]string{"MONBAN_SIGN_UP": "no"}, nil, `MONBAN_SIGN_UP: "no" is not a boolean`},
 		{map[string]string{"MONBAN_PPROF": "true"}, nil, "-pprof (MONBAN_PPROF) needs -metrics-addr (MONBAN_METRICS_ADDR): the profiler is served on the metrics address only"},
 		{nil, []string{"-pprof"}, "-pprof (MONBAN_PPROF) needs -metrics-addr"},
+		{map[string]string{"MONBAN_CONNECTOR_ALLOW": "10.0.0.0/99"}, nil, `connector allow-list: "10.0.0.0/99" is not a network`},
+		{nil, []string{"-connector-allow", "smtp.corp, 10.1.2.3/33"}, `connector allow-list: "10.1.2.3/33" is not a network`},
 		{map[string]string{"MONBAN_PPROF": "on"}, nil, `MONBAN_PPROF: "on" is not a boolean`},
 	}
 	for _, c := range cases {
@@ -182,6 +184,13 @@ func TestServeSettings(t *testing.T) {
 		{nil, nil, func(c *server.Config) any { return c.ScriptLimits.MaxFetches }, 5},
 		{nil, nil, func(c *server.Config) any { return c.ScriptPolicy.MaxRedirects }, 3},
 		{map[string]string{"MONBAN_RATE_LIMIT_FAILED_AUTH_COST": "3"}, nil, func(c *server.Config) any { return c.RateLimits.FailedAuthCost }, 3},
+		{map[string]string{"MONBAN_CONNECTOR_ALLOW": "smtp.corp.example, 10.0.0.0/8"}, nil, func(c *server.Config) any {
+			return fmt.Sprint(c.Connectors.Egress.AllowHosts, c.Connectors.Egress.AllowNetworks)
+		}, "[smtp.corp.example] [10.0.0.0/8]"},
+		{map[string]string{"MONBAN_CONNECTOR_ALLOW": "a.example"}, []string{"-connector-allow", "b.example"}, func(c *server.Config) any {
+			return fmt.Sprint(c.Connectors.Egress.AllowHosts)
+		}, "[b.example]"},
+		{nil, nil, func(c *server.Config) any { return c.Connectors.MaxAttempts }, 6},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprint(c.env, c.args), func(t *testing.T) {

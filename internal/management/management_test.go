@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
@@ -122,6 +123,9 @@ type env struct {
 	builtinID, allScopeID, adminRoleID string
 	auditMu                            sync.Mutex
 	audits                             []ChangeEvent
+	// connectors sends the messages of the connector routes; tests step
+	// its outbox with Round.
+	connectors *connector.Service
 }
 
 func openStore(t *testing.T) store.Store {
@@ -190,6 +194,10 @@ func newEnv(t *testing.T, wrap ...func(store.Store) store.Store) *env {
 			return catalog.Holds
 		},
 	}
+	connOpts := connector.DefaultOptions()
+	connOpts.Egress, connOpts.Timeout = egress.Policy{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, 5*time.Second
+	e.connectors = connector.New(api, connOpts)
+	deps.Connectors = e.connectors
 	e.srv = httptest.NewServer(New(deps))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -25,6 +25,7 @@ import (
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/directory"
@@ -44,6 +45,7 @@ import (
 	"github.com/monban/monban/internal/signin"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
+	"github.com/monban/monban/internal/verifycode"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -100,6 +102,12 @@ type Config struct {
 	// webhook.DefaultOptions(); any field set makes every field count as
 	// given. Logger and Now are the server's.
 	Webhooks webhook.Options
+	// Connectors set the delivery of one-time codes: the egress policy of
+	// the SMTP and SMS providers, the time per attempt, the retries and
+	// their back-off. The zero Options (unset) is connector.DefaultOptions();
+	// any field set makes every field count as given. Audit, Logger and Now
+	// are the server's.
+	Connectors connector.Options
 	// RateLimits are the request limits; nil means DefaultRateLimits.
 	RateLimits *RateLimits
 	// RedisURL, when set, shares the rate limits between instances.
@@ -218,12 +226,16 @@ type Server struct {
 	audit   *audit.Writer
 	scripts *claims.Runner
 	hooks   *webhook.Dispatcher // webhook deliveries, planned from the outbox
-	users   *userParts
-	handler http.Handler
-	http    *http.Server
-	tls     *certFiles // nil: plain HTTP
-	ln      net.Listener
-	mln     net.Listener // the metrics listener, if MetricsAddr is set
+	// connectors keeps the message connectors and sends queued messages;
+	// codes issues and checks one-time codes through it.
+	connectors *connector.Service
+	codes      *verifycode.Service
+	users      *userParts
+	handler    http.Handler
+	http       *http.Server
+	tls        *certFiles // nil: plain HTTP
+	ln         net.Listener
+	mln        net.Listener // the metrics listener, if MetricsAddr is set
 	// notices are the one-time credentials seeding made, written to
 	// Stderr once the server listens.
 	notices []Notice
@@ -361,6 +373,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	hookOpts := cfg.Webhooks
 	hookOpts.Logger, hookOpts.Now = cfg.Logger, cfg.Clock.Now
 	s.hooks = webhook.NewDispatcher(st, hookOpts)
+	s.setUpCodes(st)
 	if len(cache.Load().Customizers) > 0 {
 		s.scripts.Warm()
 	}
@@ -426,9 +439,11 @@ func (s *Server) setUp(ctx context.Context) error {
 		Standing: func(sub, client string) catalog.Standing {
 			return cache.Load().Standing(mgmtAll, sub, client)
 		},
-		Hooks:    webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
-		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
-		Now:      cfg.Clock.Now,
+		Hooks:      webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
+		ClientIP:   func(r *http.Request) string { return ClientIP(r.Context()) },
+		Now:        cfg.Clock.Now,
+		Connectors: s.connectors,
+		Codes:      s.codes,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,
@@ -694,6 +709,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger) })
 	s.bg.Go(func() { s.events.Run(bg) })
 	s.bg.Go(func() { s.hooks.Run(bg) })
+	s.bg.Go(func() { s.connectors.Run(bg) })
 	s.bg.Go(func() { events.Prune(bg, s.store, s.cfg.RefreshInterval, outboxRetention, s.cfg.Logger) })
 	if s.feed != nil {
 		s.bg.Go(func() { s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) }) })

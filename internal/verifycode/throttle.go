@@ -3,6 +3,7 @@ package verifycode
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/monban/monban/internal/randid"
@@ -20,7 +21,8 @@ func (s *Service) admit(ctx context.Context, req Request) error {
 		return nil
 	}
 	now := s.now()
-	rec := store.CodeSend{ID: randid.ID(), Target: hashOf("target", string(req.Channel), req.To),
+	// The limit counts an address however its local part is capitalized.
+	rec := store.CodeSend{ID: randid.ID(), Target: hashOf("target", string(req.Channel), strings.ToLower(req.To)),
 		CreatedAt: now, ExpiresAt: now.Add(span)}
 	if req.ClientIP != "" {
 		rec.ClientIP = hashOf("client", req.ClientIP)
