@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -164,4 +165,28 @@ func (st Settings) clone() Settings {
 	}
 	out.signUpOff = st.signUpOff
 	return out
+}
+
+// PasswordPolicy returns the password policy in force, for the directory
+// (directory.Config.PasswordPolicy).
+func (s *Service) PasswordPolicy(ctx context.Context) (password.Policy, error) {
+	st, err := s.Get(ctx)
+	if err != nil {
+		return password.Policy{}, err
+	}
+	return st.PasswordPolicy(), nil
+}
+
+// CheckPatch reports whether Update would accept patch now, without
+// storing anything.
+func (s *Service) CheckPatch(ctx context.Context, patch json.RawMessage) error {
+	cur, err := s.Get(ctx)
+	if err != nil {
+		return err
+	}
+	next, err := applyPatch(cur, patch)
+	if err != nil {
+		return err
+	}
+	return s.Check(next)
 }

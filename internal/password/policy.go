@@ -1,6 +1,7 @@
 package password
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -87,7 +88,7 @@ const (
 
 // Check returns the ways pw fails the policy, in Logto's order: length,
 // character types, breached, then the restricted phrases (repetition,
-// sequence, words, user info), which count only when all but
+// sequence, words, user info, in the order first met), which count only when all but
 // restrictedTolerance characters of the password are in one. It returns
 // nil when the password is acceptable.
 func (p Policy) Check(pw string, u UserInfo) []Issue {
@@ -162,7 +163,7 @@ func (p Policy) restricted(pw string, u UserInfo) []Issue {
 		lower = runes
 	}
 	marked := make([]bool, len(runes))
-	found := map[string]bool{}
+	var found []string // the codes, in the order first met (as Logto lists them)
 	mark := func(i, n int, code string) {
 		if n <= 0 {
 			return
@@ -170,7 +171,9 @@ func (p Policy) restricted(pw string, u UserInfo) []Issue {
 		for j := i; j < i+n && j < len(marked); j++ {
 			marked[j] = true
 		}
-		found[code] = true
+		if !slices.Contains(found, code) {
+			found = append(found, code)
+		}
 	}
 	info := userPhrases(u)
 	words := lowerAll(p.RejectWords)
@@ -195,11 +198,9 @@ func (p Policy) restricted(pw string, u UserInfo) []Issue {
 	if count <= max(1, len(runes)-restrictedTolerance) {
 		return nil
 	}
-	var issues []Issue
-	for _, code := range []string{IssueRepetition, IssueSequence, IssueWords, IssueUserInfo} {
-		if found[code] {
-			issues = append(issues, Issue{Code: code})
-		}
+	issues := make([]Issue, len(found))
+	for i, code := range found {
+		issues[i] = Issue{Code: code}
 	}
 	return issues
 }
@@ -229,13 +230,21 @@ func sequenceLength(rs []rune) int {
 	return n
 }
 
-func isSequential(s string) bool {
+// sequenceVariants are the sequences forwards and backwards, in lower and
+// upper case.
+var sequenceVariants = func() []string {
+	var out []string
 	for _, seq := range sequences {
 		rev := reverse(seq)
-		for _, v := range []string{seq, rev, strings.ToUpper(seq), strings.ToUpper(rev)} {
-			if strings.Contains(v, s) {
-				return true
-			}
+		out = append(out, seq, rev, strings.ToUpper(seq), strings.ToUpper(rev))
+	}
+	return out
+}()
+
+func isSequential(s string) bool {
+	for _, v := range sequenceVariants {
+		if strings.Contains(v, s) {
+			return true
 		}
 	}
 	return false

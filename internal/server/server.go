@@ -144,9 +144,11 @@ type Config struct {
 	// the files change (a renewed certificate needs no restart). Unset:
 	// plain HTTP, for a TLS-terminating proxy in front.
 	TLSCertFile, TLSKeyFile string
-	// SignUp opens self sign-up at Auth0's POST /dbconnections/signup;
-	// false refuses it ("public signup is disabled"). DefaultConfig opens
-	// it, as Auth0's database connection is by default.
+	// SignUp leaves self sign-up (Auth0's POST /dbconnections/signup and
+	// the hosted pages) to the sign-in experience's signInMode; false
+	// closes it whatever the sign-in experience says ("public signup is
+	// disabled"). DefaultConfig leaves it open, as Auth0's database
+	// connection and Logto's default sign-in experience are.
 	SignUp bool
 
 	// Config, when set, is a configuration document (its ${NAME}
@@ -230,6 +232,9 @@ type Server struct {
 	// codes issues and checks one-time codes through it.
 	connectors *connector.Service
 	codes      *verifycode.Service
+	// experience is the sign-in experience (and its password policy),
+	// dropped from its cache by the outbox.
+	experience *experience.Service
 	users      *userParts
 	handler    http.Handler
 	http       *http.Server
@@ -352,6 +357,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	s.catalog = cache
 	s.events.Subscribe("catalog", cache.Apply)
+	// MONBAN_SIGN_UP=false closes sign-up whatever the sign-in experience
+	// says; true leaves it to the sign-in experience's signInMode.
+	s.experience = experience.New(st, experience.Options{SignUpDisabled: !cfg.SignUp,
+		// Code methods need a connector of their channel (set up below).
+		HasConnector: func(ch string) bool {
+			return s.connectors != nil && s.connectors.HasChannel(verifycode.Channel(ch))
+		}})
+	s.events.Subscribe("experience", s.experience.Apply)
 	// The Management API checks its caller's standing on every request.
 	mgmtAll := catalog.Privilege{Indicator: cfg.ManagementIndicator, Scope: ManagementScope}
 	v2 := ManagementV2Identifier(cfg.Endpoint)
@@ -408,14 +421,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
-	userDirectory := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now})
-	signInExp := experience.New(st, experience.Options{SignUpDisabled: !cfg.SignUp})
-	s.events.Subscribe("sign-in experience", signInExp.Apply)
-	s.signInPages(provider, userDirectory, signInExp, nil).Register(mux)
+	userDirectory := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
+		PasswordPolicy: s.experience.PasswordPolicy})
+	s.signInPages(provider, userDirectory, s.experience, s.codes).Register(mux)
 	auth0auth.New(auth0auth.Config{
 		Directory: userDirectory,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
-		Interactions: interactionAuditor(s.audit),
+		SignUpAllowed: s.signUpAllowed,
+		Interactions:  interactionAuditor(s.audit),
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
 	// Sign-up stores a user and hashes a password: the sign-in limit.
@@ -444,6 +457,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Now:        cfg.Clock.Now,
 		Connectors: s.connectors,
 		Codes:      s.codes,
+		Experience: s.experience,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,
@@ -460,6 +474,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Standing: func(scope, sub, client string) catalog.Standing {
 			return cache.Load().Standing(catalog.Privilege{Indicator: v2, Scope: scope}, sub, client)
 		},
+		PasswordPolicy: s.experience.PasswordPolicy,
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)
@@ -487,6 +502,13 @@ func (s *Server) setUp(ctx context.Context) error {
 		clientIP: clientIP.From}
 	s.handler = mw.wrap(lim.routes(mux))
 	return nil
+}
+
+// signUpAllowed is the sign-in experience's rule for sign-up, the
+// configuration's switch included.
+func (s *Server) signUpAllowed(ctx context.Context) (bool, error) {
+	st, err := s.experience.Get(ctx)
+	return st.SignUpAllowed(), err
 }
 
 // secretHasher returns the hasher of client secrets, under the key the

@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Webhooks", webhookCases},
 		{"VerificationCodes", verificationCodeCases},
 		{"Connectors", connectorCases},
+		{"SignInExperience", signInExperienceCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
