@@ -12,10 +12,6 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-// msgBusy is what a page says when the store or the hashing slots could
-// not answer in time.
-const msgBusy = "The service is busy. Please try again in a moment."
-
 // maxIdentifierLen bounds a username sent to the password grant.
 const maxIdentifierLen = 254
 
