@@ -31,7 +31,7 @@ const lastCode = async (to) => {
 
 for (const lang of ['en', 'ja']) {
   const context = await browser.newContext({ viewport: { width: 480, height: 900 }, locale: lang === 'ja' ? 'ja-JP' : 'en-GB' });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(60_000); // a loaded machine is slow, not wrong
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
@@ -49,7 +49,7 @@ for (const lang of ['en', 'ja']) {
     assert.equal(await page.getAttribute('html', 'lang'), lang, 'the page is not in the language asked for');
   };
   const signedIn = async (what) => {
-    await page.waitForURL((u) => u.pathname === '/cb', { timeout: 15_000 });
+    await page.waitForURL((u) => u.pathname === '/cb', { timeout: 60_000 });
     const u = new URL(page.url());
     assert.ok(u.searchParams.get('code'), `${what}: no code`);
     assert.equal(u.searchParams.get('state'), 'st');
