@@ -12,12 +12,33 @@ import (
 const (
 	KeySignIn   = "Interaction.SignIn.Submit"
 	KeyRegister = "Interaction.Register.Submit"
+	// KeyForgotPassword: a password reset at the hosted pages.
+	KeyForgotPassword = "Interaction.ForgotPassword.Submit"
 )
+
+// SubmitKey is the key of submitting an interaction of Logto's event
+// (SignIn, Register, ForgotPassword; "" is SignIn).
+func SubmitKey(event string) string {
+	if event == "" {
+		event = "SignIn"
+	}
+	return "Interaction." + event + ".Submit"
+}
+
+// VerificationKey is Logto's key of a verification record of type typ
+// (Password, EmailVerificationCode, …) made (action "Create": a code
+// sent) or submitted ("Submit": checked) in an interaction of event.
+func VerificationKey(event, typ, action string) string {
+	if event == "" {
+		event = "SignIn"
+	}
+	return "Interaction." + event + ".Verification." + typ + "." + action
+}
 
 // Interaction is an end user's sign-in (the hosted sign-in page) or
 // sign-up (Auth0's /dbconnections/signup), succeeded or refused.
 type Interaction struct {
-	Key      string // KeySignIn or KeyRegister
+	Key      string // KeySignIn, KeyRegister, or another of Logto's Interaction.* keys
 	ClientID string // the application it was for
 	// UserID is the user signed in or up; on a refused sign-in, the
 	// account the identifier names, when there is one.

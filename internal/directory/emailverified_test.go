@@ -35,6 +35,7 @@ func TestEmailVerifiedRule(t *testing.T) {
 		{"Auth0's administrator", ByAdminUnverified, nil, false},
 		{"Auth0's administrator, said verified", ByAdminUnverified, ptr(true), true},
 		{"sign-up", BySignUp, nil, false},
+		{"sign-up with a code sent to the address", ByCodeSignUp, nil, true},
 	} {
 		got, err := create(fmt.Sprintf("u%d@example.com", i), c.by, c.verified)
 		if err != nil || got != c.want {

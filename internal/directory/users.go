@@ -81,6 +81,10 @@ const (
 	// API, where a new address is unverified unless EmailVerified says it
 	// is (Auth0's email_verified).
 	ByAdminUnverified
+	// ByCodeSignUp is the person themselves at the hosted pages, having
+	// proved the address with a one-time code sent to it: it is
+	// verified, and EmailVerified is refused.
+	ByCodeSignUp
 )
 
 // NewUser is what creating a user gives: the fields, and a password or an
@@ -165,14 +169,14 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 func (f *UserFields) verifyEmail(u *store.User, oldEmail string) error {
 	changed := !strings.EqualFold(u.PrimaryEmail, oldEmail)
 	switch {
-	case f.EmailVerified != nil && f.By == BySignUp:
+	case f.EmailVerified != nil && (f.By == BySignUp || f.By == ByCodeSignUp):
 		return invalid("email_verified is set only by an administrator")
 	case f.EmailVerified != nil && *f.EmailVerified && u.PrimaryEmail == "":
 		return invalid("email_verified cannot be true for a user without an e-mail address")
 	case f.EmailVerified != nil:
 		u.EmailVerified = *f.EmailVerified
 	case changed:
-		u.EmailVerified = f.By == ByAdmin
+		u.EmailVerified = f.By == ByAdmin || f.By == ByCodeSignUp
 	}
 	if u.PrimaryEmail == "" {
 		u.EmailVerified = false

@@ -102,18 +102,20 @@ type UserResource struct {
 
 // Interaction is Logto's context.interaction: how the user signed in.
 type Interaction struct {
-	InteractionEvent    string               `json:"interactionEvent"` // "SignIn"
+	InteractionEvent    string               `json:"interactionEvent"` // SignIn, Register or ForgotPassword
 	UserID              string               `json:"userId"`
 	VerificationRecords []VerificationRecord `json:"verificationRecords"`
 }
 
-// VerificationRecord is one proof of identity of an interaction; Monban
-// has password records only.
+// VerificationRecord is one proof of identity of an interaction: a
+// Password, or an EmailVerificationCode or PhoneVerificationCode with the
+// templateType it was sent for.
 type VerificationRecord struct {
-	ID         string                 `json:"id"`
-	Type       string                 `json:"type"` // "Password"
-	Identifier VerificationIdentifier `json:"identifier"`
-	Verified   bool                   `json:"verified"`
+	ID           string                 `json:"id"`
+	Type         string                 `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode
+	TemplateType string                 `json:"templateType,omitempty"`
+	Identifier   VerificationIdentifier `json:"identifier"`
+	Verified     bool                   `json:"verified"`
 }
 
 // VerificationIdentifier is what the user typed to name their account.
@@ -147,11 +149,20 @@ func userContext(u *store.User, roles []store.Role, snap *catalog.Snapshot) User
 // interactionOf is context.interaction for a grant signed in as rec, or nil
 // when the grant records no sign-in.
 func interactionOf(userID string, rec store.SignInRecord) *Interaction {
-	if rec.VerificationID == "" {
+	if rec.VerificationID == "" && len(rec.Verifications) == 0 {
 		return nil
 	}
-	return &Interaction{InteractionEvent: "SignIn", UserID: userID, VerificationRecords: []VerificationRecord{{
-		ID: rec.VerificationID, Type: "Password", Verified: true,
-		Identifier: VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue},
-	}}}
+	in := &Interaction{InteractionEvent: rec.Event, UserID: userID, VerificationRecords: []VerificationRecord{}}
+	if in.InteractionEvent == "" {
+		in.InteractionEvent = "SignIn"
+	}
+	if len(rec.Verifications) == 0 { // a password sign-in, or a grant from before the records
+		in.VerificationRecords = append(in.VerificationRecords, VerificationRecord{ID: rec.VerificationID, Type: "Password", Verified: true,
+			Identifier: VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue}})
+	}
+	for _, v := range rec.Verifications {
+		in.VerificationRecords = append(in.VerificationRecords, VerificationRecord{ID: v.ID, Type: v.Type, TemplateType: v.TemplateType,
+			Verified: v.Verified, Identifier: VerificationIdentifier{Type: v.IdentifierType, Value: v.IdentifierValue}})
+	}
+	return in
 }

@@ -61,6 +61,7 @@ func (s *memStore) UpdateInteraction(_ context.Context, in store.Interaction, ve
 			return store.ErrConflict
 		}
 		cur.Step, cur.Identifier, cur.AccountID, cur.Attempts, cur.Version = in.Step, in.Identifier, in.AccountID, in.Attempts, version+1
+		cur.Event, cur.IdentifierType, cur.Records = in.Event, in.IdentifierType, in.Records
 		s.m[in.ID] = cur
 		return nil
 	})
@@ -79,20 +80,56 @@ func (s *memStore) DeleteInteraction(_ context.Context, id string) error {
 func (s *memStore) PruneInteractions(context.Context, time.Time) error { return nil }
 
 // Every transition of the state machine: the allowed ones lead where the
-// table says, every other step and event pair is refused.
+// table says, every other event, step and action is refused.
 func TestTransitions(t *testing.T) {
-	allowed := map[[2]string]Step{
-		{"identify", "identified"}:        StepPassword,
-		{"password", "identified"}:        StepPassword,
-		{"password", "password_failed"}:   StepPassword,
-		{"password", "password_verified"}: StepDone,
+	type key struct {
+		e Event
+		s Step
+		a Action
 	}
-	for _, s := range []Step{StepIdentify, StepPassword, StepDone} {
-		for _, e := range []Event{EventIdentified, EventPasswordFailed, EventPasswordVerified} {
-			to, ok := Next(s, e)
-			want, wantOK := allowed[[2]string{string(s), string(e)}]
-			if ok != wantOK || to != want {
-				t.Errorf("%s at %s: %q %v, want %q %v", e, s, to, ok, want, wantOK)
+	allowed := map[key]To{
+		{EventSignIn, StepIdentify, ActIdentified}:              {StepPassword, ""},
+		{EventSignIn, StepIdentify, ActCodeSent}:                {StepCode, ""},
+		{EventSignIn, StepPassword, ActIdentified}:              {StepPassword, ""},
+		{EventSignIn, StepPassword, ActPasswordFailed}:          {StepPassword, ""},
+		{EventSignIn, StepPassword, ActPasswordVerified}:        {StepDone, ""},
+		{EventSignIn, StepPassword, ActCodeSent}:                {StepCode, ""},
+		{EventSignIn, StepCode, ActCodeSent}:                    {StepCode, ""},
+		{EventSignIn, StepCode, ActCodeFailed}:                  {StepCode, ""},
+		{EventSignIn, StepCode, ActCodeVerified}:                {StepDone, ""},
+		{EventSignIn, StepCode, ActRegisterInstead}:             {StepProfile, EventRegister},
+		{EventSignIn, StepCode, ActIdentified}:                  {StepPassword, ""},
+		{EventRegister, StepIdentify, ActIdentified}:            {StepProfile, ""},
+		{EventRegister, StepIdentify, ActCodeSent}:              {StepCode, ""},
+		{EventRegister, StepCode, ActCodeSent}:                  {StepCode, ""},
+		{EventRegister, StepCode, ActCodeFailed}:                {StepCode, ""},
+		{EventRegister, StepCode, ActCodeVerified}:              {StepProfile, ""},
+		{EventRegister, StepCode, ActSignInInstead}:             {StepDone, EventSignIn},
+		{EventRegister, StepProfile, ActIdentified}:             {StepProfile, ""},
+		{EventRegister, StepProfile, ActPasswordRejected}:       {StepProfile, ""},
+		{EventRegister, StepProfile, ActPasswordSet}:            {StepDone, ""},
+		{EventRegister, StepProfile, ActProfileFulfilled}:       {StepDone, ""},
+		{EventForgotPassword, StepIdentify, ActCodeSent}:        {StepCode, ""},
+		{EventForgotPassword, StepCode, ActCodeSent}:            {StepCode, ""},
+		{EventForgotPassword, StepCode, ActCodeFailed}:          {StepCode, ""},
+		{EventForgotPassword, StepCode, ActCodeVerified}:        {StepProfile, ""},
+		{EventForgotPassword, StepProfile, ActPasswordRejected}: {StepProfile, ""},
+		{EventForgotPassword, StepProfile, ActPasswordSet}:      {StepDone, ""},
+	}
+	steps := []Step{StepIdentify, StepPassword, StepCode, StepProfile, StepDone}
+	actions := []Action{ActEventChosen, ActIdentified, ActPasswordFailed, ActPasswordVerified, ActCodeSent, ActCodeFailed,
+		ActCodeVerified, ActRegisterInstead, ActSignInInstead, ActPasswordRejected, ActPasswordSet, ActProfileFulfilled}
+	for _, e := range []Event{EventSignIn, EventRegister, EventForgotPassword} {
+		for _, s := range steps {
+			for _, a := range actions {
+				to, ok := Next(e, s, a)
+				want, wantOK := allowed[key{e, s, a}]
+				if a == ActEventChosen && s != StepDone && len(transitions[e][s]) > 0 {
+					want, wantOK = To{StepIdentify, ""}, true // starting over is allowed wherever the event goes
+				}
+				if ok != wantOK || to != want {
+					t.Errorf("%s at %s of %s: %v %v, want %v %v", a, s, e, to, ok, want, wantOK)
+				}
 			}
 		}
 	}
@@ -103,23 +140,25 @@ func TestTransitions(t *testing.T) {
 // nothing.
 func TestSteps(t *testing.T) {
 	it := &Interaction{Step: StepIdentify}
+	pw := func(id string) Record { return PasswordRecord("v1", "username", id) }
 	for i, tc := range []struct {
 		do      func() error
 		refused bool
 		want    Interaction // Step, Identifier, AccountID, Attempts
 	}{
-		{func() error { return it.PasswordVerified("u1") }, true, Interaction{Step: StepIdentify}},
+		{func() error { return it.PasswordVerified("u1", pw("jane")) }, true, Interaction{Step: StepIdentify}},
 		{it.PasswordFailed, true, Interaction{Step: StepIdentify}},
 		{func() error { return it.Identify("") }, true, Interaction{Step: StepIdentify}},
 		{func() error { return it.Identify("jane") }, false, Interaction{Step: StepPassword, Identifier: "jane"}},
 		{it.PasswordFailed, false, Interaction{Step: StepPassword, Identifier: "jane", Attempts: 1}},
 		{it.PasswordFailed, false, Interaction{Step: StepPassword, Identifier: "jane", Attempts: 2}},
 		{func() error { return it.Identify("john") }, false, Interaction{Step: StepPassword, Identifier: "john", Attempts: 2}},
-		{func() error { return it.PasswordVerified("") }, true, Interaction{Step: StepPassword, Identifier: "john", Attempts: 2}},
-		{func() error { return it.PasswordVerified("u2") }, false, Interaction{Step: StepDone, Identifier: "john", AccountID: "u2", Attempts: 2}},
+		{func() error { return it.PasswordVerified("", pw("john")) }, true, Interaction{Step: StepPassword, Identifier: "john", Attempts: 2}},
+		{func() error { return it.PasswordVerified("u2", pw("john")) }, false, Interaction{Step: StepDone, Identifier: "john", AccountID: "u2", Attempts: 2}},
 		{func() error { return it.Identify("jane") }, true, Interaction{Step: StepDone, Identifier: "john", AccountID: "u2", Attempts: 2}},
 		{it.PasswordFailed, true, Interaction{Step: StepDone, Identifier: "john", AccountID: "u2", Attempts: 2}},
-		{func() error { return it.PasswordVerified("u1") }, true, Interaction{Step: StepDone, Identifier: "john", AccountID: "u2", Attempts: 2}},
+		{func() error { return it.PasswordVerified("u1", pw("jane")) }, true, Interaction{Step: StepDone, Identifier: "john", AccountID: "u2", Attempts: 2}},
+		{func() error { return it.Choose(EventRegister) }, true, Interaction{Step: StepDone, Identifier: "john", AccountID: "u2", Attempts: 2}},
 	} {
 		err := tc.do()
 		if tc.refused != errors.Is(err, ErrTransition) || (!tc.refused && err != nil) {
@@ -128,6 +167,93 @@ func TestSteps(t *testing.T) {
 		if it.Step != tc.want.Step || it.Identifier != tc.want.Identifier || it.AccountID != tc.want.AccountID || it.Attempts != tc.want.Attempts {
 			t.Fatalf("step %d: %+v, want %+v", i, it, tc.want)
 		}
+	}
+	if got := it.SignInRecord(); got.Event != "SignIn" || len(got.Verifications) != 1 || got.VerificationID != "v1" ||
+		got.IdentifierValue != "john" || got.Verifications[0].Type != RecordPassword {
+		t.Fatalf("sign-in record %+v", got)
+	}
+}
+
+// Each path of the table, walked by its methods: what the interaction
+// ends as, and the records it carries for the claims scripts.
+func TestPaths(t *testing.T) {
+	start := func(e Event) *Interaction {
+		it := &Interaction{Event: EventSignIn, Step: StepIdentify}
+		if e != EventSignIn {
+			if err := it.Choose(e); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return it
+	}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Passwordless sign-in: a code to an e-mail address, a wrong one, the
+	// right one.
+	it := start(EventSignIn)
+	must(it.CodeSent("jane@example.com", "email"))
+	must(it.CodeFailed())
+	must(it.CodeVerified(it.CodeRecord("SignIn"), "u1"))
+	if rec := it.SignInRecord(); it.Step != StepDone || it.Attempts != 1 || rec.Event != "SignIn" ||
+		len(rec.Verifications) != 1 || rec.Verifications[0].Type != RecordEmailVerificationCode || rec.Verifications[0].TemplateType != "SignIn" {
+		t.Errorf("passwordless: %+v", it)
+	}
+	// A sign-in code for an address nobody has becomes a sign-up.
+	it = start(EventSignIn)
+	must(it.CodeSent("+819012345678", "phone"))
+	must(it.RegisterInstead(it.CodeRecord("SignIn")))
+	must(it.ProfileFulfilled("u2"))
+	if rec := it.SignInRecord(); it.Step != StepDone || rec.Event != "Register" || rec.Verifications[0].Type != RecordPhoneVerificationCode {
+		t.Errorf("sign-in turned sign-up: %+v", it)
+	}
+	// Sign-up by e-mail with a password; an address someone has signs
+	// them in instead.
+	it = start(EventRegister)
+	must(it.CodeSent("new@example.com", "email"))
+	must(it.CodeVerified(it.CodeRecord("Register"), ""))
+	if it.Step != StepProfile {
+		t.Fatalf("sign-up after the code: %s", it.Step)
+	}
+	must(it.PasswordRejected())
+	must(it.PasswordSet("u3"))
+	if it.Step != StepDone || it.Event != EventRegister || it.AccountID != "u3" {
+		t.Errorf("sign-up: %+v", it)
+	}
+	it = start(EventRegister)
+	must(it.CodeSent("jane@example.com", "email"))
+	must(it.SignInInstead(it.CodeRecord("Register"), "u1"))
+	if it.Step != StepDone || it.Event != EventSignIn {
+		t.Errorf("sign-up of a taken address: %+v", it)
+	}
+	// Forgot password: a code, then the new password; no password
+	// sign-in on the way, and no code without an account.
+	it = start(EventForgotPassword)
+	if err := it.Identify("jane"); !errors.Is(err, ErrTransition) {
+		t.Errorf("identify in a reset: %v", err)
+	}
+	must(it.CodeSent("jane@example.com", "email"))
+	if err := it.CodeVerified(it.CodeRecord("ForgotPassword"), ""); !errors.Is(err, ErrTransition) {
+		t.Errorf("a reset code without its account: %v", err)
+	}
+	must(it.CodeVerified(it.CodeRecord("ForgotPassword"), "u1"))
+	must(it.PasswordSet("u1"))
+	if rec := it.SignInRecord(); it.Step != StepDone || rec.Event != "ForgotPassword" {
+		t.Errorf("reset: %+v", it)
+	}
+	// A code to another address forgets the first one's records.
+	it = start(EventSignIn)
+	must(it.CodeSent("a@example.com", "email"))
+	it.Records = []Record{{ID: "x", Type: RecordEmailVerificationCode}}
+	must(it.CodeSent("b@example.com", "email"))
+	if len(it.Records) != 0 || it.Identifier != "b@example.com" {
+		t.Errorf("another address: %+v", it)
+	}
+	if err := it.CodeSent("jane", "username"); !errors.Is(err, ErrTransition) {
+		t.Errorf("a code to a username: %v", err)
 	}
 }
 
@@ -212,7 +338,7 @@ func TestManagerLifecycle(t *testing.T) {
 	tab1, tab2 := again, got
 	for _, tab := range []*Interaction{tab1, tab2} {
 		f.ok(tab.Identify("jane"))
-		f.ok(tab.PasswordVerified("u1"))
+		f.ok(tab.PasswordVerified("u1", PasswordRecord("v", "username", "jane")))
 	}
 	f.ok(m.Save(ctx, tab1))
 	if err := m.Save(ctx, tab2); !errors.Is(err, ErrConflict) {

@@ -37,15 +37,15 @@ func NewManager(st store.Interactions, ttl time.Duration, now func() time.Time) 
 	return &Manager{st: st, ttl: ttl, now: now}
 }
 
-// Start stores a new interaction for the checked authorization request of
-// clientID, received by the authorization endpoint of issuer, at
-// StepIdentify, bound to the browser holding the cookie value binding.
+// Start stores a new sign-in interaction for the checked authorization
+// request of clientID, received by the authorization endpoint of issuer,
+// at StepIdentify, bound to the browser holding the cookie value binding.
 func (m *Manager) Start(ctx context.Context, clientID, issuer string, request url.Values, binding string) (*Interaction, error) {
 	if binding == "" {
 		return nil, errors.New("interaction: no browser binding")
 	}
 	now := m.now()
-	it := &Interaction{ID: randid.Secret(32), ClientID: clientID, Issuer: issuer, Request: request, Step: StepIdentify,
+	it := &Interaction{ID: randid.Secret(32), ClientID: clientID, Issuer: issuer, Request: request, Event: EventSignIn, Step: StepIdentify,
 		CreatedAt: now, ExpiresAt: now.Add(m.ttl), binding: bindingHash(binding)}
 	if err := m.st.CreateInteraction(ctx, it.record()); err != nil {
 		return nil, fmt.Errorf("start interaction: %w", err)
@@ -82,7 +82,8 @@ func (m *Manager) Resume(ctx context.Context, id, binding string) (*Interaction,
 		return nil, fmt.Errorf("resume interaction: malformed request: %w", err)
 	}
 	return &Interaction{ID: rec.ID, ClientID: rec.ClientID, Issuer: rec.Issuer, Request: request, Step: Step(rec.Step),
-		Identifier: rec.Identifier, AccountID: rec.AccountID, Attempts: rec.Attempts,
+		Event: Event(rec.Event), Identifier: rec.Identifier, IdentifierType: rec.IdentifierType, Records: rec.Records,
+		AccountID: rec.AccountID, Attempts: rec.Attempts,
 		CreatedAt: rec.CreatedAt, ExpiresAt: rec.ExpiresAt, binding: rec.Binding, version: rec.Version}, nil
 }
 
@@ -117,6 +118,7 @@ func (m *Manager) Consume(ctx context.Context, it *Interaction) error {
 func (it *Interaction) record() store.Interaction {
 	return store.Interaction{ID: it.ID, ClientID: it.ClientID, Issuer: it.Issuer, Request: it.Request.Encode(), Step: string(it.Step),
 		Identifier: it.Identifier, AccountID: it.AccountID, Attempts: it.Attempts, Binding: it.binding,
+		Event: string(it.Event), IdentifierType: it.IdentifierType, Records: it.Records,
 		Version: it.version, CreatedAt: it.CreatedAt, ExpiresAt: it.ExpiresAt}
 }
 

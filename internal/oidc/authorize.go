@@ -174,8 +174,8 @@ func (p *Provider) currentSession(r *http.Request) (*store.Session, *store.User)
 }
 
 // issueCode records the grant with a fresh authorization code and sends the
-// browser back to the client with it.
-func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req *authRequest, sess *store.Session, user *store.User) {
+// browser back to the client with it (true), or with server_error.
+func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req *authRequest, sess *store.Session, user *store.User) bool {
 	now := p.cfg.Now()
 	code := randid.Secret(32)
 	g := store.Grant{
@@ -191,9 +191,10 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req *authRe
 	if err := p.u.Store.CreateGrant(context.WithoutCancel(r.Context()), g, &c); err != nil {
 		p.cfg.Logger.Error("storing an authorization code failed", "client_id", req.app.ID, "err", err)
 		p.failAuth(w, r, req, redirectError("server_error", "could not complete the sign-in"))
-		return
+		return false
 	}
 	p.redirectTo(w, r, req, url.Values{"code": {code}})
+	return true
 }
 
 // hasUserInfo reports whether a redirect URI holds a user-info part

@@ -48,6 +48,7 @@ var authChecks = []authCheck{
 	{"pkce", checkPKCE},
 	{"prompt", checkPrompt},
 	{"max_age", checkMaxAge},
+	{"screen", checkScreen},
 	{"hints", checkHints},
 }
 
@@ -242,6 +243,28 @@ func checkMaxAge(c *authContext) *authError {
 		return redirectError("invalid_request", "max_age must be a non-negative integer")
 	}
 	c.req.maxAge = n
+	return nil
+}
+
+// screenValues are the values the hosted pages know of the parameters
+// that choose their first screen: Logto's interaction_mode and
+// first_screen (snake_case as Logto's SDKs send, camelCase as older ones
+// did), Auth0's screen_hint.
+var screenValues = map[string][]string{
+	"interaction_mode": {"signIn", "signUp"},
+	"first_screen": {"sign_in", "signIn", "register", "reset_password", "resetPassword",
+		"identifier:sign_in", "identifierSignIn", "identifier:register", "identifierRegister"},
+	"screen_hint": {"signup", "login"},
+}
+
+// checkScreen refuses a value of the first-screen parameters the hosted
+// pages do not know (single sign-on among them, not offered here).
+func checkScreen(c *authContext) *authError {
+	for _, name := range []string{"interaction_mode", "first_screen", "screen_hint"} {
+		if v := c.params.Get(name); v != "" && !slices.Contains(screenValues[name], v) {
+			return redirectError("invalid_request", "unsupported "+name+" value; use one of "+strings.Join(screenValues[name], ", "))
+		}
+	}
 	return nil
 }
 

@@ -45,7 +45,7 @@ func TestAuthCheckOrder(t *testing.T) {
 	for _, c := range authChecks {
 		names = append(names, c.name)
 	}
-	want := "parameters client redirect_uri repeated request_object response_type response_mode scope resource connection pkce prompt max_age hints"
+	want := "parameters client redirect_uri repeated request_object response_type response_mode scope resource connection pkce prompt max_age screen hints"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("checks %s, want %s", got, want)
 	}
@@ -118,6 +118,16 @@ func TestAuthChecks(t *testing.T) {
 		{"max_age 0", checkMaxAge, "spa", "max_age=0", "", func(r *authRequest) bool { return r.maxAge == 0 }},
 		{"max_age negative", checkMaxAge, "spa", "max_age=-1", "invalid_request", nil},
 		{"max_age fraction", checkMaxAge, "spa", "max_age=1.5", "invalid_request", nil},
+		{"screen none", checkScreen, "spa", "", "", nil},
+		{"interaction_mode signUp", checkScreen, "spa", "interaction_mode=signUp", "", nil},
+		{"interaction_mode unknown", checkScreen, "spa", "interaction_mode=signup", "invalid_request", nil},
+		{"first_screen register", checkScreen, "spa", "first_screen=register", "", nil},
+		{"first_screen identifier:sign_in", checkScreen, "spa", "first_screen=identifier%3Asign_in", "", nil},
+		{"first_screen resetPassword", checkScreen, "spa", "first_screen=resetPassword", "", nil},
+		{"first_screen single_sign_on", checkScreen, "spa", "first_screen=single_sign_on", "invalid_request", nil},
+		{"first_screen unknown", checkScreen, "spa", "first_screen=welcome", "invalid_request", nil},
+		{"screen_hint signup", checkScreen, "spa", "screen_hint=signup", "", nil},
+		{"screen_hint unknown", checkScreen, "spa", "screen_hint=signUp", "invalid_request", nil},
 		{"hints", checkHints, "spa", "nonce=n&login_hint=jane", "",
 			func(r *authRequest) bool { return r.nonce == "n" && r.loginHint == "jane" }},
 	} {

@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"errors"
+	"github.com/monban/monban/internal/browser"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,7 +34,7 @@ func (p *Provider) serveEndSessionConfirm(w http.ResponseWriter, r *http.Request
 		p.errorPage(w, http.StatusBadRequest, "The form is malformed.")
 		return
 	}
-	if !p.checkCSRF(r, r.PostForm.Get("csrf")) {
+	if !p.u.cookies.CheckCSRF(r, r.PostForm.Get("csrf")) {
 		p.errorPage(w, http.StatusForbidden, "The sign-out form has expired. Please try again.")
 		return
 	}
@@ -86,13 +87,12 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 	}
 	sess, _ := p.currentSession(r)
 	if !confirmed && sess != nil && (hint == nil || hint.Subject != sess.UserID) {
-		cookie := p.csrfCookie(w, r)
 		name := ""
 		if app != nil {
 			name = app.Name
 		}
 		p.u.pages.render(w, http.StatusOK, "logout", pageData{Title: "Sign out", AppName: name,
-			Action: p.u.Endpoint + p.profile(r.Context()).EndSessionConfirm.path(), CSRF: p.csrfToken(cookie), Request: params.Encode()})
+			Action: p.u.Endpoint + p.profile(r.Context()).EndSessionConfirm.path(), CSRF: p.u.cookies.CSRF(w, r), Request: params.Encode()})
 		return
 	}
 	if sess != nil {
@@ -102,7 +102,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 			return
 		}
 	}
-	p.setCookie(w, p.sessionCookieName(), "", -1)
+	p.setCookie(w, browser.SessionCookie, "", -1)
 	if redirect == "" {
 		p.u.pages.render(w, http.StatusOK, "signedout", pageData{Title: "Signed out"})
 		return
@@ -171,7 +171,7 @@ func (p *Provider) serveLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.setCookie(w, p.sessionCookieName(), "", -1)
+	p.setCookie(w, browser.SessionCookie, "", -1)
 	w.Header().Set("Cache-Control", "no-store")
 	if returnTo == "" {
 		p.u.pages.render(w, http.StatusOK, "signedout", pageData{Title: "Signed out"})

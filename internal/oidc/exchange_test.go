@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -242,31 +241,6 @@ func TestTokenCORS(t *testing.T) {
 			http.Header{"Origin": {origin}})
 		if got := res.Header.Get("Access-Control-Allow-Origin"); got != want {
 			t.Errorf("Origin %s: Access-Control-Allow-Origin %q, want %q", origin, got, want)
-		}
-	}
-}
-
-// The sign-in page's CSRF cookie is reused when the browser has a
-// well-formed one, and replaced otherwise.
-func TestCSRFCookieReuse(t *testing.T) {
-	f := newExchangeFixture(t)
-	get := func(value string) (string, []*http.Cookie) {
-		r := httptest.NewRequest("GET", "https://id.test/sign-in", nil)
-		if value != "" {
-			r.AddCookie(&http.Cookie{Name: f.p.csrfCookieName(), Value: value})
-		}
-		w := httptest.NewRecorder()
-		v := f.p.csrfCookie(w, r)
-		return v, w.Result().Cookies()
-	}
-	kept := strings.Repeat("c", 43)
-	if v, set := get(kept); v != kept || len(set) != 0 {
-		t.Errorf("a well-formed cookie: got %q, set %v; want it kept", v, set)
-	}
-	for _, bad := range []string{"", "short", strings.Repeat("c", 44)} {
-		v, set := get(bad)
-		if v == bad || len(v) != 43 || len(set) != 1 || set[0].Value != v {
-			t.Errorf("cookie %q: got %q, set %v; want a new one", bad, v, set)
 		}
 	}
 }

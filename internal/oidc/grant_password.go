@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"github.com/monban/monban/internal/interaction"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,15 +56,15 @@ func (p *Provider) resourceOwnerPassword(r *http.Request, app *catalog.App, para
 	if len(username) > maxIdentifierLen || len(pw) > password.MaxLen {
 		return nil, invalidGrant("invalid username or password")
 	}
-	user, rec, status := p.checkPassword(r, username, pw)
+	user, rec, status := p.u.accounts.CheckPassword(r.Context(), username, pw, p.clientIP(r))
 	switch status {
-	case signInLocked:
+	case interaction.CheckLocked:
 		return nil, invalidGrant("too many failed attempts; try again later")
-	case signInBusy:
+	case interaction.CheckBusy:
 		return nil, &Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable", Description: "the service is busy; try again"}
-	case signInFailed:
+	case interaction.CheckFailed:
 		return nil, invalidGrant("invalid username or password")
-	case signInSuspended:
+	case interaction.CheckSuspended:
 		return nil, invalidGrant("the user is suspended")
 	}
 	ev.UserID = user.ID

@@ -9,11 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
+	"github.com/monban/monban/internal/signin"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -82,7 +85,18 @@ func newTestProvider(t testing.TB, st store.Store, s providerSetup) (*Provider, 
 	p := New(cfg)
 	mux := http.NewServeMux()
 	p.Register(mux)
+	if cfg.Users != nil {
+		mountPages(p, mux, st, cfg.Users, cfg.Now)
+	}
 	return p, mux
+}
+
+// mountPages mounts the hosted sign-in pages beside p, as the server
+// does, so that tests sign in through them.
+func mountPages(p *Provider, mux *http.ServeMux, st store.Store, u *UsersConfig, now func() time.Time) {
+	signin.New(signin.Config{Endpoint: u.Endpoint, Store: st, Authorization: p, Accounts: p.Accounts(),
+		Directory: directory.New(directory.Config{Store: st, Passwords: u.Passwords, Now: now}),
+		Cookies:   browser.New(u.Endpoint, u.CSRFKey), Logger: testLogger, Now: now}).Register(mux)
 }
 
 // serve serves h over HTTP until the test ends and returns its URL.

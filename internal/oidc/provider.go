@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/store"
@@ -90,13 +89,8 @@ type Config struct {
 	Hasher     *clientauth.Hasher
 	Customizer Customizer
 	Observer   Observer // nil: none
-	// Interactions is told about every sign-in on the hosted page,
-	// succeeded or refused (not a busy server's answer, nor a malformed
-	// or expired form); nil: none. It runs on the request's goroutine, so
-	// it must not block.
-	Interactions func(context.Context, audit.Interaction)
-	Logger       *slog.Logger
-	Now          func() time.Time
+	Logger     *slog.Logger
+	Now        func() time.Time
 
 	// Users, when set, enables the end-user endpoints (see UsersConfig).
 	Users *UsersConfig
@@ -138,16 +132,11 @@ func New(cfg Config) *Provider {
 }
 
 // Register mounts the endpoints of the provider's own face on mux (for
-// Logto's: under /oidc), and the hosted sign-in page, which resumes each
-// sign-in on the face whose authorization endpoint started it.
+// Logto's: under /oidc). The hosted sign-in pages (internal/signin) are
+// mounted beside it, at SignInPath; they resume each sign-in on the face
+// whose authorization endpoint started it (Begin, Check, Complete).
 func (p *Provider) Register(mux *http.ServeMux) {
 	p.mount(mux, &p.face)
-	if p.u != nil {
-		mux.HandleFunc("GET /sign-in", p.serveSignInPage)
-		mux.HandleFunc("POST /sign-in", p.serveSignIn)
-		mux.HandleFunc("/sign-in", p.methodNotAllowed("GET, POST"))
-		p.signInPaths["/sign-in"] = true
-	}
 }
 
 // Mount mounts the endpoints of another face f on mux, beside those of
@@ -163,8 +152,8 @@ func (p *Provider) Mount(mux *http.ServeMux, f Profile) {
 func (p *Provider) IsTokenPath(path string) bool { return p.tokenPaths[path] }
 
 // IsSignInPath reports whether a request to path may store a sign-in
-// interaction (an authorization endpoint, the sign-in page), for the
-// per-address limit in front of them.
+// interaction (an authorization endpoint), for the per-address limit in
+// front of them. The hosted pages' paths are the pages' own to name.
 func (p *Provider) IsSignInPath(path string) bool { return p.signInPaths[path] }
 
 // mount mounts the endpoints of face f.

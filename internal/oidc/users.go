@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/browser"
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/revocation"
@@ -45,6 +48,9 @@ type UsersConfig struct {
 	// Failures keeps the sign-in back-off's counts; a Redis limiter shares
 	// them between instances. Nil: in this process's memory.
 	Failures ratelimit.FailureCounter
+	// Logger logs what a password check could not do; nil: the
+	// provider's.
+	Logger *slog.Logger
 }
 
 // ThrottleConfig is the sign-in back-off's policy (see
@@ -85,8 +91,8 @@ func (c *UsersConfig) withDefaults() {
 // users is the state of the end-user endpoints.
 type users struct {
 	UsersConfig
-	secure   bool // cookies are Secure and __Host- prefixed
-	throttle *ratelimit.SignIn
+	cookies  *browser.Cookies
+	accounts *interaction.Accounts
 	pages    *pages
 }
 
@@ -99,10 +105,23 @@ func newUsers(c *UsersConfig, now func() time.Time) *users {
 	cfg.withDefaults()
 	return &users{
 		UsersConfig: cfg,
-		secure:      strings.HasPrefix(cfg.Endpoint, "https://"),
-		throttle:    ratelimit.NewSignIn(cfg.Throttle, cfg.Failures, now),
+		cookies:     browser.New(cfg.Endpoint, cfg.CSRFKey),
+		accounts:    cfg.newAccounts(now),
 		pages:       newPages(),
 	}
+}
+
+// newAccounts returns the password checks of c's back-off (see
+// interaction.Accounts).
+func (c *UsersConfig) newAccounts(now func() time.Time) *interaction.Accounts {
+	cfg := *c
+	cfg.withDefaults()
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &interaction.Accounts{Store: cfg.Store, Passwords: cfg.Passwords, HashWait: cfg.HashWait, Logger: logger,
+		Throttle: ratelimit.NewSignIn(cfg.Throttle, cfg.Failures, now)}
 }
 
 // hashToken is the stored id of a code, refresh token or session cookie:
@@ -148,3 +167,8 @@ func addUserDiscovery(doc map[string]any, f *Profile) {
 		doc[k] = v
 	}
 }
+
+// Accounts is the provider's password checks under its back-off: the
+// hosted pages use the same, so that their failures and the password
+// grant's count together.
+func (p *Provider) Accounts() *interaction.Accounts { return p.u.accounts }

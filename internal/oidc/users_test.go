@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -72,6 +73,7 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 		Users: &UsersConfig{Store: st, Passwords: pw, Revocations: rev, Endpoint: "https://id.test", CSRFKey: make([]byte, 32)}})
 	mux := http.NewServeMux()
 	p.Register(mux)
+	mountPages(p, mux, st, p.cfg.Users, nil)
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
 
@@ -106,7 +108,7 @@ func TestAccessTokenCustomizerInput(t *testing.T) {
 	if len(in.Roles) != 1 || in.Roles[0].ID != "ro1" || in.Roles[0].Name != "Reader" {
 		t.Errorf("roles: %+v", in.Roles)
 	}
-	if in.SignIn.VerificationID == "" || in.SignIn != (store.SignInRecord{VerificationID: in.SignIn.VerificationID, IdentifierType: "username", IdentifierValue: "jane"}) {
+	if in.SignIn.VerificationID == "" || !reflect.DeepEqual(in.SignIn, store.SignInRecord{VerificationID: in.SignIn.VerificationID, IdentifierType: "username", IdentifierValue: "jane"}) {
 		t.Errorf("sign-in: %+v", in.SignIn)
 	}
 	// The custom claim is in the token; the registered ones win.

@@ -172,7 +172,7 @@ func TestAuth0CodeFlow(t *testing.T) {
 	f := newUserFixture(t, nil)
 	b := newBrowser(t, f.testServer)
 	verifier, challenge := pkce()
-	p := b.get(f.auth0AuthURL(challenge, url.Values{"connection": {"Username-Password-Authentication"}, "prompt": {"login"}, "screen_hint": {"signup"}}))
+	p := b.get(f.auth0AuthURL(challenge, url.Values{"connection": {"Username-Password-Authentication"}, "prompt": {"login"}, "screen_hint": {"login"}}))
 	q := b.signIn(p, "jane", userPass).redirected(t, spaRedirect)
 	if q.Get("iss") != f.URL+"/" || q.Get("code") == "" || q.Get("state") != "st" {
 		t.Fatalf("redirect: %v", q)

@@ -42,6 +42,7 @@ import (
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/sealed"
+	"github.com/monban/monban/internal/signin"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 	"github.com/monban/monban/internal/verifycode"
@@ -223,24 +224,23 @@ type Server struct {
 	catalog *catalog.Cache
 	keys    *keys.Manager    // its promotions end with life; Close waits for them
 	events  *events.Follower // the outbox, followed into the catalog and the revocation list
+	metrics *metrics.Metrics
+	audit   *audit.Writer
+	scripts *claims.Runner
+	hooks   *webhook.Dispatcher // webhook deliveries, planned from the outbox
+	// connectors keeps the message connectors and sends queued messages;
+	// codes issues and checks one-time codes through it.
+	connectors *connector.Service
+	codes      *verifycode.Service
 	// experience is the sign-in experience (and its password policy),
 	// dropped from its cache by the outbox.
 	experience *experience.Service
-	metrics    *metrics.Metrics
-	audit      *audit.Writer
-	scripts    *claims.Runner
-	hooks      *webhook.Dispatcher // webhook deliveries, planned from the outbox
 	users      *userParts
 	handler    http.Handler
 	http       *http.Server
 	tls        *certFiles // nil: plain HTTP
 	ln         net.Listener
 	mln        net.Listener // the metrics listener, if MetricsAddr is set
-
-	// connectors keeps the message connectors and sends queued messages;
-	// codes issues and checks one-time codes through it.
-	connectors *connector.Service
-	codes      *verifycode.Service
 
 	// notices are the one-time credentials seeding made, written to
 	// Stderr once the server listens.
@@ -356,7 +356,11 @@ func (s *Server) setUp(ctx context.Context) error {
 	s.events.Subscribe("catalog", cache.Apply)
 	// MONBAN_SIGN_UP=false closes sign-up whatever the sign-in experience
 	// says; true leaves it to the sign-in experience's signInMode.
-	s.experience = experience.New(st, experience.Options{SignUpDisabled: !cfg.SignUp})
+	s.experience = experience.New(st, experience.Options{SignUpDisabled: !cfg.SignUp,
+		// Code methods need a connector of their channel (set up below).
+		HasConnector: func(ch string) bool {
+			return s.connectors != nil && s.connectors.HasChannel(verifycode.Channel(ch))
+		}})
 	s.events.Subscribe("experience", s.experience.Apply)
 	// The Management API checks its caller's standing on every request.
 	mgmtAll := catalog.Privilege{Indicator: cfg.ManagementIndicator, Scope: ManagementScope}
@@ -407,24 +411,27 @@ func (s *Server) setUp(ctx context.Context) error {
 	mux := http.NewServeMux()
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
-		Observer:     tokenObserver(s.metrics, s.audit),
-		Interactions: interactionAuditor(s.audit),
-		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
-		Users:        s.users.oidc,
+		Observer:   tokenObserver(s.metrics, s.audit),
+		Customizer: hooks.New(s.scripts, cache, s.audit, cfg.Logger),
+		Users:      s.users.oidc,
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
+	userDirectory := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
+		PasswordPolicy: s.experience.PasswordPolicy})
+	s.signInPages(provider, userDirectory, s.experience, s.codes).Register(mux)
 	auth0auth.New(auth0auth.Config{
-		Directory: directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
-			PasswordPolicy: s.experience.PasswordPolicy}),
-		Catalog: cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
+		Directory: userDirectory,
+		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
 		SignUpAllowed: s.signUpAllowed,
 		Interactions:  interactionAuditor(s.audit),
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
 	// Sign-up stores a user and hashes a password: the sign-in limit.
-	lim.isSignInPath = func(path string) bool { return provider.IsSignInPath(path) || path == auth0auth.SignUpPath }
+	lim.isSignInPath = func(path string) bool {
+		return provider.IsSignInPath(path) || signin.IsPath(path) || path == auth0auth.SignUpPath
+	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
@@ -442,13 +449,12 @@ func (s *Server) setUp(ctx context.Context) error {
 		Standing: func(sub, client string) catalog.Standing {
 			return cache.Load().Standing(mgmtAll, sub, client)
 		},
-		Hooks:    webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
-		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
-		Now:      cfg.Clock.Now,
-
-		Experience: s.experience,
+		Hooks:      webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
+		ClientIP:   func(r *http.Request) string { return ClientIP(r.Context()) },
+		Now:        cfg.Clock.Now,
 		Connectors: s.connectors,
 		Codes:      s.codes,
+		Experience: s.experience,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,

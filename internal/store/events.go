@@ -123,6 +123,9 @@ type EventOrigin struct {
 	// SessionID and ApplicationID describe a sign-in.
 	SessionID     string `json:"sessionId,omitempty"`
 	ApplicationID string `json:"applicationId,omitempty"`
+	// InteractionEvent is the Logto interaction event of a sign-in at the
+	// hosted pages (SignIn, Register, ForgotPassword); "" is SignIn.
+	InteractionEvent string `json:"interactionEvent,omitempty"`
 }
 
 // RedactedPassword stands for a user's password hash in an event's

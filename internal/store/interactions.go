@@ -19,10 +19,15 @@ type Interaction struct {
 	Identifier string // as typed at the identify step
 	AccountID  string // the user, once identified and verified
 	Attempts   int    // failed verifications
-	Binding    string
-	Version    int
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
+	// Event is Logto's interaction event; "" is a sign-in.
+	Event          string
+	IdentifierType string // username, email or phone
+	// Records are the verification records made so far.
+	Records   []Verification
+	Binding   string
+	Version   int
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Interactions stores sign-in interactions.
@@ -32,10 +37,10 @@ type Interactions interface {
 	CreateInteraction(ctx context.Context, in Interaction) error
 	// GetInteraction returns an interaction, expired or not.
 	GetInteraction(ctx context.Context, id string) (Interaction, error)
-	// UpdateInteraction writes in's step, identifier, account and attempts
-	// if the stored version is still version, and stores version+1. A
-	// stored version that moved on is ErrConflict; a gone interaction is
-	// ErrNotFound.
+	// UpdateInteraction writes in's step, identifier, account, attempts,
+	// event and records if the stored version is still version, and
+	// stores version+1. A stored version that moved on is ErrConflict; a
+	// gone interaction is ErrNotFound.
 	UpdateInteraction(ctx context.Context, in Interaction, version int) error
 	// DeleteInteraction removes an interaction; an unknown one is
 	// ErrNotFound.

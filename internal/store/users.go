@@ -161,11 +161,31 @@ type Match struct {
 }
 
 // SignInRecord says how a user proved who they are, for the custom claims
-// context ("interaction"): the verification record of a password sign-in.
+// context ("interaction"): the verification record of a password sign-in
+// in its first fields, and, for a sign-in at the hosted pages, Logto's
+// interaction event and every verification record.
 type SignInRecord struct {
 	VerificationID  string
 	IdentifierType  string // username, email, phone or userId
 	IdentifierValue string
+	// Event is Logto's interaction event (SignIn, Register,
+	// ForgotPassword); "" is a sign-in.
+	Event string
+	// Verifications are the interaction's records; nil: the one
+	// Password record of the fields above.
+	Verifications []Verification
+}
+
+// Verification is one verification record of a sign-in (Logto's
+// VerificationRecord): a password checked, or a one-time code sent for
+// TemplateType (SignIn, Register, ForgotPassword) and verified.
+type Verification struct {
+	ID              string `json:"id"`
+	Type            string `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode
+	TemplateType    string `json:"templateType,omitempty"`
+	IdentifierType  string `json:"identifierType"` // username, email, phone
+	IdentifierValue string `json:"identifierValue"`
+	Verified        bool   `json:"verified"`
 }
 
 // Session is a browser's sign-in at the hosted sign-in page. Its ID is the

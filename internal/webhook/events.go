@@ -78,7 +78,7 @@ var registrations = map[string]registration{
 
 // Fires lists the events Monban sends today.
 func Fires() []string {
-	out := []string{"PostSignIn"}
+	out := []string{"PostRegister", "PostSignIn", "PostResetPassword"}
 	for _, r := range registrations {
 		if !slices.Contains(out, r.event) {
 			out = append(out, r.event)
@@ -163,14 +163,15 @@ func planOf(ev store.Event, app func(id string) *store.Application) (plan, bool)
 		if json.Unmarshal(p.Data, &u) != nil {
 			return plan{}, false
 		}
-		pl := interactionPayload{Event: "PostSignIn", InteractionEvent: "SignIn", CreatedAt: created, SessionID: o.SessionID,
+		hook, event := interactionHook(o.InteractionEvent)
+		pl := interactionPayload{Event: hook, InteractionEvent: event, CreatedAt: created, SessionID: o.SessionID,
 			UserAgent: o.UserAgent, UserID: u.ID, UserIP: o.IP, User: pickUserInfo(&u)}
 		if o.ApplicationID != "" && app != nil {
 			if a := app(o.ApplicationID); a != nil {
 				pl.Application = &applicationInfo{ID: a.ID, Type: a.Type, Name: a.Name, Description: a.Description}
 			}
 		}
-		return plan{"PostSignIn", func(id string) any { pl.HookID = id; return pl }}, true
+		return plan{hook, func(id string) any { pl.HookID = id; return pl }}, true
 	}
 	reg, ok := registrations[o.Method+" "+o.Route]
 	if !ok || reg.kind != ev.Kind {
@@ -187,6 +188,19 @@ func planOf(ev store.Event, app func(id string) *store.Application) (plan, bool)
 	pl := dataPayload{Event: reg.event, CreatedAt: created, UserAgent: o.UserAgent, IP: o.IP, Path: o.Path, Method: o.Method,
 		Status: reg.status, Params: params, MatchedRoute: o.Route, Data: data}
 	return plan{reg.event, func(id string) any { pl.HookID = id; return pl }}, true
+}
+
+// interactionHook is Logto's hook event for a sign-in that ended an
+// interaction of event ("" is SignIn), and the event as the payload's
+// interactionEvent names it.
+func interactionHook(event string) (hook, interactionEvent string) {
+	switch event {
+	case "Register":
+		return "PostRegister", event
+	case "ForgotPassword":
+		return "PostResetPassword", event
+	}
+	return "PostSignIn", "SignIn"
 }
 
 // dataOf makes Logto's data of shape from a snapshot.

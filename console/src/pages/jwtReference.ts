@@ -86,9 +86,9 @@ export const userProps: Prop[] = [
 ];
 
 export const interactionProps: Prop[] = [
-  { name: 'interactionEvent', type: '"SignIn"', text: 'What the user did' },
+  { name: 'interactionEvent', type: '"SignIn" | "Register" | "ForgotPassword"', text: 'What the user did at the sign-in pages' },
   { name: 'userId', type: 'string', text: 'The user who signed in' },
-  { name: 'verificationRecords', type: 'VerificationRecord[]', text: 'How they proved who they are: { id, type: "Password", identifier: { type, value }, verified }' },
+  { name: 'verificationRecords', type: 'VerificationRecord[]', text: 'How they proved who they are: { id, type: "Password" | "EmailVerificationCode" | "PhoneVerificationCode" | "NewPasswordIdentity", templateType?, identifier: { type, value }, verified }' },
 ];
 
 export const apiProps: Prop[] = [{ name: 'denyAccess(message?)', type: 'void', text: 'Refuses the token: the token request fails with access_denied and this message.' }];
@@ -199,7 +199,10 @@ export function sampleContext(tt: TokenType): Record<string, unknown> {
     interaction: {
       interactionEvent: 'SignIn',
       userId: 'u7h3k9d2q5z1',
-      verificationRecords: [{ id: 'v9q8w7e6', type: 'Password', identifier: { type: 'username', value: 'jane' }, verified: true }],
+      verificationRecords: [
+        { id: 'v9q8w7e6', type: 'Password', identifier: { type: 'username', value: 'jane' }, verified: true },
+        { id: 'c4m2n8x1', type: 'EmailVerificationCode', templateType: 'SignIn', identifier: { type: 'email', value: 'jane@example.com' }, verified: true },
+      ],
     },
   };
 }

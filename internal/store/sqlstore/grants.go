@@ -24,15 +24,19 @@ func decodeList(raw, what string) ([]string, error) {
 
 // Sessions.
 
-const sessionCols = "id, user_id, auth_time, sign_in_id, identifier_type, identifier_value, created_at, expires_at"
+const sessionCols = "id, user_id, auth_time, sign_in_id, identifier_type, identifier_value, created_at, expires_at, interaction"
 
 func scanSession(r scanner) (store.Session, error) {
 	var (
 		ss                     store.Session
 		auth, created, expires int64
+		signIn                 string
 	)
 	if err := r.Scan(&ss.ID, &ss.UserID, &auth, &ss.SignIn.VerificationID, &ss.SignIn.IdentifierType,
-		&ss.SignIn.IdentifierValue, &created, &expires); err != nil {
+		&ss.SignIn.IdentifierValue, &created, &expires, &signIn); err != nil {
+		return ss, err
+	}
+	if err := decodeSignIn(signIn, &ss.SignIn); err != nil {
 		return ss, err
 	}
 	ss.AuthTime, ss.CreatedAt, ss.ExpiresAt = fromMillis(auth), fromMillis(created), fromMillis(expires)
@@ -45,9 +49,9 @@ func (s *Store) CreateSession(ctx context.Context, ss store.Session) error {
 		if err := t.exists(notFound("user", ss.UserID), "users", ss.UserID); err != nil {
 			return err
 		}
-		_, err := t.exec("INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		_, err := t.exec("INSERT INTO sessions ("+sessionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			ss.ID, ss.UserID, millis(ss.AuthTime), ss.SignIn.VerificationID, ss.SignIn.IdentifierType,
-			ss.SignIn.IdentifierValue, millis(ss.CreatedAt), millis(ss.ExpiresAt))
+			ss.SignIn.IdentifierValue, millis(ss.CreatedAt), millis(ss.ExpiresAt), encodeSignIn(ss.SignIn))
 		return err
 	})
 	if err != nil {
@@ -74,16 +78,19 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 
 // Grants.
 
-const grantCols = "id, user_id, client_id, scope, resources, auth_time, sign_in_id, identifier_type, identifier_value, created_at, expires_at"
+const grantCols = "id, user_id, client_id, scope, resources, auth_time, sign_in_id, identifier_type, identifier_value, created_at, expires_at, interaction"
 
 func scanGrant(r scanner) (store.Grant, error) {
 	var (
 		g                      store.Grant
-		resources              string
+		resources, signIn      string
 		auth, created, expires int64
 	)
 	if err := r.Scan(&g.ID, &g.UserID, &g.ClientID, &g.Scope, &resources, &auth, &g.SignIn.VerificationID,
-		&g.SignIn.IdentifierType, &g.SignIn.IdentifierValue, &created, &expires); err != nil {
+		&g.SignIn.IdentifierType, &g.SignIn.IdentifierValue, &created, &expires, &signIn); err != nil {
+		return g, err
+	}
+	if err := decodeSignIn(signIn, &g.SignIn); err != nil {
 		return g, err
 	}
 	var err error
@@ -104,9 +111,9 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant, code *store.Auth
 		if err := t.exists(notFound("application", g.ClientID), "applications", g.ClientID); err != nil {
 			return err
 		}
-		if _, err := t.exec("INSERT INTO grants ("+grantCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		if _, err := t.exec("INSERT INTO grants ("+grantCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			g.ID, g.UserID, g.ClientID, g.Scope, jsonList(g.Resources), millis(g.AuthTime), g.SignIn.VerificationID,
-			g.SignIn.IdentifierType, g.SignIn.IdentifierValue, millis(g.CreatedAt), millis(g.ExpiresAt)); err != nil {
+			g.SignIn.IdentifierType, g.SignIn.IdentifierValue, millis(g.CreatedAt), millis(g.ExpiresAt), encodeSignIn(g.SignIn)); err != nil {
 			return err
 		}
 		if code == nil {

@@ -12,25 +12,30 @@ import (
 
 // Interactions.
 
-const interactionCols = "id, client_id, issuer, request, step, identifier, account_id, attempts, binding, version, created_at, expires_at"
+const interactionCols = "id, client_id, issuer, request, step, identifier, account_id, attempts, binding, version, created_at, expires_at, event, identifier_type, records"
 
 func scanInteraction(r scanner) (store.Interaction, error) {
 	var (
 		in               store.Interaction
 		created, expires int64
+		records          string
 	)
 	err := r.Scan(&in.ID, &in.ClientID, &in.Issuer, &in.Request, &in.Step, &in.Identifier, &in.AccountID, &in.Attempts,
-		&in.Binding, &in.Version, &created, &expires)
+		&in.Binding, &in.Version, &created, &expires, &in.Event, &in.IdentifierType, &records)
+	if err != nil {
+		return in, err
+	}
 	in.CreatedAt, in.ExpiresAt = fromMillis(created), fromMillis(expires)
+	in.Records, err = decodeRecords(records)
 	return in, err
 }
 
 // CreateInteraction stores a new interaction; an id in use is ErrConflict.
 func (s *Store) CreateInteraction(ctx context.Context, in store.Interaction) error {
 	return s.writeStatement(ctx, "create interaction", nil,
-		"INSERT INTO interactions ("+interactionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"INSERT INTO interactions ("+interactionCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		in.ID, in.ClientID, in.Issuer, in.Request, in.Step, in.Identifier, in.AccountID, in.Attempts, in.Binding, in.Version,
-		millis(in.CreatedAt), millis(in.ExpiresAt))
+		millis(in.CreatedAt), millis(in.ExpiresAt), in.Event, in.IdentifierType, encodeRecords(in.Records))
 }
 
 // GetInteraction returns an interaction, expired or not.
@@ -44,8 +49,8 @@ func (s *Store) GetInteraction(ctx context.Context, id string) (store.Interactio
 // interaction ErrNotFound.
 func (s *Store) UpdateInteraction(ctx context.Context, in store.Interaction, version int) error {
 	err := s.write(ctx, func(t txn) error {
-		err := t.execOne(errStaleInteraction, "UPDATE interactions SET step = ?, identifier = ?, account_id = ?, attempts = ?, version = ? WHERE id = ? AND version = ?",
-			in.Step, in.Identifier, in.AccountID, in.Attempts, version+1, in.ID, version)
+		err := t.execOne(errStaleInteraction, "UPDATE interactions SET step = ?, identifier = ?, account_id = ?, attempts = ?, version = ?, event = ?, identifier_type = ?, records = ? WHERE id = ? AND version = ?",
+			in.Step, in.Identifier, in.AccountID, in.Attempts, version+1, in.Event, in.IdentifierType, encodeRecords(in.Records), in.ID, version)
 		if errors.Is(err, errStaleInteraction) {
 			if err := t.exists(notFound("interaction", ""), "interactions", in.ID); err != nil {
 				return err

@@ -55,6 +55,18 @@ func testSessions(t *testing.T, s store.Store) {
 	ok(t, err, "GetSession")
 	same(t, "GetSession", got, ss)
 	wantErr(t, s.CreateSession(ctx, ss), store.ErrConflict, "CreateSession with a used id")
+	// A sign-in at the hosted pages keeps its event and every record.
+	coded := ss
+	coded.ID = "s3"
+	coded.SignIn.Event = "Register"
+	coded.SignIn.Verifications = []store.Verification{
+		{ID: "v", Type: "PhoneVerificationCode", TemplateType: "SignIn", IdentifierType: "phone", IdentifierValue: "+81901234", Verified: true},
+		{ID: "w", Type: "Password", IdentifierType: "username", IdentifierValue: "u1", Verified: true}}
+	ok(t, s.CreateSession(ctx, coded), "CreateSession with records")
+	got, err = s.GetSession(ctx, "s3")
+	ok(t, err, "GetSession with records")
+	same(t, "GetSession with records", got, coded)
+	ok(t, s.DeleteSession(ctx, "s3"), "DeleteSession with records")
 	other := ss
 	other.ID, other.UserID = "s2", "missing"
 	wantErr(t, s.CreateSession(ctx, other), store.ErrNotFound, "CreateSession for a missing user")
@@ -77,6 +89,16 @@ func testAuthCodes(t *testing.T, s store.Store) {
 	wantErr(t, err, store.ErrNotFound, "GetAuthCode missing")
 	_, err = s.GetGrant(ctx, "missing")
 	wantErr(t, err, store.ErrNotFound, "GetGrant missing")
+	// A grant of a sign-in at the hosted pages keeps its event and records.
+	coded := g
+	coded.ID = "g-coded"
+	coded.SignIn.Event = "ForgotPassword"
+	coded.SignIn.Verifications = []store.Verification{{ID: "v1", Type: "EmailVerificationCode", TemplateType: "ForgotPassword",
+		IdentifierType: "email", IdentifierValue: "u1@example.com", Verified: true}}
+	ok(t, s.CreateGrant(ctx, coded, nil), "CreateGrant with records")
+	gotG, err = s.GetGrant(ctx, "g-coded")
+	ok(t, err, "GetGrant with records")
+	same(t, "GetGrant with records", gotG, coded)
 	bad := g
 	bad.ID, bad.ClientID = "g2", "missing"
 	wantErr(t, s.CreateGrant(ctx, bad, nil), store.ErrNotFound, "CreateGrant for a missing client")

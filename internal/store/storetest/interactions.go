@@ -29,12 +29,16 @@ func testInteractions(t *testing.T, s store.Store) {
 	// the version on; the request, binding and times stay.
 	next := got
 	next.Step, next.Identifier, next.AccountID, next.Attempts = "password", "jane", "u1", 2
+	next.Event, next.IdentifierType = "Register", "email"
+	next.Records = []store.Verification{{ID: "v1", Type: "EmailVerificationCode", TemplateType: "Register",
+		IdentifierType: "email", IdentifierValue: "jane@example.com", Verified: true}}
 	next.Request, next.Binding, next.Issuer = "changed", "changed", "changed"
 	ok(t, s.UpdateInteraction(ctx, next, 0), "UpdateInteraction")
 	got, err = s.GetInteraction(ctx, "i1")
 	ok(t, err, "GetInteraction after update")
 	want := in
 	want.Step, want.Identifier, want.AccountID, want.Attempts, want.Version = "password", "jane", "u1", 2, 1
+	want.Event, want.IdentifierType, want.Records = next.Event, next.IdentifierType, next.Records
 	same(t, "updated interaction", got, want)
 	// From a version that moved on: ErrConflict, nothing written.
 	stale := next

@@ -1,4 +1,4 @@
-package oidc
+package signin
 
 import (
 	"context"
@@ -13,13 +13,24 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/interaction"
+	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlstore"
+)
+
+// The pages' words the tests look for.
+var (
+	msgInteractionUnknown = messages["en"]["err_unknown"]
+	msgInteractionExpired = messages["en"]["err_expired"]
+	msgInteractionUsed    = messages["en"]["err_used"]
+	msgBusy               = messages["en"]["err_busy"]
 )
 
 // signInFixture is a provider with one user (jane) and one web app, on a
@@ -29,6 +40,7 @@ type signInFixture struct {
 	st    *sqlstore.Store
 	h     http.Handler
 	clock *clock.Fake
+	pages *Pages
 }
 
 const signInPassword = "jane's password"
@@ -50,10 +62,14 @@ func newSignInFixture(t *testing.T) *signInFixture {
 	t.Cleanup(cache.Close)
 	rev, err := revocation.New(ctx, f.st, logger, nil)
 	must(t, err)
-	p := New(Config{Issuer: "http://id.test/oidc", Catalog: cache, Logger: logger, Now: f.clock.Now,
-		Users: &UsersConfig{Store: f.st, Passwords: pw, Revocations: rev, Endpoint: "http://id.test", CSRFKey: make([]byte, 32)}})
+	p := oidc.New(oidc.Config{Issuer: "http://id.test/oidc", Catalog: cache, Logger: logger, Now: f.clock.Now,
+		Users: &oidc.UsersConfig{Store: f.st, Passwords: pw, Revocations: rev, Endpoint: "http://id.test", CSRFKey: make([]byte, 32)}})
 	mux := http.NewServeMux()
 	p.Register(mux)
+	f.pages = New(Config{Endpoint: "http://id.test", Store: f.st, Authorization: p, Accounts: p.Accounts(),
+		Directory: directory.New(directory.Config{Store: f.st, Passwords: pw, Now: f.clock.Now}),
+		Cookies:   browser.New("http://id.test", make([]byte, 32)), Logger: logger, Now: f.clock.Now})
+	f.pages.Register(mux)
 	f.h = mux
 	return f
 }

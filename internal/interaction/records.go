@@ -1,0 +1,50 @@
+package interaction
+
+import (
+	"github.com/monban/monban/internal/randid"
+	"github.com/monban/monban/internal/store"
+)
+
+// The verification record types the hosted pages make, as Logto names
+// them (context.interaction's verificationRecords).
+const (
+	RecordPassword              = "Password"
+	RecordEmailVerificationCode = "EmailVerificationCode"
+	RecordPhoneVerificationCode = "PhoneVerificationCode"
+)
+
+// Record is one verification record: how the person proved an
+// identifier. Its fields are Logto's.
+type Record = store.Verification
+
+// PasswordRecord is the record of a password checked for identifier of
+// identifierType.
+func PasswordRecord(id, identifierType, identifier string) Record {
+	return Record{ID: id, Type: RecordPassword, IdentifierType: identifierType, IdentifierValue: identifier, Verified: true}
+}
+
+// CodeRecord is the record of a one-time code verified for the
+// interaction's identifier (an e-mail address or phone number), sent for
+// templateType (Logto's template usage type: SignIn, Register,
+// ForgotPassword).
+func (it *Interaction) CodeRecord(templateType string) Record {
+	typ := RecordEmailVerificationCode
+	if it.IdentifierType == "phone" {
+		typ = RecordPhoneVerificationCode
+	}
+	return Record{ID: randid.ID(), Type: typ, TemplateType: templateType,
+		IdentifierType: it.IdentifierType, IdentifierValue: it.Identifier, Verified: true}
+}
+
+// SignInRecord is what the session and the grants of a done interaction
+// keep of it, for the custom claims scripts' context.interaction: the
+// event and every verification record; its first fields describe the
+// first record, as a password sign-in's always did.
+func (it *Interaction) SignInRecord() store.SignInRecord {
+	rec := store.SignInRecord{Event: string(it.event()), Verifications: append([]store.Verification(nil), it.Records...)}
+	if len(it.Records) > 0 {
+		first := it.Records[0]
+		rec.VerificationID, rec.IdentifierType, rec.IdentifierValue = first.ID, first.IdentifierType, first.IdentifierValue
+	}
+	return rec
+}

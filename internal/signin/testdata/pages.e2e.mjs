@@ -1,0 +1,184 @@
+// The hosted sign-in pages in headless Chromium, against the server that
+// internal/signin's TestPagesInBrowser starts (it passes the address and
+// the credentials in the environment): every path in English and in
+// Japanese, with a screenshot of each state.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run this through TestPagesInBrowser (internal/signin/browser_test.go)`);
+  return v;
+};
+const BASE = env('MONBAN_URL');
+const SHOTS = env('SCREENSHOTS');
+const { chromium } = createRequire(env('PLAYWRIGHT_FROM'))('playwright-core');
+let janePassword = env('JANE_PASSWORD');
+const satoPassword = env('SATO_PASSWORD');
+
+const browser = await chromium.launch({
+  executablePath: env('CHROMIUM_PATH'),
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+
+const post = (p) => fetch(BASE + p, { method: 'POST' });
+const lastCode = async (to) => {
+  const r = await fetch(`${BASE}/test/last-code?to=${encodeURIComponent(to)}`);
+  assert.equal(r.status, 200, `no code delivered to ${to}`);
+  return (await r.text()).trim();
+};
+
+for (const lang of ['en', 'ja']) {
+  const context = await browser.newContext({ viewport: { width: 480, height: 900 }, locale: lang === 'ja' ? 'ja-JP' : 'en-GB' });
+  context.setDefaultTimeout(60_000); // a loaded machine is slow, not wrong
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(e.message));
+  // Error statuses are the pages' answers (and the favicon's 404), not problems.
+  page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text()); });
+  let n = 0;
+  const shot = async (name) => {
+    n++;
+    await page.screenshot({ path: path.join(SHOTS, `${lang}-${String(n).padStart(2, '0')}-${name}.png`), fullPage: true });
+  };
+  const start = async (extra = {}) => {
+    const q = new URLSearchParams({ response_type: 'code', client_id: 'web', redirect_uri: `${BASE}/cb`, scope: 'openid', state: 'st', prompt: 'login', ...extra });
+    if (lang === 'ja') q.set('ui_locales', 'ja');
+    await page.goto(`${BASE}/oidc/auth?${q}`);
+    assert.equal(await page.getAttribute('html', 'lang'), lang, 'the page is not in the language asked for');
+  };
+  const signedIn = async (what) => {
+    await page.waitForURL((u) => u.pathname === '/cb', { timeout: 60_000 });
+    const u = new URL(page.url());
+    assert.ok(u.searchParams.get('code'), `${what}: no code`);
+    assert.equal(u.searchParams.get('state'), 'st');
+    assert.equal(await page.textContent('body'), 'signed in');
+  };
+  const submit = (action) => page.click(`form[action$="${action}"] button[type=submit]`);
+  const focused = () => page.evaluate(() => document.activeElement && document.activeElement.id);
+  const alertText = () => page.textContent('[role=alert]');
+
+  // Sign-up by username: a taken one, a weak password, then the account.
+  await start({ first_screen: 'register' });
+  await shot('register');
+  await page.fill('#username', 'jane');
+  await page.fill('#new_password', `Taken name passphrase ${lang}`);
+  await submit('/sign-in/register');
+  assert.equal(await focused(), 'username', 'the field in error does not have the focus');
+  assert.equal(await page.getAttribute('#username', 'aria-describedby'), 'username-error');
+  await shot('register-username-taken');
+  await page.fill('#username', `kenji_${lang}`);
+  await page.fill('#new_password', 'password');
+  await submit('/sign-in/register');
+  assert.equal(await focused(), 'new_password');
+  assert.ok(await page.isVisible('ul.issues li'), 'the policy issues are not listed');
+  await shot('register-weak-password');
+  await page.fill('#username', `kenji_${lang}`);
+  await page.fill('#new_password', `Kenji long passphrase ${lang} 9`);
+  await submit('/sign-in/register');
+  await signedIn('sign-up by username');
+
+  // Sign-up by e-mail: a code, a wrong one, the right one, a password.
+  await post('/test/advance');
+  const mika = `mika.${lang}@example.com`;
+  await start({ first_screen: 'register' });
+  await page.fill('#code_identifier', mika);
+  await submit('/sign-in/code');
+  await shot('register-email-code');
+  const mikaCode = await lastCode(mika);
+  await page.fill('#code', mikaCode === '000000' ? '111111' : '000000');
+  await submit('/sign-in/code/verify');
+  assert.equal(await focused(), 'code');
+  await shot('code-wrong');
+  await page.fill('#code', mikaCode);
+  await submit('/sign-in/code/verify');
+  await shot('register-email-password');
+  await page.fill('#new_password', `Mika long passphrase ${lang} 3`);
+  await submit('/sign-in/password/new');
+  await signedIn('sign-up by e-mail');
+
+  // Sign-up by phone.
+  const phone = lang === 'en' ? '+81 90 1111 2222' : '+81 90 3333 4444';
+  const phoneDigits = phone.replace(/[^0-9]/g, '');
+  await start({ screen_hint: 'signup' });
+  await page.fill('#code_identifier', phone);
+  await submit('/sign-in/code');
+  await page.fill('#code', await lastCode(phoneDigits));
+  await submit('/sign-in/code/verify');
+  await page.fill('#new_password', `Phone long passphrase ${lang} 8`);
+  await shot('register-phone-password');
+  await submit('/sign-in/password/new');
+  await signedIn('sign-up by phone');
+
+  // Passwordless by e-mail, then a resend too soon.
+  await post('/test/advance');
+  await start();
+  await shot('sign-in');
+  await page.fill('#code_identifier', 'jane@example.com');
+  await submit('/sign-in/code');
+  await shot('sign-in-email-code');
+  const janeCode = await lastCode('jane@example.com');
+  await page.click('button.link');
+  assert.match(await page.textContent('#code_identifier-error'), /\d+/, 'no throttled message');
+  await shot('resend-throttled');
+  await page.goBack();
+  await page.fill('#code', janeCode);
+  await submit('/sign-in/code/verify');
+  await signedIn('passwordless by e-mail');
+
+  // Passwordless by SMS.
+  await post('/test/advance');
+  await start();
+  await page.fill('#code_identifier', phone);
+  await submit('/sign-in/code');
+  await page.fill('#code', await lastCode(phoneDigits));
+  await shot('sign-in-sms-code');
+  await submit('/sign-in/code/verify');
+  await signedIn('passwordless by SMS');
+
+  // Forgot password, then the new one signs in.
+  await post('/test/advance');
+  await start({ first_screen: 'reset_password' });
+  await shot('forgot');
+  await page.fill('#code_identifier', 'jane@example.com');
+  await submit('/sign-in/code');
+  await page.fill('#code', await lastCode('jane@example.com'));
+  await submit('/sign-in/code/verify');
+  await shot('forgot-new-password');
+  await page.fill('#new_password', '12345678');
+  await submit('/sign-in/password/new');
+  assert.ok(await page.isVisible('ul.issues li'));
+  await shot('forgot-weak-password');
+  janePassword = `Jane reset passphrase ${lang} 5`;
+  await page.fill('#new_password', janePassword);
+  await submit('/sign-in/password/new');
+  await signedIn('reset');
+  await start();
+  await page.fill('#identifier', 'jane');
+  await page.fill('#password', janePassword);
+  await submit('/sign-in');
+  await signedIn('password after the reset');
+
+  // Errors: a wrong password, a suspended account, sign-up turned off.
+  await start();
+  await page.fill('#identifier', 'jane');
+  await page.fill('#password', 'not the password');
+  await submit('/sign-in');
+  assert.ok((await alertText()).length > 0);
+  await shot('wrong-password');
+  await page.fill('#identifier', 'sato');
+  await page.fill('#password', satoPassword);
+  await submit('/sign-in');
+  await shot('suspended');
+  await post('/test/sign-up?on=0');
+  await start({ screen_hint: 'signup' });
+  assert.ok((await alertText()).length > 0, 'no sign-up disabled message');
+  await shot('sign-up-disabled');
+  await post('/test/sign-up?on=1');
+
+  assert.deepEqual(problems, [], `browser errors: ${problems.join('; ')}`);
+  await context.close();
+  console.log(`${lang}: every path walked, ${n} screenshots`);
+}
+await browser.close();
