@@ -81,6 +81,10 @@ const (
 	// API, where a new address is unverified unless EmailVerified says it
 	// is (Auth0's email_verified).
 	ByAdminUnverified
+	// ByCode is the person themselves, having entered a one-time code
+	// sent to the address (passwordless sign-in): a new address is
+	// verified.
+	ByCode
 )
 
 // NewUser is what creating a user gives: the fields, and a password or an
@@ -158,7 +162,8 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 //     refused.
 //   - A new address (one that differs from oldEmail other than in case;
 //     a new user's address is new) is verified when an
-//     administrator of Logto's API sets it, and unverified otherwise.
+//     administrator of Logto's API sets it or the person entered a code
+//     sent to it (ByCode), and unverified otherwise.
 //   - An address that did not change keeps its state.
 //   - A user without an address is unverified, and cannot be said to be
 //     verified.
@@ -172,7 +177,7 @@ func (f *UserFields) verifyEmail(u *store.User, oldEmail string) error {
 	case f.EmailVerified != nil:
 		u.EmailVerified = *f.EmailVerified
 	case changed:
-		u.EmailVerified = f.By == ByAdmin
+		u.EmailVerified = f.By == ByAdmin || f.By == ByCode
 	}
 	if u.PrimaryEmail == "" {
 		u.EmailVerified = false
