@@ -253,6 +253,9 @@ type Store interface {
 	Events
 	WebhookStore
 	PasswordTicketStore
+	VerificationCodeStore
+	ConnectorStore
+	MessageOutbox
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -40,6 +40,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Events", eventCases},
 		{"Webhooks", webhookCases},
 		{"PasswordTickets", passwordTicketCases},
+		{"VerificationCodes", verificationCodeCases},
+		{"Connectors", connectorCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
