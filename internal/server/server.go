@@ -42,6 +42,7 @@ import (
 	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
+	"github.com/monban/monban/internal/verifycode"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -136,8 +137,13 @@ type Config struct {
 	TLSCertFile, TLSKeyFile string
 	// SignUp opens self sign-up at Auth0's POST /dbconnections/signup;
 	// false refuses it ("public signup is disabled"). DefaultConfig opens
-	// it, as Auth0's database connection is by default.
+	// it, as Auth0's database connection is by default. It also decides
+	// whether a passwordless code may make a new user.
 	SignUp bool
+	// CodeDeliverer delivers one-time codes (e-mail, SMS); nil: none is
+	// configured, and Auth0's passwordless start answers that the
+	// connection cannot send.
+	CodeDeliverer verifycode.Deliverer
 
 	// Config, when set, is a configuration document (its ${NAME}
 	// references resolved) applied at every start, after the seeding and
@@ -384,24 +390,31 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
+	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now})
+	pwless := s.passwordless(dir)
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		Observer:     tokenObserver(s.metrics, s.audit),
 		Interactions: interactionAuditor(s.audit),
 		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
 		Users:        s.users.oidc,
+		Passwordless: pwless,
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
 	auth0auth.New(auth0auth.Config{
-		Directory: directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now}),
+		Directory: dir,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
 		Interactions: interactionAuditor(s.audit),
+		Passwordless: pwless, Hasher: hasher, ClientIP: s.users.oidc.ClientIP, Now: cfg.Clock.Now,
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
-	// Sign-up stores a user and hashes a password: the sign-in limit.
-	lim.isSignInPath = func(path string) bool { return provider.IsSignInPath(path) || path == auth0auth.SignUpPath }
+	// Sign-up stores a user and hashes a password, and a passwordless
+	// start may store a code and send a message: the sign-in limit.
+	lim.isSignInPath = func(path string) bool {
+		return provider.IsSignInPath(path) || path == auth0auth.SignUpPath || path == auth0auth.PasswordlessStartPath
+	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
 		Store:      st,
