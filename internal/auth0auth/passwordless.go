@@ -13,6 +13,7 @@ import (
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/passwordless"
 	"github.com/monban/monban/internal/randid"
@@ -229,7 +230,7 @@ func readStart(w http.ResponseWriter, r *http.Request) (startRequest, *startErro
 		return readStartForm(body)
 	}
 	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil {
+	if err := decodeStrict(body, &members); err != nil {
 		return req, badStart("bad.request", "malformed body: a JSON object is expected")
 	}
 	var unknown []string
@@ -301,4 +302,12 @@ func shortName(s string) string {
 		s = s[:64]
 	}
 	return strconv.QuoteToASCII(s)
+}
+
+// decodeStrict decodes a JSON object whose member names appear once.
+func decodeStrict(body []byte, v any) error {
+	if err := httpjson.CheckKeys(body, nil); err != nil {
+		return err
+	}
+	return json.Unmarshal(body, v)
 }

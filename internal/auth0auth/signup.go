@@ -27,6 +27,7 @@ import (
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -61,6 +62,14 @@ type Config struct {
 	ClientIP func(*http.Request) string
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
+
+	// Tickets sends the reset links of /dbconnections/change_password
+	// and sets the password at their page, /lo/reset; nil: neither is
+	// mounted. CSRFKey signs the page's form tokens; Endpoint is the
+	// public base URL.
+	Tickets  TicketRedeemer
+	CSRFKey  []byte
+	Endpoint string
 }
 
 // Handler serves Auth0's database sign-up.
@@ -92,6 +101,21 @@ func (h *Handler) Register(mux *http.ServeMux) {
 			(&startError{status: http.StatusMethodNotAllowed, code: "bad.request", desc: "method not allowed; use POST"}).write(w)
 		})
 	}
+	if h.cfg.Tickets != nil {
+		h.registerTickets(mux)
+	}
+}
+
+// registerTickets mounts the password change and its page.
+func (h *Handler) registerTickets(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+ChangePasswordPath, h.serveChangePassword)
+	mux.HandleFunc("OPTIONS "+ChangePasswordPath, func(w http.ResponseWriter, r *http.Request) { oidc.Preflight(h.cfg.Catalog.Load(), w, r) })
+	mux.HandleFunc(ChangePasswordPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		writeError(w, http.StatusMethodNotAllowed, "BadRequestError", "invalid_request", "method not allowed; use POST")
+	})
+	mux.HandleFunc("GET "+pwticket.Path, h.serveResetPage)
+	mux.HandleFunc("POST "+pwticket.Path, h.serveReset)
 }
 
 func (h *Handler) now() time.Time {

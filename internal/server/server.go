@@ -36,6 +36,7 @@ import (
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/revocation"
@@ -144,6 +145,9 @@ type Config struct {
 	// configured, and Auth0's passwordless start answers that the
 	// connection cannot send.
 	CodeDeliverer verifycode.Deliverer
+	// ResetMailer sends the password reset links of Auth0's
+	// /dbconnections/change_password; nil: none is sent (logged).
+	ResetMailer pwticket.Mailer
 
 	// Config, when set, is a configuration document (its ${NAME}
 	// references resolved) applied at every start, after the seeding and
@@ -392,6 +396,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	mux := http.NewServeMux()
 	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now})
 	pwless := s.passwordless(dir)
+	tickets := s.passwordTickets(dir)
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		Observer:     tokenObserver(s.metrics, s.audit),
@@ -408,12 +413,14 @@ func (s *Server) setUp(ctx context.Context) error {
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
 		Interactions: interactionAuditor(s.audit),
 		Passwordless: pwless, Hasher: hasher, ClientIP: s.users.oidc.ClientIP, Now: cfg.Clock.Now,
+		Tickets: tickets, CSRFKey: s.users.oidc.CSRFKey, Endpoint: cfg.Endpoint,
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
 	// Sign-up stores a user and hashes a password, and a passwordless
 	// start may store a code and send a message: the sign-in limit.
 	lim.isSignInPath = func(path string) bool {
-		return provider.IsSignInPath(path) || path == auth0auth.SignUpPath || path == auth0auth.PasswordlessStartPath
+		return provider.IsSignInPath(path) || path == auth0auth.SignUpPath || path == auth0auth.PasswordlessStartPath ||
+			path == auth0auth.ChangePasswordPath || path == pwticket.Path
 	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
@@ -448,6 +455,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Audit:               managementV2Auditor(s.audit),
 		Logger:              cfg.Logger,
 		Now:                 cfg.Clock.Now,
+		Tickets:             tickets,
 		Standing: func(scope, sub, client string) catalog.Standing {
 			return cache.Load().Standing(catalog.Privilege{Indicator: v2, Scope: scope}, sub, client)
 		},
@@ -698,6 +706,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { s.catalog.Refresh(bg, s.cfg.RefreshInterval) })
 	s.bg.Go(func() { s.users.revocations.Run(bg, s.cfg.RefreshInterval) })
 	s.bg.Go(func() { revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger) })
+	s.bg.Go(func() { s.prunePasswordTickets(bg) })
 	s.bg.Go(func() { s.events.Run(bg) })
 	s.bg.Go(func() { s.hooks.Run(bg) })
 	s.bg.Go(func() { events.Prune(bg, s.store, s.cfg.RefreshInterval, outboxRetention, s.cfg.Logger) })
