@@ -8,6 +8,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
@@ -72,7 +74,7 @@ button{margin-top:1.25rem;width:100%;padding:.7rem;border:0;border-radius:.3rem;
 <body><main>
 <h1>{{.Heading}}</h1>
 {{if .Form}}<p>{{.M.intro}} <strong>{{.Email}}</strong></p>
-{{if .Error}}<p class="error" role="alert" id="reset-error" tabindex="-1">{{.Error}}</p>{{end}}
+{{if .Error}}<div class="error" role="alert" id="reset-error"><p>{{.Error}}</p>{{if .Issues}}<ul>{{range .Issues}}<li>{{.}}</li>{{end}}</ul>{{end}}</div>{{end}}
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="ticket" value="{{.Ticket}}">
@@ -90,6 +92,7 @@ button{margin-top:1.25rem;width:100%;padding:.7rem;border:0;border-radius:.3rem;
 // resetPage is what the page shows.
 type resetPage struct {
 	Lang, Heading, Email, Error, Message string
+	Issues                               []string // the password policy's, listed
 	Form                                 bool
 	Action, CSRF, Ticket                 string
 	M                                    map[string]string
@@ -135,7 +138,7 @@ func (h *Handler) serveReset(w http.ResponseWriter, r *http.Request) {
 	var de *directory.Error
 	switch {
 	case errors.As(err, &de):
-		h.renderResetForm(w, r, http.StatusBadRequest, lang, secret, u.PrimaryEmail, m["weak"]+" "+de.Message)
+		h.renderResetForm(w, r, http.StatusBadRequest, lang, secret, u.PrimaryEmail, m["weak"], issueTexts(lang, de)...)
 		return
 	case err != nil:
 		h.resetFailure(w, lang, err)
@@ -146,6 +149,41 @@ func (h *Handler) serveReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.renderReset(w, http.StatusOK, resetPage{Lang: lang, Heading: m["done_title"], Message: m["done"], M: m})
+}
+
+// issueTexts lists what a refused password lacks, in the page's language.
+func issueTexts(lang string, de *directory.Error) []string {
+	if len(de.Issues) == 0 {
+		return []string{de.Message}
+	}
+	out := make([]string, 0, len(de.Issues))
+	for _, is := range de.Issues {
+		if t, ok := issuesJA[is.Code]; ok && lang == "ja" {
+			if min, ok := is.Values["min"]; ok {
+				t = strings.ReplaceAll(t, "{min}", fmt.Sprint(min))
+			}
+			if max, ok := is.Values["max"]; ok {
+				t = strings.ReplaceAll(t, "{max}", fmt.Sprint(max))
+			}
+			out = append(out, t)
+			continue
+		}
+		out = append(out, directory.DescribeIssues([]password.Issue{is}))
+	}
+	return out
+}
+
+// issuesJA are the password policy's issues in Japanese.
+var issuesJA = map[string]string{
+	password.IssueTooShort:       "{min}文字以上にしてください",
+	password.IssueTooLong:        "{max}文字以下にしてください",
+	password.IssueCharacterTypes: "英小文字・英大文字・数字・記号のうち{min}種類以上を含めてください",
+	password.IssueUnsupported:    "使用できるのは英字、数字、記号、スペースのみです",
+	password.IssuePwned:          "よく使われているパスワードです",
+	password.IssueRepetition:     "同じ文字の繰り返しが多すぎます",
+	password.IssueSequence:       "123 や abc のような連続した文字が多すぎます",
+	password.IssueUserInfo:       "名前、ユーザー名、メールアドレス、電話番号に近すぎます",
+	password.IssueWords:          "禁止されている語を含んでいます",
 }
 
 // resultURL is where a ticket's user goes once the password is set, with
@@ -175,9 +213,9 @@ func (h *Handler) resetFailure(w http.ResponseWriter, lang string, err error) {
 	h.renderReset(w, http.StatusServiceUnavailable, resetPage{Lang: lang, Heading: m["title"], Error: m["busy"], M: m})
 }
 
-func (h *Handler) renderResetForm(w http.ResponseWriter, r *http.Request, status int, lang, secret, email, msg string) {
+func (h *Handler) renderResetForm(w http.ResponseWriter, r *http.Request, status int, lang, secret, email, msg string, issues ...string) {
 	m := resetMessages[lang]
-	h.renderReset(w, status, resetPage{Lang: lang, Heading: m["title"], Email: email, Error: msg, Form: true,
+	h.renderReset(w, status, resetPage{Lang: lang, Heading: m["title"], Email: email, Error: msg, Issues: issues, Form: true,
 		Action: h.cfg.Endpoint + pwticket.Path, CSRF: h.resetCSRF(w, r, secret), Ticket: secret, M: m})
 }
 

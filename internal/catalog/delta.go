@@ -104,6 +104,8 @@ func (d *delta) apply(ctx context.Context, ev store.Event) (bool, error) {
 		d.holders = d.holders || ev.Kind != store.EventUserCreated && ev.Kind != store.EventUserUpdated && ev.Kind != store.EventUserSignedIn
 	case "access_token", "grant":
 		// The revocation list's concern.
+	case "sign_in_experience":
+		// The experience service's concern (experience.Service.Apply).
 	default:
 		return false, nil
 	}

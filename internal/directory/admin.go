@@ -53,7 +53,10 @@ func (d *Directory) EnsureAdmin(ctx context.Context, username, pw string) (Admin
 	if err != nil {
 		return Admin{}, err
 	}
-	secret := randid.Secret(18) // 24 characters, 144 bits
+	secret, err := d.GeneratePassword(ctx) // 24 characters or more, 144 bits
+	if err != nil {
+		return Admin{}, err
+	}
 	hash, err := d.passwords.Hash(ctx, secret)
 	if err != nil {
 		return Admin{}, err
@@ -100,6 +103,9 @@ func (d *Directory) ensureNamedAdmin(ctx context.Context, username, pw string, c
 	u, err := d.st.GetUserByUsername(ctx, username)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		if err := d.CheckNewPassword(ctx, pw, password.UserInfo{Username: username}); err != nil {
+			return out, err
+		}
 		hash, err := d.passwords.Hash(ctx, pw)
 		if err != nil {
 			return out, err
@@ -120,6 +126,9 @@ func (d *Directory) ensureNamedAdmin(ctx context.Context, username, pw string, c
 			return out, err
 		}
 		if !ok {
+			if err := d.CheckNewPassword(ctx, pw, UserInfoOf(u)); err != nil {
+				return out, err
+			}
 			hash, err := d.passwords.Hash(ctx, pw)
 			if err != nil {
 				return out, err

@@ -56,6 +56,9 @@ type Config struct {
 	Passwords *password.Hasher
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
+	// PasswordPolicy returns the policy every new password is held to
+	// (the sign-in experience's); nil: password.DefaultPolicy.
+	PasswordPolicy func(ctx context.Context) (password.Policy, error)
 }
 
 // Directory applies the domain's rules to the store. It is safe for
@@ -67,6 +70,7 @@ type Directory struct {
 	hash      func(string) []byte
 	passwords *password.Hasher
 	now       func() time.Time
+	policy    func(ctx context.Context) (password.Policy, error)
 }
 
 // New returns a Directory. It panics without a store.
@@ -74,7 +78,11 @@ func New(c Config) *Directory {
 	if c.Store == nil {
 		panic("directory: Config.Store is nil")
 	}
-	d := &Directory{st: c.Store, indicator: c.ManagementIndicator, v2: c.ManagementV2Indicator, hash: c.HashSecret, passwords: c.Passwords, now: c.Now}
+	d := &Directory{st: c.Store, indicator: c.ManagementIndicator, v2: c.ManagementV2Indicator, hash: c.HashSecret, passwords: c.Passwords, now: c.Now,
+		policy: c.PasswordPolicy}
+	if d.policy == nil {
+		d.policy = func(context.Context) (password.Policy, error) { return password.DefaultPolicy(), nil }
+	}
 	if d.now == nil {
 		d.now = time.Now
 	}
@@ -114,6 +122,9 @@ type Error struct {
 	Kind    Kind
 	Reason  Reason
 	Message string
+	// Issues are the ways a new password fails the password policy
+	// (Reason is ReasonPasswordRejected).
+	Issues []password.Issue
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -410,7 +410,7 @@ func TestUserFields(t *testing.T) {
 		in     NewUser
 		reason Reason
 	}{
-		{NewUser{Password: ptr("short")}, ""},
+		{NewUser{Password: ptr("short")}, ReasonPasswordRejected},
 		{NewUser{Password: ptr("long enough\x00")}, ""},
 		{NewUser{Password: ptr("long enough"), PasswordDigest: ptr("$argon2id$")}, ReasonPasswordAndDigest},
 		{NewUser{PasswordDigest: ptr("$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA")}, ReasonNoPasswordAlgorithm},
@@ -464,7 +464,7 @@ func TestUserPasswordAndSuspension(t *testing.T) {
 	refused(t, d.VerifyPassword(ctx, u.ID, "anything"), Invalid, ReasonWrongPassword)
 	refused(t, d.VerifyPassword(ctx, u.ID, ""), Invalid, "")
 	_, err := d.SetPassword(ctx, u.ID, "short")
-	refused(t, err, Invalid, "")
+	refused(t, err, Invalid, ReasonPasswordRejected)
 	_, err = d.SetPassword(ctx, "nobody", "correct horse")
 	refused(t, err, NotFound, "")
 	if got, err := d.SetPassword(ctx, u.ID, "correct horse"); err != nil || got.PasswordHash == "" {

@@ -23,7 +23,7 @@ const (
 	maxEmailLen       = 254
 	maxUserNameLen    = 128
 	maxProfileField   = 256
-	minPasswordLen    = 8
+	minPasswordLen    = 1 // the password policy's length.min is the real bound
 	maxPasswordLen    = 256
 	maxCustomDataSize = 16 << 10
 	maxSearchLen      = 128
@@ -194,8 +194,9 @@ func CheckUsername(v string) error {
 	return nil
 }
 
-// CheckPassword applies the rule for a new password: 8 to 256 characters,
-// no NUL. Its messages never repeat the password.
+// CheckPassword applies the shape of any new password: 1 to 256
+// characters, no NUL. The password policy (CheckNewPassword) asks for
+// more. Its messages never repeat the password.
 func CheckPassword(v string) error {
 	if n := utf8.RuneCountInString(v); n < minPasswordLen || n > maxPasswordLen || len(v) > password.MaxLen {
 		return invalid(fmt.Sprintf("password must be %d to %d characters long", minPasswordLen, maxPasswordLen))
@@ -335,7 +336,7 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, err
 	case in.Password != nil && in.PasswordDigest != nil:
 		return u, &Error{Kind: Invalid, Reason: ReasonPasswordAndDigest, Message: "give either password or passwordDigest, not both"}
 	case in.Password != nil:
-		if err := CheckPassword(*in.Password); err != nil {
+		if err := d.CheckNewPassword(ctx, *in.Password, UserInfoOf(u)); err != nil {
 			return u, err
 		}
 		hash, err := d.passwords.Hash(ctx, *in.Password)
@@ -403,13 +404,16 @@ func (d *Directory) DeleteUser(ctx context.Context, id string) error {
 	return orNotFound(d.st.DeleteUser(ctx, id, d.now()), "user not found")
 }
 
-// SetPassword gives a user a new password.
+// SetPassword gives a user a new password, held to the password policy.
 func (d *Directory) SetPassword(ctx context.Context, id, pw string) (store.User, error) {
 	if err := CheckPassword(pw); err != nil {
 		return store.User{}, err
 	}
 	u, err := d.User(ctx, id)
 	if err != nil {
+		return u, err
+	}
+	if err := d.CheckNewPassword(ctx, pw, UserInfoOf(u)); err != nil {
 		return u, err
 	}
 	hash, err := d.passwords.Hash(ctx, pw)

@@ -14,6 +14,9 @@ type errorBody struct {
 	Message          string `json:"message"`
 	Error            string `json:"error,omitempty"`
 	ErrorDescription string `json:"error_description,omitempty"`
+	// Data is Logto's detail of some refusals (a rejected password's
+	// issues).
+	Data any `json:"data,omitempty"`
 }
 
 // writeError sends {"code": code, "message": message} with the given
@@ -62,6 +65,7 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonWrongPassword:       {http.StatusUnprocessableEntity, "session.invalid_credentials"},
 	directory.ReasonIdentityTaken:       {http.StatusUnprocessableEntity, "user.identity_already_in_use"},
 	directory.ReasonIdentityNotFound:    {http.StatusNotFound, "user.identity_not_exist"},
+	directory.ReasonPasswordRejected:    {http.StatusUnprocessableEntity, "password.rejected"},
 }
 
 // logtoError is a directory refusal as Logto answers it.

@@ -24,6 +24,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/egress"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
@@ -77,6 +78,10 @@ type Deps struct {
 	// permission. It is asked on every request, so it must answer from
 	// memory (the catalog), never the database.
 	Standing func(subject, clientID string) catalog.Standing
+	// Experience keeps the sign-in experience and its password policy,
+	// which every password written here obeys; nil: a service of its own
+	// over Store, with no code connectors.
+	Experience *experience.Service
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -144,11 +149,15 @@ func New(d Deps) http.Handler {
 	if d.Passwords == nil {
 		d.Passwords = password.NewHasher(password.DefaultParams, 0)
 	}
+	if d.Experience == nil {
+		d.Experience = experience.New(d.Store, experience.Options{})
+	}
 	if d.Hooks == nil {
 		d.Hooks = webhook.NewService(d.Store, egress.Policy{}, webhook.DefaultOptions().Timeout, d.Now)
 	}
 	s := &server{Deps: d, hooks: d.Hooks, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
 		Store: d.Store, ManagementIndicator: d.Indicator, ManagementV2Indicator: d.V2, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
+		PasswordPolicy: d.Experience.PasswordPolicy,
 	})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -276,6 +285,12 @@ func (s *server) routes() []route {
 
 		{pattern: "GET /api/logs", handle: s.listLogs, query: &listQuery{params: []string{"logKey", "applicationId", "userId", "start_time", "end_time", "enableCap"}}},
 		{pattern: "GET /api/logs/{id}", handle: s.getLog},
+
+		{pattern: "GET /api/sign-in-exp", handle: s.getSignInExperience},
+		// Monban has no demo social connectors, so removing the unused ones
+		// removes nothing.
+		{pattern: "PATCH /api/sign-in-exp", handle: s.updateSignInExperience, query: &listQuery{params: []string{"removeUnusedDemoSocialConnector"}, whole: true}},
+		{pattern: "POST /api/sign-in-exp/default/check-password", handle: s.checkPassword},
 	}
 }
 
@@ -357,7 +372,13 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var se *scriptSyntaxError
 	var dirErr *directory.Error
 	var hookErr *webhook.Error
+	var expErr *experience.Error
 	switch {
+	case errors.As(err, &expErr):
+		experienceError(w, expErr)
+	case errors.As(err, &dirErr) && len(dirErr.Issues) > 0:
+		a := logtoError(dirErr)
+		httpjson.Write(w, a.status, errorBody{Code: a.code, Message: a.message, Data: dirErr.Issues})
 	case errors.As(err, &hookErr):
 		hookError(w, hookErr)
 	case errors.As(err, &dirErr):

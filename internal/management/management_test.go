@@ -281,9 +281,18 @@ func (r resp) want(t *testing.T, status int, out any) resp {
 // errBody decodes an error response.
 func (r resp) errBody(t *testing.T) map[string]string {
 	t.Helper()
-	var m map[string]string
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("error body %q is not a JSON object of strings: %v", r.body, err)
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(r.body, &raw); err != nil {
+		t.Fatalf("error body %q is not a JSON object: %v", r.body, err)
+	}
+	delete(raw, "data") // Logto's detail of some refusals
+	m := map[string]string{}
+	for k, v := range raw {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			t.Fatalf("error body %q: %s is not a string: %v", r.body, k, err)
+		}
+		m[k] = s
 	}
 	if m["code"] == "" || m["message"] == "" {
 		t.Fatalf("error body %s lacks code or message", r.body)

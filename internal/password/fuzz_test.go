@@ -37,3 +37,34 @@ func FuzzImport(f *testing.F) {
 		}
 	})
 }
+
+// Whatever the password, the user's details and the policy's words, Check
+// answers without a panic, only Logto's codes, each once, and nothing for
+// a password the policy accepts under every rule turned off.
+func FuzzPolicyCheck(f *testing.F) {
+	for _, seed := range []struct{ pw, name, word string }{
+		{"aL1!aL1!", "aL1!", "aaaaaate"}, {"123456", "Foo bar", ""}, {"aaa😀", "", "silverhand"},
+		{"パスワード", "山田 太郎", "パス"}, {"\xff\xfe", "\xff", "\x00"}, {"", "", ""},
+	} {
+		f.Add(seed.pw, seed.name, seed.word, 8, 2)
+	}
+	known := map[string]bool{IssueTooShort: true, IssueTooLong: true, IssueCharacterTypes: true, IssueUnsupported: true,
+		IssuePwned: true, IssueRepetition: true, IssueSequence: true, IssueUserInfo: true, IssueWords: true}
+	f.Fuzz(func(t *testing.T, pw, name, word string, minLen, types int) {
+		p := DefaultPolicy()
+		p.MinLength, p.MinCharacterTypes, p.RejectWords = minLen, types, []string{word}
+		seen := map[string]bool{}
+		for _, is := range p.Check(pw, UserInfo{Username: name, Email: name + "@example.com", Phone: name, Name: name}) {
+			if !known[is.Code] || seen[is.Code] {
+				t.Fatalf("Check(%q) gave %q (unknown or twice)", pw, is.Code)
+			}
+			seen[is.Code] = true
+		}
+		open := Policy{MinLength: 0, MaxLength: MaxLen, MinCharacterTypes: 0}
+		for _, is := range open.Check(pw, UserInfo{}) {
+			if is.Code != IssueUnsupported && is.Code != IssueTooLong {
+				t.Fatalf("an open policy refused %q: %v", pw, is)
+			}
+		}
+	})
+}

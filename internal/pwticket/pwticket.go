@@ -166,7 +166,8 @@ func (s *Service) Redeem(ctx context.Context, secret, pw string) (store.Password
 	if err != nil {
 		return t, u, err
 	}
-	if err := directory.CheckPassword(pw); err != nil {
+	// The policy first, so that a refused password leaves the ticket.
+	if err := s.cfg.Directory.CheckNewPassword(ctx, pw, directory.UserInfoOf(u)); err != nil {
 		return t, u, err
 	}
 	ctx = context.WithoutCancel(ctx)

@@ -112,6 +112,9 @@ func TestAuth0ChangePassword(t *testing.T) {
 	if q := submitReset(b, p, "short", "short"); q.Status != 400 || !strings.Contains(q.Body, "not accepted") || !strings.Contains(q.Body, `aria-describedby="reset-error"`) {
 		t.Errorf("weak password: %d %s", q.Status, q.Body)
 	}
+	if q := submitReset(b, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>it is one of the most common passwords</li>") {
+		t.Errorf("common password: %d %s", q.Status, q.Body)
+	}
 	// A form posted from another browser (no cookie) is refused.
 	if q := submitReset(newBrowser(t, f.testServer), p, "a new long password", "a new long password"); q.Status != 403 {
 		t.Errorf("without the cookie: %d %s", q.Status, q.Body)
@@ -152,6 +155,11 @@ func TestAuth0ChangePassword(t *testing.T) {
 	p = resetForm(t, newBrowser(t, f.testServer), mail.Link, http.Header{"Accept-Language": {"ja,en;q=0.5"}})
 	if !strings.Contains(p.Body, `lang="ja"`) || !strings.Contains(p.Body, "パスワードの変更") {
 		t.Errorf("Japanese page: %s", p.Body)
+	}
+	jb := newBrowser(t, f.testServer)
+	p = resetForm(t, jb, strings.TrimSuffix(mail.Link, "#")+"&ui_locales=ja", nil)
+	if q := submitReset(jb, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>よく使われているパスワードです</li>") {
+		t.Errorf("Japanese policy issues: %d %s", q.Status, q.Body)
 	}
 	for _, bad := range []string{"", "nope", strings.Repeat("x", 500)} {
 		if q := b.get(f.URL + "/lo/reset?ticket=" + bad); q.Status != 404 {

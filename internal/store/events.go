@@ -57,6 +57,9 @@ const (
 	// EventUserSignedIn: a user finished signing in on the hosted page;
 	// written only when the sign-in has an origin (see WithOrigin).
 	EventUserSignedIn EventKind = "user.signed_in"
+	// EventSignInExperienceUpdated: the sign-in experience was replaced;
+	// the entity is its id ("default").
+	EventSignInExperienceUpdated EventKind = "sign_in_experience.updated"
 )
 
 // Aggregate returns the part of the kind before the dot: "application",

@@ -256,6 +256,7 @@ type Store interface {
 	VerificationCodeStore
 	ConnectorStore
 	MessageOutbox
+	SignInExperienceStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

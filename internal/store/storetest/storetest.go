@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PasswordTickets", passwordTicketCases},
 		{"VerificationCodes", verificationCodeCases},
 		{"Connectors", connectorCases},
+		{"SignInExperience", signInExperienceCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })

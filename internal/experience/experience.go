@@ -1,0 +1,178 @@
+// Package experience holds the sign-in experience: Logto's
+// SignInExperience (sign-in methods, sign-up identifiers, the password
+// policy, branding, languages, terms and privacy links, and the rest of
+// Logto's fields), its defaults, and the rules a change must satisfy. The
+// hosted pages read it through Get on every request (it is cached); the
+// Management API's /api/sign-in-exp, configuration as code and the console
+// change it through Update.
+//
+// The settings are one JSON document in the store. Every instance caches
+// the decoded document; a change appends an outbox event, and Apply (a
+// subscriber of the outbox follower) drops the cache of every instance.
+package experience
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/store"
+)
+
+// Channels a verification code is sent through, as Options.HasConnector
+// is asked about them.
+const (
+	ChannelEmail = "email"
+	ChannelSMS   = "sms"
+)
+
+// Options are a Service's settings.
+type Options struct {
+	// HasConnector reports whether codes can be sent through the channel
+	// ("email" or "sms"); nil: through none. A change that needs a channel
+	// without a connector (verification-code sign-in, a passwordless
+	// sign-up identifier, a forgot-password method) is refused.
+	HasConnector func(channel string) bool
+	// SignUpDisabled turns sign-up off whatever the stored signInMode says
+	// (the server's MONBAN_SIGN_UP=false); the stored settings are left as
+	// they are, and GET answers them.
+	SignUpDisabled bool
+}
+
+// Service reads and changes the sign-in experience. It is safe for
+// concurrent use.
+type Service struct {
+	st   store.SignInExperienceStore
+	opts Options
+
+	mu     sync.Mutex // serialises loads and updates
+	cached *Settings  // nil: read the store on the next Get
+}
+
+// New returns a Service over st.
+func New(st store.SignInExperienceStore, opts Options) *Service {
+	if opts.HasConnector == nil {
+		opts.HasConnector = func(string) bool { return false }
+	}
+	return &Service{st: st, opts: opts}
+}
+
+// Get returns the sign-in experience: the stored one, or the defaults when
+// none is stored. It answers from the cache after the first call.
+func (s *Service) Get(ctx context.Context) (Settings, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.load(ctx)
+}
+
+// load reads the settings into the cache; s.mu is held.
+func (s *Service) load(ctx context.Context) (Settings, error) {
+	if s.cached != nil {
+		return s.withOptions(*s.cached), nil
+	}
+	doc, err := s.st.SignInExperience(ctx)
+	if errors.Is(err, store.ErrNotFound) {
+		st := Defaults()
+		return s.withOptions(st), nil
+	}
+	if err != nil {
+		return Settings{}, err
+	}
+	st, err := decodeStored(doc)
+	if err != nil {
+		return Settings{}, err
+	}
+	s.cached = &st
+	return s.withOptions(st), nil
+}
+
+func (s *Service) withOptions(st Settings) Settings {
+	st.signUpOff = s.opts.SignUpDisabled
+	return st.clone()
+}
+
+// Update applies a PATCH in Logto's shape: the top-level fields it names
+// replace the stored ones. The result is held to every rule (see Check)
+// before it is stored; a refusal is an *Error.
+func (s *Service) Update(ctx context.Context, patch json.RawMessage) (Settings, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, err := s.load(ctx)
+	if err != nil {
+		return Settings{}, err
+	}
+	next, err := applyPatch(cur, patch)
+	if err != nil {
+		return Settings{}, err
+	}
+	if err := s.Check(next); err != nil {
+		return Settings{}, err
+	}
+	doc, err := json.Marshal(next)
+	if err != nil {
+		return Settings{}, fmt.Errorf("experience: %w", err)
+	}
+	if err := s.st.PutSignInExperience(ctx, doc); err != nil {
+		return Settings{}, err
+	}
+	s.cached = &next
+	return s.withOptions(next), nil
+}
+
+// Ensure stores the defaults unless settings are stored already (first
+// start), so that every instance answers the same document.
+func (s *Service) Ensure(ctx context.Context) error {
+	doc, err := json.Marshal(Defaults())
+	if err != nil {
+		return err
+	}
+	_, err = s.st.EnsureSignInExperience(ctx, doc)
+	return err
+}
+
+// Forget drops the cache: the next Get reads the store.
+func (s *Service) Forget() {
+	s.mu.Lock()
+	s.cached = nil
+	s.mu.Unlock()
+}
+
+// Apply drops the cache when a batch of outbox events holds a change of
+// the sign-in experience (an events.Handler).
+func (s *Service) Apply(_ context.Context, evs []store.Event) error {
+	for _, ev := range evs {
+		if ev.Kind == store.EventSignInExperienceUpdated {
+			s.Forget()
+			return nil
+		}
+	}
+	return nil
+}
+
+// clone copies what the settings share through slices and maps, so that a
+// caller cannot change the cache.
+func (st Settings) clone() Settings {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return st
+	}
+	var out Settings
+	if err := json.Unmarshal(b, &out); err != nil {
+		return st
+	}
+	out.signUpOff = st.signUpOff
+	return out
+}
+
+// PasswordPolicy returns the password policy in force, for the directory
+// (directory.Config.PasswordPolicy).
+func (s *Service) PasswordPolicy(ctx context.Context) (password.Policy, error) {
+	st, err := s.Get(ctx)
+	if err != nil {
+		return password.Policy{}, err
+	}
+	return st.PasswordPolicy(), nil
+}
