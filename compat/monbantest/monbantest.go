@@ -23,7 +23,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/verifycode"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -125,6 +127,10 @@ type Options struct {
 	// SigningAlgorithm is the first signing key's algorithm
 	// (MONBAN_SIGNING_ALG); empty means the default, ES256.
 	SigningAlgorithm string
+	// CodeDeliverer receives the one-time codes the server sends, and
+	// ResetMailer its password reset links; nil: none are sent.
+	CodeDeliverer verifycode.Deliverer
+	ResetMailer   pwticket.Mailer
 }
 
 // Server is a running Monban.
@@ -176,6 +182,7 @@ func Start(t T, opts Options) *Server {
 	cfg.KeyPublishDelay = 0 // a rotated key signs at once
 	cfg.TLSCertFile, cfg.TLSKeyFile = certFile, keyFile
 	cfg.SigningAlgorithm = opts.SigningAlgorithm
+	cfg.CodeDeliverer, cfg.ResetMailer = opts.CodeDeliverer, opts.ResetMailer
 	// The clients' webhook receivers listen on loopback, which hooks may
 	// not reach by default.
 	cfg.Webhooks = webhook.DefaultOptions()
