@@ -221,6 +221,14 @@ func (e *Guard) dialContext(guarded, open *net.Dialer) func(ctx context.Context,
 	}
 }
 
+// DialContext returns a dial function checked by the policy like the
+// Transport's, for clients of other protocols (SMTP).
+func (e *Guard) DialContext() func(ctx context.Context, network, addr string) (net.Conn, error) {
+	guarded := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: e.control}
+	open := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	return e.dialContext(guarded, open)
+}
+
 // Transport returns an HTTP transport whose every dial is checked by the
 // policy: no proxy from the environment, bounded handshakes and headers.
 func (e *Guard) Transport() *http.Transport {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/monban/monban/internal/apiserve"
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/experience"
@@ -30,6 +31,7 @@ import (
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
+	"github.com/monban/monban/internal/verifycode"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -82,6 +84,12 @@ type Deps struct {
 	// which every password written here obeys; nil: a service of its own
 	// over Store, with no code connectors.
 	Experience *experience.Service
+	// Connectors keeps the message connectors and e-mail templates; nil:
+	// a service whose providers obey the default egress policy.
+	Connectors *connector.Service
+	// Codes sends and verifies one-time codes; nil: one over Connectors
+	// with the default limits.
+	Codes *verifycode.Service
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -154,6 +162,12 @@ func New(d Deps) http.Handler {
 	}
 	if d.Hooks == nil {
 		d.Hooks = webhook.NewService(d.Store, egress.Policy{}, webhook.DefaultOptions().Timeout, d.Now)
+	}
+	if d.Connectors == nil {
+		d.Connectors = connector.New(d.Store, connector.DefaultOptions())
+	}
+	if d.Codes == nil {
+		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now})
 	}
 	s := &server{Deps: d, hooks: d.Hooks, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
 		Store: d.Store, ManagementIndicator: d.Indicator, ManagementV2Indicator: d.V2, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
@@ -291,6 +305,22 @@ func (s *server) routes() []route {
 		// removes nothing.
 		{pattern: "PATCH /api/sign-in-exp", handle: s.updateSignInExperience, query: &listQuery{params: []string{"removeUnusedDemoSocialConnector"}, whole: true}},
 		{pattern: "POST /api/sign-in-exp/default/check-password", handle: s.checkPassword},
+		{pattern: "GET /api/connectors", handle: s.listConnectors, query: &listQuery{params: []string{"target"}, whole: true}},
+		{pattern: "POST /api/connectors", handle: s.createConnector},
+		{pattern: "GET /api/connectors/{id}", handle: s.getConnector},
+		{pattern: "PATCH /api/connectors/{id}", handle: s.updateConnector},
+		{pattern: "DELETE /api/connectors/{id}", handle: s.deleteConnector},
+		{pattern: "POST /api/connectors/{factoryId}/test", handle: s.testConnector},
+		{pattern: "GET /api/connector-factories", handle: s.listFactories, query: noQuery},
+		{pattern: "GET /api/connector-factories/{id}", handle: s.getFactory},
+		{pattern: "GET /api/email-templates", handle: s.listEmailTemplates, query: &listQuery{params: []string{"languageTag", "templateType"}, whole: true}},
+		{pattern: "PUT /api/email-templates", handle: s.putEmailTemplates},
+		{pattern: "DELETE /api/email-templates", handle: s.deleteEmailTemplates, query: &listQuery{params: []string{"languageTag", "templateType"}, whole: true}},
+		{pattern: "GET /api/email-templates/{id}", handle: s.getEmailTemplate},
+		{pattern: "DELETE /api/email-templates/{id}", handle: s.deleteEmailTemplate},
+		{pattern: "PATCH /api/email-templates/{id}/details", handle: s.patchEmailTemplate},
+		{pattern: "POST /api/verification-codes", handle: s.sendVerificationCode},
+		{pattern: "POST /api/verification-codes/verify", handle: s.verifyVerificationCode},
 	}
 }
 
