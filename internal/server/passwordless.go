@@ -4,17 +4,30 @@ import (
 	"context"
 
 	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/passwordless"
 	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/verifycode"
 )
 
+// newConnectors is the message connectors of Logto's /api/connectors,
+// whose outbox Serve sends.
+func (s *Server) newConnectors() *connector.Service {
+	opts := connector.DefaultOptions()
+	opts.Logger, opts.Now = s.cfg.Logger, s.cfg.Clock.Now
+	return connector.New(s.store, opts)
+}
+
 // passwordless builds Auth0's passwordless sign-in: one-time codes kept in
-// the database and delivered through Config.CodeDeliverer, users made at
-// their first sign-in when Config.SignUp opens sign-up.
+// the database and delivered by the connectors (or Config.CodeDeliverer),
+// users made at their first sign-in when Config.SignUp opens sign-up.
 func (s *Server) passwordless(dir *directory.Directory) *passwordless.Service {
-	codes := verifycode.New(s.store, s.cfg.CodeDeliverer, verifycode.Options{Now: s.cfg.Clock.Now})
+	var d verifycode.Deliverer = s.connectors
+	if s.cfg.CodeDeliverer != nil {
+		d = s.cfg.CodeDeliverer
+	}
+	codes := verifycode.New(s.store, d, verifycode.Options{Now: s.cfg.Clock.Now})
 	signUp := s.cfg.SignUp
 	return passwordless.New(passwordless.Config{
 		Codes: codes, Directory: dir, Users: s.store, Logger: s.cfg.Logger,

@@ -25,6 +25,7 @@ import (
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/clock"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/directory"
@@ -141,9 +142,8 @@ type Config struct {
 	// it, as Auth0's database connection is by default. It also decides
 	// whether a passwordless code may make a new user.
 	SignUp bool
-	// CodeDeliverer delivers one-time codes (e-mail, SMS); nil: none is
-	// configured, and Auth0's passwordless start answers that the
-	// connection cannot send.
+	// CodeDeliverer delivers one-time codes (e-mail, SMS); nil: the
+	// message connectors configured at /api/connectors do.
 	CodeDeliverer verifycode.Deliverer
 	// ResetMailer sends the password reset links of Auth0's
 	// /dbconnections/change_password; nil: none is sent (logged).
@@ -226,12 +226,14 @@ type Server struct {
 	audit   *audit.Writer
 	scripts *claims.Runner
 	hooks   *webhook.Dispatcher // webhook deliveries, planned from the outbox
-	users   *userParts
-	handler http.Handler
-	http    *http.Server
-	tls     *certFiles // nil: plain HTTP
-	ln      net.Listener
-	mln     net.Listener // the metrics listener, if MetricsAddr is set
+	// connectors keeps the message connectors and sends their outbox
+	connectors *connector.Service
+	users      *userParts
+	handler    http.Handler
+	http       *http.Server
+	tls        *certFiles // nil: plain HTTP
+	ln         net.Listener
+	mln        net.Listener // the metrics listener, if MetricsAddr is set
 	// notices are the one-time credentials seeding made, written to
 	// Stderr once the server listens.
 	notices []Notice
@@ -395,6 +397,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now})
+	s.connectors = s.newConnectors()
 	pwless := s.passwordless(dir)
 	tickets := s.passwordTickets(dir)
 	provider := oidc.New(oidc.Config{
@@ -424,6 +427,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
+		Connectors: s.connectors,
 		Store:      st,
 		Verifier:   mgmtVerifier,
 		Indicator:  cfg.ManagementIndicator,
@@ -709,6 +713,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { s.prunePasswordTickets(bg) })
 	s.bg.Go(func() { s.events.Run(bg) })
 	s.bg.Go(func() { s.hooks.Run(bg) })
+	s.bg.Go(func() { s.connectors.Run(bg) })
 	s.bg.Go(func() { events.Prune(bg, s.store, s.cfg.RefreshInterval, outboxRetention, s.cfg.Logger) })
 	if s.feed != nil {
 		s.bg.Go(func() { s.feed.Subscribe(bg, func(n store.Notice) { s.heard(bg, n) }) })
