@@ -16,6 +16,7 @@ import { SigningKeys } from './pages/SigningKeys';
 import { Webhooks } from './pages/Webhooks';
 import { AuditLogs } from './pages/AuditLogs';
 import { AuditLogDetail } from './pages/AuditLogDetail';
+import { SignInExperience } from './pages/SignInExperience';
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -50,6 +51,7 @@ export function App() {
   else if (match('/webhooks', path)) page = <Webhooks />;
   else if (match('/audit-logs', path)) page = <AuditLogs />;
   else if ((p = match('/audit-logs/:id', path))) page = <AuditLogDetail key={p.id} id={p.id} />;
+  else if (match('/sign-in-experience', path)) page = <SignInExperience />;
   else page = <NotFound />;
   return <Shell>{page}</Shell>;
 }

@@ -32,7 +32,10 @@ const nav: { group?: string; items: { href: string; label: string; icon: IconNam
   },
   {
     group: 'User management',
-    items: [{ href: '/users', label: 'Users', icon: 'users' }],
+    items: [
+      { href: '/users', label: 'Users', icon: 'users' },
+      { href: '/sign-in-experience', label: 'Sign-in experience', icon: 'lock' },
+    ],
   },
   {
     group: 'Development',

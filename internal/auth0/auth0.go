@@ -45,6 +45,9 @@ type Deps struct {
 	HashSecret func(secret string) []byte
 	// Passwords hashes user passwords; nil: argon2id with the default costs.
 	Passwords *password.Hasher
+	// PasswordPolicy is the policy every new password is held to (the
+	// sign-in experience's); nil: password.DefaultPolicy.
+	PasswordPolicy func(ctx context.Context) (password.Policy, error)
 	// Changed is called after every successful write, before the answer,
 	// so the token endpoint sees the change on its next request.
 	Changed func(ctx context.Context) error
@@ -129,7 +132,7 @@ func New(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
 		Store: d.Store, ManagementIndicator: d.ManagementIndicator, ManagementV2Indicator: d.Identifier,
-		HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
+		HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now, PasswordPolicy: d.PasswordPolicy,
 	})}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/monban/monban/internal/auth0shape"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/store"
@@ -140,6 +141,11 @@ func directoryAnswer(rt route, e *directory.Error) (int, string, string) {
 		return http.StatusConflict, "conflict", sentence(e.Message)
 	case directory.Forbidden:
 		return http.StatusForbidden, "operation_not_supported", "You cannot change or delete a system resource server"
+	}
+	if e.Reason == directory.ReasonPasswordRejected {
+		// Auth0: "PasswordStrengthError: Password is too weak".
+		pr := auth0shape.PasswordRefusalOf(e.Issues)
+		return http.StatusBadRequest, "invalid_body", pr.Name + ": " + pr.Message + " (" + directory.DescribeIssues(e.Issues) + ")"
 	}
 	return http.StatusBadRequest, "invalid_body", "Payload validation error: '" + e.Message + "'."
 }

@@ -193,7 +193,8 @@ func (s *server) updateUser(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if body.Password != nil {
-		if err := directory.CheckPassword(*body.Password); err != nil {
+		// Held to the policy before anything changes.
+		if err := s.dir.CheckNewPassword(r.Context(), *body.Password, directory.UserInfoOf(u)); err != nil {
 			return err
 		}
 	}

@@ -22,11 +22,13 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/audit"
+	"github.com/monban/monban/internal/auth0shape"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/store"
 )
@@ -47,6 +49,10 @@ type Config struct {
 	// SignUp opens sign-up; false refuses every request, as Auth0 does
 	// when "Disable Sign Ups" is set on the connection.
 	SignUp bool
+	// SignUpAllowed, when set, decides instead of SignUp: the sign-in
+	// experience's rule (experience.Settings.SignUpAllowed). An error
+	// refuses the sign-up.
+	SignUpAllowed func(ctx context.Context) (bool, error)
 	// Interactions is told about every sign-up of a known client,
 	// succeeded or refused; nil: none. It must not block.
 	Interactions func(context.Context, audit.Interaction)
@@ -201,7 +207,7 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 	case !slices.Contains(h.cfg.Connections, req.Connection):
 		refuse(http.StatusBadRequest, "BadRequestError", "invalid_connection", "Unknown connection: the database connection is "+joinNames(h.cfg.Connections))
 		return
-	case !h.cfg.SignUp:
+	case !h.signUpOpen(r.Context()):
 		refuse(http.StatusBadRequest, "BadRequestError", "operation_not_allowed", "public signup is disabled")
 		return
 	case req.Email == "":
@@ -211,8 +217,9 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "BadRequestError", "invalid_request", "Missing required parameter: password")
 		return
 	}
-	if err := directory.CheckPassword(req.Password); err != nil {
-		refuse(http.StatusBadRequest, "PasswordStrengthError", "invalid_password", "Password is too weak: "+errMessage(err))
+	who := password.UserInfo{Email: req.Email, Username: deref(req.Username), Name: deref(req.Name)}
+	if err := h.cfg.Directory.CheckNewPassword(r.Context(), req.Password, who); err != nil {
+		h.failed(w, r, req, err)
 		return
 	}
 	// Nobody has checked that the person owns the address: the directory
@@ -229,23 +236,8 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 	}
 	// Not cancelled with the request: a half-created user helps no one.
 	u, err := h.cfg.Directory.CreateUser(context.WithoutCancel(r.Context()), in)
-	var de *directory.Error
-	switch {
-	case errors.As(err, &de) && de.Kind == directory.Conflict:
-		// Auth0's answer, which does not tell whether the address is
-		// taken (no account enumeration).
-		refuse(http.StatusBadRequest, "BadRequestError", "invalid_signup", "Invalid sign up")
-		return
-	case errors.As(err, &de):
-		refuse(http.StatusBadRequest, "BadRequestError", "invalid_request", de.Message)
-		return
-	case errors.Is(err, store.ErrUnavailable):
-		w.Header().Set("Retry-After", "5")
-		writeError(w, http.StatusServiceUnavailable, "ServiceUnavailableError", "temporarily_unavailable", "try again later")
-		return
-	case err != nil:
-		h.cfg.Logger.Error("signing a user up failed", "client_id", req.ClientID, "err", err)
-		writeError(w, http.StatusInternalServerError, "InternalServerError", "server_error", "could not sign up")
+	if err != nil {
+		h.failed(w, r, req, err)
 		return
 	}
 	resp := signUpResponse{ID: u.ID, Email: u.PrimaryEmail, EmailVerified: u.EmailVerified, Username: u.Username, Name: u.Name, Picture: u.Avatar,
@@ -258,6 +250,73 @@ func (h *Handler) serveSignUp(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	_ = json.NewEncoder(w).Encode(resp)
+}
+
+// signUpOpen reports whether sign-up is open now.
+func (h *Handler) signUpOpen(ctx context.Context) bool {
+	if h.cfg.SignUpAllowed == nil {
+		return h.cfg.SignUp
+	}
+	ok, err := h.cfg.SignUpAllowed(ctx)
+	if err != nil {
+		h.cfg.Logger.Warn("could not read whether sign-up is open; refused", "err", err)
+		return false
+	}
+	return ok
+}
+
+// failed answers a sign-up the directory refused, or that failed.
+func (h *Handler) failed(w http.ResponseWriter, r *http.Request, req signUpRequest, err error) {
+	var de *directory.Error
+	switch {
+	case errors.As(err, &de) && de.Reason == directory.ReasonPasswordRejected:
+		h.report(r, req, "", "invalid_password")
+		writePasswordError(w, de.Issues)
+	case errors.As(err, &de) && de.Kind == directory.Conflict:
+		// Auth0's answer, which does not tell whether the address is
+		// taken (no account enumeration).
+		h.report(r, req, "", "invalid_signup")
+		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_signup", "Invalid sign up")
+	case errors.As(err, &de):
+		h.report(r, req, "", "invalid_request")
+		writeError(w, http.StatusBadRequest, "BadRequestError", "invalid_request", de.Message)
+	case errors.Is(err, store.ErrUnavailable):
+		w.Header().Set("Retry-After", "5")
+		writeError(w, http.StatusServiceUnavailable, "ServiceUnavailableError", "temporarily_unavailable", "try again later")
+	default:
+		h.cfg.Logger.Error("signing a user up failed", "client_id", req.ClientID, "err", err)
+		writeError(w, http.StatusInternalServerError, "InternalServerError", "server_error", "could not sign up")
+	}
+}
+
+// passwordError is Auth0's answer to a password its policy refuses: a
+// strength error describes the rules failed; the others say why in words.
+type passwordError struct {
+	Name        string `json:"name"`
+	Message     string `json:"message"`
+	Code        string `json:"code"`
+	Description any    `json:"description"`
+	Policy      string `json:"policy,omitempty"`
+	StatusCode  int    `json:"statusCode"`
+}
+
+// strengthDescription is Auth0's description of a strength error.
+type strengthDescription struct {
+	Rules    []auth0shape.PasswordRule `json:"rules"`
+	Verified bool                      `json:"verified"`
+}
+
+func writePasswordError(w http.ResponseWriter, issues []password.Issue) {
+	pr := auth0shape.PasswordRefusalOf(issues)
+	body := passwordError{Name: pr.Name, Message: pr.Message, Code: "invalid_password", Description: pr.Message, StatusCode: http.StatusBadRequest}
+	if pr.Rules != nil {
+		body.Description = strengthDescription{Rules: pr.Rules}
+		body.Policy = directory.DescribeIssues(issues)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // report tells Config.Interactions about a sign-up: of userID, or refused

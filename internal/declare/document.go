@@ -35,6 +35,9 @@ type Document struct {
 	Roles        []Role        `yaml:"roles,omitempty" doc:"Roles, matched by name."`
 	CustomJWT    []CustomJWT   `yaml:"customJwt,omitempty" doc:"Custom JWT claims scripts, one per token type."`
 	Webhooks     []Webhook     `yaml:"webhooks,omitempty" doc:"Webhooks, matched by name."`
+	// SignInExperience is Logto's sign-in experience, in the shape of
+	// /api/sign-in-exp.
+	SignInExperience map[string]any `yaml:"signInExperience,omitempty" doc:"The sign-in experience, with Logto's field names (GET /api/sign-in-exp): the fields given replace the server's, the others are left alone. See docs/sign-in-experience.md."`
 }
 
 // Resource is an API resource with its permissions (scopes).

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/webhook"
 )
@@ -28,6 +29,9 @@ type Offline struct {
 	// Hooks keeps the webhooks; nil: the target keeps none, and a
 	// document that declares any is refused.
 	Hooks *webhook.Service
+	// Experience keeps the sign-in experience; nil: the target keeps
+	// none, and a document that declares one is refused.
+	Experience *experience.Service
 }
 
 var _ Target = (*Offline)(nil)
@@ -40,6 +44,9 @@ func (o *Offline) Read(ctx context.Context) (*State, error) {
 	}
 	st := stateOf(cat, o.Dir.BuiltIn, o.Dir.IsManagementAPI, func(id string) bool { return slices.Contains(o.BuiltInApps, id) })
 	if st.Webhooks, err = o.readWebhooks(ctx); err != nil {
+		return nil, err
+	}
+	if st.SignInExperience, err = o.readExperience(ctx); err != nil {
 		return nil, err
 	}
 	return st, nil

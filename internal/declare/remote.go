@@ -299,6 +299,9 @@ func (r *Remote) Read(ctx context.Context) (*State, error) {
 	if st.Webhooks, err = r.readWebhooks(ctx); err != nil {
 		return nil, err
 	}
+	if st.SignInExperience, err = r.readExperience(ctx); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 

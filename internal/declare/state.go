@@ -17,6 +17,9 @@ type State struct {
 	CustomJWT    []CustomJWT
 	// Webhooks is nil when the target has none to offer (see HookTarget).
 	Webhooks []StateWebhook
+	// SignInExperience is the sign-in experience in Logto's shape; nil
+	// when the target keeps none (see ExperienceTarget).
+	SignInExperience map[string]any
 }
 
 // StateResource is a resource as it is; ScopeIDs maps its scopes' names
@@ -84,7 +87,7 @@ func or[T any](p *T, def T) *T {
 // entries keep the document's order, so that problems name them by their
 // place in the file.
 func normalize(doc *Document) *Document {
-	out := &Document{Version: Version}
+	out := &Document{Version: Version, SignInExperience: doc.SignInExperience}
 	for _, r := range doc.Resources {
 		r.AccessTokenTTL = or(r.AccessTokenTTL, directory.DefaultAccessTokenTTL)
 		r.IsDefault = or(r.IsDefault, false)
@@ -215,6 +218,7 @@ func Export(st *State) *Document {
 		}
 		doc.Webhooks = append(doc.Webhooks, hook)
 	}
+	doc.SignInExperience = exportExperience(st.SignInExperience)
 	out := normalize(doc)
 	slices.SortStableFunc(out.Resources, func(a, b Resource) int { return cmp.Compare(a.Indicator, b.Indicator) })
 	slices.SortStableFunc(out.Applications, func(a, b Application) int {

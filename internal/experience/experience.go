@@ -176,3 +176,17 @@ func (s *Service) PasswordPolicy(ctx context.Context) (password.Policy, error) {
 	}
 	return st.PasswordPolicy(), nil
 }
+
+// CheckPatch reports whether Update would accept patch now, without
+// storing anything.
+func (s *Service) CheckPatch(ctx context.Context, patch json.RawMessage) error {
+	cur, err := s.Get(ctx)
+	if err != nil {
+		return err
+	}
+	next, err := applyPatch(cur, patch)
+	if err != nil {
+		return err
+	}
+	return s.Check(next)
+}

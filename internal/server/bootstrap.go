@@ -11,6 +11,7 @@ import (
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 )
@@ -36,7 +37,8 @@ func seeder(st store.Store, indicator string, hash func(string) []byte, pw *pass
 // identifier, for what must tell both built-in resources apart.
 func seederWithV2(st store.Store, indicator, v2 string, hash func(string) []byte, pw *password.Hasher, now time.Time) *directory.Directory {
 	return directory.New(directory.Config{Store: st, ManagementIndicator: indicator, ManagementV2Indicator: v2,
-		HashSecret: hash, Passwords: pw, Now: func() time.Time { return now }})
+		HashSecret: hash, Passwords: pw, Now: func() time.Time { return now },
+		PasswordPolicy: experience.New(st, experience.Options{}).PasswordPolicy})
 }
 
 // seedManagementAPI makes sure the built-in Management API resource and its

@@ -238,6 +238,19 @@ func TestTwoInstancesOnPostgres(t *testing.T) {
 		return m["scope"] == ""
 	})
 
+	// The sign-in experience changed through A is what B answers: its
+	// cache is dropped by the outbox event.
+	if s, _ := b.api(t, mt, "GET", "/api/sign-in-exp", nil); s != 200 {
+		t.Fatalf("sign-in experience through B: %d", s)
+	}
+	if s, m := a.api(t, mt, "PATCH", "/api/sign-in-exp", map[string]any{"signInMode": "SignIn"}); s != 200 {
+		t.Fatalf("sign-in experience through A: %d %v", s, m)
+	}
+	within(t, 2*time.Second, "a sign-in experience changed through A is B's", func() bool {
+		_, m := b.api(t, mt, "GET", "/api/sign-in-exp", nil)
+		return m["signInMode"] == "SignIn"
+	})
+
 	// Rotate through A while both instances issue tokens: every token, from
 	// either, must verify against both instances' JWKS at that moment.
 	oldKid := a.jwks(t).Keys[0].KeyID

@@ -13,6 +13,7 @@ import (
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/webhook"
@@ -25,7 +26,8 @@ func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password
 	return &declare.Offline{
 		Dir: seederWithV2(st, indicator, v2, hasher.Hash, passwords, now), Store: st,
 		CompileScript: scripts.Compile, BuiltInApps: []string{console.DefaultClientID},
-		Hooks: webhook.NewService(st, hooks.Egress, hooks.Timeout, func() time.Time { return now }),
+		Hooks:      webhook.NewService(st, hooks.Egress, hooks.Timeout, func() time.Time { return now }),
+		Experience: experience.New(st, experience.Options{}),
 	}
 }
 

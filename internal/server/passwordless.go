@@ -28,10 +28,15 @@ func (s *Server) passwordless(dir *directory.Directory) *passwordless.Service {
 		d = s.cfg.CodeDeliverer
 	}
 	codes := verifycode.New(s.store, d, verifycode.Options{Now: s.cfg.Clock.Now})
-	signUp := s.cfg.SignUp
 	return passwordless.New(passwordless.Config{
 		Codes: codes, Directory: dir, Users: s.store, Logger: s.cfg.Logger,
-		SignUp: func(context.Context) bool { return signUp },
+		SignUp: func(ctx context.Context) bool {
+			ok, err := s.signUpAllowed(ctx)
+			if err != nil {
+				s.cfg.Logger.Warn("reading the sign-in experience failed; sign-up stays closed", "err", err)
+			}
+			return ok && err == nil
+		},
 	})
 }
 

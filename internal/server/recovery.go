@@ -12,7 +12,6 @@ import (
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -78,9 +77,15 @@ func ResetAdminPassword(ctx context.Context, cfg Config, username string) (Notic
 		return Notice{}, err
 	}
 	defer st.Close()
-	pw := randid.Secret(18) // 24 characters, 144 bits, as a first start's
 	passwords := password.NewHasher(cfg.Users.PasswordParams, cfg.Users.PasswordConcurrency)
-	admin, err := seeder(st, cfg.ManagementIndicator, nil, passwords, cfg.Clock.Now()).EnsureAdmin(ctx, username, pw)
+	dir := seeder(st, cfg.ManagementIndicator, nil, passwords, cfg.Clock.Now())
+	// 24 characters or more, 144 bits, as a first start's, and held to
+	// the password policy.
+	pw, err := dir.GeneratePassword(ctx)
+	if err != nil {
+		return Notice{}, err
+	}
+	admin, err := dir.EnsureAdmin(ctx, username, pw)
 	if errors.Is(err, directory.ErrNoManagementScope) {
 		return Notice{}, fmt.Errorf("%w: start \"monban serve\" once to put it back", err)
 	}

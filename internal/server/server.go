@@ -30,6 +30,7 @@ import (
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/events"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
@@ -137,10 +138,12 @@ type Config struct {
 	// the files change (a renewed certificate needs no restart). Unset:
 	// plain HTTP, for a TLS-terminating proxy in front.
 	TLSCertFile, TLSKeyFile string
-	// SignUp opens self sign-up at Auth0's POST /dbconnections/signup;
-	// false refuses it ("public signup is disabled"). DefaultConfig opens
-	// it, as Auth0's database connection is by default. It also decides
-	// whether a passwordless code may make a new user.
+	// SignUp leaves self sign-up (Auth0's POST /dbconnections/signup and
+	// the hosted pages) to the sign-in experience's signInMode; false
+	// closes it whatever the sign-in experience says ("public signup is
+	// disabled"). DefaultConfig leaves it open, as Auth0's database
+	// connection and Logto's default sign-in experience are. The same
+	// rule decides whether a passwordless code may make a new user.
 	SignUp bool
 	// CodeDeliverer delivers one-time codes (e-mail, SMS); nil: the
 	// message connectors configured at /api/connectors do.
@@ -222,10 +225,13 @@ type Server struct {
 	catalog *catalog.Cache
 	keys    *keys.Manager    // its promotions end with life; Close waits for them
 	events  *events.Follower // the outbox, followed into the catalog and the revocation list
-	metrics *metrics.Metrics
-	audit   *audit.Writer
-	scripts *claims.Runner
-	hooks   *webhook.Dispatcher // webhook deliveries, planned from the outbox
+	// experience is the sign-in experience (and its password policy),
+	// dropped from its cache by the outbox.
+	experience *experience.Service
+	metrics    *metrics.Metrics
+	audit      *audit.Writer
+	scripts    *claims.Runner
+	hooks      *webhook.Dispatcher // webhook deliveries, planned from the outbox
 	// connectors keeps the message connectors and sends their outbox
 	connectors *connector.Service
 	users      *userParts
@@ -350,6 +356,10 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	s.catalog = cache
 	s.events.Subscribe("catalog", cache.Apply)
+	// MONBAN_SIGN_UP=false closes sign-up whatever the sign-in experience
+	// says; true leaves it to the sign-in experience's signInMode.
+	s.experience = experience.New(st, experience.Options{SignUpDisabled: !cfg.SignUp})
+	s.events.Subscribe("experience", s.experience.Apply)
 	// The Management API checks its caller's standing on every request.
 	mgmtAll := catalog.Privilege{Indicator: cfg.ManagementIndicator, Scope: ManagementScope}
 	v2 := ManagementV2Identifier(cfg.Endpoint)
@@ -396,7 +406,8 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
-	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now})
+	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
+		PasswordPolicy: s.experience.PasswordPolicy})
 	s.connectors = s.newConnectors()
 	pwless := s.passwordless(dir)
 	tickets := s.passwordTickets(dir)
@@ -414,8 +425,9 @@ func (s *Server) setUp(ctx context.Context) error {
 	auth0auth.New(auth0auth.Config{
 		Directory: dir,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
-		Interactions: interactionAuditor(s.audit),
-		Passwordless: pwless, Hasher: hasher, ClientIP: s.users.oidc.ClientIP, Now: cfg.Clock.Now,
+		SignUpAllowed: s.signUpAllowed,
+		Interactions:  interactionAuditor(s.audit),
+		Passwordless:  pwless, Hasher: hasher, ClientIP: s.users.oidc.ClientIP, Now: cfg.Clock.Now,
 		Tickets: tickets, CSRFKey: s.users.oidc.CSRFKey, Endpoint: cfg.Endpoint,
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
@@ -446,6 +458,8 @@ func (s *Server) setUp(ctx context.Context) error {
 		Hooks:    webhook.NewService(st, cfg.Webhooks.Egress, cfg.Webhooks.Timeout, cfg.Clock.Now),
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Now:      cfg.Clock.Now,
+
+		Experience: s.experience,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,
@@ -463,6 +477,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Standing: func(scope, sub, client string) catalog.Standing {
 			return cache.Load().Standing(catalog.Privilege{Indicator: v2, Scope: scope}, sub, client)
 		},
+		PasswordPolicy: s.experience.PasswordPolicy,
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)
@@ -490,6 +505,13 @@ func (s *Server) setUp(ctx context.Context) error {
 		clientIP: clientIP.From}
 	s.handler = mw.wrap(lim.routes(mux))
 	return nil
+}
+
+// signUpAllowed is the sign-in experience's rule for sign-up, the
+// configuration's switch included.
+func (s *Server) signUpAllowed(ctx context.Context) (bool, error) {
+	st, err := s.experience.Get(ctx)
+	return st.SignUpAllowed(), err
 }
 
 // secretHasher returns the hasher of client secrets, under the key the
