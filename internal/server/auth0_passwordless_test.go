@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -318,5 +319,35 @@ func TestAuth0PasswordlessExpiry(t *testing.T) {
 	f.restartWith(func(c *server.Config) { c.CodeDeliverer = nil })
 	if r := f.start(map[string]any{"client_id": f.spa.ID, "connection": "sms", "phone_number": "15550100", "send": "code"}); r.Status != 400 || r.json(t)["error"] != "bad.connection" {
 		t.Errorf("no connector: %d %s", r.Status, r.Body)
+	}
+}
+
+// Parallel exchanges of one code: exactly one gets tokens.
+func TestAuth0PasswordlessParallel(t *testing.T) {
+	f := newPwlessFixture(t, nil)
+	f.start(map[string]any{"client_id": f.spa.ID, "connection": "email", "email": "jane@example.com", "send": "code"})
+	code := f.sink.next(t).Code
+	statuses := make([]int, 4)
+	var wg sync.WaitGroup
+	for i := range statuses {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			statuses[i] = f.otp(f.spa, "email", "jane@example.com", code, map[string]string{"scope": "openid"}).Status
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		switch s {
+		case 200:
+			ok++
+		case 403:
+		default:
+			t.Errorf("parallel exchange: %d", s)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d exchanges succeeded (%v), want 1", ok, statuses)
 	}
 }

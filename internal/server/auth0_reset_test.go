@@ -2,9 +2,11 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,5 +251,38 @@ func TestAuth0PasswordChangeTicket(t *testing.T) {
 		"scope": {"read:users"}}).json(t)["access_token"].(string)
 	if r := f.api(read, "POST", "/api/v2/tickets/password-change", map[string]any{"user_id": "auth0|" + f.userID}); r.Status != 403 {
 		t.Errorf("without create:user_tickets: %d %s", r.Status, r.Body)
+	}
+}
+
+// Parallel submissions of one link's form: exactly one sets the password.
+func TestAuth0ResetParallel(t *testing.T) {
+	f, sink := newResetFixture(t, nil)
+	f.postJSON("/dbconnections/change_password", map[string]any{"client_id": f.spa.ID, "email": "jane@example.com", "connection": "Username-Password-Authentication"})
+	link := sink.next(t).Link
+	b := newBrowser(t, f.testServer)
+	p := resetForm(t, b, link, nil)
+	pages := make([]page, 4)
+	var wg sync.WaitGroup
+	for i := range pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			pw := fmt.Sprintf("parallel password number %d", i)
+			pages[i] = submitReset(b, p, pw, pw)
+		}()
+	}
+	wg.Wait()
+	done := 0
+	for _, q := range pages {
+		switch q.Status {
+		case 200:
+			done++
+		case 404:
+		default:
+			t.Errorf("parallel submission: %d %s", q.Status, q.Body)
+		}
+	}
+	if done != 1 {
+		t.Errorf("%d submissions set the password, want 1", done)
 	}
 }
