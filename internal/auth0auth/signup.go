@@ -416,13 +416,6 @@ func writeError(w http.ResponseWriter, status int, name, code, desc string) {
 	_ = json.NewEncoder(w).Encode(authError{Name: name, Code: code, Description: desc, StatusCode: status, Error: code, ErrorDescription: desc})
 }
 
-func errMessage(err error) string {
-	if de := (*directory.Error)(nil); errors.As(err, &de) {
-		return de.Message
-	}
-	return "it does not meet the password policy"
-}
-
 func deref(s *string) string {
 	if s == nil {
 		return ""
