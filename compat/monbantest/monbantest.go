@@ -24,8 +24,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/testkit"
+	"github.com/monban/monban/internal/verifycode"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -127,6 +129,10 @@ type Options struct {
 	// SigningAlgorithm is the first signing key's algorithm
 	// (MONBAN_SIGNING_ALG); empty means the default, ES256.
 	SigningAlgorithm string
+	// CodeDeliverer receives the one-time codes the server sends, and
+	// ResetMailer its password reset links; nil: none are sent.
+	CodeDeliverer verifycode.Deliverer
+	ResetMailer   pwticket.Mailer
 }
 
 // Server is a running Monban.
@@ -178,6 +184,7 @@ func Start(t T, opts Options) *Server {
 	cfg.KeyPublishDelay = 0 // a rotated key signs at once
 	cfg.TLSCertFile, cfg.TLSKeyFile = certFile, keyFile
 	cfg.SigningAlgorithm = opts.SigningAlgorithm
+	cfg.CodeDeliverer, cfg.ResetMailer = opts.CodeDeliverer, opts.ResetMailer
 	// The clients' webhook receivers listen on loopback, which hooks may
 	// not reach by default.
 	cfg.Webhooks = webhook.DefaultOptions()

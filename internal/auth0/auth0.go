@@ -58,6 +58,9 @@ type Deps struct {
 	// client_id) still exists and still holds scope on this API. It is
 	// asked on every request, so it must answer from memory.
 	Standing func(scope, subject, clientID string) catalog.Standing
+	// Tickets makes password-change tickets; nil: the route answers that
+	// tickets are not available.
+	Tickets TicketIssuer
 	// Audit, when set, is told of every successful change.
 	Audit  func(ctx context.Context, e ChangeEvent)
 	Logger *slog.Logger
@@ -225,6 +228,8 @@ func (s *server) routes() []route {
 
 		{method: "GET", path: "/logs", scopes: []string{"read:logs"}, handle: s.listLogs, query: with(pagedSel, "q", "search", "sort", "search_engine"), summary: "Search log events"},
 		{method: "GET", path: "/logs/{id}", scopes: []string{"read:logs"}, handle: s.getLog, entity: "log", summary: "Get a log event"},
+
+		{method: "POST", path: "/tickets/password-change", scopes: []string{"create:user_tickets"}, handle: s.passwordChangeTicket, summary: "Create a password-change ticket"},
 	}
 }
 

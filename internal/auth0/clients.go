@@ -31,6 +31,7 @@ func auth0AppType(t store.AppType) string {
 const (
 	grantPassword      = "password"
 	grantPasswordRealm = "http://auth0.com/oauth/grant-type/password-realm"
+	grantPasswordless  = "http://auth0.com/oauth/grant-type/passwordless/otp"
 )
 
 func grantTypesOf(a store.Application) []string {
@@ -41,25 +42,29 @@ func grantTypesOf(a store.Application) []string {
 	if a.AllowPasswordGrant {
 		out = append(out, grantPassword, grantPasswordRealm)
 	}
+	if a.AllowPasswordlessGrant {
+		out = append(out, grantPasswordless)
+	}
 	return out
 }
 
 // passwordGrant reads grant_types for an application of type t: whether
-// it asks for the password grant. A grant type t cannot use is refused.
-func passwordGrant(t store.AppType, grants []string) (bool, error) {
-	allowed := []string{"authorization_code", "refresh_token", grantPassword, grantPasswordRealm}
+// it asks for the password grant and for the passwordless OTP grant. A
+// grant type t cannot use is refused.
+func passwordGrant(t store.AppType, grants []string) (password, passwordless bool, err error) {
+	allowed := []string{"authorization_code", "refresh_token", grantPassword, grantPasswordRealm, grantPasswordless}
 	if t == store.AppMachineToMachine {
 		allowed = []string{"client_credentials"}
 	}
-	password := false
 	for _, g := range grants {
 		if !slices.Contains(allowed, g) {
-			return false, badBody("Payload validation error: grant type " + shorten(g) + " is not available to a " + auth0AppType(t) +
+			return false, false, badBody("Payload validation error: grant type " + shorten(g) + " is not available to a " + auth0AppType(t) +
 				" client; it may use " + strings.Join(allowed, ", ") + ".")
 		}
 		password = password || g == grantPassword || g == grantPasswordRealm
+		passwordless = passwordless || g == grantPasswordless
 	}
-	return password, nil
+	return password, passwordless, nil
 }
 
 // clientJSON is Auth0's client. client_secret is only in the answers of a
@@ -142,12 +147,12 @@ func (f *clientFields) metadata(t store.AppType) (directory.Metadata, error) {
 		}
 	}
 	if f.GrantTypes != nil {
-		pw, err := passwordGrant(t, *f.GrantTypes)
+		pw, pwless, err := passwordGrant(t, *f.GrantTypes)
 		if err != nil {
 			return m, err
 		}
 		if t != store.AppMachineToMachine {
-			m.AllowPasswordGrant = &pw
+			m.AllowPasswordGrant, m.AllowPasswordlessGrant = &pw, &pwless
 		}
 	}
 	return m, nil

@@ -1,6 +1,9 @@
 // Package auth0auth is the part of Auth0's Authentication API that is not
 // OAuth or OpenID Connect (those endpoints are internal/oidc's, mounted
-// with oidc.Auth0Profile): database sign-up at POST /dbconnections/signup.
+// with oidc.Auth0Profile): database sign-up at POST /dbconnections/signup,
+// passwordless codes at POST /passwordless/start (the rules are
+// internal/passwordless's), and the password change of
+// /dbconnections/change_password with its page.
 // It decodes Auth0's request, calls the directory, and answers in Auth0's
 // shapes; the rules of a user are the directory's.
 package auth0auth
@@ -13,16 +16,20 @@ import (
 	"io"
 	"log/slog"
 	"mime"
+	"net"
 	"net/http"
 	"slices"
+	"time"
 
 	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/auth0shape"
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -50,6 +57,25 @@ type Config struct {
 	// succeeded or refused; nil: none. It must not block.
 	Interactions func(context.Context, audit.Interaction)
 	Logger       *slog.Logger
+
+	// Passwordless sends the codes of POST /passwordless/start; nil: the
+	// route is not mounted. Hasher checks the secrets of confidential
+	// clients there.
+	Passwordless PasswordlessSender
+	Hasher       *clientauth.Hasher
+	// ClientIP returns the address a request came from (behind trusted
+	// proxies, the forwarded one), for the codes' throttle; nil: the peer.
+	ClientIP func(*http.Request) string
+	// Now is the clock; nil: time.Now.
+	Now func() time.Time
+
+	// Tickets sends the reset links of /dbconnections/change_password
+	// and sets the password at their page, /lo/reset; nil: neither is
+	// mounted. CSRFKey signs the page's form tokens; Endpoint is the
+	// public base URL.
+	Tickets  TicketRedeemer
+	CSRFKey  []byte
+	Endpoint string
 }
 
 // Handler serves Auth0's database sign-up.
@@ -73,6 +99,50 @@ func (h *Handler) Register(mux *http.ServeMux) {
 		w.Header().Set("Allow", "POST")
 		writeError(w, http.StatusMethodNotAllowed, "BadRequestError", "invalid_request", "method not allowed; use POST")
 	})
+	if h.cfg.Passwordless != nil {
+		mux.HandleFunc("POST "+PasswordlessStartPath, h.serveStart)
+		mux.HandleFunc("OPTIONS "+PasswordlessStartPath, func(w http.ResponseWriter, r *http.Request) { oidc.Preflight(h.cfg.Catalog.Load(), w, r) })
+		mux.HandleFunc(PasswordlessStartPath, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", "POST")
+			(&startError{status: http.StatusMethodNotAllowed, code: "bad.request", desc: "method not allowed; use POST"}).write(w)
+		})
+	}
+	if h.cfg.Tickets != nil {
+		h.registerTickets(mux)
+	}
+}
+
+// registerTickets mounts the password change and its page.
+func (h *Handler) registerTickets(mux *http.ServeMux) {
+	mux.HandleFunc("POST "+ChangePasswordPath, h.serveChangePassword)
+	mux.HandleFunc("OPTIONS "+ChangePasswordPath, func(w http.ResponseWriter, r *http.Request) { oidc.Preflight(h.cfg.Catalog.Load(), w, r) })
+	mux.HandleFunc(ChangePasswordPath, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "POST")
+		writeError(w, http.StatusMethodNotAllowed, "BadRequestError", "invalid_request", "method not allowed; use POST")
+	})
+	mux.HandleFunc("GET "+pwticket.Path, h.serveResetPage)
+	mux.HandleFunc("POST "+pwticket.Path, h.serveReset)
+}
+
+func (h *Handler) now() time.Time {
+	if h.cfg.Now == nil {
+		return time.Now()
+	}
+	return h.cfg.Now()
+}
+
+// clientIP is the address r came from.
+func (h *Handler) clientIP(r *http.Request) string {
+	if h.cfg.ClientIP != nil {
+		if ip := h.cfg.ClientIP(r); ip != "" {
+			return ip
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // signUpRequest is Auth0's sign-up body. Given name, family name, nickname
@@ -266,16 +336,9 @@ func (h *Handler) report(r *http.Request, req signUpRequest, userID, failure str
 // a form. On failure it returns the status and message to answer.
 func readSignUp(w http.ResponseWriter, r *http.Request) (signUpRequest, int, string) {
 	var req signUpRequest
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != "application/json" && mt != "application/x-www-form-urlencoded") {
-		return req, http.StatusBadRequest, "Content-Type must be application/json"
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
-			return req, http.StatusRequestEntityTooLarge, "request body too large"
-		}
-		return req, http.StatusBadRequest, "could not read the request body"
+	mt, body, status, msg := readBody(w, r)
+	if msg != "" {
+		return req, status, msg
 	}
 	if mt == "application/x-www-form-urlencoded" {
 		return readSignUpForm(r, body)
@@ -289,6 +352,23 @@ func readSignUp(w http.ResponseWriter, r *http.Request) (signUpRequest, int, str
 		return req, http.StatusBadRequest, "malformed body: a JSON object with client_id, email, password, connection and optionally username, name, given_name, family_name, nickname, picture and user_metadata is expected"
 	}
 	return req, 0, ""
+}
+
+// readBody reads a bounded JSON or form body and returns its media type;
+// on failure, the status and message to answer.
+func readBody(w http.ResponseWriter, r *http.Request) (string, []byte, int, string) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && mt != "application/x-www-form-urlencoded") {
+		return "", nil, http.StatusBadRequest, "Content-Type must be application/json"
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+			return "", nil, http.StatusRequestEntityTooLarge, "request body too large"
+		}
+		return "", nil, http.StatusBadRequest, "could not read the request body"
+	}
+	return mt, body, 0, ""
 }
 
 // readSignUpForm reads a form body: the string fields, each once.

@@ -35,7 +35,7 @@ func TestEmailVerifiedRule(t *testing.T) {
 		{"Auth0's administrator", ByAdminUnverified, nil, false},
 		{"Auth0's administrator, said verified", ByAdminUnverified, ptr(true), true},
 		{"sign-up", BySignUp, nil, false},
-		{"sign-up with a code sent to the address", ByCodeSignUp, nil, true},
+		{"sign-up with a code sent to the address", ByCode, nil, true},
 	} {
 		got, err := create(fmt.Sprintf("u%d@example.com", i), c.by, c.verified)
 		if err != nil || got != c.want {
@@ -69,7 +69,12 @@ func TestEmailVerifiedRule(t *testing.T) {
 	step("a new address from Logto's administrator", UserFields{PrimaryEmail: ptr("m3@example.com"), By: ByAdmin}, true)
 	step("a new address from a writer not named", UserFields{PrimaryEmail: ptr("m3b@example.com")}, false)
 	step("a new address from Auth0's administrator", UserFields{PrimaryEmail: ptr("m4@example.com"), By: ByAdminUnverified}, false)
+	step("a new address by sign-up", UserFields{PrimaryEmail: ptr("m6@example.com"), By: BySignUp}, false)
+	step("the same address proved by a code", UserFields{By: ByCode}, true)
 	step("no address", UserFields{PrimaryEmail: ptr(""), By: ByAdmin}, false)
+	step("no address, then a code", UserFields{By: ByCode}, false)
+	_, _, err = d.UpdateUser(ctx, u.ID, UserFields{EmailVerified: ptr(true), By: ByCode})
+	refused(t, err, Invalid, "")
 	_, _, err = d.UpdateUser(ctx, u.ID, UserFields{EmailVerified: ptr(true), By: ByAdmin})
 	refused(t, err, Invalid, "")
 	_, _, err = d.UpdateUser(ctx, u.ID, UserFields{PrimaryEmail: ptr("m5@example.com"), EmailVerified: ptr(false), By: BySignUp})

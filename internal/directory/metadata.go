@@ -32,6 +32,8 @@ type Metadata struct {
 	RotateRefreshToken     *bool
 	RefreshTokenTTLDays    *int
 	AllowPasswordGrant     *bool
+	// AllowPasswordlessGrant enables Auth0's passwordless OTP grant.
+	AllowPasswordlessGrant *bool
 
 	// Logto's metadata that is kept and returned, not acted upon yet.
 	BackchannelLogoutURI             *string
@@ -88,6 +90,12 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 			return false, invalid("MachineToMachine applications cannot use the password grant")
 		}
 		app.AllowPasswordGrant, given = *m.AllowPasswordGrant, true
+	}
+	if m.AllowPasswordlessGrant != nil {
+		if *m.AllowPasswordlessGrant && app.Type == store.AppMachineToMachine {
+			return false, invalid("MachineToMachine applications cannot use the passwordless grant")
+		}
+		app.AllowPasswordlessGrant, given = *m.AllowPasswordlessGrant, true
 	}
 	kept, err := m.applyKept(app)
 	if err != nil {

@@ -52,6 +52,7 @@ var ManagementV2Scopes = []struct{ Name, Description string }{
 	{"read:logs", "Read log events"},
 	{"read:logs_users", "Read the log events of users"},
 	{"read:connections", "Read connections"},
+	{"create:user_tickets", "Create password-change tickets"},
 }
 
 // SeedManagementV2 makes sure the built-in Management API v2 resource

@@ -81,10 +81,11 @@ const (
 	// API, where a new address is unverified unless EmailVerified says it
 	// is (Auth0's email_verified).
 	ByAdminUnverified
-	// ByCodeSignUp is the person themselves at the hosted pages, having
-	// proved the address with a one-time code sent to it: it is
-	// verified, and EmailVerified is refused.
-	ByCodeSignUp
+	// ByCode is the person themselves, having entered a one-time code
+	// sent to the address (sign-up or sign-in by code at the hosted
+	// pages, Auth0's passwordless sign-in): the address is verified, and
+	// EmailVerified is refused.
+	ByCode
 )
 
 // NewUser is what creating a user gives: the fields, and a password or an
@@ -160,8 +161,10 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 // may say an address is verified and what each writer gives.
 //   - Only an administrator may say so (EmailVerified); on sign-up it is
 //     refused.
-//   - A new address (one that differs from oldEmail other than in case;
-//     a new user's address is new) is verified when an
+//   - An address the person proved by entering a code sent to it
+//     (ByCode) is verified.
+//   - Otherwise a new address (one that differs from oldEmail other than
+//     in case; a new user's address is new) is verified when an
 //     administrator of Logto's API sets it, and unverified otherwise.
 //   - An address that did not change keeps its state.
 //   - A user without an address is unverified, and cannot be said to be
@@ -169,14 +172,16 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 func (f *UserFields) verifyEmail(u *store.User, oldEmail string) error {
 	changed := !strings.EqualFold(u.PrimaryEmail, oldEmail)
 	switch {
-	case f.EmailVerified != nil && (f.By == BySignUp || f.By == ByCodeSignUp):
+	case f.EmailVerified != nil && (f.By == BySignUp || f.By == ByCode):
 		return invalid("email_verified is set only by an administrator")
+	case f.By == ByCode:
+		u.EmailVerified = u.PrimaryEmail != ""
 	case f.EmailVerified != nil && *f.EmailVerified && u.PrimaryEmail == "":
 		return invalid("email_verified cannot be true for a user without an e-mail address")
 	case f.EmailVerified != nil:
 		u.EmailVerified = *f.EmailVerified
 	case changed:
-		u.EmailVerified = f.By == ByAdmin || f.By == ByCodeSignUp
+		u.EmailVerified = f.By == ByAdmin
 	}
 	if u.PrimaryEmail == "" {
 		u.EmailVerified = false

@@ -1,17 +1,14 @@
 package oidc
 
 import (
-	"context"
-	"github.com/monban/monban/internal/interaction"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/randid"
-	"github.com/monban/monban/internal/store"
 )
 
 // passwordGrant is the password grant.
@@ -68,31 +65,5 @@ func (p *Provider) resourceOwnerPassword(r *http.Request, app *catalog.App, para
 		return nil, invalidGrant("the user is suspended")
 	}
 	ev.UserID = user.ID
-	now := p.cfg.Now()
-	g := store.Grant{ID: randid.ID(), UserID: user.ID, ClientID: app.ID, Scope: strings.Join(scopes, " "),
-		AuthTime: now, SignIn: rec, CreatedAt: now, ExpiresAt: now}
-	if res != nil {
-		g.Resources = []string{res.Indicator}
-		ev.Resource = res.Indicator
-	}
-	ctx := context.WithoutCancel(r.Context())
-	if err := p.u.Store.CreateGrant(ctx, g, nil); err != nil {
-		p.cfg.Logger.Error("storing a grant failed", "client_id", app.ID, "err", err)
-		return nil, serverError()
-	}
-	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
-		req: p.requestInfo(r, params),
-		app: app, user: user, grant: &g, scopes: scopes, resource: res,
-		refresh: slices.Contains(scopes, "offline_access"), gty: "password",
-	})
-	if merr != nil {
-		return nil, merr
-	}
-	if err := p.u.Store.IssueFromGrant(ctx, g.ID, minted.issue); err != nil {
-		return nil, p.storeErr(ctx, err, g.ID)
-	}
-	if err := p.u.Store.RecordSignIn(ctx, user.ID, now); err != nil {
-		p.cfg.Logger.Warn("recording the sign-in time failed", "user_id", user.ID, "err", err)
-	}
-	return minted, nil
+	return p.issueDirect(r, app, params, user, rec, scopes, res, ev, "password")
 }

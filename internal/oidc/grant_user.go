@@ -5,8 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -19,7 +22,10 @@ type userGrant struct {
 	// realm: the grant names a database connection (realm), and only a
 	// face with connections offers it.
 	realm bool
-	mint  func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
+	// passwordless: Auth0's passwordless OTP grant, offered only by a
+	// face with Profile.Passwordless.
+	passwordless bool
+	mint         func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
 }
 
 // Type implements Grant.
@@ -123,4 +129,39 @@ func (p *Provider) storeErr(ctx context.Context, err error, grantID string) *Err
 	}
 	p.cfg.Logger.Error("recording issued tokens failed", "err", err)
 	return serverError()
+}
+
+// issueDirect answers a grant that proved the user in the token request
+// itself (password, passwordless OTP): it stores a grant of the scopes
+// and resource for the client, mints the tokens (a refresh token with
+// offline_access) as gty and records the sign-in.
+func (p *Provider) issueDirect(r *http.Request, app *catalog.App, params url.Values, user *store.User, rec store.SignInRecord,
+	scopes []string, res *store.Resource, ev *TokenEvent, gty string) (*mintedTokens, *Error) {
+	now := p.cfg.Now()
+	g := store.Grant{ID: randid.ID(), UserID: user.ID, ClientID: app.ID, Scope: strings.Join(scopes, " "),
+		AuthTime: now, SignIn: rec, CreatedAt: now, ExpiresAt: now}
+	if res != nil {
+		g.Resources = []string{res.Indicator}
+		ev.Resource = res.Indicator
+	}
+	ctx := context.WithoutCancel(r.Context())
+	if err := p.u.Store.CreateGrant(ctx, g, nil); err != nil {
+		p.cfg.Logger.Error("storing a grant failed", "client_id", app.ID, "err", err)
+		return nil, serverError()
+	}
+	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
+		req: p.requestInfo(r, params),
+		app: app, user: user, grant: &g, scopes: scopes, resource: res,
+		refresh: slices.Contains(scopes, "offline_access"), gty: gty,
+	})
+	if merr != nil {
+		return nil, merr
+	}
+	if err := p.u.Store.IssueFromGrant(ctx, g.ID, minted.issue); err != nil {
+		return nil, p.storeErr(ctx, err, g.ID)
+	}
+	if err := p.u.Store.RecordSignIn(ctx, user.ID, now); err != nil {
+		p.cfg.Logger.Warn("recording the sign-in time failed", "user_id", user.ID, "err", err)
+	}
+	return minted, nil
 }

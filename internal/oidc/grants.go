@@ -20,7 +20,7 @@ type Grant interface {
 
 // grants are the grant types the token endpoint knows, in the order
 // discovery lists them.
-var grants = []Grant{authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant{}, passwordGrant, passwordRealmGrant}
+var grants = []Grant{authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant{}, passwordGrant, passwordRealmGrant, passwordlessGrant}
 
 // GrantTypes returns the grant_type values the token endpoint may accept,
 // for labels and log keys that must stay bounded. A provider offers the
@@ -52,6 +52,9 @@ func offered(g Grant, f *Profile, users bool) bool {
 		return false
 	}
 	if ug, ok := g.(userGrant); ok && ug.realm && len(f.Connections) == 0 {
+		return false
+	}
+	if ug, ok := g.(userGrant); ok && ug.passwordless && !f.Passwordless {
 		return false
 	}
 	return true

@@ -9,10 +9,10 @@ import (
 
 // The grant types are listed once: the token endpoint, discovery and the
 // exported list agree, the end-user grants need Config.Users, and the
-// password-realm grant a face with database connections (Auth0's).
+// password-realm and passwordless OTP grants Auth0's face.
 func TestGrantRegistry(t *testing.T) {
 	logto := []string{"authorization_code", "refresh_token", "client_credentials", "password"}
-	all := append(slices.Clone(logto), "http://auth0.com/oauth/grant-type/password-realm")
+	all := append(slices.Clone(logto), "http://auth0.com/oauth/grant-type/password-realm", "http://auth0.com/oauth/grant-type/passwordless/otp")
 	if got := GrantTypes(); !slices.Equal(got, all) {
 		t.Fatalf("GrantTypes() = %v, want %v", got, all)
 	}

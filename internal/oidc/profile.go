@@ -43,6 +43,9 @@ type Profile struct {
 	// password-realm grant's realm must be one of them. None: the
 	// parameter is refused and the grant is not offered.
 	Connections []string
+	// Passwordless offers Auth0's passwordless OTP grant (the codes of
+	// POST /passwordless/start) at the token endpoint.
+	Passwordless bool
 
 	// ErrorBody returns the JSON body of an error response. Nil: the RFC
 	// 6749 §5.2 fields only.

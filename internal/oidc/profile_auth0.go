@@ -27,5 +27,6 @@ func Auth0Profile(endpoint string) Profile {
 		Logout:            Endpoint{Paths: []string{"/v2/logout"}},
 		Tokens:            TokenRules{ClientGrants: true, UserinfoAudience: true, GrantedAudience: true},
 		Connections:       []string{DatabaseConnection},
+		Passwordless:      true,
 	}
 }

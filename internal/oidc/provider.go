@@ -94,6 +94,9 @@ type Config struct {
 
 	// Users, when set, enables the end-user endpoints (see UsersConfig).
 	Users *UsersConfig
+	// Passwordless exchanges Auth0's passwordless codes for users, for
+	// the passwordless OTP grant; nil: that grant is refused.
+	Passwordless PasswordlessSignIn
 }
 
 // Provider serves the protocol endpoints.

@@ -15,7 +15,11 @@ func (s *Server) setUpCodes(st store.Store) {
 	}
 	opts.Audit, opts.Logger, opts.Now = s.audit.Log, s.cfg.Logger, s.cfg.Clock.Now
 	s.connectors = connector.New(st, opts)
-	s.codes = verifycode.New(st, s.connectors, verifycode.Options{Now: s.cfg.Clock.Now})
+	var d verifycode.Deliverer = s.connectors
+	if s.cfg.CodeDeliverer != nil {
+		d = s.cfg.CodeDeliverer
+	}
+	s.codes = verifycode.New(st, d, verifycode.Options{Now: s.cfg.Clock.Now})
 }
 
 // Codes issues and checks one-time codes, for the faces that send them

@@ -12,7 +12,8 @@ func TestGrantLogKeys(t *testing.T) {
 		"refresh_token":      "ExchangeTokenBy.RefreshToken",
 		"password":           "ExchangeTokenBy.Password",
 		// Auth0's grant type is a URI: its last segment names the key.
-		"http://auth0.com/oauth/grant-type/password-realm": "ExchangeTokenBy.PasswordRealm",
+		"http://auth0.com/oauth/grant-type/password-realm":   "ExchangeTokenBy.PasswordRealm",
+		"http://auth0.com/oauth/grant-type/passwordless/otp": "ExchangeTokenBy.Otp",
 	}
 	if !maps.Equal(grantLogKeys, want) {
 		t.Fatalf("grantLogKeys = %v, want %v", grantLogKeys, want)

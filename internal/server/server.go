@@ -38,6 +38,7 @@ import (
 	"github.com/monban/monban/internal/metrics"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/ratelimit"
 	"github.com/monban/monban/internal/revocation"
@@ -148,8 +149,15 @@ type Config struct {
 	// the hosted pages) to the sign-in experience's signInMode; false
 	// closes it whatever the sign-in experience says ("public signup is
 	// disabled"). DefaultConfig leaves it open, as Auth0's database
-	// connection and Logto's default sign-in experience are.
+	// connection and Logto's default sign-in experience are. The same
+	// rule decides whether a passwordless code may make a new user.
 	SignUp bool
+	// CodeDeliverer delivers one-time codes (e-mail, SMS); nil: the
+	// message connectors configured at /api/connectors do.
+	CodeDeliverer verifycode.Deliverer
+	// ResetMailer sends the password reset links of Auth0's
+	// /dbconnections/change_password; nil: none is sent (logged).
+	ResetMailer pwticket.Mailer
 
 	// Config, when set, is a configuration document (its ${NAME}
 	// references resolved) applied at every start, after the seeding and
@@ -409,28 +417,35 @@ func (s *Server) setUp(ctx context.Context) error {
 	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
+	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
+		PasswordPolicy: s.experience.PasswordPolicy})
+	pwless := s.passwordless(dir)
+	tickets := s.passwordTickets(dir)
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
-		Observer:   tokenObserver(s.metrics, s.audit),
-		Customizer: hooks.New(s.scripts, cache, s.audit, cfg.Logger),
-		Users:      s.users.oidc,
+		Observer:     tokenObserver(s.metrics, s.audit),
+		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
+		Users:        s.users.oidc,
+		Passwordless: pwless,
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
-	userDirectory := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
-		PasswordPolicy: s.experience.PasswordPolicy})
-	s.signInPages(provider, userDirectory, s.experience, s.codes).Register(mux)
+	s.signInPages(provider, dir, s.experience, s.codes).Register(mux)
 	auth0auth.New(auth0auth.Config{
-		Directory: userDirectory,
+		Directory: dir,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
 		SignUpAllowed: s.signUpAllowed,
 		Interactions:  interactionAuditor(s.audit),
+		Passwordless:  pwless, Hasher: hasher, ClientIP: s.users.oidc.ClientIP, Now: cfg.Clock.Now,
+		Tickets: tickets, CSRFKey: s.users.oidc.CSRFKey, Endpoint: cfg.Endpoint,
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
-	// Sign-up stores a user and hashes a password: the sign-in limit.
+	// Sign-up stores a user and hashes a password, and a passwordless
+	// start may store a code and send a message: the sign-in limit.
 	lim.isSignInPath = func(path string) bool {
-		return provider.IsSignInPath(path) || signin.IsPath(path) || path == auth0auth.SignUpPath
+		return provider.IsSignInPath(path) || signin.IsPath(path) || path == auth0auth.SignUpPath ||
+			path == auth0auth.PasswordlessStartPath || path == auth0auth.ChangePasswordPath || path == pwticket.Path
 	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
 	mux.Handle("/api/", management.New(management.Deps{
@@ -468,6 +483,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Audit:               managementV2Auditor(s.audit),
 		Logger:              cfg.Logger,
 		Now:                 cfg.Clock.Now,
+		Tickets:             tickets,
 		Standing: func(scope, sub, client string) catalog.Standing {
 			return cache.Load().Standing(catalog.Privilege{Indicator: v2, Scope: scope}, sub, client)
 		},
@@ -727,6 +743,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.bg.Go(func() { s.catalog.Refresh(bg, s.cfg.RefreshInterval) })
 	s.bg.Go(func() { s.users.revocations.Run(bg, s.cfg.RefreshInterval) })
 	s.bg.Go(func() { revocation.PruneExpired(bg, s.store, s.cfg.RefreshInterval, nil, s.cfg.Logger) })
+	s.bg.Go(func() { s.prunePasswordTickets(bg) })
 	s.bg.Go(func() { s.events.Run(bg) })
 	s.bg.Go(func() { s.hooks.Run(bg) })
 	s.bg.Go(func() { s.connectors.Run(bg) })

@@ -290,7 +290,7 @@ func (s *Pages) fulfil(w http.ResponseWriter, r *http.Request, v *view, pw strin
 		return
 	}
 	it := v.it
-	fields := directory.UserFields{By: directory.ByCodeSignUp}
+	fields := directory.UserFields{By: directory.ByCode}
 	if it.IdentifierType == "email" {
 		fields.PrimaryEmail = &it.Identifier
 	} else {

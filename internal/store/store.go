@@ -98,6 +98,9 @@ type Application struct {
 	RefreshTokenTTLDays int
 	// AllowPasswordGrant enables the resource owner password grant.
 	AllowPasswordGrant bool
+	// AllowPasswordlessGrant enables Auth0's passwordless OTP grant
+	// (http://auth0.com/oauth/grant-type/passwordless/otp).
+	AllowPasswordlessGrant bool
 
 	// CustomData is the application's own JSON object; empty is nil.
 	CustomData map[string]any
@@ -249,10 +252,11 @@ type Store interface {
 	Interactions
 	Events
 	WebhookStore
-	SignInExperienceStore
+	PasswordTicketStore
 	VerificationCodeStore
 	ConnectorStore
 	MessageOutbox
+	SignInExperienceStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -39,9 +39,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Interactions", interactionCases},
 		{"Events", eventCases},
 		{"Webhooks", webhookCases},
-		{"SignInExperience", signInExperienceCases},
+		{"PasswordTickets", passwordTicketCases},
 		{"VerificationCodes", verificationCodeCases},
 		{"Connectors", connectorCases},
+		{"SignInExperience", signInExperienceCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
