@@ -249,6 +249,7 @@ type Store interface {
 	Interactions
 	Events
 	WebhookStore
+	OrganizationStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
