@@ -185,7 +185,7 @@ var (
 )
 
 func (s *server) routes() []route {
-	return []route{
+	return append([]route{
 		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
 		{pattern: "GET /api/status", handle: status, public: true},
 
@@ -276,7 +276,7 @@ func (s *server) routes() []route {
 
 		{pattern: "GET /api/logs", handle: s.listLogs, query: &listQuery{params: []string{"logKey", "applicationId", "userId", "start_time", "end_time", "enableCap"}}},
 		{pattern: "GET /api/logs/{id}", handle: s.getLog},
-	}
+	}, s.organizationRoutes()...)
 }
 
 // status answers 204 without a token, as Logto's health check does.
