@@ -19,7 +19,10 @@ type userGrant struct {
 	// realm: the grant names a database connection (realm), and only a
 	// face with connections offers it.
 	realm bool
-	mint  func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
+	// organizations: the grant issues organization tokens
+	// (organization_id); the others refuse the parameter.
+	organizations bool
+	mint          func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
 }
 
 // Type implements Grant.
@@ -35,6 +38,11 @@ func (g userGrant) exchange(p *Provider, r *http.Request, params url.Values, ev 
 	}
 	if app.Type == store.AppMachineToMachine {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "machine-to-machine applications may use the client_credentials grant only"}
+	}
+	if !g.organizations {
+		if err := refuseOrganization(params); err != nil {
+			return nil, err
+		}
 	}
 	minted, err := g.mint(p, r, app, params, ev)
 	if err != nil {

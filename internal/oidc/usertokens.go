@@ -49,6 +49,9 @@ type userTokenRequest struct {
 	refresh  bool // issue a new refresh token
 	gty      string
 	req      RequestInfo
+	// org is the user's membership in the organization the token is for
+	// (organization_id); nil outside any organization.
+	org *authz.Membership
 }
 
 // mintedTokens are signed tokens not yet recorded.
@@ -117,13 +120,22 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 				wanted = append(wanted, s)
 			}
 		}
-		granted := authz.Grant(wanted, snap.Authz.UserScopes(authz.User(in.user.ID, ids), "", in.resource))
+		subject, org := authz.User(in.user.ID, ids), ""
+		if in.org != nil {
+			subject.Membership, org = in.org, in.org.Organization
+		}
+		granted := authz.Grant(wanted, snap.Authz.UserScopes(subject, org, in.resource))
 		permissions = slices.Clone(granted)
 		if alsoUserinfo {
 			granted = append(slices.Clip(userinfoScopes), granted...)
 		}
 		scope = strings.Join(granted, " ")
 		audience, ttl = in.resource.Indicator, in.resource.AccessTokenTTL
+	} else if in.org != nil {
+		// Logto's organization token: the requested scopes the user's
+		// organization roles grant, for the organization's URN.
+		scope = strings.Join(organizationTokenScope(in.org, store.HolderUser, in.scopes), " ")
+		audience = authz.OrganizationAudience(in.org.Organization)
 	} else {
 		scope, audience = strings.Join(userinfoScopes, " "), p.userinfoAudience(ctx)
 	}
@@ -152,6 +164,9 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	if in.resource != nil && in.resource.PermissionsClaim {
 		access.Extra = withPermissions(extra, permissions)
 	}
+	if in.resource != nil && in.org != nil {
+		access.Extra = withClaim(access.Extra, "organization_id", in.org.Organization)
+	}
 	at, exp, err := token.MintAccess(snap.Signer, access, jti)
 	if err != nil {
 		p.cfg.Logger.Error("signing an access token failed", "client_id", in.app.ID, "err", err)
@@ -169,6 +184,14 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 			claims = map[string]any{}
 		}
 		maps.Copy(claims, userClaims(in.user, in.scopes, false, roles))
+		orgs, err := p.userOrganizations(ctx, in.user.ID, in.scopes)
+		if err != nil {
+			p.cfg.Logger.Error("reading a user's organizations failed", "user_id", in.user.ID, "err", err)
+			return nil, serverError()
+		}
+		if orgs != nil {
+			maps.Copy(claims, organizationClaims(orgs, in.scopes))
+		}
 		claims["iss"], claims["sub"], claims["aud"] = p.issuer(ctx), in.user.ID, in.app.ID
 		claims["iat"], claims["exp"] = now.Unix(), now.Add(p.u.IDTokenTTL).Unix()
 		claims["auth_time"] = in.grant.AuthTime.Unix()
@@ -270,6 +293,17 @@ func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Rol
 		}
 	}
 	return c
+}
+
+// withClaim returns extra with name set to v, over anything a script
+// gave it. extra is not modified.
+func withClaim(extra map[string]any, name string, v any) map[string]any {
+	out := maps.Clone(extra)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out[name] = v
+	return out
 }
 
 // withPermissions returns extra with Auth0's "permissions" claim set to
