@@ -29,7 +29,10 @@ type AccessTokenInput struct {
 	GrantType string // authorization_code, refresh_token or password
 	User      *store.User
 	Roles     []store.Role // every role the user holds
-	App       store.Application
+	// Organizations are the user's organizations, with the roles it
+	// holds in each.
+	Organizations []store.MemberOrganization
+	App           store.Application
 	// SignIn is how the user signed in for the grant.
 	SignIn store.SignInRecord
 	// Request is the token request.
@@ -141,12 +144,20 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	}
 	jti := token.NewJTI()
 	withIDToken := slices.Contains(in.scopes, "openid")
+	var orgs []store.MemberOrganization
+	if p.cfg.Customizer != nil || withIDToken && wantsOrganizations(in.scopes) {
+		var err error
+		if orgs, err = p.u.Store.MemberOrganizations(ctx, store.HolderUser, in.user.ID); err != nil {
+			p.cfg.Logger.Error("reading a user's organizations failed", "user_id", in.user.ID, "err", err)
+			return nil, serverError()
+		}
+	}
 	var custom CustomClaims
 	if p.cfg.Customizer != nil {
 		var cerr *Error
 		custom, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
 			JTI: jti, Audience: audience, Scope: scope, ClientID: in.app.ID, AccountID: in.user.ID,
-			GrantID: in.grant.ID, GrantType: in.gty, User: in.user, Roles: roles,
+			GrantID: in.grant.ID, GrantType: in.gty, User: in.user, Roles: roles, Organizations: orgs,
 			App: in.app.Application, SignIn: in.grant.SignIn, Request: in.req, IDToken: withIDToken,
 		})
 		if cerr != nil {
@@ -184,12 +195,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 			claims = map[string]any{}
 		}
 		maps.Copy(claims, userClaims(in.user, in.scopes, false, roles))
-		orgs, err := p.userOrganizations(ctx, in.user.ID, in.scopes)
-		if err != nil {
-			p.cfg.Logger.Error("reading a user's organizations failed", "user_id", in.user.ID, "err", err)
-			return nil, serverError()
-		}
-		if orgs != nil {
+		if wantsOrganizations(in.scopes) {
 			maps.Copy(claims, organizationClaims(orgs, in.scopes))
 		}
 		claims["iss"], claims["sub"], claims["aud"] = p.issuer(ctx), in.user.ID, in.app.ID
