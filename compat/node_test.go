@@ -229,6 +229,17 @@ var logtoAPISteps = []string{
 
 // The steps of logto-api-hooks.mjs, required once the server serves
 // /api/hooks (until then the script reports the group as skipped).
+// logtoAPIOrganizationSteps are the steps of logto-api-orgs.mjs.
+var logtoAPIOrganizationSteps = []string{
+	"organizations: template of scopes and roles",
+	"organizations: create, get, search, update",
+	"organizations: members and their roles",
+	"organizations: just-in-time provisioning by e-mail domain",
+	"organization tokens: refresh_token grant with organization_id (getOrganizationToken)",
+	"organization tokens: client_credentials with organization_id",
+	"organizations: clean-up",
+}
+
 var logtoAPIHookSteps = []string{
 	"hooks: create, list, get, update",
 	"hooks: test delivery is signed",
@@ -288,9 +299,9 @@ func (e *env) nodeLogtoAPI(t *testing.T) {
 			count(s.Step)
 		}
 	}
-	required := logtoAPISteps
+	required := slices.Concat(logtoAPISteps, logtoAPIOrganizationSteps)
 	if !skipped["hooks"] {
-		required = slices.Concat(logtoAPISteps, logtoAPIHookSteps)
+		required = slices.Concat(required, logtoAPIHookSteps)
 	}
 	for _, step := range required {
 		if !passed[step] {
