@@ -190,7 +190,7 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/status", handle: status, public: true},
 
 		{pattern: "GET /api/applications", handle: listFiltered(directory.ApplicationSearch, applicationOut, s.dir.Applications),
-			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId"}, search: true, optional: true}},
+			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId", "excludeOrganizationId"}, search: true, optional: true}},
 		{pattern: "POST /api/applications", handle: s.createApplication},
 		{pattern: "GET /api/applications/{id}", handle: read(applicationOut, s.dir.Application)},
 		{pattern: "PATCH /api/applications/{id}", handle: s.updateApplication},
@@ -232,7 +232,7 @@ func (s *server) routes() []route {
 		{pattern: "POST /api/roles/{id}/users", handle: link(userIDs.ids, s.dir.AssignRoleUsers, s.holdersChanged)},
 		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: unlink(s.dir.RemoveRoleUser, "userId", s.holdersChanged)},
 
-		{pattern: "GET /api/users", handle: s.listUsers, query: &listQuery{params: []string{"excludeRoleId", "includePasswordHash"}, search: true}},
+		{pattern: "GET /api/users", handle: s.listUsers, query: &listQuery{params: []string{"excludeRoleId", "excludeOrganizationId", "includePasswordHash"}, search: true}},
 		{pattern: "POST /api/users", handle: s.createUser},
 		{pattern: "GET /api/users/{id}", handle: s.getUser, query: &listQuery{params: []string{"includePasswordHash", "includeSsoIdentities"}, whole: true}},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},

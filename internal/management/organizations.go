@@ -93,13 +93,9 @@ func (s *server) listOrganizations(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	featured := false
-	switch v := r.URL.Query().Get("showFeatured"); v {
-	case "", "false", "0", "no":
-	case "true", "1", "yes":
-		featured = true
-	default:
-		return invalid("showFeatured must be true or false")
+	featured, err := directory.YesNo("showFeatured", r.URL.Query().Get("showFeatured"))
+	if err != nil {
+		return err
 	}
 	if !featured {
 		return writePage(w, r, organizationOut, func(page store.Page) ([]store.Organization, int, error) {

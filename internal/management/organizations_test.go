@@ -159,6 +159,19 @@ func TestOrganizationMembersOverHTTP(t *testing.T) {
 		t.Fatalf("application's organizations %+v", orgs)
 	}
 
+	// Logto's console lists who is not a member yet.
+	var others []struct {
+		ID string `json:"id"`
+	}
+	e.do("GET", "/api/users?excludeOrganizationId="+o.ID+"&search=%25jo%25", nil).want(t, 200, &others)
+	if len(others) != 1 || others[0].ID != joe.ID {
+		t.Fatalf("users outside the organization: %+v", others)
+	}
+	e.do("GET", "/api/applications?excludeOrganizationId="+o.ID+"&types=MachineToMachine&search=bot", nil).want(t, 200, &others)
+	if len(others) != 0 {
+		t.Fatalf("applications outside the organization: %+v", others)
+	}
+
 	// Leaving drops the roles.
 	e.do("DELETE", base+"/users/"+jane.ID, nil).want(t, 204, nil)
 	e.do("DELETE", base+"/users/"+jane.ID, nil).wantCode(t, 404, "entity.not_found")

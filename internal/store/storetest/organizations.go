@@ -17,6 +17,7 @@ var organizationCases = []testCase{
 	{"OrganizationMemberRoles", testOrganizationMemberRoles},
 	{"OrganizationCascades", testOrganizationCascades},
 	{"OrganizationJIT", testOrganizationJIT},
+	{"ExcludeOrganization", testExcludeOrganization},
 }
 
 func org(id string, i int) store.Organization {
@@ -350,4 +351,16 @@ func testOrganizationJIT(t *testing.T, s store.Store) {
 	ok(t, s.ReplaceOrganizationJITRoles(ctx, "o1", []string{"ru2"}), "ReplaceOrganizationJITRoles")
 	ok(t, s.RemoveOrganizationJITRole(ctx, "o1", "ru2"), "RemoveOrganizationJITRole")
 	wantErr(t, s.RemoveOrganizationJITRole(ctx, "o1", "ru2"), store.ErrNotFound, "RemoveOrganizationJITRole again")
+}
+
+// Users and applications lists leave out an organization's members.
+func testExcludeOrganization(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	orgFixture(t, s)
+	must(t, s.CreateApplication(ctx, app("a2", 2)))
+	must(t, s.AddOrganizationMembers(ctx, "o1", store.HolderUser, []string{"u1"}))
+	must(t, s.AddOrganizationMembers(ctx, "o1", store.HolderApplication, []string{"a1"}))
+	wantFiltered(t, "users not in o1", store.UserFilter{ExcludeOrganizationID: "o1"}, []string{"u2"}, s.ListUsers)
+	wantFiltered(t, "users not in o2", store.UserFilter{ExcludeOrganizationID: "o2"}, []string{"u1", "u2"}, s.ListUsers)
+	wantFiltered(t, "applications not in o1", store.ApplicationFilter{ExcludeOrganizationID: "o1"}, []string{"a2"}, s.ListApplications)
 }
