@@ -37,7 +37,7 @@ func (s *server) organizationRoutes() []route {
 		{pattern: "POST /api/organizations", handle: s.createOrganization},
 		{pattern: "GET /api/organizations/{id}", handle: read(organizationOut, s.dir.Organization)},
 		{pattern: "PATCH /api/organizations/{id}", handle: s.updateOrganization},
-		{pattern: "DELETE /api/organizations/{id}", handle: remove(s.dir.DeleteOrganization, s.record0)},
+		{pattern: "DELETE /api/organizations/{id}", handle: remove(s.dir.DeleteOrganization, s.recordOrg)},
 		{pattern: "GET /api/users/{id}/organizations", handle: s.memberOrganizations(store.HolderUser), query: noQuery},
 		{pattern: "GET /api/applications/{id}/organizations", handle: s.memberOrganizations(store.HolderApplication), query: optionalPages},
 	}
@@ -46,9 +46,9 @@ func (s *server) organizationRoutes() []route {
 	return append(orgs, s.templateRoutes()...)
 }
 
-// record0 records a change that the token endpoint's catalog does not
+// recordOrg records a change that the token endpoint's catalog does not
 // hold: organizations are read from the database when a token is issued.
-func (s *server) record0(r *http.Request) { s.record(r, "") }
+func (s *server) recordOrg(r *http.Request) { s.record(r, "") }
 
 // organizationJSON is Logto's organization.
 type organizationJSON struct {
@@ -170,7 +170,7 @@ func (s *server) updateOrganization(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	o, changed, err := s.dir.UpdateOrganization(r.Context(), r.PathValue("id"), body.fields())
-	return updated(w, r, s.record0, organizationOut(o), changed, err)
+	return updated(w, r, s.recordOrg, organizationOut(o), changed, err)
 }
 
 // organizationRoleRef is Logto's short organization role: id and name.

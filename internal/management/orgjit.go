@@ -68,11 +68,11 @@ func (s *server) replaceEmailDomains(w http.ResponseWriter, r *http.Request) err
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	return noContent(w, r, s.dir.ReplaceEmailDomains(r.Context(), r.PathValue("id"), body.EmailDomains), s.record0)
+	return noContent(w, r, s.dir.ReplaceEmailDomains(r.Context(), r.PathValue("id"), body.EmailDomains), s.recordOrg)
 }
 
 func (s *server) removeEmailDomain(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.RemoveEmailDomain(r.Context(), r.PathValue("id"), r.PathValue("emailDomain")), s.record0)
+	return noContent(w, r, s.dir.RemoveEmailDomain(r.Context(), r.PathValue("id"), r.PathValue("emailDomain")), s.recordOrg)
 }
 
 // orgRoleIDsBody names organization roles.
@@ -92,7 +92,7 @@ func (s *server) addJITRoles(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		err = s.dir.AddJITRoles(r.Context(), r.PathValue("id"), body.IDs)
 	}
-	return createdEmpty(w, r, s.record0, err)
+	return createdEmpty(w, r, s.recordOrg, err)
 }
 
 func (s *server) replaceJITRoles(w http.ResponseWriter, r *http.Request) error {
@@ -101,11 +101,11 @@ func (s *server) replaceJITRoles(w http.ResponseWriter, r *http.Request) error {
 	if err == nil {
 		err = s.dir.ReplaceJITRoles(r.Context(), r.PathValue("id"), body.IDs)
 	}
-	return noContent(w, r, err, s.record0)
+	return noContent(w, r, err, s.recordOrg)
 }
 
 func (s *server) removeJITRole(w http.ResponseWriter, r *http.Request) error {
-	return noContent(w, r, s.dir.RemoveJITRole(r.Context(), r.PathValue("id"), r.PathValue("organizationRoleId")), s.record0)
+	return noContent(w, r, s.dir.RemoveJITRole(r.Context(), r.PathValue("id"), r.PathValue("organizationRoleId")), s.recordOrg)
 }
 
 // listSSOConnectors answers the organization's connectors: none.

@@ -165,9 +165,9 @@ func (s *server) addMembers(k memberKind) handlerFunc {
 			err = s.dir.AddOrganizationMembers(r.Context(), r.PathValue("id"), k.h, ids)
 		}
 		if err != nil || k.h != store.HolderUser {
-			return createdEmpty(w, r, s.record0, err)
+			return createdEmpty(w, r, s.recordOrg, err)
 		}
-		s.record0(r)
+		s.recordOrg(r)
 		httpjson.Write(w, http.StatusCreated, map[string][]string{"userIds": ids})
 		return nil
 	}
@@ -179,13 +179,13 @@ func (s *server) replaceMembers(k memberKind) handlerFunc {
 		if err == nil {
 			err = s.dir.ReplaceOrganizationMembers(r.Context(), r.PathValue("id"), k.h, ids)
 		}
-		return noContent(w, r, err, s.record0)
+		return noContent(w, r, err, s.recordOrg)
 	}
 }
 
 func (s *server) removeMember(k memberKind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return noContent(w, r, s.dir.RemoveOrganizationMember(r.Context(), r.PathValue("id"), k.h, r.PathValue(k.param)), s.record0)
+		return noContent(w, r, s.dir.RemoveOrganizationMember(r.Context(), r.PathValue("id"), k.h, r.PathValue(k.param)), s.recordOrg)
 	}
 }
 
@@ -197,7 +197,7 @@ func (s *server) assignRoles(k memberKind) handlerFunc {
 		if err == nil {
 			err = s.dir.AssignOrganizationRoles(r.Context(), r.PathValue("id"), k.h, ids, roles)
 		}
-		return createdEmpty(w, r, s.record0, err)
+		return createdEmpty(w, r, s.recordOrg, err)
 	}
 }
 
@@ -240,9 +240,9 @@ func (s *server) addMemberRoles(k memberKind) handlerFunc {
 			ids, err = s.dir.AddMemberRoles(r.Context(), r.PathValue("id"), k.h, r.PathValue(k.param), in)
 		}
 		if err != nil || k.h != store.HolderUser {
-			return createdEmpty(w, r, s.record0, err)
+			return createdEmpty(w, r, s.recordOrg, err)
 		}
-		s.record0(r)
+		s.recordOrg(r)
 		httpjson.Write(w, http.StatusCreated, map[string][]string{"organizationRoleIds": ids})
 		return nil
 	}
@@ -254,13 +254,13 @@ func (s *server) replaceMemberRoles(k memberKind) handlerFunc {
 		if err == nil {
 			err = s.dir.ReplaceMemberRoles(r.Context(), r.PathValue("id"), k.h, r.PathValue(k.param), in)
 		}
-		return noContent(w, r, err, s.record0)
+		return noContent(w, r, err, s.recordOrg)
 	}
 }
 
 func (s *server) removeMemberRole(k memberKind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return noContent(w, r, s.dir.RemoveMemberRole(r.Context(), r.PathValue("id"), k.h, r.PathValue(k.param), r.PathValue("organizationRoleId")), s.record0)
+		return noContent(w, r, s.dir.RemoveMemberRole(r.Context(), r.PathValue("id"), k.h, r.PathValue(k.param), r.PathValue("organizationRoleId")), s.recordOrg)
 	}
 }
 

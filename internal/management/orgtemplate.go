@@ -20,13 +20,13 @@ func (s *server) templateRoutes() []route {
 		{pattern: "POST " + sc, handle: s.createOrganizationScope},
 		{pattern: "GET " + sc + "/{id}", handle: read(organizationScopeOut, s.dir.OrganizationScope)},
 		{pattern: "PATCH " + sc + "/{id}", handle: s.updateOrganizationScope},
-		{pattern: "DELETE " + sc + "/{id}", handle: remove(s.dir.DeleteOrganizationScope, s.record0)},
+		{pattern: "DELETE " + sc + "/{id}", handle: remove(s.dir.DeleteOrganizationScope, s.recordOrg)},
 
 		{pattern: "GET " + ro, handle: s.listOrganizationRoles, query: keyword(false)},
 		{pattern: "POST " + ro, handle: s.createOrganizationRole},
 		{pattern: "GET " + ro + "/{id}", handle: read(organizationRoleOut, s.dir.OrganizationRole)},
 		{pattern: "PATCH " + ro + "/{id}", handle: s.updateOrganizationRole},
-		{pattern: "DELETE " + ro + "/{id}", handle: remove(s.dir.DeleteOrganizationRole, s.record0)},
+		{pattern: "DELETE " + ro + "/{id}", handle: remove(s.dir.DeleteOrganizationRole, s.recordOrg)},
 		{pattern: "GET " + ro + "/{id}/scopes", handle: s.listRoleOrgScopes, query: optionalPages},
 		{pattern: "POST " + ro + "/{id}/scopes", handle: s.addRoleOrgScopes(store.OrganizationScopes)},
 		{pattern: "PUT " + ro + "/{id}/scopes", handle: s.replaceRoleOrgScopes(store.OrganizationScopes)},
@@ -96,7 +96,7 @@ func (s *server) updateOrganizationScope(w http.ResponseWriter, r *http.Request)
 		return err
 	}
 	sc, changed, err := s.dir.UpdateOrganizationScope(r.Context(), r.PathValue("id"), body.patch())
-	return updated(w, r, s.record0, organizationScopeOut(sc), changed, err)
+	return updated(w, r, s.recordOrg, organizationScopeOut(sc), changed, err)
 }
 
 // organizationRoleListJSON is a role as the list shows it: with the scopes
@@ -186,7 +186,7 @@ func (s *server) updateOrganizationRole(w http.ResponseWriter, r *http.Request) 
 		return err
 	}
 	role, changed, err := s.dir.UpdateOrganizationRole(r.Context(), r.PathValue("id"), directory.RoleChange{NamePatch: body.patch(), Type: body.Type})
-	return updated(w, r, s.record0, organizationRoleOut(role), changed, err)
+	return updated(w, r, s.recordOrg, organizationRoleOut(role), changed, err)
 }
 
 func (s *server) listRoleOrgScopes(w http.ResponseWriter, r *http.Request) error {
@@ -229,7 +229,7 @@ func (s *server) addRoleOrgScopes(kind store.OrganizationScopeKind) handlerFunc 
 		if err == nil {
 			err = s.dir.AddOrganizationRoleScopes(r.Context(), r.PathValue("id"), kind, ids)
 		}
-		return createdEmpty(w, r, s.record0, err)
+		return createdEmpty(w, r, s.recordOrg, err)
 	}
 }
 
@@ -239,12 +239,12 @@ func (s *server) replaceRoleOrgScopes(kind store.OrganizationScopeKind) handlerF
 		if err == nil {
 			err = s.dir.ReplaceOrganizationRoleScopes(r.Context(), r.PathValue("id"), kind, ids)
 		}
-		return noContent(w, r, err, s.record0)
+		return noContent(w, r, err, s.recordOrg)
 	}
 }
 
 func (s *server) removeRoleOrgScope(kind store.OrganizationScopeKind, param string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return noContent(w, r, s.dir.RemoveOrganizationRoleScope(r.Context(), r.PathValue("id"), kind, r.PathValue(param)), s.record0)
+		return noContent(w, r, s.dir.RemoveOrganizationRoleScope(r.Context(), r.PathValue("id"), kind, r.PathValue(param)), s.recordOrg)
 	}
 }

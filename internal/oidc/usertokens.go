@@ -144,8 +144,11 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	}
 	jti := token.NewJTI()
 	withIDToken := slices.Contains(in.scopes, "openid")
+	// The user's organizations are read for the ID token's claims, and
+	// for an access-token script's context.user (only when one is saved).
 	var orgs []store.MemberOrganization
-	if p.cfg.Customizer != nil || withIDToken && wantsOrganizations(in.scopes) {
+	scripted := p.cfg.Customizer != nil && snap.Customizers[store.TokenTypeAccessToken] != nil
+	if scripted || withIDToken && wantsOrganizations(in.scopes) {
 		var err error
 		if orgs, err = p.u.Store.MemberOrganizations(ctx, store.HolderUser, in.user.ID); err != nil {
 			p.cfg.Logger.Error("reading a user's organizations failed", "user_id", in.user.ID, "err", err)
