@@ -11,7 +11,6 @@ import { createManagementApi } from '@logto/api/management';
 
 import { makeDigests } from './digests.mjs';
 import { hooks } from './logto-api-hooks.mjs';
-import { organizations } from './logto-api-orgs.mjs';
 
 const endpoint = process.env.LOGTO_ENDPOINT;
 const tenantId = process.env.TENANT_ID;
@@ -504,10 +503,6 @@ await run('unknown query parameter is 400 request.invalid_input', async () => {
 // --- hooks (in their own module: skipped while /api/hooks is not served) ---
 
 await hooks({ api, tag, run, check, skip, ok, refused, same, state });
-
-// --- organizations and organization tokens (their own module) ---
-
-await organizations({ api, endpoint, tag, run, check, ok, refused, same });
 
 // --- clean-up: what this run created goes, through the API ---
 
