@@ -229,6 +229,18 @@ var logtoAPISteps = []string{
 
 // The steps of logto-api-hooks.mjs, required once the server serves
 // /api/hooks (until then the script reports the group as skipped).
+// logtoAPIOrganizationSteps are the steps of logto-api-orgs.mjs, each of
+// which must pass.
+var logtoAPIOrganizationSteps = []string{
+	"organizations: template of scopes and roles",
+	"organizations: create, get, search, update",
+	"organizations: members and their roles",
+	"organizations: just-in-time provisioning by e-mail domain",
+	"organization tokens: refresh_token grant with organization_id (getOrganizationToken)",
+	"organization tokens: client_credentials with organization_id",
+	"organizations: clean-up",
+}
+
 var logtoAPIHookSteps = []string{
 	"hooks: create, list, get, update",
 	"hooks: test delivery is signed",
@@ -301,6 +313,37 @@ func (e *env) nodeLogtoAPI(t *testing.T) {
 	for _, set := range []string{"committed", "fresh"} {
 		if imports[set] != len(fixtures) {
 			f.Errorf("%d %s digests imported and verified (or Argon2d refused), want %d", imports[set], set, len(fixtures))
+		}
+	}
+}
+
+// @logto/api drives Logto's organizations, and openid-client gets
+// organization tokens as @logto/node's getOrganizationToken asks for them
+// (logto-api-orgs.mjs).
+func (e *env) nodeLogtoAPIOrganizations(t *testing.T) {
+	requireNode(t)
+	f := newFlow(t, "@logto/api organizations and organization tokens (Node.js)")
+	f.Step("organizations, members, roles, just-in-time provisioning, organization tokens")
+	m, code := runNode(f, "logto-api-orgs.mjs", map[string]string{
+		"LOGTO_ENDPOINT": e.srv.URL, "APP_ID": e.admin.ID, "APP_SECRET": e.admin.Secret, "TENANT_ID": tenant,
+	})
+	var report struct {
+		Passed []string
+		Failed []struct{ Step, Detail string }
+	}
+	b, _ := json.Marshal(m)
+	if err := json.Unmarshal(b, &report); err != nil {
+		f.Fatalf("report %v: %v", m, err)
+	}
+	for _, x := range report.Failed {
+		f.Errorf("%s: %s", x.Step, x.Detail)
+	}
+	if code != 0 && len(report.Failed) == 0 {
+		f.Fatalf("exit code %d: %v", code, m)
+	}
+	for _, step := range logtoAPIOrganizationSteps {
+		if !slices.Contains(report.Passed, step) {
+			f.Errorf("step %q did not pass", step)
 		}
 	}
 }

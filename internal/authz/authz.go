@@ -28,6 +28,9 @@ type Subject struct {
 	// catalog does not hold users' roles. Ignored for an application,
 	// whose roles the index holds.
 	RoleIDs []string
+	// Membership is what the subject holds in the organization a token
+	// is asked for, read from the store; nil outside any organization.
+	Membership *Membership
 }
 
 // App is the application appID as a subject.
@@ -136,12 +139,16 @@ func (ix *Index) grants(roleID string, h store.Holder) bool {
 // Scopes returns the scope names that s's roles grant on resourceID within
 // org. A role grants only the kind of holder its type is given to (see
 // store.RoleType.GivenTo); an unknown role, resource or subject grants
-// nothing. org is "" outside any organization; organizations do not exist
-// yet, so a subject holds nothing within one. The result may be shared and
-// must not be modified.
+// nothing. org is "" outside any organization; within one, only the
+// organization roles of the subject's Membership there grant scopes (its
+// own roles grant nothing there). The result may be shared and must not
+// be modified.
 func (ix *Index) Scopes(s Subject, org, resourceID string) Set {
 	if org != "" {
-		return nil
+		if s.Membership == nil || s.Membership.Organization != org {
+			return nil
+		}
+		return s.Membership.resourceScopes(s.Holder, resourceID)
 	}
 	switch s.Holder {
 	case store.HolderApplication:

@@ -184,6 +184,22 @@ const (
 	ReasonLastAdminDelete Reason = "last_admin_delete"
 	// ReasonLastAdminSuspend: the same user cannot be suspended.
 	ReasonLastAdminSuspend Reason = "last_admin_suspend"
+	// ReasonRelationNotFound: an organization link names an organization,
+	// member, role or scope that does not exist.
+	ReasonRelationNotFound Reason = "relation_not_found"
+	// ReasonRelationMissing: the organization link to remove does not
+	// exist.
+	ReasonRelationMissing Reason = "relation_missing"
+	// ReasonOrganizationConstraint: the organization link breaks a rule
+	// of the model (a role of the wrong type for its holder, an
+	// application that is not machine-to-machine as a member).
+	ReasonOrganizationConstraint Reason = "organization_constraint"
+	// ReasonRequireMembership: the user or application is not a member of
+	// the organization.
+	ReasonRequireMembership Reason = "require_membership"
+	// ReasonRoleNamesNotFound: no organization role has one of the names
+	// given.
+	ReasonRoleNamesNotFound Reason = "role_names_not_found"
 )
 
 func invalid(message string) error { return &Error{Kind: Invalid, Message: message} }

@@ -365,11 +365,15 @@ func (d *Directory) CreateUser(ctx context.Context, in NewUser) (store.User, err
 	if err := d.st.CreateUser(ctx, u); err != nil {
 		return u, d.userConflict(ctx, u, err)
 	}
-	if err := d.giveDefaultRoles(ctx, u.ID); err != nil {
+	err := d.giveDefaultRoles(ctx, u.ID)
+	if err == nil && u.EmailVerified {
+		err = d.provision(ctx, u)
+	}
+	if err != nil {
 		if derr := d.st.DeleteUser(ctx, u.ID, d.now()); derr != nil {
 			err = fmt.Errorf("%w (and removing the user again failed: %v)", err, derr)
 		}
-		return store.User{}, fmt.Errorf("give the new user its default roles: %w", err)
+		return store.User{}, fmt.Errorf("give the new user its default roles and organizations: %w", err)
 	}
 	return u, nil
 }

@@ -73,6 +73,9 @@ func appFilter(q url.Values) (f store.ApplicationFilter, none bool, err error) {
 	if f.ExcludeRoleID, err = optionalID(q, "excludeRoleId"); err != nil {
 		return f, false, err
 	}
+	if f.ExcludeOrganizationID, err = optionalID(q, "excludeOrganizationId"); err != nil {
+		return f, false, err
+	}
 	return f, none, nil
 }
 
@@ -130,6 +133,9 @@ func UserSearch(q url.Values) (store.UserFilter, error) {
 		return f, err
 	}
 	if f.ExcludeRoleID, err = optionalID(q, "excludeRoleId"); err != nil {
+		return f, err
+	}
+	if f.ExcludeOrganizationID, err = optionalID(q, "excludeOrganizationId"); err != nil {
 		return f, err
 	}
 	return f, nil

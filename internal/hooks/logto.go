@@ -58,7 +58,7 @@ func accessTokenInput(in oidc.AccessTokenInput, snap *catalog.Snapshot) (tok, sc
 		"accountId": in.AccountID, "expiresWithSession": false, "grantId": in.GrantID,
 		"gty": in.GrantType, "kind": "AccessToken",
 	}
-	scriptCtx = map[string]any{"user": userContext(in.User, in.Roles, snap), "application": applicationContext(in.App)}
+	scriptCtx = map[string]any{"user": userContext(in.User, in.Roles, in.Organizations, snap), "application": applicationContext(in.App)}
 	if it := interactionOf(in.AccountID, in.SignIn); it != nil {
 		scriptCtx["interaction"] = it
 	}
@@ -69,11 +69,25 @@ func accessTokenInput(in oidc.AccessTokenInput, snap *catalog.Snapshot) (tok, sc
 // in Logto's shape, then what only scripts see.
 type UserContext struct {
 	logto.User
-	SSOIdentities          []any      `json:"ssoIdentities"`
-	MFAVerificationFactors []string   `json:"mfaVerificationFactors"`
-	Roles                  []UserRole `json:"roles"`
-	Organizations          []any      `json:"organizations"`
-	OrganizationRoles      []any      `json:"organizationRoles"`
+	SSOIdentities          []any                  `json:"ssoIdentities"`
+	MFAVerificationFactors []string               `json:"mfaVerificationFactors"`
+	Roles                  []UserRole             `json:"roles"`
+	Organizations          []UserOrganization     `json:"organizations"`
+	OrganizationRoles      []UserOrganizationRole `json:"organizationRoles"`
+}
+
+// UserOrganization is one of the user's organizations.
+type UserOrganization struct {
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Description *string `json:"description"`
+}
+
+// UserOrganizationRole is one role the user holds in one organization.
+type UserOrganizationRole struct {
+	OrganizationID string `json:"organizationId"`
+	RoleID         string `json:"roleId"`
+	RoleName       string `json:"roleName"`
 }
 
 // UserRole is one of the user's roles with the permissions it grants.
@@ -126,11 +140,18 @@ type VerificationIdentifier struct {
 
 // userContext builds context.user from the user, their roles and the
 // catalog's permissions.
-func userContext(u *store.User, roles []store.Role, snap *catalog.Snapshot) UserContext {
+func userContext(u *store.User, roles []store.Role, orgs []store.MemberOrganization, snap *catalog.Snapshot) UserContext {
 	uc := UserContext{
 		User:          logto.UserOf(u),
 		SSOIdentities: []any{}, MFAVerificationFactors: []string{}, Roles: []UserRole{},
-		Organizations: []any{}, OrganizationRoles: []any{},
+		Organizations: []UserOrganization{}, OrganizationRoles: []UserOrganizationRole{},
+	}
+	for _, o := range orgs {
+		uc.Organizations = append(uc.Organizations, UserOrganization{ID: o.Organization.ID, Name: o.Organization.Name,
+			Description: logto.OrNull(o.Organization.Description)})
+		for _, r := range o.Roles {
+			uc.OrganizationRoles = append(uc.OrganizationRoles, UserOrganizationRole{OrganizationID: o.Organization.ID, RoleID: r.ID, RoleName: r.Name})
+		}
 	}
 	for _, r := range roles {
 		ur := UserRole{ID: r.ID, Name: r.Name, Description: r.Description, Scopes: []UserScope{}}

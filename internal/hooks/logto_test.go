@@ -47,10 +47,10 @@ func reader() store.Role {
 }
 
 // context.user has Logto's shape: the profile, custom data, roles with
-// their scopes and each scope's resource, and empty lists where Monban has
-// nothing (organizations).
+// their scopes and each scope's resource, and empty lists where the user
+// has nothing (organizations).
 func TestUserContext(t *testing.T) {
-	u := userContext(jane(), []store.Role{reader()}, shopSnapshot(t))
+	u := userContext(jane(), []store.Role{reader()}, nil, shopSnapshot(t))
 	if u.ID != "u1" || *u.Username != "jane" || u.CustomData["tier"] != "gold" || !u.HasPassword || u.Organizations == nil ||
 		len(u.Roles) != 1 || u.Roles[0].Name != "Reader" || len(u.Roles[0].Scopes) != 1 ||
 		u.Roles[0].Scopes[0].Name != "read" || u.Roles[0].Scopes[0].Resource.Indicator != "https://shop.test" {
@@ -69,7 +69,7 @@ func TestUserContext(t *testing.T) {
 func TestUserContextEmpty(t *testing.T) {
 	last := now.Add(time.Minute)
 	u := userContext(&store.User{ID: "u2", LastSignInAt: last, CreatedAt: now, UpdatedAt: now},
-		[]store.Role{{ID: "ro2", Name: "Robot", Type: store.RoleMachineToMachine}, {ID: "ro-gone", Name: "Gone"}}, shopSnapshot(t))
+		[]store.Role{{ID: "ro2", Name: "Robot", Type: store.RoleMachineToMachine}, {ID: "ro-gone", Name: "Gone"}}, nil, shopSnapshot(t))
 	want := fmt.Sprintf(`{"id":"u2","username":null,"primaryEmail":null,"primaryPhone":null,"name":null,"avatar":null,`+
 		`"customData":{},"identities":{},"profile":{},"applicationId":null,"isSuspended":false,"hasPassword":false,`+
 		`"lastSignInAt":%d,"createdAt":%d,"updatedAt":%d,"ssoIdentities":[],"mfaVerificationFactors":[],`+
@@ -156,8 +156,44 @@ func TestClientCredentialsInput(t *testing.T) {
 func TestUserContextIdentities(t *testing.T) {
 	u := jane()
 	u.Identities = []store.Identity{{UserID: u.ID, Target: "github", ExternalID: "gh-1", Details: map[string]any{"login": "jane"}}}
-	js, _ := json.Marshal(userContext(u, nil, shopSnapshot(t)))
+	js, _ := json.Marshal(userContext(u, nil, nil, shopSnapshot(t)))
 	if want := `"identities":{"github":{"userId":"gh-1","details":{"login":"jane"}}}`; !strings.Contains(string(js), want) {
 		t.Errorf("context.user JSON lacks %s: %s", want, js)
+	}
+}
+
+// context.user.organizations and organizationRoles are Logto's: each
+// organization's id, name and description (null when unset), and one
+// entry per role held in one organization.
+func TestUserContextOrganizations(t *testing.T) {
+	orgs := []store.MemberOrganization{
+		{Organization: store.Organization{ID: "o1", Name: "Acme", Description: "B2B"},
+			Roles: []store.OrganizationRole{{ID: "or1", Name: "admin"}, {ID: "or2", Name: "billing"}}},
+		{Organization: store.Organization{ID: "o2", Name: "Globex"}},
+	}
+	u := userContext(jane(), nil, orgs, shopSnapshot(t))
+	js, _ := json.Marshal(map[string]any{"organizations": u.Organizations, "organizationRoles": u.OrganizationRoles})
+	want := `{"organizationRoles":[{"organizationId":"o1","roleId":"or1","roleName":"admin"},{"organizationId":"o1","roleId":"or2","roleName":"billing"}],` +
+		`"organizations":[{"id":"o1","name":"Acme","description":"B2B"},{"id":"o2","name":"Globex","description":null}]}`
+	if string(js) != want {
+		t.Errorf("organizations\n got %s\nwant %s", js, want)
+	}
+}
+
+// A script reads them as seed scripts do.
+func TestScriptSeesOrganizations(t *testing.T) {
+	f := newFixture(t)
+	f.script(t, store.TokenTypeAccessToken, `const getCustomJwtClaims = async ({ context }) => ({
+		orgs: context.user.organizations.map((o) => o.id),
+		admin: context.user.organizationRoles.filter((r) => r.roleName === 'admin').map((r) => r.organizationId) });`, false)
+	in := atInput()
+	in.Organizations = []store.MemberOrganization{{Organization: store.Organization{ID: "o1", Name: "Acme"},
+		Roles: []store.OrganizationRole{{ID: "or1", Name: "admin", Type: store.RoleUser}}}}
+	custom, err := f.c.AccessToken(t.Context(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if js, _ := json.Marshal(custom.Access); string(js) != `{"admin":["o1"],"orgs":["o1"]}` {
+		t.Errorf("claims %s", js)
 	}
 }

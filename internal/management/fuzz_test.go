@@ -52,6 +52,18 @@ var fuzzRoutes = []string{
 	"PATCH /api/hooks/hook1",
 	"GET /api/hooks",
 	"GET /api/hooks/hook1/recent-logs",
+	"POST /api/organizations",
+	"PATCH /api/organizations/org1",
+	"GET /api/organizations",
+	"POST /api/organizations/org1/users",
+	"POST /api/organizations/org1/users/user1/roles",
+	"POST /api/organizations/org1/jit/email-domains",
+	"PUT /api/organizations/org1/jit/email-domains",
+	"POST /api/organization-roles",
+	"PATCH /api/organization-roles/orgrole1",
+	"POST /api/organization-scopes",
+	"GET /api/organizations/org1/users",
+	"POST /api/organizations/org1/applications/roles",
 }
 
 // fuzzAPI serves the Management API over a real SQLite store holding one
@@ -74,6 +86,9 @@ func fuzzAPI(f *testing.F) http.Handler {
 		st.CreateApplication(ctx, store.Application{ID: "app1", Name: "App", Type: store.AppMachineToMachine, CreatedAt: now}),
 		st.CreateUser(ctx, store.User{ID: "user1", Username: "jane", CustomData: map[string]any{}, CreatedAt: now, UpdatedAt: now}),
 		st.CreateHook(ctx, store.Hook{ID: "hook1", Events: []string{"User.Created"}, URL: "https://hooks.fuzz.test/h", SigningKey: "k", Enabled: true, CreatedAt: now}),
+		st.CreateOrganization(ctx, store.Organization{ID: "org1", Name: "Org", CreatedAt: now}),
+		st.CreateOrganizationRole(ctx, store.OrganizationRole{ID: "orgrole1", Name: "member", Type: store.RoleUser, CreatedAt: now}, nil, nil),
+		st.AddOrganizationMembers(ctx, "org1", store.HolderUser, []string{"user1"}),
 	} {
 		if err != nil {
 			f.Fatal(err)
@@ -130,6 +145,18 @@ func FuzzAPI(f *testing.F) {
 	f.Add(uint8(23), "", `{"event":null,"events":["Nope"],"config":{"url":"http://10.0.0.1/"},"enabled":"yes"}`)
 	f.Add(uint8(24), "includeExecutionStats=true&page=1", "")
 	f.Add(uint8(25), "logKey=TriggerHook.User.Created&start_time=1e300&end_time=-5", "")
+	f.Add(uint8(26), "", `{"name":"Acme","branding":{"logoUrl":"https://x.test/l.png"},"color":{"isDarkModeEnabled":true},"customData":{"a":1}}`)
+	f.Add(uint8(27), "", `{"description":null,"customCss":"\u0000","branding":{"favicon":"javascript:1"}}`)
+	f.Add(uint8(28), "q=%25_%5C&showFeatured=true&page=1", "")
+	f.Add(uint8(29), "", `{"userIds":["user1","user1",""]}`)
+	f.Add(uint8(30), "", `{"organizationRoleNames":["member","ghost"],"organizationRoleIds":["orgrole1"]}`)
+	f.Add(uint8(31), "", `{"emailDomain":"Acme.EXAMPLE"}`)
+	f.Add(uint8(32), "", `{"emailDomains":["a.test","..",null]}`)
+	f.Add(uint8(33), "", `{"name":"r","type":"MachineToMachine","organizationScopeIds":["x"],"resourceScopeIds":["scope1"]}`)
+	f.Add(uint8(34), "", `{"name":"r","type":"User","isDefault":true}`)
+	f.Add(uint8(35), "", `{"name":"read docs"}`)
+	f.Add(uint8(36), "q=jane&organizationRoleId=orgrole1", "")
+	f.Add(uint8(37), "", `{"applicationIds":["app1"],"organizationRoleIds":["orgrole1"]}`)
 	h := fuzzAPI(f)
 	f.Fuzz(func(t *testing.T, route uint8, query, body string) {
 		method, path, _ := strings.Cut(fuzzRoutes[int(route)%len(fuzzRoutes)], " ")

@@ -19,7 +19,11 @@ func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 	role := e.createRole("R", "MachineToMachine")
 	user := e.createUser(map[string]any{"username": "u"})
 	hook := e.createHook(map[string]any{"events": []string{"User.Created"}, "config": map[string]any{"url": "https://example.com/h"}})
-	ids := strings.NewReplacer("{id}", "", "{tokenType}", "access-token")
+	org := e.createOrg("O")
+	orgRole := e.createOrgRole("R", "User", nil)
+	e.do("POST", "/api/organizations/"+org.ID+"/users", map[string]any{"userIds": []string{user.ID}}).want(t, 201, nil)
+	e.do("POST", "/api/organizations/"+org.ID+"/applications", map[string]any{"applicationIds": []string{app.ID}}).want(t, 201, nil)
+	ids := strings.NewReplacer("{id}", "", "{tokenType}", "access-token", "{userId}", user.ID, "{applicationId}", app.ID)
 	lists := 0
 	for _, rt := range (&server{}).routes() {
 		method, path, _ := strings.Cut(rt.pattern, " ")
@@ -38,6 +42,10 @@ func TestListRoutesRefuseUnknownParameters(t *testing.T) {
 			id = user.ID
 		case strings.HasPrefix(path, "/api/hooks/{id}"):
 			id = hook.ID
+		case strings.HasPrefix(path, "/api/organizations/{id}"):
+			id = org.ID
+		case strings.HasPrefix(path, "/api/organization-roles/{id}"):
+			id = orgRole.ID
 		}
 		path = strings.ReplaceAll(ids.Replace(strings.Replace(path, "{id}", id+"{id}", 1)), "{name}", "x")
 		r := e.do("GET", path, nil)

@@ -208,12 +208,12 @@ var (
 )
 
 func (s *server) routes() []route {
-	return []route{
+	return append([]route{
 		{pattern: "GET /api/swagger.json", handle: s.swagger, public: true},
 		{pattern: "GET /api/status", handle: status, public: true},
 
 		{pattern: "GET /api/applications", handle: listFiltered(directory.ApplicationSearch, applicationOut, s.dir.Applications),
-			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId"}, search: true, optional: true}},
+			query: &listQuery{params: []string{"types", "isThirdParty", "excludeRoleId", "excludeOrganizationId"}, search: true, optional: true}},
 		{pattern: "POST /api/applications", handle: s.createApplication},
 		{pattern: "GET /api/applications/{id}", handle: read(applicationOut, s.dir.Application)},
 		{pattern: "PATCH /api/applications/{id}", handle: s.updateApplication},
@@ -255,7 +255,7 @@ func (s *server) routes() []route {
 		{pattern: "POST /api/roles/{id}/users", handle: link(userIDs.ids, s.dir.AssignRoleUsers, s.holdersChanged)},
 		{pattern: "DELETE /api/roles/{id}/users/{userId}", handle: unlink(s.dir.RemoveRoleUser, "userId", s.holdersChanged)},
 
-		{pattern: "GET /api/users", handle: s.listUsers, query: &listQuery{params: []string{"excludeRoleId", "includePasswordHash"}, search: true}},
+		{pattern: "GET /api/users", handle: s.listUsers, query: &listQuery{params: []string{"excludeRoleId", "excludeOrganizationId", "includePasswordHash"}, search: true}},
 		{pattern: "POST /api/users", handle: s.createUser},
 		{pattern: "GET /api/users/{id}", handle: s.getUser, query: &listQuery{params: []string{"includePasswordHash", "includeSsoIdentities"}, whole: true}},
 		{pattern: "PATCH /api/users/{id}", handle: s.updateUser},
@@ -321,7 +321,7 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/email-templates/{id}/details", handle: s.patchEmailTemplate},
 		{pattern: "POST /api/verification-codes", handle: s.sendVerificationCode},
 		{pattern: "POST /api/verification-codes/verify", handle: s.verifyVerificationCode},
-	}
+	}, s.organizationRoutes()...)
 }
 
 // status answers 204 without a token, as Logto's health check does.

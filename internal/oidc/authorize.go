@@ -17,6 +17,7 @@ import (
 var oidcScopes = map[string]bool{
 	"openid": true, "profile": true, "email": true, "phone": true, "address": true,
 	"offline_access": true, "roles": true, "custom_data": true,
+	ScopeOrganizations: true, ScopeOrganizationRoles: true,
 }
 
 // maxResources bounds the resources of one authorization request.

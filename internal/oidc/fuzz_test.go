@@ -73,8 +73,10 @@ type oauthError struct {
 
 // tokenErrors are the error codes the token endpoint may answer, by status.
 var tokenErrors = map[int][]string{
-	http.StatusBadRequest:            {"invalid_request", "invalid_grant", "invalid_scope", "invalid_target", "unauthorized_client", "unsupported_grant_type"},
-	http.StatusUnauthorized:          {"invalid_client"},
+	http.StatusBadRequest:   {"invalid_request", "invalid_grant", "invalid_scope", "invalid_target", "unauthorized_client", "unsupported_grant_type"},
+	http.StatusUnauthorized: {"invalid_client"},
+	// Logto's refusals of an organization token.
+	http.StatusForbidden:             {"access_denied", "insufficient_scope"},
 	http.StatusRequestEntityTooLarge: {"invalid_request"},
 	http.StatusTooManyRequests:       {"invalid_grant", "slow_down"},
 }
@@ -101,6 +103,9 @@ func FuzzTokenEndpoint(f *testing.F) {
 	f.Add(form, basic("m2m-app", fuzzM2MSecret), "grant_type=client_credentials&resource=a&resource=b")
 	f.Add(form, basic("m2m-app", fuzzM2MSecret), "grant_type=client_credentials&scope=%00")
 	f.Add(form, "Basic %%%", "grant_type=urn:ietf:params:oauth:grant-type:token-exchange")
+	f.Add(form, basic("m2m-app", fuzzM2MSecret), "grant_type=client_credentials&organization_id=o1&scope=read")
+	f.Add(form, basic("web", fuzzWebSecret), "grant_type=refresh_token&refresh_token=x&organization_id=%01")
+	f.Add(form, basic("web", fuzzWebSecret), "grant_type=password&username=jane&password=wrong&organization_id=o1")
 	h := fuzzProvider(f)
 	f.Fuzz(func(t *testing.T, contentType, auth, body string) {
 		if len(body) > 2*MaxBodyBytes {

@@ -8,11 +8,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/store"
 )
 
 // refreshTokenGrant is the refresh_token grant.
-var refreshTokenGrant = userGrant{typ: "refresh_token", mint: (*Provider).refreshToken}
+var refreshTokenGrant = userGrant{typ: "refresh_token", organizations: true, mint: (*Provider).refreshToken}
 
 // refreshToken answers the refresh_token grant (RFC 6749 §6). Public
 // clients get a new refresh token on every use, confidential ones when
@@ -66,7 +68,7 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 			return nil, &Error{Status: http.StatusBadRequest, Code: "invalid_scope", Description: "a refresh may narrow the granted scopes, not widen them"}
 		}
 	}
-	res, terr := p.grantResource(ctx, params, grant.Resources, ev)
+	org, res, terr := p.refreshTarget(ctx, params, grant, user.ID, ev)
 	if terr != nil {
 		return nil, terr
 	}
@@ -75,7 +77,7 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 	rotate := publicClient(app.Type) || app.RotateRefreshToken || !rt.UsedAt.IsZero()
 	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
 		req: p.requestInfo(r, params),
-		app: app, user: user, grant: grant, scopes: scopes, resource: res, refresh: rotate, gty: "refresh_token",
+		app: app, user: user, grant: grant, scopes: scopes, resource: res, refresh: rotate, gty: "refresh_token", org: org,
 	})
 	if merr != nil {
 		return nil, merr
@@ -90,4 +92,32 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 		return nil, p.storeErr(ctx, err, grant.ID)
 	}
 	return minted, nil
+}
+
+// refreshTarget is what a refresh asks a token for: with organization_id
+// (Logto's organization tokens), the user's membership there, checked,
+// and a resource only when one is named; without, a resource of the grant
+// or none (tokenResource).
+func (p *Provider) refreshTarget(ctx context.Context, params url.Values, grant *store.Grant, userID string, ev *TokenEvent) (*authz.Membership, *store.Resource, *Error) {
+	orgID, err := requestedOrganization(params)
+	if err != nil {
+		return nil, nil, err
+	}
+	if orgID == "" {
+		res, err := p.grantResource(ctx, params, grant.Resources, ev)
+		return nil, res, err
+	}
+	org, err := p.membership(ctx, orgID, store.HolderUser, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !slices.Contains(strings.Fields(grant.Scope), ScopeOrganizations) {
+		return nil, nil, &Error{Status: http.StatusForbidden, Code: "insufficient_scope", Description: "refresh token missing required scope"}
+	}
+	if params.Get("resource") == "" {
+		ev.Resource = authz.OrganizationAudience(orgID)
+		return org, nil, nil
+	}
+	res, err := p.grantResource(ctx, params, grant.Resources, ev)
+	return org, res, err
 }

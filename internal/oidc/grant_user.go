@@ -25,7 +25,10 @@ type userGrant struct {
 	// passwordless: Auth0's passwordless OTP grant, offered only by a
 	// face with Profile.Passwordless.
 	passwordless bool
-	mint         func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
+	// organizations: the grant issues organization tokens
+	// (organization_id); the others refuse the parameter.
+	organizations bool
+	mint          func(p *Provider, r *http.Request, app *catalog.App, params url.Values, ev *TokenEvent) (*mintedTokens, *Error)
 }
 
 // Type implements Grant.
@@ -41,6 +44,11 @@ func (g userGrant) exchange(p *Provider, r *http.Request, params url.Values, ev 
 	}
 	if app.Type == store.AppMachineToMachine {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "machine-to-machine applications may use the client_credentials grant only"}
+	}
+	if !g.organizations {
+		if err := refuseOrganization(params); err != nil {
+			return nil, err
+		}
 	}
 	minted, err := g.mint(p, r, app, params, ev)
 	if err != nil {

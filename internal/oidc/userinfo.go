@@ -3,6 +3,7 @@ package oidc
 import (
 	"context"
 	"errors"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -119,6 +120,15 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	out := userClaims(&u, scopes, true, roles)
+	orgs, err := p.userOrganizations(r.Context(), u.ID, scopes)
+	if err != nil {
+		p.cfg.Logger.Error("reading a user's organizations failed", "err", err)
+		p.writeError(w, r, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "internal error"})
+		return
+	}
+	if orgs != nil {
+		maps.Copy(out, organizationClaims(orgs, scopes))
+	}
 	out["sub"] = u.ID
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

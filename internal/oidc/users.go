@@ -145,13 +145,14 @@ func addUserDiscovery(doc map[string]any, f *Profile) {
 	advertise(doc, "introspection_endpoint", f.Introspection)
 	advertise(doc, "end_session_endpoint", f.EndSession)
 	for k, v := range map[string]any{
-		"response_types_supported":                       []string{"code"},
-		"response_modes_supported":                       []string{"query"},
-		"code_challenge_methods_supported":               []string{"S256"},
-		"token_endpoint_auth_methods_supported":          []string{"client_secret_basic", "client_secret_post", "none"},
-		"revocation_endpoint_auth_methods_supported":     []string{"client_secret_basic", "client_secret_post", "none"},
-		"introspection_endpoint_auth_methods_supported":  []string{"client_secret_basic", "client_secret_post"},
-		"scopes_supported":                               []string{"openid", "profile", "email", "phone", "address", "offline_access", "roles", "custom_data"},
+		"response_types_supported":                      []string{"code"},
+		"response_modes_supported":                      []string{"query"},
+		"code_challenge_methods_supported":              []string{"S256"},
+		"token_endpoint_auth_methods_supported":         []string{"client_secret_basic", "client_secret_post", "none"},
+		"revocation_endpoint_auth_methods_supported":    []string{"client_secret_basic", "client_secret_post", "none"},
+		"introspection_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"scopes_supported": []string{"openid", "profile", "email", "phone", "address", "offline_access", "roles", "custom_data",
+			ScopeOrganizations, ScopeOrganizationRoles},
 		"prompt_values_supported":                        []string{"none", "login", "consent", "select_account"},
 		"authorization_response_iss_parameter_supported": true,
 		"request_parameter_supported":                    false,
@@ -162,7 +163,8 @@ func addUserDiscovery(doc map[string]any, f *Profile) {
 		"claims_supported": []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "jti", "client_id", "scope",
 			"name", "picture", "username", "preferred_username", "given_name", "family_name", "middle_name", "nickname",
 			"profile", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "email", "email_verified",
-			"phone_number", "phone_number_verified", "address", "roles", "custom_data"},
+			"phone_number", "phone_number_verified", "address", "roles", "custom_data",
+			"organizations", "organization_data", "organization_roles"},
 	} {
 		doc[k] = v
 	}

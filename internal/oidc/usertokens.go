@@ -29,7 +29,10 @@ type AccessTokenInput struct {
 	GrantType string // authorization_code, refresh_token or password
 	User      *store.User
 	Roles     []store.Role // every role the user holds
-	App       store.Application
+	// Organizations are the user's organizations, with the roles it
+	// holds in each.
+	Organizations []store.MemberOrganization
+	App           store.Application
 	// SignIn is how the user signed in for the grant.
 	SignIn store.SignInRecord
 	// Request is the token request.
@@ -49,6 +52,9 @@ type userTokenRequest struct {
 	refresh  bool // issue a new refresh token
 	gty      string
 	req      RequestInfo
+	// org is the user's membership in the organization the token is for
+	// (organization_id); nil outside any organization.
+	org *authz.Membership
 }
 
 // mintedTokens are signed tokens not yet recorded.
@@ -117,24 +123,44 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 				wanted = append(wanted, s)
 			}
 		}
-		granted := authz.Grant(wanted, snap.Authz.UserScopes(authz.User(in.user.ID, ids), "", in.resource))
+		subject, org := authz.User(in.user.ID, ids), ""
+		if in.org != nil {
+			subject.Membership, org = in.org, in.org.Organization
+		}
+		granted := authz.Grant(wanted, snap.Authz.UserScopes(subject, org, in.resource))
 		permissions = slices.Clone(granted)
 		if alsoUserinfo {
 			granted = append(slices.Clip(userinfoScopes), granted...)
 		}
 		scope = strings.Join(granted, " ")
 		audience, ttl = in.resource.Indicator, in.resource.AccessTokenTTL
+	} else if in.org != nil {
+		// Logto's organization token: the requested scopes the user's
+		// organization roles grant, for the organization's URN.
+		scope = strings.Join(organizationTokenScope(in.org, store.HolderUser, in.scopes), " ")
+		audience = authz.OrganizationAudience(in.org.Organization)
 	} else {
 		scope, audience = strings.Join(userinfoScopes, " "), p.userinfoAudience(ctx)
 	}
 	jti := token.NewJTI()
 	withIDToken := slices.Contains(in.scopes, "openid")
+	// The user's organizations are read for the ID token's claims, and
+	// for an access-token script's context.user (only when one is saved).
+	var orgs []store.MemberOrganization
+	scripted := p.cfg.Customizer != nil && snap.Customizers[store.TokenTypeAccessToken] != nil
+	if scripted || withIDToken && wantsOrganizations(in.scopes) {
+		var err error
+		if orgs, err = p.u.Store.MemberOrganizations(ctx, store.HolderUser, in.user.ID); err != nil {
+			p.cfg.Logger.Error("reading a user's organizations failed", "user_id", in.user.ID, "err", err)
+			return nil, serverError()
+		}
+	}
 	var custom CustomClaims
 	if p.cfg.Customizer != nil {
 		var cerr *Error
 		custom, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
 			JTI: jti, Audience: audience, Scope: scope, ClientID: in.app.ID, AccountID: in.user.ID,
-			GrantID: in.grant.ID, GrantType: in.gty, User: in.user, Roles: roles,
+			GrantID: in.grant.ID, GrantType: in.gty, User: in.user, Roles: roles, Organizations: orgs,
 			App: in.app.Application, SignIn: in.grant.SignIn, Request: in.req, IDToken: withIDToken,
 		})
 		if cerr != nil {
@@ -151,6 +177,9 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	}
 	if in.resource != nil && in.resource.PermissionsClaim {
 		access.Extra = withPermissions(extra, permissions)
+	}
+	if in.resource != nil && in.org != nil {
+		access.Extra = withClaim(access.Extra, "organization_id", in.org.Organization)
 	}
 	at, exp, err := token.MintAccess(snap.Signer, access, jti)
 	if err != nil {
@@ -169,6 +198,9 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 			claims = map[string]any{}
 		}
 		maps.Copy(claims, userClaims(in.user, in.scopes, false, roles))
+		if wantsOrganizations(in.scopes) {
+			maps.Copy(claims, organizationClaims(orgs, in.scopes))
+		}
 		claims["iss"], claims["sub"], claims["aud"] = p.issuer(ctx), in.user.ID, in.app.ID
 		claims["iat"], claims["exp"] = now.Unix(), now.Add(p.u.IDTokenTTL).Unix()
 		claims["auth_time"] = in.grant.AuthTime.Unix()
@@ -270,6 +302,17 @@ func userClaims(u *store.User, scopes []string, userinfo bool, roles []store.Rol
 		}
 	}
 	return c
+}
+
+// withClaim returns extra with name set to v, over anything a script
+// gave it. extra is not modified.
+func withClaim(extra map[string]any, name string, v any) map[string]any {
+	out := maps.Clone(extra)
+	if out == nil {
+		out = map[string]any{}
+	}
+	out[name] = v
+	return out
 }
 
 // withPermissions returns extra with Auth0's "permissions" claim set to

@@ -31,4 +31,6 @@ type ApplicationFilter struct {
 	// keeps only them.
 	ExcludeRoleID string
 	RoleID        string
+	// ExcludeOrganizationID leaves out the members of this organization.
+	ExcludeOrganizationID string
 }

@@ -257,6 +257,7 @@ type Store interface {
 	ConnectorStore
 	MessageOutbox
 	SignInExperienceStore
+	OrganizationStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -82,6 +82,8 @@ type UserFilter struct {
 	// only them.
 	ExcludeRoleID string
 	RoleID        string
+	// ExcludeOrganizationID leaves out the members of this organization.
+	ExcludeOrganizationID string
 	// Query, when set, keeps only the users it matches (Auth0's user
 	// search).
 	Query *UserQuery

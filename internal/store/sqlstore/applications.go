@@ -123,6 +123,8 @@ func (s *Store) ListApplications(ctx context.Context, filter store.ApplicationFi
 		filter.ExcludeRoleID)
 	f.add(filter.RoleID != "", "EXISTS (SELECT 1 FROM role_applications ra WHERE ra.app_id = applications.id AND ra.role_id = ?)",
 		filter.RoleID)
+	f.add(filter.ExcludeOrganizationID != "", "NOT EXISTS (SELECT 1 FROM organization_applications oa WHERE oa.application_id = applications.id AND oa.organization_id = ?)",
+		filter.ExcludeOrganizationID)
 	if f.err != nil {
 		return nil, 0, fmt.Errorf("list applications: %w", f.err)
 	}

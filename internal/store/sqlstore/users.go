@@ -151,6 +151,8 @@ func (s *Store) ListUsers(ctx context.Context, filter store.UserFilter, page sto
 	f.search(userSearch, filter.Match)
 	f.add(filter.ExcludeRoleID != "", "NOT EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.ExcludeRoleID)
 	f.add(filter.RoleID != "", "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = users.id AND ur.role_id = ?)", filter.RoleID)
+	f.add(filter.ExcludeOrganizationID != "", "NOT EXISTS (SELECT 1 FROM organization_users ou WHERE ou.user_id = users.id AND ou.organization_id = ?)",
+		filter.ExcludeOrganizationID)
 	if filter.Query != nil {
 		cond, args, err := s.userQuery(*filter.Query)
 		if err != nil {

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"VerificationCodes", verificationCodeCases},
 		{"Connectors", connectorCases},
 		{"SignInExperience", signInExperienceCases},
+		{"Organizations", organizationCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
