@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Interactions", interactionCases},
 		{"Events", eventCases},
 		{"Webhooks", webhookCases},
+		{"Replay", replayCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
