@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/dpop"
 	"github.com/monban/monban/internal/keys"
 )
 
 // buildDiscovery encodes the metadata document (OIDC Discovery 1.0 and
-// RFC 8414) of face f once, when it is mounted.
-func buildDiscovery(f *Profile, users bool) []byte {
+// RFC 8414) of face f once, when it is mounted. senderBound says that
+// private_key_jwt and DPoP are offered (Config.ClientKeys and Replay).
+func buildDiscovery(f *Profile, users, senderBound bool) []byte {
 	doc := map[string]any{
 		"issuer":                                    f.Issuer,
 		"grant_types_supported":                     offeredGrantTypes(f, users),
@@ -20,6 +23,11 @@ func buildDiscovery(f *Profile, users bool) []byte {
 		"scopes_supported":                          []string{},
 		"claims_supported":                          []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"},
 		"access_token_signing_alg_values_supported": []string{keys.ES256, keys.ES384, keys.RS256, keys.EdDSA},
+	}
+	if senderBound {
+		doc["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
+		doc["token_endpoint_auth_signing_alg_values_supported"] = clientauth.AssertionAlgorithms
+		doc["dpop_signing_alg_values_supported"] = dpop.Algorithms
 	}
 	advertise(doc, "token_endpoint", f.Token)
 	advertise(doc, "jwks_uri", f.JWKS)

@@ -17,6 +17,7 @@ import (
 	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/replay"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -88,6 +89,12 @@ type Config struct {
 	Profile    *Profile
 	Catalog    *catalog.Cache
 	Hasher     *clientauth.Hasher
+	// ClientKeys finds the keys of apps that authenticate with
+	// private_key_jwt, and Replay records the ids of their assertions and
+	// of DPoP proofs; without both, client assertions are refused and
+	// DPoP is not offered.
+	ClientKeys *clientauth.Keys
+	Replay     replay.Cache
 	Customizer Customizer
 	Observer   Observer // nil: none
 	// Interactions is told about every sign-in on the hosted page,
@@ -183,7 +190,7 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 			mux.HandleFunc(path, p.mounted(f, p.methodNotAllowed(allow)))
 		}
 	}
-	doc := buildDiscovery(f, p.u != nil)
+	doc := buildDiscovery(f, p.u != nil, p.senderBound())
 	handle("GET", f.Discovery, func(w http.ResponseWriter, r *http.Request) { serveDiscovery(w, doc) })
 	handle("GET", f.JWKS, p.serveJWKS)
 	handle("POST", f.Token, p.serveToken)
@@ -215,6 +222,9 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 	handle("GET", f.Logout, p.serveLogout)
 	refuse("GET", f.Logout)
 }
+
+// senderBound reports whether private_key_jwt and DPoP are offered.
+func (p *Provider) senderBound() bool { return p.cfg.ClientKeys != nil && p.cfg.Replay != nil }
 
 // methodNotAllowed refuses a method the endpoint does not serve.
 func (p *Provider) methodNotAllowed(allow string) http.HandlerFunc {

@@ -28,6 +28,7 @@ import (
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/hooks"
 	"github.com/monban/monban/internal/httpjson"
@@ -38,6 +39,7 @@ import (
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/ratelimit"
+	"github.com/monban/monban/internal/replay"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
@@ -98,6 +100,9 @@ type Config struct {
 	// webhook.DefaultOptions(); any field set makes every field count as
 	// given. Logger and Now are the server's.
 	Webhooks webhook.Options
+	// ClientKeysEgress says which addresses applications' jwks_uri may
+	// reach besides public ones (private_key_jwt).
+	ClientKeysEgress egress.Policy
 	// RateLimits are the request limits; nil means DefaultRateLimits.
 	RateLimits *RateLimits
 	// RedisURL, when set, shares the rate limits between instances.
@@ -386,6 +391,8 @@ func (s *Server) setUp(ctx context.Context) error {
 	mux := http.NewServeMux()
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
+		ClientKeys:   clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
+		Replay:       replay.Store{S: st, Now: cfg.Clock.Now},
 		Observer:     tokenObserver(s.metrics, s.audit),
 		Interactions: interactionAuditor(s.audit),
 		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
