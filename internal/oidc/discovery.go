@@ -3,6 +3,7 @@ package oidc
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/dpop"
@@ -24,21 +25,34 @@ func buildDiscovery(f *Profile, users, senderBound bool) []byte {
 		"claims_supported":                          []string{"iss", "sub", "aud", "exp", "iat", "jti", "client_id", "scope"},
 		"access_token_signing_alg_values_supported": []string{keys.ES256, keys.ES384, keys.RS256, keys.EdDSA},
 	}
-	if senderBound {
-		doc["token_endpoint_auth_methods_supported"] = []string{"client_secret_basic", "client_secret_post", "private_key_jwt"}
-		doc["token_endpoint_auth_signing_alg_values_supported"] = clientauth.AssertionAlgorithms
-		doc["dpop_signing_alg_values_supported"] = dpop.Algorithms
-	}
 	advertise(doc, "token_endpoint", f.Token)
 	advertise(doc, "jwks_uri", f.JWKS)
 	if users {
 		addUserDiscovery(doc, f)
+	}
+	if senderBound {
+		addSenderBoundDiscovery(doc)
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		panic(err) // a static document: cannot fail
 	}
 	return b
+}
+
+// addSenderBoundDiscovery adds private_key_jwt to each endpoint's
+// authentication methods, with the algorithms an assertion may use, and
+// DPoP's algorithms (RFC 9449 §5.1).
+func addSenderBoundDiscovery(doc map[string]any) {
+	for _, e := range []string{"token_endpoint", "revocation_endpoint", "introspection_endpoint"} {
+		methods, ok := doc[e+"_auth_methods_supported"].([]string)
+		if !ok {
+			continue
+		}
+		doc[e+"_auth_methods_supported"] = append(slices.Clone(methods), "private_key_jwt")
+		doc[e+"_auth_signing_alg_values_supported"] = clientauth.AssertionAlgorithms
+	}
+	doc["dpop_signing_alg_values_supported"] = dpop.Algorithms
 }
 
 // advertise puts endpoint e's URL into the document under name, if it has
