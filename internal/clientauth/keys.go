@@ -74,14 +74,14 @@ func NewKeys(cfg KeysConfig) *Keys {
 		cfg.MaxSets = DefaultKeysMaxSets
 	}
 	return &Keys{
-		cfg:    cfg,
+		cfg: cfg,
 		client: &http.Client{
 			Transport: cfg.Egress.Transport(), Timeout: jwksFetchTimeout,
 			// A redirect is not followed: the set must be where it was
 			// registered.
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		},
-		sets:   map[string]*remoteSet{},
+		sets: map[string]*remoteSet{},
 	}
 }
 

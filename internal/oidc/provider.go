@@ -86,9 +86,9 @@ type Config struct {
 	Issuer string // {endpoint}/oidc
 	// Profile is the provider's own face; nil: LogtoProfile(Issuer). Its
 	// Issuer then replaces Issuer.
-	Profile    *Profile
-	Catalog    *catalog.Cache
-	Hasher     *clientauth.Hasher
+	Profile *Profile
+	Catalog *catalog.Cache
+	Hasher  *clientauth.Hasher
 	// ClientKeys finds the keys of apps that authenticate with
 	// private_key_jwt, and Replay records the ids of their assertions and
 	// of DPoP proofs; without both, client assertions are refused and
