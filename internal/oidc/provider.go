@@ -95,6 +95,9 @@ type Config struct {
 	// DPoP is not offered.
 	ClientKeys *clientauth.Keys
 	Replay     replay.Cache
+	// DPoPNonce makes DPoP proofs carry a nonce the server gave
+	// (use_dpop_nonce, RFC 9449 §8).
+	DPoPNonce  bool
 	Customizer Customizer
 	Observer   Observer // nil: none
 	// Interactions is told about every sign-in on the hosted page,

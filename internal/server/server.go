@@ -103,6 +103,10 @@ type Config struct {
 	// ClientKeysEgress says which addresses applications' jwks_uri may
 	// reach besides public ones (private_key_jwt).
 	ClientKeysEgress egress.Policy
+	// DPoPNonce makes DPoP proofs carry a nonce the server gave
+	// (RFC 9449 §8): a proof without a current one is answered
+	// use_dpop_nonce with the nonce in DPoP-Nonce.
+	DPoPNonce bool
 	// RateLimits are the request limits; nil means DefaultRateLimits.
 	RateLimits *RateLimits
 	// RedisURL, when set, shares the rate limits between instances.
@@ -393,6 +397,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		ClientKeys:   clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
 		Replay:       replay.Store{S: st, Now: cfg.Clock.Now},
+		DPoPNonce:    cfg.DPoPNonce,
 		Observer:     tokenObserver(s.metrics, s.audit),
 		Interactions: interactionAuditor(s.audit),
 		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
