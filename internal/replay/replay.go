@@ -117,3 +117,24 @@ func (m *Memory) makeRoom(now time.Time) {
 		delete(m.ids, first)
 	}
 }
+
+// Fallback is Primary (Redis), or Secondary (the database) while Primary
+// fails: an id is checked somewhere shared at all times, though an id
+// recorded in one during the switch is not seen by the other.
+type Fallback struct {
+	Primary, Secondary Cache
+	// OnFallback, when set, is told each time Primary fails.
+	OnFallback func(error)
+}
+
+// UseOnce implements Cache.
+func (f Fallback) UseOnce(ctx context.Context, id string, until time.Time) error {
+	err := f.Primary.UseOnce(ctx, id, until)
+	if err == nil || errors.Is(err, ErrReplayed) || ctx.Err() != nil {
+		return err
+	}
+	if f.OnFallback != nil {
+		f.OnFallback(err)
+	}
+	return f.Secondary.UseOnce(ctx, id, until)
+}

@@ -39,7 +39,6 @@ import (
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/ratelimit"
-	"github.com/monban/monban/internal/replay"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/store"
@@ -391,12 +390,16 @@ func (s *Server) setUp(ctx context.Context) error {
 		s.users.oidc.Failures = shared
 		context.AfterFunc(s.life, func() { _ = shared.Close() })
 	}
+	used, err := replayCache(s.life, cfg, st)
+	if err != nil {
+		return err
+	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
 		ClientKeys:   clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
-		Replay:       replay.Store{S: st, Now: cfg.Clock.Now},
+		Replay:       used,
 		DPoPNonce:    cfg.DPoPNonce,
 		Observer:     tokenObserver(s.metrics, s.audit),
 		Interactions: interactionAuditor(s.audit),
