@@ -201,3 +201,22 @@ func (d *Directory) SetClientAuth(ctx context.Context, appID, method string, kee
 	}
 	return app, orNotFound(d.st.UpdateApplication(ctx, app), "application not found")
 }
+
+// SetClientKeyExpiry changes when a registered key stops verifying
+// assertions (zero: never).
+func (d *Directory) SetClientKeyExpiry(ctx context.Context, appID, keyID string, expires time.Time) (store.ClientKey, error) {
+	app, err := d.Application(ctx, appID)
+	if err != nil {
+		return store.ClientKey{}, err
+	}
+	for i, k := range app.ClientKeys {
+		if k.ID == keyID {
+			app.ClientKeys[i].ExpiresAt = expires
+			if err := d.st.UpdateApplication(ctx, app); err != nil {
+				return store.ClientKey{}, orNotFound(err, "application not found")
+			}
+			return app.ClientKeys[i], nil
+		}
+	}
+	return store.ClientKey{}, notFound("credential not found")
+}
