@@ -21,6 +21,10 @@
 // names (RFC 7515 §4, RFC 7519 §4): a private claim "ISS" or "Aud" is not iss
 // or aud.
 //
+// A token bound to a DPoP key (cnf.jkt, RFC 9449) is taken only in the DPoP
+// scheme with a proof by that key for the request (see VerifyDPoP and
+// Config.RequireDPoP).
+//
 // RequireScopes wraps a handler: a request without a valid token gets 401, a
 // request whose token lacks a required scope gets 403, each with an RFC 6750
 // WWW-Authenticate challenge and a JSON body {"error", "error_description"}.
