@@ -94,6 +94,16 @@ func dpopError(desc string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "invalid_dpop_proof", Description: desc}
 }
 
+// checkDPoPJKT refuses dpop_jkt at the authorization endpoint (RFC 9449
+// §10): the code is not bound to a key here, and a client that asks for it
+// must not believe it is. The key is bound at the code exchange.
+func checkDPoPJKT(c *authContext) *authError {
+	if c.params.Has("dpop_jkt") {
+		return redirectError("invalid_request", "dpop_jkt is not supported: send the DPoP proof with the code exchange")
+	}
+	return nil
+}
+
 // requestURL is the public URL a request was sent to, without its query:
 // the endpoint's base (the face's token endpoint URL less its path) and
 // the request's path. It is what a proof's htu must name.
