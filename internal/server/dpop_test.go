@@ -127,7 +127,11 @@ func TestDPoPClientCredentials(t *testing.T) {
 			b, _ := json.Marshal(h["jwk"])
 			var m map[string]any
 			_ = json.Unmarshal(b, &m)
-			m["d"] = base64.RawURLEncoding.EncodeToString(c.key.D.Bytes())
+			raw, err := c.key.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			m["d"] = base64.RawURLEncoding.EncodeToString(raw)
 			h["jwk"] = m
 		})},
 		{"not a JWS", "not.a.proof"},
