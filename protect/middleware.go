@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/monban/monban/internal/dpop"
 )
 
 type ctxKey struct{}
@@ -89,7 +91,8 @@ func (v *Verifier) authenticate(w http.ResponseWriter, r *http.Request) *Claims 
 		return nil
 	}
 	scheme, token, _ := strings.Cut(values[0], " ")
-	if !strings.EqualFold(scheme, "Bearer") {
+	isDPoP := strings.EqualFold(scheme, "DPoP")
+	if !isDPoP && !strings.EqualFold(scheme, "Bearer") {
 		// Credentials of another scheme are no bearer token at all.
 		v.challenge(w)
 		return nil
@@ -115,11 +118,19 @@ func (v *Verifier) authenticate(w http.ResponseWriter, r *http.Request) *Claims 
 		}
 		return nil
 	}
+	if (isDPoP || claims.DPoPKey != "" || v.requireDPoP) && !v.authenticateDPoP(w, r, token, claims, isDPoP) {
+		return nil
+	}
 	return claims
 }
 
 // challenge answers a request that has no bearer token.
 func (v *Verifier) challenge(w http.ResponseWriter) {
+	if v.requireDPoP {
+		w.Header().Set("WWW-Authenticate", `DPoP algs="`+strings.Join(dpop.Algorithms, " ")+`"`)
+		writeJSON(w, http.StatusUnauthorized, "unauthorized", "a DPoP-bound access token is required")
+		return
+	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm=`+quote(v.realm))
 	writeJSON(w, http.StatusUnauthorized, "unauthorized", "a bearer access token is required")
 }

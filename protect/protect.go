@@ -21,6 +21,10 @@
 // names (RFC 7515 §4, RFC 7519 §4): a private claim "ISS" or "Aud" is not iss
 // or aud.
 //
+// A token bound to a DPoP key (cnf.jkt, RFC 9449) is taken only in the DPoP
+// scheme with a proof by that key for the request (see VerifyDPoP and
+// Config.RequireDPoP).
+//
 // RequireScopes wraps a handler: a request without a valid token gets 401, a
 // request whose token lacks a required scope gets 403, each with an RFC 6750
 // WWW-Authenticate challenge and a JSON body {"error", "error_description"}.
@@ -54,6 +58,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/monban/monban/internal/jws"
+	"github.com/monban/monban/internal/replay"
 )
 
 // Defaults for Config.
@@ -116,6 +121,17 @@ type Config struct {
 	// Realm is the realm of the WWW-Authenticate challenges. Empty means
 	// the Audience.
 	Realm string
+	// RequireDPoP refuses tokens that are not bound to a DPoP key (see
+	// VerifyDPoP); bound tokens are checked with their proof either way.
+	RequireDPoP bool
+	// PublicURL returns the URL a request was sent to, which a DPoP
+	// proof's htu must name: set it behind a proxy that changes the
+	// scheme, host or path. Nil: from the request (https when it came over
+	// TLS, its Host and path).
+	PublicURL func(*http.Request) string
+	// DPoPReplaySize is how many DPoP proofs are remembered, so that each
+	// is accepted once; zero: DefaultDPoPReplaySize.
+	DPoPReplaySize int
 }
 
 // Errors that Verify wraps; test with errors.Is. The rest of the message
@@ -151,6 +167,9 @@ type Claims struct {
 	IssuedAt  time.Time // iat; zero if absent
 	NotBefore time.Time // nbf; zero if absent
 	ID        string    // jti
+	// DPoPKey is the thumbprint of the DPoP key the token is bound to
+	// (cnf.jkt), "" for a bearer token.
+	DPoPKey string
 
 	payload []byte // the decoded JWT payload, for Raw
 }
@@ -187,6 +206,10 @@ type Verifier struct {
 	cache    *tokenCache // nil when off
 	headers  headerCache
 	keys     keyStore
+
+	requireDPoP bool
+	publicURL   func(*http.Request) string
+	proofs      replay.Cache
 }
 
 // New checks cfg and returns a Verifier. It makes no request: the keys are
@@ -209,7 +232,11 @@ func New(cfg Config) (*Verifier, error) {
 		leeway:   cfg.Leeway,
 		client:   cfg.HTTPClient,
 		now:      time.Now,
+
+		requireDPoP: cfg.RequireDPoP,
+		publicURL:   cfg.PublicURL,
 	}
+	v.proofs = newProofCache(cfg.DPoPReplaySize, func() time.Time { return v.now() })
 	if v.realm == "" {
 		v.realm = cfg.Audience
 	}
@@ -365,6 +392,9 @@ type payloadClaims struct {
 	Azp      string   `json:"azp"`
 	Scope    *string  `json:"scope"`
 	Scp      []string `json:"scp"`
+	Cnf      *struct {
+		JKT string `json:"jkt"`
+	} `json:"cnf"`
 }
 
 // audience is aud: one string or an array of strings (RFC 7519 §4.1.3).
@@ -398,7 +428,7 @@ func (v *Verifier) checkClaims(payload []byte, now time.Time) (*Claims, error) {
 	var p payloadClaims
 	if err := decodeExact(payload, map[string]any{
 		"iss": &p.Iss, "sub": &p.Sub, "aud": &p.Aud, "exp": &p.Exp, "nbf": &p.Nbf, "iat": &p.Iat,
-		"jti": &p.Jti, "client_id": &p.ClientID, "azp": &p.Azp, "scope": &p.Scope, "scp": &p.Scp,
+		"jti": &p.Jti, "client_id": &p.ClientID, "azp": &p.Azp, "scope": &p.Scope, "scp": &p.Scp, "cnf": &p.Cnf,
 	}); err != nil {
 		return nil, invalid("malformed claims")
 	}
@@ -430,6 +460,14 @@ func (v *Verifier) checkClaims(payload []byte, now time.Time) (*Claims, error) {
 	}
 	if c.ClientID == "" {
 		c.ClientID = p.Azp
+	}
+	if p.Cnf != nil {
+		if p.Cnf.JKT == "" {
+			// A confirmation this verifier cannot check (an mTLS
+			// certificate's, say) binds the token all the same.
+			return nil, invalid("bound to a key by a method other than DPoP (cnf)")
+		}
+		c.DPoPKey = p.Cnf.JKT
 	}
 	if p.Scope != nil {
 		c.Scopes = strings.Fields(*p.Scope)

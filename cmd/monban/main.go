@@ -156,6 +156,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		scriptAllow   = fs.String("script-fetch-allow", getenv("MONBAN_SCRIPT_FETCH_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that script fetches may reach besides public addresses (MONBAN_SCRIPT_FETCH_ALLOW)")
 		hookAllow     = fs.String("hook-allow", getenv("MONBAN_HOOK_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that webhook deliveries may reach besides public addresses (MONBAN_HOOK_ALLOW)")
 		connAllow     = fs.String("connector-allow", getenv("MONBAN_CONNECTOR_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that the SMTP and SMS connectors may reach besides public addresses (MONBAN_CONNECTOR_ALLOW)")
+		jwksAllow     = fs.String("client-jwks-allow", getenv("MONBAN_CLIENT_JWKS_ALLOW"), "comma-separated hosts (*.example.com) and networks (10.0.0.0/8) that applications' jwks_uri may reach besides public addresses (MONBAN_CLIENT_JWKS_ALLOW)")
+		dpopNonce     = fs.Bool("dpop-nonce", false, "DPoP proofs must carry a nonce the server gave (use_dpop_nonce) (MONBAN_DPOP_NONCE)")
 		redisURL      = fs.String("redis-url", getenv("MONBAN_REDIS_URL"), "Redis shared by all instances for rate limits, e.g. redis://127.0.0.1:6379/0 (MONBAN_REDIS_URL)")
 		proxies       = fs.String("trusted-proxies", getenv("MONBAN_TRUSTED_PROXIES"), "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (MONBAN_TRUSTED_PROXIES)")
 		limitClient   = fs.String("rate-limit-token-client", env("MONBAN_RATE_LIMIT_TOKEN_CLIENT", ruleString(server.DefaultRateLimits.TokenClient)), "token requests per client id, RATE:BURST per second; 0 disables (MONBAN_RATE_LIMIT_TOKEN_CLIENT)")
@@ -225,6 +227,11 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		fmt.Fprintln(stderr, "monban serve:", err)
 		return nil, 2
 	}
+	jwksPolicy, err := egress.ParseAllow("client key set allow-list", *jwksAllow)
+	if err != nil {
+		fmt.Fprintln(stderr, "monban serve:", err)
+		return nil, 2
+	}
 	limits := server.RateLimits{FailedAuthCost: *failedCost}
 	for _, l := range []struct {
 		name string
@@ -289,6 +296,8 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		ScriptPolicy:        policy,
 		Webhooks:            webhooks,
 		Connectors:          connectors,
+		ClientKeysEgress:    jwksPolicy,
+		DPoPNonce:           *dpopNonce,
 		RateLimits:          &limits,
 		RedisURL:            *redisURL,
 		TrustedProxies:      trusted,

@@ -198,6 +198,11 @@ func (s *server) routes() []route {
 		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients"}, handle: s.updateClient, entity: "client", summary: "Update a client"},
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, handle: s.deleteClient, entity: "client", summary: "Delete a client"},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, handle: s.rotateSecret, entity: "client", summary: "Rotate a client's secret"},
+		{method: "GET", path: "/clients/{id}/credentials", scopes: []string{"read:client_credentials"}, handle: s.listCredentials, entity: "client", summary: "List a client's public-key credentials"},
+		{method: "POST", path: "/clients/{id}/credentials", scopes: []string{"create:client_credentials"}, handle: s.createCredential, entity: "client", summary: "Register a public-key credential (private_key_jwt)"},
+		{method: "GET", path: "/clients/{id}/credentials/{credential_id}", scopes: []string{"read:client_credentials"}, handle: s.getCredential, entity: "client_credential", summary: "Get a client's credential"},
+		{method: "PATCH", path: "/clients/{id}/credentials/{credential_id}", scopes: []string{"update:client_credentials"}, handle: s.updateCredential, entity: "client_credential", summary: "Change a credential's expiry"},
+		{method: "DELETE", path: "/clients/{id}/credentials/{credential_id}", scopes: []string{"delete:client_credentials"}, handle: s.deleteCredential, entity: "client_credential", summary: "Delete a client's credential"},
 
 		{method: "GET", path: "/client-grants", scopes: []string{"read:client_grants"}, handle: s.listClientGrants,
 			query: with(with(paging, checkpoint...), "client_id", "audience"), summary: "List client grants"},

@@ -81,8 +81,25 @@ type clientJSON struct {
 	AllowedLogoutURLs       []string       `json:"allowed_logout_urls"`
 	WebOrigins              []string       `json:"web_origins"`
 	GrantTypes              []string       `json:"grant_types"`
-	TokenEndpointAuthMethod string         `json:"token_endpoint_auth_method"`
+	TokenEndpointAuthMethod *string        `json:"token_endpoint_auth_method"`
 	ClientMetadata          map[string]any `json:"client_metadata"`
+	// With private_key_jwt: token_endpoint_auth_method is null and the
+	// client's credentials are named here.
+	ClientAuthenticationMethods *authMethodsJSON `json:"client_authentication_methods,omitempty"`
+}
+
+// authMethodsJSON is Auth0's client_authentication_methods.
+type authMethodsJSON struct {
+	PrivateKeyJWT *struct {
+		Credentials []credentialRef `json:"credentials"`
+	} `json:"private_key_jwt,omitempty"`
+}
+
+// credentialRef names a credential: by id, or (in a create or change) a
+// new one inline.
+type credentialRef struct {
+	ID string `json:"id,omitempty"`
+	credentialIn
 }
 
 func clientOut(a store.Application) clientJSON {
@@ -90,12 +107,29 @@ func clientOut(a store.Application) clientJSON {
 	if !directory.Confidential(a.Type) {
 		method = "none"
 	}
-	return clientJSON{
+	if a.TokenEndpointAuthMethod != "" {
+		method = a.TokenEndpointAuthMethod
+	}
+	var methods *authMethodsJSON
+	if method == store.AuthPrivateKeyJWT {
+		methods = &authMethodsJSON{PrivateKeyJWT: &struct {
+			Credentials []credentialRef `json:"credentials"`
+		}{Credentials: []credentialRef{}}}
+		for _, k := range a.ClientKeys {
+			methods.PrivateKeyJWT.Credentials = append(methods.PrivateKeyJWT.Credentials, credentialRef{ID: k.ID})
+		}
+	}
+	out := clientJSON{
 		ClientID: a.ID, Name: a.Name, Description: a.Description, AppType: auth0AppType(a.Type),
 		IsFirstParty: true, OIDCConformant: true,
 		Callbacks: list(a.RedirectURIs), AllowedLogoutURLs: list(a.PostLogoutRedirectURIs), WebOrigins: list(a.CORSAllowedOrigins),
-		GrantTypes: grantTypesOf(a), TokenEndpointAuthMethod: method, ClientMetadata: object(a.CustomData),
+		GrantTypes: grantTypesOf(a), TokenEndpointAuthMethod: &method, ClientMetadata: object(a.CustomData),
+		ClientAuthenticationMethods: methods,
 	}
+	if methods != nil {
+		out.TokenEndpointAuthMethod = nil
+	}
+	return out
 }
 
 func list(v []string) []string {
@@ -119,6 +153,9 @@ type clientFields struct {
 	IsFirstParty            *bool          `json:"is_first_party"`
 	OIDCConformant          *bool          `json:"oidc_conformant"`
 	ClientMetadata          map[string]any `json:"client_metadata"`
+	// ClientAuthenticationMethods switches the client to private_key_jwt
+	// with the credentials it names (or gives inline); null leaves it.
+	ClientAuthenticationMethods *authMethodsJSON `json:"client_authentication_methods"`
 }
 
 // metadata is the directory's change of the client's metadata, for an
@@ -145,6 +182,10 @@ func (f *clientFields) metadata(t store.AppType) (directory.Metadata, error) {
 		if !slices.Contains(want, *v) {
 			return m, badBody("Payload validation error: 'token_endpoint_auth_method' of a " + auth0AppType(t) + " client must be " + strings.Join(want, " or ") + ".")
 		}
+		if f.ClientAuthenticationMethods != nil {
+			return m, badBody("Payload validation error: 'token_endpoint_auth_method' must be null when 'client_authentication_methods' is given.")
+		}
+		m.TokenEndpointAuthMethod = v
 	}
 	if f.GrantTypes != nil {
 		pw, pwless, err := passwordGrant(t, *f.GrantTypes)
@@ -188,6 +229,9 @@ func (s *server) createClient(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	typ := string(t)
+	if err := body.ClientAuthenticationMethods.check(t); err != nil {
+		return err
+	}
 	app, secret, err := s.dir.CreateApplication(r.Context(), directory.NewApplication{
 		Name: body.Name, Type: &typ, Description: body.Description, Metadata: m, CustomData: body.ClientMetadata,
 	})
@@ -195,6 +239,13 @@ func (s *server) createClient(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.changed(r)
+	if body.ClientAuthenticationMethods != nil {
+		if app, err = s.setAuthMethods(r, app.ID, body.ClientAuthenticationMethods); err != nil {
+			// The client was made without them: take it back.
+			_ = s.dir.DeleteApplication(r.Context(), app.ID)
+			return err
+		}
+	}
 	out := clientOut(app)
 	out.ClientSecret = secret
 	httpjson.Write(w, http.StatusCreated, out)
@@ -235,11 +286,20 @@ func (s *server) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := body.ClientAuthenticationMethods.check(app.Type); err != nil {
+		return err
+	}
 	app, changed, err := s.dir.UpdateApplication(r.Context(), app.ID, directory.ApplicationChange{
 		NamePatch: directory.NamePatch{Name: body.Name, Description: body.Description}, Metadata: m, CustomData: body.ClientMetadata,
 	})
 	if err != nil {
 		return err
+	}
+	if body.ClientAuthenticationMethods != nil {
+		if app, err = s.setAuthMethods(r, app.ID, body.ClientAuthenticationMethods); err != nil {
+			return err
+		}
+		changed = true
 	}
 	if changed {
 		s.changed(r)

@@ -52,13 +52,14 @@ func badQuery(message string) error {
 
 // Auth0's answers for a missing entity, by what the route addresses.
 var notFoundTexts = map[string][2]string{
-	"user":            {"inexistent_user", "The user does not exist."},
-	"client":          {"inexistent_client", "The client does not exist"},
-	"client_grant":    {"inexistent_client_grant", "The client grant does not exist."},
-	"resource_server": {"inexistent_resource_server", "The resource server does not exist"},
-	"role":            {"inexistent_role", "The role does not exist."},
-	"connection":      {"inexistent_connection", "The connection does not exist"},
-	"log":             {"inexistent_log", "The log event does not exist"},
+	"user":              {"inexistent_user", "The user does not exist."},
+	"client":            {"inexistent_client", "The client does not exist"},
+	"client_grant":      {"inexistent_client_grant", "The client grant does not exist."},
+	"client_credential": {"inexistent_client_credential", "The credential does not exist."},
+	"resource_server":   {"inexistent_resource_server", "The resource server does not exist"},
+	"role":              {"inexistent_role", "The role does not exist."},
+	"connection":        {"inexistent_connection", "The connection does not exist"},
+	"log":               {"inexistent_log", "The log event does not exist"},
 }
 
 // directoryWords are what the directory calls each entity in its messages.

@@ -1,6 +1,8 @@
 // Package clientauth reads client credentials from a token request
-// (client_secret_basic or client_secret_post) and checks them against the
-// catalog's keyed secret hashes, in constant time.
+// (client_secret_basic, client_secret_post or private_key_jwt) and checks
+// them: secrets against the catalog's keyed secret hashes, in constant
+// time; client assertions against the keys the application registered
+// (AuthenticateAssertion).
 package clientauth
 
 import (
@@ -17,6 +19,8 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/jws"
+	"github.com/monban/monban/internal/store"
 )
 
 // Method is a token endpoint client authentication method (RFC 8414 names).
@@ -26,13 +30,17 @@ const (
 	MethodBasic Method = "client_secret_basic"
 	MethodPost  Method = "client_secret_post"
 	MethodNone  Method = "none" // only a client_id: a public client
+	// MethodPrivateKeyJWT is a client assertion signed with the client's
+	// key (RFC 7523 §2.2, OIDC Core §9).
+	MethodPrivateKeyJWT Method = "private_key_jwt"
 )
 
 // Credentials are what the client presented.
 type Credentials struct {
-	ClientID string
-	Secret   string
-	Method   Method
+	ClientID  string
+	Secret    string
+	Assertion string // the client_assertion of MethodPrivateKeyJWT
+	Method    Method
 }
 
 // Errors of Parse and Authenticate. ErrMalformed and ErrMultipleMethods are
@@ -48,12 +56,18 @@ var (
 // maxCredentialLen bounds ids and secrets; anything longer cannot be ours.
 const maxCredentialLen = 512
 
+// ErrAssertionType is a client_assertion_type other than AssertionType.
+var ErrAssertionType = errors.New("unsupported client_assertion_type")
+
 // Parse reads the client's credentials from the Authorization header
 // (HTTP Basic, RFC 6749 §2.3.1: each part form-urlencoded before base64) or
 // from client_id / client_secret in the request parameters.
 func Parse(r *http.Request, params url.Values) (Credentials, error) {
 	auth := r.Header.Get("Authorization")
 	postID, postSecret := params.Get("client_id"), params.Get("client_secret")
+	if params.Has("client_assertion_type") || params.Has("client_assertion") {
+		return parseAssertion(auth, postID, postSecret, params)
+	}
 	if auth != "" {
 		scheme, rest, _ := strings.Cut(auth, " ")
 		if !strings.EqualFold(scheme, "Basic") {
@@ -94,6 +108,30 @@ func Parse(r *http.Request, params url.Values) (Credentials, error) {
 	return Credentials{ClientID: postID, Secret: postSecret, Method: MethodPost}, nil
 }
 
+// parseAssertion reads a JWT client assertion (RFC 7523 §2.2): with no
+// other credentials beside it, and a client_id, if any, that is the
+// assertion's sub.
+func parseAssertion(auth, postID, postSecret string, params url.Values) (Credentials, error) {
+	switch {
+	case auth != "" || postSecret != "":
+		return Credentials{}, ErrMultipleMethods
+	case params.Get("client_assertion_type") != AssertionType:
+		return Credentials{}, ErrAssertionType
+	}
+	assertion := params.Get("client_assertion")
+	if assertion == "" || len(assertion) > jws.MaxLen {
+		return Credentials{}, ErrMalformed
+	}
+	id := postID
+	if id == "" {
+		id = AssertionSubject(assertion)
+	}
+	if id == "" || len(id) > maxCredentialLen {
+		return Credentials{}, ErrInvalidClient
+	}
+	return Credentials{ClientID: id, Assertion: assertion, Method: MethodPrivateKeyJWT}, nil
+}
+
 // Claimed returns the client id a token request names, its Basic
 // credentials' or else its client_id parameter, without checking anything:
 // for rate limits keyed by client, which run before authentication. A Basic
@@ -105,7 +143,10 @@ func Claimed(r *http.Request, params url.Values) string {
 		}
 		return user
 	}
-	return params.Get("client_id")
+	if id := params.Get("client_id"); id != "" || !params.Has("client_assertion") {
+		return id
+	}
+	return AssertionSubject(params.Get("client_assertion"))
 }
 
 // Hasher makes the keyed hash (HMAC-SHA-256) under which secrets are stored.
@@ -144,7 +185,9 @@ var dummyHash = make([]byte, sha256.Size)
 func Authenticate(snap *catalog.Snapshot, h *Hasher, c Credentials, now time.Time) (*catalog.App, error) {
 	got := h.Hash(c.Secret)
 	app := snap.Apps[c.ClientID]
-	if app == nil || c.Secret == "" {
+	// An app that authenticates with private_key_jwt has no use for its
+	// secrets at the token endpoint.
+	if app == nil || c.Secret == "" || app.TokenEndpointAuthMethod == store.AuthPrivateKeyJWT {
 		subtle.ConstantTimeCompare(got, dummyHash)
 		return nil, ErrInvalidClient
 	}

@@ -27,15 +27,15 @@ func TestParse(t *testing.T) {
 		want   Credentials
 		err    error
 	}{
-		{"basic", b64("app:secret"), nil, Credentials{"app", "secret", MethodBasic}, nil},
+		{"basic", b64("app:secret"), nil, Credentials{ClientID: "app", Secret: "secret", Method: MethodBasic}, nil},
 		// RFC 6749 §2.3.1: both parts are form-urlencoded before base64.
-		{"basic urlencoded", b64("a%3Ab:s%2Bc+d%3A"), nil, Credentials{"a:b", "s+c d:", MethodBasic}, nil},
-		{"basic lowercase scheme", "basic " + base64.StdEncoding.EncodeToString([]byte("app:s")), nil, Credentials{"app", "s", MethodBasic}, nil},
-		{"basic with same client_id", b64("app:s"), url.Values{"client_id": {"app"}}, Credentials{"app", "s", MethodBasic}, nil},
+		{"basic urlencoded", b64("a%3Ab:s%2Bc+d%3A"), nil, Credentials{ClientID: "a:b", Secret: "s+c d:", Method: MethodBasic}, nil},
+		{"basic lowercase scheme", "basic " + base64.StdEncoding.EncodeToString([]byte("app:s")), nil, Credentials{ClientID: "app", Secret: "s", Method: MethodBasic}, nil},
+		{"basic with same client_id", b64("app:s"), url.Values{"client_id": {"app"}}, Credentials{ClientID: "app", Secret: "s", Method: MethodBasic}, nil},
 		{"basic with other client_id", b64("app:s"), url.Values{"client_id": {"other"}}, Credentials{}, ErrMultipleMethods},
 		{"basic and post secret", b64("app:s"), url.Values{"client_id": {"app"}, "client_secret": {"s"}}, Credentials{}, ErrMultipleMethods},
-		{"post", "", url.Values{"client_id": {"app"}, "client_secret": {"s"}}, Credentials{"app", "s", MethodPost}, nil},
-		{"public", "", url.Values{"client_id": {"app"}}, Credentials{"app", "", MethodNone}, nil},
+		{"post", "", url.Values{"client_id": {"app"}, "client_secret": {"s"}}, Credentials{ClientID: "app", Secret: "s", Method: MethodPost}, nil},
+		{"public", "", url.Values{"client_id": {"app"}}, Credentials{ClientID: "app", Secret: "", Method: MethodNone}, nil},
 		{"nothing", "", nil, Credentials{}, ErrNoCredentials},
 		{"secret only", "", url.Values{"client_secret": {"s"}}, Credentials{}, ErrNoCredentials},
 		{"bad base64", "Basic %%%", nil, Credentials{}, ErrMalformed},
@@ -44,13 +44,13 @@ func TestParse(t *testing.T) {
 		{"bad escape", b64("a%zz:s"), nil, Credentials{}, ErrMalformed},
 		{"bearer", "Bearer x", nil, Credentials{}, ErrMalformed},
 		// Ids and secrets are bounded at maxCredentialLen, inclusive.
-		{"basic id at the bound", b64(long + ":s"), nil, Credentials{long, "s", MethodBasic}, nil},
+		{"basic id at the bound", b64(long + ":s"), nil, Credentials{ClientID: long, Secret: "s", Method: MethodBasic}, nil},
 		{"basic id over the bound", b64(long + "x:s"), nil, Credentials{}, ErrMalformed},
-		{"basic secret at the bound", b64("app:" + long), nil, Credentials{"app", long, MethodBasic}, nil},
+		{"basic secret at the bound", b64("app:" + long), nil, Credentials{ClientID: "app", Secret: long, Method: MethodBasic}, nil},
 		{"basic secret over the bound", b64("app:" + long + "x"), nil, Credentials{}, ErrMalformed},
-		{"post id at the bound", "", url.Values{"client_id": {long}, "client_secret": {"s"}}, Credentials{long, "s", MethodPost}, nil},
+		{"post id at the bound", "", url.Values{"client_id": {long}, "client_secret": {"s"}}, Credentials{ClientID: long, Secret: "s", Method: MethodPost}, nil},
 		{"post id over the bound", "", url.Values{"client_id": {long + "x"}, "client_secret": {"s"}}, Credentials{}, ErrInvalidClient},
-		{"post secret at the bound", "", url.Values{"client_id": {"app"}, "client_secret": {long}}, Credentials{"app", long, MethodPost}, nil},
+		{"post secret at the bound", "", url.Values{"client_id": {"app"}, "client_secret": {long}}, Credentials{ClientID: "app", Secret: long, Method: MethodPost}, nil},
 		{"post secret over the bound", "", url.Values{"client_id": {"app"}, "client_secret": {long + "x"}}, Credentials{}, ErrInvalidClient},
 	}
 	for _, c := range cases {

@@ -108,6 +108,7 @@ func (d *Directory) newApplication(in NewApplication) (store.Application, error)
 		app.Description = *in.Description
 	}
 	newAppDefaults(&app)
+	in.Metadata.now = app.CreatedAt
 	if _, err := in.Metadata.apply(&app); err != nil {
 		return store.Application{}, err
 	}
@@ -153,6 +154,7 @@ func (d *Directory) UpdateApplication(ctx context.Context, id string, in Applica
 	if in.IsThirdParty != nil && *in.IsThirdParty {
 		return app, false, errThirdParty
 	}
+	in.Metadata.now = d.now()
 	metadata, err := in.Metadata.apply(&app)
 	if err != nil {
 		return app, false, err

@@ -1,9 +1,11 @@
 package directory
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/monban/monban/internal/store"
@@ -43,6 +45,19 @@ type Metadata struct {
 	RefreshTokenTTL                  *int // seconds
 	AlwaysIssueRefreshToken          *bool
 	AllowTokenExchange               *bool
+
+	// Client authentication and DPoP (Monban's, in customClientMetadata):
+	// the token endpoint authentication method, a JWK Set replacing the
+	// registered public keys (null: none), the URL of the app's key set,
+	// and whether its tokens must be DPoP-bound.
+	TokenEndpointAuthMethod *string
+	JWKS                    *json.RawMessage
+	JWKSURI                 *string
+	RequireDPoP             *bool
+
+	// now is when the change is made (the registered keys' creation
+	// time); zero: the clock's now.
+	now time.Time
 }
 
 // newAppDefaults are the settings of a new application.
@@ -101,7 +116,15 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	given = given || kept
+	now := m.now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	auth, err := m.applyClientAuth(app, now)
+	if err != nil {
+		return false, err
+	}
+	given = given || kept || auth
 	if app.Type == store.AppMachineToMachine && (len(app.RedirectURIs) > 0 || len(app.PostLogoutRedirectURIs) > 0) {
 		return false, invalid("MachineToMachine applications do not sign users in and take no redirect URIs")
 	}

@@ -29,6 +29,12 @@ type customMetadataIn struct {
 	RefreshTokenTTL         *int  `json:"refreshTokenTtl"`
 	AlwaysIssueRefreshToken *bool `json:"alwaysIssueRefreshToken"`
 	AllowTokenExchange      *bool `json:"allowTokenExchange"`
+
+	// Monban's: private_key_jwt and DPoP.
+	TokenEndpointAuthMethod *string          `json:"tokenEndpointAuthMethod"`
+	JWKS                    *json.RawMessage `json:"jwks"`
+	JWKSURI                 *string          `json:"jwksUri"`
+	RequireDPoP             *bool            `json:"requireDpop"`
 }
 
 // customClientMetadata is the per-app token settings, in Logto's names
@@ -44,6 +50,28 @@ type customClientMetadata struct {
 	RefreshTokenTTL         int  `json:"refreshTokenTtl,omitempty"`
 	AlwaysIssueRefreshToken bool `json:"alwaysIssueRefreshToken,omitempty"`
 	AllowTokenExchange      bool `json:"allowTokenExchange,omitempty"`
+
+	// Monban's client authentication and DPoP settings; absent when unset.
+	TokenEndpointAuthMethod string   `json:"tokenEndpointAuthMethod,omitempty"`
+	JWKS                    *jwksOut `json:"jwks,omitempty"`
+	JWKSURI                 string   `json:"jwksUri,omitempty"`
+	RequireDPoP             bool     `json:"requireDpop,omitempty"`
+}
+
+// jwksOut is an application's registered public keys, as a JWK Set.
+type jwksOut struct {
+	Keys []json.RawMessage `json:"keys"`
+}
+
+func registeredJWKS(keys []store.ClientKey) *jwksOut {
+	if len(keys) == 0 {
+		return nil
+	}
+	out := &jwksOut{Keys: make([]json.RawMessage, len(keys))}
+	for i, k := range keys {
+		out.Keys[i] = k.JWK
+	}
+	return out
 }
 
 func nonNil(v []string) []string {
@@ -64,7 +92,9 @@ func metadataOut(a store.Application) (oidcClientMetadata, customClientMetadata)
 		customClientMetadata{CORSAllowedOrigins: nonNil(a.CORSAllowedOrigins), RotateRefreshToken: a.RotateRefreshToken,
 			RefreshTokenTTLInDays: ttl, AllowPasswordGrant: a.AllowPasswordGrant,
 			IDTokenTTL: a.IDTokenTTL, RefreshTokenTTL: a.RefreshTokenTTL,
-			AlwaysIssueRefreshToken: a.AlwaysIssueRefreshToken, AllowTokenExchange: a.AllowTokenExchange}
+			AlwaysIssueRefreshToken: a.AlwaysIssueRefreshToken, AllowTokenExchange: a.AllowTokenExchange,
+			TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, JWKS: registeredJWKS(a.ClientKeys), JWKSURI: a.JWKSURI,
+			RequireDPoP: a.RequireDPoP}
 }
 
 // metadataIn is the metadata a request gives, for the directory.
@@ -80,6 +110,7 @@ func metadataIn(oidc *oidcMetadataIn, custom *customMetadataIn) directory.Metada
 		m.RefreshTokenTTLDays, m.AllowPasswordGrant = custom.RefreshTokenTTLInDays, custom.AllowPasswordGrant
 		m.IDTokenTTL, m.RefreshTokenTTL = custom.IDTokenTTL, custom.RefreshTokenTTL
 		m.AlwaysIssueRefreshToken, m.AllowTokenExchange = custom.AlwaysIssueRefreshToken, custom.AllowTokenExchange
+		m.TokenEndpointAuthMethod, m.JWKS, m.JWKSURI, m.RequireDPoP = custom.TokenEndpointAuthMethod, custom.JWKS, custom.JWKSURI, custom.RequireDPoP
 	}
 	return m
 }

@@ -46,6 +46,7 @@ var authChecks = []authCheck{
 	{"resource", checkResource},
 	{"connection", checkConnection},
 	{"pkce", checkPKCE},
+	{"dpop_jkt", checkDPoPJKT},
 	{"prompt", checkPrompt},
 	{"max_age", checkMaxAge},
 	{"screen", checkScreen},

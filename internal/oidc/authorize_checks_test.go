@@ -45,7 +45,7 @@ func TestAuthCheckOrder(t *testing.T) {
 	for _, c := range authChecks {
 		names = append(names, c.name)
 	}
-	want := "parameters client redirect_uri repeated request_object response_type response_mode scope resource connection pkce prompt max_age screen hints"
+	want := "parameters client redirect_uri repeated request_object response_type response_mode scope resource connection pkce dpop_jkt prompt max_age screen hints"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("checks %s, want %s", got, want)
 	}

@@ -34,7 +34,7 @@ func CORS(snap *catalog.Snapshot, w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	h.Set("Access-Control-Allow-Origin", origin)
-	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+	h.Set("Access-Control-Expose-Headers", "WWW-Authenticate, DPoP-Nonce")
 	return true
 }
 
@@ -52,7 +52,7 @@ func Preflight(snap *catalog.Snapshot, w http.ResponseWriter, r *http.Request) {
 	if CORS(snap, w, r) {
 		h := w.Header()
 		h.Set("Access-Control-Allow-Methods", "GET, POST")
-		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
 		h.Set("Access-Control-Max-Age", "600")
 	}
 	w.WriteHeader(http.StatusNoContent)

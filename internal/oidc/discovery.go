@@ -3,13 +3,17 @@ package oidc
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 
+	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/dpop"
 	"github.com/monban/monban/internal/keys"
 )
 
 // buildDiscovery encodes the metadata document (OIDC Discovery 1.0 and
-// RFC 8414) of face f once, when it is mounted.
-func buildDiscovery(f *Profile, users bool) []byte {
+// RFC 8414) of face f once, when it is mounted. senderBound says that
+// private_key_jwt and DPoP are offered (Config.ClientKeys and Replay).
+func buildDiscovery(f *Profile, users, senderBound bool) []byte {
 	doc := map[string]any{
 		"issuer":                                    f.Issuer,
 		"grant_types_supported":                     offeredGrantTypes(f, users),
@@ -26,11 +30,29 @@ func buildDiscovery(f *Profile, users bool) []byte {
 	if users {
 		addUserDiscovery(doc, f)
 	}
+	if senderBound {
+		addSenderBoundDiscovery(doc)
+	}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		panic(err) // a static document: cannot fail
 	}
 	return b
+}
+
+// addSenderBoundDiscovery adds private_key_jwt to each endpoint's
+// authentication methods, with the algorithms an assertion may use, and
+// DPoP's algorithms (RFC 9449 §5.1).
+func addSenderBoundDiscovery(doc map[string]any) {
+	for _, e := range []string{"token_endpoint", "revocation_endpoint", "introspection_endpoint"} {
+		methods, ok := doc[e+"_auth_methods_supported"].([]string)
+		if !ok {
+			continue
+		}
+		doc[e+"_auth_methods_supported"] = append(slices.Clone(methods), "private_key_jwt")
+		doc[e+"_auth_signing_alg_values_supported"] = clientauth.AssertionAlgorithms
+	}
+	doc["dpop_signing_alg_values_supported"] = dpop.Algorithms
 }
 
 // advertise puts endpoint e's URL into the document under name, if it has

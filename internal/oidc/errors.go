@@ -13,6 +13,8 @@ type Error struct {
 	Description string // error_description; never contains secrets or tokens
 	// Challenge, when set, is sent as WWW-Authenticate.
 	Challenge string
+	// Nonce, when set, is sent as DPoP-Nonce (RFC 9449 §8).
+	Nonce string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Description }
@@ -33,6 +35,9 @@ func (p *Provider) writeError(w http.ResponseWriter, r *http.Request, e *Error) 
 	h.Set("Cache-Control", "no-store")
 	if e.Challenge != "" {
 		h.Set("WWW-Authenticate", e.Challenge)
+	}
+	if e.Nonce != "" {
+		h.Set("DPoP-Nonce", e.Nonce)
 	}
 	w.WriteHeader(e.Status)
 	body := p.profile(r.Context()).ErrorBody

@@ -42,6 +42,10 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 	if app.Type != store.AppMachineToMachine {
 		return nil, &Error{Status: http.StatusBadRequest, Code: "unauthorized_client", Description: "only machine-to-machine applications may use the client_credentials grant"}
 	}
+	jkt, err := tokenBinding(r.Context(), app)
+	if err != nil {
+		return nil, err
+	}
 	snap := p.cfg.Catalog.Load()
 	rules := p.profile(r.Context()).Tokens
 	org, err := p.appMembership(r.Context(), params, rules, app.ID)
@@ -98,7 +102,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 	ttl := time.Duration(res.AccessTokenTTL) * time.Second
 	access := token.Access{
 		Issuer: p.issuer(r.Context()), Subject: app.ID, Audience: res.Indicator, ClientID: app.ID,
-		Scope: scope, IssuedAt: p.cfg.Now(), TTL: ttl, Extra: extra,
+		Scope: scope, IssuedAt: p.cfg.Now(), TTL: ttl, Extra: extra, Confirmation: jkt,
 	}
 	if rules.ClientGrants {
 		// Auth0's M2M shape; gty is set over anything a script gave.
@@ -121,7 +125,7 @@ func (p *Provider) clientCredentials(r *http.Request, params url.Values, ev *Tok
 		return nil, &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "could not issue the token"}
 	}
 	ev.Scope = scope
-	return &tokenResponse{AccessToken: at, ExpiresIn: int64(res.AccessTokenTTL), TokenType: "Bearer", Scope: scope}, nil
+	return &tokenResponse{AccessToken: at, ExpiresIn: int64(res.AccessTokenTTL), TokenType: tokenType(jkt), Scope: scope}, nil
 }
 
 // clientGrantScope is the scope of an M2M token under Auth0's client

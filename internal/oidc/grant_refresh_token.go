@@ -40,6 +40,9 @@ func (p *Provider) refreshToken(r *http.Request, app *catalog.App, params url.Va
 	if !now.Before(rt.ExpiresAt) {
 		return nil, invalidGrant("the refresh token has expired")
 	}
+	if rt.DPoPJKT != "" && subtle.ConstantTimeCompare([]byte(rt.DPoPJKT), []byte(dpopJKT(ctx))) != 1 {
+		return nil, dpopError("the refresh token is bound to a DPoP key: send a proof signed with that key")
+	}
 	// A rotated token is honoured again only while less than the grace has
 	// passed since its first use: with no grace, never.
 	reuseAfter := now.Add(-p.u.RefreshGrace)

@@ -44,7 +44,7 @@ func TestGrantRegistry(t *testing.T) {
 	}
 	for f, want := range map[*Profile][]string{&lf: logto, &af: all} {
 		var doc map[string]any
-		must(t, json.Unmarshal(buildDiscovery(f, true), &doc))
+		must(t, json.Unmarshal(buildDiscovery(f, true, false), &doc))
 		var listed []string
 		for _, v := range doc["grant_types_supported"].([]any) {
 			listed = append(listed, v.(string))

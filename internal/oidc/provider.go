@@ -16,6 +16,7 @@ import (
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/replay"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -84,9 +85,18 @@ type Config struct {
 	Issuer string // {endpoint}/oidc
 	// Profile is the provider's own face; nil: LogtoProfile(Issuer). Its
 	// Issuer then replaces Issuer.
-	Profile    *Profile
-	Catalog    *catalog.Cache
-	Hasher     *clientauth.Hasher
+	Profile *Profile
+	Catalog *catalog.Cache
+	Hasher  *clientauth.Hasher
+	// ClientKeys finds the keys of apps that authenticate with
+	// private_key_jwt, and Replay records the ids of their assertions and
+	// of DPoP proofs; without both, client assertions are refused and
+	// DPoP is not offered.
+	ClientKeys *clientauth.Keys
+	Replay     replay.Cache
+	// DPoPNonce makes DPoP proofs carry a nonce the server gave
+	// (use_dpop_nonce, RFC 9449 §8).
+	DPoPNonce  bool
 	Customizer Customizer
 	Observer   Observer // nil: none
 	Logger     *slog.Logger
@@ -175,7 +185,7 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 			mux.HandleFunc(path, p.mounted(f, p.methodNotAllowed(allow)))
 		}
 	}
-	doc := buildDiscovery(f, p.u != nil)
+	doc := buildDiscovery(f, p.u != nil, p.senderBound())
 	handle("GET", f.Discovery, func(w http.ResponseWriter, r *http.Request) { serveDiscovery(w, doc) })
 	handle("GET", f.JWKS, p.serveJWKS)
 	handle("POST", f.Token, p.serveToken)
@@ -207,6 +217,9 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 	handle("GET", f.Logout, p.serveLogout)
 	refuse("GET", f.Logout)
 }
+
+// senderBound reports whether private_key_jwt and DPoP are offered.
+func (p *Provider) senderBound() bool { return p.cfg.ClientKeys != nil && p.cfg.Replay != nil }
 
 // methodNotAllowed refuses a method the endpoint does not serve.
 func (p *Provider) methodNotAllowed(allow string) http.HandlerFunc {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/monban/monban/internal/dpop"
 	"github.com/monban/monban/internal/httpjson"
 )
 
@@ -65,7 +66,13 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 		err = &Error{Status: http.StatusBadRequest, Code: "unsupported_grant_type", Description: "grant_type " + safeName(gt) + " is not supported"}
 	default:
 		ev.Grant = g.Type()
-		resp, err = g.exchange(p, r, params, ev)
+		var proof *dpop.Proof
+		if proof, err = p.dpopProof(r, ""); err == nil {
+			if proof != nil {
+				r = r.WithContext(withDPoP(r.Context(), proof.JKT))
+			}
+			resp, err = g.exchange(p, r, params, ev)
+		}
 	}
 	if err != nil {
 		ev.Error, ev.Status = err.Code, err.Status
@@ -75,6 +82,9 @@ func (p *Provider) serveToken(w http.ResponseWriter, r *http.Request) {
 	ev.Status = http.StatusOK
 	h := w.Header()
 	h["Content-Type"], h["Cache-Control"], h["Pragma"] = tokenContentType, tokenCacheControl, tokenPragma
+	if p.cfg.DPoPNonce && resp.TokenType == "DPoP" {
+		h.Set("DPoP-Nonce", p.nonce())
+	}
 	_ = httpjson.Encode(w, resp)
 }
 

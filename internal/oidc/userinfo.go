@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"maps"
 	"mime"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/dpop"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/store"
@@ -43,16 +45,25 @@ func bearerError(status int, code, desc string) *Error {
 	return &Error{Status: status, Code: code, Description: desc, Challenge: ch}
 }
 
-// bearerToken reads the access token from the Authorization header or, for
+// boundKey returns the thumbprint of the DPoP key an access token is bound
+// to (cnf.jkt), or "".
+func boundKey(c *token.Claims) string {
+	cnf, _ := c.Extra["cnf"].(map[string]any)
+	jkt, _ := cnf["jkt"].(string)
+	return jkt
+}
+
+// bearerToken reads the access token from the Authorization header (in
+// the Bearer or, RFC 9449 §7.1, the DPoP scheme; dpop says which) or, for
 // a form POST, the access_token parameter (RFC 6750 §2.1, §2.2). Never from
 // the query: URLs end up in logs.
-func bearerToken(w http.ResponseWriter, r *http.Request) (string, *Error) {
+func bearerToken(w http.ResponseWriter, r *http.Request) (tok string, isDPoP bool, e *Error) {
 	var fromBody string
 	if r.Method == http.MethodPost {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
 			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 			if err := r.ParseForm(); err != nil || len(r.PostForm["access_token"]) > 1 {
-				return "", bearerError(http.StatusBadRequest, "invalid_request", "malformed request body")
+				return "", false, bearerError(http.StatusBadRequest, "invalid_request", "malformed request body")
 			}
 			fromBody = r.PostForm.Get("access_token")
 		}
@@ -60,18 +71,58 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, *Error) {
 	header := r.Header.Get("Authorization")
 	switch {
 	case header != "" && fromBody != "":
-		return "", bearerError(http.StatusBadRequest, "invalid_request", "the access token was sent twice")
+		return "", false, bearerError(http.StatusBadRequest, "invalid_request", "the access token was sent twice")
 	case fromBody != "":
-		return fromBody, nil
+		return fromBody, false, nil
 	case header == "":
-		return "", bearerError(http.StatusUnauthorized, "", "an access token is required")
+		return "", false, bearerError(http.StatusUnauthorized, "", "an access token is required")
 	}
 	scheme, raw, _ := strings.Cut(header, " ")
 	raw = strings.TrimSpace(raw)
-	if !strings.EqualFold(scheme, "Bearer") || raw == "" {
-		return "", bearerError(http.StatusUnauthorized, "invalid_token", "use the Bearer scheme")
+	isDPoP = strings.EqualFold(scheme, "DPoP")
+	if (!strings.EqualFold(scheme, "Bearer") && !isDPoP) || raw == "" {
+		return "", false, bearerError(http.StatusUnauthorized, "invalid_token", "use the Bearer or DPoP scheme")
 	}
-	return raw, nil
+	return raw, isDPoP, nil
+}
+
+// checkBinding holds an access token to its binding (RFC 9449 §7): a token
+// bound to a DPoP key is taken only in the DPoP scheme with a proof by that
+// key for this request and token; a DPoP proof does not make a bearer
+// token bound.
+func (p *Provider) checkBinding(r *http.Request, raw string, c *token.Claims, scheme bool) *Error {
+	jkt := boundKey(c)
+	if jkt == "" {
+		if scheme {
+			return bearerError(http.StatusUnauthorized, "invalid_token", "the token is not bound to a DPoP key: use the Bearer scheme")
+		}
+		return nil
+	}
+	if !scheme {
+		return dpopChallenge("invalid_token", "the token is bound to a DPoP key: use the DPoP scheme with a proof")
+	}
+	if len(r.Header.Values("DPoP")) == 0 {
+		return dpopChallenge("invalid_dpop_proof", "a DPoP proof is required")
+	}
+	proof, err := p.dpopProof(r, raw)
+	if err != nil {
+		if err.Code == "invalid_dpop_proof" {
+			return dpopChallenge(err.Code, err.Description)
+		}
+		return err
+	}
+	if proof == nil || subtle.ConstantTimeCompare([]byte(proof.JKT), []byte(jkt)) != 1 {
+		return dpopChallenge("invalid_dpop_proof", "the DPoP proof is not signed by the key the token is bound to")
+	}
+	return nil
+}
+
+// dpopChallenge is an error of a DPoP-bound token's use (RFC 9449 §7.1):
+// 401 with a DPoP challenge naming the algorithms a proof may use.
+func dpopChallenge(code, desc string) *Error {
+	e := bearerError(http.StatusUnauthorized, code, desc)
+	e.Challenge = `DPoP algs="` + strings.Join(dpop.Algorithms, " ") + `"` + strings.TrimPrefix(e.Challenge, `Bearer realm="monban"`)
+	return e
 }
 
 // serveUserinfo answers with the claims of the token's user that its
@@ -79,7 +130,7 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, *Error) {
 // a resource, carrying openid) are accepted.
 func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	p.cors(w, r)
-	raw, berr := bearerToken(w, r)
+	raw, scheme, berr := bearerToken(w, r)
 	if berr != nil {
 		p.writeError(w, r, berr)
 		return
@@ -91,6 +142,10 @@ func (p *Provider) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 			desc = err.Error()
 		}
 		p.writeError(w, r, bearerError(http.StatusUnauthorized, "invalid_token", desc))
+		return
+	}
+	if berr := p.checkBinding(r, raw, claims, scheme); berr != nil {
+		p.writeError(w, r, berr)
 		return
 	}
 	if !claims.HasAudience(p.userinfoAudience(r.Context())) {
@@ -218,6 +273,8 @@ type introspection struct {
 	JTI       string `json:"jti,omitempty"`
 	IssuedAt  int64  `json:"iat,omitempty"`
 	Expiry    int64  `json:"exp,omitempty"`
+	// Cnf is the DPoP key a token is bound to (RFC 9449 §6.2).
+	Cnf any `json:"cnf,omitempty"`
 }
 
 // serveIntrospection is RFC 7662, for confidential clients (resource
@@ -236,8 +293,12 @@ func (p *Provider) serveIntrospection(w http.ResponseWriter, r *http.Request) {
 		v := p.verifier(r.Context())
 		v.AlsoIssuers = p.otherIssuers(r.Context())
 		if c, err := v.Verify(tok); err == nil {
-			out = introspection{Active: true, TokenType: "Bearer", Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
+			jkt := boundKey(c)
+			out = introspection{Active: true, TokenType: tokenType(jkt), Scope: c.Scope, ClientID: c.ClientID, Subject: c.Subject,
 				Issuer: c.Issuer, JTI: c.JTI, IssuedAt: c.IssuedAt, Expiry: c.Expiry}
+			if jkt != "" {
+				out.Cnf = map[string]string{"jkt": jkt}
+			}
 			if len(c.Audience) == 1 {
 				out.Audience = c.Audience[0]
 			} else if len(c.Audience) > 1 {

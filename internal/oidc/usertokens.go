@@ -142,6 +142,10 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	} else {
 		scope, audience = strings.Join(userinfoScopes, " "), p.userinfoAudience(ctx)
 	}
+	jkt, berr := tokenBinding(ctx, in.app)
+	if berr != nil {
+		return nil, berr
+	}
 	jti := token.NewJTI()
 	withIDToken := slices.Contains(in.scopes, "openid")
 	// The user's organizations are read for the ID token's claims, and
@@ -170,7 +174,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	extra := custom.Access
 	access := token.Access{
 		Issuer: p.issuer(ctx), Subject: in.user.ID, Audience: audience, ClientID: in.app.ID,
-		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra,
+		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra, Confirmation: jkt,
 	}
 	if alsoUserinfo {
 		access.AlsoAudience = p.userinfoAudience(ctx)
@@ -187,7 +191,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		return nil, serverError()
 	}
 	out := &mintedTokens{
-		resp:  tokenResponse{AccessToken: at, ExpiresIn: int64(ttl), TokenType: "Bearer", Scope: scope},
+		resp:  tokenResponse{AccessToken: at, ExpiresIn: int64(ttl), TokenType: tokenType(jkt), Scope: scope},
 		issue: store.Issue{AccessTokens: []store.IssuedAccessToken{{JTI: jti, GrantID: in.grant.ID, ExpiresAt: exp}}},
 	}
 	if withIDToken {
@@ -222,6 +226,12 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		out.issue.RefreshToken = &store.RefreshToken{
 			ID: hashToken(value), GrantID: in.grant.ID, ClientID: in.app.ID, UserID: in.user.ID,
 			CreatedAt: now, ExpiresAt: now.Add(time.Duration(days) * 24 * time.Hour),
+		}
+		if publicClient(in.app.Type) {
+			// A public client's refresh token is bound to its DPoP key
+			// (RFC 9449 §5): a confidential one is bound by its
+			// authentication already.
+			out.issue.RefreshToken.DPoPJKT = jkt
 		}
 		out.resp.RefreshToken = value
 	}

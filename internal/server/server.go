@@ -29,6 +29,7 @@ import (
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/egress"
 	"github.com/monban/monban/internal/events"
 	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/hooks"
@@ -109,6 +110,13 @@ type Config struct {
 	// any field set makes every field count as given. Audit, Logger and Now
 	// are the server's.
 	Connectors connector.Options
+	// ClientKeysEgress says which addresses applications' jwks_uri may
+	// reach besides public ones (private_key_jwt).
+	ClientKeysEgress egress.Policy
+	// DPoPNonce makes DPoP proofs carry a nonce the server gave
+	// (RFC 9449 §8): a proof without a current one is answered
+	// use_dpop_nonce with the nonce in DPoP-Nonce.
+	DPoPNonce bool
 	// RateLimits are the request limits; nil means DefaultRateLimits.
 	RateLimits *RateLimits
 	// RedisURL, when set, shares the rate limits between instances.
@@ -415,6 +423,10 @@ func (s *Server) setUp(ctx context.Context) error {
 		s.users.oidc.Failures = shared
 		context.AfterFunc(s.life, func() { _ = shared.Close() })
 	}
+	used, err := replayCache(s.life, cfg, st)
+	if err != nil {
+		return err
+	}
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
@@ -423,6 +435,9 @@ func (s *Server) setUp(ctx context.Context) error {
 	tickets := s.passwordTickets(dir)
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
+		ClientKeys:   clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
+		Replay:       used,
+		DPoPNonce:    cfg.DPoPNonce,
 		Observer:     tokenObserver(s.metrics, s.audit),
 		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
 		Users:        s.users.oidc,

@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 )
@@ -113,6 +114,34 @@ type Application struct {
 	RefreshTokenTTL                  int // seconds
 	AlwaysIssueRefreshToken          bool
 	AllowTokenExchange               bool
+
+	// TokenEndpointAuthMethod is how the app authenticates at the token,
+	// introspection and revocation endpoints: "" for its secrets
+	// (client_secret_basic or client_secret_post; a public app sends its
+	// id alone), AuthPrivateKeyJWT for client assertions signed with
+	// ClientKeys or the keys at JWKSURI (RFC 7523), and then only those.
+	TokenEndpointAuthMethod string
+	// ClientKeys are the public keys the app registered (at most one of
+	// ClientKeys and JWKSURI is set).
+	ClientKeys []ClientKey
+	// JWKSURI is where the app publishes its public keys.
+	JWKSURI string
+	// RequireDPoP refuses the app tokens not bound to a DPoP key (RFC 9449).
+	RequireDPoP bool
+}
+
+// AuthPrivateKeyJWT is the private_key_jwt token endpoint authentication
+// method (OIDC Core §9).
+const AuthPrivateKeyJWT = "private_key_jwt"
+
+// ClientKey is one public key an application registered for its client
+// assertions (Auth0's credential of type public_key).
+type ClientKey struct {
+	ID        string          // the credential's id
+	Name      string          // "" when none was given
+	JWK       json.RawMessage // the public key as a JWK (RFC 7517), with its kid and alg
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never expires
 }
 
 // AppSecret is one named secret of an application. Only a keyed hash of the
@@ -258,6 +287,7 @@ type Store interface {
 	MessageOutbox
 	SignInExperienceStore
 	OrganizationStore
+	ReplayStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

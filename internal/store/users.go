@@ -248,6 +248,9 @@ type RefreshToken struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until rotated
+	// DPoPJKT is the thumbprint (RFC 7638) of the DPoP key the token is
+	// bound to (RFC 9449 §5); "" when it is not bound.
+	DPoPJKT string
 }
 
 // IssuedAccessToken records a user access token issued from a grant, so that

@@ -29,18 +29,27 @@ type Access struct {
 	// Extra claims (from a custom claims script). One named like a
 	// reserved claim (see Reserved), in any letter case, is dropped.
 	Extra map[string]any
+	// Confirmation, when set, binds the token to a DPoP key: cnf.jkt is
+	// this RFC 7638 thumbprint (RFC 9449 §6.1).
+	Confirmation string
+}
+
+// confirmation is the cnf claim (RFC 7800) of a DPoP-bound token.
+type confirmation struct {
+	JKT string `json:"jkt"`
 }
 
 type accessPayload struct {
-	Jti      string `json:"jti"`
-	Sub      string `json:"sub"`
-	Iat      int64  `json:"iat"`
-	Exp      int64  `json:"exp"`
-	Scope    string `json:"scope,omitempty"`
-	ClientID string `json:"client_id"`
-	Iss      string `json:"iss"`
-	Aud      any    `json:"aud"`
-	Azp      string `json:"azp,omitempty"`
+	Jti      string        `json:"jti"`
+	Sub      string        `json:"sub"`
+	Iat      int64         `json:"iat"`
+	Exp      int64         `json:"exp"`
+	Scope    string        `json:"scope,omitempty"`
+	ClientID string        `json:"client_id"`
+	Iss      string        `json:"iss"`
+	Aud      any           `json:"aud"`
+	Azp      string        `json:"azp,omitempty"`
+	Cnf      *confirmation `json:"cnf,omitempty"`
 }
 
 // NewJTI returns a fresh token id.
@@ -60,6 +69,9 @@ func MintAccess(s *Signer, a Access, jti string) (string, time.Time, error) {
 	}
 	if a.AlsoAudience != "" {
 		p.Aud = []string{a.Audience, a.AlsoAudience}
+	}
+	if a.Confirmation != "" {
+		p.Cnf = &confirmation{JKT: a.Confirmation}
 	}
 	var payload []byte
 	var err error

@@ -15,7 +15,8 @@ const appCols = "applications.id, applications.name, applications.description, a
 	"applications.rotate_refresh_token, applications.refresh_token_ttl_days, applications.allow_password_grant, " +
 	"applications.custom_data, applications.backchannel_logout_uri, applications.backchannel_logout_session_required, " +
 	"applications.logo_uri, applications.id_token_ttl, applications.refresh_token_ttl, " +
-	"applications.always_issue_refresh_token, applications.allow_token_exchange, applications.allow_passwordless_grant"
+	"applications.always_issue_refresh_token, applications.allow_token_exchange, applications.allow_passwordless_grant, " +
+	"applications.token_endpoint_auth_method, applications.client_keys, applications.jwks_uri, applications.require_dpop"
 
 func scanApp(r scanner) (store.Application, error) {
 	var (
@@ -23,13 +24,17 @@ func scanApp(r scanner) (store.Application, error) {
 		typ                      string
 		created                  int64
 		redirects, logouts, cors string
-		customData               string
+		customData, clientKeys   string
 	)
 	if err := r.Scan(&a.ID, &a.Name, &a.Description, &typ, &created,
 		&redirects, &logouts, &cors, &a.RotateRefreshToken, &a.RefreshTokenTTLDays, &a.AllowPasswordGrant,
 		&customData, &a.BackchannelLogoutURI, &a.BackchannelLogoutSessionRequired, &a.LogoURI,
-		&a.IDTokenTTL, &a.RefreshTokenTTL, &a.AlwaysIssueRefreshToken, &a.AllowTokenExchange, &a.AllowPasswordlessGrant); err != nil {
+		&a.IDTokenTTL, &a.RefreshTokenTTL, &a.AlwaysIssueRefreshToken, &a.AllowTokenExchange, &a.AllowPasswordlessGrant,
+		&a.TokenEndpointAuthMethod, &clientKeys, &a.JWKSURI, &a.RequireDPoP); err != nil {
 		return a, err
+	}
+	if err := readClientKeys(clientKeys, &a.ClientKeys); err != nil {
+		return a, fmt.Errorf("application %s: malformed client keys: %w", a.ID, err)
 	}
 	if err := json.Unmarshal([]byte(customData), &a.CustomData); err != nil {
 		return a, fmt.Errorf("application %s: malformed custom data: %w", a.ID, err)
@@ -62,11 +67,54 @@ func jsonList(v []string) string {
 // extraAppCols are the columns of Logto's kept-but-unused metadata and
 // custom data, in the order of extraAppArgs.
 const extraAppCols = "custom_data, backchannel_logout_uri, backchannel_logout_session_required, logo_uri, " +
-	"id_token_ttl, refresh_token_ttl, always_issue_refresh_token, allow_token_exchange, allow_passwordless_grant"
+	"id_token_ttl, refresh_token_ttl, always_issue_refresh_token, allow_token_exchange, allow_passwordless_grant, " +
+	"token_endpoint_auth_method, client_keys, jwks_uri, require_dpop"
 
 func extraAppArgs(app store.Application, customData string) []any {
 	return []any{customData, app.BackchannelLogoutURI, app.BackchannelLogoutSessionRequired, app.LogoURI,
-		app.IDTokenTTL, app.RefreshTokenTTL, app.AlwaysIssueRefreshToken, app.AllowTokenExchange, app.AllowPasswordlessGrant}
+		app.IDTokenTTL, app.RefreshTokenTTL, app.AlwaysIssueRefreshToken, app.AllowTokenExchange, app.AllowPasswordlessGrant,
+		app.TokenEndpointAuthMethod, writeClientKeys(app.ClientKeys), app.JWKSURI, app.RequireDPoP}
+}
+
+// storedKey is a client key as the client_keys column holds it.
+type storedKey struct {
+	ID        string          `json:"id"`
+	Name      string          `json:"name,omitempty"`
+	JWK       json.RawMessage `json:"jwk"`
+	CreatedAt int64           `json:"createdAt"`
+	ExpiresAt int64           `json:"expiresAt,omitempty"`
+}
+
+// writeClientKeys encodes the client_keys column; none is [].
+func writeClientKeys(keys []store.ClientKey) string {
+	out := make([]storedKey, len(keys))
+	for i, k := range keys {
+		out[i] = storedKey{ID: k.ID, Name: k.Name, JWK: k.JWK, CreatedAt: millis(k.CreatedAt)}
+		if !k.ExpiresAt.IsZero() {
+			out[i].ExpiresAt = millis(k.ExpiresAt)
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "[]" // a JWK that is not JSON: the directory lets none through
+	}
+	return string(b)
+}
+
+func readClientKeys(raw string, dst *[]store.ClientKey) error {
+	var in []storedKey
+	if err := json.Unmarshal([]byte(raw), &in); err != nil {
+		return err
+	}
+	*dst = nil
+	for _, k := range in {
+		ck := store.ClientKey{ID: k.ID, Name: k.Name, JWK: k.JWK, CreatedAt: fromMillis(k.CreatedAt)}
+		if k.ExpiresAt != 0 {
+			ck.ExpiresAt = fromMillis(k.ExpiresAt)
+		}
+		*dst = append(*dst, ck)
+	}
+	return nil
 }
 
 // jsonObject encodes an object column; nil is stored as {}.
@@ -88,7 +136,7 @@ func (s *Store) CreateApplication(ctx context.Context, app store.Application) er
 		_, err := t.exec("INSERT INTO applications (id, name, description, type, created_at, "+
 			"redirect_uris, post_logout_redirect_uris, cors_allowed_origins, "+
 			"rotate_refresh_token, refresh_token_ttl_days, allow_password_grant, "+extraAppCols+
-			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			append([]any{app.ID, app.Name, app.Description, string(app.Type), millis(app.CreatedAt),
 				jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs), jsonList(app.CORSAllowedOrigins),
 				app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant}, extraAppArgs(app, customData)...)...)

@@ -159,8 +159,8 @@ func (s *Store) RevokeGrant(ctx context.Context, id string, now time.Time) error
 func (t txn) record(grantID string, issue store.Issue) error {
 	var latest int64
 	if rt := issue.RefreshToken; rt != nil {
-		if _, err := t.exec("INSERT INTO refresh_tokens ("+refreshCols+") VALUES (?, ?, ?, ?, ?, ?, ?)",
-			rt.ID, grantID, rt.ClientID, rt.UserID, millis(rt.CreatedAt), millis(rt.ExpiresAt), nullMillis(rt.UsedAt)); err != nil {
+		if _, err := t.exec("INSERT INTO refresh_tokens ("+refreshCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			rt.ID, grantID, rt.ClientID, rt.UserID, millis(rt.CreatedAt), millis(rt.ExpiresAt), nullMillis(rt.UsedAt), rt.DPoPJKT); err != nil {
 			return err
 		}
 		latest = max(latest, millis(rt.ExpiresAt))
@@ -250,7 +250,7 @@ func (s *Store) RedeemAuthCode(ctx context.Context, id string, now time.Time, is
 
 // Refresh tokens.
 
-const refreshCols = "id, grant_id, client_id, user_id, created_at, expires_at, used_at"
+const refreshCols = "id, grant_id, client_id, user_id, created_at, expires_at, used_at, dpop_jkt"
 
 func scanRefresh(r scanner) (store.RefreshToken, error) {
 	var (
@@ -258,7 +258,7 @@ func scanRefresh(r scanner) (store.RefreshToken, error) {
 		created, expires int64
 		used             sql.NullInt64
 	)
-	if err := r.Scan(&rt.ID, &rt.GrantID, &rt.ClientID, &rt.UserID, &created, &expires, &used); err != nil {
+	if err := r.Scan(&rt.ID, &rt.GrantID, &rt.ClientID, &rt.UserID, &created, &expires, &used, &rt.DPoPJKT); err != nil {
 		return rt, err
 	}
 	rt.CreatedAt, rt.ExpiresAt, rt.UsedAt = fromMillis(created), fromMillis(expires), fromNullMillis(used)
@@ -351,7 +351,7 @@ func (s *Store) ListRevokedAccessTokens(ctx context.Context, now time.Time) ([]s
 func (s *Store) PruneExpired(ctx context.Context, now time.Time) error {
 	ms := millis(now)
 	err := s.write(ctx, func(t txn) error {
-		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "interactions", "grants", "verification_codes", "code_sends"} {
+		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "interactions", "used_jtis", "grants", "verification_codes", "code_sends"} {
 			if _, err := t.exec("DELETE FROM "+table+" WHERE expires_at < ?", ms); err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -191,6 +192,11 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.BackchannelLogoutURI, a.BackchannelLogoutSessionRequired = "https://app.example.com/bc", true
 	a.LogoURI, a.IDTokenTTL, a.RefreshTokenTTL = "https://app.example.com/logo.png", 3600, 86400
 	a.AlwaysIssueRefreshToken, a.AllowTokenExchange, a.AllowPasswordlessGrant = true, true, true
+	a.TokenEndpointAuthMethod, a.RequireDPoP = store.AuthPrivateKeyJWT, true
+	a.ClientKeys = []store.ClientKey{
+		{ID: "k1", Name: "first", JWK: json.RawMessage(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1"}`), CreatedAt: at(1)},
+		{ID: "k2", JWK: json.RawMessage(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k2"}`), CreatedAt: at(2), ExpiresAt: at(90)},
+	}
 	ok(t, s.CreateApplication(ctx, a), "CreateApplication")
 	got, err := s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")
@@ -203,6 +209,7 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.BackchannelLogoutURI, a.BackchannelLogoutSessionRequired, a.LogoURI = "", false, ""
 	a.IDTokenTTL, a.RefreshTokenTTL, a.AlwaysIssueRefreshToken, a.AllowTokenExchange = 0, 60, false, true
 	a.AllowPasswordlessGrant = false
+	a.ClientKeys, a.JWKSURI, a.RequireDPoP = nil, "https://app.example.com/jwks.json", false
 	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication")
 	got, err = s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")

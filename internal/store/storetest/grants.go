@@ -174,7 +174,8 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 
 	// Rotation: first use at(10); a retry within the grace (reuseAfter
 	// at(9)) succeeds and keeps the first use time; later it is reuse.
-	rt2 := store.RefreshToken{ID: "rt2", GrantID: "g1", ClientID: "spa", UserID: "u1", CreatedAt: at(10), ExpiresAt: at(1010)}
+	rt2 := store.RefreshToken{ID: "rt2", GrantID: "g1", ClientID: "spa", UserID: "u1", CreatedAt: at(10), ExpiresAt: at(1010),
+		DPoPJKT: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
 	ok(t, s.RotateRefreshToken(ctx, "rt1", at(10), at(9), store.Issue{RefreshToken: &rt2}), "RotateRefreshToken")
 	rt3 := rt2
 	rt3.ID = "rt3"
@@ -189,6 +190,9 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	_, err = s.GetRefreshToken(ctx, "rt4")
 	wantErr(t, err, store.ErrNotFound, "nothing issued on reuse")
 	wantErr(t, s.RotateRefreshToken(ctx, "missing", at(20), at(19), store.Issue{}), store.ErrNotFound, "rotate missing")
+	got, err = s.GetRefreshToken(ctx, "rt2")
+	ok(t, err, "GetRefreshToken of a DPoP-bound token")
+	same(t, "the DPoP key's thumbprint is kept", got.DPoPJKT, rt2.DPoPJKT)
 
 	ok(t, s.DeleteRefreshToken(ctx, "rt3"), "DeleteRefreshToken")
 	_, err = s.GetRefreshToken(ctx, "rt3")

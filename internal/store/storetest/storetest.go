@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Connectors", connectorCases},
 		{"SignInExperience", signInExperienceCases},
 		{"Organizations", organizationCases},
+		{"Replay", replayCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
