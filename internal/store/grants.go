@@ -44,8 +44,8 @@ type GrantStore interface {
 	DeleteRefreshToken(ctx context.Context, id string) error
 
 	// PruneExpired deletes sessions, codes, refresh tokens, grants, issued
-	// and revoked access token records and sign-in interactions that
-	// expired before now.
+	// and revoked access token records, sign-in interactions, pushed
+	// authorization requests and subject tokens that expired before now.
 	PruneExpired(ctx context.Context, now time.Time) error
 }
 

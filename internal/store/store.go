@@ -98,6 +98,9 @@ type Application struct {
 	RefreshTokenTTLDays int
 	// AllowPasswordGrant enables the resource owner password grant.
 	AllowPasswordGrant bool
+	// RequirePAR: the authorization endpoint takes this app's requests
+	// only as pushed ones (RFC 9126 request_uri), never in the query.
+	RequirePAR bool
 
 	// CustomData is the application's own JSON object; empty is nil.
 	CustomData map[string]any
@@ -249,6 +252,8 @@ type Store interface {
 	Interactions
 	Events
 	WebhookStore
+	PushedRequestStore
+	ExchangeStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -15,7 +15,7 @@ const appCols = "applications.id, applications.name, applications.description, a
 	"applications.rotate_refresh_token, applications.refresh_token_ttl_days, applications.allow_password_grant, " +
 	"applications.custom_data, applications.backchannel_logout_uri, applications.backchannel_logout_session_required, " +
 	"applications.logo_uri, applications.id_token_ttl, applications.refresh_token_ttl, " +
-	"applications.always_issue_refresh_token, applications.allow_token_exchange"
+	"applications.always_issue_refresh_token, applications.allow_token_exchange, applications.require_par"
 
 func scanApp(r scanner) (store.Application, error) {
 	var (
@@ -28,7 +28,7 @@ func scanApp(r scanner) (store.Application, error) {
 	if err := r.Scan(&a.ID, &a.Name, &a.Description, &typ, &created,
 		&redirects, &logouts, &cors, &a.RotateRefreshToken, &a.RefreshTokenTTLDays, &a.AllowPasswordGrant,
 		&customData, &a.BackchannelLogoutURI, &a.BackchannelLogoutSessionRequired, &a.LogoURI,
-		&a.IDTokenTTL, &a.RefreshTokenTTL, &a.AlwaysIssueRefreshToken, &a.AllowTokenExchange); err != nil {
+		&a.IDTokenTTL, &a.RefreshTokenTTL, &a.AlwaysIssueRefreshToken, &a.AllowTokenExchange, &a.RequirePAR); err != nil {
 		return a, err
 	}
 	if err := json.Unmarshal([]byte(customData), &a.CustomData); err != nil {
@@ -62,11 +62,11 @@ func jsonList(v []string) string {
 // extraAppCols are the columns of Logto's kept-but-unused metadata and
 // custom data, in the order of extraAppArgs.
 const extraAppCols = "custom_data, backchannel_logout_uri, backchannel_logout_session_required, logo_uri, " +
-	"id_token_ttl, refresh_token_ttl, always_issue_refresh_token, allow_token_exchange"
+	"id_token_ttl, refresh_token_ttl, always_issue_refresh_token, allow_token_exchange, require_par"
 
 func extraAppArgs(app store.Application, customData string) []any {
 	return []any{customData, app.BackchannelLogoutURI, app.BackchannelLogoutSessionRequired, app.LogoURI,
-		app.IDTokenTTL, app.RefreshTokenTTL, app.AlwaysIssueRefreshToken, app.AllowTokenExchange}
+		app.IDTokenTTL, app.RefreshTokenTTL, app.AlwaysIssueRefreshToken, app.AllowTokenExchange, app.RequirePAR}
 }
 
 // jsonObject encodes an object column; nil is stored as {}.
@@ -88,7 +88,7 @@ func (s *Store) CreateApplication(ctx context.Context, app store.Application) er
 		_, err := t.exec("INSERT INTO applications (id, name, description, type, created_at, "+
 			"redirect_uris, post_logout_redirect_uris, cors_allowed_origins, "+
 			"rotate_refresh_token, refresh_token_ttl_days, allow_password_grant, "+extraAppCols+
-			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			append([]any{app.ID, app.Name, app.Description, string(app.Type), millis(app.CreatedAt),
 				jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs), jsonList(app.CORSAllowedOrigins),
 				app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant}, extraAppArgs(app, customData)...)...)

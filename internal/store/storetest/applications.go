@@ -190,7 +190,7 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.CustomData = map[string]any{"tier": "gold", "seats": float64(3), "tags": []any{"a"}, "nested": map[string]any{"ok": true}}
 	a.BackchannelLogoutURI, a.BackchannelLogoutSessionRequired = "https://app.example.com/bc", true
 	a.LogoURI, a.IDTokenTTL, a.RefreshTokenTTL = "https://app.example.com/logo.png", 3600, 86400
-	a.AlwaysIssueRefreshToken, a.AllowTokenExchange = true, true
+	a.AlwaysIssueRefreshToken, a.AllowTokenExchange, a.RequirePAR = true, true, true
 	ok(t, s.CreateApplication(ctx, a), "CreateApplication")
 	got, err := s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")
@@ -202,6 +202,7 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.CustomData = map[string]any{"tier": "silver"}
 	a.BackchannelLogoutURI, a.BackchannelLogoutSessionRequired, a.LogoURI = "", false, ""
 	a.IDTokenTTL, a.RefreshTokenTTL, a.AlwaysIssueRefreshToken, a.AllowTokenExchange = 0, 60, false, true
+	a.RequirePAR = false
 	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication")
 	got, err = s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")

@@ -39,6 +39,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Interactions", interactionCases},
 		{"Events", eventCases},
 		{"Webhooks", webhookCases},
+		{"PushedRequests", pushedRequestCases},
+		{"Exchange", exchangeCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
