@@ -78,6 +78,7 @@ type clientJSON struct {
 	GrantTypes              []string       `json:"grant_types"`
 	TokenEndpointAuthMethod string         `json:"token_endpoint_auth_method"`
 	ClientMetadata          map[string]any `json:"client_metadata"`
+	RequirePAR              bool           `json:"require_pushed_authorization_requests"`
 }
 
 func clientOut(a store.Application) clientJSON {
@@ -90,6 +91,7 @@ func clientOut(a store.Application) clientJSON {
 		IsFirstParty: true, OIDCConformant: true,
 		Callbacks: list(a.RedirectURIs), AllowedLogoutURLs: list(a.PostLogoutRedirectURIs), WebOrigins: list(a.CORSAllowedOrigins),
 		GrantTypes: grantTypesOf(a), TokenEndpointAuthMethod: method, ClientMetadata: object(a.CustomData),
+		RequirePAR: a.RequirePAR,
 	}
 }
 
@@ -114,12 +116,14 @@ type clientFields struct {
 	IsFirstParty            *bool          `json:"is_first_party"`
 	OIDCConformant          *bool          `json:"oidc_conformant"`
 	ClientMetadata          map[string]any `json:"client_metadata"`
+	RequirePAR              *bool          `json:"require_pushed_authorization_requests"`
 }
 
 // metadata is the directory's change of the client's metadata, for an
 // application of type t.
 func (f *clientFields) metadata(t store.AppType) (directory.Metadata, error) {
-	m := directory.Metadata{RedirectURIs: f.Callbacks, PostLogoutRedirectURIs: f.AllowedLogoutURLs, CORSAllowedOrigins: f.WebOrigins}
+	m := directory.Metadata{RedirectURIs: f.Callbacks, PostLogoutRedirectURIs: f.AllowedLogoutURLs, CORSAllowedOrigins: f.WebOrigins,
+		RequirePAR: f.RequirePAR}
 	switch {
 	case f.AllowedOrigins != nil && f.WebOrigins != nil && !slices.Equal(*f.AllowedOrigins, *f.WebOrigins):
 		return m, badBody("Payload validation error: give the allowed origins once, as web_origins.")

@@ -32,6 +32,9 @@ type Metadata struct {
 	RotateRefreshToken     *bool
 	RefreshTokenTTLDays    *int
 	AllowPasswordGrant     *bool
+	// RequirePAR: the app's authorization requests must be pushed (RFC
+	// 9126).
+	RequirePAR *bool
 
 	// Logto's metadata that is kept and returned, not acted upon yet.
 	BackchannelLogoutURI             *string
@@ -88,6 +91,12 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 			return false, invalid("MachineToMachine applications cannot use the password grant")
 		}
 		app.AllowPasswordGrant, given = *m.AllowPasswordGrant, true
+	}
+	if m.RequirePAR != nil {
+		if *m.RequirePAR && app.Type == store.AppMachineToMachine {
+			return false, invalid("MachineToMachine applications do not sign users in and cannot require pushed authorization requests")
+		}
+		app.RequirePAR, given = *m.RequirePAR, true
 	}
 	kept, err := m.applyKept(app)
 	if err != nil {

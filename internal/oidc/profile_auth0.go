@@ -9,7 +9,7 @@ const DatabaseConnection = "Username-Password-Authentication"
 // Auth0Profile is Auth0's face for a public endpoint: issuer
 // "{endpoint}/", Auth0's Authentication API paths (/authorize,
 // /oauth/token, /userinfo, /oauth/revoke, /v2/logout, /oidc/logout,
-// /.well-known/jwks.json), Auth0's token rules (client grants, "@clients"
+// /oauth/par, /.well-known/jwks.json), Auth0's token rules (client grants, "@clients"
 // subjects, the userinfo audience) and the RFC 6749 error body, which is
 // the one Auth0 sends.
 func Auth0Profile(endpoint string) Profile {
@@ -25,7 +25,9 @@ func Auth0Profile(endpoint string) Profile {
 		EndSession:        Endpoint{URL: e + "/oidc/logout", Paths: []string{"/oidc/logout"}},
 		EndSessionConfirm: Endpoint{Paths: []string{"/oidc/logout/confirm"}},
 		Logout:            Endpoint{Paths: []string{"/v2/logout"}},
-		Tokens:            TokenRules{ClientGrants: true, UserinfoAudience: true, GrantedAudience: true},
-		Connections:       []string{DatabaseConnection},
+
+		PushedAuthorization: Endpoint{URL: e + "/oauth/par", Paths: []string{"/oauth/par"}},
+		Tokens:              TokenRules{ClientGrants: true, UserinfoAudience: true, GrantedAudience: true},
+		Connections:         []string{DatabaseConnection},
 	}
 }

@@ -159,7 +159,7 @@ func (p *Provider) serveSignInPage(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		r = p.onFace(r, p.faceOf(it.Issuer))
-		req, aerr = p.parseAuthRequest(p.profile(r.Context()), it.Request)
+		req, aerr = p.parseCheckedRequest(p.profile(r.Context()), it.Request)
 	} else if req, aerr = p.parseAuthRequest(&p.face, params); aerr == nil {
 		cookie = p.csrfCookie(w, r) // the page's own cookie first, as it always was
 		if it = p.startInteraction(w, r, req); it == nil {
@@ -205,7 +205,7 @@ func (p *Provider) serveSignIn(w http.ResponseWriter, r *http.Request) {
 	// The sign-in goes on as the face that started it: its checks, its
 	// iss in the redirect, its code.
 	r = p.onFace(r, p.faceOf(it.Issuer))
-	req, aerr := p.parseAuthRequest(p.profile(r.Context()), it.Request)
+	req, aerr := p.parseCheckedRequest(p.profile(r.Context()), it.Request)
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
 		return
