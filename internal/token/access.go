@@ -29,6 +29,9 @@ type Access struct {
 	// Extra claims (from a custom claims script). One named like a
 	// reserved claim (see Reserved), in any letter case, is dropped.
 	Extra map[string]any
+	// Act, when set, is the act claim of a token issued by token exchange
+	// (RFC 8693 §4.1): the actor, and the actors before it nested.
+	Act map[string]any
 }
 
 type accessPayload struct {
@@ -41,6 +44,7 @@ type accessPayload struct {
 	Iss      string `json:"iss"`
 	Aud      any    `json:"aud"`
 	Azp      string `json:"azp,omitempty"`
+	Act      any    `json:"act,omitempty"`
 }
 
 // NewJTI returns a fresh token id.
@@ -57,6 +61,9 @@ func MintAccess(s *Signer, a Access, jti string) (string, time.Time, error) {
 	p := accessPayload{
 		Jti: jti, Sub: a.Subject, Iat: iat, Exp: exp.Unix(), Scope: a.Scope,
 		ClientID: a.ClientID, Iss: a.Issuer, Aud: a.Audience, Azp: a.AuthorizedParty,
+	}
+	if a.Act != nil {
+		p.Act = a.Act
 	}
 	if a.AlsoAudience != "" {
 		p.Aud = []string{a.Audience, a.AlsoAudience}
