@@ -3,6 +3,7 @@ package server_test
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,4 +122,110 @@ func TestPushedAuthorizationRequests(t *testing.T) {
 			t.Errorf("requirePushedAuthorizationRequests as a string: %d %s", r.Status, r.Body)
 		}
 	})
+}
+
+// tokenExchange posts a token exchange as the confidential web app.
+func (f *userFixture) tokenExchange(subject, typ string, extra url.Values) response {
+	f.t.Helper()
+	form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:token-exchange"}, "subject_token": {subject}, "subject_token_type": {typ}}
+	for k, v := range extra {
+		form[k] = v
+	}
+	return f.token(f.web.ID, f.web.Secret, form)
+}
+
+// Impersonation and personal access tokens through the Management API,
+// exchanged at the token endpoint by an app that opted in, as Logto does:
+// a subject token once, with its context in the claims script's
+// context.grant; a personal access token until its user is suspended.
+func TestTokenExchange(t *testing.T) {
+	onEngines(t, func(t *testing.T, edit func(*server.Config)) {
+		f := newUserFixture(t, edit)
+		f.mustAPI(f.mt, "PUT", "/api/configs/jwt-customizer/access-token", map[string]any{
+			"script": `const getCustomJwtClaims = async ({ token, context }) => ({
+  gty: token.gty, ticket: context.grant ? context.grant.subjectTokenContext.ticket : 'none',
+  grantType: context.grant ? context.grant.type : 'none' });`,
+		}, 201)
+		st := f.mustAPI(f.mt, "POST", "/api/subject-tokens", map[string]any{"userId": f.userID, "context": map[string]any{"ticket": "T-42"}}, 201)
+		subject, _ := st["subjectToken"].(string)
+		if !strings.HasPrefix(subject, "sub_") || st["expiresIn"] != float64(600) {
+			t.Fatalf("subject token %v", st)
+		}
+		extra := url.Values{"resource": {shopAPI}, "scope": {"read:products write:products"}}
+		const impersonation = "urn:logto:token-type:impersonation_token"
+		if r := f.tokenExchange(subject, impersonation, extra); r.Status != 400 || r.json(t)["error"] != "unauthorized_client" {
+			t.Fatalf("exchange before the opt-in: %d %s", r.Status, r.Body)
+		}
+		f.mustAPI(f.mt, "PATCH", "/api/applications/"+f.web.ID, map[string]any{"customClientMetadata": map[string]any{"allowTokenExchange": true}}, 200)
+		r := f.tokenExchange(subject, impersonation, extra)
+		if r.Status != 200 {
+			t.Fatalf("impersonation: %d %s", r.Status, r.Body)
+		}
+		m := r.json(t)
+		claims, _ := verifyWithJWKS(t, f.testServer, m["access_token"].(string))
+		if m["scope"] != "read:products" || m["issued_token_type"] != "urn:ietf:params:oauth:token-type:access_token" ||
+			claims["sub"] != f.userID || claims["ticket"] != "T-42" || claims["grantType"] != "urn:ietf:params:oauth:grant-type:token-exchange" ||
+			claims["gty"] != "urn:ietf:params:oauth:grant-type:token-exchange" {
+			t.Errorf("impersonation answer %v, claims %v", m, claims)
+		}
+		if r := f.tokenExchange(subject, impersonation, extra); r.Status != 400 || r.json(t)["error"] != "invalid_grant" {
+			t.Errorf("subject token reused: %d %s", r.Status, r.Body)
+		}
+		if r := f.api(f.mt, "POST", "/api/subject-tokens", map[string]any{"userId": "nobody"}); r.Status != 404 {
+			t.Errorf("subject token of nobody: %d %s", r.Status, r.Body)
+		}
+
+		// Personal access tokens.
+		base := "/api/users/" + f.userID + "/personal-access-tokens"
+		pat := f.mustAPI(f.mt, "POST", base, map[string]any{"name": "ci"}, 201)
+		value, _ := pat["value"].(string)
+		if !strings.HasPrefix(value, "pat_") || pat["expiresAt"] != nil || pat["userId"] != f.userID {
+			t.Fatalf("PAT %v", pat)
+		}
+		if r := f.api(f.mt, "POST", base, map[string]any{"name": "ci"}); r.Status != 422 {
+			t.Errorf("PAT name taken: %d %s", r.Status, r.Body)
+		}
+		if r := f.api(f.mt, "POST", base, map[string]any{"name": "old", "expiresAt": nowMillis() - 1000}); r.Status != 400 {
+			t.Errorf("PAT expiring in the past: %d %s", r.Status, r.Body)
+		}
+		f.mustAPI(f.mt, "PATCH", base+"/ci", map[string]any{"name": "build"}, 200)
+		list := f.api(f.mt, "GET", base, nil)
+		if list.Status != 200 || !strings.Contains(string(list.Body), `"name":"build"`) || strings.Contains(string(list.Body), value) ||
+			strings.Contains(string(list.Body), `"value"`) {
+			t.Errorf("PAT list: %d %s", list.Status, list.Body)
+		}
+		const patType = "urn:logto:token-type:personal_access_token"
+		for range 2 {
+			if r := f.tokenExchange(value, patType, extra); r.Status != 200 || r.json(t)["scope"] != "read:products" {
+				t.Fatalf("PAT exchange: %d %s", r.Status, r.Body)
+			}
+		}
+		f.mustAPI(f.mt, "PATCH", "/api/users/"+f.userID+"/is-suspended", map[string]any{"isSuspended": true}, 200)
+		if r := f.tokenExchange(value, patType, extra); r.Status != 400 || r.json(t)["error"] != "invalid_grant" {
+			t.Errorf("PAT of a suspended user: %d %s", r.Status, r.Body)
+		}
+		f.mustAPI(f.mt, "PATCH", "/api/users/"+f.userID+"/is-suspended", map[string]any{"isSuspended": false}, 200)
+		if r := f.api(f.mt, "DELETE", base+"/build", nil); r.Status != 204 {
+			t.Fatalf("PAT delete: %d %s", r.Status, r.Body)
+		}
+		if r := f.tokenExchange(value, patType, extra); r.Status != 400 || r.json(t)["error"] != "invalid_grant" {
+			t.Errorf("deleted PAT: %d %s", r.Status, r.Body)
+		}
+		if r := f.api(f.mt, "DELETE", base+"/build", nil); r.Status != 404 {
+			t.Errorf("PAT deleted twice: %d %s", r.Status, r.Body)
+		}
+
+		disc := f.do("GET", "/oidc/.well-known/openid-configuration", nil, nil).json(t)
+		if gts, _ := disc["grant_types_supported"].([]any); !slices.Contains(toStrings(gts), "urn:ietf:params:oauth:grant-type:token-exchange") {
+			t.Errorf("discovery grant types %v", gts)
+		}
+	})
+}
+
+func toStrings(v []any) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i], _ = x.(string)
+	}
+	return out
 }
