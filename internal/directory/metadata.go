@@ -32,6 +32,7 @@ type Metadata struct {
 	RotateRefreshToken     *bool
 	RefreshTokenTTLDays    *int
 	AllowPasswordGrant     *bool
+	AllowTokenExchange     *bool
 	// RequirePAR: the app's authorization requests must be pushed (RFC
 	// 9126).
 	RequirePAR *bool
@@ -43,7 +44,6 @@ type Metadata struct {
 	IDTokenTTL                       *int // seconds
 	RefreshTokenTTL                  *int // seconds
 	AlwaysIssueRefreshToken          *bool
-	AllowTokenExchange               *bool
 }
 
 // newAppDefaults are the settings of a new application.
@@ -92,6 +92,11 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 		}
 		app.AllowPasswordGrant, given = *m.AllowPasswordGrant, true
 	}
+	if m.AllowTokenExchange != nil {
+		// Kept for any type, as Logto does; the grant refuses
+		// machine-to-machine apps.
+		app.AllowTokenExchange, given = *m.AllowTokenExchange, true
+	}
 	if m.RequirePAR != nil {
 		if *m.RequirePAR && app.Type == store.AppMachineToMachine {
 			return false, invalid("MachineToMachine applications do not sign users in and cannot require pushed authorization requests")
@@ -130,7 +135,6 @@ func (m Metadata) applyKept(app *store.Application) (bool, error) {
 			return keep(m.BackchannelLogoutSessionRequired, &app.BackchannelLogoutSessionRequired, nil)
 		},
 		func() (bool, error) { return keep(m.AlwaysIssueRefreshToken, &app.AlwaysIssueRefreshToken, nil) },
-		func() (bool, error) { return keep(m.AllowTokenExchange, &app.AllowTokenExchange, nil) },
 	} {
 		ok, err := f()
 		if err != nil {

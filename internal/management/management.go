@@ -254,7 +254,7 @@ func (s *server) routes() []route {
 		{pattern: "POST /api/users/{id}/roles", handle: s.addUserRoles},
 		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
 		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveUserRole, "roleId", s.holdersChanged)},
-		{pattern: "GET /api/users/{id}/personal-access-tokens", handle: s.listPersonalAccessTokens},
+		{pattern: "GET /api/users/{id}/personal-access-tokens", handle: s.listPersonalAccessTokens, query: noQuery},
 		{pattern: "POST /api/users/{id}/personal-access-tokens", handle: s.createPersonalAccessToken},
 		{pattern: "PATCH /api/users/{id}/personal-access-tokens", handle: s.renamePersonalAccessToken},
 		{pattern: "POST /api/users/{id}/personal-access-tokens/delete", handle: s.deletePersonalAccessToken},

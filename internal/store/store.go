@@ -98,6 +98,9 @@ type Application struct {
 	RefreshTokenTTLDays int
 	// AllowPasswordGrant enables the resource owner password grant.
 	AllowPasswordGrant bool
+	// AllowTokenExchange: the app may use the token exchange grant (RFC
+	// 8693), as Logto's customClientMetadata.allowTokenExchange.
+	AllowTokenExchange bool
 	// RequirePAR: the authorization endpoint takes this app's requests
 	// only as pushed ones (RFC 9126 request_uri), never in the query.
 	RequirePAR bool
@@ -112,7 +115,6 @@ type Application struct {
 	IDTokenTTL                       int // seconds
 	RefreshTokenTTL                  int // seconds
 	AlwaysIssueRefreshToken          bool
-	AllowTokenExchange               bool
 }
 
 // AppSecret is one named secret of an application. Only a keyed hash of the
