@@ -200,6 +200,28 @@ func TestTokenExchange(t *testing.T) {
 				t.Fatalf("PAT exchange: %d %s", r.Status, r.Body)
 			}
 		}
+		// An access token of another app is narrowed, never widened; one
+		// of the other face, or an app's own, is refused.
+		patTok := f.tokenExchange(value, patType, extra).json(t)["access_token"].(string)
+		const atType = "urn:ietf:params:oauth:token-type:access_token"
+		if r := f.tokenExchange(patTok, atType, url.Values{"scope": {"read:products write:products"}}); r.Status != 400 || r.json(t)["error"] != "invalid_scope" {
+			t.Errorf("widened scope: %d %s", r.Status, r.Body)
+		}
+		m2mTok := f.token(bootID, bootSecret, url.Values{"grant_type": {"client_credentials"}, "resource": {f.Mgmt}, "scope": {"all"}}).json(t)["access_token"].(string)
+		if r := f.tokenExchange(m2mTok, atType, nil); r.Status != 400 || r.json(t)["error"] != "invalid_grant" {
+			t.Errorf("an M2M token as the subject: %d %s", r.Status, r.Body)
+		}
+		form := url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:token-exchange"}, "subject_token": {value},
+			"subject_token_type": {patType}, "audience": {shopAPI}, "scope": {"read:products"},
+			"client_id": {f.web.ID}, "client_secret": {f.web.Secret}}
+		r0 := f.do("POST", "/oauth/token", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, strings.NewReader(form.Encode()))
+		if r0.Status != 200 {
+			t.Fatalf("exchange on Auth0's face: %d %s", r0.Status, r0.Body)
+		}
+		if r := f.tokenExchange(r0.json(t)["access_token"].(string), atType, nil); r.Status != 400 || r.json(t)["error"] != "invalid_grant" {
+			t.Errorf("the other face's token: %d %s", r.Status, r.Body)
+		}
+
 		f.mustAPI(f.mt, "PATCH", "/api/users/"+f.userID+"/is-suspended", map[string]any{"isSuspended": true}, 200)
 		if r := f.tokenExchange(value, patType, extra); r.Status != 400 || r.json(t)["error"] != "invalid_grant" {
 			t.Errorf("PAT of a suspended user: %d %s", r.Status, r.Body)
