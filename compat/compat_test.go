@@ -148,6 +148,7 @@ func TestCompat(t *testing.T) {
 	t.Run("node:seed-fetch", e.nodeSeedFetch)
 	t.Run("node:logto-api", e.nodeLogtoAPI)
 	t.Run("node:logto-api-organizations", e.nodeLogtoAPIOrganizations)
+	t.Run("node:par-exchange", e.nodePARExchange)
 }
 
 // golang.org/x/oauth2/clientcredentials: both auth styles, RFC 8707

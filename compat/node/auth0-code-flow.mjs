@@ -10,6 +10,7 @@
 // LOGOUT_URI (its allowed logout URL), AUDIENCE, USERNAME, PASSWORD,
 // USER_ID. Prints {passed, failed} (see steps.mjs).
 import * as client from 'openid-client';
+import { browser } from './hosted.mjs';
 import { steps, check, claims, sameSet } from './steps.mjs';
 
 const domain = process.env.MONBAN_DOMAIN;
@@ -18,60 +19,7 @@ const redirectUri = process.env.REDIRECT_URI;
 const audience = process.env.AUDIENCE;
 const { step, done } = steps();
 
-// The browser: a cookie jar and requests that follow no redirect.
-const jar = new Map();
-async function browse(url, init = {}) {
-  const headers = new Headers(init.headers);
-  if (jar.size) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '));
-  const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-  for (const c of res.headers.getSetCookie()) {
-    const [pair, ...attrs] = c.split(';');
-    const i = pair.indexOf('=');
-    const name = pair.slice(0, i).trim();
-    const value = pair.slice(i + 1).trim();
-    if (value === '' || attrs.some((a) => /^\s*max-age=0\s*$/i.test(a))) jar.delete(name);
-    else jar.set(name, value);
-  }
-  return res;
-}
-
-// follow follows redirects from url until one leaves for the app (its
-// Location is returned) or a page answers (returned as {status, html}).
-async function follow(url, init) {
-  let res = await browse(url, init);
-  for (let hops = 0; hops < 10; hops++) {
-    const loc = res.headers.get('location');
-    if (res.status < 300 || res.status > 399 || !loc) {
-      return { status: res.status, html: await res.text() };
-    }
-    const next = new URL(loc, url).href;
-    if (!next.startsWith(root)) return { location: next, status: res.status };
-    url = next;
-    res = await browse(url);
-  }
-  throw new Error('too many redirects');
-}
-
-const unescape = (s) => s.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, e) => {
-  const named = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[e.toLowerCase()];
-  if (named) return named;
-  return String.fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
-});
-
-// signIn fills and posts the sign-in form of a page as a browser would.
-async function signIn(page) {
-  const form = page.html.match(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/);
-  check(page.status === 200 && form, 'a sign-in page', page.html?.slice(0, 300));
-  const fields = new URLSearchParams();
-  for (const [, name, value] of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields.set(name, unescape(value));
-  }
-  check(fields.get('csrf'), 'the CSRF field', form[2]);
-  fields.set('identifier', process.env.USERNAME);
-  fields.set('password', process.env.PASSWORD);
-  const action = new URL(unescape(form[1]), root).href;
-  return follow(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() });
-}
+const { browse, follow, signIn } = browser(root, process.env.USERNAME, process.env.PASSWORD);
 
 let config;
 let tokens;

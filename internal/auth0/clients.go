@@ -83,6 +83,7 @@ type clientJSON struct {
 	GrantTypes              []string       `json:"grant_types"`
 	TokenEndpointAuthMethod *string        `json:"token_endpoint_auth_method"`
 	ClientMetadata          map[string]any `json:"client_metadata"`
+	RequirePAR              bool           `json:"require_pushed_authorization_requests"`
 	// With private_key_jwt: token_endpoint_auth_method is null and the
 	// client's credentials are named here.
 	ClientAuthenticationMethods *authMethodsJSON `json:"client_authentication_methods,omitempty"`
@@ -125,6 +126,7 @@ func clientOut(a store.Application) clientJSON {
 		Callbacks: list(a.RedirectURIs), AllowedLogoutURLs: list(a.PostLogoutRedirectURIs), WebOrigins: list(a.CORSAllowedOrigins),
 		GrantTypes: grantTypesOf(a), TokenEndpointAuthMethod: &method, ClientMetadata: object(a.CustomData),
 		ClientAuthenticationMethods: methods,
+		RequirePAR:                  a.RequirePAR,
 	}
 	if methods != nil {
 		out.TokenEndpointAuthMethod = nil
@@ -156,12 +158,14 @@ type clientFields struct {
 	// ClientAuthenticationMethods switches the client to private_key_jwt
 	// with the credentials it names (or gives inline); null leaves it.
 	ClientAuthenticationMethods *authMethodsJSON `json:"client_authentication_methods"`
+	RequirePAR                  *bool            `json:"require_pushed_authorization_requests"`
 }
 
 // metadata is the directory's change of the client's metadata, for an
 // application of type t.
 func (f *clientFields) metadata(t store.AppType) (directory.Metadata, error) {
-	m := directory.Metadata{RedirectURIs: f.Callbacks, PostLogoutRedirectURIs: f.AllowedLogoutURLs, CORSAllowedOrigins: f.WebOrigins}
+	m := directory.Metadata{RedirectURIs: f.Callbacks, PostLogoutRedirectURIs: f.AllowedLogoutURLs, CORSAllowedOrigins: f.WebOrigins,
+		RequirePAR: f.RequirePAR}
 	switch {
 	case f.AllowedOrigins != nil && f.WebOrigins != nil && !slices.Equal(*f.AllowedOrigins, *f.WebOrigins):
 		return m, badBody("Payload validation error: give the allowed origins once, as web_origins.")

@@ -532,3 +532,26 @@ func TestRateLimit(t *testing.T) {
 		t.Fatalf("429 headers %v", last.Header)
 	}
 }
+
+// require_pushed_authorization_requests is the app's "require PAR": false
+// by default, set by a create or a change, shared with the Logto API's
+// customClientMetadata.requirePushedAuthorizationRequests, and refused for
+// a non_interactive client, which signs no user in.
+func TestClientRequirePAR(t *testing.T) {
+	ts := start(t, nil)
+	tok := ts.admin()
+	c := ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "PAR web", "callbacks": []string{"https://par.example/cb"}}, 201)
+	if v, ok := c["require_pushed_authorization_requests"]; !ok || v != false {
+		t.Fatalf("new client: %v", c)
+	}
+	id := c["client_id"].(string)
+	if got := ts.must(tok, "PATCH", "/api/v2/clients/"+id, map[string]any{"require_pushed_authorization_requests": true}, 200); got["require_pushed_authorization_requests"] != true {
+		t.Fatalf("patched %v", got)
+	}
+	logto := ts.token(bootID, bootSecret, ts.URL+"/api", "all")
+	a := ts.must(logto, "GET", "/api/applications/"+id, nil, 200)
+	if a["customClientMetadata"].(map[string]any)["requirePushedAuthorizationRequests"] != true {
+		t.Fatalf("in the Logto API: %v", a["customClientMetadata"])
+	}
+	ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "PAR robot", "app_type": "non_interactive", "require_pushed_authorization_requests": true}, 400)
+}

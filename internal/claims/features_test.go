@@ -164,7 +164,7 @@ func TestReservedClaimsDropped(t *testing.T) {
 	if got := strings.Join(res.Dropped, ","); got != "aud,client_id,exp,iss,scope,sub" {
 		t.Fatalf("dropped %s", got)
 	}
-	if !Reserved("jti") || Reserved("roles") || len(ReservedClaims()) != 16 {
+	if !Reserved("jti") || !Reserved("act") || Reserved("roles") || len(ReservedClaims()) != 18 {
 		t.Fatal("reserved list")
 	}
 }

@@ -67,6 +67,8 @@ type Application struct {
 	RotateRefreshToken     *bool          `yaml:"rotateRefreshToken,omitempty" doc:"A new refresh token on every use; default true."`
 	RefreshTokenTTLDays    *int           `yaml:"refreshTokenTtlInDays,omitempty" doc:"Refresh token lifetime in days, 1 to 90; default 14."`
 	AllowPasswordGrant     *bool          `yaml:"allowPasswordGrant,omitempty" doc:"Allow the resource owner password grant; default false."`
+	AllowTokenExchange     *bool          `yaml:"allowTokenExchange,omitempty" doc:"Allow the token exchange grant (RFC 8693); default false."`
+	RequirePAR             *bool          `yaml:"requirePushedAuthorizationRequests,omitempty" doc:"Take authorization requests only as pushed ones (RFC 9126); default false."`
 	CustomData             map[string]any `yaml:"customData,omitempty" doc:"The application's own JSON object. Keys are set one by one: a key left out of the document is kept."`
 }
 

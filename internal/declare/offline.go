@@ -101,6 +101,16 @@ func stateOf(cat *store.Catalog, builtInRes, managementAPI func(store.Resource) 
 	return st
 }
 
+// ifTrue is a setting that is exported only when it is on (settings added
+// after the document's first version, so that older exports stay as they
+// were).
+func ifTrue(v bool) *bool {
+	if !v {
+		return nil
+	}
+	return &v
+}
+
 func applicationOf(a store.Application) Application {
 	ttl := a.RefreshTokenTTLDays
 	if ttl == 0 {
@@ -109,7 +119,7 @@ func applicationOf(a store.Application) Application {
 	return Application{ID: a.ID, Name: a.Name, Type: string(a.Type), Description: a.Description,
 		RedirectURIs: a.RedirectURIs, PostLogoutRedirectURIs: a.PostLogoutRedirectURIs, CORSAllowedOrigins: a.CORSAllowedOrigins,
 		RotateRefreshToken: ptr(a.RotateRefreshToken), RefreshTokenTTLDays: ptr(ttl), AllowPasswordGrant: ptr(a.AllowPasswordGrant),
-		CustomData: a.CustomData}
+		AllowTokenExchange: ifTrue(a.AllowTokenExchange), RequirePAR: ifTrue(a.RequirePAR), CustomData: a.CustomData}
 }
 
 // Checker implements Target.

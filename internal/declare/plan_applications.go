@@ -108,6 +108,9 @@ func (p *planner) application(m appMatch) {
 	f.set("rotateRefreshToken", was.RotateRefreshToken, a.RotateRefreshToken)
 	f.set("refreshTokenTtlInDays", was.RefreshTokenTTLDays, a.RefreshTokenTTLDays)
 	f.set("allowPasswordGrant", was.AllowPasswordGrant, a.AllowPasswordGrant)
+	// Left out of exports while off (see ifTrue): absent is false.
+	f.set("allowTokenExchange", or(was.AllowTokenExchange, false), or(a.AllowTokenExchange, false))
+	f.set("requirePushedAuthorizationRequests", or(was.RequirePAR, false), or(a.RequirePAR, false))
 	for _, k := range slices.Sorted(maps.Keys(a.CustomData)) {
 		old, ok := was.CustomData[k]
 		if !ok {

@@ -196,6 +196,8 @@ type remoteApplication struct {
 		RotateRefreshToken    bool     `json:"rotateRefreshToken"`
 		RefreshTokenTTLInDays int      `json:"refreshTokenTtlInDays"`
 		AllowPasswordGrant    bool     `json:"allowPasswordGrant"`
+		AllowTokenExchange    bool     `json:"allowTokenExchange"`
+		RequirePAR            bool     `json:"requirePushedAuthorizationRequests"`
 	} `json:"customClientMetadata"`
 	CustomData map[string]any `json:"customData"`
 }
@@ -247,6 +249,7 @@ func (r *Remote) Read(ctx context.Context) (*State, error) {
 			RedirectURIs: a.OIDCClientMetadata.RedirectURIs, PostLogoutRedirectURIs: a.OIDCClientMetadata.PostLogoutRedirectURIs,
 			CORSAllowedOrigins: a.CustomClientMetadata.CORSAllowedOrigins, RotateRefreshToken: ptr(a.CustomClientMetadata.RotateRefreshToken),
 			RefreshTokenTTLDays: ptr(a.CustomClientMetadata.RefreshTokenTTLInDays), AllowPasswordGrant: ptr(a.CustomClientMetadata.AllowPasswordGrant),
+			AllowTokenExchange: ifTrue(a.CustomClientMetadata.AllowTokenExchange), RequirePAR: ifTrue(a.CustomClientMetadata.RequirePAR),
 			CustomData: a.CustomData}
 		if len(app.CustomData) == 0 {
 			app.CustomData = nil
@@ -370,6 +373,8 @@ func applicationBody(a Application, create bool) map[string]any {
 		"customClientMetadata": map[string]any{"corsAllowedOrigins": list(a.CORSAllowedOrigins), "rotateRefreshToken": a.RotateRefreshToken,
 			"refreshTokenTtlInDays": a.RefreshTokenTTLDays, "allowPasswordGrant": a.AllowPasswordGrant},
 	}
+	custom := body["customClientMetadata"].(map[string]any)
+	custom["allowTokenExchange"], custom["requirePushedAuthorizationRequests"] = or(a.AllowTokenExchange, false), or(a.RequirePAR, false)
 	if create {
 		body["type"] = a.Type
 	}

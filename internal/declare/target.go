@@ -94,6 +94,7 @@ func metadata(a Application) directory.Metadata {
 	return directory.Metadata{
 		RedirectURIs: &redirect, PostLogoutRedirectURIs: &logout, CORSAllowedOrigins: &origins,
 		RotateRefreshToken: a.RotateRefreshToken, RefreshTokenTTLDays: a.RefreshTokenTTLDays, AllowPasswordGrant: a.AllowPasswordGrant,
+		AllowTokenExchange: or(a.AllowTokenExchange, false), RequirePAR: or(a.RequirePAR, false),
 	}
 }
 

@@ -36,6 +36,10 @@ type Metadata struct {
 	AllowPasswordGrant     *bool
 	// AllowPasswordlessGrant enables Auth0's passwordless OTP grant.
 	AllowPasswordlessGrant *bool
+	AllowTokenExchange     *bool
+	// RequirePAR: the app's authorization requests must be pushed (RFC
+	// 9126).
+	RequirePAR *bool
 
 	// Logto's metadata that is kept and returned, not acted upon yet.
 	BackchannelLogoutURI             *string
@@ -44,7 +48,6 @@ type Metadata struct {
 	IDTokenTTL                       *int // seconds
 	RefreshTokenTTL                  *int // seconds
 	AlwaysIssueRefreshToken          *bool
-	AllowTokenExchange               *bool
 
 	// Client authentication and DPoP (Monban's, in customClientMetadata):
 	// the token endpoint authentication method, a JWK Set replacing the
@@ -112,6 +115,17 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 		}
 		app.AllowPasswordlessGrant, given = *m.AllowPasswordlessGrant, true
 	}
+	if m.AllowTokenExchange != nil {
+		// Kept for any type, as Logto does; the grant refuses
+		// machine-to-machine apps.
+		app.AllowTokenExchange, given = *m.AllowTokenExchange, true
+	}
+	if m.RequirePAR != nil {
+		if *m.RequirePAR && app.Type == store.AppMachineToMachine {
+			return false, invalid("MachineToMachine applications do not sign users in and cannot require pushed authorization requests")
+		}
+		app.RequirePAR, given = *m.RequirePAR, true
+	}
 	kept, err := m.applyKept(app)
 	if err != nil {
 		return false, err
@@ -152,7 +166,6 @@ func (m Metadata) applyKept(app *store.Application) (bool, error) {
 			return keep(m.BackchannelLogoutSessionRequired, &app.BackchannelLogoutSessionRequired, nil)
 		},
 		func() (bool, error) { return keep(m.AlwaysIssueRefreshToken, &app.AlwaysIssueRefreshToken, nil) },
-		func() (bool, error) { return keep(m.AllowTokenExchange, &app.AllowTokenExchange, nil) },
 	} {
 		ok, err := f()
 		if err != nil {

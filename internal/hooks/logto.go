@@ -62,7 +62,25 @@ func accessTokenInput(in oidc.AccessTokenInput, snap *catalog.Snapshot) (tok, sc
 	if it := interactionOf(in.AccountID, in.SignIn); it != nil {
 		scriptCtx["interaction"] = it
 	}
+	if in.Exchange != nil {
+		scriptCtx["grant"] = grantContext(in.GrantType, in.Exchange)
+	}
 	return tok, scriptCtx
+}
+
+// GrantContext is Logto's context.grant: for a token exchanged for a
+// subject token (impersonation), the context its creator gave.
+type GrantContext struct {
+	Type                string         `json:"type"`
+	SubjectTokenContext map[string]any `json:"subjectTokenContext"`
+}
+
+func grantContext(grantType string, ex *oidc.ExchangeInput) GrantContext {
+	ctx := ex.SubjectTokenContext
+	if ctx == nil {
+		ctx = map[string]any{}
+	}
+	return GrantContext{Type: grantType, SubjectTokenContext: ctx}
 }
 
 // UserContext is Logto's context.user for custom claims scripts: the user

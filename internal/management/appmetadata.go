@@ -24,6 +24,7 @@ type customMetadataIn struct {
 	RotateRefreshToken    *bool     `json:"rotateRefreshToken"`
 	RefreshTokenTTLInDays *int      `json:"refreshTokenTtlInDays"`
 	AllowPasswordGrant    *bool     `json:"allowPasswordGrant"`
+	RequirePAR            *bool     `json:"requirePushedAuthorizationRequests"`
 
 	IDTokenTTL              *int  `json:"idTokenTtl"`
 	RefreshTokenTTL         *int  `json:"refreshTokenTtl"`
@@ -38,12 +39,16 @@ type customMetadataIn struct {
 }
 
 // customClientMetadata is the per-app token settings, in Logto's names
-// (allowPasswordGrant is Monban's).
+// (allowPasswordGrant and requirePushedAuthorizationRequests are
+// Monban's).
 type customClientMetadata struct {
 	CORSAllowedOrigins    []string `json:"corsAllowedOrigins"`
 	RotateRefreshToken    bool     `json:"rotateRefreshToken"`
 	RefreshTokenTTLInDays int      `json:"refreshTokenTtlInDays"`
 	AllowPasswordGrant    bool     `json:"allowPasswordGrant"`
+	// Monban's, RFC 9126's "require_pushed_authorization_requests";
+	// absent when false.
+	RequirePAR bool `json:"requirePushedAuthorizationRequests,omitempty"`
 
 	// Kept and returned, not acted upon yet; absent when unset.
 	IDTokenTTL              int  `json:"idTokenTtl,omitempty"`
@@ -90,7 +95,7 @@ func metadataOut(a store.Application) (oidcClientMetadata, customClientMetadata)
 			BackchannelLogoutURI: a.BackchannelLogoutURI, BackchannelLogoutSessionRequired: a.BackchannelLogoutSessionRequired,
 			LogoURI: a.LogoURI},
 		customClientMetadata{CORSAllowedOrigins: nonNil(a.CORSAllowedOrigins), RotateRefreshToken: a.RotateRefreshToken,
-			RefreshTokenTTLInDays: ttl, AllowPasswordGrant: a.AllowPasswordGrant,
+			RefreshTokenTTLInDays: ttl, AllowPasswordGrant: a.AllowPasswordGrant, RequirePAR: a.RequirePAR,
 			IDTokenTTL: a.IDTokenTTL, RefreshTokenTTL: a.RefreshTokenTTL,
 			AlwaysIssueRefreshToken: a.AlwaysIssueRefreshToken, AllowTokenExchange: a.AllowTokenExchange,
 			TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, JWKS: registeredJWKS(a.ClientKeys), JWKSURI: a.JWKSURI,
@@ -108,6 +113,7 @@ func metadataIn(oidc *oidcMetadataIn, custom *customMetadataIn) directory.Metada
 	if custom != nil {
 		m.CORSAllowedOrigins, m.RotateRefreshToken = custom.CORSAllowedOrigins, custom.RotateRefreshToken
 		m.RefreshTokenTTLDays, m.AllowPasswordGrant = custom.RefreshTokenTTLInDays, custom.AllowPasswordGrant
+		m.RequirePAR = custom.RequirePAR
 		m.IDTokenTTL, m.RefreshTokenTTL = custom.IDTokenTTL, custom.RefreshTokenTTL
 		m.AlwaysIssueRefreshToken, m.AllowTokenExchange = custom.AlwaysIssueRefreshToken, custom.AllowTokenExchange
 		m.TokenEndpointAuthMethod, m.JWKS, m.JWKSURI, m.RequireDPoP = custom.TokenEndpointAuthMethod, custom.JWKS, custom.JWKSURI, custom.RequireDPoP

@@ -277,6 +277,13 @@ func (s *server) routes() []route {
 		{pattern: "POST /api/users/{id}/roles", handle: s.addUserRoles},
 		{pattern: "PUT /api/users/{id}/roles", handle: s.replaceUserRoles},
 		{pattern: "DELETE /api/users/{id}/roles/{roleId}", handle: unlink(s.dir.RemoveUserRole, "roleId", s.holdersChanged)},
+		{pattern: "GET /api/users/{id}/personal-access-tokens", handle: s.listPersonalAccessTokens, query: noQuery},
+		{pattern: "POST /api/users/{id}/personal-access-tokens", handle: s.createPersonalAccessToken},
+		{pattern: "PATCH /api/users/{id}/personal-access-tokens", handle: s.renamePersonalAccessToken},
+		{pattern: "POST /api/users/{id}/personal-access-tokens/delete", handle: s.deletePersonalAccessToken},
+		{pattern: "PATCH /api/users/{id}/personal-access-tokens/{name}", handle: s.renamePersonalAccessToken},
+		{pattern: "DELETE /api/users/{id}/personal-access-tokens/{name}", handle: s.deletePersonalAccessToken},
+		{pattern: "POST /api/subject-tokens", handle: s.createSubjectToken},
 
 		{pattern: "GET /api/configs/oidc/private-keys", handle: s.listKeys, query: noQuery},
 		{pattern: "POST /api/configs/oidc/private-keys/rotate", handle: s.rotateKey},

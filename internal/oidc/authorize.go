@@ -115,8 +115,9 @@ func authParams(w http.ResponseWriter, r *http.Request) (url.Values, error) {
 	return r.PostForm, nil
 }
 
-// serveAuthorize is the authorization endpoint. With a valid session it
-// answers at once with a code; otherwise it stores the checked request as
+// serveAuthorize is the authorization endpoint. A request naming a
+// request_uri is the request pushed under it (RFC 9126). With a valid
+// session it answers at once with a code; otherwise it stores the checked request as
 // an interaction and sends the browser to its sign-in page, or answers
 // login_required for prompt=none.
 func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +126,18 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 		p.errorPage(w, http.StatusBadRequest, "The request is malformed.")
 		return
 	}
-	req, aerr := p.parseAuthRequest(p.profile(r.Context()), params)
+	var (
+		req  *authRequest
+		aerr *authError
+	)
+	if params.Has("request_uri") {
+		if params = p.takePushedRequest(w, r, params); params == nil {
+			return
+		}
+		req, aerr = p.parseCheckedRequest(p.profile(r.Context()), params)
+	} else {
+		req, aerr = p.parseAuthRequest(p.profile(r.Context()), params)
+	}
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
 		return

@@ -28,6 +28,10 @@ type authContext struct {
 	params url.Values
 	snap   *catalog.Snapshot
 	req    *authRequest
+	// pushed: the parameters were pushed (RFC 9126) or were checked
+	// before (an interaction resumes them), not read from a browser's
+	// query.
+	pushed bool
 }
 
 // authChecks are the checks of an authorization request, in the order
@@ -38,6 +42,7 @@ var authChecks = []authCheck{
 	{"parameters", checkParameters},
 	{"client", checkClient},
 	{"redirect_uri", checkRedirectURI},
+	{"pushed", checkPushed},
 	{"repeated", checkRepeated},
 	{"request_object", checkRequestObject},
 	{"response_type", checkResponseType},
@@ -53,11 +58,25 @@ var authChecks = []authCheck{
 	{"hints", checkHints},
 }
 
-// parseAuthRequest checks the parameters of an authorization request by
+// parseAuthRequest checks the parameters of an authorization request
+// read from a browser's query or form (see checkAuthRequest).
+func (p *Provider) parseAuthRequest(f *Profile, params url.Values) (*authRequest, *authError) {
+	return p.checkAuthRequest(f, params, false)
+}
+
+// parseCheckedRequest checks the parameters of a pushed authorization
+// request (RFC 9126) as it is pushed and used, or of a request checked
+// before, which a sign-in interaction resumes. An app that requires pushed
+// requests takes no others (checkPushed).
+func (p *Provider) parseCheckedRequest(f *Profile, params url.Values) (*authRequest, *authError) {
+	return p.checkAuthRequest(f, params, true)
+}
+
+// checkAuthRequest checks the parameters of an authorization request by
 // running authChecks in order. With an error, the request is returned as
 // far as it was built (nil before the redirect URI is trusted).
-func (p *Provider) parseAuthRequest(f *Profile, params url.Values) (*authRequest, *authError) {
-	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load()}
+func (p *Provider) checkAuthRequest(f *Profile, params url.Values, pushed bool) (*authRequest, *authError) {
+	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load(), pushed: pushed}
 	for _, check := range authChecks {
 		if err := check.run(c); err != nil {
 			return c.req, err
@@ -105,6 +124,15 @@ func checkRedirectURI(c *authContext) *authError {
 	}
 	c.req = &authRequest{params: c.params, app: app, redirectURI: redirectURI, maxAge: -1, prompt: map[string]bool{},
 		state: c.params.Get("state")}
+	return nil
+}
+
+// checkPushed refuses a request that was not pushed from an app that
+// requires pushed authorization requests (RFC 9126 §5).
+func checkPushed(c *authContext) *authError {
+	if c.req.app.RequirePAR && !c.pushed {
+		return redirectError("invalid_request", "this application requires pushed authorization requests (PAR): push the request first and send its request_uri")
+	}
 	return nil
 }
 

@@ -19,6 +19,7 @@ func checkSnapshot() *catalog.Snapshot {
 		Apps: map[string]*catalog.App{
 			"spa": app("spa", store.AppSPA, "https://spa.test/cb", "https://user@spa.test/cb"),
 			"web": app("web", store.AppTraditional, "https://web.test/cb"),
+			"par": {Application: store.Application{ID: "par", Type: store.AppTraditional, RedirectURIs: []string{"https://par.test/cb"}, RequirePAR: true}},
 			"m2m": app("m2m", store.AppMachineToMachine, "https://m2m.test/cb"),
 		},
 		ByIndicator: map[string]*store.Resource{"https://shop.test": {ID: "r1", Indicator: "https://shop.test"}},
@@ -45,7 +46,7 @@ func TestAuthCheckOrder(t *testing.T) {
 	for _, c := range authChecks {
 		names = append(names, c.name)
 	}
-	want := "parameters client redirect_uri repeated request_object response_type response_mode scope resource connection pkce dpop_jkt prompt max_age screen hints"
+	want := "parameters client redirect_uri pushed repeated request_object response_type response_mode scope resource connection pkce dpop_jkt prompt max_age screen hints"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("checks %s, want %s", got, want)
 	}
@@ -81,6 +82,8 @@ func TestAuthChecks(t *testing.T) {
 		{"redirect_uri missing", checkRedirectURI, "spa", "client_id=spa", "page", nil},
 		{"redirect_uri unregistered", checkRedirectURI, "spa", "client_id=spa&redirect_uri=https://spa.test/cb/", "page", nil},
 		{"redirect_uri with user info", checkRedirectURI, "spa", "client_id=spa&redirect_uri=https://user@spa.test/cb", "page", nil},
+		{"PAR not required", checkPushed, "web", "", "", nil},
+		{"PAR required, not pushed", checkPushed, "par", "", "invalid_request", nil},
 		{"resource repeated", checkRepeated, "spa", "resource=a&resource=a", "", nil},
 		{"other parameter repeated", checkRepeated, "spa", "nonce=a&nonce=b", "invalid_request", nil},
 		{"no request object", checkRequestObject, "spa", "", "", nil},

@@ -56,7 +56,7 @@ func fuzzProvider(f *testing.F) http.Handler {
 	addApp(f, st, hasher, store.Application{ID: "m2m-app", Name: "Robot", Type: store.AppMachineToMachine, CreatedAt: now}, fuzzM2MSecret)
 	fatal(st.AddRoleApplications(ctx, "m2m", []string{"m2m-app"}))
 	addApp(f, st, hasher, store.Application{ID: "web", Name: "Web <b>", Type: store.AppTraditional,
-		RedirectURIs: []string{fuzzRedirect}, AllowPasswordGrant: true, CreatedAt: now}, fuzzWebSecret)
+		RedirectURIs: []string{fuzzRedirect}, AllowPasswordGrant: true, AllowTokenExchange: true, CreatedAt: now}, fuzzWebSecret)
 	addApp(f, st, hasher, store.Application{ID: "spa", Name: "SPA", Type: store.AppSPA,
 		RedirectURIs: []string{fuzzRedirect}, CreatedAt: now}, "")
 	_, mux := newTestProvider(f, st, providerSetup{Issuer: "https://id.fuzz.test/oidc", Endpoint: "https://id.fuzz.test", Hasher: hasher})
@@ -73,7 +73,8 @@ type oauthError struct {
 
 // tokenErrors are the error codes the token endpoint may answer, by status.
 var tokenErrors = map[int][]string{
-	http.StatusBadRequest:   {"invalid_request", "invalid_grant", "invalid_scope", "invalid_target", "unauthorized_client", "unsupported_grant_type"},
+	http.StatusBadRequest: {"invalid_request", "invalid_grant", "invalid_scope", "invalid_target", "unauthorized_client", "unsupported_grant_type",
+		"unsupported_token_type"},
 	http.StatusUnauthorized: {"invalid_client"},
 	// Logto's refusals of an organization token.
 	http.StatusForbidden:             {"access_denied", "insufficient_scope"},
@@ -106,6 +107,9 @@ func FuzzTokenEndpoint(f *testing.F) {
 	f.Add(form, basic("m2m-app", fuzzM2MSecret), "grant_type=client_credentials&organization_id=o1&scope=read")
 	f.Add(form, basic("web", fuzzWebSecret), "grant_type=refresh_token&refresh_token=x&organization_id=%01")
 	f.Add(form, basic("web", fuzzWebSecret), "grant_type=password&username=jane&password=wrong&organization_id=o1")
+	f.Add(form, basic("web", fuzzWebSecret), "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=sub_x&subject_token_type=urn:logto:token-type:impersonation_token")
+	f.Add(form, basic("web", fuzzWebSecret), "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=a.b.c&subject_token_type=urn:ietf:params:oauth:token-type:access_token&actor_token=x&actor_token_type=urn:ietf:params:oauth:token-type:access_token")
+	f.Add(form, basic("web", fuzzWebSecret), "grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=pat_x&subject_token_type=urn:logto:token-type:personal_access_token&resource="+url.QueryEscape(fuzzIndicator)+"&scope=read")
 	h := fuzzProvider(f)
 	f.Fuzz(func(t *testing.T, contentType, auth, body string) {
 		if len(body) > 2*MaxBodyBytes {
@@ -352,6 +356,65 @@ func FuzzAuthorizeRequest(f *testing.F) {
 			}
 		default:
 			t.Fatalf("status %d: %s", w.Code, w.Body.String())
+		}
+	})
+}
+
+// FuzzPushedRequest pushes arbitrary authorization requests as the web
+// app and uses what is accepted at the authorization endpoint with an
+// arbitrary query: the PAR endpoint answers 201 or an OAuth error in JSON,
+// never a 5xx; a pushed request, used alone, starts a sign-in; anything
+// beside it, or any other request_uri, is a 400 page.
+func FuzzPushedRequest(f *testing.F) {
+	base := url.Values{"response_type": {"code"}, "redirect_uri": {fuzzRedirect}, "scope": {"openid read"}, "resource": {fuzzIndicator}, "state": {"s"}}
+	f.Add(base.Encode(), "")
+	f.Add(base.Encode(), "scope=openid")
+	f.Add("response_type=code&redirect_uri="+url.QueryEscape(fuzzRedirect)+"&request_uri=urn:x", "")
+	f.Add("response_type=code&client_id=spa&redirect_uri="+url.QueryEscape(fuzzRedirect), "")
+	f.Add("response_type=token&redirect_uri=https://evil.test/", "request_uri=urn:ietf:params:oauth:request_uri:x")
+	f.Add("a=%00", "request_uri=urn:ietf:params:oauth:request_uri:&client_id=web")
+	h := fuzzProvider(f)
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("web:"+fuzzWebSecret))
+	f.Fuzz(func(t *testing.T, body, extra string) {
+		if len(body) > 2*MaxBodyBytes || len(extra) > 8<<10 {
+			return
+		}
+		r := httptest.NewRequest(http.MethodPost, "/oidc/request", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Authorization", auth)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		var ans struct {
+			RequestURI string `json:"request_uri"`
+			ExpiresIn  int    `json:"expires_in"`
+			Error      string `json:"error"`
+		}
+		if err := json.Unmarshal(w.Body.Bytes(), &ans); err != nil {
+			t.Fatalf("status %d, body %q", w.Code, w.Body.String())
+		}
+		switch {
+		case w.Code == http.StatusCreated && strings.HasPrefix(ans.RequestURI, requestURIPrefix) && ans.ExpiresIn == 60:
+		case (w.Code == http.StatusBadRequest || w.Code == http.StatusRequestEntityTooLarge || w.Code == http.StatusUnauthorized) && ans.Error != "":
+			ans.RequestURI = "urn:ietf:params:oauth:request_uri:unknown"
+		default:
+			t.Fatalf("status %d: %s", w.Code, w.Body.String())
+		}
+		q := url.Values{"client_id": {"web"}, "request_uri": {ans.RequestURI}}.Encode()
+		if extra != "" {
+			q += "&" + extra
+		}
+		r = httptest.NewRequest(http.MethodGet, "/oidc/auth", nil)
+		r.URL.RawQuery = q
+		w2 := httptest.NewRecorder()
+		h.ServeHTTP(w2, r)
+		alone := extra == "" && w.Code == http.StatusCreated
+		switch {
+		case alone && (w2.Code != http.StatusSeeOther || !strings.HasPrefix(w2.Header().Get("Location"), "https://id.fuzz.test/sign-in")):
+			t.Fatalf("a pushed request alone: %d %s", w2.Code, w2.Header().Get("Location"))
+		case !alone && w2.Code != http.StatusBadRequest && w2.Code != http.StatusSeeOther:
+			t.Fatalf("status %d: %s", w2.Code, w2.Body.String())
+		case !alone && w2.Code == http.StatusSeeOther && !strings.HasPrefix(w2.Header().Get("Location"), "https://id.fuzz.test/sign-in"):
+			t.Fatalf("redirect %s", w2.Header().Get("Location"))
 		}
 	})
 }

@@ -11,8 +11,9 @@ import (
 // exported list agree, the end-user grants need Config.Users, and the
 // password-realm and passwordless OTP grants Auth0's face.
 func TestGrantRegistry(t *testing.T) {
-	logto := []string{"authorization_code", "refresh_token", "client_credentials", "password"}
-	all := append(slices.Clone(logto), "http://auth0.com/oauth/grant-type/password-realm", "http://auth0.com/oauth/grant-type/passwordless/otp")
+	logto := []string{"authorization_code", "refresh_token", "client_credentials", "password", GrantTypeTokenExchange}
+	all := []string{"authorization_code", "refresh_token", "client_credentials", "password",
+		"http://auth0.com/oauth/grant-type/password-realm", "http://auth0.com/oauth/grant-type/passwordless/otp", GrantTypeTokenExchange}
 	if got := GrantTypes(); !slices.Equal(got, all) {
 		t.Fatalf("GrantTypes() = %v, want %v", got, all)
 	}
@@ -37,7 +38,7 @@ func TestGrantRegistry(t *testing.T) {
 			t.Errorf("%s on Logto's face: %v", gt, with.grant(&lf, gt))
 		}
 	}
-	for _, gt := range []string{"", "urn:ietf:params:oauth:grant-type:token-exchange", "implicit", "CLIENT_CREDENTIALS"} {
+	for _, gt := range []string{"", "urn:ietf:params:oauth:grant-type:device_code", "implicit", "CLIENT_CREDENTIALS"} {
 		if g := with.grant(&af, gt); g != nil {
 			t.Errorf("grant(%q) = %v", gt, g)
 		}
@@ -59,7 +60,7 @@ func TestGrantRegistry(t *testing.T) {
 // grant_type at all is invalid_request.
 func TestUnknownGrantType(t *testing.T) {
 	_, base := m2mProvider(t)
-	for _, gt := range []string{"urn:ietf:params:oauth:grant-type:token-exchange", "implicit"} {
+	for _, gt := range []string{"urn:ietf:params:oauth:grant-type:device_code", "implicit"} {
 		res, m := postForm(t, base+"/oidc/token", url.Values{"grant_type": {gt}})
 		if res.StatusCode != 400 || m["error"] != "unsupported_grant_type" {
 			t.Errorf("%s: %d %v", gt, res.StatusCode, m)

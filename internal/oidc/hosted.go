@@ -68,7 +68,7 @@ func (p *Provider) Begin(w http.ResponseWriter, r *http.Request, params url.Valu
 // no longer holds, after answering as the authorization endpoint would.
 func (p *Provider) Check(w http.ResponseWriter, r *http.Request, it *interaction.Interaction) (string, bool) {
 	r = p.onFace(r, p.faceOf(it.Issuer))
-	req, aerr := p.parseAuthRequest(p.profile(r.Context()), it.Request)
+	req, aerr := p.parseCheckedRequest(p.profile(r.Context()), it.Request)
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
 		return "", false
@@ -84,7 +84,7 @@ func (p *Provider) Check(w http.ResponseWriter, r *http.Request, it *interaction
 func (p *Provider) Complete(w http.ResponseWriter, r *http.Request, it *interaction.Interaction, user *store.User) bool {
 	r = p.onFace(r, p.faceOf(it.Issuer))
 	defer p.consumeInteraction(r, it)
-	req, aerr := p.parseAuthRequest(p.profile(r.Context()), it.Request)
+	req, aerr := p.parseCheckedRequest(p.profile(r.Context()), it.Request)
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
 		return false

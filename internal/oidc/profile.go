@@ -33,6 +33,9 @@ type Profile struct {
 	// ends the browser's session and sends it only to a URL the
 	// application allows, otherwise it shows a page.
 	Logout Endpoint
+	// PushedAuthorization is the pushed authorization request endpoint
+	// (RFC 9126).
+	PushedAuthorization Endpoint
 
 	// Tokens are this face's token rules where they differ from the
 	// core's (Logto's).
@@ -107,6 +110,8 @@ func LogtoProfile(issuer string) Profile {
 		EndSession:        Endpoint{URL: issuer + "/session/end", Paths: []string{"/oidc/session/end"}},
 		EndSessionConfirm: Endpoint{Paths: []string{"/oidc/session/end/confirm"}},
 		ErrorBody:         logtoErrorBody,
+
+		PushedAuthorization: Endpoint{URL: issuer + "/request", Paths: []string{"/oidc/request"}},
 	}
 }
 

@@ -9,7 +9,7 @@ const DatabaseConnection = "Username-Password-Authentication"
 // Auth0Profile is Auth0's face for a public endpoint: issuer
 // "{endpoint}/", Auth0's Authentication API paths (/authorize,
 // /oauth/token, /userinfo, /oauth/revoke, /v2/logout, /oidc/logout,
-// /.well-known/jwks.json), Auth0's token rules (client grants, "@clients"
+// /oauth/par, /.well-known/jwks.json), Auth0's token rules (client grants, "@clients"
 // subjects, the userinfo audience) and the RFC 6749 error body, which is
 // the one Auth0 sends.
 func Auth0Profile(endpoint string) Profile {
@@ -28,5 +28,7 @@ func Auth0Profile(endpoint string) Profile {
 		Tokens:            TokenRules{ClientGrants: true, UserinfoAudience: true, GrantedAudience: true},
 		Connections:       []string{DatabaseConnection},
 		Passwordless:      true,
+
+		PushedAuthorization: Endpoint{URL: e + "/oauth/par", Paths: []string{"/oauth/par"}},
 	}
 }

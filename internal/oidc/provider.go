@@ -216,6 +216,14 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 	refuse("POST", f.EndSessionConfirm)
 	handle("GET", f.Logout, p.serveLogout)
 	refuse("GET", f.Logout)
+	handle("POST", f.PushedAuthorization, p.servePushedRequest)
+	handle("OPTIONS", f.PushedAuthorization, p.servePreflight)
+	refuse("POST", f.PushedAuthorization)
+	for _, path := range f.PushedAuthorization.Paths {
+		// Client-authenticated like the token endpoint, and limited as
+		// one.
+		p.tokenPaths[path] = true
+	}
 }
 
 // senderBound reports whether private_key_jwt and DPoP are offered.

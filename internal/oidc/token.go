@@ -18,6 +18,8 @@ type tokenResponse struct {
 	// User grants only.
 	IDToken      string `json:"id_token,omitempty"`
 	RefreshToken string `json:"refresh_token,omitempty"`
+	// Token exchange only (RFC 8693 §2.2.1).
+	IssuedTokenType string `json:"issued_token_type,omitempty"`
 }
 
 // TokenEvent is the outcome of one token request, for audit logs and

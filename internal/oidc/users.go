@@ -144,6 +144,7 @@ func addUserDiscovery(doc map[string]any, f *Profile) {
 	advertise(doc, "revocation_endpoint", f.Revocation)
 	advertise(doc, "introspection_endpoint", f.Introspection)
 	advertise(doc, "end_session_endpoint", f.EndSession)
+	advertise(doc, "pushed_authorization_request_endpoint", f.PushedAuthorization)
 	for k, v := range map[string]any{
 		"response_types_supported":                      []string{"code"},
 		"response_modes_supported":                      []string{"query"},
@@ -157,6 +158,7 @@ func addUserDiscovery(doc map[string]any, f *Profile) {
 		"authorization_response_iss_parameter_supported": true,
 		"request_parameter_supported":                    false,
 		"request_uri_parameter_supported":                false,
+		"require_pushed_authorization_requests":          false,
 		"claims_parameter_supported":                     false,
 		"frontchannel_logout_supported":                  false,
 		"backchannel_logout_supported":                   false,

@@ -26,7 +26,7 @@ type AccessTokenInput struct {
 	ClientID  string
 	AccountID string // the user id
 	GrantID   string
-	GrantType string // authorization_code, refresh_token or password
+	GrantType string // authorization_code, refresh_token, password or token exchange's URN
 	User      *store.User
 	Roles     []store.Role // every role the user holds
 	// Organizations are the user's organizations, with the roles it
@@ -39,6 +39,16 @@ type AccessTokenInput struct {
 	Request RequestInfo
 	// IDToken: an ID token is issued with the access token.
 	IDToken bool
+	// Exchange is set for a token exchanged for a subject token (RFC 8693
+	// impersonation): what its creator said about it.
+	Exchange *ExchangeInput
+}
+
+// ExchangeInput describes the subject token a token was exchanged for.
+type ExchangeInput struct {
+	// SubjectTokenContext is the context its creator gave (a JSON
+	// object; nil for none).
+	SubjectTokenContext map[string]any
 }
 
 // userTokenRequest is what one token response for a user is made from.
@@ -55,6 +65,13 @@ type userTokenRequest struct {
 	// org is the user's membership in the organization the token is for
 	// (organization_id); nil outside any organization.
 	org *authz.Membership
+	// accessOnly: an access token alone, never an ID token (token
+	// exchange).
+	accessOnly bool
+	// act is the access token's act claim (RFC 8693 §4.1); nil: none.
+	act map[string]any
+	// exchange describes the subject token of a token exchange.
+	exchange *ExchangeInput
 }
 
 // mintedTokens are signed tokens not yet recorded.
@@ -147,7 +164,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		return nil, berr
 	}
 	jti := token.NewJTI()
-	withIDToken := slices.Contains(in.scopes, "openid")
+	withIDToken := slices.Contains(in.scopes, "openid") && !in.accessOnly
 	// The user's organizations are read for the ID token's claims, and
 	// for an access-token script's context.user (only when one is saved).
 	var orgs []store.MemberOrganization
@@ -165,7 +182,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		custom, cerr = p.cfg.Customizer.AccessToken(ctx, AccessTokenInput{
 			JTI: jti, Audience: audience, Scope: scope, ClientID: in.app.ID, AccountID: in.user.ID,
 			GrantID: in.grant.ID, GrantType: in.gty, User: in.user, Roles: roles, Organizations: orgs,
-			App: in.app.Application, SignIn: in.grant.SignIn, Request: in.req, IDToken: withIDToken,
+			App: in.app.Application, SignIn: in.grant.SignIn, Request: in.req, IDToken: withIDToken, Exchange: in.exchange,
 		})
 		if cerr != nil {
 			return nil, cerr
@@ -174,7 +191,7 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	extra := custom.Access
 	access := token.Access{
 		Issuer: p.issuer(ctx), Subject: in.user.ID, Audience: audience, ClientID: in.app.ID,
-		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra, Confirmation: jkt,
+		Scope: scope, IssuedAt: now, TTL: time.Duration(ttl) * time.Second, Extra: extra, Confirmation: jkt, Act: in.act,
 	}
 	if alsoUserinfo {
 		access.AlsoAudience = p.userinfoAudience(ctx)

@@ -25,15 +25,16 @@ func ClientIP(ctx context.Context) string {
 
 // grantLogKeys are Logto's audit log keys of the grants the token endpoint
 // knows: "ExchangeTokenBy." and the grant type (the last segment of a URI
-// one) in Pascal case (client_credentials: ExchangeTokenBy.ClientCredentials;
+// or URN one) in Pascal case (client_credentials: ExchangeTokenBy.ClientCredentials;
 // http://auth0.com/oauth/grant-type/password-realm:
-// ExchangeTokenBy.PasswordRealm).
+// ExchangeTokenBy.PasswordRealm; urn:ietf:params:oauth:grant-type:token-exchange:
+// ExchangeTokenBy.TokenExchange).
 var grantLogKeys = func() map[string]string {
 	keys := map[string]string{}
 	for _, gt := range oidc.GrantTypes() {
 		var b strings.Builder
 		b.WriteString("ExchangeTokenBy.")
-		name := gt[strings.LastIndexByte(gt, '/')+1:]
+		name := gt[strings.LastIndexAny(gt, "/:")+1:]
 		for word := range strings.FieldsFuncSeq(name, func(r rune) bool { return r == '_' || r == '-' }) {
 			if word != "" {
 				b.WriteString(strings.ToUpper(word[:1]) + word[1:])

@@ -41,10 +41,10 @@ type benchUser struct {
 	webCode func() string
 }
 
-// onEngines runs a benchmark of the user grants, which write, on SQLite
+// benchOnEngines runs a benchmark of the user grants, which write, on SQLite
 // and on PostgreSQL (skipped without MONBAN_TEST_POSTGRES_URL), each on a
 // new database.
-func onEngines(b *testing.B, bench func(b *testing.B, dbURL string)) {
+func benchOnEngines(b *testing.B, bench func(b *testing.B, dbURL string)) {
 	b.Run("sqlite", func(b *testing.B) { bench(b, "sqlite://"+filepath.Join(b.TempDir(), "monban.db")) })
 	b.Run("postgres", func(b *testing.B) { bench(b, postgres.NewTestDatabase(b)) })
 }
@@ -164,7 +164,7 @@ func (bu *benchUser) serve(b *testing.B, method, path, ctype, auth, body string)
 // another, each with the refresh token the previous one returned: lookup,
 // rotation and a new token pair in one write transaction, an access token
 // and an ID token signed.
-func BenchmarkRefreshGrantRotating(b *testing.B) { onEngines(b, benchRefreshRotating) }
+func BenchmarkRefreshGrantRotating(b *testing.B) { benchOnEngines(b, benchRefreshRotating) }
 
 func benchRefreshRotating(b *testing.B, dbURL string) {
 	bu := newBenchUser(b, dbURL)
@@ -186,7 +186,7 @@ func benchRefreshRotating(b *testing.B, dbURL string) {
 
 // BenchmarkRefreshGrantConfidential refreshes a confidential app's grant
 // whose refresh token does not rotate, from parallel clients.
-func BenchmarkRefreshGrantConfidential(b *testing.B) { onEngines(b, benchRefreshConfidential) }
+func BenchmarkRefreshGrantConfidential(b *testing.B) { benchOnEngines(b, benchRefreshConfidential) }
 
 func benchRefreshConfidential(b *testing.B, dbURL string) {
 	bu := newBenchUser(b, dbURL)
@@ -205,7 +205,7 @@ func benchRefreshConfidential(b *testing.B, dbURL string) {
 // read, an access, an ID and a refresh token signed, and the code spent
 // with what it issued in one write transaction. Each code is made by an
 // authorization request with the user's session, outside the timer.
-func BenchmarkCodeExchange(b *testing.B) { onEngines(b, benchCodeExchange) }
+func BenchmarkCodeExchange(b *testing.B) { benchOnEngines(b, benchCodeExchange) }
 
 func benchCodeExchange(b *testing.B, dbURL string) {
 	bu := newBenchUser(b, dbURL)

@@ -45,6 +45,9 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"another app's redirect_uri", set("redirect_uri", webRedirect)},
 		{"redirect_uri twice", set("redirect_uri", spaRedirect, "https://evil.example/cb")},
 		{"NUL in a parameter", set("state", "a\x00b")},
+		// A request_uri is a pushed request's (RFC 9126): nothing else may
+		// come with it, and an unknown one names no trusted redirect.
+		{"request_uri beside the request", set("request_uri", "urn:x")},
 	}
 	for _, tc := range pageCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -79,7 +82,6 @@ func TestAuthorizeErrors(t *testing.T) {
 		{"unknown prompt", "invalid_request", set("prompt", "create")},
 		{"bad max_age", "invalid_request", set("max_age", "-1")},
 		{"request object", "request_not_supported", set("request", "eyJ")},
-		{"request_uri", "request_uri_not_supported", set("request_uri", "urn:x")},
 		{"prompt none without session", "login_required", set("prompt", "none")},
 	}
 	for _, tc := range redirectCases {

@@ -45,7 +45,8 @@ type GrantStore interface {
 
 	// PruneExpired deletes sessions, codes, refresh tokens, grants, issued
 	// and revoked access token records, sign-in interactions, one-time
-	// verification codes and code send records that expired before now.
+	// verification codes and code send records, pushed authorization
+	// requests and subject tokens that expired before now.
 	PruneExpired(ctx context.Context, now time.Time) error
 }
 

@@ -102,6 +102,12 @@ type Application struct {
 	// AllowPasswordlessGrant enables Auth0's passwordless OTP grant
 	// (http://auth0.com/oauth/grant-type/passwordless/otp).
 	AllowPasswordlessGrant bool
+	// AllowTokenExchange: the app may use the token exchange grant (RFC
+	// 8693), as Logto's customClientMetadata.allowTokenExchange.
+	AllowTokenExchange bool
+	// RequirePAR: the authorization endpoint takes this app's requests
+	// only as pushed ones (RFC 9126 request_uri), never in the query.
+	RequirePAR bool
 
 	// CustomData is the application's own JSON object; empty is nil.
 	CustomData map[string]any
@@ -113,7 +119,6 @@ type Application struct {
 	IDTokenTTL                       int // seconds
 	RefreshTokenTTL                  int // seconds
 	AlwaysIssueRefreshToken          bool
-	AllowTokenExchange               bool
 
 	// TokenEndpointAuthMethod is how the app authenticates at the token,
 	// introspection and revocation endpoints: "" for its secrets
@@ -288,6 +293,8 @@ type Store interface {
 	SignInExperienceStore
 	OrganizationStore
 	ReplayStore
+	PushedRequestStore
+	ExchangeStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

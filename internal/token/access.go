@@ -32,6 +32,9 @@ type Access struct {
 	// Confirmation, when set, binds the token to a DPoP key: cnf.jkt is
 	// this RFC 7638 thumbprint (RFC 9449 §6.1).
 	Confirmation string
+	// Act, when set, is the act claim of a token issued by token exchange
+	// (RFC 8693 §4.1): the actor, and the actors before it nested.
+	Act map[string]any
 }
 
 // confirmation is the cnf claim (RFC 7800) of a DPoP-bound token.
@@ -50,6 +53,7 @@ type accessPayload struct {
 	Aud      any           `json:"aud"`
 	Azp      string        `json:"azp,omitempty"`
 	Cnf      *confirmation `json:"cnf,omitempty"`
+	Act      any           `json:"act,omitempty"`
 }
 
 // NewJTI returns a fresh token id.
@@ -66,6 +70,9 @@ func MintAccess(s *Signer, a Access, jti string) (string, time.Time, error) {
 	p := accessPayload{
 		Jti: jti, Sub: a.Subject, Iat: iat, Exp: exp.Unix(), Scope: a.Scope,
 		ClientID: a.ClientID, Iss: a.Issuer, Aud: a.Audience, Azp: a.AuthorizedParty,
+	}
+	if a.Act != nil {
+		p.Act = a.Act
 	}
 	if a.AlsoAudience != "" {
 		p.Aud = []string{a.Audience, a.AlsoAudience}

@@ -6,11 +6,12 @@ import (
 )
 
 // reservedClaims are the claims the server sets on the tokens it issues
-// (access and ID tokens, RFC 7519 §4.1, RFC 9068 §2.2, OIDC Core §2): no
-// custom claim may carry one of these names. Sorted.
+// (access and ID tokens, RFC 7519 §4.1, RFC 9068 §2.2, OIDC Core §2, and
+// token exchange's delegation claims, RFC 8693 §4): no custom claim may
+// carry one of these names. Sorted.
 var reservedClaims = []string{
-	"at_hash", "aud", "auth_time", "azp", "client_id", "cnf", "exp", "iat",
-	"iss", "jti", "nbf", "nonce", "scope", "sid", "sub", "typ",
+	"act", "at_hash", "aud", "auth_time", "azp", "client_id", "cnf", "exp", "iat",
+	"iss", "jti", "may_act", "nbf", "nonce", "scope", "sid", "sub", "typ",
 }
 
 // Reserved reports whether name is a claim the server sets, by its exact

@@ -7,8 +7,8 @@ import (
 
 func TestReservedClaims(t *testing.T) {
 	list := ReservedClaims()
-	if !slices.IsSorted(list) || len(list) != 16 {
-		t.Fatalf("ReservedClaims() = %v: want 16 sorted names", list)
+	if !slices.IsSorted(list) || len(list) != 18 {
+		t.Fatalf("ReservedClaims() = %v: want 18 sorted names", list)
 	}
 	list[0] = "changed"
 	if ReservedClaims()[0] == "changed" {
@@ -18,7 +18,7 @@ func TestReservedClaims(t *testing.T) {
 		name          string
 		exact, folded bool
 	}{
-		{"jti", true, true}, {"nonce", true, true}, {"Nonce", false, true}, {"AUD", false, true},
+		{"jti", true, true}, {"nonce", true, true}, {"act", true, true}, {"may_act", true, true}, {"Nonce", false, true}, {"AUD", false, true},
 		{"roles", false, false}, {"", false, false}, {"ſcope", false, true}, // encoding/json folds ſ to s
 	} {
 		if got := Reserved(c.name); got != c.exact {

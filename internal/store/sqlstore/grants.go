@@ -105,15 +105,7 @@ func scanGrant(r scanner) (store.Grant, error) {
 // unknown user or client is ErrNotFound.
 func (s *Store) CreateGrant(ctx context.Context, g store.Grant, code *store.AuthCode) error {
 	err := s.write(ctx, func(t txn) error {
-		if err := t.exists(notFound("user", g.UserID), "users", g.UserID); err != nil {
-			return err
-		}
-		if err := t.exists(notFound("application", g.ClientID), "applications", g.ClientID); err != nil {
-			return err
-		}
-		if _, err := t.exec("INSERT INTO grants ("+grantCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			g.ID, g.UserID, g.ClientID, g.Scope, jsonList(g.Resources), millis(g.AuthTime), g.SignIn.VerificationID,
-			g.SignIn.IdentifierType, g.SignIn.IdentifierValue, millis(g.CreatedAt), millis(g.ExpiresAt), encodeSignIn(g.SignIn)); err != nil {
+		if err := t.insertGrant(g); err != nil {
 			return err
 		}
 		if code == nil {
@@ -129,6 +121,20 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant, code *store.Auth
 		return fmt.Errorf("create grant: %w", err)
 	}
 	return nil
+}
+
+// insertGrant inserts g, whose user and application must exist.
+func (t txn) insertGrant(g store.Grant) error {
+	if err := t.exists(notFound("user", g.UserID), "users", g.UserID); err != nil {
+		return err
+	}
+	if err := t.exists(notFound("application", g.ClientID), "applications", g.ClientID); err != nil {
+		return err
+	}
+	_, err := t.exec("INSERT INTO grants ("+grantCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		g.ID, g.UserID, g.ClientID, g.Scope, jsonList(g.Resources), millis(g.AuthTime), g.SignIn.VerificationID,
+		g.SignIn.IdentifierType, g.SignIn.IdentifierValue, millis(g.CreatedAt), millis(g.ExpiresAt), encodeSignIn(g.SignIn))
+	return err
 }
 
 // GetGrant returns the grant with the id.
@@ -351,7 +357,8 @@ func (s *Store) ListRevokedAccessTokens(ctx context.Context, now time.Time) ([]s
 func (s *Store) PruneExpired(ctx context.Context, now time.Time) error {
 	ms := millis(now)
 	err := s.write(ctx, func(t txn) error {
-		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "interactions", "used_jtis", "grants", "verification_codes", "code_sends"} {
+		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "interactions",
+			"used_jtis", "pushed_auth_requests", "subject_tokens", "grants", "verification_codes", "code_sends"} {
 			if _, err := t.exec("DELETE FROM "+table+" WHERE expires_at < ?", ms); err != nil {
 				return err
 			}

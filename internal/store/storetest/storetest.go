@@ -45,6 +45,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SignInExperience", signInExperienceCases},
 		{"Organizations", organizationCases},
 		{"Replay", replayCases},
+		{"PushedRequests", pushedRequestCases},
+		{"Exchange", exchangeCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
