@@ -153,7 +153,9 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 	if err := f.verifyEmail(u, oldEmail); err != nil {
 		return false, err
 	}
-	return given || f.EmailVerified != nil, nil
+	// A code proves the address: that is a change to write even when no
+	// field is given.
+	return given || f.EmailVerified != nil || f.By == ByCode, nil
 }
 
 // verifyEmail sets whether u's primary e-mail address is verified, after
