@@ -137,7 +137,10 @@ func TestConfigWebhooksThroughManagementAPI(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `webhooks[0] "Odd": events: unknown event "User.Exploded"`) {
 		t.Fatalf("unknown event: %v", err)
 	}
-	internal := hooksDoc(t, first+"  - {name: Internal, url: \"http://10.1.2.3/hooks\", events: [PostSignIn]}\n", map[string]string{"WEBHOOK_ORDERS_AUTHORIZATION": "Bearer tok-1"})
+	// The new hook goes into the export's webhook list, wherever the
+	// list stands among the document's sections.
+	internal := hooksDoc(t, strings.Replace(first, "\nwebhooks:\n", "\nwebhooks:\n  - {name: Internal, url: \"http://10.1.2.3/hooks\", events: [PostSignIn]}\n", 1),
+		map[string]string{"WEBHOOK_ORDERS_AUTHORIZATION": "Bearer tok-1"})
 	err = planFor(t, rb, internal, false).Apply(context.Background())
 	var ae *declare.ApplyError
 	if !errors.As(err, &ae) || ae.Change.Key != "Internal" || !strings.Contains(err.Error(), `creating webhook "Internal": POST /api/hooks: HTTP 400`) ||
