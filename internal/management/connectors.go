@@ -18,8 +18,8 @@ import (
 // packages'; this file reads Logto's bodies and answers Logto's shapes and
 // codes.
 
-// openAPIConnectors documents these routes; it is merged into openAPI at
-// start-up.
+// openAPIConnectors documents these routes; it is merged into openAPI when
+// the document is first asked for.
 //
 //go:embed openapi_connectors.json
 var openAPIConnectors []byte

@@ -163,8 +163,8 @@ func (s *server) deletePersonalAccessToken(w http.ResponseWriter, r *http.Reques
 // recorded records a change that the catalog does not hold.
 func (s *server) recorded(r *http.Request) { s.record(r, "") }
 
-// openAPIUserTokens documents these routes; it is merged into openAPI at
-// start-up.
+// openAPIUserTokens documents these routes; it is merged into openAPI when
+// the document is first asked for.
 //
 //go:embed openapi_usertokens.json
 var openAPIUserTokens []byte
