@@ -55,8 +55,22 @@ for (const lang of ['en', 'ja']) {
     assert.equal(u.searchParams.get('state'), 'st');
     assert.equal(await page.textContent('body'), 'signed in');
   };
-  const submit = (action) => page.click(`form[action$="${action}"] button[type=submit]`);
-  const focused = () => page.evaluate(() => document.activeElement && document.activeElement.id);
+  // A submit resolves once the answer's page has loaded, so that what
+  // follows reads the new page, not the one the form was on.
+  const submit = (action) => Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    page.click(`form[action$="${action}"] button[type=submit]`),
+  ]);
+  // The field that has the focus once the page has given it (autofocus
+  // lands a moment after load on a busy machine); '' when none gets it.
+  const focused = async (want) => {
+    try {
+      await page.waitForFunction((id) => document.activeElement && document.activeElement.id === id, want, { timeout: 5_000 });
+    } catch {
+      // answered below with what has the focus
+    }
+    return page.evaluate(() => (document.activeElement && document.activeElement.id) || '');
+  };
   const alertText = () => page.textContent('[role=alert]');
 
   // Sign-up by username: a taken one, a weak password, then the account.
@@ -65,13 +79,13 @@ for (const lang of ['en', 'ja']) {
   await page.fill('#username', 'jane');
   await page.fill('#new_password', `Taken name passphrase ${lang}`);
   await submit('/sign-in/register');
-  assert.equal(await focused(), 'username', 'the field in error does not have the focus');
+  assert.equal(await focused('username'), 'username', 'the field in error does not have the focus');
   assert.equal(await page.getAttribute('#username', 'aria-describedby'), 'username-error');
   await shot('register-username-taken');
   await page.fill('#username', `kenji_${lang}`);
   await page.fill('#new_password', 'password');
   await submit('/sign-in/register');
-  assert.equal(await focused(), 'new_password');
+  assert.equal(await focused('new_password'), 'new_password');
   assert.ok(await page.isVisible('ul.issues li'), 'the policy issues are not listed');
   await shot('register-weak-password');
   await page.fill('#username', `kenji_${lang}`);
@@ -89,7 +103,7 @@ for (const lang of ['en', 'ja']) {
   const mikaCode = await lastCode(mika);
   await page.fill('#code', mikaCode === '000000' ? '111111' : '000000');
   await submit('/sign-in/code/verify');
-  assert.equal(await focused(), 'code');
+  assert.equal(await focused('code'), 'code');
   await shot('code-wrong');
   await page.fill('#code', mikaCode);
   await submit('/sign-in/code/verify');
