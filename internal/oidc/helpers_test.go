@@ -131,3 +131,20 @@ func addUser(t testing.TB, st store.Store, h *password.Hasher, u store.User, pw 
 		must(t, st.AddUserRoles(ctx, u.ID, roles))
 	}
 }
+
+// seedExchangeResources stores the two APIs the exchange tests narrow
+// between: https://shop.test (r1, scopes read and write) and
+// https://other.test (r2).
+func seedExchangeResources(t *testing.T, st store.Store, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	for _, r := range []store.Resource{
+		{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now},
+		{ID: "r2", Name: "Other", Indicator: "https://other.test", AccessTokenTTL: 600, CreatedAt: now},
+	} {
+		must(t, st.CreateResource(ctx, r))
+	}
+	for _, name := range []string{"read", "write"} {
+		must(t, st.CreateScope(ctx, store.Scope{ID: name, ResourceID: "r1", Name: name, CreatedAt: now}))
+	}
+}

@@ -32,15 +32,7 @@ func newTEFixture(t *testing.T) *teFixture {
 	clk := clock.NewFake(time.Date(2026, 12, 2, 3, 0, 0, 0, time.UTC))
 	now := clk.Now()
 	st := openStore(t, now)
-	for _, r := range []store.Resource{
-		{ID: "r1", Name: "Shop", Indicator: "https://shop.test", AccessTokenTTL: 600, CreatedAt: now},
-		{ID: "r2", Name: "Other", Indicator: "https://other.test", AccessTokenTTL: 600, CreatedAt: now},
-	} {
-		must(t, st.CreateResource(ctx, r))
-	}
-	for _, name := range []string{"read", "write"} {
-		must(t, st.CreateScope(ctx, store.Scope{ID: name, ResourceID: "r1", Name: name, CreatedAt: now}))
-	}
+	seedExchangeResources(t, st, now)
 	must(t, st.CreateRole(ctx, store.Role{ID: "ro1", Name: "Shopper", Type: store.RoleUser, CreatedAt: now}))
 	must(t, st.AddRoleScopes(ctx, "ro1", []string{"read", "write"}))
 	must(t, st.CreateRole(ctx, store.Role{ID: "ro2", Name: "Reader", Type: store.RoleUser, CreatedAt: now}))
