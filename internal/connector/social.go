@@ -487,7 +487,7 @@ func parseGitHub(raw []byte) (socialBuilder, error) {
 	auth, token, user, emails := GitHubEndpoints(c.EnterpriseURL)
 	return func(b socialBase) (federation.Provider, error) {
 		return federation.NewOAuth2(federation.OAuth2Config{Kind: federation.Social, ConnectorID: b.ConnectorID, Target: b.Target,
-			Issuer: strings.TrimSuffix(strings.TrimSuffix(auth, "/authorize"), "/login/oauth"),
+			Issuer:  strings.TrimSuffix(strings.TrimSuffix(auth, "/authorize"), "/login/oauth"),
 			AuthURL: auth, TokenURL: token, UserInfoURL: user, EmailsURL: emails, ClientID: c.ClientID, ClientSecret: c.ClientSecret,
 			AuthStyle: oauth2.AuthStyleInParams, Scope: orScopes(c.Scope, "read:user user:email"), RedirectURL: b.RedirectURL,
 			Mapping: federation.ClaimMapping{ID: "id", Name: "name", Picture: "avatar_url"}, HTTP: b.client()})
@@ -569,7 +569,9 @@ func parseApple(raw []byte) (socialBuilder, error) {
 	if err != nil {
 		return nil, err
 	}
-	secret := func(now time.Time) (string, error) { return AppleClientSecret(key, c.KeyID, c.TeamID, c.ClientID, appleIssuer, now) }
+	secret := func(now time.Time) (string, error) {
+		return AppleClientSecret(key, c.KeyID, c.TeamID, c.ClientID, appleIssuer, now)
+	}
 	return func(b socialBase) (federation.Provider, error) {
 		return federation.NewOIDC(federation.OIDCConfig{Kind: federation.Social, ConnectorID: b.ConnectorID, Target: b.Target,
 			Issuer: appleIssuer, ClientID: c.ClientID, Secret: secret, Scope: orScopes(c.Scope, "name email"),

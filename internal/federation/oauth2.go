@@ -21,13 +21,13 @@ type OAuth2Config struct {
 	Target      string
 	// Issuer, when set, is the provider's issuer identifier: a callback
 	// that names another (RFC 9207) is refused.
-	Issuer                          string
-	AuthURL, TokenURL, UserInfoURL  string
-	ClientID, ClientSecret          string
-	AuthStyle                       oauth2.AuthStyle
-	Scope                           []string
-	RedirectURL                     string
-	AuthParams                      url.Values
+	Issuer                         string
+	AuthURL, TokenURL, UserInfoURL string
+	ClientID, ClientSecret         string
+	AuthStyle                      oauth2.AuthStyle
+	Scope                          []string
+	RedirectURL                    string
+	AuthParams                     url.Values
 	// Mapping names the user-info fields of the identity (zero: id,
 	// email, email_verified, phone_number, name, picture).
 	Mapping ClaimMapping

@@ -20,7 +20,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 		social = s.connectors // social connectors reach providers through the connectors' egress policy
 	}
 	return signin.New(signin.Config{
-		Social: social,
+		Social:   social,
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit),
