@@ -31,7 +31,7 @@ func (j *hostJar) jar(u *url.URL) *cookiejar.Jar {
 }
 
 func (j *hostJar) SetCookies(u *url.URL, cs []*http.Cookie) { j.jar(u).SetCookies(u, cs) }
-func (j *hostJar) Cookies(u *url.URL) []*http.Cookie       { return j.jar(u).Cookies(u) }
+func (j *hostJar) Cookies(u *url.URL) []*http.Cookie        { return j.jar(u).Cookies(u) }
 
 // fedBrowser follows redirects between the two servers and stops at one
 // to an app, or, with stopAtCallback, at the upstream's redirect to the
