@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -190,4 +192,128 @@ func upSignIn(b *browser, up *userFixture, p page, username string) page {
 	form.Set("identifier", username)
 	form.Set("password", userPass)
 	return b.post(up.URL+"/sign-in", form, nil)
+}
+
+// gitHubShape is a small OAuth 2.0 provider of GitHub's shape (as GitHub
+// Enterprise Server lays it out): it signs everyone in as its person, and
+// lists their addresses at /api/v3/user/emails.
+type gitHubShape struct {
+	mu     sync.Mutex
+	id     float64
+	login  string
+	emails []map[string]any
+	codes  map[string]string // code → PKCE challenge
+}
+
+func (g *gitHubShape) handler(t *testing.T, clientID, secret string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /login/oauth/authorize", func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("client_id") != clientID || q.Get("code_challenge_method") != "S256" {
+			http.Error(w, "bad request", 400)
+			return
+		}
+		g.mu.Lock()
+		code := "code-" + q.Get("state")[len(q.Get("state"))-8:]
+		g.codes[code] = q.Get("code_challenge")
+		g.mu.Unlock()
+		http.Redirect(w, r, q.Get("redirect_uri")+"?"+url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), http.StatusFound)
+	})
+	mux.HandleFunc("POST /login/oauth/access_token", func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		g.mu.Lock()
+		challenge, ok := g.codes[r.PostForm.Get("code")]
+		delete(g.codes, r.PostForm.Get("code"))
+		g.mu.Unlock()
+		if !ok || r.PostForm.Get("client_id") != clientID || r.PostForm.Get("client_secret") != secret || s256(r.PostForm.Get("code_verifier")) != challenge {
+			w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+			_, _ = w.Write([]byte("error=bad_verification_code"))
+			return
+		}
+		// GitHub answers a form unless asked for JSON.
+		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+		_, _ = w.Write([]byte("access_token=gho_secret_token&token_type=bearer&scope=read%3Auser"))
+	})
+	auth := func(h http.HandlerFunc) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") != "Bearer gho_secret_token" {
+				http.Error(w, "unauthorized", 401)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			g.mu.Lock()
+			defer g.mu.Unlock()
+			h(w, r)
+		}
+	}
+	mux.HandleFunc("GET /api/v3/user", auth(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{"id": g.id, "login": g.login, "name": "Octo " + g.login, "email": nil,
+			"avatar_url": "https://avatars.example/" + g.login})
+	}))
+	mux.HandleFunc("GET /api/v3/user/emails", auth(func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(g.emails)
+	}))
+	return mux
+}
+
+// Social sign-in through a provider of GitHub's shape: its person's
+// primary address is unverified there, and is jane's here: no link is
+// offered and jane's account is not touched; a new account is made
+// without the address. Once verified upstream, it links to jane.
+func TestGitHubShapedSignIn(t *testing.T) {
+	down := newUserFixture(t, allowLoopbackConnectors)
+	gh := &gitHubShape{id: 5830001, login: "octo", codes: map[string]string{},
+		emails: []map[string]any{{"email": "other@example.com", "primary": false, "verified": true},
+			{"email": "jane@example.com", "primary": true, "verified": false}}}
+	srv := httptest.NewServer(gh.handler(t, "gh-client", "gh-secret"))
+	defer srv.Close()
+	down.mustAPI(down.mt, "POST", "/api/connectors", map[string]any{"id": "gh", "connectorId": "github-universal",
+		"config": map[string]any{"clientId": "gh-client", "clientSecret": "gh-secret", "enterpriseUrl": srv.URL}}, 200)
+	down.mustAPI(down.mt, "PATCH", "/api/sign-in-exp", map[string]any{"socialSignInConnectorTargets": []string{"github"}}, 200)
+
+	signIn := func() (page, string) {
+		b := fedBrowser(t, down, nil)
+		verifier, challenge := pkce()
+		p := b.get(down.authURL(down.spa.ID, spaRedirect, challenge, nil))
+		if !strings.Contains(p.Body, "Continue with GitHub") {
+			t.Fatalf("no GitHub button: %s", p.Body)
+		}
+		form := p.hidden()
+		form.Set("connector_id", "gh")
+		return b.post(down.URL+"/sign-in/social", form, nil), verifier
+	}
+	p, verifier := signIn()
+	q := p.redirected(t, spaRedirect)
+	tok := down.exchange(t, q.Get("code"), verifier, nil)
+	claims, _ := verifyWithJWKS(t, down.testServer, tok["id_token"].(string))
+	if claims["sub"] == down.userID {
+		t.Fatal("an unverified upstream address signed in to jane's account")
+	}
+	octo := down.mustAPI(down.mt, "GET", "/api/users/"+claims["sub"].(string), nil, 200)
+	if octo["primaryEmail"] != nil || octo["name"] != "Octo octo" || octo["identities"].(map[string]any)["github"].(map[string]any)["userId"] != "5830001" {
+		t.Fatalf("the new account %v", octo)
+	}
+	jane := down.mustAPI(down.mt, "GET", "/api/users/"+down.userID, nil, 200)
+	if len(jane["identities"].(map[string]any)) != 0 {
+		t.Fatalf("jane's account was given the identity: %v", jane["identities"])
+	}
+	// The new account keeps its one way to sign in.
+	r := down.api(down.mt, "DELETE", "/api/users/"+octo["id"].(string)+"/identities/github", nil)
+	if r.Status != 400 || !strings.Contains(string(r.Body), "user.last_sign_in_method_required") {
+		t.Fatalf("unlinking the last way to sign in: %d %s", r.Status, r.Body)
+	}
+	if strings.Contains(down.Logs.String(), "gho_secret_token") || strings.Contains(down.Logs.String(), "gh-secret") {
+		t.Error("the provider's token or the client secret is in the log")
+	}
+
+	// Another person at the provider, with jane's address verified there:
+	// the link is offered.
+	gh.mu.Lock()
+	gh.id, gh.login = 5830002, "jane-gh"
+	gh.emails = []map[string]any{{"email": "jane@example.com", "primary": true, "verified": true}}
+	gh.mu.Unlock()
+	p, _ = signIn()
+	if p.Status != 200 || !strings.Contains(p.Body, "/sign-in/link") || !strings.Contains(p.Body, "GitHub") {
+		t.Fatalf("no offer to link: %d %s", p.Status, p.Body)
+	}
 }
