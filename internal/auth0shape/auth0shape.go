@@ -62,6 +62,11 @@ func UserOf(u store.User) User {
 		Identities:   []Identity{{Connection: ConnectionName, Provider: "auth0", UserID: u.ID}},
 		UserMetadata: Object(u.CustomData), AppMetadata: Object(u.AppMetadata),
 	}
+	for _, id := range u.Identities {
+		// A social identity, as Auth0 lists one: the provider and the
+		// connection are the target, user_id the id there.
+		out.Identities = append(out.Identities, Identity{Connection: id.Target, Provider: id.Target, UserID: id.ExternalID, IsSocial: true})
+	}
 	if u.PrimaryEmail != "" {
 		verified := u.EmailVerified
 		out.EmailVerified = &verified

@@ -317,3 +317,22 @@ func TestGitHubShapedSignIn(t *testing.T) {
 		t.Fatalf("no offer to link: %d %s", p.Status, p.Body)
 	}
 }
+
+// Auth0's /api/v2/users lists a user's social identities after the
+// database one.
+func TestAuth0ListsSocialIdentities(t *testing.T) {
+	f := newUserFixture(t, nil)
+	f.mustAPI(f.mt, "PUT", "/api/users/"+f.userID+"/identities/github", map[string]any{"userId": "5830001", "details": map[string]any{"login": "jane"}}, 201)
+	tok := f.tokenForm(bootID, bootSecret, url.Values{"grant_type": {"client_credentials"}, "resource": {f.URL + "/api/v2/"},
+		"scope": {"read:users"}}).json(t)["access_token"].(string)
+	r := f.api(tok, "GET", "/api/v2/users/auth0|"+f.userID, nil)
+	var u struct {
+		Identities []map[string]any `json:"identities"`
+	}
+	if r.Status != 200 || json.Unmarshal(r.Body, &u) != nil || len(u.Identities) != 2 {
+		t.Fatalf("user %d %s", r.Status, r.Body)
+	}
+	if gh := u.Identities[1]; gh["provider"] != "github" || gh["connection"] != "github" || gh["user_id"] != "5830001" || gh["isSocial"] != true {
+		t.Fatalf("the social identity %v", gh)
+	}
+}
