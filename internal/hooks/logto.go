@@ -146,8 +146,14 @@ type VerificationRecord struct {
 	ID           string                 `json:"id"`
 	Type         string                 `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode
 	TemplateType string                 `json:"templateType,omitempty"`
-	Identifier   VerificationIdentifier `json:"identifier"`
-	Verified     bool                   `json:"verified"`
+	Identifier   *VerificationIdentifier `json:"identifier,omitempty"` // none for Social and EnterpriseSso
+	Verified     bool                    `json:"verified"`
+	// ConnectorID, SocialUserInfo, EnterpriseUserInfo and Issuer are of
+	// a Social or an EnterpriseSso record, as Logto writes them.
+	ConnectorID        string         `json:"connectorId,omitempty"`
+	SocialUserInfo     map[string]any `json:"socialUserInfo,omitempty"`
+	EnterpriseUserInfo map[string]any `json:"enterpriseUserInfo,omitempty"`
+	Issuer             string         `json:"issuer,omitempty"`
 }
 
 // VerificationIdentifier is what the user typed to name their account.
@@ -197,11 +203,19 @@ func interactionOf(userID string, rec store.SignInRecord) *Interaction {
 	}
 	if len(rec.Verifications) == 0 { // a password sign-in, or a grant from before the records
 		in.VerificationRecords = append(in.VerificationRecords, VerificationRecord{ID: rec.VerificationID, Type: "Password", Verified: true,
-			Identifier: VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue}})
+			Identifier: &VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue}})
 	}
 	for _, v := range rec.Verifications {
-		in.VerificationRecords = append(in.VerificationRecords, VerificationRecord{ID: v.ID, Type: v.Type, TemplateType: v.TemplateType,
-			Verified: v.Verified, Identifier: VerificationIdentifier{Type: v.IdentifierType, Value: v.IdentifierValue}})
+		vr := VerificationRecord{ID: v.ID, Type: v.Type, TemplateType: v.TemplateType, Verified: v.Verified}
+		switch v.Type {
+		case "Social":
+			vr.ConnectorID, vr.SocialUserInfo = v.ConnectorID, v.UserInfo
+		case "EnterpriseSso":
+			vr.ConnectorID, vr.EnterpriseUserInfo, vr.Issuer = v.ConnectorID, v.UserInfo, v.Issuer
+		default:
+			vr.Identifier = &VerificationIdentifier{Type: v.IdentifierType, Value: v.IdentifierValue}
+		}
+		in.VerificationRecords = append(in.VerificationRecords, vr)
 	}
 	return in
 }

@@ -88,7 +88,7 @@ func TestInteraction(t *testing.T) {
 	it := interactionOf("u1", store.SignInRecord{VerificationID: "v1", IdentifierType: "username", IdentifierValue: "jane"})
 	if it == nil || it.InteractionEvent != "SignIn" || it.UserID != "u1" ||
 		len(it.VerificationRecords) != 1 || it.VerificationRecords[0].Type != "Password" ||
-		it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "username", Value: "jane"}) ||
+		*it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "username", Value: "jane"}) ||
 		!it.VerificationRecords[0].Verified || it.VerificationRecords[0].ID != "v1" {
 		t.Errorf("context.interaction: %+v", it)
 	}
@@ -119,7 +119,7 @@ func TestAccessTokenInput(t *testing.T) {
 		t.Errorf("context.user: %+v", ctx["user"])
 	}
 	if it, ok := ctx["interaction"].(*Interaction); !ok || it.UserID != "u1" ||
-		it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "email", Value: "jane@example.com"}) {
+		*it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "email", Value: "jane@example.com"}) {
 		t.Errorf("context.interaction: %+v", ctx["interaction"])
 	}
 	if len(ctx) != 3 {

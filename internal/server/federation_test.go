@@ -109,12 +109,20 @@ func TestSocialSignInThroughAnotherMonban(t *testing.T) {
 		t.Fatalf("jane's identities %v", u["identities"])
 	}
 
-	// Again, in a new browser: straight in, no offer.
+	// Again, in a new browser: straight in, no offer; a claims script
+	// sees the Social record as Logto writes it.
+	down.mustAPI(down.mt, "PUT", "/api/configs/jwt-customizer/access-token", map[string]any{
+		"script": `const getCustomJwtClaims = async ({ context }) => ({
+  how: context.interaction.interactionEvent,
+  proof: context.interaction.verificationRecords.map(r => r.type + ':' + r.connectorId + ':' + r.socialUserInfo.email).join(',') });`,
+	}, 201)
 	b = fedBrowser(t, down, nil)
 	p, verifier = start(b, nil)
 	q = upSignIn(b, up, p, "jane").redirected(t, spaRedirect)
-	if tok := down.exchange(t, q.Get("code"), verifier, nil); tok["access_token"] == nil {
-		t.Fatalf("token %v", tok)
+	tok = down.exchange(t, q.Get("code"), verifier, nil)
+	claims, _ = verifyWithJWKS(t, down.testServer, tok["access_token"].(string))
+	if claims["how"] != "SignIn" || claims["proof"] != "Social:upstream:jane@example.com" {
+		t.Errorf("the claims script saw how=%v proof=%v", claims["how"], claims["proof"])
 	}
 
 	// Kenji is unknown here: a new account, with his verified address.
