@@ -143,9 +143,9 @@ type Interaction struct {
 // Password, or an EmailVerificationCode or PhoneVerificationCode with the
 // templateType it was sent for.
 type VerificationRecord struct {
-	ID           string                 `json:"id"`
-	Type         string                 `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode
-	TemplateType string                 `json:"templateType,omitempty"`
+	ID           string                  `json:"id"`
+	Type         string                  `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode
+	TemplateType string                  `json:"templateType,omitempty"`
 	Identifier   *VerificationIdentifier `json:"identifier,omitempty"` // none for Social and EnterpriseSso
 	Verified     bool                    `json:"verified"`
 	// ConnectorID, SocialUserInfo, EnterpriseUserInfo and Issuer are of
