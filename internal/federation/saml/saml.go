@@ -23,6 +23,7 @@ import (
 	"time"
 
 	crewjam "github.com/crewjam/saml"
+	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/monban/monban/internal/replay"
 )
@@ -213,12 +214,14 @@ type SP struct {
 }
 
 // Config is what an SP is made of. EntityID and ACS are this server's
-// URLs for the connector; Replay records accepted assertion ids.
+// URLs for the connector; Replay records accepted assertion ids; Clock,
+// when set, replaces the real clock (tests).
 type Config struct {
 	EntityID string
 	ACS      string
 	IdP      IdP
 	Replay   replay.Cache
+	Clock    *dsig.Clock
 }
 
 // New makes the service provider.
@@ -236,6 +239,7 @@ func New(c Config) (*SP, error) {
 		AssertionConsumerServiceBindings: []string{crewjam.HTTPPostBinding},
 		RejectSHA1Signatures:             true,
 		MetadataValidDuration:            48 * time.Hour,
+		Clock:                            c.Clock,
 	}
 	out := &SP{sp: sp, replay: c.Replay}
 	sp.ReplayCache = replayAdapter{out}
