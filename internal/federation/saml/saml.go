@@ -356,3 +356,16 @@ func (r replayAdapter) Consume(id string, until time.Time) error {
 	}
 	return err
 }
+
+// SPMetadata is the metadata document of the service provider entityID
+// whose ACS is acs; it needs no IdP, so it can be handed to the IdP
+// before the connector is configured.
+func SPMetadata(entityID, acs string) ([]byte, error) {
+	u, err := url.Parse(acs)
+	if err != nil {
+		return nil, err
+	}
+	sp := &SP{sp: &crewjam.ServiceProvider{EntityID: entityID, AcsURL: *u, AuthnNameIDFormat: crewjam.UnspecifiedNameIDFormat,
+		AssertionConsumerServiceBindings: []string{crewjam.HTTPPostBinding}, MetadataValidDuration: 48 * time.Hour}}
+	return sp.Metadata()
+}
