@@ -32,7 +32,7 @@ func TestSSOConnectorsCRUD(t *testing.T) {
 	idp := samltest.New(t, samltest.Options{})
 	var c ssoConnectorJSON
 	e.do("POST", "/api/sso-connectors", map[string]any{"providerName": "SAML", "connectorName": "Acme",
-		"config": map[string]any{"metadata": idp.MetadataXML(t), "attributeMapping": map[string]string{"email": "mail"}},
+		"config":  map[string]any{"metadata": idp.MetadataXML(t), "attributeMapping": map[string]string{"email": "mail"}},
 		"domains": []string{"Acme.COM", "acme.co.jp"}, "branding": map[string]string{"displayName": "Acme"}}).want(t, 200, &c)
 	if c.ProviderName != "SAML" || c.ProviderType != "saml" || c.ConnectorName != "Acme" || strings.Join(c.Domains, ",") != "acme.com,acme.co.jp" {
 		t.Fatalf("created %+v", c)
