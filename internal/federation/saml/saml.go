@@ -369,3 +369,19 @@ func SPMetadata(entityID, acs string) ([]byte, error) {
 		AssertionConsumerServiceBindings: []string{crewjam.HTTPPostBinding}, MetadataValidDuration: 48 * time.Hour}}
 	return sp.Metadata()
 }
+
+// SignInURLWithID is SignInURL for a request whose id the caller chose
+// (an xs:ID it can make again to check the answer), so no state need be
+// kept for it.
+func (s *SP) SignInURLWithID(relayState, requestID string) (string, error) {
+	req, err := s.sp.MakeAuthenticationRequest(s.sp.GetSSOBindingLocation(crewjam.HTTPRedirectBinding), crewjam.HTTPRedirectBinding, crewjam.HTTPPostBinding)
+	if err != nil {
+		return "", fmt.Errorf("saml: making the request: %w", err)
+	}
+	req.ID = requestID
+	u, err := req.Redirect(relayState, s.sp)
+	if err != nil {
+		return "", fmt.Errorf("saml: making the request: %w", err)
+	}
+	return u.String(), nil
+}
