@@ -142,7 +142,6 @@ func (s *server) getConnection(w http.ResponseWriter, r *http.Request) error {
 	return notFound("connection")
 }
 
-
 // appsSigningIn are the applications that sign users in.
 var appsSigningIn = directory.AppQuery{Filter: store.ApplicationFilter{Types: []store.AppType{store.AppTraditional, store.AppSPA, store.AppNative}}}
 
