@@ -119,9 +119,18 @@ func (d *Directory) PutIdentity(ctx context.Context, userID, target string, in N
 }
 
 // DeleteIdentity removes the user's identity at target and returns the
-// user after it.
+// user after it. The user must keep a way to sign in (Invalid,
+// ReasonLastSignInMethod).
 func (d *Directory) DeleteIdentity(ctx context.Context, userID, target string) (store.User, error) {
 	if _, err := d.Identity(ctx, userID, target); err != nil {
+		return store.User{}, err
+	}
+	u, err := d.User(ctx, userID)
+	if err != nil {
+		return store.User{}, err
+	}
+	u.Identities = slices.DeleteFunc(slices.Clone(u.Identities), func(id store.Identity) bool { return id.Target == target })
+	if err := checkRemainsSignIn(u); err != nil {
 		return store.User{}, err
 	}
 	if err := d.st.DeleteIdentity(ctx, userID, target, d.now()); err != nil {

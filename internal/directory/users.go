@@ -86,6 +86,11 @@ const (
 	// pages, Auth0's passwordless sign-in): the address is verified, and
 	// EmailVerified is refused.
 	ByCode
+	// ByProvider is the person themselves, signed in through an upstream
+	// identity provider that says it verified the address: the address
+	// is verified, and EmailVerified is refused. An address a provider
+	// did not verify is never written by it.
+	ByProvider
 )
 
 // NewUser is what creating a user gives: the fields, and a password or an
@@ -155,7 +160,7 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 	}
 	// A code proves the address: that is a change to write even when no
 	// field is given.
-	return given || f.EmailVerified != nil || f.By == ByCode, nil
+	return given || f.EmailVerified != nil || f.By == ByCode || f.By == ByProvider, nil
 }
 
 // verifyEmail sets whether u's primary e-mail address is verified, after
@@ -174,9 +179,9 @@ func (f *UserFields) apply(u *store.User) (bool, error) {
 func (f *UserFields) verifyEmail(u *store.User, oldEmail string) error {
 	changed := !strings.EqualFold(u.PrimaryEmail, oldEmail)
 	switch {
-	case f.EmailVerified != nil && (f.By == BySignUp || f.By == ByCode):
+	case f.EmailVerified != nil && (f.By == BySignUp || f.By == ByCode || f.By == ByProvider):
 		return invalid("email_verified is set only by an administrator")
-	case f.By == ByCode:
+	case f.By == ByCode || f.By == ByProvider:
 		u.EmailVerified = u.PrimaryEmail != ""
 	case f.EmailVerified != nil && *f.EmailVerified && u.PrimaryEmail == "":
 		return invalid("email_verified cannot be true for a user without an e-mail address")

@@ -53,6 +53,13 @@ const (
 	// account still needs (a password for a sign-up that requires one,
 	// the new password of a reset).
 	StepProfile Step = "profile"
+	// StepFederating: the browser was sent to an upstream identity
+	// provider; it waits for the provider's callback.
+	StepFederating Step = "federating"
+	// StepLink: the provider proved an identity no account has yet, with
+	// a verified e-mail address an account has; it waits for the person
+	// to confirm linking the identity to that account.
+	StepLink Step = "link"
 	// StepDone: the account is verified (or made) and the authorization
 	// request resumes. A done interaction cannot be resumed again.
 	StepDone Step = "done"
@@ -100,6 +107,25 @@ const (
 	ActProfileFulfilled Action = "profile_fulfilled"
 )
 
+// The actions of a sign-in through an upstream identity provider.
+const (
+	// ActFederationStarted: the browser was sent to a provider (again,
+	// when it came back and chose another).
+	ActFederationStarted Action = "federation_started"
+	// ActFederated: the provider proved an identity an account has.
+	ActFederated Action = "federated"
+	// ActFederatedRegistered: the provider proved an identity no account
+	// has, and a new account was made with it: the interaction is done,
+	// as a sign-up.
+	ActFederatedRegistered Action = "federated_registered"
+	// ActLinkOffered: the provider proved an identity no account has,
+	// with a verified e-mail address of an account: linking is offered.
+	ActLinkOffered Action = "link_offered"
+	// ActLinked: the person confirmed; the identity was linked to the
+	// account.
+	ActLinked Action = "linked"
+)
+
 // To is where an action leads: a step, and the event the interaction
 // goes on as ("" keeps it).
 type To struct {
@@ -112,7 +138,11 @@ type To struct {
 // where they lead. Anything else is refused with ErrTransition.
 var transitions = map[Event]map[Step]map[Action]To{
 	EventSignIn: {
-		StepIdentify: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActCodeSent: {StepCode, ""}},
+		StepIdentify: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActCodeSent: {StepCode, ""},
+			ActFederationStarted: {StepFederating, ""}},
+		StepFederating: {ActEventChosen: {StepIdentify, ""}, ActFederationStarted: {StepFederating, ""}, ActFederated: {StepDone, ""},
+			ActFederatedRegistered: {StepDone, EventRegister}, ActLinkOffered: {StepLink, ""}},
+		StepLink: {ActEventChosen: {StepIdentify, ""}, ActLinked: {StepDone, ""}},
 		StepPassword: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActPasswordFailed: {StepPassword, ""},
 			ActPasswordVerified: {StepDone, ""}, ActCodeSent: {StepCode, ""}},
 		StepCode: {ActEventChosen: {StepIdentify, ""}, ActCodeSent: {StepCode, ""}, ActCodeFailed: {StepCode, ""},

@@ -11,6 +11,10 @@ const (
 	RecordPassword              = "Password"
 	RecordEmailVerificationCode = "EmailVerificationCode"
 	RecordPhoneVerificationCode = "PhoneVerificationCode"
+	// RecordSocial and RecordEnterpriseSso: an identity proved by an
+	// upstream provider (a social or an enterprise SSO connector).
+	RecordSocial        = "Social"
+	RecordEnterpriseSso = "EnterpriseSso"
 )
 
 // Record is one verification record: how the person proved an

@@ -65,6 +65,7 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonWrongPassword:          {http.StatusUnprocessableEntity, "session.invalid_credentials"},
 	directory.ReasonIdentityTaken:          {http.StatusUnprocessableEntity, "user.identity_already_in_use"},
 	directory.ReasonIdentityNotFound:       {http.StatusNotFound, "user.identity_not_exist"},
+	directory.ReasonLastSignInMethod:       {http.StatusBadRequest, "user.last_sign_in_method_required"},
 	directory.ReasonRelationNotFound:       {http.StatusUnprocessableEntity, "entity.relation_foreign_key_not_found"},
 	directory.ReasonRelationMissing:        {http.StatusNotFound, "entity.not_found"},
 	directory.ReasonOrganizationConstraint: {http.StatusUnprocessableEntity, "entity.db_constraint_violated"},

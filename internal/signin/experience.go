@@ -40,6 +40,9 @@ type Experience struct {
 	TermsURL, PrivacyURL string
 	// Policy judges new passwords.
 	Policy password.Policy
+	// SocialTargets are the targets of the social connectors the pages
+	// offer, in order (Logto's socialSignInConnectorTargets).
+	SocialTargets []string
 }
 
 // Branding is the sign-in experience's look.
@@ -61,7 +64,8 @@ func DefaultExperience() Experience {
 func FromSettings(st experience.Settings) Experience {
 	e := Experience{SignUp: st.SignUpAllowed(), SignIn: st.SignInAllowed(), SignUpPassword: st.SignUpPassword(),
 		Language: st.DefaultLanguage(), AutoDetect: st.AutoDetectLanguage(),
-		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy()}
+		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy(),
+		SocialTargets: slices.Clone(st.SocialSignInConnectorTargets)}
 	for _, id := range st.SignUpIdentifiers() {
 		if id == "username" || id == "email" || id == "phone" {
 			e.SignUpIdentifiers = append(e.SignUpIdentifiers, id)
@@ -109,6 +113,7 @@ func (s *Pages) screensOf(e Experience) Screens {
 		ResetEmail:     email && (len(e.ForgotPassword) == 0 || slices.Contains(e.ForgotPassword, "email")),
 		ResetPhone:     phone && (len(e.ForgotPassword) == 0 || slices.Contains(e.ForgotPassword, "phone")),
 	}
+	sc.FederatedSignUp = e.SignUp
 	sc.CodeSignIn = sc.CodeEmail || sc.CodePhone
 	sc.SignUpCode = sc.SignUpEmail || sc.SignUpPhone
 	sc.SignUp = sc.SignUpUsername || sc.SignUpCode

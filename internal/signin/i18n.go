@@ -87,6 +87,18 @@ var messages = map[string]map[string]string{
 		"pw.user_info":         "The password must not contain your username, email or phone number.",
 		"pw.words":             "The password contains a word that is not allowed.",
 		"language":             "Language",
+
+		// Upstream identity providers.
+		"social_sign_in":             "Continue with %s",
+		"link_heading":               "Link your account",
+		"link_offer":                 "An account with the email %s exists. Link your %s sign-in to it and continue?",
+		"link_confirm":               "Link and continue",
+		"link_decline":               "Cancel",
+		"err_federation":             "The sign-in with the provider could not be verified. Please try again.",
+		"err_federation_denied":      "The sign-in was cancelled at the provider.",
+		"err_federation_unavailable": "The provider cannot be reached at the moment. Please try again later.",
+		"err_federation_no_account":  "No account uses this sign-in, and new accounts cannot be created here.",
+		"err_federation_conflict":    "This sign-in was used elsewhere meanwhile. Please try again.",
 	},
 	"ja": {
 		"sign_in":              "サインイン",
@@ -161,6 +173,18 @@ var messages = map[string]map[string]string{
 		"pw.user_info":         "ユーザー名、メールアドレス、電話番号を含めないでください。",
 		"pw.words":             "使用できない単語が含まれています。",
 		"language":             "言語",
+
+		// Upstream identity providers.
+		"social_sign_in":             "%s で続行",
+		"link_heading":               "アカウントを連携",
+		"link_offer":                 "メールアドレス %s のアカウントがすでに存在します。%s のサインインをこのアカウントに連携して続行しますか?",
+		"link_confirm":               "連携して続行",
+		"link_decline":               "キャンセル",
+		"err_federation":             "プロバイダーでのサインインを確認できませんでした。もう一度お試しください。",
+		"err_federation_denied":      "プロバイダーでサインインがキャンセルされました。",
+		"err_federation_unavailable": "現在プロバイダーに接続できません。しばらくしてからもう一度お試しください。",
+		"err_federation_no_account":  "このサインインを使うアカウントはありません。また、ここでは新しいアカウントを作成できません。",
+		"err_federation_conflict":    "このサインインは別の場所で使用されました。もう一度お試しください。",
 	},
 }
 

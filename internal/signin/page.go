@@ -26,6 +26,9 @@ type page struct {
 	SentTo     string
 	BackScreen string
 	Reset      bool
+	// LinkEmail and LinkProvider are the address and the provider of a
+	// link offered.
+	LinkEmail, LinkProvider string
 
 	BrandName, Logo, Primary, DarkPrimary string
 	DarkMode                              bool
@@ -47,6 +50,20 @@ type Screens struct {
 	CodeEmail, CodePhone     bool
 	SignUpEmail, SignUpPhone bool
 	ResetEmail, ResetPhone   bool
+	// FederatedSignUp: an identity of an upstream provider that no
+	// account has makes a new account.
+	FederatedSignUp bool
+	// Social are the social connectors' buttons, in the experience's
+	// order.
+	Social []SocialButton
+}
+
+// SocialButton is a social connector the sign-in page offers.
+type SocialButton struct {
+	ConnectorID string
+	Target      string
+	// Name is the connector's name, by language ("en" the fallback).
+	Name map[string]string
 }
 
 // field is one input of a form, for the "field" template.
@@ -76,6 +93,17 @@ func (p *page) Field(name, label, typ, autocomplete string, maxLen int) field {
 	}
 	f.Focus = p.focus == name
 	return f
+}
+
+// SocialName is the name of button b in the page's language.
+func (p *page) SocialName(b SocialButton) string {
+	if n := b.Name[p.Lang]; n != "" {
+		return n
+	}
+	if n := b.Name["en"]; n != "" {
+		return n
+	}
+	return b.Target
 }
 
 // ScreenURL is the page of the interaction showing screen.

@@ -31,6 +31,7 @@ label{display:block;margin:.75rem 0 .25rem;font-weight:600}
 input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid var(--border);border-radius:.3rem;font-size:1rem;background:var(--card);color:var(--text)}
 input[aria-invalid=true]{border-color:#c0392b}
 button{margin-top:1.25rem;width:100%;padding:.7rem;border:0;border-radius:.3rem;background:var(--primary);color:#fff;font-size:1rem;cursor:pointer}
+button.social{background:var(--card);color:var(--text);border:1px solid var(--border);margin-top:.6rem}
 button.link{background:none;color:var(--primary);width:auto;padding:0;margin:.5rem 0 0;text-decoration:underline}
 a{color:var(--primary)}
 .error{background:#fdecea;color:#8a1c12;padding:.6rem;border-radius:.3rem}
@@ -50,6 +51,9 @@ ul.issues{margin:.25rem 0 0;padding-left:1.2rem;color:#c0392b;font-size:.9rem}
 </html>
 {{define "alert"}}{{if .Error}}<p class="error" role="alert" id="form-error">{{.Error}}</p>{{end}}{{end}}
 {{define "hidden"}}<input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="interaction" value="{{.Interaction}}">{{end}}
+{{define "social"}}{{if .Exp.Social}}<p class="or">{{.T "or"}}</p><form method="post" action="{{.Action}}/social">
+{{template "hidden" .}}{{range .Exp.Social}}<button type="submit" class="social" name="connector_id" value="{{.ConnectorID}}">{{$.T "social_sign_in" ($.SocialName .)}}</button>
+{{end}}</form>{{end}}{{end}}
 {{define "field"}}<label for="{{.Name}}">{{.Label}}</label>
 <input id="{{.Name}}" name="{{.Name}}"{{if .Type}} type="{{.Type}}"{{end}}{{if .Autocomplete}} autocomplete="{{.Autocomplete}}"{{end}}{{if .InputMode}} inputmode="{{.InputMode}}"{{end}} autocapitalize="none" spellcheck="false" required maxlength="{{.MaxLen}}"{{if .Value}} value="{{.Value}}"{{end}}{{if .Error}} aria-invalid="true" aria-describedby="{{.Name}}-error"{{end}}{{if .Focus}} autofocus{{end}}>
 {{if .Error}}<p class="field-error" id="{{.Name}}-error">{{.Error}}</p>{{end}}{{if .Issues}}<ul class="issues" id="{{.Name}}-issues">{{range .Issues}}<li>{{.}}</li>{{end}}</ul>{{end}}{{end}}
@@ -72,6 +76,7 @@ var screens = map[string]string{
 {{template "field" (.Field "code_identifier" (.T .CodeIdentifierLabel) "" "username" 254)}}
 <button type="submit">{{.T "code_sign_in"}}</button>
 </form>{{end}}
+{{template "social" .}}
 <nav>{{if .Exp.ForgotPassword}}<p><a href="{{.ScreenURL "forgot"}}">{{.T "forgot_password"}}</a></p>{{end}}
 {{if .Exp.SignUp}}<p>{{.T "no_account"}} <a href="{{.ScreenURL "register"}}">{{.T "create_account"}}</a></p>{{end}}</nav>{{end}}`,
 
@@ -92,6 +97,7 @@ var screens = map[string]string{
 <p class="hint">{{.T "register_with_code"}}</p>
 <button type="submit">{{.T "send_code"}}</button>
 </form>{{end}}
+{{if .Exp.FederatedSignUp}}{{template "social" .}}{{end}}
 <nav><p>{{.T "have_account"}} <a href="{{.ScreenURL "signin"}}">{{.T "sign_in"}}</a></p></nav>{{end}}`,
 
 	// code: the one-time code sent to the identifier.
@@ -129,6 +135,17 @@ var screens = map[string]string{
 {{template "hidden" .}}
 {{template "field" (.Field "new_password" (.T "new_password") "password" "new-password" 256)}}
 <button type="submit">{{.T "save_password"}}</button>
+</form>{{end}}`,
+
+	// link: the offer to link an identity of a provider to the account
+	// with its verified e-mail address.
+	"link": `{{define "content"}}<h1>{{.T "link_heading"}}</h1>
+<p>{{.T "link_offer" .LinkEmail .LinkProvider}}</p>
+{{template "alert" .}}
+<form method="post" action="{{.Action}}/link">
+{{template "hidden" .}}
+<button type="submit" name="decision" value="link">{{.T "link_confirm"}}</button>
+<button type="submit" name="decision" value="decline" class="link">{{.T "link_decline"}}</button>
 </form>{{end}}`,
 
 	"error": `{{define "content"}}<h1>{{.T "error_heading"}}</h1>

@@ -67,6 +67,8 @@ type Config struct {
 	Experience func(context.Context) (Experience, error)
 	// Codes sends and checks one-time codes; nil: no code methods.
 	Codes *verifycode.Service
+	// Social is the social connectors; nil: none.
+	Social SocialConnectors
 	// Audit is told about every submitted interaction and verification
 	// (Logto's Interaction.* keys); nil: none. It must not block.
 	Audit func(context.Context, audit.Interaction)
@@ -105,10 +107,14 @@ func (s *Pages) Register(mux *http.ServeMux) {
 		"/code":         s.serveSendCode,
 		"/code/verify":  s.serveVerifyCode,
 		"/password/new": s.serveNewPassword,
+		"/social":       s.serveSocial,
+		"/link":         s.serveLink,
 	} {
 		mux.HandleFunc("POST "+Path+path, h)
 		mux.HandleFunc(Path+path, methodNotAllowed("POST"))
 	}
+	mux.HandleFunc("GET "+CallbackPath+"{connector}", s.serveCallback)
+	mux.HandleFunc("POST "+CallbackPath+"{connector}", s.serveCallbackPost)
 	mux.HandleFunc(Path, methodNotAllowed("GET, POST"))
 }
 
@@ -166,7 +172,11 @@ func (s *Pages) viewOf(w http.ResponseWriter, r *http.Request, it *interaction.I
 		return nil
 	}
 	lang := exp.chooseLanguage(it.Request.Get("ui_locales"), r)
-	return &view{it: it, app: app, lang: lang, exp: exp, screens: s.screensOf(exp)}
+	v := &view{it: it, app: app, lang: lang, exp: exp, screens: s.screensOf(exp)}
+	if exp.SignIn || exp.SignUp {
+		v.screens.Social = s.socialButtons(r.Context(), exp)
+	}
+	return v
 }
 
 // interactionError answers an interaction that cannot go on: a page that
@@ -236,6 +246,11 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 		p.SentTo, p.BackScreen = v.it.Identifier, backScreen(v.it.Event)
 	case "password":
 		p.Reset = v.it.Event == interaction.EventForgotPassword
+	case "link":
+		if _, rec, ok := v.it.LinkTarget(); ok {
+			p.LinkEmail, _ = rec.UserInfo["email"].(string)
+			p.LinkProvider = s.providerName(v, p, rec)
+		}
 	case "signin":
 		if v.it.Step == interaction.StepPassword {
 			p.Values = map[string]string{"identifier": v.it.Identifier}
@@ -247,7 +262,7 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 	s.tpl.render(w, status, screen, p)
 }
 
-var screenTitles = map[string]string{"signin": "sign_in", "register": "register", "code": "enter_code",
+var screenTitles = map[string]string{"signin": "sign_in", "link": "link_heading", "register": "register", "code": "enter_code",
 	"forgot": "forgot", "password": "set_password", "error": "error_heading"}
 
 // backScreen is the screen that asks again for the identifier of event.
@@ -314,6 +329,8 @@ func (s *Pages) screenOf(v *view, asked string) (string, bool) {
 	}
 	it := v.it
 	switch {
+	case it.Step == interaction.StepLink:
+		return "link", true
 	case it.Step == interaction.StepCode:
 		return "code", true
 	case it.Step == interaction.StepProfile && it.Event == interaction.EventForgotPassword:

@@ -32,6 +32,9 @@ type IdentityStore interface {
 	// ListIdentities returns the identities of the given users, by user id
 	// then target; unknown ids have none.
 	ListIdentities(ctx context.Context, userIDs []string) ([]Identity, error)
+	// GetUserByIdentity returns the user whose account at target is
+	// externalID. ErrNotFound: nobody's.
+	GetUserByIdentity(ctx context.Context, target, externalID string) (User, error)
 	// DeleteIdentity removes the user's identity at target and sets the
 	// user's update time to at. ErrNotFound: the user has none there.
 	DeleteIdentity(ctx context.Context, userID, target string, at time.Time) error

@@ -188,6 +188,27 @@ type Verification struct {
 	IdentifierType  string `json:"identifierType"` // username, email, phone
 	IdentifierValue string `json:"identifierValue"`
 	Verified        bool   `json:"verified"`
+	// ConnectorID, Target, UserInfo and Issuer are of a Social or
+	// EnterpriseSso record: the connector the person came through, the
+	// target its identities are kept under, what the provider proved
+	// (Logto's socialUserInfo or enterpriseUserInfo) and, for an
+	// enterprise provider, its issuer.
+	ConnectorID string         `json:"connectorId,omitempty"`
+	Target      string         `json:"target,omitempty"`
+	UserInfo    map[string]any `json:"userInfo,omitempty"`
+	Issuer      string         `json:"issuer,omitempty"`
+	// Trip is the pending trip to a provider of an unverified Social or
+	// EnterpriseSso record; a verified record has none.
+	Trip *Trip `json:"trip,omitempty"`
+}
+
+// Trip is a browser's pending trip to an upstream identity provider: the
+// state it carries, the nonce the ID token must carry and the PKCE code
+// verifier. It is used once.
+type Trip struct {
+	State    string `json:"state"`
+	Nonce    string `json:"nonce"`
+	Verifier string `json:"verifier"`
 }
 
 // Session is a browser's sign-in at the hosted sign-in page. Its ID is the

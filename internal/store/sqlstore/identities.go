@@ -86,6 +86,22 @@ func (s *Store) ListIdentities(ctx context.Context, userIDs []string) ([]store.I
 	return out, nil
 }
 
+// GetUserByIdentity returns the user whose account at target is
+// externalID.
+func (s *Store) GetUserByIdentity(ctx context.Context, target, externalID string) (store.User, error) {
+	var userID string
+	err := s.read(ctx, func(t txn) error {
+		return t.queryRow("SELECT user_id FROM user_identities WHERE target = ? AND external_id = ?", target, externalID).Scan(&userID)
+	})
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.User{}, notFound("identity", target)
+	case err != nil:
+		return store.User{}, fmt.Errorf("get user by identity: %w", err)
+	}
+	return s.GetUser(ctx, userID)
+}
+
 // DeleteIdentity removes a user's identity at target.
 func (s *Store) DeleteIdentity(ctx context.Context, userID, target string, at time.Time) error {
 	err := s.change(ctx, event(store.EventUserUpdated, userID, nil), func(t txn) error {

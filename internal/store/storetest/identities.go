@@ -53,6 +53,15 @@ func testIdentities(t *testing.T, s store.Store) {
 	ok(t, err, "ListIdentities u2")
 	same(t, "ListIdentities u2", got, []store.Identity{other})
 
+	byID, err := s.GetUserByIdentity(ctx, "github", "gh-2")
+	ok(t, err, "GetUserByIdentity")
+	same(t, "GetUserByIdentity", byID.ID, "u2")
+	same(t, "GetUserByIdentity identities", byID.Identities, []store.Identity{other})
+	for _, miss := range [][2]string{{"github", "gh-3"}, {"google", "gh-2"}, {"GitHub", "gh-2"}, {"github", "GH-2"}, {"", ""}} {
+		_, err = s.GetUserByIdentity(ctx, miss[0], miss[1])
+		wantErr(t, err, store.ErrNotFound, "GetUserByIdentity "+miss[0]+" "+miss[1])
+	}
+
 	// Users are read with their identities, by every read.
 	for name, read := range map[string]func() (store.User, error){
 		"GetUser":           func() (store.User, error) { return s.GetUser(ctx, "u1") },
