@@ -229,7 +229,6 @@ func checkUnsupported(st Settings) error {
 	}
 	for _, err := range []error{
 		off("hideLogtoBranding", !st.HideLogtoBranding),
-		off("singleSignOnEnabled", !st.SingleSignOnEnabled),
 		off("socialSignInConnectorTargets (no social connector exists)", len(st.SocialSignInConnectorTargets) == 0),
 		off("mfa.factors", len(st.MFA.Factors) == 0),
 		off("captchaPolicy.enabled", st.CaptchaPolicy.Enabled == nil || !*st.CaptchaPolicy.Enabled),

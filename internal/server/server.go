@@ -451,6 +451,10 @@ func (s *Server) setUp(ctx context.Context) error {
 		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
 		Users:        s.users.oidc,
 		Passwordless: pwless,
+		Federated: func(ctx context.Context, name string) bool {
+			_, ok, err := s.sso.ByName(ctx, name)
+			return err == nil && ok
+		},
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
@@ -468,7 +472,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	// Sign-up stores a user and hashes a password, and a passwordless
 	// start may store a code and send a message: the sign-in limit.
 	lim.isSignInPath = func(path string) bool {
-		return provider.IsSignInPath(path) || signin.IsPath(path) || path == auth0auth.SignUpPath ||
+		return provider.IsSignInPath(path) || signin.IsPath(path) || signin.IsSSOPath(path) || path == auth0auth.SignUpPath ||
 			path == auth0auth.PasswordlessStartPath || path == auth0auth.ChangePasswordPath || path == pwticket.Path
 	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}

@@ -245,6 +245,21 @@ func (s *Service) Delete(ctx context.Context, id string) error {
 	return err
 }
 
+// ByName returns the configured connector named name (Auth0's connection
+// name); false when there is none.
+func (s *Service) ByName(ctx context.Context, name string) (store.SSOConnector, bool, error) {
+	list, _, err := s.st.ListSSOConnectors(ctx, store.Page{})
+	if err != nil {
+		return store.SSOConnector{}, false, err
+	}
+	for _, c := range list {
+		if c.ConnectorName == name && Configured(c) {
+			return c, true, nil
+		}
+	}
+	return store.SSOConnector{}, false, nil
+}
+
 // Configured reports whether c can sign people in.
 func Configured(c store.SSOConnector) bool {
 	return len(c.Config) > 2 // not "{}"
