@@ -21,6 +21,13 @@ type Factory struct {
 	secrets []secretPath
 	// parse checks a config and returns what sends with it.
 	parse func(raw []byte) (messenger, error)
+	// IsStandard: a generic social factory (OpenID Connect, OAuth 2.0),
+	// of which there may be several connectors, each with its own
+	// target in its metadata.
+	IsStandard bool
+	// social checks a social connector's config and returns what builds
+	// its provider; nil for message connectors.
+	social func(raw []byte) (socialBuilder, error)
 }
 
 // FormItem is one field of a factory's configuration form.
@@ -36,10 +43,13 @@ type FormItem struct {
 
 // Channel is the channel the factory delivers on.
 func (f Factory) Channel() verifycode.Channel {
-	if f.Type == TypeSMS {
+	switch f.Type {
+	case TypeSMS:
 		return verifycode.ChannelSMS
+	case TypeEmail:
+		return verifycode.ChannelEmail
 	}
-	return verifycode.ChannelEmail
+	return "" // a social connector delivers nothing
 }
 
 // messenger sends one message with a checked configuration.
@@ -145,6 +155,10 @@ func factoriesOf(t Type) []string {
 
 // Check validates config for the factory.
 func (f Factory) Check(config []byte) error {
+	if f.social != nil {
+		_, err := f.social(config)
+		return err
+	}
 	_, err := f.parse(config)
 	return err
 }

@@ -149,15 +149,20 @@ type Input struct {
 
 var connectorIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
 
-// checkFlags refuses what only social connectors have.
-func checkFlags(in Input) error {
+// checkFlags refuses what only social connectors have, and metadata but
+// for a standard social connector's (checked).
+func checkFlags(f Factory, in Input) error {
+	hasMeta := len(in.Metadata) > 0 && string(bytes.TrimSpace(in.Metadata)) != "null"
 	switch {
-	case len(in.Metadata) > 0 && string(bytes.TrimSpace(in.Metadata)) != "null":
+	case hasMeta && !f.IsStandard:
 		return errorf(MetadataLocked, "this connector's metadata cannot be overwritten")
-	case in.SyncProfile != nil && *in.SyncProfile:
+	case in.SyncProfile != nil && *in.SyncProfile && f.Type != TypeSocial:
 		return errorf(SyncProfileUnsupported, "only social connectors sync the user's profile")
 	case in.EnableTokenStorage != nil && *in.EnableTokenStorage:
 		return errorf(TokenStorageUnsupported, "this connector does not support token storage")
+	case hasMeta:
+		_, err := parseMetadata(in.Metadata)
+		return err
 	}
 	return nil
 }
@@ -169,7 +174,7 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 	if !ok {
 		return View{}, errorf(FactoryNotFound, "no connector factory %q", in.ConnectorID)
 	}
-	if err := checkFlags(in); err != nil {
+	if err := checkFlags(f, in); err != nil {
 		return View{}, err
 	}
 	if in.ID == "" {
@@ -184,7 +189,13 @@ func (s *Service) Create(ctx context.Context, in Input) (View, error) {
 		return View{}, err
 	}
 	c := store.Connector{ID: in.ID, ConnectorID: f.ID, Config: compact(in.Config), Metadata: []byte("{}"), CreatedAt: s.now()}
-	if err := s.st.CreateConnector(ctx, c, factoriesOf(f.Type)); err != nil {
+	if f.IsStandard && len(in.Metadata) > 0 && string(bytes.TrimSpace(in.Metadata)) != "null" {
+		c.Metadata = compact(in.Metadata)
+	}
+	if in.SyncProfile != nil {
+		c.SyncProfile = *in.SyncProfile
+	}
+	if err := s.st.CreateConnector(ctx, c, replaced(f)); err != nil {
 		return View{}, err
 	}
 	return s.view(c), nil
@@ -197,8 +208,11 @@ func (s *Service) Update(ctx context.Context, id string, in Input) (View, error)
 	if err != nil {
 		return View{}, err
 	}
-	if err := checkFlags(in); err != nil {
+	if err := checkFlags(v.Factory, in); err != nil {
 		return View{}, err
+	}
+	if v.Factory.IsStandard && len(in.Metadata) > 0 && string(bytes.TrimSpace(in.Metadata)) != "null" {
+		v.Metadata = compact(in.Metadata)
 	}
 	if len(in.Config) > 0 && string(bytes.TrimSpace(in.Config)) != "null" {
 		config, err := keepSecrets(in.Config, v.Config, v.Factory.secrets)

@@ -229,7 +229,7 @@ func checkUnsupported(st Settings) error {
 	}
 	for _, err := range []error{
 		off("hideLogtoBranding", !st.HideLogtoBranding),
-		off("socialSignInConnectorTargets (no social connector exists)", len(st.SocialSignInConnectorTargets) == 0),
+		checkSocialTargets(st.SocialSignInConnectorTargets),
 		off("mfa.factors", len(st.MFA.Factors) == 0),
 		off("captchaPolicy.enabled", st.CaptchaPolicy.Enabled == nil || !*st.CaptchaPolicy.Enabled),
 		off("customUiAssets", isNull(st.CustomUIAssets)),
@@ -340,4 +340,26 @@ func bounded(v string) string {
 		return string(r[:32]) + "…"
 	}
 	return v
+}
+
+// socialTargetRe is the form of a social connector's target.
+var socialTargetRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// checkSocialTargets checks socialSignInConnectorTargets: at most 32
+// distinct targets. A target no connector has yet shows no button.
+func checkSocialTargets(targets []string) error {
+	bad := func(msg string) error {
+		return &Error{Code: CodeInvalidInput, Status: 400, Message: "Input is invalid. socialSignInConnectorTargets " + msg}
+	}
+	if len(targets) > 32 {
+		return bad("holds at most 32 targets")
+	}
+	seen := map[string]bool{}
+	for _, t := range targets {
+		if !socialTargetRe.MatchString(t) || seen[t] {
+			return bad("must be distinct targets of letters, digits, dots, dashes and underscores")
+		}
+		seen[t] = true
+	}
+	return nil
 }

@@ -161,8 +161,19 @@ type Provider interface {
 	Exchange(ctx context.Context, p Pending, cb Callback) (Identity, error)
 }
 
+// Button is an upstream provider the sign-in page offers.
+type Button struct {
+	ConnectorID string
+	Target      string
+	// Name is the provider's name, by language ("en" the fallback).
+	Name map[string]string
+}
+
 // The errors of a callback.
 var (
+	// ErrNoProvider: no connector has the id (or it is not of the kind
+	// asked for).
+	ErrNoProvider = errors.New("federation: no such connector")
 	// ErrCallback: the callback is malformed.
 	ErrCallback = errors.New("federation: malformed callback")
 	// ErrState: the callback's state is not the pending trip's.

@@ -25,6 +25,12 @@ type OIDCConfig struct {
 	Issuer       string
 	ClientID     string
 	ClientSecret string
+	// AuthStyle is how the client authenticates at the token endpoint
+	// (zero: HTTP Basic when there is a secret, else in the body).
+	AuthStyle oauth2.AuthStyle
+	// AuthURL, TokenURL and JWKSURL, when AuthURL is set, are the
+	// provider's endpoints and keys, and no discovery is read.
+	AuthURL, TokenURL, JWKSURL string
 	// Scope is asked for; "openid" is always added.
 	Scope []string
 	// RedirectURL is the callback registered at the provider.
@@ -46,6 +52,9 @@ type OIDCConfig struct {
 	// Mapping names the claims of the identity; the zero value is the
 	// standard claims.
 	Mapping ClaimMapping
+	// TrustEmail: the provider verifies every address it gives, whatever
+	// its email_verified says (the administrator says so).
+	TrustEmail bool
 	// HTTP fetches from the provider (nil: Client(nil)).
 	HTTP *http.Client
 	// Now is the clock (nil: time.Now).
@@ -84,6 +93,8 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 		return nil, fmt.Errorf("%w: clientId is required", ErrConfig)
 	case cfg.RedirectURL == "":
 		return nil, fmt.Errorf("%w: no redirect URL", ErrConfig)
+	case cfg.AuthURL != "" && (cfg.TokenURL == "" || cfg.JWKSURL == ""):
+		return nil, fmt.Errorf("%w: without discovery, the token endpoint and the JWKS URI are required", ErrConfig)
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = Client(nil)
@@ -105,6 +116,11 @@ func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, discoveryExtra, er
 		return o.provider, o.meta, nil
 	}
 	ctx = oidc.ClientContext(ctx, o.cfg.HTTP)
+	if o.cfg.AuthURL != "" {
+		p := (&oidc.ProviderConfig{IssuerURL: o.cfg.Issuer, AuthURL: o.cfg.AuthURL, TokenURL: o.cfg.TokenURL, JWKSURL: o.cfg.JWKSURL}).NewProvider(ctx)
+		o.provider, o.meta, o.readAt = p, discoveryExtra{}, o.cfg.Now()
+		return p, o.meta, nil
+	}
 	if o.cfg.IssuerTemplate != "" {
 		// The discovery document names a templated issuer, not the URL it
 		// is read from; tokens are checked against the template instead.
@@ -129,10 +145,7 @@ func (o *OIDC) oauth2Config(p *oidc.Provider, secret string) *oauth2.Config {
 		}
 	}
 	ep := p.Endpoint()
-	ep.AuthStyle = oauth2.AuthStyleInParams
-	if secret != "" {
-		ep.AuthStyle = oauth2.AuthStyleInHeader
-	}
+	ep.AuthStyle = authStyle(o.cfg.AuthStyle, secret)
 	return &oauth2.Config{ClientID: o.cfg.ClientID, ClientSecret: secret, Endpoint: ep, RedirectURL: o.cfg.RedirectURL, Scopes: scope}
 }
 
@@ -198,7 +211,11 @@ func (o *OIDC) Exchange(ctx context.Context, p Pending, cb Callback) (Identity, 
 	if cb.User != "" {
 		mergeAppleUser(claims, cb.User)
 	}
-	return o.cfg.Mapping.identity(o.cfg.Kind, o.cfg.ConnectorID, o.cfg.Target, claims)
+	id, err := o.cfg.Mapping.identity(o.cfg.Kind, o.cfg.ConnectorID, o.cfg.Target, claims)
+	if err == nil && o.cfg.TrustEmail && id.Email != "" {
+		id.EmailVerified = true
+	}
+	return id, err
 }
 
 // verify checks the ID token raw: signed by the provider's keys, of its
@@ -229,6 +246,18 @@ func (o *OIDC) verify(ctx context.Context, prov *oidc.Provider, raw, nonce strin
 		return nil, fmt.Errorf("%w: authorized party is not this client", ErrToken)
 	}
 	return claims, nil
+}
+
+// authStyle is style, or when it is zero HTTP Basic for a client with a
+// secret and the body for one without.
+func authStyle(style oauth2.AuthStyle, secret string) oauth2.AuthStyle {
+	switch {
+	case style != oauth2.AuthStyleAutoDetect:
+		return style
+	case secret != "":
+		return oauth2.AuthStyleInHeader
+	}
+	return oauth2.AuthStyleInParams
 }
 
 // exchangeError sorts an error of the token endpoint: a refusal of the

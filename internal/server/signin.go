@@ -15,7 +15,12 @@ import (
 // authorization endpoints and password checks, the directory and the
 // sign-in experience; codes (nil: no code methods) sends one-time codes.
 func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service) *signin.Pages {
+	var social signin.SocialConnectors
+	if s.connectors != nil {
+		social = s.connectors // social connectors reach providers through the connectors' egress policy
+	}
 	return signin.New(signin.Config{
+		Social:   social,
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit), SSO: s.sso,

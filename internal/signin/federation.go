@@ -250,7 +250,7 @@ type SocialConnectors interface {
 }
 
 // ErrNoProvider: no connector has the id.
-var ErrNoProvider = errors.New("signin: no such connector")
+var ErrNoProvider = federation.ErrNoProvider
 
 // socialButtons are the buttons of the experience's social connectors;
 // a failure is logged and shows none.

@@ -2,6 +2,8 @@ package signin
 
 import (
 	"net/url"
+
+	"github.com/monban/monban/internal/federation"
 )
 
 // page is what a screen shows. Every value is escaped by html/template.
@@ -62,12 +64,7 @@ type Screens struct {
 }
 
 // SocialButton is a social connector the sign-in page offers.
-type SocialButton struct {
-	ConnectorID string
-	Target      string
-	// Name is the connector's name, by language ("en" the fallback).
-	Name map[string]string
-}
+type SocialButton = federation.Button
 
 // field is one input of a form, for the "field" template.
 type field struct {
