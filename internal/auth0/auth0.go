@@ -23,6 +23,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/sso"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 )
@@ -61,6 +62,9 @@ type Deps struct {
 	// Tickets makes password-change tickets; nil: the route answers that
 	// tickets are not available.
 	Tickets TicketIssuer
+	// SSO keeps the enterprise SSO connectors, listed as enterprise
+	// connections; nil: none.
+	SSO *sso.Service
 	// Audit, when set, is told of every successful change.
 	Audit  func(ctx context.Context, e ChangeEvent)
 	Logger *slog.Logger

@@ -555,3 +555,36 @@ func TestClientRequirePAR(t *testing.T) {
 	}
 	ts.must(tok, "POST", "/api/v2/clients", map[string]any{"name": "PAR robot", "app_type": "non_interactive", "require_pushed_authorization_requests": true}, 400)
 }
+
+// TestEnterpriseConnections: each enterprise SSO connector is an
+// enterprise connection in Auth0's shape, without its secret, found by
+// id, name and strategy.
+func TestEnterpriseConnections(t *testing.T) {
+	ts := start(t, nil)
+	tok := ts.admin()
+	logto := ts.token(bootID, bootSecret, ts.URL+"/api", "all")
+	created := ts.do("POST", "/api/sso-connectors", http.Header{"Authorization": {"Bearer " + logto}, "Content-Type": {"application/json"}},
+		strings.NewReader(`{"providerName":"Okta","connectorName":"acme-okta","domains":["acme.com"],"config":{"clientId":"cid","clientSecret":"top-secret","issuer":"https://acme.okta.com"}}`))
+	if created.Status != 200 {
+		t.Fatalf("create: %d %s", created.Status, created.Body)
+	}
+	c := created.json(t)
+	l := ts.api(tok, "GET", "/api/v2/connections", nil).list(t)
+	if len(l) != 2 || l[1]["name"] != "acme-okta" || l[1]["strategy"] != "okta" || l[1]["id"] != "con_"+c["id"].(string) {
+		t.Fatalf("connections %v", l)
+	}
+	opts := l[1]["options"].(map[string]any)
+	if opts["client_id"] != "cid" || opts["issuer"] != "https://acme.okta.com" || anyStrings(opts["domain_aliases"])[0] != "acme.com" {
+		t.Fatalf("options %v", opts)
+	}
+	r := ts.api(tok, "GET", "/api/v2/connections/con_"+c["id"].(string), nil)
+	if r.Status != 200 || strings.Contains(string(r.Body), "top-secret") {
+		t.Fatalf("get: %d %s", r.Status, r.Body)
+	}
+	if l := ts.api(tok, "GET", "/api/v2/connections?strategy=okta", nil).list(t); len(l) != 1 {
+		t.Fatalf("by strategy %v", l)
+	}
+	if l := ts.api(tok, "GET", "/api/v2/connections?name=acme-okta&strategy=samlp", nil).list(t); len(l) != 0 {
+		t.Fatalf("by name and another strategy %v", l)
+	}
+}

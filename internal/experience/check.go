@@ -229,7 +229,6 @@ func checkUnsupported(st Settings) error {
 	}
 	for _, err := range []error{
 		off("hideLogtoBranding", !st.HideLogtoBranding),
-		off("singleSignOnEnabled", !st.SingleSignOnEnabled),
 		checkSocialTargets(st.SocialSignInConnectorTargets),
 		off("mfa.factors", len(st.MFA.Factors) == 0),
 		off("captchaPolicy.enabled", st.CaptchaPolicy.Enabled == nil || !*st.CaptchaPolicy.Enabled),

@@ -232,7 +232,6 @@ func TestUpdateRefusals(t *testing.T) {
 		{`{"mfa":{"factors":[],"policy":"Sometimes"}}`, CodeInvalidInput},
 		{`{"adaptiveMfa":{"enabled":true}}`, CodeAdaptiveMFARequiresMFA},
 		{`{"hideLogtoBranding":true}`, CodeNotSupported},
-		{`{"singleSignOnEnabled":true}`, CodeNotSupported},
 		{`{"socialSignInConnectorTargets":["google","google"]}`, CodeInvalidInput},
 		{`{"socialSignInConnectorTargets":["go ogle"]}`, CodeInvalidInput},
 		{`{"captchaPolicy":{"enabled":true}}`, CodeNotSupported},

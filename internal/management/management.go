@@ -29,6 +29,7 @@ import (
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/sso"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 	"github.com/monban/monban/internal/verifycode"
@@ -90,6 +91,9 @@ type Deps struct {
 	// Codes sends and verifies one-time codes; nil: one over Connectors
 	// with the default limits.
 	Codes *verifycode.Service
+	// SSO keeps the enterprise SSO connectors; nil: a service over Store
+	// that fetches no metadata URLs.
+	SSO *sso.Service
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -168,6 +172,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.Codes == nil {
 		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now})
+	}
+	if d.SSO == nil {
+		d.SSO = sso.New(d.Store, sso.Options{Now: d.Now})
 	}
 	s := &server{Deps: d, hooks: d.Hooks, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
 		Store: d.Store, ManagementIndicator: d.Indicator, ManagementV2Indicator: d.V2, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,
@@ -328,6 +335,12 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/email-templates/{id}/details", handle: s.patchEmailTemplate},
 		{pattern: "POST /api/verification-codes", handle: s.sendVerificationCode},
 		{pattern: "POST /api/verification-codes/verify", handle: s.verifyVerificationCode},
+		{pattern: "GET /api/sso-connector-providers", handle: s.listSSOProviders, query: noQuery},
+		{pattern: "GET /api/sso-connectors", handle: s.listSSOConnectorsAPI, query: &listQuery{optional: true}},
+		{pattern: "POST /api/sso-connectors", handle: s.createSSOConnector},
+		{pattern: "GET /api/sso-connectors/{id}", handle: s.getSSOConnector},
+		{pattern: "PATCH /api/sso-connectors/{id}", handle: s.updateSSOConnector},
+		{pattern: "DELETE /api/sso-connectors/{id}", handle: s.deleteSSOConnector},
 	}, s.organizationRoutes()...)
 }
 

@@ -1,6 +1,7 @@
 package oidc
 
 import (
+	"context"
 	"net/url"
 	"slices"
 	"strconv"
@@ -32,6 +33,8 @@ type authContext struct {
 	// before (an interaction resumes them), not read from a browser's
 	// query.
 	pushed bool
+	// federated is the provider's Config.Federated.
+	federated func(ctx context.Context, name string) bool
 }
 
 // authChecks are the checks of an authorization request, in the order
@@ -76,7 +79,7 @@ func (p *Provider) parseCheckedRequest(f *Profile, params url.Values) (*authRequ
 // running authChecks in order. With an error, the request is returned as
 // far as it was built (nil before the redirect URI is trusted).
 func (p *Provider) checkAuthRequest(f *Profile, params url.Values, pushed bool) (*authRequest, *authError) {
-	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load(), pushed: pushed}
+	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load(), pushed: pushed, federated: p.cfg.Federated}
 	for _, check := range authChecks {
 		if err := check.run(c); err != nil {
 			return c.req, err
@@ -213,18 +216,21 @@ func checkResource(c *authContext) *authError {
 
 // checkConnection allows Auth0's connection parameter only when it names
 // a database connection of the face (all of them are Monban's one user
-// directory); a face without connections knows no connection parameter.
+// directory) or an upstream provider's connection (Config.Federated),
+// which the hosted pages then go to directly; a face without connections
+// knows no connection parameter.
 func checkConnection(c *authContext) *authError {
 	if !c.params.Has("connection") {
 		return nil
 	}
-	if conn := c.params.Get("connection"); !slices.Contains(c.face.Connections, conn) {
-		if len(c.face.Connections) == 0 {
-			return redirectError("invalid_request", "the connection parameter is not supported here")
-		}
-		return redirectError("invalid_request", "unknown connection; the database connection is "+strings.Join(c.face.Connections, ", "))
+	conn := c.params.Get("connection")
+	if len(c.face.Connections) == 0 {
+		return redirectError("invalid_request", "the connection parameter is not supported here")
 	}
-	return nil
+	if slices.Contains(c.face.Connections, conn) || c.federated != nil && conn != "" && c.federated(context.Background(), conn) {
+		return nil
+	}
+	return redirectError("invalid_request", "the connection was not found; the database connection is "+strings.Join(c.face.Connections, ", "))
 }
 
 // checkPKCE allows only S256 challenges of the right form, and requires

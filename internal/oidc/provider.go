@@ -107,6 +107,11 @@ type Config struct {
 	// Passwordless exchanges Auth0's passwordless codes for users, for
 	// the passwordless OTP grant; nil: that grant is refused.
 	Passwordless PasswordlessSignIn
+	// Federated reports whether name is the connection of an upstream
+	// provider (an enterprise SSO connector) that the hosted pages sign
+	// in through, which an authorization request's connection parameter
+	// (Auth0's) may name on a face with connections; nil: none.
+	Federated func(ctx context.Context, name string) bool
 }
 
 // Provider serves the protocol endpoints.

@@ -45,6 +45,7 @@ import (
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/sealed"
 	"github.com/monban/monban/internal/signin"
+	"github.com/monban/monban/internal/sso"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
 	"github.com/monban/monban/internal/verifycode"
@@ -113,6 +114,9 @@ type Config struct {
 	// ClientKeysEgress says which addresses applications' jwks_uri may
 	// reach besides public ones (private_key_jwt).
 	ClientKeysEgress egress.Policy
+	// SSOEgress says which addresses enterprise SSO connectors' metadata
+	// URLs and OIDC issuers may reach besides public ones.
+	SSOEgress egress.Policy
 	// DPoPNonce makes DPoP proofs carry a nonce the server gave
 	// (RFC 9449 §8): a proof without a current one is answered
 	// use_dpop_nonce with the nonce in DPoP-Nonce.
@@ -248,6 +252,8 @@ type Server struct {
 	// codes issues and checks one-time codes through it.
 	connectors *connector.Service
 	codes      *verifycode.Service
+	// sso keeps the enterprise SSO connectors.
+	sso *sso.Service
 	// experience is the sign-in experience (and its password policy),
 	// dropped from its cache by the outbox.
 	experience *experience.Service
@@ -427,6 +433,9 @@ func (s *Server) setUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.sso = sso.New(st, sso.Options{Endpoint: cfg.Endpoint, Replay: used, Now: cfg.Clock.Now,
+		Fetch: &http.Client{Transport: egress.New(cfg.SSOEgress).Transport(), Timeout: 10 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}})
 	issuer := Issuer(cfg.Endpoint)
 	mux := http.NewServeMux()
 	dir := directory.New(directory.Config{Store: st, ManagementIndicator: cfg.ManagementIndicator, Passwords: s.users.passwords, Now: cfg.Clock.Now,
@@ -442,6 +451,10 @@ func (s *Server) setUp(ctx context.Context) error {
 		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
 		Users:        s.users.oidc,
 		Passwordless: pwless,
+		Federated: func(ctx context.Context, name string) bool {
+			_, ok, err := s.sso.ByName(ctx, name)
+			return err == nil && ok
+		},
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
@@ -459,7 +472,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	// Sign-up stores a user and hashes a password, and a passwordless
 	// start may store a code and send a message: the sign-in limit.
 	lim.isSignInPath = func(path string) bool {
-		return provider.IsSignInPath(path) || signin.IsPath(path) || path == auth0auth.SignUpPath ||
+		return provider.IsSignInPath(path) || signin.IsPath(path) || signin.IsSSOPath(path) || path == auth0auth.SignUpPath ||
 			path == auth0auth.PasswordlessStartPath || path == auth0auth.ChangePasswordPath || path == pwticket.Path
 	}
 	mgmtVerifier := &token.KeyVerifier{Issuer: issuer, AlsoIssuers: []string{Auth0Issuer(cfg.Endpoint)}, Keys: func() *keys.Set { return cache.Load().Keys }, Revoked: s.users.revocations.Revoked, Now: cfg.Clock.Now}
@@ -485,6 +498,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Connectors: s.connectors,
 		Codes:      s.codes,
 		Experience: s.experience,
+		SSO:        s.sso,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,
@@ -499,6 +513,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Logger:              cfg.Logger,
 		Now:                 cfg.Clock.Now,
 		Tickets:             tickets,
+		SSO:                 s.sso,
 		Standing: func(scope, sub, client string) catalog.Standing {
 			return cache.Load().Standing(catalog.Privilege{Indicator: v2, Scope: scope}, sub, client)
 		},

@@ -23,7 +23,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 		Social:   social,
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
-		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit),
+		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit), SSO: s.sso,
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Logger:   s.cfg.Logger, Now: s.cfg.Clock.Now,
 	})

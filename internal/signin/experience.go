@@ -43,6 +43,10 @@ type Experience struct {
 	// SocialTargets are the targets of the social connectors the pages
 	// offer, in order (Logto's socialSignInConnectorTargets).
 	SocialTargets []string
+	// SingleSignOn: e-mail addresses of domains that enterprise SSO
+	// connectors claim go to their providers (Logto's
+	// singleSignOnEnabled).
+	SingleSignOn bool
 }
 
 // Branding is the sign-in experience's look.
@@ -65,7 +69,7 @@ func FromSettings(st experience.Settings) Experience {
 	e := Experience{SignUp: st.SignUpAllowed(), SignIn: st.SignInAllowed(), SignUpPassword: st.SignUpPassword(),
 		Language: st.DefaultLanguage(), AutoDetect: st.AutoDetectLanguage(),
 		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy(),
-		SocialTargets: slices.Clone(st.SocialSignInConnectorTargets)}
+		SocialTargets: slices.Clone(st.SocialSignInConnectorTargets), SingleSignOn: st.SingleSignOnEnabled}
 	for _, id := range st.SignUpIdentifiers() {
 		if id == "username" || id == "email" || id == "phone" {
 			e.SignUpIdentifiers = append(e.SignUpIdentifiers, id)
@@ -114,6 +118,7 @@ func (s *Pages) screensOf(e Experience) Screens {
 		ResetPhone:     phone && (len(e.ForgotPassword) == 0 || slices.Contains(e.ForgotPassword, "phone")),
 	}
 	sc.FederatedSignUp = e.SignUp
+	sc.SingleSignOn = e.SingleSignOn && s.cfg.SSO != nil
 	sc.CodeSignIn = sc.CodeEmail || sc.CodePhone
 	sc.SignUpCode = sc.SignUpEmail || sc.SignUpPhone
 	sc.SignUp = sc.SignUpUsername || sc.SignUpCode

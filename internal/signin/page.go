@@ -58,6 +58,9 @@ type Screens struct {
 	// Social are the social connectors' buttons, in the experience's
 	// order.
 	Social []SocialButton
+	// SingleSignOn: the single sign-on form (an e-mail address whose
+	// domain an enterprise SSO connector claims).
+	SingleSignOn bool
 }
 
 // SocialButton is a social connector the sign-in page offers.

@@ -76,6 +76,11 @@ var screens = map[string]string{
 {{template "field" (.Field "code_identifier" (.T .CodeIdentifierLabel) "" "username" 254)}}
 <button type="submit">{{.T "code_sign_in"}}</button>
 </form>{{end}}
+{{if .Exp.SingleSignOn}}<p class="or">{{.T "or"}}</p><form method="post" action="{{.Action}}/sso">
+{{template "hidden" .}}
+{{template "field" (.Field "email" (.T "sso_email") "email" "email" 254)}}
+<button type="submit">{{.T "sso_sign_in"}}</button>
+</form>{{end}}
 {{template "social" .}}
 <nav>{{if .Exp.ForgotPassword}}<p><a href="{{.ScreenURL "forgot"}}">{{.T "forgot_password"}}</a></p>{{end}}
 {{if .Exp.SignUp}}<p>{{.T "no_account"}} <a href="{{.ScreenURL "register"}}">{{.T "create_account"}}</a></p>{{end}}</nav>{{end}}`,

@@ -27,6 +27,12 @@ func (s *Pages) servePassword(w http.ResponseWriter, r *http.Request) {
 			p.Values = map[string]string{"identifier": shown}
 		})
 	}
+	if c, ok := s.ssoConnectorFor(r, v, identifier); ok {
+		// Logto's domain routing: the connector's provider signs in
+		// the addresses of its domains, whatever the password.
+		s.startSSO(w, r, v, c)
+		return
+	}
 	if !v.exp.PasswordSignIn {
 		refuse(http.StatusForbidden, "err_method_disabled", "")
 		return

@@ -24,6 +24,7 @@ import (
 	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/interaction"
+	"github.com/monban/monban/internal/sso"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/verifycode"
 )
@@ -69,6 +70,8 @@ type Config struct {
 	Codes *verifycode.Service
 	// Social is the social connectors; nil: none.
 	Social SocialConnectors
+	// SSO is the enterprise SSO connectors; nil: none.
+	SSO *sso.Service
 	// Audit is told about every submitted interaction and verification
 	// (Logto's Interaction.* keys); nil: none. It must not block.
 	Audit func(context.Context, audit.Interaction)
@@ -115,6 +118,7 @@ func (s *Pages) Register(mux *http.ServeMux) {
 	}
 	mux.HandleFunc("GET "+CallbackPath+"{connector}", s.serveCallback)
 	mux.HandleFunc("POST "+CallbackPath+"{connector}", s.serveCallbackPost)
+	s.registerSSO(mux)
 	mux.HandleFunc(Path, methodNotAllowed("GET, POST"))
 }
 
@@ -301,6 +305,9 @@ func (s *Pages) serveScreen(w http.ResponseWriter, r *http.Request) {
 		v = s.open(w, r, params.Get("interaction"))
 	}
 	if v == nil {
+		return
+	}
+	if v.it.Step == interaction.StepIdentify && params.Get("screen") == "" && s.connectionSSO(w, r, v) {
 		return
 	}
 	screen, ok := s.screenOf(v, params.Get("screen"))

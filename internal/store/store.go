@@ -295,6 +295,7 @@ type Store interface {
 	ReplayStore
 	PushedRequestStore
 	ExchangeStore
+	SSOConnectorStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
