@@ -18,6 +18,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 	return signin.New(signin.Config{
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
+		MFA: s.mfa, MFARemember: min(s.cfg.MFARememberDevice, MaxMFARememberDevice),
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit),
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Logger:   s.cfg.Logger, Now: s.cfg.Clock.Now,
