@@ -117,7 +117,7 @@ func newFlows(t testing.TB) *flows {
 	f.exp.CodeSignIn = []string{"email", "phone"}
 	f.exp.AutoDetect = true
 	f.mfa = mfa.New(f.st, p.Accounts().Throttle, f.clock.Now)
-	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour,Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
+	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
 		Cookies: browser.New(endpoint, make([]byte, 32)), Logger: logger, Now: f.clock.Now,
 		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now}),
 		Experience: func(context.Context) (Experience, error) {

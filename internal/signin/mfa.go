@@ -27,13 +27,13 @@ type mfaPage struct {
 	// Bind is the type being bound, State its sealed state; Secret, URI
 	// and QR a TOTP secret's, Codes the backup codes to save.
 	Bind, State string
-	Secret string
+	Secret      string
 	// URI is the secret's otpauth:// URI, which the mfa package made.
 	URI template.URL
 	// QR is a PNG data: URL the mfa package made (never a value from a
 	// request), trusted as an image source.
-	QR template.URL
-	Codes           []string
+	QR    template.URL
+	Codes []string
 	// Bound is the type bound before the backup codes are saved.
 	Bound string
 	// RememberDays, when above zero, offers to remember the browser.
