@@ -141,12 +141,15 @@ type Interaction struct {
 
 // VerificationRecord is one proof of identity of an interaction: a
 // Password, or an EmailVerificationCode or PhoneVerificationCode with the
-// templateType it was sent for.
+// templateType it was sent for and the identifier it proved, or a second
+// factor (Totp, BackupCode, WebAuthn) with the userId it was verified
+// for, as seed 002 shapes them.
 type VerificationRecord struct {
 	ID           string                  `json:"id"`
-	Type         string                  `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode
+	Type         string                  `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode, Social, EnterpriseSso, Totp, BackupCode, WebAuthn
 	TemplateType string                  `json:"templateType,omitempty"`
-	Identifier   *VerificationIdentifier `json:"identifier,omitempty"` // none for Social and EnterpriseSso
+	Identifier   *VerificationIdentifier `json:"identifier,omitempty"` // none for Social, EnterpriseSso and second factors
+	UserID       string                  `json:"userId,omitempty"`
 	Verified     bool                    `json:"verified"`
 	// ConnectorID, SocialUserInfo, EnterpriseUserInfo and Issuer are of
 	// a Social or an EnterpriseSso record, as Logto writes them.
@@ -206,13 +209,13 @@ func interactionOf(userID string, rec store.SignInRecord) *Interaction {
 			Identifier: &VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue}})
 	}
 	for _, v := range rec.Verifications {
-		vr := VerificationRecord{ID: v.ID, Type: v.Type, TemplateType: v.TemplateType, Verified: v.Verified}
-		switch v.Type {
-		case "Social":
+		vr := VerificationRecord{ID: v.ID, Type: v.Type, TemplateType: v.TemplateType, Verified: v.Verified, UserID: v.UserID}
+		switch {
+		case v.Type == "Social":
 			vr.ConnectorID, vr.SocialUserInfo = v.ConnectorID, v.UserInfo
-		case "EnterpriseSso":
+		case v.Type == "EnterpriseSso":
 			vr.ConnectorID, vr.EnterpriseUserInfo, vr.Issuer = v.ConnectorID, v.UserInfo, v.Issuer
-		default:
+		case v.IdentifierType != "" || v.UserID == "":
 			vr.Identifier = &VerificationIdentifier{Type: v.IdentifierType, Value: v.IdentifierValue}
 		}
 		in.VerificationRecords = append(in.VerificationRecords, vr)

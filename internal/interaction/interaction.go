@@ -63,6 +63,12 @@ const (
 	// StepDone: the account is verified (or made) and the authorization
 	// request resumes. A done interaction cannot be resumed again.
 	StepDone Step = "done"
+	// StepMFA: the account is verified but needs a second factor; it
+	// waits for one of the account's factors (package mfa).
+	StepMFA Step = "mfa"
+	// StepMFAEnroll: the account is verified but must bind a second
+	// factor before it signs in; it waits for one.
+	StepMFAEnroll Step = "mfa_enroll"
 )
 
 // Action is what happens at a step.
@@ -105,6 +111,19 @@ const (
 	// ActProfileFulfilled: the account was made without a password (none
 	// required).
 	ActProfileFulfilled Action = "profile_fulfilled"
+	// ActMFARequired: the verified account needs a second factor before
+	// the request resumes (the gate of the pages' completion).
+	ActMFARequired Action = "mfa_required"
+	// ActMFAEnrollRequired: the verified account must bind a second
+	// factor before the request resumes.
+	ActMFAEnrollRequired Action = "mfa_enroll_required"
+	// ActMFAFailed: a wrong second factor was given.
+	ActMFAFailed Action = "mfa_failed"
+	// ActMFAVerified: one of the account's second factors was verified.
+	ActMFAVerified Action = "mfa_verified"
+	// ActMFABound: a new second factor was bound to the account (and
+	// verified by its binding).
+	ActMFABound Action = "mfa_bound"
 )
 
 // The actions of a sign-in through an upstream identity provider.
@@ -125,6 +144,27 @@ const (
 	// account.
 	ActLinked Action = "linked"
 )
+// mfaSteps are the second-factor steps every event ends with: the gate
+// leaves StepDone for them, and they lead back to it (or, when the person
+// starts over, perhaps as another account, to StepIdentify).
+var mfaSteps = map[Step]map[Action]To{
+	StepDone:      {ActMFARequired: {StepMFA, ""}, ActMFAEnrollRequired: {StepMFAEnroll, ""}},
+	StepMFA:       {ActEventChosen: {StepIdentify, ""}, ActMFAFailed: {StepMFA, ""}, ActMFAVerified: {StepDone, ""}},
+	StepMFAEnroll: {ActEventChosen: {StepIdentify, ""}, ActMFABound: {StepDone, ""}},
+}
+
+func init() {
+	for _, steps := range transitions {
+		for step, actions := range mfaSteps {
+			if steps[step] == nil {
+				steps[step] = map[Action]To{}
+			}
+			for a, to := range actions {
+				steps[step][a] = to
+			}
+		}
+	}
+}
 
 // To is where an action leads: a step, and the event the interaction
 // goes on as ("" keeps it).
@@ -336,6 +376,35 @@ func (it *Interaction) PasswordSet(accountID string) error {
 // interaction is done.
 func (it *Interaction) ProfileFulfilled(accountID string) error {
 	return it.on(ActProfileFulfilled, accountID == "", func() { it.AccountID = accountID })
+}
+
+// MFARequired: the verified account needs a second factor; the
+// interaction waits for one at StepMFA.
+func (it *Interaction) MFARequired() error {
+	return it.on(ActMFARequired, it.AccountID == "", func() {})
+}
+
+// MFAEnrollRequired: the verified account must bind a second factor; the
+// interaction waits for one at StepMFAEnroll.
+func (it *Interaction) MFAEnrollRequired() error {
+	return it.on(ActMFAEnrollRequired, it.AccountID == "", func() {})
+}
+
+// MFAFailed counts a wrong second factor.
+func (it *Interaction) MFAFailed() error {
+	return it.on(ActMFAFailed, false, func() { it.Attempts++ })
+}
+
+// MFAVerified records the verified second factor's record (of type
+// Totp, BackupCode or WebAuthn); the interaction is done.
+func (it *Interaction) MFAVerified(rec Record) error {
+	return it.on(ActMFAVerified, rec.ID == "" || !IsMFARecord(rec.Type), func() { it.addRecord(rec) })
+}
+
+// MFABound records the record of the second factor just bound; the
+// interaction is done.
+func (it *Interaction) MFABound(rec Record) error {
+	return it.on(ActMFABound, rec.ID == "" || !IsMFARecord(rec.Type), func() { it.addRecord(rec) })
 }
 
 // addRecord keeps rec, replacing an earlier record of its type.

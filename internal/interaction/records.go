@@ -15,7 +15,33 @@ const (
 	// upstream provider (a social or an enterprise SSO connector).
 	RecordSocial        = "Social"
 	RecordEnterpriseSso = "EnterpriseSso"
+	// The second factors' records (package mfa makes them).
+	RecordTotp       = "Totp"
+	RecordBackupCode = "BackupCode"
+	RecordWebAuthn   = "WebAuthn"
 )
+
+// IsMFARecord reports whether typ is a second factor's record type.
+func IsMFARecord(typ string) bool {
+	return typ == RecordTotp || typ == RecordBackupCode || typ == RecordWebAuthn
+}
+
+// MFARecord is the record of a second factor of type typ (Totp,
+// BackupCode, WebAuthn) verified or bound for the account userID.
+func MFARecord(typ, userID string) Record {
+	return Record{ID: randid.ID(), Type: typ, UserID: userID, Verified: true}
+}
+
+// MFAVerifiedRecord is the interaction's verified second factor's record,
+// if it has one.
+func (it *Interaction) MFAVerifiedRecord() (Record, bool) {
+	for _, r := range it.Records {
+		if IsMFARecord(r.Type) && r.Verified {
+			return r, true
+		}
+	}
+	return Record{}, false
+}
 
 // Record is one verification record: how the person proved an
 // identifier. Its fields are Logto's.
@@ -51,4 +77,55 @@ func (it *Interaction) SignInRecord() store.SignInRecord {
 		rec.VerificationID, rec.IdentifierType, rec.IdentifierValue = first.ID, first.IdentifierType, first.IdentifierValue
 	}
 	return rec
+}
+
+// ACRMultiFactor is the authentication context class of a sign-in that
+// verified a second factor: the value an authorization request names in
+// acr_values to require one, and the acr claim of its tokens (as
+// Auth0's).
+const ACRMultiFactor = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+
+// HasMFA reports whether recs hold a verified second factor.
+func HasMFA(recs []store.Verification) bool {
+	for _, r := range recs {
+		if IsMFARecord(r.Type) && r.Verified {
+			return true
+		}
+	}
+	return false
+}
+
+// AMR is the authentication methods references (RFC 8176) of a sign-in
+// of records recs, for the tokens' amr claim: "pwd" for a password, "otp"
+// for a one-time code (sent by e-mail or SMS, "sms" too for the latter,
+// or from an authenticator app, or a backup code), "hwk" for a WebAuthn
+// authenticator, and "mfa" when a second factor was verified besides the
+// first. Each once, in this order; nil for none.
+func AMR(recs []store.Verification) []string {
+	has := map[string]bool{}
+	for _, r := range recs {
+		if !r.Verified {
+			continue
+		}
+		switch r.Type {
+		case RecordPassword:
+			has["pwd"] = true
+		case RecordEmailVerificationCode, RecordTotp, RecordBackupCode:
+			has["otp"] = true
+		case RecordPhoneVerificationCode:
+			has["otp"], has["sms"] = true, true
+		case RecordWebAuthn:
+			has["hwk"] = true
+		}
+	}
+	if HasMFA(recs) {
+		has["mfa"] = true
+	}
+	var out []string
+	for _, m := range []string{"pwd", "otp", "sms", "hwk", "mfa"} {
+		if has[m] {
+			out = append(out, m)
+		}
+	}
+	return out
 }

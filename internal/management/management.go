@@ -28,6 +28,7 @@ import (
 	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/sso"
 	"github.com/monban/monban/internal/store"
@@ -94,6 +95,8 @@ type Deps struct {
 	// SSO keeps the enterprise SSO connectors; nil: a service over Store
 	// that fetches no metadata URLs.
 	SSO *sso.Service
+	// MFA keeps users' second factors; nil: one over Store.
+	MFA *mfa.Service
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -169,6 +172,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.Connectors == nil {
 		d.Connectors = connector.New(d.Store, connector.DefaultOptions())
+	}
+	if d.MFA == nil {
+		d.MFA = mfa.New(d.Store, nil, d.Now)
 	}
 	if d.Codes == nil {
 		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now})
@@ -341,7 +347,7 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/sso-connectors/{id}", handle: s.getSSOConnector},
 		{pattern: "PATCH /api/sso-connectors/{id}", handle: s.updateSSOConnector},
 		{pattern: "DELETE /api/sso-connectors/{id}", handle: s.deleteSSOConnector},
-	}, s.organizationRoutes()...)
+	}, append(s.organizationRoutes(), s.mfaRoutes()...)...)
 }
 
 // status answers 204 without a token, as Logto's health check does.

@@ -24,6 +24,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit), SSO: s.sso,
+		MFA: s.mfa, MFARemember: min(s.cfg.MFARememberDevice, MaxMFARememberDevice),
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Logger:   s.cfg.Logger, Now: s.cfg.Clock.Now,
 	})

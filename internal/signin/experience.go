@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/monban/monban/internal/experience"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/password"
 )
 
@@ -47,6 +48,8 @@ type Experience struct {
 	// connectors claim go to their providers (Logto's
 	// singleSignOnEnabled).
 	SingleSignOn bool
+	// MFA is the second factors offered and their policy.
+	MFA mfa.Policy
 }
 
 // Branding is the sign-in experience's look.
@@ -69,7 +72,8 @@ func FromSettings(st experience.Settings) Experience {
 	e := Experience{SignUp: st.SignUpAllowed(), SignIn: st.SignInAllowed(), SignUpPassword: st.SignUpPassword(),
 		Language: st.DefaultLanguage(), AutoDetect: st.AutoDetectLanguage(),
 		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy(),
-		SocialTargets: slices.Clone(st.SocialSignInConnectorTargets), SingleSignOn: st.SingleSignOnEnabled}
+		SocialTargets: slices.Clone(st.SocialSignInConnectorTargets), SingleSignOn: st.SingleSignOnEnabled,
+		MFA: mfa.Policy{Factors: slices.Clone(st.MFA.Factors), Policy: st.MFA.Policy}}
 	for _, id := range st.SignUpIdentifiers() {
 		if id == "username" || id == "email" || id == "phone" {
 			e.SignUpIdentifiers = append(e.SignUpIdentifiers, id)

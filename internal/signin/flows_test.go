@@ -20,6 +20,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/revocation"
@@ -75,6 +76,7 @@ type flows struct {
 	clock  *clock.Fake
 	outbox *outbox
 	dir    *directory.Directory
+	mfa    *mfa.Service
 
 	mu     sync.Mutex
 	exp    Experience
@@ -114,7 +116,8 @@ func newFlows(t testing.TB) *flows {
 	f.exp.SignUpIdentifiers = []string{"username", "email", "phone"}
 	f.exp.CodeSignIn = []string{"email", "phone"}
 	f.exp.AutoDetect = true
-	New(Config{Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
+	f.mfa = mfa.New(f.st, p.Accounts().Throttle, f.clock.Now)
+	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
 		Cookies: browser.New(endpoint, make([]byte, 32)), Logger: logger, Now: f.clock.Now,
 		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now}),
 		Experience: func(context.Context) (Experience, error) {

@@ -31,6 +31,8 @@ type page struct {
 	// LinkEmail and LinkProvider are the address and the provider of a
 	// link offered.
 	LinkEmail, LinkProvider string
+	// MFA is what the second-factor screens show.
+	MFA *mfaPage
 
 	BrandName, Logo, Primary, DarkPrimary string
 	DarkMode                              bool

@@ -24,6 +24,7 @@ import (
 	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/interaction"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/sso"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/verifycode"
@@ -72,6 +73,12 @@ type Config struct {
 	Social SocialConnectors
 	// SSO is the enterprise SSO connectors; nil: none.
 	SSO *sso.Service
+	// MFA verifies and binds second factors; nil: no second factors
+	// (whatever the experience says).
+	MFA *mfa.Service
+	// MFARemember is how long a browser may be remembered after a second
+	// factor, so that it is not asked again there; 0: never.
+	MFARemember time.Duration
 	// Audit is told about every submitted interaction and verification
 	// (Logto's Interaction.* keys); nil: none. It must not block.
 	Audit func(context.Context, audit.Interaction)
@@ -105,6 +112,12 @@ func New(cfg Config) *Pages {
 func (s *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Path, s.serveScreen)
 	mux.HandleFunc("POST "+Path, s.servePassword) // the form of the first release
+	mux.HandleFunc("GET "+Path+"/mfa", s.serveMFA)
+	mux.HandleFunc("POST "+Path+"/mfa", s.serveMFAVerify)
+	mux.HandleFunc(Path+"/mfa", methodNotAllowed("GET, POST"))
+	mux.HandleFunc("GET "+Path+"/mfa/enroll", s.serveMFAEnroll)
+	mux.HandleFunc("POST "+Path+"/mfa/enroll", s.serveMFABind)
+	mux.HandleFunc(Path+"/mfa/enroll", methodNotAllowed("GET, POST"))
 	for path, h := range map[string]http.HandlerFunc{
 		"/register":     s.serveRegister,
 		"/code":         s.serveSendCode,
@@ -255,6 +268,8 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 			p.LinkEmail, _ = rec.UserInfo["email"].(string)
 			p.LinkProvider = s.providerName(v, p, rec)
 		}
+	case "mfa", "mfa_enroll":
+		p.MFA = s.mfaPageOf(r, v, screen)
 	case "signin":
 		if v.it.Step == interaction.StepPassword {
 			p.Values = map[string]string{"identifier": v.it.Identifier}
@@ -267,7 +282,8 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 }
 
 var screenTitles = map[string]string{"signin": "sign_in", "link": "link_heading", "register": "register", "code": "enter_code",
-	"forgot": "forgot", "password": "set_password", "error": "error_heading"}
+	"forgot": "forgot", "password": "set_password", "error": "error_heading",
+	"mfa": "mfa_verify", "mfa_enroll": "mfa_enroll", "mfa_codes": "mfa_codes"}
 
 // backScreen is the screen that asks again for the identifier of event.
 func backScreen(e interaction.Event) string {
@@ -305,6 +321,10 @@ func (s *Pages) serveScreen(w http.ResponseWriter, r *http.Request) {
 		v = s.open(w, r, params.Get("interaction"))
 	}
 	if v == nil {
+		return
+	}
+	if (v.it.Step == interaction.StepMFA || v.it.Step == interaction.StepMFAEnroll) && params.Get("screen") == "" {
+		s.toStep(w, r, v)
 		return
 	}
 	if v.it.Step == interaction.StepIdentify && params.Get("screen") == "" && s.connectionSSO(w, r, v) {
@@ -451,7 +471,14 @@ func (s *Pages) report(r *http.Request, ev audit.Interaction) {
 // finish saves the done interaction (which claims it: another tab can no
 // longer complete it), logs its submission and hands it to the
 // authorization endpoint.
+//
+// Before that, the second-factor gate (mfaGate): an account that needs a
+// second factor is sent to the MFA pages instead, and comes back here
+// when it has given one.
 func (s *Pages) finish(w http.ResponseWriter, r *http.Request, v *view, user *store.User) {
+	if s.mfaGate(w, r, v, user) {
+		return
+	}
 	if !s.save(w, r, v) {
 		return
 	}

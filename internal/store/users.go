@@ -188,6 +188,9 @@ type Verification struct {
 	IdentifierType  string `json:"identifierType"` // username, email, phone
 	IdentifierValue string `json:"identifierValue"`
 	Verified        bool   `json:"verified"`
+	// UserID is the account a second factor's record (Totp, BackupCode,
+	// WebAuthn) was verified for.
+	UserID string `json:"userId,omitempty"`
 	// ConnectorID, Target, UserInfo and Issuer are of a Social or
 	// EnterpriseSso record: the connector the person came through, the
 	// target its identities are kept under, what the provider proved
