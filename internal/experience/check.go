@@ -238,7 +238,9 @@ func checkUnsupported(st Settings) error {
 		off("sentinelPolicy (sign-in back-off is the server's configuration)", isEmptyObject(st.SentinelPolicy)),
 		off("emailBlocklistPolicy", isEmptyObject(st.EmailBlocklistPolicy)),
 		off("verificationCodePolicy (code lifetime and tries are the server's)", isEmptyObject(st.VerificationCodePolicy)),
-		off("passkeySignIn", !hasTrue(st.PasskeySignIn, "enabled")),
+		off("passkeySignIn.allowAutofill", !hasTrue(st.PasskeySignIn, "allowAutofill")),
+		off("passkeySignIn.showPasskeyButton false (the passkey sign-in is its button)",
+			!hasTrue(st.PasskeySignIn, "enabled") || !hasFalse(st.PasskeySignIn, "showPasskeyButton")),
 		off("signUpProfileFields", isNull(st.SignUpProfileFields) || string(st.SignUpProfileFields) == "[]"),
 		off("passwordExpiration", !hasTrue(st.PasswordExpiration, "enabled")),
 		off("usernamePolicy", string(compact(st.UsernamePolicy)) == defaultUsernamePolicy),
@@ -333,6 +335,14 @@ func hasTrue(raw json.RawMessage, key string) bool {
 		return false
 	}
 	return string(m[key]) == "true"
+}
+
+func hasFalse(raw json.RawMessage, key string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	return string(m[key]) == "false"
 }
 
 // bounded cuts a value quoted back in a message.

@@ -98,6 +98,10 @@ const (
 	// ActProfileFulfilled: the account was made without a password (none
 	// required).
 	ActProfileFulfilled Action = "profile_fulfilled"
+	// ActPasskeyVerified: a discoverable WebAuthn credential (a passkey,
+	// with its user verified) proved the account it names: the sign-in
+	// is done, whatever was typed before.
+	ActPasskeyVerified Action = "passkey_verified"
 )
 
 // To is where an action leads: a step, and the event the interaction
@@ -112,11 +116,13 @@ type To struct {
 // where they lead. Anything else is refused with ErrTransition.
 var transitions = map[Event]map[Step]map[Action]To{
 	EventSignIn: {
-		StepIdentify: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActCodeSent: {StepCode, ""}},
+		StepIdentify: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActCodeSent: {StepCode, ""},
+			ActPasskeyVerified: {StepDone, ""}},
 		StepPassword: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActPasswordFailed: {StepPassword, ""},
-			ActPasswordVerified: {StepDone, ""}, ActCodeSent: {StepCode, ""}},
+			ActPasswordVerified: {StepDone, ""}, ActCodeSent: {StepCode, ""}, ActPasskeyVerified: {StepDone, ""}},
 		StepCode: {ActEventChosen: {StepIdentify, ""}, ActCodeSent: {StepCode, ""}, ActCodeFailed: {StepCode, ""},
-			ActCodeVerified: {StepDone, ""}, ActRegisterInstead: {StepProfile, EventRegister}, ActIdentified: {StepPassword, ""}},
+			ActCodeVerified: {StepDone, ""}, ActRegisterInstead: {StepProfile, EventRegister}, ActIdentified: {StepPassword, ""},
+			ActPasskeyVerified: {StepDone, ""}},
 	},
 	EventRegister: {
 		StepIdentify: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepProfile, ""}, ActCodeSent: {StepCode, ""}},
@@ -306,6 +312,16 @@ func (it *Interaction) PasswordSet(accountID string) error {
 // interaction is done.
 func (it *Interaction) ProfileFulfilled(accountID string) error {
 	return it.on(ActProfileFulfilled, accountID == "", func() { it.AccountID = accountID })
+}
+
+// PasskeyVerified records the account a passkey proved, and its
+// SignInPasskey record (PasskeyRecord), in place of any earlier
+// identifier; the interaction is done.
+func (it *Interaction) PasskeyVerified(accountID string, rec Record) error {
+	return it.on(ActPasskeyVerified, accountID == "" || rec.ID == "" || rec.Type != RecordSignInPasskey, func() {
+		it.Identifier, it.IdentifierType, it.Records, it.AccountID = "", "", nil, accountID
+		it.addRecord(rec)
+	})
 }
 
 // addRecord keeps rec, replacing an earlier record of its type.

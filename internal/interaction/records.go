@@ -11,6 +11,10 @@ const (
 	RecordPassword              = "Password"
 	RecordEmailVerificationCode = "EmailVerificationCode"
 	RecordPhoneVerificationCode = "PhoneVerificationCode"
+	// RecordSignInPasskey: a passkey (a discoverable WebAuthn
+	// credential) signed the account in, as Logto's passkey sign-in
+	// records it.
+	RecordSignInPasskey = "SignInPasskey"
 )
 
 // Record is one verification record: how the person proved an
@@ -21,6 +25,11 @@ type Record = store.Verification
 // identifierType.
 func PasswordRecord(id, identifierType, identifier string) Record {
 	return Record{ID: id, Type: RecordPassword, IdentifierType: identifierType, IdentifierValue: identifier, Verified: true}
+}
+
+// PasskeyRecord is the record of a passkey sign-in.
+func PasskeyRecord() Record {
+	return Record{ID: randid.ID(), Type: RecordSignInPasskey, Verified: true}
 }
 
 // CodeRecord is the record of a one-time code verified for the

@@ -28,6 +28,9 @@ type Experience struct {
 	// CodeSignIn are of "email" and "phone": identifiers that sign in by
 	// a one-time code.
 	CodeSignIn []string
+	// PasskeySignIn: the sign-in screen offers "sign in with a passkey"
+	// (Logto's passkeySignIn.enabled).
+	PasskeySignIn bool
 	// ForgotPassword are of "email" and "phone": where reset codes may
 	// go; empty: wherever a connector delivers.
 	ForgotPassword []string
@@ -61,7 +64,8 @@ func DefaultExperience() Experience {
 func FromSettings(st experience.Settings) Experience {
 	e := Experience{SignUp: st.SignUpAllowed(), SignIn: st.SignInAllowed(), SignUpPassword: st.SignUpPassword(),
 		Language: st.DefaultLanguage(), AutoDetect: st.AutoDetectLanguage(),
-		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy()}
+		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy(),
+		PasskeySignIn: st.PasskeySignInEnabled()}
 	for _, id := range st.SignUpIdentifiers() {
 		if id == "username" || id == "email" || id == "phone" {
 			e.SignUpIdentifiers = append(e.SignUpIdentifiers, id)

@@ -21,6 +21,7 @@ const layout = `<!doctype html>
 <title>{{.Title}}</title>
 <style>
 :root{--primary:{{.Primary}};--bg:#f4f5f7;--card:#fff;--text:#1d2129;--muted:#5c6270;--border:#aab}
+{{if .Script}}<script src="{{.Action}}/webauthn.js" defer></script>{{end}}
 {{if .DarkMode}}@media (prefers-color-scheme: dark){:root{--primary:{{.DarkPrimary}};--bg:#16181d;--card:#22252c;--text:#eef0f4;--muted:#a9afbb;--border:#555b66}}{{end}}
 body{font-family:system-ui,"Hiragino Sans","Yu Gothic","Noto Sans CJK JP",sans-serif;background:var(--bg);color:var(--text);margin:0}
 main{max-width:23rem;margin:8vh auto;background:var(--card);padding:2rem;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}
@@ -49,6 +50,14 @@ ul.issues{margin:.25rem 0 0;padding-left:1.2rem;color:#c0392b;font-size:.9rem}
 </main></body>
 </html>
 {{define "alert"}}{{if .Error}}<p class="error" role="alert" id="form-error">{{.Error}}</p>{{end}}{{end}}
+{{define "webauthn"}}<form method="post" action="{{.Page.Action}}/{{.Path}}" data-webauthn="{{.Kind}}" data-options="{{.Form.Options}}" data-failed="{{.Page.T "err_passkey_cancelled"}}" data-unsupported="{{.Page.T "err_passkey_unsupported"}}">
+{{template "hidden" .Page}}<input type="hidden" name="state" value="{{.Form.State}}"><input type="hidden" name="response" value="">
+{{if .Name}}<label for="passkey_name">{{.Page.T "passkey_name"}}</label>
+<input id="passkey_name" name="name" maxlength="64" autocomplete="off">{{end}}
+<p class="error" role="alert" data-webauthn-error hidden></p>
+<noscript><p class="hint">{{.Page.T "passkey_needs_script"}}</p></noscript>
+<button type="submit">{{.Page.T .Button}}</button>
+</form>{{end}}
 {{define "hidden"}}<input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="interaction" value="{{.Interaction}}">{{end}}
 {{define "field"}}<label for="{{.Name}}">{{.Label}}</label>
 <input id="{{.Name}}" name="{{.Name}}"{{if .Type}} type="{{.Type}}"{{end}}{{if .Autocomplete}} autocomplete="{{.Autocomplete}}"{{end}}{{if .InputMode}} inputmode="{{.InputMode}}"{{end}} autocapitalize="none" spellcheck="false" required maxlength="{{.MaxLen}}"{{if .Value}} value="{{.Value}}"{{end}}{{if .Error}} aria-invalid="true" aria-describedby="{{.Name}}-error"{{end}}{{if .Focus}} autofocus{{end}}>
@@ -72,6 +81,7 @@ var screens = map[string]string{
 {{template "field" (.Field "code_identifier" (.T .CodeIdentifierLabel) "" "username" 254)}}
 <button type="submit">{{.T "code_sign_in"}}</button>
 </form>{{end}}
+{{with .Passkey}}{{if or $.Exp.PasswordSignIn $.Exp.CodeSignIn}}<p class="or">{{$.T "or"}}</p>{{end}}{{template "webauthn" (ceremony $ . "passkey" "get" "passkey_sign_in")}}{{end}}
 <nav>{{if .Exp.ForgotPassword}}<p><a href="{{.ScreenURL "forgot"}}">{{.T "forgot_password"}}</a></p>{{end}}
 {{if .Exp.SignUp}}<p>{{.T "no_account"}} <a href="{{.ScreenURL "register"}}">{{.T "create_account"}}</a></p>{{end}}</nav>{{end}}`,
 
@@ -141,7 +151,7 @@ type templates map[string]*template.Template
 func parseTemplates() templates {
 	ts := templates{}
 	for name, content := range screens {
-		t := template.Must(template.New("layout").Parse(layout))
+		t := template.Must(template.New("layout").Funcs(template.FuncMap{"ceremony": ceremony}).Parse(layout))
 		ts[name] = template.Must(t.Parse(content))
 	}
 	return ts
@@ -179,7 +189,11 @@ func (ts templates) render(w http.ResponseWriter, status int, name string, d *pa
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline';"+img+" frame-ancestors 'none'; base-uri 'none'")
+	script := ""
+	if d.Script {
+		script = " script-src 'self';"
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline';"+img+script+" frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -67,6 +67,8 @@ type Config struct {
 	Experience func(context.Context) (Experience, error)
 	// Codes sends and checks one-time codes; nil: no code methods.
 	Codes *verifycode.Service
+	// Passkeys runs the WebAuthn ceremonies; nil: no passkeys.
+	Passkeys Passkeys
 	// Audit is told about every submitted interaction and verification
 	// (Logto's Interaction.* keys); nil: none. It must not block.
 	Audit func(context.Context, audit.Interaction)
@@ -105,10 +107,12 @@ func (s *Pages) Register(mux *http.ServeMux) {
 		"/code":         s.serveSendCode,
 		"/code/verify":  s.serveVerifyCode,
 		"/password/new": s.serveNewPassword,
+		"/passkey":      s.servePasskey,
 	} {
 		mux.HandleFunc("POST "+Path+path, h)
 		mux.HandleFunc(Path+path, methodNotAllowed("POST"))
 	}
+	mux.HandleFunc("GET "+Path+"/webauthn.js", serveScript)
 	mux.HandleFunc(Path, methodNotAllowed("GET, POST"))
 }
 
@@ -240,6 +244,7 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 		if v.it.Step == interaction.StepPassword {
 			p.Values = map[string]string{"identifier": v.it.Identifier}
 		}
+		s.passkeyForm(p, v)
 	}
 	if fill != nil {
 		fill(p)
