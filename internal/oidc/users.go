@@ -162,7 +162,7 @@ func addUserDiscovery(doc map[string]any, f *Profile) {
 		"claims_parameter_supported":                     false,
 		"frontchannel_logout_supported":                  false,
 		"backchannel_logout_supported":                   false,
-		"claims_supported": []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "jti", "client_id", "scope",
+		"claims_supported": []string{"iss", "sub", "aud", "exp", "iat", "auth_time", "amr", "nonce", "at_hash", "jti", "client_id", "scope",
 			"name", "picture", "username", "preferred_username", "given_name", "family_name", "middle_name", "nickname",
 			"profile", "website", "gender", "birthdate", "zoneinfo", "locale", "updated_at", "email", "email_verified",
 			"phone_number", "phone_number_verified", "address", "roles", "custom_data",

@@ -10,6 +10,7 @@ import (
 
 	"github.com/monban/monban/internal/authz"
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
@@ -225,6 +226,9 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		claims["iss"], claims["sub"], claims["aud"] = p.issuer(ctx), in.user.ID, in.app.ID
 		claims["iat"], claims["exp"] = now.Unix(), now.Add(p.u.IDTokenTTL).Unix()
 		claims["auth_time"] = in.grant.AuthTime.Unix()
+		if amr := interaction.AMR(in.grant.SignIn); len(amr) > 0 {
+			claims["amr"] = amr
+		}
 		claims["at_hash"] = token.HalfHash(snap.Signer.Algorithm(), at)
 		if in.nonce != "" {
 			claims["nonce"] = in.nonce
