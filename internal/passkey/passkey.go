@@ -473,13 +473,3 @@ func (u user) WebAuthnCredentials() []webauthn.Credential {
 	}
 	return out
 }
-
-// AMR is RFC 8176's method of a credential: "hwk" for a roaming
-// (cross-platform) authenticator, "swk" for one built into the device
-// or synced (platform, or backed up).
-func (d Document) AMR() string {
-	if d.Attachment == string(protocol.CrossPlatform) && !d.BackupEligible {
-		return "hwk"
-	}
-	return "swk"
-}
