@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/monban/monban/internal/password"
@@ -231,7 +232,7 @@ func checkUnsupported(st Settings) error {
 		off("hideLogtoBranding", !st.HideLogtoBranding),
 		off("singleSignOnEnabled", !st.SingleSignOnEnabled),
 		off("socialSignInConnectorTargets (no social connector exists)", len(st.SocialSignInConnectorTargets) == 0),
-		off("mfa.factors", len(st.MFA.Factors) == 0),
+		off("mfa.factors (of these, only "+strings.Join(MFAFactors, ", ")+")", supportedMFA(st.MFA.Factors)),
 		off("captchaPolicy.enabled", st.CaptchaPolicy.Enabled == nil || !*st.CaptchaPolicy.Enabled),
 		off("customUiAssets", isNull(st.CustomUIAssets)),
 		off("customUiCsp", isEmptyObject(st.CustomUICSP)),
@@ -251,6 +252,9 @@ func checkUnsupported(st Settings) error {
 	}
 	if st.AdaptiveMFA.Enabled != nil && *st.AdaptiveMFA.Enabled {
 		return &Error{Code: CodeAdaptiveMFARequiresMFA, Status: 422, Message: "MFA must be enabled before enabling adaptive MFA."}
+	}
+	if err := checkMFAFactors(st.MFA.Factors); err != nil {
+		return err
 	}
 	switch st.MFA.Policy {
 	case "UserControlled", "Mandatory", "PromptOnlyAtSignIn", "PromptAtSignInAndSignUp", "NoPrompt",
@@ -351,4 +355,32 @@ func bounded(v string) string {
 		return string(r[:32]) + "…"
 	}
 	return v
+}
+
+// MFAFactors are the second factors the server offers (Logto's
+// MfaFactor values); a factor type is added here when it is built.
+var MFAFactors = []string{"Totp", "BackupCode"}
+
+// supportedMFA reports whether every factor is one the server offers.
+func supportedMFA(factors []string) bool {
+	for _, f := range factors {
+		if !slices.Contains(MFAFactors, f) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkMFAFactors is Logto's rule of the factors: each once, and backup
+// codes never alone.
+func checkMFAFactors(factors []string) error {
+	for i, f := range factors {
+		if slices.Contains(factors[:i], f) {
+			return invalid("mfa.factors names " + f + " twice")
+		}
+	}
+	if slices.Contains(factors, "BackupCode") && len(factors) == 1 {
+		return &Error{Code: CodeBackupCodeAlone, Status: 400, Message: "Backup code cannot be enabled alone."}
+	}
+	return nil
 }

@@ -27,6 +27,7 @@ const (
 	CodeUnsupportedLanguage      = "sign_in_experiences.unsupported_default_language"
 	CodeForgotPasswordConnector  = "sign_in_experiences.forgot_password_method_requires_connector"
 	CodeAdaptiveMFARequiresMFA   = "sign_in_experiences.adaptive_mfa_requires_mfa"
+	CodeBackupCodeAlone          = "sign_in_experiences.backup_code_cannot_be_enabled_alone"
 )
 
 func invalid(format string) *Error {

@@ -32,9 +32,9 @@ func AMR(rec store.SignInRecord) []string {
 		switch v.Type {
 		case RecordPassword:
 			add("pwd")
-		case RecordEmailVerificationCode, RecordPhoneVerificationCode, "Totp", "BackupCode":
+		case RecordEmailVerificationCode, RecordPhoneVerificationCode, RecordTotp, RecordBackupCode:
 			add("otp")
-		case "WebAuthn":
+		case RecordWebAuthn:
 			add("hwk")
 		case RecordSignInPasskey:
 			add("hwk")
@@ -44,15 +44,8 @@ func AMR(rec store.SignInRecord) []string {
 		}
 		kinds++
 	}
-	if kinds > 1 && hasSecondFactor(recs) {
+	if kinds > 1 && slices.ContainsFunc(recs, func(v store.Verification) bool { return v.Verified && IsMFARecord(v.Type) }) {
 		add("mfa")
 	}
 	return out
-}
-
-// hasSecondFactor reports whether recs hold a second factor's record.
-func hasSecondFactor(recs []store.Verification) bool {
-	return slices.ContainsFunc(recs, func(v store.Verification) bool {
-		return v.Verified && (v.Type == "Totp" || v.Type == "BackupCode" || v.Type == "WebAuthn")
-	})
 }

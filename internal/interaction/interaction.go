@@ -56,6 +56,12 @@ const (
 	// StepDone: the account is verified (or made) and the authorization
 	// request resumes. A done interaction cannot be resumed again.
 	StepDone Step = "done"
+	// StepMFA: the account is verified but needs a second factor; it
+	// waits for one of the account's factors (package mfa).
+	StepMFA Step = "mfa"
+	// StepMFAEnroll: the account is verified but must bind a second
+	// factor before it signs in; it waits for one.
+	StepMFAEnroll Step = "mfa_enroll"
 )
 
 // Action is what happens at a step.
@@ -102,7 +108,41 @@ const (
 	// with its user verified) proved the account it names: the sign-in
 	// is done, whatever was typed before.
 	ActPasskeyVerified Action = "passkey_verified"
+	// ActMFARequired: the verified account needs a second factor before
+	// the request resumes (the gate of the pages' completion).
+	ActMFARequired Action = "mfa_required"
+	// ActMFAEnrollRequired: the verified account must bind a second
+	// factor before the request resumes.
+	ActMFAEnrollRequired Action = "mfa_enroll_required"
+	// ActMFAFailed: a wrong second factor was given.
+	ActMFAFailed Action = "mfa_failed"
+	// ActMFAVerified: one of the account's second factors was verified.
+	ActMFAVerified Action = "mfa_verified"
+	// ActMFABound: a new second factor was bound to the account (and
+	// verified by its binding).
+	ActMFABound Action = "mfa_bound"
 )
+
+// mfaSteps are the second-factor steps every event ends with: the gate
+// leaves StepDone for them, and they lead back to it.
+var mfaSteps = map[Step]map[Action]To{
+	StepDone:      {ActMFARequired: {StepMFA, ""}, ActMFAEnrollRequired: {StepMFAEnroll, ""}},
+	StepMFA:       {ActMFAFailed: {StepMFA, ""}, ActMFAVerified: {StepDone, ""}},
+	StepMFAEnroll: {ActMFABound: {StepDone, ""}},
+}
+
+func init() {
+	for _, steps := range transitions {
+		for step, actions := range mfaSteps {
+			if steps[step] == nil {
+				steps[step] = map[Action]To{}
+			}
+			for a, to := range actions {
+				steps[step][a] = to
+			}
+		}
+	}
+}
 
 // To is where an action leads: a step, and the event the interaction
 // goes on as ("" keeps it).
@@ -322,6 +362,35 @@ func (it *Interaction) PasskeyVerified(accountID string, rec Record) error {
 		it.Identifier, it.IdentifierType, it.Records, it.AccountID = "", "", nil, accountID
 		it.addRecord(rec)
 	})
+}
+
+// MFARequired: the verified account needs a second factor; the
+// interaction waits for one at StepMFA.
+func (it *Interaction) MFARequired() error {
+	return it.on(ActMFARequired, it.AccountID == "", func() {})
+}
+
+// MFAEnrollRequired: the verified account must bind a second factor; the
+// interaction waits for one at StepMFAEnroll.
+func (it *Interaction) MFAEnrollRequired() error {
+	return it.on(ActMFAEnrollRequired, it.AccountID == "", func() {})
+}
+
+// MFAFailed counts a wrong second factor.
+func (it *Interaction) MFAFailed() error {
+	return it.on(ActMFAFailed, false, func() { it.Attempts++ })
+}
+
+// MFAVerified records the verified second factor's record (of type
+// Totp, BackupCode or WebAuthn); the interaction is done.
+func (it *Interaction) MFAVerified(rec Record) error {
+	return it.on(ActMFAVerified, rec.ID == "" || !IsMFARecord(rec.Type), func() { it.addRecord(rec) })
+}
+
+// MFABound records the record of the second factor just bound; the
+// interaction is done.
+func (it *Interaction) MFABound(rec Record) error {
+	return it.on(ActMFABound, rec.ID == "" || !IsMFARecord(rec.Type), func() { it.addRecord(rec) })
 }
 
 // addRecord keeps rec, replacing an earlier record of its type.

@@ -15,7 +15,33 @@ const (
 	// credential) signed the account in, as Logto's passkey sign-in
 	// records it.
 	RecordSignInPasskey = "SignInPasskey"
+	// The second factors' records (package mfa makes them).
+	RecordTotp       = "Totp"
+	RecordBackupCode = "BackupCode"
+	RecordWebAuthn   = "WebAuthn"
 )
+
+// IsMFARecord reports whether typ is a second factor's record type.
+func IsMFARecord(typ string) bool {
+	return typ == RecordTotp || typ == RecordBackupCode || typ == RecordWebAuthn
+}
+
+// MFARecord is the record of a second factor of type typ (Totp,
+// BackupCode, WebAuthn) verified or bound for the account userID.
+func MFARecord(typ, userID string) Record {
+	return Record{ID: randid.ID(), Type: typ, UserID: userID, Verified: true}
+}
+
+// MFAVerifiedRecord is the interaction's verified second factor's record,
+// if it has one.
+func (it *Interaction) MFAVerifiedRecord() (Record, bool) {
+	for _, r := range it.Records {
+		if IsMFARecord(r.Type) && r.Verified {
+			return r, true
+		}
+	}
+	return Record{}, false
+}
 
 // Record is one verification record: how the person proved an
 // identifier. Its fields are Logto's.

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/monban/monban/internal/experience"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/password"
 )
 
@@ -43,6 +44,8 @@ type Experience struct {
 	TermsURL, PrivacyURL string
 	// Policy judges new passwords.
 	Policy password.Policy
+	// MFA is the second factors offered and their policy.
+	MFA mfa.Policy
 }
 
 // Branding is the sign-in experience's look.
@@ -65,7 +68,8 @@ func FromSettings(st experience.Settings) Experience {
 	e := Experience{SignUp: st.SignUpAllowed(), SignIn: st.SignInAllowed(), SignUpPassword: st.SignUpPassword(),
 		Language: st.DefaultLanguage(), AutoDetect: st.AutoDetectLanguage(),
 		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy(),
-		PasskeySignIn: st.PasskeySignInEnabled()}
+		PasskeySignIn: st.PasskeySignInEnabled(),
+		MFA:           mfa.Policy{Factors: slices.Clone(st.MFA.Factors), Policy: st.MFA.Policy}}
 	for _, id := range st.SignUpIdentifiers() {
 		if id == "username" || id == "email" || id == "phone" {
 			e.SignUpIdentifiers = append(e.SignUpIdentifiers, id)

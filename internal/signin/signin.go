@@ -24,6 +24,7 @@ import (
 	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/interaction"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/verifycode"
 )
@@ -69,6 +70,12 @@ type Config struct {
 	Codes *verifycode.Service
 	// Passkeys runs the WebAuthn ceremonies; nil: no passkeys.
 	Passkeys Passkeys
+	// MFA verifies and binds second factors; nil: no second factors
+	// (whatever the experience says).
+	MFA *mfa.Service
+	// MFARemember is how long a browser may be remembered after a second
+	// factor, so that it is not asked again there; 0: never.
+	MFARemember time.Duration
 	// Audit is told about every submitted interaction and verification
 	// (Logto's Interaction.* keys); nil: none. It must not block.
 	Audit func(context.Context, audit.Interaction)
@@ -432,7 +439,14 @@ func (s *Pages) report(r *http.Request, ev audit.Interaction) {
 // finish saves the done interaction (which claims it: another tab can no
 // longer complete it), logs its submission and hands it to the
 // authorization endpoint.
+//
+// Before that, the second-factor gate (mfaGate): an account that needs a
+// second factor is sent to the MFA pages instead, and comes back here
+// when it has given one.
 func (s *Pages) finish(w http.ResponseWriter, r *http.Request, v *view, user *store.User) {
+	if s.mfaGate(w, r, v, user) {
+		return
+	}
 	if !s.save(w, r, v) {
 		return
 	}

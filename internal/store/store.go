@@ -280,6 +280,7 @@ type Store interface {
 	CatalogStore
 	UserStore
 	IdentityStore
+	MFAStore
 	CustomizerStore
 	AuditStore
 	SecretStore

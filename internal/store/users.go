@@ -188,6 +188,9 @@ type Verification struct {
 	IdentifierType  string `json:"identifierType"` // username, email, phone
 	IdentifierValue string `json:"identifierValue"`
 	Verified        bool   `json:"verified"`
+	// UserID is the account a second factor's record (Totp, BackupCode,
+	// WebAuthn) was verified for.
+	UserID string `json:"userId,omitempty"`
 }
 
 // Session is a browser's sign-in at the hosted sign-in page. Its ID is the

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditLogs", auditCases},
 		{"Users", userCases},
 		{"Identities", identityCases},
+		{"MFAVerifications", mfaCases},
 		{"Sessions", sessionCases},
 		{"Grants", grantCases},
 		{"Interactions", interactionCases},
