@@ -359,7 +359,7 @@ func bounded(v string) string {
 
 // MFAFactors are the second factors the server offers (Logto's
 // MfaFactor values); a factor type is added here when it is built.
-var MFAFactors = []string{"Totp", "BackupCode"}
+var MFAFactors = []string{"Totp", "BackupCode", "WebAuthn"}
 
 // supportedMFA reports whether every factor is one the server offers.
 func supportedMFA(factors []string) bool {

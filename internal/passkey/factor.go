@@ -1,5 +1,3 @@
-//go:build ignore
-
 package passkey
 
 import (
@@ -127,7 +125,9 @@ func (f *Factor) Verify(ctx context.Context, who mfa.Subject, data []byte, answe
 }
 
 // BeginSignIn starts a passkey sign-in (signin.Passkeys).
-func (f *Factor) BeginSignIn(interaction string) (Ceremony, error) { return f.S.BeginSignIn(interaction) }
+func (f *Factor) BeginSignIn(interaction string) (Ceremony, error) {
+	return f.S.BeginSignIn(interaction)
+}
 
 // FinishSignIn checks a passkey sign-in and stores the credential's new
 // counter and its use (signin.Passkeys).

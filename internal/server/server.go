@@ -446,7 +446,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
-	s.signInPages(provider, dir, s.experience, s.codes).Register(mux)
+	s.signInPages(provider, dir, s.experience, s.codes, used).Register(mux)
 	auth0auth.New(auth0auth.Config{
 		Directory: dir,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,

@@ -25,6 +25,9 @@ func (s *Pages) mfaGate(w http.ResponseWriter, r *http.Request, v *view, user *s
 	if _, ok := v.it.MFAVerifiedRecord(); ok {
 		return false
 	}
+	if _, ok := v.it.Record(interaction.RecordSignInPasskey); ok {
+		return false // a passkey is a second factor in itself, as in Logto
+	}
 	if s.cfg.MFARemember > 0 && s.cfg.MFA.Remembered(user.ID, s.cfg.Cookies.Value(r, mfaDeviceCookie)) {
 		return false
 	}

@@ -19,9 +19,9 @@ const layout = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>{{.Title}}</title>
+{{if .Script}}<script src="{{.Action}}/webauthn.js" defer></script>{{end}}
 <style>
 :root{--primary:{{.Primary}};--bg:#f4f5f7;--card:#fff;--text:#1d2129;--muted:#5c6270;--border:#aab}
-{{if .Script}}<script src="{{.Action}}/webauthn.js" defer></script>{{end}}
 {{if .DarkMode}}@media (prefers-color-scheme: dark){:root{--primary:{{.DarkPrimary}};--bg:#16181d;--card:#22252c;--text:#eef0f4;--muted:#a9afbb;--border:#555b66}}{{end}}
 body{font-family:system-ui,"Hiragino Sans","Yu Gothic","Noto Sans CJK JP",sans-serif;background:var(--bg);color:var(--text);margin:0}
 main{max-width:23rem;margin:8vh auto;background:var(--card);padding:2rem;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}

@@ -1,0 +1,101 @@
+package mfa
+
+// What factor types that need all of a user's factors at once, or a
+// challenge before the answer, use (WebAuthn, internal/passkey).
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/monban/monban/internal/store"
+)
+
+// Document is one of a user's factors with its data opened.
+type Document struct {
+	Verification store.MFAVerification
+	Data         []byte
+}
+
+// Documents returns the user's factors of type typ with their data
+// opened, for a factor type that needs all of them at once (WebAuthn's
+// allowed credentials, a passkey sign-in).
+func (s *Service) Documents(ctx context.Context, userID, typ string) ([]Document, error) {
+	vs, err := s.st.ListMFAVerifications(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	box := s.st.Sealer()
+	if box == nil {
+		return nil, ErrLockedStore
+	}
+	var out []Document
+	for _, v := range vs {
+		if v.Type != typ {
+			continue
+		}
+		data, err := box.Open(dataPurpose(v.ID), v.Data)
+		if err != nil {
+			return nil, fmt.Errorf("mfa: opening factor %s: %w", v.ID, err)
+		}
+		out = append(out, Document{Verification: v, Data: data})
+	}
+	return out, nil
+}
+
+// Used writes the user's factor id's new data (sealed) and its use now,
+// for a factor verified outside Verify (a passkey sign-in).
+func (s *Service) Used(ctx context.Context, userID, id string, data []byte) error {
+	vs, err := s.st.ListMFAVerifications(ctx, userID)
+	if err != nil {
+		return err
+	}
+	box := s.st.Sealer()
+	if box == nil {
+		return ErrLockedStore
+	}
+	for _, v := range vs {
+		if v.ID != id {
+			continue
+		}
+		if v.Data, err = box.Seal(dataPurpose(v.ID), data); err != nil {
+			return err
+		}
+		used := s.now().UTC().Truncate(time.Millisecond)
+		v.LastUsedAt = &used
+		return s.st.UpdateMFAVerification(context.WithoutCancel(ctx), v)
+	}
+	return store.ErrNotFound
+}
+
+// Challenger is implemented by factor types whose verification begins
+// with a challenge the page shows and carries back (WebAuthn): what the
+// page shows for who.
+type Challenger interface {
+	BeginVerify(ctx context.Context, who Subject) (Shown, error)
+}
+
+// BeginVerify starts verifying a factor of type typ for who when the
+// type begins with a challenge; nil when it does not.
+func (s *Service) BeginVerify(ctx context.Context, who Subject, typ string) (Shown, error) {
+	f, ok := s.Factor(typ)
+	if !ok {
+		return nil, ErrUnknownType
+	}
+	c, ok := f.(Challenger)
+	if !ok {
+		return nil, nil
+	}
+	return c.BeginVerify(ctx, who)
+}
+
+// factorName is the name a person gave a factor they bound (a passkey's),
+// trimmed and bounded to 64 characters.
+func factorName(name string) string {
+	r := []rune(strings.TrimSpace(name))
+	if len(r) > 64 {
+		r = r[:64]
+	}
+	return string(r)
+}
