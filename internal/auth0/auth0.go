@@ -22,6 +22,7 @@ import (
 	"github.com/monban/monban/internal/apiserve"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
@@ -61,6 +62,9 @@ type Deps struct {
 	// Tickets makes password-change tickets; nil: the route answers that
 	// tickets are not available.
 	Tickets TicketIssuer
+	// MFA keeps users' second factors (their authentication methods);
+	// nil: one over Store.
+	MFA *mfa.Service
 	// Audit, when set, is told of every successful change.
 	Audit  func(ctx context.Context, e ChangeEvent)
 	Logger *slog.Logger
@@ -130,6 +134,9 @@ func New(d Deps) http.Handler {
 	if d.Passwords == nil {
 		d.Passwords = password.NewHasher(password.DefaultParams, 0)
 	}
+	if d.MFA == nil && d.Store != nil {
+		d.MFA = mfa.New(d.Store, nil, d.Now)
+	}
 	s := &server{Deps: d, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
 		Store: d.Store, ManagementIndicator: d.ManagementIndicator, ManagementV2Indicator: d.Identifier,
 		HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now, PasswordPolicy: d.PasswordPolicy,
@@ -189,6 +196,10 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/users/{id}/roles", scopes: []string{"create:role_members"}, handle: s.assignUserRoles, entity: "user", summary: "Give roles to a user"},
 		{method: "DELETE", path: "/users/{id}/roles", scopes: []string{"delete:role_members"}, handle: s.removeUserRoles, entity: "user", summary: "Take roles from a user"},
 		{method: "GET", path: "/users/{id}/permissions", scopes: []string{"read:users"}, handle: s.userPermissions, query: paging, entity: "user", summary: "A user's permissions, through their roles"},
+		{method: "GET", path: "/users/{id}/authentication-methods", scopes: []string{"read:authentication_methods"}, handle: s.listAuthMethods, query: paging, entity: "user", summary: "A user's authentication methods (second factors)"},
+		{method: "DELETE", path: "/users/{id}/authentication-methods", scopes: []string{"delete:authentication_methods"}, handle: s.deleteAuthMethods, entity: "user", summary: "Delete all of a user's authentication methods"},
+		{method: "GET", path: "/users/{id}/authentication-methods/{authentication_method_id}", scopes: []string{"read:authentication_methods"}, handle: s.getAuthMethod, entity: "authentication_method", summary: "Get a user's authentication method"},
+		{method: "DELETE", path: "/users/{id}/authentication-methods/{authentication_method_id}", scopes: []string{"delete:authentication_methods"}, handle: s.deleteAuthMethod, entity: "authentication_method", summary: "Delete a user's authentication method"},
 		{method: "GET", path: "/users/{id}/logs", scopes: []string{"read:logs", "read:logs_users"}, handle: s.userLogs, query: with(paging, "sort"), entity: "user", summary: "A user's log events"},
 
 		{method: "GET", path: "/clients", scopes: []string{"read:clients", "read:client_keys"}, handle: s.listClients,

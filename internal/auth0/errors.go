@@ -60,6 +60,9 @@ var notFoundTexts = map[string][2]string{
 	"role":              {"inexistent_role", "The role does not exist."},
 	"connection":        {"inexistent_connection", "The connection does not exist"},
 	"log":               {"inexistent_log", "The log event does not exist"},
+	// authentication_method: the user exists (checked first) but has no
+	// such method.
+	"authentication_method": {"inexistent_authentication_method", "The authentication method does not exist."},
 }
 
 // directoryWords are what the directory calls each entity in its messages.

@@ -24,6 +24,8 @@ var ManagementV2Scopes = []struct{ Name, Description string }{
 	{"create:users", "Create users"},
 	{"update:users", "Update users"},
 	{"delete:users", "Delete users"},
+	{"read:authentication_methods", "Read users' authentication methods"},
+	{"delete:authentication_methods", "Delete users' authentication methods"},
 	{"read:users_app_metadata", "Read users' app_metadata"},
 	{"create:users_app_metadata", "Create users' app_metadata"},
 	{"update:users_app_metadata", "Update users' app_metadata and user_metadata"},

@@ -124,11 +124,12 @@ const (
 )
 
 // mfaSteps are the second-factor steps every event ends with: the gate
-// leaves StepDone for them, and they lead back to it.
+// leaves StepDone for them, and they lead back to it (or, when the person
+// starts over, perhaps as another account, to StepIdentify).
 var mfaSteps = map[Step]map[Action]To{
 	StepDone:      {ActMFARequired: {StepMFA, ""}, ActMFAEnrollRequired: {StepMFAEnroll, ""}},
-	StepMFA:       {ActMFAFailed: {StepMFA, ""}, ActMFAVerified: {StepDone, ""}},
-	StepMFAEnroll: {ActMFABound: {StepDone, ""}},
+	StepMFA:       {ActEventChosen: {StepIdentify, ""}, ActMFAFailed: {StepMFA, ""}, ActMFAVerified: {StepDone, ""}},
+	StepMFAEnroll: {ActEventChosen: {StepIdentify, ""}, ActMFABound: {StepDone, ""}},
 }
 
 func init() {

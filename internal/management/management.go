@@ -28,6 +28,7 @@ import (
 	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/keys"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/token"
@@ -90,6 +91,8 @@ type Deps struct {
 	// Codes sends and verifies one-time codes; nil: one over Connectors
 	// with the default limits.
 	Codes *verifycode.Service
+	// MFA keeps users' second factors; nil: one over Store.
+	MFA *mfa.Service
 }
 
 // KeyManager lists and rotates the server's signing keys.
@@ -165,6 +168,9 @@ func New(d Deps) http.Handler {
 	}
 	if d.Connectors == nil {
 		d.Connectors = connector.New(d.Store, connector.DefaultOptions())
+	}
+	if d.MFA == nil {
+		d.MFA = mfa.New(d.Store, nil, d.Now)
 	}
 	if d.Codes == nil {
 		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now})
@@ -328,7 +334,7 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/email-templates/{id}/details", handle: s.patchEmailTemplate},
 		{pattern: "POST /api/verification-codes", handle: s.sendVerificationCode},
 		{pattern: "POST /api/verification-codes/verify", handle: s.verifyVerificationCode},
-	}, s.organizationRoutes()...)
+	}, append(s.organizationRoutes(), s.mfaRoutes()...)...)
 }
 
 // status answers 204 without a token, as Logto's health check does.

@@ -82,7 +82,7 @@ func TestSignInExperienceRefusals(t *testing.T) {
 		{"sign-up identifier not a sign-in method", "PATCH", "/api/sign-in-exp", map[string]any{"signIn": map[string]any{"methods": []any{
 			map[string]any{"identifier": "email", "password": true, "verificationCode": false, "isPasswordPrimary": true}}}}, 400, "sign_in_experiences.miss_sign_up_identifier_in_sign_in"},
 		{"unsupported language", "PATCH", "/api/sign-in-exp", map[string]any{"languageInfo": map[string]any{"autoDetect": true, "fallbackLanguage": "de"}}, 400, "sign_in_experiences.unsupported_default_language"},
-		{"mfa", "PATCH", "/api/sign-in-exp", map[string]any{"mfa": map[string]any{"factors": []string{"Totp"}, "policy": "Mandatory"}}, 400, "request.invalid_input"},
+		{"mfa", "PATCH", "/api/sign-in-exp", map[string]any{"mfa": map[string]any{"factors": []string{"EmailVerificationCode"}, "policy": "Mandatory"}}, 400, "request.invalid_input"},
 		{"adaptive mfa", "PATCH", "/api/sign-in-exp", map[string]any{"adaptiveMfa": map[string]any{"enabled": true}}, 422, "sign_in_experiences.adaptive_mfa_requires_mfa"},
 		{"unknown query", "PATCH", "/api/sign-in-exp?force=1", map[string]any{}, 400, "request.invalid_input"},
 		{"query on GET", "GET", "/api/sign-in-exp?x=1", nil, 400, "request.invalid_input"},

@@ -5,7 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base32"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -13,9 +13,10 @@ import (
 	"time"
 )
 
-// BackupCodes is the recovery factor: BackupCodeCount single-use codes,
-// shown once when bound and kept only as salted SHA-256 digests (each
-// code holds 50 random bits, beyond guessing under the back-off).
+// BackupCodes is the recovery factor: BackupCodeCount single-use codes
+// of ten hexadecimal digits (Logto's), shown once when bound and kept
+// only as salted SHA-256 digests. Each holds 40 random bits, beyond
+// guessing under the back-off.
 type BackupCodes struct{}
 
 // BackupCodeCount is how many codes a set holds.
@@ -31,8 +32,6 @@ type backupCode struct {
 	Hash   []byte `json:"hash"`
 	UsedAt int64  `json:"usedAt,omitempty"` // Unix seconds; 0: unused
 }
-
-var base32NoPad = base32.StdEncoding.WithPadding(base32.NoPadding)
 
 // Type is BackupCode.
 func (BackupCodes) Type() string { return TypeBackupCode }
@@ -79,17 +78,34 @@ func (BackupCodes) Verify(_ context.Context, _ Subject, data []byte, answer url.
 	return json.Marshal(d)
 }
 
-// NewBackupCodes is a new set of codes: ten lower-case characters of
-// base32 each.
+// NewBackupCodes is a new set of codes.
 func NewBackupCodes() []string {
 	codes := make([]string, BackupCodeCount)
 	for i := range codes {
-		var b [7]byte
+		var b [5]byte
 		_, _ = rand.Read(b[:])
-		codes[i] = strings.ToLower(base32NoPad.EncodeToString(b[:]))[:10]
+		codes[i] = hex.EncodeToString(b[:])
 	}
 	return codes
 }
+
+// ValidBackupCodes reports whether codes is a set in Logto's form: ten
+// codes of ten hexadecimal digits.
+func ValidBackupCodes(codes []string) bool {
+	if len(codes) != BackupCodeCount {
+		return false
+	}
+	for _, c := range codes {
+		if len(c) != 10 || strings.Trim(strings.ToLower(c), "0123456789abcdef") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Spent reports whether every code of the set data is used: a new set
+// may replace it.
+func (BackupCodes) Spent(data []byte) bool { return BackupCodesLeft(data) == 0 }
 
 // BackupCodeData is the stored document of codes.
 func BackupCodeData(codes []string) ([]byte, error) {
@@ -98,8 +114,8 @@ func BackupCodeData(codes []string) ([]byte, error) {
 	d := backupData{Salt: salt[:]}
 	for _, c := range codes {
 		c = normalizeBackupCode(c)
-		if len(c) != 10 {
-			return nil, fmt.Errorf("mfa: a backup code is ten characters")
+		if len(c) != 10 || strings.Trim(c, "0123456789abcdef") != "" {
+			return nil, fmt.Errorf("mfa: a backup code is ten hexadecimal digits")
 		}
 		d.Codes = append(d.Codes, backupCode{Hash: backupHash(salt[:], c)})
 	}

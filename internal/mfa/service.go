@@ -126,9 +126,9 @@ func (s *Service) Verify(ctx context.Context, who Subject, typ string, answer ur
 			continue
 		}
 		bound = true
-		data, err := box.Open(dataPurpose(v.ID), v.Data)
+		data, err := s.open(v)
 		if err != nil {
-			return interaction.Record{}, fmt.Errorf("mfa: opening factor %s: %w", v.ID, err)
+			return interaction.Record{}, err
 		}
 		update, err := f.Verify(ctx, who, data, answer, now)
 		if errors.Is(err, ErrWrongAnswer) {
@@ -138,9 +138,11 @@ func (s *Service) Verify(ctx context.Context, who Subject, typ string, answer ur
 			return interaction.Record{}, err
 		}
 		if update != nil {
-			if v.Data, err = box.Seal(dataPurpose(v.ID), update); err != nil {
+			sealed, err := box.SealString(dataPurpose(v.ID), string(update))
+			if err != nil {
 				return interaction.Record{}, err
 			}
+			v.Data = []byte(sealed)
 		}
 		used := now.UTC().Truncate(time.Millisecond)
 		v.LastUsedAt = &used
@@ -225,6 +227,7 @@ func (s *Service) FinishBind(ctx context.Context, who Subject, typ, bindTo, carr
 	if err := s.Add(ctx, who.UserID, typ, factorName(answer.Get("name")), data); err != nil {
 		return interaction.Record{}, nil, err
 	}
+	s.throttle.Succeed(ctx, accountKeys(who.UserID))
 	return interaction.MFARecord(typ, who.UserID), keep, nil
 }
 
@@ -235,36 +238,89 @@ func (s *Service) Add(ctx context.Context, userID, typ, name string, data []byte
 	if !ok {
 		return ErrUnknownType
 	}
-	if err := s.checkSingle(ctx, userID, f); err != nil {
+	replaced, err := s.spent(ctx, userID, f)
+	if err != nil {
 		return err
 	}
 	box := s.st.Sealer()
 	if box == nil {
 		return ErrLockedStore
 	}
+	for _, old := range replaced {
+		if err := s.st.DeleteMFAVerification(context.WithoutCancel(ctx), userID, old); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
 	id := randid.ID()
-	sealed, err := box.Seal(dataPurpose(id), data)
+	sealed, err := box.SealString(dataPurpose(id), string(data))
 	if err != nil {
 		return err
 	}
 	return s.st.CreateMFAVerification(context.WithoutCancel(ctx), store.MFAVerification{ID: id, UserID: userID, Type: typ, Name: name,
-		Data: sealed, CreatedAt: s.now().UTC().Truncate(time.Millisecond)})
+		Data: []byte(sealed), CreatedAt: s.now().UTC().Truncate(time.Millisecond)})
 }
 
-// checkSingle refuses a second factor of a type a user holds one of.
+// Spender is implemented by factor types whose factor can be used up (a
+// set of backup codes): a spent one is replaced by a new one.
+type Spender interface {
+	Spent(data []byte) bool
+}
+
+// checkSingle refuses a second factor of a type a user holds one of
+// (unless that one is spent).
 func (s *Service) checkSingle(ctx context.Context, userID string, f Factor) error {
+	_, err := s.spent(ctx, userID, f)
+	return err
+}
+
+// spent is the user's spent factors of f's type, which a new one
+// replaces; ErrAlreadyBound when the type is Single and one is not
+// spent.
+func (s *Service) spent(ctx context.Context, userID string, f Factor) ([]string, error) {
 	if one, ok := f.(Single); !ok || !one.Single() {
-		return nil
+		return nil, nil
 	}
 	vs, err := s.st.ListMFAVerifications(ctx, userID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if slices.ContainsFunc(vs, func(v store.MFAVerification) bool { return v.Type == f.Type() }) {
-		return ErrAlreadyBound
+	sp, canSpend := f.(Spender)
+	var ids []string
+	for _, v := range vs {
+		if v.Type != f.Type() {
+			continue
+		}
+		if !canSpend {
+			return nil, ErrAlreadyBound
+		}
+		data, err := s.open(v)
+		if err != nil {
+			return nil, err
+		}
+		if !sp.Spent(data) {
+			return nil, ErrAlreadyBound
+		}
+		ids = append(ids, v.ID)
 	}
-	return nil
+	return ids, nil
 }
+
+// open is the data document of v.
+func (s *Service) open(v store.MFAVerification) ([]byte, error) {
+	box := s.st.Sealer()
+	if box == nil {
+		return nil, ErrLockedStore
+	}
+	data, err := box.OpenString(dataPurpose(v.ID), string(v.Data))
+	if err != nil {
+		return nil, fmt.Errorf("mfa: opening factor %s: %w", v.ID, err)
+	}
+	return []byte(data), nil
+}
+
+// Open is the data document of the user's factor v, for the APIs'
+// listings (a count of backup codes left); never shown as it is.
+func (s *Service) Open(v store.MFAVerification) ([]byte, error) { return s.open(v) }
 
 func dataPurpose(id string) string { return "user_mfa_verifications.data:" + id }
 
@@ -302,3 +358,28 @@ func (s *Service) Remembered(userID, token string) bool {
 }
 
 func rememberPurpose(userID string) string { return "mfa.device:" + userID }
+
+// Reshower is implemented by factor types whose binding page can be
+// shown again from its state (a TOTP secret the person has scanned
+// already), after a wrong answer.
+type Reshower interface {
+	Show(who Subject, issuer string, state []byte) Shown
+}
+
+// ShowAgain is what the binding page of the carried state (of BeginBind)
+// shows; false when the state does not open or the type cannot show it
+// again (the page begins anew).
+func (s *Service) ShowAgain(who Subject, typ, bindTo, carried, issuer string) (Shown, bool) {
+	f, ok := s.Factor(typ)
+	re, can := f.(Reshower)
+	box := s.st.Sealer()
+	if !ok || !can || box == nil {
+		return nil, false
+	}
+	raw, err := box.OpenString(statePurpose(typ, bindTo, who.UserID), carried)
+	var st bindState
+	if err != nil || json.Unmarshal([]byte(raw), &st) != nil || s.now().Unix() >= st.Expires {
+		return nil, false
+	}
+	return re.Show(who, issuer, st.State), true
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/base32"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -41,16 +42,28 @@ func (TOTP) Single() bool { return true }
 // BeginBind makes a new secret: the page shows it, its otpauth:// URI
 // and a QR code of the URI.
 func (TOTP) BeginBind(_ context.Context, who Subject, issuer string) ([]byte, Shown, error) {
-	key, err := totp.Generate(totp.GenerateOpts{Issuer: issuer, AccountName: orDefault(who.Label, who.UserID),
-		Period: totpPeriod, SecretSize: 20, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	key, err := NewTOTPSecret(issuer, orDefault(who.Label, who.UserID))
 	if err != nil {
 		return nil, nil, err
 	}
+	return []byte(key.Secret()), showKey(key), nil
+}
+
+// Show is the binding page of the secret state, again.
+func (TOTP) Show(who Subject, issuer string, state []byte) Shown {
+	key, err := TOTPKey(issuer, orDefault(who.Label, who.UserID), string(state))
+	if err != nil {
+		return Shown{"secret": string(state)}
+	}
+	return showKey(key)
+}
+
+func showKey(key *otp.Key) Shown {
 	show := Shown{"secret": key.Secret(), "uri": key.URL()}
 	if qr, err := QRCode(key); err == nil {
 		show["qr"] = qr
 	}
-	return []byte(key.Secret()), show, nil
+	return show
 }
 
 // QRCode is a PNG of key's URI as a data: URL.
@@ -96,11 +109,21 @@ func (TOTP) Verify(_ context.Context, _ Subject, data []byte, answer url.Values,
 // TOTPData is the stored document of a TOTP factor with secret (base32),
 // for a factor bound through the Management API.
 func TOTPData(secret string) ([]byte, error) {
-	secret = strings.ToUpper(strings.TrimRight(secret, "="))
-	if _, err := base32NoPad.DecodeString(secret); err != nil || len(secret) < 16 || len(secret) > 128 {
-		return nil, fmt.Errorf("mfa: the secret is not base32 of 10 to 80 bytes")
+	if !ValidTOTPSecret(secret) {
+		return nil, fmt.Errorf("mfa: the secret is not base32 of 16 to 32 characters")
 	}
+	secret = strings.TrimRight(secret, "=")
 	return json.Marshal(totpData{Secret: secret})
+}
+
+// ValidTOTPSecret reports whether secret is one Logto takes: 16 to 32
+// characters of upper-case base32, padded or not.
+func ValidTOTPSecret(secret string) bool {
+	if len(secret) < 16 || len(secret) > 32 {
+		return false
+	}
+	_, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(strings.TrimRight(secret, "="))
+	return err == nil && strings.ToUpper(secret) == secret
 }
 
 // NewTOTPSecret is a new random secret (base32) and its otpauth:// key

@@ -5,7 +5,6 @@ package mfa
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -26,18 +25,14 @@ func (s *Service) Documents(ctx context.Context, userID, typ string) ([]Document
 	if err != nil {
 		return nil, err
 	}
-	box := s.st.Sealer()
-	if box == nil {
-		return nil, ErrLockedStore
-	}
 	var out []Document
 	for _, v := range vs {
 		if v.Type != typ {
 			continue
 		}
-		data, err := box.Open(dataPurpose(v.ID), v.Data)
+		data, err := s.open(v)
 		if err != nil {
-			return nil, fmt.Errorf("mfa: opening factor %s: %w", v.ID, err)
+			return nil, err
 		}
 		out = append(out, Document{Verification: v, Data: data})
 	}
@@ -59,9 +54,11 @@ func (s *Service) Used(ctx context.Context, userID, id string, data []byte) erro
 		if v.ID != id {
 			continue
 		}
-		if v.Data, err = box.Seal(dataPurpose(v.ID), data); err != nil {
+		sealed, err := box.SealString(dataPurpose(v.ID), string(data))
+		if err != nil {
 			return err
 		}
+		v.Data = []byte(sealed)
 		used := s.now().UTC().Truncate(time.Millisecond)
 		v.LastUsedAt = &used
 		return s.st.UpdateMFAVerification(context.WithoutCancel(ctx), v)

@@ -37,6 +37,7 @@ import (
 	"github.com/monban/monban/internal/keys"
 	"github.com/monban/monban/internal/management"
 	"github.com/monban/monban/internal/metrics"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/pwticket"
@@ -88,6 +89,11 @@ type Config struct {
 	// Pprof serves Go's profiler (net/http/pprof, under /debug/pprof/) on
 	// the metrics listener, never on the main one; it needs MetricsAddr.
 	Pprof bool
+	// MFARememberDevice is how long the hosted pages may remember a
+	// browser that gave a second factor, so that it is not asked again
+	// there (the person ticks a box); zero: never. At most
+	// MaxMFARememberDevice.
+	MFARememberDevice time.Duration
 	// AuditRetention is how long audit logs are kept: zero keeps none past
 	// the next (hourly) prune; audit.Forever keeps them all. Default
 	// audit.DefaultRetention.
@@ -189,8 +195,10 @@ type Config struct {
 
 // Defaults for Config.
 const (
-	DefaultAddr        = "127.0.0.1:3001"
-	DefaultDatabaseURL = "sqlite://./monban-data/monban.db"
+	// MaxMFARememberDevice bounds Config.MFARememberDevice.
+	MaxMFARememberDevice = 90 * 24 * time.Hour
+	DefaultAddr          = "127.0.0.1:3001"
+	DefaultDatabaseURL   = "sqlite://./monban-data/monban.db"
 	// DefaultKeyPublishDelay outlasts the JWKS refetch cool-downs of common
 	// verifiers (jose: 30 s) and the spread of a change between instances.
 	DefaultKeyPublishDelay = time.Minute
@@ -248,6 +256,9 @@ type Server struct {
 	// codes issues and checks one-time codes through it.
 	connectors *connector.Service
 	codes      *verifycode.Service
+	// mfa verifies and binds users' second factors; factor types beyond
+	// TOTP and backup codes register with it.
+	mfa *mfa.Service
 	// experience is the sign-in experience (and its password policy),
 	// dropped from its cache by the outbox.
 	experience *experience.Service
@@ -446,6 +457,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
+	s.mfa = mfa.New(st, provider.Accounts().Throttle, cfg.Clock.Now)
 	s.signInPages(provider, dir, s.experience, s.codes, used).Register(mux)
 	auth0auth.New(auth0auth.Config{
 		Directory: dir,
@@ -485,6 +497,7 @@ func (s *Server) setUp(ctx context.Context) error {
 		Connectors: s.connectors,
 		Codes:      s.codes,
 		Experience: s.experience,
+		MFA:        s.mfa,
 	}))
 	mux.Handle(auth0.Prefix, auth0.New(auth0.Deps{
 		Store:               st,
@@ -503,6 +516,7 @@ func (s *Server) setUp(ctx context.Context) error {
 			return cache.Load().Standing(catalog.Privilege{Indicator: v2, Scope: scope}, sub, client)
 		},
 		PasswordPolicy: s.experience.PasswordPolicy,
+		MFA:            s.mfa,
 	}))
 	consoleHandler := console.Handler(console.Config{Endpoint: cfg.Endpoint, ClientID: console.DefaultClientID, ManagementIndicator: cfg.ManagementIndicator})
 	mux.Handle("/console/", consoleHandler)

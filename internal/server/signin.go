@@ -6,7 +6,6 @@ import (
 	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/experience"
-	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/replay"
 	"github.com/monban/monban/internal/signin"
@@ -19,15 +18,14 @@ import (
 // used records the passkey ceremonies' single use.
 func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service,
 	used replay.Cache) *signin.Pages {
-	factors := mfa.New(s.store, nil, s.cfg.Clock.Now)
 	var passkeys signin.Passkeys
-	if pk := s.passkeys(factors, used); pk != nil {
+	if pk := s.passkeys(s.mfa, used); pk != nil {
 		passkeys = pk
 	}
 	return signin.New(signin.Config{
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
-		MFA: factors, Passkeys: passkeys,
+		MFA: s.mfa, MFARemember: min(s.cfg.MFARememberDevice, MaxMFARememberDevice), Passkeys: passkeys,
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit),
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Logger:   s.cfg.Logger, Now: s.cfg.Clock.Now,

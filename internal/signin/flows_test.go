@@ -134,7 +134,7 @@ func newFlowsOn(t testing.TB, host string) *flows {
 	f.exp.SignUpIdentifiers = []string{"username", "email", "phone"}
 	f.exp.CodeSignIn = []string{"email", "phone"}
 	f.exp.AutoDetect = true
-	f.mfa = mfa.New(f.st, nil, f.clock.Now)
+	f.mfa = mfa.New(f.st, p.Accounts().Throttle, f.clock.Now)
 	var passkeys Passkeys
 	if host != "" {
 		svc, err := passkey.New(passkey.Config{Endpoint: endpoint, Sealer: f.st.Sealer, Used: replay.Store{S: f.st, Now: f.clock.Now},
@@ -144,7 +144,7 @@ func newFlowsOn(t testing.TB, host string) *flows {
 		f.mfa.Register(f.passkeys)
 		passkeys = f.passkeys
 	}
-	New(Config{MFA: f.mfa, Passkeys: passkeys, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
+	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Passkeys: passkeys, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
 		Cookies: browser.New(endpoint, make([]byte, 32)), Logger: logger, Now: f.clock.Now,
 		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now}),
 		Experience: func(context.Context) (Experience, error) {

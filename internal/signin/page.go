@@ -26,6 +26,8 @@ type page struct {
 	SentTo     string
 	BackScreen string
 	Reset      bool
+	// MFA is what the second-factor screens show.
+	MFA *mfaPage
 
 	BrandName, Logo, Primary, DarkPrimary string
 	DarkMode                              bool

@@ -41,6 +41,11 @@ a{color:var(--primary)}
 nav{margin-top:1.25rem;font-size:.95rem}
 footer{margin-top:1.5rem;font-size:.8rem;color:var(--muted)}
 ul.issues{margin:.25rem 0 0;padding-left:1.2rem;color:#c0392b;font-size:.9rem}
+input[type=checkbox]{width:auto;margin:0 .4rem 0 0}
+label.check{font-weight:400;display:flex;align-items:center}
+code,.codes{font-family:ui-monospace,monospace;word-break:break-all}
+ul.codes{columns:2;padding-left:1.2rem}
+img.qr{display:block;margin:.5rem auto;width:200px;height:200px;image-rendering:pixelated}
 </style>
 </head>
 <body><main>
@@ -177,8 +182,13 @@ func (ts templates) render(w http.ResponseWriter, status int, name string, d *pa
 		return
 	}
 	img := ""
-	if d.Logo != "" {
+	switch {
+	case d.Logo != "" && d.MFA != nil && d.MFA.QR != "":
+		img = " img-src https: data:;"
+	case d.Logo != "":
 		img = " img-src https:;"
+	case d.MFA != nil && d.MFA.QR != "":
+		img = " img-src data:;"
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")

@@ -16,10 +16,7 @@ import (
 	"github.com/monban/monban/internal/store"
 )
 
-var (
-	optionsRe = regexp.MustCompile(`data-options="([^"]*)"`)
-	stateRe   = regexp.MustCompile(`name="state" value="([^"]*)"`)
-)
+var optionsRe = regexp.MustCompile(`data-options="([^"]*)"`)
 
 // ceremony is the WebAuthn options and sealed state on the last page.
 func (v *visitor) ceremony() (options []byte, state string) {

@@ -109,6 +109,12 @@ func New(cfg Config) *Pages {
 func (s *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Path, s.serveScreen)
 	mux.HandleFunc("POST "+Path, s.servePassword) // the form of the first release
+	mux.HandleFunc("GET "+Path+"/mfa", s.serveMFA)
+	mux.HandleFunc("POST "+Path+"/mfa", s.serveMFAVerify)
+	mux.HandleFunc(Path+"/mfa", methodNotAllowed("GET, POST"))
+	mux.HandleFunc("GET "+Path+"/mfa/enroll", s.serveMFAEnroll)
+	mux.HandleFunc("POST "+Path+"/mfa/enroll", s.serveMFABind)
+	mux.HandleFunc(Path+"/mfa/enroll", methodNotAllowed("GET, POST"))
 	for path, h := range map[string]http.HandlerFunc{
 		"/register":     s.serveRegister,
 		"/code":         s.serveSendCode,
@@ -247,6 +253,8 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 		p.SentTo, p.BackScreen = v.it.Identifier, backScreen(v.it.Event)
 	case "password":
 		p.Reset = v.it.Event == interaction.EventForgotPassword
+	case "mfa", "mfa_enroll":
+		p.MFA = s.mfaPageOf(r, v, screen)
 	case "signin":
 		if v.it.Step == interaction.StepPassword {
 			p.Values = map[string]string{"identifier": v.it.Identifier}
@@ -260,7 +268,8 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 }
 
 var screenTitles = map[string]string{"signin": "sign_in", "register": "register", "code": "enter_code",
-	"forgot": "forgot", "password": "set_password", "error": "error_heading"}
+	"forgot": "forgot", "password": "set_password", "error": "error_heading",
+	"mfa": "mfa_verify", "mfa_enroll": "mfa_enroll", "mfa_codes": "mfa_codes"}
 
 // backScreen is the screen that asks again for the identifier of event.
 func backScreen(e interaction.Event) string {
@@ -298,6 +307,10 @@ func (s *Pages) serveScreen(w http.ResponseWriter, r *http.Request) {
 		v = s.open(w, r, params.Get("interaction"))
 	}
 	if v == nil {
+		return
+	}
+	if (v.it.Step == interaction.StepMFA || v.it.Step == interaction.StepMFAEnroll) && params.Get("screen") == "" {
+		s.toStep(w, r, v)
 		return
 	}
 	screen, ok := s.screenOf(v, params.Get("screen"))

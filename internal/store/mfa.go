@@ -8,8 +8,8 @@ import (
 // MFAVerification is one second factor a user has bound (Logto's MFA
 // verification): Type is Logto's factor type (Totp, BackupCode,
 // WebAuthn), Data a document whose shape belongs to the type, sealed by
-// its owner (package mfa) before it is stored; the store keeps it as
-// given.
+// its owner (package mfa) before it is stored, as text (the column is
+// TEXT); the store keeps it as given.
 type MFAVerification struct {
 	ID         string
 	UserID     string
