@@ -12,6 +12,9 @@ var passkeyMessages = map[string]map[string]string{
 		"err_passkey_expired":     "The passkey request has expired or was used already. Try again.",
 		"err_passkey_unknown":     "This passkey is not registered here. Sign in another way.",
 		"err_passkey_failed":      "The passkey could not be verified. Try again, or sign in another way.",
+		"mfa_use_passkey":         "Use a passkey or security key",
+		"mfa_add_passkey":         "Add a passkey or security key",
+		"mfa_passkey_enroll_hint": "Your device asks you to create a passkey (with your fingerprint, face or screen lock) or to touch your security key.",
 	},
 	"ja": {
 		"passkey_sign_in":         "パスキーでサインイン",
@@ -23,6 +26,9 @@ var passkeyMessages = map[string]map[string]string{
 		"err_passkey_expired":     "パスキーの要求が期限切れか、すでに使用されています。もう一度お試しください。",
 		"err_passkey_unknown":     "このパスキーはここに登録されていません。別の方法でサインインしてください。",
 		"err_passkey_failed":      "パスキーを確認できませんでした。もう一度お試しいただくか、別の方法でサインインしてください。",
+		"mfa_use_passkey":         "パスキーまたはセキュリティキーを使う",
+		"mfa_add_passkey":         "パスキーまたはセキュリティキーを追加",
+		"mfa_passkey_enroll_hint": "デバイスがパスキーの作成(指紋・顔認証・画面ロック)またはセキュリティキーへのタッチを求めます。",
 	},
 }
 

@@ -56,7 +56,7 @@ img.qr{display:block;margin:.5rem auto;width:200px;height:200px;image-rendering:
 </html>
 {{define "alert"}}{{if .Error}}<p class="error" role="alert" id="form-error">{{.Error}}</p>{{end}}{{end}}
 {{define "webauthn"}}<form method="post" action="{{.Page.Action}}/{{.Path}}" data-webauthn="{{.Kind}}" data-options="{{.Form.Options}}" data-failed="{{.Page.T "err_passkey_cancelled"}}" data-unsupported="{{.Page.T "err_passkey_unsupported"}}">
-{{template "hidden" .Page}}<input type="hidden" name="state" value="{{.Form.State}}"><input type="hidden" name="response" value="">
+{{template "hidden" .Page}}{{if .Type}}<input type="hidden" name="type" value="{{.Type}}">{{end}}<input type="hidden" name="state" value="{{.Form.State}}"><input type="hidden" name="response" value="">
 {{if .Name}}<label for="passkey_name">{{.Page.T "passkey_name"}}</label>
 <input id="passkey_name" name="name" maxlength="64" autocomplete="off">{{end}}
 <p class="error" role="alert" data-webauthn-error hidden></p>

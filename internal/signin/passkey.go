@@ -5,10 +5,13 @@ import (
 	_ "embed"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/interaction"
+	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/passkey"
 	"github.com/monban/monban/internal/store"
 )
@@ -155,9 +158,38 @@ type webauthnForm struct {
 	Path, Kind string
 	Button     string
 	Name       bool
+	Type       string // the MFA forms' factor type
 }
 
 // ceremony is the "webauthn" template's data.
 func ceremony(p *page, f *ceremonyForm, path, kind, button string) webauthnForm {
-	return webauthnForm{Page: p, Form: f, Path: path, Kind: kind, Button: button, Name: kind == "create"}
+	w := webauthnForm{Page: p, Form: f, Path: path, Kind: kind, Button: button, Name: kind == "create"}
+	if strings.HasPrefix(path, "mfa") {
+		w.Type = mfa.TypeWebAuthn
+	}
+	return w
+}
+
+// passkeyAnswer is what a passkey's form answers the MFA service: the
+// ceremony's state and response, the name given to a new passkey and the
+// browser's User-Agent (kept as Logto keeps it).
+func passkeyAnswer(f url.Values, r *http.Request) url.Values {
+	return url.Values{"state": {f.Get("state")}, "response": {f.Get("response")}, "name": {f.Get("name")}, "agent": {r.UserAgent()}}
+}
+
+// mfaPasskeyForm puts the assertion ceremony on the verification page p
+// when the account verifies with a passkey; a failure to begin one
+// leaves it off (and is logged).
+func (s *Pages) mfaPasskeyForm(r *http.Request, v *view, p *page) {
+	if p.MFA == nil || !p.MFA.Has(mfa.TypeWebAuthn) || s.cfg.MFA == nil {
+		return
+	}
+	shown, err := s.cfg.MFA.BeginVerify(r.Context(), mfa.Subject{UserID: v.it.AccountID}, mfa.TypeWebAuthn)
+	if err != nil || shown == nil {
+		if err != nil {
+			s.cfg.Logger.Error("beginning a passkey verification failed", "err", err)
+		}
+		return
+	}
+	p.MFA.WebAuthn = &ceremonyForm{Options: shown["options"], State: shown["state"]}
 }

@@ -264,6 +264,12 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 	if fill != nil {
 		fill(p)
 	}
+	if screen == "mfa" {
+		s.mfaPasskeyForm(r, v, p)
+	}
+	if p.MFA != nil && p.MFA.WebAuthn != nil {
+		p.Script = true
+	}
 	s.tpl.render(w, status, screen, p)
 }
 
