@@ -96,3 +96,24 @@ func factorName(name string) string {
 	}
 	return string(r)
 }
+
+// Describer is implemented by factor types whose documents hold what the
+// APIs list of a factor (a passkey's browser and kind).
+type Describer interface {
+	Describe(data []byte) map[string]string
+}
+
+// Describe is what the factor type of v says of it for the APIs (nil:
+// nothing, or its document does not open).
+func (s *Service) Describe(v store.MFAVerification) map[string]string {
+	f, ok := s.Factor(v.Type)
+	d, can := f.(Describer)
+	if !ok || !can {
+		return nil
+	}
+	data, err := s.open(v)
+	if err != nil {
+		return nil
+	}
+	return d.Describe(data)
+}

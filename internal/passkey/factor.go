@@ -179,3 +179,23 @@ func factorError(err error) error {
 	}
 	return err
 }
+
+// Describe is what the APIs list of a credential: "agent", the browser
+// that registered it (Logto's agent), and "kind", Auth0's name of the
+// authentication method: "passkey" for a synced (backup-eligible)
+// credential, else "webauthn-platform" for one built into the device,
+// "webauthn-roaming" for a security key.
+func (f *Factor) Describe(data []byte) map[string]string {
+	var doc Document
+	if json.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	kind := "webauthn-roaming"
+	switch {
+	case doc.BackupEligible:
+		kind = "passkey"
+	case doc.Attachment == string(protocol.Platform):
+		kind = "webauthn-platform"
+	}
+	return map[string]string{"agent": doc.Agent, "kind": kind}
+}
