@@ -141,13 +141,16 @@ type Interaction struct {
 
 // VerificationRecord is one proof of identity of an interaction: a
 // Password, or an EmailVerificationCode or PhoneVerificationCode with the
-// templateType it was sent for.
+// templateType it was sent for and the identifier it proved, or a second
+// factor (Totp, BackupCode, WebAuthn) with the userId it was verified
+// for, as seed 002 shapes them.
 type VerificationRecord struct {
-	ID           string                 `json:"id"`
-	Type         string                 `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode
-	TemplateType string                 `json:"templateType,omitempty"`
-	Identifier   VerificationIdentifier `json:"identifier"`
-	Verified     bool                   `json:"verified"`
+	ID           string                  `json:"id"`
+	Type         string                  `json:"type"` // Password, EmailVerificationCode, PhoneVerificationCode, Totp, BackupCode, WebAuthn
+	TemplateType string                  `json:"templateType,omitempty"`
+	Identifier   *VerificationIdentifier `json:"identifier,omitempty"`
+	UserID       string                  `json:"userId,omitempty"`
+	Verified     bool                    `json:"verified"`
 }
 
 // VerificationIdentifier is what the user typed to name their account.
@@ -197,11 +200,14 @@ func interactionOf(userID string, rec store.SignInRecord) *Interaction {
 	}
 	if len(rec.Verifications) == 0 { // a password sign-in, or a grant from before the records
 		in.VerificationRecords = append(in.VerificationRecords, VerificationRecord{ID: rec.VerificationID, Type: "Password", Verified: true,
-			Identifier: VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue}})
+			Identifier: &VerificationIdentifier{Type: rec.IdentifierType, Value: rec.IdentifierValue}})
 	}
 	for _, v := range rec.Verifications {
-		in.VerificationRecords = append(in.VerificationRecords, VerificationRecord{ID: v.ID, Type: v.Type, TemplateType: v.TemplateType,
-			Verified: v.Verified, Identifier: VerificationIdentifier{Type: v.IdentifierType, Value: v.IdentifierValue}})
+		out := VerificationRecord{ID: v.ID, Type: v.Type, TemplateType: v.TemplateType, Verified: v.Verified, UserID: v.UserID}
+		if v.IdentifierType != "" || v.UserID == "" {
+			out.Identifier = &VerificationIdentifier{Type: v.IdentifierType, Value: v.IdentifierValue}
+		}
+		in.VerificationRecords = append(in.VerificationRecords, out)
 	}
 	return in
 }

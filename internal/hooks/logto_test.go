@@ -82,13 +82,30 @@ func TestUserContextEmpty(t *testing.T) {
 	}
 }
 
+// A second factor's record carries the userId it was verified for and no
+// identifier, as seed 002 shapes the Totp, BackupCode and WebAuthn records.
+func TestInteractionMFARecords(t *testing.T) {
+	it := interactionOf("u1", store.SignInRecord{Event: "SignIn", Verifications: []store.Verification{
+		{ID: "p", Type: "Password", IdentifierType: "username", IdentifierValue: "jane", Verified: true},
+		{ID: "t", Type: "Totp", UserID: "u1", Verified: true}}})
+	b, err := json.Marshal(it.VerificationRecords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"id":"p","type":"Password","identifier":{"type":"username","value":"jane"},"verified":true},` +
+		`{"id":"t","type":"Totp","userId":"u1","verified":true}]`
+	if string(b) != want {
+		t.Fatalf("records %s\nwant    %s", b, want)
+	}
+}
+
 // context.interaction is the password sign-in behind the grant, and absent
 // when the grant records none.
 func TestInteraction(t *testing.T) {
 	it := interactionOf("u1", store.SignInRecord{VerificationID: "v1", IdentifierType: "username", IdentifierValue: "jane"})
 	if it == nil || it.InteractionEvent != "SignIn" || it.UserID != "u1" ||
 		len(it.VerificationRecords) != 1 || it.VerificationRecords[0].Type != "Password" ||
-		it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "username", Value: "jane"}) ||
+		it.VerificationRecords[0].Identifier == nil || *it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "username", Value: "jane"}) ||
 		!it.VerificationRecords[0].Verified || it.VerificationRecords[0].ID != "v1" {
 		t.Errorf("context.interaction: %+v", it)
 	}
@@ -119,7 +136,7 @@ func TestAccessTokenInput(t *testing.T) {
 		t.Errorf("context.user: %+v", ctx["user"])
 	}
 	if it, ok := ctx["interaction"].(*Interaction); !ok || it.UserID != "u1" ||
-		it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "email", Value: "jane@example.com"}) {
+		*it.VerificationRecords[0].Identifier != (VerificationIdentifier{Type: "email", Value: "jane@example.com"}) {
 		t.Errorf("context.interaction: %+v", ctx["interaction"])
 	}
 	if len(ctx) != 3 {

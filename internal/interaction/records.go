@@ -83,3 +83,57 @@ func (it *Interaction) SignInRecord() store.SignInRecord {
 	}
 	return rec
 }
+
+// ACRMultiFactor is the authentication context class of a sign-in that
+// verified a second factor: the value an authorization request names in
+// acr_values to require one, and the acr claim of its tokens (as
+// Auth0's).
+const ACRMultiFactor = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+
+// HasMFA reports whether recs hold a verified second factor.
+func HasMFA(recs []store.Verification) bool {
+	for _, r := range recs {
+		if IsMFARecord(r.Type) && r.Verified {
+			return true
+		}
+	}
+	return false
+}
+
+// AMR is the authentication methods references (RFC 8176) of a sign-in
+// of records recs, for the tokens' amr claim: "pwd" for a password, "otp"
+// for a one-time code (sent by e-mail or SMS, "sms" too for the latter,
+// or from an authenticator app, or a backup code), "hwk" for a WebAuthn
+// authenticator ("user" too for a passkey sign-in: its authenticator
+// verified the person), and "mfa" when a second factor was verified
+// besides the first. Each once, in this order; nil for none.
+func AMR(recs []store.Verification) []string {
+	has := map[string]bool{}
+	for _, r := range recs {
+		if !r.Verified {
+			continue
+		}
+		switch r.Type {
+		case RecordPassword:
+			has["pwd"] = true
+		case RecordEmailVerificationCode, RecordTotp, RecordBackupCode:
+			has["otp"] = true
+		case RecordPhoneVerificationCode:
+			has["otp"], has["sms"] = true, true
+		case RecordWebAuthn:
+			has["hwk"] = true
+		case RecordSignInPasskey: // a passkey alone, its user verified by the authenticator
+			has["hwk"], has["user"] = true, true
+		}
+	}
+	if HasMFA(recs) {
+		has["mfa"] = true
+	}
+	var out []string
+	for _, m := range []string{"pwd", "otp", "sms", "hwk", "user", "mfa"} {
+		if has[m] {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
 )
@@ -36,7 +37,10 @@ type authRequest struct {
 	codeChallenge string
 	prompt        map[string]bool
 	maxAge        int // -1: none
-	loginHint     string
+	// acrMFA: acr_values asks for a second factor
+	// (interaction.ACRMultiFactor); a session without one signs in again.
+	acrMFA    bool
+	loginHint string
 }
 
 // authError is a failed authorization request. With redirect false the
@@ -144,7 +148,8 @@ func (p *Provider) serveAuthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	sess, user := p.currentSession(r)
 	needLogin := sess == nil || req.prompt["login"] || req.prompt["select_account"] ||
-		(req.maxAge >= 0 && p.cfg.Now().Sub(sess.AuthTime) > time.Duration(req.maxAge)*time.Second)
+		(req.maxAge >= 0 && p.cfg.Now().Sub(sess.AuthTime) > time.Duration(req.maxAge)*time.Second) ||
+		(req.acrMFA && !interaction.HasMFA(sess.SignIn.Verifications))
 	if needLogin {
 		if req.prompt["none"] {
 			p.failAuth(w, r, req, redirectError("login_required", "the user is not signed in"))

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -297,8 +298,12 @@ func checkScreen(c *authContext) *authError {
 	return nil
 }
 
-// checkHints keeps the nonce and login_hint, which need no checking.
+// checkHints keeps the nonce and login_hint, which need no checking, and
+// whether acr_values asks for a second factor (its other values are
+// voluntary and have no class here, so they ask for nothing more, as
+// OpenID Connect Core §3.1.2.1 allows).
 func checkHints(c *authContext) *authError {
+	c.req.acrMFA = slices.Contains(strings.Fields(c.params.Get("acr_values")), interaction.ACRMultiFactor)
 	c.req.nonce = c.params.Get("nonce")
 	c.req.loginHint = c.params.Get("login_hint")
 	return nil

@@ -203,6 +203,13 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 	if in.resource != nil && in.org != nil {
 		access.Extra = withClaim(access.Extra, "organization_id", in.org.Organization)
 	}
+	amr, acr := signInMethods(in.grant.SignIn)
+	if amr != nil {
+		access.Extra = withClaim(access.Extra, "amr", amr)
+	}
+	if acr != "" {
+		access.Extra = withClaim(access.Extra, "acr", acr)
+	}
 	at, exp, err := token.MintAccess(snap.Signer, access, jti)
 	if err != nil {
 		p.cfg.Logger.Error("signing an access token failed", "client_id", in.app.ID, "err", err)
@@ -226,8 +233,11 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		claims["iss"], claims["sub"], claims["aud"] = p.issuer(ctx), in.user.ID, in.app.ID
 		claims["iat"], claims["exp"] = now.Unix(), now.Add(p.u.IDTokenTTL).Unix()
 		claims["auth_time"] = in.grant.AuthTime.Unix()
-		if amr := interaction.AMR(in.grant.SignIn); len(amr) > 0 {
+		if amr != nil {
 			claims["amr"] = amr
+		}
+		if acr != "" {
+			claims["acr"] = acr
 		}
 		claims["at_hash"] = token.HalfHash(snap.Signer.Algorithm(), at)
 		if in.nonce != "" {
@@ -257,6 +267,22 @@ func (p *Provider) mintUserTokens(ctx context.Context, in userTokenRequest) (*mi
 		out.resp.RefreshToken = value
 	}
 	return out, nil
+}
+
+// signInMethods are the amr (RFC 8176) and acr claims of a grant signed
+// in as rec: how the person proved who they are (nil when the grant
+// records nothing: a grant from before the records), and the
+// multi-factor class when a second factor was verified ("" otherwise).
+func signInMethods(rec store.SignInRecord) ([]string, string) {
+	recs := rec.Verifications
+	if len(recs) == 0 && rec.VerificationID != "" {
+		recs = []store.Verification{{Type: interaction.RecordPassword, Verified: true}}
+	}
+	acr := ""
+	if interaction.HasMFA(recs) {
+		acr = interaction.ACRMultiFactor
+	}
+	return interaction.AMR(recs), acr
 }
 
 // userClaims returns the claims the scopes allow (OIDC Core §5.4, with

@@ -3,6 +3,8 @@ package signin
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/mfa"
@@ -28,10 +30,14 @@ func (s *Pages) mfaGate(w http.ResponseWriter, r *http.Request, v *view, user *s
 	if _, ok := v.it.Record(interaction.RecordSignInPasskey); ok {
 		return false // a passkey is a second factor in itself, as in Logto
 	}
-	if s.cfg.MFARemember > 0 && s.cfg.MFA.Remembered(user.ID, s.cfg.Cookies.Value(r, mfaDeviceCookie)) {
+	// An authorization request that names the multi-factor class in
+	// acr_values requires a second factor, as the Mandatory policy does,
+	// and a remembered browser does not stand in for it.
+	required := slices.Contains(strings.Fields(v.it.Request.Get("acr_values")), interaction.ACRMultiFactor)
+	if !required && s.cfg.MFARemember > 0 && s.cfg.MFA.Remembered(user.ID, s.cfg.Cookies.Value(r, mfaDeviceCookie)) {
 		return false
 	}
-	decision, _, err := s.cfg.MFA.Decide(r.Context(), v.exp.MFA, user.ID, false)
+	decision, _, err := s.cfg.MFA.Decide(r.Context(), v.exp.MFA, user.ID, required)
 	if err != nil {
 		s.interactionError(w, r, v.exp, "reading a user's second factors failed", err)
 		return true
