@@ -40,8 +40,11 @@ type authMethodRefJSON struct {
 	Type string `json:"type"`
 }
 
-func authMethodOut(v store.MFAVerification) authMethodJSON {
+func (s *server) authMethodOut(v store.MFAVerification) authMethodJSON {
 	typ := authMethodTypes[v.Type]
+	if kind := s.MFA.Describe(v)["kind"]; kind != "" {
+		typ = kind // a WebAuthn credential's: passkey, webauthn-platform, webauthn-roaming
+	}
 	if typ == "" {
 		typ = strings.ToLower(v.Type)
 	}
@@ -72,10 +75,10 @@ func (s *server) userMethods(r *http.Request) (string, []store.MFAVerification, 
 }
 
 // methodOf finds the path's method among vs.
-func methodOf(r *http.Request, vs []store.MFAVerification) (store.MFAVerification, error) {
+func (s *server) methodOf(r *http.Request, vs []store.MFAVerification) (store.MFAVerification, error) {
 	want := r.PathValue("authentication_method_id")
 	for _, v := range vs {
-		if authMethodOut(v).ID == want {
+		if s.authMethodOut(v).ID == want {
 			return v, nil
 		}
 	}
@@ -94,7 +97,7 @@ func (s *server) listAuthMethods(w http.ResponseWriter, r *http.Request) error {
 	out := []authMethodJSON{}
 	for i, v := range vs {
 		if i >= p.offset() && len(out) < p.perPage {
-			out = append(out, authMethodOut(v))
+			out = append(out, s.authMethodOut(v))
 		}
 	}
 	writeList(w, p, "authenticators", out, len(vs))
@@ -106,11 +109,11 @@ func (s *server) getAuthMethod(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := methodOf(r, vs)
+	v, err := s.methodOf(r, vs)
 	if err != nil {
 		return err
 	}
-	httpjson.Write(w, http.StatusOK, authMethodOut(v))
+	httpjson.Write(w, http.StatusOK, s.authMethodOut(v))
 	return nil
 }
 
@@ -119,7 +122,7 @@ func (s *server) deleteAuthMethod(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	v, err := methodOf(r, vs)
+	v, err := s.methodOf(r, vs)
 	if err != nil {
 		return err
 	}

@@ -238,7 +238,9 @@ func checkUnsupported(st Settings) error {
 		off("sentinelPolicy (sign-in back-off is the server's configuration)", isEmptyObject(st.SentinelPolicy)),
 		off("emailBlocklistPolicy", isEmptyObject(st.EmailBlocklistPolicy)),
 		off("verificationCodePolicy (code lifetime and tries are the server's)", isEmptyObject(st.VerificationCodePolicy)),
-		off("passkeySignIn", !hasTrue(st.PasskeySignIn, "enabled")),
+		off("passkeySignIn.allowAutofill", !hasTrue(st.PasskeySignIn, "allowAutofill")),
+		off("passkeySignIn.showPasskeyButton false (the passkey sign-in is its button)",
+			!hasTrue(st.PasskeySignIn, "enabled") || !hasFalse(st.PasskeySignIn, "showPasskeyButton")),
 		off("signUpProfileFields", isNull(st.SignUpProfileFields) || string(st.SignUpProfileFields) == "[]"),
 		off("passwordExpiration", !hasTrue(st.PasswordExpiration, "enabled")),
 		off("usernamePolicy", string(compact(st.UsernamePolicy)) == defaultUsernamePolicy),
@@ -338,6 +340,14 @@ func hasTrue(raw json.RawMessage, key string) bool {
 	return string(m[key]) == "true"
 }
 
+func hasFalse(raw json.RawMessage, key string) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return false
+	}
+	return string(m[key]) == "false"
+}
+
 // bounded cuts a value quoted back in a message.
 func bounded(v string) string {
 	if r := []rune(v); len(r) > 32 {
@@ -370,7 +380,7 @@ func checkSocialTargets(targets []string) error {
 
 // MFAFactors are the second factors the server offers (Logto's
 // MfaFactor values); a factor type is added here when it is built.
-var MFAFactors = []string{"Totp", "BackupCode"}
+var MFAFactors = []string{"Totp", "BackupCode", "WebAuthn"}
 
 // supportedMFA reports whether every factor is one the server offers.
 func supportedMFA(factors []string) bool {

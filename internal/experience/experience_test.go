@@ -98,6 +98,7 @@ func TestUpdate(t *testing.T) {
 			{"identifier": "email", "password": true, "verificationCode": true, "isPasswordPrimary": true},
 			{"identifier": "username", "password": true, "verificationCode": false, "isPasswordPrimary": true}]},
 		"passwordPolicy": {"length": {"min": 12}, "characterTypes": {"min": 3}, "rejects": {"pwned": false, "words": ["example"]}},
+		"passkeySignIn": {"enabled": true, "showPasskeyButton": true, "allowAutofill": false},
 		"id": "ignored", "tenantId": "ignored"
 	}`))
 	if err != nil {
@@ -108,6 +109,9 @@ func TestUpdate(t *testing.T) {
 	}
 	if b := got.Branding(); b != (Branding{Name: "Example", LogoURL: "https://example.com/logo.svg", PrimaryColor: "#112233", DarkPrimaryColor: "#445566", IsDarkModeEnabled: true}) {
 		t.Errorf("branding = %+v", b)
+	}
+	if !got.PasskeySignInEnabled() || Defaults().PasskeySignInEnabled() {
+		t.Errorf("passkey sign-in %v, by default %v", got.PasskeySignInEnabled(), Defaults().PasskeySignInEnabled())
 	}
 	if got.TermsOfUseURL() != "https://example.com/terms" || got.PrivacyPolicyURL() != "" || got.ID != DefaultID {
 		t.Errorf("terms %q, privacy %q, id %q", got.TermsOfUseURL(), got.PrivacyPolicyURL(), got.ID)
@@ -234,8 +238,8 @@ func TestUpdateRefusals(t *testing.T) {
 		{`{"mfa":{"factors":[],"policy":"Sometimes"}}`, CodeInvalidInput},
 		{`{"adaptiveMfa":{"enabled":true}}`, CodeAdaptiveMFARequiresMFA},
 		{`{"hideLogtoBranding":true}`, CodeNotSupported},
-		{`{"socialSignInConnectorTargets":["google","google"]}`, CodeInvalidInput},
-		{`{"socialSignInConnectorTargets":["go ogle"]}`, CodeInvalidInput},
+		{`{"passkeySignIn":{"enabled":true,"allowAutofill":true}}`, CodeNotSupported},
+		{`{"passkeySignIn":{"enabled":true,"showPasskeyButton":false}}`, CodeNotSupported},
 		{`{"captchaPolicy":{"enabled":true}}`, CodeNotSupported},
 		{`{"sentinelPolicy":{"maxAttempts":3}}`, CodeNotSupported},
 		{`{"passwordExpiration":{"enabled":true,"validPeriodDays":30}}`, CodeNotSupported},

@@ -230,6 +230,10 @@ func (st Settings) Branding() Branding {
 	}
 }
 
+// PasskeySignInEnabled reports whether the sign-in page offers "sign in with a
+// passkey" (Logto's passkeySignIn.enabled).
+func (st Settings) PasskeySignInEnabled() bool { return hasTrue(st.PasskeySignIn, "enabled") }
+
 // TermsOfUseURL is the terms of use link ("" for none).
 func (st Settings) TermsOfUseURL() string { return deref(st.TermsOfUse) }
 

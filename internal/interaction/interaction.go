@@ -111,6 +111,10 @@ const (
 	// ActProfileFulfilled: the account was made without a password (none
 	// required).
 	ActProfileFulfilled Action = "profile_fulfilled"
+	// ActPasskeyVerified: a discoverable WebAuthn credential (a passkey,
+	// with its user verified) proved the account it names: the sign-in
+	// is done, whatever was typed before.
+	ActPasskeyVerified Action = "passkey_verified"
 	// ActMFARequired: the verified account needs a second factor before
 	// the request resumes (the gate of the pages' completion).
 	ActMFARequired Action = "mfa_required"
@@ -179,14 +183,15 @@ type To struct {
 var transitions = map[Event]map[Step]map[Action]To{
 	EventSignIn: {
 		StepIdentify: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActCodeSent: {StepCode, ""},
-			ActFederationStarted: {StepFederating, ""}},
+			ActFederationStarted: {StepFederating, ""}, ActPasskeyVerified: {StepDone, ""}},
 		StepFederating: {ActEventChosen: {StepIdentify, ""}, ActFederationStarted: {StepFederating, ""}, ActFederated: {StepDone, ""},
 			ActFederatedRegistered: {StepDone, EventRegister}, ActLinkOffered: {StepLink, ""}},
 		StepLink: {ActEventChosen: {StepIdentify, ""}, ActLinked: {StepDone, ""}},
 		StepPassword: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepPassword, ""}, ActPasswordFailed: {StepPassword, ""},
-			ActPasswordVerified: {StepDone, ""}, ActCodeSent: {StepCode, ""}},
+			ActPasswordVerified: {StepDone, ""}, ActCodeSent: {StepCode, ""}, ActPasskeyVerified: {StepDone, ""}},
 		StepCode: {ActEventChosen: {StepIdentify, ""}, ActCodeSent: {StepCode, ""}, ActCodeFailed: {StepCode, ""},
-			ActCodeVerified: {StepDone, ""}, ActRegisterInstead: {StepProfile, EventRegister}, ActIdentified: {StepPassword, ""}},
+			ActCodeVerified: {StepDone, ""}, ActRegisterInstead: {StepProfile, EventRegister}, ActIdentified: {StepPassword, ""},
+			ActPasskeyVerified: {StepDone, ""}},
 	},
 	EventRegister: {
 		StepIdentify: {ActEventChosen: {StepIdentify, ""}, ActIdentified: {StepProfile, ""}, ActCodeSent: {StepCode, ""}},
@@ -376,6 +381,16 @@ func (it *Interaction) PasswordSet(accountID string) error {
 // interaction is done.
 func (it *Interaction) ProfileFulfilled(accountID string) error {
 	return it.on(ActProfileFulfilled, accountID == "", func() { it.AccountID = accountID })
+}
+
+// PasskeyVerified records the account a passkey proved, and its
+// SignInPasskey record (PasskeyRecord), in place of any earlier
+// identifier; the interaction is done.
+func (it *Interaction) PasskeyVerified(accountID string, rec Record) error {
+	return it.on(ActPasskeyVerified, accountID == "" || rec.ID == "" || rec.Type != RecordSignInPasskey, func() {
+		it.Identifier, it.IdentifierType, it.Records, it.AccountID = "", "", nil, accountID
+		it.addRecord(rec)
+	})
 }
 
 // MFARequired: the verified account needs a second factor; the

@@ -99,6 +99,9 @@ func TestTransitions(t *testing.T) {
 		{EventSignIn, StepCode, ActCodeVerified}:                {StepDone, ""},
 		{EventSignIn, StepCode, ActRegisterInstead}:             {StepProfile, EventRegister},
 		{EventSignIn, StepCode, ActIdentified}:                  {StepPassword, ""},
+		{EventSignIn, StepIdentify, ActPasskeyVerified}:         {StepDone, ""},
+		{EventSignIn, StepPassword, ActPasskeyVerified}:         {StepDone, ""},
+		{EventSignIn, StepCode, ActPasskeyVerified}:             {StepDone, ""},
 		{EventRegister, StepIdentify, ActIdentified}:            {StepProfile, ""},
 		{EventRegister, StepIdentify, ActCodeSent}:              {StepCode, ""},
 		{EventRegister, StepCode, ActCodeSent}:                  {StepCode, ""},
@@ -118,7 +121,7 @@ func TestTransitions(t *testing.T) {
 	}
 	steps := []Step{StepIdentify, StepPassword, StepCode, StepProfile, StepDone}
 	actions := []Action{ActEventChosen, ActIdentified, ActPasswordFailed, ActPasswordVerified, ActCodeSent, ActCodeFailed,
-		ActCodeVerified, ActRegisterInstead, ActSignInInstead, ActPasswordRejected, ActPasswordSet, ActProfileFulfilled}
+		ActCodeVerified, ActRegisterInstead, ActSignInInstead, ActPasswordRejected, ActPasswordSet, ActProfileFulfilled, ActPasskeyVerified}
 	for _, e := range []Event{EventSignIn, EventRegister, EventForgotPassword} {
 		for _, s := range steps {
 			for _, a := range actions {
@@ -171,6 +174,38 @@ func TestSteps(t *testing.T) {
 	if got := it.SignInRecord(); got.Event != "SignIn" || len(got.Verifications) != 1 || got.VerificationID != "v1" ||
 		got.IdentifierValue != "john" || got.Verifications[0].Type != RecordPassword {
 		t.Fatalf("sign-in record %+v", got)
+	}
+}
+
+// A passkey signs in whatever was typed before: the account it names,
+// with its one record; it needs both, and only signs in.
+func TestPasskeyVerified(t *testing.T) {
+	it := &Interaction{Step: StepIdentify}
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(it.Identify("jane"))
+	must(it.PasswordFailed())
+	rec := PasskeyRecord()
+	for _, bad := range []error{it.PasskeyVerified("", rec), it.PasskeyVerified("u1", PasswordRecord("v1", "username", "jane")),
+		it.PasskeyVerified("u1", Record{Type: RecordSignInPasskey})} {
+		if !errors.Is(bad, ErrTransition) || it.Step != StepPassword {
+			t.Fatalf("%v at %s", bad, it.Step)
+		}
+	}
+	must(it.PasskeyVerified("u1", rec))
+	if it.Step != StepDone || it.AccountID != "u1" || it.Identifier != "" || len(it.Records) != 1 {
+		t.Fatalf("%+v", it)
+	}
+	if r, ok := it.Record(RecordSignInPasskey); !ok || r.ID != rec.ID {
+		t.Fatalf("record %+v %v", r, ok)
+	}
+	reg := &Interaction{Event: EventRegister, Step: StepIdentify}
+	if err := reg.PasskeyVerified("u1", PasskeyRecord()); !errors.Is(err, ErrTransition) {
+		t.Fatalf("a sign-up signed in by a passkey: %v", err)
 	}
 }
 

@@ -74,6 +74,7 @@ func TestAMR(t *testing.T) {
 		{[]store.Verification{{Type: RecordPhoneVerificationCode, Verified: true}}, []string{"otp", "sms"}},
 		{[]store.Verification{{Type: RecordEmailVerificationCode, Verified: true}, MFARecord(RecordWebAuthn, "u")}, []string{"otp", "hwk", "mfa"}},
 		{[]store.Verification{pwd, {Type: RecordTotp}}, []string{"pwd"}}, // not verified
+		{[]store.Verification{PasskeyRecord()}, []string{"hwk", "user"}}, // a passkey alone: one factor, its user verified
 	} {
 		if got := AMR(tc.recs); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("AMR(%+v) = %v, want %v", tc.recs, got, tc.want)

@@ -15,6 +15,10 @@ const (
 	// upstream provider (a social or an enterprise SSO connector).
 	RecordSocial        = "Social"
 	RecordEnterpriseSso = "EnterpriseSso"
+	// RecordSignInPasskey: a passkey (a discoverable WebAuthn
+	// credential) signed the account in, as Logto's passkey sign-in
+	// records it.
+	RecordSignInPasskey = "SignInPasskey"
 	// The second factors' records (package mfa makes them).
 	RecordTotp       = "Totp"
 	RecordBackupCode = "BackupCode"
@@ -51,6 +55,11 @@ type Record = store.Verification
 // identifierType.
 func PasswordRecord(id, identifierType, identifier string) Record {
 	return Record{ID: id, Type: RecordPassword, IdentifierType: identifierType, IdentifierValue: identifier, Verified: true}
+}
+
+// PasskeyRecord is the record of a passkey sign-in.
+func PasskeyRecord() Record {
+	return Record{ID: randid.ID(), Type: RecordSignInPasskey, Verified: true}
 }
 
 // CodeRecord is the record of a one-time code verified for the
@@ -99,8 +108,9 @@ func HasMFA(recs []store.Verification) bool {
 // of records recs, for the tokens' amr claim: "pwd" for a password, "otp"
 // for a one-time code (sent by e-mail or SMS, "sms" too for the latter,
 // or from an authenticator app, or a backup code), "hwk" for a WebAuthn
-// authenticator, and "mfa" when a second factor was verified besides the
-// first. Each once, in this order; nil for none.
+// authenticator ("user" too for a passkey sign-in: its authenticator
+// verified the person), and "mfa" when a second factor was verified
+// besides the first. Each once, in this order; nil for none.
 func AMR(recs []store.Verification) []string {
 	has := map[string]bool{}
 	for _, r := range recs {
@@ -116,13 +126,15 @@ func AMR(recs []store.Verification) []string {
 			has["otp"], has["sms"] = true, true
 		case RecordWebAuthn:
 			has["hwk"] = true
+		case RecordSignInPasskey: // a passkey alone, its user verified by the authenticator
+			has["hwk"], has["user"] = true, true
 		}
 	}
 	if HasMFA(recs) {
 		has["mfa"] = true
 	}
 	var out []string
-	for _, m := range []string{"pwd", "otp", "sms", "hwk", "mfa"} {
+	for _, m := range []string{"pwd", "otp", "sms", "hwk", "user", "mfa"} {
 		if has[m] {
 			out = append(out, m)
 		}

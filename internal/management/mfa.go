@@ -32,6 +32,7 @@ type mfaVerificationOut struct {
 	LastUsedAt  *string `json:"lastUsedAt,omitempty"`
 	Type        string  `json:"type"`
 	Name        *string `json:"name,omitempty"`
+	Agent       *string `json:"agent,omitempty"`
 	RemainCodes *int    `json:"remainCodes,omitempty"`
 }
 
@@ -61,8 +62,8 @@ func (s *server) listUserMFA(w http.ResponseWriter, r *http.Request) error {
 			n := mfa.BackupCodesLeft(data)
 			o.RemainCodes = &n
 		case mfa.TypeWebAuthn:
-			name := v.Name
-			o.Name = &name
+			name, agent := v.Name, s.MFA.Describe(v)["agent"]
+			o.Name, o.Agent = &name, &agent
 			if v.LastUsedAt != nil {
 				at := logtoTime(*v.LastUsedAt)
 				o.LastUsedAt = &at

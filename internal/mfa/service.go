@@ -224,7 +224,7 @@ func (s *Service) FinishBind(ctx context.Context, who Subject, typ, bindTo, carr
 	if err != nil {
 		return interaction.Record{}, nil, err
 	}
-	if err := s.Add(ctx, who.UserID, typ, "", data); err != nil {
+	if err := s.Add(ctx, who.UserID, typ, factorName(answer.Get("name")), data); err != nil {
 		return interaction.Record{}, nil, err
 	}
 	s.throttle.Succeed(ctx, accountKeys(who.UserID))

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -26,6 +27,8 @@ type exchangeFixture struct {
 	now time.Time
 	clk *clock.Fake
 	n   int
+	// signIn is the sign-in record of the grants it makes.
+	signIn store.SignInRecord
 }
 
 func newExchangeFixture(t *testing.T) *exchangeFixture {
@@ -53,7 +56,8 @@ func (f *exchangeFixture) code(t *testing.T, scope, nonce, challenge string) str
 	f.n++
 	code := "code-" + strconv.Itoa(f.n) + "-abcdefghijklmnopqrstuvwxyz0123456789"
 	g := store.Grant{ID: "g" + strconv.Itoa(f.n), UserID: "u1", ClientID: "web", Scope: scope,
-		Resources: []string{"https://shop.test"}, AuthTime: f.now, CreatedAt: f.now, ExpiresAt: f.now.Add(time.Minute)}
+		Resources: []string{"https://shop.test"}, AuthTime: f.now, CreatedAt: f.now, ExpiresAt: f.now.Add(time.Minute),
+		SignIn: f.signIn}
 	c := store.AuthCode{ID: hashToken(code), GrantID: g.ID, ClientID: "web", UserID: "u1", RedirectURI: "https://web.test/cb",
 		Scope: scope, Resources: g.Resources, Nonce: nonce, CodeChallenge: challenge,
 		AuthTime: f.now, CreatedAt: f.now, ExpiresAt: g.ExpiresAt}
@@ -200,6 +204,18 @@ func TestIDTokenNonce(t *testing.T) {
 	wantTokens(t, "with a nonce", status, m)
 	if c := idClaims(t, m); c["nonce"] != "n-0S6_WzA2Mj" {
 		t.Errorf("nonce claim %v, want n-0S6_WzA2Mj", c["nonce"])
+	}
+	if _, ok := idClaims(t, m)["amr"]; ok {
+		t.Errorf("an amr claim for a grant whose sign-in names no method: %v", idClaims(t, m)["amr"])
+	}
+	// The sign-in's methods (RFC 8176): a password, then a passkey as the
+	// second factor.
+	f.signIn = store.SignInRecord{Verifications: []store.Verification{{ID: "v1", Type: "Password", Verified: true},
+		{ID: "v2", Type: "WebAuthn", Verified: true}}}
+	status, m = f.redeem(t, f.code(t, "openid", "n", ""), "", nil)
+	wantTokens(t, "after a password and a passkey", status, m)
+	if amr := fmt.Sprint(idClaims(t, m)["amr"]); amr != "[pwd hwk mfa]" {
+		t.Errorf("amr claim %s, want [pwd hwk mfa]", amr)
 	}
 	status, m = f.redeem(t, f.code(t, "openid", "", ""), "", nil)
 	wantTokens(t, "without a nonce", status, m)

@@ -471,7 +471,7 @@ func (s *Server) setUp(ctx context.Context) error {
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
 	s.mfa = mfa.New(st, provider.Accounts().Throttle, cfg.Clock.Now)
-	s.signInPages(provider, dir, s.experience, s.codes).Register(mux)
+	s.signInPages(provider, dir, s.experience, s.codes, used).Register(mux)
 	auth0auth.New(auth0auth.Config{
 		Directory: dir,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,

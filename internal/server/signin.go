@@ -7,14 +7,21 @@ import (
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/replay"
 	"github.com/monban/monban/internal/signin"
 	"github.com/monban/monban/internal/verifycode"
 )
 
 // signInPages builds the hosted sign-in pages over the provider's
 // authorization endpoints and password checks, the directory and the
-// sign-in experience; codes (nil: no code methods) sends one-time codes.
-func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service) *signin.Pages {
+// sign-in experience; codes (nil: no code methods) sends one-time codes;
+// used records the passkey ceremonies' single use.
+func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service,
+	used replay.Cache) *signin.Pages {
+	var passkeys signin.Passkeys
+	if pk := s.passkeys(s.mfa, used); pk != nil {
+		passkeys = pk
+	}
 	var social signin.SocialConnectors
 	if s.connectors != nil {
 		social = s.connectors // social connectors reach providers through the connectors' egress policy
@@ -24,7 +31,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit), SSO: s.sso,
-		MFA: s.mfa, MFARemember: min(s.cfg.MFARememberDevice, MaxMFARememberDevice),
+		MFA: s.mfa, MFARemember: min(s.cfg.MFARememberDevice, MaxMFARememberDevice), Passkeys: passkeys,
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Logger:   s.cfg.Logger, Now: s.cfg.Clock.Now,
 	})

@@ -29,6 +29,9 @@ type Experience struct {
 	// CodeSignIn are of "email" and "phone": identifiers that sign in by
 	// a one-time code.
 	CodeSignIn []string
+	// PasskeySignIn: the sign-in screen offers "sign in with a passkey"
+	// (Logto's passkeySignIn.enabled).
+	PasskeySignIn bool
 	// ForgotPassword are of "email" and "phone": where reset codes may
 	// go; empty: wherever a connector delivers.
 	ForgotPassword []string
@@ -73,7 +76,8 @@ func FromSettings(st experience.Settings) Experience {
 		Language: st.DefaultLanguage(), AutoDetect: st.AutoDetectLanguage(),
 		TermsURL: st.TermsOfUseURL(), PrivacyURL: st.PrivacyPolicyURL(), Policy: st.PasswordPolicy(),
 		SocialTargets: slices.Clone(st.SocialSignInConnectorTargets), SingleSignOn: st.SingleSignOnEnabled,
-		MFA: mfa.Policy{Factors: slices.Clone(st.MFA.Factors), Policy: st.MFA.Policy}}
+		PasskeySignIn: st.PasskeySignInEnabled(),
+		MFA:           mfa.Policy{Factors: slices.Clone(st.MFA.Factors), Policy: st.MFA.Policy}}
 	for _, id := range st.SignUpIdentifiers() {
 		if id == "username" || id == "email" || id == "phone" {
 			e.SignUpIdentifiers = append(e.SignUpIdentifiers, id)

@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -22,7 +23,9 @@ import (
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/oidc"
+	"github.com/monban/monban/internal/passkey"
 	"github.com/monban/monban/internal/password"
+	"github.com/monban/monban/internal/replay"
 	"github.com/monban/monban/internal/revocation"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/store/sqlstore"
@@ -76,7 +79,12 @@ type flows struct {
 	clock  *clock.Fake
 	outbox *outbox
 	dir    *directory.Directory
-	mfa    *mfa.Service
+	// base is the server's public URL (the pages' endpoint); mfa and
+	// passkeys its second factors and passkeys (on a fixture of a host
+	// name only: a WebAuthn relying party cannot be an IP address).
+	base     string
+	mfa      *mfa.Service
+	passkeys *passkey.Factor
 
 	mu     sync.Mutex
 	exp    Experience
@@ -85,7 +93,11 @@ type flows struct {
 
 const janePassword = "Jane's long passphrase 42"
 
-func newFlows(t testing.TB) *flows {
+func newFlows(t testing.TB) *flows { return newFlowsOn(t, "") }
+
+// newFlowsOn is the fixture with the endpoint on host (localhost): ""
+// is the listener's address.
+func newFlowsOn(t testing.TB, host string) *flows {
 	ctx := context.Background()
 	now := time.Now().Truncate(time.Millisecond)
 	f := &flows{t: t, clock: clock.NewFake(now), outbox: &outbox{}}
@@ -100,6 +112,12 @@ func newFlows(t testing.TB) *flows {
 	must(t, err)
 	f.srv = httptest.NewUnstartedServer(nil)
 	endpoint := "http://" + f.srv.Listener.Addr().String()
+	if host != "" {
+		_, port, err := net.SplitHostPort(f.srv.Listener.Addr().String())
+		must(t, err)
+		endpoint = "http://" + net.JoinHostPort(host, port)
+	}
+	f.base = endpoint
 	must(t, f.st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
 		RedirectURIs: []string{endpoint + "/cb"}, CreatedAt: now}))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -117,7 +135,16 @@ func newFlows(t testing.TB) *flows {
 	f.exp.CodeSignIn = []string{"email", "phone"}
 	f.exp.AutoDetect = true
 	f.mfa = mfa.New(f.st, p.Accounts().Throttle, f.clock.Now)
-	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
+	var passkeys Passkeys
+	if host != "" {
+		svc, err := passkey.New(passkey.Config{Endpoint: endpoint, Sealer: f.st.Sealer, Used: replay.Store{S: f.st, Now: f.clock.Now},
+			Now: f.clock.Now})
+		must(t, err)
+		f.passkeys = &passkey.Factor{S: svc, MFA: f.mfa, Users: f.st}
+		f.mfa.Register(f.passkeys)
+		passkeys = f.passkeys
+	}
+	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Passkeys: passkeys, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
 		Cookies: browser.New(endpoint, make([]byte, 32)), Logger: logger, Now: f.clock.Now,
 		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now}),
 		Experience: func(context.Context) (Experience, error) {
@@ -190,7 +217,7 @@ func (v *visitor) do(method, target string, form url.Values) *visitor {
 			body = strings.NewReader(form.Encode())
 		}
 		if !strings.HasPrefix(target, "http") {
-			target = v.f.srv.URL + target
+			target = v.f.base + target
 		}
 		r, err := http.NewRequest(method, target, body)
 		must(v.f.t, err)
@@ -222,7 +249,7 @@ func (v *visitor) do(method, target string, form url.Values) *visitor {
 // start sends the authorization request with extra parameters and lands
 // on the first screen.
 func (v *visitor) start(extra url.Values) *visitor {
-	q := url.Values{"response_type": {"code"}, "client_id": {"web"}, "redirect_uri": {v.f.srv.URL + "/cb"},
+	q := url.Values{"response_type": {"code"}, "client_id": {"web"}, "redirect_uri": {v.f.base + "/cb"},
 		"scope": {"openid"}, "state": {"st"}}
 	for k, vs := range extra {
 		q[k] = vs
@@ -287,7 +314,7 @@ func (f *flows) code(to string) string {
 // sessionOf is the sign-in record of the browser's session.
 func (v *visitor) sessionRecord() store.SignInRecord {
 	v.f.t.Helper()
-	u, _ := url.Parse(v.f.srv.URL)
+	u, _ := url.Parse(v.f.base)
 	for _, c := range v.c.Jar.Cookies(u) {
 		if c.Name == browser.SessionCookie {
 			s, err := v.f.st.GetSession(context.Background(), hashOf(c.Value))

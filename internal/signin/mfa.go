@@ -38,6 +38,9 @@ type mfaPage struct {
 	Bound string
 	// RememberDays, when above zero, offers to remember the browser.
 	RememberDays int
+	// WebAuthn is the passkey's ceremony: an assertion to verify with, or
+	// the registration of the one being bound.
+	WebAuthn *ceremonyForm
 }
 
 // qrURL trusts a QR code the mfa package made: a PNG data: URL, nothing
@@ -190,6 +193,15 @@ func (s *Pages) serveMFAVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	answer := strings.Join(strings.Fields(f.Get(field)), "")
+	wrong, given := "err_mfa_code", url.Values{"code": {answer}}
+	if typ == mfa.TypeWebAuthn {
+		refuse = func(status int, key string) { s.showMFA(w, r, v, status, func(p *page) { p.Error = p.T(key) }) }
+		wrong, given, answer = "err_passkey_failed", passkeyAnswer(f, r), "-"
+		if given.Get("response") == "" {
+			refuse(http.StatusBadRequest, "err_passkey_script")
+			return
+		}
+	}
 	if answer == "" || len(answer) > 64 {
 		refuse(http.StatusBadRequest, "err_mfa_code")
 		return
@@ -198,7 +210,7 @@ func (s *Pages) serveMFAVerify(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	rec, err := s.cfg.MFA.Verify(r.Context(), subject(u), typ, url.Values{"code": {answer}}, s.clientIP(r))
+	rec, err := s.cfg.MFA.Verify(r.Context(), subject(u), typ, given, s.clientIP(r))
 	ev := audit.Interaction{Key: audit.VerificationKey(string(it.Event), typ, "Submit"), ClientID: it.ClientID, UserID: u.ID}
 	switch {
 	case errors.Is(err, mfa.ErrWrongAnswer):
@@ -209,7 +221,10 @@ func (s *Pages) serveMFAVerify(w http.ResponseWriter, r *http.Request) {
 				s.cfg.Logger.Warn("recording a wrong second factor failed", "err", err)
 			}
 		}
-		refuse(http.StatusUnauthorized, "err_mfa_code")
+		refuse(http.StatusUnauthorized, wrong)
+		return
+	case errors.Is(err, mfa.ErrBadState):
+		refuse(http.StatusBadRequest, "err_passkey_expired")
 		return
 	case errors.Is(err, mfa.ErrLocked):
 		ev.Error = "locked"
@@ -271,6 +286,9 @@ func (s *Pages) beginBind(w http.ResponseWriter, r *http.Request, v *view, statu
 			return
 		}
 		m.State, m.Secret, m.URI, m.QR = state, shown["secret"], otpauthURL(shown["uri"]), qrURL(shown["qr"])
+		if o := shown["options"]; o != "" && typ == mfa.TypeWebAuthn {
+			m.WebAuthn = &ceremonyForm{Options: o, State: state}
+		}
 	}
 	s.show(w, r, v, status, "mfa_enroll", func(p *page) {
 		p.MFA = m
@@ -324,7 +342,14 @@ func (s *Pages) serveMFABind(w http.ResponseWriter, r *http.Request) {
 		bindTo += "/" + bound
 	}
 	code := strings.Join(strings.Fields(f.Get("code")), "")
-	rec, _, err := s.cfg.MFA.FinishBind(r.Context(), who, typ, bindTo, f.Get("state"), url.Values{"code": {code}}, ip)
+	given := url.Values{"code": {code}}
+	if typ == mfa.TypeWebAuthn {
+		if given = passkeyAnswer(f, r); given.Get("response") == "" {
+			s.beginBind(w, r, v, http.StatusBadRequest, types, typ, func(p *page) { p.Error = p.T("err_passkey_script") })
+			return
+		}
+	}
+	rec, _, err := s.cfg.MFA.FinishBind(r.Context(), who, typ, bindTo, f.Get("state"), given, ip)
 	ev := audit.Interaction{Key: audit.VerificationKey(string(it.Event), typ, "Create"), ClientID: it.ClientID, UserID: u.ID}
 	switch {
 	case errors.Is(err, mfa.ErrWrongAnswer), errors.Is(err, mfa.ErrLocked):
@@ -335,6 +360,13 @@ func (s *Pages) serveMFABind(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "60")
 		}
 		s.report(r, ev)
+		if typ == mfa.TypeWebAuthn { // a new ceremony: the last one's state is used
+			if key != "err_locked" {
+				key = "err_passkey_failed"
+			}
+			s.beginBind(w, r, v, status, types, typ, func(p *page) { p.Error = p.T(key) })
+			return
+		}
 		shown, ok := s.cfg.MFA.ShowAgain(who, typ, bindTo, f.Get("state"), s.issuerName(v))
 		if !ok {
 			s.beginBind(w, r, v, status, types, typ, func(p *page) { p.Error = p.T("err_expired_form") })

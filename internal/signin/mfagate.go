@@ -27,6 +27,9 @@ func (s *Pages) mfaGate(w http.ResponseWriter, r *http.Request, v *view, user *s
 	if _, ok := v.it.MFAVerifiedRecord(); ok {
 		return false
 	}
+	if _, ok := v.it.Record(interaction.RecordSignInPasskey); ok {
+		return false // a passkey is a second factor in itself, as in Logto
+	}
 	// An authorization request that names the multi-factor class in
 	// acr_values requires a second factor, as the Mandatory policy does,
 	// and a remembered browser does not stand in for it.

@@ -7,6 +7,7 @@ func init() {
 	screens["mfa"] = `{{define "content"}}<h1>{{.T "mfa_verify"}}</h1>
 <p>{{.T "mfa_verify_hint"}}</p>
 {{template "alert" .}}
+{{with .MFA.WebAuthn}}{{template "webauthn" (ceremony $ . "mfa" "get" "mfa_use_passkey")}}{{if or ($.MFA.Has "Totp") ($.MFA.Has "BackupCode")}}<p class="or">{{$.T "or"}}</p>{{end}}{{end}}
 {{if .MFA.Has "Totp"}}<form method="post" action="{{.Action}}/mfa">
 {{template "hidden" .}}<input type="hidden" name="type" value="Totp">
 {{template "field" (.Field "code" (.T "mfa_totp_code") "text" "one-time-code" 6)}}
@@ -36,7 +37,8 @@ func init() {
 {{template "hidden" .}}<input type="hidden" name="type" value="Totp"><input type="hidden" name="state" value="{{.MFA.State}}">
 {{template "field" (.Field "code" (.T "mfa_totp_code") "text" "one-time-code" 6)}}
 <button type="submit">{{.T "continue"}}</button>
-</form>{{end}}
+</form>{{else if eq .MFA.Bind "WebAuthn"}}{{with .MFA.WebAuthn}}<p>{{$.T "mfa_passkey_enroll_hint"}}</p>
+{{template "webauthn" (ceremony $ . "mfa/enroll" "create" "mfa_add_passkey")}}{{end}}{{end}}
 <nav><p><a href="{{.ScreenURL "signin"}}">{{.T "mfa_other_account"}}</a></p></nav>{{end}}`
 
 	screens["mfa_codes"] = `{{define "content"}}<h1>{{.T "mfa_codes"}}</h1>

@@ -38,6 +38,11 @@ type page struct {
 	DarkMode                              bool
 	Terms, Privacy                        string
 
+	// Passkey is the passkey sign-in's ceremony on the sign-in screen;
+	// Script: the page loads the pages' script (static/webauthn.js).
+	Passkey *ceremonyForm
+	Script  bool
+
 	focus string // the field that takes the focus
 }
 

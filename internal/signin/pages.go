@@ -19,6 +19,7 @@ const layout = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="same-origin">
 <title>{{.Title}}</title>
+{{if .Script}}<script src="{{.Action}}/webauthn.js" defer></script>{{end}}
 <style>
 :root{--primary:{{.Primary}};--bg:#f4f5f7;--card:#fff;--text:#1d2129;--muted:#5c6270;--border:#aab}
 {{if .DarkMode}}@media (prefers-color-scheme: dark){:root{--primary:{{.DarkPrimary}};--bg:#16181d;--card:#22252c;--text:#eef0f4;--muted:#a9afbb;--border:#555b66}}{{end}}
@@ -55,6 +56,14 @@ img.qr{display:block;margin:.5rem auto;width:200px;height:200px;image-rendering:
 </main></body>
 </html>
 {{define "alert"}}{{if .Error}}<p class="error" role="alert" id="form-error">{{.Error}}</p>{{end}}{{end}}
+{{define "webauthn"}}<form method="post" action="{{.Page.Action}}/{{.Path}}" data-webauthn="{{.Kind}}" data-options="{{.Form.Options}}" data-failed="{{.Page.T "err_passkey_cancelled"}}" data-unsupported="{{.Page.T "err_passkey_unsupported"}}">
+{{template "hidden" .Page}}{{if .Type}}<input type="hidden" name="type" value="{{.Type}}">{{end}}<input type="hidden" name="state" value="{{.Form.State}}"><input type="hidden" name="response" value="">
+{{if .Name}}<label for="passkey_name">{{.Page.T "passkey_name"}}</label>
+<input id="passkey_name" name="name" maxlength="64" autocomplete="off">{{end}}
+<p class="error" role="alert" data-webauthn-error hidden></p>
+<noscript><p class="hint">{{.Page.T "passkey_needs_script"}}</p></noscript>
+<button type="submit">{{.Page.T .Button}}</button>
+</form>{{end}}
 {{define "hidden"}}<input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="interaction" value="{{.Interaction}}">{{end}}
 {{define "social"}}{{if .Exp.Social}}<p class="or">{{.T "or"}}</p><form method="post" action="{{.Action}}/social">
 {{template "hidden" .}}{{range .Exp.Social}}<button type="submit" class="social" name="connector_id" value="{{.ConnectorID}}">{{$.T "social_sign_in" ($.SocialName .)}}</button>
@@ -81,6 +90,7 @@ var screens = map[string]string{
 {{template "field" (.Field "code_identifier" (.T .CodeIdentifierLabel) "" "username" 254)}}
 <button type="submit">{{.T "code_sign_in"}}</button>
 </form>{{end}}
+{{with .Passkey}}{{if or $.Exp.PasswordSignIn $.Exp.CodeSignIn}}<p class="or">{{$.T "or"}}</p>{{end}}{{template "webauthn" (ceremony $ . "passkey" "get" "passkey_sign_in")}}{{end}}
 {{if .Exp.SingleSignOn}}<p class="or">{{.T "or"}}</p><form method="post" action="{{.Action}}/sso">
 {{template "hidden" .}}
 {{template "field" (.Field "email" (.T "sso_email") "email" "email" 254)}}
@@ -168,7 +178,7 @@ type templates map[string]*template.Template
 func parseTemplates() templates {
 	ts := templates{}
 	for name, content := range screens {
-		t := template.Must(template.New("layout").Parse(layout))
+		t := template.Must(template.New("layout").Funcs(template.FuncMap{"ceremony": ceremony}).Parse(layout))
 		ts[name] = template.Must(t.Parse(content))
 	}
 	return ts
@@ -211,7 +221,11 @@ func (ts templates) render(w http.ResponseWriter, status int, name string, d *pa
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline';"+img+" frame-ancestors 'none'; base-uri 'none'")
+	script := ""
+	if d.Script {
+		script = " script-src 'self';"
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline';"+img+script+" frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -73,6 +73,8 @@ type Config struct {
 	Social SocialConnectors
 	// SSO is the enterprise SSO connectors; nil: none.
 	SSO *sso.Service
+	// Passkeys runs the WebAuthn ceremonies; nil: no passkeys.
+	Passkeys Passkeys
 	// MFA verifies and binds second factors; nil: no second factors
 	// (whatever the experience says).
 	MFA *mfa.Service
@@ -125,6 +127,7 @@ func (s *Pages) Register(mux *http.ServeMux) {
 		"/password/new": s.serveNewPassword,
 		"/social":       s.serveSocial,
 		"/link":         s.serveLink,
+		"/passkey":      s.servePasskey,
 	} {
 		mux.HandleFunc("POST "+Path+path, h)
 		mux.HandleFunc(Path+path, methodNotAllowed("POST"))
@@ -132,6 +135,7 @@ func (s *Pages) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+CallbackPath+"{connector}", s.serveCallback)
 	mux.HandleFunc("POST "+CallbackPath+"{connector}", s.serveCallbackPost)
 	s.registerSSO(mux)
+	mux.HandleFunc("GET "+Path+"/webauthn.js", serveScript)
 	mux.HandleFunc(Path, methodNotAllowed("GET, POST"))
 }
 
@@ -274,9 +278,16 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 		if v.it.Step == interaction.StepPassword {
 			p.Values = map[string]string{"identifier": v.it.Identifier}
 		}
+		s.passkeyForm(p, v)
 	}
 	if fill != nil {
 		fill(p)
+	}
+	if screen == "mfa" {
+		s.mfaPasskeyForm(r, v, p)
+	}
+	if p.MFA != nil && p.MFA.WebAuthn != nil {
+		p.Script = true
 	}
 	s.tpl.render(w, status, screen, p)
 }
