@@ -18,6 +18,8 @@ var organizationCases = []testCase{
 	{"OrganizationCascades", testOrganizationCascades},
 	{"OrganizationJIT", testOrganizationJIT},
 	{"ExcludeOrganization", testExcludeOrganization},
+	{"OrganizationInvitations", testOrganizationInvitations},
+	{"OrganizationInvitationAccept", testOrganizationInvitationAccept},
 }
 
 func org(id string, i int) store.Organization {
