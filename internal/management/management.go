@@ -328,7 +328,7 @@ func (s *server) routes() []route {
 		{pattern: "PATCH /api/email-templates/{id}/details", handle: s.patchEmailTemplate},
 		{pattern: "POST /api/verification-codes", handle: s.sendVerificationCode},
 		{pattern: "POST /api/verification-codes/verify", handle: s.verifyVerificationCode},
-	}, s.organizationRoutes()...)
+	}, append(s.organizationRoutes(), s.invitationRoutes()...)...)
 }
 
 // status answers 204 without a token, as Logto's health check does.
