@@ -201,9 +201,7 @@ func (s *server) assignRoles(k memberKind) handlerFunc {
 	}
 }
 
-func organizationRoleOut(role store.OrganizationRole) organizationRoleJSON {
-	return organizationRoleJSON{ID: role.ID, Name: role.Name, Description: logto.OrNull(role.Description), Type: role.Type}
-}
+func organizationRoleOut(role store.OrganizationRole) organizationRoleJSON { return logto.OrganizationRoleOf(role) }
 
 func (s *server) listMemberRoles(k memberKind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
