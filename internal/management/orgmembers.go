@@ -201,7 +201,9 @@ func (s *server) assignRoles(k memberKind) handlerFunc {
 	}
 }
 
-func organizationRoleOut(role store.OrganizationRole) organizationRoleJSON { return logto.OrganizationRoleOf(role) }
+func organizationRoleOut(role store.OrganizationRole) organizationRoleJSON {
+	return logto.OrganizationRoleOf(role)
+}
 
 func (s *server) listMemberRoles(k memberKind) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {

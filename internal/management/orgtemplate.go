@@ -41,7 +41,9 @@ func (s *server) templateRoutes() []route {
 // organizationScopeJSON is Logto's organization scope.
 type organizationScopeJSON = logto.OrganizationScope
 
-func organizationScopeOut(sc store.OrganizationScope) organizationScopeJSON { return logto.OrganizationScopeOf(sc) }
+func organizationScopeOut(sc store.OrganizationScope) organizationScopeJSON {
+	return logto.OrganizationScopeOf(sc)
+}
 
 // organizationRoleJSON is Logto's organization role.
 type organizationRoleJSON = logto.OrganizationRole

@@ -153,40 +153,63 @@ func (s *Store) ListOrganizationInvitations(ctx context.Context, f store.Invitat
 // SetOrganizationInvitationStatus ends a pending invitation; an accepted
 // one makes the user a member with the invitation's roles.
 func (s *Store) SetOrganizationInvitationStatus(ctx context.Context, id string, status store.InvitationStatus, acceptedUserID string, at time.Time) error {
-	err := s.write(ctx, func(t txn) error {
-		var orgID, current string
+	var orgID string
+	set := func(t txn) (*store.EventPayload, error) {
+		var current string
 		err := t.queryRow("SELECT organization_id, status FROM organization_invitations WHERE id = ?", id).Scan(&orgID, &current)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("organization invitation", id)
+			return nil, notFound("organization invitation", id)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 		conflict := fmt.Errorf("organization invitation %q is %s: %w", id, current, store.ErrConflict)
 		if current != string(store.InvitationPending) {
-			return conflict
+			return nil, conflict
 		}
 		// The status is checked again as it is written: of two changes at
 		// once, one wins.
 		if err := t.execOne(conflict, "UPDATE organization_invitations SET status = ?, accepted_user_id = ?, updated_at = ? WHERE id = ? AND status = ?",
 			string(status), nullString(acceptedUserID), millis(at), id, string(store.InvitationPending)); err != nil {
-			return err
+			return nil, err
 		}
 		if status != store.InvitationAccepted {
-			return nil
+			return nil, nil
 		}
 		if err := t.exists(notFound("user", acceptedUserID), "users", acceptedUserID); err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := t.exec("INSERT INTO organization_users (organization_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-			orgID, acceptedUserID, millis(at)); err != nil {
-			return err
+		res, err := t.exec("INSERT INTO organization_users (organization_id, user_id, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			orgID, acceptedUserID, millis(at))
+		if err != nil {
+			return nil, err
+		}
+		delta := &store.EventPayload{}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n > 0 {
+			delta.IDs = []string{acceptedUserID}
 		}
 		_, err = t.exec("INSERT INTO organization_user_roles (organization_id, user_id, role_id) "+
 			"SELECT ?, ?, role_id FROM organization_invitation_roles WHERE invitation_id = ? ON CONFLICT DO NOTHING",
 			orgID, acceptedUserID, id)
-		return err
-	})
+		return delta, err
+	}
+	var err error
+	if status == store.InvitationAccepted {
+		// The organization's members changed: the event names the
+		// organization, which only the row tells; it is read first.
+		if err = s.read(ctx, func(t txn) error {
+			return t.queryRow("SELECT organization_id FROM organization_invitations WHERE id = ?", id).Scan(&orgID)
+		}); errors.Is(err, sql.ErrNoRows) {
+			err = notFound("organization invitation", id)
+		}
+		if err == nil {
+			err = s.changeTold(ctx, event(store.EventOrganizationUsersChanged, orgID, nil), set)
+		}
+	} else {
+		err = s.write(ctx, func(t txn) error { _, err := set(t); return err })
+	}
 	if err != nil {
 		return fmt.Errorf("set organization invitation status: %w", err)
 	}
