@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/monban/monban/internal/store"
@@ -126,4 +127,47 @@ func testOrganizationInvitationAccept(t *testing.T, s store.Store) {
 	if !member {
 		t.Error("the user who accepted is not a member")
 	}
+}
+
+// testOrganizationEvents checks the outbox events of organization writes:
+// the members a change added and removed, a write that fails appending
+// none, an acceptance telling the member it added (none when already
+// one), a revocation nothing.
+func testOrganizationEvents(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	orgFixture(t, s)
+	last, err := s.LastEventSeq(ctx)
+	ok(t, err, "LastEventSeq")
+	must(t, s.AddOrganizationMembers(ctx, "o1", store.HolderUser, []string{"u1", "u2"}))
+	must(t, s.AddOrganizationMembers(ctx, "o1", store.HolderUser, []string{"u1"}))
+	must(t, s.ReplaceOrganizationMembers(ctx, "o1", store.HolderUser, []string{"u2"}))
+	wantErr(t, s.AddOrganizationMembers(ctx, "o1", store.HolderUser, []string{"nobody"}), store.ErrNotFound, "unknown user")
+	must(t, s.AddOrganizationMembers(ctx, "o1", store.HolderApplication, []string{"a1"}))
+	must(t, s.RemoveOrganizationMember(ctx, "o1", store.HolderApplication, "a1"))
+	must(t, s.CreateOrganizationInvitation(ctx, invitation("i1", "o1", "u1@example.com", 1), nil))
+	must(t, s.SetOrganizationInvitationStatus(ctx, "i1", store.InvitationAccepted, "u1", at(2)))
+	must(t, s.CreateOrganizationInvitation(ctx, invitation("i2", "o1", "u2@example.com", 3), nil))
+	must(t, s.SetOrganizationInvitationStatus(ctx, "i2", store.InvitationAccepted, "u2", at(4)))
+	must(t, s.CreateOrganizationInvitation(ctx, invitation("i3", "o2", "u2@example.com", 5), nil))
+	must(t, s.SetOrganizationInvitationStatus(ctx, "i3", store.InvitationRevoked, "", at(6)))
+	must(t, s.UpdateOrganization(ctx, org("o2", 2)))
+	must(t, s.DeleteOrganization(ctx, "o2"))
+
+	var got []string
+	for _, ev := range readAll(t, s, last) {
+		p, err := ev.Decode()
+		ok(t, err, "Decode")
+		got = append(got, fmt.Sprintf("%s %s +%v -%v", ev.Kind, ev.Entity, p.IDs, p.RemovedIDs))
+	}
+	same(t, "the organization events", got, []string{
+		"organization.users_changed o1 +[u1 u2] -[]",
+		"organization.users_changed o1 +[] -[]",
+		"organization.users_changed o1 +[] -[u1]",
+		"organization.applications_changed o1 +[a1] -[]",
+		"organization.applications_changed o1 +[] -[a1]",
+		"organization.users_changed o1 +[u1] -[]",
+		"organization.users_changed o1 +[] -[]",
+		"organization.updated o2 +[] -[]",
+		"organization.deleted o2 +[] -[]",
+	})
 }

@@ -20,6 +20,7 @@ var organizationCases = []testCase{
 	{"ExcludeOrganization", testExcludeOrganization},
 	{"OrganizationInvitations", testOrganizationInvitations},
 	{"OrganizationInvitationAccept", testOrganizationInvitationAccept},
+	{"OrganizationEvents", testOrganizationEvents},
 }
 
 func org(id string, i int) store.Organization {
