@@ -106,6 +106,8 @@ func (d *delta) apply(ctx context.Context, ev store.Event) (bool, error) {
 		// The revocation list's concern.
 	case "sign_in_experience":
 		// The experience service's concern (experience.Service.Apply).
+	case "organization", "organization_role", "organization_scope":
+		// Read from the database when a token is issued; told for webhooks.
 	default:
 		return false, nil
 	}

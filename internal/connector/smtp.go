@@ -266,11 +266,11 @@ func (c *smtpConfig) message(m verifycode.Message, tmpl Details) (*mail.Msg, err
 		}
 	}
 	msg.Subject(render(tmpl.Subject, m))
-	ct := mail.TypeTextPlain
+	ct, body := mail.TypeTextPlain, render(tmpl.Content, m)
 	if tmpl.ContentType == ContentHTML {
-		ct = mail.TypeTextHTML
+		ct, body = mail.TypeTextHTML, renderHTML(tmpl.Content, m)
 	}
-	msg.SetBodyString(ct, render(tmpl.Content, m))
+	msg.SetBodyString(ct, body)
 	for k, v := range c.Headers {
 		msg.SetGenHeader(mail.Header(k), v)
 	}

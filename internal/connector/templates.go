@@ -2,6 +2,7 @@ package connector
 
 import (
 	"encoding/json"
+	"html"
 	"regexp"
 	"strings"
 
@@ -91,12 +92,16 @@ var builtIn = map[string]map[verifycode.Purpose]Details{
 		verifycode.PurposeRegister:       {Subject: "Your sign-up code", Content: "Your sign-up verification code is {{code}}. It is valid for 10 minutes."},
 		verifycode.PurposeForgotPassword: {Subject: "Your password reset code", Content: "Your password reset verification code is {{code}}. It is valid for 10 minutes. If you did not ask to reset your password, ignore this message."},
 		verifycode.PurposeGeneric:        {Subject: "Your verification code", Content: "Your verification code is {{code}}. It is valid for 10 minutes."},
+		verifycode.PurposeOrganizationInvitation: {Subject: "You are invited to join {{organization.name}}",
+			Content: "You are invited to join {{organization.name}}. Accept the invitation here: {{link}}"},
 	},
 	"ja": {
 		verifycode.PurposeSignIn:         {Subject: "サインイン用の確認コード", Content: "サインイン用の確認コードは {{code}} です。有効期間は10分です。"},
 		verifycode.PurposeRegister:       {Subject: "新規登録用の確認コード", Content: "新規登録用の確認コードは {{code}} です。有効期間は10分です。"},
 		verifycode.PurposeForgotPassword: {Subject: "パスワード再設定用の確認コード", Content: "パスワード再設定用の確認コードは {{code}} です。有効期間は10分です。お心当たりがない場合は、このメッセージを破棄してください。"},
 		verifycode.PurposeGeneric:        {Subject: "確認コード", Content: "確認コードは {{code}} です。有効期間は10分です。"},
+		verifycode.PurposeOrganizationInvitation: {Subject: "{{organization.name}} への招待",
+			Content: "{{organization.name}} に招待されました。次のリンクから招待を承諾してください: {{link}}"},
 	},
 }
 
@@ -122,15 +127,29 @@ func defaultDetails(p verifycode.Purpose, locale string) Details {
 // {{ code }}.
 var placeholderRe = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`)
 
-// render fills a template's placeholders: code and locale. Others are
-// left as written.
+// render fills a template's placeholders: code, locale and the message's
+// Vars. Others are left as written.
 func render(text string, m verifycode.Message) string {
+	return renderWith(text, m, func(v string) string { return v })
+}
+
+// renderHTML is render for an HTML body: the values of Vars, which a
+// caller may have taken from input, are escaped.
+func renderHTML(text string, m verifycode.Message) string {
+	return renderWith(text, m, html.EscapeString)
+}
+
+func renderWith(text string, m verifycode.Message, esc func(string) string) string {
 	return placeholderRe.ReplaceAllStringFunc(text, func(ph string) string {
-		switch placeholderRe.FindStringSubmatch(ph)[1] {
+		name := placeholderRe.FindStringSubmatch(ph)[1]
+		switch name {
 		case "code":
 			return m.Code
 		case "locale":
 			return m.Locale
+		}
+		if v, ok := m.Vars[name]; ok {
+			return esc(v)
 		}
 		return ph
 	})

@@ -200,6 +200,12 @@ const (
 	// ReasonRoleNamesNotFound: no organization role has one of the names
 	// given.
 	ReasonRoleNamesNotFound Reason = "role_names_not_found"
+	// ReasonInvitationNotFound: no organization invitation has the id.
+	ReasonInvitationNotFound Reason = "invitation_not_found"
+	// ReasonInvitationRefused: the invitation cannot be made or changed as
+	// asked (the invitee is a member already, the invitation has ended,
+	// the user accepting it is not the invitee).
+	ReasonInvitationRefused Reason = "invitation_refused"
 )
 
 func invalid(message string) error { return &Error{Kind: Invalid, Message: message} }

@@ -72,6 +72,8 @@ var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonRequireMembership:      {http.StatusUnprocessableEntity, "organization.require_membership"},
 	directory.ReasonRoleNamesNotFound:      {http.StatusUnprocessableEntity, "organization.role_names_not_found"},
 	directory.ReasonPasswordRejected:       {http.StatusUnprocessableEntity, "password.rejected"},
+	directory.ReasonInvitationNotFound:     {http.StatusNotFound, "entity.not_found"},
+	directory.ReasonInvitationRefused:      {http.StatusUnprocessableEntity, "request.invalid_input"},
 }
 
 // logtoError is a directory refusal as Logto answers it.

@@ -16,6 +16,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -347,7 +348,7 @@ func (s *server) routes() []route {
 		{pattern: "GET /api/sso-connectors/{id}", handle: s.getSSOConnector},
 		{pattern: "PATCH /api/sso-connectors/{id}", handle: s.updateSSOConnector},
 		{pattern: "DELETE /api/sso-connectors/{id}", handle: s.deleteSSOConnector},
-	}, append(s.organizationRoutes(), s.mfaRoutes()...)...)
+	}, slices.Concat(s.organizationRoutes(), s.invitationRoutes(), s.mfaRoutes())...)
 }
 
 // status answers 204 without a token, as Logto's health check does.

@@ -51,31 +51,9 @@ func (s *server) organizationRoutes() []route {
 func (s *server) recordOrg(r *http.Request) { s.record(r, "") }
 
 // organizationJSON is Logto's organization.
-type organizationJSON struct {
-	ID            string         `json:"id"`
-	Name          string         `json:"name"`
-	Description   *string        `json:"description"`
-	CustomData    map[string]any `json:"customData"`
-	IsMFARequired bool           `json:"isMfaRequired"`
-	Color         map[string]any `json:"color"`
-	Branding      map[string]any `json:"branding"`
-	CustomCSS     *string        `json:"customCss"`
-	CreatedAt     int64          `json:"createdAt"`
-}
+type organizationJSON = logto.Organization
 
-// object is m, or {} for nil.
-func object(m map[string]any) map[string]any {
-	if m == nil {
-		return map[string]any{}
-	}
-	return m
-}
-
-func organizationOut(o store.Organization) organizationJSON {
-	return organizationJSON{ID: o.ID, Name: o.Name, Description: logto.OrNull(o.Description), CustomData: object(o.CustomData),
-		IsMFARequired: o.IsMFARequired, Color: object(o.Color), Branding: object(o.Branding), CustomCSS: logto.OrNull(o.CustomCSS),
-		CreatedAt: ms(o.CreatedAt)}
-}
+func organizationOut(o store.Organization) organizationJSON { return logto.OrganizationOf(o) }
 
 // organizationFeaturedJSON is an organization in the list with
 // showFeatured: how many users it has and the first few.

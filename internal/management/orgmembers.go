@@ -202,7 +202,7 @@ func (s *server) assignRoles(k memberKind) handlerFunc {
 }
 
 func organizationRoleOut(role store.OrganizationRole) organizationRoleJSON {
-	return organizationRoleJSON{ID: role.ID, Name: role.Name, Description: logto.OrNull(role.Description), Type: role.Type}
+	return logto.OrganizationRoleOf(role)
 }
 
 func (s *server) listMemberRoles(k memberKind) handlerFunc {

@@ -39,23 +39,14 @@ func (s *server) templateRoutes() []route {
 }
 
 // organizationScopeJSON is Logto's organization scope.
-type organizationScopeJSON struct {
-	ID          string  `json:"id"`
-	Name        string  `json:"name"`
-	Description *string `json:"description"`
-}
+type organizationScopeJSON = logto.OrganizationScope
 
 func organizationScopeOut(sc store.OrganizationScope) organizationScopeJSON {
-	return organizationScopeJSON{ID: sc.ID, Name: sc.Name, Description: logto.OrNull(sc.Description)}
+	return logto.OrganizationScopeOf(sc)
 }
 
 // organizationRoleJSON is Logto's organization role.
-type organizationRoleJSON struct {
-	ID          string         `json:"id"`
-	Name        string         `json:"name"`
-	Description *string        `json:"description"`
-	Type        store.RoleType `json:"type"`
-}
+type organizationRoleJSON = logto.OrganizationRole
 
 // templateBody is what a create or change of an organization scope or
 // role reads; the answered fields it does not take are stripped.

@@ -60,6 +60,21 @@ const (
 	// EventSignInExperienceUpdated: the sign-in experience was replaced;
 	// the entity is its id ("default").
 	EventSignInExperienceUpdated EventKind = "sign_in_experience.updated"
+
+	// Organizations and their template. Members changed events carry the
+	// members added in IDs and those removed in RemovedIDs.
+	EventOrganizationCreated             EventKind = "organization.created"
+	EventOrganizationUpdated             EventKind = "organization.updated"
+	EventOrganizationDeleted             EventKind = "organization.deleted"
+	EventOrganizationUsersChanged        EventKind = "organization.users_changed"
+	EventOrganizationApplicationsChanged EventKind = "organization.applications_changed"
+	EventOrganizationRoleCreated         EventKind = "organization_role.created"
+	EventOrganizationRoleUpdated         EventKind = "organization_role.updated"
+	EventOrganizationRoleDeleted         EventKind = "organization_role.deleted"
+	EventOrganizationRoleScopesChanged   EventKind = "organization_role.scopes_changed"
+	EventOrganizationScopeCreated        EventKind = "organization_scope.created"
+	EventOrganizationScopeUpdated        EventKind = "organization_scope.updated"
+	EventOrganizationScopeDeleted        EventKind = "organization_scope.deleted"
 )
 
 // Aggregate returns the part of the kind before the dot: "application",
@@ -94,6 +109,9 @@ type EventPayload struct {
 	// IDs are what a link event linked to or unlinked from its entity:
 	// scopes, applications, users or roles, as its kind says.
 	IDs []string `json:"ids,omitempty"`
+	// RemovedIDs are the members an organization's members changed event
+	// removed.
+	RemovedIDs []string `json:"removedIds,omitempty"`
 	// Suspended is a user's new suspension flag.
 	Suspended *bool `json:"suspended,omitempty"`
 	// ExpiresAt is a revoked access token's expiry, in Unix milliseconds.
@@ -105,7 +123,8 @@ type EventPayload struct {
 	// Data is the changed entity as the change left it (as it was, for a
 	// deletion), in the store's types encoded as JSON: a User (its
 	// password hash, if any, replaced by RedactedPassword), a Role, a Scope, or for role.scopes_added the
-	// role's scopes ([]Scope). It is set on events that have an Origin.
+	// role's scopes ([]Scope), an Organization, an OrganizationRole or an
+	// OrganizationScope. It is set on events that have an Origin.
 	Data json.RawMessage `json:"data,omitempty"`
 }
 
@@ -161,7 +180,7 @@ func (e Event) Decode() (EventPayload, error) {
 // Equal reports whether p and q say the same.
 func (p EventPayload) Equal(q EventPayload) bool {
 	return p.ResourceID == q.ResourceID && p.SecretName == q.SecretName &&
-		slices.Equal(p.IDs, q.IDs) &&
+		slices.Equal(p.IDs, q.IDs) && slices.Equal(p.RemovedIDs, q.RemovedIDs) &&
 		(p.Suspended == nil) == (q.Suspended == nil) && (p.Suspended == nil || *p.Suspended == *q.Suspended) &&
 		p.ExpiresAt == q.ExpiresAt &&
 		(p.Origin == nil) == (q.Origin == nil) && (p.Origin == nil || p.Origin.equal(*q.Origin)) &&

@@ -89,6 +89,8 @@ type OrganizationRoleGrants struct {
 // roles, is no member); links that exist already are left as they are.
 // Lists are ordered by creation time, then id.
 type OrganizationStore interface {
+	OrganizationInvitationStore
+
 	CreateOrganization(ctx context.Context, org Organization) error
 	GetOrganization(ctx context.Context, id string) (Organization, error)
 	ListOrganizations(ctx context.Context, filter OrganizationFilter, page Page) ([]Organization, int, error)

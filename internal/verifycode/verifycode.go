@@ -36,6 +36,10 @@ const (
 	PurposeRegister       Purpose = "Register"
 	PurposeForgotPassword Purpose = "ForgotPassword"
 	PurposeGeneric        Purpose = "Generic"
+	// PurposeOrganizationInvitation is a message without a code: an
+	// invitation to join an organization. Valid is false for it, so no
+	// code is ever sent or verified for it.
+	PurposeOrganizationInvitation Purpose = "OrganizationInvitation"
 )
 
 // Valid reports whether p is a known purpose.
@@ -73,6 +77,9 @@ type Message struct {
 	Locale        string
 	Code          string
 	ApplicationID string
+	// Vars are the template's other placeholders, by name, for messages
+	// that tell more than a code ("link", "organization.name", …).
+	Vars map[string]string `json:",omitempty"`
 }
 
 // Deliverer queues a message for delivery. It should return quickly:

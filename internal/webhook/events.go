@@ -11,8 +11,7 @@ import (
 
 // Events are the event names a hook may subscribe to: Logto's, in Logto's
 // order. Those that Fires says nothing of are accepted, as Logto accepts
-// them, and never sent (Monban has no organizations, no registration or
-// password reset on its pages, and no lockout events yet).
+// them, and never sent (no lockout events yet).
 var Events = []string{
 	"PostRegister", "PostSignIn", "PostSignInAdaptiveMfaTriggered", "PostResetPassword",
 	"User.Created", "User.Deleted", "User.Data.Updated", "User.SuspensionStatus.Updated",
@@ -43,6 +42,10 @@ const (
 	roleData
 	scopeData
 	scopesData // the role's scopes
+	orgData
+	orgRoleData
+	orgScopeData
+	membership // no data: the organization and the members added and removed
 )
 
 // registration is one Management API route that fires a data hook: Logto's
@@ -74,6 +77,26 @@ var registrations = map[string]registration{
 	"POST /resources/:resourceId/scopes":            {"Scope.Created", store.EventScopeCreated, 201, scopeData},
 	"DELETE /resources/:resourceId/scopes/:scopeId": {"Scope.Deleted", store.EventScopeDeleted, 204, noData},
 	"PATCH /resources/:resourceId/scopes/:scopeId":  {"Scope.Data.Updated", store.EventScopeUpdated, 200, scopeData},
+
+	"POST /organizations":                                        {"Organization.Created", store.EventOrganizationCreated, 201, orgData},
+	"DELETE /organizations/:id":                                  {"Organization.Deleted", store.EventOrganizationDeleted, 204, noData},
+	"PATCH /organizations/:id":                                   {"Organization.Data.Updated", store.EventOrganizationUpdated, 200, orgData},
+	"POST /organizations/:id/users":                              {"Organization.Membership.Updated", store.EventOrganizationUsersChanged, 201, membership},
+	"PUT /organizations/:id/users":                               {"Organization.Membership.Updated", store.EventOrganizationUsersChanged, 204, membership},
+	"DELETE /organizations/:id/users/:userId":                    {"Organization.Membership.Updated", store.EventOrganizationUsersChanged, 204, membership},
+	"POST /organizations/:id/applications":                       {"Organization.Membership.Updated", store.EventOrganizationApplicationsChanged, 201, membership},
+	"PUT /organizations/:id/applications":                        {"Organization.Membership.Updated", store.EventOrganizationApplicationsChanged, 204, membership},
+	"DELETE /organizations/:id/applications/:applicationId":      {"Organization.Membership.Updated", store.EventOrganizationApplicationsChanged, 204, membership},
+	"PUT /organization-invitations/:id/status":                   {"Organization.Membership.Updated", store.EventOrganizationUsersChanged, 200, membership},
+	"POST /organization-roles":                                   {"OrganizationRole.Created", store.EventOrganizationRoleCreated, 201, orgRoleData},
+	"DELETE /organization-roles/:id":                             {"OrganizationRole.Deleted", store.EventOrganizationRoleDeleted, 204, noData},
+	"PATCH /organization-roles/:id":                              {"OrganizationRole.Data.Updated", store.EventOrganizationRoleUpdated, 200, orgRoleData},
+	"POST /organization-roles/:id/scopes":                        {"OrganizationRole.Scopes.Updated", store.EventOrganizationRoleScopesChanged, 201, noData},
+	"PUT /organization-roles/:id/scopes":                         {"OrganizationRole.Scopes.Updated", store.EventOrganizationRoleScopesChanged, 204, noData},
+	"DELETE /organization-roles/:id/scopes/:organizationScopeId": {"OrganizationRole.Scopes.Updated", store.EventOrganizationRoleScopesChanged, 204, noData},
+	"POST /organization-scopes":                                  {"OrganizationScope.Created", store.EventOrganizationScopeCreated, 201, orgScopeData},
+	"DELETE /organization-scopes/:id":                            {"OrganizationScope.Deleted", store.EventOrganizationScopeDeleted, 204, noData},
+	"PATCH /organization-scopes/:id":                             {"OrganizationScope.Data.Updated", store.EventOrganizationScopeUpdated, 200, orgScopeData},
 }
 
 // Fires lists the events Monban sends today.
@@ -101,6 +124,24 @@ type dataPayload struct {
 	Params       map[string]string `json:"params"`
 	MatchedRoute string            `json:"matchedRoute"`
 	Data         any               `json:"data,omitempty"`
+	// Organization.Membership.Updated tells the organization and the
+	// members added and removed instead of data.
+	OrganizationID        string   `json:"organizationId,omitempty"`
+	AddedUserIDs          []string `json:"addedUserIds,omitempty"`
+	RemovedUserIDs        []string `json:"removedUserIds,omitempty"`
+	AddedApplicationIDs   []string `json:"addedApplicationIds,omitempty"`
+	RemovedApplicationIDs []string `json:"removedApplicationIds,omitempty"`
+}
+
+// maxMembershipDelta caps each list of members in a payload, as Logto's
+// MEMBERSHIP_DELTA_CAP does.
+const maxMembershipDelta = 5000
+
+func capped(ids []string) []string {
+	if len(ids) > maxMembershipDelta {
+		return ids[:maxMembershipDelta]
+	}
+	return ids
 }
 
 // applicationInfo is what Logto tells of an application in a payload.
@@ -187,6 +228,14 @@ func planOf(ev store.Event, app func(id string) *store.Application) (plan, bool)
 	}
 	pl := dataPayload{Event: reg.event, CreatedAt: created, UserAgent: o.UserAgent, IP: o.IP, Path: o.Path, Method: o.Method,
 		Status: reg.status, Params: params, MatchedRoute: o.Route, Data: data}
+	if reg.data == membership {
+		pl.OrganizationID = ev.Entity
+		if ev.Kind == store.EventOrganizationUsersChanged {
+			pl.AddedUserIDs, pl.RemovedUserIDs = capped(p.IDs), capped(p.RemovedIDs)
+		} else {
+			pl.AddedApplicationIDs, pl.RemovedApplicationIDs = capped(p.IDs), capped(p.RemovedIDs)
+		}
+	}
 	return plan{reg.event, func(id string) any { pl.HookID = id; return pl }}, true
 }
 
@@ -206,8 +255,14 @@ func interactionHook(event string) (hook, interactionEvent string) {
 // dataOf makes Logto's data of shape from a snapshot.
 func dataOf(shape dataShape, snap json.RawMessage) (any, bool) {
 	switch shape {
-	case noData:
+	case noData, membership:
 		return nil, true
+	case orgData:
+		return decoded(snap, logto.OrganizationOf)
+	case orgRoleData:
+		return decoded(snap, logto.OrganizationRoleOf)
+	case orgScopeData:
+		return decoded(snap, logto.OrganizationScopeOf)
 	case userData, userInfo, customData, profile:
 		var u store.User
 		if json.Unmarshal(snap, &u) != nil {
@@ -246,4 +301,13 @@ func dataOf(shape dataShape, snap json.RawMessage) (any, bool) {
 		return out, true
 	}
 	return nil, false
+}
+
+// decoded reads a snapshot of type T and gives it in Logto's shape.
+func decoded[T, J any](snap json.RawMessage, shape func(T) J) (any, bool) {
+	var v T
+	if json.Unmarshal(snap, &v) != nil {
+		return nil, false
+	}
+	return shape(v), true
 }

@@ -19,6 +19,12 @@ import (
 // a snapshot of the entity changed, read in the same transaction: after
 // the change, or before it for a deletion.
 func (s *Store) change(ctx context.Context, ev store.Event, fn func(txn) error) error {
+	return s.changeTold(ctx, ev, func(t txn) (*store.EventPayload, error) { return nil, fn(t) })
+}
+
+// changeTold is change for a write whose event's payload only fn can
+// tell (what it added or removed): a payload fn returns replaces ev's.
+func (s *Store) changeTold(ctx context.Context, ev store.Event, fn func(txn) (*store.EventPayload, error)) error {
 	origin := store.OriginOf(ctx)
 	body := func(t txn) error {
 		var before json.RawMessage
@@ -28,8 +34,13 @@ func (s *Store) change(ctx context.Context, ev store.Event, fn func(txn) error) 
 				return err
 			}
 		}
-		if err := fn(t); err != nil {
+		p, err := fn(t)
+		if err != nil {
 			return err
+		}
+		ev := ev
+		if p != nil {
+			ev = event(ev.Kind, ev.Entity, p)
 		}
 		if origin == nil {
 			return t.emit(ev)
@@ -101,6 +112,12 @@ func snapshot(t txn, ev store.Event) (json.RawMessage, error) {
 		v, err = collect(t, scanScope, "SELECT "+scopeCols+" FROM scopes JOIN role_scopes ON role_scopes.scope_id = scopes.id WHERE role_scopes.role_id = ? ORDER BY scopes.created_at, scopes.id", ev.Entity)
 	case store.EventScopeCreated, store.EventScopeUpdated:
 		v, err = scanScope(t.queryRow("SELECT "+scopeCols+" FROM scopes WHERE id = ?", ev.Entity))
+	case store.EventOrganizationCreated, store.EventOrganizationUpdated:
+		v, err = scanOrg(t.queryRow("SELECT "+orgCols+" FROM organizations WHERE id = ?", ev.Entity))
+	case store.EventOrganizationRoleCreated, store.EventOrganizationRoleUpdated:
+		v, err = scanOrgRole(t.queryRow("SELECT "+orgRoleCols+" FROM organization_roles WHERE id = ?", ev.Entity))
+	case store.EventOrganizationScopeCreated, store.EventOrganizationScopeUpdated:
+		v, err = scanOrgScope(t.queryRow("SELECT "+orgScopeCols+" FROM organization_scopes WHERE id = ?", ev.Entity))
 	default:
 		return nil, nil
 	}

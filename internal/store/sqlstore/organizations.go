@@ -9,9 +9,9 @@ import (
 )
 
 // Organizations and their template (organization scopes and roles).
-// Nothing here appends to the outbox: the token endpoint reads a member's
-// organization roles from the database when it issues a token, as it
-// reads a user's roles.
+// The writes append to the outbox for webhooks only: the token endpoint
+// reads a member's organization roles from the database when it issues a
+// token, as it reads a user's roles.
 
 const orgCols = "organizations.id, organizations.name, organizations.description, organizations.custom_data, " +
 	"organizations.branding, organizations.color, organizations.custom_css, organizations.is_mfa_required, organizations.created_at"
@@ -56,7 +56,7 @@ func orgObjects(o store.Organization) (custom, branding, color string, err error
 func (s *Store) CreateOrganization(ctx context.Context, o store.Organization) error {
 	custom, branding, color, err := orgObjects(o)
 	if err == nil {
-		err = s.write(ctx, func(t txn) error {
+		err = s.change(ctx, event(store.EventOrganizationCreated, o.ID, nil), func(t txn) error {
 			_, err := t.exec("INSERT INTO organizations (id, name, description, custom_data, branding, color, custom_css, is_mfa_required, created_at) "+
 				"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", o.ID, o.Name, o.Description, custom, branding, color, o.CustomCSS, o.IsMFARequired, millis(o.CreatedAt))
 			return err
@@ -90,7 +90,7 @@ func (s *Store) ListOrganizations(ctx context.Context, filter store.Organization
 func (s *Store) UpdateOrganization(ctx context.Context, o store.Organization) error {
 	custom, branding, color, err := orgObjects(o)
 	if err == nil {
-		err = s.write(ctx, func(t txn) error {
+		err = s.change(ctx, event(store.EventOrganizationUpdated, o.ID, nil), func(t txn) error {
 			return t.execOne(notFound("organization", o.ID), "UPDATE organizations SET name = ?, description = ?, custom_data = ?, branding = ?, "+
 				"color = ?, custom_css = ?, is_mfa_required = ? WHERE id = ?", o.Name, o.Description, custom, branding, color, o.CustomCSS, o.IsMFARequired, o.ID)
 		})
@@ -104,14 +104,26 @@ func (s *Store) UpdateOrganization(ctx context.Context, o store.Organization) er
 // DeleteOrganization deletes the organization with its members, their
 // roles and its provisioning rules (ON DELETE CASCADE).
 func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
-	return s.deleteRow(ctx, "delete organization", "organization", "organizations", id)
+	return s.deleteRowTold(ctx, "delete organization", "organization", "organizations", id, store.EventOrganizationDeleted)
 }
 
 // deleteRow deletes the row of table with id; a missing one is ErrNotFound.
 func (s *Store) deleteRow(ctx context.Context, op, kind, table, id string) error {
-	err := s.write(ctx, func(t txn) error {
+	return s.deleteRowTold(ctx, op, kind, table, id, "")
+}
+
+// deleteRowTold is deleteRow appending an event of evKind ("" none) about
+// the row.
+func (s *Store) deleteRowTold(ctx context.Context, op, kind, table, id string, evKind store.EventKind) error {
+	del := func(t txn) error {
 		return t.execOne(notFound(kind, id), "DELETE FROM "+table+" WHERE id = ?", id)
-	})
+	}
+	var err error
+	if evKind == "" {
+		err = s.write(ctx, del)
+	} else {
+		err = s.change(ctx, event(evKind, id, nil), del)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
@@ -133,7 +145,7 @@ func scanOrgScope(r scanner) (store.OrganizationScope, error) {
 // CreateOrganizationScope inserts scope; an id or name in use is
 // ErrConflict.
 func (s *Store) CreateOrganizationScope(ctx context.Context, sc store.OrganizationScope) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventOrganizationScopeCreated, sc.ID, nil), func(t txn) error {
 		_, err := t.exec("INSERT INTO organization_scopes (id, name, description, created_at) VALUES (?, ?, ?, ?)",
 			sc.ID, sc.Name, sc.Description, millis(sc.CreatedAt))
 		return err
@@ -168,7 +180,7 @@ func (s *Store) ListOrganizationScopes(ctx context.Context, match store.Search, 
 
 // UpdateOrganizationScope changes a scope's name and description.
 func (s *Store) UpdateOrganizationScope(ctx context.Context, sc store.OrganizationScope) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventOrganizationScopeUpdated, sc.ID, nil), func(t txn) error {
 		return t.execOne(notFound("organization scope", sc.ID), "UPDATE organization_scopes SET name = ?, description = ? WHERE id = ?",
 			sc.Name, sc.Description, sc.ID)
 	})
@@ -180,5 +192,5 @@ func (s *Store) UpdateOrganizationScope(ctx context.Context, sc store.Organizati
 
 // DeleteOrganizationScope deletes the scope and the roles' links to it.
 func (s *Store) DeleteOrganizationScope(ctx context.Context, id string) error {
-	return s.deleteRow(ctx, "delete organization scope", "organization scope", "organization_scopes", id)
+	return s.deleteRowTold(ctx, "delete organization scope", "organization scope", "organization_scopes", id, store.EventOrganizationScopeDeleted)
 }

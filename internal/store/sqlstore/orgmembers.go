@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/monban/monban/internal/store"
@@ -12,11 +13,14 @@ import (
 // kept.
 type memberTables struct {
 	members, roles, col, entity, kind string
+	changed                           store.EventKind // the event of a change of the members
 }
 
 var memberTablesOf = map[store.Holder]memberTables{
-	store.HolderUser:        {"organization_users", "organization_user_roles", "user_id", "users", "user"},
-	store.HolderApplication: {"organization_applications", "organization_application_roles", "application_id", "applications", "application"},
+	store.HolderUser: {"organization_users", "organization_user_roles", "user_id", "users", "user",
+		store.EventOrganizationUsersChanged},
+	store.HolderApplication: {"organization_applications", "organization_application_roles", "application_id", "applications", "application",
+		store.EventOrganizationApplicationsChanged},
 }
 
 func membersOf(h store.Holder) (memberTables, error) {
@@ -47,32 +51,54 @@ func (s *Store) setMembers(ctx context.Context, op, orgID string, h store.Holder
 	m, err := membersOf(h)
 	ids = uniq(ids)
 	if err == nil {
-		err = s.write(ctx, func(t txn) error {
+		err = s.changeTold(ctx, event(m.changed, orgID, nil), func(t txn) (*store.EventPayload, error) {
 			if err := t.orgExists(orgID); err != nil {
-				return err
+				return nil, err
 			}
 			if err := t.allExist(fmt.Errorf("one of the %ss: %w", m.kind, store.ErrNotFound), m.entity, ids); err != nil {
-				return err
+				return nil, err
 			}
+			before, err := t.memberIDs(m, orgID)
+			if err != nil {
+				return nil, err
+			}
+			delta := &store.EventPayload{}
 			if replace {
+				for _, id := range before {
+					if !slices.Contains(ids, id) {
+						delta.RemovedIDs = append(delta.RemovedIDs, id)
+					}
+				}
 				if err := t.dropMembersBut(m, orgID, ids); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			now := time.Now().UnixMilli()
 			for _, id := range ids {
+				if slices.Contains(before, id) {
+					continue
+				}
+				delta.IDs = append(delta.IDs, id)
 				if _, err := t.exec("INSERT INTO "+m.members+" (organization_id, "+m.col+", created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
 					orgID, id, now); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			return nil
+			return delta, nil
 		})
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
+}
+
+// memberIDs lists the ids of the organization's members of one kind.
+func (t txn) memberIDs(m memberTables, orgID string) ([]string, error) {
+	return collect(t, func(r scanner) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, "SELECT "+m.col+" FROM "+m.members+" WHERE organization_id = ?", orgID)
 }
 
 // dropMembersBut removes every member of the organization not in keep.
@@ -90,7 +116,7 @@ func (t txn) dropMembersBut(m memberTables, orgID string, keep []string) error {
 func (s *Store) RemoveOrganizationMember(ctx context.Context, orgID string, h store.Holder, id string) error {
 	m, err := membersOf(h)
 	if err == nil {
-		err = s.write(ctx, func(t txn) error {
+		err = s.change(ctx, event(m.changed, orgID, &store.EventPayload{RemovedIDs: []string{id}}), func(t txn) error {
 			return t.execOne(notFound("organization member", orgID+"/"+id), "DELETE FROM "+m.members+" WHERE organization_id = ? AND "+m.col+" = ?", orgID, id)
 		})
 	}

@@ -40,7 +40,7 @@ func scopeLink(kind store.OrganizationScopeKind) (roleScopeLink, error) {
 // CreateOrganizationRole inserts role with its scopes, all or nothing: an
 // id or name in use is ErrConflict, an unknown scope ErrNotFound.
 func (s *Store) CreateOrganizationRole(ctx context.Context, role store.OrganizationRole, scopeIDs, resourceScopeIDs []string) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventOrganizationRoleCreated, role.ID, nil), func(t txn) error {
 		if _, err := t.exec("INSERT INTO organization_roles (id, name, description, type, created_at) VALUES (?, ?, ?, ?, ?)",
 			role.ID, role.Name, role.Description, string(role.Type), millis(role.CreatedAt)); err != nil {
 			return err
@@ -122,7 +122,7 @@ func anys(ids []string) []any {
 
 // UpdateOrganizationRole changes a role's name and description.
 func (s *Store) UpdateOrganizationRole(ctx context.Context, role store.OrganizationRole) error {
-	err := s.write(ctx, func(t txn) error {
+	err := s.change(ctx, event(store.EventOrganizationRoleUpdated, role.ID, nil), func(t txn) error {
 		return t.execOne(notFound("organization role", role.ID), "UPDATE organization_roles SET name = ?, description = ? WHERE id = ?",
 			role.Name, role.Description, role.ID)
 	})
@@ -134,7 +134,7 @@ func (s *Store) UpdateOrganizationRole(ctx context.Context, role store.Organizat
 
 // DeleteOrganizationRole deletes the role and everything linked to it.
 func (s *Store) DeleteOrganizationRole(ctx context.Context, id string) error {
-	return s.deleteRow(ctx, "delete organization role", "organization role", "organization_roles", id)
+	return s.deleteRowTold(ctx, "delete organization role", "organization role", "organization_roles", id, store.EventOrganizationRoleDeleted)
 }
 
 // AddOrganizationRoleScopes links the scopes of kind to the role.
@@ -150,7 +150,7 @@ func (s *Store) ReplaceOrganizationRoleScopes(ctx context.Context, roleID string
 func (s *Store) setRoleScopes(ctx context.Context, op, roleID string, kind store.OrganizationScopeKind, ids []string, replace bool) error {
 	l, err := scopeLink(kind)
 	if err == nil {
-		err = s.write(ctx, func(t txn) error {
+		err = s.change(ctx, event(store.EventOrganizationRoleScopesChanged, roleID, nil), func(t txn) error {
 			if err := t.exists(notFound("organization role", roleID), "organization_roles", roleID); err != nil {
 				return err
 			}
@@ -173,7 +173,7 @@ func (s *Store) setRoleScopes(ctx context.Context, op, roleID string, kind store
 func (s *Store) RemoveOrganizationRoleScope(ctx context.Context, roleID string, kind store.OrganizationScopeKind, id string) error {
 	l, err := scopeLink(kind)
 	if err == nil {
-		err = s.write(ctx, func(t txn) error {
+		err = s.change(ctx, event(store.EventOrganizationRoleScopesChanged, roleID, nil), func(t txn) error {
 			return t.execOne(notFound("organization role scope", roleID+"/"+id), "DELETE FROM "+l.table+" WHERE role_id = ? AND scope_id = ?", roleID, id)
 		})
 	}

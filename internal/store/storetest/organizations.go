@@ -18,6 +18,9 @@ var organizationCases = []testCase{
 	{"OrganizationCascades", testOrganizationCascades},
 	{"OrganizationJIT", testOrganizationJIT},
 	{"ExcludeOrganization", testExcludeOrganization},
+	{"OrganizationInvitations", testOrganizationInvitations},
+	{"OrganizationInvitationAccept", testOrganizationInvitationAccept},
+	{"OrganizationEvents", testOrganizationEvents},
 }
 
 func org(id string, i int) store.Organization {
