@@ -32,7 +32,7 @@ var hexColor = regexp.MustCompile(`^#([\da-fA-F]{3}|[\da-fA-F]{6})$`)
 // CAPTCHA, …) rather than storing a setting nothing obeys.
 func (s *Service) Check(st Settings) error {
 	for _, check := range []func(Settings) error{
-		checkLooks, checkLinks, checkModes, checkSignUpShape, checkSignIn, checkPolicy, checkUnsupported,
+		checkLooks, checkLinks, checkModes, checkSignUpShape, checkSignIn, checkPolicy, checkCodePolicy, checkUnsupported,
 	} {
 		if err := check(st); err != nil {
 			return err
@@ -237,7 +237,6 @@ func checkUnsupported(st Settings) error {
 		off("customUiCsp", isEmptyObject(st.CustomUICSP)),
 		off("sentinelPolicy (sign-in back-off is the server's configuration)", isEmptyObject(st.SentinelPolicy)),
 		off("emailBlocklistPolicy", isEmptyObject(st.EmailBlocklistPolicy)),
-		off("verificationCodePolicy (code lifetime and tries are the server's)", isEmptyObject(st.VerificationCodePolicy)),
 		off("passkeySignIn", !hasTrue(st.PasskeySignIn, "enabled")),
 		off("signUpProfileFields", isNull(st.SignUpProfileFields) || string(st.SignUpProfileFields) == "[]"),
 		off("passwordExpiration", !hasTrue(st.PasswordExpiration, "enabled")),

@@ -167,7 +167,7 @@ func New(d Deps) http.Handler {
 		d.Connectors = connector.New(d.Store, connector.DefaultOptions())
 	}
 	if d.Codes == nil {
-		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now})
+		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now, Policy: d.Experience.CodePolicy})
 	}
 	s := &server{Deps: d, hooks: d.Hooks, mux: http.NewServeMux(), log: d.Logger, dir: directory.New(directory.Config{
 		Store: d.Store, ManagementIndicator: d.Indicator, ManagementV2Indicator: d.V2, HashSecret: d.HashSecret, Passwords: d.Passwords, Now: d.Now,

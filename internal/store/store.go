@@ -291,6 +291,7 @@ type Store interface {
 	ConnectorStore
 	MessageOutbox
 	SignInExperienceStore
+	ExperienceTextStore
 	OrganizationStore
 	ReplayStore
 	PushedRequestStore
