@@ -312,6 +312,13 @@ func (s *server) routes() []route {
 		// removes nothing.
 		{pattern: "PATCH /api/sign-in-exp", handle: s.updateSignInExperience, query: &listQuery{params: []string{"removeUnusedDemoSocialConnector"}, whole: true}},
 		{pattern: "POST /api/sign-in-exp/default/check-password", handle: s.checkPassword},
+		{pattern: "POST /api/sign-in-exp/default/custom-ui-assets", handle: s.uploadCustomUIAssets},
+		{pattern: "GET /api/custom-phrases", handle: s.listPhrases, query: noQuery},
+		{pattern: "GET /api/custom-phrases/{languageTag}", handle: s.getPhrase},
+		{pattern: "PUT /api/custom-phrases/{languageTag}", handle: s.putPhrase},
+		{pattern: "DELETE /api/custom-phrases/{languageTag}", handle: s.deletePhrase},
+		{pattern: "GET /api/applications/{id}/sign-in-experience", handle: s.getAppSignInExperience},
+		{pattern: "PUT /api/applications/{id}/sign-in-experience", handle: s.putAppSignInExperience},
 		{pattern: "GET /api/connectors", handle: s.listConnectors, query: &listQuery{params: []string{"target"}, whole: true}},
 		{pattern: "POST /api/connectors", handle: s.createConnector},
 		{pattern: "GET /api/connectors/{id}", handle: s.getConnector},
