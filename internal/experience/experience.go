@@ -55,7 +55,7 @@ type Service struct {
 
 	phraseMu  sync.Mutex
 	pageWords map[string]map[string]string // nil: read the store on the next PageWords
-	apps      sync.Map                      // application id → *AppSettings (nil: none)
+	apps      sync.Map                     // application id → *AppSettings (nil: none)
 }
 
 // New returns a Service over st.

@@ -58,9 +58,9 @@ func TestCustomPhrasesRoutes(t *testing.T) {
 	// languages the pages do not speak, bodies that are not objects.
 	for _, c := range []struct {
 		name, tag string
-		body   any
-		status int
-		code   string
+		body      any
+		status    int
+		code      string
 	}{
 		{"unknown key", "ja", map[string]any{"action": map[string]any{"no_such_key": "x"}}, 422, "localization.invalid_translation_structure"},
 		{"Logto key without an equivalent", "ja", map[string]any{"mfa": map[string]any{"totp": "x"}}, 422, "localization.invalid_translation_structure"},
