@@ -18,7 +18,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 	return signin.New(signin.Config{
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
-		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit),
+		Experience: signin.ExperienceOf(exp), App: exp.App, Audit: interactionAuditor(s.audit),
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Logger:   s.cfg.Logger, Now: s.cfg.Clock.Now,
 	})

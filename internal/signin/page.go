@@ -25,7 +25,9 @@ type page struct {
 	// asks for another; Reset: the password screen is a reset's.
 	SentTo     string
 	BackScreen string
-	Reset      bool
+	// CodeMinutes is how long a code sent lives, in whole minutes.
+	CodeMinutes int
+	Reset       bool
 
 	BrandName, Logo, Primary, DarkPrimary string
 	DarkMode                              bool
