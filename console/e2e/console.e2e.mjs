@@ -620,7 +620,7 @@ try {
     await d.getByRole('button', { name: 'Add connector' }).click();
     await toast('Connector added').waitFor();
     const row = page.locator('tr', { hasText: 'HTTP SMS' });
-    await row.getByText('Sms').waitFor();
+    await row.getByText('Sms', { exact: true }).waitFor();
     assert.ok(!(await page.content()).includes('k-e2e-secret'), 'a connector secret is on the page');
     await page.getByRole('tab', { name: 'E-mail templates' }).click();
     await page.getByText('No e-mail templates yet').waitFor();
@@ -630,7 +630,7 @@ try {
     await t.getByText('Enter a subject.').waitFor();
     await t.getByLabel('Language tag').fill('ja');
     await t.getByLabel('Subject').fill('サインイン用の確認コード');
-    await t.getByLabel('Content', { exact: true }).fill('確認コードは {{code}} です。');
+    await t.locator('textarea').fill('確認コードは {{code}} です。');
     await t.getByRole('button', { name: 'Save template' }).click();
     await toast('Template saved').waitFor();
     await page.locator('tr', { hasText: 'サインイン用の確認コード' }).waitFor();
