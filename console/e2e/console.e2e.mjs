@@ -530,6 +530,121 @@ try {
     await shot('22-users');
   });
 
+  await step('organizations: template roles and permissions, create, edit, members and their roles', async () => {
+    await nav('Organizations').click();
+    await heading('Organizations').waitFor();
+    await page.getByText('No organizations yet').waitFor();
+    // The template: a permission, a role granting it.
+    await page.getByRole('tab', { name: 'Organization template' }).click();
+    await page.getByRole('button', { name: 'Create organization permission' }).click();
+    let d = dialog('Create organization permission');
+    await d.getByRole('button', { name: 'Create permission' }).click();
+    await d.getByText('Enter a name.').waitFor();
+    await d.getByLabel('Name').fill('read:invoices');
+    await d.getByRole('button', { name: 'Create permission' }).click();
+    await toast('Organization permission created').waitFor();
+    await page.getByRole('button', { name: 'Create organization role' }).click();
+    d = dialog('Create organization role');
+    await d.getByLabel('Name').fill('billing');
+    await d.getByLabel('Description').fill('Reads invoices');
+    await d.getByRole('button', { name: 'Create role' }).click();
+    await toast('Organization role created').waitFor();
+    await page.getByRole('button', { name: 'Edit permissions of billing' }).click();
+    d = dialog('Permissions of billing');
+    await d.locator('label', { hasText: 'read:invoices' }).click();
+    await d.getByRole('button', { name: 'Save' }).click();
+    await toast('Permissions saved').waitFor();
+    await page.locator('tr', { hasText: 'billing' }).getByText('read:invoices').waitFor();
+    // A second role of the same name is refused by the server.
+    await page.getByRole('button', { name: 'Create organization role' }).click();
+    d = dialog('Create organization role');
+    await d.getByLabel('Name').fill('billing');
+    await d.getByRole('button', { name: 'Create role' }).click();
+    await d.getByRole('alert').waitFor();
+    await d.getByRole('button', { name: 'Cancel' }).click();
+    await shot('23-organization-template');
+    // An organization.
+    await page.getByRole('tab', { name: 'Organizations' }).click();
+    await page.getByRole('button', { name: 'Create organization' }).click();
+    d = dialog('Create organization');
+    await d.getByLabel('Name').fill('Acme');
+    await d.getByRole('button', { name: 'Create organization' }).click();
+    await heading('Acme').waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Save organization' }).isDisabled(), 'Save organization enabled with nothing to save');
+    await page.getByLabel('Name').fill('Acme Corp');
+    await page.getByRole('button', { name: 'Save organization' }).click();
+    await toast('Organization saved').waitFor();
+    await heading('Acme Corp').waitFor();
+    // Members and their roles.
+    await page.getByText('No members yet').waitFor();
+    await page.getByRole('button', { name: 'Add member' }).click();
+    d = dialog('Add member');
+    await d.getByRole('button', { name: 'Add member' }).click();
+    await d.getByText('Choose a user.').waitFor();
+    await d.getByLabel('User').selectOption({ label: 'Jane Doe' });
+    await d.getByRole('button', { name: 'Add member' }).click();
+    await toast('Member added').waitFor();
+    await page.getByRole('button', { name: 'Edit roles of Jane Doe' }).click();
+    d = dialog('Organization roles of Jane Doe');
+    await d.locator('label', { hasText: 'billing' }).click();
+    await d.getByRole('button', { name: 'Save' }).click();
+    await toast('Roles saved').waitFor();
+    await page.locator('tr', { hasText: 'Jane Doe' }).getByText('billing').waitFor();
+    await shot('24-organization');
+    await page.getByRole('button', { name: 'Remove Jane Doe' }).click();
+    await dialog('Remove member').getByRole('button', { name: 'Remove' }).click();
+    await toast('Member removed').waitFor();
+    await page.getByText('No members yet').waitFor();
+    await page.getByRole('button', { name: 'Delete organization' }).click();
+    await dialog('Delete organization').getByRole('button', { name: 'Delete' }).click();
+    await toast('Organization deleted').waitFor();
+    await page.getByText('No organizations yet').waitFor();
+  });
+
+  await step('connectors: add an SMS connector after a failed test send; e-mail templates', async () => {
+    await nav('Connectors').click();
+    await heading('Connectors').waitFor();
+    await page.getByText('No connectors yet').waitFor();
+    await page.getByRole('button', { name: 'Add connector' }).first().click();
+    const d = dialog('Add connector');
+    await d.getByLabel('Connector').selectOption({ label: 'HTTP SMS' });
+    await d.getByLabel('Configuration').fill('{');
+    await d.getByRole('button', { name: 'Add connector' }).click();
+    await d.getByText('The configuration must be a JSON object.').waitFor();
+    await d.getByLabel('Configuration').fill('{"endpoint": "https://sms.invalid/send", "signingKey": "k-e2e-secret"}');
+    await d.getByLabel('Test phone number').fill('+15550100123');
+    await d.getByRole('button', { name: 'Send test' }).click();
+    // Nothing answers at that address: the test says so, nothing is saved.
+    await d.getByText('The connector answered with an error').waitFor();
+    await shot('25-connector-test-failed');
+    await d.getByRole('button', { name: 'Add connector' }).click();
+    await toast('Connector added').waitFor();
+    const row = page.locator('tr', { hasText: 'HTTP SMS' });
+    await row.getByText('Sms', { exact: true }).waitFor();
+    assert.ok(!(await page.content()).includes('k-e2e-secret'), 'a connector secret is on the page');
+    await page.getByRole('tab', { name: 'E-mail templates' }).click();
+    await page.getByText('No e-mail templates yet').waitFor();
+    await page.getByRole('button', { name: 'Add template' }).first().click();
+    const t = dialog('Add e-mail template');
+    await t.getByRole('button', { name: 'Save template' }).click();
+    await t.getByText('Enter a subject.').waitFor();
+    await t.getByLabel('Language tag').fill('ja');
+    await t.getByLabel('Subject').fill('サインイン用の確認コード');
+    await t.locator('textarea').fill('確認コードは {{code}} です。');
+    await t.getByRole('button', { name: 'Save template' }).click();
+    await toast('Template saved').waitFor();
+    await page.locator('tr', { hasText: 'サインイン用の確認コード' }).waitFor();
+    await shot('26-email-templates');
+    await page.getByRole('button', { name: 'Delete ja SignIn' }).click();
+    await dialog('Delete e-mail template').getByRole('button', { name: 'Delete' }).click();
+    await toast('Template deleted').waitFor();
+    await page.getByRole('tab', { name: 'Connectors' }).click();
+    await page.getByRole('button', { name: 'Delete http-sms' }).click();
+    await dialog('Delete connector').getByRole('button', { name: 'Delete' }).click();
+    await toast('Connector deleted').waitFor();
+    await page.getByText('No connectors yet').waitFor();
+  });
+
   await step('sign-in experience: password policy, branding, links, and a rule the server enforces', async () => {
     await nav('Sign-in experience').click();
     await heading('Sign-in experience').waitFor();

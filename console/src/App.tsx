@@ -17,6 +17,9 @@ import { Webhooks } from './pages/Webhooks';
 import { AuditLogs } from './pages/AuditLogs';
 import { AuditLogDetail } from './pages/AuditLogDetail';
 import { SignInExperience } from './pages/SignInExperience';
+import { Organizations } from './pages/Organizations';
+import { Connectors } from './pages/Connectors';
+import { OrganizationDetail } from './pages/OrganizationDetail';
 
 function Redirect({ to }: { to: string }) {
   useEffect(() => navigate(to, { replace: true }), [to]);
@@ -52,6 +55,9 @@ export function App() {
   else if (match('/audit-logs', path)) page = <AuditLogs />;
   else if ((p = match('/audit-logs/:id', path))) page = <AuditLogDetail key={p.id} id={p.id} />;
   else if (match('/sign-in-experience', path)) page = <SignInExperience />;
+  else if (match('/organizations', path)) page = <Organizations />;
+  else if (match('/connectors', path)) page = <Connectors />;
+  else if ((p = match('/organizations/:id', path))) page = <OrganizationDetail key={p.id} id={p.id} />;
   else page = <NotFound />;
   return <Shell>{page}</Shell>;
 }

@@ -34,7 +34,9 @@ const nav: { group?: string; items: { href: string; label: string; icon: IconNam
     group: 'User management',
     items: [
       { href: '/users', label: 'Users', icon: 'users' },
+      { href: '/organizations', label: 'Organizations', icon: 'users' },
       { href: '/sign-in-experience', label: 'Sign-in experience', icon: 'lock' },
+      { href: '/connectors', label: 'Connectors', icon: 'globe' },
     ],
   },
   {

@@ -167,3 +167,13 @@ func (f Factory) Check(config []byte) error {
 func (f Factory) Public(config []byte) json.RawMessage {
 	return withoutSecrets(config, f.secrets)
 }
+
+// SecretPaths are the paths of the config's secret fields (such as
+// ["auth", "pass"]), which GET never answers.
+func (f Factory) SecretPaths() [][]string {
+	out := make([][]string, len(f.secrets))
+	for i, p := range f.secrets {
+		out[i] = append([]string(nil), p...)
+	}
+	return out
+}

@@ -37,7 +37,9 @@ type Document struct {
 	Webhooks     []Webhook     `yaml:"webhooks,omitempty" doc:"Webhooks, matched by name."`
 	// SignInExperience is Logto's sign-in experience, in the shape of
 	// /api/sign-in-exp.
-	SignInExperience map[string]any `yaml:"signInExperience,omitempty" doc:"The sign-in experience, with Logto's field names (GET /api/sign-in-exp): the fields given replace the server's, the others are left alone. See docs/sign-in-experience.md."`
+	Connectors       []Connector     `yaml:"connectors,omitempty" doc:"Message connectors (e-mail, SMS), matched by connectorId; one of each type at a time. Secrets are ${NAME} environment references, never exported. See docs/config-as-code.md."`
+	EmailTemplates   []EmailTemplate `yaml:"emailTemplates,omitempty" doc:"E-mail templates, matched by languageTag and templateType (Logto's /api/email-templates)."`
+	SignInExperience map[string]any  `yaml:"signInExperience,omitempty" doc:"The sign-in experience, with Logto's field names (GET /api/sign-in-exp): the fields given replace the server's, the others are left alone. See docs/sign-in-experience.md."`
 }
 
 // Resource is an API resource with its permissions (scopes).

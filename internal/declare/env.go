@@ -53,6 +53,10 @@ func Resolve(doc *Document, lookup func(string) (string, bool)) (*Document, erro
 	for i := range out.CustomJWT {
 		out.CustomJWT[i].EnvironmentVariables = expandMap(out.CustomJWT[i].EnvironmentVariables)
 	}
+	out.Connectors = slices.Clone(doc.Connectors)
+	for i := range out.Connectors {
+		out.Connectors[i].Config = expandAny(out.Connectors[i].Config, expand).(map[string]any)
+	}
 	out.Webhooks = slices.Clone(doc.Webhooks)
 	for i := range out.Webhooks {
 		out.Webhooks[i].Headers = expandMap(out.Webhooks[i].Headers)
@@ -77,4 +81,29 @@ func OSLookup(getenv func(string) string) func(string) (string, bool) {
 		v := getenv(name)
 		return v, v != ""
 	}
+}
+
+// expandAny is a copy of v (a decoded YAML or JSON value) with expand
+// applied to every string in it.
+func expandAny(v any, expand func(string) string) any {
+	switch x := v.(type) {
+	case string:
+		return expand(x)
+	case map[string]any:
+		if x == nil {
+			return map[string]any(nil)
+		}
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = expandAny(e, expand)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = expandAny(e, expand)
+		}
+		return out
+	}
+	return v
 }

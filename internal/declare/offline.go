@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/store"
@@ -32,6 +33,9 @@ type Offline struct {
 	// Experience keeps the sign-in experience; nil: the target keeps
 	// none, and a document that declares one is refused.
 	Experience *experience.Service
+	// Connectors keeps the message connectors and e-mail templates; nil:
+	// the target keeps none, and a document that declares any is refused.
+	Connectors *connector.Service
 }
 
 var _ Target = (*Offline)(nil)
@@ -47,6 +51,9 @@ func (o *Offline) Read(ctx context.Context) (*State, error) {
 		return nil, err
 	}
 	if st.SignInExperience, err = o.readExperience(ctx); err != nil {
+		return nil, err
+	}
+	if st.Connectors, st.EmailTemplates, err = o.readConnectors(ctx); err != nil {
 		return nil, err
 	}
 	return st, nil

@@ -206,6 +206,7 @@ func Make(ctx context.Context, t Target, doc *Document, opts Options) (*Plan, er
 	p.roles()
 	p.customJWT()
 	p.webhooks()
+	p.connectors()
 	p.signInExperience()
 	if len(p.problems) > 0 {
 		return nil, &PlanError{Problems: p.problems}

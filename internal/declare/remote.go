@@ -305,6 +305,9 @@ func (r *Remote) Read(ctx context.Context) (*State, error) {
 	if st.SignInExperience, err = r.readExperience(ctx); err != nil {
 		return nil, err
 	}
+	if st.Connectors, st.EmailTemplates, err = r.readConnectors(ctx); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 

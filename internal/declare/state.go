@@ -20,6 +20,10 @@ type State struct {
 	// SignInExperience is the sign-in experience in Logto's shape; nil
 	// when the target keeps none (see ExperienceTarget).
 	SignInExperience map[string]any
+	// Connectors and EmailTemplates are nil when the target keeps none
+	// (see ConnectorTarget); a connector's config is without its secrets.
+	Connectors     []StateConnector
+	EmailTemplates []StateEmailTemplate
 }
 
 // StateResource is a resource as it is; ScopeIDs maps its scopes' names
@@ -87,7 +91,8 @@ func or[T any](p *T, def T) *T {
 // entries keep the document's order, so that problems name them by their
 // place in the file.
 func normalize(doc *Document) *Document {
-	out := &Document{Version: Version, SignInExperience: doc.SignInExperience}
+	out := &Document{Version: Version, SignInExperience: doc.SignInExperience,
+		Connectors: slices.Clone(doc.Connectors), EmailTemplates: normalTemplates(doc.EmailTemplates)}
 	for _, r := range doc.Resources {
 		r.AccessTokenTTL = or(r.AccessTokenTTL, directory.DefaultAccessTokenTTL)
 		r.IsDefault = or(r.IsDefault, false)
@@ -219,6 +224,12 @@ func Export(st *State) *Document {
 		doc.Webhooks = append(doc.Webhooks, hook)
 	}
 	doc.SignInExperience = exportExperience(st.SignInExperience)
+	for _, c := range st.Connectors {
+		doc.Connectors = append(doc.Connectors, exportConnector(c))
+	}
+	for _, t := range st.EmailTemplates {
+		doc.EmailTemplates = append(doc.EmailTemplates, t.EmailTemplate)
+	}
 	out := normalize(doc)
 	slices.SortStableFunc(out.Resources, func(a, b Resource) int { return cmp.Compare(a.Indicator, b.Indicator) })
 	slices.SortStableFunc(out.Applications, func(a, b Application) int {
@@ -227,6 +238,8 @@ func Export(st *State) *Document {
 	slices.SortStableFunc(out.Roles, func(a, b Role) int { return cmp.Compare(a.Name, b.Name) })
 	slices.SortStableFunc(out.CustomJWT, func(a, b CustomJWT) int { return cmp.Compare(a.TokenType, b.TokenType) })
 	slices.SortStableFunc(out.Webhooks, func(a, b Webhook) int { return cmp.Compare(a.Name, b.Name) })
+	sortConnectors(out.Connectors)
+	sortTemplates(out.EmailTemplates)
 	return out
 }
 

@@ -33,7 +33,7 @@ var hexColor = regexp.MustCompile(`^#([\da-fA-F]{3}|[\da-fA-F]{6})$`)
 // CAPTCHA, …) rather than storing a setting nothing obeys.
 func (s *Service) Check(st Settings) error {
 	for _, check := range []func(Settings) error{
-		checkLooks, checkLinks, checkModes, checkSignUpShape, checkSignIn, checkPolicy, checkUnsupported,
+		checkLooks, checkLinks, checkModes, checkSignUpShape, checkSignIn, checkPolicy, checkCodePolicy, checkUnsupported,
 	} {
 		if err := check(st); err != nil {
 			return err
@@ -237,7 +237,6 @@ func checkUnsupported(st Settings) error {
 		off("customUiCsp", isEmptyObject(st.CustomUICSP)),
 		off("sentinelPolicy (sign-in back-off is the server's configuration)", isEmptyObject(st.SentinelPolicy)),
 		off("emailBlocklistPolicy", isEmptyObject(st.EmailBlocklistPolicy)),
-		off("verificationCodePolicy (code lifetime and tries are the server's)", isEmptyObject(st.VerificationCodePolicy)),
 		off("passkeySignIn.allowAutofill", !hasTrue(st.PasskeySignIn, "allowAutofill")),
 		off("passkeySignIn.showPasskeyButton false (the passkey sign-in is its button)",
 			!hasTrue(st.PasskeySignIn, "enabled") || !hasFalse(st.PasskeySignIn, "showPasskeyButton")),

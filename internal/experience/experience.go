@@ -52,6 +52,10 @@ type Service struct {
 
 	mu     sync.Mutex // serialises loads and updates
 	cached *Settings  // nil: read the store on the next Get
+
+	phraseMu  sync.Mutex
+	pageWords map[string]map[string]string // nil: read the store on the next PageWords
+	apps      sync.Map                     // application id → *AppSettings (nil: none)
 }
 
 // New returns a Service over st.
@@ -137,11 +141,14 @@ func (s *Service) Ensure(ctx context.Context) error {
 	return err
 }
 
-// Forget drops the cache: the next Get reads the store.
+// Forget drops the caches: the next Get, PageWords or App reads the
+// store.
 func (s *Service) Forget() {
 	s.mu.Lock()
 	s.cached = nil
 	s.mu.Unlock()
+	s.forgetPhrases()
+	s.apps.Clear()
 }
 
 // Apply drops the cache when a batch of outbox events holds a change of

@@ -178,7 +178,7 @@ func New(d Deps) http.Handler {
 		d.MFA = mfa.New(d.Store, nil, d.Now)
 	}
 	if d.Codes == nil {
-		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now})
+		d.Codes = verifycode.New(d.Store, d.Connectors, verifycode.Options{Now: d.Now, Policy: d.Experience.CodePolicy})
 	}
 	if d.SSO == nil {
 		d.SSO = sso.New(d.Store, sso.Options{Now: d.Now})
@@ -326,6 +326,13 @@ func (s *server) routes() []route {
 		// removes nothing.
 		{pattern: "PATCH /api/sign-in-exp", handle: s.updateSignInExperience, query: &listQuery{params: []string{"removeUnusedDemoSocialConnector"}, whole: true}},
 		{pattern: "POST /api/sign-in-exp/default/check-password", handle: s.checkPassword},
+		{pattern: "POST /api/sign-in-exp/default/custom-ui-assets", handle: s.uploadCustomUIAssets},
+		{pattern: "GET /api/custom-phrases", handle: s.listPhrases, query: noQuery},
+		{pattern: "GET /api/custom-phrases/{languageTag}", handle: s.getPhrase},
+		{pattern: "PUT /api/custom-phrases/{languageTag}", handle: s.putPhrase},
+		{pattern: "DELETE /api/custom-phrases/{languageTag}", handle: s.deletePhrase},
+		{pattern: "GET /api/applications/{id}/sign-in-experience", handle: s.getAppSignInExperience},
+		{pattern: "PUT /api/applications/{id}/sign-in-experience", handle: s.putAppSignInExperience},
 		{pattern: "GET /api/connectors", handle: s.listConnectors, query: &listQuery{params: []string{"target"}, whole: true}},
 		{pattern: "POST /api/connectors", handle: s.createConnector},
 		{pattern: "GET /api/connectors/{id}", handle: s.getConnector},

@@ -19,7 +19,7 @@ func (s *Server) setUpCodes(st store.Store) {
 	if s.cfg.CodeDeliverer != nil {
 		d = s.cfg.CodeDeliverer
 	}
-	s.codes = verifycode.New(st, d, verifycode.Options{Now: s.cfg.Clock.Now})
+	s.codes = verifycode.New(st, d, verifycode.Options{Now: s.cfg.Clock.Now, Policy: s.experience.CodePolicy})
 }
 
 // Codes issues and checks one-time codes, for the faces that send them

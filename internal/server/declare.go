@@ -11,6 +11,7 @@ import (
 
 	"github.com/monban/monban/internal/claims"
 	"github.com/monban/monban/internal/clientauth"
+	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/console"
 	"github.com/monban/monban/internal/declare"
 	"github.com/monban/monban/internal/experience"
@@ -28,6 +29,7 @@ func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password
 		CompileScript: scripts.Compile, BuiltInApps: []string{console.DefaultClientID},
 		Hooks:      webhook.NewService(st, hooks.Egress, hooks.Timeout, func() time.Time { return now }),
 		Experience: experience.New(st, experience.Options{}),
+		Connectors: connector.New(st, connector.DefaultOptions()),
 	}
 }
 

@@ -391,3 +391,15 @@ func (s *Pages) serveNewPassword(w http.ResponseWriter, r *http.Request) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// codeMinutes is the lifetime of a code sent now, in whole minutes
+// (the sign-in experience's verificationCodePolicy, else the server's).
+func (s *Pages) codeMinutes(ctx context.Context) int {
+	ttl := verifycode.DefaultTTL
+	if s.cfg.Codes != nil {
+		if lim, err := s.cfg.Codes.Limits(ctx); err == nil {
+			ttl = lim.TTL
+		}
+	}
+	return max(1, int(ttl/time.Minute))
+}

@@ -53,6 +53,9 @@ type Experience struct {
 	SingleSignOn bool
 	// MFA is the second factors offered and their policy.
 	MFA mfa.Policy
+	// Phrases are the custom phrases (Logto's /api/custom-phrases): by
+	// language, the pages' words they replace.
+	Phrases map[string]map[string]string
 }
 
 // Branding is the sign-in experience's look.
@@ -169,6 +172,38 @@ func ExperienceOf(svc *experience.Service) func(context.Context) (Experience, er
 		if err != nil {
 			return Experience{}, err
 		}
-		return FromSettings(st), nil
+		e := FromSettings(st)
+		if e.Phrases, err = svc.PageWords(ctx); err != nil {
+			return Experience{}, err
+		}
+		return e, nil
 	}
+}
+
+// withApp is e with an application's own sign-in experience laid over
+// it, as Logto merges them: what the application sets replaces the sign-in
+// experience's, what it leaves out stays.
+func (e Experience) withApp(a experience.AppSettings) Experience {
+	if a.DisplayName != nil && *a.DisplayName != "" {
+		e.Branding.Name = *a.DisplayName
+	}
+	if a.Branding.LogoURL != "" {
+		e.Branding.LogoURL = a.Branding.LogoURL
+	}
+	if a.Color.PrimaryColor != "" {
+		e.Branding.PrimaryColor = a.Color.PrimaryColor
+	}
+	if a.Color.DarkPrimaryColor != "" {
+		e.Branding.DarkPrimaryColor = a.Color.DarkPrimaryColor
+	}
+	if a.Color.IsDarkModeEnabled != nil {
+		e.Branding.DarkMode = *a.Color.IsDarkModeEnabled
+	}
+	if a.TermsOfUseURL != nil && *a.TermsOfUseURL != "" {
+		e.TermsURL = *a.TermsOfUseURL
+	}
+	if a.PrivacyPolicyURL != nil && *a.PrivacyPolicyURL != "" {
+		e.PrivacyURL = *a.PrivacyPolicyURL
+	}
+	return e
 }

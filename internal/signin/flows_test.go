@@ -21,6 +21,7 @@ import (
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clock"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/passkey"
@@ -89,6 +90,26 @@ type flows struct {
 	mu     sync.Mutex
 	exp    Experience
 	audits []audit.Interaction
+	// real, when set, is the sign-in experience service the pages read
+	// (custom phrases, application experiences, code policy) instead of
+	// exp.
+	real *experience.Service
+}
+
+// useRealExperience makes the pages read a real sign-in experience
+// service over the fixture's store (every code channel has a connector).
+func (f *flows) useRealExperience() *experience.Service {
+	svc := experience.New(f.st, experience.Options{HasConnector: func(string) bool { return true }})
+	f.mu.Lock()
+	f.real = svc
+	f.mu.Unlock()
+	return svc
+}
+
+func (f *flows) realService() *experience.Service {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.real
 }
 
 const janePassword = "Jane's long passphrase 42"
@@ -146,11 +167,25 @@ func newFlowsOn(t testing.TB, host string) *flows {
 	}
 	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Passkeys: passkeys, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
 		Cookies: browser.New(endpoint, make([]byte, 32)), Logger: logger, Now: f.clock.Now,
-		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now}),
-		Experience: func(context.Context) (Experience, error) {
+		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now, Policy: func(ctx context.Context) (verifycode.Policy, error) {
+			if svc := f.realService(); svc != nil {
+				return svc.CodePolicy(ctx)
+			}
+			return verifycode.Policy{}, nil
+		}}),
+		Experience: func(ctx context.Context) (Experience, error) {
+			if svc := f.realService(); svc != nil {
+				return ExperienceOf(svc)(ctx)
+			}
 			f.mu.Lock()
 			defer f.mu.Unlock()
 			return f.exp, nil
+		},
+		App: func(ctx context.Context, id string) (experience.AppSettings, bool, error) {
+			if svc := f.realService(); svc != nil {
+				return svc.App(ctx, id)
+			}
+			return experience.AppSettings{}, false, nil
 		},
 		Audit: func(_ context.Context, ev audit.Interaction) {
 			f.mu.Lock()

@@ -33,7 +33,7 @@ var messages = map[string]map[string]string{
 		"register":             "Create your account",
 		"register_with_code":   "We send a one-time code to verify it.",
 		"enter_code":           "Enter the code",
-		"code_sent":            "If the address can receive it, a 6-digit code is on its way to %s. It is valid for 10 minutes.",
+		"code_sent":            "If the address can receive it, a 6-digit code is on its way to %s. It is valid for %d minutes.",
 		"code":                 "Code",
 		"continue":             "Continue",
 		"resend":               "Send a new code",
@@ -122,7 +122,7 @@ var messages = map[string]map[string]string{
 		"register":             "アカウントを作成",
 		"register_with_code":   "確認のため、確認コードを送信します。",
 		"enter_code":           "確認コードを入力",
-		"code_sent":            "受信可能なアドレスであれば、%s に6桁の確認コードを送信しました。有効期限は10分です。",
+		"code_sent":            "受信可能なアドレスであれば、%s に6桁の確認コードを送信しました。有効期限は%d分です。",
 		"code":                 "確認コード",
 		"continue":             "続行",
 		"resend":               "確認コードを再送信",
@@ -198,10 +198,17 @@ var messages = map[string]map[string]string{
 type words struct {
 	lang string
 	m    map[string]string
+	// custom are the custom phrases of the language (keys of m whose
+	// words take no arguments).
+	custom map[string]string
 }
 
-// T is the words of key, with args formatted into them.
+// T is the words of key, with args formatted into them; a custom phrase
+// replaces the words of a key that takes no arguments.
 func (c words) T(key string, args ...any) string {
+	if v, ok := c.custom[key]; ok && len(args) == 0 {
+		return v
+	}
 	s, ok := c.m[key]
 	if !ok {
 		s = messages["en"][key]

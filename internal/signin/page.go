@@ -27,7 +27,9 @@ type page struct {
 	// asks for another; Reset: the password screen is a reset's.
 	SentTo     string
 	BackScreen string
-	Reset      bool
+	// CodeMinutes is how long a code sent lives, in whole minutes.
+	CodeMinutes int
+	Reset       bool
 	// LinkEmail and LinkProvider are the address and the provider of a
 	// link offered.
 	LinkEmail, LinkProvider string

@@ -122,7 +122,7 @@ var screens = map[string]string{
 
 	// code: the one-time code sent to the identifier.
 	"code": `{{define "content"}}<h1>{{.T "enter_code"}}</h1>
-<p>{{.T "code_sent" .SentTo}}</p>
+<p>{{.T "code_sent" .SentTo .CodeMinutes}}</p>
 {{template "alert" .}}
 <form method="post" action="{{.Action}}/code/verify">
 {{template "hidden" .}}

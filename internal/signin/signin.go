@@ -23,6 +23,7 @@ import (
 	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/directory"
+	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/sso"
@@ -67,6 +68,10 @@ type Config struct {
 	// Experience reads the sign-in experience on every page; nil: the
 	// defaults (DefaultExperience).
 	Experience func(context.Context) (Experience, error)
+	// App reads an application's own sign-in experience (Logto's
+	// /api/applications/{id}/sign-in-experience), laid over Experience
+	// on the pages of that application's sign-ins; nil: none.
+	App func(ctx context.Context, appID string) (experience.AppSettings, bool, error)
 	// Codes sends and checks one-time codes; nil: no code methods.
 	Codes *verifycode.Service
 	// Social is the social connectors; nil: none.
@@ -192,6 +197,15 @@ func (s *Pages) viewOf(w http.ResponseWriter, r *http.Request, it *interaction.I
 	if !ok {
 		return nil
 	}
+	if s.cfg.App != nil {
+		a, found, err := s.cfg.App(r.Context(), it.Request.Get("client_id"))
+		switch {
+		case err != nil:
+			s.cfg.Logger.Warn("reading an application's sign-in experience failed; the sign-in experience serves", "err", err)
+		case found:
+			exp = exp.withApp(a)
+		}
+	}
 	lang := exp.chooseLanguage(it.Request.Get("ui_locales"), r)
 	v := &view{it: it, app: app, lang: lang, exp: exp, screens: s.screensOf(exp)}
 	if exp.SignIn || exp.SignUp {
@@ -230,7 +244,7 @@ func (s *Pages) errorPage(w http.ResponseWriter, lang string, exp Experience, st
 
 // basePage is a page in lang with the experience's branding.
 func (s *Pages) basePage(lang string, exp Experience) *page {
-	c := words{lang: lang, m: messages[lang]}
+	c := words{lang: lang, m: messages[lang], custom: exp.Phrases[lang]}
 	b := exp.Branding
 	return &page{words: c, Lang: lang, Action: s.cfg.Endpoint + Path,
 		BrandName: b.Name, Logo: safeURL(b.LogoURL), Primary: safeColor(b.PrimaryColor, defaultPrimary),
@@ -265,6 +279,7 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 	switch screen {
 	case "code":
 		p.SentTo, p.BackScreen = v.it.Identifier, backScreen(v.it.Event)
+		p.CodeMinutes = s.codeMinutes(r.Context())
 	case "password":
 		p.Reset = v.it.Event == interaction.EventForgotPassword
 	case "link":

@@ -292,6 +292,7 @@ type Store interface {
 	ConnectorStore
 	MessageOutbox
 	SignInExperienceStore
+	ExperienceTextStore
 	OrganizationStore
 	ReplayStore
 	PushedRequestStore

@@ -23,6 +23,10 @@ type Options struct {
 	// MaxTries is how many wrong tries a code survives; 0 is
 	// DefaultMaxTries.
 	MaxTries int
+	// Policy, when set, is asked for the lifetime and wrong tries in force
+	// (the sign-in experience's verificationCodePolicy) each time a code is
+	// sent or verified; a zero field of its answer is TTL or MaxTries.
+	Policy func(ctx context.Context) (Policy, error)
 	// Throttle limits sending; nil is DefaultThrottle().
 	Throttle *Throttle
 	// Now is the clock; nil is time.Now.
@@ -35,6 +39,13 @@ const (
 	DefaultTTL      = 10 * time.Minute
 	DefaultMaxTries = 5
 )
+
+// Policy is a code's lifetime and how many wrong tries it survives, as
+// an administrator sets them; zero fields leave the Service's own.
+type Policy struct {
+	TTL      time.Duration
+	MaxTries int
+}
 
 // Throttle limits how often codes are sent. A limit of 0 is no limit.
 type Throttle struct {
@@ -60,13 +71,14 @@ type Service struct {
 	d        Deliverer
 	ttl      time.Duration
 	maxTries int
+	policy   func(ctx context.Context) (Policy, error)
 	throttle Throttle
 	now      func() time.Time
 }
 
 // New returns a Service that keeps codes in st and hands them to d.
 func New(st store.VerificationCodeStore, d Deliverer, opts Options) *Service {
-	s := &Service{st: st, d: d, ttl: opts.TTL, maxTries: opts.MaxTries, throttle: DefaultThrottle(), now: opts.Now}
+	s := &Service{st: st, d: d, ttl: opts.TTL, maxTries: opts.MaxTries, throttle: DefaultThrottle(), now: opts.Now, policy: opts.Policy}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}
@@ -82,8 +94,28 @@ func New(st store.VerificationCodeStore, d Deliverer, opts Options) *Service {
 	return s
 }
 
-// TTL is a code's lifetime.
+// TTL is a code's lifetime unless the policy sets another (see Limits).
 func (s *Service) TTL() time.Duration { return s.ttl }
+
+// Limits returns the lifetime and wrong tries in force: the policy's,
+// over the Service's own.
+func (s *Service) Limits(ctx context.Context) (Policy, error) {
+	p := Policy{TTL: s.ttl, MaxTries: s.maxTries}
+	if s.policy == nil {
+		return p, nil
+	}
+	got, err := s.policy(ctx)
+	if err != nil {
+		return Policy{}, fmt.Errorf("verifycode: the code policy: %w", err)
+	}
+	if got.TTL > 0 {
+		p.TTL = got.TTL
+	}
+	if got.MaxTries > 0 {
+		p.MaxTries = got.MaxTries
+	}
+	return p, nil
+}
 
 // HasConnector reports whether codes can be delivered on ch.
 func (s *Service) HasConnector(ch Channel) bool {
@@ -107,6 +139,10 @@ func (s *Service) Send(ctx context.Context, req Request) error {
 	if !s.HasConnector(req.Channel) {
 		return ErrNoConnector
 	}
+	lim, err := s.Limits(ctx)
+	if err != nil {
+		return err
+	}
 	if err := s.admit(ctx, req); err != nil {
 		return err
 	}
@@ -115,7 +151,7 @@ func (s *Service) Send(ctx context.Context, req Request) error {
 		return err
 	}
 	now := s.now()
-	c := store.VerificationCode{ID: randid.ID(), Key: codeKey(req), Salt: make([]byte, 16), CreatedAt: now, ExpiresAt: now.Add(s.ttl)}
+	c := store.VerificationCode{ID: randid.ID(), Key: codeKey(req), Salt: make([]byte, 16), CreatedAt: now, ExpiresAt: now.Add(lim.TTL)}
 	if _, err := rand.Read(c.Salt); err != nil {
 		return err
 	}
@@ -133,7 +169,7 @@ func (s *Service) Send(ctx context.Context, req Request) error {
 // Verify checks code against the one sent for exactly req's (Purpose,
 // Channel, To, Bind) and consumes it on success. Every try, right or
 // wrong, is counted before the code is compared, so parallel guesses get
-// no more than MaxTries between them; of parallel right answers exactly
+// no more than the wrong tries in force between them; of parallel right answers exactly
 // one succeeds (the others get ErrNotFound).
 func (s *Service) Verify(ctx context.Context, req Request, code string) error {
 	req, err := checked(req)
@@ -147,10 +183,17 @@ func (s *Service) Verify(ctx context.Context, req Request, code string) error {
 	if err != nil {
 		return fmt.Errorf("verifycode: read the code: %w", err)
 	}
-	if !s.now().Before(c.ExpiresAt) {
+	lim, err := s.Limits(ctx)
+	if err != nil {
+		return err
+	}
+	// A code expires at the lifetime it was sent with, or sooner when the
+	// policy has since been shortened (Logto judges the age of a code by
+	// the policy in force when it is verified).
+	if !s.now().Before(c.ExpiresAt) || !s.now().Before(c.CreatedAt.Add(lim.TTL)) {
 		return ErrExpired
 	}
-	tries, counted, err := s.st.CountVerificationTry(ctx, c.ID, s.maxTries)
+	tries, counted, err := s.st.CountVerificationTry(ctx, c.ID, lim.MaxTries)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return ErrNotFound
@@ -160,7 +203,7 @@ func (s *Service) Verify(ctx context.Context, req Request, code string) error {
 		return ErrExhausted // no try was left: the code is not even compared
 	}
 	if !wellFormed(code) || !hmac.Equal(digest(c.Salt, c.Key, code), c.Hash) {
-		if tries >= s.maxTries {
+		if tries >= lim.MaxTries {
 			return ErrExhausted
 		}
 		return ErrMismatch

@@ -467,3 +467,70 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+// TestPolicy: the policy in force sets a code's lifetime and wrong tries,
+// is asked on every send and verify, and its failure is the caller's
+// error, never a code that verifies.
+func TestPolicy(t *testing.T) {
+	ctx := context.Background()
+	var (
+		mu     sync.Mutex
+		pol    verifycode.Policy
+		polErr error
+	)
+	set := func(p verifycode.Policy, err error) { mu.Lock(); pol, polErr = p, err; mu.Unlock() }
+	f := newFixture(t, noThrottle)
+	f.svc = verifycode.New(f.rows, f.box, verifycode.Options{Now: f.clock.Now, Throttle: noThrottle,
+		Policy: func(context.Context) (verifycode.Policy, error) { mu.Lock(); defer mu.Unlock(); return pol, polErr }})
+
+	// Lifetime: 60 seconds is sent and honoured.
+	set(verifycode.Policy{TTL: time.Minute}, nil)
+	req := signIn("p@example.com")
+	code := f.send(t, req)
+	if got := f.rows.last(t).ExpiresAt.Sub(f.rows.last(t).CreatedAt); got != time.Minute {
+		t.Fatalf("stored lifetime = %v, want 1m", got)
+	}
+	f.clock.add(61 * time.Second)
+	if err := f.svc.Verify(ctx, req, code); !errors.Is(err, verifycode.ErrExpired) {
+		t.Fatalf("after 61s: %v, want ErrExpired", err)
+	}
+
+	// A lifetime shortened after the send applies to the code sent.
+	set(verifycode.Policy{TTL: time.Hour}, nil)
+	code = f.send(t, req)
+	set(verifycode.Policy{TTL: time.Minute}, nil)
+	f.clock.add(2 * time.Minute)
+	if err := f.svc.Verify(ctx, req, code); !errors.Is(err, verifycode.ErrExpired) {
+		t.Fatalf("shortened policy: %v, want ErrExpired", err)
+	}
+
+	// Wrong tries: 2.
+	set(verifycode.Policy{MaxTries: 2}, nil)
+	code = f.send(t, req)
+	wrong := "000000"
+	if code == wrong {
+		wrong = "111111"
+	}
+	if err := f.svc.Verify(ctx, req, wrong); !errors.Is(err, verifycode.ErrMismatch) {
+		t.Fatalf("first wrong try: %v", err)
+	}
+	if err := f.svc.Verify(ctx, req, wrong); !errors.Is(err, verifycode.ErrExhausted) {
+		t.Fatalf("second wrong try: %v, want ErrExhausted", err)
+	}
+	if err := f.svc.Verify(ctx, req, code); !errors.Is(err, verifycode.ErrExhausted) {
+		t.Fatalf("right code after the tries: %v, want ErrExhausted", err)
+	}
+	if lim, err := f.svc.Limits(ctx); err != nil || lim.MaxTries != 2 || lim.TTL != verifycode.DefaultTTL {
+		t.Fatalf("Limits = %+v, %v", lim, err)
+	}
+
+	// A failing policy fails both ways.
+	code = f.send(t, req)
+	set(verifycode.Policy{}, errors.New("store down"))
+	if err := f.svc.Verify(ctx, req, code); err == nil {
+		t.Fatal("Verify with a failing policy succeeded")
+	}
+	if err := f.svc.Send(ctx, req); err == nil {
+		t.Fatal("Send with a failing policy succeeded")
+	}
+}

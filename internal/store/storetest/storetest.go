@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"VerificationCodes", verificationCodeCases},
 		{"Connectors", connectorCases},
 		{"SignInExperience", signInExperienceCases},
+		{"ExperienceText", experienceTextCases},
 		{"Organizations", organizationCases},
 		{"Replay", replayCases},
 		{"PushedRequests", pushedRequestCases},
