@@ -111,10 +111,10 @@ func TestAuth0ChangePassword(t *testing.T) {
 	if q := submitReset(b, p, "a new long password", "another long password"); q.Status != 400 || !strings.Contains(q.Body, "do not match") {
 		t.Errorf("mismatch: %d %s", q.Status, q.Body)
 	}
-	if q := submitReset(b, p, "short", "short"); q.Status != 400 || !strings.Contains(q.Body, "not accepted") || !strings.Contains(q.Body, `aria-describedby="reset-error"`) {
+	if q := submitReset(b, p, "short", "short"); q.Status != 400 || !strings.Contains(q.Body, "not accepted") || !strings.Contains(q.Body, `aria-describedby="password-error"`) {
 		t.Errorf("weak password: %d %s", q.Status, q.Body)
 	}
-	if q := submitReset(b, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>it is one of the most common passwords</li>") {
+	if q := submitReset(b, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>The password is too common or was found in a data breach. Choose another.</li>") {
 		t.Errorf("common password: %d %s", q.Status, q.Body)
 	}
 	// A form posted from another browser (no cookie) is refused.
@@ -160,7 +160,7 @@ func TestAuth0ChangePassword(t *testing.T) {
 	}
 	jb := newBrowser(t, f.testServer)
 	p = resetForm(t, jb, strings.TrimSuffix(mail.Link, "#")+"&ui_locales=ja", nil)
-	if q := submitReset(jb, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>よく使われているパスワードです</li>") {
+	if q := submitReset(jb, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>このパスワードはよく使われているか、漏えいしたことがあります。別のパスワードを選んでください。</li>") {
 		t.Errorf("Japanese policy issues: %d %s", q.Status, q.Body)
 	}
 	for _, bad := range []string{"", "nope", strings.Repeat("x", 500)} {

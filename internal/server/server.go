@@ -446,14 +446,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
-	s.signInPages(provider, dir, s.experience, s.codes).Register(mux)
+	s.signInPages(provider, dir, s.experience, s.codes, tickets).Register(mux)
 	auth0auth.New(auth0auth.Config{
 		Directory: dir,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
 		SignUpAllowed: s.signUpAllowed,
 		Interactions:  interactionAuditor(s.audit),
 		Passwordless:  pwless, Hasher: hasher, ClientIP: s.users.oidc.ClientIP, Now: cfg.Clock.Now,
-		Tickets: tickets, CSRFKey: s.users.oidc.CSRFKey, Endpoint: cfg.Endpoint,
+		Tickets: tickets,
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
 	// Sign-up stores a user and hashes a password, and a passwordless

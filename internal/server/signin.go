@@ -13,11 +13,12 @@ import (
 
 // signInPages builds the hosted sign-in pages over the provider's
 // authorization endpoints and password checks, the directory and the
-// sign-in experience; codes (nil: no code methods) sends one-time codes.
-func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service) *signin.Pages {
+// sign-in experience; codes (nil: no code methods) sends one-time codes;
+// tickets are the password-change tickets whose link's page they serve.
+func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service, tickets signin.Tickets) *signin.Pages {
 	return signin.New(signin.Config{
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
-		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
+		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes, Tickets: tickets,
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit),
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },
 		Logger:   s.cfg.Logger, Now: s.cfg.Clock.Now,

@@ -2,13 +2,14 @@ package signin
 
 import (
 	"net/url"
+
+	"github.com/monban/monban/internal/webpage"
 )
 
 // page is what a screen shows. Every value is escaped by html/template.
 type page struct {
 	words
-	Lang        string
-	Title       string
+	webpage.Frame
 	AppName     string
 	Action      string // the pages' base URL; each form posts below it
 	CSRF        string
@@ -26,10 +27,10 @@ type page struct {
 	SentTo     string
 	BackScreen string
 	Reset      bool
+	// Ticket is the reset link's ticket; Notice a page's message.
+	Ticket, Notice string
 
-	BrandName, Logo, Primary, DarkPrimary string
-	DarkMode                              bool
-	Terms, Privacy                        string
+	Terms, Privacy string
 
 	focus string // the field that takes the focus
 }
@@ -75,6 +76,16 @@ func (p *page) Field(name, label, typ, autocomplete string, maxLen int) field {
 		p.focus = name
 	}
 	f.Focus = p.focus == name
+	return f
+}
+
+// ConfirmField is a password's confirmation: a password input that
+// shows its own error only.
+func (p *page) ConfirmField(name, label string, maxLen int) field {
+	issues := p.Issues
+	p.Issues = nil
+	f := p.Field(name, label, "password", "new-password", maxLen)
+	p.Issues = issues
 	return f
 }
 

@@ -24,8 +24,10 @@ import (
 	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/interaction"
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/verifycode"
+	"github.com/monban/monban/internal/webpage"
 )
 
 // Path is where the pages are mounted; each form posts below it.
@@ -65,6 +67,9 @@ type Config struct {
 	// Experience reads the sign-in experience on every page; nil: the
 	// defaults (DefaultExperience).
 	Experience func(context.Context) (Experience, error)
+	// Tickets are the password-change tickets whose link's page
+	// (pwticket.Path) the pages serve; nil: that page is not mounted.
+	Tickets Tickets
 	// Codes sends and checks one-time codes; nil: no code methods.
 	Codes *verifycode.Service
 	// Audit is told about every submitted interaction and verification
@@ -110,6 +115,11 @@ func (s *Pages) Register(mux *http.ServeMux) {
 		mux.HandleFunc(Path+path, methodNotAllowed("POST"))
 	}
 	mux.HandleFunc(Path, methodNotAllowed("GET, POST"))
+	if s.cfg.Tickets != nil {
+		mux.HandleFunc("GET "+pwticket.Path, s.serveResetPage)
+		mux.HandleFunc("POST "+pwticket.Path, s.serveReset)
+		mux.HandleFunc(pwticket.Path, methodNotAllowed("GET, POST"))
+	}
 }
 
 // IsPath reports whether path is one of the pages' (each may store or
@@ -201,13 +211,11 @@ func (s *Pages) errorPage(w http.ResponseWriter, lang string, exp Experience, st
 func (s *Pages) basePage(lang string, exp Experience) *page {
 	c := words{lang: lang, m: messages[lang]}
 	b := exp.Branding
-	return &page{words: c, Lang: lang, Action: s.cfg.Endpoint + Path,
-		BrandName: b.Name, Logo: safeURL(b.LogoURL), Primary: safeColor(b.PrimaryColor, defaultPrimary),
-		DarkPrimary: safeColor(b.DarkPrimaryColor, safeColor(b.PrimaryColor, defaultPrimary)), DarkMode: b.DarkMode,
+	return &page{words: c, Action: s.cfg.Endpoint + Path,
+		Frame: webpage.Frame{Lang: lang, BrandName: b.Name, Logo: safeURL(b.LogoURL), Primary: b.PrimaryColor,
+			DarkPrimary: b.DarkPrimaryColor, DarkMode: b.DarkMode},
 		Terms: safeURL(exp.TermsURL), Privacy: safeURL(exp.PrivacyURL)}
 }
-
-const defaultPrimary = "#3b3bd6"
 
 // safeURL is u when it is an absolute http(s) URL, else "".
 func safeURL(u string) string {
