@@ -270,7 +270,7 @@ func (c *smtpConfig) message(m verifycode.Message, tmpl Details) (*mail.Msg, err
 	if tmpl.ContentType == ContentHTML {
 		ct = mail.TypeTextHTML
 	}
-	msg.SetBodyString(ct, render(tmpl.Content, m))
+	msg.SetBodyString(ct, renderAs(tmpl.Content, m, ct == mail.TypeTextHTML))
 	for k, v := range c.Headers {
 		msg.SetGenHeader(mail.Header(k), v)
 	}

@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,8 @@ import (
 	"github.com/monban/monban/internal/auth0shape"
 	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/smtpsink"
+	"github.com/monban/monban/internal/testwait"
 )
 
 // mailSink receives the reset e-mails the server sends.
@@ -284,5 +289,74 @@ func TestAuth0ResetParallel(t *testing.T) {
 	}
 	if done != 1 {
 		t.Errorf("%d submissions set the password, want 1", done)
+	}
+}
+
+var resetLinkRe = regexp.MustCompile(`https?://[^\s"<>]+/lo/reset\?ticket=[A-Za-z0-9_\-%]+#?`)
+
+// resetLink waits for the n-th message of the sink (counted from 1) and
+// returns the reset link in its body.
+func resetLink(t *testing.T, sink *smtpsink.Sink, n int) (smtpsink.Message, string) {
+	t.Helper()
+	m := sink.Wait(t, n, testwait.Timeout)[n-1]
+	link := resetLinkRe.FindString(m.Body)
+	if link == "" {
+		t.Fatalf("no reset link in the e-mail: %s", m.Body)
+	}
+	return m, link
+}
+
+// In production the reset e-mail goes through the connectors' outbox to
+// a real SMTP server, with the built-in ForgotPasswordLink template (or
+// one stored at /api/email-templates); its link opens the page, sets a
+// new password, and the new password signs in.
+func TestAuth0ChangePasswordThroughConnectors(t *testing.T) {
+	f := newUserFixture(t, allowLoopbackConnectors)
+	sink := smtpsink.Start(t, smtpsink.Options{STARTTLS: true, User: "mailer", Pass: "s3cret-pass"})
+	req := func(lang string) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"client_id": f.spa.ID, "email": "jane@example.com", "connection": "Username-Password-Authentication"})
+		r := f.do("POST", "/dbconnections/change_password", http.Header{"Content-Type": {"application/json"}, "X-Request-Language": {lang}}, bytes.NewReader(body))
+		if r.Status != 200 {
+			t.Fatalf("change_password: %d %s", r.Status, r.Body)
+		}
+	}
+	// No e-mail connector yet: the same answer, nothing queued.
+	req("en")
+	f.mustAPI(f.mt, "POST", "/api/connectors", map[string]any{"connectorId": "simple-mail-transfer-protocol", "config": map[string]any{
+		"host": sink.Host, "port": sink.Port, "auth": map[string]any{"type": "login", "user": "mailer", "pass": "s3cret-pass"},
+		"fromEmail": "no-reply@example.com", "requireTLS": true, "tls": map[string]any{"rejectUnauthorized": false},
+		"templates": []any{map[string]any{"usageType": "Generic", "contentType": "text/plain", "subject": "Code", "content": "Your code is {{code}}."}},
+	}}, 200)
+
+	req("en")
+	m, link := resetLink(t, sink, 1)
+	if m.Subject != "Reset your password" || !m.TLS || m.To[0] != "jane@example.com" || !strings.HasPrefix(link, f.URL+"/lo/reset?ticket=") {
+		t.Fatalf("the e-mail: %q to %v, link %s", m.Subject, m.To, link)
+	}
+	b := newBrowser(t, f.testServer)
+	p := resetForm(t, b, link, nil)
+	if q := submitReset(b, p, "a brand new passphrase", "a brand new passphrase"); q.Status != 200 || !strings.Contains(q.Body, "Password changed") {
+		t.Fatalf("reset: %d %s", q.Status, q.Body)
+	}
+	_, challenge := pkce()
+	sb := newBrowser(t, f.testServer)
+	if q := sb.signIn(sb.get(f.auth0AuthURL(challenge, nil)), "jane@example.com", "a brand new passphrase").redirected(t, spaRedirect); q.Get("code") == "" {
+		t.Errorf("sign-in with the new password: %v", q)
+	}
+
+	// In Japanese, with a template of its own, in HTML.
+	if r := f.api(f.mt, "PUT", "/api/email-templates", map[string]any{"templates": []any{map[string]any{"languageTag": "ja", "templateType": "ForgotPasswordLink",
+		"details": map[string]any{"subject": "再設定のご案内", "content": `<p><a href="{{link}}">再設定する</a></p>`, "contentType": "text/html"}}}}); r.Status != 200 {
+		t.Fatalf("PUT /api/email-templates: %d %s", r.Status, r.Body)
+	}
+	req("ja")
+	m, link = resetLink(t, sink, 2)
+	if m.Subject != "再設定のご案内" || !strings.Contains(m.Body, `<a href="`+f.URL+`/lo/reset?ticket=`) {
+		t.Fatalf("the Japanese e-mail: %q %s", m.Subject, m.Body)
+	}
+	p = resetForm(t, b, link, http.Header{"Accept-Language": {"ja"}})
+	if !strings.Contains(p.Body, "パスワードの変更") {
+		t.Errorf("the Japanese page: %s", p.Body)
 	}
 }

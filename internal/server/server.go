@@ -164,7 +164,8 @@ type Config struct {
 	// message connectors configured at /api/connectors do.
 	CodeDeliverer verifycode.Deliverer
 	// ResetMailer sends the password reset links of Auth0's
-	// /dbconnections/change_password; nil: none is sent (logged).
+	// /dbconnections/change_password; nil: the message connectors do,
+	// through their outbox, as they deliver codes.
 	ResetMailer pwticket.Mailer
 
 	// Config, when set, is a configuration document (its ${NAME}
@@ -248,6 +249,9 @@ type Server struct {
 	// codes issues and checks one-time codes through it.
 	connectors *connector.Service
 	codes      *verifycode.Service
+	// deliverer delivers codes and reset e-mails: the connectors, or
+	// Config.CodeDeliverer.
+	deliverer verifycode.Deliverer
 	// experience is the sign-in experience (and its password policy),
 	// dropped from its cache by the outbox.
 	experience *experience.Service

@@ -38,7 +38,12 @@ const (
 	PurposeGeneric        Purpose = "Generic"
 )
 
-// Valid reports whether p is a known purpose.
+// PurposeForgotPasswordLink is a message that carries a password reset
+// link (Auth0's /dbconnections/change_password), not a code: its
+// templates use {{link}}. No code is issued for it.
+const PurposeForgotPasswordLink Purpose = "ForgotPasswordLink"
+
+// Valid reports whether p is a known purpose of codes.
 func (p Purpose) Valid() bool {
 	switch p {
 	case PurposeSignIn, PurposeRegister, PurposeForgotPassword, PurposeGeneric:
@@ -65,13 +70,15 @@ type Request struct {
 	ApplicationID string
 }
 
-// Message is what a Deliverer sends: a code, to an address, in a language.
+// Message is what a Deliverer sends: a code (or, for a link's purpose,
+// a link), to an address, in a language.
 type Message struct {
 	Channel       Channel
 	To            string
 	Purpose       Purpose
 	Locale        string
 	Code          string
+	Link          string `json:",omitempty"`
 	ApplicationID string
 }
 
