@@ -439,13 +439,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	tickets := s.passwordTickets(dir)
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
-		ClientKeys:   clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
-		Replay:       used,
-		DPoPNonce:    cfg.DPoPNonce,
-		Observer:     tokenObserver(s.metrics, s.audit),
-		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
-		Users:        s.users.oidc,
-		Passwordless: pwless,
+		ClientKeys:       clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
+		Replay:           used,
+		DPoPNonce:        cfg.DPoPNonce,
+		Observer:         tokenObserver(s.metrics, s.audit),
+		InteractionAudit: interactionAuditor(s.audit),
+		Customizer:       hooks.New(s.scripts, cache, s.audit, cfg.Logger),
+		Users:            s.users.oidc,
+		Passwordless:     pwless,
 	})
 	provider.Register(mux)
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)

@@ -402,13 +402,17 @@ func (s *Pages) save(w http.ResponseWriter, r *http.Request, v *view) bool {
 // begin makes sure the interaction is of event at a step that allows
 // action, starting it over as event when it is not (the person went from
 // one screen to another).
-func begin(it *interaction.Interaction, event interaction.Event, action interaction.Action) error {
+func (s *Pages) begin(r *http.Request, it *interaction.Interaction, event interaction.Event, action interaction.Action) error {
 	if it.Event == event || (it.Event == "" && event == interaction.EventSignIn) {
 		if _, ok := interaction.Next(event, it.Step, action); ok {
 			return nil
 		}
 	}
-	return it.Choose(event)
+	if err := it.Choose(event); err != nil {
+		return err
+	}
+	s.report(r, audit.Interaction{Key: audit.EventKey(string(event), "Update"), ClientID: it.ClientID})
+	return nil
 }
 
 // clientIP is the address the request came from.
@@ -439,9 +443,16 @@ func (s *Pages) finish(w http.ResponseWriter, r *http.Request, v *view, user *st
 	if !s.save(w, r, v) {
 		return
 	}
-	if s.cfg.Authorization.Complete(w, r, v.it, user) {
-		s.report(r, audit.Interaction{Key: audit.SubmitKey(string(v.it.Event)), ClientID: v.it.ClientID, UserID: user.ID,
-			IdentifierType: v.it.IdentifierType})
+	if !s.cfg.Authorization.Complete(w, r, v.it, user) {
+		return
+	}
+	event := string(v.it.Event)
+	keys := []string{audit.IdentifierKey(event)}
+	if v.it.Event == interaction.EventRegister || v.it.Event == interaction.EventForgotPassword {
+		keys = append(keys, audit.ProfileKey(event))
+	}
+	for _, key := range append(keys, audit.SubmitKey(event), audit.KeyEnd) {
+		s.report(r, audit.Interaction{Key: key, ClientID: v.it.ClientID, UserID: user.ID, IdentifierType: v.it.IdentifierType})
 	}
 }
 
