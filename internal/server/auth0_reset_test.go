@@ -360,3 +360,55 @@ func TestAuth0ChangePasswordThroughConnectors(t *testing.T) {
 		t.Errorf("the Japanese page: %s", p.Body)
 	}
 }
+
+// The reset page's bad input: each is a 4xx page, and none uses up the
+// link, which still sets the password afterwards.
+func TestAuth0ResetBadInput(t *testing.T) {
+	f, sink := newResetFixture(t, nil)
+	f.postJSON("/dbconnections/change_password", map[string]any{"client_id": f.spa.ID, "email": "jane@example.com", "connection": "Username-Password-Authentication"})
+	link := sink.next(t).Link
+	b := newBrowser(t, f.testServer)
+	p := resetForm(t, b, link, nil)
+	good := p.hidden()
+	good.Set("password", "a new long password")
+	good.Set("password_confirm", "a new long password")
+	with := func(edit func(url.Values)) url.Values {
+		form := url.Values{}
+		for k, v := range good {
+			form[k] = append([]string(nil), v...)
+		}
+		edit(form)
+		return form
+	}
+	long := strings.Repeat("p", 300)
+	for name, c := range map[string]struct {
+		form   url.Values
+		status int
+	}{
+		"repeated ticket":   {with(func(v url.Values) { v.Add("ticket", "other") }), 400},
+		"repeated password": {with(func(v url.Values) { v.Add("password", "x") }), 400},
+		"no ticket":         {with(func(v url.Values) { v.Del("ticket") }), 404},
+		"other ticket":      {with(func(v url.Values) { v.Set("ticket", strings.Repeat("A", 43)) }), 404},
+		"long ticket":       {with(func(v url.Values) { v.Set("ticket", strings.Repeat("A", 5000)) }), 404},
+		"no csrf":           {with(func(v url.Values) { v.Del("csrf") }), 403},
+		"wrong csrf":        {with(func(v url.Values) { v.Set("csrf", "x") }), 403},
+		"empty password":    {with(func(v url.Values) { v.Set("password", ""); v.Set("password_confirm", "") }), 400},
+		"long password":     {with(func(v url.Values) { v.Set("password", long); v.Set("password_confirm", long) }), 400},
+		"mismatch":          {with(func(v url.Values) { v.Set("password_confirm", "something else entirely") }), 400},
+		"huge body":         {with(func(v url.Values) { v.Set("x", strings.Repeat("y", 20<<10)) }), 400},
+		"unknown language":  {with(func(v url.Values) { v.Set("lang", strings.Repeat("zz-", 100)); v.Set("password_confirm", "no") }), 400},
+	} {
+		if q := b.post(f.URL+pwticket.Path, c.form, nil); q.Status != c.status || !strings.Contains(q.Body, "<!doctype html>") {
+			t.Errorf("%s: %d, want %d: %.200s", name, q.Status, c.status, q.Body)
+		}
+	}
+	if q := b.get(f.URL + pwticket.Path + "?ticket=a&ticket=b"); q.Status != 400 {
+		t.Errorf("two tickets in the link: %d", q.Status)
+	}
+	if q := b.do(mustRequest(t, "PUT", f.URL+pwticket.Path)); q.Status != http.StatusMethodNotAllowed {
+		t.Errorf("PUT: %d", q.Status)
+	}
+	if q := b.post(f.URL+pwticket.Path, good, nil); q.Status != 200 || !strings.Contains(q.Body, "Password changed") {
+		t.Fatalf("the link after the bad input: %d %s", q.Status, q.Body)
+	}
+}
