@@ -123,3 +123,27 @@ func TestPagesCodePathsHooksAndClaims(t *testing.T) {
 		}
 	}
 }
+
+// Auth0's passwordless OTP grant is a sign-in by a code: it fires
+// PostSignIn, to a real receiver.
+func TestAuth0PasswordlessFiresPostSignIn(t *testing.T) {
+	f := newPwlessFixture(t, allowLoopbackHooks)
+	rcv := &collector{}
+	hooks := httptest.NewServer(http.HandlerFunc(rcv.handler))
+	t.Cleanup(hooks.Close)
+	h := f.mustAPI(f.mt, "POST", "/api/hooks", map[string]any{"name": "all", "events": []string{"PostSignIn"}, "config": map[string]any{"url": hooks.URL}}, 201)
+	rcv.mu.Lock()
+	rcv.key = h["signingKey"].(string)
+	rcv.mu.Unlock()
+	if r := f.start(map[string]any{"client_id": f.spa.ID, "connection": "email", "email": "jane@example.com", "send": "code"}); r.Status != 200 {
+		t.Fatalf("start: %d %s", r.Status, r.Body)
+	}
+	if r := f.otp(f.spa, "email", "jane@example.com", f.sink.next(t).Code, map[string]string{"scope": "openid"}); r.Status != 200 {
+		t.Fatalf("otp: %d %s", r.Status, r.Body)
+	}
+	testwait.Until(t, "PostSignIn", func() bool { _, ok := rcv.find("PostSignIn"); return ok })
+	pl, sigOK := rcv.find("PostSignIn")
+	if app, _ := pl["application"].(map[string]any); !sigOK || pl["interactionEvent"] != "SignIn" || pl["user"] == nil || app["id"] != f.spa.ID {
+		t.Errorf("PostSignIn: signature ok %v, payload %v", sigOK, pl)
+	}
+}
