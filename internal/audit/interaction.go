@@ -16,6 +16,36 @@ const (
 	KeyForgotPassword = "Interaction.ForgotPassword.Submit"
 )
 
+// The keys of an interaction's life, as Logto's experience API writes
+// them: started by an authorization request, ended by its completion.
+const (
+	KeyCreate = "Interaction.Create"
+	KeyEnd    = "Interaction.End"
+)
+
+// EventKey is the key of an interaction's event chosen ("Create") or
+// changed ("Update"): Interaction.{event}.Create or .Update.
+func EventKey(event, action string) string { return "Interaction." + eventOr(event) + "." + action }
+
+// IdentifierKey is the key of the account of an interaction identified
+// (signed in to, created, or whose password is reset):
+// Interaction.{event}.Identifier.Submit.
+func IdentifierKey(event string) string {
+	return "Interaction." + eventOr(event) + ".Identifier.Submit"
+}
+
+// ProfileKey is the key of a profile written by an interaction (a
+// sign-up's username, password or address; a reset's new password):
+// Interaction.{event}.Profile.Update.
+func ProfileKey(event string) string { return "Interaction." + eventOr(event) + ".Profile.Update" }
+
+func eventOr(event string) string {
+	if event == "" {
+		return "SignIn"
+	}
+	return event
+}
+
 // SubmitKey is the key of submitting an interaction of Logto's event
 // (SignIn, Register, ForgotPassword; "" is SignIn).
 func SubmitKey(event string) string {

@@ -69,17 +69,3 @@ func TestCheckStart(t *testing.T) {
 		}
 	}
 }
-
-// The page's language: ui_locales first, then Accept-Language.
-func TestPageLanguage(t *testing.T) {
-	for _, c := range []struct{ asked, accept, want string }{
-		{"", "", "en"}, {"ja", "", "ja"}, {"ja-JP en", "", "ja"}, {"fr en", "ja", "en"}, {"", "ja-JP,en;q=0.5", "ja"},
-		{"", "en-US,ja;q=0.5", "en"}, {"fr", "ja", "ja"},
-	} {
-		r := httptest.NewRequest("GET", "/lo/reset", nil)
-		r.Header.Set("Accept-Language", c.accept)
-		if got := pageLanguage(r, c.asked); got != c.want {
-			t.Errorf("ui_locales %q, Accept-Language %q: %s, want %s", c.asked, c.accept, got, c.want)
-		}
-	}
-}

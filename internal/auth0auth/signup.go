@@ -29,7 +29,6 @@ import (
 	"github.com/monban/monban/internal/httpjson"
 	"github.com/monban/monban/internal/oidc"
 	"github.com/monban/monban/internal/password"
-	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/store"
 )
 
@@ -69,13 +68,10 @@ type Config struct {
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
 
-	// Tickets sends the reset links of /dbconnections/change_password
-	// and sets the password at their page, /lo/reset; nil: neither is
-	// mounted. CSRFKey signs the page's form tokens; Endpoint is the
-	// public base URL.
-	Tickets  TicketRedeemer
-	CSRFKey  []byte
-	Endpoint string
+	// Tickets sends the reset links of /dbconnections/change_password;
+	// nil: it is not mounted. Their page is a screen of the hosted pages
+	// (internal/signin).
+	Tickets Resetter
 }
 
 // Handler serves Auth0's database sign-up.
@@ -112,7 +108,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	}
 }
 
-// registerTickets mounts the password change and its page.
+// registerTickets mounts the password change.
 func (h *Handler) registerTickets(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ChangePasswordPath, h.serveChangePassword)
 	mux.HandleFunc("OPTIONS "+ChangePasswordPath, func(w http.ResponseWriter, r *http.Request) { oidc.Preflight(h.cfg.Catalog.Load(), w, r) })
@@ -120,8 +116,6 @@ func (h *Handler) registerTickets(mux *http.ServeMux) {
 		w.Header().Set("Allow", "POST")
 		writeError(w, http.StatusMethodNotAllowed, "BadRequestError", "invalid_request", "method not allowed; use POST")
 	})
-	mux.HandleFunc("GET "+pwticket.Path, h.serveResetPage)
-	mux.HandleFunc("POST "+pwticket.Path, h.serveReset)
 }
 
 func (h *Handler) now() time.Time {

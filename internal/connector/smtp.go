@@ -266,11 +266,11 @@ func (c *smtpConfig) message(m verifycode.Message, tmpl Details) (*mail.Msg, err
 		}
 	}
 	msg.Subject(render(tmpl.Subject, m))
-	ct, body := mail.TypeTextPlain, render(tmpl.Content, m)
+	ct := mail.TypeTextPlain
 	if tmpl.ContentType == ContentHTML {
-		ct, body = mail.TypeTextHTML, renderHTML(tmpl.Content, m)
+		ct = mail.TypeTextHTML
 	}
-	msg.SetBodyString(ct, body)
+	msg.SetBodyString(ct, renderAs(tmpl.Content, m, ct == mail.TypeTextHTML))
 	for k, v := range c.Headers {
 		msg.SetGenHeader(mail.Header(k), v)
 	}

@@ -58,12 +58,13 @@ func (d Details) checkFields() error {
 	return nil
 }
 
-// Template types Logto knows (TemplateType in its connector kit); codes
-// are sent for the first four.
+// Template types: Logto's (TemplateType in its connector kit; codes are
+// sent for the first four), and ForgotPasswordLink, the reset link of
+// Auth0's change-password request, whose templates use {{link}}.
 var templateTypes = []string{
 	string(verifycode.PurposeSignIn), string(verifycode.PurposeRegister), string(verifycode.PurposeForgotPassword),
 	string(verifycode.PurposeGeneric), "OrganizationInvitation", "UserPermissionValidation", "BindNewIdentifier",
-	"MfaVerification", "BindMfa",
+	"MfaVerification", "BindMfa", string(verifycode.PurposeForgotPasswordLink),
 }
 
 // ValidTemplateType reports whether t is one of Logto's template types.
@@ -88,18 +89,20 @@ var languageTagRe = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 // the connector's config has one, per language and purpose.
 var builtIn = map[string]map[verifycode.Purpose]Details{
 	"en": {
-		verifycode.PurposeSignIn:         {Subject: "Your sign-in code", Content: "Your sign-in verification code is {{code}}. It is valid for 10 minutes."},
-		verifycode.PurposeRegister:       {Subject: "Your sign-up code", Content: "Your sign-up verification code is {{code}}. It is valid for 10 minutes."},
-		verifycode.PurposeForgotPassword: {Subject: "Your password reset code", Content: "Your password reset verification code is {{code}}. It is valid for 10 minutes. If you did not ask to reset your password, ignore this message."},
-		verifycode.PurposeGeneric:        {Subject: "Your verification code", Content: "Your verification code is {{code}}. It is valid for 10 minutes."},
+		verifycode.PurposeSignIn:             {Subject: "Your sign-in code", Content: "Your sign-in verification code is {{code}}. It is valid for 10 minutes."},
+		verifycode.PurposeRegister:           {Subject: "Your sign-up code", Content: "Your sign-up verification code is {{code}}. It is valid for 10 minutes."},
+		verifycode.PurposeForgotPassword:     {Subject: "Your password reset code", Content: "Your password reset verification code is {{code}}. It is valid for 10 minutes. If you did not ask to reset your password, ignore this message."},
+		verifycode.PurposeGeneric:            {Subject: "Your verification code", Content: "Your verification code is {{code}}. It is valid for 10 minutes."},
+		verifycode.PurposeForgotPasswordLink: {Subject: "Reset your password", Content: "Someone asked to reset the password of your account. To choose a new password, open this link:\n\n{{link}}\n\nThe link can be used once. If you did not ask to reset your password, ignore this message."},
 		verifycode.PurposeOrganizationInvitation: {Subject: "You are invited to join {{organization.name}}",
 			Content: "You are invited to join {{organization.name}}. Accept the invitation here: {{link}}"},
 	},
 	"ja": {
-		verifycode.PurposeSignIn:         {Subject: "サインイン用の確認コード", Content: "サインイン用の確認コードは {{code}} です。有効期間は10分です。"},
-		verifycode.PurposeRegister:       {Subject: "新規登録用の確認コード", Content: "新規登録用の確認コードは {{code}} です。有効期間は10分です。"},
-		verifycode.PurposeForgotPassword: {Subject: "パスワード再設定用の確認コード", Content: "パスワード再設定用の確認コードは {{code}} です。有効期間は10分です。お心当たりがない場合は、このメッセージを破棄してください。"},
-		verifycode.PurposeGeneric:        {Subject: "確認コード", Content: "確認コードは {{code}} です。有効期間は10分です。"},
+		verifycode.PurposeSignIn:             {Subject: "サインイン用の確認コード", Content: "サインイン用の確認コードは {{code}} です。有効期間は10分です。"},
+		verifycode.PurposeRegister:           {Subject: "新規登録用の確認コード", Content: "新規登録用の確認コードは {{code}} です。有効期間は10分です。"},
+		verifycode.PurposeForgotPassword:     {Subject: "パスワード再設定用の確認コード", Content: "パスワード再設定用の確認コードは {{code}} です。有効期間は10分です。お心当たりがない場合は、このメッセージを破棄してください。"},
+		verifycode.PurposeGeneric:            {Subject: "確認コード", Content: "確認コードは {{code}} です。有効期間は10分です。"},
+		verifycode.PurposeForgotPasswordLink: {Subject: "パスワードの再設定", Content: "アカウントのパスワード再設定が依頼されました。次のリンクを開いて新しいパスワードを設定してください:\n\n{{link}}\n\nリンクは一度だけ使用できます。お心当たりがない場合は、このメッセージを破棄してください。"},
 		verifycode.PurposeOrganizationInvitation: {Subject: "{{organization.name}} への招待",
 			Content: "{{organization.name}} に招待されました。次のリンクから招待を承諾してください: {{link}}"},
 	},
@@ -127,31 +130,35 @@ func defaultDetails(p verifycode.Purpose, locale string) Details {
 // {{ code }}.
 var placeholderRe = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_.]+)\s*\}\}`)
 
-// render fills a template's placeholders: code, locale and the message's
-// Vars. Others are left as written.
+// render fills a template's placeholders: code, link, locale and the
+// message's Vars. Others are left as written.
 func render(text string, m verifycode.Message) string {
-	return renderWith(text, m, func(v string) string { return v })
+	return renderAs(text, m, false)
 }
 
-// renderHTML is render for an HTML body: the values of Vars, which a
-// caller may have taken from input, are escaped.
-func renderHTML(text string, m verifycode.Message) string {
-	return renderWith(text, m, html.EscapeString)
-}
-
-func renderWith(text string, m verifycode.Message, esc func(string) string) string {
+// renderAs is render for a body that is HTML when asHTML is set: the
+// values, which a caller may have taken from input, are escaped for it.
+func renderAs(text string, m verifycode.Message, asHTML bool) string {
 	return placeholderRe.ReplaceAllStringFunc(text, func(ph string) string {
 		name := placeholderRe.FindStringSubmatch(ph)[1]
-		switch name {
-		case "code":
-			return m.Code
-		case "locale":
-			return m.Locale
+		v, ok := "", true
+		switch {
+		case name == "code":
+			v = m.Code
+		case name == "locale":
+			v = m.Locale
+		case name == "link" && m.Link != "":
+			v = m.Link
+		default:
+			v, ok = m.Vars[name]
 		}
-		if v, ok := m.Vars[name]; ok {
-			return esc(v)
+		if !ok {
+			return ph
 		}
-		return ph
+		if asHTML {
+			return html.EscapeString(v)
+		}
+		return v
 	})
 }
 

@@ -16,8 +16,8 @@ func TestRenderVars(t *testing.T) {
 	if got, want := render(text, m), "123456 ja https://x.example/?a=1&b=<2> A & B {{inviter.name}}"; got != want {
 		t.Errorf("render = %q, want %q", got, want)
 	}
-	if got, want := renderHTML(text, m), "123456 ja https://x.example/?a=1&amp;b=&lt;2&gt; A &amp; B {{inviter.name}}"; got != want {
-		t.Errorf("renderHTML = %q, want %q", got, want)
+	if got, want := renderAs(text, m, true), "123456 ja https://x.example/?a=1&amp;b=&lt;2&gt; A &amp; B {{inviter.name}}"; got != want {
+		t.Errorf("renderAs(html) = %q, want %q", got, want)
 	}
 	for _, locale := range []string{"en", "ja-JP"} {
 		d := defaultDetails(verifycode.PurposeOrganizationInvitation, locale)

@@ -3,10 +3,12 @@ package oidc
 import (
 	"context"
 	"errors"
-	"github.com/monban/monban/internal/browser"
 	"net/http"
 	"net/url"
 	"slices"
+
+	"github.com/monban/monban/internal/browser"
+	"github.com/monban/monban/internal/webpage"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/store"
@@ -91,7 +93,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 		if app != nil {
 			name = app.Name
 		}
-		p.u.pages.render(w, http.StatusOK, "logout", pageData{Title: "Sign out", AppName: name,
+		p.u.pages.render(w, http.StatusOK, "logout", pageData{Frame: webpage.Frame{Title: "Sign out"}, AppName: name,
 			Action: p.u.Endpoint + p.profile(r.Context()).EndSessionConfirm.path(), CSRF: p.u.cookies.CSRF(w, r), Request: params.Encode()})
 		return
 	}
@@ -104,7 +106,7 @@ func (p *Provider) endSession(w http.ResponseWriter, r *http.Request, params url
 	}
 	p.setCookie(w, browser.SessionCookie, "", -1)
 	if redirect == "" {
-		p.u.pages.render(w, http.StatusOK, "signedout", pageData{Title: "Signed out"})
+		p.u.pages.render(w, http.StatusOK, "signedout", pageData{Frame: webpage.Frame{Title: "Signed out"}})
 		return
 	}
 	u, err := url.Parse(redirect)
@@ -174,7 +176,7 @@ func (p *Provider) serveLogout(w http.ResponseWriter, r *http.Request) {
 	p.setCookie(w, browser.SessionCookie, "", -1)
 	w.Header().Set("Cache-Control", "no-store")
 	if returnTo == "" {
-		p.u.pages.render(w, http.StatusOK, "signedout", pageData{Title: "Signed out"})
+		p.u.pages.render(w, http.StatusOK, "signedout", pageData{Frame: webpage.Frame{Title: "Signed out"}})
 		return
 	}
 	http.Redirect(w, r, returnTo, http.StatusFound)

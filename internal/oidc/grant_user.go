@@ -168,7 +168,18 @@ func (p *Provider) issueDirect(r *http.Request, app *catalog.App, params url.Val
 	if err := p.u.Store.IssueFromGrant(ctx, g.ID, minted.issue); err != nil {
 		return nil, p.storeErr(ctx, err, g.ID)
 	}
-	if err := p.u.Store.RecordSignIn(ctx, user.ID, now); err != nil {
+	recordCtx := ctx
+	if gty == "passwordless" {
+		// A sign-in by a one-time code, as at the hosted pages: webhooks
+		// report it as PostSignIn.
+		origin := store.EventOrigin{Method: r.Method, Path: r.URL.Path, Route: r.URL.Path, UserAgent: r.UserAgent(),
+			ApplicationID: app.ID, InteractionEvent: rec.Event}
+		if p.u.ClientIP != nil {
+			origin.IP = p.u.ClientIP(r)
+		}
+		recordCtx = store.WithOrigin(ctx, origin)
+	}
+	if err := p.u.Store.RecordSignIn(recordCtx, user.ID, now); err != nil {
 		p.cfg.Logger.Warn("recording the sign-in time failed", "user_id", user.ID, "err", err)
 	}
 	return minted, nil

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/browser"
 	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/store"
@@ -40,6 +41,10 @@ func (p *Provider) startInteraction(w http.ResponseWriter, r *http.Request, req 
 		p.cfg.Logger.Error("storing a sign-in interaction failed", "client_id", req.app.ID, "err", err)
 		p.failAuth(w, r, req, redirectError("server_error", "could not start the sign-in"))
 		return nil
+	}
+	if p.cfg.InteractionAudit != nil {
+		p.cfg.InteractionAudit(r.Context(), audit.Interaction{Key: audit.KeyCreate, ClientID: req.app.ID})
+		p.cfg.InteractionAudit(r.Context(), audit.Interaction{Key: audit.EventKey(string(it.Event), "Create"), ClientID: req.app.ID})
 	}
 	return it
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/monban/monban/internal/audit"
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/clientauth"
 	"github.com/monban/monban/internal/replay"
@@ -99,8 +100,11 @@ type Config struct {
 	DPoPNonce  bool
 	Customizer Customizer
 	Observer   Observer // nil: none
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// InteractionAudit is told of every sign-in interaction started
+	// (Logto's Interaction.Create); nil: none. It must not block.
+	InteractionAudit func(context.Context, audit.Interaction)
+	Logger           *slog.Logger
+	Now              func() time.Time
 
 	// Users, when set, enables the end-user endpoints (see UsersConfig).
 	Users *UsersConfig

@@ -19,6 +19,7 @@ import (
 	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/verifycode"
 )
 
 // Lifetimes of a ticket: Auth0's default of five days, and at most 30.
@@ -51,6 +52,26 @@ type Mail struct {
 // Mailer sends a reset e-mail; it should queue it and return quickly.
 type Mailer interface {
 	SendPasswordReset(ctx context.Context, m Mail) error
+}
+
+// Outbox is the Mailer of production: the reset e-mail goes through the
+// message connectors' durable outbox (a *connector.Service), as codes do,
+// with the ForgotPasswordLink template, whose {{link}} is the link.
+type Outbox struct{ Deliverer verifycode.Deliverer }
+
+// SendPasswordReset queues the reset e-mail m.
+func (o Outbox) SendPasswordReset(ctx context.Context, m Mail) error {
+	return o.Deliverer.Deliver(ctx, verifycode.Message{Channel: verifycode.ChannelEmail, To: m.To,
+		Purpose: verifycode.PurposeForgotPasswordLink, Locale: m.Locale, Link: m.Link, ApplicationID: m.ApplicationID})
+}
+
+// CanSend reports whether an e-mail connector is configured (when the
+// deliverer knows).
+func (o Outbox) CanSend() bool {
+	if c, ok := o.Deliverer.(verifycode.ChannelChecker); ok {
+		return c.HasChannel(verifycode.ChannelEmail)
+	}
+	return true
 }
 
 // Config is what a Service is built from.
@@ -126,7 +147,7 @@ func (s *Service) RequestReset(ctx context.Context, clientID, email, locale stri
 	if u.IsSuspended || u.PrimaryEmail == "" {
 		return nil
 	}
-	if s.cfg.Mailer == nil {
+	if c, ok := s.cfg.Mailer.(interface{ CanSend() bool }); s.cfg.Mailer == nil || ok && !c.CanSend() {
 		s.cfg.Logger.Warn("a password reset was asked for, but no e-mail connector is configured", "user_id", u.ID)
 		return nil
 	}

@@ -1,10 +1,13 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,8 @@ import (
 	"github.com/monban/monban/internal/auth0shape"
 	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/server"
+	"github.com/monban/monban/internal/smtpsink"
+	"github.com/monban/monban/internal/testwait"
 )
 
 // mailSink receives the reset e-mails the server sends.
@@ -111,10 +116,10 @@ func TestAuth0ChangePassword(t *testing.T) {
 	if q := submitReset(b, p, "a new long password", "another long password"); q.Status != 400 || !strings.Contains(q.Body, "do not match") {
 		t.Errorf("mismatch: %d %s", q.Status, q.Body)
 	}
-	if q := submitReset(b, p, "short", "short"); q.Status != 400 || !strings.Contains(q.Body, "not accepted") || !strings.Contains(q.Body, `aria-describedby="reset-error"`) {
+	if q := submitReset(b, p, "short", "short"); q.Status != 400 || !strings.Contains(q.Body, "not accepted") || !strings.Contains(q.Body, `aria-describedby="password-error"`) {
 		t.Errorf("weak password: %d %s", q.Status, q.Body)
 	}
-	if q := submitReset(b, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>it is one of the most common passwords</li>") {
+	if q := submitReset(b, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>The password is too common or was found in a data breach. Choose another.</li>") {
 		t.Errorf("common password: %d %s", q.Status, q.Body)
 	}
 	// A form posted from another browser (no cookie) is refused.
@@ -160,7 +165,7 @@ func TestAuth0ChangePassword(t *testing.T) {
 	}
 	jb := newBrowser(t, f.testServer)
 	p = resetForm(t, jb, strings.TrimSuffix(mail.Link, "#")+"&ui_locales=ja", nil)
-	if q := submitReset(jb, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>よく使われているパスワードです</li>") {
+	if q := submitReset(jb, p, "password", "password"); q.Status != 400 || !strings.Contains(q.Body, "<li>このパスワードはよく使われているか、漏えいしたことがあります。別のパスワードを選んでください。</li>") {
 		t.Errorf("Japanese policy issues: %d %s", q.Status, q.Body)
 	}
 	for _, bad := range []string{"", "nope", strings.Repeat("x", 500)} {
@@ -284,5 +289,126 @@ func TestAuth0ResetParallel(t *testing.T) {
 	}
 	if done != 1 {
 		t.Errorf("%d submissions set the password, want 1", done)
+	}
+}
+
+var resetLinkRe = regexp.MustCompile(`https?://[^\s"<>]+/lo/reset\?ticket=[A-Za-z0-9_\-%]+#?`)
+
+// resetLink waits for the n-th message of the sink (counted from 1) and
+// returns the reset link in its body.
+func resetLink(t *testing.T, sink *smtpsink.Sink, n int) (smtpsink.Message, string) {
+	t.Helper()
+	m := sink.Wait(t, n, testwait.Timeout)[n-1]
+	link := resetLinkRe.FindString(m.Body)
+	if link == "" {
+		t.Fatalf("no reset link in the e-mail: %s", m.Body)
+	}
+	return m, link
+}
+
+// In production the reset e-mail goes through the connectors' outbox to
+// a real SMTP server, with the built-in ForgotPasswordLink template (or
+// one stored at /api/email-templates); its link opens the page, sets a
+// new password, and the new password signs in.
+func TestAuth0ChangePasswordThroughConnectors(t *testing.T) {
+	f := newUserFixture(t, allowLoopbackConnectors)
+	sink := smtpsink.Start(t, smtpsink.Options{STARTTLS: true, User: "mailer", Pass: "s3cret-pass"})
+	req := func(lang string) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]any{"client_id": f.spa.ID, "email": "jane@example.com", "connection": "Username-Password-Authentication"})
+		r := f.do("POST", "/dbconnections/change_password", http.Header{"Content-Type": {"application/json"}, "X-Request-Language": {lang}}, bytes.NewReader(body))
+		if r.Status != 200 {
+			t.Fatalf("change_password: %d %s", r.Status, r.Body)
+		}
+	}
+	// No e-mail connector yet: the same answer, nothing queued.
+	req("en")
+	f.mustAPI(f.mt, "POST", "/api/connectors", map[string]any{"connectorId": "simple-mail-transfer-protocol", "config": map[string]any{
+		"host": sink.Host, "port": sink.Port, "auth": map[string]any{"type": "login", "user": "mailer", "pass": "s3cret-pass"},
+		"fromEmail": "no-reply@example.com", "requireTLS": true, "tls": map[string]any{"rejectUnauthorized": false},
+		"templates": []any{map[string]any{"usageType": "Generic", "contentType": "text/plain", "subject": "Code", "content": "Your code is {{code}}."}},
+	}}, 200)
+
+	req("en")
+	m, link := resetLink(t, sink, 1)
+	if m.Subject != "Reset your password" || !m.TLS || m.To[0] != "jane@example.com" || !strings.HasPrefix(link, f.URL+"/lo/reset?ticket=") {
+		t.Fatalf("the e-mail: %q to %v, link %s", m.Subject, m.To, link)
+	}
+	b := newBrowser(t, f.testServer)
+	p := resetForm(t, b, link, nil)
+	if q := submitReset(b, p, "a brand new passphrase", "a brand new passphrase"); q.Status != 200 || !strings.Contains(q.Body, "Password changed") {
+		t.Fatalf("reset: %d %s", q.Status, q.Body)
+	}
+	_, challenge := pkce()
+	sb := newBrowser(t, f.testServer)
+	if q := sb.signIn(sb.get(f.auth0AuthURL(challenge, nil)), "jane@example.com", "a brand new passphrase").redirected(t, spaRedirect); q.Get("code") == "" {
+		t.Errorf("sign-in with the new password: %v", q)
+	}
+
+	// In Japanese, with a template of its own, in HTML.
+	if r := f.api(f.mt, "PUT", "/api/email-templates", map[string]any{"templates": []any{map[string]any{"languageTag": "ja", "templateType": "ForgotPasswordLink",
+		"details": map[string]any{"subject": "再設定のご案内", "content": `<p><a href="{{link}}">再設定する</a></p>`, "contentType": "text/html"}}}}); r.Status != 200 {
+		t.Fatalf("PUT /api/email-templates: %d %s", r.Status, r.Body)
+	}
+	req("ja")
+	m, link = resetLink(t, sink, 2)
+	if m.Subject != "再設定のご案内" || !strings.Contains(m.Body, `<a href="`+f.URL+`/lo/reset?ticket=`) {
+		t.Fatalf("the Japanese e-mail: %q %s", m.Subject, m.Body)
+	}
+	p = resetForm(t, b, link, http.Header{"Accept-Language": {"ja"}})
+	if !strings.Contains(p.Body, "パスワードの変更") {
+		t.Errorf("the Japanese page: %s", p.Body)
+	}
+}
+
+// The reset page's bad input: each is a 4xx page, and none uses up the
+// link, which still sets the password afterwards.
+func TestAuth0ResetBadInput(t *testing.T) {
+	f, sink := newResetFixture(t, nil)
+	f.postJSON("/dbconnections/change_password", map[string]any{"client_id": f.spa.ID, "email": "jane@example.com", "connection": "Username-Password-Authentication"})
+	link := sink.next(t).Link
+	b := newBrowser(t, f.testServer)
+	p := resetForm(t, b, link, nil)
+	good := p.hidden()
+	good.Set("password", "a new long password")
+	good.Set("password_confirm", "a new long password")
+	with := func(edit func(url.Values)) url.Values {
+		form := url.Values{}
+		for k, v := range good {
+			form[k] = append([]string(nil), v...)
+		}
+		edit(form)
+		return form
+	}
+	long := strings.Repeat("p", 300)
+	for name, c := range map[string]struct {
+		form   url.Values
+		status int
+	}{
+		"repeated ticket":   {with(func(v url.Values) { v.Add("ticket", "other") }), 400},
+		"repeated password": {with(func(v url.Values) { v.Add("password", "x") }), 400},
+		"no ticket":         {with(func(v url.Values) { v.Del("ticket") }), 404},
+		"other ticket":      {with(func(v url.Values) { v.Set("ticket", strings.Repeat("A", 43)) }), 404},
+		"long ticket":       {with(func(v url.Values) { v.Set("ticket", strings.Repeat("A", 5000)) }), 404},
+		"no csrf":           {with(func(v url.Values) { v.Del("csrf") }), 403},
+		"wrong csrf":        {with(func(v url.Values) { v.Set("csrf", "x") }), 403},
+		"empty password":    {with(func(v url.Values) { v.Set("password", ""); v.Set("password_confirm", "") }), 400},
+		"long password":     {with(func(v url.Values) { v.Set("password", long); v.Set("password_confirm", long) }), 400},
+		"mismatch":          {with(func(v url.Values) { v.Set("password_confirm", "something else entirely") }), 400},
+		"huge body":         {with(func(v url.Values) { v.Set("x", strings.Repeat("y", 20<<10)) }), 400},
+		"unknown language":  {with(func(v url.Values) { v.Set("lang", strings.Repeat("zz-", 100)); v.Set("password_confirm", "no") }), 400},
+	} {
+		if q := b.post(f.URL+pwticket.Path, c.form, nil); q.Status != c.status || !strings.Contains(q.Body, "<!doctype html>") {
+			t.Errorf("%s: %d, want %d: %.200s", name, q.Status, c.status, q.Body)
+		}
+	}
+	if q := b.get(f.URL + pwticket.Path + "?ticket=a&ticket=b"); q.Status != 400 {
+		t.Errorf("two tickets in the link: %d", q.Status)
+	}
+	if q := b.do(mustRequest(t, "PUT", f.URL+pwticket.Path)); q.Status != http.StatusMethodNotAllowed {
+		t.Errorf("PUT: %d", q.Status)
+	}
+	if q := b.post(f.URL+pwticket.Path, good, nil); q.Status != 200 || !strings.Contains(q.Body, "Password changed") {
+		t.Fatalf("the link after the bad input: %d %s", q.Status, q.Body)
 	}
 }

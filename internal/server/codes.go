@@ -19,6 +19,7 @@ func (s *Server) setUpCodes(st store.Store) {
 	if s.cfg.CodeDeliverer != nil {
 		d = s.cfg.CodeDeliverer
 	}
+	s.deliverer = d
 	s.codes = verifycode.New(st, d, verifycode.Options{Now: s.cfg.Clock.Now, Policy: s.experience.CodePolicy})
 }
 

@@ -2,13 +2,14 @@ package server
 
 import (
 	"bytes"
-	"github.com/monban/monban/internal/console"
-	"github.com/monban/monban/internal/password"
 	"log/slog"
 	"net"
 	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/monban/monban/internal/console"
+	"github.com/monban/monban/internal/password"
 )
 
 func TestEndpointFor(t *testing.T) {

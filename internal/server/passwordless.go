@@ -27,9 +27,14 @@ func (s *Server) passwordless(dir *directory.Directory) *passwordless.Service {
 }
 
 // passwordTickets builds the password-change tickets of Auth0's reset
-// e-mail and Management API v2.
+// e-mail and Management API v2. The e-mail goes through the connectors'
+// outbox as codes do, unless Config.ResetMailer takes it.
 func (s *Server) passwordTickets(dir *directory.Directory) *pwticket.Service {
-	return pwticket.New(pwticket.Config{Store: s.store, Directory: dir, Endpoint: s.cfg.Endpoint, Mailer: s.cfg.ResetMailer,
+	mailer := s.cfg.ResetMailer
+	if mailer == nil {
+		mailer = pwticket.Outbox{Deliverer: s.deliverer}
+	}
+	return pwticket.New(pwticket.Config{Store: s.store, Directory: dir, Endpoint: s.cfg.Endpoint, Mailer: mailer,
 		Now: s.cfg.Clock.Now, Logger: s.cfg.Logger})
 }
 

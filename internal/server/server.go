@@ -174,7 +174,8 @@ type Config struct {
 	// message connectors configured at /api/connectors do.
 	CodeDeliverer verifycode.Deliverer
 	// ResetMailer sends the password reset links of Auth0's
-	// /dbconnections/change_password; nil: none is sent (logged).
+	// /dbconnections/change_password; nil: the message connectors do,
+	// through their outbox, as they deliver codes.
 	ResetMailer pwticket.Mailer
 
 	// Config, when set, is a configuration document (its ${NAME}
@@ -265,6 +266,9 @@ type Server struct {
 	// mfa verifies and binds users' second factors; factor types beyond
 	// TOTP and backup codes register with it.
 	mfa *mfa.Service
+	// deliverer delivers codes and reset e-mails: the connectors, or
+	// Config.CodeDeliverer.
+	deliverer verifycode.Deliverer
 	// experience is the sign-in experience (and its password policy),
 	// dropped from its cache by the outbox.
 	experience *experience.Service
@@ -455,13 +459,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	tickets := s.passwordTickets(dir)
 	provider := oidc.New(oidc.Config{
 		Issuer: issuer, Catalog: cache, Hasher: hasher, Logger: cfg.Logger, Now: cfg.Clock.Now,
-		ClientKeys:   clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
-		Replay:       used,
-		DPoPNonce:    cfg.DPoPNonce,
-		Observer:     tokenObserver(s.metrics, s.audit),
-		Customizer:   hooks.New(s.scripts, cache, s.audit, cfg.Logger),
-		Users:        s.users.oidc,
-		Passwordless: pwless,
+		ClientKeys:       clientauth.NewKeys(clientauth.KeysConfig{Egress: egress.New(cfg.ClientKeysEgress)}),
+		Replay:           used,
+		DPoPNonce:        cfg.DPoPNonce,
+		Observer:         tokenObserver(s.metrics, s.audit),
+		InteractionAudit: interactionAuditor(s.audit),
+		Customizer:       hooks.New(s.scripts, cache, s.audit, cfg.Logger),
+		Users:            s.users.oidc,
+		Passwordless:     pwless,
 		Federated: func(ctx context.Context, name string) bool {
 			_, ok, err := s.sso.ByName(ctx, name)
 			return err == nil && ok
@@ -471,14 +476,14 @@ func (s *Server) setUp(ctx context.Context) error {
 	auth0Face := oidc.Auth0Profile(cfg.Endpoint)
 	provider.Mount(mux, auth0Face)
 	s.mfa = mfa.New(st, provider.Accounts().Throttle, cfg.Clock.Now)
-	s.signInPages(provider, dir, s.experience, s.codes, used).Register(mux)
+	s.signInPages(provider, dir, s.experience, s.codes, used, tickets).Register(mux)
 	auth0auth.New(auth0auth.Config{
 		Directory: dir,
 		Catalog:   cache, Connections: auth0Face.Connections, SignUp: cfg.SignUp, Logger: cfg.Logger,
 		SignUpAllowed: s.signUpAllowed,
 		Interactions:  interactionAuditor(s.audit),
 		Passwordless:  pwless, Hasher: hasher, ClientIP: s.users.oidc.ClientIP, Now: cfg.Clock.Now,
-		Tickets: tickets, CSRFKey: s.users.oidc.CSRFKey, Endpoint: cfg.Endpoint,
+		Tickets: tickets,
 	}).Register(mux)
 	lim.isTokenPath = provider.IsTokenPath
 	// Sign-up stores a user and hashes a password, and a passwordless

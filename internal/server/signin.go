@@ -15,9 +15,10 @@ import (
 // signInPages builds the hosted sign-in pages over the provider's
 // authorization endpoints and password checks, the directory and the
 // sign-in experience; codes (nil: no code methods) sends one-time codes;
-// used records the passkey ceremonies' single use.
+// used records the passkey ceremonies' single use; tickets are the
+// password-change tickets whose link's page they serve.
 func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service,
-	used replay.Cache) *signin.Pages {
+	used replay.Cache, tickets signin.Tickets) *signin.Pages {
 	var passkeys signin.Passkeys
 	if pk := s.passkeys(s.mfa, used); pk != nil {
 		passkeys = pk
@@ -29,7 +30,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 	return signin.New(signin.Config{
 		Social:   social,
 		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
-		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
+		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes, Tickets: tickets,
 		Experience: signin.ExperienceOf(exp), App: exp.App, Audit: interactionAuditor(s.audit), SSO: s.sso,
 		MFA: s.mfa, MFARemember: min(s.cfg.MFARememberDevice, MaxMFARememberDevice), Passkeys: passkeys,
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },

@@ -136,3 +136,21 @@ func TestPasswordlessAtThePages(t *testing.T) {
 		t.Fatal("the sign-up by e-mail made no user with the address")
 	}
 }
+
+// The audit log keeps each step of a sign-in at the pages under Logto's
+// Interaction.* keys, and /api/logs?logKey= finds each.
+func TestSignInAuditKeys(t *testing.T) {
+	f := newUserFixture(t, nil)
+	f.signedIn(t)
+	for _, key := range []string{"Interaction.Create", "Interaction.SignIn.Create", "Interaction.SignIn.Verification.Password.Submit",
+		"Interaction.SignIn.Identifier.Submit", "Interaction.SignIn.Submit", "Interaction.End"} {
+		testwait.Until(t, key, func() bool {
+			r := f.api(f.mt, "GET", "/api/logs?logKey="+url.QueryEscape(key), nil)
+			if r.Status != 200 {
+				return false // a 429 of a busy machine is one more wait
+			}
+			list := r.entries(t)
+			return len(list) == 1 && list[0]["key"] == key
+		})
+	}
+}

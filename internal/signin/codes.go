@@ -98,7 +98,7 @@ func (s *Pages) serveSendCode(w http.ResponseWriter, r *http.Request) {
 		s.show(w, r, v, http.StatusForbidden, screen, func(p *page) { p.Error = p.T(key) })
 		return
 	}
-	if err := begin(v.it, event, interaction.ActCodeSent); err != nil {
+	if err := s.begin(r, v.it, event, interaction.ActCodeSent); err != nil {
 		s.interactionError(w, r, v.exp, "starting an interaction over", err)
 		return
 	}

@@ -31,7 +31,7 @@ func CallbackURL(endpoint, connectorID string) string {
 // interaction), then the browser goes to p's authorization endpoint. On
 // failure it has answered.
 func (s *Pages) startTrip(w http.ResponseWriter, r *http.Request, v *view, kind federation.Kind, connectorID string, p federation.Provider) {
-	if err := begin(v.it, interaction.EventSignIn, interaction.ActFederationStarted); err != nil {
+	if err := s.begin(r, v.it, interaction.EventSignIn, interaction.ActFederationStarted); err != nil {
 		s.interactionError(w, r, v.exp, "starting a sign-in over", err)
 		return
 	}

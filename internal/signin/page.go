@@ -4,13 +4,13 @@ import (
 	"net/url"
 
 	"github.com/monban/monban/internal/federation"
+	"github.com/monban/monban/internal/webpage"
 )
 
 // page is what a screen shows. Every value is escaped by html/template.
 type page struct {
 	words
-	Lang        string
-	Title       string
+	webpage.Frame
 	AppName     string
 	Action      string // the pages' base URL; each form posts below it
 	CSRF        string
@@ -35,15 +35,14 @@ type page struct {
 	LinkEmail, LinkProvider string
 	// MFA is what the second-factor screens show.
 	MFA *mfaPage
+	// Ticket is the reset link's ticket; Notice a page's message.
+	Ticket, Notice string
 
-	BrandName, Logo, Primary, DarkPrimary string
-	DarkMode                              bool
-	Terms, Privacy                        string
+	Terms, Privacy string
 
-	// Passkey is the passkey sign-in's ceremony on the sign-in screen;
-	// Script: the page loads the pages' script (static/webauthn.js).
+	// Passkey is the passkey sign-in's ceremony on the sign-in screen
+	// (whose page then loads the pages' script, static/webauthn.js).
 	Passkey *ceremonyForm
-	Script  bool
 
 	focus string // the field that takes the focus
 }
@@ -113,6 +112,16 @@ func (p *page) SocialName(b SocialButton) string {
 		return n
 	}
 	return b.Target
+}
+
+// ConfirmField is a password's confirmation: a password input that
+// shows its own error only.
+func (p *page) ConfirmField(name, label string, maxLen int) field {
+	issues := p.Issues
+	p.Issues = nil
+	f := p.Field(name, label, "password", "new-password", maxLen)
+	p.Issues = issues
+	return f
 }
 
 // ScreenURL is the page of the interaction showing screen.

@@ -1,60 +1,16 @@
 package signin
 
 import (
-	"bytes"
 	"html/template"
 	"net/http"
-	"regexp"
-	"strconv"
+
+	"github.com/monban/monban/internal/webpage"
 )
 
-// The hosted pages are plain server-rendered HTML forms: they work without
-// JavaScript, and their Content-Security-Policy allows none. Each field
-// has its label; an error is tied to its field by aria-describedby, and
-// the first field in error takes the focus.
-const layout = `<!doctype html>
-<html lang="{{.Lang}}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="same-origin">
-<title>{{.Title}}</title>
-{{if .Script}}<script src="{{.Action}}/webauthn.js" defer></script>{{end}}
-<style>
-:root{--primary:{{.Primary}};--bg:#f4f5f7;--card:#fff;--text:#1d2129;--muted:#5c6270;--border:#aab}
-{{if .DarkMode}}@media (prefers-color-scheme: dark){:root{--primary:{{.DarkPrimary}};--bg:#16181d;--card:#22252c;--text:#eef0f4;--muted:#a9afbb;--border:#555b66}}{{end}}
-body{font-family:system-ui,"Hiragino Sans","Yu Gothic","Noto Sans CJK JP",sans-serif;background:var(--bg);color:var(--text);margin:0}
-main{max-width:23rem;margin:8vh auto;background:var(--card);padding:2rem;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.15)}
-h1{font-size:1.4rem;margin:0 0 .25rem}
-p{margin:.25rem 0 1rem}
-.logo{display:block;max-height:3rem;max-width:12rem;margin:0 0 1rem}
-label{display:block;margin:.75rem 0 .25rem;font-weight:600}
-input{width:100%;box-sizing:border-box;padding:.6rem;border:1px solid var(--border);border-radius:.3rem;font-size:1rem;background:var(--card);color:var(--text)}
-input[aria-invalid=true]{border-color:#c0392b}
-button{margin-top:1.25rem;width:100%;padding:.7rem;border:0;border-radius:.3rem;background:var(--primary);color:#fff;font-size:1rem;cursor:pointer}
-button.social{background:var(--card);color:var(--text);border:1px solid var(--border);margin-top:.6rem}
-button.link{background:none;color:var(--primary);width:auto;padding:0;margin:.5rem 0 0;text-decoration:underline}
-a{color:var(--primary)}
-.error{background:#fdecea;color:#8a1c12;padding:.6rem;border-radius:.3rem}
-.field-error{color:#c0392b;margin:.25rem 0 0;font-size:.9rem}
-.hint{color:var(--muted);font-size:.9rem}
-.or{text-align:center;color:var(--muted);margin:1.25rem 0 0}
-nav{margin-top:1.25rem;font-size:.95rem}
-footer{margin-top:1.5rem;font-size:.8rem;color:var(--muted)}
-ul.issues{margin:.25rem 0 0;padding-left:1.2rem;color:#c0392b;font-size:.9rem}
-input[type=checkbox]{width:auto;margin:0 .4rem 0 0}
-label.check{font-weight:400;display:flex;align-items:center}
-code,.codes{font-family:ui-monospace,monospace;word-break:break-all}
-ul.codes{columns:2;padding-left:1.2rem}
-img.qr{display:block;margin:.5rem auto;width:200px;height:200px;image-rendering:pixelated}
-</style>
-</head>
-<body><main>
-{{if .Logo}}<img class="logo" src="{{.Logo}}" alt="{{.BrandName}}">{{else if .BrandName}}<p><strong>{{.BrandName}}</strong></p>{{end}}
-{{template "content" .}}
-{{if or .Terms .Privacy}}<footer>{{.T "agree"}} {{if .Terms}}<a href="{{.Terms}}" rel="noopener noreferrer" target="_blank">{{.T "terms"}}</a>{{end}}{{if and .Terms .Privacy}} {{.T "and"}} {{end}}{{if .Privacy}}<a href="{{.Privacy}}" rel="noopener noreferrer" target="_blank">{{.T "privacy"}}</a>{{end}}</footer>{{end}}
-</main></body>
-</html>
+// The screens share the hosted pages' one layout (internal/webpage). Each
+// field has its label; an error is tied to its field by aria-describedby,
+// and the first field in error takes the focus.
+const layout = `{{define "footer"}}{{if or .Terms .Privacy}}<footer>{{.T "agree"}} {{if .Terms}}<a href="{{.Terms}}" rel="noopener noreferrer" target="_blank">{{.T "terms"}}</a>{{end}}{{if and .Terms .Privacy}} {{.T "and"}} {{end}}{{if .Privacy}}<a href="{{.Privacy}}" rel="noopener noreferrer" target="_blank">{{.T "privacy"}}</a>{{end}}</footer>{{end}}{{end}}
 {{define "alert"}}{{if .Error}}<p class="error" role="alert" id="form-error">{{.Error}}</p>{{end}}{{end}}
 {{define "webauthn"}}<form method="post" action="{{.Page.Action}}/{{.Path}}" data-webauthn="{{.Kind}}" data-options="{{.Form.Options}}" data-failed="{{.Page.T "err_passkey_cancelled"}}" data-unsupported="{{.Page.T "err_passkey_unsupported"}}">
 {{template "hidden" .Page}}{{if .Type}}<input type="hidden" name="type" value="{{.Type}}">{{end}}<input type="hidden" name="state" value="{{.Form.State}}"><input type="hidden" name="response" value="">
@@ -167,6 +123,19 @@ var screens = map[string]string{
 <button type="submit" name="decision" value="link">{{.T "link_confirm"}}</button>
 <button type="submit" name="decision" value="decline" class="link">{{.T "link_decline"}}</button>
 </form>{{end}}`,
+	// reset: the new password of a reset link's account (the ticket's
+	// page); notice: what became of it.
+	"reset": `{{define "content"}}<h1>{{.T "reset_title"}}</h1>
+<p>{{.T "reset_intro"}} <strong>{{.SentTo}}</strong></p>
+{{template "alert" .}}
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="csrf" value="{{.CSRF}}"><input type="hidden" name="ticket" value="{{.Ticket}}"><input type="hidden" name="lang" value="{{.Lang}}">
+{{template "field" (.Field "password" (.T "new_password") "password" "new-password" 256)}}
+{{template "field" (.ConfirmField "password_confirm" (.T "password_confirm") 256)}}
+<button type="submit">{{.T "reset_submit"}}</button>
+</form>{{end}}`,
+	"notice": `{{define "content"}}<h1>{{.Title}}</h1>
+{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{else}}<p>{{.Notice}}</p>{{end}}{{end}}`,
 
 	"error": `{{define "content"}}<h1>{{.T "error_heading"}}</h1>
 <p class="error" role="alert">{{.Error}}</p>
@@ -178,54 +147,13 @@ type templates map[string]*template.Template
 func parseTemplates() templates {
 	ts := templates{}
 	for name, content := range screens {
-		t := template.Must(template.New("layout").Funcs(template.FuncMap{"ceremony": ceremony}).Parse(layout))
-		ts[name] = template.Must(t.Parse(content))
+		ts[name] = webpage.Parse(layout+content, template.FuncMap{"ceremony": ceremony})
 	}
 	return ts
 }
 
-// colorRe is the form of a brand color the pages put into their style.
-var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
-
-// safeColor is c when it is a #rrggbb color, else def.
-func safeColor(c, def string) string {
-	if colorRe.MatchString(c) {
-		return c
-	}
-	return def
-}
-
-// render writes a page with headers that keep it out of caches and frames
-// and keep the request's query from other sites through the Referer.
+// render writes a page with the hosted pages' headers.
 func (ts templates) render(w http.ResponseWriter, status int, name string, d *page) {
-	var buf bytes.Buffer
-	if err := ts[name].Execute(&buf, d); err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	img := ""
-	switch {
-	case d.Logo != "" && d.MFA != nil && d.MFA.QR != "":
-		img = " img-src https: data:;"
-	case d.Logo != "":
-		img = " img-src https:;"
-	case d.MFA != nil && d.MFA.QR != "":
-		img = " img-src data:;"
-	}
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Content-Language", d.Lang)
-	h.Set("Cache-Control", "no-store")
-	h.Set("Pragma", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	script := ""
-	if d.Script {
-		script = " script-src 'self';"
-	}
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline';"+img+script+" frame-ancestors 'none'; base-uri 'none'")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	d.DataImages = d.MFA != nil && d.MFA.QR != ""
+	webpage.Render(w, status, ts[name], d.Frame, d)
 }

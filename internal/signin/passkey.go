@@ -65,7 +65,7 @@ func (s *Pages) passkeyForm(p *page, v *view) {
 		s.cfg.Logger.Error("beginning a passkey sign-in failed", "err", err)
 		return
 	}
-	p.Passkey, p.Script = &ceremonyForm{Options: string(c.Options), State: c.State}, true
+	p.Passkey, p.Script = &ceremonyForm{Options: string(c.Options), State: c.State}, p.Action+"/webauthn.js"
 }
 
 // servePasskey signs in with a passkey: the response of the ceremony the
@@ -88,7 +88,7 @@ func (s *Pages) servePasskey(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "err_passkey_script")
 		return
 	}
-	if err := begin(v.it, interaction.EventSignIn, interaction.ActPasskeyVerified); err != nil {
+	if err := s.begin(r, v.it, interaction.EventSignIn, interaction.ActPasskeyVerified); err != nil {
 		s.interactionError(w, r, v.exp, "starting a sign-in over", err)
 		return
 	}

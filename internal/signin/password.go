@@ -41,11 +41,22 @@ func (s *Pages) servePassword(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnauthorized, "err_bad_credentials", "")
 		return
 	}
-	if err := begin(v.it, interaction.EventSignIn, interaction.ActIdentified); err != nil {
+	if err := s.begin(r, v.it, interaction.EventSignIn, interaction.ActIdentified); err != nil {
 		s.interactionError(w, r, v.exp, "starting a sign-in over", err)
 		return
 	}
 	user, rec, status := s.cfg.Accounts.CheckPassword(r.Context(), identifier, pw, s.clientIP(r))
+	if status != interaction.CheckBusy {
+		ev := audit.Interaction{Key: audit.VerificationKey("SignIn", "Password", "Submit"), ClientID: v.it.ClientID, IdentifierType: rec.IdentifierType}
+		if user != nil {
+			ev.UserID = user.ID
+		}
+		if status != interaction.CheckOK {
+			ev.Error = map[interaction.CheckResult]string{interaction.CheckLocked: "locked", interaction.CheckFailed: "invalid_credentials",
+				interaction.CheckSuspended: "suspended"}[status]
+		}
+		s.report(r, ev)
+	}
 	if status != interaction.CheckOK && status != interaction.CheckBusy {
 		ev := audit.Interaction{Key: audit.KeySignIn, ClientID: v.it.ClientID, IdentifierType: rec.IdentifierType,
 			Error: map[interaction.CheckResult]string{interaction.CheckLocked: "locked", interaction.CheckFailed: "invalid_credentials",

@@ -67,7 +67,7 @@ func (s *Pages) serveRegister(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusBadRequest, "new_password", "", issues)
 		return
 	}
-	if err := begin(v.it, interaction.EventRegister, interaction.ActIdentified); err != nil {
+	if err := s.begin(r, v.it, interaction.EventRegister, interaction.ActIdentified); err != nil {
 		s.interactionError(w, r, v.exp, "starting a sign-up over", err)
 		return
 	}

@@ -26,9 +26,11 @@ import (
 	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/mfa"
+	"github.com/monban/monban/internal/pwticket"
 	"github.com/monban/monban/internal/sso"
 	"github.com/monban/monban/internal/store"
 	"github.com/monban/monban/internal/verifycode"
+	"github.com/monban/monban/internal/webpage"
 )
 
 // Path is where the pages are mounted; each form posts below it.
@@ -72,6 +74,9 @@ type Config struct {
 	// /api/applications/{id}/sign-in-experience), laid over Experience
 	// on the pages of that application's sign-ins; nil: none.
 	App func(ctx context.Context, appID string) (experience.AppSettings, bool, error)
+	// Tickets are the password-change tickets whose link's page
+	// (pwticket.Path) the pages serve; nil: that page is not mounted.
+	Tickets Tickets
 	// Codes sends and checks one-time codes; nil: no code methods.
 	Codes *verifycode.Service
 	// Social is the social connectors; nil: none.
@@ -142,6 +147,11 @@ func (s *Pages) Register(mux *http.ServeMux) {
 	s.registerSSO(mux)
 	mux.HandleFunc("GET "+Path+"/webauthn.js", serveScript)
 	mux.HandleFunc(Path, methodNotAllowed("GET, POST"))
+	if s.cfg.Tickets != nil {
+		mux.HandleFunc("GET "+pwticket.Path, s.serveResetPage)
+		mux.HandleFunc("POST "+pwticket.Path, s.serveReset)
+		mux.HandleFunc(pwticket.Path, methodNotAllowed("GET, POST"))
+	}
 }
 
 // IsPath reports whether path is one of the pages' (each may store or
@@ -246,13 +256,11 @@ func (s *Pages) errorPage(w http.ResponseWriter, lang string, exp Experience, st
 func (s *Pages) basePage(lang string, exp Experience) *page {
 	c := words{lang: lang, m: messages[lang], custom: exp.Phrases[lang]}
 	b := exp.Branding
-	return &page{words: c, Lang: lang, Action: s.cfg.Endpoint + Path,
-		BrandName: b.Name, Logo: safeURL(b.LogoURL), Primary: safeColor(b.PrimaryColor, defaultPrimary),
-		DarkPrimary: safeColor(b.DarkPrimaryColor, safeColor(b.PrimaryColor, defaultPrimary)), DarkMode: b.DarkMode,
+	return &page{words: c, Action: s.cfg.Endpoint + Path,
+		Frame: webpage.Frame{Lang: lang, BrandName: b.Name, Logo: safeURL(b.LogoURL), Primary: b.PrimaryColor,
+			DarkPrimary: b.DarkPrimaryColor, DarkMode: b.DarkMode},
 		Terms: safeURL(exp.TermsURL), Privacy: safeURL(exp.PrivacyURL)}
 }
-
-const defaultPrimary = "#3b3bd6"
 
 // safeURL is u when it is an absolute http(s) URL, else "".
 func safeURL(u string) string {
@@ -302,7 +310,7 @@ func (s *Pages) show(w http.ResponseWriter, r *http.Request, v *view, status int
 		s.mfaPasskeyForm(r, v, p)
 	}
 	if p.MFA != nil && p.MFA.WebAuthn != nil {
-		p.Script = true
+		p.Script = p.Action + "/webauthn.js"
 	}
 	s.tpl.render(w, status, screen, p)
 }
@@ -464,13 +472,17 @@ func (s *Pages) save(w http.ResponseWriter, r *http.Request, v *view) bool {
 // begin makes sure the interaction is of event at a step that allows
 // action, starting it over as event when it is not (the person went from
 // one screen to another).
-func begin(it *interaction.Interaction, event interaction.Event, action interaction.Action) error {
+func (s *Pages) begin(r *http.Request, it *interaction.Interaction, event interaction.Event, action interaction.Action) error {
 	if it.Event == event || (it.Event == "" && event == interaction.EventSignIn) {
 		if _, ok := interaction.Next(event, it.Step, action); ok {
 			return nil
 		}
 	}
-	return it.Choose(event)
+	if err := it.Choose(event); err != nil {
+		return err
+	}
+	s.report(r, audit.Interaction{Key: audit.EventKey(string(event), "Update"), ClientID: it.ClientID})
+	return nil
 }
 
 // clientIP is the address the request came from.
@@ -508,9 +520,16 @@ func (s *Pages) finish(w http.ResponseWriter, r *http.Request, v *view, user *st
 	if !s.save(w, r, v) {
 		return
 	}
-	if s.cfg.Authorization.Complete(w, r, v.it, user) {
-		s.report(r, audit.Interaction{Key: audit.SubmitKey(string(v.it.Event)), ClientID: v.it.ClientID, UserID: user.ID,
-			IdentifierType: v.it.IdentifierType})
+	if !s.cfg.Authorization.Complete(w, r, v.it, user) {
+		return
+	}
+	event := string(v.it.Event)
+	keys := []string{audit.IdentifierKey(event)}
+	if v.it.Event == interaction.EventRegister || v.it.Event == interaction.EventForgotPassword {
+		keys = append(keys, audit.ProfileKey(event))
+	}
+	for _, key := range append(keys, audit.SubmitKey(event), audit.KeyEnd) {
+		s.report(r, audit.Interaction{Key: key, ClientID: v.it.ClientID, UserID: user.ID, IdentifierType: v.it.IdentifierType})
 	}
 }
 

@@ -42,7 +42,12 @@ const (
 	PurposeOrganizationInvitation Purpose = "OrganizationInvitation"
 )
 
-// Valid reports whether p is a known purpose.
+// PurposeForgotPasswordLink is a message that carries a password reset
+// link (Auth0's /dbconnections/change_password), not a code: its
+// templates use {{link}}. No code is issued for it.
+const PurposeForgotPasswordLink Purpose = "ForgotPasswordLink"
+
+// Valid reports whether p is a known purpose of codes.
 func (p Purpose) Valid() bool {
 	switch p {
 	case PurposeSignIn, PurposeRegister, PurposeForgotPassword, PurposeGeneric:
@@ -69,13 +74,15 @@ type Request struct {
 	ApplicationID string
 }
 
-// Message is what a Deliverer sends: a code, to an address, in a language.
+// Message is what a Deliverer sends: a code (or, for a link's purpose,
+// a link), to an address, in a language.
 type Message struct {
 	Channel       Channel
 	To            string
 	Purpose       Purpose
 	Locale        string
 	Code          string
+	Link          string `json:",omitempty"`
 	ApplicationID string
 	// Vars are the template's other placeholders, by name, for messages
 	// that tell more than a code ("link", "organization.name", …).

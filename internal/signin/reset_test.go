@@ -1,4 +1,4 @@
-package auth0auth
+package signin
 
 import (
 	"net/url"
@@ -26,17 +26,5 @@ func TestResultURL(t *testing.T) {
 		if got.Host != "app.example" || q.Get("from") != "x" || q.Get("success") != "true" || q.Get("message") == "" || q.Get("email") != c.email {
 			t.Errorf("%+v: %s", c.ticket, got)
 		}
-	}
-}
-
-// The reset form's token is bound to the cookie and the ticket.
-func TestResetToken(t *testing.T) {
-	h := New(Config{CSRFKey: []byte("0123456789abcdef0123456789abcdef"), Endpoint: "https://id.example"})
-	a := h.resetToken("cookie", "ticket")
-	if a == h.resetToken("cookie", "other") || a == h.resetToken("other", "ticket") || a != h.resetToken("cookie", "ticket") {
-		t.Error("the token does not follow the cookie and the ticket")
-	}
-	if h.resetCookie() != "__Host-monban_reset" {
-		t.Errorf("cookie name on https: %s", h.resetCookie())
 	}
 }
