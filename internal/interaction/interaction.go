@@ -148,6 +148,7 @@ const (
 	// account.
 	ActLinked Action = "linked"
 )
+
 // mfaSteps are the second-factor steps every event ends with: the gate
 // leaves StepDone for them, and they lead back to it (or, when the person
 // starts over, perhaps as another account, to StepIdentify).
