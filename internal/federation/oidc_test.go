@@ -204,3 +204,38 @@ func TestCallbackParsing(t *testing.T) {
 		t.Error("InteractionOf")
 	}
 }
+
+// A multi-tenant provider (Entra ID's common endpoint): the ID token's
+// issuer must be that of its own tenant.
+func TestOIDCTenantIssuer(t *testing.T) {
+	op := newFakeOP(t)
+	p, err := NewOIDC(OIDCConfig{Target: "azuread", ConnectorID: "c1", Issuer: op.URL, IssuerTemplate: op.URL + "/{tenantid}/v2.0",
+		ClientID: "client-1", ClientSecret: "s", RedirectURL: "https://rp.example/cb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		iss, tid string
+		ok       bool
+	}{
+		{op.URL + "/t1/v2.0", "t1", true},
+		{op.URL + "/t2/v2.0", "t1", false},
+		{op.URL + "/t1/v2.0", "", false},
+		{"https://evil.example/t1/v2.0", "t1", false},
+		{op.URL + "/t1/v2.0", "t1/../t2", false},
+	} {
+		op.token = func(nonce string) map[string]any {
+			c := op.claims(nonce)
+			c["iss"] = tc.iss
+			if tc.tid != "" {
+				c["tid"] = tc.tid
+			}
+			return c
+		}
+		pending := op.start(t, p)
+		_, err := p.Exchange(t.Context(), pending, Callback{Code: "good-code", State: pending.State})
+		if (err == nil) != tc.ok || err != nil && !errors.Is(err, ErrToken) {
+			t.Errorf("iss %s tid %q: %v", tc.iss, tc.tid, err)
+		}
+	}
+}

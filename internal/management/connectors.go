@@ -44,7 +44,7 @@ type factoryJSON struct {
 
 func factoryOut(f connector.Factory) factoryJSON {
 	return factoryJSON{Type: f.Type, ID: f.ID, Target: f.Target, Name: f.Name, Description: f.Description,
-		FormItems: f.FormItems}
+		FormItems: f.FormItems, IsStandard: f.IsStandard}
 }
 
 // connectorJSON is Logto's connector response: the factory's metadata

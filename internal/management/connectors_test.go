@@ -51,9 +51,14 @@ func TestConnectorFactories(t *testing.T) {
 	e := newEnv(t)
 	var list []connectorOutT
 	e.do("GET", "/api/connector-factories", nil).want(t, 200, &list)
-	if len(list) != 3 || list[0].ID != "simple-mail-transfer-protocol" || list[0].Type != "Email" || list[1].ID != "http-sms" ||
+	if len(list) != 9 || list[0].ID != "simple-mail-transfer-protocol" || list[0].Type != "Email" || list[1].ID != "http-sms" ||
 		list[2].ID != "twilio-short-message-service" || list[2].Type != "Sms" || len(list[0].FormItems) == 0 {
 		t.Errorf("factories %+v", list)
+	}
+	for i, id := range []string{"oidc", "oauth2", "google-universal", "github-universal", "azuread-universal", "apple-universal"} {
+		if f := list[3+i]; f.ID != id || f.Type != "Social" || len(f.FormItems) == 0 {
+			t.Errorf("social factory %d: %+v", i, f)
+		}
 	}
 	var one connectorOutT
 	e.do("GET", "/api/connector-factories/http-sms", nil).want(t, 200, &one)

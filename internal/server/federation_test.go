@@ -314,6 +314,16 @@ func TestGitHubShapedSignIn(t *testing.T) {
 		t.Error("the provider's token or the client secret is in the log")
 	}
 
+	// A provider's form post (response_mode=form_post) is sent on to the
+	// callback as a same-site navigation, which carries the cookies.
+	post := fedBrowser(t, down, nil)
+	post.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	pp := post.post(down.URL+"/sign-in/callback/gh", url.Values{"code": {"c1"}, "state": {"it.s"}, "user": {`{"name":{}}`}, "junk": {"x"}}, nil)
+	want := url.Values{"code": {"c1"}, "state": {"it.s"}, "user": {`{"name":{}}`}}
+	if loc := pp.Header.Get("Location"); pp.Status != http.StatusSeeOther || loc != down.URL+"/sign-in/callback/gh?"+want.Encode() {
+		t.Errorf("a form post to the callback: %d %q", pp.Status, loc)
+	}
+
 	// Another person at the provider, with jane's address verified there:
 	// the link is offered.
 	gh.mu.Lock()
