@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/monban/monban/internal/mfa"
+
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/connector"
 	"github.com/monban/monban/internal/egress"
@@ -111,6 +113,7 @@ func hashSecret(secret string) []byte {
 type env struct {
 	t       *testing.T
 	st      store.Store
+	mfa     *mfa.Service // the API's second factors
 	srv     *httptest.Server
 	changes atomic.Int32
 	logs    *syncBuffer
@@ -198,6 +201,8 @@ func newEnv(t *testing.T, wrap ...func(store.Store) store.Store) *env {
 	connOpts.Egress, connOpts.Timeout = egress.Policy{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, 5*time.Second
 	e.connectors = connector.New(api, connOpts)
 	deps.Connectors = e.connectors
+	e.mfa = mfa.New(api, nil, nil)
+	deps.MFA = e.mfa
 	e.srv = httptest.NewServer(New(deps))
 	t.Cleanup(e.srv.Close)
 	return e

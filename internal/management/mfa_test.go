@@ -9,6 +9,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/monban/monban/internal/mfa"
+	"github.com/monban/monban/internal/passkey"
 )
 
 type mfaOutT struct {
@@ -87,4 +88,30 @@ func TestUserMFAVerifications(t *testing.T) {
 	}
 	e.send(req{method: "GET", path: base, token: tokNoScope}).want(t, 403, nil)
 	e.send(req{method: "DELETE", path: base + "/" + list[1].ID}).want(t, 401, nil)
+}
+
+// A passkey (a WebAuthn factor) is listed with its name, the browser
+// that registered it and its last use, and deleted like any factor.
+func TestUserMFAVerificationsPasskey(t *testing.T) {
+	e := newEnv(t)
+	e.mfa.Register(&passkey.Factor{})
+	u := e.createUser(map[string]any{"username": "ada"})
+	base := "/api/users/" + u.ID + "/mfa-verifications"
+	must(t, e.mfa.Add(t.Context(), u.ID, mfa.TypeWebAuthn, "Laptop",
+		[]byte(`{"rpId":"id.example.com","credentialId":"AQID","publicKey":"BAUG","counter":3,"agent":"Mozilla/5.0 (X11)"}`)))
+	var list []struct {
+		ID, Type, Name, Agent, CreatedAt string
+	}
+	e.do("GET", base, nil).want(t, 200, &list)
+	if len(list) != 1 || list[0].Type != "WebAuthn" || list[0].Name != "Laptop" || list[0].Agent != "Mozilla/5.0 (X11)" {
+		t.Fatalf("factors %s", e.do("GET", base, nil).body)
+	}
+	if body := string(e.do("GET", base, nil).body); strings.Contains(body, "BAUG") || strings.Contains(body, "publicKey") {
+		t.Fatalf("the listing shows the key: %s", body)
+	}
+	e.do("DELETE", base+"/"+list[0].ID, nil).want(t, 204, nil)
+	e.do("GET", base, nil).want(t, 200, &list)
+	if len(list) != 0 {
+		t.Fatalf("after the deletion: %+v", list)
+	}
 }

@@ -270,3 +270,26 @@ func TestEndpointMustNameAHost(t *testing.T) {
 		}
 	}
 }
+
+// What the APIs list of a credential: the browser that registered it,
+// and Auth0's kind of method.
+func TestDescribe(t *testing.T) {
+	f := &passkey.Factor{}
+	for _, tc := range []struct {
+		doc  string
+		kind string
+	}{
+		{`{"agent":"Firefox","attachment":"cross-platform"}`, "webauthn-roaming"},
+		{`{"agent":"Firefox","attachment":"platform"}`, "webauthn-platform"},
+		{`{"agent":"Firefox","attachment":"platform","backupEligible":true}`, "passkey"},
+		{`{"agent":"Firefox"}`, "webauthn-roaming"},
+	} {
+		d := f.Describe([]byte(tc.doc))
+		if d["kind"] != tc.kind || d["agent"] != "Firefox" {
+			t.Errorf("%s: %v, want kind %s", tc.doc, d, tc.kind)
+		}
+	}
+	if f.Describe([]byte("not json")) != nil {
+		t.Error("a document that does not decode is described")
+	}
+}
