@@ -168,6 +168,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		retention     = retentionFlag(fs, "audit-retention", def.AuditRetention, "how long audit logs are kept, or forever; 0 keeps none past the hourly prune (MONBAN_AUDIT_RETENTION)")
 		sessionTTL    = durationFlag(fs, "session-ttl", def.Users.SessionTTL, "how long a sign-in at the hosted page lasts (MONBAN_SESSION_TTL)")
 		refreshGrace  = durationFlag(fs, "refresh-token-grace", def.Users.RefreshGrace, "how long a rotated refresh token still works, for retries; 0: not at all (MONBAN_REFRESH_TOKEN_GRACE)")
+		mfaRemember   = durationFlag(fs, "mfa-remember-device", def.MFARememberDevice, "how long the sign-in pages may remember a browser that gave a second factor, at most 2160h; 0: never (MONBAN_MFA_REMEMBER_DEVICE)")
 		configFile    = fs.String("config-file", "", "a configuration document applied at every start (MONBAN_CONFIG_FILE)")
 		configPrune   = fs.Bool("config-prune", false, "with -config-file: delete what the document does not declare (MONBAN_CONFIG_PRUNE)")
 		signingAlg    = fs.String("signing-alg", getenv("MONBAN_SIGNING_ALG"), "algorithm of the first signing key and of rotations that name none: ES256, ES384, RS256 or EdDSA; unset: ES256 first, rotations keep the current key's (MONBAN_SIGNING_ALG)")
@@ -201,6 +202,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		{"script-memory-mb", *scriptMemory <= 0 || *scriptMemory > 1<<16, "from 1 to 65536"},
 		{"script-max-fetches", *scriptFetches < 0, "0 (no fetch) or more"},
 		{"rate-limit-failed-auth-cost", *failedCost < 1, "1 or more"},
+		{"mfa-remember-device", *mfaRemember < 0 || *mfaRemember > server.MaxMFARememberDevice, "from 0 to 2160h"},
 	} {
 		if c.bad {
 			fmt.Fprintf(stderr, "monban serve: %s must be %s\n", settingName(fs, c.flag), c.want)
@@ -303,6 +305,7 @@ func parseServe(args []string, getenv func(string) string, stderr io.Writer) (*s
 		TrustedProxies:      trusted,
 		RefreshInterval:     *catalogRefr,
 		Users:               server.UserSettings{SessionTTL: *sessionTTL, RefreshGrace: *refreshGrace},
+		MFARememberDevice:   *mfaRemember,
 		SecretKey:           secretKey,
 		SigningAlgorithm:    *signingAlg,
 		TLSCertFile:         *tlsCert,

@@ -14,6 +14,7 @@ import (
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/monban/monban/internal/directory"
 	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/mfa"
 	"github.com/monban/monban/internal/sealed"
@@ -259,5 +260,42 @@ func TestMFAEnrolAttacks(t *testing.T) {
 	if vs, _ := f.st.ListMFAVerifications(context.Background(), u.ID); len(vs) != 0 {
 		t.Fatalf("factors bound by refused forms: %+v", vs)
 	}
-	_ = interaction.StepMFA
+}
+
+// acr_values naming the multi-factor class requires a second factor: a
+// session without one signs in again, a person without a factor binds
+// one under the user's-choice policy, and a remembered browser does not
+// stand in for it.
+func TestMFARequiredByACR(t *testing.T) {
+	f := newFlows(t)
+	secret, _ := enrollJane(t, f)
+	acr := url.Values{"acr_values": {"urn:other " + interaction.ACRMultiFactor}}
+
+	f.setExperience(func(e *Experience) { e.MFA = mfa.Policy{Policy: "UserControlled"} }) // off
+	v := f.visitor("en").passwordSignIn()
+	v.signedIn()
+	f.mfaOn("UserControlled")
+	v.start(acr).want(http.StatusOK, "Sign in") // the session lacks a second factor
+	v.submit("", url.Values{"identifier": {"jane"}, "password": {janePassword}}).want(http.StatusOK, "Verify it's you")
+	f.clock.Advance(30 * time.Second)
+	v.submit("/mfa", url.Values{"type": {"Totp"}, "code": {f.totpCode(secret, 0)}, "remember": {"1"}})
+	v.signedIn()
+	v.start(acr) // now it has one
+	v.signedIn()
+	// Remembered, yet asked when acr_values requires it.
+	v.start(url.Values{"prompt": {"login"}}).submit("", url.Values{"identifier": {"jane"}, "password": {janePassword}})
+	v.signedIn()
+	acr.Set("prompt", "login")
+	v.start(acr).submit("", url.Values{"identifier": {"jane"}, "password": {janePassword}}).want(http.StatusOK, "Verify it's you")
+
+	// A user without a factor binds one.
+	email, pass := "kim@example.com", "Kim's long passphrase 42"
+	kim := "kim"
+	_, err := f.dir.CreateUser(context.Background(), directory.NewUser{Password: &pass,
+		UserFields: directory.UserFields{Username: &kim, PrimaryEmail: &email, By: directory.ByAdmin}})
+	must(t, err)
+	w := f.visitor("en")
+	w.start(nil).submit("", url.Values{"identifier": {"kim"}, "password": {pass}})
+	w.signedIn()
+	w.start(acr).submit("", url.Values{"identifier": {"kim"}, "password": {pass}}).want(http.StatusOK, "Set up two-step verification")
 }
