@@ -358,7 +358,7 @@ func (s *Store) PruneExpired(ctx context.Context, now time.Time) error {
 	ms := millis(now)
 	err := s.write(ctx, func(t txn) error {
 		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "interactions",
-			"used_jtis", "pushed_auth_requests", "subject_tokens", "grants", "verification_codes", "code_sends"} {
+			"used_jtis", "pushed_auth_requests", "device_authorizations", "subject_tokens", "grants", "verification_codes", "code_sends"} {
 			if _, err := t.exec("DELETE FROM "+table+" WHERE expires_at < ?", ms); err != nil {
 				return err
 			}

@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Replay", replayCases},
 		{"PushedRequests", pushedRequestCases},
 		{"Exchange", exchangeCases},
+		{"Devices", deviceCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
