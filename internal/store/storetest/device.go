@@ -25,7 +25,7 @@ func device(id string) store.DeviceAuthorization {
 
 func deviceGrant(id string) store.Grant {
 	return store.Grant{ID: id, UserID: "u1", ClientID: "spa", Scope: "openid offline_access", AuthTime: at(2),
-		SignIn: store.SignInRecord{VerificationID: "v1", IdentifierType: "username", IdentifierValue: "user_u1"},
+		SignIn:    store.SignInRecord{VerificationID: "v1", IdentifierType: "username", IdentifierValue: "user_u1"},
 		CreatedAt: at(2), ExpiresAt: at(10)}
 }
 
