@@ -16,7 +16,7 @@ import (
 // sign-in experience; codes (nil: no code methods) sends one-time codes.
 func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, exp *experience.Service, codes *verifycode.Service) *signin.Pages {
 	return signin.New(signin.Config{
-		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
+		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Devices: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes,
 		Experience: signin.ExperienceOf(exp), Audit: interactionAuditor(s.audit),
 		ClientIP: func(r *http.Request) string { return ClientIP(r.Context()) },

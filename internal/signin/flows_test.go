@@ -100,6 +100,7 @@ func newFlows(t testing.TB) *flows {
 	endpoint := "http://" + f.srv.Listener.Addr().String()
 	must(t, f.st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
 		RedirectURIs: []string{endpoint + "/cb"}, CreatedAt: now}))
+	deviceApps(t, f.st, now)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cache, err := catalog.New(ctx, f.st, logger, 0, f.clock)
 	must(t, err)
@@ -110,11 +111,12 @@ func newFlows(t testing.TB) *flows {
 		Users: &oidc.UsersConfig{Store: f.st, Passwords: pw, Revocations: rev, Endpoint: endpoint, CSRFKey: make([]byte, 32)}})
 	mux := http.NewServeMux()
 	p.Register(mux)
+	p.Mount(mux, oidc.Auth0Profile(endpoint))
 	f.exp = DefaultExperience()
 	f.exp.SignUpIdentifiers = []string{"username", "email", "phone"}
 	f.exp.CodeSignIn = []string{"email", "phone"}
 	f.exp.AutoDetect = true
-	New(Config{Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
+	New(Config{Endpoint: endpoint, Store: f.st, Authorization: p, Devices: p, Accounts: p.Accounts(), Directory: f.dir,
 		Cookies: browser.New(endpoint, make([]byte, 32)), Logger: logger, Now: f.clock.Now,
 		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now}),
 		Experience: func(context.Context) (Experience, error) {

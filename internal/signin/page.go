@@ -26,6 +26,8 @@ type page struct {
 	SentTo     string
 	BackScreen string
 	Reset      bool
+	// Device is the device verification screens' (device.go).
+	Device devicePage
 
 	BrandName, Logo, Primary, DarkPrimary string
 	DarkMode                              bool

@@ -65,6 +65,9 @@ type Config struct {
 	// Experience reads the sign-in experience on every page; nil: the
 	// defaults (DefaultExperience).
 	Experience func(context.Context) (Experience, error)
+	// Devices serves the device verification page (DevicePath); nil:
+	// none.
+	Devices Devices
 	// Codes sends and checks one-time codes; nil: no code methods.
 	Codes *verifycode.Service
 	// Audit is told about every submitted interaction and verification
@@ -110,11 +113,14 @@ func (s *Pages) Register(mux *http.ServeMux) {
 		mux.HandleFunc(Path+path, methodNotAllowed("POST"))
 	}
 	mux.HandleFunc(Path, methodNotAllowed("GET, POST"))
+	s.registerDevice(mux)
 }
 
 // IsPath reports whether path is one of the pages' (each may store or
 // advance an interaction, or a user), for the per-address limit.
-func IsPath(path string) bool { return path == Path || strings.HasPrefix(path, Path+"/") }
+func IsPath(path string) bool {
+	return path == Path || strings.HasPrefix(path, Path+"/") || path == DevicePath || strings.HasPrefix(path, DevicePath+"/")
+}
 
 func methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
