@@ -32,6 +32,8 @@ type authContext struct {
 	// before (an interaction resumes them), not read from a browser's
 	// query.
 	pushed bool
+	// dpop: DPoP is offered, so dpop_jkt is taken.
+	dpop bool
 }
 
 // authChecks are the checks of an authorization request, in the order
@@ -76,7 +78,7 @@ func (p *Provider) parseCheckedRequest(f *Profile, params url.Values) (*authRequ
 // running authChecks in order. With an error, the request is returned as
 // far as it was built (nil before the redirect URI is trusted).
 func (p *Provider) checkAuthRequest(f *Profile, params url.Values, pushed bool) (*authRequest, *authError) {
-	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load(), pushed: pushed}
+	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load(), pushed: pushed, dpop: p.senderBound()}
 	for _, check := range authChecks {
 		if err := check.run(c); err != nil {
 			return c.req, err

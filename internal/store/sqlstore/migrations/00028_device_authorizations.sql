@@ -4,7 +4,9 @@
 -- the user code allows it (with the grant made then) or denies it; the
 -- device's polls record when they came and the interval they must keep;
 -- it is redeemed once. And an application's "uses the device flow"
--- (Logto's customClientMetadata.isDeviceFlow). Portable as 00001.
+-- (Logto's customClientMetadata.isDeviceFlow). An authorization code
+-- bound to a DPoP key (RFC 9449 §10's dpop_jkt) keeps the key's
+-- thumbprint ('' unbound). Portable as 00001.
 
 -- +goose Up
 CREATE TABLE device_authorizations (
@@ -26,7 +28,9 @@ CREATE TABLE device_authorizations (
 CREATE INDEX device_authorizations_expires_at ON device_authorizations (expires_at);
 
 ALTER TABLE applications ADD COLUMN is_device_flow BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE auth_codes ADD COLUMN dpop_jkt TEXT NOT NULL DEFAULT '';
 
 -- +goose Down
+ALTER TABLE auth_codes DROP COLUMN dpop_jkt;
 ALTER TABLE applications DROP COLUMN is_device_flow;
 DROP TABLE device_authorizations;
