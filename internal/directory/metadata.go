@@ -131,7 +131,8 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 	}
 	if m.IsDeviceFlow != nil {
 		if *m.IsDeviceFlow && app.Type != store.AppNative {
-			return false, invalid("customClientMetadata.isDeviceFlow: only Native applications can use the device flow")
+			return false, &Error{Kind: Invalid, Reason: ReasonDeviceFlow,
+				Message: "customClientMetadata.isDeviceFlow: only Native applications can use the device flow"}
 		}
 		app.IsDeviceFlow, given = *m.IsDeviceFlow, true
 	}
