@@ -138,6 +138,7 @@ func (e *env) verifyTokenOf(f *flow, raw, audience, issuer string) map[string]an
 func TestCompat(t *testing.T) {
 	e := setUp(t)
 	t.Run("go:x-oauth2-clientcredentials", e.xOAuth2)
+	t.Run("go:x-oauth2-device", e.xOAuth2Device)
 	t.Run("go:coreos-go-oidc", e.goOIDC)
 	t.Run("go:go-jose", e.goJose)
 	t.Run("go:monban-m2m+protect", e.monbanPackages)

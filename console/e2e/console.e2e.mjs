@@ -182,6 +182,27 @@ try {
     await row.waitFor({ state: 'detached' });
   });
 
+  await step('security settings: require DPoP, saved and read back, then off again', async () => {
+    const card = page.locator('.card', { hasText: 'Security' });
+    const dpop = card.getByRole('switch', { name: 'Require DPoP' });
+    assert.equal(await dpop.getAttribute('aria-checked'), 'false');
+    assert.ok(await card.getByRole('button', { name: 'Save security settings' }).isDisabled(), 'Save enabled with nothing to save');
+    assert.equal(await card.getByRole('switch', { name: 'Device flow' }).count(), 0, 'the device flow is offered to Native apps only');
+    await dpop.click();
+    await card.getByRole('button', { name: 'Save security settings' }).click();
+    await page.getByText('Security settings saved').waitFor();
+    await page.reload();
+    await heading('Inventory sync').waitFor();
+    const again = page.locator('.card', { hasText: 'Security' }).getByRole('switch', { name: 'Require DPoP' });
+    assert.equal(await again.getAttribute('aria-checked'), 'true', 'require DPoP read back after a reload');
+    // A bearer token request of the app is refused now.
+    const out = JSON.parse(execFileSync('curl', ['-s', '-u', `${app.id}:${app.secret}`, '-d', 'grant_type=client_credentials', '--data-urlencode', `resource=${MGMT}`, '-d', 'scope=all', `${BASE}/oidc/token`]).toString());
+    assert.equal(out.error, 'invalid_dpop_proof', `a bearer token request of a DPoP app: ${JSON.stringify(out)}`);
+    await again.click();
+    await page.locator('.card', { hasText: 'Security' }).getByRole('button', { name: 'Save security settings' }).click();
+    await page.getByText('Security settings saved').waitFor();
+  });
+
   await step('create an API resource with two permissions', async () => {
     await nav('API resources').click();
     await heading('API resources').waitFor();

@@ -15,6 +15,11 @@ export interface Application {
     rotateRefreshToken?: boolean;
     refreshTokenTtlInDays?: number;
     allowPasswordGrant?: boolean;
+    requirePushedAuthorizationRequests?: boolean;
+    requireDpop?: boolean;
+    isDeviceFlow?: boolean;
+    tokenEndpointAuthMethod?: string;
+    jwksUri?: string;
   };
   isThirdParty: boolean;
   createdAt: number;

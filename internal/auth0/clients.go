@@ -32,6 +32,7 @@ const (
 	grantPassword      = "password"
 	grantPasswordRealm = "http://auth0.com/oauth/grant-type/password-realm"
 	grantPasswordless  = "http://auth0.com/oauth/grant-type/passwordless/otp"
+	grantDeviceCode    = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 func grantTypesOf(a store.Application) []string {
@@ -45,26 +46,34 @@ func grantTypesOf(a store.Application) []string {
 	if a.AllowPasswordlessGrant {
 		out = append(out, grantPasswordless)
 	}
+	if a.IsDeviceFlow {
+		out = append(out, grantDeviceCode)
+	}
 	return out
 }
 
 // passwordGrant reads grant_types for an application of type t: whether
-// it asks for the password grant and for the passwordless OTP grant. A
-// grant type t cannot use is refused.
-func passwordGrant(t store.AppType, grants []string) (password, passwordless bool, err error) {
+// it asks for the password grant, for the passwordless OTP grant and (a
+// native one) for the device code grant. A grant type t cannot use is
+// refused.
+func passwordGrant(t store.AppType, grants []string) (password, passwordless, device bool, err error) {
 	allowed := []string{"authorization_code", "refresh_token", grantPassword, grantPasswordRealm, grantPasswordless}
-	if t == store.AppMachineToMachine {
+	switch t {
+	case store.AppMachineToMachine:
 		allowed = []string{"client_credentials"}
+	case store.AppNative:
+		allowed = append(allowed, grantDeviceCode)
 	}
 	for _, g := range grants {
 		if !slices.Contains(allowed, g) {
-			return false, false, badBody("Payload validation error: grant type " + shorten(g) + " is not available to a " + auth0AppType(t) +
+			return false, false, false, badBody("Payload validation error: grant type " + shorten(g) + " is not available to a " + auth0AppType(t) +
 				" client; it may use " + strings.Join(allowed, ", ") + ".")
 		}
 		password = password || g == grantPassword || g == grantPasswordRealm
 		passwordless = passwordless || g == grantPasswordless
+		device = device || g == grantDeviceCode
 	}
-	return password, passwordless, nil
+	return password, passwordless, device, nil
 }
 
 // clientJSON is Auth0's client. client_secret is only in the answers of a
@@ -192,12 +201,15 @@ func (f *clientFields) metadata(t store.AppType) (directory.Metadata, error) {
 		m.TokenEndpointAuthMethod = v
 	}
 	if f.GrantTypes != nil {
-		pw, pwless, err := passwordGrant(t, *f.GrantTypes)
+		pw, pwless, device, err := passwordGrant(t, *f.GrantTypes)
 		if err != nil {
 			return m, err
 		}
 		if t != store.AppMachineToMachine {
 			m.AllowPasswordGrant, m.AllowPasswordlessGrant = &pw, &pwless
+		}
+		if t == store.AppNative {
+			m.IsDeviceFlow = &device
 		}
 	}
 	return m, nil

@@ -71,6 +71,8 @@ type Application struct {
 	AllowPasswordGrant     *bool          `yaml:"allowPasswordGrant,omitempty" doc:"Allow the resource owner password grant; default false."`
 	AllowTokenExchange     *bool          `yaml:"allowTokenExchange,omitempty" doc:"Allow the token exchange grant (RFC 8693); default false."`
 	RequirePAR             *bool          `yaml:"requirePushedAuthorizationRequests,omitempty" doc:"Take authorization requests only as pushed ones (RFC 9126); default false."`
+	RequireDPoP            *bool          `yaml:"requireDpop,omitempty" doc:"Refuse the application tokens not bound to a DPoP key (RFC 9449); default false."`
+	IsDeviceFlow           *bool          `yaml:"isDeviceFlow,omitempty" doc:"A Native application of the device authorization grant (RFC 8628); default false."`
 	CustomData             map[string]any `yaml:"customData,omitempty" doc:"The application's own JSON object. Keys are set one by one: a key left out of the document is kept."`
 }
 

@@ -126,7 +126,8 @@ func applicationOf(a store.Application) Application {
 	return Application{ID: a.ID, Name: a.Name, Type: string(a.Type), Description: a.Description,
 		RedirectURIs: a.RedirectURIs, PostLogoutRedirectURIs: a.PostLogoutRedirectURIs, CORSAllowedOrigins: a.CORSAllowedOrigins,
 		RotateRefreshToken: ptr(a.RotateRefreshToken), RefreshTokenTTLDays: ptr(ttl), AllowPasswordGrant: ptr(a.AllowPasswordGrant),
-		AllowTokenExchange: ifTrue(a.AllowTokenExchange), RequirePAR: ifTrue(a.RequirePAR), CustomData: a.CustomData}
+		AllowTokenExchange: ifTrue(a.AllowTokenExchange), RequirePAR: ifTrue(a.RequirePAR),
+		RequireDPoP: ifTrue(a.RequireDPoP), IsDeviceFlow: ifTrue(a.IsDeviceFlow), CustomData: a.CustomData}
 }
 
 // Checker implements Target.

@@ -111,6 +111,8 @@ func (p *planner) application(m appMatch) {
 	// Left out of exports while off (see ifTrue): absent is false.
 	f.set("allowTokenExchange", or(was.AllowTokenExchange, false), or(a.AllowTokenExchange, false))
 	f.set("requirePushedAuthorizationRequests", or(was.RequirePAR, false), or(a.RequirePAR, false))
+	f.set("requireDpop", or(was.RequireDPoP, false), or(a.RequireDPoP, false))
+	f.set("isDeviceFlow", or(was.IsDeviceFlow, false), or(a.IsDeviceFlow, false))
 	for _, k := range slices.Sorted(maps.Keys(a.CustomData)) {
 		old, ok := was.CustomData[k]
 		if !ok {

@@ -198,6 +198,8 @@ type remoteApplication struct {
 		AllowPasswordGrant    bool     `json:"allowPasswordGrant"`
 		AllowTokenExchange    bool     `json:"allowTokenExchange"`
 		RequirePAR            bool     `json:"requirePushedAuthorizationRequests"`
+		RequireDPoP           bool     `json:"requireDpop"`
+		IsDeviceFlow          bool     `json:"isDeviceFlow"`
 	} `json:"customClientMetadata"`
 	CustomData map[string]any `json:"customData"`
 }
@@ -250,6 +252,7 @@ func (r *Remote) Read(ctx context.Context) (*State, error) {
 			CORSAllowedOrigins: a.CustomClientMetadata.CORSAllowedOrigins, RotateRefreshToken: ptr(a.CustomClientMetadata.RotateRefreshToken),
 			RefreshTokenTTLDays: ptr(a.CustomClientMetadata.RefreshTokenTTLInDays), AllowPasswordGrant: ptr(a.CustomClientMetadata.AllowPasswordGrant),
 			AllowTokenExchange: ifTrue(a.CustomClientMetadata.AllowTokenExchange), RequirePAR: ifTrue(a.CustomClientMetadata.RequirePAR),
+			RequireDPoP: ifTrue(a.CustomClientMetadata.RequireDPoP), IsDeviceFlow: ifTrue(a.CustomClientMetadata.IsDeviceFlow),
 			CustomData: a.CustomData}
 		if len(app.CustomData) == 0 {
 			app.CustomData = nil
@@ -378,6 +381,7 @@ func applicationBody(a Application, create bool) map[string]any {
 	}
 	custom := body["customClientMetadata"].(map[string]any)
 	custom["allowTokenExchange"], custom["requirePushedAuthorizationRequests"] = or(a.AllowTokenExchange, false), or(a.RequirePAR, false)
+	custom["requireDpop"], custom["isDeviceFlow"] = or(a.RequireDPoP, false), or(a.IsDeviceFlow, false)
 	if create {
 		body["type"] = a.Type
 	}

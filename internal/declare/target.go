@@ -95,6 +95,7 @@ func metadata(a Application) directory.Metadata {
 		RedirectURIs: &redirect, PostLogoutRedirectURIs: &logout, CORSAllowedOrigins: &origins,
 		RotateRefreshToken: a.RotateRefreshToken, RefreshTokenTTLDays: a.RefreshTokenTTLDays, AllowPasswordGrant: a.AllowPasswordGrant,
 		AllowTokenExchange: or(a.AllowTokenExchange, false), RequirePAR: or(a.RequirePAR, false),
+		RequireDPoP: or(a.RequireDPoP, false), IsDeviceFlow: or(a.IsDeviceFlow, false),
 	}
 }
 

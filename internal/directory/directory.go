@@ -138,6 +138,8 @@ const (
 	// ReasonApplicationType: the application's type cannot do this (public
 	// clients hold no secrets; only machine-to-machine apps hold roles).
 	ReasonApplicationType Reason = "application_type"
+	// ReasonDeviceFlow: only Native applications use the device flow.
+	ReasonDeviceFlow Reason = "device_flow"
 	// ReasonApplicationRoleType: a role of this type cannot be given to an
 	// application (asked from the application's side).
 	ReasonApplicationRoleType Reason = "application_role_type"

@@ -40,6 +40,9 @@ type Metadata struct {
 	// RequirePAR: the app's authorization requests must be pushed (RFC
 	// 9126).
 	RequirePAR *bool
+	// IsDeviceFlow: a native app of the device authorization grant (RFC
+	// 8628), Logto's customClientMetadata.isDeviceFlow.
+	IsDeviceFlow *bool
 
 	// Logto's metadata that is kept and returned, not acted upon yet.
 	BackchannelLogoutURI             *string
@@ -125,6 +128,13 @@ func (m Metadata) apply(app *store.Application) (bool, error) {
 			return false, invalid("MachineToMachine applications do not sign users in and cannot require pushed authorization requests")
 		}
 		app.RequirePAR, given = *m.RequirePAR, true
+	}
+	if m.IsDeviceFlow != nil {
+		if *m.IsDeviceFlow && app.Type != store.AppNative {
+			return false, &Error{Kind: Invalid, Reason: ReasonDeviceFlow,
+				Message: "customClientMetadata.isDeviceFlow: only Native applications can use the device flow"}
+		}
+		app.IsDeviceFlow, given = *m.IsDeviceFlow, true
 	}
 	kept, err := m.applyKept(app)
 	if err != nil {

@@ -136,6 +136,7 @@ var grantProtocols = map[string]string{
 	"refresh_token":      "oauth2-refresh-token",
 	"password":           "oauth2-password",
 	"http://auth0.com/oauth/grant-type/password-realm": "oauth2-password",
+	oidc.DeviceCodeGrantType:                           "oauth2-device-code",
 }
 
 // postLoginInput is the event of a post-login Action for in: the user in

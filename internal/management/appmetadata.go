@@ -30,6 +30,7 @@ type customMetadataIn struct {
 	RefreshTokenTTL         *int  `json:"refreshTokenTtl"`
 	AlwaysIssueRefreshToken *bool `json:"alwaysIssueRefreshToken"`
 	AllowTokenExchange      *bool `json:"allowTokenExchange"`
+	IsDeviceFlow            *bool `json:"isDeviceFlow"`
 
 	// Monban's: private_key_jwt and DPoP.
 	TokenEndpointAuthMethod *string          `json:"tokenEndpointAuthMethod"`
@@ -55,6 +56,8 @@ type customClientMetadata struct {
 	RefreshTokenTTL         int  `json:"refreshTokenTtl,omitempty"`
 	AlwaysIssueRefreshToken bool `json:"alwaysIssueRefreshToken,omitempty"`
 	AllowTokenExchange      bool `json:"allowTokenExchange,omitempty"`
+	// IsDeviceFlow: a native app of the device authorization grant.
+	IsDeviceFlow bool `json:"isDeviceFlow,omitempty"`
 
 	// Monban's client authentication and DPoP settings; absent when unset.
 	TokenEndpointAuthMethod string   `json:"tokenEndpointAuthMethod,omitempty"`
@@ -97,7 +100,7 @@ func metadataOut(a store.Application) (oidcClientMetadata, customClientMetadata)
 		customClientMetadata{CORSAllowedOrigins: nonNil(a.CORSAllowedOrigins), RotateRefreshToken: a.RotateRefreshToken,
 			RefreshTokenTTLInDays: ttl, AllowPasswordGrant: a.AllowPasswordGrant, RequirePAR: a.RequirePAR,
 			IDTokenTTL: a.IDTokenTTL, RefreshTokenTTL: a.RefreshTokenTTL,
-			AlwaysIssueRefreshToken: a.AlwaysIssueRefreshToken, AllowTokenExchange: a.AllowTokenExchange,
+			AlwaysIssueRefreshToken: a.AlwaysIssueRefreshToken, AllowTokenExchange: a.AllowTokenExchange, IsDeviceFlow: a.IsDeviceFlow,
 			TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, JWKS: registeredJWKS(a.ClientKeys), JWKSURI: a.JWKSURI,
 			RequireDPoP: a.RequireDPoP}
 }
@@ -113,7 +116,7 @@ func metadataIn(oidc *oidcMetadataIn, custom *customMetadataIn) directory.Metada
 	if custom != nil {
 		m.CORSAllowedOrigins, m.RotateRefreshToken = custom.CORSAllowedOrigins, custom.RotateRefreshToken
 		m.RefreshTokenTTLDays, m.AllowPasswordGrant = custom.RefreshTokenTTLInDays, custom.AllowPasswordGrant
-		m.RequirePAR = custom.RequirePAR
+		m.RequirePAR, m.IsDeviceFlow = custom.RequirePAR, custom.IsDeviceFlow
 		m.IDTokenTTL, m.RefreshTokenTTL = custom.IDTokenTTL, custom.RefreshTokenTTL
 		m.AlwaysIssueRefreshToken, m.AllowTokenExchange = custom.AlwaysIssueRefreshToken, custom.AllowTokenExchange
 		m.TokenEndpointAuthMethod, m.JWKS, m.JWKSURI, m.RequireDPoP = custom.TokenEndpointAuthMethod, custom.JWKS, custom.JWKSURI, custom.RequireDPoP

@@ -411,3 +411,22 @@ func TestResourceReadModifyWritePatch(t *testing.T) {
 		t.Fatalf("after the refusals %v", after)
 	}
 }
+
+// A Native app may be a device-flow app (Logto's
+// customClientMetadata.isDeviceFlow), answered only when on; another type
+// is refused with Logto's code.
+func TestApplicationDeviceFlow(t *testing.T) {
+	e := newEnv(t)
+	var app applicationJSON
+	e.do("POST", "/api/applications", map[string]any{"name": "TV", "type": "Native",
+		"customClientMetadata": map[string]any{"isDeviceFlow": true}}).want(t, 200, &app)
+	if !app.CustomClientMetadata.IsDeviceFlow {
+		t.Fatalf("created %+v", app)
+	}
+	var body map[string]any
+	e.do("POST", "/api/applications", map[string]any{"name": "Web", "type": "SPA",
+		"customClientMetadata": map[string]any{"isDeviceFlow": true}}).want(t, 422, &body)
+	if body["code"] != "application.device_flow_native_only" {
+		t.Fatalf("a SPA with the device flow: %v", body)
+	}
+}

@@ -42,6 +42,7 @@ var kindStatus = map[directory.Kind]logtoStatus{
 // reasonStatus answers the refusals Logto gives codes of their own.
 var reasonStatus = map[directory.Reason]logtoStatus{
 	directory.ReasonApplicationType:        {http.StatusUnprocessableEntity, "application.invalid_type"},
+	directory.ReasonDeviceFlow:             {http.StatusUnprocessableEntity, "application.device_flow_native_only"},
 	directory.ReasonApplicationRoleType:    {http.StatusUnprocessableEntity, "application.invalid_role_type"},
 	directory.ReasonUserRoleType:           {http.StatusUnprocessableEntity, "user.invalid_role_type"},
 	directory.ReasonRoleType:               {http.StatusUnprocessableEntity, "role.invalid_type"},

@@ -41,6 +41,7 @@ type authRequest struct {
 	// (interaction.ACRMultiFactor); a session without one signs in again.
 	acrMFA    bool
 	loginHint string
+	dpopJKT   string // the DPoP key the code is bound to (dpop_jkt)
 }
 
 // authError is a failed authorization request. With redirect false the
@@ -203,7 +204,7 @@ func (p *Provider) issueCode(w http.ResponseWriter, r *http.Request, req *authRe
 	c := store.AuthCode{
 		ID: hashToken(code), GrantID: g.ID, ClientID: req.app.ID, UserID: user.ID, RedirectURI: req.redirectURI,
 		Scope: g.Scope, Resources: req.resources, Nonce: req.nonce, CodeChallenge: req.codeChallenge, Issuer: p.issuer(r.Context()),
-		AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: g.ExpiresAt,
+		DPoPJKT: req.dpopJKT, AuthTime: sess.AuthTime, CreatedAt: now, ExpiresAt: g.ExpiresAt,
 	}
 	// Not cancelled with the request: a half-written grant helps no one.
 	if err := p.u.Store.CreateGrant(context.WithoutCancel(r.Context()), g, &c); err != nil {

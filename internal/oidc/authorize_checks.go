@@ -36,6 +36,8 @@ type authContext struct {
 	pushed bool
 	// federated is the provider's Config.Federated.
 	federated func(ctx context.Context, name string) bool
+	// dpop: DPoP is offered, so dpop_jkt is taken.
+	dpop bool
 }
 
 // authChecks are the checks of an authorization request, in the order
@@ -80,7 +82,8 @@ func (p *Provider) parseCheckedRequest(f *Profile, params url.Values) (*authRequ
 // running authChecks in order. With an error, the request is returned as
 // far as it was built (nil before the redirect URI is trusted).
 func (p *Provider) checkAuthRequest(f *Profile, params url.Values, pushed bool) (*authRequest, *authError) {
-	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load(), pushed: pushed, federated: p.cfg.Federated}
+	c := &authContext{face: f, params: params, snap: p.cfg.Catalog.Load(), pushed: pushed, federated: p.cfg.Federated,
+		dpop: p.senderBound()}
 	for _, check := range authChecks {
 		if err := check.run(c); err != nil {
 			return c.req, err

@@ -53,7 +53,7 @@ func (p *Provider) authenticateAssertion(r *http.Request, app *catalog.App, cred
 		return nil, invalidClient(r)
 	}
 	f := p.profile(r.Context())
-	audiences := []string{f.Issuer, f.Token.URL, f.Introspection.URL, f.Revocation.URL}
+	audiences := []string{f.Issuer, f.Token.URL, f.Introspection.URL, f.Revocation.URL, f.DeviceAuthorization.URL}
 	err := clientauth.AuthenticateAssertion(r.Context(), app, creds.Assertion, clientauth.AssertionCheck{
 		Audiences: audiences, Keys: p.cfg.ClientKeys, Replay: p.cfg.Replay, Now: p.cfg.Now(),
 	})

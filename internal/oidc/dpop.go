@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -94,13 +95,61 @@ func dpopError(desc string) *Error {
 	return &Error{Status: http.StatusBadRequest, Code: "invalid_dpop_proof", Description: desc}
 }
 
-// checkDPoPJKT refuses dpop_jkt at the authorization endpoint (RFC 9449
-// §10): the code is not bound to a key here, and a client that asks for it
-// must not believe it is. The key is bound at the code exchange.
+// checkDPoPJKT reads dpop_jkt at the authorization endpoint (RFC 9449
+// §10): the thumbprint (RFC 7638, SHA-256, base64url) of the DPoP key the
+// code is bound to; the code exchange then needs a proof of that key.
+// Where DPoP is not offered, it is refused: a client that asks for a
+// binding must not believe it has one.
 func checkDPoPJKT(c *authContext) *authError {
-	if c.params.Has("dpop_jkt") {
-		return redirectError("invalid_request", "dpop_jkt is not supported: send the DPoP proof with the code exchange")
+	if !c.params.Has("dpop_jkt") {
+		return nil
 	}
+	if !c.dpop {
+		return redirectError("invalid_request", "dpop_jkt is not supported: DPoP is not offered")
+	}
+	jkt := c.params.Get("dpop_jkt")
+	if !validThumbprint(jkt) {
+		return redirectError("invalid_request", "dpop_jkt must be the base64url SHA-256 thumbprint of a key (RFC 7638)")
+	}
+	c.req.dpopJKT = jkt
+	return nil
+}
+
+// validThumbprint reports whether s has the form of a base64url-encoded
+// SHA-256 thumbprint.
+func validThumbprint(s string) bool {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == 32
+}
+
+// checkCodeBinding refuses the exchange of a code bound to a DPoP key
+// (dpop_jkt) without a proof of that key.
+func checkCodeBinding(ctx context.Context, codeJKT string) *Error {
+	if codeJKT == "" {
+		return nil
+	}
+	jkt := dpopJKT(ctx)
+	if jkt == "" {
+		return dpopError("the authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof of that key")
+	}
+	if subtle.ConstantTimeCompare([]byte(jkt), []byte(codeJKT)) != 1 {
+		return invalidGrant("the DPoP proof's key is not the one the authorization code is bound to (dpop_jkt)")
+	}
+	return nil
+}
+
+// pushedBinding binds a pushed request to the key of the DPoP proof sent
+// with it (RFC 9449 §10.1): its thumbprint becomes the request's
+// dpop_jkt, which, when the request names one too, must be the same.
+func (p *Provider) pushedBinding(r *http.Request, params url.Values) *Error {
+	proof, err := p.dpopProof(r, "")
+	if err != nil || proof == nil {
+		return err
+	}
+	if params.Has("dpop_jkt") && params.Get("dpop_jkt") != proof.JKT {
+		return dpopError("dpop_jkt is not the thumbprint of the DPoP proof's key")
+	}
+	params.Set("dpop_jkt", proof.JKT)
 	return nil
 }
 

@@ -67,6 +67,9 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 		// attacker who stripped the challenge pass as a PKCE client.
 		return nil, invalidGrant("the authorization request had no code_challenge")
 	}
+	if e := checkCodeBinding(ctx, c.DPoPJKT); e != nil {
+		return nil, e
+	}
 	user, gerr := p.grantUser(ctx, c.UserID)
 	if gerr != nil {
 		return nil, gerr

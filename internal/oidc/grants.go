@@ -20,7 +20,7 @@ type Grant interface {
 
 // grants are the grant types the token endpoint knows, in the order
 // discovery lists them.
-var grants = []Grant{authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant{}, passwordGrant, passwordRealmGrant, passwordlessGrant, tokenExchangeGrant}
+var grants = []Grant{authorizationCodeGrant, refreshTokenGrant, clientCredentialsGrant{}, passwordGrant, passwordRealmGrant, passwordlessGrant, tokenExchangeGrant, deviceCodeGrant}
 
 // GrantTypes returns the grant_type values the token endpoint may accept,
 // for labels and log keys that must stay bounded. A provider offers the

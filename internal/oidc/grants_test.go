@@ -11,9 +11,10 @@ import (
 // exported list agree, the end-user grants need Config.Users, and the
 // password-realm and passwordless OTP grants Auth0's face.
 func TestGrantRegistry(t *testing.T) {
-	logto := []string{"authorization_code", "refresh_token", "client_credentials", "password", GrantTypeTokenExchange}
+	logto := []string{"authorization_code", "refresh_token", "client_credentials", "password", GrantTypeTokenExchange, DeviceCodeGrantType}
 	all := []string{"authorization_code", "refresh_token", "client_credentials", "password",
-		"http://auth0.com/oauth/grant-type/password-realm", "http://auth0.com/oauth/grant-type/passwordless/otp", GrantTypeTokenExchange}
+		"http://auth0.com/oauth/grant-type/password-realm", "http://auth0.com/oauth/grant-type/passwordless/otp", GrantTypeTokenExchange,
+		DeviceCodeGrantType}
 	if got := GrantTypes(); !slices.Equal(got, all) {
 		t.Fatalf("GrantTypes() = %v, want %v", got, all)
 	}
@@ -38,7 +39,7 @@ func TestGrantRegistry(t *testing.T) {
 			t.Errorf("%s on Logto's face: %v", gt, with.grant(&lf, gt))
 		}
 	}
-	for _, gt := range []string{"", "urn:ietf:params:oauth:grant-type:device_code", "implicit", "CLIENT_CREDENTIALS"} {
+	for _, gt := range []string{"", "urn:ietf:params:oauth:grant-type:jwt-bearer", "implicit", "CLIENT_CREDENTIALS"} {
 		if g := with.grant(&af, gt); g != nil {
 			t.Errorf("grant(%q) = %v", gt, g)
 		}
@@ -60,7 +61,7 @@ func TestGrantRegistry(t *testing.T) {
 // grant_type at all is invalid_request.
 func TestUnknownGrantType(t *testing.T) {
 	_, base := m2mProvider(t)
-	for _, gt := range []string{"urn:ietf:params:oauth:grant-type:device_code", "implicit"} {
+	for _, gt := range []string{"urn:ietf:params:oauth:grant-type:jwt-bearer", "implicit"} {
 		res, m := postForm(t, base+"/oidc/token", url.Values{"grant_type": {gt}})
 		if res.StatusCode != 400 || m["error"] != "unsupported_grant_type" {
 			t.Errorf("%s: %d %v", gt, res.StatusCode, m)

@@ -73,6 +73,9 @@ func (p *Provider) Begin(w http.ResponseWriter, r *http.Request, params url.Valu
 // no longer holds, after answering as the authorization endpoint would.
 func (p *Provider) Check(w http.ResponseWriter, r *http.Request, it *interaction.Interaction) (string, bool) {
 	r = p.onFace(r, p.faceOf(it.Issuer))
+	if isDevice(it) {
+		return p.checkDevice(w, r, it)
+	}
 	req, aerr := p.parseCheckedRequest(p.profile(r.Context()), it.Request)
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)
@@ -85,10 +88,15 @@ func (p *Provider) Check(w http.ResponseWriter, r *http.Request, it *interaction
 // browser's session with the interaction's verification records,
 // resumes the authorization request on the face that started it (a
 // redirect with a code, or with an error), and consumes the interaction.
-// It reports whether the session started and the code was issued.
+// It reports whether the session started and the code was issued. A
+// device sign-in (BeginDevice) is sent back to the device verification
+// page instead, which asks to allow the device.
 func (p *Provider) Complete(w http.ResponseWriter, r *http.Request, it *interaction.Interaction, user *store.User) bool {
 	r = p.onFace(r, p.faceOf(it.Issuer))
 	defer p.consumeInteraction(r, it)
+	if isDevice(it) {
+		return p.completeDevice(w, r, it, user)
+	}
 	req, aerr := p.parseCheckedRequest(p.profile(r.Context()), it.Request)
 	if aerr != nil {
 		p.failAuth(w, r, req, aerr)

@@ -50,6 +50,9 @@ func (p *Provider) servePushedRequest(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		params, err = pushedParams(params, app.ID, app.Type)
 	}
+	if err == nil {
+		err = p.pushedBinding(r, params)
+	}
 	if err != nil {
 		p.writeError(w, r, err)
 		return

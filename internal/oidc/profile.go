@@ -36,6 +36,9 @@ type Profile struct {
 	// PushedAuthorization is the pushed authorization request endpoint
 	// (RFC 9126).
 	PushedAuthorization Endpoint
+	// DeviceAuthorization is the device authorization endpoint (RFC
+	// 8628 §3.1).
+	DeviceAuthorization Endpoint
 
 	// Tokens are this face's token rules where they differ from the
 	// core's (Logto's).
@@ -112,6 +115,7 @@ func LogtoProfile(issuer string) Profile {
 		ErrorBody:         logtoErrorBody,
 
 		PushedAuthorization: Endpoint{URL: issuer + "/request", Paths: []string{"/oidc/request"}},
+		DeviceAuthorization: Endpoint{URL: issuer + "/device/auth", Paths: []string{"/oidc/device/auth"}},
 	}
 }
 

@@ -9,7 +9,7 @@ const DatabaseConnection = "Username-Password-Authentication"
 // Auth0Profile is Auth0's face for a public endpoint: issuer
 // "{endpoint}/", Auth0's Authentication API paths (/authorize,
 // /oauth/token, /userinfo, /oauth/revoke, /v2/logout, /oidc/logout,
-// /oauth/par, /.well-known/jwks.json), Auth0's token rules (client grants, "@clients"
+// /oauth/par, /oauth/device/code, /.well-known/jwks.json), Auth0's token rules (client grants, "@clients"
 // subjects, the userinfo audience) and the RFC 6749 error body, which is
 // the one Auth0 sends.
 func Auth0Profile(endpoint string) Profile {
@@ -30,5 +30,6 @@ func Auth0Profile(endpoint string) Profile {
 		Passwordless:      true,
 
 		PushedAuthorization: Endpoint{URL: e + "/oauth/par", Paths: []string{"/oauth/par"}},
+		DeviceAuthorization: Endpoint{URL: e + "/oauth/device/code", Paths: []string{"/oauth/device/code"}},
 	}
 }

@@ -233,6 +233,13 @@ func (p *Provider) mount(mux *http.ServeMux, f *Profile) {
 		// one.
 		p.tokenPaths[path] = true
 	}
+	handle("POST", f.DeviceAuthorization, p.serveDeviceAuthorization)
+	refuse("POST", f.DeviceAuthorization)
+	for _, path := range f.DeviceAuthorization.Paths {
+		// Client-authenticated like the token endpoint, and limited as
+		// one.
+		p.tokenPaths[path] = true
+	}
 }
 
 // senderBound reports whether private_key_jwt and DPoP are offered.

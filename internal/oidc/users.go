@@ -94,6 +94,8 @@ type users struct {
 	cookies  *browser.Cookies
 	accounts *interaction.Accounts
 	pages    *pages
+	// deviceFailures counts wrong user codes (Failures, else memory).
+	deviceFailures ratelimit.FailureCounter
 }
 
 // newUsers readies the end-user endpoints when they are configured.
@@ -103,12 +105,17 @@ func newUsers(c *UsersConfig, now func() time.Time) *users {
 	}
 	cfg := *c
 	cfg.withDefaults()
-	return &users{
-		UsersConfig: cfg,
-		cookies:     browser.New(cfg.Endpoint, cfg.CSRFKey),
-		accounts:    cfg.newAccounts(now),
-		pages:       newPages(),
+	u := &users{
+		UsersConfig:    cfg,
+		cookies:        browser.New(cfg.Endpoint, cfg.CSRFKey),
+		accounts:       cfg.newAccounts(now),
+		pages:          newPages(),
+		deviceFailures: cfg.Failures,
 	}
+	if u.deviceFailures == nil {
+		u.deviceFailures = ratelimit.NewLocal(ratelimit.WithMaxKeys(cfg.Throttle.MaxEntries), ratelimit.WithClock(now))
+	}
+	return u
 }
 
 // newAccounts returns the password checks of c's back-off (see
@@ -145,6 +152,7 @@ func addUserDiscovery(doc map[string]any, f *Profile) {
 	advertise(doc, "introspection_endpoint", f.Introspection)
 	advertise(doc, "end_session_endpoint", f.EndSession)
 	advertise(doc, "pushed_authorization_request_endpoint", f.PushedAuthorization)
+	advertise(doc, "device_authorization_endpoint", f.DeviceAuthorization)
 	for k, v := range map[string]any{
 		"response_types_supported":                      []string{"code"},
 		"response_modes_supported":                      []string{"query"},

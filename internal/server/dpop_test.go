@@ -239,13 +239,6 @@ func TestDPoPUserTokens(t *testing.T) {
 		t.Fatalf("refresh with the bound key: %d %s", r.Status, r.Body)
 	}
 
-	// The code is not bound at the authorization endpoint: dpop_jkt is
-	// refused rather than ignored.
-	_, ch := pkce()
-	q := b.get(f.authURL(f.spa.ID, spaRedirect, ch, url.Values{"dpop_jkt": {c.jkt}})).redirected(t, spaRedirect)
-	if q.Get("error") != "invalid_request" || !strings.Contains(q.Get("error_description"), "dpop_jkt") {
-		t.Fatalf("dpop_jkt at the authorization endpoint: %v", q)
-	}
 }
 
 // With server nonces, a proof without the current nonce is answered

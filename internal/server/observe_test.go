@@ -16,6 +16,7 @@ func TestGrantLogKeys(t *testing.T) {
 		"http://auth0.com/oauth/grant-type/passwordless/otp": "ExchangeTokenBy.Otp",
 		// A URN's last segment too: Logto's key for token exchange.
 		"urn:ietf:params:oauth:grant-type:token-exchange": "ExchangeTokenBy.TokenExchange",
+		"urn:ietf:params:oauth:grant-type:device_code":    "ExchangeTokenBy.DeviceCode",
 	}
 	if !maps.Equal(grantLogKeys, want) {
 		t.Fatalf("grantLogKeys = %v, want %v", grantLogKeys, want)

@@ -29,7 +29,7 @@ func (s *Server) signInPages(provider *oidc.Provider, dir *directory.Directory, 
 	}
 	return signin.New(signin.Config{
 		Social:   social,
-		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Accounts: provider.Accounts(),
+		Endpoint: s.cfg.Endpoint, Store: s.store, Authorization: provider, Devices: provider, Accounts: provider.Accounts(),
 		Directory: dir, Cookies: browser.New(s.cfg.Endpoint, s.users.oidc.CSRFKey), Codes: codes, Tickets: tickets,
 		Experience: signin.ExperienceOf(exp), App: exp.App, Audit: interactionAuditor(s.audit), SSO: s.sso,
 		MFA: s.mfa, MFARemember: min(s.cfg.MFARememberDevice, MaxMFARememberDevice), Passkeys: passkeys,

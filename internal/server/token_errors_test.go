@@ -51,7 +51,7 @@ func TestTokenEndpointErrors(t *testing.T) {
 		{"bearer scheme", form, "Bearer abc", good, 400, "invalid_request", false},
 		{"not m2m", form, basic(webID, webSecret), good, 400, "unauthorized_client", false},
 		{"no grant_type", form, basic(id, secret), "resource=https%3A%2F%2Fshopping.api", 400, "invalid_request", false},
-		{"unsupported grant", form, basic(id, secret), "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code", 400, "unsupported_grant_type", false},
+		{"unsupported grant", form, basic(id, secret), "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer", 400, "unsupported_grant_type", false},
 		{"user grant for M2M", form, basic(id, secret), "grant_type=password&username=u&password=p", 400, "unauthorized_client", false},
 		{"repeated grant_type", form, basic(id, secret), good + "&grant_type=client_credentials", 400, "invalid_request", false},
 		{"repeated scope", form, basic(id, secret), good + "&scope=a&scope=b", 400, "invalid_request", false},

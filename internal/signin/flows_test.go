@@ -141,6 +141,7 @@ func newFlowsOn(t testing.TB, host string) *flows {
 	f.base = endpoint
 	must(t, f.st.CreateApplication(ctx, store.Application{ID: "web", Name: "Web", Type: store.AppTraditional,
 		RedirectURIs: []string{endpoint + "/cb"}, CreatedAt: now}))
+	deviceApps(t, f.st, now)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cache, err := catalog.New(ctx, f.st, logger, 0, f.clock)
 	must(t, err)
@@ -151,6 +152,7 @@ func newFlowsOn(t testing.TB, host string) *flows {
 		Users: &oidc.UsersConfig{Store: f.st, Passwords: pw, Revocations: rev, Endpoint: endpoint, CSRFKey: make([]byte, 32)}})
 	mux := http.NewServeMux()
 	p.Register(mux)
+	p.Mount(mux, oidc.Auth0Profile(endpoint))
 	f.exp = DefaultExperience()
 	f.exp.SignUpIdentifiers = []string{"username", "email", "phone"}
 	f.exp.CodeSignIn = []string{"email", "phone"}
@@ -165,7 +167,7 @@ func newFlowsOn(t testing.TB, host string) *flows {
 		f.mfa.Register(f.passkeys)
 		passkeys = f.passkeys
 	}
-	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Passkeys: passkeys, Endpoint: endpoint, Store: f.st, Authorization: p, Accounts: p.Accounts(), Directory: f.dir,
+	New(Config{MFA: f.mfa, MFARemember: 30 * 24 * time.Hour, Passkeys: passkeys, Endpoint: endpoint, Store: f.st, Authorization: p, Devices: p, Accounts: p.Accounts(), Directory: f.dir,
 		Cookies: browser.New(endpoint, make([]byte, 32)), Logger: logger, Now: f.clock.Now,
 		Codes: verifycode.New(f.st, f.outbox, verifycode.Options{Now: f.clock.Now, Policy: func(ctx context.Context) (verifycode.Policy, error) {
 			if svc := f.realService(); svc != nil {

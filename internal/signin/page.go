@@ -37,6 +37,8 @@ type page struct {
 	MFA *mfaPage
 	// Ticket is the reset link's ticket; Notice a page's message.
 	Ticket, Notice string
+	// Device is the device verification screens' (device.go).
+	Device devicePage
 
 	Terms, Privacy string
 

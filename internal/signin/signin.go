@@ -77,6 +77,9 @@ type Config struct {
 	// Tickets are the password-change tickets whose link's page
 	// (pwticket.Path) the pages serve; nil: that page is not mounted.
 	Tickets Tickets
+	// Devices serves the device verification page (DevicePath); nil:
+	// none.
+	Devices Devices
 	// Codes sends and checks one-time codes; nil: no code methods.
 	Codes *verifycode.Service
 	// Social is the social connectors; nil: none.
@@ -152,11 +155,14 @@ func (s *Pages) Register(mux *http.ServeMux) {
 		mux.HandleFunc("POST "+pwticket.Path, s.serveReset)
 		mux.HandleFunc(pwticket.Path, methodNotAllowed("GET, POST"))
 	}
+	s.registerDevice(mux)
 }
 
 // IsPath reports whether path is one of the pages' (each may store or
 // advance an interaction, or a user), for the per-address limit.
-func IsPath(path string) bool { return path == Path || strings.HasPrefix(path, Path+"/") }
+func IsPath(path string) bool {
+	return path == Path || strings.HasPrefix(path, Path+"/") || path == DevicePath || strings.HasPrefix(path, DevicePath+"/")
+}
 
 func methodNotAllowed(allow string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {

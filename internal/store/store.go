@@ -108,6 +108,10 @@ type Application struct {
 	// RequirePAR: the authorization endpoint takes this app's requests
 	// only as pushed ones (RFC 9126 request_uri), never in the query.
 	RequirePAR bool
+	// IsDeviceFlow: a native app signs users in through the device
+	// authorization grant (RFC 8628), as Logto's
+	// customClientMetadata.isDeviceFlow.
+	IsDeviceFlow bool
 
 	// CustomData is the application's own JSON object; empty is nil.
 	CustomData map[string]any
@@ -298,6 +302,7 @@ type Store interface {
 	PushedRequestStore
 	ExchangeStore
 	SSOConnectorStore
+	DeviceStore
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error

@@ -260,6 +260,9 @@ type AuthCode struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    time.Time // zero until redeemed
+	// DPoPJKT is the thumbprint of the DPoP key the code is bound to (RFC
+	// 9449 §10, dpop_jkt); "" when it is not bound.
+	DPoPJKT string
 }
 
 // RefreshToken is an opaque refresh token. Its ID is the SHA-256 of the

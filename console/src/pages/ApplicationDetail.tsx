@@ -7,7 +7,7 @@ import type { AppSecret, Application, Role } from '../types';
 import { appTypeLabel } from '../types';
 import { DeleteDialog } from '../ui/DeleteDialog';
 import { FormCard } from '../ui/FormCard';
-import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, IconButton, ListField, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
+import { Badge, Banner, Button, Card, ConfirmDialog, CopyField, Dialog, EmptyState, ErrorBanner, formatDate, FormButtons, IconButton, ListField, Switch, Loading, PageHeader, SelectField, TabPanel, Tabs, TextArea, TextField, toast } from '../ui/ui';
 import { CopyValue } from '../ui/CopyValue';
 import { AssignedCard, Table } from '../ui/ListCard';
 import { AppTypeIcon, AssignM2MRolesDialog } from './Applications';
@@ -82,6 +82,7 @@ export function ApplicationDetail({ id }: { id: string }) {
           <CredentialsCard app={a} />
           <GeneralCard app={a} onSaved={app.set} />
           {!m2m && <UrisCard app={a} onSaved={app.set} />}
+          <SecurityCard app={a} onSaved={app.set} />
         </TabPanel>
       )}
       {tab === 'roles' && m2m && (
@@ -358,6 +359,65 @@ function UrisCard({ app, onSaved }: { app: Application; onSaved: (a: Application
         hint="Besides the origins of the redirect URIs, these may call the token endpoint from a browser."
       />
       {error ? <ErrorBanner error={error} title="The URIs could not be saved" /> : null}
+    </Card>
+  );
+}
+
+// SecurityCard holds the app's sender-constraint and flow settings: DPoP
+// (RFC 9449), pushed authorization requests (RFC 9126) and, for a Native
+// app, the device flow (RFC 8628). Client authentication by
+// private_key_jwt is shown, and set through the Management API.
+function SecurityCard({ app, onSaved }: { app: Application; onSaved: (a: Application) => void }) {
+  const m = app.customClientMetadata;
+  const [dpop, setDpop] = useState(!!m.requireDpop);
+  const [par, setPar] = useState(!!m.requirePushedAuthorizationRequests);
+  const [device, setDevice] = useState(!!m.isDeviceFlow);
+  const { busy, error, run } = useAction();
+  const m2m = app.type === 'MachineToMachine';
+  const dirty = dpop !== !!m.requireDpop || par !== !!m.requirePushedAuthorizationRequests || device !== !!m.isDeviceFlow;
+  const save = () =>
+    run(async () => {
+      const custom: Record<string, boolean> = { requireDpop: dpop };
+      if (!m2m) custom.requirePushedAuthorizationRequests = par;
+      if (app.type === 'Native') custom.isDeviceFlow = device;
+      const next = await api.patch<Application>(`/api/applications/${enc(app.id)}`, { customClientMetadata: custom });
+      onSaved(next);
+      setDpop(!!next.customClientMetadata.requireDpop);
+      setPar(!!next.customClientMetadata.requirePushedAuthorizationRequests);
+      setDevice(!!next.customClientMetadata.isDeviceFlow);
+      toast('Security settings saved');
+    });
+  return (
+    <Card
+      title="Security"
+      description="How the app must prove itself and its requests."
+      footer={
+        <Button variant="primary" onClick={save} loading={busy} disabled={!dirty}>
+          Save security settings
+        </Button>
+      }
+    >
+      <Switch checked={dpop} onChange={setDpop} label="Require DPoP" description="Refuse tokens not bound to a DPoP key (RFC 9449)." />
+      {!m2m && (
+        <Switch
+          checked={par}
+          onChange={setPar}
+          label="Require pushed authorization requests"
+          description="Take authorization requests only as pushed ones (PAR, RFC 9126)."
+        />
+      )}
+      {app.type === 'Native' && (
+        <Switch
+          checked={device}
+          onChange={setDevice}
+          label="Device flow"
+          description="Sign users in with the device authorization grant (RFC 8628): the device shows a code, the person enters it at /device."
+        />
+      )}
+      <p class="muted">
+        Client authentication: {m.tokenEndpointAuthMethod === 'private_key_jwt' ? `private_key_jwt${m.jwksUri ? ` (keys at ${m.jwksUri})` : ' (registered keys)'}` : 'secrets'}
+      </p>
+      {error ? <ErrorBanner error={error} title="The security settings could not be saved" /> : null}
     </Card>
   );
 }

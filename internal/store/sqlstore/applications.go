@@ -16,7 +16,7 @@ const appCols = "applications.id, applications.name, applications.description, a
 	"applications.custom_data, applications.backchannel_logout_uri, applications.backchannel_logout_session_required, " +
 	"applications.logo_uri, applications.id_token_ttl, applications.refresh_token_ttl, " +
 	"applications.always_issue_refresh_token, applications.allow_token_exchange, applications.allow_passwordless_grant, " +
-	"applications.token_endpoint_auth_method, applications.client_keys, applications.jwks_uri, applications.require_dpop, applications.require_par"
+	"applications.token_endpoint_auth_method, applications.client_keys, applications.jwks_uri, applications.require_dpop, applications.require_par, applications.is_device_flow"
 
 func scanApp(r scanner) (store.Application, error) {
 	var (
@@ -30,7 +30,7 @@ func scanApp(r scanner) (store.Application, error) {
 		&redirects, &logouts, &cors, &a.RotateRefreshToken, &a.RefreshTokenTTLDays, &a.AllowPasswordGrant,
 		&customData, &a.BackchannelLogoutURI, &a.BackchannelLogoutSessionRequired, &a.LogoURI,
 		&a.IDTokenTTL, &a.RefreshTokenTTL, &a.AlwaysIssueRefreshToken, &a.AllowTokenExchange, &a.AllowPasswordlessGrant,
-		&a.TokenEndpointAuthMethod, &clientKeys, &a.JWKSURI, &a.RequireDPoP, &a.RequirePAR); err != nil {
+		&a.TokenEndpointAuthMethod, &clientKeys, &a.JWKSURI, &a.RequireDPoP, &a.RequirePAR, &a.IsDeviceFlow); err != nil {
 		return a, err
 	}
 	if err := readClientKeys(clientKeys, &a.ClientKeys); err != nil {
@@ -68,12 +68,12 @@ func jsonList(v []string) string {
 // custom data, in the order of extraAppArgs.
 const extraAppCols = "custom_data, backchannel_logout_uri, backchannel_logout_session_required, logo_uri, " +
 	"id_token_ttl, refresh_token_ttl, always_issue_refresh_token, allow_token_exchange, allow_passwordless_grant, " +
-	"token_endpoint_auth_method, client_keys, jwks_uri, require_dpop, require_par"
+	"token_endpoint_auth_method, client_keys, jwks_uri, require_dpop, require_par, is_device_flow"
 
 func extraAppArgs(app store.Application, customData string) []any {
 	return []any{customData, app.BackchannelLogoutURI, app.BackchannelLogoutSessionRequired, app.LogoURI,
 		app.IDTokenTTL, app.RefreshTokenTTL, app.AlwaysIssueRefreshToken, app.AllowTokenExchange, app.AllowPasswordlessGrant,
-		app.TokenEndpointAuthMethod, writeClientKeys(app.ClientKeys), app.JWKSURI, app.RequireDPoP, app.RequirePAR}
+		app.TokenEndpointAuthMethod, writeClientKeys(app.ClientKeys), app.JWKSURI, app.RequireDPoP, app.RequirePAR, app.IsDeviceFlow}
 }
 
 // storedKey is a client key as the client_keys column holds it.
@@ -136,7 +136,7 @@ func (s *Store) CreateApplication(ctx context.Context, app store.Application) er
 		_, err := t.exec("INSERT INTO applications (id, name, description, type, created_at, "+
 			"redirect_uris, post_logout_redirect_uris, cors_allowed_origins, "+
 			"rotate_refresh_token, refresh_token_ttl_days, allow_password_grant, "+extraAppCols+
-			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			append([]any{app.ID, app.Name, app.Description, string(app.Type), millis(app.CreatedAt),
 				jsonList(app.RedirectURIs), jsonList(app.PostLogoutRedirectURIs), jsonList(app.CORSAllowedOrigins),
 				app.RotateRefreshToken, app.RefreshTokenTTLDays, app.AllowPasswordGrant}, extraAppArgs(app, customData)...)...)

@@ -111,10 +111,10 @@ func (s *Store) CreateGrant(ctx context.Context, g store.Grant, code *store.Auth
 		if code == nil {
 			return nil
 		}
-		_, err := t.exec("INSERT INTO auth_codes ("+codeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		_, err := t.exec("INSERT INTO auth_codes ("+codeCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			code.ID, g.ID, code.ClientID, code.UserID, code.RedirectURI, code.Scope, jsonList(code.Resources),
 			code.Nonce, code.CodeChallenge, code.Issuer, millis(code.AuthTime), millis(code.CreatedAt), millis(code.ExpiresAt),
-			nullMillis(code.UsedAt))
+			nullMillis(code.UsedAt), code.DPoPJKT)
 		return err
 	})
 	if err != nil {
@@ -204,7 +204,7 @@ func (s *Store) IssueFromGrant(ctx context.Context, grantID string, issue store.
 
 // Authorization codes.
 
-const codeCols = "id, grant_id, client_id, user_id, redirect_uri, scope, resources, nonce, code_challenge, issuer, auth_time, created_at, expires_at, used_at"
+const codeCols = "id, grant_id, client_id, user_id, redirect_uri, scope, resources, nonce, code_challenge, issuer, auth_time, created_at, expires_at, used_at, dpop_jkt"
 
 func scanCode(r scanner) (store.AuthCode, error) {
 	var (
@@ -214,7 +214,7 @@ func scanCode(r scanner) (store.AuthCode, error) {
 		used                   sql.NullInt64
 	)
 	if err := r.Scan(&c.ID, &c.GrantID, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Scope, &resources, &c.Nonce,
-		&c.CodeChallenge, &c.Issuer, &auth, &created, &expires, &used); err != nil {
+		&c.CodeChallenge, &c.Issuer, &auth, &created, &expires, &used, &c.DPoPJKT); err != nil {
 		return c, err
 	}
 	var err error
@@ -358,7 +358,7 @@ func (s *Store) PruneExpired(ctx context.Context, now time.Time) error {
 	ms := millis(now)
 	err := s.write(ctx, func(t txn) error {
 		for _, table := range []string{"sessions", "auth_codes", "refresh_tokens", "issued_access_tokens", "revoked_access_tokens", "interactions",
-			"used_jtis", "pushed_auth_requests", "subject_tokens", "grants", "verification_codes", "code_sends"} {
+			"used_jtis", "pushed_auth_requests", "device_authorizations", "subject_tokens", "grants", "verification_codes", "code_sends"} {
 			if _, err := t.exec("DELETE FROM "+table+" WHERE expires_at < ?", ms); err != nil {
 				return err
 			}

@@ -192,7 +192,7 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.BackchannelLogoutURI, a.BackchannelLogoutSessionRequired = "https://app.example.com/bc", true
 	a.LogoURI, a.IDTokenTTL, a.RefreshTokenTTL = "https://app.example.com/logo.png", 3600, 86400
 	a.AlwaysIssueRefreshToken, a.AllowTokenExchange, a.AllowPasswordlessGrant, a.RequirePAR = true, true, true, true
-	a.TokenEndpointAuthMethod, a.RequireDPoP = store.AuthPrivateKeyJWT, true
+	a.TokenEndpointAuthMethod, a.RequireDPoP, a.IsDeviceFlow = store.AuthPrivateKeyJWT, true, true
 	a.ClientKeys = []store.ClientKey{
 		{ID: "k1", Name: "first", JWK: json.RawMessage(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k1"}`), CreatedAt: at(1)},
 		{ID: "k2", JWK: json.RawMessage(`{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo","kid":"k2"}`), CreatedAt: at(2), ExpiresAt: at(90)},
@@ -210,7 +210,7 @@ func testApplicationOIDCMetadata(t *testing.T, s store.Store) {
 	a.IDTokenTTL, a.RefreshTokenTTL, a.AlwaysIssueRefreshToken, a.AllowTokenExchange = 0, 60, false, true
 	a.AllowPasswordlessGrant = false
 	a.ClientKeys, a.JWKSURI, a.RequireDPoP = nil, "https://app.example.com/jwks.json", false
-	a.RequirePAR = false
+	a.RequirePAR, a.IsDeviceFlow = false, false
 	ok(t, s.UpdateApplication(ctx, a), "UpdateApplication")
 	got, err = s.GetApplication(ctx, "web")
 	ok(t, err, "GetApplication")

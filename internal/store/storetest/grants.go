@@ -39,7 +39,7 @@ func grantFixture(t *testing.T, s store.Store) (store.Grant, store.AuthCode) {
 		CreatedAt: at(1), ExpiresAt: at(11)}
 	c := store.AuthCode{ID: "code1", GrantID: "g1", ClientID: "spa", UserID: "u1", RedirectURI: "https://app/cb", Issuer: "https://id.test/",
 		Scope: g.Scope, Resources: g.Resources, Nonce: "n", CodeChallenge: "chal", AuthTime: at(1),
-		CreatedAt: at(1), ExpiresAt: at(11)}
+		CreatedAt: at(1), ExpiresAt: at(11), DPoPJKT: "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"}
 	must(t, s.CreateGrant(ctx, g, &c))
 	return g, c
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"PushedRequests", pushedRequestCases},
 		{"Exchange", exchangeCases},
 		{"SSOConnectors", ssoConnectorCases},
+		{"Devices", deviceCases},
 		{"Store", storeCases},
 	} {
 		t.Run(sec.name, func(t *testing.T) { runCases(t, open, sec.cases) })
