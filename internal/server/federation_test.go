@@ -245,7 +245,7 @@ func (g *gitHubShape) handler(t *testing.T, clientID, secret string) http.Handle
 	auth := func(h http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer gho_secret_token" {
-				http.Error(w, "unauthorized", 401)
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")

@@ -62,7 +62,7 @@ func TestAppExperienceOnPages(t *testing.T) {
 	ctx := context.Background()
 	_, err := svc.Update(ctx, json.RawMessage(`{"branding":{"name":"Global Co"},"termsOfUseUrl":"https://example.com/global-terms"}`))
 	must(t, err)
-	v := f.visitor("en").start(nil).want(200, "Global Co", "https://example.com/global-terms")
+	f.visitor("en").start(nil).want(200, "Global Co", "https://example.com/global-terms")
 
 	_, created, err := svc.PutApp(ctx, "web", json.RawMessage(`{"displayName":"Web Portal","color":{"primaryColor":"#123456"},
 		"branding":{"logoUrl":"https://cdn.example.com/web.png"},"termsOfUseUrl":"https://example.com/web-terms"}`))
@@ -70,7 +70,7 @@ func TestAppExperienceOnPages(t *testing.T) {
 	if !created {
 		t.Error("PutApp did not report created")
 	}
-	v = f.visitor("en").start(nil).want(200, "Web Portal", "https://cdn.example.com/web.png", "#123456", "https://example.com/web-terms")
+	v := f.visitor("en").start(nil).want(200, "Web Portal", "https://cdn.example.com/web.png", "#123456", "https://example.com/web-terms")
 	if strings.Contains(v.body, "Global Co") || strings.Contains(v.body, "global-terms") {
 		t.Errorf("the page still shows the sign-in experience's name or terms: %s", v.body)
 	}

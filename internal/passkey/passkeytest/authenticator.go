@@ -83,9 +83,11 @@ func (a *Authenticator) Create(options []byte) ([]byte, error) {
 	a.credID = make([]byte, 16)
 	_, _ = rand.Read(a.credID)
 	a.user = user
-	x, y := make([]byte, 32), make([]byte, 32)
-	a.key.PublicKey.X.FillBytes(x)
-	a.key.PublicKey.Y.FillBytes(y)
+	pub, err := a.key.PublicKey.Bytes() // 0x04 || X || Y
+	if err != nil {
+		return nil, err
+	}
+	x, y := pub[1:33], pub[33:65]
 	cose, err := webauthncbor.Marshal(map[int]any{1: 2, 3: -7, -1: 1, -2: x, -3: y})
 	if err != nil {
 		return nil, err
