@@ -7,8 +7,6 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 
 	"github.com/monban/monban/internal/catalog"
 )
@@ -70,24 +68,8 @@ func (p *Provider) authorizationCode(r *http.Request, app *catalog.App, params u
 	if e := checkCodeBinding(ctx, c.DPoPJKT); e != nil {
 		return nil, e
 	}
-	user, gerr := p.grantUser(ctx, c.UserID)
-	if gerr != nil {
-		return nil, gerr
-	}
-	grant, gerr := p.readGrant(ctx, c.GrantID)
-	if gerr != nil {
-		return nil, gerr
-	}
-	res, terr := p.grantResource(ctx, params, grant.Resources, ev)
-	if terr != nil {
-		return nil, terr
-	}
-	scopes := strings.Fields(grant.Scope)
-	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
-		req: p.requestInfo(r, params),
-		app: app, user: user, grant: grant, scopes: scopes, resource: res, nonce: c.Nonce,
-		refresh: slices.Contains(scopes, "offline_access"), gty: "authorization_code",
-	})
+	minted, merr := p.mintFromGrant(r, params, app, ev, grantedTokens{userID: c.UserID, grantID: c.GrantID, nonce: c.Nonce,
+		gty: "authorization_code"})
 	if merr != nil {
 		return nil, merr
 	}

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
 
 	"github.com/monban/monban/internal/catalog"
 	"github.com/monban/monban/internal/store"
@@ -61,24 +59,7 @@ func (p *Provider) deviceCode(r *http.Request, app *catalog.App, params url.Valu
 	case d.Status != store.DeviceApproved:
 		return nil, deviceError("authorization_pending", "the user has not yet completed the request")
 	}
-	user, gerr := p.grantUser(ctx, d.UserID)
-	if gerr != nil {
-		return nil, gerr
-	}
-	grant, gerr := p.readGrant(ctx, d.GrantID)
-	if gerr != nil {
-		return nil, gerr
-	}
-	res, terr := p.grantResource(ctx, params, grant.Resources, ev)
-	if terr != nil {
-		return nil, terr
-	}
-	scopes := strings.Fields(grant.Scope)
-	minted, merr := p.mintUserTokens(ctx, userTokenRequest{
-		req: p.requestInfo(r, params),
-		app: app, user: user, grant: grant, scopes: scopes, resource: res,
-		refresh: slices.Contains(scopes, "offline_access"), gty: DeviceCodeGrantType,
-	})
+	minted, merr := p.mintFromGrant(r, params, app, ev, grantedTokens{userID: d.UserID, grantID: d.GrantID, gty: DeviceCodeGrantType})
 	if merr != nil {
 		return nil, merr
 	}

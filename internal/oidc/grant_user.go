@@ -58,6 +58,39 @@ func (g userGrant) exchange(p *Provider, r *http.Request, params url.Values, ev 
 	return &minted.resp, nil
 }
 
+// grantedTokens names what a redeemed authorization (an authorization
+// code, an approved device code) was issued for: the user, the stored
+// grant, the ID token's nonce and the grant type the tokens record.
+type grantedTokens struct {
+	userID, grantID, nonce, gty string
+}
+
+// mintFromGrant mints the tokens of a redeemed authorization for app: the
+// user (who must still be allowed to sign in), the grant's scopes, and
+// the resource asked for among the grant's; a refresh token when the
+// grant holds offline_access.
+func (p *Provider) mintFromGrant(r *http.Request, params url.Values, app *catalog.App, ev *TokenEvent, g grantedTokens) (*mintedTokens, *Error) {
+	ctx := r.Context()
+	user, gerr := p.grantUser(ctx, g.userID)
+	if gerr != nil {
+		return nil, gerr
+	}
+	grant, gerr := p.readGrant(ctx, g.grantID)
+	if gerr != nil {
+		return nil, gerr
+	}
+	res, terr := p.grantResource(ctx, params, grant.Resources, ev)
+	if terr != nil {
+		return nil, terr
+	}
+	scopes := strings.Fields(grant.Scope)
+	return p.mintUserTokens(ctx, userTokenRequest{
+		req: p.requestInfo(r, params),
+		app: app, user: user, grant: grant, scopes: scopes, resource: res, nonce: g.nonce,
+		refresh: slices.Contains(scopes, "offline_access"), gty: g.gty,
+	})
+}
+
 // readGrant loads the grant a code or refresh token was issued from; one
 // that is gone has been revoked.
 func (p *Provider) readGrant(ctx context.Context, id string) (*store.Grant, *Error) {
