@@ -45,6 +45,7 @@ func TestCodesEndToEnd(t *testing.T) {
 		t.Errorf("delivered with tls %v, auth %q, after %d tries", m.TLS, m.Authed, sink.Tries())
 	}
 	testwait.Until(t, "the refused attempt is in the audit log", func() bool {
+		time.Sleep(50 * time.Millisecond) // under the Management API's rate limit, however long the wait
 		r := ts.api(mt, "GET", "/api/logs?logKey=Connector.SendMessage", nil)
 		return r.Status == 200 && strings.Contains(string(r.Body), `"willRetry":true`)
 	})
