@@ -39,7 +39,7 @@ func TestPagesInBrowser(t *testing.T) {
 	playwright, err := filepath.Abs(filepath.Join("..", "..", "console", "package.json"))
 	must(t, err)
 	f := newFlows(t)
-	f.useConnectors(t)
+	rc := f.useConnectors(t)
 	// sato is suspended: the pages say so after the right password.
 	sato, pw := "sato", "Sato's long passphrase 5"
 	u, err := f.dir.CreateUser(context.Background(), directory.NewUser{Password: &pw,
@@ -58,6 +58,9 @@ func TestPagesInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the browser walk failed: %v", err)
 	}
+	// Each message in the language of the pages that sent it.
+	rc.languages(t, map[string]string{"mika.en@example.com": "en", "mika.ja@example.com": "ja",
+		"819011112222": "en", "819033334444": "ja"})
 	entries, err := os.ReadDir(shots)
 	must(t, err)
 	if len(entries) < 20 {

@@ -44,7 +44,7 @@ type smsGateway struct {
 	forged int
 }
 
-type smsCode struct{ to, code string }
+type smsCode struct{ to, code, locale string }
 
 func (g *smsGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
@@ -52,7 +52,7 @@ func (g *smsGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unreadable body", http.StatusBadRequest)
 		return
 	}
-	var m struct{ To, Code string }
+	var m struct{ To, Code, Locale string }
 	sig := r.Header.Get(webhook.SignatureHeader)
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -61,7 +61,7 @@ func (g *smsGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature or body", http.StatusUnauthorized)
 		return
 	}
-	g.codes = append(g.codes, smsCode{to: strings.TrimPrefix(m.To, "+"), code: m.Code})
+	g.codes = append(g.codes, smsCode{to: strings.TrimPrefix(m.To, "+"), code: m.Code, locale: m.Locale})
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -154,6 +154,38 @@ func (rc *receivers) next(ctx context.Context, to string) (string, error) {
 		case <-ctx.Done():
 			return "", fmt.Errorf("no new code delivered to %s (%d so far)", to, len(codes))
 		case <-time.After(25 * time.Millisecond):
+		}
+	}
+}
+
+// languages checks that the messages to each address went out in the
+// language of the pages that asked for them: want maps an e-mail address
+// or a phone number's digits to "en" or "ja".
+func (rc *receivers) languages(t *testing.T, want map[string]string) {
+	t.Helper()
+	japanese := func(s string) bool { return strings.ContainsFunc(s, func(r rune) bool { return r >= 0x3040 }) }
+	for to, lang := range want {
+		n := 0
+		for _, m := range rc.sink.Messages() {
+			if len(m.To) == 1 && strings.EqualFold(m.To[0], to) {
+				n++
+				if japanese(m.Subject) != (lang == "ja") {
+					t.Errorf("the e-mail to %s is not in %s: %q", to, lang, m.Subject)
+				}
+			}
+		}
+		rc.sms.mu.Lock()
+		for _, c := range rc.sms.codes {
+			if c.to == to {
+				n++
+				if c.locale != lang {
+					t.Errorf("the SMS to %s is in %q, want %s", to, c.locale, lang)
+				}
+			}
+		}
+		rc.sms.mu.Unlock()
+		if n == 0 {
+			t.Errorf("nothing was sent to %s", to)
 		}
 	}
 }
