@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/passwordless"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
@@ -73,9 +74,9 @@ func (p *Provider) passwordlessOTP(r *http.Request, app *catalog.App, params url
 		return nil, e
 	}
 	ev.UserID = user.ID
-	idType, recType := "email", "EmailVerificationCode"
+	idType, recType := "email", interaction.RecordEmailVerificationCode
 	if ch == verifycode.ChannelSMS {
-		idType, recType = "phone", "PhoneVerificationCode"
+		idType, recType = "phone", interaction.RecordPhoneVerificationCode
 	}
 	// The claims script sees the code's verification record, as after a
 	// sign-in by a code at the hosted pages.

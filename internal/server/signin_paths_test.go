@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/smtpsink"
+	"github.com/monban/monban/internal/testkit"
 	"github.com/monban/monban/internal/testwait"
 )
 
@@ -154,9 +156,14 @@ func TestAuth0PasswordlessFiresPostSignIn(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("%s: otp: %d %s", c.email, r.Status, r.Body)
 		}
-		claims, _ := verifyWithJWKS(t, f.testServer, r.json(t)["access_token"].(string))
+		tok := r.json(t)
+		claims, _ := verifyWithJWKS(t, f.testServer, tok["access_token"].(string))
 		if claims["how"] != c.event || claims["proof"] != "EmailVerificationCode:email" {
 			t.Errorf("%s: claims how=%v proof=%v", c.email, claims["how"], claims["proof"])
+		}
+		// A code, not a password (RFC 8176).
+		if amr := fmt.Sprint(testkit.Claims(t, tok["id_token"].(string))["amr"]); amr != "[otp]" {
+			t.Errorf("%s: amr %s", c.email, amr)
 		}
 		testwait.Until(t, c.hook, func() bool { _, ok := rcv.find(c.hook); return ok })
 		pl, sigOK := rcv.find(c.hook)
