@@ -382,6 +382,23 @@ try {
     await shot('15-custom-jwt-saved');
   });
 
+  await step("custom JWT: the user token's sample sign-in has each kind of code record, and a test run sees them", async () => {
+    await nav('Custom JWT').click();
+    await heading('Custom JWT').waitFor();
+    await page.locator('.jwt-card', { hasText: 'User access token' }).getByRole('link', { name: 'Add custom claims' }).click();
+    await heading('User access token').waitFor();
+    await page.getByTestId('script-editor').locator('.cm-content').waitFor();
+    await setEditor('script-editor', 'const getCustomJwtClaims = async ({ context }) => ({ proofs: context.interaction.verificationRecords.map((r) => `${r.type}:${r.identifier.type}`) });\n');
+    await page.getByRole('tab', { name: 'Test data' }).click();
+    await page.getByTestId('context-editor').locator('.cm-content').waitFor();
+    await page.getByRole('button', { name: 'Run test' }).first().click();
+    const claims = page.getByTestId('test-claims');
+    await claims.waitFor();
+    // The sample context (the editor's, sent with the run) has a record of
+    // each kind a sign-in by password and codes leaves.
+    assert.deepEqual(JSON.parse(await claims.innerText()).proofs, ['Password:username', 'EmailVerificationCode:email', 'PhoneVerificationCode:phone']);
+  });
+
   await step('a real token for the new app carries the custom claim (curl, client_credentials)', async () => {
     const out = JSON.parse(
       execFileSync('curl', ['-s', '-u', `${app.id}:${app.secret}`, '-d', 'grant_type=client_credentials', '--data-urlencode', `resource=${RESOURCE}`, '-d', 'scope=read:inventory write:inventory', `${BASE}/oidc/token`]).toString(),

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/monban/monban/internal/catalog"
+	"github.com/monban/monban/internal/interaction"
 	"github.com/monban/monban/internal/passwordless"
 	"github.com/monban/monban/internal/randid"
 	"github.com/monban/monban/internal/store"
@@ -20,7 +21,7 @@ const PasswordlessOTP = "http://auth0.com/oauth/grant-type/passwordless/otp"
 // PasswordlessSignIn exchanges a one-time code sent by Auth0's POST
 // /passwordless/start for its user (a *passwordless.Service).
 type PasswordlessSignIn interface {
-	SignIn(ctx context.Context, p passwordless.Proof) (store.User, error)
+	SignIn(ctx context.Context, p passwordless.Proof) (u store.User, created bool, err error)
 }
 
 // passwordlessGrant is Auth0's passwordless OTP grant: username (the
@@ -68,16 +69,26 @@ func (p *Provider) passwordlessOTP(r *http.Request, app *catalog.App, params url
 	if len(username) > maxIdentifierLen || len(otp) > maxOTPLen {
 		return nil, wrongOTP(ch)
 	}
-	user, err := p.cfg.Passwordless.SignIn(r.Context(), passwordless.Proof{ClientID: app.ID, Channel: ch, To: username, Code: otp, ClientIP: p.clientIP(r)})
+	user, created, err := p.cfg.Passwordless.SignIn(r.Context(), passwordless.Proof{ClientID: app.ID, Channel: ch, To: username, Code: otp, ClientIP: p.clientIP(r)})
 	if e := p.passwordlessErr(err, ch, app.ID); e != nil {
 		return nil, e
 	}
 	ev.UserID = user.ID
-	idType := "email"
+	idType, recType := "email", interaction.RecordEmailVerificationCode
 	if ch == verifycode.ChannelSMS {
-		idType = "phone"
+		idType, recType = "phone", interaction.RecordPhoneVerificationCode
 	}
-	rec := store.SignInRecord{VerificationID: randid.ID(), IdentifierType: idType, IdentifierValue: username}
+	// The claims script sees the code's verification record, as after a
+	// sign-in by a code at the hosted pages.
+	id := randid.ID()
+	rec := store.SignInRecord{VerificationID: id, IdentifierType: idType, IdentifierValue: username,
+		Verifications: []store.Verification{{ID: id, Type: recType, TemplateType: "SignIn", IdentifierType: idType,
+			IdentifierValue: username, Verified: true}}}
+	if created {
+		// The code made the account: a registration (PostRegister), as a
+		// sign-up by a code at the hosted pages.
+		rec.Event = "Register"
+	}
 	return p.issueDirect(r, app, params, &user, rec, scopes, res, ev, "passwordless")
 }
 

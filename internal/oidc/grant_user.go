@@ -204,7 +204,7 @@ func (p *Provider) issueDirect(r *http.Request, app *catalog.App, params url.Val
 	recordCtx := ctx
 	if gty == "passwordless" {
 		// A sign-in by a one-time code, as at the hosted pages: webhooks
-		// report it as PostSignIn.
+		// report it as PostSignIn, or PostRegister when it made the user.
 		origin := store.EventOrigin{Method: r.Method, Path: r.URL.Path, Route: r.URL.Path, UserAgent: r.UserAgent(),
 			ApplicationID: app.ID, InteractionEvent: rec.Event}
 		if p.u.ClientIP != nil {

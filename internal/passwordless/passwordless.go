@@ -104,35 +104,36 @@ type Proof struct {
 
 // SignIn checks the code and returns its user: the one holding the
 // address, whose e-mail address becomes verified, or a new one when
-// sign-up is open. The code is used up by a right answer.
-func (s *Service) SignIn(ctx context.Context, p Proof) (store.User, error) {
+// sign-up is open (created says so: the sign-in is a registration). The
+// code is used up by a right answer.
+func (s *Service) SignIn(ctx context.Context, p Proof) (u store.User, created bool, err error) {
 	to, err := verifycode.Normalize(p.Channel, p.To)
 	if err != nil {
-		return store.User{}, ErrWrongCode
+		return store.User{}, false, ErrWrongCode
 	}
 	req := verifycode.Request{Purpose: verifycode.PurposeSignIn, Channel: p.Channel, To: to, Bind: Bind(p.ClientID),
 		ClientIP: p.ClientIP, ApplicationID: p.ClientID}
 	if err := s.cfg.Codes.Verify(ctx, req, p.Code); err != nil {
-		return store.User{}, verifyErr(err)
+		return store.User{}, false, verifyErr(err)
 	}
-	u, err := s.lookup(ctx, p.Channel, to)
+	found, err := s.lookup(ctx, p.Channel, to)
 	switch {
 	case err != nil:
-		return store.User{}, err
-	case u == nil:
+		return store.User{}, false, err
+	case found == nil:
 		return s.signUpUser(ctx, p.Channel, to)
-	case u.IsSuspended:
-		return store.User{}, ErrSuspended
-	case p.Channel == verifycode.ChannelEmail && !u.EmailVerified:
+	case found.IsSuspended:
+		return store.User{}, false, ErrSuspended
+	case p.Channel == verifycode.ChannelEmail && !found.EmailVerified:
 		// The person has just shown they read mail sent to the address.
-		nu, _, err := s.cfg.Directory.UpdateUser(ctx, u.ID, directory.UserFields{By: directory.ByCode})
+		nu, _, err := s.cfg.Directory.UpdateUser(ctx, found.ID, directory.UserFields{By: directory.ByCode})
 		if err != nil {
-			s.cfg.Logger.Warn("marking an e-mail address verified failed", "user_id", u.ID, "err", err)
-			return *u, nil
+			s.cfg.Logger.Warn("marking an e-mail address verified failed", "user_id", found.ID, "err", err)
+			return *found, false, nil
 		}
-		return nu, nil
+		return nu, false, nil
 	}
-	return *u, nil
+	return *found, false, nil
 }
 
 // verifyErr maps verifycode's refusals onto SignIn's.
@@ -150,10 +151,11 @@ func verifyErr(err error) error {
 }
 
 // signUpUser creates the user of an address that has none, when sign-up
-// is open: its e-mail address is verified (the code reached it).
-func (s *Service) signUpUser(ctx context.Context, ch verifycode.Channel, to string) (store.User, error) {
+// is open: its e-mail address is verified (the code reached it). created
+// is false when another sign-in made the user meanwhile.
+func (s *Service) signUpUser(ctx context.Context, ch verifycode.Channel, to string) (store.User, bool, error) {
 	if !s.signUp(ctx) {
-		return store.User{}, ErrSignUpClosed
+		return store.User{}, false, ErrSignUpClosed
 	}
 	in := directory.NewUser{UserFields: directory.UserFields{By: directory.ByCode}}
 	if ch == verifycode.ChannelEmail {
@@ -166,13 +168,13 @@ func (s *Service) signUpUser(ctx context.Context, ch verifycode.Channel, to stri
 	if de := (*directory.Error)(nil); errors.As(err, &de) && de.Kind == directory.Conflict {
 		// Another sign-in made the user meanwhile.
 		if got, lerr := s.lookup(ctx, ch, to); lerr == nil && got != nil {
-			return *got, nil
+			return *got, false, nil
 		}
 	}
 	if err == nil {
 		s.cfg.Logger.Info("user signed up by a one-time code", "user_id", u.ID)
 	}
-	return u, err
+	return u, err == nil, err
 }
 
 func (s *Service) signUp(ctx context.Context) bool { return s.cfg.SignUp != nil && s.cfg.SignUp(ctx) }

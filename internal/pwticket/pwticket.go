@@ -181,8 +181,11 @@ func (s *Service) Look(ctx context.Context, secret string) (store.PasswordTicket
 
 // Redeem sets the new password of the ticket's user and uses the ticket
 // up. A password the directory refuses (a *directory.Error) leaves the
-// ticket usable; of two concurrent redemptions one succeeds.
-func (s *Service) Redeem(ctx context.Context, secret, pw string) (store.PasswordTicket, store.User, error) {
+// ticket usable; of two concurrent redemptions one succeeds. With origin
+// (the request's, as webhooks report it) the password's change is recorded
+// as the end of a ForgotPassword interaction of the ticket's application,
+// which webhooks report as Logto's PostResetPassword.
+func (s *Service) Redeem(ctx context.Context, secret, pw string, origin *store.EventOrigin) (store.PasswordTicket, store.User, error) {
 	t, u, err := s.Look(ctx, secret)
 	if err != nil {
 		return t, u, err
@@ -198,7 +201,13 @@ func (s *Service) Redeem(ctx context.Context, secret, pw string) (store.Password
 		}
 		return t, u, err
 	}
-	if u, err = s.cfg.Directory.SetPassword(ctx, u.ID, pw); err != nil {
+	setCtx := ctx
+	if origin != nil {
+		o := *origin
+		o.ApplicationID, o.InteractionEvent = t.ClientID, "ForgotPassword"
+		setCtx = store.WithOrigin(ctx, o)
+	}
+	if u, err = s.cfg.Directory.SetPassword(setCtx, u.ID, pw); err != nil {
 		return t, u, err
 	}
 	if t.MarkEmailVerified && u.PrimaryEmail != "" && !u.EmailVerified {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -410,5 +411,50 @@ func TestAuth0ResetBadInput(t *testing.T) {
 	}
 	if q := b.post(f.URL+pwticket.Path, good, nil); q.Status != 200 || !strings.Contains(q.Body, "Password changed") {
 		t.Fatalf("the link after the bad input: %d %s", q.Status, q.Body)
+	}
+}
+
+// A password set on the reset link's page ends a ForgotPassword
+// interaction: it fires PostResetPassword (never PostSignIn: no one signs
+// in), with the application the link was asked for, to a real receiver; a
+// refused password fires nothing.
+func TestAuth0ResetLinkFiresPostResetPassword(t *testing.T) {
+	f, sink := newResetFixture(t, allowLoopbackHooks)
+	rcv := &collector{}
+	hooks := httptest.NewServer(http.HandlerFunc(rcv.handler))
+	t.Cleanup(hooks.Close)
+	h := f.mustAPI(f.mt, "POST", "/api/hooks", map[string]any{"name": "all", "events": []string{"PostResetPassword", "PostSignIn", "PostRegister"},
+		"config": map[string]any{"url": hooks.URL}}, 201)
+	rcv.mu.Lock()
+	rcv.key = h["signingKey"].(string)
+	rcv.mu.Unlock()
+	if r := f.postJSON("/dbconnections/change_password", map[string]any{"client_id": f.spa.ID, "email": "jane@example.com",
+		"connection": "Username-Password-Authentication"}); r.Status != 200 {
+		t.Fatalf("change_password: %d %s", r.Status, r.Body)
+	}
+	b := newBrowser(t, f.testServer)
+	p := resetForm(t, b, sink.next(t).Link, http.Header{"User-Agent": {"reset-browser/1"}})
+	if q := submitReset(b, p, "short", "short"); q.Status != 400 {
+		t.Fatalf("weak password: %d %s", q.Status, q.Body)
+	}
+	if q := submitReset(b, p, "a new long password", "a new long password"); q.Status != 200 {
+		t.Fatalf("reset: %d %s", q.Status, q.Body)
+	}
+	testwait.Until(t, "PostResetPassword", func() bool { _, ok := rcv.find("PostResetPassword"); return ok })
+	pl, sigOK := rcv.find("PostResetPassword")
+	app, _ := pl["application"].(map[string]any)
+	user, _ := pl["user"].(map[string]any)
+	if !sigOK || pl["interactionEvent"] != "ForgotPassword" || pl["userId"] != f.userID || user["id"] != f.userID ||
+		app["id"] != f.spa.ID || pl["hookId"] != h["id"] || pl["createdAt"] == "" {
+		t.Errorf("PostResetPassword: signature ok %v, payload %v", sigOK, pl)
+	}
+	if _, ok := user["passwordDigest"]; ok {
+		t.Errorf("the payload carries the password: %v", user)
+	}
+	time.Sleep(300 * time.Millisecond) // a wrong second event would be sent by now
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if len(rcv.payloads) != 1 {
+		t.Errorf("%d deliveries, want the one PostResetPassword: %v", len(rcv.payloads), rcv.payloads)
 	}
 }

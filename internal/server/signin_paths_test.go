@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/monban/monban/internal/server"
 	"github.com/monban/monban/internal/smtpsink"
+	"github.com/monban/monban/internal/testkit"
 	"github.com/monban/monban/internal/testwait"
 )
 
@@ -125,25 +127,54 @@ func TestPagesCodePathsHooksAndClaims(t *testing.T) {
 }
 
 // Auth0's passwordless OTP grant is a sign-in by a code: it fires
-// PostSignIn, to a real receiver.
+// PostSignIn, to a real receiver; the code that makes the account fires
+// PostRegister instead. The claims script sees the event and the code's
+// verification record.
 func TestAuth0PasswordlessFiresPostSignIn(t *testing.T) {
 	f := newPwlessFixture(t, allowLoopbackHooks)
 	rcv := &collector{}
 	hooks := httptest.NewServer(http.HandlerFunc(rcv.handler))
 	t.Cleanup(hooks.Close)
-	h := f.mustAPI(f.mt, "POST", "/api/hooks", map[string]any{"name": "all", "events": []string{"PostSignIn"}, "config": map[string]any{"url": hooks.URL}}, 201)
+	h := f.mustAPI(f.mt, "POST", "/api/hooks", map[string]any{"name": "all", "events": []string{"PostSignIn", "PostRegister"},
+		"config": map[string]any{"url": hooks.URL}}, 201)
 	rcv.mu.Lock()
 	rcv.key = h["signingKey"].(string)
 	rcv.mu.Unlock()
-	if r := f.start(map[string]any{"client_id": f.spa.ID, "connection": "email", "email": "jane@example.com", "send": "code"}); r.Status != 200 {
-		t.Fatalf("start: %d %s", r.Status, r.Body)
+	f.mustAPI(f.mt, "PUT", "/api/configs/jwt-customizer/access-token", map[string]any{
+		"script": `const getCustomJwtClaims = async ({ context }) => ({
+  how: context.interaction.interactionEvent,
+  proof: context.interaction.verificationRecords.map(r => r.type + ':' + r.identifier.type).join(',') });`,
+	}, 201)
+	for _, c := range []struct{ email, hook, event string }{
+		{"jane@example.com", "PostSignIn", "SignIn"},
+		{"newcomer@example.com", "PostRegister", "Register"},
+	} {
+		if r := f.start(map[string]any{"client_id": f.spa.ID, "connection": "email", "email": c.email, "send": "code"}); r.Status != 200 {
+			t.Fatalf("%s: start: %d %s", c.email, r.Status, r.Body)
+		}
+		r := f.otp(f.spa, "email", c.email, f.sink.next(t).Code, map[string]string{"scope": "openid"})
+		if r.Status != 200 {
+			t.Fatalf("%s: otp: %d %s", c.email, r.Status, r.Body)
+		}
+		tok := r.json(t)
+		claims, _ := verifyWithJWKS(t, f.testServer, tok["access_token"].(string))
+		if claims["how"] != c.event || claims["proof"] != "EmailVerificationCode:email" {
+			t.Errorf("%s: claims how=%v proof=%v", c.email, claims["how"], claims["proof"])
+		}
+		// A code, not a password (RFC 8176).
+		if amr := fmt.Sprint(testkit.Claims(t, tok["id_token"].(string))["amr"]); amr != "[otp]" {
+			t.Errorf("%s: amr %s", c.email, amr)
+		}
+		testwait.Until(t, c.hook, func() bool { _, ok := rcv.find(c.hook); return ok })
+		pl, sigOK := rcv.find(c.hook)
+		user, _ := pl["user"].(map[string]any)
+		if app, _ := pl["application"].(map[string]any); !sigOK || pl["interactionEvent"] != c.event || user["primaryEmail"] != c.email || app["id"] != f.spa.ID {
+			t.Errorf("%s: %s: signature ok %v, payload %v", c.email, c.hook, sigOK, pl)
+		}
 	}
-	if r := f.otp(f.spa, "email", "jane@example.com", f.sink.next(t).Code, map[string]string{"scope": "openid"}); r.Status != 200 {
-		t.Fatalf("otp: %d %s", r.Status, r.Body)
-	}
-	testwait.Until(t, "PostSignIn", func() bool { _, ok := rcv.find("PostSignIn"); return ok })
-	pl, sigOK := rcv.find("PostSignIn")
-	if app, _ := pl["application"].(map[string]any); !sigOK || pl["interactionEvent"] != "SignIn" || pl["user"] == nil || app["id"] != f.spa.ID {
-		t.Errorf("PostSignIn: signature ok %v, payload %v", sigOK, pl)
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if len(rcv.payloads) != 2 {
+		t.Errorf("%d deliveries, want one PostSignIn and one PostRegister: %v", len(rcv.payloads), rcv.payloads)
 	}
 }

@@ -3,8 +3,11 @@ package signin
 // The pages in a real browser: TestPagesInBrowser starts the pages over
 // real HTTP and SQLite (the flows fixture) and runs
 // testdata/pages.e2e.mjs, Playwright driving Debian's Chromium, through
-// every path in English and in Japanese, writing screenshots to the
-// test's artifact directory:
+// every path in English and in Japanese (by ui_locales), writing
+// screenshots to the test's artifact directory. The codes travel as in
+// production: through the SMTP and http-sms connectors and their durable
+// outbox to a real SMTP server and a real HTTP SMS gateway (which checks
+// each body's signature), and the script reads them from there:
 //
 //	MONBAN_CONSOLE_E2E=1 go test -count=1 -run TestPagesInBrowser -artifacts -outputdir /tmp/out ./internal/signin
 //
@@ -36,6 +39,7 @@ func TestPagesInBrowser(t *testing.T) {
 	playwright, err := filepath.Abs(filepath.Join("..", "..", "console", "package.json"))
 	must(t, err)
 	f := newFlows(t)
+	rc := f.useConnectors(t)
 	// sato is suspended: the pages say so after the right password.
 	sato, pw := "sato", "Sato's long passphrase 5"
 	u, err := f.dir.CreateUser(context.Background(), directory.NewUser{Password: &pw,
@@ -54,6 +58,9 @@ func TestPagesInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the browser walk failed: %v", err)
 	}
+	// Each message in the language of the pages that sent it.
+	rc.languages(t, map[string]string{"mika.en@example.com": "en", "mika.ja@example.com": "ja",
+		"819011112222": "en", "819033334444": "ja"})
 	entries, err := os.ReadDir(shots)
 	must(t, err)
 	if len(entries) < 20 {

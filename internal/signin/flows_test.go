@@ -39,13 +39,25 @@ import (
 type outbox struct {
 	mu   sync.Mutex
 	sent []verifycode.Message
+	// next, when set, gets the messages instead (the real connectors).
+	next verifycode.Deliverer
 }
 
-func (o *outbox) Deliver(_ context.Context, m verifycode.Message) error {
+func (o *outbox) Deliver(ctx context.Context, m verifycode.Message) error {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.next != nil {
+		return o.next.Deliver(ctx, m)
+	}
 	o.sent = append(o.sent, m)
 	return nil
+}
+
+// via hands every message from now on to d.
+func (o *outbox) via(d verifycode.Deliverer) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.next = d
 }
 
 // HasChannel: both channels have a connector.
@@ -94,6 +106,8 @@ type flows struct {
 	// (custom phrases, application experiences, code policy) instead of
 	// exp.
 	real *experience.Service
+	// recv, when set, are the real receivers the codes are read from.
+	recv *receivers
 }
 
 // useRealExperience makes the pages read a real sign-in experience
@@ -367,17 +381,52 @@ func (v *visitor) sessionRecord() store.SignInRecord {
 // last code delivered to an address (as a connector's receiver holds it),
 // the clock moved on, and sign-up turned off and on.
 func (f *flows) testRoutes(mux *http.ServeMux) {
+	// The code last sent to an address; with real receivers, the newest
+	// one not read yet, waiting for its delivery.
 	mux.HandleFunc("GET /test/last-code", func(w http.ResponseWriter, r *http.Request) {
-		m, ok := f.outbox.last(r.URL.Query().Get("to"))
+		to := r.URL.Query().Get("to")
+		f.mu.Lock()
+		rc := f.recv
+		f.mu.Unlock()
+		if rc != nil {
+			code, err := rc.next(r.Context(), to)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusNotFound)
+				return
+			}
+			_, _ = io.WriteString(w, code)
+			return
+		}
+		m, ok := f.outbox.last(to)
 		if !ok {
 			http.NotFound(w, r)
 			return
 		}
 		_, _ = io.WriteString(w, m.Code)
 	})
+	// The clock moves by ?by (a duration), two minutes (past the resend
+	// throttle) when not said.
 	mux.HandleFunc("POST /test/advance", func(w http.ResponseWriter, r *http.Request) {
-		f.clock.Advance(2 * time.Minute)
+		by := 2 * time.Minute
+		if s := r.URL.Query().Get("by"); s != "" {
+			d, err := time.ParseDuration(s)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			by = d
+		}
+		f.clock.Advance(by)
 		w.WriteHeader(http.StatusNoContent)
+	})
+	// A phrase of the pages, for the script to look for.
+	mux.HandleFunc("GET /test/phrase", func(w http.ResponseWriter, r *http.Request) {
+		s, ok := messages[r.URL.Query().Get("lang")][r.URL.Query().Get("key")]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = io.WriteString(w, s)
 	})
 	mux.HandleFunc("POST /test/sign-up", func(w http.ResponseWriter, r *http.Request) {
 		on := r.URL.Query().Get("on") == "1"

@@ -20,7 +20,7 @@ import (
 // Tickets is what the reset page needs of tickets (a *pwticket.Service).
 type Tickets interface {
 	Look(ctx context.Context, secret string) (store.PasswordTicket, store.User, error)
-	Redeem(ctx context.Context, secret, pw string) (store.PasswordTicket, store.User, error)
+	Redeem(ctx context.Context, secret, pw string, origin *store.EventOrigin) (store.PasswordTicket, store.User, error)
 }
 
 // resetFields are the reset form's fields, each taken at most once.
@@ -83,7 +83,8 @@ func (s *Pages) serveReset(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
-	t, u, err := s.cfg.Tickets.Redeem(context.WithoutCancel(r.Context()), secret, pw)
+	origin := &store.EventOrigin{Method: r.Method, Path: r.URL.Path, Route: r.URL.Path, UserAgent: r.UserAgent(), IP: s.clientIP(r)}
+	t, u, err := s.cfg.Tickets.Redeem(context.WithoutCancel(r.Context()), secret, pw, origin)
 	var de *directory.Error
 	switch {
 	case errors.As(err, &de):

@@ -199,7 +199,9 @@ func planOf(ev store.Event, app func(id string) *store.Application) (plan, bool)
 	}
 	o := p.Origin
 	created := ev.CreatedAt.UTC().Format(time.RFC3339Nano)
-	if ev.Kind == store.EventUserSignedIn {
+	// A sign-in ends an interaction; so does a password set at the end of
+	// a ForgotPassword one that signs no one in (Auth0's reset link page).
+	if ev.Kind == store.EventUserSignedIn || ev.Kind == store.EventUserUpdated && o.InteractionEvent == "ForgotPassword" {
 		var u store.User
 		if json.Unmarshal(p.Data, &u) != nil {
 			return plan{}, false

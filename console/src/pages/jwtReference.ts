@@ -202,6 +202,7 @@ export function sampleContext(tt: TokenType): Record<string, unknown> {
       verificationRecords: [
         { id: 'v9q8w7e6', type: 'Password', identifier: { type: 'username', value: 'jane' }, verified: true },
         { id: 'c4m2n8x1', type: 'EmailVerificationCode', templateType: 'SignIn', identifier: { type: 'email', value: 'jane@example.com' }, verified: true },
+        { id: 'p5t1r7s3', type: 'PhoneVerificationCode', templateType: 'SignIn', identifier: { type: 'phone', value: '819012345678' }, verified: true },
       ],
     },
   };

@@ -72,6 +72,14 @@ for (const lang of ['en', 'ja']) {
     return page.evaluate(() => (document.activeElement && document.activeElement.id) || '');
   };
   const alertText = () => page.textContent('[role=alert]');
+  // says asserts that the page shows the pages' phrase key, in lang.
+  const says = async (key, what) => {
+    const r = await fetch(`${BASE}/test/phrase?lang=${lang}&key=${key}`);
+    assert.equal(r.status, 200, `no phrase ${key}`);
+    const want = await r.text();
+    assert.ok((await page.textContent('body')).includes(want), `${what}: the page does not say "${want}"`);
+  };
+  const wrongOf = (code) => (code === '000000' ? '111111' : '000000');
 
   // Sign-up by username: a taken one, a weak password, then the account.
   await start({ first_screen: 'register' });
@@ -101,9 +109,10 @@ for (const lang of ['en', 'ja']) {
   await submit('/sign-in/code');
   await shot('register-email-code');
   const mikaCode = await lastCode(mika);
-  await page.fill('#code', mikaCode === '000000' ? '111111' : '000000');
+  await page.fill('#code', wrongOf(mikaCode));
   await submit('/sign-in/code/verify');
   assert.equal(await focused('code'), 'code');
+  await says('err_code_wrong', 'a wrong code');
   await shot('code-wrong');
   await page.fill('#code', mikaCode);
   await submit('/sign-in/code/verify');
@@ -135,6 +144,7 @@ for (const lang of ['en', 'ja']) {
   const janeCode = await lastCode('jane@example.com');
   await page.click('button.link');
   assert.match(await page.textContent('#code_identifier-error'), /\d+/, 'no throttled message');
+  assert.equal((await page.textContent('#code_identifier-error')).includes('%d'), false);
   await shot('resend-throttled');
   await page.goBack();
   await page.fill('#code', janeCode);
@@ -174,6 +184,33 @@ for (const lang of ['en', 'ja']) {
   await submit('/sign-in');
   await signedIn('password after the reset');
 
+  // An expired code: the clock moves past its ten minutes.
+  await post('/test/advance');
+  await start();
+  await page.fill('#code_identifier', 'jane@example.com');
+  await submit('/sign-in/code');
+  const stale = await lastCode('jane@example.com');
+  await post('/test/advance?by=11m');
+  await page.fill('#code', stale);
+  await submit('/sign-in/code/verify');
+  await says('err_code_expired', 'an expired code');
+  await shot('code-expired');
+
+  // Exhausted: five wrong tries, then the right code is refused too.
+  await start();
+  await page.fill('#code_identifier', 'jane@example.com');
+  await submit('/sign-in/code');
+  const tried = await lastCode('jane@example.com');
+  for (let i = 0; i < 5; i++) {
+    await page.fill('#code', wrongOf(tried));
+    await submit('/sign-in/code/verify');
+  }
+  await page.fill('#code', tried);
+  await submit('/sign-in/code/verify');
+  await says('err_code_exhausted', 'a code after five wrong tries');
+  await shot('code-exhausted');
+  await post('/test/advance');
+
   // Errors: a wrong password, a suspended account, sign-up turned off.
   await start();
   await page.fill('#identifier', 'jane');
@@ -184,10 +221,12 @@ for (const lang of ['en', 'ja']) {
   await page.fill('#identifier', 'sato');
   await page.fill('#password', satoPassword);
   await submit('/sign-in');
+  await says('err_suspended', 'a suspended account');
   await shot('suspended');
   await post('/test/sign-up?on=0');
   await start({ screen_hint: 'signup' });
   assert.ok((await alertText()).length > 0, 'no sign-up disabled message');
+  await says('err_signup_disabled', 'sign-up turned off');
   await shot('sign-up-disabled');
   await post('/test/sign-up?on=1');
 
