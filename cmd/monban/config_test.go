@@ -278,3 +278,37 @@ func TestApplyCLIConcurrentOnPostgres(t *testing.T) {
 		t.Fatalf("the applies did not take turns:\n%s\n---\n%s", outs[0], outs[1])
 	}
 }
+
+// TestApplyCLICodeSignInWithStoredConnector: a document that turns on
+// sign-in by an e-mail code applies to a database that has an e-mail
+// connector, as it does on a running server, and is refused with Logto's
+// code on one that has none.
+func TestApplyCLICodeSignInWithStoredConnector(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "data", "m.db")
+	if err := startOnce(db, sealed.Key{}); err != nil {
+		t.Fatal(err)
+	}
+	codes := writeFile(t, dir, "codes.yaml", `version: 1
+signInExperience:
+  signIn:
+    methods:
+      - {identifier: username, password: true, verificationCode: false, isPasswordPrimary: true}
+      - {identifier: email, password: false, verificationCode: true, isPasswordPrimary: false}
+`)
+	if code, out := runCLI(nil, "apply", "-f", codes, "-database-url", db); code != 1 || !strings.Contains(out, "signInExperience: Enabled Email connector not found.") {
+		t.Fatalf("code sign-in without a connector: exit %d\n%s", code, out)
+	}
+	mail := writeFile(t, dir, "mail.yaml", `version: 1
+connectors:
+  - connectorId: simple-mail-transfer-protocol
+    config: {host: smtp.example.com, port: 587, auth: {type: login, user: mailer, pass: "${SMTP_PASS}"}, fromEmail: no-reply@example.com, templates: []}
+`)
+	env := map[string]string{"SMTP_PASS": "relay-pass"}
+	if code, out := runCLI(env, "apply", "-f", mail, "-database-url", db); code != 0 {
+		t.Fatalf("the connector: exit %d\n%s", code, out)
+	}
+	if code, out := runCLI(nil, "apply", "-f", codes, "-database-url", db); code != 0 || !strings.Contains(out, `sign-in experience "default"`) {
+		t.Fatalf("code sign-in with a stored e-mail connector: exit %d\n%s", code, out)
+	}
+}

@@ -507,3 +507,51 @@ func TestTemplatesService(t *testing.T) {
 		t.Errorf("bulk deletion = %d, %v", n, err)
 	}
 }
+
+// TestDeliveryLastsAsLongAsTheCode: a queued code is tried until the code
+// itself expires (a policy may make it live longer than the default), and
+// a message that names no end gets the default; the built-in text tells
+// the lifetime it was given.
+func TestDeliveryLastsAsLongAsTheCode(t *testing.T) {
+	f := newFixture(t, smtpsink.Options{})
+	ctx := context.Background()
+	now := f.clock.Now()
+	claimOne := func(m verifycode.Message) store.OutMessage {
+		t.Helper()
+		if err := f.svc.Deliver(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := f.st.ClaimMessages(ctx, "probe", now, time.Hour, 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("claimed %d messages, %v; want the one just queued", len(got), err)
+		}
+		return got[0]
+	}
+	long := msg("long@example.com", verifycode.PurposeSignIn, "en")
+	long.ExpiresAt = now.Add(time.Hour)
+	if got := claimOne(long); !got.ExpiresAt.Equal(long.ExpiresAt) {
+		t.Errorf("a code of an hour is tried until %v, want %v", got.ExpiresAt, long.ExpiresAt)
+	}
+	if got := claimOne(msg("default@example.com", verifycode.PurposeSignIn, "en")); !got.ExpiresAt.Equal(now.Add(verifycode.DefaultTTL)) {
+		t.Errorf("a message without an end is tried until %v, want %v", got.ExpiresAt, now.Add(verifycode.DefaultTTL))
+	}
+}
+
+// TestBuiltInTextTellsTheLifetime: the built-in messages say the code's
+// lifetime as the sender gave it, in both languages.
+func TestBuiltInTextTellsTheLifetime(t *testing.T) {
+	f := newFixture(t, smtpsink.Options{STARTTLS: true, User: "mailer", Pass: "p4ss word"})
+	ctx := context.Background()
+	f.create(connector.FactorySMTP, f.smtpConfig(nil))
+	for i, c := range []struct{ locale, want string }{{"en", "valid for 60 minutes"}, {"ja", "有効期間は60分です"}} {
+		m := msg(c.locale+"@example.com", verifycode.PurposeSignIn, c.locale)
+		m.Vars = map[string]string{"minutes": "60"}
+		if err := f.svc.Deliver(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		f.svc.Round(ctx)
+		if got := f.sink.Wait(t, i+1, 5*time.Second)[i]; !strings.Contains(got.Body, c.want) {
+			t.Errorf("%s body %q, want %q", c.locale, got.Body, c.want)
+		}
+	}
+}

@@ -26,8 +26,12 @@ func (s *Service) Deliver(ctx context.Context, m verifycode.Message) error {
 		return err
 	}
 	now := s.now()
+	expires := m.ExpiresAt // the code's own end: no delivery after it
+	if !expires.After(now) {
+		expires = now.Add(verifycode.DefaultTTL)
+	}
 	out := store.OutMessage{ID: randid.ID(), Channel: string(m.Channel), Payload: payload, State: store.MessagePending,
-		NextAt: now, CreatedAt: now, ExpiresAt: now.Add(verifycode.DefaultTTL)}
+		NextAt: now, CreatedAt: now, ExpiresAt: expires}
 	if err := s.st.EnqueueMessage(ctx, out); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/monban/monban/internal/egress"
@@ -313,7 +314,8 @@ func (s *Service) Test(ctx context.Context, factoryID string, config json.RawMes
 	if err != nil {
 		return errorf(InvalidInput, "the %s to send to is not valid", ch)
 	}
-	m := verifycode.Message{Channel: ch, To: to, Purpose: verifycode.PurposeGeneric, Locale: locale, Code: "000000"}
+	m := verifycode.Message{Channel: ch, To: to, Purpose: verifycode.PurposeGeneric, Locale: locale, Code: "000000",
+		Vars: map[string]string{"minutes": strconv.Itoa(verifycode.Minutes(verifycode.DefaultTTL))}}
 	tmpl, err := s.templateFor(ctx, msgr, f, m)
 	if err != nil {
 		return err

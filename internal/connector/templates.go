@@ -89,19 +89,19 @@ var languageTagRe = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 // the connector's config has one, per language and purpose.
 var builtIn = map[string]map[verifycode.Purpose]Details{
 	"en": {
-		verifycode.PurposeSignIn:             {Subject: "Your sign-in code", Content: "Your sign-in verification code is {{code}}. It is valid for 10 minutes."},
-		verifycode.PurposeRegister:           {Subject: "Your sign-up code", Content: "Your sign-up verification code is {{code}}. It is valid for 10 minutes."},
-		verifycode.PurposeForgotPassword:     {Subject: "Your password reset code", Content: "Your password reset verification code is {{code}}. It is valid for 10 minutes. If you did not ask to reset your password, ignore this message."},
-		verifycode.PurposeGeneric:            {Subject: "Your verification code", Content: "Your verification code is {{code}}. It is valid for 10 minutes."},
+		verifycode.PurposeSignIn:             {Subject: "Your sign-in code", Content: "Your sign-in verification code is {{code}}. It is valid for {{minutes}} minutes."},
+		verifycode.PurposeRegister:           {Subject: "Your sign-up code", Content: "Your sign-up verification code is {{code}}. It is valid for {{minutes}} minutes."},
+		verifycode.PurposeForgotPassword:     {Subject: "Your password reset code", Content: "Your password reset verification code is {{code}}. It is valid for {{minutes}} minutes. If you did not ask to reset your password, ignore this message."},
+		verifycode.PurposeGeneric:            {Subject: "Your verification code", Content: "Your verification code is {{code}}. It is valid for {{minutes}} minutes."},
 		verifycode.PurposeForgotPasswordLink: {Subject: "Reset your password", Content: "Someone asked to reset the password of your account. To choose a new password, open this link:\n\n{{link}}\n\nThe link can be used once. If you did not ask to reset your password, ignore this message."},
 		verifycode.PurposeOrganizationInvitation: {Subject: "You are invited to join {{organization.name}}",
 			Content: "You are invited to join {{organization.name}}. Accept the invitation here: {{link}}"},
 	},
 	"ja": {
-		verifycode.PurposeSignIn:             {Subject: "サインイン用の確認コード", Content: "サインイン用の確認コードは {{code}} です。有効期間は10分です。"},
-		verifycode.PurposeRegister:           {Subject: "新規登録用の確認コード", Content: "新規登録用の確認コードは {{code}} です。有効期間は10分です。"},
-		verifycode.PurposeForgotPassword:     {Subject: "パスワード再設定用の確認コード", Content: "パスワード再設定用の確認コードは {{code}} です。有効期間は10分です。お心当たりがない場合は、このメッセージを破棄してください。"},
-		verifycode.PurposeGeneric:            {Subject: "確認コード", Content: "確認コードは {{code}} です。有効期間は10分です。"},
+		verifycode.PurposeSignIn:             {Subject: "サインイン用の確認コード", Content: "サインイン用の確認コードは {{code}} です。有効期間は{{minutes}}分です。"},
+		verifycode.PurposeRegister:           {Subject: "新規登録用の確認コード", Content: "新規登録用の確認コードは {{code}} です。有効期間は{{minutes}}分です。"},
+		verifycode.PurposeForgotPassword:     {Subject: "パスワード再設定用の確認コード", Content: "パスワード再設定用の確認コードは {{code}} です。有効期間は{{minutes}}分です。お心当たりがない場合は、このメッセージを破棄してください。"},
+		verifycode.PurposeGeneric:            {Subject: "確認コード", Content: "確認コードは {{code}} です。有効期間は{{minutes}}分です。"},
 		verifycode.PurposeForgotPasswordLink: {Subject: "パスワードの再設定", Content: "アカウントのパスワード再設定が依頼されました。次のリンクを開いて新しいパスワードを設定してください:\n\n{{link}}\n\nリンクは一度だけ使用できます。お心当たりがない場合は、このメッセージを破棄してください。"},
 		verifycode.PurposeOrganizationInvitation: {Subject: "{{organization.name}} への招待",
 			Content: "{{organization.name}} に招待されました。次のリンクから招待を承諾してください: {{link}}"},

@@ -17,6 +17,7 @@ import (
 	"github.com/monban/monban/internal/experience"
 	"github.com/monban/monban/internal/password"
 	"github.com/monban/monban/internal/store"
+	"github.com/monban/monban/internal/verifycode"
 	"github.com/monban/monban/internal/webhook"
 )
 
@@ -24,12 +25,18 @@ import (
 // the console's application built in, and its webhooks under the
 // webhook egress policy of hooks.
 func configTarget(st store.Store, hasher *clientauth.Hasher, passwords *password.Hasher, scripts *claims.Runner, indicator, v2 string, hooks webhook.Options, now time.Time) *declare.Offline {
+	connectors := connector.New(st, connector.DefaultOptions())
 	return &declare.Offline{
 		Dir: seederWithV2(st, indicator, v2, hasher.Hash, passwords, now), Store: st,
 		CompileScript: scripts.Compile, BuiltInApps: []string{console.DefaultClientID},
-		Hooks:      webhook.NewService(st, hooks.Egress, hooks.Timeout, func() time.Time { return now }),
-		Experience: experience.New(st, experience.Options{}),
-		Connectors: connector.New(st, connector.DefaultOptions()),
+		Hooks: webhook.NewService(st, hooks.Egress, hooks.Timeout, func() time.Time { return now }),
+		// Code methods need a connector of their channel, as on a running
+		// server: the stored ones, and those the document declares (they
+		// are applied first).
+		Experience: experience.New(st, experience.Options{HasConnector: func(ch string) bool {
+			return connectors.HasChannel(verifycode.Channel(ch))
+		}}),
+		Connectors: connectors,
 	}
 }
 

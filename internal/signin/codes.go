@@ -401,5 +401,5 @@ func (s *Pages) codeMinutes(ctx context.Context) int {
 			ttl = lim.TTL
 		}
 	}
-	return max(1, int(ttl/time.Minute))
+	return verifycode.Minutes(ttl)
 }

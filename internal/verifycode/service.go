@@ -128,6 +128,10 @@ func (s *Service) HasConnector(ch Channel) bool {
 	return true
 }
 
+// Minutes is a code lifetime as the messages and pages tell it: in whole
+// minutes, rounded down (never more than the code lives), at least 1.
+func Minutes(ttl time.Duration) int { return max(1, int(ttl/time.Minute)) }
+
 // Send makes a fresh code for req, replacing any earlier one for the same
 // (Purpose, Channel, To, Bind), and queues its delivery. Its answer never
 // depends on whether an account has the address.
@@ -159,7 +163,8 @@ func (s *Service) Send(ctx context.Context, req Request) error {
 	if err := s.st.PutVerificationCode(ctx, c); err != nil {
 		return fmt.Errorf("verifycode: store the code: %w", err)
 	}
-	m := Message{Channel: req.Channel, To: req.To, Purpose: req.Purpose, Locale: req.Locale, Code: code, ApplicationID: req.ApplicationID}
+	m := Message{Channel: req.Channel, To: req.To, Purpose: req.Purpose, Locale: req.Locale, Code: code, ApplicationID: req.ApplicationID,
+		Vars: map[string]string{"minutes": strconv.Itoa(Minutes(lim.TTL))}, ExpiresAt: c.ExpiresAt}
 	if err := s.d.Deliver(ctx, m); err != nil {
 		return fmt.Errorf("verifycode: queue the message: %w", err)
 	}

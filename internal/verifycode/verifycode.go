@@ -85,8 +85,12 @@ type Message struct {
 	Link          string `json:",omitempty"`
 	ApplicationID string
 	// Vars are the template's other placeholders, by name, for messages
-	// that tell more than a code ("link", "organization.name", …).
+	// that tell more than a code ("link", "organization.name", …; a
+	// code's "minutes": its lifetime in whole minutes).
 	Vars map[string]string `json:",omitempty"`
+	// ExpiresAt is when the code stops working, so that its delivery is
+	// not tried past it; zero: DefaultTTL after it is queued.
+	ExpiresAt time.Time `json:",omitzero"`
 }
 
 // Deliverer queues a message for delivery. It should return quickly:

@@ -490,6 +490,9 @@ func TestPolicy(t *testing.T) {
 	if got := f.rows.last(t).ExpiresAt.Sub(f.rows.last(t).CreatedAt); got != time.Minute {
 		t.Fatalf("stored lifetime = %v, want 1m", got)
 	}
+	if m := f.box.last(t); m.Vars["minutes"] != "1" || !m.ExpiresAt.Equal(f.rows.last(t).ExpiresAt) {
+		t.Fatalf("the message tells %q minutes and ends at %v, want 1 and the code's end %v", m.Vars["minutes"], m.ExpiresAt, f.rows.last(t).ExpiresAt)
+	}
 	f.clock.add(61 * time.Second)
 	if err := f.svc.Verify(ctx, req, code); !errors.Is(err, verifycode.ErrExpired) {
 		t.Fatalf("after 61s: %v, want ErrExpired", err)
