@@ -241,8 +241,7 @@ func (s *Pages) serveVerifyCode(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// codeFailed answers a code Verify refused, counting a wrong one in the
-// interaction.
+// codeFailed answers a code Verify refused.
 func (s *Pages) codeFailed(w http.ResponseWriter, r *http.Request, v *view, err error, refuse func(int, string)) {
 	key := ""
 	switch {
@@ -258,11 +257,12 @@ func (s *Pages) codeFailed(w http.ResponseWriter, r *http.Request, v *view, err 
 	}
 	s.report(r, audit.Interaction{Key: audit.VerificationKey(string(v.it.Event), v.it.CodeRecord("").Type, "Submit"),
 		ClientID: v.it.ClientID, IdentifierType: v.it.IdentifierType, Error: strings.TrimPrefix(key, "err_")})
-	if v.it.CodeFailed() == nil {
-		if err := s.interactions.Save(context.WithoutCancel(r.Context()), v.it); err != nil && !isInteractionGone(err) {
-			s.cfg.Logger.Warn("recording a wrong code failed", "err", err)
-		}
-	}
+	// The code's own tries are counted durably by verifycode. The
+	// interaction is not written: a tab whose code lost to another tab's
+	// (already used, so "wrong") must not advance the interaction's
+	// version under the tab that won, whose sign-in would then be
+	// refused as advanced elsewhere and no one signed in.
+	_ = v.it.CodeFailed()
 	refuse(http.StatusBadRequest, key)
 }
 
