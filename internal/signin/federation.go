@@ -340,21 +340,30 @@ func (s *Pages) serveCallbackPost(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, CallbackURL(s.cfg.Endpoint, r.PathValue("connector"))+"?"+q.Encode(), http.StatusSeeOther)
 }
 
-// callback checks a social provider's answer against the interaction's
-// trip and signs in with the identity it proves.
-func (s *Pages) callback(w http.ResponseWriter, r *http.Request, params url.Values, perr error) {
+// resumeCallback reads an OpenID Connect or OAuth 2.0 provider's answer
+// (params, perr the error of reading them) at the callback of connector
+// r.PathValue("connector") and resumes the interaction whose trip of kind
+// it answers; v is nil once the browser has been answered.
+func (s *Pages) resumeCallback(w http.ResponseWriter, r *http.Request, kind federation.Kind, params url.Values, perr error) (
+	v *view, pending federation.Pending, cb federation.Callback) {
 	cb, err := federation.ParseCallback(params)
 	if perr != nil || err != nil {
 		exp := s.experience(r.Context())
 		s.errorPage(w, exp.chooseLanguage("", r), exp, http.StatusBadRequest, "err_malformed")
-		return
+		return nil, federation.Pending{}, cb
 	}
-	connectorID := r.PathValue("connector")
-	v, pending := s.resumeTrip(w, r, federation.Social, connectorID, cb.State)
+	v, pending = s.resumeTrip(w, r, kind, r.PathValue("connector"), cb.State)
+	return v, pending, cb
+}
+
+// callback checks a social provider's answer against the interaction's
+// trip and signs in with the identity it proves.
+func (s *Pages) callback(w http.ResponseWriter, r *http.Request, params url.Values, perr error) {
+	v, pending, cb := s.resumeCallback(w, r, federation.Social, params, perr)
 	if v == nil {
 		return
 	}
-	prov, _, err := s.socialProvider(r.Context(), v, connectorID)
+	prov, _, err := s.socialProvider(r.Context(), v, r.PathValue("connector"))
 	if err != nil {
 		s.tripFailed(w, r, v, "reading a social connector failed", err)
 		return

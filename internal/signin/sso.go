@@ -122,17 +122,11 @@ func (s *Pages) connectionSSO(w http.ResponseWriter, r *http.Request, v *view) b
 // serveSSOCallback is an OIDC SSO provider's answer, in the query.
 func (s *Pages) serveSSOCallback(w http.ResponseWriter, r *http.Request) {
 	params, perr := url.ParseQuery(r.URL.RawQuery)
-	cb, err := federation.ParseCallback(params)
-	if perr != nil || err != nil {
-		exp := s.experience(r.Context())
-		s.errorPage(w, exp.chooseLanguage("", r), exp, http.StatusBadRequest, "err_malformed")
-		return
-	}
-	connectorID := r.PathValue("connector")
-	v, pending := s.resumeTrip(w, r, federation.EnterpriseSso, connectorID, cb.State)
+	v, pending, cb := s.resumeCallback(w, r, federation.EnterpriseSso, params, perr)
 	if v == nil {
 		return
 	}
+	connectorID := r.PathValue("connector")
 	c, err := s.cfg.SSO.Connector(r.Context(), connectorID)
 	if err != nil {
 		s.tripFailed(w, r, v, "reading an SSO connector failed", ssoTripError(err))
