@@ -1,7 +1,6 @@
 package compat_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"testing"
@@ -46,21 +45,7 @@ func runSteps(t *testing.T, client, script string, env map[string]string, requir
 	requireNode(t)
 	f := newFlow(t, client)
 	f.Step(script)
-	m, code := runNode(f, script, env)
-	var report struct {
-		Passed []string
-		Failed []struct{ Step, Detail string }
-	}
-	b, _ := json.Marshal(m)
-	if err := json.Unmarshal(b, &report); err != nil {
-		f.Fatalf("report %v: %v", m, err)
-	}
-	for _, x := range report.Failed {
-		f.Errorf("%s: %s", x.Step, x.Detail)
-	}
-	if code != 0 && len(report.Failed) == 0 {
-		f.Fatalf("exit code %d: %v", code, m)
-	}
+	m, report := runReport(f, script, env)
 	passed := map[string]bool{}
 	for _, s := range report.Passed {
 		passed[s] = true

@@ -50,6 +50,32 @@ func requireNode(t *testing.T) {
 
 // runNode runs a script of compat/node with env added to the environment.
 // It returns the JSON object the script printed last and its exit code.
+// stepReport is what a script of steps reports (compat/node/steps.mjs).
+type stepReport struct {
+	Passed  []string
+	Failed  []struct{ Step, Detail string }
+	Skipped []struct{ Step, Reason string }
+}
+
+// runReport runs a script of steps with env and reads its report: each
+// failed step is an error, and a failing exit that names none is fatal.
+// It returns the script's output too.
+func runReport(f *flow, script string, env map[string]string) (map[string]any, stepReport) {
+	m, code := runNode(f, script, env)
+	var report stepReport
+	b, _ := json.Marshal(m)
+	if err := json.Unmarshal(b, &report); err != nil {
+		f.Fatalf("report %v: %v", m, err)
+	}
+	for _, x := range report.Failed {
+		f.Errorf("%s: %s", x.Step, x.Detail)
+	}
+	if code != 0 && len(report.Failed) == 0 {
+		f.Fatalf("exit code %d: %v", code, m)
+	}
+	return m, report
+}
+
 func runNode(f *flow, script string, env map[string]string) (map[string]any, int) {
 	f.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -259,26 +285,11 @@ func (e *env) nodeLogtoAPI(t *testing.T) {
 	requireNode(t)
 	f := newFlow(t, "@logto/api (Node.js)")
 	f.Step("createManagementApi, then the Management API's routes")
-	m, code := runNode(f, "logto-api.mjs", map[string]string{
+	_, report := runReport(f, "logto-api.mjs", map[string]string{
 		"LOGTO_ENDPOINT": e.srv.URL, "APP_ID": e.admin.ID, "APP_SECRET": e.admin.Secret, "TENANT_ID": tenant,
 	})
-	var report struct {
-		Passed  []string
-		Failed  []struct{ Step, Detail string }
-		Skipped []struct{ Step, Reason string }
-	}
-	b, _ := json.Marshal(m)
-	if err := json.Unmarshal(b, &report); err != nil {
-		f.Fatalf("report %v: %v", m, err)
-	}
 	for _, s := range report.Skipped {
 		t.Logf("SKIPPED %s: %s", s.Step, s.Reason)
-	}
-	for _, x := range report.Failed {
-		f.Errorf("%s: %s", x.Step, x.Detail)
-	}
-	if code != 0 && len(report.Failed) == 0 {
-		f.Fatalf("exit code %d: %v", code, m)
 	}
 	passed := map[string]bool{}
 	imports := map[string]int{}
@@ -324,23 +335,9 @@ func (e *env) nodeLogtoAPIOrganizations(t *testing.T) {
 	requireNode(t)
 	f := newFlow(t, "@logto/api organizations and organization tokens (Node.js)")
 	f.Step("organizations, members, roles, just-in-time provisioning, organization tokens")
-	m, code := runNode(f, "logto-api-orgs.mjs", map[string]string{
+	_, report := runReport(f, "logto-api-orgs.mjs", map[string]string{
 		"LOGTO_ENDPOINT": e.srv.URL, "APP_ID": e.admin.ID, "APP_SECRET": e.admin.Secret, "TENANT_ID": tenant,
 	})
-	var report struct {
-		Passed []string
-		Failed []struct{ Step, Detail string }
-	}
-	b, _ := json.Marshal(m)
-	if err := json.Unmarshal(b, &report); err != nil {
-		f.Fatalf("report %v: %v", m, err)
-	}
-	for _, x := range report.Failed {
-		f.Errorf("%s: %s", x.Step, x.Detail)
-	}
-	if code != 0 && len(report.Failed) == 0 {
-		f.Fatalf("exit code %d: %v", code, m)
-	}
 	for _, step := range logtoAPIOrganizationSteps {
 		if !slices.Contains(report.Passed, step) {
 			f.Errorf("step %q did not pass", step)
